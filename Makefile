@@ -1,0 +1,157 @@
+# pmcopy - one non-recursive build. `make help` lists the targets.
+#
+# Sources are picked up by folder: core/ (pure, -Wconversion), app/ (the
+# dispatcher, config loading, decide/replay), live/ and live/*/ , sim/,
+# research/. Every .c under tests/unit/ named test_*.c is one cmocka binary;
+# every tests/fuzz/fuzz_*.c is one fuzz target with a corpus folder of the
+# same name under tests/fuzz/corpus/.
+
+BUILD     ?= build
+CC        ?= cc
+PKGS      := sqlite3 libcurl libwebsockets jansson libsecp256k1 gsl libcrypto
+WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wvla -Wformat=2 -Werror
+OPT       ?= -O2 -g
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+CPPFLAGS  += -D_GNU_SOURCE -I. -MMD -MP
+CFLAGS    += $(WARN) $(OPT) $(SANFLAGS)
+LDFLAGS   += $(SANFLAGS)
+LDLIBS    += $(PKG_LIBS) -lm -lpthread
+
+CORE_SRC  := $(sort $(wildcard core/*.c))
+APP_SRC   := $(sort $(filter-out app/main.c,$(wildcard app/*.c)))
+LIVE_SRC  := $(sort $(wildcard live/*.c live/*/*.c))
+SIM_SRC   := $(sort $(wildcard sim/*.c))
+RES_SRC   := $(sort $(wildcard research/*.c))
+LIB_SRC   := $(CORE_SRC) $(APP_SRC) $(LIVE_SRC) $(SIM_SRC) $(RES_SRC)
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REG  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzzreg/%)
+FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FAKE_SRC  := $(sort $(wildcard tests/fakes/*.c))
+FAKE_BIN  := $(FAKE_SRC:tests/fakes/%.c=$(BUILD)/fakes/%)
+PMCOPY    := $(BUILD)/pmcopy
+
+.PHONY: all help deps check unit golden fuzz-regress purity asan bench demo \
+        fuzz clean golden-bless format format-check install valgrind
+.DEFAULT_GOAL := all
+
+all: $(PMCOPY)
+
+help:
+	@echo "make            build $(PMCOPY)"
+	@echo "make deps       check for (and install) the Debian packages needed"
+	@echo "make demo       deps + build + the default backtest; prints the report path"
+	@echo "make check      deps + build + every test (unit, golden, fuzz corpus, purity)"
+	@echo "make asan       make check under AddressSanitizer + UBSan (build-asan/)"
+	@echo "make valgrind   the unit binaries under valgrind"
+	@echo "make bench      benchmarks (prints rates and ratios)"
+	@echo "make fuzz       build libFuzzer targets (clang) into $(BUILD)/fuzz/"
+	@echo "make golden-bless  rewrite scenario golden files (review the diff!)"
+	@echo "make format-check  clang-format conformance"
+	@echo "make install    install pmcopy into PREFIX (default /usr/local)"
+
+deps:
+	@sh tools/deps.sh
+
+# core/ is held to -Wconversion as well.
+$(BUILD)/core/%.o: CFLAGS += -Wconversion
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libpmc.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(PMCOPY): $(BUILD)/app/main.o $(BUILD)/libpmc.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpmc.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Wno-missing-prototypes \
+	    $(LDFLAGS) -o $@ $< $(BUILD)/libpmc.a $(CMOCKA_LIBS) $(LDLIBS)
+
+$(BUILD)/fuzzreg/%: tests/fuzz/%.c tests/fuzz/regress_main.c $(BUILD)/libpmc.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Wno-missing-prototypes \
+	    $(LDFLAGS) -o $@ $< tests/fuzz/regress_main.c $(BUILD)/libpmc.a $(LDLIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libpmc.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Wno-missing-prototypes \
+	    $(LDFLAGS) -o $@ $< $(BUILD)/libpmc.a $(LDLIBS)
+
+$(BUILD)/fakes/%: tests/fakes/%.c $(BUILD)/libpmc.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Wno-missing-prototypes \
+	    $(LDFLAGS) -o $@ $< $(BUILD)/libpmc.a $(LDLIBS)
+
+# ---- tests ---------------------------------------------------------------
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REG) $(FAKE_BIN)
+	@$(MAKE) --no-print-directory unit golden fuzz-regress purity
+
+unit: $(UNIT_BIN)
+	@sh tests/run_unit.sh $(UNIT_BIN)
+
+golden: $(PMCOPY)
+	@sh tests/golden/run.sh $(PMCOPY)
+
+golden-bless: $(PMCOPY)
+	@BLESS=1 sh tests/golden/run.sh $(PMCOPY)
+
+fuzz-regress: $(FUZZ_REG)
+	@sh tests/fuzz/regress.sh $(BUILD)/fuzzreg
+
+purity: $(CORE_OBJ)
+	@sh tests/purity.sh $(CORE_OBJ)
+
+asan:
+	@$(MAKE) --no-print-directory check BUILD=build-asan OPT="-O1 -g" \
+	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+
+valgrind: $(UNIT_BIN)
+	@VALGRIND=1 sh tests/run_unit.sh $(UNIT_BIN)
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@sh bench/run.sh $(BUILD)
+
+FUZZ_CC ?= clang
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -D_GNU_SOURCE -I. $(PKG_CFLAGS) -g -O1 \
+	    -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+	@echo "fuzz targets in $(BUILD)/fuzz/; run e.g. $(BUILD)/fuzz/fuzz_tape tests/fuzz/corpus/fuzz_tape"
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(PMCOPY) backtest
+
+PREFIX ?= /usr/local
+install: $(PMCOPY)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(PMCOPY) $(DESTDIR)$(PREFIX)/bin/pmcopy
+
+FORMAT_SRC = $(shell git ls-files '*.c' '*.h')
+format:
+	clang-format -i $(FORMAT_SRC)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRC)
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

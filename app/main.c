@@ -1,0 +1,43 @@
+/* app/main.c - the `pmcopy` dispatcher: git-style subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "app/cmds.h"
+
+struct cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+};
+
+static const struct cmd cmds[] = {
+    {"decide", pmc_cmd_decide, "run the decision core on a tape (stdin -> stdout)"},
+    {"replay", pmc_cmd_replay, "re-run a recorded tape and compare the actions"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: pmcopy <command> [options]   (pmcopy <command> --help)\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return PMC_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return PMC_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        if (!strcmp(argv[1], cmds[i].name))
+            return cmds[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "pmcopy: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return PMC_EXIT_USAGE;
+}

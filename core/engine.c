@@ -1,0 +1,1003 @@
+/* core/engine.c - the decision core: dedupe, trader filter, staleness,
+ * coalescing and netting, sizing, expiry guard, risk caps, kill switch,
+ * limit prices, client order ids, and the book-keeping of our own orders
+ * and positions from execution reports (SPEC.md 3).
+ *
+ * Must never: read a clock, do I/O, allocate, use floating point or keep
+ * global mutable state. All memory is the block handed to pmc_engine_init,
+ * carved into fixed tables sized by the configuration. */
+#include "engine.h"
+
+#include "dec.h"
+#include "dedupe.h"
+#include "sbuf.h"
+
+__extension__ typedef __int128 i128;
+
+#define NONE UINT32_MAX
+#define SHARE_STEP 10000              /* shares are rounded down to 0.01 */
+#define DEFAULT_TICK 10000            /* 0.01 */
+#define DEFAULT_MINSZ (5 * PMC_MICRO) /* venue minimum for resting orders */
+#define MARKETABLE_MIN_USD PMC_MICRO  /* venue minimum for marketable buys */
+
+/* A token (outcome) we have seen: metadata, quotes and our position. */
+struct tok {
+    struct pmc_sym token;
+    uint32_t market;
+    pmc_ms end;
+    pmc_micros tick, minsz;
+    pmc_micros bid, ask, mark;
+    pmc_micros shares, cost, realized;
+    pmc_micros pend_buy, pend_sell; /* shares in open orders */
+    uint32_t bucket[2];             /* open bucket per side; [0] if netting */
+    int resolved;
+};
+
+struct mkt {
+    struct pmc_sym id;
+    pmc_micros exposure; /* open cost basis + pending buy notional */
+};
+
+struct bucket {
+    uint32_t tok, nfills;
+    int side; /* -1 when the bucket nets both sides */
+    pmc_ms deadline;
+    pmc_micros pending; /* scaled notional, USD micros */
+    uint32_t prev, next; /* open list, in deadline order */
+    struct pmc_fill_ref *fills;
+};
+
+enum ord_state { ORD_FREE = 0, ORD_OPEN };
+
+struct order {
+    struct pmc_sym coid;
+    uint32_t tok, state;
+    enum pmc_side side;
+    pmc_micros px, sz, done;
+    int64_t window, day; /* where its notional was counted */
+};
+
+/* open-addressing index from a pmc_sym hash to a table slot */
+struct index {
+    uint32_t *slot; /* NONE = empty */
+    uint32_t mask;
+};
+
+struct pmc_engine {
+    struct pmc_config cfg;
+    pmc_ms now;
+    int64_t day, window;
+    int killed;
+    int64_t consecutive_rejects;
+    uint64_t flush_seq;
+
+    struct tok *toks;
+    uint32_t ntoks;
+    struct index tok_ix;
+    struct mkt *mkts;
+    uint32_t nmkts;
+    struct index mkt_ix;
+
+    struct bucket *buckets;
+    uint32_t free_bucket, open_head, open_tail, nopen;
+    uint32_t *released; /* flushed this step, freed at the next */
+    uint32_t nreleased;
+    struct pmc_fill_ref *fill_pool;
+
+    struct order *orders;
+    struct index ord_ix; /* linear probing with backward-shift delete */
+    uint32_t free_order, nopen_orders;
+
+    struct pmc_dedupe dedupe;
+
+    pmc_micros bought_today, bought_window;
+    pmc_micros realized_total, realized_today;
+    pmc_micros unrealized, unrealized_day_start, pending_buy;
+    struct pmc_engine_stats st;
+};
+
+/* ---- memory ------------------------------------------------------------- */
+
+static uint32_t pow2_at_least(uint64_t n)
+{
+    uint32_t p = 16;
+    while (p < n)
+        p <<= 1;
+    return p;
+}
+
+struct layout {
+    size_t eng, toks, tok_ix, mkts, mkt_ix, buckets, released, fills, orders,
+        ord_ix, dedupe, total;
+};
+
+static size_t align16(size_t n)
+{
+    return (n + 15) & ~(size_t)15;
+}
+
+static void layout(const struct pmc_config *c, struct layout *L)
+{
+    size_t o = 0;
+#define TAKE(field, bytes)                                                     \
+    do {                                                                       \
+        L->field = o;                                                          \
+        o += align16(bytes);                                                   \
+    } while (0)
+    TAKE(eng, sizeof(struct pmc_engine));
+    TAKE(toks, (size_t)c->max_tokens * sizeof(struct tok));
+    TAKE(tok_ix, (size_t)pow2_at_least(2ull * c->max_tokens) * 4);
+    TAKE(mkts, (size_t)c->max_tokens * sizeof(struct mkt));
+    TAKE(mkt_ix, (size_t)pow2_at_least(2ull * c->max_tokens) * 4);
+    TAKE(buckets, (size_t)c->max_open_buckets * sizeof(struct bucket));
+    TAKE(released, (size_t)c->max_open_buckets * 4);
+    TAKE(fills, (size_t)c->max_open_buckets * c->max_bucket_fills *
+                    sizeof(struct pmc_fill_ref));
+    TAKE(orders, (size_t)c->max_open_orders * sizeof(struct order));
+    TAKE(ord_ix, (size_t)pow2_at_least(2ull * c->max_open_orders) * 4);
+    TAKE(dedupe, pmc_dedupe_mem_size(c->dedupe_capacity));
+#undef TAKE
+    L->total = o;
+}
+
+size_t pmc_engine_mem_size(const struct pmc_config *cfg)
+{
+    struct layout L;
+    layout(cfg, &L);
+    return L.total;
+}
+
+size_t pmc_engine_max_actions(const struct pmc_config *cfg)
+{
+    /* a step may force-flush the oldest bucket, then flush its own one */
+    return 2 * ((size_t)cfg->max_bucket_fills + 2) + 4;
+}
+
+static void index_init(struct index *ix, void *mem, uint32_t cap)
+{
+    ix->slot = mem;
+    ix->mask = cap - 1;
+    memset(ix->slot, 0xff, (size_t)cap * 4);
+}
+
+enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem, size_t size,
+                             const struct pmc_config *cfg)
+{
+    char msg[160];
+    PMC_TRY(pmc_config_validate(cfg, msg, sizeof msg));
+    struct layout L;
+    layout(cfg, &L);
+    if (size < L.total || ((uintptr_t)mem & 15))
+        return PMC_ENOMEM;
+    char *base = mem;
+    struct pmc_engine *e = (struct pmc_engine *)(void *)(base + L.eng);
+    memset(e, 0, sizeof *e);
+    e->cfg = *cfg;
+    e->toks = (struct tok *)(void *)(base + L.toks);
+    index_init(&e->tok_ix, base + L.tok_ix,
+               pow2_at_least(2ull * cfg->max_tokens));
+    e->mkts = (struct mkt *)(void *)(base + L.mkts);
+    index_init(&e->mkt_ix, base + L.mkt_ix,
+               pow2_at_least(2ull * cfg->max_tokens));
+    e->buckets = (struct bucket *)(void *)(base + L.buckets);
+    e->released = (uint32_t *)(void *)(base + L.released);
+    e->fill_pool = (struct pmc_fill_ref *)(void *)(base + L.fills);
+    for (uint32_t i = 0; i < cfg->max_open_buckets; i++) {
+        e->buckets[i].next = i + 1 < cfg->max_open_buckets ? i + 1 : NONE;
+        e->buckets[i].fills = e->fill_pool + (size_t)i * cfg->max_bucket_fills;
+    }
+    e->free_bucket = 0;
+    e->open_head = e->open_tail = NONE;
+    e->orders = (struct order *)(void *)(base + L.orders);
+    for (uint32_t i = 0; i < cfg->max_open_orders; i++) {
+        e->orders[i].state = ORD_FREE;
+        e->orders[i].tok = i + 1 < cfg->max_open_orders ? i + 1 : NONE;
+    }
+    e->free_order = 0;
+    index_init(&e->ord_ix, base + L.ord_ix,
+               pow2_at_least(2ull * cfg->max_open_orders));
+    pmc_dedupe_init(&e->dedupe, base + L.dedupe, cfg->dedupe_capacity);
+    e->day = e->window = INT64_MIN;
+    *out = e;
+    return PMC_OK;
+}
+
+const struct pmc_config *pmc_engine_config(const struct pmc_engine *e)
+{
+    return &e->cfg;
+}
+
+/* ---- tables ------------------------------------------------------------- */
+
+static uint32_t mkt_find_or_add(struct pmc_engine *e, const struct pmc_sym *id)
+{
+    uint32_t i = (uint32_t)id->h & e->mkt_ix.mask;
+    for (;; i = (i + 1) & e->mkt_ix.mask) {
+        uint32_t s = e->mkt_ix.slot[i];
+        if (s == NONE)
+            break;
+        if (pmc_sym_eq(&e->mkts[s].id, id))
+            return s;
+    }
+    if (e->nmkts == e->cfg.max_tokens)
+        return NONE;
+    uint32_t m = e->nmkts++;
+    e->mkts[m].id = *id;
+    e->mkts[m].exposure = 0;
+    e->mkt_ix.slot[i] = m;
+    return m;
+}
+
+/* Probe for t: its index, or NONE with *slot set to the free slot. */
+static uint32_t tok_probe(const struct pmc_engine *e, const struct pmc_sym *t,
+                          uint32_t *slot)
+{
+    uint32_t i = (uint32_t)t->h & e->tok_ix.mask;
+    for (;; i = (i + 1) & e->tok_ix.mask) {
+        uint32_t s = e->tok_ix.slot[i];
+        if (s == NONE) {
+            *slot = i;
+            return NONE;
+        }
+        if (pmc_sym_eq(&e->toks[s].token, t))
+            return s;
+    }
+}
+
+/* Find or create; NONE when the table is full. A token with no market id
+ * is its own market until metadata says otherwise. */
+static uint32_t tok_get(struct pmc_engine *e, const struct pmc_sym *t,
+                        const struct pmc_sym *market)
+{
+    uint32_t i, found = tok_probe(e, t, &i);
+    if (found != NONE)
+        return found;
+    if (e->ntoks == e->cfg.max_tokens)
+        return NONE;
+    uint32_t m = mkt_find_or_add(e, market && market->n ? market : t);
+    if (m == NONE)
+        return NONE;
+    uint32_t k = e->ntoks++;
+    struct tok *x = &e->toks[k];
+    memset(x, 0, sizeof *x);
+    x->token = *t;
+    x->market = m;
+    x->bucket[0] = x->bucket[1] = NONE;
+    e->tok_ix.slot[i] = k;
+    e->st.positions = e->ntoks;
+    return k;
+}
+
+/* Move a token to the market named by metadata, carrying its exposure. */
+static enum pmc_err tok_link_market(struct pmc_engine *e, struct tok *x,
+                                    const struct pmc_sym *market)
+{
+    if (!market->n || pmc_sym_eq(&e->mkts[x->market].id, market))
+        return PMC_OK;
+    uint32_t m = mkt_find_or_add(e, market);
+    if (m == NONE)
+        return PMC_EFULL;
+    struct order *o;
+    pmc_micros move = x->cost;
+    for (uint32_t i = 0; i < e->cfg.max_open_orders; i++) {
+        o = &e->orders[i];
+        if (o->state == ORD_OPEN && &e->toks[o->tok] == x &&
+            o->side == PMC_BUY)
+            move += pmc_mul(o->sz - o->done, o->px);
+    }
+    e->mkts[x->market].exposure -= move;
+    e->mkts[m].exposure += move;
+    x->market = m;
+    return PMC_OK;
+}
+
+static uint32_t ord_find(const struct pmc_engine *e, const struct pmc_sym *c)
+{
+    uint32_t i = (uint32_t)c->h & e->ord_ix.mask;
+    for (;; i = (i + 1) & e->ord_ix.mask) {
+        uint32_t s = e->ord_ix.slot[i];
+        if (s == NONE)
+            return NONE;
+        if (pmc_sym_eq(&e->orders[s].coid, c))
+            return s;
+    }
+}
+
+static void ord_index_del(struct pmc_engine *e, uint32_t k)
+{
+    uint32_t mask = e->ord_ix.mask;
+    uint32_t i = (uint32_t)e->orders[k].coid.h & mask;
+    while (e->ord_ix.slot[i] != k)
+        i = (i + 1) & mask;
+    /* backward-shift deletion keeps probe chains intact */
+    uint32_t j = i;
+    for (;;) {
+        e->ord_ix.slot[i] = NONE;
+        for (;;) {
+            j = (j + 1) & mask;
+            uint32_t s = e->ord_ix.slot[j];
+            if (s == NONE)
+                return;
+            uint32_t home = (uint32_t)e->orders[s].coid.h & mask;
+            /* can s move to i? only if home is not in (i, j] cyclically */
+            if (i <= j ? (home <= i || home > j) : (home <= i && home > j))
+                break;
+        }
+        e->ord_ix.slot[i] = e->ord_ix.slot[j];
+        i = j;
+    }
+}
+
+/* ---- P&L helpers -------------------------------------------------------- */
+
+static pmc_micros tok_unreal(const struct tok *x)
+{
+    if (!x->mark || !x->shares)
+        return 0;
+    return pmc_mul(x->shares, x->mark) - x->cost;
+}
+
+/* Apply a change to a token's position or mark, keeping the running
+ * unrealised total exact without a scan. */
+#define TOK_UPDATE(e, x, stmt)                                                 \
+    do {                                                                       \
+        pmc_micros before_ = tok_unreal(x);                                    \
+        stmt;                                                                  \
+        (e)->unrealized += tok_unreal(x) - before_;                            \
+    } while (0)
+
+static void emit_kill(struct pmc_engine *e, const char *why,
+                      struct pmc_actions *out)
+{
+    if (e->killed)
+        return;
+    e->killed = 1;
+    PMC_ASSERT(out->n < out->cap);
+    struct pmc_record *a = &out->v[out->n++];
+    a->kind = PMC_K_KILL;
+    a->t = e->now;
+    size_t n = strlen(why);
+    memcpy(a->u.kill.reason, why, n + 1);
+    a->u.kill.by_core = 1;
+}
+
+static void check_daily_loss(struct pmc_engine *e, struct pmc_actions *out)
+{
+    pmc_micros pnl =
+        e->realized_today + (e->unrealized - e->unrealized_day_start);
+    if (pnl <= -e->cfg.kill_max_daily_loss_usd)
+        emit_kill(e, "max_daily_loss", out);
+}
+
+/* ---- time --------------------------------------------------------------- */
+
+static void roll_clock(struct pmc_engine *e, pmc_ms now)
+{
+    e->now = now;
+    int64_t day = pmc_floor_div(now, PMC_MS_PER_DAY);
+    int64_t win = pmc_floor_div(now, PMC_MS_PER_WINDOW);
+    if (day != e->day) {
+        e->day = day;
+        e->bought_today = 0;
+        e->realized_today = 0;
+        e->unrealized_day_start = e->unrealized;
+    }
+    if (win != e->window) {
+        e->window = win;
+        e->bought_window = 0;
+    }
+}
+
+/* ---- orders ------------------------------------------------------------- */
+
+static pmc_micros notional(pmc_micros shares, pmc_micros px)
+{
+    return pmc_muldiv_ceil(shares, px, PMC_MICRO);
+}
+
+/* Release the unfilled part of an order from every counter. */
+static void release(struct pmc_engine *e, struct order *o)
+{
+    struct tok *x = &e->toks[o->tok];
+    pmc_micros rem = o->sz - o->done;
+    if (o->side == PMC_BUY) {
+        pmc_micros n = notional(rem, o->px);
+        x->pend_buy -= rem;
+        e->mkts[x->market].exposure -= n;
+        e->pending_buy -= n;
+        if (o->window == e->window)
+            e->bought_window -= n;
+        if (o->day == e->day)
+            e->bought_today -= n;
+    } else {
+        x->pend_sell -= rem;
+    }
+    o->done = o->sz;
+}
+
+static void ord_close(struct pmc_engine *e, uint32_t k)
+{
+    struct order *o = &e->orders[k];
+    ord_index_del(e, k);
+    o->state = ORD_FREE;
+    o->tok = e->free_order;
+    e->free_order = k;
+    e->nopen_orders--;
+}
+
+static void on_exec(struct pmc_engine *e, const struct pmc_exec *x,
+                    struct pmc_actions *out)
+{
+    e->st.reports++;
+    uint32_t k = ord_find(e, &x->coid);
+    if (k == NONE)
+        return; /* not ours, or already final: reports may repeat */
+    struct order *o = &e->orders[k];
+    struct tok *t = &e->toks[o->tok];
+    switch (x->status) {
+    case PMC_EXEC_ACK:
+        e->consecutive_rejects = 0;
+        return;
+    case PMC_EXEC_FILL: {
+        pmc_micros f = x->sz < o->sz - o->done ? x->sz : o->sz - o->done;
+        if (f <= 0)
+            return;
+        e->consecutive_rejects = 0;
+        e->st.fills_copied++;
+        pmc_micros spend = pmc_mul(f, x->px);
+        /* scale the fee down when the report overfills the order */
+        pmc_micros fee = f == x->sz ? x->fee
+                                    : pmc_muldiv_floor(x->fee, f, x->sz);
+        if (o->side == PMC_BUY) {
+            pmc_micros counted = notional(f, o->px);
+            t->pend_buy -= f;
+            e->pending_buy -= counted;
+            e->mkts[t->market].exposure += spend + fee - counted;
+            if (o->window == e->window)
+                e->bought_window += spend - counted;
+            if (o->day == e->day)
+                e->bought_today += spend - counted;
+            TOK_UPDATE(e, t, (t->shares += f, t->cost += spend + fee));
+        } else {
+            t->pend_sell -= f;
+            pmc_micros held = t->shares;
+            pmc_micros basis =
+                held > 0 ? pmc_muldiv_floor(t->cost, f < held ? f : held, held)
+                         : 0;
+            pmc_micros pnl = spend - fee - basis;
+            e->mkts[t->market].exposure -= basis;
+            TOK_UPDATE(e, t,
+                       (t->shares -= f < held ? f : held, t->cost -= basis));
+            t->realized += pnl;
+            e->realized_total += pnl;
+            e->realized_today += pnl;
+        }
+        o->done += f;
+        if (o->done >= o->sz)
+            ord_close(e, k);
+        check_daily_loss(e, out);
+        return;
+    }
+    case PMC_EXEC_REJECT:
+        e->st.rejects++;
+        release(e, o);
+        ord_close(e, k);
+        if (++e->consecutive_rejects >= e->cfg.kill_max_consecutive_rejects)
+            emit_kill(e, "max_consecutive_rejects", out);
+        return;
+    case PMC_EXEC_CANCEL:
+        release(e, o);
+        ord_close(e, k);
+        return;
+    }
+}
+
+/* ---- skips -------------------------------------------------------------- */
+
+static void skip(struct pmc_engine *e, const struct pmc_sym *key,
+                 enum pmc_skip_reason why, struct pmc_actions *out)
+{
+    PMC_ASSERT(out->n < out->cap);
+    struct pmc_record *a = &out->v[out->n++];
+    a->kind = PMC_K_SKIP;
+    a->t = e->now;
+    a->u.skip.key = *key;
+    a->u.skip.reason = why;
+    e->st.skips[why]++;
+}
+
+static void skip_all(struct pmc_engine *e, const struct bucket *b,
+                     enum pmc_skip_reason why, struct pmc_actions *out)
+{
+    for (uint32_t i = 0; i < b->nfills; i++)
+        skip(e, &b->fills[i].key, why, out);
+}
+
+/* ---- flush: netting, sizing, guards, risk, limit, id --------------------- */
+
+static pmc_micros trader_ratio(const struct pmc_engine *e, uint32_t trader)
+{
+    if (e->cfg.sizing == PMC_SIZE_FIXED)
+        return PMC_MICRO;
+    pmc_micros r = e->cfg.traders[trader].ratio;
+    return r > 0 ? r : e->cfg.ratio;
+}
+
+static void coid_make(struct pmc_sym *coid, const struct pmc_sym *first,
+                      uint64_t seq)
+{
+    unsigned char buf[PMC_SYM_MAX + 8];
+    memcpy(buf, first->s, first->n);
+    for (int i = 0; i < 8; i++)
+        buf[first->n + i] = (unsigned char)(seq >> (8 * i));
+    uint64_t h = pmc_hash64(buf, (size_t)first->n + 8);
+    char s[20] = "pmc-";
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++)
+        s[4 + i] = hex[(h >> (60 - 4 * i)) & 15];
+    enum pmc_err err = pmc_sym_set(coid, s, 20);
+    PMC_ASSERT(err == PMC_OK);
+}
+
+/* Shares that fit under `room` USD at limit px, on the 0.01 grid. */
+static pmc_micros fit(pmc_micros room, pmc_micros px)
+{
+    if (room <= 0)
+        return 0;
+    return pmc_round_down(pmc_div(room, px), SHARE_STEP);
+}
+
+static int below_venue_min(const struct pmc_engine *e, const struct tok *x,
+                           enum pmc_side side, pmc_micros sz, pmc_micros px)
+{
+    pmc_micros n = pmc_mul(sz, px);
+    if (sz <= 0 || n < e->cfg.min_order_notional_usd)
+        return 1;
+    if (e->cfg.time_in_force == PMC_TIF_GTC)
+        return sz < (x->minsz ? x->minsz : DEFAULT_MINSZ);
+    return side == PMC_BUY && n < MARKETABLE_MIN_USD;
+}
+
+static void flush(struct pmc_engine *e, struct bucket *b,
+                  struct pmc_actions *out)
+{
+    struct tok *x = &e->toks[b->tok];
+    const struct pmc_config *c = &e->cfg;
+    i128 net = 0, wsum[2] = {0, 0}, pxw[2] = {0, 0};
+    for (uint32_t i = 0; i < b->nfills; i++) {
+        const struct pmc_fill_ref *f = &b->fills[i];
+        pmc_micros s = pmc_mul(f->sz, trader_ratio(e, f->trader));
+        net += f->side == PMC_BUY ? s : -s;
+        wsum[f->side] += s;
+        pxw[f->side] += (i128)s * f->px;
+    }
+    e->flush_seq++;
+    if (net == 0) {
+        skip_all(e, b, PMC_SKIP_NETTED_OUT, out);
+        return;
+    }
+    enum pmc_side side = net > 0 ? PMC_BUY : PMC_SELL;
+    pmc_micros ref = wsum[side] ? (pmc_micros)(pxw[side] / wsum[side])
+                                : b->fills[0].px;
+    pmc_micros sh = (pmc_micros)(net > 0 ? net : -net);
+    if (c->sizing == PMC_SIZE_CAPPED) {
+        pmc_micros cap = pmc_div(c->cap_usd, ref);
+        if (sh > cap)
+            sh = cap;
+    } else if (c->sizing == PMC_SIZE_FIXED) {
+        sh = pmc_div(c->fixed_usd, ref);
+    }
+    sh = pmc_round_down(sh, SHARE_STEP);
+    enum pmc_clip clip = PMC_CLIP_NONE;
+    if (side == PMC_SELL) {
+        pmc_micros avail = x->shares - x->pend_sell;
+        avail = pmc_round_down(avail, SHARE_STEP);
+        if (avail <= 0) {
+            skip_all(e, b, PMC_SKIP_NOTHING_TO_SELL, out);
+            return;
+        }
+        if (sh > avail) {
+            sh = avail;
+            clip = PMC_CLIP_HOLDINGS;
+        }
+    }
+    if (side == PMC_BUY && x->end &&
+        x->end - e->now < c->near_expiry_cutoff_seconds * 1000) {
+        skip_all(e, b, PMC_SKIP_EXPIRY_GUARD, out);
+        return;
+    }
+    pmc_micros tick = x->tick ? x->tick : DEFAULT_TICK;
+    pmc_micros lim = side == PMC_BUY
+                         ? pmc_round_down(ref + c->max_slippage, tick)
+                         : pmc_round_up(ref - c->max_slippage, tick);
+    if (lim < tick)
+        lim = tick;
+    if (lim > PMC_MICRO - tick)
+        lim = PMC_MICRO - tick;
+    if (side == PMC_BUY) {
+        struct {
+            pmc_micros room;
+            enum pmc_clip clip;
+            enum pmc_skip_reason why;
+        } caps[4] = {
+            {c->max_notional_per_order_usd, PMC_CLIP_ORDER, PMC_SKIP_BELOW_MIN},
+            {c->max_notional_per_market_usd - e->mkts[x->market].exposure,
+             PMC_CLIP_MARKET, PMC_SKIP_CAP_MARKET},
+            {c->max_total_notional_per_15m_window_usd - e->bought_window,
+             PMC_CLIP_WINDOW, PMC_SKIP_CAP_WINDOW},
+            {c->max_daily_volume_usd - e->bought_today, PMC_CLIP_DAILY,
+             PMC_SKIP_CAP_DAILY},
+        };
+        for (int i = 0; i < 4; i++) {
+            pmc_micros most = fit(caps[i].room, lim);
+            if (sh <= most)
+                continue;
+            sh = most;
+            clip = caps[i].clip;
+            if (below_venue_min(e, x, side, sh, lim)) {
+                skip_all(e, b, caps[i].why, out);
+                return;
+            }
+        }
+    }
+    if (below_venue_min(e, x, side, sh, lim)) {
+        skip_all(e, b, PMC_SKIP_BELOW_MIN, out);
+        return;
+    }
+    if (side == PMC_BUY && e->killed) {
+        skip_all(e, b, PMC_SKIP_KILLED, out);
+        return;
+    }
+    if ((side == PMC_BUY && x->ask && x->ask > lim) ||
+        (side == PMC_SELL && x->bid && x->bid < lim)) {
+        skip_all(e, b, PMC_SKIP_PRICE_MOVED, out);
+        return;
+    }
+    if (e->free_order == NONE) {
+        /* a full order table is a configuration error, not a decision:
+         * refuse to trade rather than lose track of exposure */
+        skip_all(e, b, PMC_SKIP_KILLED, out);
+        emit_kill(e, "order_table_full", out);
+        return;
+    }
+    /* emit */
+    PMC_ASSERT(out->n < out->cap);
+    struct pmc_record *a = &out->v[out->n++];
+    a->kind = PMC_K_ORDER;
+    a->t = e->now;
+    struct pmc_order_act *o = &a->u.order;
+    coid_make(&o->coid, &b->fills[0].key, e->flush_seq);
+    o->token = x->token;
+    o->side = side;
+    o->tif = c->time_in_force;
+    o->clip = clip;
+    o->px = lim;
+    o->sz = sh;
+    o->ref = ref;
+    o->fills = b->fills;
+    o->nfills = b->nfills;
+    o->keys_text = NULL;
+    o->keys_len = 0;
+    e->st.orders++;
+
+    uint32_t k = e->free_order;
+    struct order *r = &e->orders[k];
+    e->free_order = r->tok;
+    r->coid = o->coid;
+    r->tok = b->tok;
+    r->state = ORD_OPEN;
+    r->side = side;
+    r->px = lim;
+    r->sz = sh;
+    r->done = 0;
+    r->window = e->window;
+    r->day = e->day;
+    uint32_t i = (uint32_t)o->coid.h & e->ord_ix.mask;
+    while (e->ord_ix.slot[i] != NONE) {
+        /* the same id twice means the same flush twice: a broken invariant */
+        PMC_ASSERT(!pmc_sym_eq(&e->orders[e->ord_ix.slot[i]].coid, &o->coid));
+        i = (i + 1) & e->ord_ix.mask;
+    }
+    e->ord_ix.slot[i] = k;
+    e->nopen_orders++;
+    if (side == PMC_BUY) {
+        pmc_micros n = notional(sh, lim);
+        x->pend_buy += sh;
+        e->mkts[x->market].exposure += n;
+        e->bought_window += n;
+        e->bought_today += n;
+        e->pending_buy += n;
+    } else {
+        x->pend_sell += sh;
+    }
+}
+
+/* ---- buckets ------------------------------------------------------------ */
+
+static void bucket_unlink(struct pmc_engine *e, uint32_t bi)
+{
+    struct bucket *b = &e->buckets[bi];
+    if (b->prev != NONE)
+        e->buckets[b->prev].next = b->next;
+    else
+        e->open_head = b->next;
+    if (b->next != NONE)
+        e->buckets[b->next].prev = b->prev;
+    else
+        e->open_tail = b->prev;
+    struct tok *x = &e->toks[b->tok];
+    for (int s = 0; s < 2; s++)
+        if (x->bucket[s] == bi)
+            x->bucket[s] = NONE;
+    e->nopen--;
+    e->released[e->nreleased++] = bi; /* fills stay valid until next step */
+}
+
+static void bucket_flush(struct pmc_engine *e, uint32_t bi,
+                         struct pmc_actions *out)
+{
+    bucket_unlink(e, bi);
+    flush(e, &e->buckets[bi], out);
+}
+
+static void release_buckets(struct pmc_engine *e)
+{
+    for (uint32_t i = 0; i < e->nreleased; i++) {
+        uint32_t bi = e->released[i];
+        e->buckets[bi].next = e->free_bucket;
+        e->free_bucket = bi;
+    }
+    e->nreleased = 0;
+}
+
+static uint32_t bucket_open(struct pmc_engine *e, uint32_t tok, int side,
+                            pmc_ms deadline)
+{
+    uint32_t bi = e->free_bucket;
+    PMC_ASSERT(bi != NONE);
+    struct bucket *b = &e->buckets[bi];
+    e->free_bucket = b->next;
+    b->tok = tok;
+    b->side = side;
+    b->nfills = 0;
+    b->pending = 0;
+    b->deadline = deadline;
+    /* deadlines are now + coalesce_ms and now never decreases, so
+     * appending keeps the list sorted */
+    b->prev = e->open_tail;
+    b->next = NONE;
+    if (e->open_tail != NONE)
+        e->buckets[e->open_tail].next = bi;
+    else
+        e->open_head = bi;
+    e->open_tail = bi;
+    e->nopen++;
+    return bi;
+}
+
+static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
+                            struct pmc_actions *out)
+{
+    const struct pmc_config *c = &e->cfg;
+    e->st.fills_seen++;
+    if (!pmc_dedupe_insert(&e->dedupe, &f->key)) {
+        skip(e, &f->key, PMC_SKIP_DUPLICATE, out);
+        return PMC_OK;
+    }
+    int ti = pmc_config_find_trader(c, &f->trader);
+    if (ti < 0 || !c->traders[ti].enabled) {
+        skip(e, &f->key, PMC_SKIP_UNKNOWN_TRADER, out);
+        return PMC_OK;
+    }
+    if (pmc_mul(f->sz, f->px) < c->traders[ti].min_source_usd) {
+        skip(e, &f->key, PMC_SKIP_BELOW_THRESHOLD, out);
+        return PMC_OK;
+    }
+    if (e->now - f->ts > c->max_source_lag_ms) {
+        skip(e, &f->key, PMC_SKIP_STALE, out);
+        return PMC_OK;
+    }
+    uint32_t tk = tok_get(e, &f->token, &f->market);
+    if (tk == NONE)
+        return PMC_EFULL;
+    struct tok *x = &e->toks[tk];
+    if (f->market.n)
+        PMC_TRY(tok_link_market(e, x, &f->market));
+    if (f->end && !x->end)
+        x->end = f->end;
+    /* the source's fill is a trade print on its token */
+    TOK_UPDATE(e, x, x->mark = f->px);
+
+    int netting = c->copy_mode == PMC_MODE_INTENT_NET && c->net_opposite_trades;
+    int slot = netting ? 0 : (int)f->side;
+    uint32_t bi = c->copy_mode == PMC_MODE_PER_FILL ? NONE : x->bucket[slot];
+    if (bi == NONE) {
+        if (e->free_bucket == NONE) /* full: the oldest goes out early */
+            bucket_flush(e, e->open_head, out);
+        bi = bucket_open(e, tk, netting ? -1 : (int)f->side,
+                         e->now + c->coalesce_ms);
+        if (c->copy_mode != PMC_MODE_PER_FILL)
+            x->bucket[slot] = bi;
+    }
+    struct bucket *b = &e->buckets[bi];
+    struct pmc_fill_ref *r = &b->fills[b->nfills++];
+    r->key = f->key;
+    r->trader = (uint32_t)ti;
+    r->side = f->side;
+    r->px = f->px;
+    r->sz = f->sz;
+    b->pending += pmc_mul(pmc_mul(f->sz, trader_ratio(e, (uint32_t)ti)), f->px);
+    if (c->copy_mode == PMC_MODE_PER_FILL || f->sz >= c->bypass_shares ||
+        b->pending >= c->max_pending_usd || b->nfills == c->max_bucket_fills)
+        bucket_flush(e, bi, out);
+    return PMC_OK;
+}
+
+/* ---- market data -------------------------------------------------------- */
+
+static enum pmc_err on_market(struct pmc_engine *e,
+                              const struct pmc_market_ev *m)
+{
+    uint32_t tk = tok_get(e, &m->token, &m->market);
+    if (tk == NONE)
+        return PMC_EFULL;
+    struct tok *x = &e->toks[tk];
+    PMC_TRY(tok_link_market(e, x, &m->market));
+    if (m->end)
+        x->end = m->end;
+    if (m->tick)
+        x->tick = m->tick;
+    if (m->minsz)
+        x->minsz = m->minsz;
+    return PMC_OK;
+}
+
+static enum pmc_err on_quote(struct pmc_engine *e, const struct pmc_quote *q)
+{
+    uint32_t tk = tok_get(e, &q->token, NULL);
+    if (tk == NONE)
+        return PMC_EFULL;
+    struct tok *x = &e->toks[tk];
+    x->bid = q->bid;
+    x->ask = q->ask;
+    if (q->bid && q->ask)
+        TOK_UPDATE(e, x, x->mark = (q->bid + q->ask) / 2);
+    return PMC_OK;
+}
+
+static enum pmc_err on_resolve(struct pmc_engine *e,
+                               const struct pmc_resolve *r)
+{
+    uint32_t tk = tok_get(e, &r->token, NULL);
+    if (tk == NONE)
+        return PMC_EFULL;
+    struct tok *x = &e->toks[tk];
+    pmc_micros value = pmc_mul(x->shares, r->payout);
+    pmc_micros pnl = value - x->cost;
+    e->mkts[x->market].exposure -= x->cost;
+    TOK_UPDATE(e, x, (x->shares = 0, x->cost = 0, x->mark = r->payout));
+    x->realized += pnl;
+    e->realized_total += pnl;
+    e->realized_today += pnl;
+    x->resolved = 1;
+    if (!x->end || x->end > e->now)
+        x->end = e->now;
+    return PMC_OK;
+}
+
+/* ---- step --------------------------------------------------------------- */
+
+enum pmc_err pmc_engine_step(struct pmc_engine *e, const struct pmc_record *ev,
+                             pmc_ms now, struct pmc_actions *out)
+{
+    if (now < e->now)
+        return PMC_ETIME;
+    release_buckets(e);
+    roll_clock(e, now);
+    switch (ev->kind) {
+    case PMC_K_FILL:
+        return on_fill(e, &ev->u.fill, out);
+    case PMC_K_MARKET:
+        return on_market(e, &ev->u.market);
+    case PMC_K_QUOTE:
+        return on_quote(e, &ev->u.quote);
+    case PMC_K_TRADE: {
+        uint32_t tk = tok_get(e, &ev->u.trade.token, NULL);
+        if (tk == NONE)
+            return PMC_EFULL;
+        TOK_UPDATE(e, &e->toks[tk], e->toks[tk].mark = ev->u.trade.px);
+        check_daily_loss(e, out);
+        return PMC_OK;
+    }
+    case PMC_K_RESOLVE:
+        PMC_TRY(on_resolve(e, &ev->u.resolve));
+        check_daily_loss(e, out);
+        return PMC_OK;
+    case PMC_K_EXEC:
+        on_exec(e, &ev->u.exec, out);
+        return PMC_OK;
+    case PMC_K_KILL:
+        if (!ev->u.kill.by_core)
+            e->killed = 1;
+        return PMC_OK;
+    case PMC_K_RESUME:
+        e->killed = 0;
+        e->consecutive_rejects = 0;
+        return PMC_OK;
+    case PMC_K_TIMER:
+        /* one due bucket per timer step: the action buffer holds one */
+        if (e->open_head != NONE && e->buckets[e->open_head].deadline <= now)
+            bucket_flush(e, e->open_head, out);
+        return PMC_OK;
+    case PMC_K_FLUSH:
+        /* as many buckets as the action buffer can take; the caller
+         * repeats while pmc_engine_stats().open_buckets > 0 */
+        while (e->open_head != NONE &&
+               out->cap - out->n >=
+                   (size_t)e->buckets[e->open_head].nfills + 2)
+            bucket_flush(e, e->open_head, out);
+        return PMC_OK;
+    default:
+        return PMC_OK;
+    }
+}
+
+pmc_ms pmc_engine_next_deadline(const struct pmc_engine *e)
+{
+    return e->open_head == NONE ? PMC_NO_DEADLINE
+                                : e->buckets[e->open_head].deadline;
+}
+
+enum pmc_err pmc_engine_advance(struct pmc_engine *e, pmc_ms until,
+                                struct pmc_actions *out, int *more)
+{
+    struct pmc_record timer;
+    timer.kind = PMC_K_TIMER;
+    *more = 0;
+    for (;;) {
+        pmc_ms d = pmc_engine_next_deadline(e);
+        if (d > until)
+            return PMC_OK;
+        if (out->cap - out->n < (size_t)e->buckets[e->open_head].nfills + 2) {
+            *more = 1;
+            return PMC_OK;
+        }
+        timer.t = d < e->now ? e->now : d;
+        PMC_TRY(pmc_engine_step(e, &timer, timer.t, out));
+    }
+}
+
+void pmc_engine_stats(const struct pmc_engine *e, struct pmc_engine_stats *s)
+{
+    *s = e->st;
+    s->bought_today = e->bought_today;
+    s->bought_window = e->bought_window;
+    s->realized_total = e->realized_total;
+    s->realized_today = e->realized_today;
+    s->unrealized = e->unrealized;
+    s->pending_buy = e->pending_buy;
+    s->open_orders = e->nopen_orders;
+    s->open_buckets = e->nopen;
+    s->positions = e->ntoks;
+    s->consecutive_rejects = e->consecutive_rejects;
+    s->killed = e->killed;
+}
+
+int pmc_engine_position(const struct pmc_engine *e, uint32_t i,
+                        struct pmc_position_view *v)
+{
+    if (i >= e->ntoks)
+        return 0;
+    const struct tok *x = &e->toks[i];
+    v->token = &x->token;
+    v->market = &e->mkts[x->market].id;
+    v->shares = x->shares;
+    v->cost = x->cost;
+    v->realized = x->realized;
+    v->mark = x->mark;
+    v->pending_buy = x->pend_buy;
+    v->pending_sell = x->pend_sell;
+    v->end = x->end;
+    v->resolved = x->resolved;
+    return 1;
+}

@@ -1,0 +1,102 @@
+/* core/pmc.h - base types shared by every part of pmcopy.
+ *
+ * Units are in the type names: pmc_ms is milliseconds since the Unix epoch
+ * (or a duration in ms), pmc_micros is a fixed-point decimal scaled by 1e6
+ * (USD, prices and shares alike). No floating point is ever used for money.
+ *
+ * Errors: one X-macro list gives enum pmc_err and pmc_strerror().
+ * Symbols: struct pmc_sym is a short identifier (token id, address, fill
+ * key) stored inline with its hash, so tables never allocate per event. */
+#ifndef PMC_H
+#define PMC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef int64_t pmc_ms;
+typedef int64_t pmc_micros;
+
+#define PMC_MICRO ((pmc_micros)1000000)
+
+#define PMC_ERR_LIST(X)                                                        \
+    X(OK, "ok")                                                                \
+    X(PARSE, "malformed input")                                                \
+    X(RANGE, "value out of range")                                             \
+    X(FULL, "fixed-capacity table is full")                                    \
+    X(NOMEM, "out of memory")                                                  \
+    X(IO, "input/output error")                                                \
+    X(CONFIG, "invalid configuration")                                         \
+    X(USAGE, "invalid usage")                                                  \
+    X(STATE, "invalid state")                                                  \
+    X(TIME, "time went backwards")                                             \
+    X(NOTFOUND, "not found")                                                   \
+    X(PROTO, "protocol error")                                                 \
+    X(HTTP, "HTTP error")                                                      \
+    X(CRYPTO, "cryptographic failure")                                         \
+    X(NOTSUP, "not supported")                                                 \
+    X(MISMATCH, "output differs from the record")
+
+enum pmc_err {
+#define PMC_ERR_ENUM(name, text) PMC_E##name,
+    PMC_ERR_LIST(PMC_ERR_ENUM)
+#undef PMC_ERR_ENUM
+        PMC_E_COUNT
+};
+#define PMC_OK PMC_EOK
+
+const char *pmc_strerror(enum pmc_err e);
+
+#define PMC_MUST_USE __attribute__((warn_unused_result))
+#define PMC_TRY(expr)                                                          \
+    do {                                                                       \
+        enum pmc_err pmc_try_e_ = (expr);                                      \
+        if (pmc_try_e_ != PMC_OK)                                              \
+            return pmc_try_e_;                                                 \
+    } while (0)
+
+/* Broken invariants stop the program with file:line. The handler lives
+ * outside core/ (it prints); core only calls it. */
+__attribute__((noreturn)) void pmc_panic(const char *file, int line,
+                                         const char *expr);
+#define PMC_ASSERT(c)                                                          \
+    do {                                                                       \
+        if (!(c))                                                              \
+            pmc_panic(__FILE__, __LINE__, #c);                                 \
+    } while (0)
+
+#define PMC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- symbols ---------------------------------------------------------- */
+
+#define PMC_SYM_MAX 95 /* longest id: 78-digit token, 0x+64 hex tx hash:idx */
+
+struct pmc_sym {
+    uint64_t h;                /* pmc_hash64 of s[0..n) */
+    uint8_t n;                 /* length, 0 = empty */
+    char s[PMC_SYM_MAX + 1];   /* NUL-terminated */
+};
+
+uint64_t pmc_hash64(const void *p, size_t n);
+/* Set a symbol from n bytes; PMC_ERANGE when n > PMC_SYM_MAX. */
+PMC_MUST_USE enum pmc_err pmc_sym_set(struct pmc_sym *y, const char *s,
+                                      size_t n);
+/* Make y the empty symbol. */
+void pmc_sym_clear(struct pmc_sym *y);
+static inline int pmc_sym_eq(const struct pmc_sym *a, const struct pmc_sym *b)
+{
+    return a->h == b->h && a->n == b->n && memcmp(a->s, b->s, a->n) == 0;
+}
+
+/* ---- time helpers ----------------------------------------------------- */
+
+#define PMC_MS_PER_DAY ((pmc_ms)86400000)
+#define PMC_MS_PER_WINDOW ((pmc_ms)900000) /* a UTC quarter hour */
+
+static inline pmc_ms pmc_floor_div(pmc_ms a, pmc_ms b)
+{
+    pmc_ms q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+#endif
