@@ -8,7 +8,7 @@
 
 BUILD     ?= build
 CC        ?= cc
-PKGS      := sqlite3 libcurl libwebsockets jansson libsecp256k1 gsl libcrypto
+PKGS      := sqlite3 libcurl libwebsockets jansson libsecp256k1 gsl libcrypto zlib
 WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wvla -Wformat=2 -Werror
 OPT       ?= -O2 -g
@@ -39,7 +39,7 @@ FAKE_SRC  := $(sort $(wildcard tests/fakes/*.c))
 FAKE_BIN  := $(FAKE_SRC:tests/fakes/%.c=$(BUILD)/fakes/%)
 PMCOPY    := $(BUILD)/pmcopy
 
-.PHONY: all help deps check unit golden fuzz-regress purity asan bench demo \
+.PHONY: all help deps check unit golden cli fuzz-regress purity asan bench demo \
         fuzz clean golden-bless format format-check install valgrind
 .DEFAULT_GOAL := all
 
@@ -99,13 +99,17 @@ $(BUILD)/fakes/%: tests/fakes/%.c $(BUILD)/libpmc.a
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REG) $(FAKE_BIN)
-	@$(MAKE) --no-print-directory unit golden fuzz-regress purity
+	@$(MAKE) --no-print-directory unit golden cli fuzz-regress purity
 
 unit: $(UNIT_BIN)
 	@sh tests/run_unit.sh $(UNIT_BIN)
 
 golden: $(PMCOPY)
 	@sh tests/golden/run.sh $(PMCOPY)
+
+# end-to-end command tests: each tests/cli/*.sh gets the binary as $$1
+cli: $(PMCOPY)
+	@sh tests/cli/run.sh $(PMCOPY)
 
 golden-bless: $(PMCOPY)
 	@BLESS=1 sh tests/golden/run.sh $(PMCOPY)

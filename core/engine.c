@@ -116,6 +116,14 @@ static size_t align16(size_t n)
     return (n + 15) & ~(size_t)15;
 }
 
+/* Buckets flushed in a step stay readable (the order action points at
+ * their fills) until the next step, and one step may flush two (the oldest,
+ * pushed out early, and its own): two spare slots beyond the open limit. */
+static uint32_t pool_size(const struct pmc_config *c)
+{
+    return c->max_open_buckets + 2;
+}
+
 static void layout(const struct pmc_config *c, struct layout *L)
 {
     size_t o = 0;
@@ -129,9 +137,9 @@ static void layout(const struct pmc_config *c, struct layout *L)
     TAKE(tok_ix, (size_t)pow2_at_least(2ull * c->max_tokens) * 4);
     TAKE(mkts, (size_t)c->max_tokens * sizeof(struct mkt));
     TAKE(mkt_ix, (size_t)pow2_at_least(2ull * c->max_tokens) * 4);
-    TAKE(buckets, (size_t)c->max_open_buckets * sizeof(struct bucket));
-    TAKE(released, (size_t)c->max_open_buckets * 4);
-    TAKE(fills, (size_t)c->max_open_buckets * c->max_bucket_fills *
+    TAKE(buckets, (size_t)pool_size(c) * sizeof(struct bucket));
+    TAKE(released, (size_t)pool_size(c) * 4);
+    TAKE(fills, (size_t)pool_size(c) * c->max_bucket_fills *
                     sizeof(struct pmc_fill_ref));
     TAKE(orders, (size_t)c->max_open_orders * sizeof(struct order));
     TAKE(ord_ix, (size_t)pow2_at_least(2ull * c->max_open_orders) * 4);
@@ -182,8 +190,8 @@ enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem, size_t size,
     e->buckets = (struct bucket *)(void *)(base + L.buckets);
     e->released = (uint32_t *)(void *)(base + L.released);
     e->fill_pool = (struct pmc_fill_ref *)(void *)(base + L.fills);
-    for (uint32_t i = 0; i < cfg->max_open_buckets; i++) {
-        e->buckets[i].next = i + 1 < cfg->max_open_buckets ? i + 1 : NONE;
+    for (uint32_t i = 0; i < pool_size(cfg); i++) {
+        e->buckets[i].next = i + 1 < pool_size(cfg) ? i + 1 : NONE;
         e->buckets[i].fills = e->fill_pool + (size_t)i * cfg->max_bucket_fills;
     }
     e->free_bucket = 0;
@@ -812,7 +820,7 @@ static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
     int slot = netting ? 0 : (int)f->side;
     uint32_t bi = c->copy_mode == PMC_MODE_PER_FILL ? NONE : x->bucket[slot];
     if (bi == NONE) {
-        if (e->free_bucket == NONE) /* full: the oldest goes out early */
+        if (e->nopen == c->max_open_buckets) /* the oldest goes out early */
             bucket_flush(e, e->open_head, out);
         bi = bucket_open(e, tk, netting ? -1 : (int)f->side,
                          e->now + c->coalesce_ms);

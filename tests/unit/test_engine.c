@@ -1,0 +1,467 @@
+/* tests/unit/test_engine.c - the decision core beyond the golden scenarios:
+ * accounting from execution reports, capacities, time, and the invariant
+ * that every source fill ends in exactly one order or skip. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "app/driver.h"
+#include "core/dec.h"
+#include "core/engine.h"
+#include "core/tape.h"
+
+#define TA "0x1111111111111111111111111111111111111111"
+#define TB "0x2222222222222222222222222222222222222222"
+#define T0 1767229200000LL /* 2026-01-01 01:00 UTC */
+
+struct sink {
+    char lines[4096][512];
+    size_t n;
+    uint64_t order_fills, skips;
+};
+
+static enum pmc_err collect(void *ctx, const struct pmc_record *a)
+{
+    struct sink *s = ctx;
+    char buf[PMC_TAPE_LINE_MAX];
+    size_t n = pmc_tape_format(a, buf, sizeof buf);
+    assert_true(n > 0);
+    if (a->kind == PMC_K_ORDER)
+        s->order_fills += a->u.order.nfills;
+    if (a->kind == PMC_K_SKIP)
+        s->skips++;
+    if (s->n < 4096) {
+        snprintf(s->lines[s->n], sizeof s->lines[0], "%.*s", (int)(n - 1),
+                 buf);
+        s->n++;
+    }
+    return PMC_OK;
+}
+
+static void cfg_default(struct pmc_config *c)
+{
+    pmc_config_defaults(c);
+    assert_int_equal(pmc_config_add_trader(c, TA, strlen(TA), "a", -1, 0, 1),
+                     PMC_OK);
+    c->dedupe_capacity = 1024;
+    c->max_open_orders = 1024;
+    c->max_tokens = 256;
+    c->max_open_buckets = 64;
+}
+
+static void feed(struct pmc_driver *d, const char *line)
+{
+    struct pmc_record r;
+    struct pmc_tape_err e;
+    int has;
+    enum pmc_err err = pmc_tape_parse(line, strlen(line), &r, &has, &e);
+    if (err != PMC_OK)
+        fail_msg("bad test line: %s: %s", line, e.msg);
+    assert_true(has);
+    assert_int_equal(pmc_driver_feed(d, &r), PMC_OK);
+}
+
+static const char *find(const struct sink *s, const char *needle)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strstr(s->lines[i], needle))
+            return s->lines[i];
+    return NULL;
+}
+
+/* coid of the i-th order line */
+static void coid_of(const struct sink *s, int nth, char *out)
+{
+    int k = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const char *p = strstr(s->lines[i], "coid=");
+        if (p && strstr(s->lines[i], "ev=order") && k++ == nth) {
+            sscanf(p, "coid=%30s", out);
+            return;
+        }
+    }
+    fail_msg("no order %d", nth);
+}
+
+static struct pmc_position_view pos(const struct pmc_driver *d,
+                                    const char *token)
+{
+    struct pmc_position_view v;
+    for (uint32_t i = 0; pmc_engine_position(d->eng, i, &v); i++)
+        if (!strcmp(v.token->s, token))
+            return v;
+    fail_msg("no position for %s", token);
+    return v;
+}
+
+static void test_exec_accounting(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_default(&c);
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    char line[512], coid[32];
+    snprintf(line, sizeof line,
+             "t=%lld ev=market token=7 market=0xm end=%lld tick=0.01", T0,
+             T0 + 900000);
+    feed(&d, line);
+    snprintf(line, sizeof line,
+             "t=%lld ev=fill trader=" TA
+             " token=7 side=BUY px=0.5 sz=200 key=k1",
+             T0);
+    feed(&d, line);
+    assert_int_equal(pmc_driver_advance(&d, T0 + 300), PMC_OK);
+    coid_of(s, 0, coid); /* BUY 20 @ 0.52 */
+    struct pmc_engine_stats st;
+    pmc_engine_stats(d.eng, &st);
+    assert_int_equal(st.pending_buy, 10400000); /* 20 x 0.52 */
+    assert_int_equal(st.bought_window, 10400000);
+
+    snprintf(line, sizeof line,
+             "t=%lld ev=exec coid=%s status=fill sz=5 px=0.5 fee=0.01",
+             T0 + 400, coid);
+    feed(&d, line);
+    struct pmc_position_view v = pos(&d, "7");
+    assert_int_equal(v.shares, 5000000);
+    assert_int_equal(v.cost, 2510000); /* 5 x 0.5 + 0.01 fee */
+    assert_int_equal(v.pending_buy, 15000000);
+    pmc_engine_stats(d.eng, &st);
+    /* the filled part now counts at its real price, the rest at the limit */
+    assert_int_equal(st.bought_window, 2500000 + 7800000);
+    assert_int_equal(st.pending_buy, 7800000);
+
+    snprintf(line, sizeof line, "t=%lld ev=exec coid=%s status=cancel",
+             T0 + 401, coid);
+    feed(&d, line);
+    v = pos(&d, "7");
+    assert_int_equal(v.pending_buy, 0);
+    pmc_engine_stats(d.eng, &st);
+    assert_int_equal(st.pending_buy, 0);
+    assert_int_equal(st.bought_window, 2500000);
+    assert_int_equal(st.open_orders, 0);
+    /* a report for a closed order changes nothing */
+    feed(&d, line);
+    snprintf(line, sizeof line,
+             "t=%lld ev=exec coid=%s status=fill sz=5 px=0.5", T0 + 402, coid);
+    feed(&d, line);
+    assert_int_equal(pos(&d, "7").shares, 5000000);
+
+    /* sell 3 of the 5 at 0.6: proceeds 1.8 - 0.02 fee; basis 3/5 of 2.51 */
+    snprintf(line, sizeof line,
+             "t=%lld ev=fill trader=" TA
+             " token=7 side=SELL px=0.62 sz=30 key=k2",
+             T0 + 1000);
+    feed(&d, line);
+    assert_int_equal(pmc_driver_advance(&d, T0 + 1300), PMC_OK);
+    assert_non_null(find(s, "side=SELL px=0.6 sz=3 "));
+    coid_of(s, 1, coid);
+    snprintf(line, sizeof line,
+             "t=%lld ev=exec coid=%s status=fill sz=3 px=0.6 fee=0.02",
+             T0 + 1400, coid);
+    feed(&d, line);
+    v = pos(&d, "7");
+    assert_int_equal(v.shares, 2000000);
+    assert_int_equal(v.cost, 2510000 - 1506000);
+    assert_int_equal(v.realized, 1800000 - 20000 - 1506000);
+    /* mark at 0.7: unrealised = 2 x 0.7 - 1.004 */
+    snprintf(line, sizeof line, "t=%lld ev=trade token=7 px=0.7 sz=1",
+             T0 + 1500);
+    feed(&d, line);
+    pmc_engine_stats(d.eng, &st);
+    assert_int_equal(st.unrealized, 1400000 - 1004000);
+    /* resolution pays 1 per share */
+    snprintf(line, sizeof line, "t=%lld ev=resolve token=7 payout=1",
+             T0 + 2000);
+    feed(&d, line);
+    v = pos(&d, "7");
+    assert_int_equal(v.shares, 0);
+    assert_int_equal(v.realized, 274000 + 2000000 - 1004000);
+    assert_true(v.resolved);
+    pmc_engine_stats(d.eng, &st);
+    assert_int_equal(st.unrealized, 0);
+    pmc_driver_fini(&d);
+    free(s);
+}
+
+static void test_time_goes_back(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_default(&c);
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    struct pmc_record r;
+    memset(&r, 0, sizeof r);
+    r.kind = PMC_K_RESUME;
+    r.t = T0;
+    assert_int_equal(pmc_engine_step(d.eng, &r, T0, &d.out), PMC_OK);
+    assert_int_equal(pmc_engine_step(d.eng, &r, T0 - 1, &d.out), PMC_ETIME);
+    pmc_driver_fini(&d);
+    free(s);
+}
+
+static void test_bucket_limits(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_default(&c);
+    c.max_bucket_fills = 3;
+    c.max_open_buckets = 2;
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    char line[256];
+    /* a full bucket flushes at once */
+    for (int i = 0; i < 3; i++) {
+        snprintf(line, sizeof line,
+                 "t=%lld ev=fill trader=" TA
+                 " token=1 side=BUY px=0.5 sz=10 key=a%d",
+                 T0 + i, i);
+        feed(&d, line);
+    }
+    assert_int_equal(s->n, 1);
+    assert_non_null(find(s, "keys=a0,a1,a2"));
+    assert_non_null(strstr(s->lines[0], "t=1767229200002 ")); /* 3rd fill */
+    /* with both bucket slots taken, a third token pushes the oldest out */
+    feed(&d, "t=1767229200010 ev=fill trader=" TA
+             " token=2 side=BUY px=0.5 sz=100 key=b1");
+    feed(&d, "t=1767229200011 ev=fill trader=" TA
+             " token=3 side=BUY px=0.5 sz=100 key=c1");
+    assert_int_equal(s->n, 1);
+    feed(&d, "t=1767229200012 ev=fill trader=" TA
+             " token=4 side=BUY px=0.5 sz=100 key=d1");
+    assert_int_equal(s->n, 2);
+    assert_non_null(find(s, "keys=b1"));
+    assert_int_equal(pmc_engine_next_deadline(d.eng), T0 + 11 + 300);
+    pmc_driver_fini(&d);
+    free(s);
+}
+
+static void test_token_table_full(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_default(&c);
+    c.max_tokens = 2;
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    struct pmc_record r;
+    struct pmc_tape_err e;
+    int has;
+    const char *l[] = {"t=1 ev=quote token=1 bid=0.4 ask=0.5",
+                       "t=2 ev=quote token=2 bid=0.4 ask=0.5",
+                       "t=3 ev=quote token=3 bid=0.4 ask=0.5"};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pmc_tape_parse(l[i], strlen(l[i]), &r, &has, &e),
+                         PMC_OK);
+        assert_int_equal(pmc_driver_feed(&d, &r), i < 2 ? PMC_OK : PMC_EFULL);
+    }
+    pmc_driver_fini(&d);
+    free(s);
+}
+
+static void test_dedupe_bounded(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_default(&c);
+    c.dedupe_capacity = 16;
+    c.copy_mode = PMC_MODE_PER_FILL;
+    c.max_source_lag_ms = 86400000;
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    char line[256];
+    for (int i = 0; i < 17; i++) {
+        snprintf(line, sizeof line,
+                 "t=%lld ev=fill trader=" TA
+                 " token=1 side=SELL px=0.5 sz=10 key=k%d",
+                 T0 + i, i);
+        feed(&d, line);
+    }
+    feed(&d, "t=1767229200100 ev=fill trader=" TA
+             " token=1 side=SELL px=0.5 sz=10 key=k16");
+    assert_non_null(find(s, "key=k16 reason=duplicate"));
+    /* k0 was the oldest of 17 keys in a memory of 16: forgotten */
+    feed(&d, "t=1767229200101 ev=fill trader=" TA
+             " token=1 side=SELL px=0.5 sz=10 key=k0");
+    assert_null(find(s, "key=k0 reason=duplicate"));
+    pmc_driver_fini(&d);
+    free(s);
+}
+
+static void test_rejects_reset_by_fill(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_default(&c);
+    c.kill_max_consecutive_rejects = 2;
+    c.copy_mode = PMC_MODE_PER_FILL;
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    char line[256], coid[3][32];
+    for (int i = 0; i < 3; i++) {
+        snprintf(line, sizeof line,
+                 "t=%lld ev=fill trader=" TA
+                 " token=%d side=BUY px=0.5 sz=100 key=r%d",
+                 T0 + i, i + 1, i);
+        feed(&d, line);
+        coid_of(s, i, coid[i]);
+    }
+    snprintf(line, sizeof line, "t=%lld ev=exec coid=%s status=reject",
+             T0 + 10, coid[0]);
+    feed(&d, line);
+    snprintf(line, sizeof line,
+             "t=%lld ev=exec coid=%s status=fill sz=1 px=0.5", T0 + 11,
+             coid[1]);
+    feed(&d, line);
+    snprintf(line, sizeof line, "t=%lld ev=exec coid=%s status=reject",
+             T0 + 12, coid[2]);
+    feed(&d, line);
+    struct pmc_engine_stats st;
+    pmc_engine_stats(d.eng, &st);
+    assert_false(st.killed);
+    assert_int_equal(st.consecutive_rejects, 1);
+    /* rejects release what they held; the partly filled order counts its
+     * filled share at 0.5 and its 9 open shares at the 0.52 limit */
+    assert_int_equal(st.bought_window, 500000 + 9 * 520000);
+    pmc_driver_fini(&d);
+    free(s);
+}
+
+/* Property: over random tapes, every source fill ends in exactly one
+ * order key list or one skip; replaying the same input gives the same
+ * actions; nothing crashes. */
+static uint64_t rng(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static void test_every_fill_ends_once(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < 3; mode++) {
+        struct pmc_config c;
+        cfg_default(&c);
+        c.copy_mode = (enum pmc_copy_mode)mode;
+        c.max_bucket_fills = 5;
+        c.max_open_buckets = 8;
+        c.max_open_orders = 4096;
+        assert_int_equal(
+            pmc_config_add_trader(&c, TB, strlen(TB), "b", 500000, 0, 1),
+            PMC_OK);
+        uint64_t fills = 0;
+        struct sink *s[2];
+        for (int run = 0; run < 2; run++) {
+            s[run] = calloc(1, sizeof *s[run]);
+            struct pmc_driver d;
+            assert_int_equal(pmc_driver_init(&d, &c, collect, s[run]),
+                             PMC_OK);
+            uint64_t x = 0x9e3779b97f4a7c15ULL + (uint64_t)mode;
+            long long t = T0;
+            fills = 0;
+            for (int i = 0; i < 3000; i++) {
+                char line[512];
+                t += (long long)(rng(&x) % 200);
+                unsigned k = (unsigned)(rng(&x) % 10);
+                unsigned tok = (unsigned)(rng(&x) % 6);
+                if (k < 7) {
+                    const char *tr = k == 0   ? "0x3333333333333333333333333333333333333333"
+                                     : k < 4 ? TA
+                                             : TB;
+                    unsigned key = (unsigned)(rng(&x) % 2500);
+                    snprintf(line, sizeof line,
+                             "t=%lld ev=fill trader=%s token=%u side=%s "
+                             "px=0.%02u sz=%u key=x%u ts=%lld",
+                             t, tr, tok, rng(&x) % 3 ? "BUY" : "SELL",
+                             (unsigned)(rng(&x) % 98 + 1),
+                             (unsigned)(rng(&x) % 6000 + 1), key,
+                             t - (long long)(rng(&x) % 40000));
+                    fills++;
+                } else if (k == 7 && s[run]->n) {
+                    /* a report for some order we emitted */
+                    const char *l = s[run]->lines[rng(&x) % s[run]->n];
+                    const char *p = strstr(l, "coid=");
+                    if (!p)
+                        continue;
+                    char coid[32];
+                    sscanf(p, "coid=%30s", coid);
+                    static const char *st[] = {
+                        "ack", "fill sz=1 px=0.5 fee=0.01", "reject",
+                        "cancel"};
+                    snprintf(line, sizeof line,
+                             "t=%lld ev=exec coid=%s status=%s", t, coid,
+                             st[rng(&x) % 4]);
+                } else if (k == 8) {
+                    snprintf(line, sizeof line,
+                             "t=%lld ev=quote token=%u bid=0.4 ask=0.6", t,
+                             tok);
+                } else {
+                    snprintf(line, sizeof line,
+                             "t=%lld ev=market token=%u market=m%u end=%lld",
+                             t, tok, tok / 2,
+                             t + (long long)(rng(&x) % 60000));
+                }
+                feed(&d, line);
+            }
+            assert_int_equal(pmc_driver_flush(&d, t), PMC_OK);
+            struct pmc_engine_stats st;
+            pmc_engine_stats(d.eng, &st);
+            assert_int_equal(st.open_buckets, 0);
+            pmc_driver_fini(&d);
+            assert_int_equal(s[run]->order_fills + s[run]->skips, fills);
+        }
+        assert_int_equal(s[0]->n, s[1]->n);
+        for (size_t i = 0; i < s[0]->n; i++)
+            assert_string_equal(s[0]->lines[i], s[1]->lines[i]);
+        free(s[0]);
+        free(s[1]);
+    }
+}
+
+static void test_config_rejects_bad_values(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    char msg[160];
+    pmc_config_defaults(&c);
+    c.max_slippage = PMC_MICRO;
+    assert_int_equal(pmc_config_validate(&c, msg, sizeof msg), PMC_ECONFIG);
+    assert_non_null(strstr(msg, "max_slippage=1"));
+    pmc_config_defaults(&c);
+    c.coalesce_ms = -1;
+    assert_int_equal(pmc_config_validate(&c, msg, sizeof msg), PMC_ECONFIG);
+    assert_non_null(strstr(msg, "coalesce_ms=-1"));
+    /* the engine refuses an invalid configuration */
+    static _Alignas(16) char mem[1 << 16];
+    struct pmc_engine *e;
+    assert_int_equal(pmc_engine_init(&e, mem, sizeof mem, &c), PMC_ECONFIG);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exec_accounting),
+        cmocka_unit_test(test_time_goes_back),
+        cmocka_unit_test(test_bucket_limits),
+        cmocka_unit_test(test_token_table_full),
+        cmocka_unit_test(test_dedupe_bounded),
+        cmocka_unit_test(test_rejects_reset_by_fill),
+        cmocka_unit_test(test_every_fill_ends_once),
+        cmocka_unit_test(test_config_rejects_bad_values),
+    };
+    return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
+}
