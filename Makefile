@@ -65,34 +65,41 @@ deps:
 $(BUILD)/core/%.o: CFLAGS += -Wconversion
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libpmc.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	@ar rcs $@ $^
 
 $(PMCOPY): $(BUILD)/app/main.o $(BUILD)/libpmc.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpmc.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Wno-missing-prototypes \
+	@echo "  CCLD    $@"
+	@$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Wno-missing-prototypes \
 	    $(LDFLAGS) -o $@ $< $(BUILD)/libpmc.a $(CMOCKA_LIBS) $(LDLIBS)
 
 $(BUILD)/fuzzreg/%: tests/fuzz/%.c tests/fuzz/regress_main.c $(BUILD)/libpmc.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Wno-missing-prototypes \
+	@echo "  CCLD    $@"
+	@$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Wno-missing-prototypes \
 	    $(LDFLAGS) -o $@ $< tests/fuzz/regress_main.c $(BUILD)/libpmc.a $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libpmc.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Wno-missing-prototypes \
+	@echo "  CCLD    $@"
+	@$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Wno-missing-prototypes \
 	    $(LDFLAGS) -o $@ $< $(BUILD)/libpmc.a $(LDLIBS)
 
 $(BUILD)/fakes/%: tests/fakes/%.c $(BUILD)/libpmc.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Wno-missing-prototypes \
+	@echo "  CCLD    $@"
+	@$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Wno-missing-prototypes \
 	    $(LDFLAGS) -o $@ $< $(BUILD)/libpmc.a $(LDLIBS)
 
 # ---- tests ---------------------------------------------------------------
