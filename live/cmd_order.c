@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "live/clock.h"
 #include "app/cmds.h"
 #include "core/dec.h"
 #include "live/sign/hex.h"
@@ -451,10 +452,7 @@ static bool build_request(json_t *in, struct pmc_order_req *r, char *token,
     }
     if (!has_ts) {
         /* No timestamp given: the order is created now. */
-        struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
-        r->timestamp_ms =
-            (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+        r->timestamp_ms = (uint64_t)pmc_clock_now_ms();
     }
     return true;
 }
