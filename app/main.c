@@ -13,6 +13,10 @@ struct cmd {
 static const struct cmd cmds[] = {
     {"decide", pmc_cmd_decide, "run the decision core on a tape (stdin -> stdout)"},
     {"replay", pmc_cmd_replay, "re-run a recorded tape and compare the actions"},
+    {"backtest", pmc_cmd_backtest, "simulate copying on a tape; summary + report"},
+    {"synth", pmc_cmd_synth, "generate the synthetic fixture tape"},
+    {"order", pmc_cmd_order, "order sign: build and sign one CLOB order (JSON in, POST body out)"},
+    {"import", pmc_cmd_import, "convert Polymarket JSON (activity, book, ...) to a tape"},
 };
 
 static void usage(FILE *f)

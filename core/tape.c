@@ -142,9 +142,19 @@ static int bad_bare_char(char c)
     return c == '"' || c == '=' || (unsigned char)c < 0x21 || c == 0x7f;
 }
 
+/* The key (or the text where one was expected) as a C string for errors. */
+static const char *key_text(char kb[32], const char *k, size_t kn)
+{
+    size_t n = kn < 31 ? kn : 31;
+    memcpy(kb, k, n);
+    kb[n] = '\0';
+    return kb;
+}
+
 static enum pmc_err split(struct line *L, const char *s, size_t n)
 {
     size_t i = 0;
+    char kb[32];
     L->n = 0;
     while (i < n) {
         while (i < n && s[i] == ' ')
@@ -159,8 +169,9 @@ static enum pmc_err split(struct line *L, const char *s, size_t n)
             i++;
         }
         if (i == ks || i == n || s[i] != '=')
-            return fail(L, "expected key=value, got", "", s + ks,
-                        i - ks < 32 ? i - ks : 32, NULL);
+            return fail(L, "expected key=value, got",
+                        i == ks ? "'='" : key_text(kb, s + ks, i - ks), NULL,
+                        0, NULL);
         if (L->n == PMC_TAPE_MAX_PAIRS)
             return fail(L, "too many fields", NULL, NULL, 0, "at most 64");
         struct pair *p = &L->p[L->n++];
@@ -176,21 +187,22 @@ static enum pmc_err split(struct line *L, const char *s, size_t n)
                 i++;
             }
             if (i >= n)
-                return fail(L, "unterminated quoted value for", NULL, NULL, 0,
-                            NULL);
+                return fail(L, "unterminated quoted value for",
+                            key_text(kb, p->k, p->kn), NULL, 0,
+                            "a quoted value ends with '\"'");
             p->v = s + vs;
             p->vn = (uint32_t)(i - vs);
             p->quoted = 1;
             i++;
             if (i < n && s[i] != ' ')
-                return fail(L, "expected a space after a quoted value", NULL,
-                            NULL, 0, NULL);
+                return fail(L, "expected a space after the quoted value of",
+                            key_text(kb, p->k, p->kn), NULL, 0, NULL);
         } else {
             size_t vs = i;
             while (i < n && s[i] != ' ') {
                 if (bad_bare_char(s[i]))
-                    return fail(L, "bad character in the value of", NULL,
-                                NULL, 0,
+                    return fail(L, "bad character in the value of",
+                                key_text(kb, p->k, p->kn), NULL, 0,
                                 "quote values holding '\"', '=' or spaces");
                 i++;
             }
@@ -199,13 +211,9 @@ static enum pmc_err split(struct line *L, const char *s, size_t n)
             p->quoted = 0;
         }
         for (size_t j = 0; j + 1 < L->n; j++)
-            if (L->p[j].kn == p->kn && memcmp(L->p[j].k, p->k, p->kn) == 0) {
-                char kb[32];
-                size_t kn = p->kn < 31 ? p->kn : 31;
-                memcpy(kb, p->k, kn);
-                kb[kn] = '\0';
-                return fail(L, "repeated key", kb, NULL, 0, NULL);
-            }
+            if (L->p[j].kn == p->kn && memcmp(L->p[j].k, p->k, p->kn) == 0)
+                return fail(L, "repeated key", key_text(kb, p->k, p->kn),
+                            NULL, 0, NULL);
     }
     return PMC_OK;
 }
@@ -535,6 +543,10 @@ static enum pmc_err parse_order(struct line *L, struct pmc_record *r)
     PMC_TRY(get_price(L, "ref", 0, &o->ref));
     struct pair *k;
     PMC_TRY(need(L, "keys", &k));
+    /* the list is written back verbatim and bare, so it must be bare here */
+    if (k->quoted)
+        return fail(L, "bad", "keys", k->v, k->vn,
+                    "keys are bare fill keys separated by commas");
     o->keys_text = k->v;
     o->keys_len = k->vn;
     o->fills = NULL;

@@ -2,7 +2,7 @@
 # Run every cmocka unit binary; print the totals; non-zero on any failure.
 # Tests find ../shared/data through PMC_DATA (default: ../shared/data).
 set -u
-: "${PMC_DATA:=$(cd "$(dirname "$0")/../.." && pwd)/../shared/data}"
+: "${PMC_DATA:=$(cd "$(dirname "$0")/.." && pwd)/../shared/data}"
 export PMC_DATA
 fail=0 total=0 bad=""
 for t in "$@"; do

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Run every benchmark binary in BUILD/bench (default build) with no
+# arguments; print a header per benchmark; fail if any of them fails.
+# bench_core finds pmcopy through $PMCOPY (set here to BUILD/pmcopy).
+set -u
+build=${1:-build}
+PMCOPY=${PMCOPY:-$build/pmcopy}
+export PMCOPY
+fail=0 ran=0 bad=""
+for b in "$build"/bench/bench_*; do
+    [ -x "$b" ] || continue
+    ran=$((ran + 1))
+    echo "==== $(basename "$b") ===="
+    if ! "$b"; then
+        fail=$((fail + 1))
+        bad="$bad $(basename "$b")"
+    fi
+    echo
+done
+if [ "$ran" -eq 0 ]; then
+    echo "bench: no benchmarks in $build/bench"
+    exit 1
+fi
+echo "benchmarks: $((ran - fail)) passed, $fail failed"
+[ "$fail" -eq 0 ] || { echo "failed:$bad"; exit 1; }

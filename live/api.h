@@ -1,0 +1,40 @@
+/* live/api.h - the local HTTP API of `pmcopy live` (status, metrics, kill
+ * switch), bound to 127.0.0.1 only.
+ *
+ * A small non-blocking HTTP/1.1 server polled by the loop: it never blocks
+ * and never reads the clock (deadlines use the `now` the loop passes in).
+ * One request per connection (Connection: close); requests larger than
+ * 64 KiB or slower than 5 s are answered 413 / dropped. */
+#ifndef PMC_API_H
+#define PMC_API_H
+
+#include <stdio.h>
+
+#include "core/pmc.h"
+
+struct pmc_api;
+
+struct pmc_api_req {
+    const char *method; /* "GET", "POST", ... */
+    const char *path;   /* without the query string */
+    const char *query;  /* after '?', or "" */
+    const char *body;
+    size_t body_len;
+};
+
+/* The handler writes the response body into `out` and returns the HTTP
+ * status; *ctype is the Content-Type (default application/json). */
+typedef int (*pmc_api_fn)(void *ctx, const struct pmc_api_req *req, FILE *out,
+                          const char **ctype);
+
+/* Listen on 127.0.0.1:port (0 = any free port). */
+PMC_MUST_USE enum pmc_err pmc_api_open(struct pmc_api **out, int port,
+                                       pmc_api_fn fn, void *ctx, char *err,
+                                       size_t cap);
+/* The port actually bound. */
+int pmc_api_port(const struct pmc_api *a);
+/* Accept, read and answer whatever is ready; never blocks. */
+void pmc_api_poll(struct pmc_api *a, pmc_ms now);
+void pmc_api_close(struct pmc_api *a);
+
+#endif

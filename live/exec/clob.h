@@ -1,0 +1,230 @@
+/* live/exec/clob.h - the CLOB executor: the venue port (core/venue.h) for
+ * Polymarket's real central limit order book.
+ *
+ * What it decides: how one ORDER action of the core becomes one signed V2
+ * order (live/sign), when its POST /order may go out (token-bucket rate
+ * limits, the venue's rate-limit headers, a circuit breaker, a geoblock
+ * stop), what an answer means for the core (exec records: ack / fill /
+ * cancel / reject), and when a request may be repeated. It never decides
+ * what to trade.
+ *
+ * Safety rules it keeps:
+ *  - Nothing is sent that the journal_order hook has not accepted first.
+ *  - The signed order is a function of the action and its emission time:
+ *    salt = keccak256("pmcopy-salt" || coid || be64(now)) mod 2^53 and the
+ *    order timestamp = now, so a restarted process builds the identical
+ *    body and order hash.
+ *  - A POST whose fate is unknown (timeout, reset, 5xx other than 503/425,
+ *    a connection that died before the answer) is never re-sent blindly:
+ *    the order is first looked up by its hash (GET /data/order/{hash});
+ *    only a repeated "not found" allows one more POST of the same body.
+ *    libcurl's own silent re-send on a dead kept-alive connection is
+ *    disabled (the body cannot be rewound).
+ *  - Credentials are used for signing and headers only; they never reach a
+ *    log line or an error text.
+ *
+ * I/O model: the executor owns its libcurl multi handle (its own pool of
+ * kept-alive connections to the CLOB, so orders never queue behind other
+ * REST traffic). The loop calls pmc_exec_tick(now) every pass; that drives
+ * the transfers without blocking, handles answers and due timers. The loop
+ * may wait on the executor's sockets with pmc_exec_wait() or fold
+ * pmc_exec_multi() into its own poll set. No function here reads a clock:
+ * `now` (ms since the epoch) comes with every call and is the timestamp of
+ * every record and stage it reports.
+ *
+ * Not thread-safe: one thread (the loop's) calls everything. */
+#ifndef PMC_EXEC_CLOB_H
+#define PMC_EXEC_CLOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/venue.h"
+#include "live/exec/creds.h"
+#include "live/exec/guard.h"
+#include "live/metrics.h"
+#include "live/sign/amounts.h"
+#include "live/sign/eip712.h"
+
+/* ---- configuration ------------------------------------------------------ */
+
+struct pmc_exec_cfg {
+    const char *base_url; /* CLOB REST root without trailing '/', copied */
+    uint64_t chain_id;    /* 137 (default) or 80002 */
+    uint8_t sig_type;     /* enum pmc_sig_type, default EOA */
+    int has_funder;       /* 1: funder is the order's maker (proxy/Safe) */
+    uint8_t funder[PMC_ADDR_LEN];
+    int exchange_v3; /* default for tokens not set by pmc_exec_token_info:
+                        0 = CTF Exchange V2 (neg-risk picks its twin),
+                        1 = ExchangeV3 (Protocol V2 markets) */
+    pmc_ms post_timeout_ms;    /* whole POST /order; default 3000 */
+    pmc_ms get_timeout_ms;     /* metadata and order look-ups; 3000 */
+    pmc_ms connect_timeout_ms; /* default 2000 */
+    uint32_t max_retries;      /* extra POSTs of one body; default 2 */
+    pmc_ms retry_backoff_ms;   /* first retry delay, doubled; default 200 */
+    uint32_t max_429;          /* 429 answers tolerated per order; 5 */
+    uint32_t reconcile_tries;  /* look-ups before "not at the venue"; 3 */
+    pmc_ms reconcile_delay_ms; /* between look-ups; default 300 */
+    pmc_ms poll_open_ms; /* poll resting / delayed orders by hash; 2000;
+                            0 = never (delayed orders still polled) */
+    /* Rate limits (reference 4.5; the venue changes them: config). */
+    struct pmc_rate post_burst;     /* POST /order 3500 / 10 s */
+    struct pmc_rate post_sustained; /* POST /order 36000 / 10 min */
+    struct pmc_rate cancel;         /* DELETE /order 3000 / 10 s */
+    struct pmc_rate meta;           /* tick-size/neg-risk 200 / 10 s */
+    struct pmc_rate ledger;         /* GET /data/order 900 / 10 s */
+    uint32_t breaker_threshold;     /* consecutive 5xx/429/transport
+                                       failures that open it; 5 (0 = off) */
+    pmc_ms breaker_cooldown_ms;     /* open -> half-open; default 10000 */
+    uint32_t max_orders;            /* orders tracked at once; 256 */
+    uint32_t max_tokens;            /* token metadata cache; 1024 */
+    long max_host_conns;            /* parallel connections; 8 */
+};
+
+/* Fill c with the defaults above (base_url = https://clob.polymarket.com). */
+void pmc_exec_cfg_default(struct pmc_exec_cfg *c);
+
+/* ---- hooks into the loop ------------------------------------------------- */
+
+enum pmc_exec_stage {
+    PMC_STAGE_SUBMITTED = 0, /* POST handed to libcurl (each attempt) */
+    PMC_STAGE_ACKED,         /* the venue's answer to the POST arrived */
+};
+
+struct pmc_exec_hooks {
+    void *ctx;
+    /* Execution reports (kind PMC_K_EXEC) and the geoblock stop (kind
+     * PMC_K_KILL, reason "geoblocked", by_core 0), with t = now of the
+     * call that produced them. The record is valid during the call only.
+     * Required. */
+    void (*emit)(void *ctx, struct pmc_record *rec);
+    /* Commit the exact POST body (body_len bytes, NUL-terminated) and the
+     * order hash ("0x" + 64 hex) for coid before it is sent. Called again
+     * with a new body if the order is re-signed (tick size change). Any
+     * error stops that order: it is rejected ("journal_failed") and never
+     * sent. Required. */
+    enum pmc_err (*journal_order)(void *ctx, const struct pmc_sym *coid,
+                                  const char *body, size_t body_len,
+                                  const char *order_hash);
+    /* Stage timestamps for the store. May be NULL. */
+    void (*stage)(void *ctx, const struct pmc_sym *coid,
+                  enum pmc_exec_stage stage, pmc_ms t,
+                  const char *order_hash);
+    /* One line of operator information (no newline). Never contains a
+     * credential. NULL: written to stderr as "pmcopy exec: <line>". */
+    void (*log)(void *ctx, const char *line);
+    /* Called when libcurl reads a POST body to put it on the socket
+     * (benchmarks). May be NULL. */
+    void (*wire)(void *ctx, const struct pmc_sym *coid, size_t nbytes);
+};
+
+/* ---- life cycle ----------------------------------------------------------- */
+
+struct pmc_exec;
+
+/* Create an executor. Takes the credentials: c->signer moves into the
+ * executor and the API part is copied; *c is wiped on return whatever the
+ * outcome. cfg and hooks are copied. `now` starts the rate limiters.
+ * PMC_EUSAGE for a missing hook or signer, PMC_ECONFIG for a bad config
+ * value (why names it), PMC_ENOMEM, PMC_EIO if libcurl cannot start. */
+PMC_MUST_USE enum pmc_err pmc_exec_new(const struct pmc_exec_cfg *cfg,
+                                       struct pmc_exec_creds *c,
+                                       const struct pmc_exec_hooks *hooks,
+                                       pmc_ms now, struct pmc_exec **out,
+                                       char *why, size_t why_len);
+/* Abort every transfer, wipe the credentials, free. NULL is a no-op.
+ * Orders still open are not reported (the store reconciles on restart). */
+void pmc_exec_free(struct pmc_exec *x);
+
+/* The venue port over x (submit and cancel below). */
+struct pmc_venue pmc_exec_venue(struct pmc_exec *x);
+
+/* Accept an ORDER action emitted at `now` (copied). The answer comes later
+ * (or during this call, e.g. a reject while the breaker is open) through
+ * emit. PMC_EUSAGE when rec is not an order, PMC_EFULL when max_orders
+ * orders are open; a repeated coid still open is ignored (PMC_OK). */
+PMC_MUST_USE enum pmc_err pmc_exec_submit(struct pmc_exec *x,
+                                          const struct pmc_record *rec,
+                                          pmc_ms now);
+/* Cancel what is left of an order: not yet sent -> cancelled locally (an
+ * exec cancel at once); resting -> DELETE /order, then an exec cancel.
+ * PMC_ENOTFOUND for an unknown coid. */
+PMC_MUST_USE enum pmc_err pmc_exec_cancel(struct pmc_exec *x,
+                                          const struct pmc_sym *coid,
+                                          pmc_ms now);
+
+/* Drive the transfers (never blocks), handle answers and due timers. */
+PMC_MUST_USE enum pmc_err pmc_exec_tick(struct pmc_exec *x, pmc_ms now);
+/* Block up to timeout_ms for socket activity on the executor's transfers
+ * (curl_multi_poll); returns early on activity. For tests and simple
+ * loops. */
+void pmc_exec_wait(struct pmc_exec *x, int timeout_ms);
+/* The multi handle (CURLM *), for a loop that polls its sockets itself. */
+void *pmc_exec_multi(struct pmc_exec *x);
+/* Milliseconds from now until a timer of the executor is due (retry,
+ * rate-limit wait, poll); -1 when none is pending. */
+pmc_ms pmc_exec_next_due(const struct pmc_exec *x, pmc_ms now);
+
+/* ---- market metadata ------------------------------------------------------ */
+
+/* A tick_size_change from the market channel: the token's tick becomes
+ * tick (decimal text "0.001", n bytes). Orders not yet signed use it.
+ * PMC_ERANGE / PMC_EPARSE for a value that is not a venue tick, PMC_EFULL
+ * when the cache is full. */
+PMC_MUST_USE enum pmc_err pmc_exec_tick_changed(struct pmc_exec *x,
+                                                const struct pmc_sym *token,
+                                                const char *tick, size_t n);
+/* Seed the cache from metadata the loop already has (market records):
+ * tick (required), negrisk -1 unknown / 0 / 1, exchange_v3 -1 = config
+ * default / 0 / 1. */
+PMC_MUST_USE enum pmc_err pmc_exec_token_info(struct pmc_exec *x,
+                                              const struct pmc_sym *token,
+                                              struct pmc_tick tick,
+                                              int negrisk, int exchange_v3);
+
+/* ---- restart -------------------------------------------------------------- */
+
+/* An order the store holds from an earlier run (journaled, maybe sent):
+ * look it up by order_hash ("0x" + 64 hex) and report what the venue says:
+ * fills beyond filled_already (shares, micros), then ack (resting), or the
+ * cancel of the unfilled rest (done), or a reject "not_at_venue" when the
+ * venue has never seen it. It is never sent again. Resting orders stay
+ * tracked (polled, cancellable). PMC_EPARSE for a bad hash, PMC_EFULL. */
+PMC_MUST_USE enum pmc_err pmc_exec_reconcile(struct pmc_exec *x,
+                                             const struct pmc_sym *coid,
+                                             const char *order_hash,
+                                             pmc_micros filled_already,
+                                             pmc_ms now);
+
+/* ---- state and metrics ---------------------------------------------------- */
+
+/* NULL while trading is allowed; after a 403 geoblock answer the reason
+ * shown to the operator (every later order is rejected "geoblocked"). */
+const char *pmc_exec_stopped(const struct pmc_exec *x);
+
+/* Orders currently tracked (not yet final). */
+size_t pmc_exec_open_orders(const struct pmc_exec *x);
+
+struct pmc_exec_stats {
+    uint64_t req[6];      /* answers by class: [0] transport failure,
+                             [1..5] = 1xx..5xx */
+    uint64_t posts;       /* POST /order requests sent */
+    uint64_t retries;     /* POSTs beyond an order's first */
+    uint64_t reconciles;  /* look-ups by hash after an unknown fate */
+    uint64_t rate_waits;  /* times an order waited for a rate limit */
+    uint64_t rate_429;    /* 429 answers */
+    uint64_t breaker_opens;
+    uint64_t rejects, fills, cancels, acks; /* exec records emitted */
+    enum pmc_breaker_state breaker;
+    struct pmc_hist post_us; /* POST /order latency (libcurl total), us */
+};
+void pmc_exec_stats(const struct pmc_exec *x, struct pmc_exec_stats *out);
+/* Write the counters and the histogram in Prometheus text format, names
+ * prefixed pmcopy_exec_. */
+void pmc_exec_metrics_prom(const struct pmc_exec *x, FILE *f);
+
+/* The deterministic salt of an order (< 2^53), exposed for tests. */
+uint64_t pmc_exec_salt(const struct pmc_sym *coid, pmc_ms emitted);
+
+#endif

@@ -1,0 +1,64 @@
+/* live/metrics.c - power-of-two histograms. */
+#include "live/metrics.h"
+
+static int bucket_of(int64_t v)
+{
+    if (v <= 0)
+        return 0;
+    int i = 64 - __builtin_clzll((unsigned long long)v);
+    return i < PMC_HIST_BUCKETS ? i : PMC_HIST_BUCKETS - 1;
+}
+
+void pmc_hist_add(struct pmc_hist *h, int64_t v)
+{
+    if (v < 0)
+        v = 0;
+    h->b[bucket_of(v)]++;
+    h->n++;
+    h->sum += v;
+    if (v > h->max)
+        h->max = v;
+}
+
+static int64_t upper(int i)
+{
+    return i == 0 ? 0 : (i >= 63 ? INT64_MAX : ((int64_t)1 << i) - 1);
+}
+
+int64_t pmc_hist_quantile(const struct pmc_hist *h, double q)
+{
+    if (!h->n)
+        return 0;
+    uint64_t want = (uint64_t)(q * (double)h->n);
+    if (want >= h->n)
+        want = h->n - 1;
+    uint64_t seen = 0;
+    for (int i = 0; i < PMC_HIST_BUCKETS; i++) {
+        seen += h->b[i];
+        if (seen > want) {
+            int64_t u = upper(i);
+            return u < h->max ? u : h->max;
+        }
+    }
+    return h->max;
+}
+
+void pmc_hist_prom(FILE *f, const char *name, const char *labels,
+                   const struct pmc_hist *h)
+{
+    const char *sep = labels && *labels ? "," : "";
+    uint64_t cum = 0;
+    int last = 0;
+    for (int i = 0; i < PMC_HIST_BUCKETS; i++)
+        if (h->b[i])
+            last = i;
+    for (int i = 0; i <= last && h->n; i++) {
+        cum += h->b[i];
+        fprintf(f, "%s_bucket{%s%sle=\"%lld\"} %llu\n", name, labels, sep,
+                (long long)upper(i), (unsigned long long)cum);
+    }
+    fprintf(f, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep,
+            (unsigned long long)h->n);
+    fprintf(f, "%s_sum{%s} %lld\n", name, labels, (long long)h->sum);
+    fprintf(f, "%s_count{%s} %llu\n", name, labels, (unsigned long long)h->n);
+}

@@ -1,0 +1,232 @@
+/* live/paper.c - paper venue over live books (see paper.h). */
+#include "live/paper.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fees.h"
+#include "core/fillmodel.h"
+#include "core/tape.h"
+
+#define MAX_RESTING 1024
+
+struct pbook {
+    struct pmc_sym token;
+    struct pmc_book book;
+    struct pmc_fee_params fee;
+    int have_book;
+};
+
+struct resting {
+    struct pmc_sym coid, token;
+    enum pmc_side side;
+    pmc_micros px, left;
+};
+
+struct pmc_paper {
+    pmc_paper_emit_fn emit;
+    void *ctx;
+    struct pbook *books;
+    size_t nbooks, cap;
+    struct resting rest[MAX_RESTING];
+    size_t nrest;
+};
+
+enum pmc_err pmc_paper_new(struct pmc_paper **out, pmc_paper_emit_fn emit,
+                           void *ctx)
+{
+    struct pmc_paper *p = calloc(1, sizeof *p);
+    if (!p)
+        return PMC_ENOMEM;
+    p->emit = emit;
+    p->ctx = ctx;
+    *out = p;
+    return PMC_OK;
+}
+
+void pmc_paper_free(struct pmc_paper *p)
+{
+    if (!p)
+        return;
+    free(p->books);
+    free(p);
+}
+
+size_t pmc_paper_resting(const struct pmc_paper *p)
+{
+    return p->nrest;
+}
+
+static struct pbook *book_of(struct pmc_paper *p, const struct pmc_sym *t,
+                             int create)
+{
+    for (size_t i = 0; i < p->nbooks; i++)
+        if (pmc_sym_eq(&p->books[i].token, t))
+            return &p->books[i];
+    if (!create)
+        return NULL;
+    if (p->nbooks == p->cap) {
+        size_t nc = p->cap ? 2 * p->cap : 64;
+        struct pbook *nb = realloc(p->books, nc * sizeof *nb);
+        if (!nb)
+            return NULL;
+        p->books = nb;
+        p->cap = nc;
+    }
+    struct pbook *b = &p->books[p->nbooks++];
+    memset(b, 0, sizeof *b);
+    b->token = *t;
+    b->fee.rate = PMC_FEE_DEFAULT_RATE;
+    b->fee.exp = PMC_FEE_DEFAULT_EXP;
+    return b;
+}
+
+static void report(struct pmc_paper *p, const struct pmc_sym *coid,
+                   enum pmc_exec_status st, pmc_micros sz, pmc_micros px,
+                   pmc_micros fee, const char *why, pmc_ms now)
+{
+    struct pmc_record r;
+    memset(&r, 0, sizeof r);
+    r.kind = PMC_K_EXEC;
+    r.t = now;
+    r.u.exec.coid = *coid;
+    r.u.exec.status = st;
+    r.u.exec.sz = sz;
+    r.u.exec.px = px;
+    r.u.exec.fee = fee;
+    if (why)
+        snprintf(r.u.exec.reason, sizeof r.u.exec.reason, "%s", why);
+    p->emit(p->ctx, &r);
+}
+
+/* one fill report per level taken, at that level's price */
+static void report_match(struct pmc_paper *p, const struct pmc_sym *coid,
+                         const struct pmc_match *m, pmc_ms now)
+{
+    for (uint8_t i = 0; i < m->nlegs; i++)
+        report(p, coid, PMC_EXEC_FILL, m->legs[i].sz, m->legs[i].px,
+               m->legs[i].fee, NULL, now);
+}
+
+static enum pmc_err paper_submit(void *self, const struct pmc_record *rec,
+                                 pmc_ms now)
+{
+    struct pmc_paper *p = self;
+    const struct pmc_order_act *o = &rec->u.order;
+    struct pbook *b = book_of(p, &o->token, 1);
+    if (!b)
+        return PMC_ENOMEM;
+    if (!b->have_book) {
+        report(p, &o->coid, PMC_EXEC_REJECT, 0, 0, 0, "no book for token",
+               now);
+        return PMC_OK;
+    }
+    report(p, &o->coid, PMC_EXEC_ACK, 0, 0, 0, NULL, now);
+    struct pmc_match m;
+    pmc_fill_match(&b->book, o->side, o->px, o->sz, o->tif, &b->fee, 1, &m);
+    report_match(p, &o->coid, &m, now);
+    pmc_micros left = o->sz - m.filled;
+    if (left <= 0)
+        return PMC_OK;
+    if (o->tif == PMC_TIF_GTC || o->tif == PMC_TIF_GTD) {
+        if (p->nrest == MAX_RESTING) {
+            report(p, &o->coid, PMC_EXEC_CANCEL, 0, 0, 0,
+                   "paper venue: too many resting orders", now);
+            return PMC_OK;
+        }
+        struct resting *r = &p->rest[p->nrest++];
+        r->coid = o->coid;
+        r->token = o->token;
+        r->side = o->side;
+        r->px = o->px;
+        r->left = left;
+        return PMC_OK;
+    }
+    report(p, &o->coid, PMC_EXEC_CANCEL, 0, 0, 0,
+           o->tif == PMC_TIF_FOK ? "FOK not filled" : "FAK remainder", now);
+    return PMC_OK;
+}
+
+static enum pmc_err paper_cancel(void *self, const struct pmc_sym *coid,
+                                 pmc_ms now)
+{
+    struct pmc_paper *p = self;
+    for (size_t i = 0; i < p->nrest; i++)
+        if (pmc_sym_eq(&p->rest[i].coid, coid)) {
+            report(p, coid, PMC_EXEC_CANCEL, 0, 0, 0, "cancelled", now);
+            p->rest[i] = p->rest[--p->nrest];
+            return PMC_OK;
+        }
+    return PMC_ENOTFOUND;
+}
+
+struct pmc_venue pmc_paper_venue(struct pmc_paper *p)
+{
+    struct pmc_venue v = {p, paper_submit, paper_cancel};
+    return v;
+}
+
+/* Resting orders of this token crossed by the new book or print fill as
+ * makers: at their own limit, no fee. */
+static void cross(struct pmc_paper *p, struct pbook *b,
+                  const struct pmc_trade *tr, pmc_ms now)
+{
+    for (size_t i = 0; i < p->nrest;) {
+        struct resting *r = &p->rest[i];
+        if (!pmc_sym_eq(&r->token, &b->token)) {
+            i++;
+            continue;
+        }
+        pmc_micros f = tr ? pmc_fill_rest_trade(r->side, r->px, r->left,
+                                                tr->px, tr->sz)
+                          : pmc_fill_rest_book(&b->book, r->side, r->px,
+                                               r->left, 1);
+        if (f > 0) {
+            report(p, &r->coid, PMC_EXEC_FILL, f, r->px, 0, NULL, now);
+            r->left -= f;
+        }
+        if (r->left <= 0)
+            p->rest[i] = p->rest[--p->nrest];
+        else
+            i++;
+    }
+}
+
+void pmc_paper_on_record(struct pmc_paper *p, const struct pmc_record *rec,
+                         pmc_ms now)
+{
+    struct pbook *b;
+    switch (rec->kind) {
+    case PMC_K_QUOTE:
+        if (!(b = book_of(p, &rec->u.quote.token, 1)))
+            return;
+        pmc_book_from_quote(&b->book, &rec->u.quote, PMC_SIZE_MAX);
+        b->have_book = 1;
+        cross(p, b, NULL, now);
+        return;
+    case PMC_K_BOOK:
+        if (!(b = book_of(p, &rec->u.book.token, 1)))
+            return;
+        pmc_book_from_levels(&b->book, &rec->u.book);
+        b->have_book = 1;
+        cross(p, b, NULL, now);
+        return;
+    case PMC_K_TRADE:
+        if (!(b = book_of(p, &rec->u.trade.token, 1)))
+            return;
+        cross(p, b, &rec->u.trade, now);
+        return;
+    case PMC_K_MARKET:
+        if (!(b = book_of(p, &rec->u.market.token, 1)))
+            return;
+        if (rec->u.market.fee_rate >= 0) {
+            b->fee.rate = rec->u.market.fee_rate;
+            b->fee.exp = rec->u.market.fee_exp >= 0 ? rec->u.market.fee_exp
+                                                    : 1;
+        }
+        return;
+    default:
+        return;
+    }
+}

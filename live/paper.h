@@ -1,0 +1,30 @@
+/* live/paper.h - the paper venue: our orders fill against the live book as
+ * the simulator would fill them (the same core/fillmodel.c code and fee
+ * formula), so paper trading and backtests agree.
+ *
+ * Implements the venue port (core/venue.h). Books, trade prints and fee
+ * parameters come from the records the loop feeds it (market channel);
+ * execution reports go back through `emit` as `ev=exec` records. Never
+ * reads a clock: `now` comes with each call. */
+#ifndef PMC_PAPER_H
+#define PMC_PAPER_H
+
+#include "core/venue.h"
+
+typedef void (*pmc_paper_emit_fn)(void *ctx, struct pmc_record *exec);
+
+struct pmc_paper;
+
+PMC_MUST_USE enum pmc_err pmc_paper_new(struct pmc_paper **out,
+                                        pmc_paper_emit_fn emit, void *ctx);
+void pmc_paper_free(struct pmc_paper *p);
+/* The venue port over this paper venue. */
+struct pmc_venue pmc_paper_venue(struct pmc_paper *p);
+/* Feed market data (quote, book, trade, market records); other kinds are
+ * ignored. Resting orders crossed by it fill and are reported. */
+void pmc_paper_on_record(struct pmc_paper *p, const struct pmc_record *rec,
+                         pmc_ms now);
+/* Orders resting (GTC) right now. */
+size_t pmc_paper_resting(const struct pmc_paper *p);
+
+#endif

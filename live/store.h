@@ -1,0 +1,377 @@
+/* live/store.h - the live store: one SQLite database (docs/store.md).
+ *
+ * Holds the journal (every record fed to the core and every action it
+ * produced, as tape lines with a monotonically increasing sequence number),
+ * our orders and fills with their lifecycle, the positions view, per-trader
+ * statistics, the seen fill keys and one checkpoint per watcher.
+ *
+ * Decides: what is committed when, the order lifecycle (which status
+ * transitions are legal), the schema and its version, how marks are taken
+ * from journaled quotes/trades/resolutions.
+ * Never: reads a clock (every time is passed in by the caller, ms since the
+ * epoch), stores or prints a secret (a signed order body holds a signature,
+ * never a key), decides what to trade, or calls SQLite on the caller's thread
+ * outside the synchronous calls named below.
+ *
+ * Threads and the hot path. Asynchronous writes (journal records, order
+ * updates, fills, seen keys, checkpoints, marks) are copied into an
+ * in-memory ring under a short mutex: journaling one record costs one
+ * memcpy of the record (an order action is formatted first: its key list
+ * points into engine memory). A dedicated writer thread wakes every
+ * `writer_interval_us`, takes everything in the ring and commits it in one
+ * transaction, in ring order. If the ring is full, the caller waits for
+ * the writer (counted in stats.stalls); it never drops a record.
+ *
+ * Synchronous calls: pmc_store_order_new() and pmc_store_sync() take the
+ * connection, move everything queued so far into the database and, for
+ * order_new, insert the order, all in ONE transaction, and return only
+ * after COMMIT. So the journal is always a consistent prefix: it never
+ * holds an order whose inputs are missing, and an order that was sent was
+ * committed first.
+ *
+ * Durability. WAL mode with synchronous=NORMAL: COMMIT appends the
+ * transaction's pages to the -wal file with write(2) but does not fsync
+ * (fsync happens at checkpoints). Once write(2) returns, the data is in the
+ * kernel's page cache, which survives the death of the process (SIGKILL,
+ * crash, OOM kill): the next open replays the WAL. Only a power loss or OS
+ * crash can lose the last transactions (never corrupting the file). So
+ * across a process kill the loss bound is: nothing committed, i.e. at most
+ * the records journaled in the last writer_interval_us plus one batch
+ * commit (default 2 ms + commit time), never more than the ring holds, and
+ * never an order or anything queued before an order.
+ *
+ * Errors: if a write transaction fails (disk full, I/O error) the store
+ * becomes failed: every later call returns PMC_EIO and pmc_store_errmsg()
+ * names the file and SQLite's message. The caller must stop trading. */
+#ifndef PMC_STORE_H
+#define PMC_STORE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/event.h"
+
+#define PMC_STORE_SCHEMA 1          /* PRAGMA user_version */
+#define PMC_STORE_APP_ID 0x504d4350 /* PRAGMA application_id, "PMCP" */
+#define PMC_STORE_CKPT_MAX 4096     /* bytes of one checkpoint value */
+#define PMC_STORE_TEXT_MAX 4096     /* error text, venue id (truncated) */
+
+struct pmc_store;
+
+/* ---- order lifecycle ---------------------------------------------------
+ *
+ *   submitted -> acked | matched | rejected | failed | cancelled
+ *   acked     -> acked | matched | cancelled | failed
+ *   matched   -> matched | confirmed | failed
+ *   confirmed, rejected, failed, cancelled: terminal
+ *
+ * A fill moves submitted/acked to matched. The cancel of a FAK remainder
+ * after a match leaves the order matched (its fills still settle). */
+#define PMC_ORDER_STATUS_LIST(X)                                               \
+    X(SUBMITTED, "submitted")                                                  \
+    X(ACKED, "acked")                                                          \
+    X(MATCHED, "matched")                                                      \
+    X(CONFIRMED, "confirmed")                                                  \
+    X(FAILED, "failed")                                                        \
+    X(REJECTED, "rejected")                                                    \
+    X(CANCELLED, "cancelled")
+
+enum pmc_order_status {
+#define PMC_OS_ENUM(name, text) PMC_OS_##name,
+    PMC_ORDER_STATUS_LIST(PMC_OS_ENUM)
+#undef PMC_OS_ENUM
+        PMC_OS_COUNT
+};
+const char *pmc_order_status_name(enum pmc_order_status s);
+/* Status by name (n bytes), -1 when unknown. */
+int pmc_order_status_lookup(const char *s, size_t n);
+/* Is `to` a legal next status from `from`? (1/0) */
+int pmc_order_status_can(enum pmc_order_status from,
+                         enum pmc_order_status to);
+/* Is the status final (no further transition)? */
+int pmc_order_status_terminal(enum pmc_order_status s);
+
+/* ---- opening ------------------------------------------------------------ */
+
+struct pmc_store_opts {
+    size_t ring_bytes;          /* 0 = 4 MiB; at least 256 KiB */
+    uint32_t writer_interval_us; /* 0 = 2000; the writer's wake period */
+    int readonly;   /* 1: no writer thread, no schema creation, no writes
+                       (operator views); the file must exist */
+    int no_create;  /* 1: the file must exist (read-write otherwise) */
+};
+
+/* What an existing database held when it was opened. */
+struct pmc_store_info {
+    uint64_t journal_records; /* rows in the journal */
+    uint64_t last_seq;        /* highest sequence number, 0 = none */
+    uint64_t orders, open_orders, fills, seen_keys, checkpoints;
+    int created;              /* 1 if the schema was created by this open */
+};
+
+/* Open (or create unless readonly/no_create) the database at path, check
+ * its application id and schema version (creating or migrating the schema),
+ * load the known orders into memory and start the writer thread. opts may
+ * be NULL (defaults). On failure *out is NULL, err holds
+ * "PATH: what went wrong: SQLite's message" and the return is PMC_EIO (cannot
+ * open / read / write), PMC_EPARSE (not a database, a foreign database, or
+ * corrupt), PMC_ENOTSUP (written by a newer schema), PMC_ENOMEM.
+ * info may be NULL. Thread-safety: call from one thread. */
+PMC_MUST_USE enum pmc_err pmc_store_open(const char *path,
+                                         const struct pmc_store_opts *opts,
+                                         struct pmc_store **out,
+                                         struct pmc_store_info *info,
+                                         char *err, size_t cap);
+
+/* Commit everything queued, stop the writer and close. Returns PMC_EIO if
+ * the final commit (or an earlier one) failed. NULL is a no-op. */
+PMC_MUST_USE enum pmc_err pmc_store_close(struct pmc_store *s);
+
+/* The last error ("PATH: ...: SQLite message"); "" when none. Valid until
+ * the next call on s. */
+const char *pmc_store_errmsg(const struct pmc_store *s);
+
+/* ---- the journal (hot path) --------------------------------------------
+ *
+ * All of these are called by one producer thread (the live loop); they
+ * never call SQLite. */
+
+/* Queue one record the core saw or produced (rec->t = our receive time, or
+ * the action's time). Inputs and skips/kills are copied as they are (one
+ * memcpy); an order action is formatted to its tape line first. The writer
+ * formats, stores and, for quote/trade/resolve, updates the mark. *seq (may
+ * be NULL) receives the record's journal sequence number.
+ * PMC_EIO when the store has failed; PMC_ERANGE when the record cannot be
+ * formatted. */
+PMC_MUST_USE enum pmc_err pmc_store_journal(struct pmc_store *s,
+                                            const struct pmc_record *rec,
+                                            uint64_t *seq);
+
+/* Queue one pre-formatted tape line (n bytes, no newline; its t= is the
+ * record's time), stored byte for byte. The line is parsed here (not a hot
+ * path call): PMC_EPARSE / PMC_ERANGE when it is not a tape record (a
+ * comment or blank line is PMC_EPARSE too), PMC_ERANGE if n is 0 or more
+ * than PMC_TAPE_LINE_MAX. */
+PMC_MUST_USE enum pmc_err pmc_store_journal_line(struct pmc_store *s,
+                                                 const char *line, size_t n,
+                                                 uint64_t *seq);
+
+/* Queue: a source fill key was seen at t (dedupe across restarts). */
+PMC_MUST_USE enum pmc_err pmc_store_seen(struct pmc_store *s,
+                                         const char *key, pmc_ms t);
+
+/* Queue: the checkpoint of `watcher` (<= 95 bytes) is `value`
+ * (<= PMC_STORE_CKPT_MAX bytes), at t. PMC_ERANGE when too long. */
+PMC_MUST_USE enum pmc_err pmc_store_checkpoint(struct pmc_store *s,
+                                               const char *watcher,
+                                               const char *value, pmc_ms t);
+
+/* Queue: mark `token` at price px (micros) at t; resolved=1 for a payout
+ * (marks of a resolved token no longer change). Journaled quotes (mid, or
+ * the one side present), trades and resolutions set marks on their own. */
+PMC_MUST_USE enum pmc_err pmc_store_mark(struct pmc_store *s,
+                                         const char *token, pmc_micros px,
+                                         int resolved, pmc_ms t);
+
+/* Commit everything queued now, on the caller's thread; returns after
+ * COMMIT. PMC_EIO on failure. */
+PMC_MUST_USE enum pmc_err pmc_store_sync(struct pmc_store *s);
+
+/* ---- orders ------------------------------------------------------------ */
+
+/* One source trader behind an order and its share of it (micros: 1e6 is
+ * the whole order; shares of one order should add up to 1e6). */
+struct pmc_store_src {
+    const char *trader; /* 0x + 40 lowercase hex */
+    pmc_micros share;
+};
+
+struct pmc_store_order {
+    const char *coid;  /* client order id, <= 95 bytes: the primary key */
+    const char *token;
+    enum pmc_side side;
+    enum pmc_tif tif;
+    pmc_micros px, sz; /* limit price, shares (micros) */
+    const char *keys;  /* comma-separated source fill keys */
+    const struct pmc_store_src *src;
+    size_t nsrc;
+    const char *signed_body; /* the POST body as sent; NULL for paper */
+    const char *order_hash;  /* 0x + 64 hex; NULL for paper */
+    /* stage times, ms since the epoch (0 = unknown): the first source
+     * fill's own time, when we received it, when the core decided, when the
+     * order is handed to the venue */
+    pmc_ms ts_source, ts_recv, ts_decided, ts_submitted;
+};
+
+/* Commit a new order in status `submitted` together with every record
+ * queued before it, in one transaction, before returning (call it before
+ * writing the order to the venue, after journaling its ev=order action).
+ * Also counts the order in each source trader's statistics (notional =
+ * px x sz x share; trades today reset at 00:00 UTC of ts_decided).
+ * PMC_ESTATE if the coid is already known (never overwritten), PMC_ERANGE
+ * on an over-long field, PMC_EIO on a failed commit (the store is then
+ * failed). Strings are copied; nothing is retained. */
+PMC_MUST_USE enum pmc_err pmc_store_order_new(struct pmc_store *s,
+                                              const struct pmc_store_order *o);
+
+/* Is coid a known order? 1 and *st (may be NULL) = its current status, or
+ * 0. Served from memory (orders loaded at open plus those added since). */
+int pmc_store_order_known(const struct pmc_store *s, const char *coid,
+                          enum pmc_order_status *st);
+
+/* Queue a status change at t. venue_id / error may be NULL (unchanged).
+ * Entering acked sets ts_acked; a terminal status sets ts_done. The first
+ * entry into matched counts a success for each source trader; rejected or
+ * failed counts a failure. Repeating acked or matched is accepted.
+ * PMC_ENOTFOUND for an unknown coid, PMC_ESTATE for an illegal transition
+ * (nothing is queued). */
+PMC_MUST_USE enum pmc_err pmc_store_order_update(struct pmc_store *s,
+                                                 const char *coid,
+                                                 enum pmc_order_status st,
+                                                 const char *venue_id,
+                                                 const char *error, pmc_ms t);
+
+/* Queue one of our executions: sz shares at px (micros) with fee (USD
+ * micros) at t; trade_id may be NULL (paper). A repeated (coid, trade_id)
+ * is ignored by the database. Moves submitted/acked to matched (see
+ * pmc_store_order_update); the order's filled size, average price, fees and
+ * ts_filled follow. PMC_ENOTFOUND unknown coid, PMC_ESTATE when the order is
+ * confirmed/rejected/failed/cancelled, PMC_ERANGE on sz <= 0 or px <= 0. */
+PMC_MUST_USE enum pmc_err pmc_store_fill(struct pmc_store *s,
+                                         const char *coid,
+                                         const char *trade_id, pmc_micros sz,
+                                         pmc_micros px, pmc_micros fee,
+                                         pmc_ms t);
+
+/* ---- reading (any time; sees committed data: pmc_store_sync first to
+ * read your own writes). Row strings are valid during the callback only.
+ * A callback returning non-zero stops the walk (not an error). ---------- */
+
+struct pmc_store_order_row {
+    const char *coid, *token, *keys, *traders; /* traders: comma-separated */
+    const char *signed_body, *order_hash, *venue_id, *error; /* may be NULL */
+    enum pmc_side side;
+    enum pmc_tif tif;
+    enum pmc_order_status status;
+    int paper; /* 1 when signed_body is NULL */
+    pmc_micros px, sz, filled, filled_cost, avg_px, fees;
+    int64_t nfills;
+    pmc_ms ts_source, ts_recv, ts_decided, ts_submitted, ts_acked,
+        ts_filled, ts_done;
+};
+
+struct pmc_store_filter {
+    pmc_ms since, until; /* ts_decided in [since, until); 0 = unbounded */
+    const char *token;   /* NULL = any */
+    const char *trader;  /* NULL = any (orders with this source trader) */
+    int status;          /* -1 = any, else enum pmc_order_status */
+    int open_only;       /* 1: non-terminal orders only (to reconcile) */
+};
+
+typedef int (*pmc_store_order_fn)(void *ctx,
+                                  const struct pmc_store_order_row *r);
+/* Orders matching f (NULL = all) in decision order (ts_decided, coid).
+ * PMC_EIO on a database error. */
+PMC_MUST_USE enum pmc_err pmc_store_orders_each(struct pmc_store *s,
+                                                const struct pmc_store_filter *f,
+                                                pmc_store_order_fn fn,
+                                                void *ctx);
+
+struct pmc_store_fill_row {
+    const char *coid, *trade_id, *token; /* trade_id may be NULL */
+    enum pmc_side side;
+    pmc_micros sz, px, cost, fee; /* cost = sz x px (USD micros, floor) */
+    pmc_ms t;
+};
+typedef int (*pmc_store_fill_fn)(void *ctx, const struct pmc_store_fill_row *r);
+/* Fills in time order (t, id); coid NULL = all orders. */
+PMC_MUST_USE enum pmc_err pmc_store_fills_each(struct pmc_store *s,
+                                               const char *coid,
+                                               pmc_store_fill_fn fn,
+                                               void *ctx);
+
+/* A row of the `positions` view: average-cost accounting over our fills,
+ * fees included in the basis. USD and shares in micros. */
+struct pmc_store_position {
+    const char *token;
+    pmc_micros shares, cost_basis, avg_px; /* avg_px 0 when flat */
+    pmc_micros realized;   /* sells (and the payout once resolved) */
+    pmc_micros unrealized; /* shares x mark - basis; 0 when resolved */
+    pmc_micros mark;       /* 0 with has_mark 0 */
+    pmc_micros bought, sold, fees; /* gross buy cost, sell proceeds, fees */
+    int64_t nfills;
+    pmc_ms mark_t;
+    int has_mark, resolved;
+};
+typedef int (*pmc_store_position_fn)(void *ctx,
+                                     const struct pmc_store_position *p);
+PMC_MUST_USE enum pmc_err pmc_store_positions_each(struct pmc_store *s,
+                                                   pmc_store_position_fn fn,
+                                                   void *ctx);
+
+/* Per-trader statistics as of `now` (today's counters are 0 when the last
+ * update was on an earlier UTC day than now). */
+struct pmc_store_trader {
+    const char *trader;
+    pmc_micros notional_today, notional_total; /* copied: px x sz x share */
+    int64_t trades_today, trades_total, successes, failures;
+    pmc_ms updated;
+};
+typedef int (*pmc_store_trader_fn)(void *ctx,
+                                   const struct pmc_store_trader *t);
+PMC_MUST_USE enum pmc_err pmc_store_traders_each(struct pmc_store *s,
+                                                 pmc_ms now,
+                                                 pmc_store_trader_fn fn,
+                                                 void *ctx);
+
+typedef int (*pmc_store_seen_fn)(void *ctx, const char *key, pmc_ms t);
+PMC_MUST_USE enum pmc_err pmc_store_seen_each(struct pmc_store *s,
+                                              pmc_store_seen_fn fn,
+                                              void *ctx);
+
+/* The checkpoint of watcher: 1 with value copied (NUL-terminated) into
+ * buf[cap] and *t set, 0 when none, -1 on a database error or when cap is
+ * too small. */
+int pmc_store_checkpoint_get(struct pmc_store *s, const char *watcher,
+                             char *buf, size_t cap, pmc_ms *t);
+
+typedef int (*pmc_store_ckpt_fn)(void *ctx, const char *watcher,
+                                 const char *value, pmc_ms t);
+PMC_MUST_USE enum pmc_err pmc_store_checkpoints_each(struct pmc_store *s,
+                                                     pmc_store_ckpt_fn fn,
+                                                     void *ctx);
+
+/* ---- journal cursor ------------------------------------------------------
+ * Reads the committed journal on its own read connection (WAL: does not
+ * block the writer), in sequence order, from sequence `from` (inclusive).
+ * Used at start to rebuild the engine, and to export tapes. */
+struct pmc_store_cursor;
+PMC_MUST_USE enum pmc_err pmc_store_cursor_open(struct pmc_store *s,
+                                                uint64_t from,
+                                                struct pmc_store_cursor **out);
+/* 1 = a record (line points to n bytes without newline, valid until the
+ * next call), 0 = end, -1 = error (pmc_store_errmsg). */
+int pmc_store_cursor_next(struct pmc_store_cursor *c, uint64_t *seq,
+                          pmc_ms *t, const char **line, size_t *n);
+void pmc_store_cursor_close(struct pmc_store_cursor *c);
+
+/* Write the journal as a tape (header line, then every line) to f.
+ * PMC_EIO on a database or write error (pmc_store_errmsg). */
+PMC_MUST_USE enum pmc_err pmc_store_export(struct pmc_store *s, FILE *f);
+
+/* ---- statistics ---------------------------------------------------------- */
+
+struct pmc_store_stats {
+    uint64_t queued;      /* items put in the ring */
+    uint64_t committed;   /* items committed */
+    uint64_t journal_seq; /* last sequence number handed out */
+    uint64_t batches;     /* write transactions (writer + synchronous) */
+    uint64_t sync_commits; /* of which synchronous (order_new, sync) */
+    uint64_t stalls;      /* producer waits on a full ring */
+    size_t ring_bytes, ring_high; /* capacity, high-water mark */
+    int failed;
+};
+/* Thread-safe. */
+void pmc_store_stats(struct pmc_store *s, struct pmc_store_stats *st);
+
+#endif

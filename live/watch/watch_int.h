@@ -1,0 +1,153 @@
+/* live/watch/watch_int.h - internals shared by the watcher files (not a
+ * public interface). watch.c owns the set, the fill path and the stats;
+ * ws.c the websocket connections (libwebsockets); feeds.c what each
+ * websocket source sends and receives; poll.c the data API poller. */
+#ifndef PMC_WATCH_INT_H
+#define PMC_WATCH_INT_H
+
+#include <curl/curl.h>
+#include <libwebsockets.h>
+
+#include "core/dedupe.h"
+#include "live/watch/watch.h"
+
+#define WC_TXQ 64           /* queued outgoing messages per connection */
+#define WATCH_BOOK_MAX 512  /* tokens on the market channel */
+#define WATCH_SEEN_CAP 8192 /* fill keys remembered */
+
+enum wc_state { WC_IDLE = 0, WC_CONNECTING, WC_OPEN, WC_CLOSING };
+
+struct pmc_watch;
+
+/* One websocket connection with its reconnect state. */
+struct wconn {
+    struct pmc_watch *w;
+    enum pmc_watch_src src;
+    int configured; /* a URL was given */
+    char *url;      /* as configured (for logs) */
+    char host[256];
+    char path[512];
+    int port, tls;
+
+    struct lws *wsi;
+    enum wc_state st;
+    int subscribed; /* subscription acknowledged (chain) or sent */
+    int healthy;    /* data seen since subscribing: backoff reset */
+    int ever_up;
+    pmc_ms next_connect, started, last_rx, last_ping;
+    unsigned fails; /* consecutive failures: backoff exponent */
+    pmc_ms gap_from; /* > 0: backfill from here once resubscribed */
+
+    /* message assembly */
+    char *rx;
+    size_t rxn, rxcap;
+    int rx_over; /* dropping the rest of an oversized message */
+
+    /* outgoing queue: each buffer has LWS_PRE bytes of headroom */
+    unsigned char *txq[WC_TXQ];
+    size_t txlen[WC_TXQ];
+    unsigned txh, txn;
+
+    /* chain */
+    int64_t next_id, sub_id_req;
+};
+
+/* One tracked wallet of the data API poller. */
+struct pwallet {
+    struct pmc_sym addr;
+    CURL *easy;
+    char *body;
+    size_t n, cap;
+    int over;
+    pmc_ms retry_after; /* from headers of the current response, ms; -1 */
+    /* round */
+    int in_round;
+    pmc_ms from, round_start, retry_at;
+    uint32_t offset, page;
+    pmc_ms want_from;  /* > 0: a backfill was asked for */
+    pmc_ms done_until; /* start of the last complete round */
+    pmc_ms last_round;
+    unsigned fails;
+    char url[1024];
+};
+
+struct pmc_watch {
+    struct pmc_watch_config cfg; /* strings below, numbers defaulted */
+    pmc_ms now;
+    uint64_t rng;
+
+    struct pmc_sym *wallets;
+    size_t nwallets;
+    char **chain_addrs;
+    size_t nchain_addrs;
+
+    struct lws_context *ctx;
+    lws_sorted_usec_list_t wake;
+    struct wconn conn[PMC_WATCH_NSRC]; /* index PMC_WATCH_API unused */
+
+    struct pmc_sym books[WATCH_BOOK_MAX];
+    size_t nbooks;
+
+    /* poller */
+    CURLM *multi;
+    char *api_url;
+    struct pwallet *pw;
+    unsigned inflight;
+    pmc_ms api_not_before;
+    int api_started;
+
+    /* fills */
+    struct pmc_dedupe seen;
+    void *seen_mem;
+    pmc_ms cp[PMC_WATCH_NSRC];
+    int first_tick;
+
+    struct pmc_watch_stats st;
+    char logbuf[512];
+};
+
+/* watch.c */
+void pmc__watch_log(struct pmc_watch *w, enum pmc_watch_src s,
+                    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+uint64_t pmc__watch_rand(struct pmc_watch *w);
+pmc_ms pmc__watch_backoff(struct pmc_watch *w, unsigned fails);
+/* A decoded fill from source s: filter, re-key, lag, checkpoint, dedupe,
+ * emit. lag_ok = 0 when the source gave no time of its own. */
+void pmc__watch_fill(struct pmc_watch *w, enum pmc_watch_src s,
+                     const struct pmc_record *rec, int lag_ok);
+/* A non-fill record (book channel). */
+void pmc__watch_record(struct pmc_watch *w, enum pmc_watch_src s,
+                       const struct pmc_record *rec);
+int pmc__watch_tracked(const struct pmc_watch *w, const struct pmc_sym *a);
+/* Is any websocket fill source (chain, rtds) subscribed right now? */
+int pmc__watch_fill_ws_up(const struct pmc_watch *w);
+int pmc__watch_fill_ws_configured(const struct pmc_watch *w);
+
+/* ws.c */
+enum pmc_err pmc__ws_init(struct pmc_watch *w);
+void pmc__ws_tick(struct pmc_watch *w);
+void pmc__ws_free(struct pmc_watch *w);
+/* Queue a text message (copied). 0 ok, -1 queue full / not open. */
+int pmc__ws_send(struct wconn *c, const char *msg, size_t n);
+void pmc__ws_kill(struct wconn *c, const char *why);
+
+/* feeds.c: per-source protocol */
+void pmc__feed_open(struct wconn *c);    /* just established: subscribe */
+void pmc__feed_message(struct wconn *c, const char *buf, size_t n);
+void pmc__feed_heartbeat(struct wconn *c);
+pmc_ms pmc__feed_ping_ms(const struct wconn *c);
+void pmc__feed_book_sub(struct wconn *c, const struct pmc_sym *tok,
+                        int subscribe);
+
+/* poll.c */
+enum pmc_err pmc__poll_init(struct pmc_watch *w);
+void pmc__poll_tick(struct pmc_watch *w);
+void pmc__poll_perform(struct pmc_watch *w);
+void pmc__poll_free(struct pmc_watch *w);
+/* Ask every wallet for a backfill from `from` (ms). */
+void pmc__poll_backfill(struct pmc_watch *w, pmc_ms from);
+pmc_ms pmc__poll_checkpoint(const struct pmc_watch *w);
+void pmc__poll_set_checkpoint(struct pmc_watch *w, pmc_ms ms);
+pmc_ms pmc__poll_next_deadline(const struct pmc_watch *w);
+
+#endif

@@ -1,0 +1,63 @@
+# reports/charts.gp - the backtest charts. Run by `pmcopy backtest` inside
+# the report folder as: gnuplot -e "fmt='svg'|'png'; pngterm='pngcairo'|'png'"
+# charts.gp. Reads the CSV files written next to it; writes NAME.svg/.png.
+set datafile separator ","
+if (fmt eq "svg") {
+    set terminal svg size 900,420 font "sans,11" background rgb "white"
+    ext = ".svg"
+} else {
+    if (pngterm eq "pngcairo") {
+        set terminal pngcairo size 900,420 font "sans,10" background rgb "white"
+    } else {
+        set terminal png size 900,420 background rgb "white"
+    }
+    ext = ".png"
+}
+set grid ytics lc rgb "#dddddd"
+set border 3
+set tics nomirror
+set style fill solid 0.8 border -1
+
+# equity (top) and drawdown (bottom)
+set output "equity".ext
+set multiplot layout 2,1
+set xdata time
+set timefmt "%s"
+set format x "%m-%d\n%H:%M"
+set ylabel "equity (USD)"
+set key top left
+plot "equity.csv" skip 1 using ($1/1000):2 with steps lw 2 lc rgb "#1f77b4" title "equity"
+set ylabel "drawdown (USD)"
+plot "equity.csv" skip 1 using ($1/1000):(-$5) with filledcurves y1=0 lc rgb "#d62728" title "drawdown"
+unset multiplot
+unset xdata
+set format x "% h"
+
+# P&L per market (bars in market order)
+set output "pnl_market".ext
+set ylabel "P&L (USD)"
+set xlabel "market (in order of first appearance)"
+unset key
+set boxwidth 0.8 relative
+plot "markets.csv" skip 1 using 0:11:($11 >= 0 ? 0x2ca02c : 0xd62728) with boxes lc rgb variable
+unset xlabel
+
+# detection latency histogram
+set output "latency".ext
+set ylabel "source fills"
+set xlabel "detection latency (s), bin lower bound"
+set xtics rotate by -45
+plot "hist_detection.csv" skip 1 using 0:4:xtic(1) with boxes lc rgb "#1f77b4"
+
+# slippage histogram
+set output "slippage".ext
+set ylabel "fill legs"
+set xlabel "fill price - source price (cents), bin lower bound"
+plot "hist_slippage.csv" skip 1 using 0:4:xtic(1) with boxes lc rgb "#ff7f0e"
+set xtics norotate
+
+# follower penalty breakdown
+set output "penalty".ext
+set ylabel "USD (positive = cost to the copy)"
+set xlabel ""
+plot "penalty.csv" skip 1 using 0:2:xtic(1) with boxes lc rgb "#9467bd"

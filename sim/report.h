@@ -1,0 +1,70 @@
+/* sim/report.h - the backtest report: summary metrics, the report folder
+ * (CSV, summary.json, gnuplot charts, one self-contained report.html) and
+ * the text summary. docs/backtest.md documents every column and field.
+ *
+ * Decides: how the ledger becomes numbers people read. Money is printed
+ * from integer micros; floating point only for ratios and statistics
+ * (Sharpe, ROI, rates), always with fixed precision, so two runs of the
+ * same inputs write byte-identical data files. Never reads a clock. */
+#ifndef PMC_SIM_REPORT_H
+#define PMC_SIM_REPORT_H
+
+#include <stdio.h>
+
+#include "sim/sim.h"
+
+/* What the run was: shown in the report and summary.json. */
+struct pmc_report_info {
+    const char *name;        /* run name, e.g. "default" */
+    const char *tape;        /* input path */
+    const char *lat_desc;    /* human description of the latency model */
+    const char *config_file; /* may be NULL */
+};
+
+/* Metrics derived from a finished simulation. */
+struct pmc_summary {
+    pmc_micros pnl, equity_end, realized, unrealized, fees;
+    pmc_micros capital_used, bought_usd, sold_usd;
+    double roi;       /* pnl / capital_used, 0 when nothing used */
+    double sharpe;    /* mean / sd of per-market returns */
+    double win_rate;  /* resolved markets traded with pnl > 0 */
+    double fill_rate; /* filled shares / ordered shares */
+    double orders_per_fill;
+    double avg_slippage_cents; /* share-weighted, vs the source's price */
+    double max_dd_pct;
+    uint32_t markets_traded, markets_resolved, markets_won;
+    uint64_t skips_total;
+};
+
+void pmc_summary_compute(const struct pmc_sim *s, struct pmc_summary *m);
+
+/* Create dir (and parents) and open the streamed ledger files into o
+ * (orders.csv, fills.csv, equity.csv, with their header lines). */
+PMC_MUST_USE enum pmc_err
+pmc_report_open(const char *dir, struct pmc_sim_opts *o, char *err, size_t cap);
+
+/* Close the streamed files and write the rest of the folder: markets.csv,
+ * traders.csv, skips.csv, hist_*.csv, penalty.csv, summary.json, charts
+ * (gnuplot, PNG and SVG; skipped with a warning on stderr when gnuplot is
+ * missing) and report.html. PMC_EIO with err on a write failure. */
+PMC_MUST_USE enum pmc_err pmc_report_write(const char *dir,
+                                           const struct pmc_sim *s,
+                                           const struct pmc_report_info *info,
+                                           struct pmc_sim_opts *o, char *err,
+                                           size_t cap);
+
+/* summary.json content (also `backtest --json`). */
+void pmc_report_json(FILE *f, const struct pmc_sim *s,
+                     const struct pmc_report_info *info);
+
+/* The human summary table. */
+void pmc_report_text(FILE *f, const struct pmc_sim *s,
+                     const struct pmc_report_info *info);
+
+/* Find a file shipped with pmcopy (e.g. "fixtures/default.tape",
+ * "reports/report.html.tmpl"): $PMC_HOME/rel, then next to the binary and
+ * its parents (../, ../../), then the current directory. Returns 1 and the
+ * path in out when found. */
+int pmc_find_shared(const char *rel, char *out, size_t cap);
+
+#endif

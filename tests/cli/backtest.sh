@@ -1,0 +1,85 @@
+#!/bin/sh
+# tests/cli/backtest.sh - `pmcopy backtest` and `pmcopy synth` end to end.
+# $1 = the pmcopy binary. BLESS=1 rewrites scenarios/sim/*.expected.
+# Prints "backtest: N passed, M failed"; non-zero on any failure.
+set -u
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "backtest: FAIL: $*"; }
+check() { if eval "$2"; then ok; else bad "$1"; fi; }
+
+# usage and errors
+"$bin" backtest --help >/dev/null; check "--help exits 0" '[ $? -eq 0 ]'
+"$bin" backtest --nope >/dev/null 2>&1; check "bad flag exits 2" '[ $? -eq 2 ]'
+"$bin" backtest --seed x >/dev/null 2>&1; check "bad seed exits 2" '[ $? -eq 2 ]'
+"$bin" backtest "$tmp/missing.tape" --out "$tmp/m" >/dev/null 2>"$tmp/err"
+check "missing tape exits 1" '[ $? -eq 1 ] && grep -q missing.tape "$tmp/err"'
+printf '#pmcopy-tape v1\nt=1000 ev=quote token=a bid=0.5 ask=0.6\nt=900 ev=quote token=a bid=0.5 ask=0.6\n' >"$tmp/ooo.tape"
+"$bin" backtest "$tmp/ooo.tape" --trader 0x1111111111111111111111111111111111111111 --out "$tmp/o" >/dev/null 2>"$tmp/err"
+check "out-of-order tape exits 1 naming file:line" '[ $? -eq 1 ] && grep -q "ooo.tape:3" "$tmp/err"'
+printf '#pmcopy-tape v1\nt=1000 ev=quote token=a bid=0.5 ask=0.6\nt=2000 ev=fill token=a px=1.5\n' >"$tmp/bad.tape"
+"$bin" backtest "$tmp/bad.tape" --trader 0x1111111111111111111111111111111111111111 --out "$tmp/b" >/dev/null 2>"$tmp/err"
+check "malformed tape exits 1 naming file:line" '[ $? -eq 1 ] && grep -q "bad.tape:3" "$tmp/err"'
+
+# synth determinism and the committed fixture
+"$bin" synth --out "$tmp/s1.tape" 2>/dev/null
+"$bin" synth --seed 42 >"$tmp/s2.tape"
+check "synth: same seed, same bytes" 'cmp -s "$tmp/s1.tape" "$tmp/s2.tape"'
+check "synth: the committed fixture regenerates byte for byte" 'cmp -s "$tmp/s1.tape" "$root/fixtures/default.tape"'
+"$bin" synth --seed 7 --hours 2 >"$tmp/s3.tape"
+check "synth: another seed differs" '! cmp -s "$tmp/s1.tape" "$tmp/s3.tape"'
+
+# default run twice: byte-identical report folders (charts included)
+(cd "$tmp" && "$bin" backtest --out "$tmp/d1" >"$tmp/d1.txt" 2>&1)
+check "default run exits 0" '[ $? -eq 0 ]'
+(cd "$tmp" && "$bin" backtest --out "$tmp/d2" >/dev/null 2>&1)
+for f in summary.json orders.csv fills.csv equity.csv markets.csv traders.csv skips.csv penalty.csv hist_detection.csv hist_slippage.csv report.html equity.svg; do
+    check "determinism: $f" 'cmp -s "$tmp/d1/$f" "$tmp/d2/$f"'
+done
+check "default run prints the report path" 'grep -q "report: .*report.html" "$tmp/d1.txt"'
+check "summary: accounting identity and core agree" 'grep -q "\"accounting_identity\": true, \"core_positions_agree\": true" "$tmp/d1/summary.json"'
+check "charts written (png, svg)" '[ -s "$tmp/d1/equity.png" ] && [ -s "$tmp/d1/penalty.svg" ]'
+check "report.html is self-contained (inline svg)" 'grep -q "<svg" "$tmp/d1/report.html" && ! grep -q "<img" "$tmp/d1/report.html"'
+"$bin" backtest --json --no-report >"$tmp/j.json" 2>/dev/null
+check "--json is valid JSON with the seed" 'python3 -m json.tool "$tmp/j.json" >/dev/null && grep -q "\"seed\": 20260217" "$tmp/j.json"'
+"$bin" backtest --json --no-report --seed 1 >"$tmp/j1.json" 2>/dev/null
+check "--seed changes the run" 'grep -q "\"seed\": 1," "$tmp/j1.json"'
+
+# whole-ledger limits: no BUY order above the per-order cap, none inside the
+# expiry cutoff; bought notional per UTC day <= the daily cap
+check "ledger: per-order cap and expiry cutoff" 'awk -F, "
+    NR==FNR { if (FNR > 1) end[\$1] = \$2; next }
+    FNR > 1 && \$8 == \"BUY\" {
+        if (\$10 * \$11 > 25.000001) { print \"over cap: \" \$1; bad = 1 }
+        if (end[\$6] > 0 && \$2 > end[\$6] - 25000) { print \"in cutoff: \" \$1; bad = 1 }
+    }
+    END { exit bad }" "$tmp/d1/markets.csv" "$tmp/d1/orders.csv"'
+check "ledger: daily bought notional <= 2000 USD" 'awk -F, "
+    FNR > 1 && \$6 == \"BUY\" { d = int(\$2 / 86400000); s[d] += \$10 }
+    END { for (d in s) if (s[d] > 2000.000001) { print d, s[d]; bad = 1 }; exit bad }" "$tmp/d1/fills.csv"'
+check "ledger: 15-minute window bought notional <= 400 USD" 'awk -F, "
+    FNR > 1 && \$6 == \"BUY\" { w = int(\$2 / 900000); s[w] += \$10 }
+    END { for (w in s) if (s[w] > 400.000001) { print w, s[w]; bad = 1 }; exit bad }" "$tmp/d1/fills.csv"'
+
+# golden scenarios: hand-computed expectations + blessed ledger files
+for t in "$root"/scenarios/sim/*.tape; do
+    n=$(basename "$t" .tape)
+    flags=$(sed -n 's/^# flags: //p' "$t")
+    # shellcheck disable=SC2086
+    "$bin" backtest "$t" $flags --out "$tmp/sc/$n" >/dev/null 2>"$tmp/sc_$n.err"
+    check "scenario $n runs" '[ $? -eq 0 ]'
+    sed -n 's/^# expect: //p' "$t" >"$tmp/sc_$n.exp"
+    while IFS= read -r e; do
+        check "scenario $n: $e" 'grep -qF "$e" "$tmp/sc/$n/summary.json"'
+    done <"$tmp/sc_$n.exp"
+    { cat "$tmp/sc/$n/orders.csv"; cat "$tmp/sc/$n/fills.csv"; } >"$tmp/sc_$n.got"
+    if [ "${BLESS:-0}" = 1 ]; then cp "$tmp/sc_$n.got" "$root/scenarios/sim/$n.expected"; fi
+    check "scenario $n: orders+fills match $n.expected" 'cmp -s "$tmp/sc_$n.got" "$root/scenarios/sim/$n.expected" || { diff "$root/scenarios/sim/$n.expected" "$tmp/sc_$n.got" | head -5; false; }'
+done
+
+echo "backtest: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,18 @@
+/* tests/fuzz/fuzz_wire_activity.c - fuzz target for the activity wire decoder
+ * (live/wire/data_api.h): any bytes in, no crash, and only valid tape records
+ * out (see fuzz_wire_common.h). */
+#include "live/wire/data_api.h"
+#include "tests/fuzz/fuzz_wire_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct pmc_wire_sink sink;
+    struct pmc_wire_err err;
+    fuzz_sink_init(&sink);
+    memset(&err, 0, sizeof err);
+    fuzz_check_err(
+        pmc_wire_decode_activity((const char *)data, size, &sink, &err), &err);
+    return 0;
+}

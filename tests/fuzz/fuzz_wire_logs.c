@@ -1,0 +1,22 @@
+/* tests/fuzz/fuzz_wire_logs.c - fuzz target for the logs wire decoder
+ * (live/wire/chain.h): any bytes in, no crash, and only valid tape records
+ * out (see fuzz_wire_common.h). */
+#include "live/wire/chain.h"
+#include "tests/fuzz/fuzz_wire_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct pmc_wire_sink sink;
+    struct pmc_wire_err err;
+    fuzz_sink_init(&sink);
+    memset(&err, 0, sizeof err);
+    fuzz_check_err(
+        pmc_wire_decode_logs((const char *)data, size, 0, NULL, &sink, &err),
+        &err);
+    fuzz_check_err(pmc_wire_decode_logs((const char *)data, size, 1700000000000,
+                                        NULL, &sink, &err),
+                   &err);
+    return 0;
+}

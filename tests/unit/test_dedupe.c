@@ -1,0 +1,264 @@
+/* tests/unit/test_dedupe.c - the bounded set of seen fill keys
+ * (core/dedupe.h): insert/contains, repeats, eviction of the oldest key when
+ * full, and a fixed-seed property test against a plain array model. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/dedupe.h"
+
+struct fixture {
+    struct pmc_dedupe d;
+    void *mem;
+};
+
+static void setup_cap(struct fixture *f, uint32_t cap)
+{
+    size_t sz = pmc_dedupe_mem_size(cap);
+    f->mem = aligned_alloc(16, (sz + 15) & ~(size_t)15);
+    assert_non_null(f->mem);
+    memset(f->mem, 0xa5, sz); /* init must not rely on zeroed memory */
+    pmc_dedupe_init(&f->d, f->mem, cap);
+}
+
+static void teardown_cap(struct fixture *f)
+{
+    free(f->mem);
+    f->mem = NULL;
+}
+
+static struct pmc_sym key_of(uint64_t i)
+{
+    char s[96];
+    int n = snprintf(s, sizeof s, "0x%016llx%016llx%016llx%016llx:%llu",
+                     (unsigned long long)(i * 0x9e3779b97f4a7c15ULL),
+                     (unsigned long long)i, (unsigned long long)~i,
+                     (unsigned long long)(i ^ 0x5555),
+                     (unsigned long long)(i % 97));
+    struct pmc_sym y;
+    assert_int_equal(pmc_sym_set(&y, s, (size_t)n), PMC_OK);
+    return y;
+}
+
+static struct pmc_sym sym(const char *s)
+{
+    struct pmc_sym y;
+    assert_int_equal(pmc_sym_set(&y, s, strlen(s)), PMC_OK);
+    return y;
+}
+
+static void test_insert_contains(void **state)
+{
+    (void)state;
+    struct fixture f;
+    setup_cap(&f, 64);
+    struct pmc_sym a = sym("0xabc:1"), b = sym("0xabc:2"), c = sym("");
+    assert_false(pmc_dedupe_contains(&f.d, &a));
+    assert_int_equal(pmc_dedupe_insert(&f.d, &a), 1);
+    assert_true(pmc_dedupe_contains(&f.d, &a));
+    assert_false(pmc_dedupe_contains(&f.d, &b));
+    assert_int_equal(pmc_dedupe_insert(&f.d, &a), 0); /* duplicate */
+    assert_int_equal(pmc_dedupe_insert(&f.d, &a), 0);
+    assert_int_equal(pmc_dedupe_insert(&f.d, &b), 1);
+    assert_int_equal(pmc_dedupe_insert(&f.d, &b), 0);
+    /* the empty key is a key like any other */
+    assert_false(pmc_dedupe_contains(&f.d, &c));
+    assert_int_equal(pmc_dedupe_insert(&f.d, &c), 1);
+    assert_int_equal(pmc_dedupe_insert(&f.d, &c), 0);
+    assert_int_equal(f.d.n, 3);
+    /* keys differing only in case or length are distinct */
+    struct pmc_sym A = sym("0xABC:1"), a2 = sym("0xabc:10");
+    assert_int_equal(pmc_dedupe_insert(&f.d, &A), 1);
+    assert_int_equal(pmc_dedupe_insert(&f.d, &a2), 1);
+    assert_int_equal(f.d.n, 5);
+    teardown_cap(&f);
+}
+
+static void test_evicts_oldest(void **state)
+{
+    (void)state;
+    for (uint32_t cap = 16; cap <= 20; cap++) {
+        struct fixture f;
+        setup_cap(&f, cap);
+        for (uint32_t i = 0; i < cap; i++) {
+            struct pmc_sym k = key_of(i);
+            assert_int_equal(pmc_dedupe_insert(&f.d, &k), 1);
+        }
+        assert_int_equal(f.d.n, cap);
+        for (uint32_t i = 0; i < cap; i++) {
+            struct pmc_sym k = key_of(i);
+            assert_true(pmc_dedupe_contains(&f.d, &k));
+        }
+        /* one more: key 0 (the oldest) is forgotten, the rest kept */
+        struct pmc_sym k = key_of(cap);
+        assert_int_equal(pmc_dedupe_insert(&f.d, &k), 1);
+        assert_int_equal(f.d.n, cap);
+        k = key_of(0);
+        assert_false(pmc_dedupe_contains(&f.d, &k));
+        for (uint32_t i = 1; i <= cap; i++) {
+            k = key_of(i);
+            assert_true(pmc_dedupe_contains(&f.d, &k));
+        }
+        /* a repeat does not refresh: key 1 is still the oldest */
+        k = key_of(1);
+        assert_int_equal(pmc_dedupe_insert(&f.d, &k), 0);
+        k = key_of(cap + 1);
+        assert_int_equal(pmc_dedupe_insert(&f.d, &k), 1);
+        k = key_of(1);
+        assert_false(pmc_dedupe_contains(&f.d, &k));
+        k = key_of(2);
+        assert_true(pmc_dedupe_contains(&f.d, &k));
+        /* the forgotten key 0 is new again, and evicts key 2 */
+        k = key_of(0);
+        assert_int_equal(pmc_dedupe_insert(&f.d, &k), 1);
+        k = key_of(2);
+        assert_false(pmc_dedupe_contains(&f.d, &k));
+        teardown_cap(&f);
+    }
+}
+
+static void test_wraps_many_times(void **state)
+{
+    (void)state;
+    struct fixture f;
+    const uint32_t cap = 16;
+    setup_cap(&f, cap);
+    for (uint64_t i = 0; i < 10000; i++) {
+        struct pmc_sym k = key_of(i);
+        assert_int_equal(pmc_dedupe_insert(&f.d, &k), 1);
+        /* exactly the last `cap` keys are remembered */
+        if (i >= cap) {
+            struct pmc_sym old = key_of(i - cap);
+            assert_false(pmc_dedupe_contains(&f.d, &old));
+        }
+        uint64_t lo = i + 1 >= cap ? i + 1 - cap : 0;
+        struct pmc_sym k2 = key_of(lo);
+        assert_true(pmc_dedupe_contains(&f.d, &k2));
+    }
+    assert_int_equal(f.d.n, cap);
+    teardown_cap(&f);
+}
+
+/* splitmix64 */
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* Model: a FIFO array of the last `cap` distinct key ids. */
+struct model {
+    uint64_t *ids;
+    uint32_t cap, n;
+};
+
+static int model_has(const struct model *m, uint64_t id)
+{
+    for (uint32_t i = 0; i < m->n; i++)
+        if (m->ids[i] == id)
+            return 1;
+    return 0;
+}
+
+static int model_insert(struct model *m, uint64_t id)
+{
+    if (model_has(m, id))
+        return 0;
+    if (m->n == m->cap) {
+        memmove(m->ids, m->ids + 1, (m->cap - 1) * sizeof *m->ids);
+        m->n--;
+    }
+    m->ids[m->n++] = id;
+    return 1;
+}
+
+static void run_property(uint32_t cap, uint64_t universe, int ops,
+                         uint64_t seed)
+{
+    struct fixture f;
+    setup_cap(&f, cap);
+    struct model m = {calloc(cap, sizeof(uint64_t)), cap, 0};
+    assert_non_null(m.ids);
+    for (int op = 0; op < ops; op++) {
+        uint64_t id = rng_next(&seed) % universe;
+        struct pmc_sym k = key_of(id);
+        if (rng_next(&seed) % 4 == 0) {
+            int got = pmc_dedupe_contains(&f.d, &k);
+            if (got != model_has(&m, id))
+                fail_msg("cap %u op %d: contains(%llu) = %d", cap, op,
+                         (unsigned long long)id, got);
+        } else {
+            int want = model_insert(&m, id);
+            int got = pmc_dedupe_insert(&f.d, &k);
+            if (got != want)
+                fail_msg("cap %u op %d: insert(%llu) = %d, want %d", cap, op,
+                         (unsigned long long)id, got, want);
+        }
+        assert_int_equal(f.d.n, m.n);
+    }
+    /* full sweep of the universe at the end */
+    for (uint64_t id = 0; id < universe; id++) {
+        struct pmc_sym k = key_of(id);
+        assert_int_equal(pmc_dedupe_contains(&f.d, &k), model_has(&m, id));
+    }
+    free(m.ids);
+    teardown_cap(&f);
+}
+
+static void test_property_vs_model(void **state)
+{
+    (void)state;
+    /* small caps with a universe a few times larger exercise eviction and
+     * the backward-shift delete heavily */
+    run_property(16, 40, 20000, 1);
+    run_property(17, 60, 20000, 2);
+    run_property(31, 100, 20000, 3);
+    run_property(64, 128, 20000, 4);
+    run_property(100, 1000, 20000, 5);
+    run_property(1000, 1500, 30000, 6);
+}
+
+/* Keys engineered to collide on the home slot: the set must still keep
+ * them apart and delete correctly. */
+static void test_same_home_slot(void **state)
+{
+    (void)state;
+    struct fixture f;
+    const uint32_t cap = 16; /* 32 slots */
+    setup_cap(&f, cap);
+    struct pmc_sym same[40];
+    uint32_t ns = 0;
+    for (uint64_t i = 0; ns < 40 && i < 200000; i++) {
+        struct pmc_sym k = key_of(i);
+        if ((k.h & f.d.mask) == 3)
+            same[ns++] = k;
+    }
+    assert_int_equal(ns, 40);
+    for (uint32_t i = 0; i < ns; i++) {
+        assert_int_equal(pmc_dedupe_insert(&f.d, &same[i]), 1);
+        uint32_t lo = i + 1 >= cap ? i + 1 - cap : 0;
+        for (uint32_t j = 0; j <= i; j++)
+            assert_int_equal(pmc_dedupe_contains(&f.d, &same[j]), j >= lo);
+    }
+    teardown_cap(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_insert_contains),
+        cmocka_unit_test(test_evicts_oldest),
+        cmocka_unit_test(test_wraps_many_times),
+        cmocka_unit_test(test_property_vs_model),
+        cmocka_unit_test(test_same_home_slot),
+    };
+    return cmocka_run_group_tests_name("dedupe", tests, NULL, NULL);
+}
