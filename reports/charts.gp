@@ -28,7 +28,7 @@ set ylabel "equity (USD)"
 set key top left
 plot "equity.csv" skip 1 using ($1/1000):2 with steps lw 2 lc rgb "#1f77b4" title "equity"
 set ylabel "drawdown (USD)"
-plot "equity.csv" skip 1 using ($1/1000):(-$5) with filledcurves y1=0 lc rgb "#d62728" title "drawdown"
+plot "equity.csv" skip 1 using ($1/1000):(-$5) with filledcurves y1=0 lc rgb "#d62728" notitle
 unset multiplot
 unset xdata
 set format x "% h"

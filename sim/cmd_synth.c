@@ -13,7 +13,7 @@
 static const char usage[] =
     "usage: pmcopy synth [options]\n"
     "\n"
-    "Generate a synthetic tape: a day of BTC 15-minute and 5-minute up/down\n"
+    "Generate a synthetic tape: 12 hours (default) of BTC 15-minute and 5-minute up/down\n"
     "markets priced off one random walk, with quotes, market records,\n"
     "resolutions and three source traders (a two-sided market maker "
     "0x1111...,\n"
@@ -23,7 +23,7 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --seed N      random seed (default 42)\n"
-    "  --hours N     hours of markets (default 24, 1..744)\n"
+    "  --hours N     hours of markets (default 12, 1..744)\n"
     "  --start SEC   first market start, Unix seconds, multiple of 900\n"
     "                (default 1771286400 = 2026-02-17 00:00 UTC)\n"
     "  --out FILE    write there instead of stdout\n"

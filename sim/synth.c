@@ -43,7 +43,7 @@ void pmc_synth_defaults(struct pmc_synth_opts *o)
 {
     o->seed = 42;
     o->start = (pmc_ms)1771286400 * 1000; /* 2026-02-17 00:00:00 UTC */
-    o->hours = 24;
+    o->hours = 12;
     o->vol_annual = 0.50;
     o->vol_ratio = 1.25;
     o->quote_gap_s = 30;
@@ -252,7 +252,7 @@ enum pmc_err pmc_synth_write(FILE *f, const struct pmc_synth_opts *o,
             m->up_hist[elapsed & 31] = upmid;
 
             /* market maker: passive buys at the bid, either side */
-            double mm_rate = k == 0 ? 1.0 / 120.0 : 1.0 / 80.0;
+            double mm_rate = k == 0 ? 1.0 / 900.0 : 1.0 / 600.0;
             if (left > 20 && gsl_rng_uniform(g.rng) < mm_rate) {
                 int side = (int)gsl_rng_uniform_int(g.rng, 2);
                 int px = m->tk[side].bid;
@@ -264,8 +264,8 @@ enum pmc_err pmc_synth_write(FILE *f, const struct pmc_synth_opts *o,
             if (elapsed >= 30 && left > 60 && t % 10 == 0) {
                 int d = upmid - prev30;
                 int side = d >= 8 ? 0 : d <= -8 ? 1 : -1;
-                if (side >= 0 && m->tk[side].ask <= 90 && m->mom_buys < 2 &&
-                    gsl_rng_uniform(g.rng) < 0.5) {
+                if (side >= 0 && m->tk[side].ask <= 90 && m->mom_buys < 1 &&
+                    gsl_rng_uniform(g.rng) < 0.06) {
                     m->mom_buys++;
                     int sz = rnd_size(&g, 40, 400);
                     fill(&g, k, m, side, t, 1, 0, m->tk[side].ask, sz, "rtds");
@@ -283,8 +283,8 @@ enum pmc_err pmc_synth_write(FILE *f, const struct pmc_synth_opts *o,
                 }
             }
             /* late-window buyer */
-            if (left <= 90 && left >= 30 && m->late_done < 2 &&
-                gsl_rng_uniform(g.rng) < 0.05) {
+            if (left <= 90 && left >= 30 && m->late_done < 1 &&
+                gsl_rng_uniform(g.rng) < 0.02) {
                 int side = upmid >= 50 ? 0 : 1;
                 int ask = m->tk[side].ask;
                 if (ask >= 80 && ask <= 97) {
