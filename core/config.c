@@ -46,7 +46,7 @@ void pmc_config_defaults(struct pmc_config *c)
     c->max_open_buckets = 4096;
     c->max_bucket_fills = 256;
     c->max_open_orders = 65536;
-    c->dedupe_capacity = 1u << 20;
+    c->dedupe_capacity = 1u << 16;
     memcpy(c->db_path, "pmcopy.db", sizeof "pmcopy.db");
     c->db_enabled = 1;
     c->api_enabled = 0;

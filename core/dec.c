@@ -166,6 +166,12 @@ static int64_t sat(i128 q)
 
 int64_t pmc_muldiv_floor(int64_t a, int64_t b, int64_t c)
 {
+    int64_t p64;
+    if (!__builtin_mul_overflow(a, b, &p64) && c > 0) {
+        /* the common case: 64-bit, no 128-bit division */
+        int64_t q = p64 / c;
+        return (p64 % c != 0 && p64 < 0) ? q - 1 : q;
+    }
     i128 p = (i128)a * b;
     i128 q = p / c;
     if (p % c != 0 && ((p < 0) != (c < 0)))
@@ -175,6 +181,11 @@ int64_t pmc_muldiv_floor(int64_t a, int64_t b, int64_t c)
 
 int64_t pmc_muldiv_ceil(int64_t a, int64_t b, int64_t c)
 {
+    int64_t p64;
+    if (!__builtin_mul_overflow(a, b, &p64) && c > 0) {
+        int64_t q = p64 / c;
+        return (p64 % c != 0 && p64 > 0) ? q + 1 : q;
+    }
     i128 p = (i128)a * b;
     i128 q = p / c;
     if (p % c != 0 && ((p < 0) == (c < 0)))

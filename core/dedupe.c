@@ -1,6 +1,7 @@
-/* core/dedupe.c - bounded set of seen fill keys. Pure. */
+/* core/dedupe.c - two-generation set of seen fill keys. Pure. */
 #include "dedupe.h"
 
+/* at most half full: short probe chains */
 static uint32_t slots_for(uint32_t cap)
 {
     uint32_t p = 16;
@@ -11,104 +12,73 @@ static uint32_t slots_for(uint32_t cap)
 
 size_t pmc_dedupe_mem_size(uint32_t cap)
 {
-    return (size_t)slots_for(cap) * 20 + (size_t)cap * 4;
+    return 2 * (size_t)slots_for(cap) * sizeof(uint64_t);
 }
 
 void pmc_dedupe_init(struct pmc_dedupe *d, void *mem, uint32_t cap)
 {
     uint32_t ns = slots_for(cap);
-    d->fp = mem;
-    d->ring = (uint32_t *)(void *)((char *)mem + (size_t)ns * 16);
-    d->pos = d->ring + cap;
+    d->gen[0] = mem;
+    d->gen[1] = d->gen[0] + ns;
     d->mask = ns - 1;
     d->cap = cap;
-    d->head = 0;
+    d->cur = 0;
     d->n = 0;
-    memset(d->fp, 0, (size_t)ns * 16);
+    memset(mem, 0, 2 * (size_t)ns * sizeof(uint64_t));
 }
 
-/* second, independent fingerprint: FNV-1a from another basis, mixed */
-static uint64_t hash2(const struct pmc_sym *k)
+static uint64_t fingerprint(const struct pmc_sym *k)
 {
-    uint64_t h = 0x84222325cbf29ce4ULL ^ k->n;
-    for (uint32_t i = 0; i < k->n; i++) {
-        h ^= (unsigned char)k->s[i];
-        h *= 0x100000001b3ULL;
-    }
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 32;
-    return h | 1; /* never {x,0}: {0,0} marks an empty slot */
+    return k->h2 | 1; /* 0 marks an empty slot */
 }
 
-static uint32_t find(const struct pmc_dedupe *d, uint64_t a, uint64_t b,
-                     int *found)
+/* Slot holding fp, or the empty slot where it would go (*found = 0). */
+static uint32_t probe(const uint64_t *t, uint32_t mask, uint64_t h,
+                      uint64_t fp, int *found)
 {
-    uint32_t i = (uint32_t)a & d->mask;
-    for (;; i = (i + 1) & d->mask) {
-        const uint64_t *s = &d->fp[2 * (size_t)i];
-        if (s[0] == 0 && s[1] == 0) {
-            *found = 0;
-            return i;
-        }
-        if (s[0] == a && s[1] == b) {
+    uint32_t i = (uint32_t)h & mask;
+    for (;; i = (i + 1) & mask) {
+        if (t[i] == fp) {
             *found = 1;
             return i;
         }
-    }
-}
-
-/* remove slot i with backward-shift deletion, fixing the ring entries of
- * the keys that move */
-static void erase(struct pmc_dedupe *d, uint32_t i)
-{
-    uint32_t j = i;
-    for (;;) {
-        d->fp[2 * (size_t)i] = d->fp[2 * (size_t)i + 1] = 0;
-        uint32_t home;
-        for (;;) {
-            j = (j + 1) & d->mask;
-            const uint64_t *s = &d->fp[2 * (size_t)j];
-            if (s[0] == 0 && s[1] == 0)
-                return;
-            home = (uint32_t)s[0] & d->mask;
-            if (i <= j ? (home <= i || home > j) : (home <= i && home > j))
-                break;
+        if (t[i] == 0) {
+            *found = 0;
+            return i;
         }
-        d->fp[2 * (size_t)i] = d->fp[2 * (size_t)j];
-        d->fp[2 * (size_t)i + 1] = d->fp[2 * (size_t)j + 1];
-        /* the key moved from j to i: repoint its ring entry */
-        d->pos[i] = d->pos[j];
-        d->ring[d->pos[i]] = i;
-        i = j;
     }
 }
 
 int pmc_dedupe_contains(const struct pmc_dedupe *d, const struct pmc_sym *key)
 {
+    uint64_t fp = fingerprint(key);
     int found;
-    (void)find(d, key->h, hash2(key), &found);
+    (void)probe(d->gen[0], d->mask, key->h, fp, &found);
+    if (!found)
+        (void)probe(d->gen[1], d->mask, key->h, fp, &found);
     return found;
 }
 
 int pmc_dedupe_insert(struct pmc_dedupe *d, const struct pmc_sym *key)
 {
-    uint64_t a = key->h, b = hash2(key);
+    uint64_t fp = fingerprint(key);
     int found;
-    uint32_t i = find(d, a, b, &found);
+    uint64_t *cur = d->gen[d->cur], *old = d->gen[d->cur ^ 1];
+    uint32_t i = probe(cur, d->mask, key->h, fp, &found);
+    if (found)
+        return 0;
+    (void)probe(old, d->mask, key->h, fp, &found);
     if (found)
         return 0;
     if (d->n == d->cap) {
-        erase(d, d->ring[d->head]);
-        d->head = (d->head + 1) % d->cap;
-        d->n--;
-        i = find(d, a, b, &found);
+        /* the older generation is forgotten; the current one ages */
+        memset(old, 0, ((size_t)d->mask + 1) * sizeof(uint64_t));
+        d->cur ^= 1;
+        d->n = 0;
+        cur = old;
+        i = probe(cur, d->mask, key->h, fp, &found);
     }
-    d->fp[2 * (size_t)i] = a;
-    d->fp[2 * (size_t)i + 1] = b;
-    uint32_t r = (d->head + d->n) % d->cap;
-    d->ring[r] = i;
-    d->pos[i] = r;
+    cur[i] = fp;
     d->n++;
     return 1;
 }

@@ -1,20 +1,27 @@
 /* core/dedupe.h - bounded memory of the source fill keys already seen.
  *
- * Pure, fixed memory: an open-addressing set of 128-bit key fingerprints
- * plus a ring that remembers insertion order; when full, the oldest key is
- * forgotten (a fill that old is long past max_source_lag_ms anyway). Two
- * independent 64-bit hashes make a false "duplicate" practically
- * impossible (~2^-128 per pair). */
+ * Pure, fixed memory, no deletion: two generations of an open-addressing
+ * set of key fingerprints. New keys go into the current generation; when
+ * it holds `cap` keys, the previous generation is wiped and the current
+ * one becomes the previous. So the set always remembers at least the last
+ * `cap` keys inserted and at most the last 2 x cap; older keys are
+ * forgotten (a fill that old is long past max_source_lag_ms anyway).
+ *
+ * A key is identified by its 64-bit table hash (pmc_sym.h, which picks the
+ * slot) and a second, independently seeded 64-bit fingerprint stored in
+ * the slot: a false "duplicate" needs both to collide (~2^-100 at the
+ * default size). Insert and look-up are two probes of 8-byte slots. */
 #ifndef PMC_DEDUPE_H
 #define PMC_DEDUPE_H
 
 #include "pmc.h"
 
 struct pmc_dedupe {
-    uint64_t *fp;   /* [2 * nslots] fingerprints, {0,0} = empty */
-    uint32_t *ring; /* [cap] slot of the i-th insert, oldest at head */
-    uint32_t *pos;  /* [nslots] ring position of the key in each slot */
-    uint32_t mask, cap, head, n;
+    uint64_t *gen[2]; /* [nslots] fingerprints each; 0 = empty */
+    uint32_t mask;    /* nslots - 1 */
+    uint32_t cap;     /* keys per generation */
+    uint32_t cur;     /* index of the current generation */
+    uint32_t n;       /* keys in the current generation */
 };
 
 size_t pmc_dedupe_mem_size(uint32_t cap);

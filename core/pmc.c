@@ -14,22 +14,82 @@ const char *pmc_strerror(enum pmc_err e)
     return err_text[e];
 }
 
-/* 64-bit FNV-1a followed by a murmur3 finaliser: cheap, and good enough
- * spread for open addressing. Not a security boundary. */
-uint64_t pmc_hash64(const void *p, size_t n)
+/* Little-endian 64-bit load, the same on every machine. */
+static inline uint64_t load64(const unsigned char *p)
 {
-    const unsigned char *s = p;
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 0x100000001b3ULL;
-    }
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+           (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+           (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
+static inline uint64_t rotl(uint64_t x, int r)
+{
+    return (x << r) | (x >> (64 - r));
+}
+
+static inline uint64_t fmix(uint64_t h)
+{
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
     h *= 0xc4ceb9fe1a85ec53ULL;
     h ^= h >> 33;
     return h;
+}
+
+uint64_t pmc_hash64_seed(const void *p, size_t n, uint64_t seed)
+{
+    const unsigned char *s = p;
+    uint64_t h = seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
+    while (n >= 8) {
+        h ^= load64(s) * 0x87c37b91114253d5ULL;
+        h = rotl(h, 31) * 0x4cf5ad432745937fULL;
+        s += 8;
+        n -= 8;
+    }
+    if (n) {
+        unsigned char t[8] = {0};
+        memcpy(t, s, n);
+        h ^= load64(t) * 0x87c37b91114253d5ULL;
+        h = rotl(h, 31) * 0x4cf5ad432745937fULL;
+    }
+    return fmix(h);
+}
+
+/* Word-at-a-time multiply-rotate hash with a murmur3 finaliser: cheap,
+ * good spread for open addressing, and byte-order independent (the same
+ * client order ids on every machine). Not a security boundary. */
+uint64_t pmc_hash64(const void *p, size_t n)
+{
+    return pmc_hash64_seed(p, n, 0x243f6a8885a308d3ULL);
+}
+
+/* Two independently seeded lanes of pmc_hash64_seed in one pass. */
+static void hash2x(const void *p, size_t n, uint64_t *a, uint64_t *b)
+{
+    const unsigned char *s = p;
+    uint64_t x = 0x243f6a8885a308d3ULL ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
+    uint64_t y = 0x13198a2e03707344ULL ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
+    unsigned char t[8];
+    while (n) {
+        uint64_t v;
+        if (n >= 8) {
+            v = load64(s);
+            s += 8;
+            n -= 8;
+        } else {
+            memset(t, 0, sizeof t);
+            memcpy(t, s, n);
+            v = load64(t);
+            n = 0;
+        }
+        x ^= v * 0x87c37b91114253d5ULL;
+        x = rotl(x, 31) * 0x4cf5ad432745937fULL;
+        y ^= v * 0x87c37b91114253d5ULL;
+        y = rotl(y, 31) * 0x4cf5ad432745937fULL;
+    }
+    *a = fmix(x);
+    *b = fmix(y);
 }
 
 enum pmc_err pmc_sym_set(struct pmc_sym *y, const char *s, size_t n)
@@ -39,7 +99,7 @@ enum pmc_err pmc_sym_set(struct pmc_sym *y, const char *s, size_t n)
     memcpy(y->s, s, n);
     y->s[n] = '\0';
     y->n = (uint8_t)n;
-    y->h = pmc_hash64(s, n);
+    hash2x(s, n, &y->h, &y->h2);
     return PMC_OK;
 }
 
@@ -47,5 +107,5 @@ void pmc_sym_clear(struct pmc_sym *y)
 {
     y->n = 0;
     y->s[0] = '\0';
-    y->h = pmc_hash64("", 0);
+    hash2x("", 0, &y->h, &y->h2);
 }

@@ -73,11 +73,14 @@ __attribute__((noreturn)) void pmc_panic(const char *file, int line,
 
 struct pmc_sym {
     uint64_t h;                /* pmc_hash64 of s[0..n) */
+    uint64_t h2;               /* an independently seeded second hash */
     uint8_t n;                 /* length, 0 = empty */
     char s[PMC_SYM_MAX + 1];   /* NUL-terminated */
 };
 
 uint64_t pmc_hash64(const void *p, size_t n);
+/* The same hash family with another seed (independent fingerprints). */
+uint64_t pmc_hash64_seed(const void *p, size_t n, uint64_t seed);
 /* Set a symbol from n bytes; PMC_ERANGE when n > PMC_SYM_MAX. */
 PMC_MUST_USE enum pmc_err pmc_sym_set(struct pmc_sym *y, const char *s,
                                       size_t n);
@@ -85,7 +88,8 @@ PMC_MUST_USE enum pmc_err pmc_sym_set(struct pmc_sym *y, const char *s,
 void pmc_sym_clear(struct pmc_sym *y);
 static inline int pmc_sym_eq(const struct pmc_sym *a, const struct pmc_sym *b)
 {
-    return a->h == b->h && a->n == b->n && memcmp(a->s, b->s, a->n) == 0;
+    return a->h == b->h && a->h2 == b->h2 && a->n == b->n &&
+           memcmp(a->s, b->s, a->n) == 0;
 }
 
 /* ---- time helpers ----------------------------------------------------- */

@@ -223,7 +223,7 @@ static enum pmc_err learn(struct imp *im, const struct pmc_record *r,
         m->market = *market;
     if (!m->market.n && x->market && x->market_len &&
         pmc_wire_sym(&m->market, x->market, x->market_len) != PMC_OK)
-        m->market.n = 0;
+        pmc_sym_clear(&m->market);
     if (outcome && outcome[0] && !m->outcome[0])
         memcpy(m->outcome, outcome, sizeof m->outcome);
     pmc_ms start, end;

@@ -67,9 +67,7 @@ enum pmc_err pmc_wf_sym(const json_t *obj, const char *a, const char *b,
 {
     const char *name;
     json_t *v = pmc_wf_get(obj, a, b, &name);
-    out->n = 0;
-    out->s[0] = '\0';
-    out->h = 0;
+    pmc_sym_clear(out);
     if (!v) {
         if (required)
             return bad(err, PMC_EPARSE, row, name, NULL, NULL);

@@ -1,6 +1,7 @@
 /* tests/unit/test_dedupe.c - the bounded set of seen fill keys
- * (core/dedupe.h): insert/contains, repeats, eviction of the oldest key when
- * full, and a fixed-seed property test against a plain array model. */
+ * (core/dedupe.h): insert/contains, repeats, the generation contract (the
+ * last cap keys remembered, nothing older than 2 x cap), and a fixed-seed
+ * property test against a plain two-generation array model. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -80,7 +81,9 @@ static void test_insert_contains(void **state)
     teardown_cap(&f);
 }
 
-static void test_evicts_oldest(void **state)
+/* Contract: the last `cap` new keys are always remembered, keys older
+ * than the last 2 x cap new keys are always forgotten. */
+static void test_evicts_old_generations(void **state)
 {
     (void)state;
     for (uint32_t cap = 16; cap <= 20; cap++) {
@@ -91,34 +94,38 @@ static void test_evicts_oldest(void **state)
             assert_int_equal(pmc_dedupe_insert(&f.d, &k), 1);
         }
         assert_int_equal(f.d.n, cap);
-        for (uint32_t i = 0; i < cap; i++) {
-            struct pmc_sym k = key_of(i);
-            assert_true(pmc_dedupe_contains(&f.d, &k));
-        }
-        /* one more: key 0 (the oldest) is forgotten, the rest kept */
+        /* the generation is full: the next key starts a new one, the
+         * first cap keys are still remembered (previous generation) */
         struct pmc_sym k = key_of(cap);
         assert_int_equal(pmc_dedupe_insert(&f.d, &k), 1);
-        assert_int_equal(f.d.n, cap);
-        k = key_of(0);
-        assert_false(pmc_dedupe_contains(&f.d, &k));
-        for (uint32_t i = 1; i <= cap; i++) {
+        assert_int_equal(f.d.n, 1);
+        for (uint32_t i = 0; i <= cap; i++) {
             k = key_of(i);
             assert_true(pmc_dedupe_contains(&f.d, &k));
         }
-        /* a repeat does not refresh: key 1 is still the oldest */
-        k = key_of(1);
+        /* a repeat from the previous generation is still a duplicate and
+         * takes no room */
+        k = key_of(0);
         assert_int_equal(pmc_dedupe_insert(&f.d, &k), 0);
-        k = key_of(cap + 1);
+        assert_int_equal(f.d.n, 1);
+        /* fill the second generation; the next rotation forgets the first */
+        for (uint32_t i = cap + 1; i < 2 * cap; i++) {
+            k = key_of(i);
+            assert_int_equal(pmc_dedupe_insert(&f.d, &k), 1);
+        }
+        k = key_of(2 * cap);
         assert_int_equal(pmc_dedupe_insert(&f.d, &k), 1);
-        k = key_of(1);
-        assert_false(pmc_dedupe_contains(&f.d, &k));
-        k = key_of(2);
-        assert_true(pmc_dedupe_contains(&f.d, &k));
-        /* the forgotten key 0 is new again, and evicts key 2 */
+        for (uint32_t i = 0; i < cap; i++) {
+            k = key_of(i);
+            assert_false(pmc_dedupe_contains(&f.d, &k));
+        }
+        for (uint32_t i = cap; i <= 2 * cap; i++) {
+            k = key_of(i);
+            assert_true(pmc_dedupe_contains(&f.d, &k));
+        }
+        /* a forgotten key is new again */
         k = key_of(0);
         assert_int_equal(pmc_dedupe_insert(&f.d, &k), 1);
-        k = key_of(2);
-        assert_false(pmc_dedupe_contains(&f.d, &k));
         teardown_cap(&f);
     }
 }
@@ -132,16 +139,17 @@ static void test_wraps_many_times(void **state)
     for (uint64_t i = 0; i < 10000; i++) {
         struct pmc_sym k = key_of(i);
         assert_int_equal(pmc_dedupe_insert(&f.d, &k), 1);
-        /* exactly the last `cap` keys are remembered */
-        if (i >= cap) {
-            struct pmc_sym old = key_of(i - cap);
+        /* the last `cap` keys are remembered ... */
+        for (uint64_t j = i + 1 >= cap ? i + 1 - cap : 0; j <= i; j++) {
+            struct pmc_sym k2 = key_of(j);
+            assert_true(pmc_dedupe_contains(&f.d, &k2));
+        }
+        /* ... and nothing older than the last 2 x cap */
+        if (i >= 2 * cap) {
+            struct pmc_sym old = key_of(i - 2 * cap);
             assert_false(pmc_dedupe_contains(&f.d, &old));
         }
-        uint64_t lo = i + 1 >= cap ? i + 1 - cap : 0;
-        struct pmc_sym k2 = key_of(lo);
-        assert_true(pmc_dedupe_contains(&f.d, &k2));
     }
-    assert_int_equal(f.d.n, cap);
     teardown_cap(&f);
 }
 
@@ -154,29 +162,38 @@ static uint64_t rng_next(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-/* Model: a FIFO array of the last `cap` distinct key ids. */
+/* Model: two plain arrays of key ids, the current and the previous
+ * generation, rotated when the current one holds `cap` ids. */
 struct model {
-    uint64_t *ids;
-    uint32_t cap, n;
+    uint64_t *cur, *old;
+    uint32_t cap, ncur, nold;
 };
+
+static int in(const uint64_t *a, uint32_t n, uint64_t id)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (a[i] == id)
+            return 1;
+    return 0;
+}
 
 static int model_has(const struct model *m, uint64_t id)
 {
-    for (uint32_t i = 0; i < m->n; i++)
-        if (m->ids[i] == id)
-            return 1;
-    return 0;
+    return in(m->cur, m->ncur, id) || in(m->old, m->nold, id);
 }
 
 static int model_insert(struct model *m, uint64_t id)
 {
     if (model_has(m, id))
         return 0;
-    if (m->n == m->cap) {
-        memmove(m->ids, m->ids + 1, (m->cap - 1) * sizeof *m->ids);
-        m->n--;
+    if (m->ncur == m->cap) {
+        uint64_t *t = m->old;
+        m->old = m->cur;
+        m->nold = m->ncur;
+        m->cur = t;
+        m->ncur = 0;
     }
-    m->ids[m->n++] = id;
+    m->cur[m->ncur++] = id;
     return 1;
 }
 
@@ -185,8 +202,10 @@ static void run_property(uint32_t cap, uint64_t universe, int ops,
 {
     struct fixture f;
     setup_cap(&f, cap);
-    struct model m = {calloc(cap, sizeof(uint64_t)), cap, 0};
-    assert_non_null(m.ids);
+    struct model m = {calloc(cap, sizeof(uint64_t)),
+                      calloc(cap, sizeof(uint64_t)), cap, 0, 0};
+    assert_non_null(m.cur);
+    assert_non_null(m.old);
     for (int op = 0; op < ops; op++) {
         uint64_t id = rng_next(&seed) % universe;
         struct pmc_sym k = key_of(id);
@@ -202,22 +221,23 @@ static void run_property(uint32_t cap, uint64_t universe, int ops,
                 fail_msg("cap %u op %d: insert(%llu) = %d, want %d", cap, op,
                          (unsigned long long)id, got, want);
         }
-        assert_int_equal(f.d.n, m.n);
+        assert_int_equal(f.d.n, m.ncur);
     }
     /* full sweep of the universe at the end */
     for (uint64_t id = 0; id < universe; id++) {
         struct pmc_sym k = key_of(id);
         assert_int_equal(pmc_dedupe_contains(&f.d, &k), model_has(&m, id));
     }
-    free(m.ids);
+    free(m.cur);
+    free(m.old);
     teardown_cap(&f);
 }
 
 static void test_property_vs_model(void **state)
 {
     (void)state;
-    /* small caps with a universe a few times larger exercise eviction and
-     * the backward-shift delete heavily */
+    /* small caps with a universe a few times larger rotate generations
+     * often */
     run_property(16, 40, 20000, 1);
     run_property(17, 60, 20000, 2);
     run_property(31, 100, 20000, 3);
@@ -227,12 +247,12 @@ static void test_property_vs_model(void **state)
 }
 
 /* Keys engineered to collide on the home slot: the set must still keep
- * them apart and delete correctly. */
+ * them apart across probe chains and generations. */
 static void test_same_home_slot(void **state)
 {
     (void)state;
     struct fixture f;
-    const uint32_t cap = 16; /* 32 slots */
+    const uint32_t cap = 16; /* 32 slots a generation */
     setup_cap(&f, cap);
     struct pmc_sym same[40];
     uint32_t ns = 0;
@@ -244,7 +264,9 @@ static void test_same_home_slot(void **state)
     assert_int_equal(ns, 40);
     for (uint32_t i = 0; i < ns; i++) {
         assert_int_equal(pmc_dedupe_insert(&f.d, &same[i]), 1);
-        uint32_t lo = i + 1 >= cap ? i + 1 - cap : 0;
+        /* generations rotate every cap inserts */
+        uint32_t gen_start = i / cap * cap;
+        uint32_t lo = gen_start >= cap ? gen_start - cap : 0;
         for (uint32_t j = 0; j <= i; j++)
             assert_int_equal(pmc_dedupe_contains(&f.d, &same[j]), j >= lo);
     }
@@ -255,7 +277,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_insert_contains),
-        cmocka_unit_test(test_evicts_oldest),
+        cmocka_unit_test(test_evicts_old_generations),
         cmocka_unit_test(test_wraps_many_times),
         cmocka_unit_test(test_property_vs_model),
         cmocka_unit_test(test_same_home_slot),

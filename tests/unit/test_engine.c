@@ -291,10 +291,23 @@ static void test_dedupe_bounded(void **state)
     feed(&d, "t=1767229200100 ev=fill trader=" TA
              " token=1 side=SELL px=0.5 sz=10 key=k16");
     assert_non_null(find(s, "key=k16 reason=duplicate"));
-    /* k0 was the oldest of 17 keys in a memory of 16: forgotten */
+    /* k0 is in the previous generation (keys 0..15): still remembered */
     feed(&d, "t=1767229200101 ev=fill trader=" TA
              " token=1 side=SELL px=0.5 sz=10 key=k0");
-    assert_null(find(s, "key=k0 reason=duplicate"));
+    assert_non_null(find(s, "key=k0 reason=duplicate"));
+    /* 16 more new keys rotate the generations again: k0 is forgotten */
+    for (int i = 17; i < 33; i++) {
+        snprintf(line, sizeof line,
+                 "t=%lld ev=fill trader=" TA
+                 " token=1 side=SELL px=0.5 sz=10 key=k%d",
+                 T0 + 200 + i, i);
+        feed(&d, line);
+    }
+    size_t before = s->n;
+    feed(&d, "t=1767229200300 ev=fill trader=" TA
+             " token=1 side=SELL px=0.5 sz=10 key=k0");
+    assert_int_equal(s->n, before + 1);
+    assert_non_null(strstr(s->lines[before], "key=k0 reason=nothing_to_sell"));
     pmc_driver_fini(&d);
     free(s);
 }
