@@ -137,9 +137,16 @@ static enum pmc_err fail(struct line *L, const char *what, const char *key,
     return PMC_EPARSE;
 }
 
+/* Byte classes of bare values: 0 ordinary, 1 the separating space, 2 not
+ * allowed unquoted (control bytes, '"', '='). One table look-up a byte. */
+#define CTL2 2, 2, 2, 2, 2, 2, 2, 2
+static const uint8_t byte_class[256] = {
+    CTL2, CTL2, CTL2, CTL2, [' '] = 1, ['"'] = 2, ['='] = 2, [0x7f] = 2};
+#undef CTL2
+
 static int bad_bare_char(char c)
 {
-    return c == '"' || c == '=' || (unsigned char)c < 0x21 || c == 0x7f;
+    return byte_class[(unsigned char)c] != 0;
 }
 
 /* The key (or the text where one was expected) as a C string for errors. */
@@ -162,11 +169,13 @@ static enum pmc_err split(struct line *L, const char *s, size_t n)
         if (i == n)
             break;
         size_t ks = i;
-        while (i < n && s[i] != '=' && s[i] != ' ') {
-            if (bad_bare_char(s[i]))
+        for (; i < n && s[i] != '='; i++) {
+            uint8_t k = byte_class[(unsigned char)s[i]];
+            if (k == 1)
+                break;
+            if (k)
                 return fail(L, "bad character in a key", NULL, NULL, 0,
                             "keys are [A-Za-z0-9_]");
-            i++;
         }
         if (i == ks || i == n || s[i] != '=')
             return fail(L, "expected key=value, got",
@@ -199,12 +208,14 @@ static enum pmc_err split(struct line *L, const char *s, size_t n)
                             key_text(kb, p->k, p->kn), NULL, 0, NULL);
         } else {
             size_t vs = i;
-            while (i < n && s[i] != ' ') {
-                if (bad_bare_char(s[i]))
+            for (; i < n; i++) {
+                uint8_t k = byte_class[(unsigned char)s[i]];
+                if (k == 1)
+                    break;
+                if (k)
                     return fail(L, "bad character in the value of",
                                 key_text(kb, p->k, p->kn), NULL, 0,
                                 "quote values holding '\"', '=' or spaces");
-                i++;
             }
             p->v = s + vs;
             p->vn = (uint32_t)(i - vs);
