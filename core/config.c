@@ -156,7 +156,8 @@ enum pmc_err pmc_config_validate(const struct pmc_config *c, char *msg,
          "must be 1..16777216"},
         {"dedupe_capacity", c->dedupe_capacity, 16, 1 << 26, 0,
          "must be 16..67108864"},
-        {"api_port", c->api_port, 1, 65535, 0, "must be 1..65535"},
+        {"api_port", c->api_port, 0, 65535, 0,
+         "must be 0..65535 (0: any free port)"},
     };
     for (size_t i = 0; i < PMC_ARRAY_LEN(rules); i++) {
         const struct rule *r = &rules[i];

@@ -447,18 +447,23 @@ static void on_exec(struct pmc_engine *e, const struct pmc_exec *x,
         e->consecutive_rejects = 0;
         return;
     case PMC_EXEC_FILL: {
-        pmc_micros f = x->sz < o->sz - o->done ? x->sz : o->sz - o->done;
+        /* A marketable BUY spends shares x limit USD and may receive more
+         * shares at a better price: every share received is ours. A SELL
+         * never gives more than it offered. */
+        pmc_micros rem = o->sz - o->done;
+        pmc_micros f = o->side == PMC_BUY ? x->sz : (x->sz < rem ? x->sz : rem);
+        pmc_micros fr = f < rem ? f : rem; /* the part that was pending */
         if (f <= 0)
             return;
         e->consecutive_rejects = 0;
         e->st.fills_copied++;
         pmc_micros spend = pmc_mul(f, x->px);
-        /* scale the fee down when the report overfills the order */
+        /* scale the fee down when the report oversells the order */
         pmc_micros fee = f == x->sz ? x->fee
                                     : pmc_muldiv_floor(x->fee, f, x->sz);
         if (o->side == PMC_BUY) {
-            pmc_micros counted = notional(f, o->px);
-            t->pend_buy -= f;
+            pmc_micros counted = notional(fr, o->px);
+            t->pend_buy -= fr;
             e->pending_buy -= counted;
             e->mkts[t->market].exposure += spend + fee - counted;
             if (o->window == e->window)
@@ -480,7 +485,7 @@ static void on_exec(struct pmc_engine *e, const struct pmc_exec *x,
             e->realized_total += pnl;
             e->realized_today += pnl;
         }
-        o->done += f;
+        o->done += fr;
         if (o->done >= o->sz)
             ord_close(e, k);
         check_daily_loss(e, out);

@@ -190,6 +190,38 @@ static void test_exec_accounting(void **state)
     free(s);
 }
 
+/* A marketable BUY spends shares x limit and may get more shares at a
+ * better price: they are all ours, and the order is done. */
+static void test_buy_overfill(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_default(&c);
+    c.copy_mode = PMC_MODE_PER_FILL;
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    char line[256], coid[32];
+    feed(&d, "t=1767229200000 ev=fill trader=" TA
+             " token=8 side=BUY px=0.5 sz=200 key=o1");
+    coid_of(s, 0, coid); /* BUY 20 @ <= 0.52: spends up to 10.40 */
+    snprintf(line, sizeof line,
+             "t=1767229200100 ev=exec coid=%s status=fill sz=20.8 px=0.5",
+             coid);
+    feed(&d, line);
+    struct pmc_position_view v = pos(&d, "8");
+    assert_int_equal(v.shares, 20800000);
+    assert_int_equal(v.cost, 10400000);
+    assert_int_equal(v.pending_buy, 0);
+    struct pmc_engine_stats st;
+    pmc_engine_stats(d.eng, &st);
+    assert_int_equal(st.open_orders, 0);
+    assert_int_equal(st.pending_buy, 0);
+    assert_int_equal(st.bought_window, 10400000);
+    pmc_driver_fini(&d);
+    free(s);
+}
+
 static void test_time_goes_back(void **state)
 {
     (void)state;
@@ -468,6 +500,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exec_accounting),
+        cmocka_unit_test(test_buy_overfill),
         cmocka_unit_test(test_time_goes_back),
         cmocka_unit_test(test_bucket_limits),
         cmocka_unit_test(test_token_table_full),
