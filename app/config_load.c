@@ -125,9 +125,9 @@ static enum pmc_err set_key(struct pmc_config *c, const struct key *k,
                                 "must be 0..4294967295");
             *(uint32_t *)(void *)p = (uint32_t)iv;
         } else if (k->off == offsetof(struct pmc_config, api_port)) {
-            if (iv < 1 || iv > 65535)
+            if (iv < 0 || iv > 65535)
                 return cfg_fail(err, cap, origin, k->name, v,
-                                "must be 1..65535");
+                                "must be 0..65535 (0: any free port)");
             *(int *)(void *)p = (int)iv;
         } else {
             *(int64_t *)(void *)p = iv;
