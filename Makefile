@@ -108,7 +108,7 @@ check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REG) $(FAKE_BIN)
 	@$(MAKE) --no-print-directory unit golden cli fuzz-regress purity
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(FAKE_BIN)
 	@sh tests/run_unit.sh $(UNIT_BIN)
 
 golden: $(PMCOPY)
@@ -135,7 +135,7 @@ valgrind: $(UNIT_BIN)
 	@VALGRIND=1 sh tests/run_unit.sh $(UNIT_BIN)
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(FAKE_BIN)
 	@sh bench/run.sh $(BUILD)
 
 FUZZ_CC ?= clang

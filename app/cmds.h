@@ -4,6 +4,8 @@
 #ifndef PMC_CMDS_H
 #define PMC_CMDS_H
 
+#include <stdio.h>
+
 #define PMC_EXIT_OK 0
 #define PMC_EXIT_FAIL 1
 #define PMC_EXIT_USAGE 2
@@ -14,5 +16,16 @@ int pmc_cmd_order(int argc, char **argv);   /* live/cmd_order.c */
 int pmc_cmd_import(int argc, char **argv);  /* live/cmd_import.c */
 int pmc_cmd_backtest(int argc, char **argv); /* sim/cmd_backtest.c */
 int pmc_cmd_synth(int argc, char **argv);   /* sim/cmd_synth.c */
+int pmc_cmd_positions(int argc, char **argv); /* live/cmd_store.c */
+int pmc_cmd_history(int argc, char **argv);   /* live/cmd_store.c */
+int pmc_cmd_traders(int argc, char **argv);   /* live/cmd_store.c */
+int pmc_cmd_journal(int argc, char **argv);   /* live/cmd_store.c */
+
+/* The journal of the store at db_path exported as a tape into a temporary
+ * file, rewound (for `pmcopy replay --db`). NULL with err set on failure;
+ * the caller fcloses it. live/cmd_store.c */
+FILE *pmc_journal_tmpfile(const char *db_path, char *err, size_t cap);
+
+int pmc_cmd_live(int argc, char **argv);    /* live/cmd_live.c */
 
 #endif

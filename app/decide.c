@@ -34,11 +34,13 @@ static const char decide_usage[] =
 
 static const char replay_usage[] =
     "usage: pmcopy replay [options] FILE\n"
+    "       pmcopy replay [options] --db DB\n"
     "\n"
     "Re-run a tape holding inputs and the actions recorded for them (a live\n"
     "journal, `pmcopy decide --echo` output, or a scenario) through a fresh\n"
     "core and compare each action byte for byte. Takes the same configuration\n"
-    "options as `pmcopy decide`.\n"
+    "options as `pmcopy decide`. With --db, the journal of the live store DB\n"
+    "is checked (the same check as on its `pmcopy journal` export).\n"
     "\n"
     "exit status: 0 every action matches, 1 divergence (the first divergent\n"
     "line is named) or bad input, 2 usage\n";
@@ -46,11 +48,12 @@ static const char replay_usage[] =
 struct args {
     struct pmc_cfg_args cfg;
     const char *file;
+    const char *db; /* replay --db */
     int echo;
 };
 
 static int parse_args(int argc, char **argv, struct args *a,
-                      const char *usage)
+                      const char *usage, int allow_db)
 {
     memset(a, 0, sizeof *a);
     for (int i = 1; i < argc;) {
@@ -63,6 +66,15 @@ static int parse_args(int argc, char **argv, struct args *a,
         if (!strcmp(s, "--help-config")) {
             pmc_config_print_keys(stdout);
             exit(PMC_EXIT_OK);
+        }
+        if (allow_db && !strcmp(s, "--db")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "pmcopy: --db needs a value\n%s", usage);
+                return -1;
+            }
+            a->db = argv[i + 1];
+            i += 2;
+            continue;
         }
         if (!strcmp(s, "--echo")) {
             a->echo = 1;
@@ -132,7 +144,7 @@ static int engine_error(const struct pmc_tape_reader *r, enum pmc_err e)
 int pmc_cmd_decide(int argc, char **argv)
 {
     struct args a;
-    if (parse_args(argc, argv, &a, decide_usage) < 0)
+    if (parse_args(argc, argv, &a, decide_usage, 0) < 0)
         return PMC_EXIT_USAGE;
     struct pmc_config *cfg = malloc(sizeof *cfg);
     if (!cfg || load_config(&a, cfg) < 0) {
@@ -256,9 +268,14 @@ static char *queue_pop(struct produced *q)
 int pmc_cmd_replay(int argc, char **argv)
 {
     struct args a;
-    if (parse_args(argc, argv, &a, replay_usage) < 0)
+    if (parse_args(argc, argv, &a, replay_usage, 1) < 0)
         return PMC_EXIT_USAGE;
-    if (!a.file) {
+    if (a.file && a.db) {
+        fprintf(stderr, "pmcopy replay: give FILE or --db, not both\n%s",
+                replay_usage);
+        return PMC_EXIT_USAGE;
+    }
+    if (!a.file && !a.db) {
         fprintf(stderr, "pmcopy replay: a FILE is required\n%s",
                 replay_usage);
         return PMC_EXIT_USAGE;
@@ -270,7 +287,15 @@ int pmc_cmd_replay(int argc, char **argv)
     }
     FILE *in;
     const char *name;
-    if (open_input(a.file, &in, &name) < 0) {
+    if (a.db) {
+        char err[512];
+        name = a.db;
+        if (!(in = pmc_journal_tmpfile(a.db, err, sizeof err))) {
+            fprintf(stderr, "pmcopy replay: %s\n", err);
+            free(cfg);
+            return PMC_EXIT_FAIL;
+        }
+    } else if (open_input(a.file, &in, &name) < 0) {
         free(cfg);
         return PMC_EXIT_FAIL;
     }

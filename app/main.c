@@ -16,7 +16,12 @@ static const struct cmd cmds[] = {
     {"backtest", pmc_cmd_backtest, "simulate copying on a tape; summary + report"},
     {"synth", pmc_cmd_synth, "generate the synthetic fixture tape"},
     {"order", pmc_cmd_order, "order sign: build and sign one CLOB order (JSON in, POST body out)"},
+    {"live", pmc_cmd_live, "watch source wallets and copy them (paper by default)"},
     {"import", pmc_cmd_import, "convert Polymarket JSON (activity, book, ...) to a tape"},
+    {"positions", pmc_cmd_positions, "positions with realised/unrealised P&L from the store"},
+    {"history", pmc_cmd_history, "order/trade history from the store (filters, CSV/JSON)"},
+    {"traders", pmc_cmd_traders, "per-trader comparison from the store"},
+    {"journal", pmc_cmd_journal, "write the store's journal as a tape on stdout"},
 };
 
 static void usage(FILE *f)

@@ -15,6 +15,7 @@ struct pbook {
     struct pmc_sym token;
     struct pmc_book book;
     struct pmc_fee_params fee;
+    pmc_micros last; /* last trade price, 0 = none */
     int have_book;
 };
 
@@ -31,6 +32,7 @@ struct pmc_paper {
     size_t nbooks, cap;
     struct resting rest[MAX_RESTING];
     size_t nrest;
+    pmc_micros half_spread;
 };
 
 enum pmc_err pmc_paper_new(struct pmc_paper **out, pmc_paper_emit_fn emit,
@@ -41,6 +43,7 @@ enum pmc_err pmc_paper_new(struct pmc_paper **out, pmc_paper_emit_fn emit,
         return PMC_ENOMEM;
     p->emit = emit;
     p->ctx = ctx;
+    p->half_spread = 5000;
     *out = p;
     return PMC_OK;
 }
@@ -51,6 +54,11 @@ void pmc_paper_free(struct pmc_paper *p)
         return;
     free(p->books);
     free(p);
+}
+
+void pmc_paper_set_half_spread(struct pmc_paper *p, pmc_micros half)
+{
+    p->half_spread = half;
 }
 
 size_t pmc_paper_resting(const struct pmc_paper *p)
@@ -117,7 +125,11 @@ static enum pmc_err paper_submit(void *self, const struct pmc_record *rec,
     struct pbook *b = book_of(p, &o->token, 1);
     if (!b)
         return PMC_ENOMEM;
-    if (!b->have_book) {
+    if (!b->have_book && b->last) {
+        /* no book yet: the last trade price +- the half spread, as the
+         * simulator's no-book model */
+        pmc_book_synthetic(&b->book, b->last, p->half_spread, PMC_SIZE_MAX);
+    } else if (!b->have_book) {
         report(p, &o->coid, PMC_EXEC_REJECT, 0, 0, 0, "no book for token",
                now);
         return PMC_OK;
@@ -215,6 +227,7 @@ void pmc_paper_on_record(struct pmc_paper *p, const struct pmc_record *rec,
     case PMC_K_TRADE:
         if (!(b = book_of(p, &rec->u.trade.token, 1)))
             return;
+        b->last = rec->u.trade.px;
         cross(p, b, &rec->u.trade, now);
         return;
     case PMC_K_MARKET:

@@ -24,6 +24,10 @@ struct pmc_venue pmc_paper_venue(struct pmc_paper *p);
  * ignored. Resting orders crossed by it fill and are reported. */
 void pmc_paper_on_record(struct pmc_paper *p, const struct pmc_record *rec,
                          pmc_ms now);
+/* Half spread of the book assumed around the last trade price of a token
+ * with no book yet (the simulator's no-book model; default 0.005). */
+void pmc_paper_set_half_spread(struct pmc_paper *p, pmc_micros half);
+
 /* Orders resting (GTC) right now. */
 size_t pmc_paper_resting(const struct pmc_paper *p);
 

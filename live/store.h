@@ -40,6 +40,12 @@
  * commit (default 2 ms + commit time), never more than the ring holds, and
  * never an order or anything queued before an order.
  *
+ * Thread-safety: the queueing calls (journal, seen, checkpoint, mark,
+ * order_new, order_update, fill, order_known, sync) belong to one producer
+ * thread (the live loop). The reading calls and pmc_store_stats may be
+ * called from any thread; they serialise with the writer on the
+ * connection. A store opened readonly refuses every write (PMC_ESTATE).
+ *
  * Errors: if a write transaction fails (disk full, I/O error) the store
  * becomes failed: every later call returns PMC_EIO and pmc_store_errmsg()
  * names the file and SQLite's message. The caller must stop trading. */
@@ -86,19 +92,18 @@ const char *pmc_order_status_name(enum pmc_order_status s);
 /* Status by name (n bytes), -1 when unknown. */
 int pmc_order_status_lookup(const char *s, size_t n);
 /* Is `to` a legal next status from `from`? (1/0) */
-int pmc_order_status_can(enum pmc_order_status from,
-                         enum pmc_order_status to);
+int pmc_order_status_can(enum pmc_order_status from, enum pmc_order_status to);
 /* Is the status final (no further transition)? */
 int pmc_order_status_terminal(enum pmc_order_status s);
 
 /* ---- opening ------------------------------------------------------------ */
 
 struct pmc_store_opts {
-    size_t ring_bytes;          /* 0 = 4 MiB; at least 256 KiB */
+    size_t ring_bytes;           /* 0 = 4 MiB; at least 256 KiB */
     uint32_t writer_interval_us; /* 0 = 2000; the writer's wake period */
-    int readonly;   /* 1: no writer thread, no schema creation, no writes
-                       (operator views); the file must exist */
-    int no_create;  /* 1: the file must exist (read-write otherwise) */
+    int readonly;  /* 1: no writer thread, no schema creation, no writes
+                      (operator views); the file must exist */
+    int no_create; /* 1: the file must exist (read-write otherwise) */
 };
 
 /* What an existing database held when it was opened. */
@@ -106,7 +111,7 @@ struct pmc_store_info {
     uint64_t journal_records; /* rows in the journal */
     uint64_t last_seq;        /* highest sequence number, 0 = none */
     uint64_t orders, open_orders, fills, seen_keys, checkpoints;
-    int created;              /* 1 if the schema was created by this open */
+    int created; /* 1 if the schema was created by this open */
 };
 
 /* Open (or create unless readonly/no_create) the database at path, check
@@ -120,8 +125,8 @@ struct pmc_store_info {
 PMC_MUST_USE enum pmc_err pmc_store_open(const char *path,
                                          const struct pmc_store_opts *opts,
                                          struct pmc_store **out,
-                                         struct pmc_store_info *info,
-                                         char *err, size_t cap);
+                                         struct pmc_store_info *info, char *err,
+                                         size_t cap);
 
 /* Commit everything queued, stop the writer and close. Returns PMC_EIO if
  * the final commit (or an earlier one) failed. NULL is a no-op. */
@@ -157,8 +162,8 @@ PMC_MUST_USE enum pmc_err pmc_store_journal_line(struct pmc_store *s,
                                                  uint64_t *seq);
 
 /* Queue: a source fill key was seen at t (dedupe across restarts). */
-PMC_MUST_USE enum pmc_err pmc_store_seen(struct pmc_store *s,
-                                         const char *key, pmc_ms t);
+PMC_MUST_USE enum pmc_err pmc_store_seen(struct pmc_store *s, const char *key,
+                                         pmc_ms t);
 
 /* Queue: the checkpoint of `watcher` (<= 95 bytes) is `value`
  * (<= PMC_STORE_CKPT_MAX bytes), at t. PMC_ERANGE when too long. */
@@ -169,9 +174,8 @@ PMC_MUST_USE enum pmc_err pmc_store_checkpoint(struct pmc_store *s,
 /* Queue: mark `token` at price px (micros) at t; resolved=1 for a payout
  * (marks of a resolved token no longer change). Journaled quotes (mid, or
  * the one side present), trades and resolutions set marks on their own. */
-PMC_MUST_USE enum pmc_err pmc_store_mark(struct pmc_store *s,
-                                         const char *token, pmc_micros px,
-                                         int resolved, pmc_ms t);
+PMC_MUST_USE enum pmc_err pmc_store_mark(struct pmc_store *s, const char *token,
+                                         pmc_micros px, int resolved, pmc_ms t);
 
 /* Commit everything queued now, on the caller's thread; returns after
  * COMMIT. PMC_EIO on failure. */
@@ -187,7 +191,7 @@ struct pmc_store_src {
 };
 
 struct pmc_store_order {
-    const char *coid;  /* client order id, <= 95 bytes: the primary key */
+    const char *coid; /* client order id, <= 95 bytes: the primary key */
     const char *token;
     enum pmc_side side;
     enum pmc_tif tif;
@@ -237,8 +241,7 @@ PMC_MUST_USE enum pmc_err pmc_store_order_update(struct pmc_store *s,
  * pmc_store_order_update); the order's filled size, average price, fees and
  * ts_filled follow. PMC_ENOTFOUND unknown coid, PMC_ESTATE when the order is
  * confirmed/rejected/failed/cancelled, PMC_ERANGE on sz <= 0 or px <= 0. */
-PMC_MUST_USE enum pmc_err pmc_store_fill(struct pmc_store *s,
-                                         const char *coid,
+PMC_MUST_USE enum pmc_err pmc_store_fill(struct pmc_store *s, const char *coid,
                                          const char *trade_id, pmc_micros sz,
                                          pmc_micros px, pmc_micros fee,
                                          pmc_ms t);
@@ -256,8 +259,8 @@ struct pmc_store_order_row {
     int paper; /* 1 when signed_body is NULL */
     pmc_micros px, sz, filled, filled_cost, avg_px, fees;
     int64_t nfills;
-    pmc_ms ts_source, ts_recv, ts_decided, ts_submitted, ts_acked,
-        ts_filled, ts_done;
+    pmc_ms ts_source, ts_recv, ts_decided, ts_submitted, ts_acked, ts_filled,
+        ts_done;
 };
 
 struct pmc_store_filter {
@@ -272,10 +275,9 @@ typedef int (*pmc_store_order_fn)(void *ctx,
                                   const struct pmc_store_order_row *r);
 /* Orders matching f (NULL = all) in decision order (ts_decided, coid).
  * PMC_EIO on a database error. */
-PMC_MUST_USE enum pmc_err pmc_store_orders_each(struct pmc_store *s,
-                                                const struct pmc_store_filter *f,
-                                                pmc_store_order_fn fn,
-                                                void *ctx);
+PMC_MUST_USE enum pmc_err
+pmc_store_orders_each(struct pmc_store *s, const struct pmc_store_filter *f,
+                      pmc_store_order_fn fn, void *ctx);
 
 struct pmc_store_fill_row {
     const char *coid, *trade_id, *token; /* trade_id may be NULL */
@@ -287,17 +289,16 @@ typedef int (*pmc_store_fill_fn)(void *ctx, const struct pmc_store_fill_row *r);
 /* Fills in time order (t, id); coid NULL = all orders. */
 PMC_MUST_USE enum pmc_err pmc_store_fills_each(struct pmc_store *s,
                                                const char *coid,
-                                               pmc_store_fill_fn fn,
-                                               void *ctx);
+                                               pmc_store_fill_fn fn, void *ctx);
 
 /* A row of the `positions` view: average-cost accounting over our fills,
  * fees included in the basis. USD and shares in micros. */
 struct pmc_store_position {
     const char *token;
     pmc_micros shares, cost_basis, avg_px; /* avg_px 0 when flat */
-    pmc_micros realized;   /* sells (and the payout once resolved) */
-    pmc_micros unrealized; /* shares x mark - basis; 0 when resolved */
-    pmc_micros mark;       /* 0 with has_mark 0 */
+    pmc_micros realized;           /* sells (and the payout once resolved) */
+    pmc_micros unrealized;         /* shares x mark - basis; 0 when resolved */
+    pmc_micros mark;               /* 0 with has_mark 0 */
     pmc_micros bought, sold, fees; /* gross buy cost, sell proceeds, fees */
     int64_t nfills;
     pmc_ms mark_t;
@@ -317,17 +318,34 @@ struct pmc_store_trader {
     int64_t trades_today, trades_total, successes, failures;
     pmc_ms updated;
 };
-typedef int (*pmc_store_trader_fn)(void *ctx,
-                                   const struct pmc_store_trader *t);
+typedef int (*pmc_store_trader_fn)(void *ctx, const struct pmc_store_trader *t);
 PMC_MUST_USE enum pmc_err pmc_store_traders_each(struct pmc_store *s,
                                                  pmc_ms now,
                                                  pmc_store_trader_fn fn,
                                                  void *ctx);
 
+/* One (order, source trader) pair with the order's fill summary: what the
+ * per-trader views aggregate. Ordered by trader, then decision time. */
+struct pmc_store_share_row {
+    const char *trader, *coid, *token;
+    enum pmc_side side;
+    enum pmc_order_status status;
+    pmc_micros share; /* of the order, micros (1e6 = all) */
+    pmc_micros px, sz, filled, filled_cost, fees;
+    int64_t nfills;
+    pmc_ms ts_decided;
+};
+typedef int (*pmc_store_share_fn)(void *ctx,
+                                  const struct pmc_store_share_row *r);
+PMC_MUST_USE enum pmc_err
+pmc_store_shares_each(struct pmc_store *s, pmc_store_share_fn fn, void *ctx);
+
+/* The latest time in the journal (0 when empty): the views' "now". */
+PMC_MUST_USE enum pmc_err pmc_store_last_time(struct pmc_store *s, pmc_ms *t);
+
 typedef int (*pmc_store_seen_fn)(void *ctx, const char *key, pmc_ms t);
 PMC_MUST_USE enum pmc_err pmc_store_seen_each(struct pmc_store *s,
-                                              pmc_store_seen_fn fn,
-                                              void *ctx);
+                                              pmc_store_seen_fn fn, void *ctx);
 
 /* The checkpoint of watcher: 1 with value copied (NUL-terminated) into
  * buf[cap] and *t set, 0 when none, -1 on a database error or when cap is
@@ -351,8 +369,8 @@ PMC_MUST_USE enum pmc_err pmc_store_cursor_open(struct pmc_store *s,
                                                 struct pmc_store_cursor **out);
 /* 1 = a record (line points to n bytes without newline, valid until the
  * next call), 0 = end, -1 = error (pmc_store_errmsg). */
-int pmc_store_cursor_next(struct pmc_store_cursor *c, uint64_t *seq,
-                          pmc_ms *t, const char **line, size_t *n);
+int pmc_store_cursor_next(struct pmc_store_cursor *c, uint64_t *seq, pmc_ms *t,
+                          const char **line, size_t *n);
 void pmc_store_cursor_close(struct pmc_store_cursor *c);
 
 /* Write the journal as a tape (header line, then every line) to f.
@@ -362,12 +380,12 @@ PMC_MUST_USE enum pmc_err pmc_store_export(struct pmc_store *s, FILE *f);
 /* ---- statistics ---------------------------------------------------------- */
 
 struct pmc_store_stats {
-    uint64_t queued;      /* items put in the ring */
-    uint64_t committed;   /* items committed */
-    uint64_t journal_seq; /* last sequence number handed out */
-    uint64_t batches;     /* write transactions (writer + synchronous) */
+    uint64_t queued;       /* items put in the ring */
+    uint64_t committed;    /* items committed */
+    uint64_t journal_seq;  /* last sequence number handed out */
+    uint64_t batches;      /* write transactions (writer + synchronous) */
     uint64_t sync_commits; /* of which synchronous (order_new, sync) */
-    uint64_t stalls;      /* producer waits on a full ring */
+    uint64_t stalls;       /* producer waits on a full ring */
     size_t ring_bytes, ring_high; /* capacity, high-water mark */
     int failed;
 };

@@ -23,18 +23,35 @@
  *  - Credentials are used for signing and headers only; they never reach a
  *    log line or an error text.
  *
+ * What the exec records say:
+ *  - FAK/FOK are sent as marketable orders (reference 2.7): a BUY spends
+ *    shares x limit in USD at prices up to the limit, so at a better price
+ *    it can receive MORE shares than the core asked for; the fill reports
+ *    what was received. Anything not filled is then a cancel (FAK rest,
+ *    FOK kill, "unmatched"): FAK/FOK are final after the answer.
+ *  - GTC: ack when resting; fills found by polling the order by hash;
+ *    cancel after DELETE /order or when the venue says it is over.
+ *  - Fill price: USD / shares of the POST answer (makingAmount and
+ *    takingAmount, read as decimals and checked against the order's
+ *    amounts, base units accepted when only they fit); a fill learned by
+ *    look-up carries the order's own price (its worst case). fee is 0: the
+ *    venue sets fees at match time and these answers do not carry them.
+ *  - Refusals are rejects carrying the venue's message ("venue 400: ..."),
+ *    or "breaker_open: ...", "geoblocked", "journal_failed: ...",
+ *    "not_at_venue" (restart look-up found nothing).
+ *
  * I/O model: the executor owns its libcurl multi handle (its own pool of
  * kept-alive connections to the CLOB, so orders never queue behind other
- * REST traffic). The loop calls pmc_exec_tick(now) every pass; that drives
+ * REST traffic). The loop calls pmc_clob_tick(now) every pass; that drives
  * the transfers without blocking, handles answers and due timers. The loop
- * may wait on the executor's sockets with pmc_exec_wait() or fold
- * pmc_exec_multi() into its own poll set. No function here reads a clock:
+ * may wait on the executor's sockets with pmc_clob_wait() or fold
+ * pmc_clob_multi() into its own poll set. No function here reads a clock:
  * `now` (ms since the epoch) comes with every call and is the timestamp of
  * every record and stage it reports.
  *
  * Not thread-safe: one thread (the loop's) calls everything. */
-#ifndef PMC_EXEC_CLOB_H
-#define PMC_EXEC_CLOB_H
+#ifndef PMC_CLOB_H
+#define PMC_CLOB_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -49,13 +66,13 @@
 
 /* ---- configuration ------------------------------------------------------ */
 
-struct pmc_exec_cfg {
+struct pmc_clob_cfg {
     const char *base_url; /* CLOB REST root without trailing '/', copied */
     uint64_t chain_id;    /* 137 (default) or 80002 */
     uint8_t sig_type;     /* enum pmc_sig_type, default EOA */
     int has_funder;       /* 1: funder is the order's maker (proxy/Safe) */
     uint8_t funder[PMC_ADDR_LEN];
-    int exchange_v3; /* default for tokens not set by pmc_exec_token_info:
+    int exchange_v3; /* default for tokens not set by pmc_clob_token_info:
                         0 = CTF Exchange V2 (neg-risk picks its twin),
                         1 = ExchangeV3 (Protocol V2 markets) */
     pmc_ms post_timeout_ms;    /* whole POST /order; default 3000 */
@@ -66,8 +83,8 @@ struct pmc_exec_cfg {
     uint32_t max_429;          /* 429 answers tolerated per order; 5 */
     uint32_t reconcile_tries;  /* look-ups before "not at the venue"; 3 */
     pmc_ms reconcile_delay_ms; /* between look-ups; default 300 */
-    pmc_ms poll_open_ms; /* poll resting / delayed orders by hash; 2000;
-                            0 = never (delayed orders still polled) */
+    pmc_ms poll_open_ms;       /* poll resting / delayed orders by hash; 2000;
+                                  0 = never (delayed orders still polled) */
     /* Rate limits (reference 4.5; the venue changes them: config). */
     struct pmc_rate post_burst;     /* POST /order 3500 / 10 s */
     struct pmc_rate post_sustained; /* POST /order 36000 / 10 min */
@@ -83,16 +100,16 @@ struct pmc_exec_cfg {
 };
 
 /* Fill c with the defaults above (base_url = https://clob.polymarket.com). */
-void pmc_exec_cfg_default(struct pmc_exec_cfg *c);
+void pmc_clob_cfg_default(struct pmc_clob_cfg *c);
 
 /* ---- hooks into the loop ------------------------------------------------- */
 
-enum pmc_exec_stage {
+enum pmc_clob_stage {
     PMC_STAGE_SUBMITTED = 0, /* POST handed to libcurl (each attempt) */
     PMC_STAGE_ACKED,         /* the venue's answer to the POST arrived */
 };
 
-struct pmc_exec_hooks {
+struct pmc_clob_hooks {
     void *ctx;
     /* Execution reports (kind PMC_K_EXEC) and the geoblock stop (kind
      * PMC_K_KILL, reason "geoblocked", by_core 0), with t = now of the
@@ -109,8 +126,7 @@ struct pmc_exec_hooks {
                                   const char *order_hash);
     /* Stage timestamps for the store. May be NULL. */
     void (*stage)(void *ctx, const struct pmc_sym *coid,
-                  enum pmc_exec_stage stage, pmc_ms t,
-                  const char *order_hash);
+                  enum pmc_clob_stage stage, pmc_ms t, const char *order_hash);
     /* One line of operator information (no newline). Never contains a
      * credential. NULL: written to stderr as "pmcopy exec: <line>". */
     void (*log)(void *ctx, const char *line);
@@ -119,71 +135,72 @@ struct pmc_exec_hooks {
     void (*wire)(void *ctx, const struct pmc_sym *coid, size_t nbytes);
 };
 
-/* ---- life cycle ----------------------------------------------------------- */
+/* ---- life cycle -----------------------------------------------------------
+ */
 
-struct pmc_exec;
+struct pmc_clob;
 
 /* Create an executor. Takes the credentials: c->signer moves into the
  * executor and the API part is copied; *c is wiped on return whatever the
  * outcome. cfg and hooks are copied. `now` starts the rate limiters.
  * PMC_EUSAGE for a missing hook or signer, PMC_ECONFIG for a bad config
  * value (why names it), PMC_ENOMEM, PMC_EIO if libcurl cannot start. */
-PMC_MUST_USE enum pmc_err pmc_exec_new(const struct pmc_exec_cfg *cfg,
+PMC_MUST_USE enum pmc_err pmc_clob_new(const struct pmc_clob_cfg *cfg,
                                        struct pmc_exec_creds *c,
-                                       const struct pmc_exec_hooks *hooks,
-                                       pmc_ms now, struct pmc_exec **out,
+                                       const struct pmc_clob_hooks *hooks,
+                                       pmc_ms now, struct pmc_clob **out,
                                        char *why, size_t why_len);
 /* Abort every transfer, wipe the credentials, free. NULL is a no-op.
  * Orders still open are not reported (the store reconciles on restart). */
-void pmc_exec_free(struct pmc_exec *x);
+void pmc_clob_free(struct pmc_clob *x);
 
 /* The venue port over x (submit and cancel below). */
-struct pmc_venue pmc_exec_venue(struct pmc_exec *x);
+struct pmc_venue pmc_clob_venue(struct pmc_clob *x);
 
 /* Accept an ORDER action emitted at `now` (copied). The answer comes later
  * (or during this call, e.g. a reject while the breaker is open) through
  * emit. PMC_EUSAGE when rec is not an order, PMC_EFULL when max_orders
  * orders are open; a repeated coid still open is ignored (PMC_OK). */
-PMC_MUST_USE enum pmc_err pmc_exec_submit(struct pmc_exec *x,
-                                          const struct pmc_record *rec,
-                                          pmc_ms now);
+PMC_MUST_USE enum pmc_err
+pmc_clob_submit(struct pmc_clob *x, const struct pmc_record *rec, pmc_ms now);
 /* Cancel what is left of an order: not yet sent -> cancelled locally (an
  * exec cancel at once); resting -> DELETE /order, then an exec cancel.
  * PMC_ENOTFOUND for an unknown coid. */
-PMC_MUST_USE enum pmc_err pmc_exec_cancel(struct pmc_exec *x,
-                                          const struct pmc_sym *coid,
-                                          pmc_ms now);
+PMC_MUST_USE enum pmc_err
+pmc_clob_cancel(struct pmc_clob *x, const struct pmc_sym *coid, pmc_ms now);
 
 /* Drive the transfers (never blocks), handle answers and due timers. */
-PMC_MUST_USE enum pmc_err pmc_exec_tick(struct pmc_exec *x, pmc_ms now);
+PMC_MUST_USE enum pmc_err pmc_clob_tick(struct pmc_clob *x, pmc_ms now);
 /* Block up to timeout_ms for socket activity on the executor's transfers
  * (curl_multi_poll); returns early on activity. For tests and simple
  * loops. */
-void pmc_exec_wait(struct pmc_exec *x, int timeout_ms);
+void pmc_clob_wait(struct pmc_clob *x, int timeout_ms);
 /* The multi handle (CURLM *), for a loop that polls its sockets itself. */
-void *pmc_exec_multi(struct pmc_exec *x);
+void *pmc_clob_multi(struct pmc_clob *x);
 /* Milliseconds from now until a timer of the executor is due (retry,
  * rate-limit wait, poll); -1 when none is pending. */
-pmc_ms pmc_exec_next_due(const struct pmc_exec *x, pmc_ms now);
+pmc_ms pmc_clob_next_due(const struct pmc_clob *x, pmc_ms now);
 
-/* ---- market metadata ------------------------------------------------------ */
+/* ---- market metadata ------------------------------------------------------
+ */
 
 /* A tick_size_change from the market channel: the token's tick becomes
  * tick (decimal text "0.001", n bytes). Orders not yet signed use it.
  * PMC_ERANGE / PMC_EPARSE for a value that is not a venue tick, PMC_EFULL
  * when the cache is full. */
-PMC_MUST_USE enum pmc_err pmc_exec_tick_changed(struct pmc_exec *x,
+PMC_MUST_USE enum pmc_err pmc_clob_tick_changed(struct pmc_clob *x,
                                                 const struct pmc_sym *token,
                                                 const char *tick, size_t n);
 /* Seed the cache from metadata the loop already has (market records):
  * tick (required), negrisk -1 unknown / 0 / 1, exchange_v3 -1 = config
  * default / 0 / 1. */
-PMC_MUST_USE enum pmc_err pmc_exec_token_info(struct pmc_exec *x,
+PMC_MUST_USE enum pmc_err pmc_clob_token_info(struct pmc_clob *x,
                                               const struct pmc_sym *token,
-                                              struct pmc_tick tick,
-                                              int negrisk, int exchange_v3);
+                                              struct pmc_tick tick, int negrisk,
+                                              int exchange_v3);
 
-/* ---- restart -------------------------------------------------------------- */
+/* ---- restart --------------------------------------------------------------
+ */
 
 /* An order the store holds from an earlier run (journaled, maybe sent):
  * look it up by order_hash ("0x" + 64 hex) and report what the venue says:
@@ -191,40 +208,41 @@ PMC_MUST_USE enum pmc_err pmc_exec_token_info(struct pmc_exec *x,
  * cancel of the unfilled rest (done), or a reject "not_at_venue" when the
  * venue has never seen it. It is never sent again. Resting orders stay
  * tracked (polled, cancellable). PMC_EPARSE for a bad hash, PMC_EFULL. */
-PMC_MUST_USE enum pmc_err pmc_exec_reconcile(struct pmc_exec *x,
+PMC_MUST_USE enum pmc_err pmc_clob_reconcile(struct pmc_clob *x,
                                              const struct pmc_sym *coid,
                                              const char *order_hash,
                                              pmc_micros filled_already,
                                              pmc_ms now);
 
-/* ---- state and metrics ---------------------------------------------------- */
+/* ---- state and metrics ----------------------------------------------------
+ */
 
 /* NULL while trading is allowed; after a 403 geoblock answer the reason
  * shown to the operator (every later order is rejected "geoblocked"). */
-const char *pmc_exec_stopped(const struct pmc_exec *x);
+const char *pmc_clob_stopped(const struct pmc_clob *x);
 
 /* Orders currently tracked (not yet final). */
-size_t pmc_exec_open_orders(const struct pmc_exec *x);
+size_t pmc_clob_open_orders(const struct pmc_clob *x);
 
-struct pmc_exec_stats {
-    uint64_t req[6];      /* answers by class: [0] transport failure,
-                             [1..5] = 1xx..5xx */
-    uint64_t posts;       /* POST /order requests sent */
-    uint64_t retries;     /* POSTs beyond an order's first */
-    uint64_t reconciles;  /* look-ups by hash after an unknown fate */
-    uint64_t rate_waits;  /* times an order waited for a rate limit */
-    uint64_t rate_429;    /* 429 answers */
+struct pmc_clob_stats {
+    uint64_t req[6];     /* answers by class: [0] transport failure,
+                            [1..5] = 1xx..5xx */
+    uint64_t posts;      /* POST /order requests sent */
+    uint64_t retries;    /* POSTs beyond an order's first */
+    uint64_t reconciles; /* look-ups by hash after an unknown fate */
+    uint64_t rate_waits; /* times an order waited for a rate limit */
+    uint64_t rate_429;   /* 429 answers */
     uint64_t breaker_opens;
     uint64_t rejects, fills, cancels, acks; /* exec records emitted */
     enum pmc_breaker_state breaker;
     struct pmc_hist post_us; /* POST /order latency (libcurl total), us */
 };
-void pmc_exec_stats(const struct pmc_exec *x, struct pmc_exec_stats *out);
+void pmc_clob_stats(const struct pmc_clob *x, struct pmc_clob_stats *out);
 /* Write the counters and the histogram in Prometheus text format, names
  * prefixed pmcopy_exec_. */
-void pmc_exec_metrics_prom(const struct pmc_exec *x, FILE *f);
+void pmc_clob_metrics_prom(const struct pmc_clob *x, FILE *f);
 
 /* The deterministic salt of an order (< 2^53), exposed for tests. */
-uint64_t pmc_exec_salt(const struct pmc_sym *coid, pmc_ms emitted);
+uint64_t pmc_clob_salt(const struct pmc_sym *coid, pmc_ms emitted);
 
 #endif

@@ -27,8 +27,8 @@ static void say(char *why, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
-enum pmc_err pmc_exec_secret_file(const char *path, const char *what,
-                                  char *buf, size_t cap, size_t *n, char *why,
+enum pmc_err pmc_exec_secret_file(const char *path, const char *what, char *buf,
+                                  size_t cap, size_t *n, char *why,
                                   size_t why_len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -101,8 +101,8 @@ static enum pmc_err load_key(struct pmc_exec_creds *c, char *why,
     }
     char buf[512];
     size_t n = 0;
-    e = pmc_exec_secret_file(path, "PMC_PRIVATE_KEY_FILE", buf, sizeof buf,
-                             &n, why, why_len);
+    e = pmc_exec_secret_file(path, "PMC_PRIVATE_KEY_FILE", buf, sizeof buf, &n,
+                             why, why_len);
     if (e != PMC_OK)
         return e;
     e = pmc_signer_new(buf, n, &c->signer);
@@ -162,8 +162,8 @@ static enum pmc_err load_api_file(struct pmc_exec_creds *c, const char *path,
     int ok = json_is_string(k) && json_is_string(s) && json_is_string(p) &&
              put_cred(c->api.key, sizeof c->api.key, json_string_value(k),
                       json_string_length(k)) &&
-             put_cred(c->api.secret, sizeof c->api.secret,
-                      json_string_value(s), json_string_length(s)) &&
+             put_cred(c->api.secret, sizeof c->api.secret, json_string_value(s),
+                      json_string_length(s)) &&
              put_cred(c->api.passphrase, sizeof c->api.passphrase,
                       json_string_value(p), json_string_length(p));
     /* wipe jansson's copies before freeing them */

@@ -38,8 +38,8 @@ PMC_MUST_USE enum pmc_err pmc_exec_creds_load(struct pmc_exec_creds *c,
  * on failure. `what` names the variable in the error. */
 PMC_MUST_USE enum pmc_err pmc_exec_secret_file(const char *path,
                                                const char *what, char *buf,
-                                               size_t cap, size_t *n,
-                                               char *why, size_t why_len);
+                                               size_t cap, size_t *n, char *why,
+                                               size_t why_len);
 
 /* Free the signer and wipe the API part. NULL-safe; idempotent. */
 void pmc_exec_creds_wipe(struct pmc_exec_creds *c);

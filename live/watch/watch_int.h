@@ -30,6 +30,7 @@ struct wconn {
     int port, tls;
 
     struct lws *wsi;
+    int in_connect;
     enum wc_state st;
     int subscribed; /* subscription acknowledged (chain) or sent */
     int healthy;    /* data seen since subscribing: backoff reset */
@@ -59,7 +60,9 @@ struct pwallet {
     char *body;
     size_t n, cap;
     int over;
-    pmc_ms retry_after; /* from headers of the current response, ms; -1 */
+    size_t max_body;
+    pmc_ms retry_after;     /* delay from headers of the response, ms; -1 */
+    int64_t reset_epoch_s;  /* reset time from headers, epoch s; 0 */
     /* round */
     int in_round;
     pmc_ms from, round_start, retry_at;

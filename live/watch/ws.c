@@ -145,17 +145,22 @@ static void connect_now(struct wconn *c)
     ci.ssl_connection = c->tls ? LCCSCF_USE_SSL : 0;
     ci.local_protocol_name = "pmc-watch";
     ci.opaque_user_data = c;
-    ci.pwsi = &c->wsi;
     c->st = WC_CONNECTING;
     c->started = w->now;
     c->rxn = 0;
     c->rx_over = 0;
     w->st.c[c->src].connects++;
+    c->wsi = NULL;
+    c->in_connect = 1; /* callbacks may come before the call returns */
     struct lws *wsi = lws_client_connect_via_info(&ci);
-    if (!wsi && c->st == WC_CONNECTING) {
-        c->wsi = NULL;
+    c->in_connect = 0;
+    if (c->st != WC_CONNECTING)
+        return; /* already failed inside the call */
+    if (!wsi) {
         went_down(c, "connect call failed");
+        return;
     }
+    c->wsi = wsi;
 }
 
 static void on_message(struct wconn *c, const char *buf, size_t n)
@@ -232,14 +237,18 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason,
 {
     (void)user;
     struct wconn *c = lws_get_opaque_user_data(wsi);
-    if (!c || c->wsi != wsi)
-        return 0; /* not ours, or a connection already given up */
+    if (!c)
+        return 0;
+    if (c->in_connect && !c->wsi && c->st == WC_CONNECTING)
+        c->wsi = wsi;
+    if (c->wsi != wsi)
+        return 0; /* a connection already given up */
     struct pmc_watch *w = c->w;
     switch (reason) {
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
         char why[128];
         snprintf(why, sizeof why, "%.100s",
-                 in && len == 0 ? (const char *)in : "connection error");
+                 in ? (const char *)in : "connection error");
         went_down(c, why);
         return 0;
     }

@@ -90,6 +90,7 @@ enum pmc_err pmc_json_exact_loads(const char *buf, size_t n, json_t **out,
         rc = pmc_wire_fail(err, PMC_ENOMEM, 0, "out of memory");
         goto done;
     }
+    o[0] = '\0'; /* an empty document is still a defined buffer */
     size_t j = 0;
     int in_str = 0;
     for (size_t i = 0; i < n;) {

@@ -1,0 +1,267 @@
+#!/bin/sh
+# tests/cli/live.sh - `pmcopy live` end to end against the fake Polymarket
+# servers on 127.0.0.1 (tests/fakes/fake_feeds, tests/fakes/fake_clob).
+#
+# Each check states what is injected and what must hold:
+#  paper   - a source trade seen on RTDS, on chain and on the data API is
+#            copied once; another wallet's trade is not; the paper venue
+#            fills against the fake's book; the journal replays exactly.
+#  signal  - SIGTERM: intake stops, buckets flush (ev=flush), exit 0.
+#  api     - /health, /status, /metrics answer; POST /kill makes the next
+#            copy a skip (killed); POST /resume lifts it.
+#  creds   - --live without credentials refuses to start, sends nothing.
+#  real    - --live against the fake CLOB: signed orders are accepted (the
+#            fake checks the L2 HMAC and recovers the EIP-712 signature),
+#            each order hash POSTed once, orders in the store as matched.
+#  crash   - SIGKILL at random points of a live session, then restart on the
+#            same store, many trials: no order hash is ever POSTed twice,
+#            no order the venue acknowledged is missing from the store, no
+#            source fill is lost (every scripted trade reaches the journal)
+#            or copied twice (no fill key in two orders), and the journal
+#            replays exactly.
+# Usage: sh tests/cli/live.sh path/to/pmcopy
+set -u
+bin=${1:?usage: live.sh path/to/pmcopy}
+bdir=$(cd "$(dirname "$bin")" && pwd)
+feeds=$bdir/fakes/fake_feeds
+clob=$bdir/fakes/fake_clob
+pass=0 fail=0
+tmp=$(mktemp -d /tmp/pmc_cli_live.XXXXXX)
+pids=""
+cleanup() {
+    for p in $pids; do kill -9 "$p" 2>/dev/null; done
+    [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "live: FAIL: $*" >&2; }
+check() { # name command...
+    n=$1
+    shift
+    if "$@"; then ok; else bad "$n"; fi
+}
+
+for f in "$feeds" "$clob"; do
+    [ -x "$f" ] || { echo "live: missing $f (make check builds it)"; exit 1; }
+done
+
+A=0x1111111111111111111111111111111111111111
+B=0x2222222222222222222222222222222222222222
+KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+tx() { printf '0x%064x' "$1"; }
+
+# start_fake NAME BIN ARGS...: sets $port; the fake prints its port first
+start_fake() {
+    name=$1
+    shift
+    "$@" > "$tmp/$name.out" 2> "$tmp/$name.err" &
+    pids="$pids $!"
+    for _ in $(seq 1 100); do
+        port=$(sed -n 's/^listening port=//p' "$tmp/$name.out" 2>/dev/null)
+        [ -n "$port" ] && return 0
+        sleep 0.05
+    done
+    echo "live: $name did not start: $(cat "$tmp/$name.err")"
+    exit 1
+}
+
+wait_ready() { # file
+    for _ in $(seq 1 200); do
+        [ -s "$1" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+api_port_of() { sed -n 's/^api_port=//p' "$1"; }
+
+# ---- paper session ---------------------------------------------------------
+cat > "$tmp/paper.sc" <<EOF
+0    book token=101 bids=0.48:300,0.47:100 asks=0.52:250,0.53:500
+400  trade wallet=$A token=101 side=BUY px=0.52 sz=200 tx=$(tx 1) log=3 rtds=0 chain=150 api=900
+800  trade wallet=$B token=101 side=BUY px=0.53 sz=300 tx=$(tx 2) log=4 rtds=0 chain=100 api=900
+1200 trade wallet=$A token=101 side=BUY px=0.52 sz=100 tx=$(tx 3) log=5 rtds=300 chain=0 api=900
+EOF
+start_fake feeds1 "$feeds" --scenario "$tmp/paper.sc" --max-seconds 30
+FP=$port
+"$bin" live --paper --trader $A --chain-ws ws://127.0.0.1:$FP/rpc \
+    --rtds-ws ws://127.0.0.1:$FP/rtds --book-ws ws://127.0.0.1:$FP/ws/market \
+    --data-api http://127.0.0.1:$FP --db "$tmp/paper.db" --run-for 3 \
+    --quiet > "$tmp/paper.out" 2> "$tmp/paper.err"
+rc=$?
+check "paper: exit 0 after --run-for ($(tail -1 "$tmp/paper.err"))" [ "$rc" -eq 0 ]
+"$bin" journal --db "$tmp/paper.db" > "$tmp/paper.tape" 2>&1
+fills=$(grep -c ' ev=fill ' "$tmp/paper.tape")
+orders=$(grep -c ' ev=order ' "$tmp/paper.tape")
+check "paper: two of A's trades reach the core once each, B's never (got $fills)" [ "$fills" -eq 2 ]
+check "paper: no fill of wallet B" sh -c "! grep -q 'trader=$B' '$tmp/paper.tape'"
+check "paper: two orders (got $orders)" [ "$orders" -eq 2 ]
+check "paper: the venue filled them" [ "$(grep -c ' status=fill ' "$tmp/paper.tape")" -ge 2 ]
+check "paper: the journal replays exactly" \
+    "$bin" replay --db "$tmp/paper.db" --trader $A
+"$bin" positions --db "$tmp/paper.db" --json > "$tmp/pos.json" 2>&1
+check "paper: positions shows token 101" grep -q '"101"' "$tmp/pos.json"
+
+# ---- SIGTERM ----------------------------------------------------------------
+cat > "$tmp/term.sc" <<EOF
+0    book token=202 bids=0.48:300 asks=0.52:2500
+300  trade wallet=$A token=202 side=BUY px=0.52 sz=100 tx=$(tx 11) log=1 rtds=0
+EOF
+start_fake feeds2 "$feeds" --scenario "$tmp/term.sc" --max-seconds 30
+FP=$port
+"$bin" live --paper --trader $A --rtds-ws ws://127.0.0.1:$FP/rtds \
+    --book-ws ws://127.0.0.1:$FP/ws/market --data-api "" --chain-ws "" \
+    --db "$tmp/term.db" --api-port 0 --ready-file "$tmp/term.ready" \
+    --set coalesce_ms=60000 --quiet > /dev/null 2> "$tmp/term.err" &
+lp=$!
+pids="$pids $lp"
+wait_ready "$tmp/term.ready"
+sleep 1.2
+kill -TERM $lp
+wait $lp
+rc=$?
+check "signal: SIGTERM exits 0 (got $rc)" [ "$rc" -eq 0 ]
+"$bin" journal --db "$tmp/term.db" > "$tmp/term.tape" 2>&1
+check "signal: the journal ends with the shutdown flush" \
+    sh -c "grep -v ' ev=\\(order\\|skip\\|exec\\)' '$tmp/term.tape' | tail -1 | grep -q ' ev=flush'"
+check "signal: the pending bucket was flushed into an order" \
+    grep -q ' ev=order .*token=202' "$tmp/term.tape"
+check "signal: the journal replays" "$bin" replay --db "$tmp/term.db" --trader $A \
+    --set coalesce_ms=60000
+
+# ---- API --------------------------------------------------------------------
+cat > "$tmp/api.sc" <<EOF
+0    book token=303 bids=0.48:300 asks=0.52:2500
+1500 trade wallet=$A token=303 side=BUY px=0.52 sz=100 tx=$(tx 21) log=1 rtds=0
+2500 trade wallet=$A token=303 side=BUY px=0.52 sz=100 tx=$(tx 22) log=1 rtds=0
+EOF
+start_fake feeds3 "$feeds" --scenario "$tmp/api.sc" --max-seconds 30
+FP=$port
+"$bin" live --paper --trader $A --rtds-ws ws://127.0.0.1:$FP/rtds \
+    --book-ws ws://127.0.0.1:$FP/ws/market --data-api "" --chain-ws "" \
+    --db "$tmp/api.db" --api-port 0 --ready-file "$tmp/api.ready" \
+    --copy-mode per_fill --run-for 4 --quiet > /dev/null 2> "$tmp/api.err" &
+lp=$!
+pids="$pids $lp"
+wait_ready "$tmp/api.ready"
+AP=$(api_port_of "$tmp/api.ready")
+check "api: /health" sh -c "curl -sf http://127.0.0.1:$AP/health | grep -q '\"ok\":true'"
+check "api: /status is JSON with the mode" \
+    sh -c "curl -sf http://127.0.0.1:$AP/status | grep -q '\"mode\":\"paper\"'"
+sleep 1.8
+check "api: POST /kill" sh -c "curl -sf -X POST http://127.0.0.1:$AP/kill | grep -q queued"
+sleep 1.3
+curl -sf http://127.0.0.1:$AP/metrics > "$tmp/metrics.txt"
+check "api: /metrics counts the order and the killed skip" \
+    sh -c "grep -q '^pmcopy_orders_total 1' '$tmp/metrics.txt' && grep -q 'pmcopy_skips_total{reason=\"killed\"} 1' '$tmp/metrics.txt'"
+check "api: /metrics has the watchers' lag histogram" grep -q 'pmc_watch\|pmcopy_watch' "$tmp/metrics.txt"
+check "api: unknown path is 404" sh -c "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$AP/nope | grep -q 404"
+wait $lp
+check "api: the kill is journaled as an input and replays" \
+    sh -c "'$bin' journal --db '$tmp/api.db' | grep -q ' ev=kill reason=operator' && '$bin' replay --db '$tmp/api.db' --trader $A --copy-mode per_fill > /dev/null"
+
+# ---- credentials ------------------------------------------------------------
+env -u PMC_PRIVATE_KEY -u PMC_PRIVATE_KEY_FILE -u PMC_API_KEY \
+    "$bin" live --live --trader $A --no-db --rtds-ws "" --book-ws "" \
+    --data-api "" --clob-url http://127.0.0.1:9 > /dev/null 2> "$tmp/creds.err"
+rc=$?
+check "creds: --live without credentials exits 1 (got $rc)" [ "$rc" -eq 1 ]
+check "creds: the message names the missing credential" grep -q 'PMC_PRIVATE_KEY' "$tmp/creds.err"
+
+# ---- real orders against the fake CLOB ---------------------------------------
+export PMC_PRIVATE_KEY=$KEY PMC_API_KEY=00000000-0000-0000-0000-000000000000
+export PMC_API_SECRET=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
+export PMC_API_PASSPHRASE=passphrase
+start_fake clob1 "$clob" --max-seconds 120
+CP=$port
+clob_book() { # token
+    curl -sf -X POST "http://127.0.0.1:$CP/_control/book" \
+        -d "{\"token\":\"$1\",\"tick\":\"0.01\",\"bids\":[[\"0.48\",\"100000\"]],\"asks\":[[\"0.52\",\"100000\"],[\"0.53\",\"100000\"]]}" > /dev/null
+}
+clob_book 404
+cat > "$tmp/real.sc" <<EOF
+0    book token=404 bids=0.48:300 asks=0.52:2500
+300  trade wallet=$A token=404 side=BUY px=0.52 sz=100 tx=$(tx 31) log=1 rtds=0
+900  trade wallet=$A token=404 side=BUY px=0.52 sz=150 tx=$(tx 32) log=1 rtds=0
+EOF
+start_fake feeds4 "$feeds" --scenario "$tmp/real.sc" --max-seconds 30
+FP=$port
+"$bin" live --live --trader $A --clob-url http://127.0.0.1:$CP \
+    --rtds-ws ws://127.0.0.1:$FP/rtds --book-ws ws://127.0.0.1:$FP/ws/market \
+    --data-api "" --chain-ws "" --db "$tmp/real.db" --run-for 3 --quiet \
+    > /dev/null 2> "$tmp/real.err"
+rc=$?
+check "real: exit 0 ($(tail -1 "$tmp/real.err"))" [ "$rc" -eq 0 ]
+curl -sf "http://127.0.0.1:$CP/_control/log" > "$tmp/clob.log"
+check "real: the fake accepted two orders" grep -q '"orders": *2\|"orders":2' "$tmp/clob.log"
+check "real: no order hash POSTed twice" grep -q '"max_posts_per_hash": *1\|"max_posts_per_hash":1' "$tmp/clob.log"
+"$bin" history --db "$tmp/real.db" --csv > "$tmp/hist.csv" 2>&1
+check "real: both orders matched in the store" [ "$(grep -c ',matched,' "$tmp/hist.csv")" -eq 2 ]
+check "real: the secret never reaches the log" sh -c "! grep -q 'ac0974bec39a17e3\\|AAAAAAAAAAAAAAAAAAAA' '$tmp/real.err'"
+check "real: the journal replays" "$bin" replay --db "$tmp/real.db" --trader $A
+
+# ---- crash safety -------------------------------------------------------------
+TRIALS=${LIVE_CRASH_TRIALS:-8}
+i=0
+while [ $i -lt $TRIALS ]; do
+    i=$((i + 1))
+    curl -sf -X POST "http://127.0.0.1:$CP/_control/reset" > /dev/null
+    clob_book 505
+    base=$((1000 + i * 100))
+    {
+        echo "0 book token=505 bids=0.48:300 asks=0.52:250000"
+        k=0
+        while [ $k -lt 12 ]; do
+            k=$((k + 1))
+            echo "$((k * 250)) trade wallet=$A token=505 side=BUY px=0.52 sz=$((50 + k)) tx=$(tx $((base + k))) log=$k rtds=0 api=400"
+        done
+    } > "$tmp/crash.sc"
+    start_fake feeds_c$i "$feeds" --scenario "$tmp/crash.sc" --max-seconds 30
+    FP=$port
+    db="$tmp/crash$i.db"
+    # the command itself in the background (no subshell between): $! is
+    # the pmcopy process, so SIGKILL reaches it
+    "$bin" live --live --trader $A --clob-url http://127.0.0.1:$CP \
+        --rtds-ws ws://127.0.0.1:$FP/rtds --book-ws ws://127.0.0.1:$FP/ws/market \
+        --data-api http://127.0.0.1:$FP --chain-ws "" --db "$db" \
+        --copy-mode per_fill --poll-idle-ms 500 --quiet > /dev/null \
+        2>> "$tmp/crash.err" &
+    lp=$!
+    pids="$pids $lp"
+    # a pseudo-random kill point in 0.3 .. 3.2 s
+    ms=$(( (i * 7919 + 311) % 2900 + 300 ))
+    sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+    kill -9 $lp
+    wait $lp 2>/dev/null
+    # restart on the same store until the scenario is over
+    "$bin" live --live --trader $A --clob-url http://127.0.0.1:$CP \
+        --rtds-ws ws://127.0.0.1:$FP/rtds --book-ws ws://127.0.0.1:$FP/ws/market \
+        --data-api http://127.0.0.1:$FP --chain-ws "" --db "$db" \
+        --copy-mode per_fill --poll-idle-ms 500 --quiet --run-for 5 \
+        > /dev/null 2>> "$tmp/crash.err"
+    rc=$?
+    check "crash $i (killed at ${ms} ms): restart exits 0" [ "$rc" -eq 0 ]
+    curl -sf "http://127.0.0.1:$CP/_control/log" > "$tmp/clob.log"
+    check "crash $i: no order hash POSTed twice" \
+        grep -q '"max_posts_per_hash": *[01][,}]\|"max_posts_per_hash":[01][,}]' "$tmp/clob.log"
+    "$bin" journal --db "$db" > "$tmp/crash.tape" 2>/dev/null
+    "$bin" history --db "$db" --csv > "$tmp/crash.csv" 2>/dev/null
+    venue=$(sed -n 's/.*"orders": *\([0-9]*\).*/\1/p' "$tmp/clob.log")
+    stored=$(grep -c ',matched,\|,acked,\|,confirmed,' "$tmp/crash.csv")
+    check "crash $i: every order the venue took is in the store ($venue at the venue, $stored in the store)" \
+        [ "$stored" -ge "$venue" ]
+    k=0 lost=0
+    while [ $k -lt 12 ]; do
+        k=$((k + 1))
+        grep -q "ev=fill .*key=$(tx $((base + k)))" "$tmp/crash.tape" || lost=$((lost + 1))
+    done
+    check "crash $i: no source fill lost ($lost missing)" [ "$lost" -eq 0 ]
+    dup=$(grep ' ev=order ' "$tmp/crash.tape" | sed 's/.* keys=\([^ ]*\).*/\1/' | tr ',' '\n' | sort | uniq -d | wc -l)
+    check "crash $i: no source fill copied twice" [ "$dup" -eq 0 ]
+    check "crash $i: the journal replays across the restart" \
+        "$bin" replay --db "$db" --trader $A --copy-mode per_fill
+done
+
+echo "live: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

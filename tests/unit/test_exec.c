@@ -1,0 +1,959 @@
+/* tests/unit/test_exec.c - the CLOB executor against the fake CLOB.
+ *
+ * Starts the fake CLOB binary (next to this binary: ../fakes/fake_clob)
+ * on a free loopback port once, resets it before each test, and drives the
+ * executor with a small loop (this test reads the clock; the executor
+ * never does). Each test says what it injects and what must hold. The
+ * rate limiter and the breaker are also tested alone (pure, no network). */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/dec.h"
+#include "live/exec/clob.h"
+#include "live/exec/creds.h"
+#include "live/exec/guard.h"
+#include "live/sign/hex.h"
+
+#define PK "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+#define PK_BARE                                                                \
+    "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+#define EOA "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+#define SECRET "c2VjcmV0LWtleS1mb3ItdGVzdGluZy1vbmx5LTAxMjM0NTY3ODk_-w=="
+#define API_KEY "7f3c9a1e-5b2d-4e8f-9a6c-0d1e2f3a4b5c"
+#define PASSPHRASE "Zq8pLm3Xv7Rt2Nw9"
+#define TOKEN                                                                  \
+    "217426331434639062905690501558262415330672727368976149504881568479499388" \
+    "36455"
+
+static char g_fake[4096];
+static int g_port;
+static pid_t g_pid;
+
+/* ---- clock and the fake's control API ---------------------------------------
+ */
+
+static pmc_ms now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (pmc_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct buf {
+    char b[65536];
+    size_t n;
+};
+
+static size_t cb_write(char *p, size_t s, size_t m, void *ud)
+{
+    struct buf *b = ud;
+    size_t n = s * m;
+    if (b->n + n >= sizeof b->b)
+        n = sizeof b->b - 1 - b->n;
+    memcpy(b->b + b->n, p, n);
+    b->n += n;
+    b->b[b->n] = '\0';
+    return s * m;
+}
+
+/* Blocking control call; returns the parsed JSON answer (caller decrefs). */
+static json_t *ctl(const char *method, const char *path, const char *body)
+{
+    char url[256];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", g_port, path);
+    CURL *e = curl_easy_init();
+    static struct buf b;
+    b.n = 0;
+    b.b[0] = '\0';
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, cb_write);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
+    if (strcmp(method, "POST") == 0)
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, body ? body : "{}");
+    assert_int_equal(curl_easy_perform(e), CURLE_OK);
+    curl_easy_cleanup(e);
+    json_error_t je;
+    json_t *j = json_loads(b.b, 0, &je);
+    assert_non_null(j);
+    return j;
+}
+
+static void ctlf(const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void ctlf(const char *path, const char *fmt, ...)
+{
+    char body[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    json_t *j = ctl("POST", path, body);
+    assert_true(json_is_true(json_object_get(j, "ok")));
+    json_decref(j);
+}
+
+static int posts_for(const char *hash)
+{
+    char p[160];
+    snprintf(p, sizeof p, "/_control/posts?hash=%s", hash);
+    json_t *j = ctl("GET", p, NULL);
+    int n = (int)json_integer_value(json_object_get(j, "count"));
+    json_decref(j);
+    return n;
+}
+
+/* Times (ms) at which the fake received requests METHOD PATH* (prefix). */
+static int request_times(const char *method, const char *path, int64_t *t,
+                         int cap)
+{
+    json_t *j = ctl("GET", "/_control/log", NULL);
+    json_t *a = json_object_get(j, "requests");
+    int n = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(a, i, e)
+    {
+        if (strcmp(json_string_value(json_object_get(e, "m")), method) == 0 &&
+            strncmp(json_string_value(json_object_get(e, "p")), path,
+                    strlen(path)) == 0 &&
+            n < cap)
+            t[n++] = json_integer_value(json_object_get(e, "t"));
+    }
+    json_decref(j);
+    return n;
+}
+
+static void book(const char *asks, const char *bids)
+{
+    ctlf("/_control/book",
+         "{\"token\":\"" TOKEN "\",\"tick\":\"0.01\",\"asks\":%s,\"bids\":%s}",
+         asks, bids);
+}
+
+/* ---- the executor under test
+ * ---------------------------------------------------- */
+
+#define MAXREC 64
+struct sink {
+    struct pmc_record rec[MAXREC];
+    int n;
+    int journals;
+    char hash[8][67];
+    int fail_journal;
+    int submitted, acked;
+    char log[8192];
+};
+
+static void h_emit(void *ctx, struct pmc_record *r)
+{
+    struct sink *s = ctx;
+    assert_true(s->n < MAXREC);
+    s->rec[s->n++] = *r;
+}
+
+static enum pmc_err h_journal(void *ctx, const struct pmc_sym *coid,
+                              const char *body, size_t len, const char *hash)
+{
+    struct sink *s = ctx;
+    (void)coid;
+    assert_int_equal(strlen(body), len);
+    assert_int_equal(strlen(hash), 66);
+    if (s->journals < 8)
+        snprintf(s->hash[s->journals], 67, "%s", hash);
+    s->journals++;
+    return s->fail_journal ? PMC_EIO : PMC_OK;
+}
+
+static void h_stage(void *ctx, const struct pmc_sym *coid,
+                    enum pmc_clob_stage st, pmc_ms t, const char *hash)
+{
+    struct sink *s = ctx;
+    (void)coid;
+    (void)hash;
+    assert_true(t > 0);
+    if (st == PMC_STAGE_SUBMITTED)
+        s->submitted++;
+    else
+        s->acked++;
+}
+
+static void h_log(void *ctx, const char *line)
+{
+    struct sink *s = ctx;
+    size_t n = strlen(s->log);
+    snprintf(s->log + n, sizeof s->log - n, "%s\n", line);
+}
+
+static void base_cfg(struct pmc_clob_cfg *c, char *url, size_t cap)
+{
+    pmc_clob_cfg_default(c);
+    snprintf(url, cap, "http://127.0.0.1:%d", g_port);
+    c->base_url = url;
+    c->post_timeout_ms = 1500;
+    c->get_timeout_ms = 1500;
+    c->retry_backoff_ms = 20;
+    c->reconcile_delay_ms = 50;
+    c->poll_open_ms = 100;
+    c->breaker_cooldown_ms = 400;
+}
+
+static struct pmc_clob *make(const struct pmc_clob_cfg *cfg, struct sink *s,
+                             const char *secret, int log_to_stderr)
+{
+    struct pmc_exec_creds c;
+    memset(&c, 0, sizeof c);
+    assert_int_equal(pmc_signer_new(PK, strlen(PK), &c.signer), PMC_OK);
+    snprintf(c.api.key, sizeof c.api.key, "%s", API_KEY);
+    snprintf(c.api.secret, sizeof c.api.secret, "%s", secret);
+    snprintf(c.api.passphrase, sizeof c.api.passphrase, "%s", PASSPHRASE);
+    struct pmc_clob_hooks h = {
+        s, h_emit, h_journal, h_stage, log_to_stderr ? NULL : h_log, NULL};
+    struct pmc_clob *x = NULL;
+    char why[200];
+    assert_int_equal(pmc_clob_new(cfg, &c, &h, now_ms(), &x, why, sizeof why),
+                     PMC_OK);
+    assert_null(c.signer);
+    assert_int_equal(c.api.secret[0], 0); /* wiped */
+    return x;
+}
+
+static struct pmc_record order(const char *coid, enum pmc_side side,
+                               enum pmc_tif tif, const char *px, const char *sz)
+{
+    struct pmc_record r;
+    memset(&r, 0, sizeof r);
+    r.kind = PMC_K_ORDER;
+    assert_int_equal(pmc_sym_set(&r.u.order.coid, coid, strlen(coid)), PMC_OK);
+    assert_int_equal(pmc_sym_set(&r.u.order.token, TOKEN, strlen(TOKEN)),
+                     PMC_OK);
+    r.u.order.side = side;
+    r.u.order.tif = tif;
+    assert_int_equal(pmc_dec_parse(px, strlen(px), &r.u.order.px), PMC_OK);
+    assert_int_equal(pmc_dec_parse(sz, strlen(sz), &r.u.order.sz), PMC_OK);
+    return r;
+}
+
+static void submit(struct pmc_clob *x, const struct pmc_record *r)
+{
+    assert_int_equal(pmc_clob_submit(x, r, now_ms()), PMC_OK);
+}
+
+/* Drive the executor until `want` records arrived and it is idle (or the
+ * time runs out); then a little longer when settle_ms > 0. */
+static void run(struct pmc_clob *x, struct sink *s, int want, int max_ms)
+{
+    pmc_ms end = now_ms() + max_ms;
+    while (now_ms() < end) {
+        assert_int_equal(pmc_clob_tick(x, now_ms()), PMC_OK);
+        if (s->n >= want && pmc_clob_open_orders(x) == 0)
+            return;
+        pmc_clob_wait(x, 5);
+    }
+}
+
+static void run_for(struct pmc_clob *x, int ms)
+{
+    pmc_ms end = now_ms() + ms;
+    while (now_ms() < end) {
+        assert_int_equal(pmc_clob_tick(x, now_ms()), PMC_OK);
+        pmc_clob_wait(x, 5);
+    }
+}
+
+static void expect(const struct pmc_record *r, enum pmc_exec_status st,
+                   const char *sz, const char *px)
+{
+    assert_int_equal(r->kind, PMC_K_EXEC);
+    assert_int_equal(r->u.exec.status, st);
+    if (sz) {
+        pmc_micros v;
+        assert_int_equal(pmc_dec_parse(sz, strlen(sz), &v), PMC_OK);
+        assert_int_equal(r->u.exec.sz, v);
+    }
+    if (px) {
+        pmc_micros v;
+        assert_int_equal(pmc_dec_parse(px, strlen(px), &v), PMC_OK);
+        assert_int_equal(r->u.exec.px, v);
+    }
+}
+
+static int reset(void **state)
+{
+    (void)state;
+    ctlf("/_control/reset", "{}");
+    return 0;
+}
+
+/* ---- happy paths
+ * ------------------------------------------------------------------ */
+
+/* FAK buy 10 @ <= 0.55 against 100 @ 0.50: a marketable order spending
+ * $5.50 fills 11 shares at 0.50 (the L2 headers and the signature were
+ * accepted by the fake, the order was journaled before it was sent, and
+ * was POSTed exactly once). */
+static void test_fak_fill(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record o = order("c-fak", PMC_BUY, PMC_TIF_FAK, "0.55", "10");
+    submit(x, &o);
+    run(x, &s, 1, 3000);
+    assert_int_equal(s.n, 1);
+    expect(&s.rec[0], PMC_EXEC_FILL, "11", "0.5");
+    assert_int_equal(s.journals, 1);
+    assert_int_equal(s.submitted, 1);
+    assert_int_equal(s.acked, 1);
+    assert_int_equal(posts_for(s.hash[0]), 1);
+    struct pmc_clob_stats st;
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.posts, 1);
+    assert_int_equal(st.post_us.n, 1);
+    pmc_clob_free(x);
+}
+
+/* Only 4 shares offered: FAK fills 4 and the unmatched rest (6) comes back
+ * as a cancel. A SELL FAK hits the bid. */
+static void test_fak_partial_cancel_and_sell(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"4\"]]", "[[\"0.60\",\"50\"]]");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record o = order("c-part", PMC_BUY, PMC_TIF_FAK, "0.55", "10");
+    submit(x, &o);
+    run(x, &s, 2, 3000);
+    assert_int_equal(s.n, 2);
+    expect(&s.rec[0], PMC_EXEC_FILL, "4", "0.5");
+    expect(&s.rec[1], PMC_EXEC_CANCEL, "6", NULL);
+    /* sell 10 @ >= 0.55 into the 0.60 bid; amounts answered in base units
+     * this time: the magnitude check must read them right */
+    ctlf("/_control/amounts", "{\"base_units\":true}");
+    struct pmc_record sl = order("c-sell", PMC_SELL, PMC_TIF_FAK, "0.55", "10");
+    submit(x, &sl);
+    run(x, &s, 3, 3000);
+    assert_int_equal(s.n, 3);
+    expect(&s.rec[2], PMC_EXEC_FILL, "10", "0.6");
+    pmc_clob_free(x);
+}
+
+/* FOK for 10 with only 4 offered: the venue kills it ("FOK orders are fully
+ * filled or killed"), reported as a cancel of all 10, not a reject. */
+static void test_fok_not_filled(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"4\"]]", "[]");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record o = order("c-fok", PMC_BUY, PMC_TIF_FOK, "0.55", "10");
+    submit(x, &o);
+    run(x, &s, 1, 3000);
+    assert_int_equal(s.n, 1);
+    expect(&s.rec[0], PMC_EXEC_CANCEL, "10", NULL);
+    assert_string_equal(s.rec[0].u.exec.reason, "fok_not_filled");
+    pmc_clob_free(x);
+}
+
+/* GTC buy below the ask rests: ack; a fill at the venue is found by the
+ * poll; a cancel (DELETE /order) ends it with the rest cancelled. */
+static void test_gtc_resting(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record o = order("c-gtc", PMC_BUY, PMC_TIF_GTC, "0.40", "10");
+    submit(x, &o);
+    run_for(x, 300);
+    assert_int_equal(s.n, 1);
+    expect(&s.rec[0], PMC_EXEC_ACK, NULL, NULL);
+    assert_int_equal(pmc_clob_open_orders(x), 1);
+    ctlf("/_control/fill", "{\"hash\":\"%s\",\"size\":\"4\"}", s.hash[0]);
+    run_for(x, 400);
+    assert_int_equal(s.n, 2);
+    expect(&s.rec[1], PMC_EXEC_FILL, "4", "0.4");
+    assert_int_equal(pmc_clob_cancel(x, &o.u.order.coid, now_ms()), PMC_OK);
+    run(x, &s, 3, 3000);
+    assert_int_equal(s.n, 3);
+    expect(&s.rec[2], PMC_EXEC_CANCEL, "6", NULL);
+    assert_int_equal(posts_for(s.hash[0]), 1);
+    pmc_clob_free(x);
+}
+
+/* A wrong API secret: the fake recomputes the HMAC and answers 401; the
+ * order is rejected with the venue's message. */
+static void test_l2_verified(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x =
+        make(&cfg, &s, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", 0);
+    struct pmc_record o = order("c-401", PMC_BUY, PMC_TIF_FAK, "0.55", "10");
+    submit(x, &o);
+    run(x, &s, 1, 3000);
+    assert_int_equal(s.n, 1);
+    expect(&s.rec[0], PMC_EXEC_REJECT, NULL, NULL);
+    assert_non_null(strstr(s.rec[0].u.exec.reason, "401"));
+    assert_non_null(strstr(s.rec[0].u.exec.reason, "Unauthorized"));
+    assert_int_equal(posts_for(s.hash[0]), 0);
+    pmc_clob_free(x);
+}
+
+/* ---- faults
+ * ----------------------------------------------------------------------------
+ */
+
+/* 429 with Poly-RateLimit-Reset = now + 1 s: the executor waits; no POST
+ * reaches the fake before the reset (not the retry, not another order),
+ * then both orders fill. */
+static void test_429_waits_for_reset(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    ctlf("/_control/fault", "{\"kind\":\"429\",\"reset_in_s\":1}");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record a = order("c-429a", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    struct pmc_record b = order("c-429b", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(x, &a);
+    run_for(x, 50);
+    submit(x, &b);
+    run(x, &s, 2, 4000);
+    assert_int_equal(s.n, 2);
+    expect(&s.rec[0], PMC_EXEC_FILL, NULL, NULL);
+    expect(&s.rec[1], PMC_EXEC_FILL, NULL, NULL);
+    int64_t t[8];
+    int n = request_times("POST", "/order", t, 8);
+    assert_int_equal(n, 3); /* the 429, then a and b */
+    int64_t reset_ms = (t[0] / 1000 + 1) * 1000;
+    assert_true(t[1] >= reset_ms);
+    assert_true(t[2] >= reset_ms);
+    struct pmc_clob_stats st;
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.rate_429, 1);
+    assert_true(st.rate_waits >= 1);
+    pmc_clob_free(x);
+}
+
+/* 503 x4 with max_retries 2 and a breaker threshold of 4: order A is sent
+ * 3 times (the same body) and rejected; order B's 503 opens the breaker, so
+ * its retry fails fast naming the breaker; order C is rejected at once
+ * without a request; after the cool-down a probe (order D) goes through,
+ * fills, and closes the breaker. */
+static void test_5xx_breaker(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    ctlf("/_control/fault", "{\"kind\":\"status\",\"status\":503,\"count\":4}");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    cfg.breaker_threshold = 4;
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record a = order("c-5a", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(x, &a);
+    run(x, &s, 1, 3000);
+    assert_int_equal(s.n, 1);
+    expect(&s.rec[0], PMC_EXEC_REJECT, NULL, NULL);
+    assert_non_null(strstr(s.rec[0].u.exec.reason, "503"));
+    struct pmc_record b = order("c-5b", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(x, &b);
+    run(x, &s, 2, 3000);
+    assert_int_equal(s.n, 2);
+    expect(&s.rec[1], PMC_EXEC_REJECT, NULL, NULL);
+    assert_non_null(strstr(s.rec[1].u.exec.reason, "breaker_open"));
+    struct pmc_clob_stats st;
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.breaker, PMC_BREAKER_OPEN);
+    assert_int_equal(st.posts, 4);
+    assert_int_equal(st.retries, 2);
+    struct pmc_record c = order("c-5c", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(x, &c); /* fails fast, during submit */
+    assert_int_equal(s.n, 3);
+    expect(&s.rec[2], PMC_EXEC_REJECT, NULL, NULL);
+    assert_non_null(strstr(s.rec[2].u.exec.reason, "breaker_open"));
+    run_for(x, 450); /* the cool-down */
+    struct pmc_record d = order("c-5d", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(x, &d);
+    run(x, &s, 4, 3000);
+    assert_int_equal(s.n, 4);
+    expect(&s.rec[3], PMC_EXEC_FILL, NULL, NULL);
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.breaker, PMC_BREAKER_CLOSED);
+    assert_int_equal(st.breaker_opens, 1);
+    assert_int_equal(st.posts, 5);
+    int64_t t[16];
+    assert_int_equal(request_times("POST", "/order", t, 16), 5);
+    pmc_clob_free(x);
+}
+
+/* The order is booked but the answer comes after the client's timeout
+ * (slow), or never (the connection is dropped after booking, on a warm
+ * kept-alive connection): the executor looks the order up by hash,
+ * reports the fill, and the fake saw exactly one POST of that hash. */
+static void test_lost_answer_reconciled(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    cfg.post_timeout_ms = 300;
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    ctlf("/_control/fault", "{\"kind\":\"slow\",\"ms\":1500}");
+    struct pmc_record a = order("c-slow", PMC_BUY, PMC_TIF_FAK, "0.55", "10");
+    submit(x, &a);
+    run(x, &s, 1, 4000);
+    assert_int_equal(s.n, 1);
+    /* learned by look-up: the order's own price (its worst case) */
+    expect(&s.rec[0], PMC_EXEC_FILL, "11", "0.55");
+    assert_int_equal(posts_for(s.hash[0]), 1);
+    /* now drop the answer on the (warm) connection */
+    ctlf("/_control/fault", "{\"kind\":\"drop\"}");
+    struct pmc_record b = order("c-drop", PMC_BUY, PMC_TIF_FAK, "0.55", "4");
+    submit(x, &b);
+    run(x, &s, 2, 4000);
+    assert_int_equal(s.n, 2);
+    expect(&s.rec[1], PMC_EXEC_FILL, "4.4", "0.55");
+    assert_int_equal(posts_for(s.hash[1]), 1);
+    struct pmc_clob_stats st;
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.posts, 2);
+    assert_int_equal(st.reconciles, 2);
+    pmc_clob_free(x);
+}
+
+/* The connection is dropped before the fake processes the POST: the
+ * look-ups find nothing (3 tries), so the same signed body is sent once
+ * more and fills; the fake booked that hash once. */
+static void test_never_accepted_resent(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    ctlf("/_control/fault", "{\"kind\":\"drop_before\"}");
+    struct pmc_record a = order("c-nev", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(x, &a);
+    run(x, &s, 1, 4000);
+    assert_int_equal(s.n, 1);
+    expect(&s.rec[0], PMC_EXEC_FILL, "2.2", "0.5");
+    assert_int_equal(s.journals, 1);
+    assert_int_equal(posts_for(s.hash[0]), 1);
+    struct pmc_clob_stats st;
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.posts, 2);
+    int64_t t[8];
+    assert_int_equal(request_times("GET", "/data/order/", t, 8), 3);
+    pmc_clob_free(x);
+}
+
+/* 403 geoblock: the order is rejected "geoblocked", a kill record with
+ * reason geoblocked is emitted, the stop flag is set with a clear message,
+ * and later orders are rejected without any request. */
+static void test_geoblock(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    ctlf("/_control/fault", "{\"kind\":\"geoblock\"}");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record a = order("c-geo", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(x, &a);
+    run(x, &s, 2, 3000);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.rec[0].kind, PMC_K_KILL);
+    assert_string_equal(s.rec[0].u.kill.reason, "geoblocked");
+    assert_int_equal(s.rec[0].u.kill.by_core, 0);
+    expect(&s.rec[1], PMC_EXEC_REJECT, NULL, NULL);
+    assert_string_equal(s.rec[1].u.exec.reason, "geoblocked");
+    const char *why = pmc_clob_stopped(x);
+    assert_non_null(why);
+    assert_non_null(strstr(why, "region"));
+    assert_non_null(strstr(s.log, "trading stopped"));
+    struct pmc_record b = order("c-geo2", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(x, &b);
+    assert_int_equal(s.n, 3);
+    expect(&s.rec[2], PMC_EXEC_REJECT, NULL, NULL);
+    int64_t t[8];
+    assert_int_equal(request_times("POST", "/order", t, 8), 1);
+    pmc_clob_free(x);
+}
+
+/* The market's tick moves from 0.01 to 0.1 after the executor cached it:
+ * the venue rejects the order with its tick-size text, the executor
+ * re-reads GET /tick-size, re-signs at 0.5 (floored to the new grid),
+ * journals the new body and sends it once more. A tick_size_change told in
+ * advance avoids the rejection altogether. */
+static void test_tick_change(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record a = order("c-t1", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(x, &a);
+    run(x, &s, 1, 3000);
+    expect(&s.rec[0], PMC_EXEC_FILL, NULL, NULL);
+    ctlf("/_control/book", "{\"token\":\"" TOKEN "\",\"tick\":\"0.1\"}");
+    struct pmc_record b = order("c-t2", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(x, &b);
+    run(x, &s, 2, 3000);
+    assert_int_equal(s.n, 2);
+    expect(&s.rec[1], PMC_EXEC_FILL, NULL, "0.5");
+    assert_int_equal(s.journals, 3);
+    assert_string_not_equal(s.hash[1], s.hash[2]);
+    assert_int_equal(posts_for(s.hash[1]), 0); /* refused, not booked */
+    assert_int_equal(posts_for(s.hash[2]), 1);
+    int64_t t[8];
+    assert_int_equal(request_times("GET", "/tick-size", t, 8), 2);
+    assert_int_equal(request_times("POST", "/order", t, 8), 3);
+    /* told in advance: no rejection */
+    ctlf("/_control/book", "{\"token\":\"" TOKEN "\",\"tick\":\"0.01\"}");
+    struct pmc_sym tok;
+    assert_int_equal(pmc_sym_set(&tok, TOKEN, strlen(TOKEN)), PMC_OK);
+    assert_int_equal(pmc_clob_tick_changed(x, &tok, "0.01", 4), PMC_OK);
+    struct pmc_record c = order("c-t3", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(x, &c);
+    run(x, &s, 3, 3000);
+    expect(&s.rec[2], PMC_EXEC_FILL, NULL, "0.5");
+    assert_int_equal(request_times("POST", "/order", t, 8), 4);
+    assert_int_equal(request_times("GET", "/tick-size", t, 8), 2);
+    pmc_clob_free(x);
+}
+
+/* Salt and timestamp come from the coid and the emission time: a second
+ * process builds the identical order hash. A restarted executor asked to
+ * reconcile a resting order acks it; a hash the venue never saw is
+ * rejected "not_at_venue" and never sent. A failing journal stops the
+ * send. */
+static void test_restart_and_determinism(void **state)
+{
+    (void)state;
+    book("[]", "[]");
+    struct sink s1 = {0}, s2 = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s1, SECRET, 0);
+    struct pmc_record a = order("c-rs", PMC_BUY, PMC_TIF_GTC, "0.40", "10");
+    pmc_ms t0 = now_ms();
+    assert_int_equal(pmc_clob_submit(x, &a, t0), PMC_OK);
+    run_for(x, 300);
+    expect(&s1.rec[0], PMC_EXEC_ACK, NULL, NULL);
+    pmc_clob_free(x); /* "crash" */
+
+    struct pmc_clob *y = make(&cfg, &s2, SECRET, 0);
+    s2.fail_journal = 1;
+    assert_int_equal(pmc_clob_submit(y, &a, t0), PMC_OK); /* same emission */
+    run_for(y, 100);
+    assert_int_equal(s2.journals, 1);
+    assert_string_equal(s2.hash[0], s1.hash[0]);
+    expect(&s2.rec[0], PMC_EXEC_REJECT, NULL, NULL);
+    assert_non_null(strstr(s2.rec[0].u.exec.reason, "journal_failed"));
+    assert_int_equal(posts_for(s1.hash[0]), 1); /* not sent again */
+
+    struct pmc_sym coid;
+    assert_int_equal(pmc_sym_set(&coid, "c-rs", 4), PMC_OK);
+    assert_int_equal(pmc_clob_reconcile(y, &coid, s1.hash[0], 0, now_ms()),
+                     PMC_OK);
+    run_for(y, 300);
+    assert_int_equal(s2.n, 2);
+    expect(&s2.rec[1], PMC_EXEC_ACK, NULL, NULL);
+    struct pmc_sym ghost;
+    assert_int_equal(pmc_sym_set(&ghost, "c-ghost", 7), PMC_OK);
+    char h[67] = "0x";
+    memset(h + 2, 'a', 64);
+    h[66] = 0;
+    assert_int_equal(pmc_clob_reconcile(y, &ghost, h, 0, now_ms()), PMC_OK);
+    run_for(y, 300);
+    assert_int_equal(s2.n, 3);
+    expect(&s2.rec[2], PMC_EXEC_REJECT, NULL, NULL);
+    assert_string_equal(s2.rec[2].u.exec.reason, "not_at_venue");
+    assert_int_equal(posts_for(s1.hash[0]), 1);
+    assert_int_equal(pmc_clob_salt(&a.u.order.coid, t0) < (1ULL << 53), 1);
+    pmc_clob_free(y);
+}
+
+/* Secrets never reach a log line or an error: run failures that log
+ * (401, 503, geoblock, a lost answer) with the default logger writing to
+ * stderr, captured into a file, and search it and every record. */
+static void test_secrets_not_logged(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    char path[] = "/tmp/pmc_exec_stderr_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fd, 2);
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    cfg.post_timeout_ms = 300;
+    struct pmc_clob *bad =
+        make(&cfg, &s, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", 1);
+    struct pmc_record a = order("c-s1", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(bad, &a);
+    run(bad, &s, 1, 3000);
+    pmc_clob_free(bad);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 1);
+    ctlf("/_control/fault", "{\"kind\":\"status\",\"status\":503}");
+    struct pmc_record b = order("c-s2", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(x, &b);
+    run(x, &s, 2, 3000);
+    ctlf("/_control/fault", "{\"kind\":\"slow\",\"ms\":800}");
+    struct pmc_record c = order("c-s3", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(x, &c);
+    run(x, &s, 3, 3000);
+    ctlf("/_control/fault", "{\"kind\":\"geoblock\"}");
+    struct pmc_record d = order("c-s4", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(x, &d);
+    run(x, &s, 5, 3000);
+    char mbuf[8192];
+    FILE *mf = fmemopen(mbuf, sizeof mbuf, "w");
+    pmc_clob_metrics_prom(x, mf);
+    fclose(mf);
+    pmc_clob_free(x);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    char log[65536];
+    lseek(fd, 0, SEEK_SET);
+    ssize_t n = read(fd, log, sizeof log - 1);
+    close(fd);
+    unlink(path);
+    assert_true(n > 0);
+    log[n] = '\0';
+    assert_non_null(strstr(log, "pmcopy exec:"));
+    assert_non_null(strstr(log, "trading stopped"));
+    const char *secrets[] = {PK_BARE, SECRET,
+                             "c2VjcmV0LWtleS1mb3ItdGVzdGluZy1vbmx5", API_KEY,
+                             PASSPHRASE};
+    for (size_t i = 0; i < sizeof secrets / sizeof *secrets; i++) {
+        assert_null(strstr(log, secrets[i]));
+        assert_null(strstr(mbuf, secrets[i]));
+        for (int k = 0; k < s.n; k++)
+            if (s.rec[k].kind == PMC_K_EXEC)
+                assert_null(strstr(s.rec[k].u.exec.reason, secrets[i]));
+    }
+    assert_non_null(strstr(mbuf, "pmcopy_exec_posts_total"));
+}
+
+/* ---- pure parts
+ * -------------------------------------------------------------------------- */
+
+/* 3 per 1000 ms: three at once, the fourth after ~334 ms; exactly 3 more
+ * per second in the long run. */
+static void test_bucket(void **state)
+{
+    (void)state;
+    struct pmc_bucket b;
+    pmc_bucket_init(&b, (struct pmc_rate){3, 1000}, 10000);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pmc_bucket_wait(&b, 10000), 0);
+        pmc_bucket_take(&b, 10000);
+    }
+    pmc_ms w = pmc_bucket_wait(&b, 10000);
+    assert_true(w >= 333 && w <= 334);
+    assert_true(pmc_bucket_wait(&b, 10000 + w - 1) > 0);
+    assert_int_equal(pmc_bucket_wait(&b, 10000 + w), 0);
+    int taken = 0;
+    for (pmc_ms t = 10000; t <= 20000; t++)
+        if (pmc_bucket_wait(&b, t) == 0) {
+            pmc_bucket_take(&b, t);
+            taken++;
+        }
+    assert_true(taken >= 30 && taken <= 31);
+    pmc_bucket_init(&b, (struct pmc_rate){0, 0}, 0);
+    assert_int_equal(pmc_bucket_wait(&b, 5), 0);
+}
+
+static void test_breaker(void **state)
+{
+    (void)state;
+    struct pmc_breaker br;
+    pmc_breaker_init(&br, 3, 100);
+    for (int i = 0; i < 2; i++) {
+        assert_true(pmc_breaker_allow(&br, 0));
+        pmc_breaker_result(&br, 0, 0);
+    }
+    pmc_breaker_result(&br, 1, 0); /* a success resets the count */
+    for (int i = 0; i < 3; i++)
+        pmc_breaker_result(&br, 0, 10);
+    assert_int_equal(br.state, PMC_BREAKER_OPEN);
+    assert_false(pmc_breaker_allow(&br, 109));
+    assert_true(pmc_breaker_allow(&br, 110)); /* the probe */
+    assert_int_equal(br.state, PMC_BREAKER_HALF_OPEN);
+    assert_false(pmc_breaker_allow(&br, 111)); /* one probe only */
+    pmc_breaker_result(&br, 0, 120);           /* probe failed */
+    assert_int_equal(br.state, PMC_BREAKER_OPEN);
+    assert_true(pmc_breaker_allow(&br, 220));
+    pmc_breaker_result(&br, 1, 221);
+    assert_int_equal(br.state, PMC_BREAKER_CLOSED);
+    assert_int_equal(br.opens, 2);
+}
+
+/* Credentials: a key file readable by others is refused naming the file
+ * and the rule; a 0600 file works; messages never quote the key. */
+static void test_creds(void **state)
+{
+    (void)state;
+    char kp[] = "/tmp/pmc_exec_key_XXXXXX";
+    int fd = mkstemp(kp);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, PK "\n", strlen(PK) + 1),
+                     (ssize_t)strlen(PK) + 1);
+    close(fd);
+    chmod(kp, 0644);
+    unsetenv("PMC_PRIVATE_KEY");
+    setenv("PMC_PRIVATE_KEY_FILE", kp, 1);
+    setenv("PMC_API_KEY", API_KEY, 1);
+    setenv("PMC_API_SECRET", SECRET, 1);
+    setenv("PMC_API_PASSPHRASE", PASSPHRASE, 1);
+    unsetenv("PMC_API_CREDS_FILE");
+    struct pmc_exec_creds c;
+    char why[300];
+    assert_int_equal(pmc_exec_creds_load(&c, why, sizeof why), PMC_ECONFIG);
+    assert_non_null(strstr(why, "0600"));
+    assert_null(strstr(why, PK_BARE));
+    chmod(kp, 0600);
+    assert_int_equal(pmc_exec_creds_load(&c, why, sizeof why), PMC_OK);
+    char addr[PMC_ADDR_STR_LEN + 1];
+    pmc_addr_checksum(pmc_signer_address(c.signer), addr);
+    assert_string_equal(addr, EOA);
+    assert_string_equal(c.api.passphrase, PASSPHRASE);
+    assert_string_equal(getenv("PMC_API_SECRET")[0] == '\0' ? "wiped" : "kept",
+                        "wiped");
+    pmc_exec_creds_wipe(&c);
+    assert_null(c.signer);
+    unsetenv("PMC_API_KEY"); /* now missing */
+    assert_int_equal(pmc_exec_creds_load(&c, why, sizeof why), PMC_ECONFIG);
+    assert_non_null(strstr(why, "PMC_API_KEY"));
+    unlink(kp);
+    unsetenv("PMC_PRIVATE_KEY_FILE");
+    unsetenv("PMC_API_SECRET");
+    unsetenv("PMC_API_PASSPHRASE");
+}
+
+/* ---- the fake's life cycle
+ * ------------------------------------------------------------------ */
+
+static int start_fake(const char *argv0)
+{
+    const char *slash = strrchr(argv0, '/');
+    int dl = slash ? (int)(slash - argv0) : 1;
+    snprintf(g_fake, sizeof g_fake, "%.*s/../fakes/fake_clob", dl,
+             slash ? argv0 : ".");
+    if (access(g_fake, X_OK) != 0) {
+        fprintf(stderr, "test_exec: %s not found (build fakes first)\n",
+                g_fake);
+        return -1;
+    }
+    int p[2];
+    if (pipe(p) != 0)
+        return -1;
+    g_pid = fork();
+    if (g_pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        execl(g_fake, g_fake, "--port", "0", "--max-seconds", "120", "--secret",
+              SECRET, "--api-key", API_KEY, "--passphrase", PASSPHRASE,
+              "--address", EOA, (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    char line[128];
+    FILE *f = fdopen(p[0], "r");
+    if (!f || !fgets(line, sizeof line, f) ||
+        sscanf(line, "listening port=%d", &g_port) != 1)
+        return -1;
+    fclose(f);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest pure[] = {
+        cmocka_unit_test(test_bucket),
+        cmocka_unit_test(test_breaker),
+        cmocka_unit_test(test_creds),
+    };
+    int rc = cmocka_run_group_tests_name("exec_pure", pure, NULL, NULL);
+    if (start_fake(argv[0]) != 0) {
+        fprintf(stderr, "test_exec: cannot start the fake CLOB\n");
+        return 1;
+    }
+    const struct CMUnitTest net[] = {
+        cmocka_unit_test_setup(test_fak_fill, reset),
+        cmocka_unit_test_setup(test_fak_partial_cancel_and_sell, reset),
+        cmocka_unit_test_setup(test_fok_not_filled, reset),
+        cmocka_unit_test_setup(test_gtc_resting, reset),
+        cmocka_unit_test_setup(test_l2_verified, reset),
+        cmocka_unit_test_setup(test_429_waits_for_reset, reset),
+        cmocka_unit_test_setup(test_5xx_breaker, reset),
+        cmocka_unit_test_setup(test_lost_answer_reconciled, reset),
+        cmocka_unit_test_setup(test_never_accepted_resent, reset),
+        cmocka_unit_test_setup(test_geoblock, reset),
+        cmocka_unit_test_setup(test_tick_change, reset),
+        cmocka_unit_test_setup(test_restart_and_determinism, reset),
+        cmocka_unit_test_setup(test_secrets_not_logged, reset),
+    };
+    rc |= cmocka_run_group_tests_name("exec_fake_clob", net, NULL, NULL);
+    kill(g_pid, SIGTERM);
+    waitpid(g_pid, NULL, 0);
+    curl_global_cleanup();
+    return rc;
+}
