@@ -35,6 +35,7 @@ struct opts {
     struct pmc_sym trader;
     pmc_ms now;
     int has_now;
+    int stages;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -247,6 +248,11 @@ static int common_flag(struct opts *o, int argc, char **argv, int *i,
         o->has_now = 1;
         return 1;
     }
+    if ((allow & 16) && !strcmp(a, "--stages")) {
+        o->stages = 1;
+        (*i)++;
+        return 1;
+    }
 #undef NEEDS_VALUE
     return 0;
 }
@@ -443,6 +449,9 @@ static const char history_usage[] =
     "                 rejected or cancelled (open = not final yet)\n"
     "  --csv          CSV with a header row (docs/store.md)\n"
     "  --json         JSON (docs/store.md)\n"
+    "  --stages       instead of the orders: the time each stage of a copy\n"
+    "                 took (source -> received -> decided -> submitted ->\n"
+    "                 acked / filled), p50/p95/p99/max in ms\n"
     "\n"
     "exit status: 0 ok, 1 cannot read the store, 2 usage\n";
 
@@ -550,15 +559,116 @@ static int print_order(void *ctx, const struct pmc_store_order_row *r)
     return 0;
 }
 
+/* ---- stage latencies ------------------------------------------------------ */
+
+#define NSTAGES 6
+static const char *const stage_names[NSTAGES] = {
+    "detect (source -> received)", "decide (received -> decided)",
+    "submit (decided -> submitted)", "ack (submitted -> acked)",
+    "fill (submitted -> filled)", "total (source -> filled)"};
+static const char *const stage_keys[NSTAGES] = {"detect", "decide", "submit",
+                                               "ack",    "fill",   "total"};
+
+struct stage_acc {
+    pmc_ms *v[NSTAGES];
+    size_t n[NSTAGES], cap[NSTAGES];
+    int oom;
+};
+
+static void stage_add(struct stage_acc *a, int k, pmc_ms from, pmc_ms to)
+{
+    if (!from || !to || to < from)
+        return;
+    if (a->n[k] == a->cap[k]) {
+        size_t nc = a->cap[k] ? 2 * a->cap[k] : 64;
+        pmc_ms *nv = realloc(a->v[k], nc * sizeof *nv);
+        if (!nv) {
+            a->oom = 1;
+            return;
+        }
+        a->v[k] = nv;
+        a->cap[k] = nc;
+    }
+    a->v[k][a->n[k]++] = to - from;
+}
+
+static int add_stages(void *ctx, const struct pmc_store_order_row *r)
+{
+    struct stage_acc *a = ctx;
+    stage_add(a, 0, r->ts_source, r->ts_recv);
+    stage_add(a, 1, r->ts_recv, r->ts_decided);
+    stage_add(a, 2, r->ts_decided, r->ts_submitted);
+    stage_add(a, 3, r->ts_submitted, r->ts_acked);
+    stage_add(a, 4, r->ts_submitted, r->ts_filled);
+    stage_add(a, 5, r->ts_source, r->ts_filled);
+    return 0;
+}
+
+static int cmp_ms(const void *x, const void *y)
+{
+    pmc_ms a = *(const pmc_ms *)x, b = *(const pmc_ms *)y;
+    return (a > b) - (a < b);
+}
+
+/* nearest-rank percentile of a sorted array */
+static pmc_ms pct(const pmc_ms *v, size_t n, int p)
+{
+    size_t k = (n * (size_t)p + 99) / 100;
+    return v[k ? k - 1 : 0];
+}
+
+static void print_stages(struct stage_acc *a, enum fmt fmt)
+{
+    if (fmt == F_JSON)
+        fputs("{\n  \"stages_ms\": {", stdout);
+    else
+        printf("%-32s %7s %8s %8s %8s %8s\n", "stage", "orders", "p50 ms",
+               "p95 ms", "p99 ms", "max ms");
+    for (int k = 0; k < NSTAGES; k++) {
+        size_t n = a->n[k];
+        if (n)
+            qsort(a->v[k], n, sizeof *a->v[k], cmp_ms);
+        pmc_ms p50 = n ? pct(a->v[k], n, 50) : 0,
+               p95 = n ? pct(a->v[k], n, 95) : 0,
+               p99 = n ? pct(a->v[k], n, 99) : 0,
+               mx = n ? a->v[k][n - 1] : 0;
+        if (fmt == F_JSON)
+            printf("%s\n    \"%s\": {\"n\": %zu, \"p50\": %lld, \"p95\": "
+                   "%lld, \"p99\": %lld, \"max\": %lld}",
+                   k ? "," : "", stage_keys[k], n, (long long)p50,
+                   (long long)p95, (long long)p99, (long long)mx);
+        else
+            printf("%-32s %7zu %8lld %8lld %8lld %8lld\n", stage_names[k], n,
+                   (long long)p50, (long long)p95, (long long)p99,
+                   (long long)mx);
+        free(a->v[k]);
+    }
+    if (fmt == F_JSON)
+        fputs("\n  }\n}\n", stdout);
+}
+
 int pmc_cmd_history(int argc, char **argv)
 {
     struct opts o;
-    int k = parse(&o, argc, argv, "history", history_usage, 1 | 2 | 4);
+    int k = parse(&o, argc, argv, "history", history_usage, 1 | 2 | 4 | 16);
     if (k)
         return k > 0 ? PMC_EXIT_OK : PMC_EXIT_USAGE;
     struct pmc_store *s = open_db(o.db, "history");
     if (!s)
         return PMC_EXIT_FAIL;
+    if (o.stages) {
+        struct stage_acc sa;
+        memset(&sa, 0, sizeof sa);
+        enum pmc_err se = pmc_store_orders_each(s, &o.filter, add_stages, &sa);
+        if (se == PMC_OK && sa.oom)
+            se = PMC_ENOMEM;
+        if (se == PMC_OK)
+            print_stages(&sa, o.fmt);
+        else
+            for (int i = 0; i < NSTAGES; i++)
+                free(sa.v[i]);
+        return finish(s, se, "history");
+    }
     struct hist_acc a = {o.fmt, 0, 0, 0};
     if (o.fmt == F_CSV)
         fputs(csv_header, stdout);

@@ -52,8 +52,17 @@ struct pending {
     int used;
 };
 
+/* When each recent source fill happened and reached us, by key hash, for
+ * the stage times of the order that copies it. */
+#define FILLTIME_SLOTS 4096
+struct filltime {
+    uint64_t h;
+    pmc_ms ts, recv;
+};
+
 struct live {
     struct pmc_config cfg;
+    struct filltime ft[FILLTIME_SLOTS];
     struct pending pend[PENDING_SLOTS];
     struct pmc_live_opts o;
     struct pmc_driver drv;
@@ -289,9 +298,16 @@ static void submit_order(struct live *L, const struct pmc_record *a)
     memcpy(p->fills, o->fills, nf * sizeof *o->fills);
     p->a.u.order.fills = p->fills;
     p->a.u.order.nfills = nf;
-    p->ts_source = L->cur && L->cur->kind == PMC_K_FILL ? L->cur->u.fill.ts
-                                                       : 0;
-    p->ts_recv = L->cur ? L->cur->t : 0;
+    p->ts_source = p->ts_recv = 0;
+    if (o->nfills) {
+        /* the stage times of the first source fill behind the order */
+        const struct filltime *ft =
+            &L->ft[o->fills[0].key.h % FILLTIME_SLOTS];
+        if (ft->h == o->fills[0].key.h) {
+            p->ts_source = ft->ts;
+            p->ts_recv = ft->recv;
+        }
+    }
     p->used = 1;
     if (L->paper && L->store) {
         /* paper orders are committed here; CLOB orders in the executor's
@@ -408,7 +424,9 @@ static enum pmc_err clob_journal_order(void *ctx, const struct pmc_sym *coid,
     so.signed_body = body;
     so.order_hash = order_hash;
     so.ts_submitted = L->now;
+    int64_t t0_ = pmc_clock_mono_ns();
     enum pmc_err e = pmc_store_order_new(L->store, &so);
+    pmc_hist_add(&L->h_stage_ms[0], (pmc_clock_mono_ns() - t0_) / 1000);
     if (e != PMC_OK && e != PMC_ESTATE) {
         fail_with(L, "store", pmc_store_errmsg(L->store));
         return e;
@@ -428,7 +446,12 @@ static void watch_emit(void *ctx, struct pmc_record *rec,
 static void side_effects(struct live *L, const struct pmc_record *r)
 {
     switch (r->kind) {
-    case PMC_K_FILL:
+    case PMC_K_FILL: {
+        struct filltime *ft = &L->ft[r->u.fill.key.h % FILLTIME_SLOTS];
+        ft->h = r->u.fill.key.h;
+        ft->ts = r->u.fill.ts;
+        ft->recv = r->t;
+    }
         if (L->store && !L->rebuilding &&
             pmc_store_seen(L->store, r->u.fill.key.s, r->t) == PMC_EIO)
             fail_with(L, "store", pmc_store_errmsg(L->store));
@@ -990,6 +1013,7 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
         }
     }
     shutdown_(L);
+    fprintf(stderr, "DBG order_new us p50 %lld p99 %lld n %llu\n", (long long)pmc_hist_quantile(&L->h_stage_ms[0], 0.5), (long long)pmc_hist_quantile(&L->h_stage_ms[0], 0.99), (unsigned long long)L->h_stage_ms[0].n);
     rc = L->failed ? 1 : 0;
     logf_(L, "stopped: %llu inputs, %llu orders sent%s%s", 
           (unsigned long long)L->inputs, (unsigned long long)L->orders_sent,

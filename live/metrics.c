@@ -1,12 +1,25 @@
-/* live/metrics.c - power-of-two histograms. */
+/* live/metrics.c - log-linear histograms. */
 #include "live/metrics.h"
 
 static int bucket_of(int64_t v)
 {
-    if (v <= 0)
-        return 0;
-    int i = 64 - __builtin_clzll((unsigned long long)v);
+    if (v < PMC_HIST_SUB)
+        return v < 0 ? 0 : (int)v;
+    int e = 63 - __builtin_clzll((unsigned long long)v); /* >= 3 */
+    int sub = (int)((v >> (e - 3)) & (PMC_HIST_SUB - 1));
+    int i = (e - 2) * PMC_HIST_SUB + sub;
     return i < PMC_HIST_BUCKETS ? i : PMC_HIST_BUCKETS - 1;
+}
+
+/* largest value that falls in bucket i */
+static int64_t upper(int i)
+{
+    if (i < PMC_HIST_SUB)
+        return i;
+    int e = i / PMC_HIST_SUB + 2, sub = i % PMC_HIST_SUB;
+    if (e >= 62)
+        return INT64_MAX;
+    return (((int64_t)PMC_HIST_SUB + sub + 1) << (e - 3)) - 1;
 }
 
 void pmc_hist_add(struct pmc_hist *h, int64_t v)
@@ -18,11 +31,6 @@ void pmc_hist_add(struct pmc_hist *h, int64_t v)
     h->sum += v;
     if (v > h->max)
         h->max = v;
-}
-
-static int64_t upper(int i)
-{
-    return i == 0 ? 0 : (i >= 63 ? INT64_MAX : ((int64_t)1 << i) - 1);
 }
 
 int64_t pmc_hist_quantile(const struct pmc_hist *h, double q)
@@ -48,11 +56,9 @@ void pmc_hist_prom(FILE *f, const char *name, const char *labels,
 {
     const char *sep = labels && *labels ? "," : "";
     uint64_t cum = 0;
-    int last = 0;
-    for (int i = 0; i < PMC_HIST_BUCKETS; i++)
-        if (h->b[i])
-            last = i;
-    for (int i = 0; i <= last && h->n; i++) {
+    for (int i = 0; i < PMC_HIST_BUCKETS && cum < h->n; i++) {
+        if (!h->b[i])
+            continue;
         cum += h->b[i];
         fprintf(f, "%s_bucket{%s%sle=\"%lld\"} %llu\n", name, labels, sep,
                 (long long)upper(i), (unsigned long long)cum);

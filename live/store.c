@@ -221,7 +221,8 @@ enum item_type {
     IT_FILL, /* struct fill_item + coid + trade id */
     IT_SEEN, /* struct seen_item + key */
     IT_CKPT, /* struct ckpt_item + watcher + value */
-    IT_MARK  /* struct mark_item + token */
+    IT_MARK, /* struct mark_item + token */
+    IT_OSRC  /* struct osrc_item + coid + trader */
 };
 
 struct item_hdr {
@@ -252,6 +253,14 @@ struct seen_item {
 struct ckpt_item {
     pmc_ms t;
     uint32_t wlen, vlen;
+};
+/* One source trader of a new order: its share and the per-trader
+ * statistics, written after the order's synchronous commit (they are
+ * derived figures; keeping them out of that commit keeps it small). */
+struct osrc_item {
+    pmc_micros share, notional;
+    pmc_ms ts_decided;
+    uint32_t clen, tlen;
 };
 struct mark_item {
     pmc_ms t;
@@ -654,6 +663,24 @@ static int apply_item(struct pmc_store *s, const struct item_hdr *h,
         sqlite3_bind_int64(st, 3, k.t);
         return step_done(st);
     }
+    case IT_OSRC: {
+        struct osrc_item k;
+        memcpy(&k, p, sizeof k);
+        const char *coid = (const char *)p + sizeof k;
+        sqlite3_stmt *st = s->st[ST_ORDER_TRADER];
+        bind_text(st, 1, coid, k.clen);
+        bind_text(st, 2, coid + k.clen, k.tlen);
+        sqlite3_bind_int64(st, 3, k.share);
+        if (step_done(st) < 0)
+            return -1;
+        st = s->st[ST_TRADER_NEW];
+        bind_text(st, 1, coid + k.clen, k.tlen);
+        sqlite3_bind_int64(st, 2, pmc_floor_div(k.ts_decided, PMC_MS_PER_DAY));
+        sqlite3_bind_int64(
+            st, 3, pmc_muldiv_floor(k.notional, k.share, PMC_MICRO));
+        sqlite3_bind_int64(st, 4, k.ts_decided);
+        return step_done(st);
+    }
     case IT_MARK: {
         struct mark_item m;
         memcpy(&m, p, sizeof m);
@@ -704,27 +731,7 @@ static int apply_order(struct pmc_store *s, const struct order_job *j)
     bind_ms(st, 13, o->ts_decided);
     bind_ms(st, 14, o->ts_submitted);
     sqlite3_bind_int64(st, 15, (sqlite3_int64)j->seq);
-    if (step_done(st) < 0)
-        return -1;
-    pmc_micros notional = pmc_mul(o->px, o->sz);
-    pmc_ms day = pmc_floor_div(o->ts_decided, PMC_MS_PER_DAY);
-    for (size_t i = 0; i < o->nsrc; i++) {
-        st = s->st[ST_ORDER_TRADER];
-        bind_opt(st, 1, o->coid);
-        bind_opt(st, 2, o->src[i].trader);
-        sqlite3_bind_int64(st, 3, o->src[i].share);
-        if (step_done(st) < 0)
-            return -1;
-        st = s->st[ST_TRADER_NEW];
-        bind_opt(st, 1, o->src[i].trader);
-        sqlite3_bind_int64(st, 2, day);
-        sqlite3_bind_int64(
-            st, 3, pmc_muldiv_floor(notional, o->src[i].share, PMC_MICRO));
-        sqlite3_bind_int64(st, 4, o->ts_decided);
-        if (step_done(st) < 0)
-            return -1;
-    }
-    return 0;
+    return step_done(st) < 0 ? -1 : 0;
 }
 
 /* Move everything queued (and the order job, if any) into the database in
@@ -1348,6 +1355,15 @@ enum pmc_err pmc_store_order_new(struct pmc_store *s,
     if (n < 0) {
         ord_find(s, o->coid, cn)->status = PMC_OS_FAILED;
         return PMC_EIO;
+    }
+    /* the order's traders and their statistics follow asynchronously */
+    pmc_micros notional = pmc_mul(o->px, o->sz);
+    for (size_t i = 0; i < o->nsrc; i++) {
+        struct osrc_item k = {o->src[i].share, notional, o->ts_decided,
+                              (uint32_t)cn,
+                              (uint32_t)strlen(o->src[i].trader)};
+        struct part p[2] = {{o->coid, cn}, {o->src[i].trader, k.tlen}};
+        PMC_TRY(ring_put(s, IT_OSRC, &k, sizeof k, p, 2, NULL, 0));
     }
     return PMC_OK;
 }

@@ -210,8 +210,10 @@ struct pmc_store_order {
 /* Commit a new order in status `submitted` together with every record
  * queued before it, in one transaction, before returning (call it before
  * writing the order to the venue, after journaling its ev=order action).
- * Also counts the order in each source trader's statistics (notional =
- * px x sz x share; trades today reset at 00:00 UTC of ts_decided).
+ * Then queues (asynchronously, like the journal) the order's source
+ * traders and their statistics (notional = px x sz x share; trades today
+ * reset at 00:00 UTC of ts_decided): derived figures kept out of the
+ * synchronous commit so that it stays small.
  * PMC_ESTATE if the coid is already known (never overwritten), PMC_ERANGE
  * on an over-long field, PMC_EIO on a failed commit (the store is then
  * failed). Strings are copied; nothing is retained. */

@@ -194,11 +194,23 @@ static void test_histogram(void **state)
         pmc_hist_add(&h, i);
     assert_int_equal(h.n, 100);
     assert_int_equal(h.max, 100);
-    /* p50 falls in [32, 64): reported as the bucket's upper bound */
-    assert_int_equal(pmc_hist_quantile(&h, 0.5), 63);
+    /* p50 (the 51st value) falls in [48, 52): its upper bound, 51 */
+    assert_int_equal(pmc_hist_quantile(&h, 0.5), 51);
+    /* p99 (the 100th) in [96, 104), capped at the largest sample */
     assert_int_equal(pmc_hist_quantile(&h, 0.99), 100);
     pmc_hist_add(&h, -5);
     assert_int_equal(h.b[0], 1);
+    /* small values are exact; large ones within 12.5 % */
+    struct pmc_hist g = {0};
+    pmc_hist_add(&g, 7);
+    assert_int_equal(pmc_hist_quantile(&g, 0.5), 7);
+    for (int64_t v = 8; v < 5000000; v = v * 3 + 1) {
+        struct pmc_hist one = {0};
+        pmc_hist_add(&one, v);
+        pmc_hist_add(&one, v + 100000000);
+        int64_t q = pmc_hist_quantile(&one, 0.0);
+        assert_true(q >= v && q <= v + v / 8);
+    }
 }
 
 int main(void)

@@ -691,6 +691,8 @@ static void test_trader_stats_daily_reset(void **state)
               DAY0 + PMC_MS_PER_DAY - 1);
     struct tstat x;
     memset(&x, 0, sizeof x);
+    /* the per-trader rows follow the order's commit asynchronously */
+    assert_int_equal(pmc_store_sync(s), PMC_OK);
     assert_int_equal(pmc_store_traders_each(s, DAY0 + 5000, get_tstat, &x),
                      PMC_OK);
     assert_int_equal(x.a.trades_today, 2);
