@@ -88,7 +88,7 @@ struct live {
     /* metrics */
     struct lat_slot lat[LAT_SLOTS];
     struct pmc_hist h_frame_to_wire_us, h_decide_to_wire_us,
-        h_frame_to_decide_us, h_stage_ms[4];
+        h_frame_to_decide_us, h_commit_us;
     uint64_t inputs, orders_sent, orders_not_sent, orders_known;
     pmc_ms started, last_ckpt;
 };
@@ -424,9 +424,9 @@ static enum pmc_err clob_journal_order(void *ctx, const struct pmc_sym *coid,
     so.signed_body = body;
     so.order_hash = order_hash;
     so.ts_submitted = L->now;
-    int64_t t0_ = pmc_clock_mono_ns();
+    int64_t t0 = pmc_clock_mono_ns();
     enum pmc_err e = pmc_store_order_new(L->store, &so);
-    pmc_hist_add(&L->h_stage_ms[0], (pmc_clock_mono_ns() - t0_) / 1000);
+    pmc_hist_add(&L->h_commit_us, (pmc_clock_mono_ns() - t0) / 1000);
     if (e != PMC_OK && e != PMC_ESTATE) {
         fail_with(L, "store", pmc_store_errmsg(L->store));
         return e;
@@ -688,6 +688,8 @@ static void status_json(struct live *L, FILE *f)
     hist_json(f, "decide_to_wire", &L->h_decide_to_wire_us);
     fputc(',', f);
     hist_json(f, "frame_to_decide", &L->h_frame_to_decide_us);
+    fputc(',', f);
+    hist_json(f, "order_commit", &L->h_commit_us);
     fprintf(f, "}}\n");
 }
 
@@ -717,6 +719,7 @@ static void metrics_text(struct live *L, FILE *f)
     pmc_hist_prom(f, "pmcopy_frame_to_wire_us", "", &L->h_frame_to_wire_us);
     pmc_hist_prom(f, "pmcopy_decide_to_wire_us", "",
                   &L->h_decide_to_wire_us);
+    pmc_hist_prom(f, "pmcopy_order_commit_us", "", &L->h_commit_us);
     if (L->watch) {
         static char buf[1 << 16];
         size_t n = pmc_watch_metrics(L->watch, buf, sizeof buf);
@@ -1013,7 +1016,6 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
         }
     }
     shutdown_(L);
-    fprintf(stderr, "DBG order_new us p50 %lld p99 %lld n %llu\n", (long long)pmc_hist_quantile(&L->h_stage_ms[0], 0.5), (long long)pmc_hist_quantile(&L->h_stage_ms[0], 0.99), (unsigned long long)L->h_stage_ms[0].n);
     rc = L->failed ? 1 : 0;
     logf_(L, "stopped: %llu inputs, %llu orders sent%s%s", 
           (unsigned long long)L->inputs, (unsigned long long)L->orders_sent,

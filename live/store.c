@@ -18,6 +18,7 @@
 #include "live/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -26,8 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "core/dec.h"
 #include "core/tape.h"
@@ -37,6 +40,8 @@
 #define DEFAULT_INTERVAL_US 2000u
 #define CKPT_PAGES 1000    /* WAL pages before the writer checkpoints */
 #define SRC_TEXT_MAX 16384 /* bytes of an order's traders list */
+#define OLOG_MAGIC "PMCOLOG1"
+#define OLOG_HDR 16 /* magic + sizeof(struct pmc_record) + sizeof(item_hdr) */
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
@@ -222,12 +227,16 @@ enum item_type {
     IT_SEEN, /* struct seen_item + key */
     IT_CKPT, /* struct ckpt_item + watcher + value */
     IT_MARK, /* struct mark_item + token */
-    IT_OSRC  /* struct osrc_item + coid + trader */
+    IT_OSRC, /* struct osrc_item + coid + trader */
+    IT_ORDER /* struct order_item + coid, token, keys, traders, body, hash */
 };
 
 struct item_hdr {
     uint32_t type, len; /* len: payload bytes after the header */
     uint64_t seq;       /* journal sequence (journal items), else 0 */
+    uint64_t lsn;       /* every item's own sequence (the order log's) */
+    uint32_t crc;       /* crc32 of the header (crc = 0) and the payload */
+    uint32_t pad;
 };
 
 struct line_item {
@@ -261,6 +270,15 @@ struct osrc_item {
     pmc_micros share, notional;
     pmc_ms ts_decided;
     uint32_t clen, tlen;
+};
+/* A new order (pmc_store_order_new): its row, carried through the ring
+ * and the order log like every other write. */
+struct order_item {
+    pmc_micros px, sz;
+    pmc_ms ts_source, ts_recv, ts_decided, ts_submitted;
+    uint64_t seq; /* journal position of the order */
+    int32_t side, tif, has_body, has_hash;
+    uint32_t clen, tlen, klen, trlen, blen, hlen;
 };
 struct mark_item {
     pmc_ms t;
@@ -304,6 +322,7 @@ enum {
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
+    ST_META,
     ST_COUNT
 };
 
@@ -352,6 +371,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
+    [ST_META] = "INSERT INTO meta(k, v) VALUES ('lsn', ?) "
+                "ON CONFLICT(k) DO UPDATE SET v = excluded.v",
 };
 
 struct pmc_store {
@@ -359,6 +380,13 @@ struct pmc_store {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
     int readonly, rw_flags;
+
+    /* the order log (write-ahead of the ring), guarded by mu */
+    int logfd;
+    char *logpath;
+    uint64_t logged;   /* ring position up to which items are in the log */
+    uint64_t log_bytes; /* item bytes in the log file past its header */
+    uint64_t lsn;      /* last item sequence handed out */
 
     /* ring, guarded by mu */
     pthread_mutex_t mu;
@@ -463,18 +491,18 @@ static enum pmc_err ring_put(struct pmc_store *s, uint32_t type,
     }
     if (pad) {
         if (pad >= sizeof(struct item_hdr)) {
-            struct item_hdr w = {IT_WRAP, 0, 0};
+            struct item_hdr w = {IT_WRAP, 0, 0, 0, 0, 0};
             memcpy(s->ring + off, &w, sizeof w);
         }
         s->tail += pad;
         off = 0;
     }
-    struct item_hdr h = {type, (uint32_t)payload, 0};
+    struct item_hdr h = {type, (uint32_t)payload, 0, 0, 0, 0};
     if (journal)
         h.seq = ++s->seq;
-    unsigned char *p = s->ring + off;
-    memcpy(p, &h, sizeof h);
-    p += sizeof h;
+    h.lsn = ++s->lsn;
+    unsigned char *p = s->ring + off, *body = p + sizeof h;
+    p = body;
     memcpy(p, fixed, flen);
     p += flen;
     for (int i = 0; i < nparts; i++) {
@@ -482,6 +510,9 @@ static enum pmc_err ring_put(struct pmc_store *s, uint32_t type,
             memcpy(p, parts[i].p, parts[i].n);
         p += parts[i].n;
     }
+    uLong c = crc32(0L, (const Bytef *)&h, sizeof h);
+    h.crc = (uint32_t)crc32(c, body, (uInt)payload);
+    memcpy(s->ring + off, &h, sizeof h);
     s->tail += need;
     s->stats.queued++;
     s->stats.journal_seq = s->seq;
@@ -495,6 +526,8 @@ static enum pmc_err ring_put(struct pmc_store *s, uint32_t type,
 }
 
 /* ---- applying items (dbmu held, inside a transaction) ------------------- */
+
+static int apply_order(struct pmc_store *s, const unsigned char *p);
 
 static int step_done(sqlite3_stmt *st)
 {
@@ -663,6 +696,8 @@ static int apply_item(struct pmc_store *s, const struct item_hdr *h,
         sqlite3_bind_int64(st, 3, k.t);
         return step_done(st);
     }
+    case IT_ORDER:
+        return apply_order(s, p);
     case IT_OSRC: {
         struct osrc_item k;
         memcpy(&k, p, sizeof k);
@@ -694,50 +729,64 @@ static int apply_item(struct pmc_store *s, const struct item_hdr *h,
 }
 
 /* An order insert carried by a synchronous drain. */
-struct order_job {
-    const struct pmc_store_order *o;
-    uint64_t seq;
-};
-
-static int apply_order(struct pmc_store *s, const struct order_job *j)
+/* The row of a new order from its ring item (see pmc_store_order_new). */
+static int apply_order(struct pmc_store *s, const unsigned char *p)
 {
-    const struct pmc_store_order *o = j->o;
-    char traders[SRC_TEXT_MAX];
-    size_t tn = 0;
-    traders[0] = '\0';
-    for (size_t i = 0; i < o->nsrc; i++) {
-        size_t l = strlen(o->src[i].trader);
-        if (tn + l + 2 > sizeof traders)
-            break; /* checked by the caller */
-        if (tn)
-            traders[tn++] = ',';
-        memcpy(traders + tn, o->src[i].trader, l);
-        tn += l;
-        traders[tn] = '\0';
-    }
+    struct order_item o;
+    memcpy(&o, p, sizeof o);
+    const char *coid = (const char *)p + sizeof o;
+    const char *token = coid + o.clen, *keys = token + o.tlen;
+    const char *traders = keys + o.klen, *body = traders + o.trlen;
+    const char *hash = body + o.blen;
     sqlite3_stmt *st = s->st[ST_ORDER];
-    bind_opt(st, 1, o->coid);
-    bind_opt(st, 2, o->token);
-    sqlite3_bind_text(st, 3, pmc_side_name(o->side), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, o->px);
-    sqlite3_bind_int64(st, 5, o->sz);
-    sqlite3_bind_text(st, 6, pmc_tif_name(o->tif), -1, SQLITE_STATIC);
-    bind_opt(st, 7, o->keys ? o->keys : "");
-    bind_text(st, 8, traders, tn);
-    bind_opt(st, 9, o->signed_body);
-    bind_opt(st, 10, o->order_hash);
-    bind_ms(st, 11, o->ts_source);
-    bind_ms(st, 12, o->ts_recv);
-    bind_ms(st, 13, o->ts_decided);
-    bind_ms(st, 14, o->ts_submitted);
-    sqlite3_bind_int64(st, 15, (sqlite3_int64)j->seq);
+    bind_text(st, 1, coid, o.clen);
+    bind_text(st, 2, token, o.tlen);
+    sqlite3_bind_text(st, 3, pmc_side_name((enum pmc_side)o.side), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, o.px);
+    sqlite3_bind_int64(st, 5, o.sz);
+    sqlite3_bind_text(st, 6, pmc_tif_name((enum pmc_tif)o.tif), -1,
+                      SQLITE_STATIC);
+    bind_text(st, 7, keys, o.klen);
+    bind_text(st, 8, traders, o.trlen);
+    if (o.has_body)
+        bind_text(st, 9, body, o.blen);
+    else
+        sqlite3_bind_null(st, 9);
+    if (o.has_hash)
+        bind_text(st, 10, hash, o.hlen);
+    else
+        sqlite3_bind_null(st, 10);
+    bind_ms(st, 11, o.ts_source);
+    bind_ms(st, 12, o.ts_recv);
+    bind_ms(st, 13, o.ts_decided);
+    bind_ms(st, 14, o.ts_submitted);
+    sqlite3_bind_int64(st, 15, (sqlite3_int64)o.seq);
     return step_done(st) < 0 ? -1 : 0;
 }
 
-/* Move everything queued (and the order job, if any) into the database in
- * one transaction. dbmu held. Returns the number of items, or -1 (the store
- * is then failed and s->err says why). */
-static long drain(struct pmc_store *s, const struct order_job *job)
+/* Remember in the database the last item applied (so that replaying the
+ * order log after a crash applies nothing twice). Inside a transaction. */
+static int put_lsn(struct pmc_store *s, uint64_t lsn)
+{
+    sqlite3_stmt *st = s->st[ST_META];
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)lsn);
+    return step_done(st);
+}
+
+/* Empty the order log once everything it holds is in the database. mu
+ * held. */
+static void log_trim(struct pmc_store *s)
+{
+    if (s->logfd >= 0 && s->log_bytes && s->head >= s->logged &&
+        ftruncate(s->logfd, OLOG_HDR) == 0)
+        s->log_bytes = 0;
+}
+
+/* Move everything queued into the database in one transaction. dbmu held.
+ * sync = 1 for a caller waiting on it. Returns the number of items, or -1
+ * (the store is then failed and s->err says why). */
+static long drain(struct pmc_store *s, int sync)
 {
     pthread_mutex_lock(&s->mu);
     uint64_t h = s->head, t = s->tail;
@@ -745,9 +794,10 @@ static long drain(struct pmc_store *s, const struct order_job *job)
     pthread_mutex_unlock(&s->mu);
     if (failed)
         return -1;
-    if (h == t && !job)
+    if (h == t)
         return 0;
     long n = 0;
+    uint64_t lsn = 0;
     if (step_done(s->st[ST_BEGIN]) < 0) {
         db_err(s, s->db, "begin");
         fail_store(s);
@@ -769,14 +819,16 @@ static long drain(struct pmc_store *s, const struct order_job *job)
         int rc = apply_item(s, &hd, s->ring + off + sizeof hd);
         if (rc < 0) {
             if (rc == -1)
-                db_err(s, s->db, "write");
+                db_err(s, s->db, hd.type == IT_ORDER ? "order insert"
+                                                     : "write");
             goto fail;
         }
+        lsn = hd.lsn;
         pos += align8(sizeof hd + hd.len);
         n++;
     }
-    if (job && apply_order(s, job) < 0) {
-        db_err(s, s->db, "order insert");
+    if (lsn && put_lsn(s, lsn) < 0) {
+        db_err(s, s->db, "write");
         goto fail;
     }
     if (step_done(s->st[ST_COMMIT]) < 0) {
@@ -787,8 +839,9 @@ static long drain(struct pmc_store *s, const struct order_job *job)
     s->head = t;
     s->stats.committed += (uint64_t)n;
     s->stats.batches++;
-    if (job)
+    if (sync)
         s->stats.sync_commits++;
+    log_trim(s);
     pthread_cond_broadcast(&s->space);
     pthread_mutex_unlock(&s->mu);
     return n;
@@ -837,7 +890,7 @@ static void *writer_main(void *arg)
         long n = 0;
         pthread_mutex_lock(&s->dbmu);
         if (!empty)
-            n = drain(s, NULL);
+            n = drain(s, 0);
         /* synchronous commits grow the WAL too: check after every pass */
         int pages = s->wal_pages;
         if (pages >= CKPT_PAGES)
@@ -949,6 +1002,9 @@ static void store_free(struct pmc_store *s)
         sqlite3_close(s->db);
     if (s->ckdb)
         sqlite3_close(s->ckdb);
+    if (s->logfd >= 0)
+        close(s->logfd);
+    free(s->logpath);
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->dbmu);
     pthread_cond_destroy(&s->space);
@@ -1070,6 +1126,112 @@ static enum pmc_err load_orders(struct pmc_store *s)
     return e;
 }
 
+/* Open the order log beside the database (PATH-olog, mode 0600) and
+ * replay into the database whatever a killed process made durable there
+ * but had not committed yet: items after the last one the database has
+ * (meta lsn), up to the first torn or corrupt one (a write cut short by the
+ * kill: nothing after it was ever acted upon). Then empty it. */
+static enum pmc_err olog_open(struct pmc_store *s)
+{
+    size_t pl = strlen(s->path);
+    unsigned char want[OLOG_HDR];
+    uint32_t a = (uint32_t)sizeof(struct pmc_record),
+             b = (uint32_t)sizeof(struct item_hdr);
+    memcpy(want, OLOG_MAGIC, 8);
+    memcpy(want + 8, &a, 4);
+    memcpy(want + 12, &b, 4);
+    if (!(s->logpath = malloc(pl + 6))) {
+        set_err(s, "out of memory");
+        return PMC_ENOMEM;
+    }
+    memcpy(s->logpath, s->path, pl);
+    memcpy(s->logpath + pl, "-olog", 6);
+    s->logfd = open(s->logpath, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    struct stat st;
+    if (s->logfd < 0 || fstat(s->logfd, &st) < 0) {
+        set_err(s, "%s: cannot open: %s", s->logpath, strerror(errno));
+        return PMC_EIO;
+    }
+    if (st.st_size == 0) {
+        if (write(s->logfd, want, OLOG_HDR) != OLOG_HDR) {
+            set_err(s, "%s: write: %s", s->logpath, strerror(errno));
+            return PMC_EIO;
+        }
+        return PMC_OK;
+    }
+    size_t size = (size_t)st.st_size;
+    unsigned char *buf = malloc(size);
+    if (!buf) {
+        set_err(s, "%s: out of memory (%zu bytes)", s->logpath, size);
+        return PMC_ENOMEM;
+    }
+    if (pread(s->logfd, buf, size, 0) != (ssize_t)size) {
+        set_err(s, "%s: read: %s", s->logpath, strerror(errno));
+        free(buf);
+        return PMC_EIO;
+    }
+    if (size < OLOG_HDR || memcmp(buf, want, OLOG_HDR) != 0) {
+        set_err(s,
+                "%s: not an order log of this build of pmcopy (move it "
+                "away to open the store; it may hold its last orders)",
+                s->logpath);
+        free(buf);
+        return PMC_EPARSE;
+    }
+    int64_t applied = 0;
+    if (query_i64(s->db,
+                  "SELECT COALESCE((SELECT v FROM meta WHERE k = 'lsn'), 0)",
+                  &applied) < 0) {
+        free(buf);
+        return db_err(s, s->db, "reading the store");
+    }
+    uint64_t top = (uint64_t)applied, last = 0;
+    long n = 0;
+    if (step_done(s->st[ST_BEGIN]) < 0) {
+        free(buf);
+        return db_err(s, s->db, "begin");
+    }
+    size_t pos = OLOG_HDR;
+    while (pos + sizeof(struct item_hdr) <= size) {
+        struct item_hdr hd, z;
+        memcpy(&hd, buf + pos, sizeof hd);
+        if (hd.len > size - pos - sizeof hd)
+            break; /* torn: cut short by the kill */
+        z = hd;
+        z.crc = 0;
+        uLong c = crc32(0L, (const Bytef *)&z, sizeof z);
+        if ((uint32_t)crc32(c, buf + pos + sizeof hd, hd.len) != hd.crc)
+            break;
+        if (hd.lsn > (uint64_t)applied) {
+            int rc = apply_item(s, &hd, buf + pos + sizeof hd);
+            if (rc < 0) {
+                if (rc == -1)
+                    db_err(s, s->db, "replaying the order log");
+                step_done(s->st[ST_ROLLBACK]);
+                free(buf);
+                return PMC_EIO;
+            }
+            last = hd.lsn;
+            n++;
+        }
+        if (hd.lsn > top)
+            top = hd.lsn;
+        pos += sizeof hd + hd.len;
+    }
+    free(buf);
+    if ((last && put_lsn(s, last) < 0) || step_done(s->st[ST_COMMIT]) < 0) {
+        step_done(s->st[ST_ROLLBACK]);
+        return db_err(s, s->db, "replaying the order log");
+    }
+    s->lsn = top;
+    s->stats.recovered = (uint64_t)n;
+    if (ftruncate(s->logfd, OLOG_HDR) < 0) {
+        set_err(s, "%s: truncate: %s", s->logpath, strerror(errno));
+        return PMC_EIO;
+    }
+    return PMC_OK;
+}
+
 enum pmc_err pmc_store_open(const char *path, const struct pmc_store_opts *opts,
                             struct pmc_store **out, struct pmc_store_info *info,
                             char *err, size_t cap)
@@ -1087,6 +1249,7 @@ enum pmc_err pmc_store_open(const char *path, const struct pmc_store_opts *opts,
             snprintf(err, cap, "%s: out of memory", path);
         return PMC_ENOMEM;
     }
+    s->logfd = -1;
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->dbmu, NULL);
     pthread_cond_init(&s->space, NULL);
@@ -1155,14 +1318,12 @@ enum pmc_err pmc_store_open(const char *path, const struct pmc_store_opts *opts,
     }
     if ((e = check_schema(s, &in.created)) != PMC_OK)
         goto fail;
-    if ((e = load_info(s, &in)) != PMC_OK)
-        goto fail;
-    s->seq = in.last_seq;
-    s->stats.journal_seq = s->seq;
-    s->stats.ring_bytes = s->cap;
     if (!opts->readonly) {
-        if ((e = load_orders(s)) != PMC_OK)
+        if (exec_sql(s->db, "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY "
+                            "KEY, v INTEGER NOT NULL) WITHOUT ROWID") < 0) {
+            e = db_err(s, s->db, "creating the meta table");
             goto fail;
+        }
         for (int i = 0; i < ST_COUNT; i++)
             if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
                                    SQLITE_PREPARE_PERSISTENT, &s->st[i],
@@ -1177,6 +1338,18 @@ enum pmc_err pmc_store_open(const char *path, const struct pmc_store_opts *opts,
             e = PMC_ENOMEM;
             goto fail;
         }
+        /* what a killed process made durable but not yet committed */
+        if ((e = olog_open(s)) != PMC_OK)
+            goto fail;
+    }
+    if ((e = load_info(s, &in)) != PMC_OK)
+        goto fail;
+    s->seq = in.last_seq;
+    s->stats.journal_seq = s->seq;
+    s->stats.ring_bytes = s->cap;
+    if (!opts->readonly) {
+        if ((e = load_orders(s)) != PMC_OK)
+            goto fail;
         sqlite3_wal_hook(s->db, wal_hook, s);
         if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
             set_err(s, "cannot start the writer thread");
@@ -1207,7 +1380,7 @@ enum pmc_err pmc_store_close(struct pmc_store *s)
         pthread_mutex_unlock(&s->mu);
         pthread_join(s->writer, NULL);
         pthread_mutex_lock(&s->dbmu);
-        if (drain(s, NULL) < 0)
+        if (drain(s, 0) < 0)
             e = PMC_EIO;
         pthread_mutex_unlock(&s->dbmu);
         if (s->failed)
@@ -1292,17 +1465,60 @@ enum pmc_err pmc_store_mark(struct pmc_store *s, const char *token,
     return ring_put(s, IT_MARK, &m, sizeof m, &p, 1, NULL, 0);
 }
 
+/* Append every ring item not yet in the order log to it (one writev per
+ * 64 items). mu held; called by the producer, the only thread that adds
+ * items, so [logged, tail) cannot change meanwhile. A short or failed write
+ * fails the store: nothing after it may be sent. */
+static enum pmc_err log_append(struct pmc_store *s)
+{
+    if (s->logfd < 0)
+        return PMC_OK;
+    uint64_t pos = s->logged > s->head ? s->logged : s->head, t = s->tail;
+    struct iovec iov[64];
+    int niov = 0;
+    size_t want = 0;
+    while (pos < t || niov) {
+        if (pos < t) {
+            size_t off = (size_t)(pos % s->cap);
+            if (s->cap - off < sizeof(struct item_hdr)) {
+                pos += s->cap - off;
+                continue;
+            }
+            struct item_hdr hd;
+            memcpy(&hd, s->ring + off, sizeof hd);
+            if (hd.type == IT_WRAP) {
+                pos += s->cap - off;
+                continue;
+            }
+            iov[niov].iov_base = s->ring + off;
+            iov[niov].iov_len = sizeof hd + hd.len;
+            want += iov[niov].iov_len;
+            niov++;
+            pos += align8(sizeof hd + hd.len);
+            if (niov < 64 && pos < t)
+                continue;
+        }
+        ssize_t w = writev(s->logfd, iov, niov);
+        if (w < 0 || (size_t)w != want) {
+            set_err(s, "%s: write: %s", s->logpath,
+                    w < 0 ? strerror(errno) : "short write");
+            s->failed = 1;
+            return PMC_EIO;
+        }
+        s->log_bytes += want;
+        niov = 0;
+        want = 0;
+    }
+    s->logged = t;
+    return PMC_OK;
+}
+
 enum pmc_err pmc_store_sync(struct pmc_store *s)
 {
     if (s->readonly)
         return PMC_ESTATE;
     pthread_mutex_lock(&s->dbmu);
-    long n = drain(s, NULL);
-    if (n > 0) {
-        pthread_mutex_lock(&s->mu);
-        s->stats.sync_commits++;
-        pthread_mutex_unlock(&s->mu);
-    }
+    long n = drain(s, 1);
     pthread_mutex_unlock(&s->dbmu);
     return n < 0 ? PMC_EIO : PMC_OK;
 }
@@ -1346,15 +1562,52 @@ enum pmc_err pmc_store_order_new(struct pmc_store *s,
     enum pmc_err e = ord_add(s, o->coid, cn, PMC_OS_SUBMITTED, 0);
     if (e != PMC_OK)
         return e;
+    /* the order's row goes through the ring like everything else; then
+     * the ring up to and including it is appended to the order log, which
+     * makes it durable before the caller sends the order */
+    char traders[SRC_TEXT_MAX];
+    size_t trn = 0;
+    for (size_t i = 0; i < o->nsrc; i++) {
+        size_t l = strlen(o->src[i].trader);
+        if (trn)
+            traders[trn++] = ',';
+        memcpy(traders + trn, o->src[i].trader, l);
+        trn += l;
+    }
+    struct order_item it;
+    memset(&it, 0, sizeof it);
+    it.px = o->px;
+    it.sz = o->sz;
+    it.ts_source = o->ts_source;
+    it.ts_recv = o->ts_recv;
+    it.ts_decided = o->ts_decided;
+    it.ts_submitted = o->ts_submitted;
+    it.side = (int32_t)o->side;
+    it.tif = (int32_t)o->tif;
+    it.has_body = o->signed_body != NULL;
+    it.has_hash = o->order_hash != NULL;
+    it.clen = (uint32_t)cn;
+    it.tlen = (uint32_t)strlen(o->token);
+    it.klen = (uint32_t)(o->keys ? strlen(o->keys) : 0);
+    it.trlen = (uint32_t)trn;
+    it.blen = (uint32_t)(o->signed_body ? strlen(o->signed_body) : 0);
+    it.hlen = (uint32_t)(o->order_hash ? strlen(o->order_hash) : 0);
     pthread_mutex_lock(&s->mu);
-    struct order_job job = {o, s->seq};
+    it.seq = s->seq;
     pthread_mutex_unlock(&s->mu);
-    pthread_mutex_lock(&s->dbmu);
-    long n = drain(s, &job);
-    pthread_mutex_unlock(&s->dbmu);
-    if (n < 0) {
+    struct part parts[6] = {{o->coid, cn},          {o->token, it.tlen},
+                            {o->keys, it.klen},     {traders, trn},
+                            {o->signed_body, it.blen}, {o->order_hash, it.hlen}};
+    e = ring_put(s, IT_ORDER, &it, sizeof it, parts, 6, NULL, 0);
+    if (e == PMC_OK) {
+        pthread_mutex_lock(&s->mu);
+        e = log_append(s);
+        s->stats.sync_commits++;
+        pthread_mutex_unlock(&s->mu);
+    }
+    if (e != PMC_OK) {
         ord_find(s, o->coid, cn)->status = PMC_OS_FAILED;
-        return PMC_EIO;
+        return e == PMC_ERANGE ? PMC_ERANGE : PMC_EIO;
     }
     /* the order's traders and their statistics follow asynchronously */
     pmc_micros notional = pmc_mul(o->px, o->sz);

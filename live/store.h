@@ -22,12 +22,16 @@
  * transaction, in ring order. If the ring is full, the caller waits for
  * the writer (counted in stats.stalls); it never drops a record.
  *
- * Synchronous calls: pmc_store_order_new() and pmc_store_sync() take the
- * connection, move everything queued so far into the database and, for
- * order_new, insert the order, all in ONE transaction, and return only
- * after COMMIT. So the journal is always a consistent prefix: it never
- * holds an order whose inputs are missing, and an order that was sent was
- * committed first.
+ * Orders: pmc_store_order_new() queues the order's row and appends the
+ * ring, up to and including it, to the order log (PATH-olog) with one
+ * writev(2) before returning: the order and everything queued before it
+ * are durable before the order is sent, at the cost of one system call.
+ * The writer commits them to SQLite shortly after; opening the store
+ * replays whatever the log holds beyond the database (items carry a
+ * sequence number and a CRC). So the journal is always a consistent prefix:
+ * it never holds an order whose inputs are missing, and an order that was
+ * sent is in it after a reopen. pmc_store_sync() commits everything queued
+ * on the caller's thread.
  *
  * Durability. WAL mode with synchronous=NORMAL: COMMIT appends the
  * transaction's pages to the -wal file with write(2) but does not fsync
@@ -207,13 +211,13 @@ struct pmc_store_order {
     pmc_ms ts_source, ts_recv, ts_decided, ts_submitted;
 };
 
-/* Commit a new order in status `submitted` together with every record
- * queued before it, in one transaction, before returning (call it before
- * writing the order to the venue, after journaling its ev=order action).
- * Then queues (asynchronously, like the journal) the order's source
- * traders and their statistics (notional = px x sz x share; trades today
- * reset at 00:00 UTC of ts_decided): derived figures kept out of the
- * synchronous commit so that it stays small.
+/* Record a new order in status `submitted` and make it durable together
+ * with every record queued before it (the order log, see above) before
+ * returning: call it before writing the order to the venue, after
+ * journaling its ev=order action. Then queues the order's source traders
+ * and their statistics (notional = px x sz x share; trades today reset at
+ * 00:00 UTC of ts_decided). Readers see it after the writer's next commit
+ * (pmc_store_sync to force one).
  * PMC_ESTATE if the coid is already known (never overwritten), PMC_ERANGE
  * on an over-long field, PMC_EIO on a failed commit (the store is then
  * failed). Strings are copied; nothing is retained. */
@@ -388,6 +392,7 @@ struct pmc_store_stats {
     uint64_t batches;      /* write transactions (writer + synchronous) */
     uint64_t sync_commits; /* of which synchronous (order_new, sync) */
     uint64_t stalls;       /* producer waits on a full ring */
+    uint64_t recovered;    /* items replayed from the order log at open */
     size_t ring_bytes, ring_high; /* capacity, high-water mark */
     int failed;
 };
