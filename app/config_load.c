@@ -628,3 +628,79 @@ void pmc_config_print_keys(FILE *f)
     fprintf(f, "  traders: --trader ADDR[:RATIO], --traders FILE, "
                "TRADER_ADDRESSES=a,b, TARGET_WHALE_ADDRESS=a\n");
 }
+
+/* A JSON string value (labels, paths): escape what JSON requires. */
+static void put_json_string(FILE *f, const char *v)
+{
+    fputc('"', f);
+    for (; *v; v++) {
+        unsigned char c = (unsigned char)*v;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+enum pmc_err pmc_config_write_json(const struct pmc_config *c, FILE *f)
+{
+    fputs("{\n", f);
+    for (size_t i = 0; i < PMC_ARRAY_LEN(keys); i++) {
+        const struct key *k = &keys[i];
+        const char *p = (const char *)c + k->off;
+        char v[64];
+        fprintf(f, "  \"%s\": ", k->name);
+        switch (k->type) {
+        case K_INT:
+        case K_MS:
+            if (k->off == offsetof(struct pmc_config, api_port))
+                fprintf(f, "%d", c->api_port);
+            else
+                fprintf(f, "%lld", (long long)*(const int64_t *)(const void *)p);
+            break;
+        case K_U32:
+            fprintf(f, "%u", *(const uint32_t *)(const void *)p);
+            break;
+        case K_DEC:
+            pmc_dec_format(*(const pmc_micros *)(const void *)p, v);
+            fprintf(f, "\"%s\"", v); /* exact: read back from its text */
+            break;
+        case K_BOOL:
+            fputs(*(const int *)(const void *)p ? "true" : "false", f);
+            break;
+        case K_MODE:
+            put_json_string(f, pmc_copy_mode_name(c->copy_mode));
+            break;
+        case K_SIZING:
+            put_json_string(f, pmc_sizing_name(c->sizing));
+            break;
+        case K_TIF:
+            put_json_string(f, pmc_tif_name(c->time_in_force));
+            break;
+        case K_STR:
+            put_json_string(f, p);
+            break;
+        }
+        fputs(",\n", f);
+    }
+    fputs("  \"traders\": [", f);
+    for (uint32_t i = 0; i < c->ntraders; i++) {
+        const struct pmc_trader_cfg *t = &c->traders[i];
+        char r[32], m[32];
+        fprintf(f, "%s\n    {\"address\": \"%s\", \"label\": ", i ? "," : "",
+                t->address.s);
+        put_json_string(f, t->label);
+        if (t->ratio > 0) {
+            pmc_dec_format(t->ratio, r);
+            fprintf(f, ", \"ratio\": \"%s\"", r);
+        }
+        pmc_dec_format(t->min_source_usd, m);
+        fprintf(f, ", \"min_source_usd\": \"%s\", \"enabled\": %s}", m,
+                t->enabled ? "true" : "false");
+    }
+    fputs(c->ntraders ? "\n  ]\n}\n" : "]\n}\n", f);
+    return ferror(f) ? PMC_EIO : PMC_OK;
+}

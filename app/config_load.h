@@ -46,6 +46,12 @@ PMC_MUST_USE enum pmc_err pmc_config_set(struct pmc_config *c, const char *key,
                                          const char *value, const char *origin,
                                          char *err, size_t cap);
 
+/* Write c as a configuration file (every key, the traders) that
+ * `--config` reads back to the same configuration. PMC_EIO on a write
+ * error. */
+PMC_MUST_USE enum pmc_err pmc_config_write_json(const struct pmc_config *c,
+                                                FILE *f);
+
 /* Help text listing every key with its default. */
 void pmc_config_print_keys(FILE *f);
 

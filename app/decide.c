@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/cmds.h"
 #include "app/config_load.h"
@@ -279,6 +280,16 @@ int pmc_cmd_replay(int argc, char **argv)
         fprintf(stderr, "pmcopy replay: a FILE is required\n%s",
                 replay_usage);
         return PMC_EXIT_USAGE;
+    }
+    char saved[4096];
+    if (a.db && !a.cfg.config_file && !a.cfg.traders_file &&
+        !a.cfg.ntraders && !a.cfg.nsets) {
+        /* the configuration the live session wrote beside its store */
+        snprintf(saved, sizeof saved, "%s-config.json", a.db);
+        if (access(saved, R_OK) == 0) {
+            a.cfg.config_file = saved;
+            fprintf(stderr, "pmcopy replay: configuration from %s\n", saved);
+        }
     }
     struct pmc_config *cfg = malloc(sizeof *cfg);
     if (!cfg || load_config(&a, cfg) < 0) {

@@ -5,7 +5,8 @@
 set -u
 build=${1:-build}
 PMCOPY=${PMCOPY:-$build/pmcopy}
-export PMCOPY
+: "${PMC_DATA:=$(cd "$(dirname "$0")/.." && pwd)/../shared/data}"
+export PMCOPY PMC_DATA
 fail=0 ran=0 bad=""
 for b in "$build"/bench/bench_*; do
     [ -x "$b" ] || continue

@@ -10,12 +10,14 @@
 #include "live/loop.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "app/config_load.h"
 #include "app/driver.h"
 #include "core/dec.h"
 #include "core/tape.h"
@@ -889,6 +891,25 @@ static enum pmc_err setup_watch(struct live *L)
     return e;
 }
 
+/* The configuration the session runs with, beside the store, so that
+ * `pmcopy replay --db` re-decides with it (DB-config.json, mode 0600). */
+static void write_config(struct live *L)
+{
+    char path[sizeof L->cfg.db_path + 16];
+    snprintf(path, sizeof path, "%s-config.json", L->cfg.db_path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f || pmc_config_write_json(&L->cfg, f) != PMC_OK) {
+        logf_(L, "cannot write %s: %s", path, strerror(errno));
+        if (f)
+            fclose(f);
+        else if (fd >= 0)
+            close(fd);
+        return;
+    }
+    fclose(f);
+}
+
 static void write_ready(struct live *L)
 {
     if (!L->o.ready_file)
@@ -961,6 +982,7 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
         }
         if (info.journal_records && rebuild(L) != PMC_OK)
             goto out;
+        write_config(L);
     }
     clock_tick(L);
     if (setup_venue(L) != PMC_OK)

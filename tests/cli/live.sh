@@ -158,6 +158,8 @@ check "api: /metrics counts the order and the killed skip" \
 check "api: /metrics has the watchers' lag histogram" grep -q 'pmc_watch\|pmcopy_watch' "$tmp/metrics.txt"
 check "api: unknown path is 404" sh -c "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$AP/nope | grep -q 404"
 wait $lp
+check "api: replay --db alone re-decides with the session's saved configuration" \
+    "$bin" replay --db "$tmp/api.db"
 check "api: the kill is journaled as an input and replays" \
     sh -c "'$bin' journal --db '$tmp/api.db' | grep -q ' ev=kill reason=operator' && '$bin' replay --db '$tmp/api.db' --trader $A --copy-mode per_fill > /dev/null"
 
