@@ -666,11 +666,51 @@ static void test_duplicates_merged(void **state)
     assert_int_equal(c.ntraders, PMC_MAX_TRADERS);
 }
 
+/* A configuration written by pmc_config_write_json reads back equal. */
+static void test_write_json_round_trip(void **state)
+{
+    (void)state;
+    char *argv[] = {"--copy-mode", "aggregate", "--set", "max_slippage=0.015",
+                    "--ratio", "0.25", "--order-tif", "GTC", "--db-path",
+                    "/tmp/x \"y\".db", "--trader",
+                    "0x1111111111111111111111111111111111111111:0.5",
+                    "--trader", "0x2222222222222222222222222222222222222222"};
+    struct pmc_cfg_args a;
+    take_all(&a, (int)PMC_ARRAY_LEN(argv), argv);
+    build_ok(&a);
+    static struct pmc_config first;
+    first = cfg;
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&text, &n);
+    assert_non_null(f);
+    assert_int_equal(pmc_config_write_json(&first, f), PMC_OK);
+    fclose(f);
+    struct pmc_cfg_args b;
+    memset(&b, 0, sizeof b);
+    b.config_file = write_tmp(text);
+    free(text);
+    build_ok(&b);
+    assert_int_equal(cfg.copy_mode, PMC_MODE_AGGREGATE);
+    assert_int_equal(cfg.max_slippage, 15000);
+    assert_int_equal(cfg.ratio, 250000);
+    assert_int_equal(cfg.time_in_force, PMC_TIF_GTC);
+    assert_string_equal(cfg.db_path, "/tmp/x \"y\".db");
+    assert_int_equal(cfg.ntraders, 2);
+    assert_int_equal(trader("0x1111111111111111111111111111111111111111")->ratio,
+                     500000);
+    assert_int_equal(trader("0x2222222222222222222222222222222222222222")->ratio,
+                     -1);
+    assert_memory_equal(&cfg, &first, offsetof(struct pmc_config, ntraders));
+}
+
 int main(void)
 {
     clear_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_json_round_trip, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_file_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_errors_more, setup,
