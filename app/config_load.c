@@ -3,6 +3,7 @@
  * so money never passes through double. */
 #include <stdio.h>
 
+#include "app/jsonout.h"
 #include "app/config_load.h"
 
 #include <ctype.h>
@@ -629,21 +630,6 @@ void pmc_config_print_keys(FILE *f)
                "TRADER_ADDRESSES=a,b, TARGET_WHALE_ADDRESS=a\n");
 }
 
-/* A JSON string value (labels, paths): escape what JSON requires. */
-static void put_json_string(FILE *f, const char *v)
-{
-    fputc('"', f);
-    for (; *v; v++) {
-        unsigned char c = (unsigned char)*v;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
 
 enum pmc_err pmc_config_write_json(const struct pmc_config *c, FILE *f)
 {
@@ -672,16 +658,16 @@ enum pmc_err pmc_config_write_json(const struct pmc_config *c, FILE *f)
             fputs(*(const int *)(const void *)p ? "true" : "false", f);
             break;
         case K_MODE:
-            put_json_string(f, pmc_copy_mode_name(c->copy_mode));
+            pmc_json_str(f, pmc_copy_mode_name(c->copy_mode));
             break;
         case K_SIZING:
-            put_json_string(f, pmc_sizing_name(c->sizing));
+            pmc_json_str(f, pmc_sizing_name(c->sizing));
             break;
         case K_TIF:
-            put_json_string(f, pmc_tif_name(c->time_in_force));
+            pmc_json_str(f, pmc_tif_name(c->time_in_force));
             break;
         case K_STR:
-            put_json_string(f, p);
+            pmc_json_str(f, p);
             break;
         }
         fputs(",\n", f);
@@ -692,7 +678,7 @@ enum pmc_err pmc_config_write_json(const struct pmc_config *c, FILE *f)
         char r[32], m[32];
         fprintf(f, "%s\n    {\"address\": \"%s\", \"label\": ", i ? "," : "",
                 t->address.s);
-        put_json_string(f, t->label);
+        pmc_json_str(f, t->label);
         if (t->ratio > 0) {
             pmc_dec_format(t->ratio, r);
             fprintf(f, ", \"ratio\": \"%s\"", r);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/jsonout.h"
 #include "app/cmds.h"
 #include "app/tapeio.h"
 #include "core/dec.h"
@@ -60,24 +61,6 @@ static const char *utc(pmc_ms t, char *b, size_t cap)
     return b;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    if (!s) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
 
 static void json_dec(FILE *f, pmc_micros v)
 {
@@ -351,7 +334,7 @@ static int print_position(void *ctx, const struct pmc_store_position *p)
     if (a->fmt == F_JSON) {
         fputs(a->n ? ",\n    {" : "\n    {", stdout);
         fputs("\"token\": ", stdout);
-        json_str(stdout, p->token);
+        pmc_json_str(stdout, p->token);
         fputs(", \"shares\": ", stdout);
         json_dec(stdout, p->shares);
         fputs(", \"avg_px\": ", stdout);
@@ -406,7 +389,7 @@ int pmc_cmd_positions(int argc, char **argv)
     struct pos_acc a = {o.fmt, 0, 0, 0, 0, 0};
     if (o.fmt == F_JSON) {
         fputs("{\n  \"db\": ", stdout);
-        json_str(stdout, o.db);
+        pmc_json_str(stdout, o.db);
         fputs(",\n  \"positions\": [", stdout);
     }
     enum pmc_err e = pmc_store_positions_each(s, print_position, &a);
@@ -500,10 +483,10 @@ static int print_order(void *ctx, const struct pmc_store_order_row *r)
     } else if (a->fmt == F_JSON) {
         fputs(a->n ? ",\n    {" : "\n    {", stdout);
         fputs("\"coid\": ", stdout);
-        json_str(stdout, r->coid);
+        pmc_json_str(stdout, r->coid);
         printf(", \"status\": \"%s\", \"side\": \"%s\", \"token\": ", st,
                pmc_side_name(r->side));
-        json_str(stdout, r->token);
+        pmc_json_str(stdout, r->token);
         printf(", \"limit_px\": %s, \"size\": %s, \"tif\": \"%s\", "
                "\"filled\": %s, \"avg_px\": %s, \"filled_cost\": %s, "
                "\"fees\": %s, \"fills\": %" PRId64 ", \"traders\": [",
@@ -526,11 +509,11 @@ static int print_order(void *ctx, const struct pmc_store_order_row *r)
             }
         }
         fputs("], \"venue_id\": ", stdout);
-        json_str(stdout, r->venue_id);
+        pmc_json_str(stdout, r->venue_id);
         fputs(", \"order_hash\": ", stdout);
-        json_str(stdout, r->order_hash);
+        pmc_json_str(stdout, r->order_hash);
         printf(", \"paper\": %s, \"error\": ", r->paper ? "true" : "false");
-        json_str(stdout, r->error);
+        pmc_json_str(stdout, r->error);
         static const char *const names[7] = {
             "ts_source", "ts_recv",   "ts_decided", "ts_submitted",
             "ts_acked",  "ts_filled", "ts_done"};
@@ -674,7 +657,7 @@ int pmc_cmd_history(int argc, char **argv)
         fputs(csv_header, stdout);
     else if (o.fmt == F_JSON) {
         fputs("{\n  \"db\": ", stdout);
-        json_str(stdout, o.db);
+        pmc_json_str(stdout, o.db);
         fputs(",\n  \"orders\": [", stdout);
     }
     enum pmc_err e = pmc_store_orders_each(s, &o.filter, print_order, &a);
@@ -891,7 +874,7 @@ int pmc_cmd_traders(int argc, char **argv)
         char b[6][32], tb[40];
         if (o.fmt == F_JSON) {
             fputs("{\n  \"db\": ", stdout);
-            json_str(stdout, o.db);
+            pmc_json_str(stdout, o.db);
             printf(",\n  \"now\": ");
             json_ms(stdout, now);
             fputs(",\n  \"traders\": [", stdout);
@@ -908,7 +891,7 @@ int pmc_cmd_traders(int argc, char **argv)
             if (o.fmt == F_JSON) {
                 fputs(i ? ",\n    {" : "\n    {", stdout);
                 fputs("\"trader\": ", stdout);
-                json_str(stdout, t->trader);
+                pmc_json_str(stdout, t->trader);
                 printf(", \"orders\": %" PRId64 ", \"fills\": %" PRId64
                        ", \"copied_notional\": %s, \"filled_cost\": %s, "
                        "\"realized\": %s, \"successes\": %" PRId64

@@ -1,4 +1,5 @@
 /* sim/report.c - report folder, summary JSON and text (see report.h). */
+#include "app/jsonout.h"
 #include "sim/report.h"
 
 #include <errno.h>
@@ -146,20 +147,6 @@ static const char *utc(pmc_ms t, char *b, size_t cap)
     return b;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
 
 static void csv_str(FILE *f, const char *s)
 {
@@ -217,9 +204,9 @@ void pmc_report_json(FILE *f, const struct pmc_sim *s,
     const struct pmc_config *c = &s->cfg;
     char b[64];
     fputs("{\n  \"format\": \"pmcopy-backtest-summary v1\",\n  \"name\": ", f);
-    json_str(f, info->name ? info->name : "");
+    pmc_json_str(f, info->name ? info->name : "");
     fputs(",\n  \"tape\": ", f);
-    json_str(f, info->tape ? info->tape : "");
+    pmc_json_str(f, info->tape ? info->tape : "");
     fprintf(f, ",\n  \"seed\": %" PRIu64 ",\n", o->seed);
     fprintf(f,
             "  \"latency\": {\"mode\": \"%s\", \"none_ms\": %" PRId64
@@ -240,9 +227,9 @@ void pmc_report_json(FILE *f, const struct pmc_sim *s,
     fputs(", \"default_min_size\": ", f);
     dec(f, o->default_minsz);
     fputs("},\n  \"config\": {\"copy_mode\": ", f);
-    json_str(f, pmc_copy_mode_name(c->copy_mode));
+    pmc_json_str(f, pmc_copy_mode_name(c->copy_mode));
     fprintf(f, ", \"coalesce_ms\": %" PRId64 ", \"sizing\": ", c->coalesce_ms);
-    json_str(f, pmc_sizing_name(c->sizing));
+    pmc_json_str(f, pmc_sizing_name(c->sizing));
     fputs(", \"ratio\": ", f);
     dec(f, c->ratio);
     fputs(", \"cap_usd\": ", f);
@@ -259,9 +246,9 @@ void pmc_report_json(FILE *f, const struct pmc_sim *s,
     fprintf(f, "  \"data\": {\"t_first\": %" PRId64 ", \"t_last\": %" PRId64,
             r->t_first, r->t_last);
     fputs(", \"first_utc\": ", f);
-    json_str(f, utc(r->t_first, b, sizeof b));
+    pmc_json_str(f, utc(r->t_first, b, sizeof b));
     fputs(", \"last_utc\": ", f);
-    json_str(f, utc(r->t_last, b, sizeof b));
+    pmc_json_str(f, utc(r->t_last, b, sizeof b));
     fprintf(f,
             ", \"records\": %" PRIu64 ", \"source_fills\": %" PRIu64
             ", \"quotes\": %" PRIu64 ", \"trades\": %" PRIu64
@@ -333,7 +320,7 @@ void pmc_report_json(FILE *f, const struct pmc_sim *s,
         fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "",
                 pmc_skip_name((enum pmc_skip_reason)i), r->skips[i]);
     fprintf(f, "},\n  \"kills\": %" PRIu64 ",\n  \"first_kill\": ", r->kills);
-    json_str(f, r->first_kill);
+    pmc_json_str(f, r->first_kill);
     fprintf(f, ",\n  \"max_events_in_flight\": %" PRIu64 ",\n",
             r->max_inflight);
     fprintf(f,

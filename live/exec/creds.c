@@ -11,21 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "live/msg.h"
 #include "live/exec/creds.h"
 
 #define SECRET_FILE_MAX 4096
-
-static void say(char *why, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(char *why, size_t len, const char *fmt, ...)
-{
-    if (!why || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, len, fmt, ap);
-    va_end(ap);
-}
 
 enum pmc_err pmc_exec_secret_file(const char *path, const char *what, char *buf,
                                   size_t cap, size_t *n, char *why,
@@ -33,17 +22,17 @@ enum pmc_err pmc_exec_secret_file(const char *path, const char *what, char *buf,
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
-        say(why, why_len, "%s %s: %s", what, path, strerror(errno));
+        pmc_msgf(why, why_len, "%s %s: %s", what, path, strerror(errno));
         return PMC_EIO;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        say(why, why_len, "%s %s: not a regular file", what, path);
+        pmc_msgf(why, why_len, "%s %s: not a regular file", what, path);
         close(fd);
         return PMC_EIO;
     }
     if (st.st_mode & 077) {
-        say(why, why_len,
+        pmc_msgf(why, why_len,
             "%s %s has mode %04o; it must be 0600 or stricter (chmod 600 %s)",
             what, path, (unsigned)(st.st_mode & 07777), path);
         close(fd);
@@ -61,7 +50,7 @@ enum pmc_err pmc_exec_secret_file(const char *path, const char *what, char *buf,
     close(fd);
     if (got >= cap) {
         explicit_bzero(buf, cap);
-        say(why, why_len, "%s %s: larger than %zu bytes", what, path, cap - 1);
+        pmc_msgf(why, why_len, "%s %s: larger than %zu bytes", what, path, cap - 1);
         return PMC_ECONFIG;
     }
     while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == '\r' ||
@@ -79,7 +68,7 @@ static enum pmc_err load_key(struct pmc_exec_creds *c, char *why,
     const char *path = getenv("PMC_PRIVATE_KEY_FILE");
     enum pmc_err e;
     if (env && *env && path && *path) {
-        say(why, why_len,
+        pmc_msgf(why, why_len,
             "set only one of PMC_PRIVATE_KEY and PMC_PRIVATE_KEY_FILE");
         return PMC_ECONFIG;
     }
@@ -87,7 +76,7 @@ static enum pmc_err load_key(struct pmc_exec_creds *c, char *why,
         e = pmc_signer_new(env, strlen(env), &c->signer);
         explicit_bzero((char *)env, strlen(env));
         if (e != PMC_OK) {
-            say(why, why_len,
+            pmc_msgf(why, why_len,
                 "PMC_PRIVATE_KEY is not a valid secp256k1 private key "
                 "(expected 0x followed by 64 hex digits)");
             return e == PMC_ENOMEM ? e : PMC_ECONFIG;
@@ -95,7 +84,7 @@ static enum pmc_err load_key(struct pmc_exec_creds *c, char *why,
         return PMC_OK;
     }
     if (!path || !*path) {
-        say(why, why_len,
+        pmc_msgf(why, why_len,
             "no signing key: set PMC_PRIVATE_KEY or PMC_PRIVATE_KEY_FILE");
         return PMC_ECONFIG;
     }
@@ -108,7 +97,7 @@ static enum pmc_err load_key(struct pmc_exec_creds *c, char *why,
     e = pmc_signer_new(buf, n, &c->signer);
     explicit_bzero(buf, sizeof buf);
     if (e != PMC_OK) {
-        say(why, why_len,
+        pmc_msgf(why, why_len,
             "PMC_PRIVATE_KEY_FILE %s does not hold a valid secp256k1 "
             "private key (expected 0x followed by 64 hex digits)",
             path);
@@ -148,7 +137,7 @@ static enum pmc_err load_api_file(struct pmc_exec_creds *c, const char *path,
     explicit_bzero(&jerr, sizeof jerr);
     if (!o || !json_is_object(o)) {
         json_decref(o);
-        say(why, why_len,
+        pmc_msgf(why, why_len,
             "PMC_API_CREDS_FILE %s: expected a JSON object with apiKey, "
             "secret and passphrase",
             path);
@@ -176,7 +165,7 @@ static enum pmc_err load_api_file(struct pmc_exec_creds *c, const char *path,
     json_decref(o);
     if (!ok) {
         pmc_api_creds_wipe(&c->api);
-        say(why, why_len,
+        pmc_msgf(why, why_len,
             "PMC_API_CREDS_FILE %s: apiKey, secret and passphrase must be "
             "non-empty printable strings of at most 127 characters",
             path);
@@ -199,7 +188,7 @@ static enum pmc_err load_api(struct pmc_exec_creds *c, char *why,
         nset += v[i] && *v[i];
     }
     if (path && *path && nset > 0) {
-        say(why, why_len,
+        pmc_msgf(why, why_len,
             "set either PMC_API_CREDS_FILE or PMC_API_KEY/PMC_API_SECRET/"
             "PMC_API_PASSPHRASE, not both");
         return PMC_ECONFIG;
@@ -208,7 +197,7 @@ static enum pmc_err load_api(struct pmc_exec_creds *c, char *why,
         return load_api_file(c, path, why, why_len);
     for (int i = 0; i < 3; i++) {
         if (!v[i] || !*v[i]) {
-            say(why, why_len,
+            pmc_msgf(why, why_len,
                 "no API credentials: %s is not set (or use "
                 "PMC_API_CREDS_FILE)",
                 NAMES[i]);
@@ -217,7 +206,7 @@ static enum pmc_err load_api(struct pmc_exec_creds *c, char *why,
         }
         int ok = put_cred(dst[i], 128, v[i], strlen(v[i]));
         if (!ok) {
-            say(why, why_len,
+            pmc_msgf(why, why_len,
                 "%s must be 1..127 printable characters without spaces or "
                 "quotes",
                 NAMES[i]);

@@ -9,6 +9,7 @@
  * 10^(4-D) S * P has D + 2 decimals, which never exceeds the builders' amount
  * decimals for any tick, so limit amounts are exact. Products are taken in
  * 128 bits. Never uses floating point. */
+#include "live/msg.h"
 #include "live/sign/amounts.h"
 
 #include <stdarg.h>
@@ -25,18 +26,6 @@ static const int64_t POW10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
  * below 2^63. */
 #define AMOUNT_MAX ((i128)1 << 62)
 
-static void say(char *why, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t len, const char *fmt, ...)
-{
-    if (!why || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, len, fmt, ap);
-    va_end(ap);
-}
 
 enum pmc_err pmc_tick_parse(const char *s, size_t n, struct pmc_tick *out)
 {
@@ -81,12 +70,12 @@ enum pmc_err pmc_price_check(pmc_micros price, struct pmc_tick t, char *why,
     pmc_dec_format(price, pb);
     pmc_dec_format(tick, tb);
     if (price % tick != 0) {
-        say(why, why_len, "price %s is not on the %s tick grid", pb, tb);
+        pmc_msgf(why, why_len, "price %s is not on the %s tick grid", pb, tb);
         return PMC_ERANGE;
     }
     if (price < tick || price > PMC_MICRO - tick) {
         pmc_dec_format(PMC_MICRO - tick, hb);
-        say(why, why_len, "price %s is outside [%s, %s] for tick %s", pb, tb,
+        pmc_msgf(why, why_len, "price %s is outside [%s, %s] for tick %s", pb, tb,
             hb, tb);
         return PMC_ERANGE;
     }
@@ -100,21 +89,21 @@ enum pmc_err pmc_amounts_compute(const struct pmc_amount_req *req,
     struct pmc_tick t = req->tick;
     char vb[32], mb[32];
     if (!tick_ok(t)) {
-        say(why, why_len, "tick_size is not a venue tick size");
+        pmc_msgf(why, why_len, "tick_size is not a venue tick size");
         return PMC_ERANGE;
     }
     if (req->side != PMC_BUY && req->side != PMC_SELL) {
-        say(why, why_len, "side must be BUY or SELL");
+        pmc_msgf(why, why_len, "side must be BUY or SELL");
         return PMC_EUSAGE;
     }
     if (req->kind != PMC_ORDER_LIMIT && req->kind != PMC_ORDER_MARKET) {
-        say(why, why_len, "kind must be limit or market");
+        pmc_msgf(why, why_len, "kind must be limit or market");
         return PMC_EUSAGE;
     }
     pmc_micros price = req->price;
     if (price <= 0 || price >= PMC_MICRO) {
         pmc_dec_format(price, vb);
-        say(why, why_len, "price %s is outside (0, 1)", vb);
+        pmc_msgf(why, why_len, "price %s is outside (0, 1)", vb);
         return PMC_ERANGE;
     }
     if (req->kind == PMC_ORDER_MARKET) /* worst price floored to the grid */
@@ -122,7 +111,7 @@ enum pmc_err pmc_amounts_compute(const struct pmc_amount_req *req,
     PMC_TRY(pmc_price_check(price, t, why, why_len));
     if (req->size <= 0) {
         pmc_dec_format(req->size, vb);
-        say(why, why_len, "%s %s must be > 0",
+        pmc_msgf(why, why_len, "%s %s must be > 0",
             req->kind == PMC_ORDER_LIMIT ? "size"
             : req->side == PMC_BUY       ? "amount (USD)"
                                          : "amount (shares)",
@@ -140,7 +129,7 @@ enum pmc_err pmc_amounts_compute(const struct pmc_amount_req *req,
             pmc_dec_format(req->size, vb);
             pmc_dec_format(req->min_shares > 10000 ? req->min_shares : 10000,
                            mb);
-            say(why, why_len,
+            pmc_msgf(why, why_len,
                 "size %s shares (floored to 2 decimals) is below the "
                 "minimum order size %s shares",
                 vb, mb);
@@ -154,7 +143,7 @@ enum pmc_err pmc_amounts_compute(const struct pmc_amount_req *req,
         if (U * 10000 < PMC_MIN_MARKET_BUY_USD) {
             pmc_dec_format(req->size, vb);
             pmc_dec_format(PMC_MIN_MARKET_BUY_USD, mb);
-            say(why, why_len,
+            pmc_msgf(why, why_len,
                 "amount %s USD is below the minimum marketable buy of %s "
                 "USD",
                 vb, mb);
@@ -166,7 +155,7 @@ enum pmc_err pmc_amounts_compute(const struct pmc_amount_req *req,
     } else {
         if (S == 0) {
             pmc_dec_format(req->size, vb);
-            say(why, why_len,
+            pmc_msgf(why, why_len,
                 "amount %s shares is below 0.01 share (sizes are floored "
                 "to 2 decimals)",
                 vb);
@@ -177,7 +166,7 @@ enum pmc_err pmc_amounts_compute(const struct pmc_amount_req *req,
     }
     if (maker > AMOUNT_MAX || taker > AMOUNT_MAX || maker <= 0 || taker <= 0) {
         pmc_dec_format(req->size, vb);
-        say(why, why_len, "size %s gives an amount out of range", vb);
+        pmc_msgf(why, why_len, "size %s gives an amount out of range", vb);
         return PMC_ERANGE;
     }
     out->maker_amount = (uint64_t)maker;

@@ -4,6 +4,7 @@
  * library): what is hashed for L2 auth is exactly what is sent. Addresses
  * are EIP-55 checksummed like the official client's, the signature is
  * lowercase 0x hex. Pure apart from the signer. */
+#include "live/msg.h"
 #include "live/sign/order.h"
 
 #include <stdarg.h>
@@ -36,18 +37,6 @@ const char *pmc_order_type_name(enum pmc_tif t)
     return (unsigned)t < PMC_ARRAY_LEN(OT_NAME) ? OT_NAME[t] : "?";
 }
 
-static void say(char *why, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t len, const char *fmt, ...)
-{
-    if (!why || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, len, fmt, ap);
-    va_end(ap);
-}
 
 /* Bounded append buffer: a write past cap sets overflow and stops. */
 struct out {
@@ -240,7 +229,7 @@ enum pmc_err pmc_order_sign(const struct pmc_signer *s,
     enum pmc_err e;
 
     if (req->exchange == PMC_EXCH_V1 || req->exchange == PMC_EXCH_V1_NEGRISK) {
-        say(why, why_len,
+        pmc_msgf(why, why_len,
             "exchange %s: V1 orders are no longer accepted by the CLOB; "
             "use v2, v2-negrisk or v3",
             pmc_exchange_name(req->exchange));
@@ -248,45 +237,45 @@ enum pmc_err pmc_order_sign(const struct pmc_signer *s,
     }
     e = pmc_exchange_domain(req->exchange, req->chain_id, &dom);
     if (e != PMC_OK) {
-        say(why, why_len, "chain_id %llu: only 137 and 80002 are known",
+        pmc_msgf(why, why_len, "chain_id %llu: only 137 and 80002 are known",
             (unsigned long long)req->chain_id);
         return e;
     }
     if ((unsigned)req->order_type >= PMC_ARRAY_LEN(OT_NAME)) {
-        say(why, why_len, "order_type must be GTC, GTD, FOK or FAK");
+        pmc_msgf(why, why_len, "order_type must be GTC, GTD, FOK or FAK");
         return PMC_EUSAGE;
     }
     if (req->order_type == PMC_TIF_GTD && req->expiration == 0) {
-        say(why, why_len, "expiration is required (> 0) for a GTD order");
+        pmc_msgf(why, why_len, "expiration is required (> 0) for a GTD order");
         return PMC_EUSAGE;
     }
     if (req->order_type != PMC_TIF_GTD && req->expiration != 0) {
-        say(why, why_len, "expiration %llu is only allowed with order_type GTD",
+        pmc_msgf(why, why_len, "expiration %llu is only allowed with order_type GTD",
             (unsigned long long)req->expiration);
         return PMC_EUSAGE;
     }
     if (req->amt.kind == PMC_ORDER_MARKET && req->order_type != PMC_TIF_FOK &&
         req->order_type != PMC_TIF_FAK) {
-        say(why, why_len, "order_type %s: a market order must be FOK or FAK",
+        pmc_msgf(why, why_len, "order_type %s: a market order must be FOK or FAK",
             OT_NAME[req->order_type]);
         return PMC_EUSAGE;
     }
     if (req->post_only &&
         (req->order_type == PMC_TIF_FOK || req->order_type == PMC_TIF_FAK)) {
-        say(why, why_len, "post_only is not supported for FOK/FAK orders");
+        pmc_msgf(why, why_len, "post_only is not supported for FOK/FAK orders");
         return PMC_EUSAGE;
     }
     if (req->salt > PMC_SALT_MAX) {
-        say(why, why_len, "salt %llu exceeds 2^53-1 (it is a JSON number)",
+        pmc_msgf(why, why_len, "salt %llu exceeds 2^53-1 (it is a JSON number)",
             (unsigned long long)req->salt);
         return PMC_ERANGE;
     }
     if (req->timestamp_ms > INT64_MAX || req->expiration > INT64_MAX) {
-        say(why, why_len, "timestamp or expiration out of range");
+        pmc_msgf(why, why_len, "timestamp or expiration out of range");
         return PMC_ERANGE;
     }
     if (!req->owner || !owner_ok(req->owner)) {
-        say(why, why_len,
+        pmc_msgf(why, why_len,
             "owner (API key) must be 1..%d printable ASCII characters "
             "without quotes or backslashes",
             PMC_ORDER_OWNER_MAX);
@@ -297,7 +286,7 @@ enum pmc_err pmc_order_sign(const struct pmc_signer *s,
     if (!req->token_id ||
         (e = pmc_u256_parse_dec(req->token_id, strlen(req->token_id),
                                 o->token_id)) != PMC_OK) {
-        say(why, why_len,
+        pmc_msgf(why, why_len,
             "token_id '%.80s' must be a decimal integer below 2^256",
             req->token_id ? req->token_id : "");
         return e == PMC_OK ? PMC_EPARSE : e;
@@ -305,7 +294,7 @@ enum pmc_err pmc_order_sign(const struct pmc_signer *s,
     switch (req->sig_type) {
     case PMC_SIG_EOA:
         if (req->has_maker && memcmp(req->maker, self, PMC_ADDR_LEN) != 0) {
-            say(why, why_len,
+            pmc_msgf(why, why_len,
                 "maker must equal the signer address for signature_type 0 "
                 "(EOA)");
             return PMC_EUSAGE;
@@ -317,7 +306,7 @@ enum pmc_err pmc_order_sign(const struct pmc_signer *s,
     case PMC_SIG_POLY_GNOSIS_SAFE:
     case PMC_SIG_POLY_1271:
         if (!req->has_maker) {
-            say(why, why_len,
+            pmc_msgf(why, why_len,
                 "maker (the %s wallet address) is required for "
                 "signature_type %u",
                 req->sig_type == PMC_SIG_POLY_PROXY         ? "proxy"
@@ -333,7 +322,7 @@ enum pmc_err pmc_order_sign(const struct pmc_signer *s,
                PMC_ADDR_LEN);
         break;
     default:
-        say(why, why_len, "signature_type %u must be 0, 1, 2 or 3",
+        pmc_msgf(why, why_len, "signature_type %u must be 0, 1, 2 or 3",
             req->sig_type);
         return PMC_EUSAGE;
     }
@@ -351,7 +340,7 @@ enum pmc_err pmc_order_sign(const struct pmc_signer *s,
     e = pmc_order_v2_sign(s, req->exchange, req->chain_id, o, out->struct_hash,
                           out->digest, out->sig, &out->sig_len);
     if (e != PMC_OK) {
-        say(why, why_len, "signing failed: %s", pmc_strerror(e));
+        pmc_msgf(why, why_len, "signing failed: %s", pmc_strerror(e));
         return e;
     }
     e = pmc_order_body(o, out->sig, out->sig_len, req->expiration,
@@ -359,7 +348,7 @@ enum pmc_err pmc_order_sign(const struct pmc_signer *s,
                        req->defer_exec, out->body, sizeof(out->body),
                        &out->body_len);
     if (e != PMC_OK)
-        say(why, why_len, "cannot serialize the order body: %s",
+        pmc_msgf(why, why_len, "cannot serialize the order body: %s",
             pmc_strerror(e));
     return e;
 }

@@ -179,20 +179,6 @@ static enum pmc_err topic_addr(const json_t *topics, size_t i, char hex[41],
     return PMC_OK;
 }
 
-static void note_unknown(struct pmc_wire_sink *sink, const char *s, size_t n)
-{
-    sink->unknown++;
-    if (!sink->unknown_first[0]) {
-        if (n >= sizeof sink->unknown_first)
-            n = sizeof sink->unknown_first - 1;
-        for (size_t i = 0; i < n; i++)
-            sink->unknown_first[i] =
-                (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f
-                    ? '?'
-                    : s[i];
-        sink->unknown_first[n] = '\0';
-    }
-}
 
 static enum pmc_err one_log(const json_t *lg, pmc_ms t_recv,
                             const struct pmc_sym *wallet, size_t row,
@@ -221,7 +207,7 @@ static enum pmc_err one_log(const json_t *lg, pmc_ms t_recv,
                 sink->ignored++;
                 return PMC_OK;
             }
-        note_unknown(sink, t0, n0);
+        pmc_wire_note_unknown(sink, t0, n0);
         return PMC_OK;
     }
     if (json_array_size(topics) != 4)

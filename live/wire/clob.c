@@ -349,20 +349,6 @@ static enum pmc_err on_resolved(const json_t *ev, pmc_ms t_recv, size_t row,
     return PMC_OK;
 }
 
-static void note_unknown(struct pmc_wire_sink *sink, const char *s, size_t n)
-{
-    sink->unknown++;
-    if (!sink->unknown_first[0]) {
-        if (n >= sizeof sink->unknown_first)
-            n = sizeof sink->unknown_first - 1;
-        for (size_t i = 0; i < n; i++)
-            sink->unknown_first[i] =
-                (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f
-                    ? '?'
-                    : s[i];
-        sink->unknown_first[n] = '\0';
-    }
-}
 
 static enum pmc_err one_event(const json_t *ev, pmc_ms t_recv, unsigned flags,
                               size_t row, struct pmc_wire_sink *sink,
@@ -380,7 +366,7 @@ static enum pmc_err one_event(const json_t *ev, pmc_ms t_recv, unsigned flags,
             return on_top_row(ev, t_recv, row, sink, err);
         if (json_object_get(ev, "bids") || json_object_get(ev, "asks"))
             return on_book(ev, t_recv, flags, row, sink, err); /* GET /book */
-        note_unknown(sink, "(no event_type)", 15);
+        pmc_wire_note_unknown(sink, "(no event_type)", 15);
         return PMC_OK;
     }
     if (!s) {
@@ -407,7 +393,7 @@ static enum pmc_err one_event(const json_t *ev, pmc_ms t_recv, unsigned flags,
         return PMC_OK;
     }
 #undef IS
-    note_unknown(sink, s, n);
+    pmc_wire_note_unknown(sink, s, n);
     return PMC_OK;
 }
 

@@ -96,20 +96,6 @@ static enum row_kind kind_of(const json_t *row, const char **name, size_t *nlen)
     return ROW_UNKNOWN;
 }
 
-static void note_unknown(struct pmc_wire_sink *sink, const char *s, size_t n)
-{
-    sink->unknown++;
-    if (!sink->unknown_first[0]) {
-        if (n >= sizeof sink->unknown_first)
-            n = sizeof sink->unknown_first - 1;
-        for (size_t i = 0; i < n; i++)
-            sink->unknown_first[i] =
-                (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f
-                    ? '?'
-                    : s[i];
-        sink->unknown_first[n] = '\0';
-    }
-}
 
 static enum pmc_err emit(struct pmc_wire_sink *sink, const struct pmc_record *r,
                          const struct pmc_wire_extra *x)
@@ -149,7 +135,7 @@ static enum pmc_err decode_row(const json_t *row, size_t rowi, enum pmc_src src,
     size_t tlen;
     enum row_kind k = kind_of(row, &tname, &tlen);
     if (k == ROW_UNKNOWN) {
-        note_unknown(sink, tname, tlen);
+        pmc_wire_note_unknown(sink, tname, tlen);
         return PMC_OK;
     }
     struct pmc_record r;
@@ -257,7 +243,7 @@ static enum pmc_err rtds_msg(const json_t *m, size_t rowi, pmc_ms t_recv,
         !pmc_wf_is(m, "type", NULL, "trades")) {
         const char *name;
         if (!pmc_wf_get(m, "topic", NULL, &name)) {
-            note_unknown(sink, "(no topic)", 10);
+            pmc_wire_note_unknown(sink, "(no topic)", 10);
             return PMC_OK;
         }
         sink->ignored++;

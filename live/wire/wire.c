@@ -162,3 +162,18 @@ enum pmc_err pmc_wire_iso_ms(const char *s, size_t n, pmc_ms *out)
     *out = secs * 1000 + ms;
     return PMC_OK;
 }
+
+void pmc_wire_note_unknown(struct pmc_wire_sink *sink, const char *s, size_t n)
+{
+    sink->unknown++;
+    if (!sink->unknown_first[0]) {
+        if (n >= sizeof sink->unknown_first)
+            n = sizeof sink->unknown_first - 1;
+        for (size_t i = 0; i < n; i++)
+            sink->unknown_first[i] =
+                (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f
+                    ? '?'
+                    : s[i];
+        sink->unknown_first[n] = '\0';
+    }
+}
