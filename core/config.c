@@ -43,8 +43,8 @@ void pmc_config_defaults(struct pmc_config *c)
     c->kill_max_consecutive_rejects = 5;
     c->time_in_force = PMC_TIF_FAK;
     c->max_tokens = 65536;
-    c->max_open_buckets = 4096;
-    c->max_bucket_fills = 256;
+    c->max_open_buckets = 1024;
+    c->max_bucket_fills = 64;
     c->max_open_orders = 65536;
     c->dedupe_capacity = 1u << 16;
     memcpy(c->db_path, "pmcopy.db", sizeof "pmcopy.db");

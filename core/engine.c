@@ -590,8 +590,15 @@ static void flush(struct pmc_engine *e, struct bucket *b,
         return;
     }
     enum pmc_side side = net > 0 ? PMC_BUY : PMC_SELL;
-    pmc_micros ref = wsum[side] ? (pmc_micros)(pxw[side] / wsum[side])
-                                : b->fills[0].px;
+    pmc_micros ref = b->fills[0].px;
+    if (wsum[side]) {
+        /* 64-bit division when the sums fit (nearly always): a 128-bit
+         * one costs tens of ns */
+        if (pxw[side] <= (i128)INT64_MAX && wsum[side] <= (i128)INT64_MAX)
+            ref = (pmc_micros)((int64_t)pxw[side] / (int64_t)wsum[side]);
+        else
+            ref = (pmc_micros)(pxw[side] / wsum[side]);
+    }
     pmc_micros sh = (pmc_micros)(net > 0 ? net : -net);
     if (c->sizing == PMC_SIZE_CAPPED) {
         pmc_micros cap = pmc_div(c->cap_usd, ref);
