@@ -105,7 +105,8 @@ __attribute__((format(printf, 2, 3))) static void logf_(struct live *L,
     char line[512];
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "pmcopy live: t=%lld %s\n", (long long)L->now, line);
+    /* logfmt: one event per line, the client order id as correlation id */
+    fprintf(stderr, "t=%lld %s\n", (long long)L->now, line);
 }
 
 static void fail_with(struct live *L, const char *what, const char *detail)
@@ -222,7 +223,8 @@ static void venue_emit(void *ctx, struct pmc_record *rec)
 {
     struct live *L = ctx;
     if (rec->kind == PMC_K_KILL && !rec->u.kill.by_core) {
-        logf_(L, "venue stopped trading: %s", rec->u.kill.reason);
+        logf_(L, "level=error event=venue_stop reason=\"%s\"",
+              rec->u.kill.reason);
     }
     inbox_push(L, rec);
 }
@@ -282,8 +284,10 @@ static void submit_order(struct live *L, const struct pmc_record *a)
     }
     if (L->now - a->t > L->o.restart_stale_ms) {
         L->orders_not_sent++;
-        logf_(L, "order %s not sent: decided at t=%lld, %lld ms ago", o->coid.s,
-              (long long)a->t, (long long)(L->now - a->t));
+        logf_(L,
+              "level=warn event=order_not_sent coid=%s reason=late "
+              "decided=%lld age_ms=%lld",
+              o->coid.s, (long long)a->t, (long long)(L->now - a->t));
         exec_input(L, &o->coid, PMC_EXEC_CANCEL, "not_sent_late");
         return;
     }
@@ -323,14 +327,17 @@ static void submit_order(struct live *L, const struct pmc_record *a)
         on_wire(L, &o->coid, 0);
     }
     if (e != PMC_OK) {
-        logf_(L, "order %s: venue refused it: %s", o->coid.s, pmc_strerror(e));
+        logf_(L, "level=error event=order_refused coid=%s err=\"%s\"",
+              o->coid.s, pmc_strerror(e));
         exec_input(L, &o->coid, PMC_EXEC_REJECT, "venue_error");
     } else if (!L->o.quiet) {
         char sz[32], px[32];
         pmc_dec_format(o->sz, sz);
         pmc_dec_format(o->px, px);
-        logf_(L, "order %s: %s %s shares of %s at <= %s (%u source fills)",
-              o->coid.s, pmc_side_name(o->side), sz, o->token.s, px,
+        logf_(L,
+              "level=info event=order coid=%s side=%s sz=%s limit=%s "
+              "token=%s fills=%u",
+              o->coid.s, pmc_side_name(o->side), sz, px, o->token.s,
               o->nfills);
     }
 }
@@ -365,7 +372,8 @@ static enum pmc_err on_action(void *ctx, const struct pmc_record *a)
         submit_order(L, a);
         break;
     case PMC_K_KILL:
-        logf_(L, "kill switch tripped by the core: %s", a->u.kill.reason);
+        logf_(L, "level=error event=kill by=core reason=\"%s\"",
+              a->u.kill.reason);
         break;
     default:
         break;
@@ -385,7 +393,7 @@ static enum pmc_err clob_journal_order(void *ctx, const struct pmc_sym *coid,
         return PMC_OK;
     if (pmc_store_order_known(L->store, coid->s, NULL)) {
         /* re-signed after a tick change: the first body stays on record */
-        logf_(L, "order %s re-signed (%s)", coid->s,
+        logf_(L, "level=info event=order_resigned coid=%s hash=%s", coid->s,
               order_hash ? order_hash : "-");
         return PMC_OK;
     }
@@ -461,7 +469,8 @@ static void side_effects(struct live *L, const struct pmc_record *r)
             enum pmc_err e = pmc_watch_book_add(L->watch, r->u.fill.token.s,
                                                 r->u.fill.token.n);
             if (e != PMC_OK && e != PMC_ESTATE)
-                logf_(L, "cannot follow the book of %s: %s",
+                logf_(L, "level=warn event=book_follow_failed token=%s "
+                         "err=\"%s\"",
                       r->u.fill.token.s, pmc_strerror(e));
         }
         if (L->paper) {
@@ -490,7 +499,8 @@ static void side_effects(struct live *L, const struct pmc_record *r)
             size_t n = pmc_dec_format(r->u.market.tick, t);
             if (pmc_clob_tick_changed(L->clob, &r->u.market.token, t, n) !=
                 PMC_OK)
-                logf_(L, "token %s: bad tick %s", r->u.market.token.s, t);
+                logf_(L, "level=warn event=bad_tick token=%s tick=%s",
+                      r->u.market.token.s, t);
         }
         break;
     default:
@@ -603,7 +613,8 @@ static int reconcile_one(void *ctx, const struct pmc_store_order_row *r)
         enum pmc_err e = pmc_clob_reconcile(L->clob, &coid, r->order_hash,
                                             r->filled, L->now);
         if (e != PMC_OK)
-            logf_(L, "order %s: cannot reconcile: %s", r->coid,
+            logf_(L, "level=error event=reconcile_failed coid=%s err=\"%s\"",
+                  r->coid,
                   pmc_strerror(e));
     } else {
         /* a paper order open when the process stopped: the paper book
@@ -629,8 +640,8 @@ static void settle_after_rebuild(struct live *L)
     if (pmc_store_orders_each(L->store, &f, reconcile_one, &rc) != PMC_OK)
         fail_with(L, "store", pmc_store_errmsg(L->store));
     logf_(L,
-          "restored %llu journal inputs; %zu open orders to reconcile, %zu "
-          "orders decided but never sent",
+          "level=info event=restored inputs=%llu open_orders=%zu "
+          "never_sent=%zu",
           (unsigned long long)L->rebuild_inputs, rc.n, unsent);
 }
 
@@ -900,7 +911,8 @@ static void write_config(struct live *L)
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f || pmc_config_write_json(&L->cfg, f) != PMC_OK) {
-        logf_(L, "cannot write %s: %s", path, strerror(errno));
+        logf_(L, "level=warn event=config_not_saved path=%s err=\"%s\"",
+              path, strerror(errno));
         if (f)
             fclose(f);
         else if (fd >= 0)
@@ -1001,9 +1013,9 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
             goto out;
         }
     }
-    logf_(L, "running (%s mode, %u traders%s%s)",
-          L->paper ? "paper" : "LIVE", cfg->ntraders,
-          L->store ? ", journal " : "", L->store ? cfg->db_path : "");
+    logf_(L, "level=info event=running mode=%s traders=%u journal=%s",
+          L->paper ? "paper" : "live", cfg->ntraders,
+          L->store ? cfg->db_path : "off");
     write_ready(L);
     L->last_ckpt = L->now;
     while (!*stop && !L->failed) {
@@ -1039,9 +1051,10 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
     }
     shutdown_(L);
     rc = L->failed ? 1 : 0;
-    logf_(L, "stopped: %llu inputs, %llu orders sent%s%s", 
-          (unsigned long long)L->inputs, (unsigned long long)L->orders_sent,
-          L->failed ? ", error: " : "", L->failed ? L->err : "");
+    logf_(L, "level=%s event=stopped inputs=%llu orders_sent=%llu%s%s%s",
+          L->failed ? "error" : "info", (unsigned long long)L->inputs,
+          (unsigned long long)L->orders_sent, L->failed ? " err=\"" : "",
+          L->failed ? L->err : "", L->failed ? "\"" : "");
 out:
     pmc_api_close(L->api);
     pmc_watch_free(L->watch);

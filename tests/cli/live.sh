@@ -98,6 +98,8 @@ check "paper: two of A's trades reach the core once each, B's never (got $fills)
 check "paper: no fill of wallet B" sh -c "! grep -q 'trader=$B' '$tmp/paper.tape'"
 check "paper: two orders (got $orders)" [ "$orders" -eq 2 ]
 check "paper: the venue filled them" [ "$(grep -c ' status=fill ' "$tmp/paper.tape")" -ge 2 ]
+check "paper: logfmt log lines (running, stopped)" \
+    sh -c "grep -q '^t=[0-9]* level=info event=running mode=paper' '$tmp/paper.err' && grep -q 'event=stopped inputs=' '$tmp/paper.err'"
 check "paper: the journal replays exactly" \
     "$bin" replay --db "$tmp/paper.db" --trader $A
 "$bin" positions --db "$tmp/paper.db" --json > "$tmp/pos.json" 2>&1
