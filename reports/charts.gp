@@ -35,11 +35,15 @@ set format x "% h"
 
 # P&L per market (bars in market order)
 set output "pnl_market".ext
-set ylabel "P&L (USD)"
+set ylabel "P\\&L (USD)"
 set xlabel "market (in order of first appearance)"
 unset key
 set boxwidth 0.8 relative
+set offsets 1, 1, 0, 0
+set xrange [*:*] noextend
 plot "markets.csv" skip 1 using 0:11:($11 >= 0 ? 0x2ca02c : 0xd62728) with boxes lc rgb variable
+set offsets 0, 0, 0, 0
+set xrange [*:*]
 unset xlabel
 
 # detection latency histogram
