@@ -39,11 +39,22 @@ int64_t pmc_muldiv_ceil(int64_t a, int64_t b, int64_t c);
 /* a * b / 1e6, floor: micros x micros -> micros (e.g. shares x price). */
 static inline pmc_micros pmc_mul(pmc_micros a, pmc_micros b)
 {
+    int64_t p;
+    if (!__builtin_mul_overflow(a, b, &p)) {
+        /* the common case, inline: a constant divisor is a multiply */
+        int64_t q = p / PMC_MICRO;
+        return (p % PMC_MICRO != 0 && p < 0) ? q - 1 : q;
+    }
     return pmc_muldiv_floor(a, b, PMC_MICRO);
 }
 /* a * 1e6 / b, floor: micros / micros -> micros (e.g. USD / price). */
 static inline pmc_micros pmc_div(pmc_micros a, pmc_micros b)
 {
+    int64_t p;
+    if (b > 0 && !__builtin_mul_overflow(a, PMC_MICRO, &p)) {
+        int64_t q = p / b;
+        return (p % b != 0 && p < 0) ? q - 1 : q;
+    }
     return pmc_muldiv_floor(a, PMC_MICRO, b);
 }
 

@@ -18,8 +18,7 @@ size_t pmc_dedupe_mem_size(uint32_t cap)
 void pmc_dedupe_init(struct pmc_dedupe *d, void *mem, uint32_t cap)
 {
     uint32_t ns = slots_for(cap);
-    d->gen[0] = mem;
-    d->gen[1] = d->gen[0] + ns;
+    d->slot = mem;
     d->mask = ns - 1;
     d->cap = cap;
     d->cur = 0;
@@ -32,17 +31,19 @@ static uint64_t fingerprint(const struct pmc_sym *k)
     return k->h2 | 1; /* 0 marks an empty slot */
 }
 
-/* Slot holding fp, or the empty slot where it would go (*found = 0). */
-static uint32_t probe(const uint64_t *t, uint32_t mask, uint64_t h,
-                      uint64_t fp, int *found)
+/* In generation g (t = slot + g, stride 2): the slot holding fp, or the
+ * empty slot where it would go (*found = 0). */
+static inline uint32_t probe(const uint64_t *t, uint32_t mask, uint64_t h,
+                             uint64_t fp, int *found)
 {
     uint32_t i = (uint32_t)h & mask;
     for (;; i = (i + 1) & mask) {
-        if (t[i] == fp) {
+        uint64_t v = t[2 * (size_t)i];
+        if (v == fp) {
             *found = 1;
             return i;
         }
-        if (t[i] == 0) {
+        if (v == 0) {
             *found = 0;
             return i;
         }
@@ -53,9 +54,9 @@ int pmc_dedupe_contains(const struct pmc_dedupe *d, const struct pmc_sym *key)
 {
     uint64_t fp = fingerprint(key);
     int found;
-    (void)probe(d->gen[0], d->mask, key->h, fp, &found);
+    (void)probe(d->slot, d->mask, key->h, fp, &found);
     if (!found)
-        (void)probe(d->gen[1], d->mask, key->h, fp, &found);
+        (void)probe(d->slot + 1, d->mask, key->h, fp, &found);
     return found;
 }
 
@@ -63,7 +64,7 @@ int pmc_dedupe_insert(struct pmc_dedupe *d, const struct pmc_sym *key)
 {
     uint64_t fp = fingerprint(key);
     int found;
-    uint64_t *cur = d->gen[d->cur], *old = d->gen[d->cur ^ 1];
+    uint64_t *cur = d->slot + d->cur, *old = d->slot + (d->cur ^ 1);
     uint32_t i = probe(cur, d->mask, key->h, fp, &found);
     if (found)
         return 0;
@@ -72,13 +73,14 @@ int pmc_dedupe_insert(struct pmc_dedupe *d, const struct pmc_sym *key)
         return 0;
     if (d->n == d->cap) {
         /* the older generation is forgotten; the current one ages */
-        memset(old, 0, ((size_t)d->mask + 1) * sizeof(uint64_t));
+        for (size_t j = 0; j <= d->mask; j++)
+            old[2 * j] = 0;
         d->cur ^= 1;
         d->n = 0;
         cur = old;
         i = probe(cur, d->mask, key->h, fp, &found);
     }
-    cur[i] = fp;
+    cur[2 * (size_t)i] = fp;
     d->n++;
     return 1;
 }

@@ -17,7 +17,7 @@
 #include "pmc.h"
 
 struct pmc_dedupe {
-    uint64_t *gen[2]; /* [nslots] fingerprints each; 0 = empty */
+    uint64_t *slot;   /* [2 * nslots] fingerprints, interleaved; 0 = empty */
     uint32_t mask;    /* nslots - 1 */
     uint32_t cap;     /* keys per generation */
     uint32_t cur;     /* index of the current generation */
