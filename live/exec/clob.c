@@ -51,9 +51,9 @@ struct req {
     uint32_t idx; /* order slot or token index */
     int active;
     const char *body; /* upload (POST) */
-    size_t body_len, body_off;
-    int rewind_refused;
-    int wired;
+    size_t body_len;
+    int rewind_refused; /* a second attempt of a POST was stopped */
+    int sent;           /* an attempt reached the point of writing */
     char url[URL_MAX];
     char small_body[128]; /* DELETE body */
     char resp[RESP_MAX];
@@ -402,30 +402,35 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
     return n;
 }
 
-static size_t on_read(char *buf, size_t sz, size_t nm, void *ud)
+#if LIBCURL_VERSION_NUM < 0x075000
+#error "libcurl 7.80 or later is needed (CURLOPT_PREREQFUNCTION)"
+#endif
+
+/* The POST body goes out with the request head, in one write (libcurl
+ * appends a small POSTFIELDS body to the head). libcurl would re-send it
+ * on its own when a kept-alive connection turns out dead; every attempt
+ * passes through here right before its request is written, so a second
+ * one for the same POST is refused (the transfer fails as "aborted by
+ * callback") and the fate of the first is then looked up by hash. The
+ * first pass is the wire hook's moment: the request is formatted and
+ * written within this same libcurl call. */
+static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip,
+                     int conn_primary_port, int conn_local_port)
 {
+    (void)conn_primary_ip, (void)conn_local_ip;
+    (void)conn_primary_port, (void)conn_local_port;
     struct req *r = ud;
-    size_t room = sz * nm, left = r->body_len - r->body_off;
-    size_t n = left < room ? left : room;
-    memcpy(buf, r->body + r->body_off, n);
-    r->body_off += n;
-    if (!r->wired && n > 0) {
-        r->wired = 1;
+    if (r->sent) {
+        r->rewind_refused = 1;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    r->sent = 1;
+    if (r->kind == R_POST) {
         struct pmc_clob *x = r->x;
-        if (x->h.wire && r->kind == R_POST)
+        if (x->h.wire)
             x->h.wire(x->h.ctx, &x->orders[r->idx].coid, r->body_len);
     }
-    return n;
-}
-
-/* libcurl asks to rewind the body only to send it again on its own. */
-static int on_seek(void *ud, curl_off_t off, int origin)
-{
-    struct req *r = ud;
-    if (off == 0 && origin == SEEK_SET && r->body_off == 0)
-        return CURL_SEEKFUNC_OK; /* nothing sent yet: harmless */
-    r->rewind_refused = 1;
-    return CURL_SEEKFUNC_CANTSEEK;
+    return CURL_PREREQFUNC_OK;
 }
 
 static enum pmc_err req_begin(struct pmc_clob *x, struct req *r,
@@ -444,9 +449,9 @@ static enum pmc_err req_begin(struct pmc_clob *x, struct req *r,
     r->rl_reset_s = 0;
     r->retry_after_s = 0;
     r->rewind_refused = 0;
-    r->wired = 0;
+    r->sent = 0;
     r->body = NULL;
-    r->body_len = r->body_off = 0;
+    r->body_len = 0;
     CURL *e = r->easy;
     curl_easy_setopt(e, CURLOPT_URL, r->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, r);
@@ -566,13 +571,11 @@ static void start_post(struct pmc_clob *x, struct order *o)
     if (e == PMC_OK) {
         r->body = o->so.body;
         r->body_len = o->so.body_len;
-        curl_easy_setopt(r->easy, CURLOPT_POST, 1L);
         curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE,
                          (curl_off_t)r->body_len);
-        curl_easy_setopt(r->easy, CURLOPT_READFUNCTION, on_read);
-        curl_easy_setopt(r->easy, CURLOPT_READDATA, r);
-        curl_easy_setopt(r->easy, CURLOPT_SEEKFUNCTION, on_seek);
-        curl_easy_setopt(r->easy, CURLOPT_SEEKDATA, r);
+        curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
+        curl_easy_setopt(r->easy, CURLOPT_PREREQFUNCTION, on_prereq);
+        curl_easy_setopt(r->easy, CURLOPT_PREREQDATA, r);
         e = add_l2(x, r, "POST", "/order", r->body, r->body_len);
     }
     if (e == PMC_OK)
@@ -1052,7 +1055,7 @@ static void on_post_done(struct pmc_clob *x, struct order *o, CURLcode rc,
         pmc_breaker_result(&x->br, 0, x->now);
         if ((rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
              rc == CURLE_COULDNT_RESOLVE_PROXY) &&
-            !r->rewind_refused) {
+            !r->sent) {
             retry_or_reject(x, o, curl_easy_strerror(rc)); /* never sent */
             return;
         }

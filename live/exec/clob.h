@@ -19,7 +19,7 @@
  *    the order is first looked up by its hash (GET /data/order/{hash});
  *    only a repeated "not found" allows one more POST of the same body.
  *    libcurl's own silent re-send on a dead kept-alive connection is
- *    disabled (the body cannot be rewound).
+ *    refused (a second attempt of one POST is aborted before writing).
  *  - Credentials are used for signing and headers only; they never reach a
  *    log line or an error text.
  *
@@ -130,8 +130,9 @@ struct pmc_clob_hooks {
     /* One line of operator information (no newline). Never contains a
      * credential. NULL: written to stderr as "pmcopy exec: <line>". */
     void (*log)(void *ctx, const char *line);
-    /* Called when libcurl reads a POST body to put it on the socket
-     * (benchmarks). May be NULL. */
+    /* Called when libcurl is about to write a POST (request head and body
+     * go out in one write, within the same libcurl call) (benchmarks).
+     * May be NULL. */
     void (*wire)(void *ctx, const struct pmc_sym *coid, size_t nbytes);
 };
 
