@@ -155,6 +155,8 @@ static int run(char **argv, int SPACING_MS)
     snprintf(rtds, sizeof rtds, "ws://127.0.0.1:%d/rtds", fport);
     snprintf(book, sizeof book, "ws://127.0.0.1:%d/ws/market", fport);
     snprintf(curl, sizeof curl, "http://127.0.0.1:%d", cport);
+    /* the public development-chain test key (account 0) of the
+     * reference's vectors: not a secret */
     setenv("PMC_PRIVATE_KEY",
            "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
            1);

@@ -48,6 +48,8 @@ done
 
 A=0x1111111111111111111111111111111111111111
 B=0x2222222222222222222222222222222222222222
+# the well-known public test key of development chains (account 0), the one
+# the protocol reference's signing vectors use: not a secret
 KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
 tx() { printf '0x%064x' "$1"; }
 
