@@ -179,7 +179,9 @@ check "creds: the message names the missing credential" grep -q 'PMC_PRIVATE_KEY
 export PMC_PRIVATE_KEY=$KEY PMC_API_KEY=00000000-0000-0000-0000-000000000000
 export PMC_API_SECRET=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
 export PMC_API_PASSPHRASE=passphrase
-start_fake clob1 "$clob" --max-seconds 120
+TRIALS=${LIVE_CRASH_TRIALS:-8}
+# the fake CLOB serves the real-order checks and every crash trial
+start_fake clob1 "$clob" --max-seconds $((60 + TRIALS * 10))
 CP=$port
 clob_book() { # token
     curl -sf -X POST "http://127.0.0.1:$CP/_control/book" \
@@ -208,7 +210,6 @@ check "real: the secret never reaches the log" sh -c "! grep -q 'ac0974bec39a17e
 check "real: the journal replays" "$bin" replay --db "$tmp/real.db" --trader $A
 
 # ---- crash safety -------------------------------------------------------------
-TRIALS=${LIVE_CRASH_TRIALS:-8}
 i=0
 while [ $i -lt $TRIALS ]; do
     i=$((i + 1))
