@@ -1017,6 +1017,8 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
           L->paper ? "paper" : "live", cfg->ntraders,
           L->store ? cfg->db_path : "off");
     write_ready(L);
+    clock_tick(L);
+    L->started = L->now; /* --run-for counts from here, after start-up */
     L->last_ckpt = L->now;
     while (!*stop && !L->failed) {
         clock_tick(L);

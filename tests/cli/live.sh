@@ -78,21 +78,62 @@ wait_ready() { # file
 
 api_port_of() { sed -n 's/^api_port=//p' "$1"; }
 
+# Event-driven helpers: scripted trades are fired through the fake's control
+# endpoint once pmcopy is subscribed, and the checks wait for what they
+# expect (with a bound) instead of sleeping, so a slow machine only slows
+# the test down.
+ctl() { # port verb k=v...
+    p=$1 v=$2
+    shift 2
+    q=$(printf '%s&' "$@")
+    curl -sf "http://127.0.0.1:$p/_control/$v?${q%&}" > /dev/null
+}
+wait_stat() { # fake-port key min: a counter of the fake reaches min
+    for _ in $(seq 1 400); do
+        n=$(curl -sf "http://127.0.0.1:$1/_control/stats" | sed -n "s/^$2=//p")
+        [ "${n:-0}" -ge "$3" ] && return 0
+        sleep 0.05
+    done
+    echo "live: timed out waiting for $2 >= $3 at the fake" >&2
+    return 1
+}
+wait_status() { # api-port key min: a number in pmcopy's /status reaches min
+    for _ in $(seq 1 400); do
+        n=$(curl -sf "http://127.0.0.1:$1/status" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p")
+        [ "${n:-0}" -ge "$3" ] && return 0
+        sleep 0.05
+    done
+    echo "live: timed out waiting for $2 >= $3 in /status" >&2
+    return 1
+}
+stop_live() { # pid: SIGTERM, then the exit code in $rc
+    kill -TERM "$1"
+    wait "$1"
+    rc=$?
+}
+
 # ---- paper session ---------------------------------------------------------
-cat > "$tmp/paper.sc" <<EOF
-0    book token=101 bids=0.48:300,0.47:100 asks=0.52:250,0.53:500
-400  trade wallet=$A token=101 side=BUY px=0.52 sz=200 tx=$(tx 1) log=3 rtds=0 chain=150 api=900
-800  trade wallet=$B token=101 side=BUY px=0.53 sz=300 tx=$(tx 2) log=4 rtds=0 chain=100 api=900
-1200 trade wallet=$A token=101 side=BUY px=0.52 sz=100 tx=$(tx 3) log=5 rtds=300 chain=0 api=900
-EOF
-start_fake feeds1 "$feeds" --scenario "$tmp/paper.sc" --max-seconds 30
+echo "0 book token=101 bids=0.48:300,0.47:100 asks=0.52:250,0.53:500" > "$tmp/paper.sc"
+start_fake feeds1 "$feeds" --scenario "$tmp/paper.sc" --max-seconds 60
 FP=$port
 "$bin" live --paper --trader $A --chain-ws ws://127.0.0.1:$FP/rpc \
     --rtds-ws ws://127.0.0.1:$FP/rtds --book-ws ws://127.0.0.1:$FP/ws/market \
-    --data-api http://127.0.0.1:$FP --db "$tmp/paper.db" --run-for 3 \
-    --quiet > "$tmp/paper.out" 2> "$tmp/paper.err"
-rc=$?
-check "paper: exit 0 after --run-for ($(tail -1 "$tmp/paper.err"))" [ "$rc" -eq 0 ]
+    --data-api http://127.0.0.1:$FP --db "$tmp/paper.db" --api-port 0 \
+    --ready-file "$tmp/paper.ready" > "$tmp/paper.out" 2> "$tmp/paper.err" &
+lp=$!
+pids="$pids $lp"
+wait_ready "$tmp/paper.ready"
+AP=$(api_port_of "$tmp/paper.ready")
+wait_stat $FP rtds_subs 1 && wait_stat $FP chain_subs 1
+# A's first trade reaches every source; B's is not ours; A's second
+ctl $FP trade wallet=$A token=101 side=BUY px=0.52 sz=200 tx=$(tx 1) log=3 rtds=0 chain=150 api=300
+ctl $FP trade wallet=$B token=101 side=BUY px=0.53 sz=300 tx=$(tx 2) log=4 rtds=0 chain=100 api=300
+wait_status $AP orders_sent 1 # its own 300 ms bucket is flushed
+ctl $FP trade wallet=$A token=101 side=BUY px=0.52 sz=100 tx=$(tx 3) log=5 rtds=300 chain=0 api=300
+wait_status $AP orders_sent 2
+sleep 0.5 # the later copies of the same fills arrive and are dropped
+stop_live $lp
+check "paper: SIGTERM exits 0 ($(tail -1 "$tmp/paper.err"))" [ "$rc" -eq 0 ]
 "$bin" journal --db "$tmp/paper.db" > "$tmp/paper.tape" 2>&1
 fills=$(grep -c ' ev=fill ' "$tmp/paper.tape")
 orders=$(grep -c ' ev=order ' "$tmp/paper.tape")
@@ -100,19 +141,19 @@ check "paper: two of A's trades reach the core once each, B's never (got $fills)
 check "paper: no fill of wallet B" sh -c "! grep -q 'trader=$B' '$tmp/paper.tape'"
 check "paper: two orders (got $orders)" [ "$orders" -eq 2 ]
 check "paper: the venue filled them" [ "$(grep -c ' status=fill ' "$tmp/paper.tape")" -ge 2 ]
-check "paper: logfmt log lines (running, stopped)" \
-    sh -c "grep -q '^t=[0-9]* level=info event=running mode=paper' '$tmp/paper.err' && grep -q 'event=stopped inputs=' '$tmp/paper.err'"
+check "paper: logfmt log lines (running, order, stopped)" \
+    sh -c "grep -q '^t=[0-9]* level=info event=running mode=paper' '$tmp/paper.err' && grep -q 'event=order coid=pmc-' '$tmp/paper.err' && grep -q 'event=stopped inputs=' '$tmp/paper.err'"
 check "paper: the journal replays exactly" \
     "$bin" replay --db "$tmp/paper.db" --trader $A
 "$bin" positions --db "$tmp/paper.db" --json > "$tmp/pos.json" 2>&1
 check "paper: positions shows token 101" grep -q '"101"' "$tmp/pos.json"
+"$bin" history --db "$tmp/paper.db" --stages > "$tmp/stages.txt" 2>&1
+check "paper: history --stages summarises both orders end to end" \
+    grep -q '^total (source -> filled) *2 ' "$tmp/stages.txt"
 
-# ---- SIGTERM ----------------------------------------------------------------
-cat > "$tmp/term.sc" <<EOF
-0    book token=202 bids=0.48:300 asks=0.52:2500
-300  trade wallet=$A token=202 side=BUY px=0.52 sz=100 tx=$(tx 11) log=1 rtds=0
-EOF
-start_fake feeds2 "$feeds" --scenario "$tmp/term.sc" --max-seconds 30
+# ---- SIGTERM flushes pending buckets -----------------------------------------
+echo "0 book token=202 bids=0.48:300 asks=0.52:2500" > "$tmp/term.sc"
+start_fake feeds2 "$feeds" --scenario "$tmp/term.sc" --max-seconds 60
 FP=$port
 "$bin" live --paper --trader $A --rtds-ws ws://127.0.0.1:$FP/rtds \
     --book-ws ws://127.0.0.1:$FP/ws/market --data-api "" --chain-ws "" \
@@ -121,31 +162,27 @@ FP=$port
 lp=$!
 pids="$pids $lp"
 wait_ready "$tmp/term.ready"
-sleep 1.2
-kill -TERM $lp
-wait $lp
-rc=$?
+AP=$(api_port_of "$tmp/term.ready")
+wait_stat $FP rtds_subs 1
+ctl $FP trade wallet=$A token=202 side=BUY px=0.52 sz=100 tx=$(tx 11) log=1 rtds=0
+wait_status $AP fills_seen 1
+stop_live $lp
 check "signal: SIGTERM exits 0 (got $rc)" [ "$rc" -eq 0 ]
 "$bin" journal --db "$tmp/term.db" > "$tmp/term.tape" 2>&1
 check "signal: the journal ends with the shutdown flush" \
     sh -c "grep -v ' ev=\\(order\\|skip\\|exec\\)' '$tmp/term.tape' | tail -1 | grep -q ' ev=flush'"
-check "signal: the pending bucket was flushed into an order" \
+check "signal: the pending bucket (60 s window) was flushed into an order" \
     grep -q ' ev=order .*token=202' "$tmp/term.tape"
-check "signal: the journal replays" "$bin" replay --db "$tmp/term.db" --trader $A \
-    --set coalesce_ms=60000
+check "signal: the journal replays" "$bin" replay --db "$tmp/term.db"
 
 # ---- API --------------------------------------------------------------------
-cat > "$tmp/api.sc" <<EOF
-0    book token=303 bids=0.48:300 asks=0.52:2500
-1500 trade wallet=$A token=303 side=BUY px=0.52 sz=100 tx=$(tx 21) log=1 rtds=0
-2500 trade wallet=$A token=303 side=BUY px=0.52 sz=100 tx=$(tx 22) log=1 rtds=0
-EOF
-start_fake feeds3 "$feeds" --scenario "$tmp/api.sc" --max-seconds 30
+echo "0 book token=303 bids=0.48:300 asks=0.52:2500" > "$tmp/api.sc"
+start_fake feeds3 "$feeds" --scenario "$tmp/api.sc" --max-seconds 60
 FP=$port
 "$bin" live --paper --trader $A --rtds-ws ws://127.0.0.1:$FP/rtds \
     --book-ws ws://127.0.0.1:$FP/ws/market --data-api "" --chain-ws "" \
     --db "$tmp/api.db" --api-port 0 --ready-file "$tmp/api.ready" \
-    --copy-mode per_fill --run-for 4 --quiet > /dev/null 2> "$tmp/api.err" &
+    --copy-mode per_fill --quiet > /dev/null 2> "$tmp/api.err" &
 lp=$!
 pids="$pids $lp"
 wait_ready "$tmp/api.ready"
@@ -153,15 +190,23 @@ AP=$(api_port_of "$tmp/api.ready")
 check "api: /health" sh -c "curl -sf http://127.0.0.1:$AP/health | grep -q '\"ok\":true'"
 check "api: /status is JSON with the mode" \
     sh -c "curl -sf http://127.0.0.1:$AP/status | grep -q '\"mode\":\"paper\"'"
-sleep 1.8
+wait_stat $FP rtds_subs 1
+ctl $FP trade wallet=$A token=303 side=BUY px=0.52 sz=100 tx=$(tx 21) log=1 rtds=0
+wait_status $AP orders 1
 check "api: POST /kill" sh -c "curl -sf -X POST http://127.0.0.1:$AP/kill | grep -q queued"
-sleep 1.3
+wait_status $AP killed 0
+for _ in $(seq 1 200); do
+    curl -sf http://127.0.0.1:$AP/status | grep -q '"killed":true' && break
+    sleep 0.05
+done
+ctl $FP trade wallet=$A token=303 side=BUY px=0.52 sz=100 tx=$(tx 22) log=1 rtds=0
+wait_status $AP fills_seen 2
 curl -sf http://127.0.0.1:$AP/metrics > "$tmp/metrics.txt"
 check "api: /metrics counts the order and the killed skip" \
     sh -c "grep -q '^pmcopy_orders_total 1' '$tmp/metrics.txt' && grep -q 'pmcopy_skips_total{reason=\"killed\"} 1' '$tmp/metrics.txt'"
 check "api: /metrics has the watchers' lag histogram" grep -q 'pmc_watch\|pmcopy_watch' "$tmp/metrics.txt"
 check "api: unknown path is 404" sh -c "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$AP/nope | grep -q 404"
-wait $lp
+stop_live $lp
 check "api: replay --db alone re-decides with the session's saved configuration" \
     "$bin" replay --db "$tmp/api.db"
 check "api: the kill is journaled as an input and replays" \
@@ -188,18 +233,22 @@ clob_book() { # token
         -d "{\"token\":\"$1\",\"tick\":\"0.01\",\"bids\":[[\"0.48\",\"100000\"]],\"asks\":[[\"0.52\",\"100000\"],[\"0.53\",\"100000\"]]}" > /dev/null
 }
 clob_book 404
-cat > "$tmp/real.sc" <<EOF
-0    book token=404 bids=0.48:300 asks=0.52:2500
-300  trade wallet=$A token=404 side=BUY px=0.52 sz=100 tx=$(tx 31) log=1 rtds=0
-900  trade wallet=$A token=404 side=BUY px=0.52 sz=150 tx=$(tx 32) log=1 rtds=0
-EOF
-start_fake feeds4 "$feeds" --scenario "$tmp/real.sc" --max-seconds 30
+echo "0 book token=404 bids=0.48:300 asks=0.52:2500" > "$tmp/real.sc"
+start_fake feeds4 "$feeds" --scenario "$tmp/real.sc" --max-seconds 60
 FP=$port
 "$bin" live --live --trader $A --clob-url http://127.0.0.1:$CP \
     --rtds-ws ws://127.0.0.1:$FP/rtds --book-ws ws://127.0.0.1:$FP/ws/market \
-    --data-api "" --chain-ws "" --db "$tmp/real.db" --run-for 3 --quiet \
-    > /dev/null 2> "$tmp/real.err"
-rc=$?
+    --data-api "" --chain-ws "" --db "$tmp/real.db" --api-port 0 \
+    --ready-file "$tmp/real.ready" --quiet > /dev/null 2> "$tmp/real.err" &
+lp=$!
+pids="$pids $lp"
+wait_ready "$tmp/real.ready"
+AP=$(api_port_of "$tmp/real.ready")
+wait_stat $FP rtds_subs 1
+ctl $FP trade wallet=$A token=404 side=BUY px=0.52 sz=100 tx=$(tx 31) log=1 rtds=0
+ctl $FP trade wallet=$A token=404 side=BUY px=0.52 sz=150 tx=$(tx 32) log=1 rtds=600
+wait_status $AP orders_sent 2
+stop_live $lp # the drain waits for both answers
 check "real: exit 0 ($(tail -1 "$tmp/real.err"))" [ "$rc" -eq 0 ]
 curl -sf "http://127.0.0.1:$CP/_control/log" > "$tmp/clob.log"
 check "real: the fake accepted two orders" grep -q '"orders": *2\|"orders":2' "$tmp/clob.log"
@@ -241,11 +290,12 @@ while [ $i -lt $TRIALS ]; do
     sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
     kill -9 $lp
     wait $lp 2>/dev/null
-    # restart on the same store until the scenario is over
+    # restart on the same store until the scenario is over (the last trade
+    # is listed by the data API 3.4 s after the fake started)
     "$bin" live --live --trader $A --clob-url http://127.0.0.1:$CP \
         --rtds-ws ws://127.0.0.1:$FP/rtds --book-ws ws://127.0.0.1:$FP/ws/market \
         --data-api http://127.0.0.1:$FP --chain-ws "" --db "$db" \
-        --copy-mode per_fill --poll-idle-ms 500 --quiet --run-for 5 \
+        --copy-mode per_fill --poll-idle-ms 500 --quiet --run-for 6 \
         > /dev/null 2>> "$tmp/crash.err"
     rc=$?
     check "crash $i (killed at ${ms} ms): restart exits 0" [ "$rc" -eq 0 ]

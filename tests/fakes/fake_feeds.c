@@ -679,6 +679,8 @@ static int find_trade(const char *tx, int64_t log)
     return -1;
 }
 
+static int add_trade(int64_t at, const struct fields *f, int lineno);
+
 static void run_command(const char *line_in)
 {
     char line[4096];
@@ -689,6 +691,14 @@ static void run_command(const char *line_in)
     logf_("command %s", line_in);
     int ch = chan_of(fget(&f, "chan"));
     int64_t now = rel_now();
+    if (!strcmp(f.verb, "trade")) {
+        /* a trade fired through the control endpoint: from now on, each
+         * source shows it after its own delay, like a scripted one */
+        if (add_trade(now, &f, 0) == 0 && g_nact - g_next_act > 1)
+            qsort(g_act + g_next_act, (size_t)(g_nact - g_next_act),
+                  sizeof *g_act, act_cmp);
+        return;
+    }
     if (!strcmp(f.verb, "drop")) {
         for_chan(ch, do_drop, &f);
     } else if (!strcmp(f.verb, "silent") || !strcmp(f.verb, "refuse")) {
