@@ -51,7 +51,8 @@ enum ord_state { ORD_FREE = 0, ORD_OPEN };
 
 struct order {
     struct pmc_sym coid;
-    uint32_t tok, state;
+    uint32_t tok; /* token index; the next free slot while ORD_FREE */
+    uint32_t state;
     enum pmc_side side;
     pmc_micros px, sz, done;
     int64_t window, day; /* where its notional was counted */

@@ -79,7 +79,9 @@ struct live {
     pmc_ms now;
     int64_t cur_frame_ns; /* receive time of the record being processed */
     const struct pmc_record *cur; /* the input being processed */
-    int rebuilding;
+    int rebuilding; /* replaying the journal: actions are counted, not acted
+                       on (rebuild() feeds the driver directly, so only
+                       on_action sees this) */
     int failed;
     char *err;
     size_t errcap;
@@ -185,7 +187,7 @@ static void on_wire(void *ctx, const struct pmc_sym *coid, size_t nbytes)
 
 static void store_exec(struct live *L, const struct pmc_record *r)
 {
-    if (!L->store || L->rebuilding)
+    if (!L->store)
         return;
     const struct pmc_exec *x = &r->u.exec;
     enum pmc_err e = PMC_OK;
@@ -462,7 +464,7 @@ static void side_effects(struct live *L, const struct pmc_record *r)
         ft->ts = r->u.fill.ts;
         ft->recv = r->t;
     }
-        if (L->store && !L->rebuilding &&
+        if (L->store &&
             pmc_store_seen(L->store, r->u.fill.key.s, r->t) == PMC_EIO)
             fail_with(L, "store", pmc_store_errmsg(L->store));
         if (L->watch && L->o.book_ws && *L->o.book_ws) {
@@ -488,11 +490,11 @@ static void side_effects(struct live *L, const struct pmc_record *r)
     case PMC_K_QUOTE:
     case PMC_K_BOOK:
     case PMC_K_TRADE:
-        if (L->paper && !L->rebuilding)
+        if (L->paper)
             pmc_paper_on_record(L->paper, r, L->now);
         break;
     case PMC_K_MARKET:
-        if (L->paper && !L->rebuilding)
+        if (L->paper)
             pmc_paper_on_record(L->paper, r, L->now);
         if (L->clob && r->u.market.tick) {
             char t[24];
@@ -510,13 +512,11 @@ static void side_effects(struct live *L, const struct pmc_record *r)
 
 static void process_input(struct live *L, struct pmc_record *r, int64_t mono)
 {
-    if (r->t < L->now || !L->rebuilding)
-        r->t = L->now; /* our receive time, never going back */
+    r->t = L->now; /* our receive time, never going back */
     L->cur = r;
     L->cur_frame_ns = mono;
     L->inputs++;
-    if (L->store && !L->rebuilding &&
-        pmc_store_journal(L->store, r, NULL) != PMC_OK) {
+    if (L->store && pmc_store_journal(L->store, r, NULL) != PMC_OK) {
         fail_with(L, "store", pmc_store_errmsg(L->store));
         return;
     }
@@ -718,6 +718,8 @@ static void metrics_text(struct live *L, FILE *f)
             (unsigned long long)L->orders_sent);
     fprintf(f, "pmcopy_orders_not_sent_total %llu\n",
             (unsigned long long)L->orders_not_sent);
+    fprintf(f, "pmcopy_orders_known_at_restart_total %llu\n",
+            (unsigned long long)L->orders_known);
     for (int i = 0; i < PMC_SKIP_COUNT; i++)
         fprintf(f, "pmcopy_skips_total{reason=\"%s\"} %llu\n",
                 pmc_skip_name((enum pmc_skip_reason)i),
