@@ -15,7 +15,8 @@
  *       child's peak RSS for both (memory must not grow with tape length).
  *
  * usage: bench_core [PMCOPY]   (default: $PMCOPY, else build/pmcopy)
- * env:   BENCH_FILLS (default 1000000), BENCH_SKIP_E2E=1
+ * env:   BENCH_FILLS (default 1000000), BENCH_SKIP_E2E=1,
+ *        BENCH_PASSES (timed loops, default 3; more for profiling)
  * Exit status is non-zero when a check fails (not when a target is
  * missed: targets are reported as ratios). */
 #include <errno.h>
@@ -38,7 +39,7 @@
 #define NTRADERS 8
 #define NTOKENS 300
 #define T0 ((pmc_ms)1700000000000)
-#define USD(x) ((pmc_micros)(x) * PMC_MICRO)
+#define USD(x) ((pmc_micros)(x)*PMC_MICRO)
 
 /* ---- deterministic generator ------------------------------------------ */
 
@@ -62,8 +63,8 @@ static const char hexd[] = "0123456789abcdef";
 struct market {
     char token[80];
     char market[67];
-    pmc_micros px;     /* current price, on the 0.001 grid */
-    int bias;          /* percent of BUYs */
+    pmc_micros px; /* current price, on the 0.001 grid */
+    int bias;      /* percent of BUYs */
 };
 
 struct universe {
@@ -165,9 +166,9 @@ static void bench_config(struct pmc_config *c, const struct universe *u)
     c->cap_usd = USD(200);
     c->kill_max_daily_loss_usd = USD(1000000000);
     for (int i = 0; i < NTRADERS; i++) {
-        enum pmc_err e = pmc_config_add_trader(
-            c, u->trader[i], 42, NULL, i == 0 ? 200000 : -1,
-            i == 1 ? USD(2) : 0, 1);
+        enum pmc_err e =
+            pmc_config_add_trader(c, u->trader[i], 42, NULL,
+                                  i == 0 ? 200000 : -1, i == 1 ? USD(2) : 0, 1);
         if (e != PMC_OK) {
             fprintf(stderr, "bench: add trader: %s\n", pmc_strerror(e));
             exit(1);
@@ -342,6 +343,11 @@ static double run_pass(const struct pmc_config *c, const struct pmc_record *ev,
                 die_step(e, i);
             x.out.n = 0;
         } while (more);
+        if (i + 1 < n)
+            pmc_engine_prefetch(x.e, &ev[i + 1]);
+        if (i + 3 < n) /* the record itself, not kept in the outer caches */
+            for (size_t o = 0; o < sizeof ev[0]; o += 64)
+                __builtin_prefetch((const char *)&ev[i + 3] + o, 0, 0);
         enum pmc_err e = pmc_engine_step(x.e, &ev[i], ev[i].t, &x.out);
         if (e != PMC_OK)
             die_step(e, i);
@@ -465,7 +471,9 @@ static int bench_core(size_t nfills)
     double best = 1e30;
     struct pmc_engine_stats st;
     int rc = 0;
-    for (int rep = 0; rep < 3; rep++) {
+    const char *pe = getenv("BENCH_PASSES");
+    int passes = pe && atoi(pe) > 0 ? atoi(pe) : 3;
+    for (int rep = 0; rep < passes; rep++) {
         long heap;
         double dt = run_pass(c, ev, nev, &st, &heap);
         if (dt < best)
@@ -493,17 +501,18 @@ static int bench_core(size_t nfills)
     if (st.fills_seen != nfills || st.orders != norders) {
         printf("core: FAIL: timed run diverged from the generating run "
                "(%llu fills seen, %llu orders vs %zu)\n",
-               (unsigned long long)st.fills_seen,
-               (unsigned long long)st.orders, norders);
+               (unsigned long long)st.fills_seen, (unsigned long long)st.orders,
+               norders);
         rc = 1;
     }
     if (rc == 0)
         printf("core: no heap allocation in the step loop (mallinfo2 equal "
-               "before and after, 3 runs)\n");
+               "before and after, %d runs)\n",
+               passes);
     double fps = (double)nfills / best, eps = (double)nev / best;
     printf("core: step %.2f M fills/s, %.2f M events/s, %.1f ns/event mean "
-           "(best of 3 loops over all %zu events, timers included)\n",
-           fps / 1e6, eps / 1e6, best * 1e9 / (double)nev, nev);
+           "(best of %d loops over all %zu events, timers included)\n",
+           fps / 1e6, eps / 1e6, best * 1e9 / (double)nev, passes, nev);
     printf("core: step %.1f M fills/s (target 10 M: %.2fx)\n", fps / 1e6,
            fps / 1e7);
     run_latency(c, ev, nev, timer_overhead_ns());
@@ -670,8 +679,7 @@ static int run_decide(const char *pmcopy, const char *tape,
         if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0)
             _exit(127);
         execv(pmcopy, argv);
-        fprintf(stderr, "bench: cannot run %s: %s\n", pmcopy,
-                strerror(errno));
+        fprintf(stderr, "bench: cannot run %s: %s\n", pmcopy, strerror(errno));
         _exit(127);
     }
     int status;
@@ -695,8 +703,9 @@ static int run_decide(const char *pmcopy, const char *tape,
 static int bench_decide(const char *pmcopy, size_t nfills)
 {
     if (access(pmcopy, X_OK) != 0) {
-        fprintf(stderr, "bench: %s is not executable (build it, or pass its "
-                        "path)\n",
+        fprintf(stderr,
+                "bench: %s is not executable (build it, or pass its "
+                "path)\n",
                 pmcopy);
         return 1;
     }

@@ -17,17 +17,23 @@
 #include "pmc.h"
 
 struct pmc_dedupe {
-    uint64_t *slot;   /* [2 * nslots] fingerprints, interleaved; 0 = empty */
-    uint32_t mask;    /* nslots - 1 */
-    uint32_t cap;     /* keys per generation */
-    uint32_t cur;     /* index of the current generation */
-    uint32_t n;       /* keys in the current generation */
+    uint64_t *slot; /* [2 * nslots] fingerprints, interleaved; 0 = empty */
+    uint32_t mask;  /* nslots - 1 */
+    uint32_t cap;   /* keys per generation */
+    uint32_t cur;   /* index of the current generation */
+    uint32_t n;     /* keys in the current generation */
 };
 
 size_t pmc_dedupe_mem_size(uint32_t cap);
 void pmc_dedupe_init(struct pmc_dedupe *d, void *mem, uint32_t cap);
 /* 1 when key is new (and now remembered), 0 when it was seen before. */
 int pmc_dedupe_insert(struct pmc_dedupe *d, const struct pmc_sym *key);
+/* Start loading the slot key would probe first (a hint; no effect). */
+static inline void pmc_dedupe_prefetch(const struct pmc_dedupe *d,
+                                       const struct pmc_sym *key)
+{
+    __builtin_prefetch(&d->slot[2 * (size_t)((uint32_t)key->h & d->mask)]);
+}
 /* 1 when key is remembered. */
 int pmc_dedupe_contains(const struct pmc_dedupe *d, const struct pmc_sym *key);
 

@@ -24,6 +24,7 @@ __extension__ typedef __int128 i128;
 struct tok {
     struct pmc_sym token;
     uint32_t market;
+    uint64_t mkt_h, mkt_h2; /* mkts[market].id's hashes (a cheap check) */
     pmc_ms end;
     pmc_micros tick, minsz;
     pmc_micros bid, ask, mark;
@@ -35,14 +36,13 @@ struct tok {
 
 struct mkt {
     struct pmc_sym id;
-    pmc_micros exposure; /* open cost basis + pending buy notional */
 };
 
 struct bucket {
     uint32_t tok, nfills;
     int side; /* -1 when the bucket nets both sides */
     pmc_ms deadline;
-    pmc_micros pending; /* scaled notional, USD micros */
+    pmc_micros pending;  /* scaled notional, USD micros */
     uint32_t prev, next; /* open list, in deadline order */
     struct pmc_fill_ref *fills;
 };
@@ -64,8 +64,16 @@ struct index {
     uint32_t mask;
 };
 
+/* trader address hash -> index in cfg.traders (at most half full) */
+#define TRADER_SLOTS (2 * PMC_MAX_TRADERS)
+struct trader_slot {
+    uint64_t h;
+    uint32_t i; /* NONE = empty */
+};
+
 struct pmc_engine {
     struct pmc_config cfg;
+    struct trader_slot trader_ix[TRADER_SLOTS];
     pmc_ms now;
     int64_t day, window;
     int killed;
@@ -76,6 +84,9 @@ struct pmc_engine {
     uint32_t ntoks;
     struct index tok_ix;
     struct mkt *mkts;
+    /* per market: open cost basis + pending buy notional (apart from the
+     * ids, so the hot numbers share few cache lines) */
+    pmc_micros *mkt_exposure;
     uint32_t nmkts;
     struct index mkt_ix;
 
@@ -108,8 +119,8 @@ static uint32_t pow2_at_least(uint64_t n)
 }
 
 struct layout {
-    size_t eng, toks, tok_ix, mkts, mkt_ix, buckets, released, fills, orders,
-        ord_ix, dedupe, total;
+    size_t eng, toks, tok_ix, mkts, mkt_exposure, mkt_ix, buckets, released,
+        fills, orders, ord_ix, dedupe, total;
 };
 
 static size_t align16(size_t n)
@@ -137,6 +148,7 @@ static void layout(const struct pmc_config *c, struct layout *L)
     TAKE(toks, (size_t)c->max_tokens * sizeof(struct tok));
     TAKE(tok_ix, (size_t)pow2_at_least(2ull * c->max_tokens) * 4);
     TAKE(mkts, (size_t)c->max_tokens * sizeof(struct mkt));
+    TAKE(mkt_exposure, (size_t)c->max_tokens * sizeof(pmc_micros));
     TAKE(mkt_ix, (size_t)pow2_at_least(2ull * c->max_tokens) * 4);
     TAKE(buckets, (size_t)pool_size(c) * sizeof(struct bucket));
     TAKE(released, (size_t)pool_size(c) * 4);
@@ -182,10 +194,20 @@ enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem, size_t size,
     struct pmc_engine *e = (struct pmc_engine *)(void *)(base + L.eng);
     memset(e, 0, sizeof *e);
     e->cfg = *cfg;
+    for (uint32_t i = 0; i < TRADER_SLOTS; i++)
+        e->trader_ix[i].i = NONE;
+    for (uint32_t t = 0; t < cfg->ntraders; t++) {
+        uint32_t i = (uint32_t)cfg->traders[t].address.h & (TRADER_SLOTS - 1);
+        while (e->trader_ix[i].i != NONE)
+            i = (i + 1) & (TRADER_SLOTS - 1);
+        e->trader_ix[i].h = cfg->traders[t].address.h;
+        e->trader_ix[i].i = t;
+    }
     e->toks = (struct tok *)(void *)(base + L.toks);
     index_init(&e->tok_ix, base + L.tok_ix,
                pow2_at_least(2ull * cfg->max_tokens));
     e->mkts = (struct mkt *)(void *)(base + L.mkts);
+    e->mkt_exposure = (pmc_micros *)(void *)(base + L.mkt_exposure);
     index_init(&e->mkt_ix, base + L.mkt_ix,
                pow2_at_least(2ull * cfg->max_tokens));
     e->buckets = (struct bucket *)(void *)(base + L.buckets);
@@ -232,7 +254,7 @@ static uint32_t mkt_find_or_add(struct pmc_engine *e, const struct pmc_sym *id)
         return NONE;
     uint32_t m = e->nmkts++;
     e->mkts[m].id = *id;
-    e->mkts[m].exposure = 0;
+    e->mkt_exposure[m] = 0;
     e->mkt_ix.slot[i] = m;
     return m;
 }
@@ -253,6 +275,14 @@ static uint32_t tok_probe(const struct pmc_engine *e, const struct pmc_sym *t,
     }
 }
 
+static void tok_set_market(const struct pmc_engine *e, struct tok *x,
+                           uint32_t m)
+{
+    x->market = m;
+    x->mkt_h = e->mkts[m].id.h;
+    x->mkt_h2 = e->mkts[m].id.h2;
+}
+
 /* Find or create; NONE when the table is full. A token with no market id
  * is its own market until metadata says otherwise. */
 static uint32_t tok_get(struct pmc_engine *e, const struct pmc_sym *t,
@@ -270,7 +300,7 @@ static uint32_t tok_get(struct pmc_engine *e, const struct pmc_sym *t,
     struct tok *x = &e->toks[k];
     memset(x, 0, sizeof *x);
     x->token = *t;
-    x->market = m;
+    tok_set_market(e, x, m);
     x->bucket[0] = x->bucket[1] = NONE;
     e->tok_ix.slot[i] = k;
     e->st.positions = e->ntoks;
@@ -281,7 +311,10 @@ static uint32_t tok_get(struct pmc_engine *e, const struct pmc_sym *t,
 static enum pmc_err tok_link_market(struct pmc_engine *e, struct tok *x,
                                     const struct pmc_sym *market)
 {
-    if (!market->n || pmc_sym_eq(&e->mkts[x->market].id, market))
+    /* the same market as now, by both 64-bit hashes of its id (lengths are
+     * mixed into them): a fill names its token's market every time, and
+     * this keeps the market table out of the common path */
+    if (!market->n || (market->h == x->mkt_h && market->h2 == x->mkt_h2))
         return PMC_OK;
     uint32_t m = mkt_find_or_add(e, market);
     if (m == NONE)
@@ -290,13 +323,12 @@ static enum pmc_err tok_link_market(struct pmc_engine *e, struct tok *x,
     pmc_micros move = x->cost;
     for (uint32_t i = 0; i < e->cfg.max_open_orders; i++) {
         o = &e->orders[i];
-        if (o->state == ORD_OPEN && &e->toks[o->tok] == x &&
-            o->side == PMC_BUY)
+        if (o->state == ORD_OPEN && &e->toks[o->tok] == x && o->side == PMC_BUY)
             move += pmc_mul(o->sz - o->done, o->px);
     }
-    e->mkts[x->market].exposure -= move;
-    e->mkts[m].exposure += move;
-    x->market = m;
+    e->mkt_exposure[x->market] -= move;
+    e->mkt_exposure[m] += move;
+    tok_set_market(e, x, m);
     return PMC_OK;
 }
 
@@ -412,7 +444,7 @@ static void release(struct pmc_engine *e, struct order *o)
     if (o->side == PMC_BUY) {
         pmc_micros n = notional(rem, o->px);
         x->pend_buy -= rem;
-        e->mkts[x->market].exposure -= n;
+        e->mkt_exposure[x->market] -= n;
         e->pending_buy -= n;
         if (o->window == e->window)
             e->bought_window -= n;
@@ -460,13 +492,13 @@ static void on_exec(struct pmc_engine *e, const struct pmc_exec *x,
         e->st.fills_copied++;
         pmc_micros spend = pmc_mul(f, x->px);
         /* scale the fee down when the report oversells the order */
-        pmc_micros fee = f == x->sz ? x->fee
-                                    : pmc_muldiv_floor(x->fee, f, x->sz);
+        pmc_micros fee =
+            f == x->sz ? x->fee : pmc_muldiv_floor(x->fee, f, x->sz);
         if (o->side == PMC_BUY) {
             pmc_micros counted = notional(fr, o->px);
             t->pend_buy -= fr;
             e->pending_buy -= counted;
-            e->mkts[t->market].exposure += spend + fee - counted;
+            e->mkt_exposure[t->market] += spend + fee - counted;
             if (o->window == e->window)
                 e->bought_window += spend - counted;
             if (o->day == e->day)
@@ -479,7 +511,7 @@ static void on_exec(struct pmc_engine *e, const struct pmc_exec *x,
                 held > 0 ? pmc_muldiv_floor(t->cost, f < held ? f : held, held)
                          : 0;
             pmc_micros pnl = spend - fee - basis;
-            e->mkts[t->market].exposure -= basis;
+            e->mkt_exposure[t->market] -= basis;
             TOK_UPDATE(e, t,
                        (t->shares -= f < held ? f : held, t->cost -= basis));
             t->realized += pnl;
@@ -642,7 +674,7 @@ static void flush(struct pmc_engine *e, struct bucket *b,
             enum pmc_skip_reason why;
         } caps[4] = {
             {c->max_notional_per_order_usd, PMC_CLIP_ORDER, PMC_SKIP_BELOW_MIN},
-            {c->max_notional_per_market_usd - e->mkts[x->market].exposure,
+            {c->max_notional_per_market_usd - e->mkt_exposure[x->market],
              PMC_CLIP_MARKET, PMC_SKIP_CAP_MARKET},
             {c->max_total_notional_per_15m_window_usd - e->bought_window,
              PMC_CLIP_WINDOW, PMC_SKIP_CAP_WINDOW},
@@ -724,7 +756,7 @@ static void flush(struct pmc_engine *e, struct bucket *b,
     if (side == PMC_BUY) {
         pmc_micros n = notional(sh, lim);
         x->pend_buy += sh;
-        e->mkts[x->market].exposure += n;
+        e->mkt_exposure[x->market] += n;
         e->bought_window += n;
         e->bought_today += n;
         e->pending_buy += n;
@@ -796,6 +828,20 @@ static uint32_t bucket_open(struct pmc_engine *e, uint32_t tok, int side,
     return bi;
 }
 
+/* Index of the trader with this address, or -1 (as pmc_config_find_trader,
+ * without the scan). */
+static int trader_find(const struct pmc_engine *e, const struct pmc_sym *a)
+{
+    for (uint32_t i = (uint32_t)a->h & (TRADER_SLOTS - 1);;
+         i = (i + 1) & (TRADER_SLOTS - 1)) {
+        const struct trader_slot *t = &e->trader_ix[i];
+        if (t->i == NONE)
+            return -1;
+        if (t->h == a->h && pmc_sym_eq(&e->cfg.traders[t->i].address, a))
+            return (int)t->i;
+    }
+}
+
 static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
                             struct pmc_actions *out)
 {
@@ -803,13 +849,12 @@ static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
     /* every line of the fill is read below: ask for them all at once */
     for (size_t o = 0; o < sizeof *f; o += 64)
         __builtin_prefetch((const char *)f + o);
-    __builtin_prefetch(&e->tok_ix.slot[(uint32_t)f->token.h & e->tok_ix.mask]);
     e->st.fills_seen++;
     if (!pmc_dedupe_insert(&e->dedupe, &f->key)) {
         skip(e, &f->key, PMC_SKIP_DUPLICATE, out);
         return PMC_OK;
     }
-    int ti = pmc_config_find_trader(c, &f->trader);
+    int ti = trader_find(e, &f->trader);
     if (ti < 0 || !c->traders[ti].enabled) {
         skip(e, &f->key, PMC_SKIP_UNKNOWN_TRADER, out);
         return PMC_OK;
@@ -899,7 +944,7 @@ static enum pmc_err on_resolve(struct pmc_engine *e,
     struct tok *x = &e->toks[tk];
     pmc_micros value = pmc_mul(x->shares, r->payout);
     pmc_micros pnl = value - x->cost;
-    e->mkts[x->market].exposure -= x->cost;
+    e->mkt_exposure[x->market] -= x->cost;
     TOK_UPDATE(e, x, (x->shares = 0, x->cost = 0, x->mark = r->payout));
     x->realized += pnl;
     e->realized_total += pnl;
@@ -911,6 +956,21 @@ static enum pmc_err on_resolve(struct pmc_engine *e,
 }
 
 /* ---- step --------------------------------------------------------------- */
+
+void pmc_engine_prefetch(const struct pmc_engine *e,
+                         const struct pmc_record *next)
+{
+    if (next->kind == PMC_K_EXEC) {
+        uint32_t i = (uint32_t)next->u.exec.coid.h & e->ord_ix.mask;
+        __builtin_prefetch(&e->ord_ix.slot[i]);
+        return;
+    }
+    if (next->kind != PMC_K_FILL)
+        return;
+    const struct pmc_fill *f = &next->u.fill;
+    pmc_dedupe_prefetch(&e->dedupe, &f->key);
+    __builtin_prefetch(&e->tok_ix.slot[(uint32_t)f->token.h & e->tok_ix.mask]);
+}
 
 enum pmc_err pmc_engine_step(struct pmc_engine *e, const struct pmc_record *ev,
                              pmc_ms now, struct pmc_actions *out)
@@ -958,8 +1018,7 @@ enum pmc_err pmc_engine_step(struct pmc_engine *e, const struct pmc_record *ev,
         /* as many buckets as the action buffer can take; the caller
          * repeats while pmc_engine_stats().open_buckets > 0 */
         while (e->open_head != NONE &&
-               out->cap - out->n >=
-                   (size_t)e->buckets[e->open_head].nfills + 2)
+               out->cap - out->n >= (size_t)e->buckets[e->open_head].nfills + 2)
             bucket_flush(e, e->open_head, out);
         return PMC_OK;
     default:

@@ -54,6 +54,15 @@ PMC_MUST_USE enum pmc_err pmc_engine_step(struct pmc_engine *e,
                                           const struct pmc_record *ev,
                                           pmc_ms now, struct pmc_actions *out);
 
+/* A hint, with no effect on results: `next` is the record the caller
+ * will step after the current one. Starts loading the table slots its step
+ * will probe first (a fill's dedupe slot and token index slot, an exec
+ * report's order index slot), so that those cache misses overlap with the
+ * current step instead of stalling the next. A caller holding records in
+ * memory calls it for ev[i + 1] before stepping ev[i]. */
+void pmc_engine_prefetch(const struct pmc_engine *e,
+                         const struct pmc_record *next);
+
 /* The earliest time a timer is due, or PMC_NO_DEADLINE. */
 pmc_ms pmc_engine_next_deadline(const struct pmc_engine *e);
 
@@ -61,8 +70,7 @@ pmc_ms pmc_engine_next_deadline(const struct pmc_engine *e);
  * appending the actions. A convenience over pmc_engine_step. The caller
  * must drain `out` between calls when it might fill up: this stops early
  * and returns PMC_OK with *more = 1 when out cannot hold another flush. */
-PMC_MUST_USE enum pmc_err pmc_engine_advance(struct pmc_engine *e,
-                                             pmc_ms until,
+PMC_MUST_USE enum pmc_err pmc_engine_advance(struct pmc_engine *e, pmc_ms until,
                                              struct pmc_actions *out,
                                              int *more);
 
@@ -73,7 +81,7 @@ struct pmc_engine_stats {
     uint64_t reports, fills_copied, rejects;
     pmc_micros bought_today, bought_window; /* notional incl. pending */
     pmc_micros realized_total, realized_today;
-    pmc_micros unrealized; /* at the last mark */
+    pmc_micros unrealized;  /* at the last mark */
     pmc_micros pending_buy; /* notional of buys awaiting a report */
     uint32_t open_orders, open_buckets, positions;
     int64_t consecutive_rejects;
@@ -88,7 +96,7 @@ struct pmc_position_view {
     pmc_micros realized; /* realised P&L on this token */
     pmc_micros mark;     /* last mark price, 0 = none */
     pmc_micros pending_buy, pending_sell; /* shares in open orders */
-    pmc_ms end;          /* market end, 0 = unknown */
+    pmc_ms end;                           /* market end, 0 = unknown */
     int resolved;
 };
 /* Iterate positions: i from 0 while it returns 1. */
