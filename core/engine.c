@@ -569,14 +569,19 @@ static pmc_micros trader_ratio(const struct pmc_engine *e, uint32_t trader)
     return r > 0 ? r : e->cfg.ratio;
 }
 
+/* SPEC 3.11: a hash of the first fill key and the flush sequence. The key
+ * enters through its two independent 64-bit hashes (already computed): 24
+ * bytes to hash instead of ~90, byte-order independent. */
 static void coid_make(struct pmc_sym *coid, const struct pmc_sym *first,
                       uint64_t seq)
 {
-    unsigned char buf[PMC_SYM_MAX + 8];
-    memcpy(buf, first->s, first->n);
-    for (int i = 0; i < 8; i++)
-        buf[first->n + i] = (unsigned char)(seq >> (8 * i));
-    uint64_t h = pmc_hash64(buf, (size_t)first->n + 8);
+    unsigned char buf[24];
+    for (int i = 0; i < 8; i++) {
+        buf[i] = (unsigned char)(first->h >> (8 * i));
+        buf[8 + i] = (unsigned char)(first->h2 >> (8 * i));
+        buf[16 + i] = (unsigned char)(seq >> (8 * i));
+    }
+    uint64_t h = pmc_hash64(buf, sizeof buf);
     char s[20] = "pmc-";
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < 16; i++)
