@@ -97,7 +97,8 @@ struct pmc_engine {
     struct pmc_fill_ref *fill_pool;
 
     struct order *orders;
-    struct index ord_ix; /* linear probing with backward-shift delete */
+    struct index ord_ix;  /* linear probing with backward-shift delete */
+    uint32_t ord_ix_full; /* slots the index may grow to */
     uint32_t free_order, nopen_orders;
 
     struct pmc_dedupe dedupe;
@@ -116,6 +117,29 @@ static uint32_t pow2_at_least(uint64_t n)
     while (p < n)
         p <<= 1;
     return p;
+}
+
+/* The order index starts at ORD_IX_MIN slots and doubles, up to the size
+ * max_open_orders needs (at most half full), each size in its own region
+ * right after the previous one: sessions with few open orders keep a table
+ * that stays in cache. Growing re-inserts from the old region. */
+#define ORD_IX_MIN 1024u
+
+static uint32_t ord_ix_full(const struct pmc_config *c)
+{
+    return pow2_at_least(2ull * c->max_open_orders);
+}
+
+static uint32_t ord_ix_first(const struct pmc_config *c)
+{
+    uint32_t full = ord_ix_full(c);
+    return full < ORD_IX_MIN ? full : ORD_IX_MIN;
+}
+
+/* regions first, 2 first, ..., full: 2 full - first slots in all */
+static size_t ord_ix_bytes(const struct pmc_config *c)
+{
+    return (2 * (size_t)ord_ix_full(c) - ord_ix_first(c)) * 4;
 }
 
 struct layout {
@@ -155,7 +179,7 @@ static void layout(const struct pmc_config *c, struct layout *L)
     TAKE(fills, (size_t)pool_size(c) * c->max_bucket_fills *
                     sizeof(struct pmc_fill_ref));
     TAKE(orders, (size_t)c->max_open_orders * sizeof(struct order));
-    TAKE(ord_ix, (size_t)pow2_at_least(2ull * c->max_open_orders) * 4);
+    TAKE(ord_ix, ord_ix_bytes(c));
     TAKE(dedupe, pmc_dedupe_mem_size(c->dedupe_capacity));
 #undef TAKE
     L->total = o;
@@ -225,8 +249,8 @@ enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem, size_t size,
         e->orders[i].tok = i + 1 < cfg->max_open_orders ? i + 1 : NONE;
     }
     e->free_order = 0;
-    index_init(&e->ord_ix, base + L.ord_ix,
-               pow2_at_least(2ull * cfg->max_open_orders));
+    index_init(&e->ord_ix, base + L.ord_ix, ord_ix_first(cfg));
+    e->ord_ix_full = ord_ix_full(cfg);
     pmc_dedupe_init(&e->dedupe, base + L.dedupe, cfg->dedupe_capacity);
     e->day = e->window = INT64_MIN;
     *out = e;
@@ -342,6 +366,33 @@ static uint32_t ord_find(const struct pmc_engine *e, const struct pmc_sym *c)
         if (pmc_sym_eq(&e->orders[s].coid, c))
             return s;
     }
+}
+
+static void ord_index_put(struct index *ix, const struct order *orders,
+                          uint32_t k)
+{
+    uint32_t i = (uint32_t)orders[k].coid.h & ix->mask;
+    while (ix->slot[i] != NONE) {
+        /* the same id twice means the same flush twice: a broken invariant */
+        PMC_ASSERT(!pmc_sym_eq(&orders[ix->slot[i]].coid, &orders[k].coid));
+        i = (i + 1) & ix->mask;
+    }
+    ix->slot[i] = k;
+}
+
+/* Index order k, doubling the index first when it would be over half
+ * full. */
+static void ord_index_add(struct pmc_engine *e, uint32_t k)
+{
+    uint32_t size = e->ord_ix.mask + 1;
+    if (2 * (e->nopen_orders + 1) > size && size < e->ord_ix_full) {
+        struct index old = e->ord_ix;
+        index_init(&e->ord_ix, old.slot + size, 2 * size);
+        for (uint32_t i = 0; i < size; i++)
+            if (old.slot[i] != NONE)
+                ord_index_put(&e->ord_ix, e->orders, old.slot[i]);
+    }
+    ord_index_put(&e->ord_ix, e->orders, k);
 }
 
 static void ord_index_del(struct pmc_engine *e, uint32_t k)
@@ -750,13 +801,7 @@ static void flush(struct pmc_engine *e, struct bucket *b,
     r->done = 0;
     r->window = e->window;
     r->day = e->day;
-    uint32_t i = (uint32_t)o->coid.h & e->ord_ix.mask;
-    while (e->ord_ix.slot[i] != NONE) {
-        /* the same id twice means the same flush twice: a broken invariant */
-        PMC_ASSERT(!pmc_sym_eq(&e->orders[e->ord_ix.slot[i]].coid, &o->coid));
-        i = (i + 1) & e->ord_ix.mask;
-    }
-    e->ord_ix.slot[i] = k;
+    ord_index_add(e, k);
     e->nopen_orders++;
     if (side == PMC_BUY) {
         pmc_micros n = notional(sh, lim);

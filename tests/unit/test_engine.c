@@ -36,8 +36,7 @@ static enum pmc_err collect(void *ctx, const struct pmc_record *a)
     if (a->kind == PMC_K_SKIP)
         s->skips++;
     if (s->n < 4096) {
-        snprintf(s->lines[s->n], sizeof s->lines[0], "%.*s", (int)(n - 1),
-                 buf);
+        snprintf(s->lines[s->n], sizeof s->lines[0], "%.*s", (int)(n - 1), buf);
         s->n++;
     }
     return PMC_OK;
@@ -344,6 +343,65 @@ static void test_dedupe_bounded(void **state)
     free(s);
 }
 
+/* The order index grows as orders stay open (1024 slots at first, doubling
+ * up to what max_open_orders needs): every order stays findable by its id
+ * across the growths, and the full table refuses cleanly. */
+static void test_order_index_grows(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    struct pmc_config c;
+    cfg_default(&c);
+    c.copy_mode = PMC_MODE_PER_FILL;
+    c.max_open_orders = N;
+    c.max_tokens = 4096;
+    c.max_notional_per_market_usd = 1000000 * PMC_MICRO;
+    c.max_total_notional_per_15m_window_usd = 1000000 * PMC_MICRO;
+    c.max_daily_volume_usd = 1000000 * PMC_MICRO;
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    char line[512];
+    for (int i = 0; i < N; i++) {
+        snprintf(line, sizeof line,
+                 "t=%lld ev=fill trader=" TA
+                 " token=%d side=BUY px=0.5 sz=20 key=k%d",
+                 T0, 1000 + i, i);
+        feed(&d, line);
+    }
+    struct pmc_engine_stats st;
+    pmc_engine_stats(d.eng, &st);
+    assert_int_equal(st.orders, N);
+    assert_int_equal(st.open_orders, N);
+    /* one more: the table is full, trading stops (a kill, not a crash) */
+    snprintf(line, sizeof line,
+             "t=%lld ev=fill trader=" TA
+             " token=999 side=BUY px=0.5 sz=20 key=kx",
+             T0);
+    feed(&d, line);
+    assert_non_null(find(s, "order_table_full"));
+    /* every order is found by its id, in reverse order of emission */
+    size_t seen = 0;
+    for (size_t i = s->n; i-- > 0;) {
+        const char *p = strstr(s->lines[i], " coid=");
+        if (!p || !strstr(s->lines[i], "ev=order"))
+            continue;
+        char coid[32];
+        sscanf(p, " coid=%30s", coid);
+        snprintf(line, sizeof line,
+                 "t=%lld ev=exec coid=%s status=fill sz=2 px=0.5", T0 + 1,
+                 coid);
+        feed(&d, line);
+        seen++;
+    }
+    assert_int_equal(seen, N);
+    pmc_engine_stats(d.eng, &st);
+    assert_int_equal(st.reports, N);
+    assert_int_equal(st.open_orders, 0);
+    pmc_driver_fini(&d);
+    free(s);
+}
+
 static void test_rejects_reset_by_fill(void **state)
 {
     (void)state;
@@ -363,15 +421,15 @@ static void test_rejects_reset_by_fill(void **state)
         feed(&d, line);
         coid_of(s, i, coid[i]);
     }
-    snprintf(line, sizeof line, "t=%lld ev=exec coid=%s status=reject",
-             T0 + 10, coid[0]);
+    snprintf(line, sizeof line, "t=%lld ev=exec coid=%s status=reject", T0 + 10,
+             coid[0]);
     feed(&d, line);
     snprintf(line, sizeof line,
              "t=%lld ev=exec coid=%s status=fill sz=1 px=0.5", T0 + 11,
              coid[1]);
     feed(&d, line);
-    snprintf(line, sizeof line, "t=%lld ev=exec coid=%s status=reject",
-             T0 + 12, coid[2]);
+    snprintf(line, sizeof line, "t=%lld ev=exec coid=%s status=reject", T0 + 12,
+             coid[2]);
     feed(&d, line);
     struct pmc_engine_stats st;
     pmc_engine_stats(d.eng, &st);
@@ -413,8 +471,7 @@ static void test_every_fill_ends_once(void **state)
         for (int run = 0; run < 2; run++) {
             s[run] = calloc(1, sizeof *s[run]);
             struct pmc_driver d;
-            assert_int_equal(pmc_driver_init(&d, &c, collect, s[run]),
-                             PMC_OK);
+            assert_int_equal(pmc_driver_init(&d, &c, collect, s[run]), PMC_OK);
             uint64_t x = 0x9e3779b97f4a7c15ULL + (uint64_t)mode;
             long long t = T0;
             fills = 0;
@@ -424,9 +481,10 @@ static void test_every_fill_ends_once(void **state)
                 unsigned k = (unsigned)(rng(&x) % 10);
                 unsigned tok = (unsigned)(rng(&x) % 6);
                 if (k < 7) {
-                    const char *tr = k == 0   ? "0x3333333333333333333333333333333333333333"
-                                     : k < 4 ? TA
-                                             : TB;
+                    const char *tr =
+                        k == 0  ? "0x3333333333333333333333333333333333333333"
+                        : k < 4 ? TA
+                                : TB;
                     unsigned key = (unsigned)(rng(&x) % 2500);
                     snprintf(line, sizeof line,
                              "t=%lld ev=fill trader=%s token=%u side=%s "
@@ -445,8 +503,7 @@ static void test_every_fill_ends_once(void **state)
                     char coid[32];
                     sscanf(p, "coid=%30s", coid);
                     static const char *st[] = {
-                        "ack", "fill sz=1 px=0.5 fee=0.01", "reject",
-                        "cancel"};
+                        "ack", "fill sz=1 px=0.5 fee=0.01", "reject", "cancel"};
                     snprintf(line, sizeof line,
                              "t=%lld ev=exec coid=%s status=%s", t, coid,
                              st[rng(&x) % 4]);
@@ -456,9 +513,8 @@ static void test_every_fill_ends_once(void **state)
                              tok);
                 } else {
                     snprintf(line, sizeof line,
-                             "t=%lld ev=market token=%u market=m%u end=%lld",
-                             t, tok, tok / 2,
-                             t + (long long)(rng(&x) % 60000));
+                             "t=%lld ev=market token=%u market=m%u end=%lld", t,
+                             tok, tok / 2, t + (long long)(rng(&x) % 60000));
                 }
                 feed(&d, line);
             }
@@ -505,6 +561,7 @@ int main(void)
         cmocka_unit_test(test_bucket_limits),
         cmocka_unit_test(test_token_table_full),
         cmocka_unit_test(test_dedupe_bounded),
+        cmocka_unit_test(test_order_index_grows),
         cmocka_unit_test(test_rejects_reset_by_fill),
         cmocka_unit_test(test_every_fill_ends_once),
         cmocka_unit_test(test_config_rejects_bad_values),
