@@ -343,11 +343,11 @@ static double run_pass(const struct pmc_config *c, const struct pmc_record *ev,
                 die_step(e, i);
             x.out.n = 0;
         } while (more);
-        if (i + 1 < n)
-            pmc_engine_prefetch(x.e, &ev[i + 1]);
-        if (i + 3 < n) /* the record itself, not kept in the outer caches */
+        if (i + 2 < n)
+            pmc_engine_prefetch(x.e, &ev[i + 2]);
+        if (i + 4 < n) /* the record itself, not kept in the outer caches */
             for (size_t o = 0; o < sizeof ev[0]; o += 64)
-                __builtin_prefetch((const char *)&ev[i + 3] + o, 0, 0);
+                __builtin_prefetch((const char *)&ev[i + 4] + o, 0, 0);
         enum pmc_err e = pmc_engine_step(x.e, &ev[i], ev[i].t, &x.out);
         if (e != PMC_OK)
             die_step(e, i);

@@ -465,6 +465,8 @@ static void check_daily_loss(struct pmc_engine *e, struct pmc_actions *out)
 
 static void roll_clock(struct pmc_engine *e, pmc_ms now)
 {
+    if (now == e->now && e->day != INT64_MIN)
+        return;
     e->now = now;
     int64_t day = pmc_floor_div(now, PMC_MS_PER_DAY);
     int64_t win = pmc_floor_div(now, PMC_MS_PER_WINDOW);
@@ -738,6 +740,11 @@ static void flush(struct pmc_engine *e, struct bucket *b,
              PMC_SKIP_CAP_DAILY},
         };
         for (int i = 0; i < 4; i++) {
+            /* sh is on the share grid, so sh <= fit(room, lim) exactly
+             * when sh x lim <= room: no division when it fits */
+            if (caps[i].room > 0 &&
+                (i128)sh * lim <= (i128)caps[i].room * PMC_MICRO)
+                continue;
             pmc_micros most = fit(caps[i].room, lim);
             if (sh <= most)
                 continue;
@@ -896,9 +903,7 @@ static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
                             struct pmc_actions *out)
 {
     const struct pmc_config *c = &e->cfg;
-    /* every line of the fill is read below: ask for them all at once */
-    for (size_t o = 0; o < sizeof *f; o += 64)
-        __builtin_prefetch((const char *)f + o);
+
     e->st.fills_seen++;
     if (!pmc_dedupe_insert(&e->dedupe, &f->key)) {
         skip(e, &f->key, PMC_SKIP_DUPLICATE, out);
@@ -1010,6 +1015,14 @@ static enum pmc_err on_resolve(struct pmc_engine *e,
 void pmc_engine_prefetch(const struct pmc_engine *e,
                          const struct pmc_record *next)
 {
+    /* a timer due by then flushes the oldest bucket: its fills */
+    if (e->open_head != NONE && e->buckets[e->open_head].deadline <= next->t) {
+        const struct bucket *b = &e->buckets[e->open_head];
+        const char *p = (const char *)b->fills;
+        size_t n = (size_t)b->nfills * sizeof *b->fills;
+        for (size_t o = 0; o < n && o < 512; o += 64)
+            __builtin_prefetch(p + o);
+    }
     if (next->kind == PMC_K_EXEC) {
         uint32_t i = (uint32_t)next->u.exec.coid.h & e->ord_ix.mask;
         __builtin_prefetch(&e->ord_ix.slot[i]);
