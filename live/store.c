@@ -21,6 +21,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
+
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -881,6 +883,13 @@ static void checkpoint(struct pmc_store *s)
 static void *writer_main(void *arg)
 {
     struct pmc_store *s = arg;
+    /* The writer wakes every interval; it must not take the core from the
+     * event loop when it does. A SCHED_BATCH thread never preempts on
+     * wake-up and keeps its fair share of the CPU (no privilege needed;
+     * failure only costs latency). */
+    struct sched_param sp;
+    memset(&sp, 0, sizeof sp);
+    (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
     for (;;) {
         pthread_mutex_lock(&s->mu);
         int stop = s->stop, empty = s->head == s->tail, failed = s->failed;

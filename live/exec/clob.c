@@ -104,6 +104,7 @@ struct pmc_clob {
     struct pmc_clob_hooks h;
     struct pmc_signer *signer;
     struct pmc_api_creds api;
+    struct pmc_l2_auth *l2; /* keyed once, from api */
     char addr_str[PMC_ADDR_STR_LEN + 1];
     CURLM *multi;
     struct order *orders;
@@ -478,8 +479,7 @@ static enum pmc_err add_l2(struct pmc_clob *x, struct req *r,
 {
     struct pmc_l2_headers h;
     uint64_t ts = (uint64_t)(x->now / 1000);
-    PMC_TRY(pmc_auth_l2(pmc_signer_address(x->signer), &x->api, ts, method,
-                        path, body, body_len, &h));
+    PMC_TRY(pmc_l2_auth_headers(x->l2, ts, method, path, body, body_len, &h));
     char line[256];
     const char *names[5] = {"POLY_ADDRESS", "POLY_SIGNATURE", "POLY_TIMESTAMP",
                             "POLY_API_KEY", "POLY_PASSPHRASE"};
@@ -1518,6 +1518,12 @@ enum pmc_err pmc_clob_new(const struct pmc_clob_cfg *cfg,
     x->api = c->api;
     pmc_api_creds_wipe(&c->api);
     pmc_addr_checksum(pmc_signer_address(x->signer), x->addr_str);
+    e = pmc_l2_auth_new(pmc_signer_address(x->signer), &x->api, &x->l2);
+    if (e != PMC_OK) {
+        bad = e == PMC_EPARSE ? "the API secret is not valid base64"
+                              : "cannot set up the HMAC of the API secret";
+        goto fail;
+    }
     *out = x;
     return PMC_OK;
 fail:
@@ -1547,6 +1553,7 @@ void pmc_clob_free(struct pmc_clob *x)
     if (x->multi)
         curl_multi_cleanup(x->multi);
     pmc_signer_free(x->signer);
+    pmc_l2_auth_free(x->l2);
     pmc_api_creds_wipe(&x->api);
     free(x->orders);
     free(x->toks);

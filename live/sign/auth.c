@@ -1,16 +1,18 @@
 /* live/sign/auth.c - L1 (ClobAuth EIP-712) and L2 (HMAC) authentication.
- * Uses OpenSSL for HMAC-SHA256 and base64. The decoded secret and the
- * HMAC input are wiped before returning. Never prints. */
+ * HMAC-SHA256 from live/sign/sha256.c, base64 from OpenSSL. The decoded
+ * secret and the HMAC state are wiped after use. Never prints. */
 #include "live/sign/auth.h"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/dec.h"
 #include "live/sign/eip712.h"
 #include "live/sign/keccak.h"
+#include "live/sign/sha256.h"
 
 /* keccak256("ClobAuth(address address,string timestamp,uint256 nonce,"
  * "string message)"), checked against the type string in test_auth. */
@@ -108,69 +110,125 @@ out:
     return err;
 }
 
-enum pmc_err pmc_auth_hmac(const char *secret, size_t secret_len, uint64_t ts,
-                           const char *method, const char *path,
-                           const char *body, size_t body_len,
-                           char out[PMC_HMAC_SIG_LEN + 1])
+/* A keyed HMAC-SHA256, ready for many messages: the secret is decoded and
+ * the inner and outer pad states computed once (live/sign/sha256.c). */
+struct pmc_l2_auth {
+    struct pmc_hmac256 key;
+    char address[PMC_ADDR_STR_LEN + 1];
+    const char *api_key, *passphrase;
+};
+
+static enum pmc_err l2_key(struct pmc_l2_auth *a, const char *secret,
+                           size_t secret_len)
 {
-    enum pmc_err err;
-    char tsbuf[24];
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int maclen = 0;
-    size_t keylen = 0;
-    if (ts > INT64_MAX || secret_len == 0 || secret_len > 4096)
+    if (secret_len == 0 || secret_len > 4096)
         return PMC_EPARSE;
     uint8_t *key = malloc(secret_len + 3);
     if (!key)
         return PMC_ENOMEM;
-    err = b64url_decode(secret, secret_len, key, &keylen);
-    if (err != PMC_OK)
-        goto out_key;
-
-    size_t tslen = pmc_int_format((int64_t)ts, tsbuf);
-    size_t mlen = strlen(method);
-    const char *q = strchr(path, '?'); /* the query string is not signed */
-    size_t plen = q ? (size_t)(q - path) : strlen(path);
-    if (!body)
-        body_len = 0;
-    size_t total = tslen + mlen + plen + body_len;
-    char *msg = malloc(total + 1);
-    if (!msg) {
-        err = PMC_ENOMEM;
-        goto out_key;
-    }
-    memcpy(msg, tsbuf, tslen);
-    memcpy(msg + tslen, method, mlen);
-    memcpy(msg + tslen + mlen, path, plen);
-    if (body_len)
-        memcpy(msg + tslen + mlen + plen, body, body_len);
-
-    if (!HMAC(EVP_sha256(), key, (int)keylen, (unsigned char *)msg, total, mac,
-              &maclen) ||
-        maclen != 32) {
-        err = PMC_ECRYPTO;
-    } else {
-        int r = EVP_EncodeBlock((unsigned char *)out, mac, 32);
-        PMC_ASSERT(r == PMC_HMAC_SIG_LEN);
-        for (int i = 0; i < r; i++) /* url-safe alphabet, '=' kept */
-            if (out[i] == '+')
-                out[i] = '-';
-            else if (out[i] == '/')
-                out[i] = '_';
-        out[PMC_HMAC_SIG_LEN] = '\0';
-        err = PMC_OK;
-    }
-    explicit_bzero(mac, sizeof(mac));
-    free(msg);
-out_key:
+    size_t keylen = 0;
+    enum pmc_err err = b64url_decode(secret, secret_len, key, &keylen);
+    if (err == PMC_OK)
+        pmc_hmac256_key(&a->key, key, keylen);
     explicit_bzero(key, secret_len + 3);
     free(key);
     return err;
 }
 
-void pmc_api_creds_wipe(struct pmc_api_creds *c)
+void pmc_l2_auth_free(struct pmc_l2_auth *a)
 {
-    explicit_bzero(c, sizeof(*c));
+    if (!a)
+        return;
+    pmc_hmac256_wipe(&a->key);
+    explicit_bzero(a, sizeof *a);
+    free(a);
+}
+
+static enum pmc_err l2_new(const char *secret, size_t secret_len,
+                           struct pmc_l2_auth **out)
+{
+    struct pmc_l2_auth *a = calloc(1, sizeof *a);
+    if (!a)
+        return PMC_ENOMEM;
+    enum pmc_err err = l2_key(a, secret, secret_len);
+    if (err != PMC_OK) {
+        pmc_l2_auth_free(a);
+        return err;
+    }
+    *out = a;
+    return PMC_OK;
+}
+
+enum pmc_err pmc_l2_auth_new(const uint8_t signer_addr[PMC_ADDR_LEN],
+                             const struct pmc_api_creds *c,
+                             struct pmc_l2_auth **out)
+{
+    PMC_TRY(l2_new(c->secret, strnlen(c->secret, sizeof(c->secret)), out));
+    pmc_addr_checksum(signer_addr, (*out)->address);
+    (*out)->api_key = c->key;
+    (*out)->passphrase = c->passphrase;
+    return PMC_OK;
+}
+
+static enum pmc_err l2_sign(struct pmc_l2_auth *a, uint64_t ts,
+                            const char *method, const char *path,
+                            const char *body, size_t body_len,
+                            char out[PMC_HMAC_SIG_LEN + 1])
+{
+    char tsbuf[24];
+    unsigned char mac[32];
+    if (ts > INT64_MAX)
+        return PMC_EPARSE;
+    size_t tslen = pmc_int_format((int64_t)ts, tsbuf);
+    const char *q = strchr(path, '?'); /* the query string is not signed */
+    size_t plen = q ? (size_t)(q - path) : strlen(path);
+    if (!body)
+        body_len = 0;
+    struct pmc_sha256 m;
+    pmc_hmac256_begin(&a->key, &m);
+    pmc_sha256_update(&m, tsbuf, tslen);
+    pmc_sha256_update(&m, method, strlen(method));
+    pmc_sha256_update(&m, path, plen);
+    if (body_len)
+        pmc_sha256_update(&m, body, body_len);
+    pmc_hmac256_end(&a->key, &m, mac);
+    int r = EVP_EncodeBlock((unsigned char *)out, mac, 32);
+    PMC_ASSERT(r == PMC_HMAC_SIG_LEN);
+    for (int i = 0; i < r; i++) /* url-safe alphabet, '=' kept */
+        if (out[i] == '+')
+            out[i] = '-';
+        else if (out[i] == '/')
+            out[i] = '_';
+    out[PMC_HMAC_SIG_LEN] = '\0';
+    explicit_bzero(mac, sizeof mac);
+    return PMC_OK;
+}
+
+enum pmc_err pmc_l2_auth_headers(struct pmc_l2_auth *a, uint64_t ts,
+                                 const char *method, const char *path,
+                                 const char *body, size_t body_len,
+                                 struct pmc_l2_headers *out)
+{
+    PMC_TRY(l2_sign(a, ts, method, path, body, body_len, out->signature));
+    memcpy(out->address, a->address, sizeof out->address);
+    pmc_int_format((int64_t)ts, out->timestamp);
+    out->api_key = a->api_key;
+    out->passphrase = a->passphrase;
+    return PMC_OK;
+}
+
+enum pmc_err pmc_auth_hmac(const char *secret, size_t secret_len, uint64_t ts,
+                           const char *method, const char *path,
+                           const char *body, size_t body_len,
+                           char out[PMC_HMAC_SIG_LEN + 1])
+{
+    struct pmc_l2_auth *a;
+    if (ts > INT64_MAX)
+        return PMC_EPARSE;
+    PMC_TRY(l2_new(secret, secret_len, &a));
+    enum pmc_err err = l2_sign(a, ts, method, path, body, body_len, out);
+    pmc_l2_auth_free(a);
+    return err;
 }
 
 enum pmc_err pmc_auth_l2(const uint8_t signer_addr[PMC_ADDR_LEN],
@@ -178,11 +236,17 @@ enum pmc_err pmc_auth_l2(const uint8_t signer_addr[PMC_ADDR_LEN],
                          const char *method, const char *path, const char *body,
                          size_t body_len, struct pmc_l2_headers *out)
 {
-    PMC_TRY(pmc_auth_hmac(c->secret, strnlen(c->secret, sizeof(c->secret)), ts,
-                          method, path, body, body_len, out->signature));
-    pmc_addr_checksum(signer_addr, out->address);
-    pmc_int_format((int64_t)ts, out->timestamp);
-    out->api_key = c->key;
-    out->passphrase = c->passphrase;
-    return PMC_OK;
+    struct pmc_l2_auth *a;
+    if (ts > INT64_MAX)
+        return PMC_EPARSE;
+    PMC_TRY(pmc_l2_auth_new(signer_addr, c, &a));
+    enum pmc_err err =
+        pmc_l2_auth_headers(a, ts, method, path, body, body_len, out);
+    pmc_l2_auth_free(a);
+    return err;
+}
+
+void pmc_api_creds_wipe(struct pmc_api_creds *c)
+{
+    explicit_bzero(c, sizeof(*c));
 }

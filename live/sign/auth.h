@@ -5,7 +5,8 @@
  * L2: the HMAC-SHA256 signature every authenticated REST call carries,
  * over timestamp + method + requestPath (query string excluded) + body,
  * keyed with the base64url-decoded API secret, encoded base64url with the
- * '=' padding kept. HMAC and base64 come from OpenSSL libcrypto.
+ * '=' padding kept. HMAC-SHA256 is live/sign/sha256.c (checked against
+ * OpenSSL in the tests), base64 comes from OpenSSL libcrypto.
  * Pure apart from the signer: the timestamp is an input. Decoded secrets
  * are wiped after use; no function prints or returns secret material. */
 #ifndef PMC_SIGN_AUTH_H
@@ -83,5 +84,21 @@ PMC_MUST_USE enum pmc_err pmc_auth_l2(const uint8_t signer_addr[PMC_ADDR_LEN],
                                       const char *path, const char *body,
                                       size_t body_len,
                                       struct pmc_l2_headers *out);
+
+/* The same, prepared once for many requests (the executor's): the secret
+ * decoded and the HMAC keyed at creation, the EIP-55 address computed
+ * once. Holds pointers to c's key and passphrase (c must outlive it) and
+ * key material inside libcrypto, cleansed by pmc_l2_auth_free. Errors as
+ * pmc_auth_hmac. */
+struct pmc_l2_auth;
+PMC_MUST_USE enum pmc_err
+pmc_l2_auth_new(const uint8_t signer_addr[PMC_ADDR_LEN],
+                const struct pmc_api_creds *c, struct pmc_l2_auth **out);
+PMC_MUST_USE enum pmc_err pmc_l2_auth_headers(struct pmc_l2_auth *a,
+                                              uint64_t ts, const char *method,
+                                              const char *path,
+                                              const char *body, size_t body_len,
+                                              struct pmc_l2_headers *out);
+void pmc_l2_auth_free(struct pmc_l2_auth *a);
 
 #endif

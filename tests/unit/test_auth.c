@@ -11,7 +11,12 @@
 #include "live/sign/auth.h"
 #include "live/sign/hex.h"
 #include "live/sign/keccak.h"
+#include "live/sign/sha256.h"
+
 #include "live/sign/signer.h"
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdlib.h>
 
 #define PK "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 #define EOA "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
@@ -247,6 +252,187 @@ static void test_l2_headers(void **state)
     pmc_signer_free(s);
 }
 
+/* The prepared signer (keyed once, used for many requests) gives the same
+ * headers as the one-shot path, request after request, and refuses a bad
+ * secret at creation. */
+static void test_l2_prepared(void **state)
+{
+    (void)state;
+    struct pmc_signer *s = signer();
+    struct pmc_api_creds c;
+    memset(&c, 0, sizeof(c));
+    strcpy(c.key, "00000000-0000-0000-0000-000000000000");
+    strcpy(c.secret, ZERO_SECRET);
+    strcpy(c.passphrase, "pass");
+    struct pmc_l2_auth *a;
+    assert_int_equal(pmc_l2_auth_new(pmc_signer_address(s), &c, &a), PMC_OK);
+    const struct {
+        const char *method, *path, *body;
+    } rq[] = {
+        {"POST", "/order", BODY_A},
+        {"GET", "/data/order/0xabc?x=1", NULL},
+        {"POST", "/order", BODY_A},
+        {"DELETE", "/order", "{\"orderID\":\"0x1\"}"},
+        {"GET", "/", ""},
+    };
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < sizeof rq / sizeof rq[0]; i++) {
+            uint64_t ts = 1767225600 + (uint64_t)(k * 7 + (int)i);
+            size_t bl = rq[i].body ? strlen(rq[i].body) : 0;
+            struct pmc_l2_headers h1, h2;
+            assert_int_equal(pmc_l2_auth_headers(a, ts, rq[i].method,
+                                                 rq[i].path, rq[i].body, bl,
+                                                 &h1),
+                             PMC_OK);
+            assert_int_equal(pmc_auth_l2(pmc_signer_address(s), &c, ts,
+                                         rq[i].method, rq[i].path, rq[i].body,
+                                         bl, &h2),
+                             PMC_OK);
+            assert_string_equal(h1.signature, h2.signature);
+            assert_string_equal(h1.address, EOA);
+            assert_string_equal(h1.timestamp, h2.timestamp);
+            assert_ptr_equal(h1.api_key, c.key);
+            assert_ptr_equal(h1.passphrase, c.passphrase);
+        }
+    /* the vector of test_l2_headers, after all that use */
+    struct pmc_l2_headers h;
+    assert_int_equal(pmc_l2_auth_headers(a, 1767225600, "POST", "/order",
+                                         BODY_A, strlen(BODY_A), &h),
+                     PMC_OK);
+    assert_string_equal(h.signature,
+                        "h4AWGuoNyWQI0Su-Br5j-Yy58_3XvbeSMjLs41AuJzA=");
+    pmc_l2_auth_free(a);
+    strcpy(c.secret, "not*base64");
+    assert_int_equal(pmc_l2_auth_new(pmc_signer_address(s), &c, &a),
+                     PMC_EPARSE);
+    pmc_api_creds_wipe(&c);
+    pmc_signer_free(s);
+}
+
+static void hex32(const uint8_t d[32], char out[65])
+{
+    pmc_hex_encode(d, 32, out);
+}
+
+/* FIPS 180-4 examples, fed whole and byte by byte. */
+static void test_sha256_vectors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *msg, *hex;
+    } v[] = {
+        {"",
+         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc",
+         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+        {"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklm"
+         "nopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+         "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        uint8_t d[32];
+        char h[65];
+        struct pmc_sha256 c;
+        pmc_sha256_init(&c);
+        pmc_sha256_update(&c, v[i].msg, strlen(v[i].msg));
+        pmc_sha256_final(&c, d);
+        hex32(d, h);
+        assert_string_equal(h, v[i].hex);
+        pmc_sha256_init(&c);
+        for (size_t k = 0; v[i].msg[k]; k++)
+            pmc_sha256_update(&c, v[i].msg + k, 1);
+        pmc_sha256_final(&c, d);
+        hex32(d, h);
+        assert_string_equal(h, v[i].hex);
+    }
+    /* one million 'a', in uneven pieces */
+    struct pmc_sha256 c;
+    pmc_sha256_init(&c);
+    char a[997];
+    memset(a, 'a', sizeof a);
+    size_t left = 1000000;
+    while (left) {
+        size_t n = left < sizeof a ? left : sizeof a;
+        pmc_sha256_update(&c, a, n);
+        left -= n;
+    }
+    uint8_t d[32];
+    char h[65];
+    pmc_sha256_final(&c, d);
+    hex32(d, h);
+    assert_string_equal(
+        h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+/* RFC 4231 test cases 1, 2 and 6 (a key longer than the block). */
+static void test_hmac256_rfc4231(void **state)
+{
+    (void)state;
+    uint8_t k1[20], k6[131];
+    memset(k1, 0x0b, sizeof k1);
+    memset(k6, 0xaa, sizeof k6);
+    static const char m6[] =
+        "Test Using Larger Than Block-Size Key - Hash Key First";
+    const struct {
+        const void *key;
+        size_t klen;
+        const char *msg, *hex;
+    } v[] = {
+        {k1, sizeof k1, "Hi There",
+         "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"},
+        {"Jefe", 4, "what do ya want for nothing?",
+         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
+        {k6, sizeof k6, m6,
+         "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        struct pmc_hmac256 k;
+        struct pmc_sha256 m;
+        uint8_t d[32];
+        char h[65];
+        pmc_hmac256_key(&k, v[i].key, v[i].klen);
+        for (int rep = 0; rep < 2; rep++) { /* the key is reusable */
+            pmc_hmac256_begin(&k, &m);
+            pmc_sha256_update(&m, v[i].msg, strlen(v[i].msg));
+            pmc_hmac256_end(&k, &m, d);
+            hex32(d, h);
+            assert_string_equal(h, v[i].hex);
+        }
+        pmc_hmac256_wipe(&k);
+    }
+}
+
+/* Against OpenSSL's HMAC on random keys and messages of every length
+ * around the block boundaries. */
+static void test_hmac256_vs_openssl(void **state)
+{
+    (void)state;
+    uint64_t x = 42;
+    uint8_t key[200], msg[300];
+    for (int t = 0; t < 400; t++) {
+        size_t kl = (size_t)(t % 150), ml = (size_t)(t * 7 % 300);
+        for (size_t i = 0; i < kl; i++)
+            key[i] = (uint8_t)((x = x * 6364136223846793005ULL + 1) >> 56);
+        for (size_t i = 0; i < ml; i++)
+            msg[i] = (uint8_t)((x = x * 6364136223846793005ULL + 1) >> 56);
+        uint8_t want[32], got[32];
+        unsigned int wl = 0;
+        assert_non_null(HMAC(EVP_sha256(), key, (int)kl, msg, ml, want, &wl));
+        assert_int_equal(wl, 32);
+        struct pmc_hmac256 k;
+        struct pmc_sha256 m;
+        pmc_hmac256_key(&k, key, kl);
+        pmc_hmac256_begin(&k, &m);
+        size_t cut = ml / 3; /* in two pieces */
+        pmc_sha256_update(&m, msg, cut);
+        pmc_sha256_update(&m, msg + cut, ml - cut);
+        pmc_hmac256_end(&k, &m, got);
+        assert_memory_equal(got, want, 32);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +444,10 @@ int main(void)
         cmocka_unit_test(test_hmac_rules),
         cmocka_unit_test(test_hmac_bad_secret),
         cmocka_unit_test(test_l2_headers),
+        cmocka_unit_test(test_l2_prepared),
+        cmocka_unit_test(test_sha256_vectors),
+        cmocka_unit_test(test_hmac256_rfc4231),
+        cmocka_unit_test(test_hmac256_vs_openssl),
     };
     return cmocka_run_group_tests_name("auth", tests, NULL, NULL);
 }
