@@ -44,7 +44,8 @@
 enum rkind { R_NONE = 0, R_POST, R_GET_ORDER, R_DELETE, R_TICK, R_NEGRISK };
 
 struct req {
-    CURL *easy;
+        CURL *easy;
+    enum rkind setup; /* the kind easy's fixed options are set for */
     struct curl_slist *hdrs;
     struct pmc_clob *x;
     enum rkind kind;
@@ -437,9 +438,11 @@ static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip,
 static enum pmc_err req_begin(struct pmc_clob *x, struct req *r,
                               enum rkind kind, uint32_t idx, pmc_ms timeout)
 {
-    if (!r->easy && !(r->easy = curl_easy_init()))
-        return PMC_ENOMEM;
-    curl_easy_reset(r->easy);
+        if (!r->easy) {
+        if (!(r->easy = curl_easy_init()))
+            return PMC_ENOMEM;
+        r->setup = R_NONE;
+    }
     r->x = x;
     r->kind = kind;
     r->idx = idx;
@@ -453,23 +456,30 @@ static enum pmc_err req_begin(struct pmc_clob *x, struct req *r,
     r->sent = 0;
     r->body = NULL;
     r->body_len = 0;
-    CURL *e = r->easy;
-    curl_easy_setopt(e, CURLOPT_URL, r->url);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, r);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                     (long)x->cfg.connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "pmcopy");
+        CURL *e = r->easy;
+    if (r->setup != kind) {
+        /* a handle keeps its options between transfers: the fixed ones
+         * are set again only when it changes kind (the next POST on a
+         * handle that posted skips the reset, which is not cheap) */
+        curl_easy_reset(e);
+        curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+        curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                         (long)x->cfg.connect_timeout_ms);
+        curl_easy_setopt(e, CURLOPT_USERAGENT, "pmcopy");
 #if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
+        r->setup = kind;
+    }
+    curl_easy_setopt(e, CURLOPT_URL, r->url);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout);
     return PMC_OK;
 }
 
