@@ -223,8 +223,6 @@ enum pmc_err pmc_auth_hmac(const char *secret, size_t secret_len, uint64_t ts,
                            char out[PMC_HMAC_SIG_LEN + 1])
 {
     struct pmc_l2_auth *a;
-    if (ts > INT64_MAX)
-        return PMC_EPARSE;
     PMC_TRY(l2_new(secret, secret_len, &a));
     enum pmc_err err = l2_sign(a, ts, method, path, body, body_len, out);
     pmc_l2_auth_free(a);
@@ -237,8 +235,6 @@ enum pmc_err pmc_auth_l2(const uint8_t signer_addr[PMC_ADDR_LEN],
                          size_t body_len, struct pmc_l2_headers *out)
 {
     struct pmc_l2_auth *a;
-    if (ts > INT64_MAX)
-        return PMC_EPARSE;
     PMC_TRY(pmc_l2_auth_new(signer_addr, c, &a));
     enum pmc_err err =
         pmc_l2_auth_headers(a, ts, method, path, body, body_len, out);
