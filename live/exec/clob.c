@@ -167,6 +167,7 @@ void pmc_clob_cfg_default(struct pmc_clob_cfg *c)
     c->max_orders = 256;
     c->max_tokens = 1024;
     c->max_host_conns = 8;
+    c->presign = 256;
 }
 
 uint64_t pmc_clob_salt(const struct pmc_sym *coid, pmc_ms emitted)
@@ -1534,6 +1535,12 @@ enum pmc_err pmc_clob_new(const struct pmc_clob_cfg *cfg,
                               : "cannot set up the HMAC of the API secret";
         goto fail;
     }
+    /* signing without the point multiplication; without the pool (it
+     * cannot start) every signature is RFC 6979, slower but the same to
+     * the venue */
+    if (cfg->presign && pmc_signer_presign(x->signer, cfg->presign) != PMC_OK)
+        note(x, "presignature pool not started: orders are signed the RFC "
+                "6979 way");
     *out = x;
     return PMC_OK;
 fail:
@@ -1777,6 +1784,7 @@ size_t pmc_clob_open_orders(const struct pmc_clob *x)
 void pmc_clob_stats(const struct pmc_clob *x, struct pmc_clob_stats *out)
 {
     *out = x->st;
+    pmc_signer_presign_stats(x->signer, &out->presign);
     out->breaker = x->br.state;
     out->breaker_opens = x->br.opens;
 }
@@ -1817,6 +1825,15 @@ void pmc_clob_metrics_prom(const struct pmc_clob *x, FILE *f)
             x->st.rate_429, x->br.opens, pmc_breaker_name(x->br.state),
             (int)x->br.state, x->st.acks, x->st.fills, x->st.cancels,
             x->st.rejects, x->nused, x->stopped);
+    struct pmc_presign_stats ps;
+    pmc_signer_presign_stats(x->signer, &ps);
+    fprintf(f,
+            "# TYPE pmcopy_exec_presign_ready gauge\n"
+            "pmcopy_exec_presign_ready %u\n"
+            "# TYPE pmcopy_exec_signatures_total counter\n"
+            "pmcopy_exec_signatures_total{nonce=\"presigned\"} %" PRIu64 "\n"
+            "pmcopy_exec_signatures_total{nonce=\"rfc6979\"} %" PRIu64 "\n",
+            ps.ready, ps.used, ps.fallback);
     fprintf(f, "# TYPE pmcopy_exec_post_latency_us histogram\n");
     pmc_hist_prom(f, "pmcopy_exec_post_latency_us", "", &x->st.post_us);
 }

@@ -97,6 +97,8 @@ struct pmc_clob_cfg {
     uint32_t max_orders;            /* orders tracked at once; 256 */
     uint32_t max_tokens;            /* token metadata cache; 1024 */
     long max_host_conns;            /* parallel connections; 8 */
+    uint32_t presign; /* presignatures kept ready (pmc_signer_presign):
+                         256; 0 = every signature RFC 6979 */
 };
 
 /* Fill c with the defaults above (base_url = https://clob.polymarket.com). */
@@ -237,6 +239,7 @@ struct pmc_clob_stats {
     uint64_t rejects, fills, cancels, acks; /* exec records emitted */
     enum pmc_breaker_state breaker;
     struct pmc_hist post_us; /* POST /order latency (libcurl total), us */
+    struct pmc_presign_stats presign; /* the signer's nonce pool */
 };
 void pmc_clob_stats(const struct pmc_clob *x, struct pmc_clob_stats *out);
 /* Write the counters and the histogram in Prometheus text format, names

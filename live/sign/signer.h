@@ -3,7 +3,9 @@
  * A signer owns one libsecp256k1 context (created and randomized once)
  * and one private key. Signatures are RFC 6979 deterministic, low-s,
  * encoded r || s || v with v = 27 + recovery id, exactly what ethers/viem
- * produce. The key is held only inside the signer and wiped with
+ * produce; or, once pmc_signer_presign has started a pool, low-s with a
+ * fresh hedged nonce per signature (valid for the same verifiers, not
+ * reproducible). The key is held only inside the signer and wiped with
  * explicit_bzero when the signer is freed; it is never printed, logged or
  * copied into an error message, and no function returns it.
  * Thread safety: a signer may sign from one thread at a time. */
@@ -46,6 +48,28 @@ const uint8_t *pmc_signer_address(const struct pmc_signer *s);
 PMC_MUST_USE enum pmc_err pmc_signer_sign(const struct pmc_signer *s,
                                           const uint8_t digest[32],
                                           uint8_t sig[PMC_SIG_LEN]);
+
+/* Start a background thread that keeps up to n presignatures (nonce k,
+ * r, k^-1 and r d, all but r secret) ready: a signature then costs two
+ * scalar operations instead of a point multiplication (live/sign/signer.c
+ * says how). Signatures stop being RFC 6979: each draws a fresh nonce,
+ * HMAC-SHA256(key, getrandom || counter). When the pool is empty, or for a
+ * digest >= the group order, pmc_signer_sign signs the RFC 6979 way. The
+ * thread runs at SCHED_IDLE and sleeps while the pool is over half full;
+ * pmc_signer_free stops it and wipes the pool. PMC_EUSAGE if a pool runs
+ * already or n is outside [2, PMC_PRESIGN_MAX]. */
+#define PMC_PRESIGN_MAX 65536u
+PMC_MUST_USE enum pmc_err pmc_signer_presign(struct pmc_signer *s, uint32_t n);
+
+struct pmc_presign_stats {
+    uint32_t cap, ready; /* pool size; presignatures ready now */
+    uint64_t made, used; /* computed; signatures made with one */
+    uint64_t fallback;   /* signatures made the RFC 6979 way instead */
+    uint64_t bad;        /* nonces dropped (unusable or failed checks) */
+};
+/* All zero when no pool was started. */
+void pmc_signer_presign_stats(const struct pmc_signer *s,
+                              struct pmc_presign_stats *st);
 
 /* Recover the signing address from a 65-byte r||s||v signature over
  * digest (for self-checks and tests). PMC_ECRYPTO when invalid. */

@@ -332,6 +332,54 @@ static void test_fak_fill(void **state)
     pmc_clob_free(x);
 }
 
+/* With the presignature pool full, orders are signed from it (a fresh
+ * nonce each, not RFC 6979) and the fake, which recovers the signer of
+ * every order, accepts them all; with presign = 0 every signature is
+ * RFC 6979 and the pool counts nothing. */
+static void test_presigned_orders(void **state)
+{
+    (void)state;
+    for (int pool = 0; pool < 2; pool++) {
+        book("[[\"0.50\",\"1000\"]]", "[]");
+        struct sink s = {0};
+        struct pmc_clob_cfg cfg;
+        char url[64];
+        base_cfg(&cfg, url, sizeof url);
+        cfg.presign = pool ? 8 : 0;
+        struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+        struct pmc_clob_stats st;
+        for (int i = 0; i < 400; i++) { /* the pool fills in the background */
+            pmc_clob_stats(x, &st);
+            if (st.presign.ready == st.presign.cap)
+                break;
+            pmc_clob_wait(x, 5);
+        }
+        for (int i = 0; i < 4; i++) {
+            char coid[16];
+            snprintf(coid, sizeof coid, "c-pre%d-%d", pool, i);
+            struct pmc_record o = order(coid, PMC_BUY, PMC_TIF_FAK, "0.55", "10");
+            submit(x, &o);
+        }
+        run(x, &s, 4, 3000);
+        assert_int_equal(s.n, 4);
+        for (int i = 0; i < 4; i++)
+            expect(&s.rec[i], PMC_EXEC_FILL, "11", "0.5");
+        pmc_clob_stats(x, &st);
+        assert_int_equal(st.presign.cap, pool ? 8 : 0);
+        assert_int_equal(st.presign.used, pool ? 4 : 0);
+        assert_int_equal(st.presign.fallback, 0);
+        char mbuf[8192];
+        FILE *mf = fmemopen(mbuf, sizeof mbuf, "w");
+        pmc_clob_metrics_prom(x, mf);
+        fclose(mf);
+        assert_non_null(strstr(mbuf, pool ? "pmcopy_exec_signatures_total{"
+                                            "nonce=\"presigned\"} 4"
+                                          : "pmcopy_exec_signatures_total{"
+                                            "nonce=\"presigned\"} 0"));
+        pmc_clob_free(x);
+    }
+}
+
 /* Only 4 shares offered: FAK fills 4 and the unmatched rest (6) comes back
  * as a cancel. A SELL FAK hits the bid. */
 static void test_fak_partial_cancel_and_sell(void **state)
@@ -938,6 +986,7 @@ int main(int argc, char **argv)
     }
     const struct CMUnitTest net[] = {
         cmocka_unit_test_setup(test_fak_fill, reset),
+        cmocka_unit_test_setup(test_presigned_orders, reset),
         cmocka_unit_test_setup(test_fak_partial_cancel_and_sell, reset),
         cmocka_unit_test_setup(test_fok_not_filled, reset),
         cmocka_unit_test_setup(test_gtc_resting, reset),
