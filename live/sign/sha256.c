@@ -3,6 +3,12 @@
 
 #include <string.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define HAVE_SHA_NI 1
+#endif
+
 static const uint32_t K[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
     0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
@@ -22,7 +28,7 @@ static inline uint32_t ror(uint32_t x, int n)
     return (x >> n) | (x << (32 - n));
 }
 
-static void compress(uint32_t h[8], const uint8_t b[64])
+static void compress_c(uint32_t h[8], const uint8_t b[64])
 {
     uint32_t w[64];
     for (int i = 0; i < 16; i++)
@@ -57,6 +63,83 @@ static void compress(uint32_t h[8], const uint8_t b[64])
     h[5] += f;
     h[6] += g;
     h[7] += hh;
+}
+
+#ifdef HAVE_SHA_NI
+/* The x86 SHA extensions: four rounds per pair of sha256rnds2, the message
+ * schedule with sha256msg1/msg2. The state is kept as ABEF / CDGH. */
+__attribute__((target("sha,sse4.1,ssse3"))) static void
+compress_ni(uint32_t h[8], const uint8_t b[64])
+{
+    const __m128i bswap =
+        _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i t = _mm_loadu_si128((const __m128i *)&h[0]);
+    __m128i s1 = _mm_loadu_si128((const __m128i *)&h[4]);
+    t = _mm_shuffle_epi32(t, 0xB1);         /* CDAB */
+    s1 = _mm_shuffle_epi32(s1, 0x1B);       /* EFGH */
+    __m128i s0 = _mm_alignr_epi8(t, s1, 8); /* ABEF */
+    s1 = _mm_blend_epi16(s1, t, 0xF0);      /* CDGH */
+    const __m128i abef = s0, cdgh = s1;
+    __m128i w[4];
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i++) {
+        __m128i m;
+        if (i < 4) {
+            m = _mm_loadu_si128((const __m128i *)(b + 16 * i));
+            m = _mm_shuffle_epi8(m, bswap);
+        } else {
+            /* W[t-16] + s0(W[t-15]) + W[t-7], then + s1(W[t-2]) */
+            m = _mm_sha256msg1_epu32(w[i % 4], w[(i + 1) % 4]);
+            m = _mm_add_epi32(
+                m, _mm_alignr_epi8(w[(i + 3) % 4], w[(i + 2) % 4], 4));
+            m = _mm_sha256msg2_epu32(m, w[(i + 3) % 4]);
+        }
+        w[i % 4] = m;
+        m = _mm_add_epi32(m, _mm_loadu_si128((const __m128i *)&K[4 * i]));
+        s1 = _mm_sha256rnds2_epu32(s1, s0, m);
+        m = _mm_shuffle_epi32(m, 0x0E);
+        s0 = _mm_sha256rnds2_epu32(s0, s1, m);
+    }
+    s0 = _mm_add_epi32(s0, abef);
+    s1 = _mm_add_epi32(s1, cdgh);
+    t = _mm_shuffle_epi32(s0, 0x1B);   /* FEBA */
+    s1 = _mm_shuffle_epi32(s1, 0xB1);  /* DCHG */
+    s0 = _mm_blend_epi16(t, s1, 0xF0); /* DCBA */
+    s1 = _mm_alignr_epi8(s1, t, 8);    /* HGFE */
+    _mm_storeu_si128((__m128i *)&h[0], s0);
+    _mm_storeu_si128((__m128i *)&h[4], s1);
+}
+
+static int cpu_has_sha_ni(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) ||
+        !(c & bit_SSSE3))
+        return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+        return 0;
+    return (b >> 29) & 1; /* CPUID.7.0:EBX.SHA */
+}
+#endif
+
+static void (*compress)(uint32_t h[8], const uint8_t b[64]) = compress_c;
+
+__attribute__((constructor)) static void sha256_select(void)
+{
+#ifdef HAVE_SHA_NI
+    if (cpu_has_sha_ni())
+        compress = compress_ni;
+#endif
+}
+
+int pmc_sha256_accel(int on)
+{
+    compress = compress_c;
+#ifdef HAVE_SHA_NI
+    if (on && cpu_has_sha_ni())
+        compress = compress_ni;
+#endif
+    return compress != compress_c;
 }
 
 void pmc_sha256_init(struct pmc_sha256 *c)

@@ -20,6 +20,12 @@ struct pmc_sha256 {
     size_t nbuf;
 };
 
+/* The block function is chosen once, at load: the x86 SHA extensions when
+ * the CPU has them, portable C otherwise. pmc_sha256_accel(0) forces the
+ * portable one and (1) restores the choice (for tests and benchmarks; not
+ * while another thread hashes). Returns 1 when the extensions are in use. */
+int pmc_sha256_accel(int on);
+
 void pmc_sha256_init(struct pmc_sha256 *c);
 void pmc_sha256_update(struct pmc_sha256 *c, const void *p, size_t n);
 void pmc_sha256_final(struct pmc_sha256 *c, uint8_t out[32]);

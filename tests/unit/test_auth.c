@@ -449,5 +449,17 @@ int main(void)
         cmocka_unit_test(test_hmac256_rfc4231),
         cmocka_unit_test(test_hmac256_vs_openssl),
     };
-    return cmocka_run_group_tests_name("auth", tests, NULL, NULL);
+    /* every test twice: with the block function the CPU selects (the SHA
+     * extensions where present) and with the portable one */
+    int accel = pmc_sha256_accel(1);
+    printf("sha256: %s block function selected\n",
+           accel ? "SHA extensions" : "portable");
+    int rc = cmocka_run_group_tests_name("auth", tests, NULL, NULL);
+    if (accel) {
+        pmc_sha256_accel(0);
+        rc |= cmocka_run_group_tests_name("auth (portable SHA-256)", tests,
+                                          NULL, NULL);
+        pmc_sha256_accel(1);
+    }
+    return rc;
 }
