@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,8 +44,10 @@
 
 enum rkind { R_NONE = 0, R_POST, R_GET_ORDER, R_DELETE, R_TICK, R_NEGRISK };
 
+/* The buffers come last: a new order clears the fields before them only
+ * (new_order), not kilobytes of cold memory. */
 struct req {
-        CURL *easy;
+    CURL *easy;
     enum rkind setup; /* the kind easy's fixed options are set for */
     struct curl_slist *hdrs;
     struct pmc_clob *x;
@@ -55,14 +58,14 @@ struct req {
     size_t body_len;
     int rewind_refused; /* a second attempt of a POST was stopped */
     int sent;           /* an attempt reached the point of writing */
-    char url[URL_MAX];
-    char small_body[128]; /* DELETE body */
-    char resp[RESP_MAX];
     size_t resp_len;
     int resp_over;
     int64_t rl_remaining; /* -1 = header absent */
     int64_t rl_reset_s;   /* unix seconds, 0 = absent */
     int64_t retry_after_s;
+    char url[URL_MAX];
+    char small_body[128]; /* DELETE body */
+    char resp[RESP_MAX];
 };
 
 enum phase { P_META, P_SEND, P_CONFIRM, P_RESTART, P_LIVE, P_CANCEL };
@@ -78,7 +81,6 @@ struct order {
     uint32_t tok;
     struct pmc_tick signed_tick;
     int is_signed;
-    struct pmc_signed_order so;
     char hash[HASH_STR];
     uint32_t attempts; /* POSTs sent for the current body */
     uint32_t n429, recon, del_tries;
@@ -86,6 +88,7 @@ struct order {
     pmc_micros filled;
     int acked, tick_retried, want_cancel, restart, delayed;
     struct req r;
+    struct pmc_signed_order so; /* last: its body is large */
 };
 
 struct token {
@@ -292,9 +295,18 @@ static struct order *new_order(struct pmc_clob *x)
     for (uint32_t i = 0; i < x->cfg.max_orders; i++) {
         struct order *o = &x->orders[i];
         if (!o->used) {
+            /* a slot keeps its handle and the kind its options are set
+             * for; buffers are emptied, not cleared */
             CURL *keep = o->r.easy;
-            memset(o, 0, sizeof *o);
+            enum rkind setup = o->r.setup;
+            memset(o, 0, offsetof(struct order, r));
+            memset(&o->r, 0, offsetof(struct req, url));
+            o->r.url[0] = o->r.small_body[0] = o->r.resp[0] = '\0';
+            memset(&o->so, 0, offsetof(struct pmc_signed_order, body));
+            o->so.body[0] = '\0';
+            o->so.body_len = 0;
             o->r.easy = keep;
+            o->r.setup = keep ? setup : R_NONE;
             o->r.x = x;
             o->r.idx = i;
             o->used = 1;
@@ -439,7 +451,7 @@ static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip,
 static enum pmc_err req_begin(struct pmc_clob *x, struct req *r,
                               enum rkind kind, uint32_t idx, pmc_ms timeout)
 {
-        if (!r->easy) {
+    if (!r->easy) {
         if (!(r->easy = curl_easy_init()))
             return PMC_ENOMEM;
         r->setup = R_NONE;
@@ -457,7 +469,7 @@ static enum pmc_err req_begin(struct pmc_clob *x, struct req *r,
     r->sent = 0;
     r->body = NULL;
     r->body_len = 0;
-        CURL *e = r->easy;
+    CURL *e = r->easy;
     if (r->setup != kind) {
         /* a handle keeps its options between transfers: the fixed ones
          * are set again only when it changes kind (the next POST on a
