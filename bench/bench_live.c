@@ -7,7 +7,8 @@
  * Runs build/fakes/fake_feeds (N source trades on RTDS, per_fill copying)
  * and build/fakes/fake_clob (the venue, checking every signature), and
  * `pmcopy live --live` with test credentials. Paths from argv[0]'s folder
- * (BUILD/bench/..) unless PMCOPY is set. */
+ * (BUILD/bench/..) unless PMCOPY is set. BENCH_LIVE_SPACING=MS runs one
+ * stream with that spacing instead of the burst and the sparse one. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -232,6 +233,8 @@ int main(int argc, char **argv)
     (void)argc;
     /* a burst (one trade every 3 ms, caches warm) and a sparse stream (one
      * every 15 ms: the loop sleeps between frames) */
+    if (getenv("BENCH_LIVE_SPACING"))
+        return run(argv, atoi(getenv("BENCH_LIVE_SPACING")));
     int rc = run(argv, 3);
     return run(argv, 15) || rc;
 }

@@ -25,9 +25,11 @@
 
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -43,6 +45,7 @@
 #define CKPT_PAGES 1000    /* WAL pages before the writer checkpoints */
 #define SRC_TEXT_MAX 16384 /* bytes of an order's traders list */
 #define OLOG_MAGIC "PMCOLOG1"
+#define OLOG_MAP (4u << 20) /* order log mapped and allocated up front */
 #define OLOG_HDR 16 /* magic + sizeof(struct pmc_record) + sizeof(item_hdr) */
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -386,9 +389,12 @@ struct pmc_store {
     /* the order log (write-ahead of the ring), guarded by mu */
     int logfd;
     char *logpath;
-    uint64_t logged;   /* ring position up to which items are in the log */
-    uint64_t log_bytes; /* item bytes in the log file past its header */
-    uint64_t lsn;      /* last item sequence handed out */
+    uint64_t logged;       /* ring position up to which items are in the log */
+    uint64_t log_bytes;    /* item bytes in the log file past its header */
+    unsigned char *logmap; /* the log file mapped (NULL: appended by writev) */
+    int log_writev;        /* opts.log_writev */
+    size_t logmap_len;     /* bytes mapped = the file's (allocated) size */
+    uint64_t lsn;          /* last item sequence handed out */
 
     /* ring, guarded by mu */
     pthread_mutex_t mu;
@@ -713,8 +719,8 @@ static int apply_item(struct pmc_store *s, const struct item_hdr *h,
         st = s->st[ST_TRADER_NEW];
         bind_text(st, 1, coid + k.clen, k.tlen);
         sqlite3_bind_int64(st, 2, pmc_floor_div(k.ts_decided, PMC_MS_PER_DAY));
-        sqlite3_bind_int64(
-            st, 3, pmc_muldiv_floor(k.notional, k.share, PMC_MICRO));
+        sqlite3_bind_int64(st, 3,
+                           pmc_muldiv_floor(k.notional, k.share, PMC_MICRO));
         sqlite3_bind_int64(st, 4, k.ts_decided);
         return step_done(st);
     }
@@ -780,9 +786,15 @@ static int put_lsn(struct pmc_store *s, uint64_t lsn)
  * held. */
 static void log_trim(struct pmc_store *s)
 {
-    if (s->logfd >= 0 && s->log_bytes && s->head >= s->logged &&
-        ftruncate(s->logfd, OLOG_HDR) == 0)
+    if (s->logfd < 0 || !s->log_bytes || s->head < s->logged)
+        return;
+    if (s->logmap) {
+        /* a zero header ends the log: what follows is committed */
+        memset(s->logmap + OLOG_HDR, 0, sizeof(struct item_hdr));
         s->log_bytes = 0;
+    } else if (ftruncate(s->logfd, OLOG_HDR) == 0) {
+        s->log_bytes = 0;
+    }
 }
 
 /* Move everything queued into the database in one transaction. dbmu held.
@@ -821,8 +833,8 @@ static long drain(struct pmc_store *s, int sync)
         int rc = apply_item(s, &hd, s->ring + off + sizeof hd);
         if (rc < 0) {
             if (rc == -1)
-                db_err(s, s->db, hd.type == IT_ORDER ? "order insert"
-                                                     : "write");
+                db_err(s, s->db,
+                       hd.type == IT_ORDER ? "order insert" : "write");
             goto fail;
         }
         lsn = hd.lsn;
@@ -1011,8 +1023,15 @@ static void store_free(struct pmc_store *s)
         sqlite3_close(s->db);
     if (s->ckdb)
         sqlite3_close(s->ckdb);
-    if (s->logfd >= 0)
+    if (s->logmap)
+        munmap(s->logmap, s->logmap_len);
+    if (s->logfd >= 0) {
+        /* closed with everything committed: leave an empty log, not the
+         * allocated one */
+        if (s->logmap && !s->failed && !s->log_bytes)
+            (void)ftruncate(s->logfd, OLOG_HDR);
         close(s->logfd);
+    }
     free(s->logpath);
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->dbmu);
@@ -1135,6 +1154,46 @@ static enum pmc_err load_orders(struct pmc_store *s)
     return e;
 }
 
+/* The order log mapped: an append is a copy into the page cache (durable
+ * across a process kill exactly like write(2), without a system call on
+ * the order path). The file is allocated up front (posix_fallocate), so a
+ * full disk shows as an error here, never as SIGBUS on a store. A zero
+ * header ends the log; items are copied first and the first one's header
+ * last, so a log cut by a kill ends before the batch or holds all of it. */
+static enum pmc_err log_map(struct pmc_store *s, size_t len)
+{
+    int rc = posix_fallocate(s->logfd, 0, (off_t)len);
+    if (rc != 0) {
+        set_err(s, "%s: cannot allocate %zu bytes: %s", s->logpath, len,
+                strerror(rc));
+        return PMC_EIO;
+    }
+    void *p = s->logmap ? mremap(s->logmap, s->logmap_len, len, MREMAP_MAYMOVE)
+                        : mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+                               s->logfd, 0);
+    if (p == MAP_FAILED) {
+        set_err(s, "%s: cannot map %zu bytes: %s", s->logpath, len,
+                strerror(errno));
+        return PMC_EIO;
+    }
+    s->logmap = p;
+    s->logmap_len = len;
+    return PMC_OK;
+}
+
+/* Map the emptied log (appends then copy); where the file system cannot
+ * allocate or map it, appends stay writev(2). */
+static void olog_map_or_write(struct pmc_store *s)
+{
+    if (log_map(s, OLOG_MAP) != PMC_OK) {
+        s->err[0] = '\0';
+        if (s->logmap)
+            munmap(s->logmap, s->logmap_len);
+        s->logmap = NULL;
+        s->logmap_len = 0;
+    }
+}
+
 /* Open the order log beside the database (PATH-olog, mode 0600) and
  * replay into the database whatever a killed process made durable there
  * but had not committed yet: items after the last one the database has
@@ -1166,6 +1225,8 @@ static enum pmc_err olog_open(struct pmc_store *s)
             set_err(s, "%s: write: %s", s->logpath, strerror(errno));
             return PMC_EIO;
         }
+        if (!s->log_writev)
+            olog_map_or_write(s);
         return PMC_OK;
     }
     size_t size = (size_t)st.st_size;
@@ -1204,6 +1265,8 @@ static enum pmc_err olog_open(struct pmc_store *s)
     while (pos + sizeof(struct item_hdr) <= size) {
         struct item_hdr hd, z;
         memcpy(&hd, buf + pos, sizeof hd);
+        if (hd.type == 0)
+            break; /* the end of a mapped log */
         if (hd.len > size - pos - sizeof hd)
             break; /* torn: cut short by the kill */
         z = hd;
@@ -1238,6 +1301,8 @@ static enum pmc_err olog_open(struct pmc_store *s)
         set_err(s, "%s: truncate: %s", s->logpath, strerror(errno));
         return PMC_EIO;
     }
+    if (!s->log_writev)
+        olog_map_or_write(s);
     return PMC_OK;
 }
 
@@ -1263,6 +1328,7 @@ enum pmc_err pmc_store_open(const char *path, const struct pmc_store_opts *opts,
     pthread_mutex_init(&s->dbmu, NULL);
     pthread_cond_init(&s->space, NULL);
     s->readonly = opts->readonly;
+    s->log_writev = opts->log_writev;
     s->interval_us = opts->writer_interval_us ? opts->writer_interval_us
                                               : DEFAULT_INTERVAL_US;
     size_t rb = opts->ring_bytes ? opts->ring_bytes : DEFAULT_RING;
@@ -1474,10 +1540,42 @@ enum pmc_err pmc_store_mark(struct pmc_store *s, const char *token,
     return ring_put(s, IT_MARK, &m, sizeof m, &p, 1, NULL, 0);
 }
 
+static enum pmc_err log_write_map(struct pmc_store *s, const struct iovec *iov,
+                                  int niov, size_t want)
+{
+    size_t off = OLOG_HDR + (size_t)s->log_bytes;
+    size_t end = off + want + sizeof(struct item_hdr);
+    if (end > s->logmap_len) {
+        size_t len = s->logmap_len * 2;
+        while (len < end)
+            len *= 2;
+        if (log_map(s, len) != PMC_OK) {
+            s->failed = 1;
+            return PMC_EIO;
+        }
+    }
+    unsigned char *base = s->logmap + off, *p = base;
+    memset(base + want, 0, sizeof(struct item_hdr)); /* the new end */
+    for (int i = 0; i < niov; i++) {
+        size_t skip = i == 0 ? sizeof(struct item_hdr) : 0;
+        memcpy(p + skip, (const unsigned char *)iov[i].iov_base + skip,
+               iov[i].iov_len - skip);
+        p += iov[i].iov_len;
+    }
+    /* a kill is a signal: order the stores as the program wrote them */
+    atomic_signal_fence(memory_order_release);
+    memcpy(base, iov[0].iov_base, sizeof(struct item_hdr));
+    s->log_bytes += want;
+    return PMC_OK;
+}
+
 /* Append every ring item not yet in the order log to it (one writev per
  * 64 items). mu held; called by the producer, the only thread that adds
  * items, so [logged, tail) cannot change meanwhile. A short or failed write
  * fails the store: nothing after it may be sent. */
+static enum pmc_err log_write_map(struct pmc_store *s, const struct iovec *iov,
+                                  int niov, size_t want);
+
 static enum pmc_err log_append(struct pmc_store *s)
 {
     if (s->logfd < 0)
@@ -1506,6 +1604,13 @@ static enum pmc_err log_append(struct pmc_store *s)
             pos += align8(sizeof hd + hd.len);
             if (niov < 64 && pos < t)
                 continue;
+        }
+        if (s->logmap) {
+            if (log_write_map(s, iov, niov, want) != PMC_OK)
+                return PMC_EIO;
+            niov = 0;
+            want = 0;
+            continue;
         }
         ssize_t w = writev(s->logfd, iov, niov);
         if (w < 0 || (size_t)w != want) {
@@ -1604,9 +1709,9 @@ enum pmc_err pmc_store_order_new(struct pmc_store *s,
     pthread_mutex_lock(&s->mu);
     it.seq = s->seq;
     pthread_mutex_unlock(&s->mu);
-    struct part parts[6] = {{o->coid, cn},          {o->token, it.tlen},
-                            {o->keys, it.klen},     {traders, trn},
-                            {o->signed_body, it.blen}, {o->order_hash, it.hlen}};
+    struct part parts[6] = {
+        {o->coid, cn},  {o->token, it.tlen},       {o->keys, it.klen},
+        {traders, trn}, {o->signed_body, it.blen}, {o->order_hash, it.hlen}};
     e = ring_put(s, IT_ORDER, &it, sizeof it, parts, 6, NULL, 0);
     if (e == PMC_OK) {
         pthread_mutex_lock(&s->mu);
@@ -1622,8 +1727,7 @@ enum pmc_err pmc_store_order_new(struct pmc_store *s,
     pmc_micros notional = pmc_mul(o->px, o->sz);
     for (size_t i = 0; i < o->nsrc; i++) {
         struct osrc_item k = {o->src[i].share, notional, o->ts_decided,
-                              (uint32_t)cn,
-                              (uint32_t)strlen(o->src[i].trader)};
+                              (uint32_t)cn, (uint32_t)strlen(o->src[i].trader)};
         struct part p[2] = {{o->coid, cn}, {o->src[i].trader, k.tlen}};
         PMC_TRY(ring_put(s, IT_OSRC, &k, sizeof k, p, 2, NULL, 0));
     }

@@ -108,6 +108,9 @@ struct pmc_store_opts {
     int readonly;  /* 1: no writer thread, no schema creation, no writes
                       (operator views); the file must exist */
     int no_create; /* 1: the file must exist (read-write otherwise) */
+    int log_writev; /* 1: append the order log with writev(2) instead of
+                       copying into its mapping (the fallback where the
+                       file system cannot allocate or map it) */
 };
 
 /* What an existing database held when it was opened. */
