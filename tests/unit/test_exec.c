@@ -355,7 +355,7 @@ static void test_presigned_orders(void **state)
             pmc_clob_wait(x, 5);
         }
         for (int i = 0; i < 4; i++) {
-            char coid[16];
+            char coid[32];
             snprintf(coid, sizeof coid, "c-pre%d-%d", pool, i);
             struct pmc_record o = order(coid, PMC_BUY, PMC_TIF_FAK, "0.55", "10");
             submit(x, &o);
