@@ -347,7 +347,7 @@ static void test_olog_grows_and_recovers(void **state)
     if (pid == 0) {
         close(fds[0]);
         struct pmc_store_opts o = {0};
-        o.writer_interval_us = 30000000; /* asleep for the whole test */
+        o.writer_interval_us = 30000000; /* asleep once it caught up */
         o.ring_bytes = 64u << 20;
         struct pmc_store *s;
         char err[512], coid[32], body[512];
@@ -392,9 +392,10 @@ static void test_olog_grows_and_recovers(void **state)
     assert_int_equal(info.orders, GROW_ORDERS);
     struct pmc_store_stats ss;
     pmc_store_stats(s, &ss);
-    /* each order and its source item, but the last source item: it is
-     * logged with the next order, and there was none */
-    assert_int_equal(ss.recovered, GROW_ORDERS * 2 - 1);
+    /* the writer drains what it finds when it starts (then sleeps): the
+     * rest, at most each order and its source item but the last source
+     * item (logged with a next order that never came), is replayed */
+    assert_true(ss.recovered > 0 && ss.recovered <= GROW_ORDERS * 2 - 1);
     assert_int_equal(ss.committed, 0);
     close_ok(s);
     /* a clean close leaves the log empty */
