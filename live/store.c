@@ -1169,8 +1169,8 @@ static enum pmc_err log_map(struct pmc_store *s, size_t len)
         return PMC_EIO;
     }
     void *p = s->logmap ? mremap(s->logmap, s->logmap_len, len, MREMAP_MAYMOVE)
-                        : mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-                               s->logfd, 0);
+                        : mmap(NULL, len, PROT_READ | PROT_WRITE,
+                               MAP_SHARED | MAP_POPULATE, s->logfd, 0);
     if (p == MAP_FAILED) {
         set_err(s, "%s: cannot map %zu bytes: %s", s->logpath, len,
                 strerror(errno));
