@@ -427,18 +427,37 @@ struct pmc_store {
 /* ---- errors ---------------------------------------------------------------
  */
 
+static void vset_err(struct pmc_store *s, int mu_held, const char *fmt,
+                     va_list ap)
+{
+    char msg[400];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (!mu_held)
+        pthread_mutex_lock(&s->mu);
+    snprintf(s->err, sizeof s->err, "%s: %s", s->path, msg);
+    if (!mu_held)
+        pthread_mutex_unlock(&s->mu);
+}
+
 static void set_err(struct pmc_store *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void set_err(struct pmc_store *s, const char *fmt, ...)
 {
-    char msg[400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vset_err(s, 0, fmt, ap);
     va_end(ap);
-    pthread_mutex_lock(&s->mu);
-    snprintf(s->err, sizeof s->err, "%s: %s", s->path, msg);
-    pthread_mutex_unlock(&s->mu);
+}
+
+/* The same for a caller that holds mu (the order log's append path). */
+static void set_err_locked(struct pmc_store *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void set_err_locked(struct pmc_store *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vset_err(s, 1, fmt, ap);
+    va_end(ap);
 }
 
 static enum pmc_err db_err(struct pmc_store *s, sqlite3 *db, const char *what)
@@ -1159,36 +1178,28 @@ static enum pmc_err load_orders(struct pmc_store *s)
  * the order path). The file is allocated up front (posix_fallocate), so a
  * full disk shows as an error here, never as SIGBUS on a store. A zero
  * header ends the log; items are copied first and the first one's header
- * last, so a log cut by a kill ends before the batch or holds all of it. */
-static enum pmc_err log_map(struct pmc_store *s, size_t len)
+ * last, so a log cut by a kill ends before the batch or holds all of it.
+ * Maps (or grows the mapping to) len bytes: 0, or the errno. */
+static int log_map(struct pmc_store *s, size_t len)
 {
     int rc = posix_fallocate(s->logfd, 0, (off_t)len);
-    if (rc != 0) {
-        set_err(s, "%s: cannot allocate %zu bytes: %s", s->logpath, len,
-                strerror(rc));
-        return PMC_EIO;
-    }
+    if (rc != 0)
+        return rc;
     void *p = s->logmap ? mremap(s->logmap, s->logmap_len, len, MREMAP_MAYMOVE)
                         : mmap(NULL, len, PROT_READ | PROT_WRITE,
                                MAP_SHARED | MAP_POPULATE, s->logfd, 0);
-    if (p == MAP_FAILED) {
-        set_err(s, "%s: cannot map %zu bytes: %s", s->logpath, len,
-                strerror(errno));
-        return PMC_EIO;
-    }
+    if (p == MAP_FAILED)
+        return errno;
     s->logmap = p;
     s->logmap_len = len;
-    return PMC_OK;
+    return 0;
 }
 
 /* Map the emptied log (appends then copy); where the file system cannot
  * allocate or map it, appends stay writev(2). */
 static void olog_map_or_write(struct pmc_store *s)
 {
-    if (log_map(s, OLOG_MAP) != PMC_OK) {
-        s->err[0] = '\0';
-        if (s->logmap)
-            munmap(s->logmap, s->logmap_len);
+    if (log_map(s, OLOG_MAP) != 0) {
         s->logmap = NULL;
         s->logmap_len = 0;
     }
@@ -1549,7 +1560,10 @@ static enum pmc_err log_write_map(struct pmc_store *s, const struct iovec *iov,
         size_t len = s->logmap_len * 2;
         while (len < end)
             len *= 2;
-        if (log_map(s, len) != PMC_OK) {
+        int rc = log_map(s, len);
+        if (rc != 0) {
+            set_err_locked(s, "%s: cannot grow to %zu bytes: %s", s->logpath,
+                           len, strerror(rc));
             s->failed = 1;
             return PMC_EIO;
         }
@@ -1614,8 +1628,8 @@ static enum pmc_err log_append(struct pmc_store *s)
         }
         ssize_t w = writev(s->logfd, iov, niov);
         if (w < 0 || (size_t)w != want) {
-            set_err(s, "%s: write: %s", s->logpath,
-                    w < 0 ? strerror(errno) : "short write");
+            set_err_locked(s, "%s: write: %s", s->logpath,
+                           w < 0 ? strerror(errno) : "short write");
             s->failed = 1;
             return PMC_EIO;
         }

@@ -82,12 +82,13 @@ struct presig {
 struct pmc_presign {
     struct presig *v;
     uint32_t cap;
-    _Atomic uint32_t head; /* written by the thread */
-    _Atomic uint32_t tail; /* written by the signer */
+    _Atomic uint64_t head; /* written by the thread */
+    _Atomic uint64_t tail; /* written by the signer */
     _Atomic int stop;
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    struct pmc_hmac256 hk; /* keyed with the signer's key, for nonces */
     uint64_t ctr;
     _Atomic uint64_t made, used, fallback, bad;
 };
@@ -121,7 +122,6 @@ static int presig_make(const struct pmc_signer *s, struct pmc_presign *p,
     uint8_t rnd[40], k[32], chk[32], pub[33];
     size_t publen = sizeof pub;
     secp256k1_pubkey R;
-    struct pmc_hmac256 hk;
     struct pmc_sha256 m;
     int ok = 0;
     if (fill_random(rnd, 32) != 0)
@@ -129,10 +129,9 @@ static int presig_make(const struct pmc_signer *s, struct pmc_presign *p,
     for (int i = 0; i < 8; i++)
         rnd[32 + i] = (uint8_t)(p->ctr >> (8 * i));
     p->ctr++;
-    pmc_hmac256_key(&hk, s->key, 32);
-    pmc_hmac256_begin(&hk, &m);
+    pmc_hmac256_begin(&p->hk, &m);
     pmc_sha256_update(&m, rnd, sizeof rnd);
-    pmc_hmac256_end(&hk, &m, k);
+    pmc_hmac256_end(&p->hk, &m, k);
     if (!secp256k1_ec_seckey_verify(s->ctx, k) ||
         !secp256k1_ec_pubkey_create(s->ctx, &R, k) ||
         !secp256k1_ec_pubkey_serialize(s->ctx, pub, &publen, &R,
@@ -161,14 +160,13 @@ out:
     explicit_bzero(k, sizeof k);
     explicit_bzero(chk, sizeof chk);
     explicit_bzero(rnd, sizeof rnd);
-    pmc_hmac256_wipe(&hk);
     explicit_bzero(&m, sizeof m);
     return ok;
 }
 
 static uint32_t pool_ready(struct pmc_presign *p)
 {
-    return atomic_load_explicit(&p->head, memory_order_relaxed) -
+    return (uint32_t)atomic_load_explicit(&p->head, memory_order_relaxed) -
            atomic_load_explicit(&p->tail, memory_order_acquire);
 }
 
@@ -185,7 +183,7 @@ static void *presign_main(void *arg)
         if (atomic_load(&p->stop))
             break;
         while (!atomic_load(&p->stop) && pool_ready(p) < p->cap) {
-            uint32_t h = atomic_load_explicit(&p->head, memory_order_relaxed);
+            uint64_t h = atomic_load_explicit(&p->head, memory_order_relaxed);
             if (!presig_make(s, p, &p->v[h % p->cap])) {
                 /* a random source that keeps failing: stop producing, the
                  * signer falls back to RFC 6979 */
@@ -193,6 +191,7 @@ static void *presign_main(void *arg)
                     return NULL;
                 continue;
             }
+            failures = 0;
             atomic_store_explicit(&p->head, h + 1, memory_order_release);
             atomic_fetch_add_explicit(&p->made, 1, memory_order_relaxed);
         }
@@ -206,8 +205,8 @@ static int sign_presigned(const struct pmc_signer *s, const uint8_t z[32],
                           uint8_t sig[PMC_SIG_LEN])
 {
     struct pmc_presign *p = s->pool;
-    uint32_t t = atomic_load_explicit(&p->tail, memory_order_relaxed);
-    uint32_t h = atomic_load_explicit(&p->head, memory_order_acquire);
+    uint64_t t = atomic_load_explicit(&p->tail, memory_order_relaxed);
+    uint64_t h = atomic_load_explicit(&p->head, memory_order_acquire);
     if (h == t) {
         atomic_fetch_add_explicit(&p->fallback, 1, memory_order_relaxed);
         return 0;
@@ -258,6 +257,7 @@ static void presign_stop(struct pmc_signer *s)
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
     explicit_bzero(p->v, p->cap * sizeof *p->v);
+    pmc_hmac256_wipe(&p->hk);
     free(p->v);
     explicit_bzero(p, sizeof *p);
     free(p);
@@ -277,10 +277,12 @@ enum pmc_err pmc_signer_presign(struct pmc_signer *s, uint32_t n)
         return PMC_ENOMEM;
     }
     p->cap = n;
+    pmc_hmac256_key(&p->hk, s->key, 32);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     s->pool = p;
     if (pthread_create(&p->th, NULL, presign_main, s) != 0) {
+        pmc_hmac256_wipe(&p->hk);
         pthread_mutex_destroy(&p->mu);
         pthread_cond_destroy(&p->cv);
         free(p->v);
