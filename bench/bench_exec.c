@@ -160,6 +160,9 @@ int main(int argc, char **argv)
     /* measure the path, not the venue's limits */
     cfg.post_burst = (struct pmc_rate){1000000, 10000};
     cfg.post_sustained = (struct pmc_rate){0, 0};
+    /* BENCH_CLOB_LANES=0 measures the libcurl-only order path */
+    if (getenv("BENCH_CLOB_LANES"))
+        cfg.lanes = (uint32_t)atoi(getenv("BENCH_CLOB_LANES"));
     struct pmc_exec_creds c;
     memset(&c, 0, sizeof c);
     if (pmc_signer_new(PK, strlen(PK), &c.signer) != PMC_OK)
@@ -245,9 +248,10 @@ int main(int argc, char **argv)
     printf("POST round trip (libcurl total, loopback + fake) p50 %7.1f us  "
            "p99 %7.1f us\n",
            q(rtt, n, 0.5), q(rtt, n, 0.99));
-    printf("body written after submit() returned: %d of %d; POSTs %llu, "
-           "retries %llu\n",
+    printf("body written after submit() returned: %d of %d; POSTs %llu "
+           "(%llu on lanes, %u lanes), retries %llu\n",
            late, n, (unsigned long long)st.posts,
+           (unsigned long long)st.lane_posts, cfg.lanes,
            (unsigned long long)st.retries);
     return late > n / 100 ? 1 : 0;
 }

@@ -167,7 +167,11 @@ static int run(char **argv, int SPACING_MS)
     char run_for[16];
     snprintf(run_for, sizeof run_for, "%d",
              (1500 + NTRADES * SPACING_MS) / 1000 + 4);
-    char *largv[] = {pmcopy, "live", "--live", "--trader",
+    /* BENCH_CLOB_LANES=0 measures the libcurl-only order path */
+    const char *lanes =
+        getenv("BENCH_CLOB_LANES") ? getenv("BENCH_CLOB_LANES") : "2";
+    char *largv[] = {pmcopy, "live", "--live", "--clob-lanes", (char *)lanes,
+                     "--trader",
                      "0x1111111111111111111111111111111111111111",
                      "--clob-url", curl, "--rtds-ws", rtds, "--book-ws", book,
                      "--data-api", "", "--chain-ws", "", "--db", f_db, getenv("BENCH_NODB") ? "--no-db" : "--quiet",

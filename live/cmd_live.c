@@ -7,6 +7,7 @@
 #include "app/cmds.h"
 #include "app/config_load.h"
 #include "core/dec.h"
+#include "live/exec/clob.h"
 #include "live/loop.h"
 
 static const char usage[] =
@@ -21,26 +22,35 @@ static const char usage[] =
     "open orders get --drain-ms to finish, the store is flushed, exit 0.\n"
     "\n"
     "endpoints (\"\" or off disables a source):\n"
-    "  --clob-url URL      CLOB REST root (default https://clob.polymarket.com)\n"
+    "  --clob-url URL      CLOB REST root (default "
+    "https://clob.polymarket.com)\n"
+    "  --clob-lanes N      connections kept open for POST /order, written\n"
+    "                      directly (0-8, default 2; 0 = all through libcurl)\n"
     "  --chain-ws URL      Polygon JSON-RPC websocket for OrderFilled logs\n"
     "                      (default off: give your provider's wss URL)\n"
     "  --chain-v1          also watch the V1 exchanges' OrderFilled\n"
     "  --rtds-ws URL       realtime data socket (default\n"
     "                      wss://ws-live-data.polymarket.com)\n"
     "  --book-ws URL       CLOB market channel (default\n"
-    "                      wss://ws-subscriptions-clob.polymarket.com/ws/market)\n"
-    "  --data-api URL      data API root (default https://data-api.polymarket.com)\n"
-    "  --poll-ms N         data API poll interval while no websocket source is\n"
+    "                      "
+    "wss://ws-subscriptions-clob.polymarket.com/ws/market)\n"
+    "  --data-api URL      data API root (default "
+    "https://data-api.polymarket.com)\n"
+    "  --poll-ms N         data API poll interval while no websocket source "
+    "is\n"
     "                      up (default 5000)\n"
     "  --poll-idle-ms N    ... while one is: the catch-all for fills a socket\n"
     "                      missed (default 60000)\n"
     "\n"
     "options:\n"
-    "  --db PATH           SQLite store (default pmcopy.db / DB_PATH); --no-db\n"
+    "  --db PATH           SQLite store (default pmcopy.db / DB_PATH); "
+    "--no-db\n"
     "  --api-port N        serve the local API on 127.0.0.1:N (0 = any port)\n"
     "  --run-for SECONDS   stop by itself after this long\n"
-    "  --drain-ms N        at shutdown, wait up to N ms for open orders (3000)\n"
-    "  --no-shutdown-flush drop pending buckets at shutdown instead of sending\n"
+    "  --drain-ms N        at shutdown, wait up to N ms for open orders "
+    "(3000)\n"
+    "  --no-shutdown-flush drop pending buckets at shutdown instead of "
+    "sending\n"
     "  --ready-file FILE   write pid and API port there once running\n"
     "  --seed N            reconnect jitter seed\n"
     "  --quiet             no per-order log lines\n"
@@ -127,11 +137,13 @@ int pmc_cmd_live(int argc, char **argv)
             o.ready_file = v;
         } else if (!strcmp(s, "--api-port") || !strcmp(s, "--run-for") ||
                    !strcmp(s, "--drain-ms") || !strcmp(s, "--seed") ||
-                   !strcmp(s, "--poll-ms") || !strcmp(s, "--poll-idle-ms")) {
+                   !strcmp(s, "--poll-ms") || !strcmp(s, "--poll-idle-ms") ||
+                   !strcmp(s, "--clob-lanes")) {
             NEEDV();
             char *end;
             long long n = strtoll(v, &end, 10);
-            if (*end || n < 0 || (!strcmp(s, "--api-port") && n > 65535)) {
+            if (*end || n < 0 || (!strcmp(s, "--api-port") && n > 65535) ||
+                (!strcmp(s, "--clob-lanes") && n > PMC_CLOB_LANES_MAX)) {
                 fprintf(stderr, "pmcopy live: %s %s: not a valid number\n", s,
                         v);
                 return PMC_EXIT_USAGE;
@@ -146,6 +158,8 @@ int pmc_cmd_live(int argc, char **argv)
                 o.poll_ms = (pmc_ms)n;
             else if (!strcmp(s, "--poll-idle-ms"))
                 o.poll_idle_ms = (pmc_ms)n;
+            else if (!strcmp(s, "--clob-lanes"))
+                o.clob_lanes = (int)n;
             else
                 o.seed = (uint64_t)n;
         } else {

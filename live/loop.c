@@ -795,6 +795,7 @@ void pmc_live_opts_default(struct pmc_live_opts *o)
     memset(o, 0, sizeof *o);
     o->mode = PMC_LIVE_PAPER;
     o->clob_url = "https://clob.polymarket.com";
+    o->clob_lanes = 2;
     o->chain_ws = "";
     o->rtds_ws = "wss://ws-live-data.polymarket.com";
     o->book_ws = "wss://ws-subscriptions-clob.polymarket.com/ws/market";
@@ -861,6 +862,7 @@ static enum pmc_err setup_venue(struct live *L)
     struct pmc_clob_cfg cc;
     pmc_clob_cfg_default(&cc);
     cc.base_url = L->o.clob_url;
+    cc.lanes = (uint32_t)L->o.clob_lanes;
     struct pmc_clob_hooks hk;
     memset(&hk, 0, sizeof hk);
     hk.ctx = L;

@@ -22,25 +22,26 @@ enum pmc_live_mode { PMC_LIVE_PAPER = 0, PMC_LIVE_REAL };
 struct pmc_live_opts {
     enum pmc_live_mode mode;
     /* endpoints; NULL or "" turns a source off */
-    const char *clob_url;  /* REST root of the CLOB (real mode) */
-    const char *chain_ws;  /* Polygon JSON-RPC websocket */
-    const char *rtds_ws;   /* realtime data socket */
-    const char *book_ws;   /* CLOB market channel .../ws/market */
-    const char *data_api;  /* data API root */
+    const char *clob_url; /* REST root of the CLOB (real mode) */
+    int clob_lanes;       /* POST /order lanes (pmc_clob_cfg.lanes); 2 */
+    const char *chain_ws; /* Polygon JSON-RPC websocket */
+    const char *rtds_ws;  /* realtime data socket */
+    const char *book_ws;  /* CLOB market channel .../ws/market */
+    const char *data_api; /* data API root */
     int chain_v1;
-    pmc_ms poll_ms;       /* data API poll while no websocket source is up
-                             (0 = the watchers' default, 5 s) */
-    pmc_ms poll_idle_ms;  /* ... while one is: the catch-all for fills the
-                             sockets missed (0 = default 60 s) */
-    pmc_ms run_for_ms;     /* stop by itself after this (0 = never) */
-    pmc_ms drain_ms;       /* shutdown: wait this long for open orders */
-    int shutdown_flush;    /* 1: flush pending buckets and send at exit */
+    pmc_ms poll_ms;          /* data API poll while no websocket source is up
+                                (0 = the watchers' default, 5 s) */
+    pmc_ms poll_idle_ms;     /* ... while one is: the catch-all for fills the
+                                sockets missed (0 = default 60 s) */
+    pmc_ms run_for_ms;       /* stop by itself after this (0 = never) */
+    pmc_ms drain_ms;         /* shutdown: wait this long for open orders */
+    int shutdown_flush;      /* 1: flush pending buckets and send at exit */
     pmc_ms restart_stale_ms; /* orders older than this when first seen
                                 after a restart are not sent */
     pmc_micros paper_half_spread; /* paper venue without a book */
-    const char *ready_file; /* written ("port=N\n") once running */
-    uint64_t seed;          /* watcher jitter */
-    int quiet;              /* no per-order log lines */
+    const char *ready_file;       /* written ("port=N\n") once running */
+    uint64_t seed;                /* watcher jitter */
+    int quiet;                    /* no per-order log lines */
 };
 
 void pmc_live_opts_default(struct pmc_live_opts *o);

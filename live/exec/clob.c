@@ -28,6 +28,8 @@
 
 #include "core/dec.h"
 #include "live/exec/clob.h"
+#include "live/exec/http1.h"
+#include "live/exec/lane.h"
 #include "live/sign/auth.h"
 #include "live/sign/hex.h"
 #include "live/sign/keccak.h"
@@ -58,6 +60,9 @@ struct req {
     size_t body_len;
     int rewind_refused; /* a second attempt of a POST was stopped */
     int sent;           /* an attempt reached the point of writing */
+    int on_lane;        /* carried by lane `lane`, not by easy */
+    uint32_t lane;
+    const char *fail_why; /* the lane's account of a failure, or NULL */
     size_t resp_len;
     int resp_over;
     int64_t rl_remaining; /* -1 = header absent */
@@ -116,6 +121,8 @@ struct pmc_clob {
     struct token *toks;
     uint32_t ntoks;
     struct req meta[META_REQS];
+    struct pmc_lane *lane[PMC_CLOB_LANES_MAX];
+    uint32_t lane_order[PMC_CLOB_LANES_MAX]; /* order slot it carries */
     struct pmc_bucket b_post, b_post10m, b_cancel, b_meta, b_ledger;
     pmc_ms post_block_until;
     struct pmc_breaker br;
@@ -171,6 +178,7 @@ void pmc_clob_cfg_default(struct pmc_clob_cfg *c)
     c->max_tokens = 1024;
     c->max_host_conns = 8;
     c->presign = 256;
+    c->lanes = 2;
 }
 
 uint64_t pmc_clob_salt(const struct pmc_sym *coid, pmc_ms emitted)
@@ -243,7 +251,12 @@ static void wipe_headers(struct req *r)
 
 static void req_abort(struct pmc_clob *x, struct req *r)
 {
-    if (r->active) {
+    if (r->active && r->on_lane) {
+        pmc_lane_abort(x->lane[r->lane]);
+        x->lane_order[r->lane] = NONE;
+        r->on_lane = 0;
+        r->active = 0;
+    } else if (r->active) {
         curl_multi_remove_handle(x->multi, r->easy);
         r->active = 0;
     }
@@ -448,14 +461,9 @@ static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip,
     return CURL_PREREQFUNC_OK;
 }
 
-static enum pmc_err req_begin(struct pmc_clob *x, struct req *r,
-                              enum rkind kind, uint32_t idx, pmc_ms timeout)
+static void req_reset(struct pmc_clob *x, struct req *r, enum rkind kind,
+                      uint32_t idx)
 {
-    if (!r->easy) {
-        if (!(r->easy = curl_easy_init()))
-            return PMC_ENOMEM;
-        r->setup = R_NONE;
-    }
     r->x = x;
     r->kind = kind;
     r->idx = idx;
@@ -469,6 +477,19 @@ static enum pmc_err req_begin(struct pmc_clob *x, struct req *r,
     r->sent = 0;
     r->body = NULL;
     r->body_len = 0;
+    r->on_lane = 0;
+    r->fail_why = NULL;
+}
+
+static enum pmc_err req_begin(struct pmc_clob *x, struct req *r,
+                              enum rkind kind, uint32_t idx, pmc_ms timeout)
+{
+    if (!r->easy) {
+        if (!(r->easy = curl_easy_init()))
+            return PMC_ENOMEM;
+        r->setup = R_NONE;
+    }
+    req_reset(x, r, kind, idx);
     CURL *e = r->easy;
     if (r->setup != kind) {
         /* a handle keeps its options between transfers: the fixed ones
@@ -496,30 +517,26 @@ static enum pmc_err req_begin(struct pmc_clob *x, struct req *r,
     return PMC_OK;
 }
 
-static enum pmc_err add_l2(struct pmc_clob *x, struct req *r,
-                           const char *method, const char *path,
-                           const char *body, size_t body_len)
+#define L2_LINE 256
+
+/* The five L2 header lines ("POLY_ADDRESS: 0x..", ...) for a request. The
+ * caller wipes them. */
+static enum pmc_err l2_lines(struct pmc_clob *x, const char *method,
+                             const char *path, const char *body,
+                             size_t body_len, char lines[5][L2_LINE])
 {
     struct pmc_l2_headers h;
     uint64_t ts = (uint64_t)(x->now / 1000);
     PMC_TRY(pmc_l2_auth_headers(x->l2, ts, method, path, body, body_len, &h));
-    char line[256];
-    const char *names[5] = {"POLY_ADDRESS", "POLY_SIGNATURE", "POLY_TIMESTAMP",
-                            "POLY_API_KEY", "POLY_PASSPHRASE"};
+    static const char *const names[5] = {"POLY_ADDRESS", "POLY_SIGNATURE",
+                                         "POLY_TIMESTAMP", "POLY_API_KEY",
+                                         "POLY_PASSPHRASE"};
     const char *vals[5] = {h.address, h.signature, h.timestamp, h.api_key,
                            h.passphrase};
-    enum pmc_err e = PMC_OK;
-    for (int i = 0; i < 5 && e == PMC_OK; i++) {
-        snprintf(line, sizeof line, "%s: %s", names[i], vals[i]);
-        struct curl_slist *n = curl_slist_append(r->hdrs, line);
-        if (!n)
-            e = PMC_ENOMEM;
-        else
-            r->hdrs = n;
-    }
-    explicit_bzero(line, sizeof line);
+    for (int i = 0; i < 5; i++)
+        snprintf(lines[i], L2_LINE, "%s: %s", names[i], vals[i]);
     explicit_bzero(&h, sizeof h);
-    return e;
+    return PMC_OK;
 }
 
 static enum pmc_err add_hdr(struct req *r, const char *line)
@@ -529,6 +546,18 @@ static enum pmc_err add_hdr(struct req *r, const char *line)
         return PMC_ENOMEM;
     r->hdrs = n;
     return PMC_OK;
+}
+
+static enum pmc_err add_l2(struct pmc_clob *x, struct req *r,
+                           const char *method, const char *path,
+                           const char *body, size_t body_len)
+{
+    char lines[5][L2_LINE];
+    enum pmc_err e = l2_lines(x, method, path, body, body_len, lines);
+    for (int i = 0; i < 5 && e == PMC_OK; i++)
+        e = add_hdr(r, lines[i]);
+    explicit_bzero(lines, sizeof lines);
+    return e;
 }
 
 static enum pmc_err req_go(struct pmc_clob *x, struct req *r)
@@ -563,6 +592,60 @@ static int open_for_business(struct pmc_clob *x, struct order *o)
     return 1;
 }
 
+/* POST the order on an idle lane: the head is formatted here and goes out
+ * with the body in one send. 1 when it went out; 0 when no lane could
+ * take it (nothing was sent, libcurl carries it). */
+static int post_on_lane(struct pmc_clob *x, struct order *o)
+{
+    static const char *const fixed[3] = {"User-Agent: pmcopy", "Accept: */*",
+                                         "Content-Type: application/json"};
+    struct req *r = &o->r;
+    char l2[5][L2_LINE];
+    int have_l2 = 0, sent = 0, hooked = 0;
+    for (uint32_t i = 0; i < x->cfg.lanes && !sent; i++) {
+        struct pmc_lane *l = x->lane[i];
+        if (!l || !pmc_lane_usable(l, x->now))
+            continue;
+        if (!have_l2 && l2_lines(x, "POST", "/order", o->so.body,
+                                 o->so.body_len, l2) != PMC_OK)
+            break;
+        have_l2 = 1;
+        const char *lines[8] = {fixed[0], fixed[1], l2[0], l2[1],
+                                l2[2],    l2[3],    l2[4], fixed[2]};
+        char target[300], head[2048];
+        snprintf(target, sizeof target, "%s/order", pmc_lane_prefix(l));
+        size_t hl =
+            pmc_http1_req_head(head, sizeof head, "POST", pmc_lane_host(l),
+                               target, lines, 8, 1, o->so.body_len);
+        if (!hl)
+            break;
+        /* the same moment as libcurl's pre-request callback: the request
+         * is complete and goes to the socket next */
+        if (x->h.wire && !hooked++)
+            x->h.wire(x->h.ctx, &o->coid, hl + o->so.body_len);
+        enum pmc_err e = pmc_lane_send(l, head, hl, o->so.body, o->so.body_len,
+                                       r->resp, RESP_MAX, x->now);
+        explicit_bzero(head, hl);
+        if (e == PMC_ESTATE)
+            continue; /* that connection failed, nothing sent: the next */
+        if (e != PMC_OK)
+            break;
+        req_reset(x, r, R_POST, (uint32_t)(o - x->orders));
+        r->body = o->so.body;
+        r->body_len = o->so.body_len;
+        r->on_lane = 1;
+        r->lane = i;
+        r->active = 1;
+        r->sent = 1;
+        x->lane_order[i] = r->idx;
+        x->st.lane_posts++;
+        sent = 1;
+    }
+    if (have_l2)
+        explicit_bzero(l2, sizeof l2);
+    return sent;
+}
+
 static void start_post(struct pmc_clob *x, struct order *o)
 {
     pmc_ms now = x->now;
@@ -588,25 +671,29 @@ static void start_post(struct pmc_clob *x, struct order *o)
         return;
     }
     struct req *r = &o->r;
-    snprintf(r->url, sizeof r->url, "%s/order", x->base);
-    enum pmc_err e = req_begin(x, r, R_POST, (uint32_t)(o - x->orders),
-                               x->cfg.post_timeout_ms);
-    if (e == PMC_OK) {
-        r->body = o->so.body;
-        r->body_len = o->so.body_len;
-        curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                         (curl_off_t)r->body_len);
-        curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
-        curl_easy_setopt(r->easy, CURLOPT_PREREQFUNCTION, on_prereq);
-        curl_easy_setopt(r->easy, CURLOPT_PREREQDATA, r);
-        e = add_l2(x, r, "POST", "/order", r->body, r->body_len);
+    int on_lane = post_on_lane(x, o);
+    enum pmc_err e = PMC_OK;
+    if (!on_lane) {
+        snprintf(r->url, sizeof r->url, "%s/order", x->base);
+        e = req_begin(x, r, R_POST, (uint32_t)(o - x->orders),
+                      x->cfg.post_timeout_ms);
+        if (e == PMC_OK) {
+            r->body = o->so.body;
+            r->body_len = o->so.body_len;
+            curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                             (curl_off_t)r->body_len);
+            curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
+            curl_easy_setopt(r->easy, CURLOPT_PREREQFUNCTION, on_prereq);
+            curl_easy_setopt(r->easy, CURLOPT_PREREQDATA, r);
+            e = add_l2(x, r, "POST", "/order", r->body, r->body_len);
+        }
+        if (e == PMC_OK)
+            e = add_hdr(r, "Content-Type: application/json");
+        if (e == PMC_OK)
+            e = add_hdr(r, "Expect:");
+        if (e == PMC_OK)
+            e = req_go(x, r);
     }
-    if (e == PMC_OK)
-        e = add_hdr(r, "Content-Type: application/json");
-    if (e == PMC_OK)
-        e = add_hdr(r, "Expect:");
-    if (e == PMC_OK)
-        e = req_go(x, r);
     if (e != PMC_OK) {
         wipe_headers(r);
         pmc_breaker_result(&x->br, 1, now); /* not the server's fault */
@@ -622,9 +709,11 @@ static void start_post(struct pmc_clob *x, struct order *o)
     o->next_at = NEVER;
     if (x->h.stage)
         x->h.stage(x->h.ctx, &o->coid, PMC_STAGE_SUBMITTED, now, o->hash);
-    /* put the bytes on the wire now rather than on the next loop pass */
-    int running;
-    curl_multi_perform(x->multi, &running);
+    if (!on_lane) {
+        /* put the bytes on the wire now rather than on the next loop pass */
+        int running;
+        curl_multi_perform(x->multi, &running);
+    }
 }
 
 static void start_get_order(struct pmc_clob *x, struct order *o)
@@ -1083,8 +1172,9 @@ static void on_post_done(struct pmc_clob *x, struct order *o, CURLcode rc,
             return;
         }
         ambiguous(x, o,
-                  r->rewind_refused ? "connection died before the answer"
-                                    : curl_easy_strerror(rc));
+                  r->fail_why         ? r->fail_why
+                  : r->rewind_refused ? "connection died before the answer"
+                                      : curl_easy_strerror(rc));
         return;
     }
     if (x->h.stage)
@@ -1396,6 +1486,48 @@ static void on_done(struct pmc_clob *x, CURL *e, CURLcode rc)
     }
 }
 
+/* Answers on the lanes, and their connections' upkeep. */
+static void poll_lanes(struct pmc_clob *x)
+{
+    for (uint32_t i = 0; i < x->cfg.lanes; i++) {
+        struct pmc_lane *l = x->lane[i];
+        if (!l)
+            continue;
+        if (x->lane_order[i] == NONE) {
+            pmc_lane_tick(l, x->now);
+            continue;
+        }
+        const struct pmc_http1_resp *hr;
+        const char *why;
+        enum pmc_lane_outcome out =
+            pmc_lane_poll(l, x->now, x->cfg.post_timeout_ms, &hr, &why);
+        if (out == PMC_LANE_PENDING)
+            continue;
+        struct order *o = &x->orders[x->lane_order[i]];
+        struct req *r = &o->r;
+        x->lane_order[i] = NONE;
+        r->active = 0;
+        r->on_lane = 0;
+        r->kind = R_NONE;
+        r->resp_len = hr->body_len;
+        r->resp_over = hr->body_over;
+        r->rl_remaining = hr->rl_remaining;
+        r->rl_reset_s = hr->rl_reset_s;
+        r->retry_after_s = hr->retry_after_s;
+        r->fail_why = why;
+        CURLcode rc = out == PMC_LANE_ANSWERED     ? CURLE_OK
+                      : out == PMC_LANE_TIMEOUT    ? CURLE_OPERATION_TIMEDOUT
+                      : out == PMC_LANE_BAD_ANSWER ? CURLE_WEIRD_SERVER_REPLY
+                                                   : CURLE_RECV_ERROR;
+        if (rc == CURLE_OK)
+            pmc_hist_add(&x->st.post_us, pmc_lane_last_us(l));
+        if (o->used)
+            on_post_done(x, o, rc, rc == CURLE_OK ? hr->status : 0);
+        r->fail_why = NULL;
+        pmc_lane_tick(l, x->now); /* a closed one reconnects */
+    }
+}
+
 /* Start whatever is due. */
 static void service(struct pmc_clob *x)
 {
@@ -1494,6 +1626,9 @@ enum pmc_err pmc_clob_new(const struct pmc_clob_cfg *cfg,
                bad_rate(cfg->ledger)) {
         bad = "a rate limit with n > 0 needs window_ms > 0";
         e = PMC_ECONFIG;
+    } else if (cfg->lanes > PMC_CLOB_LANES_MAX) {
+        bad = "lanes must be 0..8";
+        e = PMC_ECONFIG;
     } else if (cfg->sig_type > PMC_SIG_POLY_1271 ||
                (cfg->sig_type != PMC_SIG_EOA && !cfg->has_funder)) {
         bad = "sig_type 1-3 needs the funder (proxy/Safe/deposit wallet)";
@@ -1530,6 +1665,19 @@ enum pmc_err pmc_clob_new(const struct pmc_clob_cfg *cfg,
                       cfg->max_host_conns > 0 ? cfg->max_host_conns : 8L);
     curl_multi_setopt(x->multi, CURLMOPT_MAXCONNECTS,
                       cfg->max_host_conns > 0 ? cfg->max_host_conns : 8L);
+    for (uint32_t i = 0; i < PMC_CLOB_LANES_MAX; i++)
+        x->lane_order[i] = NONE;
+    for (uint32_t i = 0; i < cfg->lanes; i++) {
+        char lwhy[120];
+        e = pmc_lane_new(x->base, (long)cfg->connect_timeout_ms, &x->lane[i],
+                         lwhy, sizeof lwhy);
+        if (e != PMC_OK) {
+            if (why && why_len)
+                snprintf(why, why_len, "lanes: %s", lwhy);
+            goto fail;
+        }
+        pmc_lane_tick(x->lane[i], now); /* start connecting */
+    }
     pmc_bucket_init(&x->b_post, cfg->post_burst, now);
     pmc_bucket_init(&x->b_post10m, cfg->post_sustained, now);
     pmc_bucket_init(&x->b_cancel, cfg->cancel, now);
@@ -1579,6 +1727,8 @@ void pmc_clob_free(struct pmc_clob *x)
         if (x->meta[i].easy)
             curl_easy_cleanup(x->meta[i].easy);
     }
+    for (uint32_t i = 0; i < PMC_CLOB_LANES_MAX; i++)
+        pmc_lane_free(x->lane[i]);
     if (x->multi)
         curl_multi_cleanup(x->multi);
     pmc_signer_free(x->signer);
@@ -1675,6 +1825,7 @@ enum pmc_err pmc_clob_tick(struct pmc_clob *x, pmc_ms now)
     while ((m = curl_multi_info_read(x->multi, &left)))
         if (m->msg == CURLMSG_DONE)
             on_done(x, m->easy_handle, m->data.result);
+    poll_lanes(x);
     service(x);
     curl_multi_perform(x->multi, &running);
     return PMC_OK;
@@ -1682,8 +1833,18 @@ enum pmc_err pmc_clob_tick(struct pmc_clob *x, pmc_ms now)
 
 void pmc_clob_wait(struct pmc_clob *x, int timeout_ms)
 {
+    struct curl_waitfd fds[PMC_CLOB_LANES_MAX];
+    unsigned nfd = 0;
+    for (uint32_t i = 0; i < x->cfg.lanes; i++) {
+        int fd = x->lane[i] ? pmc_lane_socket(x->lane[i]) : -1;
+        if (fd >= 0) {
+            fds[nfd].fd = fd;
+            fds[nfd].events = CURL_WAIT_POLLIN;
+            fds[nfd++].revents = 0;
+        }
+    }
     int n = 0;
-    curl_multi_poll(x->multi, NULL, 0, timeout_ms, &n);
+    curl_multi_poll(x->multi, nfd ? fds : NULL, nfd, timeout_ms, &n);
 }
 
 void *pmc_clob_multi(struct pmc_clob *x)
@@ -1799,6 +1960,14 @@ void pmc_clob_stats(const struct pmc_clob *x, struct pmc_clob_stats *out)
     pmc_signer_presign_stats(x->signer, &out->presign);
     out->breaker = x->br.state;
     out->breaker_opens = x->br.opens;
+    out->lane_connects = 0;
+    out->lanes_idle = 0;
+    for (uint32_t i = 0; i < x->cfg.lanes; i++) {
+        if (!x->lane[i])
+            continue;
+        out->lane_connects += pmc_lane_connects(x->lane[i]);
+        out->lanes_idle += pmc_lane_state(x->lane[i]) == PMC_LANE_IDLE;
+    }
 }
 
 void pmc_clob_metrics_prom(const struct pmc_clob *x, FILE *f)
@@ -1846,6 +2015,16 @@ void pmc_clob_metrics_prom(const struct pmc_clob *x, FILE *f)
             "pmcopy_exec_signatures_total{nonce=\"presigned\"} %" PRIu64 "\n"
             "pmcopy_exec_signatures_total{nonce=\"rfc6979\"} %" PRIu64 "\n",
             ps.ready, ps.used, ps.fallback);
+    struct pmc_clob_stats st;
+    pmc_clob_stats(x, &st);
+    fprintf(f,
+            "# TYPE pmcopy_exec_lane_posts_total counter\n"
+            "pmcopy_exec_lane_posts_total %" PRIu64 "\n"
+            "# TYPE pmcopy_exec_lane_connects_total counter\n"
+            "pmcopy_exec_lane_connects_total %" PRIu64 "\n"
+            "# TYPE pmcopy_exec_lanes_idle gauge\n"
+            "pmcopy_exec_lanes_idle %u\n",
+            st.lane_posts, st.lane_connects, st.lanes_idle);
     fprintf(f, "# TYPE pmcopy_exec_post_latency_us histogram\n");
     pmc_hist_prom(f, "pmcopy_exec_post_latency_us", "", &x->st.post_us);
 }

@@ -42,12 +42,14 @@
  *
  * I/O model: the executor owns its libcurl multi handle (its own pool of
  * kept-alive connections to the CLOB, so orders never queue behind other
- * REST traffic). The loop calls pmc_clob_tick(now) every pass; that drives
- * the transfers without blocking, handles answers and due timers. The loop
- * may wait on the executor's sockets with pmc_clob_wait() or fold
- * pmc_clob_multi() into its own poll set. No function here reads a clock:
- * `now` (ms since the epoch) comes with every call and is the timestamp of
- * every record and stage it reports.
+ * REST traffic) and its lanes: connections kept open for POST /order,
+ * whose requests it writes and whose answers it reads itself (lane.h,
+ * http1.h), so an order does not wait on libcurl's transfer set-up. The loop
+ * calls pmc_clob_tick(now) every pass; that drives the transfers without
+ * blocking, handles answers and due timers. The loop may wait on the executor's
+ * sockets with pmc_clob_wait() or fold pmc_clob_multi() into its own poll set.
+ * No function here reads a clock: `now` (ms since the epoch) comes with every
+ * call and is the timestamp of every record and stage it reports.
  *
  * Not thread-safe: one thread (the loop's) calls everything. */
 #ifndef PMC_CLOB_H
@@ -99,7 +101,13 @@ struct pmc_clob_cfg {
     long max_host_conns;            /* parallel connections; 8 */
     uint32_t presign; /* presignatures kept ready (pmc_signer_presign):
                          256; 0 = every signature RFC 6979 */
+    uint32_t lanes;   /* kept-alive connections that carry POST /order
+                         written directly (live/exec/lane.h): 2, at most
+                         PMC_CLOB_LANES_MAX; 0 = every request through
+                         libcurl's transfers. A POST that finds no idle
+                         lane goes through libcurl. */
 };
+#define PMC_CLOB_LANES_MAX 8
 
 /* Fill c with the defaults above (base_url = https://clob.polymarket.com). */
 void pmc_clob_cfg_default(struct pmc_clob_cfg *c);
@@ -132,9 +140,10 @@ struct pmc_clob_hooks {
     /* One line of operator information (no newline). Never contains a
      * credential. NULL: written to stderr as "pmcopy exec: <line>". */
     void (*log)(void *ctx, const char *line);
-    /* Called when libcurl is about to write a POST (request head and body
-     * go out in one write, within the same libcurl call) (benchmarks).
-     * May be NULL. */
+    /* A POST is about to be written (benchmarks): the request is complete
+     * and its one write comes next, on a lane right before the send, and
+     * through libcurl from its pre-request callback (head and body go out
+     * in one write, within the same libcurl call). May be NULL. */
     void (*wire)(void *ctx, const struct pmc_sym *coid, size_t nbytes);
 };
 
@@ -240,6 +249,9 @@ struct pmc_clob_stats {
     enum pmc_breaker_state breaker;
     struct pmc_hist post_us; /* POST /order latency (libcurl total), us */
     struct pmc_presign_stats presign; /* the signer's nonce pool */
+    uint64_t lane_posts;              /* POSTs written on a lane (of posts) */
+    uint64_t lane_connects;           /* connections the lanes opened */
+    uint32_t lanes_idle;              /* lanes connected and ready now */
 };
 void pmc_clob_stats(const struct pmc_clob *x, struct pmc_clob_stats *out);
 /* Write the counters and the histogram in Prometheus text format, names

@@ -12,7 +12,8 @@
 #  creds   - --live without credentials refuses to start, sends nothing.
 #  real    - --live against the fake CLOB: signed orders are accepted (the
 #            fake checks the L2 HMAC and recovers the EIP-712 signature),
-#            each order hash POSTed once, orders in the store as matched.
+#            each order hash POSTed once (on the executor's lanes), orders
+#            in the store as matched.
 #  crash   - SIGKILL at random points of a live session, then restart on the
 #            same store, many trials: no order hash is ever POSTed twice,
 #            no order the venue acknowledged is missing from the store, no
@@ -248,8 +249,15 @@ wait_stat $FP rtds_subs 1
 ctl $FP trade wallet=$A token=404 side=BUY px=0.52 sz=100 tx=$(tx 31) log=1 rtds=0
 ctl $FP trade wallet=$A token=404 side=BUY px=0.52 sz=150 tx=$(tx 32) log=1 rtds=600
 wait_status $AP orders_sent 2
+sleep 0.3
+curl -sf "http://127.0.0.1:$AP/metrics" > "$tmp/real.metrics"
 stop_live $lp # the drain waits for both answers
 check "real: exit 0 ($(tail -1 "$tmp/real.err"))" [ "$rc" -eq 0 ]
+check "real: both orders went out on the executor's lanes" \
+    grep -q '^pmcopy_exec_lane_posts_total 2$' "$tmp/real.metrics"
+"$bin" live --live --clob-lanes 9 --trader $A --no-db > /dev/null 2>&1
+rc=$?
+check "real: --clob-lanes 9 is a usage error (got $rc)" [ "$rc" -eq 2 ]
 curl -sf "http://127.0.0.1:$CP/_control/log" > "$tmp/clob.log"
 check "real: the fake accepted two orders" grep -q '"orders": *2\|"orders":2' "$tmp/clob.log"
 check "real: no order hash POSTed twice" grep -q '"max_posts_per_hash": *1\|"max_posts_per_hash":1' "$tmp/clob.log"

@@ -96,7 +96,27 @@ struct trade {
     int64_t t;
 };
 
-enum fkind { F_STATUS, F_429, F_SLOW, F_DROP, F_DROP_BEFORE, F_GEO };
+enum fkind {
+    F_STATUS,
+    F_429,
+    F_SLOW,
+    F_DROP,
+    F_DROP_BEFORE,
+    F_GEO,
+    F_CHUNKED,   /* process; answer chunked (small chunks, a trailer) */
+    F_CLOSE_END, /* process; no length: the body ends with the close */
+    F_TRUNCATED, /* process; close after half the promised body */
+    F_GARBAGE,   /* process; answer with a malformed status line */
+};
+
+/* how an answer is framed on the wire (the F_ kinds above) */
+enum framing {
+    FR_LENGTH = 0,
+    FR_CHUNKED,
+    FR_CLOSE_END,
+    FR_TRUNCATED,
+    FR_GARBAGE
+};
 
 struct fault {
     int used;
@@ -145,6 +165,7 @@ static struct {
     int nlog;
     int64_t posts_total;
     int amounts_base;
+    int close_idle; /* close every idle kept-alive connection */
     secp256k1_context *secp;
     struct conn conns[MAX_CONNS];
 } S;
@@ -172,6 +193,7 @@ struct resp {
     char *body;      /* malloc'd */
     int64_t delay_ms;
     int drop;
+    enum framing framing;
 };
 
 static void set_body(struct resp *r, const char *fmt, ...)
@@ -888,10 +910,11 @@ static void control(const char *method, const char *target, const char *body,
         }
         struct fault *f = &S.faults[k];
         memset(f, 0, sizeof *f);
-        static const char *const K[] = {"status", "429",         "slow",
-                                        "drop",   "drop_before", "geoblock"};
+        static const char *const K[] = {
+            "status",   "429",     "slow",      "drop",      "drop_before",
+            "geoblock", "chunked", "close_end", "truncated", "garbage"};
         int kind = -1;
-        for (int i = 0; i < 6; i++)
+        for (int i = 0; i < (int)(sizeof K / sizeof K[0]); i++)
             if (strlen(K[i]) == n && memcmp(K[i], s, n) == 0)
                 kind = i;
         if (kind < 0) {
@@ -943,6 +966,8 @@ static void control(const char *method, const char *target, const char *body,
             o->matched = o->orig;
             snprintf(o->status, sizeof o->status, "MATCHED");
         }
+    } else if (strcmp(path, "/_control/close_idle") == 0) {
+        S.close_idle = 1;
     } else if (strcmp(path, "/_control/amounts") == 0) {
         S.amounts_base = json_is_true(json_object_get(j, "base_units"));
     } else {
@@ -1016,7 +1041,11 @@ static void handle(const char *method, const char *target, const struct hdrs *h,
             return;
         case F_SLOW:
         case F_DROP:
-            break; /* process, then delay or drop the answer */
+        case F_CHUNKED:
+        case F_CLOSE_END:
+        case F_TRUNCATED:
+        case F_GARBAGE:
+            break; /* process, then delay, drop or reframe the answer */
         }
     }
     if (strcmp(method, "GET") == 0 && strcmp(path, "/time") == 0) {
@@ -1125,6 +1154,8 @@ faults:
         r->delay_ms = f->ms;
     if (f && f->kind == F_DROP)
         r->drop = 1;
+    if (f && f->kind >= F_CHUNKED)
+        r->framing = (enum framing)(FR_CHUNKED + (f->kind - F_CHUNKED));
 }
 
 /* ---- the server loop
@@ -1166,6 +1197,57 @@ static int hdr_is(const char *line, size_t n, const char *name,
     *val = v;
     *vn = (size_t)(e - v);
     return 1;
+}
+
+/* The answer's bytes into c->out, framed as r says; its length or -1. */
+static int frame_answer(struct conn *c, const struct resp *r, const char *body,
+                        size_t bl, int close_after)
+{
+    const char *cl = close_after ? "Connection: close\r\n" : "";
+    const char *rp = reason_phrase(r->status);
+    switch (r->framing) {
+    case FR_CHUNKED: {
+        /* 5-byte chunks, an extension on the first, a trailer at the end */
+        size_t cap = 256 + bl * 3, n = 0;
+        char *o = malloc(cap);
+        if (!o)
+            return -1;
+        n += (size_t)snprintf(o, cap,
+                              "HTTP/1.1 %d %s\r\nContent-Type: "
+                              "application/json\r\nTransfer-Encoding: "
+                              "chunked\r\n%s%s\r\n",
+                              r->status, rp, r->extra, cl);
+        for (size_t i = 0; i < bl; i += 5) {
+            size_t k = bl - i < 5 ? bl - i : 5;
+            n += (size_t)snprintf(o + n, cap - n, "%zx%s\r\n%.*s\r\n", k,
+                                  i == 0 ? ";ext=1" : "", (int)k, body + i);
+        }
+        n += (size_t)snprintf(o + n, cap - n, "0\r\nX-Trailer: t\r\n\r\n");
+        c->out = o;
+        return (int)n;
+    }
+    case FR_CLOSE_END:
+        return asprintf(&c->out,
+                        "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                        "%sConnection: close\r\n\r\n%s",
+                        r->status, rp, r->extra, body);
+    case FR_TRUNCATED:
+        return asprintf(&c->out,
+                        "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                        "Content-Length: %zu\r\n%s\r\n%.*s",
+                        r->status, rp, bl, r->extra, (int)(bl / 2), body);
+    case FR_GARBAGE:
+        return asprintf(&c->out,
+                        "HTTP/1.1 2x0 OK\r\nContent-Length: "
+                        "%zu\r\n\r\n%s",
+                        bl, body);
+    case FR_LENGTH:
+        break;
+    }
+    return asprintf(&c->out,
+                    "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                    "Content-Length: %zu\r\n%s%s\r\n%s",
+                    r->status, rp, bl, r->extra, cl, body);
 }
 
 /* Try to handle one complete request in c->in. 1 handled, 0 need more,
@@ -1234,18 +1316,14 @@ static int try_request(struct conn *c)
     size_t bl = strlen(body);
     free(c->out);
     c->out = NULL;
-    int n = asprintf(&c->out,
-                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
-                     "Content-Length: %zu\r\n%s%s\r\n%s",
-                     r.status, reason_phrase(r.status), bl, r.extra,
-                     close_after ? "Connection: close\r\n" : "", body);
+    int n = frame_answer(c, &r, body, bl, close_after);
     free(r.body);
     if (n < 0)
         return -1;
     c->out_len = (size_t)n;
     c->out_off = 0;
     c->send_at = r.delay_ms > 0 ? mono_ms() + r.delay_ms : 0;
-    c->close_after = close_after;
+    c->close_after = close_after || r.framing >= FR_CLOSE_END;
     return 1;
 }
 
@@ -1414,6 +1492,15 @@ int main(int argc, char **argv)
                     }
                 }
             }
+        }
+        if (S.close_idle) {
+            /* what a server's keep-alive timeout does: every connection
+             * with nothing to answer is closed (not the one answering) */
+            S.close_idle = 0;
+            for (int i = 0; i < MAX_CONNS; i++)
+                if (S.conns[i].fd >= 0 && !S.conns[i].out &&
+                    S.conns[i].in_len == 0)
+                    conn_close(&S.conns[i]);
         }
     }
     for (int i = 0; i < MAX_CONNS; i++)

@@ -44,6 +44,9 @@
 static char g_fake[4096];
 static int g_port;
 static pid_t g_pid;
+/* the network tests run twice: POSTs on the executor's lanes (connected
+ * before the test starts), then every request through libcurl */
+static uint32_t g_lanes;
 
 /* ---- clock and the fake's control API ---------------------------------------
  */
@@ -211,6 +214,7 @@ static void base_cfg(struct pmc_clob_cfg *c, char *url, size_t cap)
     c->reconcile_delay_ms = 50;
     c->poll_open_ms = 100;
     c->breaker_cooldown_ms = 400;
+    c->lanes = g_lanes;
 }
 
 static struct pmc_clob *make(const struct pmc_clob_cfg *cfg, struct sink *s,
@@ -230,6 +234,17 @@ static struct pmc_clob *make(const struct pmc_clob_cfg *cfg, struct sink *s,
                      PMC_OK);
     assert_null(c.signer);
     assert_int_equal(c.api.secret[0], 0); /* wiped */
+    /* the lanes connect in the background; tests start with them up */
+    struct pmc_clob_stats st;
+    pmc_ms end = now_ms() + 3000;
+    do {
+        assert_int_equal(pmc_clob_tick(x, now_ms()), PMC_OK);
+        pmc_clob_stats(x, &st);
+        if (st.lanes_idle == cfg->lanes)
+            break;
+        pmc_clob_wait(x, 2);
+    } while (now_ms() < end);
+    assert_int_equal(st.lanes_idle, cfg->lanes);
     return x;
 }
 
@@ -329,6 +344,7 @@ static void test_fak_fill(void **state)
     pmc_clob_stats(x, &st);
     assert_int_equal(st.posts, 1);
     assert_int_equal(st.post_us.n, 1);
+    assert_int_equal(st.lane_posts, g_lanes ? 1 : 0);
     pmc_clob_free(x);
 }
 
@@ -357,7 +373,8 @@ static void test_presigned_orders(void **state)
         for (int i = 0; i < 4; i++) {
             char coid[32];
             snprintf(coid, sizeof coid, "c-pre%d-%d", pool, i);
-            struct pmc_record o = order(coid, PMC_BUY, PMC_TIF_FAK, "0.55", "10");
+            struct pmc_record o =
+                order(coid, PMC_BUY, PMC_TIF_FAK, "0.55", "10");
             submit(x, &o);
         }
         run(x, &s, 4, 3000);
@@ -634,6 +651,109 @@ static void test_never_accepted_resent(void **state)
     assert_int_equal(st.posts, 2);
     int64_t t[8];
     assert_int_equal(request_times("GET", "/data/order/", t, 8), 3);
+    pmc_clob_free(x);
+}
+
+/* The answer to a POST framed every way HTTP/1.1 allows: chunked (5-byte
+ * chunks, a chunk extension, a trailer) and ended by the close (no
+ * length): read as usual, the fill comes from the answer, no look-up.
+ * Broken answers: the body cut short by a close, and a malformed status
+ * line: the order's fate is unknown, so it is looked up by hash (the fake
+ * booked it) and reported filled, never sent again. */
+static void test_answer_framings(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    static const struct {
+        const char *kind;
+        int looked_up;
+    } K[] = {{"chunked", 0},
+             {"close_end", 0},
+             {"truncated", 1},
+             {"garbage", 1},
+             {"chunked", 0}};
+    uint64_t recon = 0;
+    for (int i = 0; i < (int)(sizeof K / sizeof K[0]); i++) {
+        char body[96], coid[32];
+        snprintf(body, sizeof body, "{\"kind\":\"%s\"}", K[i].kind);
+        ctlf("/_control/fault", "%s", body);
+        snprintf(coid, sizeof coid, "c-frame-%d", i);
+        struct pmc_record a = order(coid, PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+        submit(x, &a);
+        run(x, &s, i + 1, 4000);
+        assert_int_equal(s.n, i + 1);
+        /* from the answer: the match price; from a look-up: the limit */
+        expect(&s.rec[i], PMC_EXEC_FILL, "2.2",
+               K[i].looked_up ? "0.55" : "0.5");
+        assert_int_equal(posts_for(s.hash[i]), 1);
+        struct pmc_clob_stats st;
+        pmc_clob_stats(x, &st);
+        recon += (uint64_t)K[i].looked_up;
+        assert_int_equal(st.reconciles, recon);
+        /* the lanes come back after a closed connection */
+        if (g_lanes) {
+            pmc_ms end = now_ms() + 2000;
+            while (st.lanes_idle < g_lanes && now_ms() < end) {
+                run_for(x, 5);
+                pmc_clob_stats(x, &st);
+            }
+            assert_int_equal(st.lanes_idle, g_lanes);
+        }
+    }
+    struct pmc_clob_stats st;
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.posts, 5);
+    if (g_lanes) {
+        assert_int_equal(st.lane_posts, 5);
+        /* close_end, truncated and garbage each cost a connection */
+        assert_int_equal(st.lane_connects, g_lanes + 3);
+    }
+    pmc_clob_free(x);
+}
+
+/* The server closes every idle kept-alive connection (its keep-alive
+ * timeout) right before an order: the executor notices before writing, so
+ * the order goes out once on a fresh connection, is answered and filled,
+ * with no look-up; the lanes reconnect. */
+static void test_idle_connections_closed(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record a = order("c-idle-1", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(x, &a);
+    run(x, &s, 1, 3000);
+    assert_int_equal(s.n, 1);
+    for (int round = 0; round < 2; round++) {
+        ctlf("/_control/close_idle", "{}");
+        usleep(20000); /* the FINs arrive; no executor pass in between */
+        char coid[32];
+        snprintf(coid, sizeof coid, "c-idle-%d", round + 2);
+        struct pmc_record b = order(coid, PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+        submit(x, &b);
+        run(x, &s, round + 2, 3000);
+        assert_int_equal(s.n, round + 2);
+        expect(&s.rec[round + 1], PMC_EXEC_FILL, "2.2", "0.5");
+        assert_int_equal(posts_for(s.hash[round + 1]), 1);
+        run_for(x, 300); /* a lane reopens after 100 ms */
+    }
+    struct pmc_clob_stats st;
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.posts, 3);
+    assert_int_equal(st.reconciles, 0);
+    if (g_lanes) {
+        assert_int_equal(st.lanes_idle, g_lanes);
+        assert_int_equal(st.lane_connects, 3 * g_lanes);
+    }
     pmc_clob_free(x);
 }
 
@@ -985,6 +1105,8 @@ int main(int argc, char **argv)
         return 1;
     }
     const struct CMUnitTest net[] = {
+        cmocka_unit_test_setup(test_answer_framings, reset),
+        cmocka_unit_test_setup(test_idle_connections_closed, reset),
         cmocka_unit_test_setup(test_fak_fill, reset),
         cmocka_unit_test_setup(test_presigned_orders, reset),
         cmocka_unit_test_setup(test_fak_partial_cancel_and_sell, reset),
@@ -1000,7 +1122,11 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_restart_and_determinism, reset),
         cmocka_unit_test_setup(test_secrets_not_logged, reset),
     };
-    rc |= cmocka_run_group_tests_name("exec_fake_clob", net, NULL, NULL);
+    g_lanes = 2;
+    rc |= cmocka_run_group_tests_name("exec_fake_clob_lanes", net, NULL, NULL);
+    g_lanes = 0;
+    rc |=
+        cmocka_run_group_tests_name("exec_fake_clob_libcurl", net, NULL, NULL);
     kill(g_pid, SIGTERM);
     waitpid(g_pid, NULL, 0);
     curl_global_cleanup();
