@@ -878,6 +878,7 @@ static int prepare(struct pmc_clob *x, struct order *o)
         reject(x, o, "%s", why[0] ? why : pmc_strerror(e));
         return 0;
     }
+    x->st.signatures++;
     o->hash[0] = '0';
     o->hash[1] = 'x';
     pmc_hex_encode(o->so.digest, 32, o->hash + 2);
@@ -2014,7 +2015,10 @@ void pmc_clob_metrics_prom(const struct pmc_clob *x, FILE *f)
             "# TYPE pmcopy_exec_signatures_total counter\n"
             "pmcopy_exec_signatures_total{nonce=\"presigned\"} %" PRIu64 "\n"
             "pmcopy_exec_signatures_total{nonce=\"rfc6979\"} %" PRIu64 "\n",
-            ps.ready, ps.used, ps.fallback);
+            ps.ready, ps.used,
+            /* every signature not taken from the pool: the fallbacks and,
+             * with the pool off, all of them */
+            x->st.signatures > ps.used ? x->st.signatures - ps.used : 0);
     struct pmc_clob_stats st;
     pmc_clob_stats(x, &st);
     fprintf(f,

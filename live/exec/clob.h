@@ -247,11 +247,12 @@ struct pmc_clob_stats {
     uint64_t breaker_opens;
     uint64_t rejects, fills, cancels, acks; /* exec records emitted */
     enum pmc_breaker_state breaker;
-    struct pmc_hist post_us; /* POST /order latency (libcurl total), us */
+    struct pmc_hist post_us; /* POST /order latency (send to answer), us */
     struct pmc_presign_stats presign; /* the signer's nonce pool */
-    uint64_t lane_posts;              /* POSTs written on a lane (of posts) */
-    uint64_t lane_connects;           /* connections the lanes opened */
-    uint32_t lanes_idle;              /* lanes connected and ready now */
+    uint64_t signatures;    /* order bodies signed (a re-sign counts) */
+    uint64_t lane_posts;    /* POSTs written on a lane (of posts) */
+    uint64_t lane_connects; /* connections the lanes opened */
+    uint32_t lanes_idle;    /* lanes connected and ready now */
 };
 void pmc_clob_stats(const struct pmc_clob *x, struct pmc_clob_stats *out);
 /* Write the counters and the histogram in Prometheus text format, names

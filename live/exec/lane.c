@@ -125,6 +125,9 @@ enum pmc_err pmc_lane_new(const char *base_url, long connect_timeout_ms,
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
+    /* through a proxy, always a tunnel: the request we write is for the
+     * origin server */
+    curl_easy_setopt(c, CURLOPT_HTTPPROXYTUNNEL, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif

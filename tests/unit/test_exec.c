@@ -393,6 +393,11 @@ static void test_presigned_orders(void **state)
                                             "nonce=\"presigned\"} 4"
                                           : "pmcopy_exec_signatures_total{"
                                             "nonce=\"presigned\"} 0"));
+        assert_non_null(strstr(mbuf, pool ? "pmcopy_exec_signatures_total{"
+                                            "nonce=\"rfc6979\"} 0"
+                                          : "pmcopy_exec_signatures_total{"
+                                            "nonce=\"rfc6979\"} 4"));
+        assert_int_equal(st.signatures, 4);
         pmc_clob_free(x);
     }
 }
