@@ -54,6 +54,10 @@ static const char usage[] =
     "  --ready-file FILE   write pid and API port there once running\n"
     "  --seed N            reconnect jitter seed\n"
     "  --quiet             no per-order log lines\n"
+    "  --no-mlock          do not lock the process's memory once running (by\n"
+    "                      default it is locked when RLIMIT_MEMLOCK or\n"
+    "                      CAP_IPC_LOCK allow, so the order path takes no\n"
+    "                      page faults)\n"
     "  plus every configuration flag of `pmcopy decide --help` (--config,\n"
     "  --trader, --traders, --set, --KEY VALUE)\n"
     "\n"
@@ -110,6 +114,9 @@ int pmc_cmd_live(int argc, char **argv)
             i++;
         } else if (!strcmp(s, "--quiet")) {
             o.quiet = 1;
+            i++;
+        } else if (!strcmp(s, "--no-mlock")) {
+            o.mlock = 0;
             i++;
         } else if (!strcmp(s, "--no-shutdown-flush")) {
             o.shutdown_flush = 0;

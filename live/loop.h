@@ -42,6 +42,7 @@ struct pmc_live_opts {
     const char *ready_file;       /* written ("port=N\n") once running */
     uint64_t seed;                /* watcher jitter */
     int quiet;                    /* no per-order log lines */
+    int mlock; /* lock memory once set up (mlockall), best effort; 1 */
 };
 
 void pmc_live_opts_default(struct pmc_live_opts *o);

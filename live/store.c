@@ -1424,6 +1424,8 @@ enum pmc_err pmc_store_open(const char *path, const struct pmc_store_opts *opts,
             e = PMC_ENOMEM;
             goto fail;
         }
+        /* touched now, not page by page on the order path */
+        memset(s->ring, 0, s->cap);
         /* what a killed process made durable but not yet committed */
         if ((e = olog_open(s)) != PMC_OK)
             goto fail;

@@ -13,7 +13,8 @@
 #  real    - --live against the fake CLOB: signed orders are accepted (the
 #            fake checks the L2 HMAC and recovers the EIP-712 signature),
 #            each order hash POSTed once (on the executor's lanes), orders
-#            in the store as matched.
+#            in the store as matched; memory locked (or the log says why
+#            not; --no-mlock in the paper session locks nothing).
 #  crash   - SIGKILL at random points of a live session, then restart on the
 #            same store, many trials: no order hash is ever POSTed twice,
 #            no order the venue acknowledged is missing from the store, no
@@ -120,10 +121,12 @@ FP=$port
 "$bin" live --paper --trader $A --chain-ws ws://127.0.0.1:$FP/rpc \
     --rtds-ws ws://127.0.0.1:$FP/rtds --book-ws ws://127.0.0.1:$FP/ws/market \
     --data-api http://127.0.0.1:$FP --db "$tmp/paper.db" --api-port 0 \
-    --ready-file "$tmp/paper.ready" > "$tmp/paper.out" 2> "$tmp/paper.err" &
+    --no-mlock --ready-file "$tmp/paper.ready" > "$tmp/paper.out" \
+    2> "$tmp/paper.err" &
 lp=$!
 pids="$pids $lp"
 wait_ready "$tmp/paper.ready"
+paper_vmlck=$(awk '/^VmLck:/ {print $2}' "/proc/$lp/status")
 AP=$(api_port_of "$tmp/paper.ready")
 wait_stat $FP rtds_subs 1 && wait_stat $FP chain_subs 1
 # A's first trade reaches every source; B's is not ours; A's second
@@ -135,6 +138,8 @@ wait_status $AP orders_sent 2
 sleep 0.5 # the later copies of the same fills arrive and are dropped
 stop_live $lp
 check "paper: SIGTERM exits 0 ($(tail -1 "$tmp/paper.err"))" [ "$rc" -eq 0 ]
+check "paper: --no-mlock locks nothing (VmLck ${paper_vmlck:-?} kB)" \
+    [ "${paper_vmlck:-1}" -eq 0 ]
 "$bin" journal --db "$tmp/paper.db" > "$tmp/paper.tape" 2>&1
 fills=$(grep -c ' ev=fill ' "$tmp/paper.tape")
 orders=$(grep -c ' ev=order ' "$tmp/paper.tape")
@@ -244,6 +249,7 @@ FP=$port
 lp=$!
 pids="$pids $lp"
 wait_ready "$tmp/real.ready"
+real_vmlck=$(awk '/^VmLck:/ {print $2}' "/proc/$lp/status")
 AP=$(api_port_of "$tmp/real.ready")
 wait_stat $FP rtds_subs 1
 ctl $FP trade wallet=$A token=404 side=BUY px=0.52 sz=100 tx=$(tx 31) log=1 rtds=0
@@ -253,6 +259,13 @@ sleep 0.3
 curl -sf "http://127.0.0.1:$AP/metrics" > "$tmp/real.metrics"
 stop_live $lp # the drain waits for both answers
 check "real: exit 0 ($(tail -1 "$tmp/real.err"))" [ "$rc" -eq 0 ]
+# memory is locked when the limit or CAP_IPC_LOCK allow; else it says why
+if grep -q 'event=memory_locked' "$tmp/real.err"; then
+    check "real: memory locked (VmLck ${real_vmlck:-?} kB)" [ "${real_vmlck:-0}" -gt 1000 ]
+else
+    check "real: memory not locked, and the log says why" \
+        grep -q 'event=memory_not_locked .*RLIMIT_MEMLOCK' "$tmp/real.err"
+fi
 check "real: both orders went out on the executor's lanes" \
     grep -q '^pmcopy_exec_lane_posts_total 2$' "$tmp/real.metrics"
 "$bin" live --live --clob-lanes 9 --trader $A --no-db > /dev/null 2>&1
