@@ -189,6 +189,7 @@ static void head_done(struct pmc_http1_resp *p)
         p->st = S_STATUS;
         return;
     }
+    p->head = 0; /* chunk-size lines and trailers are counted afresh */
     p->keep_alive = p->http10 ? p->keep_tok && !p->close_tok : !p->close_tok;
     if (p->status == 204 || p->status == 304) {
         p->st = S_DONE;
@@ -340,15 +341,14 @@ size_t pmc_http1_req_head(char *out, size_t cap, const char *method,
                           const char *const *lines, size_t nlines, int has_body,
                           size_t body_len)
 {
-    size_t n = 0;
+    if (!*method || !*host || target[0] != '/' || strpbrk(method, "\r\n ") ||
+        strpbrk(target, "\r\n ") || strpbrk(host, "\r\n "))
+        return 0;
     int k = snprintf(out, cap, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, target,
                      host);
     if (k < 0 || (size_t)k >= cap)
         return 0;
-    if (strpbrk(method, "\r\n ") || strpbrk(target, "\r\n ") ||
-        strpbrk(host, "\r\n"))
-        return 0;
-    n = (size_t)k;
+    size_t n = (size_t)k;
     for (size_t i = 0; i < nlines; i++) {
         size_t l = strlen(lines[i]);
         if (strpbrk(lines[i], "\r\n") || n + l + 2 >= cap)
