@@ -31,7 +31,8 @@ static pid_t spawn(char *const argv[], const char *out)
     if (p == 0) {
         FILE *f = freopen(out, "w", stdout);
         (void)f;
-        if (!freopen(getenv("BENCH_ERR") ? getenv("BENCH_ERR") : "/dev/null", "w", stderr))
+        if (!freopen(getenv("BENCH_ERR") ? getenv("BENCH_ERR") : "/dev/null",
+                     "w", stderr))
             _exit(127);
         execv(argv[0], argv);
         _exit(127);
@@ -170,16 +171,42 @@ static int run(char **argv, int SPACING_MS)
     /* BENCH_CLOB_LANES=0 measures the libcurl-only order path */
     const char *lanes =
         getenv("BENCH_CLOB_LANES") ? getenv("BENCH_CLOB_LANES") : "2";
-    char *largv[] = {pmcopy, "live", "--live", "--clob-lanes", (char *)lanes,
+    char *largv[] = {pmcopy,
+                     "live",
+                     "--live",
+                     "--clob-lanes",
+                     (char *)lanes,
                      "--trader",
                      "0x1111111111111111111111111111111111111111",
-                     "--clob-url", curl, "--rtds-ws", rtds, "--book-ws", book,
-                     "--data-api", "", "--chain-ws", "", "--db", f_db, getenv("BENCH_NODB") ? "--no-db" : "--quiet",
-                     "--copy-mode", "per_fill", "--api-port", "0",
-                     "--ready-file", f_ready, "--run-for", run_for,
-                     "--quiet", "--set", "max_notional_per_market_usd=1000000",
-                     "--set", "max_total_notional_per_15m_window_usd=1000000",
-                     "--set", "max_daily_volume_usd=1000000", NULL};
+                     "--clob-url",
+                     curl,
+                     "--rtds-ws",
+                     rtds,
+                     "--book-ws",
+                     book,
+                     "--data-api",
+                     "",
+                     "--chain-ws",
+                     "",
+                     "--db",
+                     f_db,
+                     getenv("BENCH_NODB") ? "--no-db" : "--quiet",
+                     "--copy-mode",
+                     "per_fill",
+                     "--api-port",
+                     "0",
+                     "--ready-file",
+                     f_ready,
+                     "--run-for",
+                     run_for,
+                     "--quiet",
+                     "--set",
+                     "max_notional_per_market_usd=1000000",
+                     "--set",
+                     "max_total_notional_per_15m_window_usd=1000000",
+                     "--set",
+                     "max_daily_volume_usd=1000000",
+                     NULL};
     char f_live[256];
     snprintf(f_live, sizeof f_live, "%s/live.out", dir);
     pid_t pl = spawn(largv, f_live);
@@ -194,6 +221,13 @@ static int run(char **argv, int SPACING_MS)
     usleep((useconds_t)(1500 + NTRADES * SPACING_MS + 1500) * 1000);
     resp[0] = '\0';
     http(aport, "GET", "/status", NULL, resp, sizeof resp);
+    static char met[65536];
+    met[0] = '\0';
+    http(aport, "GET", "/metrics", NULL, met, sizeof met);
+    const char *lp = strstr(met, "\npmcopy_exec_lane_posts_total ");
+    const char *pp = strstr(met, "\npmcopy_exec_posts_total ");
+    long lane_posts = lp ? atol(lp + 30) : -1;
+    long posts = pp ? atol(pp + 25) : -1;
     int st;
     waitpid(pl, &st, 0);
     kill(pc, SIGKILL);
@@ -214,6 +248,8 @@ static int run(char **argv, int SPACING_MS)
     printf("live: %ld source trades over RTDS, one every %d ms -> %ld orders "
            "sent to the fake CLOB (per_fill, signed, journaled first)\n",
            (long)NTRADES, SPACING_MS, sent);
+    printf("live: POSTs %ld, of which %ld on the executor's lanes (%s)\n",
+           posts, lane_posts, lanes);
     printf("live: frame received -> core decided: p50 %ld us, p99 %ld us\n",
            d50, d99);
     printf("live: core decided -> order bytes written (journal, sign, send): "
