@@ -944,6 +944,7 @@ static void write_ready(struct live *L)
     rename(tmp, L->o.ready_file);
 }
 
+#if !defined(__SANITIZE_ADDRESS__)
 /* May this process lock memory without a limit (CAP_IPC_LOCK)? */
 static int can_lock_unlimited(void)
 {
@@ -961,6 +962,7 @@ static int can_lock_unlimited(void)
     fclose(f);
     return (cap >> 14) & 1; /* CAP_IPC_LOCK */
 }
+#endif
 
 /* Everything set up: lock the process's memory, so that no page of a
  * table, buffer or stack first touched on the order path costs a page

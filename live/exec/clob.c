@@ -110,6 +110,7 @@ struct token {
 struct pmc_clob {
     struct pmc_clob_cfg cfg;
     char base[256];
+    char *ca_file; /* owned copy of cfg.ca_file */
     struct pmc_clob_hooks h;
     struct pmc_signer *signer;
     struct pmc_api_creds api;
@@ -507,6 +508,8 @@ static enum pmc_err req_begin(struct pmc_clob *x, struct req *r,
         curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                          (long)x->cfg.connect_timeout_ms);
         curl_easy_setopt(e, CURLOPT_USERAGENT, "pmcopy");
+        if (x->cfg.ca_file)
+            curl_easy_setopt(e, CURLOPT_CAINFO, x->cfg.ca_file);
 #if LIBCURL_VERSION_NUM >= 0x075500
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
@@ -1643,6 +1646,10 @@ enum pmc_err pmc_clob_new(const struct pmc_clob_cfg *cfg,
         goto fail;
     }
     x->cfg = *cfg;
+    if (cfg->ca_file && !(x->cfg.ca_file = x->ca_file = strdup(cfg->ca_file))) {
+        e = PMC_ENOMEM;
+        goto fail;
+    }
     snprintf(x->base, sizeof x->base, "%s", cfg->base_url);
     size_t bl = strlen(x->base);
     while (bl > 0 && x->base[bl - 1] == '/')
@@ -1670,8 +1677,8 @@ enum pmc_err pmc_clob_new(const struct pmc_clob_cfg *cfg,
         x->lane_order[i] = NONE;
     for (uint32_t i = 0; i < cfg->lanes; i++) {
         char lwhy[120];
-        e = pmc_lane_new(x->base, (long)cfg->connect_timeout_ms, &x->lane[i],
-                         lwhy, sizeof lwhy);
+        e = pmc_lane_new(x->base, cfg->ca_file, (long)cfg->connect_timeout_ms,
+                         &x->lane[i], lwhy, sizeof lwhy);
         if (e != PMC_OK) {
             if (why && why_len)
                 snprintf(why, why_len, "lanes: %s", lwhy);
@@ -1737,6 +1744,7 @@ void pmc_clob_free(struct pmc_clob *x)
     pmc_api_creds_wipe(&x->api);
     free(x->orders);
     free(x->toks);
+    free(x->ca_file);
     explicit_bzero(x, sizeof *x);
     free(x);
 }

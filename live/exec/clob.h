@@ -70,6 +70,8 @@
 
 struct pmc_clob_cfg {
     const char *base_url; /* CLOB REST root without trailing '/', copied */
+    const char *ca_file;  /* CA bundle verifying the CLOB over TLS (NULL =
+                             libcurl's default), every connection; copied */
     uint64_t chain_id;    /* 137 (default) or 80002 */
     uint8_t sig_type;     /* enum pmc_sig_type, default EOA */
     int has_funder;       /* 1: funder is the order's maker (proxy/Safe) */

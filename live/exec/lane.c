@@ -69,8 +69,9 @@ static void fail_down(struct pmc_lane *l, pmc_ms now)
         l->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : l->retry_ms * 2;
 }
 
-enum pmc_err pmc_lane_new(const char *base_url, long connect_timeout_ms,
-                          struct pmc_lane **out, char *why, size_t cap)
+enum pmc_err pmc_lane_new(const char *base_url, const char *ca_file,
+                          long connect_timeout_ms, struct pmc_lane **out,
+                          char *why, size_t cap)
 {
     *out = NULL;
     struct pmc_lane *l = calloc(1, sizeof *l);
@@ -128,6 +129,10 @@ enum pmc_err pmc_lane_new(const char *base_url, long connect_timeout_ms,
     /* through a proxy, always a tunnel: the request we write is for the
      * origin server */
     curl_easy_setopt(c, CURLOPT_HTTPPROXYTUNNEL, 1L);
+    /* the lane speaks HTTP/1.1: TLS must not agree on h2 (ALPN) */
+    curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    if (ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, ca_file); /* libcurl copies it */
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif

@@ -45,10 +45,14 @@ enum pmc_lane_outcome {
     PMC_LANE_TIMEOUT,    /* no complete answer within the timeout */
 };
 
-/* base_url: scheme://host[:port][/prefix] (copied). The connection is
- * opened by the first pmc_lane_tick. PMC_ECONFIG (why says what) for a
- * URL libcurl cannot parse, PMC_ENOMEM, PMC_EIO. */
+/* base_url: scheme://host[:port][/prefix] (copied). ca_file: the CA
+ * bundle that verifies the server over TLS (copied; NULL = libcurl's
+ * default). The connection is opened by the first pmc_lane_tick; over TLS
+ * it offers HTTP/1.1 only (ALPN), since that is what a lane speaks.
+ * PMC_ECONFIG (why says what) for a URL libcurl cannot parse, PMC_ENOMEM,
+ * PMC_EIO. */
 PMC_MUST_USE enum pmc_err pmc_lane_new(const char *base_url,
+                                       const char *ca_file,
                                        long connect_timeout_ms,
                                        struct pmc_lane **out, char *why,
                                        size_t cap);
