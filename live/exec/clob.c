@@ -123,6 +123,8 @@ struct pmc_clob {
     uint32_t ntoks;
     struct req meta[META_REQS];
     struct pmc_lane *lane[PMC_CLOB_LANES_MAX];
+    char post_head[1024]; /* see make_post_head; holds credentials */
+    size_t post_head_len;
     uint32_t lane_order[PMC_CLOB_LANES_MAX]; /* order slot it carries */
     struct pmc_bucket b_post, b_post10m, b_cancel, b_meta, b_ledger;
     pmc_ms post_block_until;
@@ -595,40 +597,95 @@ static int open_for_business(struct pmc_clob *x, struct order *o)
     return 1;
 }
 
-/* POST the order on an idle lane: the head is formatted here and goes out
- * with the body in one send. 1 when it went out; 0 when no lane could
- * take it (nothing was sent, libcurl carries it). */
+/* The part of a lane's POST /order head that is the same for every order
+ * (request line, Host, the fixed headers, address, API key, passphrase),
+ * made once: an order adds its signature, timestamp and length. Holds
+ * credentials: wiped with the executor. Empty (len 0) when it does not
+ * fit, which sends every POST through libcurl. */
+static void make_post_head(struct pmc_clob *x)
+{
+    if (!x->lane[0])
+        return;
+    char addr[PMC_ADDR_STR_LEN + 16], key[160], pass[160], target[300];
+    snprintf(addr, sizeof addr, "POLY_ADDRESS: %s", x->addr_str);
+    snprintf(key, sizeof key, "POLY_API_KEY: %s", x->api.key);
+    snprintf(pass, sizeof pass, "POLY_PASSPHRASE: %s", x->api.passphrase);
+    snprintf(target, sizeof target, "%s/order", pmc_lane_prefix(x->lane[0]));
+    const char *lines[6] = {"User-Agent: pmcopy",
+                            "Accept: */*",
+                            "Content-Type: application/json",
+                            addr,
+                            key,
+                            pass};
+    size_t n =
+        pmc_http1_req_head(x->post_head, sizeof x->post_head, "POST",
+                           pmc_lane_host(x->lane[0]), target, lines, 6, 0, 0);
+    /* drop the blank line: the order's own lines follow */
+    x->post_head_len = n >= 2 ? n - 2 : 0;
+    explicit_bzero(key, sizeof key);
+    explicit_bzero(pass, sizeof pass);
+}
+
+static char *put_str(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+static char *put_u64(char *p, uint64_t v)
+{
+    char d[20];
+    int k = 0;
+    do
+        d[k++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (k)
+        *p++ = d[--k];
+    return p;
+}
+
+/* POST the order on an idle lane: the prepared head, the order's L2
+ * signature, timestamp and length, then the body, in one send. 1 when it
+ * went out; 0 when no lane could take it (nothing was sent, libcurl
+ * carries it). */
 static int post_on_lane(struct pmc_clob *x, struct order *o)
 {
-    static const char *const fixed[3] = {"User-Agent: pmcopy", "Accept: */*",
-                                         "Content-Type: application/json"};
     struct req *r = &o->r;
-    char l2[5][L2_LINE];
-    int have_l2 = 0, sent = 0, hooked = 0;
+    if (!x->post_head_len)
+        return 0;
+    char head[sizeof x->post_head + 160];
+    size_t hl = 0;
+    int sent = 0, hooked = 0;
     for (uint32_t i = 0; i < x->cfg.lanes && !sent; i++) {
         struct pmc_lane *l = x->lane[i];
         if (!l || !pmc_lane_usable(l, x->now))
             continue;
-        if (!have_l2 && l2_lines(x, "POST", "/order", o->so.body,
-                                 o->so.body_len, l2) != PMC_OK)
-            break;
-        have_l2 = 1;
-        const char *lines[8] = {fixed[0], fixed[1], l2[0], l2[1],
-                                l2[2],    l2[3],    l2[4], fixed[2]};
-        char target[300], head[2048];
-        snprintf(target, sizeof target, "%s/order", pmc_lane_prefix(l));
-        size_t hl =
-            pmc_http1_req_head(head, sizeof head, "POST", pmc_lane_host(l),
-                               target, lines, 8, 1, o->so.body_len);
-        if (!hl)
-            break;
+        if (!hl) {
+            struct pmc_l2_headers h;
+            uint64_t ts = (uint64_t)(x->now / 1000);
+            if (pmc_l2_auth_headers(x->l2, ts, "POST", "/order", o->so.body,
+                                    o->so.body_len, &h) != PMC_OK)
+                break;
+            static const char SIG[] = "POLY_SIGNATURE: ",
+                              TS[] = "\r\nPOLY_TIMESTAMP: ",
+                              LEN[] = "\r\nContent-Length: ";
+            char *p = put_str(head, x->post_head, x->post_head_len);
+            p = put_str(p, SIG, sizeof SIG - 1);
+            p = put_str(p, h.signature, strlen(h.signature));
+            p = put_str(p, TS, sizeof TS - 1);
+            p = put_u64(p, ts);
+            p = put_str(p, LEN, sizeof LEN - 1);
+            p = put_u64(p, o->so.body_len);
+            p = put_str(p, "\r\n\r\n", 4);
+            hl = (size_t)(p - head);
+            explicit_bzero(&h, sizeof h);
+        }
         /* the same moment as libcurl's pre-request callback: the request
          * is complete and goes to the socket next */
         if (x->h.wire && !hooked++)
             x->h.wire(x->h.ctx, &o->coid, hl + o->so.body_len);
         enum pmc_err e = pmc_lane_send(l, head, hl, o->so.body, o->so.body_len,
                                        r->resp, RESP_MAX, x->now);
-        explicit_bzero(head, hl);
         if (e == PMC_ESTATE)
             continue; /* that connection failed, nothing sent: the next */
         if (e != PMC_OK)
@@ -644,8 +701,7 @@ static int post_on_lane(struct pmc_clob *x, struct order *o)
         x->st.lane_posts++;
         sent = 1;
     }
-    if (have_l2)
-        explicit_bzero(l2, sizeof l2);
+    explicit_bzero(head, hl);
     return sent;
 }
 
@@ -1703,6 +1759,7 @@ enum pmc_err pmc_clob_new(const struct pmc_clob_cfg *cfg,
                               : "cannot set up the HMAC of the API secret";
         goto fail;
     }
+    make_post_head(x);
     /* signing without the point multiplication; without the pool (it
      * cannot start) every signature is RFC 6979, slower but the same to
      * the venue */
