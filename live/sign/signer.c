@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "live/sign/keccak.h"
 #include "live/sign/sha256.h"
@@ -170,6 +171,13 @@ static uint32_t pool_ready(struct pmc_presign *p)
            atomic_load_explicit(&p->tail, memory_order_acquire);
 }
 
+/* How often a full pool is checked. The thread tops the pool up within
+ * this time of a signature, one presignature (about 50 us) per signature
+ * made: spread out, the work never lands as a burst of hundreds of them on
+ * the other core while the next orders are being signed, and a signature
+ * never has to wake the thread (no system call on the order path). */
+#define PRESIGN_POLL_NS 2000000L
+
 static void *presign_main(void *arg)
 {
     struct pmc_signer *s = arg;
@@ -177,8 +185,16 @@ static void *presign_main(void *arg)
     uint32_t failures = 0;
     for (;;) {
         pthread_mutex_lock(&p->mu);
-        while (!atomic_load(&p->stop) && pool_ready(p) > p->cap / 2)
-            pthread_cond_wait(&p->cv, &p->mu);
+        if (!atomic_load(&p->stop) && pool_ready(p) == p->cap) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            ts.tv_nsec += PRESIGN_POLL_NS;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+        }
         pthread_mutex_unlock(&p->mu);
         if (atomic_load(&p->stop))
             break;
@@ -222,11 +238,6 @@ static int sign_presigned(const struct pmc_signer *s, const uint8_t z[32],
     memcpy(sig, e->r, 32);
     explicit_bzero(e, sizeof *e);
     atomic_store_explicit(&p->tail, t + 1, memory_order_release);
-    if (h - (t + 1) == p->cap / 2) {
-        pthread_mutex_lock(&p->mu);
-        pthread_cond_signal(&p->cv);
-        pthread_mutex_unlock(&p->mu);
-    }
     if (ok && memcmp(acc, HALF_ORDER, 32) > 0) {
         /* low s: -s pairs with -k, whose point has the other y */
         ok = secp256k1_ec_seckey_negate(s->ctx, acc);
@@ -279,7 +290,11 @@ enum pmc_err pmc_signer_presign(struct pmc_signer *s, uint32_t n)
     p->cap = n;
     pmc_hmac256_key(&p->hk, s->key, 32);
     pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
     s->pool = p;
     if (pthread_create(&p->th, NULL, presign_main, s) != 0) {
         pmc_hmac256_wipe(&p->hk);

@@ -55,8 +55,9 @@ PMC_MUST_USE enum pmc_err pmc_signer_sign(const struct pmc_signer *s,
  * says how). Signatures stop being RFC 6979: each draws a fresh nonce,
  * HMAC-SHA256(key, getrandom || counter). When the pool is empty, or for a
  * digest >= the group order, pmc_signer_sign signs the RFC 6979 way. The
- * thread runs at SCHED_IDLE and sleeps while the pool is over half full;
- * pmc_signer_free stops it and wipes the pool. PMC_EUSAGE if a pool runs
+ * thread runs at SCHED_IDLE; it checks the pool every 2 ms and tops it up
+ * (a signature never wakes it); pmc_signer_free stops it and wipes the
+ * pool. PMC_EUSAGE if a pool runs
  * already or n is outside [2, PMC_PRESIGN_MAX]. */
 #define PMC_PRESIGN_MAX 65536u
 PMC_MUST_USE enum pmc_err pmc_signer_presign(struct pmc_signer *s, uint32_t n);
