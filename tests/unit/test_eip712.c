@@ -495,6 +495,19 @@ static void test_presign(void **state)
     assert_true(st.made >= st.used);
     assert_true(seen27 && seen28);
 
+    /* one signature taken from a full pool is replaced on its own, soon
+     * (the pool is topped up, not refilled only once half empty) */
+    {
+        wait_ready(s, 16);
+        uint8_t d[32] = {1}, one[65];
+        assert_int_equal(pmc_signer_sign(s, d, one), PMC_OK);
+        pmc_signer_presign_stats(s, &st);
+        uint64_t made = st.made;
+        wait_ready(s, 16);
+        pmc_signer_presign_stats(s, &st);
+        assert_true(st.made > made);
+    }
+
     /* a digest >= n cannot use a presignature: the RFC 6979 signature */
     uint8_t big[32], sig[65], ref[65];
     memset(big, 0xff, sizeof big);
