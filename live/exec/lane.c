@@ -20,6 +20,7 @@
 #define OUT_MAX 16384
 #define RETRY_MIN_MS 100
 #define RETRY_MAX_MS 5000
+#define IDLE_CHECK_MS 100 /* an idle connection is looked at this often */
 
 struct pmc_lane {
     CURLM *multi;
@@ -28,6 +29,7 @@ struct pmc_lane {
     int added; /* easy is in multi */
     pmc_ms next_try;
     pmc_ms retry_ms;
+    pmc_ms next_check; /* of an idle connection */
     curl_socket_t fd;
     uint64_t connects;
     /* the request */
@@ -250,6 +252,11 @@ void pmc_lane_tick(struct pmc_lane *l, pmc_ms now)
         return;
     }
     case PMC_LANE_IDLE:
+        /* a request checks first anyway; this reopens a connection the
+         * server closed before the next request needs it */
+        if (now < l->next_check)
+            return;
+        l->next_check = now + IDLE_CHECK_MS;
         if (!idle_alive(l))
             fail_down(l, now); /* closed by the server: reopen soon */
         return;

@@ -51,16 +51,14 @@ enum pmc_lane_outcome {
  * it offers HTTP/1.1 only (ALPN), since that is what a lane speaks.
  * PMC_ECONFIG (why says what) for a URL libcurl cannot parse, PMC_ENOMEM,
  * PMC_EIO. */
-PMC_MUST_USE enum pmc_err pmc_lane_new(const char *base_url,
-                                       const char *ca_file,
-                                       long connect_timeout_ms,
-                                       struct pmc_lane **out, char *why,
-                                       size_t cap);
+PMC_MUST_USE enum pmc_err
+pmc_lane_new(const char *base_url, const char *ca_file, long connect_timeout_ms,
+             struct pmc_lane **out, char *why, size_t cap);
 void pmc_lane_free(struct pmc_lane *l);
 
 /* Open or reopen the connection when it is due (after a failure the
- * delay doubles from 100 ms up to 5 s), and notice an idle connection the
- * server closed. */
+ * delay doubles from 100 ms up to 5 s), and notice, within 100 ms, an idle
+ * connection the server closed. */
 void pmc_lane_tick(struct pmc_lane *l, pmc_ms now);
 enum pmc_lane_state pmc_lane_state(const struct pmc_lane *l);
 /* "host[:port]" for the Host header; the base URL's path ("" or
