@@ -648,6 +648,22 @@ static char *put_u64(char *p, uint64_t v)
  * signature, timestamp and length, then the body, in one send. 1 when it
  * went out; 0 when no lane could take it (nothing was sent, libcurl
  * carries it). */
+struct wire_probe {
+    struct pmc_clob *x;
+    const struct order *o;
+    size_t n;
+    int fired;
+};
+
+/* The wire hook, once per order: the same moment as libcurl's pre-request
+ * callback, the request complete and its one send next. */
+static void wire_probe(void *ctx)
+{
+    struct wire_probe *w = ctx;
+    if (w->x->h.wire && !w->fired++)
+        w->x->h.wire(w->x->h.ctx, &w->o->coid, w->n);
+}
+
 static int post_on_lane(struct pmc_clob *x, struct order *o)
 {
     struct req *r = &o->r;
@@ -655,7 +671,8 @@ static int post_on_lane(struct pmc_clob *x, struct order *o)
         return 0;
     char head[sizeof x->post_head + 160];
     size_t hl = 0;
-    int sent = 0, hooked = 0;
+    int sent = 0;
+    struct wire_probe probe = {x, o, 0, 0};
     for (uint32_t i = 0; i < x->cfg.lanes && !sent; i++) {
         struct pmc_lane *l = x->lane[i];
         if (!l || !pmc_lane_usable(l, x->now))
@@ -680,12 +697,10 @@ static int post_on_lane(struct pmc_clob *x, struct order *o)
             hl = (size_t)(p - head);
             explicit_bzero(&h, sizeof h);
         }
-        /* the same moment as libcurl's pre-request callback: the request
-         * is complete and goes to the socket next */
-        if (x->h.wire && !hooked++)
-            x->h.wire(x->h.ctx, &o->coid, hl + o->so.body_len);
-        enum pmc_err e = pmc_lane_send(l, head, hl, o->so.body, o->so.body_len,
-                                       r->resp, RESP_MAX, x->now);
+        probe.n = hl + o->so.body_len;
+        enum pmc_err e =
+            pmc_lane_send(l, head, hl, o->so.body, o->so.body_len, r->resp,
+                          RESP_MAX, x->now, wire_probe, &probe);
         if (e == PMC_ESTATE)
             continue; /* that connection failed, nothing sent: the next */
         if (e != PMC_OK)

@@ -143,9 +143,9 @@ struct pmc_clob_hooks {
      * credential. NULL: written to stderr as "pmcopy exec: <line>". */
     void (*log)(void *ctx, const char *line);
     /* A POST is about to be written (benchmarks): the request is complete
-     * and its one write comes next, on a lane right before the send, and
-     * through libcurl from its pre-request callback (head and body go out
-     * in one write, within the same libcurl call). May be NULL. */
+     * and its one write comes next: on a lane, called right before the
+     * send; through libcurl, from its pre-request callback (head and body
+     * go out in one write, within the same libcurl call). May be NULL. */
     void (*wire)(void *ctx, const struct pmc_sym *coid, size_t nbytes);
 };
 

@@ -283,7 +283,8 @@ static int push(struct pmc_lane *l)
 
 enum pmc_err pmc_lane_send(struct pmc_lane *l, const char *head,
                            size_t head_len, const char *body, size_t body_len,
-                           char *resp, size_t cap, pmc_ms now)
+                           char *resp, size_t cap, pmc_ms now,
+                           void (*before)(void *), void *ctx)
 {
     if (l->state != PMC_LANE_IDLE)
         return PMC_ESTATE;
@@ -297,6 +298,8 @@ enum pmc_err pmc_lane_send(struct pmc_lane *l, const char *head,
     pmc_http1_resp_init(&l->resp, resp, cap);
     l->why = NULL;
     l->sent_at = now;
+    if (before)
+        before(ctx);
     int64_t t0 = mono_us();
     size_t n = 0;
     CURLcode rc = curl_easy_send(l->easy, l->out, l->out_len, &n);

@@ -71,14 +71,16 @@ const char *pmc_lane_prefix(const struct pmc_lane *l);
 int pmc_lane_usable(struct pmc_lane *l, pmc_ms now);
 /* Send one request (head then body, copied, written in one send) on an
  * idle lane (pmc_lane_usable just said so); its answer will be read into
- * resp (cap bytes). PMC_OK: the request went out or is going out (the lane
- * is busy). PMC_ESTATE: the lane was not idle, or the write failed and
- * nothing was sent (the lane is down now); PMC_ERANGE: the request does
- * not fit the lane's buffer. */
+ * resp (cap bytes). before(ctx), when not NULL, is called right before
+ * the send (a latency probe). PMC_OK: the request went out or is going
+ * out (the lane is busy). PMC_ESTATE: the lane was not idle, or the write
+ * failed and nothing was sent (the lane is down now); PMC_ERANGE: the request
+ * does not fit the lane's buffer. */
 PMC_MUST_USE enum pmc_err pmc_lane_send(struct pmc_lane *l, const char *head,
                                         size_t head_len, const char *body,
                                         size_t body_len, char *resp, size_t cap,
-                                        pmc_ms now);
+                                        pmc_ms now, void (*before)(void *),
+                                        void *ctx);
 /* Progress of the busy lane's request. Once the outcome is not PENDING the
  * lane is idle again (kept alive) or down, and *resp (the answer read so
  * far) and *why (what went wrong, or NULL) stay valid until the next

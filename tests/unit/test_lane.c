@@ -138,6 +138,11 @@ static int tick_until(struct pmc_lane *l, enum pmc_lane_state st, int ms)
     return 0;
 }
 
+static void probe(void *ctx)
+{
+    ++*(int *)ctx;
+}
+
 static struct pmc_lane *lane_to(int port, const char *ca)
 {
     char url[64], why[128];
@@ -167,9 +172,11 @@ static void test_tls_request(void **state)
                           "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: "
                           "pmcopy\r\n\r\n",
                           host);
+        int probed = 0;
         assert_int_equal(pmc_lane_send(l, head, (size_t)hl, NULL, 0, body,
-                                       sizeof body, now_ms()),
+                                       sizeof body, now_ms(), probe, &probed),
                          PMC_OK);
+        assert_int_equal(probed, 1);
         assert_int_equal(pmc_lane_state(l), PMC_LANE_BUSY);
         assert_true(pmc_lane_socket(l) >= 0);
         enum pmc_lane_outcome o = PMC_LANE_PENDING;
@@ -206,7 +213,7 @@ static void test_tls_unverified_refused(void **state)
     assert_false(pmc_lane_usable(l, now_ms()));
     char body[64];
     assert_int_equal(pmc_lane_send(l, "GET / HTTP/1.1\r\n\r\n", 18, NULL, 0,
-                                   body, sizeof body, now_ms()),
+                                   body, sizeof body, now_ms(), NULL, NULL),
                      PMC_ESTATE);
     pmc_lane_free(l);
 }
