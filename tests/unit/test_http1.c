@@ -1231,48 +1231,31 @@ static void test_req_head_rejects(void **state)
     assert_int_equal(
         pmc_http1_req_head(out, sizeof out, "POST", "h", "/o", crlf, 1, 0, 0),
         0);
-    /* target */
-    assert_int_equal(pmc_http1_req_head(out, sizeof out, "POST", "h",
-                                        "/o\r\nX: 1", ok, 1, 1, 5),
-                     0);
-    assert_int_equal(
-        pmc_http1_req_head(out, sizeof out, "POST", "h", "/o\n", ok, 1, 1, 5),
-        0);
-    assert_int_equal(pmc_http1_req_head(out, sizeof out, "POST", "h",
-                                        "/o HTTP/1.0", ok, 1, 1, 5),
-                     0);
-    assert_int_equal(
-        pmc_http1_req_head(out, sizeof out, "POST", "h", "/o\r", ok, 1, 1, 5),
-        0);
-    /* method */
-    assert_int_equal(
-        pmc_http1_req_head(out, sizeof out, "PO\rST", "h", "/o", ok, 1, 1, 5),
-        0);
-    assert_int_equal(
-        pmc_http1_req_head(out, sizeof out, "POST\n", "h", "/o", ok, 1, 1, 5),
-        0);
-    assert_int_equal(
-        pmc_http1_req_head(out, sizeof out, "PO ST", "h", "/o", ok, 1, 1, 5),
-        0);
-    /* host */
-    assert_int_equal(pmc_http1_req_head(out, sizeof out, "POST", "h\r\nX: 1",
-                                        "/o", ok, 1, 1, 5),
-                     0);
-    assert_int_equal(
-        pmc_http1_req_head(out, sizeof out, "POST", "h\n", "/o", ok, 1, 1, 5),
-        0);
-    assert_int_equal(
-        pmc_http1_req_head(out, sizeof out, "POST", "h x", "/o", ok, 1, 1, 5),
-        0);
-    /* empty parts; a target that is not a path */
-    assert_int_equal(
-        pmc_http1_req_head(out, sizeof out, "", "h", "/o", ok, 1, 1, 5), 0);
-    assert_int_equal(
-        pmc_http1_req_head(out, sizeof out, "POST", "", "/o", ok, 1, 1, 5), 0);
-    assert_int_equal(
-        pmc_http1_req_head(out, sizeof out, "POST", "h", "", ok, 1, 1, 5), 0);
-    assert_int_equal(
-        pmc_http1_req_head(out, sizeof out, "POST", "h", "o", ok, 1, 1, 5), 0);
+    /* a method, host or target that would break the request line: CR, LF,
+     * a space where none may be, an empty part, a target not a path */
+    static const struct {
+        const char *method, *host, *target;
+    } bad[] = {
+        {"POST", "h", "/o\r\nX: 1"},
+        {"POST", "h", "/o\n"},
+        {"POST", "h", "/o HTTP/1.0"},
+        {"POST", "h", "/o\r"},
+        {"PO\rST", "h", "/o"},
+        {"POST\n", "h", "/o"},
+        {"PO ST", "h", "/o"},
+        {"POST", "h\r\nX: 1", "/o"},
+        {"POST", "h\n", "/o"},
+        {"POST", "h x", "/o"},
+        {"", "h", "/o"},
+        {"POST", "", "/o"},
+        {"POST", "h", ""},
+        {"POST", "h", "o"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(pmc_http1_req_head(out, sizeof out, bad[i].method,
+                                            bad[i].host, bad[i].target, ok, 1,
+                                            1, 5),
+                         0);
 }
 
 int main(void)
