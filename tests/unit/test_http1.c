@@ -39,6 +39,21 @@ struct outcome {
     char why[96];
 };
 
+/* A complete answer: no error, done, and (where given: not -1 / NULL) its
+ * status, keep-alive and body. */
+static void expect_done(const struct outcome *o, int status, int keep_alive,
+                        const char *body)
+{
+    assert_int_equal(o->err, PMC_OK);
+    assert_int_equal(o->done, 1);
+    if (status >= 0)
+        assert_int_equal(o->status, status);
+    if (keep_alive >= 0)
+        assert_int_equal(o->keep_alive, keep_alive);
+    if (body)
+        assert_string_equal(o->body, body);
+}
+
 /* Feed d in the pieces [cuts[i-1], cuts[i]) (cuts ascending, the last one
  * n), stopping at an error or when the answer is done; then, when eof is
  * set and the answer is not done, report the close. cap is the body
@@ -182,10 +197,7 @@ static void test_content_length(void **state)
     size_t n = sizeof a - 1 + sizeof extra - 1;
     struct outcome o;
     run_whole(d, n, 0, BODY_MAX, &o);
-    assert_int_equal(o.err, PMC_OK);
-    assert_int_equal(o.done, 1);
-    assert_int_equal(o.status, 200);
-    assert_int_equal(o.keep_alive, 1);
+    expect_done(&o, 200, 1, NULL);
     assert_int_equal(o.body_len, 11);
     assert_string_equal(o.body, "{\"ok\":true}");
     assert_int_equal(o.body_over, 0);
@@ -247,10 +259,7 @@ static void test_split_content_length(void **state)
                             "trailing garbage";
     struct outcome o;
     check_split_free(a, sizeof a - 1, 0, BODY_MAX, &o);
-    assert_int_equal(o.err, PMC_OK);
-    assert_int_equal(o.done, 1);
-    assert_int_equal(o.status, 429);
-    assert_int_equal(o.keep_alive, 1);
+    expect_done(&o, 429, 1, NULL);
     assert_int_equal(o.rl_remaining, 7);
     assert_int_equal(o.rl_reset_s, 1700000000);
     assert_int_equal(o.retry_after_s, 3);
@@ -277,10 +286,7 @@ static void test_split_chunked(void **state)
                             "NEXT";
     struct outcome o;
     check_split_free(a, sizeof a - 1, 0, BODY_MAX, &o);
-    assert_int_equal(o.err, PMC_OK);
-    assert_int_equal(o.done, 1);
-    assert_int_equal(o.status, 200);
-    assert_int_equal(o.keep_alive, 1);
+    expect_done(&o, 200, 1, NULL);
     assert_int_equal(o.rl_remaining, 12);
     assert_string_equal(o.body, "hello, 0123456789abcdefghi");
     assert_int_equal(o.used, sizeof a - 1 - 4);
@@ -296,10 +302,7 @@ static void test_split_close_delimited(void **state)
                             "down for maintenance\r\n\r\nHTTP/1.1 200 OK\r\n";
     struct outcome o;
     check_split_free(a, sizeof a - 1, 1, BODY_MAX, &o);
-    assert_int_equal(o.err, PMC_OK);
-    assert_int_equal(o.done, 1);
-    assert_int_equal(o.status, 503);
-    assert_int_equal(o.keep_alive, 0);
+    expect_done(&o, 503, 0, NULL);
     assert_int_equal(o.retry_after_s, 120);
     assert_string_equal(o.body,
                         "down for maintenance\r\n\r\nHTTP/1.1 200 OK\r\n");
@@ -480,11 +483,7 @@ static void test_chunked_with_content_length(void **state)
     for (size_t i = 0; i < sizeof both / sizeof both[0]; i++) {
         struct outcome o;
         check_split_free(both[i].d, both[i].n, 0, BODY_MAX, &o);
-        assert_int_equal(o.err, PMC_OK);
-        assert_int_equal(o.done, 1);
-        assert_int_equal(o.status, 200);
-        assert_string_equal(o.body, "abcdef");
-        assert_int_equal(o.keep_alive, 0);
+        expect_done(&o, 200, 0, "abcdef");
         assert_int_equal(o.used, both[i].n);
     }
 }
@@ -609,11 +608,7 @@ static void test_interim(void **state)
     for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) {
         struct outcome o;
         check_split_free(a[i].d, a[i].n, 0, BODY_MAX, &o);
-        assert_int_equal(o.err, PMC_OK);
-        assert_int_equal(o.done, 1);
-        assert_int_equal(o.status, 200);
-        assert_string_equal(o.body, "body");
-        assert_int_equal(o.keep_alive, 1);
+        expect_done(&o, 200, 1, "body");
         assert_int_equal(o.rl_remaining, -1);
         assert_int_equal(o.retry_after_s, 0);
         assert_int_equal(o.used, a[i].n);
@@ -1083,11 +1078,7 @@ static void test_bare_lf(void **state)
     for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) {
         struct outcome o;
         check_split_free(a[i].d, a[i].n, 0, BODY_MAX, &o);
-        assert_int_equal(o.err, PMC_OK);
-        assert_int_equal(o.done, 1);
-        assert_int_equal(o.status, 200);
-        assert_string_equal(o.body, "hello");
-        assert_int_equal(o.keep_alive, 1);
+        expect_done(&o, 200, 1, "hello");
         assert_int_equal(o.used, a[i].n);
     }
 }
