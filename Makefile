@@ -1,7 +1,8 @@
 # pmcopy - one non-recursive build. `make help` lists the targets.
 #
-# Sources are picked up by folder: core/ (pure, -Wconversion), app/ (the
-# dispatcher, config loading, decide/replay), live/ and live/*/ , sim/,
+# Sources are picked up by folder: core/ (pure, -Wconversion), proto/ (the
+# Polymarket protocol and pmcopy's own formats), app/ (one file per
+# command and the dispatcher), live/ and live/*/ , sim/,
 # research/. Every .c under tests/unit/ named test_*.c is one cmocka binary;
 # every tests/fuzz/fuzz_*.c is one fuzz target with a corpus folder of the
 # same name under tests/fuzz/corpus/.
@@ -22,10 +23,11 @@ LDLIBS    += $(PKG_LIBS) -lm -lpthread
 
 CORE_SRC  := $(sort $(wildcard core/*.c))
 APP_SRC   := $(sort $(filter-out app/main.c,$(wildcard app/*.c)))
+PROTO_SRC := $(sort $(wildcard proto/*.c proto/*/*.c))
 LIVE_SRC  := $(sort $(wildcard live/*.c live/*/*.c))
 SIM_SRC   := $(sort $(wildcard sim/*.c))
 RES_SRC   := $(sort $(wildcard research/*.c))
-LIB_SRC   := $(CORE_SRC) $(APP_SRC) $(LIVE_SRC) $(SIM_SRC) $(RES_SRC)
+LIB_SRC   := $(CORE_SRC) $(PROTO_SRC) $(APP_SRC) $(LIVE_SRC) $(SIM_SRC) $(RES_SRC)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))

@@ -1,5 +1,5 @@
-/* app/cmds.h - every subcommand's entry point. Each folder owns its
- * commands; app/main.c only dispatches. Return the process exit code:
+/* app/cmds.h - every subcommand's entry point. Each lives in app/, in the file
+ * of its name; app/main.c only dispatches. Return the process exit code:
  * 0 ok, 1 runtime failure, 2 usage. */
 #ifndef PMC_CMDS_H
 #define PMC_CMDS_H
@@ -12,20 +12,20 @@
 
 int pmc_cmd_decide(int argc, char **argv);  /* app/decide.c */
 int pmc_cmd_replay(int argc, char **argv);  /* app/decide.c */
-int pmc_cmd_order(int argc, char **argv);   /* live/cmd_order.c */
-int pmc_cmd_import(int argc, char **argv);  /* live/cmd_import.c */
-int pmc_cmd_backtest(int argc, char **argv); /* sim/cmd_backtest.c */
-int pmc_cmd_synth(int argc, char **argv);   /* sim/cmd_synth.c */
-int pmc_cmd_positions(int argc, char **argv); /* live/cmd_store.c */
-int pmc_cmd_history(int argc, char **argv);   /* live/cmd_store.c */
-int pmc_cmd_traders(int argc, char **argv);   /* live/cmd_store.c */
-int pmc_cmd_journal(int argc, char **argv);   /* live/cmd_store.c */
+int pmc_cmd_order(int argc, char **argv);   /* app/order.c */
+int pmc_cmd_import(int argc, char **argv);  /* app/import.c */
+int pmc_cmd_backtest(int argc, char **argv); /* app/backtest.c */
+int pmc_cmd_synth(int argc, char **argv);   /* app/synth.c */
+int pmc_cmd_positions(int argc, char **argv); /* app/views.c */
+int pmc_cmd_history(int argc, char **argv);   /* app/views.c */
+int pmc_cmd_traders(int argc, char **argv);   /* app/views.c */
+int pmc_cmd_journal(int argc, char **argv);   /* app/views.c */
 
 /* The journal of the store at db_path exported as a tape into a temporary
  * file, rewound (for `pmcopy replay --db`). NULL with err set on failure;
- * the caller fcloses it. live/cmd_store.c */
+ * the caller fcloses it. app/views.c */
 FILE *pmc_journal_tmpfile(const char *db_path, char *err, size_t cap);
 
-int pmc_cmd_live(int argc, char **argv);    /* live/cmd_live.c */
+int pmc_cmd_live(int argc, char **argv);    /* app/live.c */
 
 #endif

@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "app/cmds.h"
-#include "app/config_load.h"
+#include "proto/config_load.h"
 #include "app/driver.h"
-#include "app/tapeio.h"
+#include "proto/tapeio.h"
 
 static const char decide_usage[] =
     "usage: pmcopy decide [options] [FILE]\n"

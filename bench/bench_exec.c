@@ -25,7 +25,7 @@
 #include <curl/curl.h>
 
 #include "live/exec/clob.h"
-#include "live/sign/signer.h"
+#include "proto/sign/signer.h"
 
 #define PK "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 #define SECRET "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="

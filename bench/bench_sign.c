@@ -14,11 +14,11 @@
 #include <time.h>
 
 #include "core/dec.h"
-#include "live/sign/auth.h"
-#include "live/sign/keccak.h"
-#include "live/sign/order.h"
-#include "live/sign/sha256.h"
-#include "live/sign/signer.h"
+#include "proto/sign/auth.h"
+#include "proto/sign/keccak.h"
+#include "proto/sign/order.h"
+#include "proto/sign/sha256.h"
+#include "proto/sign/signer.h"
 
 #define PK "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 #define TOKEN                                                                  \

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "live/wire/clob.h"
-#include "live/wire/data_api.h"
+#include "proto/wire/clob.h"
+#include "proto/wire/data_api.h"
 
 #define NFRAMES 4096
 #define SECONDS 1.0

@@ -1,7 +1,7 @@
 /* core/config.h - the configuration the core decides with (SPEC.md 2).
  *
  * Pure: defaults and validation only. Loading (JSON file, environment,
- * flags, traders.json) is in app/config_load.c. Every amount is micro
+ * flags, traders.json) is in proto/config_load.c. Every amount is micro
  * units (USD, shares, prices, ratios all scaled by 1e6); every duration is
  * milliseconds. */
 #ifndef PMC_CONFIG_H

@@ -19,7 +19,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "app/config_load.h"
+#include "proto/config_load.h"
 #include "app/driver.h"
 #include "core/dec.h"
 #include "core/tape.h"

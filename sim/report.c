@@ -1,5 +1,5 @@
 /* sim/report.c - report folder, summary JSON and text (see report.h). */
-#include "app/jsonout.h"
+#include "proto/jsonout.h"
 #include "sim/report.h"
 
 #include <errno.h>

@@ -14,7 +14,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "app/tapeio.h"
+#include "proto/tapeio.h"
 #include "core/dec.h"
 #include "core/fees.h"
 #include "core/tape.h"

@@ -196,7 +196,7 @@ PMC_MUST_USE enum pmc_err pmc_sim_feed(struct pmc_sim *s,
  * and the core's positions (r.identity_ok / r.engine_agrees). */
 PMC_MUST_USE enum pmc_err pmc_sim_finish(struct pmc_sim *s);
 
-/* Read a whole tape stream (app/tapeio) through the simulator and finish.
+/* Read a whole tape stream (proto/tapeio) through the simulator and finish.
  * name labels errors ("file:line: reason" in s->err). */
 PMC_MUST_USE enum pmc_err pmc_sim_run(struct pmc_sim *s, FILE *in,
                                       const char *name);

@@ -30,11 +30,11 @@
 #include "live/exec/clob.h"
 #include "live/exec/http1.h"
 #include "live/exec/lane.h"
-#include "live/sign/auth.h"
-#include "live/sign/hex.h"
-#include "live/sign/keccak.h"
-#include "live/sign/order.h"
-#include "live/wire/json_exact.h"
+#include "proto/sign/auth.h"
+#include "proto/sign/hex.h"
+#include "proto/sign/keccak.h"
+#include "proto/sign/order.h"
+#include "proto/wire/json_exact.h"
 
 #define NONE UINT32_MAX
 #define URL_MAX 512

@@ -2,7 +2,7 @@
  * Polymarket's real central limit order book.
  *
  * What it decides: how one ORDER action of the core becomes one signed V2
- * order (live/sign), when its POST /order may go out (token-bucket rate
+ * order (proto/sign), when its POST /order may go out (token-bucket rate
  * limits, the venue's rate-limit headers, a circuit breaker, a geoblock
  * stop), what an answer means for the core (exec records: ack / fill /
  * cancel / reject), and when a request may be repeated. It never decides
@@ -63,8 +63,8 @@
 #include "live/exec/creds.h"
 #include "live/exec/guard.h"
 #include "live/metrics.h"
-#include "live/sign/amounts.h"
-#include "live/sign/eip712.h"
+#include "proto/sign/amounts.h"
+#include "proto/sign/eip712.h"
 
 /* ---- configuration ------------------------------------------------------ */
 

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "live/msg.h"
+#include "proto/msg.h"
 #include "live/exec/creds.h"
 
 #define SECRET_FILE_MAX 4096

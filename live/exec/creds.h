@@ -16,8 +16,8 @@
 #include <stddef.h>
 
 #include "core/pmc.h"
-#include "live/sign/auth.h"
-#include "live/sign/signer.h"
+#include "proto/sign/auth.h"
+#include "proto/sign/signer.h"
 
 struct pmc_exec_creds {
     struct pmc_signer *signer; /* owned; NULL until loaded */

@@ -16,9 +16,9 @@
 
 #include <jansson.h>
 
-#include "live/wire/chain.h"
-#include "live/wire/clob.h"
-#include "live/wire/data_api.h"
+#include "proto/wire/chain.h"
+#include "proto/wire/clob.h"
+#include "proto/wire/data_api.h"
 #include "live/watch/watch_int.h"
 
 struct sbuf {

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "live/wire/data_api.h"
+#include "proto/wire/data_api.h"
 #include "live/watch/watch_int.h"
 
 static size_t on_body(char *p, size_t sz, size_t nm, void *ud)

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/tape.h"
-#include "live/fillkey.h"
+#include "proto/fillkey.h"
 #include "live/watch/watch_int.h"
 
 const pmc_ms pmc_watch_lag_bounds[PMC_WATCH_LAG_BUCKETS] = {

@@ -17,7 +17,7 @@
  * backfill after a gap, which frames are malformed or oversized (counted,
  * logged with a reason, dropped; the connection stays up), which fills
  * belong to tracked wallets, and the canonical key of every fill
- * (live/fillkey.h). A fill already handed over (same key, from any source)
+ * (proto/fillkey.h). A fill already handed over (same key, from any source)
  * is not handed over again while it is remembered (the last 8192 keys);
  * the core's dedupe remains the guarantee across restarts.
  *

@@ -36,13 +36,13 @@
 #include <unistd.h>
 
 #include "core/dec.h"
-#include "live/sign/amounts.h"
-#include "live/sign/auth.h"
-#include "live/sign/eip712.h"
-#include "live/sign/hex.h"
-#include "live/sign/keccak.h"
-#include "live/sign/order.h"
-#include "live/wire/json_exact.h"
+#include "proto/sign/amounts.h"
+#include "proto/sign/auth.h"
+#include "proto/sign/eip712.h"
+#include "proto/sign/hex.h"
+#include "proto/sign/keccak.h"
+#include "proto/sign/order.h"
+#include "proto/wire/json_exact.h"
 
 #define MAX_CONNS 64
 #define IN_MAX 65536

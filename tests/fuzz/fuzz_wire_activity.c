@@ -1,7 +1,7 @@
 /* tests/fuzz/fuzz_wire_activity.c - fuzz target for the activity wire decoder
- * (live/wire/data_api.h): any bytes in, no crash, and only valid tape records
+ * (proto/wire/data_api.h): any bytes in, no crash, and only valid tape records
  * out (see fuzz_wire_common.h). */
-#include "live/wire/data_api.h"
+#include "proto/wire/data_api.h"
 #include "tests/fuzz/fuzz_wire_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

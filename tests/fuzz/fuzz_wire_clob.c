@@ -1,7 +1,7 @@
 /* tests/fuzz/fuzz_wire_clob.c - fuzz target for the clob wire decoder
- * (live/wire/clob.h): any bytes in, no crash, and only valid tape records
+ * (proto/wire/clob.h): any bytes in, no crash, and only valid tape records
  * out (see fuzz_wire_common.h). */
-#include "live/wire/clob.h"
+#include "proto/wire/clob.h"
 #include "tests/fuzz/fuzz_wire_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "core/tape.h"
-#include "live/wire/wire.h"
+#include "proto/wire/wire.h"
 
 static enum pmc_err fuzz_check_record(void *ctx, const struct pmc_record *r,
                                       const struct pmc_wire_extra *x)

@@ -1,7 +1,7 @@
 /* tests/fuzz/fuzz_wire_gamma.c - fuzz target for the gamma wire decoder
- * (live/wire/gamma.h): any bytes in, no crash, and only valid tape records
+ * (proto/wire/gamma.h): any bytes in, no crash, and only valid tape records
  * out (see fuzz_wire_common.h). */
-#include "live/wire/gamma.h"
+#include "proto/wire/gamma.h"
 #include "tests/fuzz/fuzz_wire_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

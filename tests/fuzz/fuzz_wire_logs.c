@@ -1,7 +1,7 @@
 /* tests/fuzz/fuzz_wire_logs.c - fuzz target for the logs wire decoder
- * (live/wire/chain.h): any bytes in, no crash, and only valid tape records
+ * (proto/wire/chain.h): any bytes in, no crash, and only valid tape records
  * out (see fuzz_wire_common.h). */
-#include "live/wire/chain.h"
+#include "proto/wire/chain.h"
 #include "tests/fuzz/fuzz_wire_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,7 +1,7 @@
 /* tests/fuzz/fuzz_wire_prices.c - fuzz target for the prices wire decoder
- * (live/wire/prices.h): any bytes in, no crash, and only valid tape records
+ * (proto/wire/prices.h): any bytes in, no crash, and only valid tape records
  * out (see fuzz_wire_common.h). */
-#include "live/wire/prices.h"
+#include "proto/wire/prices.h"
 #include "tests/fuzz/fuzz_wire_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

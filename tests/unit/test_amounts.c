@@ -10,8 +10,8 @@
 #include <cmocka.h>
 
 #include "core/dec.h"
-#include "live/sign/amounts.h"
-#include "live/sign/eip712.h"
+#include "proto/sign/amounts.h"
+#include "proto/sign/eip712.h"
 
 static pmc_micros dec(const char *s)
 {

@@ -8,12 +8,12 @@
 
 #include <cmocka.h>
 
-#include "live/sign/auth.h"
-#include "live/sign/hex.h"
-#include "live/sign/keccak.h"
-#include "live/sign/sha256.h"
+#include "proto/sign/auth.h"
+#include "proto/sign/hex.h"
+#include "proto/sign/keccak.h"
+#include "proto/sign/sha256.h"
 
-#include "live/sign/signer.h"
+#include "proto/sign/signer.h"
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* tests/unit/test_config.c - building the configuration (app/config_load.h
+/* tests/unit/test_config.c - building the configuration (proto/config_load.h
  * over core/config.h): the defaults of SPEC.md 2, the JSON file, the
  * traders list, environment variables, flags, the precedence defaults <
  * file < env < flags, merged duplicate addresses, and refusals that name
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "app/config_load.h"
+#include "proto/config_load.h"
 #include "core/tape.h"
 
 #define A1 "0x1d0034134e339a309700ff2d34e99fa2d48b0313"

@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "live/sign/eip712.h"
-#include "live/sign/hex.h"
-#include "live/sign/keccak.h"
-#include "live/sign/signer.h"
+#include "proto/sign/eip712.h"
+#include "proto/sign/hex.h"
+#include "proto/sign/keccak.h"
+#include "proto/sign/signer.h"
 
 #define PK "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 #define EOA "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"

@@ -28,7 +28,7 @@
 #include "live/exec/clob.h"
 #include "live/exec/creds.h"
 #include "live/exec/guard.h"
-#include "live/sign/hex.h"
+#include "proto/sign/hex.h"
 
 #define PK "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 #define PK_BARE                                                                \

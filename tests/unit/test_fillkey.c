@@ -1,4 +1,4 @@
-/* tests/unit/test_fillkey.c - the canonical fill key (live/fillkey.h):
+/* tests/unit/test_fillkey.c - the canonical fill key (proto/fillkey.h):
  * format, limits, errors, and that one fill seen as a chain log, an RTDS
  * frame and a data-api row gets one key. */
 #include <stdarg.h>
@@ -10,9 +10,9 @@
 #include <cmocka.h>
 
 #include "core/tape.h"
-#include "live/fillkey.h"
-#include "live/wire/chain.h"
-#include "live/wire/data_api.h"
+#include "proto/fillkey.h"
+#include "proto/wire/chain.h"
+#include "proto/wire/data_api.h"
 
 #define TX "0x9F2c000000000000000000000000000000000000000000000000000000000aBc"
 #define TXL "0x9f2c000000000000000000000000000000000000000000000000000000000abc"

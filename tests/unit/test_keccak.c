@@ -9,8 +9,8 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include "live/sign/hex.h"
-#include "live/sign/keccak.h"
+#include "proto/sign/hex.h"
+#include "proto/sign/keccak.h"
 
 static void hex32(const uint8_t h[32], char out[67])
 {

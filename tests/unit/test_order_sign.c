@@ -11,8 +11,8 @@
 #include <cmocka.h>
 
 #include "core/dec.h"
-#include "live/sign/hex.h"
-#include "live/sign/order.h"
+#include "proto/sign/hex.h"
+#include "proto/sign/order.h"
 
 #define PK "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 #define OWNER "00000000-0000-0000-0000-000000000000"

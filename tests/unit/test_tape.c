@@ -1,5 +1,5 @@
 /* tests/unit/test_tape.c - the logfmt tape codec (core/tape.h) and the
- * stream reader over it (app/tapeio.h): canonical lines of every record
+ * stream reader over it (proto/tapeio.h): canonical lines of every record
  * kind round-trip byte for byte, unknown keys are ignored, quoting and
  * escapes, and every refusal names the key and the rule; the reader checks
  * the header, non-decreasing t, bounded line length, CRLF and a final line
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "app/tapeio.h"
+#include "proto/tapeio.h"
 #include "core/dec.h"
 #include "core/tape.h"
 

@@ -3,8 +3,8 @@
  * malformed logs; and /prices-history points. */
 #include "tests/unit/wire_collect.h"
 
-#include "live/wire/chain.h"
-#include "live/wire/prices.h"
+#include "proto/wire/chain.h"
+#include "proto/wire/prices.h"
 
 #define Z64 "0000000000000000000000000000000000000000000000000000000000000000"
 #define TOKEN_HEX                                                              \

@@ -3,7 +3,7 @@
  * place from $PMC_DATA. */
 #include "tests/unit/wire_collect.h"
 
-#include "live/wire/clob.h"
+#include "proto/wire/clob.h"
 
 static enum pmc_err run(const char *s, pmc_ms t_recv, unsigned flags,
                         struct collected *c, struct pmc_wire_sink *sink,

@@ -3,7 +3,7 @@
  * /activity dump of wallet 0x1d00...0313 read in place from $PMC_DATA. */
 #include "tests/unit/wire_collect.h"
 
-#include "live/wire/data_api.h"
+#include "proto/wire/data_api.h"
 
 #define W "0x1d0034134e339a309700ff2d34e99fa2d48b0313"
 #define TX "0xb97c198ac2116f72f38283c96183bea5cac0b8056a5ebbf7346dd11da0085a4b"

@@ -3,7 +3,7 @@
  * markets with resolved outcomes read in place from $PMC_DATA. */
 #include "tests/unit/wire_collect.h"
 
-#include "live/wire/gamma.h"
+#include "proto/wire/gamma.h"
 
 static enum pmc_err run(const char *s, struct collected *c,
                         struct pmc_wire_sink *sink, struct pmc_wire_err *err)

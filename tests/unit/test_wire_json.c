@@ -2,7 +2,7 @@
  * exponents, ISO times and slug windows. */
 #include "tests/unit/wire_collect.h"
 
-#include "live/wire/json_exact.h"
+#include "proto/wire/json_exact.h"
 
 static json_t *load(const char *s)
 {

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "core/dec.h"
-#include "live/wire/wire.h"
+#include "proto/wire/wire.h"
 
 struct collected {
     struct pmc_record *r;
