@@ -9,31 +9,19 @@
 #include "app/cmds.h"
 #include "proto/config_load.h"
 #include "app/driver.h"
+#include "app/opt.h"
 #include "proto/tapeio.h"
 
-static const char decide_usage[] =
+static const char decide_intro[] =
     "usage: pmcopy decide [options] [FILE]\n"
     "\n"
     "Run the decision core on a tape (FILE or stdin) and write its actions\n"
     "(ev=order, ev=skip, ev=kill by=core) as a tape on stdout. No latency, "
     "no\n"
     "venue: timers fire as the tape's time passes each deadline, and every\n"
-    "pending bucket flushes at the end of input. Same input => same bytes.\n"
-    "\n"
-    "options:\n"
-    "  --echo               also write every input record, so the output is a\n"
-    "                       journal that `pmcopy replay` can check\n"
-    "  --config FILE        JSON configuration (keys as in --help-config)\n"
-    "  --trader ADDR[:R]    copy this wallet (repeatable), optional ratio R\n"
-    "  --traders FILE       traders.json\n"
-    "  --set KEY=VALUE      set any configuration key (repeatable)\n"
-    "  --KEY VALUE          the same, e.g. --copy-mode per_fill\n"
-    "  --help-config        list the configuration keys and defaults\n"
-    "  -h, --help           this text\n"
-    "\n"
-    "exit status: 0 ok, 1 bad input or configuration, 2 usage\n";
+    "pending bucket flushes at the end of input. Same input => same bytes.\n";
 
-static const char replay_usage[] =
+static const char replay_intro[] =
     "usage: pmcopy replay [options] FILE\n"
     "       pmcopy replay [options] --db DB\n"
     "\n"
@@ -41,8 +29,12 @@ static const char replay_usage[] =
     "journal, `pmcopy decide --echo` output, or a scenario) through a fresh\n"
     "core and compare each action byte for byte. Takes the same configuration\n"
     "options as `pmcopy decide`. With --db, the journal of the live store DB\n"
-    "is checked (the same check as on its `pmcopy journal` export).\n"
-    "\n"
+    "is checked (the same check as on its `pmcopy journal` export).\n";
+
+static const char decide_outro[] =
+    "exit status: 0 ok, 1 bad input or configuration, 2 usage\n";
+
+static const char replay_outro[] =
     "exit status: 0 every action matches, 1 divergence (the first divergent\n"
     "line is named) or bad input, 2 usage\n";
 
@@ -53,54 +45,41 @@ struct args {
     int echo;
 };
 
-static int parse_args(int argc, char **argv, struct args *a,
-                      const char *usage, int allow_db)
+/* Returns -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, struct args *a, int replay)
 {
     memset(a, 0, sizeof *a);
-    for (int i = 1; i < argc;) {
-        char err[256];
-        const char *s = argv[i];
-        if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
-            fputs(usage, stdout);
-            exit(PMC_EXIT_OK);
-        }
-        if (!strcmp(s, "--help-config")) {
-            pmc_config_print_keys(stdout);
-            exit(PMC_EXIT_OK);
-        }
-        if (allow_db && !strcmp(s, "--db")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "pmcopy: --db needs a value\n%s", usage);
-                return -1;
-            }
-            a->db = argv[i + 1];
-            i += 2;
-            continue;
-        }
-        if (!strcmp(s, "--echo")) {
-            a->echo = 1;
-            i++;
-            continue;
-        }
-        int k = pmc_config_take_flag(&a->cfg, argc, argv, &i, err, sizeof err);
-        if (k < 0) {
-            fprintf(stderr, "pmcopy: %s\n", err);
-            return -1;
-        }
-        if (k > 0)
-            continue;
-        if (s[0] == '-' && s[1] != '\0') {
-            fprintf(stderr, "pmcopy: unknown option '%s'\n%s", s, usage);
-            return -1;
-        }
-        if (a->file) {
-            fprintf(stderr, "pmcopy: more than one input file\n%s", usage);
-            return -1;
-        }
-        a->file = s;
-        i++;
+    const struct pmc_opt decide_opts[] = {
+        PMC_OPT_BOOL("echo", 0,
+                     "also write every input record, so the output is a\n"
+                     "journal that `pmcopy replay` can check",
+                     &a->echo),
+        PMC_OPT_HELP_ENTRY("this text"),
+    };
+    const struct pmc_opt replay_opts[] = {
+        PMC_OPT_STRING("db", 0, "DB", "check the journal of this live store",
+                       &a->db),
+        PMC_OPT_HELP_ENTRY("this text"),
+    };
+    const struct pmc_opt_cmd cmd = {
+        replay ? "replay" : "decide",
+        replay ? replay_intro : decide_intro,
+        replay ? replay_outro : decide_outro,
+        "options:",
+        replay ? replay_opts : decide_opts,
+        replay ? PMC_ARRAY_LEN(replay_opts) : PMC_ARRAY_LEN(decide_opts),
+        &a->cfg};
+    int n;
+    int r = pmc_opt_parse(&cmd, argc, argv, &n, NULL);
+    if (r != PMC_OPT_OK)
+        return pmc_opt_exit(r);
+    if (n > 1) {
+        fprintf(stderr, "pmcopy %s: more than one input file ('%s', '%s')\n",
+                cmd.prog, argv[1], argv[2]);
+        return PMC_EXIT_USAGE;
     }
-    return 0;
+    a->file = n ? argv[1] : NULL;
+    return -1;
 }
 
 static int open_input(const char *file, FILE **f, const char **name)
@@ -145,8 +124,9 @@ static int engine_error(const struct pmc_tape_reader *r, enum pmc_err e)
 int pmc_cmd_decide(int argc, char **argv)
 {
     struct args a;
-    if (parse_args(argc, argv, &a, decide_usage, 0) < 0)
-        return PMC_EXIT_USAGE;
+    int pr = parse_args(argc, argv, &a, 0);
+    if (pr >= 0)
+        return pr;
     struct pmc_config *cfg = malloc(sizeof *cfg);
     if (!cfg || load_config(&a, cfg) < 0) {
         free(cfg);
@@ -269,16 +249,15 @@ static char *queue_pop(struct produced *q)
 int pmc_cmd_replay(int argc, char **argv)
 {
     struct args a;
-    if (parse_args(argc, argv, &a, replay_usage, 1) < 0)
-        return PMC_EXIT_USAGE;
+    int pr = parse_args(argc, argv, &a, 1);
+    if (pr >= 0)
+        return pr;
     if (a.file && a.db) {
-        fprintf(stderr, "pmcopy replay: give FILE or --db, not both\n%s",
-                replay_usage);
+        fprintf(stderr, "pmcopy replay: give FILE or --db, not both\n");
         return PMC_EXIT_USAGE;
     }
     if (!a.file && !a.db) {
-        fprintf(stderr, "pmcopy replay: a FILE is required\n%s",
-                replay_usage);
+        fprintf(stderr, "pmcopy replay: a FILE is required (see --help)\n");
         return PMC_EXIT_USAGE;
     }
     char saved[4096];
