@@ -59,6 +59,8 @@ struct pmc_opt {
 #define PMC_OPT_STRING(name, s, arg, help, ptr) {PMC_OPT_STR, name, s, arg, help, ptr, 0, 0, 0, NULL}
 #define PMC_OPT_INTEGER(name, s, arg, help, ptr, lo, hi) {PMC_OPT_INT, name, s, arg, help, ptr, 0, lo, hi, NULL}
 #define PMC_OPT_FUNC(name, s, arg, help, ptr, fn) {PMC_OPT_CALL, name, s, arg, help, ptr, 0, 0, 0, fn}
+/* a handler given a range in lo, hi */
+#define PMC_OPT_FUNC_RANGE(name, s, arg, help, ptr, fn, lo, hi) {PMC_OPT_CALL, name, s, arg, help, ptr, 0, lo, hi, fn}
 
 struct pmc_opt_cmd {
     const char *prog;   /* "backtest", "order sign": messages say "pmcopy PROG: " */
