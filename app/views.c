@@ -20,6 +20,7 @@
 
 #include "proto/jsonout.h"
 #include "app/cmds.h"
+#include "app/opt.h"
 #include "proto/tapeio.h"
 #include "core/dec.h"
 #include "core/tape.h"
@@ -31,7 +32,7 @@ enum fmt { F_TEXT, F_CSV, F_JSON };
 
 struct opts {
     const char *db;
-    enum fmt fmt;
+    int fmt; /* enum fmt */
     struct pmc_store_filter filter;
     struct pmc_sym trader;
     pmc_ms now;
@@ -140,130 +141,97 @@ static const char *default_db(void)
     return e && *e ? e : DEFAULT_DB;
 }
 
-/* Common flags. Returns 1 when argv[*i] was taken, 0 when not ours, -1 on
- * a usage error (printed). */
-static int common_flag(struct opts *o, int argc, char **argv, int *i,
-                       const char *cmd, unsigned allow)
+/* ---- flags ---------------------------------------------------------------- */
+
+static int time_arg(const struct pmc_opt *opt, const char *v, char *err,
+                    size_t cap)
 {
-    const char *a = argv[*i];
-    const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
-#define NEEDS_VALUE                                                            \
-    do {                                                                       \
-        if (!v) {                                                              \
-            fprintf(stderr, "pmcopy %s: %s needs a value\n", cmd, a);          \
-            return -1;                                                         \
-        }                                                                      \
-        *i += 2;                                                               \
-    } while (0)
-    if (!strcmp(a, "--db")) {
-        NEEDS_VALUE;
-        o->db = v;
-        return 1;
+    if (parse_time(v, opt->target) < 0) {
+        snprintf(err, cap,
+                 "--%s %s: want ms since the epoch or "
+                 "YYYY-MM-DD[THH:MM[:SS]][Z] (UTC)",
+                 opt->name, v);
+        return -1;
     }
-    if ((allow & 1) && !strcmp(a, "--json")) {
-        o->fmt = F_JSON;
-        (*i)++;
-        return 1;
-    }
-    if ((allow & 2) && !strcmp(a, "--csv")) {
-        o->fmt = F_CSV;
-        (*i)++;
-        return 1;
-    }
-    if ((allow & 4) && (!strcmp(a, "--since") || !strcmp(a, "--until"))) {
-        NEEDS_VALUE;
-        pmc_ms t;
-        if (parse_time(v, &t) < 0) {
-            fprintf(stderr,
-                    "pmcopy %s: %s %s: want ms since the epoch or "
-                    "YYYY-MM-DD[THH:MM[:SS]][Z] (UTC)\n",
-                    cmd, a, v);
-            return -1;
-        }
-        if (a[2] == 's')
-            o->filter.since = t;
-        else
-            o->filter.until = t;
-        return 1;
-    }
-    if ((allow & 4) && !strcmp(a, "--token")) {
-        NEEDS_VALUE;
-        o->filter.token = v;
-        return 1;
-    }
-    if ((allow & 4) && !strcmp(a, "--trader")) {
-        NEEDS_VALUE;
-        if (pmc_addr_norm(v, strlen(v), &o->trader) != PMC_OK) {
-            fprintf(stderr,
-                    "pmcopy %s: --trader %s: want an address of 40 hex "
-                    "digits\n",
-                    cmd, v);
-            return -1;
-        }
-        o->filter.trader = o->trader.s;
-        return 1;
-    }
-    if ((allow & 4) && !strcmp(a, "--status")) {
-        NEEDS_VALUE;
-        int k = pmc_order_status_lookup(v, strlen(v));
-        if (!strcmp(v, "open")) {
-            o->filter.open_only = 1;
-        } else if (k < 0) {
-            fprintf(stderr,
-                    "pmcopy %s: --status %s: want open, submitted, acked, "
-                    "matched, confirmed, failed, rejected or cancelled\n",
-                    cmd, v);
-            return -1;
-        } else {
-            o->filter.status = k;
-        }
-        return 1;
-    }
-    if ((allow & 8) && !strcmp(a, "--now")) {
-        NEEDS_VALUE;
-        if (parse_time(v, &o->now) < 0) {
-            fprintf(stderr,
-                    "pmcopy %s: --now %s: want ms since the epoch or "
-                    "YYYY-MM-DD[THH:MM[:SS]][Z]\n",
-                    cmd, v);
-            return -1;
-        }
-        o->has_now = 1;
-        return 1;
-    }
-    if ((allow & 16) && !strcmp(a, "--stages")) {
-        o->stages = 1;
-        (*i)++;
-        return 1;
-    }
-#undef NEEDS_VALUE
     return 0;
 }
 
-/* Parse argv; prints usage on --help (returns 1) or error (returns -1). */
-static int parse(struct opts *o, int argc, char **argv, const char *cmd,
-                 const char *usage, unsigned allow)
+static int now_arg(const struct pmc_opt *opt, const char *v, char *err,
+                   size_t cap)
+{
+    struct opts *o = opt->target;
+    if (parse_time(v, &o->now) < 0) {
+        snprintf(err, cap,
+                 "--now %s: want ms since the epoch or "
+                 "YYYY-MM-DD[THH:MM[:SS]][Z]",
+                 v);
+        return -1;
+    }
+    o->has_now = 1;
+    return 0;
+}
+
+static int trader_arg(const struct pmc_opt *opt, const char *v, char *err,
+                      size_t cap)
+{
+    struct opts *o = opt->target;
+    if (pmc_addr_norm(v, strlen(v), &o->trader) != PMC_OK) {
+        snprintf(err, cap, "--trader %s: want an address of 40 hex digits", v);
+        return -1;
+    }
+    o->filter.trader = o->trader.s;
+    return 0;
+}
+
+static int status_arg(const struct pmc_opt *opt, const char *v, char *err,
+                      size_t cap)
+{
+    struct opts *o = opt->target;
+    int k = pmc_order_status_lookup(v, strlen(v));
+    if (!strcmp(v, "open")) {
+        o->filter.open_only = 1;
+    } else if (k < 0) {
+        snprintf(err, cap,
+                 "--status %s: want open, submitted, acked, matched, "
+                 "confirmed, failed, rejected or cancelled",
+                 v);
+        return -1;
+    } else {
+        o->filter.status = k;
+    }
+    return 0;
+}
+
+static void opts_init(struct opts *o)
 {
     memset(o, 0, sizeof *o);
     o->filter.status = -1;
     o->db = default_db();
-    for (int i = 1; i < argc;) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(usage, stdout);
-            return 1;
-        }
-        int k = common_flag(o, argc, argv, &i, cmd, allow);
-        if (k < 0) {
-            fprintf(stderr, "(pmcopy %s --help for usage)\n", cmd);
-            return -1;
-        }
-        if (k == 0) {
-            fprintf(stderr, "pmcopy %s: unknown argument '%s'\n%s", cmd,
-                    argv[i], usage);
-            return -1;
-        }
+}
+
+#define DB_OPT(o)                                                              \
+    PMC_OPT_STRING("db", 0, "FILE",                                            \
+                   "the store (default $DB_PATH, else pmcopy.db)", &(o)->db)
+#define JSON_OPT(o, help) PMC_OPT_SET("json", 'j', help, &(o)->fmt, F_JSON)
+
+/* Parse argv against opts: -1 to go on, else the exit code. The views
+ * take no arguments besides options. */
+static int parse(int argc, char **argv, const char *cmd, const char *intro,
+                 const struct pmc_opt *opts, size_t n)
+{
+    static const char outro[] =
+        "exit status: 0 ok, 1 cannot read the store, 2 usage\n";
+    const struct pmc_opt_cmd c = {cmd, intro, outro, NULL, opts, n, NULL};
+    int nargs;
+    int r = pmc_opt_parse(&c, argc, argv, &nargs, NULL);
+    if (r != PMC_OPT_OK)
+        return pmc_opt_exit(r);
+    if (nargs > 0) {
+        fprintf(stderr, "pmcopy %s: unknown argument '%s' (see --help)\n", cmd,
+                argv[1]);
+        return PMC_EXIT_USAGE;
     }
-    return 0;
+    return -1;
 }
 
 /* Close a store opened read-only (nothing to commit, nothing to report). */
@@ -304,18 +272,13 @@ static int finish(struct pmc_store *s, enum pmc_err e, const char *cmd)
 
 /* ---- positions -------------------------------------------------------- */
 
-static const char positions_usage[] =
+static const char positions_intro[] =
     "usage: pmcopy positions [--db FILE] [--json]\n"
     "\n"
     "Our positions from the store's fills (average-cost accounting, fees in\n"
     "the basis) with realised P&L, and unrealised P&L at the last known mark\n"
     "(the last quote mid / trade price / resolution payout in the journal).\n"
-    "A resolved token's payout is realised. Amounts in USD, sizes in shares.\n"
-    "\n"
-    "  --db FILE   the store (default $DB_PATH, else pmcopy.db)\n"
-    "  --json      machine output (docs/store.md)\n"
-    "\n"
-    "exit status: 0 ok, 1 cannot read the store, 2 usage\n";
+    "A resolved token's payout is realised. Amounts in USD, sizes in shares.\n";
 
 struct pos_acc {
     enum fmt fmt;
@@ -380,9 +343,16 @@ static int print_position(void *ctx, const struct pmc_store_position *p)
 int pmc_cmd_positions(int argc, char **argv)
 {
     struct opts o;
-    int k = parse(&o, argc, argv, "positions", positions_usage, 1);
-    if (k)
-        return k > 0 ? PMC_EXIT_OK : PMC_EXIT_USAGE;
+    opts_init(&o);
+    const struct pmc_opt opts[] = {
+        DB_OPT(&o),
+        JSON_OPT(&o, "machine output (docs/store.md)"),
+        PMC_OPT_HELP_ENTRY("this text"),
+    };
+    int k = parse(argc, argv, "positions", positions_intro, opts,
+                  PMC_ARRAY_LEN(opts));
+    if (k >= 0)
+        return k;
     struct pmc_store *s = open_db(o.db, "positions");
     if (!s)
         return PMC_EXIT_FAIL;
@@ -415,28 +385,12 @@ int pmc_cmd_positions(int argc, char **argv)
 
 /* ---- history ----------------------------------------------------------- */
 
-static const char history_usage[] =
+static const char history_intro[] =
     "usage: pmcopy history [--db FILE] [--since T] [--until T] [--token ID]\n"
     "                      [--trader ADDR] [--status S] [--csv|--json]\n"
     "\n"
     "Our orders, oldest first, with their fills (filled shares, average\n"
-    "price, fees), lifecycle status and stage times.\n"
-    "\n"
-    "  --db FILE      the store (default $DB_PATH, else pmcopy.db)\n"
-    "  --since T      orders decided at or after T (ms since the epoch, or\n"
-    "                 YYYY-MM-DD[THH:MM[:SS]][Z], UTC)\n"
-    "  --until T      orders decided before T\n"
-    "  --token ID     one outcome token\n"
-    "  --trader ADDR  orders copying this source wallet\n"
-    "  --status S     open, submitted, acked, matched, confirmed, failed,\n"
-    "                 rejected or cancelled (open = not final yet)\n"
-    "  --csv          CSV with a header row (docs/store.md)\n"
-    "  --json         JSON (docs/store.md)\n"
-    "  --stages       instead of the orders: the time each stage of a copy\n"
-    "                 took (source -> received -> decided -> submitted ->\n"
-    "                 acked / filled), p50/p95/p99/max in ms\n"
-    "\n"
-    "exit status: 0 ok, 1 cannot read the store, 2 usage\n";
+    "price, fees), lifecycle status and stage times.\n";
 
 static const char csv_header[] =
     "coid,status,side,token,limit_px,size,tif,filled,avg_px,filled_cost,"
@@ -633,9 +587,36 @@ static void print_stages(struct stage_acc *a, enum fmt fmt)
 int pmc_cmd_history(int argc, char **argv)
 {
     struct opts o;
-    int k = parse(&o, argc, argv, "history", history_usage, 1 | 2 | 4 | 16);
-    if (k)
-        return k > 0 ? PMC_EXIT_OK : PMC_EXIT_USAGE;
+    opts_init(&o);
+    const struct pmc_opt opts[] = {
+        DB_OPT(&o),
+        PMC_OPT_FUNC("since", 0, "T",
+                     "orders decided at or after T (ms since the epoch, or\n"
+                     "YYYY-MM-DD[THH:MM[:SS]][Z], UTC)",
+                     &o.filter.since, time_arg),
+        PMC_OPT_FUNC("until", 0, "T", "orders decided before T",
+                     &o.filter.until, time_arg),
+        PMC_OPT_STRING("token", 0, "ID", "one outcome token", &o.filter.token),
+        PMC_OPT_FUNC("trader", 0, "ADDR", "orders copying this source wallet",
+                     &o, trader_arg),
+        PMC_OPT_FUNC("status", 0, "S",
+                     "open, submitted, acked, matched, confirmed, failed,\n"
+                     "rejected or cancelled (open = not final yet)",
+                     &o, status_arg),
+        PMC_OPT_SET("csv", 0, "CSV with a header row (docs/store.md)", &o.fmt,
+                    F_CSV),
+        JSON_OPT(&o, "JSON (docs/store.md)"),
+        PMC_OPT_BOOL("stages", 0,
+                     "instead of the orders: the time each stage of a copy\n"
+                     "took (source -> received -> decided -> submitted ->\n"
+                     "acked / filled), p50/p95/p99/max in ms",
+                     &o.stages),
+        PMC_OPT_HELP_ENTRY("this text"),
+    };
+    int k = parse(argc, argv, "history", history_intro, opts,
+                  PMC_ARRAY_LEN(opts));
+    if (k >= 0)
+        return k;
     struct pmc_store *s = open_db(o.db, "history");
     if (!s)
         return PMC_EXIT_FAIL;
@@ -677,7 +658,7 @@ int pmc_cmd_history(int argc, char **argv)
 
 /* ---- traders ------------------------------------------------------------ */
 
-static const char traders_usage[] =
+static const char traders_intro[] =
     "usage: pmcopy traders [--db FILE] [--now T] [--json]\n"
     "\n"
     "Compare the source traders we copied: orders, fills, copied notional\n"
@@ -685,13 +666,7 @@ static const char traders_usage[] =
     "successes (orders that matched), failures (rejected or failed), and\n"
     "realised P&L attributed to each trader by its share of the buys of\n"
     "each token. Today's counters are for the UTC day of T (default: the\n"
-    "time of the journal's last record).\n"
-    "\n"
-    "  --db FILE   the store (default $DB_PATH, else pmcopy.db)\n"
-    "  --now T     ms since the epoch or YYYY-MM-DD[THH:MM[:SS]][Z]\n"
-    "  --json      machine output (docs/store.md)\n"
-    "\n"
-    "exit status: 0 ok, 1 cannot read the store, 2 usage\n";
+    "time of the journal's last record).\n";
 
 struct tr {
     char trader[PMC_SYM_MAX + 1];
@@ -833,9 +808,19 @@ static int cmp_tr(const void *x, const void *y)
 int pmc_cmd_traders(int argc, char **argv)
 {
     struct opts o;
-    int k = parse(&o, argc, argv, "traders", traders_usage, 1 | 8);
-    if (k)
-        return k > 0 ? PMC_EXIT_OK : PMC_EXIT_USAGE;
+    opts_init(&o);
+    const struct pmc_opt opts[] = {
+        DB_OPT(&o),
+        PMC_OPT_FUNC("now", 0, "T",
+                     "ms since the epoch or YYYY-MM-DD[THH:MM[:SS]][Z]", &o,
+                     now_arg),
+        JSON_OPT(&o, "machine output (docs/store.md)"),
+        PMC_OPT_HELP_ENTRY("this text"),
+    };
+    int k = parse(argc, argv, "traders", traders_intro, opts,
+                  PMC_ARRAY_LEN(opts));
+    if (k >= 0)
+        return k;
     struct pmc_store *s = open_db(o.db, "traders");
     if (!s)
         return PMC_EXIT_FAIL;
@@ -922,19 +907,12 @@ int pmc_cmd_traders(int argc, char **argv)
 
 /* ---- journal export ------------------------------------------------------ */
 
-static const char journal_usage[] =
+static const char journal_intro[] =
     "usage: pmcopy journal [--db FILE] [--append TAPE]\n"
     "\n"
     "Write the store's journal (every input the core saw and every action\n"
     "it produced, in order) as a tape on stdout; `pmcopy replay --db FILE`\n"
-    "checks it against a fresh core.\n"
-    "\n"
-    "  --db FILE       the store (default $DB_PATH, else pmcopy.db)\n"
-    "  --append TAPE   instead, append the records of TAPE ('-' = stdin) to\n"
-    "                  the journal, byte for byte (creates the store; the\n"
-    "                  first record may not be older than the journal's last)\n"
-    "\n"
-    "exit status: 0 ok, 1 cannot read the store, 2 usage\n";
+    "checks it against a fresh core.\n";
 
 static int journal_append(const char *db, const char *tape)
 {
@@ -1009,24 +987,20 @@ int pmc_cmd_journal(int argc, char **argv)
 {
     struct opts o;
     const char *append = NULL;
-    /* --append is this command's own flag */
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--append")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "pmcopy journal: --append needs a value\n%s",
-                        journal_usage);
-                return PMC_EXIT_USAGE;
-            }
-            append = argv[i + 1];
-            memmove(argv + i, argv + i + 2,
-                    (size_t)(argc - i - 2) * sizeof *argv);
-            argc -= 2;
-            break;
-        }
-    }
-    int k = parse(&o, argc, argv, "journal", journal_usage, 0);
-    if (k)
-        return k > 0 ? PMC_EXIT_OK : PMC_EXIT_USAGE;
+    opts_init(&o);
+    const struct pmc_opt opts[] = {
+        DB_OPT(&o),
+        PMC_OPT_STRING("append", 0, "TAPE",
+                       "instead, append the records of TAPE ('-' = stdin) to\n"
+                       "the journal, byte for byte (creates the store; the\n"
+                       "first record may not be older than the journal's last)",
+                       &append),
+        PMC_OPT_HELP_ENTRY("this text"),
+    };
+    int k = parse(argc, argv, "journal", journal_intro, opts,
+                  PMC_ARRAY_LEN(opts));
+    if (k >= 0)
+        return k;
     if (append)
         return journal_append(o.db, append);
     struct pmc_store *s = open_db(o.db, "journal");
