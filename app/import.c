@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "app/cmds.h"
+#include "app/opt.h"
 #include "core/dec.h"
 #include "core/tape.h"
 #include "proto/wire/chain.h"
@@ -66,52 +67,28 @@ struct imp {
     int oom;
 };
 
-static void usage(FILE *f)
-{
-    fprintf(
-        f, "usage: pmcopy import KIND [options] FILE...\n"
-           "\n"
-           "Convert Polymarket's native JSON into a tape on stdout (first "
-           "line\n"
-           "#pmcopy-tape v1, records sorted by t). FILE may be gzip-compressed "
-           "and\n"
-           "'-' reads stdin. Files named *.jsonl[.gz] hold one JSON document "
-           "per line.\n"
-           "\n"
-           "kinds:\n"
-           "  activity  data-api /activity rows (legacy array or v2 "
-           "{data} envelope)\n"
-           "  trades    data-api /trades rows (same decoder)\n"
-           "  prices    CLOB /prices-history {\"history\":[{t,p}]}\n"
-           "  markets   Gamma market objects, arrays of them or events\n"
-           "  book      CLOB market-channel frames or recorded top-of-book "
-           "rows,\n"
-           "            one per line\n"
-           "  logs      Polygon OrderFilled logs (eth_subscription "
-           "notifications,\n"
-           "            log arrays, eth_getLogs responses)\n"
-           "\n"
-           "options:\n"
-           "  --lines          one JSON document per line whatever the "
-           "file name\n"
-           "  --depth          book: also write ev=book depth records\n"
-           "  --token ID       prices: the token the history is for "
-           "(default: the\n"
-           "                   document's \"market\", else a file name of "
-           "digits)\n"
-           "  --wallet 0x...   logs: keep only fills of this wallet's "
-           "orders\n"
-           "  --fee-rate R     fee rate for up/down crypto markets whose "
-           "fees the\n"
-           "                   input does not state (default 0.25)\n"
-           "  --fee-exp E      fee exponent for those markets (default 2)\n"
-           "  --no-meta        do not synthesise ev=market records\n"
-           "  -h, --help       this text\n"
-           "\n"
-           "Errors are reported as FILE:ROW: reason (exit 1); bad usage "
-           "exits 2.\n"
-           "See docs/import.md for the mapping of every field.\n");
-}
+static const char intro[] =
+    "usage: pmcopy import KIND [options] FILE...\n"
+    "\n"
+    "Convert Polymarket's native JSON into a tape on stdout (first line\n"
+    "#pmcopy-tape v1, records sorted by t). FILE may be gzip-compressed and\n"
+    "'-' reads stdin. Files named *.jsonl[.gz] hold one JSON document per "
+    "line.\n"
+    "\n"
+    "kinds:\n"
+    "  activity  data-api /activity rows (legacy array or v2 {data} "
+    "envelope)\n"
+    "  trades    data-api /trades rows (same decoder)\n"
+    "  prices    CLOB /prices-history {\"history\":[{t,p}]}\n"
+    "  markets   Gamma market objects, arrays of them or events\n"
+    "  book      CLOB market-channel frames or recorded top-of-book rows,\n"
+    "            one per line\n"
+    "  logs      Polygon OrderFilled logs (eth_subscription notifications,\n"
+    "            log arrays, eth_getLogs responses)\n";
+
+static const char outro[] =
+    "Errors are reported as FILE:ROW: reason (exit 1); bad usage exits 2.\n"
+    "See docs/import.md for the mapping of every field.\n";
 
 /* ---- growing buffers ---------------------------------------------------- */
 
@@ -467,85 +444,71 @@ int pmc_cmd_import(int argc, char **argv)
     memset(&im, 0, sizeof im);
     im.fee_rate = PMC_MICRO / 4; /* 0.25: section 7.1, Jan 2026 crypto */
     im.fee_exp = 2;
-    const char *token = NULL;
-    int lines_opt = 0, have_kind = 0;
+    const char *token = NULL, *wallet_arg = NULL, *fee_rate = NULL;
+    int lines_opt = 0, depth = 0;
+    int64_t fee_exp = im.fee_exp;
     struct pmc_sym wallet;
-    const char **files = calloc((size_t)argc + 1, sizeof *files);
-    size_t nfiles = 0;
+    const struct pmc_opt opts[] = {
+        PMC_OPT_BOOL("lines", 0,
+                     "one JSON document per line whatever the file name",
+                     &lines_opt),
+        PMC_OPT_BOOL("depth", 0, "book: also write ev=book depth records",
+                     &depth),
+        PMC_OPT_STRING("token", 0, "ID",
+                       "prices: the token the history is for (default: the\n"
+                       "document's \"market\", else a file name of digits)",
+                       &token),
+        PMC_OPT_STRING("wallet", 0, "0x...",
+                       "logs: keep only fills of this wallet's orders",
+                       &wallet_arg),
+        PMC_OPT_STRING("fee-rate", 0, "R",
+                       "fee rate for up/down crypto markets whose fees the\n"
+                       "input does not state (default 0.25)",
+                       &fee_rate),
+        PMC_OPT_INTEGER("fee-exp", 0, "E",
+                        "fee exponent for those markets (default 2)", &fee_exp,
+                        0, 8),
+        PMC_OPT_BOOL("no-meta", 0, "do not synthesise ev=market records",
+                     &im.no_meta),
+        PMC_OPT_HELP_ENTRY("this text"),
+    };
+    const struct pmc_opt_cmd cmd = {"import", intro, outro, "options:", opts,
+                                    PMC_ARRAY_LEN(opts), NULL};
+    int nargs;
+    int pr = pmc_opt_parse(&cmd, argc, argv, &nargs, NULL);
+    if (pr != PMC_OPT_OK)
+        return pmc_opt_exit(pr);
     int rc = PMC_EXIT_USAGE;
-    if (!files) {
-        fprintf(stderr, "pmcopy import: out of memory\n");
-        return PMC_EXIT_FAIL;
-    }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            rc = PMC_EXIT_OK;
-            goto out;
-        } else if (!strcmp(a, "--depth")) {
-            im.flags |= PMC_WIRE_DEPTH;
-        } else if (!strcmp(a, "--lines")) {
-            lines_opt = 1;
-        } else if (!strcmp(a, "--no-meta")) {
-            im.no_meta = 1;
-        } else if (!strcmp(a, "--token") || !strcmp(a, "--wallet") ||
-                   !strcmp(a, "--fee-rate") || !strcmp(a, "--fee-exp")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "pmcopy import: %s needs a value\n", a);
-                goto usage_out;
-            }
-            const char *v = argv[++i];
-            if (!strcmp(a, "--token")) {
-                token = v;
-            } else if (!strcmp(a, "--wallet")) {
-                if (pmc_addr_norm(v, strlen(v), &wallet) != PMC_OK) {
-                    fprintf(stderr,
-                            "pmcopy import: --wallet %s: expected 40 hex "
-                            "digits\n",
-                            v);
-                    goto usage_out;
-                }
-                im.wallet = &wallet;
-            } else if (!strcmp(a, "--fee-rate")) {
-                if (pmc_dec_parse(v, strlen(v), &im.fee_rate) != PMC_OK ||
-                    im.fee_rate < 0 || im.fee_rate > PMC_MICRO) {
-                    fprintf(stderr,
-                            "pmcopy import: --fee-rate %s: expected a "
-                            "decimal in [0,1]\n",
-                            v);
-                    goto usage_out;
-                }
-            } else {
-                int64_t e;
-                if (pmc_int_parse(v, strlen(v), &e) != PMC_OK || e < 0 ||
-                    e > 8) {
-                    fprintf(stderr,
-                            "pmcopy import: --fee-exp %s: expected an "
-                            "integer 0..8\n",
-                            v);
-                    goto usage_out;
-                }
-                im.fee_exp = (int)e;
-            }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "pmcopy import: unknown option %s\n", a);
+    if (depth)
+        im.flags |= PMC_WIRE_DEPTH;
+    im.fee_exp = (int)fee_exp;
+    if (wallet_arg) {
+        if (pmc_addr_norm(wallet_arg, strlen(wallet_arg), &wallet) != PMC_OK) {
+            fprintf(stderr, "pmcopy import: --wallet %s: expected 40 hex digits\n",
+                    wallet_arg);
             goto usage_out;
-        } else if (!have_kind) {
-            if (!parse_kind(a, &im.kind)) {
-                fprintf(stderr, "pmcopy import: unknown kind '%s'\n", a);
-                goto usage_out;
-            }
-            have_kind = 1;
-        } else {
-            files[nfiles++] = a;
         }
+        im.wallet = &wallet;
     }
-    if (!have_kind || nfiles == 0) {
-        fprintf(stderr, "pmcopy import: %s\n",
-                have_kind ? "no input FILE" : "no KIND given");
+    if (fee_rate && (pmc_dec_parse(fee_rate, strlen(fee_rate), &im.fee_rate) !=
+                         PMC_OK ||
+                     im.fee_rate < 0 || im.fee_rate > PMC_MICRO)) {
+        fprintf(stderr,
+                "pmcopy import: --fee-rate %s: expected a decimal in [0,1]\n",
+                fee_rate);
         goto usage_out;
     }
+    if (nargs < 2) {
+        fprintf(stderr, "pmcopy import: %s\n",
+                nargs ? "no input FILE" : "no KIND given");
+        goto usage_out;
+    }
+    if (!parse_kind(argv[1], &im.kind)) {
+        fprintf(stderr, "pmcopy import: unknown kind '%s'\n", argv[1]);
+        goto usage_out;
+    }
+    const char *const *files = (const char *const *)argv + 2;
+    size_t nfiles = (size_t)nargs - 1;
 
     struct pmc_wire_sink sink;
     memset(&sink, 0, sizeof sink);
@@ -599,7 +562,6 @@ usage_out:
     fprintf(stderr, "run 'pmcopy import --help' for usage\n");
     rc = PMC_EXIT_USAGE;
 out:
-    free(files);
     free(im.items);
     free(im.arena);
     free(im.metas);
