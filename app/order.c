@@ -22,6 +22,7 @@
 
 #include "live/clock.h"
 #include "app/cmds.h"
+#include "app/opt.h"
 #include "core/dec.h"
 #include "proto/sign/hex.h"
 #include "proto/sign/order.h"
@@ -32,16 +33,13 @@
 #define KEY_FILE_MAX 512
 #define DEFAULT_MIN_SIZE "5"
 
-static const char USAGE[] =
+static const char INTRO[] =
     "usage: pmcopy order sign [--digest] < order.json\n"
     "\n"
     "Build and sign one CLOB V2 order; print the exact POST /order body as\n"
-    "one line of JSON. Nothing is sent.\n"
-    "\n"
-    "  --digest   also print the EIP-712 struct hash and the digest (the\n"
-    "             order id) on the next two lines, as 0x hex\n"
-    "  --help     this text\n"
-    "\n"
+    "one line of JSON. Nothing is sent.\n";
+
+static const char OUTRO[] =
     "Input: one JSON object. Decimals may be JSON strings or numbers; they\n"
     "are read exactly (never through floating point).\n"
     "  token_id        decimal uint256 (required)\n"
@@ -477,20 +475,28 @@ static char *read_all(FILE *f, size_t max, size_t *len)
     return buf;
 }
 
+static int digest;
+static const struct pmc_opt opts[] = {
+    PMC_OPT_BOOL("digest", 0,
+                 "also print the EIP-712 struct hash and the digest (the\n"
+                 "order id) on the next two lines, as 0x hex",
+                 &digest),
+    PMC_OPT_HELP_ENTRY("this text"),
+};
+static const struct pmc_opt_cmd cmd = {"order sign", INTRO, OUTRO, NULL, opts,
+                                       PMC_ARRAY_LEN(opts), NULL};
+
 static int cmd_sign(int argc, char **argv)
 {
-    bool digest = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--digest"))
-            digest = true;
-        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(USAGE, stdout);
-            return PMC_EXIT_OK;
-        } else {
-            fail("unknown option '%s'", argv[i]);
-            fputs(USAGE, stderr);
-            return PMC_EXIT_USAGE;
-        }
+    digest = 0;
+    int nargs;
+    int pr = pmc_opt_parse(&cmd, argc, argv, &nargs, NULL);
+    if (pr != PMC_OPT_OK)
+        return pmc_opt_exit(pr);
+    if (nargs > 0) {
+        fail("unexpected argument '%s' (the order is read from stdin)",
+             argv[1]);
+        return PMC_EXIT_USAGE;
     }
 
     int rc = PMC_EXIT_FAIL;
@@ -573,7 +579,7 @@ int pmc_cmd_order(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
-        fputs(USAGE, argc < 2 ? stderr : stdout);
+        pmc_opt_help(&cmd, argc < 2 ? stderr : stdout);
         return argc < 2 ? PMC_EXIT_USAGE : PMC_EXIT_OK;
     }
     if (!strcmp(argv[1], "sign"))
