@@ -27,5 +27,6 @@ int pmc_cmd_journal(int argc, char **argv);   /* app/views.c */
 FILE *pmc_journal_tmpfile(const char *db_path, char *err, size_t cap);
 
 int pmc_cmd_live(int argc, char **argv);    /* app/live.c */
+int pmc_cmd_version(int argc, char **argv); /* app/version.c */
 
 #endif
