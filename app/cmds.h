@@ -11,7 +11,7 @@
 #define PMC_EXIT_USAGE 2
 
 int pmc_cmd_decide(int argc, char **argv);  /* app/decide.c */
-int pmc_cmd_replay(int argc, char **argv);  /* app/decide.c */
+int pmc_cmd_replay(int argc, char **argv);  /* app/replay.c */
 int pmc_cmd_order(int argc, char **argv);   /* app/order.c */
 int pmc_cmd_import(int argc, char **argv);  /* app/import.c */
 int pmc_cmd_backtest(int argc, char **argv); /* app/backtest.c */
