@@ -21,11 +21,6 @@ int pmc_cmd_history(int argc, char **argv);   /* app/views.c */
 int pmc_cmd_traders(int argc, char **argv);   /* app/views.c */
 int pmc_cmd_journal(int argc, char **argv);   /* app/views.c */
 
-/* The journal of the store at db_path exported as a tape into a temporary
- * file, rewound (for `pmcopy replay --db`). NULL with err set on failure;
- * the caller fcloses it. app/views.c */
-FILE *pmc_journal_tmpfile(const char *db_path, char *err, size_t cap);
-
 int pmc_cmd_live(int argc, char **argv);    /* app/live.c */
 int pmc_cmd_version(int argc, char **argv); /* app/version.c */
 

@@ -10,6 +10,7 @@
 #include "app/driver.h"
 #include "app/opt.h"
 #include "app/tapecmd.h"
+#include "live/views.h"
 #include "proto/config_load.h"
 #include "proto/tapeio.h"
 
