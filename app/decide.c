@@ -42,14 +42,15 @@ static int parse_args(int argc, char **argv, struct args *a)
                      &a->echo),
         PMC_OPT_HELP_ENTRY("this text"),
     };
-    const struct pmc_opt_cmd cmd = {"decide", intro, outro, "options:", opts,
-                                    PMC_ARRAY_LEN(opts), &a->cfg};
+    const struct pmc_opt_cmd cmd = {
+        "decide", intro, outro, "options:", opts, PMC_ARRAY_LEN(opts), &a->cfg};
     int n;
     int r = pmc_opt_parse(&cmd, argc, argv, &n, NULL);
     if (r != PMC_OPT_OK)
         return pmc_opt_exit(r);
     if (n > 1) {
-        fprintf(stderr, "pmcopy decide: more than one input file ('%s', '%s')\n",
+        fprintf(stderr,
+                "pmcopy decide: more than one input file ('%s', '%s')\n",
                 argv[1], argv[2]);
         return PMC_EXIT_USAGE;
     }

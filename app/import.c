@@ -64,8 +64,8 @@ int pmc_cmd_import(int argc, char **argv)
                      &im.no_meta),
         PMC_OPT_HELP_ENTRY("this text"),
     };
-    const struct pmc_opt_cmd cmd = {"import", intro, outro, "options:", opts,
-                                    PMC_ARRAY_LEN(opts), NULL};
+    const struct pmc_opt_cmd cmd = {
+        "import", intro, outro, "options:", opts, PMC_ARRAY_LEN(opts), NULL};
     int nargs;
     int pr = pmc_opt_parse(&cmd, argc, argv, &nargs, NULL);
     if (pr != PMC_OPT_OK)
@@ -73,15 +73,16 @@ int pmc_cmd_import(int argc, char **argv)
     im.fee_exp = (int)fee_exp;
     if (wallet_arg) {
         if (pmc_addr_norm(wallet_arg, strlen(wallet_arg), &wallet) != PMC_OK) {
-            fprintf(stderr, "pmcopy import: --wallet %s: expected 40 hex digits\n",
+            fprintf(stderr,
+                    "pmcopy import: --wallet %s: expected 40 hex digits\n",
                     wallet_arg);
             goto usage_out;
         }
         im.wallet = &wallet;
     }
-    if (fee_rate && (pmc_dec_parse(fee_rate, strlen(fee_rate), &im.fee_rate) !=
-                         PMC_OK ||
-                     im.fee_rate < 0 || im.fee_rate > PMC_MICRO)) {
+    if (fee_rate &&
+        (pmc_dec_parse(fee_rate, strlen(fee_rate), &im.fee_rate) != PMC_OK ||
+         im.fee_rate < 0 || im.fee_rate > PMC_MICRO)) {
         fprintf(stderr,
                 "pmcopy import: --fee-rate %s: expected a decimal in [0,1]\n",
                 fee_rate);
@@ -104,4 +105,3 @@ usage_out:
     fprintf(stderr, "run 'pmcopy import --help' for usage\n");
     return PMC_EXIT_USAGE;
 }
-

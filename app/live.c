@@ -6,10 +6,10 @@
 
 #include "app/cmds.h"
 #include "app/opt.h"
-#include "proto/config_load.h"
 #include "core/dec.h"
 #include "live/exec/clob.h"
 #include "live/loop.h"
+#include "proto/config_load.h"
 
 static const char intro[] =
     "usage: pmcopy live [--paper | --live] [options]\n"
@@ -95,8 +95,9 @@ int pmc_cmd_live(int argc, char **argv)
         PMC_OPT_INTEGER("api-port", 0, "N",
                         "serve the local API on 127.0.0.1:N (0 = any port)",
                         &api_port, 0, 65535),
-        PMC_OPT_INTEGER("run-for", 0, "SECONDS", "stop by itself after this long",
-                        &run_for, 0, INT64_MAX / 1000),
+        PMC_OPT_INTEGER("run-for", 0, "SECONDS",
+                        "stop by itself after this long", &run_for, 0,
+                        INT64_MAX / 1000),
         PMC_OPT_INTEGER("drain-ms", 0, "N",
                         "at shutdown, wait up to N ms for open orders (3000)",
                         &drain_ms, 0, INT64_MAX / 1000),
@@ -117,8 +118,8 @@ int pmc_cmd_live(int argc, char **argv)
                      &no_mlock),
         PMC_OPT_HELP_ENTRY("this text"),
     };
-    const struct pmc_opt_cmd cmd = {"live", intro, outro, NULL, opts,
-                                    PMC_ARRAY_LEN(opts), &ca};
+    const struct pmc_opt_cmd cmd = {
+        "live", intro, outro, NULL, opts, PMC_ARRAY_LEN(opts), &ca};
     int nargs;
     int pr = pmc_opt_parse(&cmd, argc, argv, &nargs, NULL);
     if (pr != PMC_OPT_OK)

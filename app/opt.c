@@ -3,8 +3,8 @@
  * Decides how an argument is read against a command's table, which option
  * a near miss is taken for (the fewest edits, a swap of neighbours being
  * one, within 1 for names of up to 4 letters, 2 up to 8, else 3; the first
- * in table order on a tie) and how the table prints as --help. Never exits, never allocates, never prints on
- * stdout except --help and --help-config. */
+ * in table order on a tie) and how the table prints as --help. Never exits,
+ * never allocates, never prints on stdout except --help and --help-config. */
 #include "app/opt.h"
 
 #include <errno.h>
@@ -60,7 +60,8 @@ int pmc_opt_distance(const char *a, const char *b)
     return d[na][nb];
 }
 
-/* ---- --help --------------------------------------------------------------- */
+/* ---- --help ---------------------------------------------------------------
+ */
 
 static size_t left_text(const struct pmc_opt *o, char *b, size_t cap)
 {
@@ -133,7 +134,8 @@ void pmc_opt_help(const struct pmc_opt_cmd *c, FILE *f)
         fprintf(f, "\n%s", c->outro);
 }
 
-/* ---- parsing -------------------------------------------------------------- */
+/* ---- parsing --------------------------------------------------------------
+ */
 
 static void say(FILE *err, const struct pmc_opt_cmd *c, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

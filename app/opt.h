@@ -51,22 +51,47 @@ struct pmc_opt {
 };
 
 /* Table entries. */
-#define PMC_OPT_HEAD(text) {PMC_OPT_SECTION, NULL, 0, NULL, text, NULL, 0, 0, 0, NULL}
-#define PMC_OPT_LINE(left, text) {PMC_OPT_NOTE, left, 0, NULL, text, NULL, 0, 0, 0, NULL}
-#define PMC_OPT_HELP_ENTRY(text) {PMC_OPT_HELP, "help", 'h', NULL, text, NULL, 0, 0, 0, NULL}
-#define PMC_OPT_SET(name, s, help, ptr, v) {PMC_OPT_FLAG, name, s, NULL, help, ptr, v, 0, 0, NULL}
+#define PMC_OPT_HEAD(text)                                                     \
+    {                                                                          \
+        PMC_OPT_SECTION, NULL, 0, NULL, text, NULL, 0, 0, 0, NULL              \
+    }
+#define PMC_OPT_LINE(left, text)                                               \
+    {                                                                          \
+        PMC_OPT_NOTE, left, 0, NULL, text, NULL, 0, 0, 0, NULL                 \
+    }
+#define PMC_OPT_HELP_ENTRY(text)                                               \
+    {                                                                          \
+        PMC_OPT_HELP, "help", 'h', NULL, text, NULL, 0, 0, 0, NULL             \
+    }
+#define PMC_OPT_SET(name, s, help, ptr, v)                                     \
+    {                                                                          \
+        PMC_OPT_FLAG, name, s, NULL, help, ptr, v, 0, 0, NULL                  \
+    }
 #define PMC_OPT_BOOL(name, s, help, ptr) PMC_OPT_SET(name, s, help, ptr, 1)
-#define PMC_OPT_STRING(name, s, arg, help, ptr) {PMC_OPT_STR, name, s, arg, help, ptr, 0, 0, 0, NULL}
-#define PMC_OPT_INTEGER(name, s, arg, help, ptr, lo, hi) {PMC_OPT_INT, name, s, arg, help, ptr, 0, lo, hi, NULL}
-#define PMC_OPT_FUNC(name, s, arg, help, ptr, fn) {PMC_OPT_CALL, name, s, arg, help, ptr, 0, 0, 0, fn}
+#define PMC_OPT_STRING(name, s, arg, help, ptr)                                \
+    {                                                                          \
+        PMC_OPT_STR, name, s, arg, help, ptr, 0, 0, 0, NULL                    \
+    }
+#define PMC_OPT_INTEGER(name, s, arg, help, ptr, lo, hi)                       \
+    {                                                                          \
+        PMC_OPT_INT, name, s, arg, help, ptr, 0, lo, hi, NULL                  \
+    }
+#define PMC_OPT_FUNC(name, s, arg, help, ptr, fn)                              \
+    {                                                                          \
+        PMC_OPT_CALL, name, s, arg, help, ptr, 0, 0, 0, fn                     \
+    }
 /* a handler given a range in lo, hi */
-#define PMC_OPT_FUNC_RANGE(name, s, arg, help, ptr, fn, lo, hi) {PMC_OPT_CALL, name, s, arg, help, ptr, 0, lo, hi, fn}
+#define PMC_OPT_FUNC_RANGE(name, s, arg, help, ptr, fn, lo, hi)                \
+    {                                                                          \
+        PMC_OPT_CALL, name, s, arg, help, ptr, 0, lo, hi, fn                   \
+    }
 
 struct pmc_opt_cmd {
-    const char *prog;   /* "backtest", "order sign": messages say "pmcopy PROG: " */
-    const char *intro;  /* --help before the option list: usage, description */
-    const char *outro;  /* --help after it (exit status, ...); may be NULL */
-    const char *title;  /* the list's heading ("options:"); NULL for none */
+    const char
+        *prog; /* "backtest", "order sign": messages say "pmcopy PROG: " */
+    const char *intro; /* --help before the option list: usage, description */
+    const char *outro; /* --help after it (exit status, ...); may be NULL */
+    const char *title; /* the list's heading ("options:"); NULL for none */
     const struct pmc_opt *opts;
     size_t nopts;
     struct pmc_cfg_args *cfg; /* non-NULL: configuration flags accepted */

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "live/clock.h"
 #include "app/cmds.h"
 #include "app/opt.h"
 #include "core/dec.h"
+#include "live/clock.h"
 #include "proto/sign/hex.h"
 #include "proto/sign/order.h"
 #include "proto/sign/order_json.h"
@@ -55,7 +55,8 @@ static const char OUTRO[] =
     "  defer_exec      true/false (default false)\n"
     "  chain_id        137 (default) or 80002\n"
     "  min_size        market's minimum order size in shares for limit\n"
-    "                  orders (default " PMC_ORDER_DEFAULT_MIN_SIZE "; 0 disables)\n"
+    "                  orders (default " PMC_ORDER_DEFAULT_MIN_SIZE
+    "; 0 disables)\n"
     "\n"
     "Environment:\n"
     "  PMC_PRIVATE_KEY       signer key, 0x + 64 hex, or\n"
@@ -104,8 +105,8 @@ static const struct pmc_opt opts[] = {
                  &digest),
     PMC_OPT_HELP_ENTRY("this text"),
 };
-static const struct pmc_opt_cmd cmd = {"order sign", INTRO, OUTRO, NULL, opts,
-                                       PMC_ARRAY_LEN(opts), NULL};
+static const struct pmc_opt_cmd cmd = {
+    "order sign", INTRO, OUTRO, NULL, opts, PMC_ARRAY_LEN(opts), NULL};
 
 static int cmd_sign(int argc, char **argv)
 {

@@ -43,14 +43,15 @@ static int parse_args(int argc, char **argv, struct args *a)
                        &a->db),
         PMC_OPT_HELP_ENTRY("this text"),
     };
-    const struct pmc_opt_cmd cmd = {"replay", intro, outro, "options:", opts,
-                                    PMC_ARRAY_LEN(opts), &a->cfg};
+    const struct pmc_opt_cmd cmd = {
+        "replay", intro, outro, "options:", opts, PMC_ARRAY_LEN(opts), &a->cfg};
     int n;
     int r = pmc_opt_parse(&cmd, argc, argv, &n, NULL);
     if (r != PMC_OPT_OK)
         return pmc_opt_exit(r);
     if (n > 1) {
-        fprintf(stderr, "pmcopy replay: more than one input file ('%s', '%s')\n",
+        fprintf(stderr,
+                "pmcopy replay: more than one input file ('%s', '%s')\n",
                 argv[1], argv[2]);
         return PMC_EXIT_USAGE;
     }
@@ -123,8 +124,8 @@ int pmc_cmd_replay(int argc, char **argv)
         return PMC_EXIT_USAGE;
     }
     char saved[4096];
-    if (a.db && !a.cfg.config_file && !a.cfg.traders_file &&
-        !a.cfg.ntraders && !a.cfg.nsets) {
+    if (a.db && !a.cfg.config_file && !a.cfg.traders_file && !a.cfg.ntraders &&
+        !a.cfg.nsets) {
         /* the configuration the live session wrote beside its store */
         snprintf(saved, sizeof saved, "%s-config.json", a.db);
         if (access(saved, R_OK) == 0) {
@@ -177,8 +178,8 @@ int pmc_cmd_replay(int argc, char **argv)
                 fprintf(stderr,
                         "replay: %s:%llu: diverges\n  recorded: %.*s\n"
                         "  core:     %s\n",
-                        name, (unsigned long long)r.line, (int)r.cur_len,
-                        r.cur, got ? got : "(no action)");
+                        name, (unsigned long long)r.line, (int)r.cur_len, r.cur,
+                        got ? got : "(no action)");
                 free(got);
                 goto out_all;
             }

@@ -14,7 +14,8 @@
 static const char intro[] =
     "usage: pmcopy synth [options]\n"
     "\n"
-    "Generate a synthetic tape: 12 hours (default) of BTC 15-minute and 5-minute up/down\n"
+    "Generate a synthetic tape: 12 hours (default) of BTC 15-minute and "
+    "5-minute up/down\n"
     "markets priced off one random walk, with quotes, market records,\n"
     "resolutions and three source traders (a two-sided market maker "
     "0x1111...,\n"
@@ -52,8 +53,9 @@ int pmc_cmd_synth(int argc, char **argv)
     const struct pmc_opt opts[] = {
         PMC_OPT_INTEGER("seed", 0, "N", "random seed (default 42)", &seed, 0,
                         INT64_MAX),
-        PMC_OPT_INTEGER("hours", 0, "N", "hours of markets (default 12, 1..744)",
-                        &o.hours, 1, 744),
+        PMC_OPT_INTEGER("hours", 0, "N",
+                        "hours of markets (default 12, 1..744)", &o.hours, 1,
+                        744),
         PMC_OPT_FUNC("start", 0, "SEC",
                      "first market start, Unix seconds, multiple of 900\n"
                      "(default 1771286400 = 2026-02-17 00:00 UTC)",
@@ -62,8 +64,8 @@ int pmc_cmd_synth(int argc, char **argv)
                        &out),
         PMC_OPT_HELP_ENTRY("this text"),
     };
-    const struct pmc_opt_cmd cmd = {"synth", intro, outro, "options:", opts,
-                                    PMC_ARRAY_LEN(opts), NULL};
+    const struct pmc_opt_cmd cmd = {
+        "synth", intro, outro, "options:", opts, PMC_ARRAY_LEN(opts), NULL};
     int nargs;
     int r = pmc_opt_parse(&cmd, argc, argv, &nargs, NULL);
     if (r != PMC_OPT_OK)

@@ -44,8 +44,8 @@ int pmc_cmd_version(int argc, char **argv)
     static const struct pmc_opt opts[] = {
         PMC_OPT_HELP_ENTRY("this text"),
     };
-    const struct pmc_opt_cmd cmd = {"version", intro, NULL, NULL, opts,
-                                    PMC_ARRAY_LEN(opts), NULL};
+    const struct pmc_opt_cmd cmd = {
+        "version", intro, NULL, NULL, opts, PMC_ARRAY_LEN(opts), NULL};
     int nargs;
     int r = pmc_opt_parse(&cmd, argc, argv, &nargs, NULL);
     if (r != PMC_OPT_OK)

@@ -10,7 +10,8 @@
 #include "core/tape.h"
 #include "live/views.h"
 
-/* ---- flags ---------------------------------------------------------------- */
+/* ---- flags ----------------------------------------------------------------
+ */
 
 static int time_arg(const struct pmc_opt *opt, const char *v, char *err,
                     size_t cap)
@@ -74,7 +75,8 @@ static int status_arg(const struct pmc_opt *opt, const char *v, char *err,
 #define DB_OPT(o)                                                              \
     PMC_OPT_STRING("db", 0, "FILE",                                            \
                    "the store (default $DB_PATH, else pmcopy.db)", &(o)->db)
-#define JSON_OPT(o, help) PMC_OPT_SET("json", 'j', help, &(o)->fmt, PMC_VIEW_JSON)
+#define JSON_OPT(o, help)                                                      \
+    PMC_OPT_SET("json", 'j', help, &(o)->fmt, PMC_VIEW_JSON)
 
 /* Parse argv against opts: -1 to go on, else the exit code. The views
  * take no arguments besides options. */
@@ -160,8 +162,8 @@ int pmc_cmd_history(int argc, char **argv)
                      &o.stages),
         PMC_OPT_HELP_ENTRY("this text"),
     };
-    int k = parse(argc, argv, "history", history_intro, opts,
-                  PMC_ARRAY_LEN(opts));
+    int k =
+        parse(argc, argv, "history", history_intro, opts, PMC_ARRAY_LEN(opts));
     if (k >= 0)
         return k;
     return pmc_view_history(&o) == 0 ? PMC_EXIT_OK : PMC_EXIT_FAIL;
@@ -191,8 +193,8 @@ int pmc_cmd_traders(int argc, char **argv)
         JSON_OPT(&o, "machine output (docs/store.md)"),
         PMC_OPT_HELP_ENTRY("this text"),
     };
-    int k = parse(argc, argv, "traders", traders_intro, opts,
-                  PMC_ARRAY_LEN(opts));
+    int k =
+        parse(argc, argv, "traders", traders_intro, opts, PMC_ARRAY_LEN(opts));
     if (k >= 0)
         return k;
     return pmc_view_traders(&o) == 0 ? PMC_EXIT_OK : PMC_EXIT_FAIL;
@@ -221,10 +223,12 @@ int pmc_cmd_journal(int argc, char **argv)
                        &append),
         PMC_OPT_HELP_ENTRY("this text"),
     };
-    int k = parse(argc, argv, "journal", journal_intro, opts,
-                  PMC_ARRAY_LEN(opts));
+    int k =
+        parse(argc, argv, "journal", journal_intro, opts, PMC_ARRAY_LEN(opts));
     if (k >= 0)
         return k;
     return (append ? pmc_view_journal_append(o.db, append)
-                   : pmc_view_journal(o.db)) == 0 ? PMC_EXIT_OK : PMC_EXIT_FAIL;
+                   : pmc_view_journal(o.db)) == 0
+               ? PMC_EXIT_OK
+               : PMC_EXIT_FAIL;
 }

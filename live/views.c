@@ -17,12 +17,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "proto/jsonout.h"
-#include "proto/tapeio.h"
 #include "core/dec.h"
 #include "core/tape.h"
 #include "live/store.h"
 #include "live/views.h"
+#include "proto/jsonout.h"
+#include "proto/tapeio.h"
 
 #define DEFAULT_DB "pmcopy.db"
 
@@ -47,7 +47,6 @@ static const char *utc(pmc_ms t, char *b, size_t cap)
     snprintf(b + n, cap - n, ".%03d", (int)(t - pmc_floor_div(t, 1000) * 1000));
     return b;
 }
-
 
 static void json_dec(FILE *f, pmc_micros v)
 {
@@ -365,15 +364,16 @@ static int print_order(void *ctx, const struct pmc_store_order_row *r)
     return 0;
 }
 
-/* ---- stage latencies ------------------------------------------------------ */
+/* ---- stage latencies ------------------------------------------------------
+ */
 
 #define NSTAGES 6
 static const char *const stage_names[NSTAGES] = {
-    "detect (source -> received)", "decide (received -> decided)",
+    "detect (source -> received)",   "decide (received -> decided)",
     "submit (decided -> submitted)", "ack (submitted -> acked)",
-    "fill (submitted -> filled)", "total (source -> filled)"};
+    "fill (submitted -> filled)",    "total (source -> filled)"};
 static const char *const stage_keys[NSTAGES] = {"detect", "decide", "submit",
-                                               "ack",    "fill",   "total"};
+                                                "ack",    "fill",   "total"};
 
 struct stage_acc {
     pmc_ms *v[NSTAGES];
@@ -436,8 +436,7 @@ static void print_stages(struct stage_acc *a, int fmt)
             qsort(a->v[k], n, sizeof *a->v[k], cmp_ms);
         pmc_ms p50 = n ? pct(a->v[k], n, 50) : 0,
                p95 = n ? pct(a->v[k], n, 95) : 0,
-               p99 = n ? pct(a->v[k], n, 99) : 0,
-               mx = n ? a->v[k][n - 1] : 0;
+               p99 = n ? pct(a->v[k], n, 99) : 0, mx = n ? a->v[k][n - 1] : 0;
         if (fmt == PMC_VIEW_JSON)
             printf("%s\n    \"%s\": {\"n\": %zu, \"p50\": %lld, \"p95\": "
                    "%lld, \"p99\": %lld, \"max\": %lld}",

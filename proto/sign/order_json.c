@@ -53,7 +53,8 @@ static void fail(const struct pmc_order_log *L, const char *fmt, ...)
 
 /* The text of key k (a JSON string, or a number rewritten to its text);
  * NULL if absent. Sets *bad when present with another type. */
-static const char *text(const struct pmc_order_log *L, json_t *o, const char *k, size_t *n, bool *bad)
+static const char *text(const struct pmc_order_log *L, json_t *o, const char *k,
+                        size_t *n, bool *bad)
 {
     json_t *v = json_object_get(o, k);
     if (!v)
@@ -73,8 +74,8 @@ static bool need(const struct pmc_order_log *L, const char *s, const char *k)
     return s != NULL;
 }
 
-static bool get_dec(const struct pmc_order_log *L, json_t *o, const char *k, bool required, pmc_micros *out,
-                    bool *present)
+static bool get_dec(const struct pmc_order_log *L, json_t *o, const char *k,
+                    bool required, pmc_micros *out, bool *present)
 {
     size_t n = 0;
     bool bad = false;
@@ -86,7 +87,8 @@ static bool get_dec(const struct pmc_order_log *L, json_t *o, const char *k, boo
         return !required || need(L, s, k);
     enum pmc_err e = pmc_dec_parse(s, n, out);
     if (e != PMC_OK) {
-        fail(L, "%s '%.40s' must be a plain decimal (digits, optional '.', at "
+        fail(L,
+             "%s '%.40s' must be a plain decimal (digits, optional '.', at "
              "most 6 decimal places)",
              k, s);
         return false;
@@ -95,8 +97,8 @@ static bool get_dec(const struct pmc_order_log *L, json_t *o, const char *k, boo
 }
 
 /* A non-negative integer; absent leaves *out. */
-static bool get_uint(const struct pmc_order_log *L, json_t *o, const char *k, uint64_t max, uint64_t *out,
-                     bool *present)
+static bool get_uint(const struct pmc_order_log *L, json_t *o, const char *k,
+                     uint64_t max, uint64_t *out, bool *present)
 {
     size_t n = 0;
     bool bad = false;
@@ -117,7 +119,8 @@ static bool get_uint(const struct pmc_order_log *L, json_t *o, const char *k, ui
     return true;
 }
 
-static bool get_bool(const struct pmc_order_log *L, json_t *o, const char *k, bool *out, bool *present)
+static bool get_bool(const struct pmc_order_log *L, json_t *o, const char *k,
+                     bool *out, bool *present)
 {
     json_t *v = json_object_get(o, k);
     if (present)
@@ -132,7 +135,8 @@ static bool get_bool(const struct pmc_order_log *L, json_t *o, const char *k, bo
     return true;
 }
 
-static bool get_bytes32(const struct pmc_order_log *L, json_t *o, const char *k, uint8_t out[32])
+static bool get_bytes32(const struct pmc_order_log *L, json_t *o, const char *k,
+                        uint8_t out[32])
 {
     size_t n = 0;
     bool bad = false;
@@ -149,8 +153,9 @@ static bool get_bytes32(const struct pmc_order_log *L, json_t *o, const char *k,
 }
 
 /* One of the listed words (exact match), or -1 after an error. */
-static int get_word(const struct pmc_order_log *L, json_t *o, const char *k, const char *const *words,
-                    size_t nw, const char *rule, bool required)
+static int get_word(const struct pmc_order_log *L, json_t *o, const char *k,
+                    const char *const *words, size_t nw, const char *rule,
+                    bool required)
 {
     size_t n = 0;
     bool bad = false;
@@ -168,8 +173,7 @@ static int get_word(const struct pmc_order_log *L, json_t *o, const char *k, con
 
 /* ---- key material ------------------------------------------------------- */
 
-bool pmc_signer_from_env(const struct pmc_order_log *L,
-                         struct pmc_signer **out)
+bool pmc_signer_from_env(const struct pmc_order_log *L, struct pmc_signer **out)
 {
     const char *env = getenv("PMC_PRIVATE_KEY");
     const char *path = getenv("PMC_PRIVATE_KEY_FILE");
@@ -183,7 +187,8 @@ bool pmc_signer_from_env(const struct pmc_order_log *L,
         /* the environment copy is no longer needed */
         explicit_bzero((char *)env, strlen(env));
         if (e != PMC_OK) {
-            fail(L, "PMC_PRIVATE_KEY is not a valid secp256k1 private key "
+            fail(L,
+                 "PMC_PRIVATE_KEY is not a valid secp256k1 private key "
                  "(expected 0x followed by 64 hex digits): %s",
                  pmc_strerror(e));
             return false;
@@ -206,7 +211,8 @@ bool pmc_signer_from_env(const struct pmc_order_log *L,
         return false;
     }
     if (st.st_mode & 077) {
-        fail(L, "PMC_PRIVATE_KEY_FILE %s has mode %04o; it must be 0600 or "
+        fail(L,
+             "PMC_PRIVATE_KEY_FILE %s has mode %04o; it must be 0600 or "
              "stricter (chmod 600 %s)",
              path, (unsigned)(st.st_mode & 07777), path);
         close(fd);
@@ -227,7 +233,8 @@ bool pmc_signer_from_env(const struct pmc_order_log *L,
     e = n < sizeof(buf) ? pmc_signer_new(buf, n, out) : PMC_ERANGE;
     explicit_bzero(buf, sizeof(buf));
     if (e != PMC_OK) {
-        fail(L, "PMC_PRIVATE_KEY_FILE %s does not hold a valid secp256k1 "
+        fail(L,
+             "PMC_PRIVATE_KEY_FILE %s does not hold a valid secp256k1 "
              "private key (expected 0x followed by 64 hex digits): %s",
              path, pmc_strerror(e));
         return false;
@@ -281,7 +288,8 @@ static bool build_request(const struct pmc_order_log *L, json_t *in,
 
     int side = get_word(L, in, "side", SIDES, 2, "BUY or SELL", true);
     int kind = get_word(L, in, "kind", KINDS, 2, "limit or market", true);
-    int ex = get_word(L, in, "exchange", EXCH, 3, "v2, v2-negrisk or v3", false);
+    int ex =
+        get_word(L, in, "exchange", EXCH, 3, "v2, v2-negrisk or v3", false);
     if (side == -1 || kind == -1 || ex == -1)
         return false;
     size_t on = 0;
@@ -318,7 +326,8 @@ static bool build_request(const struct pmc_order_log *L, json_t *in,
     if (bad || !need(L, ts, "tick_size"))
         return false;
     if (pmc_tick_parse(ts, tn, &r->amt.tick) != PMC_OK) {
-        fail(L, "tick_size '%.40s' must be one of 0.1, 0.01, 0.005, 0.0025, "
+        fail(L,
+             "tick_size '%.40s' must be one of 0.1, 0.01, 0.005, 0.0025, "
              "0.001, 0.0001",
              ts);
         return false;
@@ -334,7 +343,7 @@ static bool build_request(const struct pmc_order_log *L, json_t *in,
     if (r->amt.kind == PMC_ORDER_LIMIT) {
         if (has_amount) {
             fail(L, "amount is for market orders; a limit order takes size "
-                 "(shares)");
+                    "(shares)");
             return false;
         }
         if (!need(L, has_size ? "" : NULL, "size"))
@@ -343,16 +352,16 @@ static bool build_request(const struct pmc_order_log *L, json_t *in,
     } else {
         if (has_size) {
             fail(L, "size is for limit orders; a market order takes amount "
-                 "(USD for BUY, shares for SELL)");
+                    "(USD for BUY, shares for SELL)");
             return false;
         }
         if (!need(L, has_amount ? "" : NULL, "amount"))
             return false;
         r->amt.size = amount;
     }
-    if (!has_min && pmc_dec_parse(PMC_ORDER_DEFAULT_MIN_SIZE,
-                                  strlen(PMC_ORDER_DEFAULT_MIN_SIZE),
-                                  &min) != PMC_OK)
+    if (!has_min &&
+        pmc_dec_parse(PMC_ORDER_DEFAULT_MIN_SIZE,
+                      strlen(PMC_ORDER_DEFAULT_MIN_SIZE), &min) != PMC_OK)
         return false;
     if (min < 0) {
         fail(L, "min_size must be >= 0");
@@ -369,7 +378,8 @@ static bool build_request(const struct pmc_order_log *L, json_t *in,
         !get_uint(L, in, "chain_id", INT64_MAX, &chain, NULL))
         return false;
     if (sig_type > PMC_SIG_POLY_1271) {
-        fail(L, "signature_type %llu must be 0 (EOA), 1 (POLY_PROXY), 2 "
+        fail(L,
+             "signature_type %llu must be 0 (EOA), 1 (POLY_PROXY), 2 "
              "(POLY_GNOSIS_SAFE) or 3 (POLY_1271)",
              (unsigned long long)sig_type);
         return false;
@@ -383,7 +393,8 @@ static bool build_request(const struct pmc_order_log *L, json_t *in,
         return false;
     if (maker) {
         if (pmc_addr_parse(maker, mn, r->maker) != PMC_OK) {
-            fail(L, "maker '%.60s' must be an address (0x followed by 40 hex "
+            fail(L,
+                 "maker '%.60s' must be an address (0x followed by 40 hex "
                  "digits)",
                  maker);
             return false;

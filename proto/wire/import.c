@@ -437,13 +437,14 @@ int pmc_import_run(const struct pmc_import_opts *o, const char *const *files,
     memset(&sink, 0, sizeof sink);
     sink.emit = on_record;
     sink.ctx = &im;
-        for (size_t f = 0; f < nfiles; f++) {
-        int lines = o->lines || im.kind == PMC_IMPORT_BOOK ||
-                    ends_with_jsonl(files[f]);
+    for (size_t f = 0; f < nfiles; f++) {
+        int lines =
+            o->lines || im.kind == PMC_IMPORT_BOOK || ends_with_jsonl(files[f]);
         if (!import_file(&im, files[f], lines, o->token, &sink))
             goto out;
     }
-    if (!im.no_meta && im.kind != PMC_IMPORT_MARKETS && synth_markets(&im) != PMC_OK) {
+    if (!im.no_meta && im.kind != PMC_IMPORT_MARKETS &&
+        synth_markets(&im) != PMC_OK) {
         fprintf(stderr, "pmcopy import: out of memory\n");
         goto out;
     }

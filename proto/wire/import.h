@@ -19,10 +19,10 @@ enum pmc_import_kind {
 
 struct pmc_import_opts {
     enum pmc_import_kind kind;
-    int lines;   /* every file holds one JSON document per line */
-    int depth;   /* book: also ev=book depth records */
-    int no_meta; /* no synthesised ev=market records */
-    const char *token;            /* prices: the token (NULL: guessed) */
+    int lines;         /* every file holds one JSON document per line */
+    int depth;         /* book: also ev=book depth records */
+    int no_meta;       /* no synthesised ev=market records */
+    const char *token; /* prices: the token (NULL: guessed) */
     const struct pmc_sym *wallet; /* logs: only this wallet's fills */
     pmc_micros fee_rate;          /* up/down crypto markets without fees */
     int fee_exp;

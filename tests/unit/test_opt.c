@@ -3,14 +3,14 @@
  * option with its suggestion, repeated options, `--`, arguments kept in
  * order, configuration flags, integers out of range, --help from the
  * table. */
+#include <cmocka.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "app/opt.h"
 
@@ -23,8 +23,7 @@ struct t_opts {
     struct pmc_cfg_args cfg;
 };
 
-static int count(const struct pmc_opt *o, const char *v, char *err,
-                 size_t cap)
+static int count(const struct pmc_opt *o, const char *v, char *err, size_t cap)
 {
     struct t_opts *t = o->target;
     if (v && !strcmp(v, "bad")) {
@@ -52,8 +51,13 @@ static const struct pmc_opt table[] = {
     PMC_OPT_HELP_ENTRY("this text"),
 };
 
-static struct pmc_opt_cmd cmd = {"backtest", "usage: pmcopy backtest\n", "exit status: 0\n",
-                                 NULL, table, PMC_ARRAY_LEN(table), NULL};
+static struct pmc_opt_cmd cmd = {"backtest",
+                                 "usage: pmcopy backtest\n",
+                                 "exit status: 0\n",
+                                 NULL,
+                                 table,
+                                 PMC_ARRAY_LEN(table),
+                                 NULL};
 
 /* Parse a NULL-terminated list of arguments (argv[0] = the command). The
  * error text lands in errbuf. */
@@ -134,8 +138,9 @@ static void test_unknown(void **state)
     /* a configuration key is only an option where configuration is taken */
     assert_int_equal(run(0, ARGV("--copy-mode", "per_fill")), PMC_OPT_USAGE);
     assert_int_equal(run(1, ARGV("--copy-mdoe", "per_fill")), PMC_OPT_USAGE);
-    assert_string_equal(errbuf, "pmcopy backtest: unknown option "
-                                "'--copy-mdoe' (did you mean '--copy-mode'?)\n");
+    assert_string_equal(errbuf,
+                        "pmcopy backtest: unknown option "
+                        "'--copy-mdoe' (did you mean '--copy-mode'?)\n");
 }
 
 static void test_repeated(void **state)
@@ -184,9 +189,9 @@ static void test_values(void **state)
 static void test_config_flags(void **state)
 {
     (void)state;
-    char **a = ARGV("--config", "c.json", "--traders=t.json", "--set",
-                    "coalesce_ms=5", "--copy-mode=per_fill", "--max_open_orders",
-                    "7", "--out", "o");
+    char **a =
+        ARGV("--config", "c.json", "--traders=t.json", "--set", "coalesce_ms=5",
+             "--copy-mode=per_fill", "--max_open_orders", "7", "--out", "o");
     assert_int_equal(run(1, a), PMC_OPT_OK);
     assert_string_equal(T.cfg.config_file, "c.json");
     assert_string_equal(T.cfg.traders_file, "t.json");
@@ -195,6 +200,12 @@ static void test_config_flags(void **state)
     assert_string_equal(T.cfg.sets[1], "copy_mode=per_fill");
     assert_string_equal(T.cfg.sets[2], "max_open_orders=7");
     assert_string_equal(T.out, "o");
+    /* a --KEY value too long to keep is refused, not cut */
+    static char big[400];
+    memset(big, 'x', sizeof big - 1);
+    assert_int_equal(run(1, ARGV("--copy-mode", big)), PMC_OPT_USAGE);
+    assert_non_null(strstr(errbuf, "--copy_mode: value longer than"));
+    assert_int_equal(T.cfg.nsets, 0);
     assert_int_equal(run(1, ARGV("--set")), PMC_OPT_USAGE);
     assert_string_equal(errbuf,
                         "pmcopy backtest: option '--set' needs a value\n");
