@@ -3,7 +3,6 @@
  * option with its suggestion, repeated options, `--`, arguments kept in
  * order, configuration flags, integers out of range, --help from the
  * table. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "app/opt.h"
 
