@@ -52,7 +52,7 @@ FAKE_BIN  := $(FAKE_SRC:tests/fakes/%.c=$(BUILD)/fakes/%)
 PMCOPY    := $(BUILD)/pmcopy
 
 .PHONY: all help deps check unit golden cli fuzz-regress purity asan bench demo \
-        fuzz clean golden-bless format format-check install valgrind
+        fuzz clean golden-bless format format-check install valgrind FORCE
 .DEFAULT_GOAL := all
 
 all: $(PMCOPY)

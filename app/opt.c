@@ -265,9 +265,11 @@ static int apply(const struct pmc_opt_cmd *c, const struct pmc_opt *o,
     return k > 0 ? PMC_OPT_DONE : PMC_OPT_OK;
 }
 
+/* STR and INT always take a value; a handler when it names one. */
 static int takes_value(const struct pmc_opt *o)
 {
-    return o->arg != NULL && o->type >= PMC_OPT_STR;
+    return o->type == PMC_OPT_STR || o->type == PMC_OPT_INT ||
+           (o->type == PMC_OPT_CALL && o->arg != NULL);
 }
 
 /* A long option (s points past "--"). *i is at it; advanced past its

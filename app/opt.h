@@ -42,7 +42,7 @@ struct pmc_opt {
     enum pmc_opt_type type;
     const char *name; /* long name without the dashes */
     char shrt;        /* short letter, 0 for none */
-    const char *arg;  /* the value's name in --help; NULL: takes no value */
+    const char *arg;  /* the value's name in --help; CALL: NULL = no value */
     const char *help; /* lines separated by '\n'; NULL: not in --help */
     void *target;
     int ival;
