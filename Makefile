@@ -21,6 +21,16 @@ CFLAGS    += $(WARN) $(OPT) $(SANFLAGS)
 LDFLAGS   += $(SANFLAGS)
 LDLIBS    += $(PKG_LIBS) -lm -lpthread
 
+# What `pmcopy version` prints, passed to app/version.c alone: a new commit
+# (or other flags) rewrites $(BUILD)/version.flags, which only that object
+# depends on.
+PMC_VERSION ?= 0.1.0
+GIT_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+VERSION_VALS := $(PMC_VERSION)|$(GIT_COMMIT)|$(CC)|$(strip $(OPT))|$(strip $(SANFLAGS))
+VERSION_DEFS := -DPMC_VERSION='"$(PMC_VERSION)"' \
+    -DPMC_GIT_COMMIT='"$(GIT_COMMIT)"' -DPMC_BUILD_CC='"$(CC)"' \
+    -DPMC_BUILD_OPT='"$(strip $(OPT))"' -DPMC_BUILD_SAN='"$(strip $(SANFLAGS))"'
+
 CORE_SRC  := $(sort $(wildcard core/*.c))
 APP_SRC   := $(sort $(filter-out app/main.c,$(wildcard app/*.c)))
 PROTO_SRC := $(sort $(wildcard proto/*.c proto/*/*.c))
@@ -42,7 +52,7 @@ FAKE_BIN  := $(FAKE_SRC:tests/fakes/%.c=$(BUILD)/fakes/%)
 PMCOPY    := $(BUILD)/pmcopy
 
 .PHONY: all help deps check unit golden cli fuzz-regress purity asan bench demo \
-        fuzz clean golden-bless format format-check install valgrind
+        fuzz clean golden-bless format format-check install valgrind FORCE
 .DEFAULT_GOAL := all
 
 all: $(PMCOPY)
@@ -69,6 +79,14 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/version.flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION_VALS)' | cmp -s - $@ 2>/dev/null || \
+	    echo '$(VERSION_VALS)' > $@
+$(BUILD)/app/version.o: $(BUILD)/version.flags
+$(BUILD)/app/version.o: CPPFLAGS += $(VERSION_DEFS)
+FORCE:
 
 $(BUILD)/libpmc.a: $(LIB_OBJ)
 	@mkdir -p $(@D)

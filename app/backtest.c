@@ -12,13 +12,14 @@
 #include <string.h>
 
 #include "app/cmds.h"
+#include "app/opt.h"
 #include "proto/config_load.h"
 #include "proto/tapeio.h"
 #include "core/dec.h"
 #include "sim/report.h"
 #include "sim/sim.h"
 
-static const char usage[] =
+static const char intro[] =
     "usage: pmcopy backtest [options] [TAPE]\n"
     "\n"
     "Replay a tape of source fills, prices and market metadata through the\n"
@@ -26,43 +27,13 @@ static const char usage[] =
     "resolutions); print a summary and write a report folder (CSV, JSON,\n"
     "gnuplot charts, report.html). Without a tape it runs the bundled\n"
     "fixture fixtures/default.tape. With no trader configured, every wallet\n"
-    "on the tape is copied.\n"
-    "\n"
-    "input and output:\n"
-    "  --tape FILE            the tape (or give it as the only argument)\n"
-    "  --out DIR              report folder (default reports/out/NAME)\n"
-    "  --name NAME            run name (default: the tape's file name)\n"
-    "  --json                 print summary.json on stdout instead of the "
-    "table\n"
-    "  --no-report            no report folder (summary only)\n"
-    "simulator:\n"
-    "  --seed N               random seed (default 20260217); printed in the "
-    "report\n"
-    "  --latency MS           detection latency for every source kind\n"
-    "  --latency-chain MS     on-chain fills (default 3000)\n"
-    "  --latency-rtds MS      realtime socket fills (default 400)\n"
-    "  --latency-api MS       data-api fills (default 22000)\n"
-    "  --latency-none MS      fills without src= (default 3000, as chain)\n"
-    "  --latency-samples FILE empirical: draw from these samples (ms, one a "
-    "line)\n"
-    "  --latency-recorded     the core sees each fill at the tape's own t\n"
-    "  --latency-submit MS    our order: submit -> venue (default 100)\n"
-    "  --latency-report MS    venue -> our core sees the report (default 50)\n"
-    "  --latency-jitter MS    mean of an exponential added to submit "
-    "(default 20)\n"
-    "                         (MS may be decimal, or seconds with an s "
-    "suffix: 0.4s)\n"
-    "  --half-spread P        no-book fill model: last trade +- P (default "
-    "0.005)\n"
-    "  --capital USD          starting cash (default 1000)\n"
-    "configuration (defaults < --config FILE < environment < flags):\n"
-    "  --config FILE, --trader ADDR[:R], --traders FILE, --set KEY=VALUE,\n"
-    "  --KEY VALUE            see `pmcopy decide --help-config`\n"
-    "  -h, --help             this text\n"
-    "\n"
-    "exit status: 0 ok, 1 runtime failure, 2 usage\n";
+    "on the tape is copied.\n";
 
-static int parse_ms(const char *flag, const char *v, pmc_ms *out)
+static const char outro[] = "exit status: 0 ok, 1 runtime failure, 2 usage\n";
+
+/* MS as milliseconds (may be decimal) or seconds with an s suffix. */
+static int ms_arg(const struct pmc_opt *opt, const char *v, char *err,
+                  size_t cap)
 {
     size_t n = strlen(v);
     int secs = n > 1 && v[n - 1] == 's' && !(n > 2 && v[n - 2] == 'm');
@@ -73,29 +44,73 @@ static int parse_ms(const char *flag, const char *v, pmc_ms *out)
     pmc_micros x;
     if (pmc_dec_parse(v, n, &x) != PMC_OK || x < 0 ||
         x > (pmc_micros)86400000 * PMC_MICRO) {
-        fprintf(stderr,
-                "pmcopy backtest: %s %s: milliseconds >= 0 (or "
-                "seconds with an s suffix)\n",
-                flag, v);
+        snprintf(err, cap,
+                 "--%s %s: milliseconds >= 0 (or seconds with an s suffix)",
+                 opt->name, v);
         return -1;
     }
     if (secs)
         x *= 1000;
-    *out = (x + PMC_MICRO / 2) / PMC_MICRO;
+    pmc_ms ms = (x + PMC_MICRO / 2) / PMC_MICRO;
+    if (opt->ival) /* --latency: every source kind */
+        for (int k = 0; k < 4; k++)
+            ((pmc_ms *)opt->target)[k] = ms;
+    else
+        *(pmc_ms *)opt->target = ms;
     return 0;
 }
 
-static int parse_dec(const char *flag, const char *v, pmc_micros lo,
-                     pmc_micros hi, pmc_micros *out)
+/* A decimal in [opt->lo, opt->hi] micro units. */
+static int dec_arg(const struct pmc_opt *opt, const char *v, char *err,
+                   size_t cap)
 {
-    if (pmc_dec_parse(v, strlen(v), out) != PMC_OK || *out < lo || *out > hi) {
+    pmc_micros *out = opt->target;
+    if (pmc_dec_parse(v, strlen(v), out) != PMC_OK || *out < opt->lo ||
+        *out > opt->hi) {
         char a[32], b[32];
-        pmc_dec_format(lo, a);
-        pmc_dec_format(hi, b);
-        fprintf(stderr, "pmcopy backtest: %s %s: a decimal in [%s, %s]\n", flag,
-                v, a, b);
+        pmc_dec_format(opt->lo, a);
+        pmc_dec_format(opt->hi, b);
+        snprintf(err, cap, "--%s %s: a decimal in [%s, %s]", opt->name, v, a,
+                 b);
         return -1;
     }
+    return 0;
+}
+
+static int seed_arg(const struct pmc_opt *opt, const char *v, char *err,
+                    size_t cap)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (errno || *end || !*v || v[0] == '-') {
+        snprintf(err, cap, "--%s %s: an unsigned integer", opt->name, v);
+        return -1;
+    }
+    *(uint64_t *)opt->target = x;
+    return 0;
+}
+
+static int recorded_arg(const struct pmc_opt *opt, const char *v, char *err,
+                        size_t cap)
+{
+    (void)v, (void)err, (void)cap;
+    ((struct pmc_sim_opts *)opt->target)->lat_mode = PMC_LAT_RECORDED;
+    return 0;
+}
+
+struct samples_arg {
+    struct pmc_sim_opts *o;
+    const char **file;
+};
+
+static int samples_arg(const struct pmc_opt *opt, const char *v, char *err,
+                       size_t cap)
+{
+    (void)err, (void)cap;
+    const struct samples_arg *s = opt->target;
+    *s->file = v;
+    s->o->lat_mode = PMC_LAT_EMPIRICAL;
     return 0;
 }
 
@@ -161,139 +176,78 @@ int pmc_cmd_backtest(int argc, char **argv)
     pmc_sim_opts_defaults(&o);
     const char *tape = NULL, *out = NULL, *name = NULL, *samples = NULL;
     int json = 0, no_report = 0;
-    for (int i = 1; i < argc;) {
-        const char *s = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        char err[256];
-        if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
-            fputs(usage, stdout);
-            return PMC_EXIT_OK;
-        }
-        if (!strcmp(s, "--json")) {
-            json = 1;
-            i++;
-            continue;
-        }
-        if (!strcmp(s, "--no-report")) {
-            no_report = 1;
-            i++;
-            continue;
-        }
-        if (!strcmp(s, "--latency-recorded")) {
-            o.lat_mode = PMC_LAT_RECORDED;
-            i++;
-            continue;
-        }
-        static const char *const valued[] = {
-            "--tape",           "--out",
-            "--name",           "--seed",
-            "--latency",        "--latency-chain",
-            "--latency-rtds",   "--latency-api",
-            "--latency-none",   "--latency-samples",
-            "--latency-submit", "--latency-report",
-            "--latency-jitter", "--half-spread",
-            "--capital"};
-        int which = -1;
-        for (size_t k = 0; k < PMC_ARRAY_LEN(valued); k++)
-            if (!strcmp(s, valued[k]))
-                which = (int)k;
-        if (which >= 0) {
-            if (!v) {
-                fprintf(stderr, "pmcopy backtest: %s needs a value\n", s);
-                return PMC_EXIT_USAGE;
-            }
-            int bad = 0;
-            pmc_ms ms = 0;
-            switch (which) {
-            case 0:
-                tape = v;
-                break;
-            case 1:
-                out = v;
-                break;
-            case 2:
-                name = v;
-                break;
-            case 3: {
-                char *end;
-                errno = 0;
-                unsigned long long x = strtoull(v, &end, 10);
-                if (errno || *end || !*v || v[0] == '-') {
-                    fprintf(stderr,
-                            "pmcopy backtest: --seed %s: an "
-                            "unsigned integer\n",
-                            v);
-                    bad = 1;
-                }
-                o.seed = x;
-                break;
-            }
-            case 4:
-                bad = parse_ms(s, v, &ms);
-                for (int k = 0; k < 4; k++)
-                    o.lat_src[k] = ms;
-                break;
-            case 5:
-                bad = parse_ms(s, v, &o.lat_src[PMC_SRC_CHAIN]);
-                break;
-            case 6:
-                bad = parse_ms(s, v, &o.lat_src[PMC_SRC_RTDS]);
-                break;
-            case 7:
-                bad = parse_ms(s, v, &o.lat_src[PMC_SRC_API]);
-                break;
-            case 8:
-                bad = parse_ms(s, v, &o.lat_src[PMC_SRC_NONE]);
-                break;
-            case 9:
-                samples = v;
-                o.lat_mode = PMC_LAT_EMPIRICAL;
-                break;
-            case 10:
-                bad = parse_ms(s, v, &o.lat_submit);
-                break;
-            case 11:
-                bad = parse_ms(s, v, &o.lat_report);
-                break;
-            case 12:
-                bad = parse_ms(s, v, &o.lat_jitter);
-                break;
-            case 13:
-                bad = parse_dec(s, v, 0, PMC_MICRO / 2, &o.half_spread);
-                break;
-            case 14:
-                bad = parse_dec(s, v, 0, (pmc_micros)1000000000 * PMC_MICRO,
-                                &o.capital);
-                break;
-            }
-            if (bad)
-                return PMC_EXIT_USAGE;
-            i += 2;
-            continue;
-        }
-        int k = pmc_config_take_flag(&ca, argc, argv, &i, err, sizeof err);
-        if (k < 0) {
-            fprintf(stderr, "pmcopy backtest: %s\n", err);
-            return PMC_EXIT_USAGE;
-        }
-        if (k > 0)
-            continue;
-        if (s[0] == '-' && s[1]) {
-            fprintf(stderr,
-                    "pmcopy backtest: unknown option '%s' (see "
-                    "--help)\n",
-                    s);
-            return PMC_EXIT_USAGE;
-        }
+    struct samples_arg sarg = {&o, &samples};
+#define MS_OPT(name, help, ptr, all)                                           \
+    {PMC_OPT_CALL, name, 0, "MS", help, ptr, all, 0, 0, ms_arg}
+    const struct pmc_opt opts[] = {
+        PMC_OPT_HEAD("input and output:"),
+        PMC_OPT_STRING("tape", 0, "FILE",
+                       "the tape (or give it as the only argument)", &tape),
+        PMC_OPT_STRING("out", 'o', "DIR",
+                       "report folder (default reports/out/NAME)", &out),
+        PMC_OPT_STRING("name", 0, "NAME",
+                       "run name (default: the tape's file name)", &name),
+        PMC_OPT_BOOL("json", 'j',
+                     "print summary.json on stdout instead of the table",
+                     &json),
+        PMC_OPT_BOOL("no-report", 0, "no report folder (summary only)",
+                     &no_report),
+        PMC_OPT_HEAD("simulator:"),
+        PMC_OPT_FUNC("seed", 0, "N",
+                     "random seed (default 20260217); printed in the report",
+                     &o.seed, seed_arg),
+        MS_OPT("latency", "detection latency for every source kind",
+               o.lat_src, 1),
+        MS_OPT("latency-chain", "on-chain fills (default 3000)",
+               &o.lat_src[PMC_SRC_CHAIN], 0),
+        MS_OPT("latency-rtds", "realtime socket fills (default 400)",
+               &o.lat_src[PMC_SRC_RTDS], 0),
+        MS_OPT("latency-api", "data-api fills (default 22000)",
+               &o.lat_src[PMC_SRC_API], 0),
+        MS_OPT("latency-none", "fills without src= (default 3000, as chain)",
+               &o.lat_src[PMC_SRC_NONE], 0),
+        PMC_OPT_FUNC("latency-samples", 0, "FILE",
+                     "empirical: draw from these samples (ms, one a line)",
+                     &sarg, samples_arg),
+        PMC_OPT_FUNC("latency-recorded", 0, NULL,
+                     "the core sees each fill at the tape's own t", &o,
+                     recorded_arg),
+        MS_OPT("latency-submit", "our order: submit -> venue (default 100)",
+               &o.lat_submit, 0),
+        MS_OPT("latency-report",
+               "venue -> our core sees the report (default 50)",
+               &o.lat_report, 0),
+        MS_OPT("latency-jitter",
+               "mean of an exponential added to submit (default 20)\n"
+               "(MS may be decimal, or seconds with an s suffix: 0.4s)",
+               &o.lat_jitter, 0),
+        PMC_OPT_FUNC_RANGE("half-spread", 0, "P",
+                           "no-book fill model: last trade +- P (default "
+                           "0.005)",
+                           &o.half_spread, dec_arg, 0, PMC_MICRO / 2),
+        PMC_OPT_FUNC_RANGE("capital", 0, "USD", "starting cash (default 1000)",
+                           &o.capital, dec_arg, 0,
+                           (pmc_micros)1000000000 * PMC_MICRO),
+        PMC_OPT_HEAD("configuration (defaults < --config FILE < environment < "
+                     "flags):"),
+        PMC_OPT_HELP_ENTRY("this text"),
+    };
+#undef MS_OPT
+    const struct pmc_opt_cmd cmd = {"backtest", intro, outro, NULL, opts,
+                                    PMC_ARRAY_LEN(opts), &ca};
+    int nargs;
+    int pr = pmc_opt_parse(&cmd, argc, argv, &nargs, NULL);
+    if (pr != PMC_OPT_OK)
+        return pmc_opt_exit(pr);
+    for (int i = 1; i <= nargs; i++) {
         if (tape) {
             fprintf(stderr,
                     "pmcopy backtest: more than one tape ('%s', "
                     "'%s')\n",
-                    tape, s);
+                    tape, argv[i]);
             return PMC_EXIT_USAGE;
         }
-        tape = s;
-        i++;
+        tape = argv[i];
     }
 
     char deftape[4096];

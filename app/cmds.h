@@ -11,7 +11,7 @@
 #define PMC_EXIT_USAGE 2
 
 int pmc_cmd_decide(int argc, char **argv);  /* app/decide.c */
-int pmc_cmd_replay(int argc, char **argv);  /* app/decide.c */
+int pmc_cmd_replay(int argc, char **argv);  /* app/replay.c */
 int pmc_cmd_order(int argc, char **argv);   /* app/order.c */
 int pmc_cmd_import(int argc, char **argv);  /* app/import.c */
 int pmc_cmd_backtest(int argc, char **argv); /* app/backtest.c */
@@ -21,11 +21,7 @@ int pmc_cmd_history(int argc, char **argv);   /* app/views.c */
 int pmc_cmd_traders(int argc, char **argv);   /* app/views.c */
 int pmc_cmd_journal(int argc, char **argv);   /* app/views.c */
 
-/* The journal of the store at db_path exported as a tape into a temporary
- * file, rewound (for `pmcopy replay --db`). NULL with err set on failure;
- * the caller fcloses it. app/views.c */
-FILE *pmc_journal_tmpfile(const char *db_path, char *err, size_t cap);
-
 int pmc_cmd_live(int argc, char **argv);    /* app/live.c */
+int pmc_cmd_version(int argc, char **argv); /* app/version.c */
 
 #endif

@@ -5,12 +5,13 @@
 #include <string.h>
 
 #include "app/cmds.h"
-#include "proto/config_load.h"
+#include "app/opt.h"
 #include "core/dec.h"
 #include "live/exec/clob.h"
 #include "live/loop.h"
+#include "proto/config_load.h"
 
-static const char usage[] =
+static const char intro[] =
     "usage: pmcopy live [--paper | --live] [options]\n"
     "\n"
     "Watch the source wallets, decide with the core, execute. --paper (the\n"
@@ -19,49 +20,9 @@ static const char usage[] =
     "environment: PMC_PRIVATE_KEY or PMC_PRIVATE_KEY_FILE (mode 0600),\n"
     "PMC_API_KEY, PMC_API_SECRET, PMC_API_PASSPHRASE (or *_FILE).\n"
     "SIGINT/SIGTERM stop it cleanly: intake stops, pending buckets flush,\n"
-    "open orders get --drain-ms to finish, the store is flushed, exit 0.\n"
-    "\n"
-    "endpoints (\"\" or off disables a source):\n"
-    "  --clob-url URL      CLOB REST root (default "
-    "https://clob.polymarket.com)\n"
-    "  --clob-lanes N      connections kept open for POST /order, written\n"
-    "                      directly (0-8, default 2; 0 = all through libcurl)\n"
-    "  --chain-ws URL      Polygon JSON-RPC websocket for OrderFilled logs\n"
-    "                      (default off: give your provider's wss URL)\n"
-    "  --chain-v1          also watch the V1 exchanges' OrderFilled\n"
-    "  --rtds-ws URL       realtime data socket (default\n"
-    "                      wss://ws-live-data.polymarket.com)\n"
-    "  --book-ws URL       CLOB market channel (default\n"
-    "                      "
-    "wss://ws-subscriptions-clob.polymarket.com/ws/market)\n"
-    "  --data-api URL      data API root (default "
-    "https://data-api.polymarket.com)\n"
-    "  --poll-ms N         data API poll interval while no websocket source "
-    "is\n"
-    "                      up (default 5000)\n"
-    "  --poll-idle-ms N    ... while one is: the catch-all for fills a socket\n"
-    "                      missed (default 60000)\n"
-    "\n"
-    "options:\n"
-    "  --db PATH           SQLite store (default pmcopy.db / DB_PATH); "
-    "--no-db\n"
-    "  --api-port N        serve the local API on 127.0.0.1:N (0 = any port)\n"
-    "  --run-for SECONDS   stop by itself after this long\n"
-    "  --drain-ms N        at shutdown, wait up to N ms for open orders "
-    "(3000)\n"
-    "  --no-shutdown-flush drop pending buckets at shutdown instead of "
-    "sending\n"
-    "  --ready-file FILE   write pid and API port there once running\n"
-    "  --seed N            reconnect jitter seed\n"
-    "  --quiet             no per-order log lines\n"
-    "  --no-mlock          do not lock the process's memory once running (by\n"
-    "                      default it is locked when RLIMIT_MEMLOCK or\n"
-    "                      CAP_IPC_LOCK allow, so the order path takes no\n"
-    "                      page faults)\n"
-    "  plus every configuration flag of `pmcopy decide --help` (--config,\n"
-    "  --trader, --traders, --set, --KEY VALUE)\n"
-    "\n"
-    "exit status: 0 clean stop, 1 failure, 2 usage\n";
+    "open orders get --drain-ms to finish, the store is flushed, exit 0.\n";
+
+static const char outro[] = "exit status: 0 clean stop, 1 failure, 2 usage\n";
 
 static volatile sig_atomic_t stop_flag;
 
@@ -71,9 +32,13 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
-static const char *url_arg(const char *v)
+/* A URL; "off" (or "") disables the source. */
+static int url_arg(const struct pmc_opt *opt, const char *v, char *err,
+                   size_t cap)
 {
-    return !strcmp(v, "off") ? "" : v;
+    (void)err, (void)cap;
+    *(const char **)opt->target = !strcmp(v, "off") ? "" : v;
+    return 0;
 }
 
 int pmc_cmd_live(int argc, char **argv)
@@ -82,107 +47,104 @@ int pmc_cmd_live(int argc, char **argv)
     memset(&ca, 0, sizeof ca);
     struct pmc_live_opts o;
     pmc_live_opts_default(&o);
-    int want_live = 0, want_paper = 0, no_db = 0;
+    int want_live = 0, want_paper = 0, no_db = 0, no_mlock = 0, no_flush = 0;
     const char *db = NULL;
-    long api_port = -1;
-    for (int i = 1; i < argc;) {
-        const char *s = argv[i];
-        char err[256];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV()                                                                \
-    do {                                                                       \
-        if (!v) {                                                              \
-            fprintf(stderr, "pmcopy live: %s needs a value\n", s);             \
-            return PMC_EXIT_USAGE;                                             \
-        }                                                                      \
-        i += 2;                                                                \
-    } while (0)
-        if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
-            fputs(usage, stdout);
-            return PMC_EXIT_OK;
-        } else if (!strcmp(s, "--live")) {
-            want_live = 1;
-            i++;
-        } else if (!strcmp(s, "--paper")) {
-            want_paper = 1;
-            i++;
-        } else if (!strcmp(s, "--chain-v1")) {
-            o.chain_v1 = 1;
-            i++;
-        } else if (!strcmp(s, "--no-db")) {
-            no_db = 1;
-            i++;
-        } else if (!strcmp(s, "--quiet")) {
-            o.quiet = 1;
-            i++;
-        } else if (!strcmp(s, "--no-mlock")) {
-            o.mlock = 0;
-            i++;
-        } else if (!strcmp(s, "--no-shutdown-flush")) {
-            o.shutdown_flush = 0;
-            i++;
-        } else if (!strcmp(s, "--clob-url")) {
-            NEEDV();
-            o.clob_url = url_arg(v);
-        } else if (!strcmp(s, "--chain-ws")) {
-            NEEDV();
-            o.chain_ws = url_arg(v);
-        } else if (!strcmp(s, "--rtds-ws")) {
-            NEEDV();
-            o.rtds_ws = url_arg(v);
-        } else if (!strcmp(s, "--book-ws")) {
-            NEEDV();
-            o.book_ws = url_arg(v);
-        } else if (!strcmp(s, "--data-api")) {
-            NEEDV();
-            o.data_api = url_arg(v);
-        } else if (!strcmp(s, "--db")) {
-            NEEDV();
-            db = v;
-        } else if (!strcmp(s, "--ready-file")) {
-            NEEDV();
-            o.ready_file = v;
-        } else if (!strcmp(s, "--api-port") || !strcmp(s, "--run-for") ||
-                   !strcmp(s, "--drain-ms") || !strcmp(s, "--seed") ||
-                   !strcmp(s, "--poll-ms") || !strcmp(s, "--poll-idle-ms") ||
-                   !strcmp(s, "--clob-lanes")) {
-            NEEDV();
-            char *end;
-            long long n = strtoll(v, &end, 10);
-            if (*end || n < 0 || (!strcmp(s, "--api-port") && n > 65535) ||
-                (!strcmp(s, "--clob-lanes") && n > PMC_CLOB_LANES_MAX)) {
-                fprintf(stderr, "pmcopy live: %s %s: not a valid number\n", s,
-                        v);
-                return PMC_EXIT_USAGE;
-            }
-            if (!strcmp(s, "--api-port"))
-                api_port = (long)n;
-            else if (!strcmp(s, "--run-for"))
-                o.run_for_ms = (pmc_ms)n * 1000;
-            else if (!strcmp(s, "--drain-ms"))
-                o.drain_ms = (pmc_ms)n;
-            else if (!strcmp(s, "--poll-ms"))
-                o.poll_ms = (pmc_ms)n;
-            else if (!strcmp(s, "--poll-idle-ms"))
-                o.poll_idle_ms = (pmc_ms)n;
-            else if (!strcmp(s, "--clob-lanes"))
-                o.clob_lanes = (int)n;
-            else
-                o.seed = (uint64_t)n;
-        } else {
-            int k = pmc_config_take_flag(&ca, argc, argv, &i, err, sizeof err);
-            if (k < 0) {
-                fprintf(stderr, "pmcopy live: %s\n", err);
-                return PMC_EXIT_USAGE;
-            }
-            if (k == 0) {
-                fprintf(stderr, "pmcopy live: unknown option '%s'\n%s", s,
-                        usage);
-                return PMC_EXIT_USAGE;
-            }
-        }
-#undef NEEDV
+    int64_t api_port = -1, run_for = -1, drain_ms = -1, seed = -1;
+    int64_t poll_ms = -1, poll_idle_ms = -1, lanes = -1;
+    const struct pmc_opt opts[] = {
+        PMC_OPT_BOOL("paper", 0, NULL, &want_paper),
+        PMC_OPT_BOOL("live", 0, NULL, &want_live),
+        PMC_OPT_HEAD("endpoints (\"\" or off disables a source):"),
+        PMC_OPT_FUNC("clob-url", 0, "URL",
+                     "CLOB REST root (default https://clob.polymarket.com)",
+                     &o.clob_url, url_arg),
+        PMC_OPT_INTEGER("clob-lanes", 0, "N",
+                        "connections kept open for POST /order, written\n"
+                        "directly (0-8, default 2; 0 = all through libcurl)",
+                        &lanes, 0, PMC_CLOB_LANES_MAX),
+        PMC_OPT_FUNC("chain-ws", 0, "URL",
+                     "Polygon JSON-RPC websocket for OrderFilled logs\n"
+                     "(default off: give your provider's wss URL)",
+                     &o.chain_ws, url_arg),
+        PMC_OPT_BOOL("chain-v1", 0, "also watch the V1 exchanges' OrderFilled",
+                     &o.chain_v1),
+        PMC_OPT_FUNC("rtds-ws", 0, "URL",
+                     "realtime data socket (default\n"
+                     "wss://ws-live-data.polymarket.com)",
+                     &o.rtds_ws, url_arg),
+        PMC_OPT_FUNC("book-ws", 0, "URL",
+                     "CLOB market channel (default\n"
+                     "wss://ws-subscriptions-clob.polymarket.com/ws/market)",
+                     &o.book_ws, url_arg),
+        PMC_OPT_FUNC("data-api", 0, "URL",
+                     "data API root (default https://data-api.polymarket.com)",
+                     &o.data_api, url_arg),
+        PMC_OPT_INTEGER("poll-ms", 0, "N",
+                        "data API poll interval while no websocket source "
+                        "is\nup (default 5000)",
+                        &poll_ms, 0, INT64_MAX / 1000),
+        PMC_OPT_INTEGER("poll-idle-ms", 0, "N",
+                        "... while one is: the catch-all for fills a socket\n"
+                        "missed (default 60000)",
+                        &poll_idle_ms, 0, INT64_MAX / 1000),
+        PMC_OPT_HEAD("\noptions:"),
+        PMC_OPT_STRING("db", 0, "PATH",
+                       "SQLite store (default pmcopy.db / DB_PATH); --no-db",
+                       &db),
+        PMC_OPT_BOOL("no-db", 0, NULL, &no_db),
+        PMC_OPT_INTEGER("api-port", 0, "N",
+                        "serve the local API on 127.0.0.1:N (0 = any port)",
+                        &api_port, 0, 65535),
+        PMC_OPT_INTEGER("run-for", 0, "SECONDS",
+                        "stop by itself after this long", &run_for, 0,
+                        INT64_MAX / 1000),
+        PMC_OPT_INTEGER("drain-ms", 0, "N",
+                        "at shutdown, wait up to N ms for open orders (3000)",
+                        &drain_ms, 0, INT64_MAX / 1000),
+        PMC_OPT_BOOL("no-shutdown-flush", 0,
+                     "drop pending buckets at shutdown instead of sending",
+                     &no_flush),
+        PMC_OPT_STRING("ready-file", 0, "FILE",
+                       "write pid and API port there once running",
+                       &o.ready_file),
+        PMC_OPT_INTEGER("seed", 0, "N", "reconnect jitter seed", &seed, 0,
+                        INT64_MAX),
+        PMC_OPT_BOOL("quiet", 'q', "no per-order log lines", &o.quiet),
+        PMC_OPT_BOOL("no-mlock", 0,
+                     "do not lock the process's memory once running (by\n"
+                     "default it is locked when RLIMIT_MEMLOCK or\n"
+                     "CAP_IPC_LOCK allow, so the order path takes no\n"
+                     "page faults)",
+                     &no_mlock),
+        PMC_OPT_HELP_ENTRY("this text"),
+    };
+    const struct pmc_opt_cmd cmd = {
+        "live", intro, outro, NULL, opts, PMC_ARRAY_LEN(opts), &ca};
+    int nargs;
+    int pr = pmc_opt_parse(&cmd, argc, argv, &nargs, NULL);
+    if (pr != PMC_OPT_OK)
+        return pmc_opt_exit(pr);
+    if (nargs > 0) {
+        fprintf(stderr, "pmcopy live: unexpected argument '%s' (see --help)\n",
+                argv[1]);
+        return PMC_EXIT_USAGE;
     }
+    if (no_mlock)
+        o.mlock = 0;
+    if (no_flush)
+        o.shutdown_flush = 0;
+    if (run_for >= 0)
+        o.run_for_ms = (pmc_ms)run_for * 1000;
+    if (drain_ms >= 0)
+        o.drain_ms = (pmc_ms)drain_ms;
+    if (poll_ms >= 0)
+        o.poll_ms = (pmc_ms)poll_ms;
+    if (poll_idle_ms >= 0)
+        o.poll_idle_ms = (pmc_ms)poll_idle_ms;
+    if (lanes >= 0)
+        o.clob_lanes = (int)lanes;
+    if (seed >= 0)
+        o.seed = (uint64_t)seed;
     if (want_live && want_paper) {
         fprintf(stderr, "pmcopy live: --live and --paper exclude each other\n");
         return PMC_EXIT_USAGE;

@@ -22,11 +22,13 @@ static const struct cmd cmds[] = {
     {"history", pmc_cmd_history, "order/trade history from the store (filters, CSV/JSON)"},
     {"traders", pmc_cmd_traders, "per-trader comparison from the store"},
     {"journal", pmc_cmd_journal, "write the store's journal as a tape on stdout"},
+    {"version", pmc_cmd_version, "version, git commit and build flags (also --version)"},
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: pmcopy <command> [options]   (pmcopy <command> --help)\n\n"
+    fprintf(f, "usage: pmcopy <command> [options]   (pmcopy <command> --help)\n"
+               "       pmcopy --version\n\n"
                "commands:\n");
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
@@ -42,6 +44,10 @@ int main(int argc, char **argv)
         !strcmp(argv[1], "help")) {
         usage(stdout);
         return PMC_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        char *v[] = {"version", NULL};
+        return pmc_cmd_version(1, v);
     }
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(argv[1], cmds[i].name))

@@ -8,43 +8,39 @@
 #include <string.h>
 
 #include "app/cmds.h"
+#include "app/opt.h"
 #include "sim/synth.h"
 
-static const char usage[] =
+static const char intro[] =
     "usage: pmcopy synth [options]\n"
     "\n"
-    "Generate a synthetic tape: 12 hours (default) of BTC 15-minute and 5-minute up/down\n"
+    "Generate a synthetic tape: 12 hours (default) of BTC 15-minute and "
+    "5-minute up/down\n"
     "markets priced off one random walk, with quotes, market records,\n"
     "resolutions and three source traders (a two-sided market maker "
     "0x1111...,\n"
     "a momentum taker 0x2222..., a late-window buyer 0x3333...).\n"
     "Deterministic: the same seed gives the same bytes. The bundled\n"
-    "fixtures/default.tape is `pmcopy synth --out fixtures/default.tape`.\n"
-    "\n"
-    "options:\n"
-    "  --seed N      random seed (default 42)\n"
-    "  --hours N     hours of markets (default 12, 1..744)\n"
-    "  --start SEC   first market start, Unix seconds, multiple of 900\n"
-    "                (default 1771286400 = 2026-02-17 00:00 UTC)\n"
-    "  --out FILE    write there instead of stdout\n"
-    "  -h, --help    this text\n"
-    "\n"
-    "exit status: 0 ok, 1 write failure, 2 usage\n";
+    "fixtures/default.tape is `pmcopy synth --out fixtures/default.tape`.\n";
 
-static int num(const char *flag, const char *v, int64_t lo, int64_t hi,
-               int64_t *out)
+static const char outro[] = "exit status: 0 ok, 1 write failure, 2 usage\n";
+
+static int start_arg(const struct pmc_opt *o, const char *v, char *err,
+                     size_t cap)
 {
     char *end;
     errno = 0;
-    long long x = v ? strtoll(v, &end, 10) : 0;
-    if (!v || errno || *end || !*v || x < lo || x > hi) {
-        fprintf(stderr,
-                "pmcopy synth: %s %s: an integer in [%" PRId64 ", %" PRId64
-                "]\n",
-                flag, v ? v : "(missing)", lo, hi);
+    long long x = strtoll(v, &end, 10);
+    if (errno || *end || !*v || x < 0 || x > 9000000000LL) {
+        snprintf(err, cap, "--%s %s: an integer in [0, 9000000000]", o->name,
+                 v);
         return -1;
     }
-    *out = x;
+    if (x % 900) {
+        snprintf(err, cap, "--start must be a multiple of 900");
+        return -1;
+    }
+    *(pmc_ms *)o->target = x * 1000;
     return 0;
 }
 
@@ -53,46 +49,33 @@ int pmc_cmd_synth(int argc, char **argv)
     struct pmc_synth_opts o;
     pmc_synth_defaults(&o);
     const char *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int64_t x;
-        if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
-            fputs(usage, stdout);
-            return PMC_EXIT_OK;
-        } else if (!strcmp(s, "--seed")) {
-            if (num(s, v, 0, INT64_MAX, &x))
-                return PMC_EXIT_USAGE;
-            o.seed = (uint64_t)x;
-            i++;
-        } else if (!strcmp(s, "--hours")) {
-            if (num(s, v, 1, 744, &x))
-                return PMC_EXIT_USAGE;
-            o.hours = x;
-            i++;
-        } else if (!strcmp(s, "--start")) {
-            if (num(s, v, 0, 9000000000LL, &x) || x % 900) {
-                if (x % 900)
-                    fprintf(stderr, "pmcopy synth: --start must be a "
-                                    "multiple of 900\n");
-                return PMC_EXIT_USAGE;
-            }
-            o.start = x * 1000;
-            i++;
-        } else if (!strcmp(s, "--out")) {
-            if (!v) {
-                fprintf(stderr, "pmcopy synth: --out needs a file\n");
-                return PMC_EXIT_USAGE;
-            }
-            out = v;
-            i++;
-        } else {
-            fprintf(stderr,
-                    "pmcopy synth: unknown argument '%s' (see "
-                    "--help)\n",
-                    s);
-            return PMC_EXIT_USAGE;
-        }
+    int64_t seed = (int64_t)o.seed;
+    const struct pmc_opt opts[] = {
+        PMC_OPT_INTEGER("seed", 0, "N", "random seed (default 42)", &seed, 0,
+                        INT64_MAX),
+        PMC_OPT_INTEGER("hours", 0, "N",
+                        "hours of markets (default 12, 1..744)", &o.hours, 1,
+                        744),
+        PMC_OPT_FUNC("start", 0, "SEC",
+                     "first market start, Unix seconds, multiple of 900\n"
+                     "(default 1771286400 = 2026-02-17 00:00 UTC)",
+                     &o.start, start_arg),
+        PMC_OPT_STRING("out", 'o', "FILE", "write there instead of stdout",
+                       &out),
+        PMC_OPT_HELP_ENTRY("this text"),
+    };
+    const struct pmc_opt_cmd cmd = {
+        "synth", intro, outro, "options:", opts, PMC_ARRAY_LEN(opts), NULL};
+    int nargs;
+    int r = pmc_opt_parse(&cmd, argc, argv, &nargs, NULL);
+    if (r != PMC_OPT_OK)
+        return pmc_opt_exit(r);
+    if (nargs > 0) {
+        fprintf(stderr, "pmcopy synth: unknown argument '%s' (see --help)\n",
+                argv[1]);
+        return PMC_EXIT_USAGE;
     }
+    o.seed = (uint64_t)seed;
     FILE *f = out ? fopen(out, "w") : stdout;
     if (!f) {
         fprintf(stderr, "pmcopy synth: %s: %s\n", out, strerror(errno));

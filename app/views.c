@@ -1,683 +1,177 @@
-/* app/views.c - the operator views over the store (docs/store.md):
- * `pmcopy positions`, `pmcopy history`, `pmcopy traders`, and
- * `pmcopy journal` (the journal as a tape), plus the journal export that
- * `pmcopy replay --db` runs on.
- *
- * Decides: the text, CSV and JSON layouts (stable: columns and fields are
- * only ever added at the end), the filters, how realised P&L is attributed
- * to source traders. Never writes to the database (opened read-only, no
- * writer thread) except `journal --append`, which appends tape records
- * through the store's API; never prints a signed order body; never reads a
- * clock:
- * "today" is the UTC day of the journal's last record unless --now says
- * otherwise. Exit codes: 0 ok, 1 runtime failure, 2 usage. */
-#include <errno.h>
-#include <inttypes.h>
+/* app/views.c - the flags of the operator views over the store:
+ * `pmcopy positions`, `pmcopy history`, `pmcopy traders`, `pmcopy journal`
+ * (live/views.h queries the store and prints them). Exit codes: 0 ok,
+ * 1 runtime failure, 2 usage. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "proto/jsonout.h"
 #include "app/cmds.h"
-#include "proto/tapeio.h"
-#include "core/dec.h"
+#include "app/opt.h"
 #include "core/tape.h"
-#include "live/store.h"
+#include "live/views.h"
 
-#define DEFAULT_DB "pmcopy.db"
+/* ---- flags ----------------------------------------------------------------
+ */
 
-enum fmt { F_TEXT, F_CSV, F_JSON };
-
-struct opts {
-    const char *db;
-    enum fmt fmt;
-    struct pmc_store_filter filter;
-    struct pmc_sym trader;
-    pmc_ms now;
-    int has_now;
-    int stages;
-};
-
-/* ---- small helpers ---------------------------------------------------- */
-
-static const char *dec(pmc_micros v, char *b)
+static int time_arg(const struct pmc_opt *opt, const char *v, char *err,
+                    size_t cap)
 {
-    pmc_dec_format(v, b);
-    return b;
-}
-
-static const char *utc(pmc_ms t, char *b, size_t cap)
-{
-    if (t <= 0) {
-        snprintf(b, cap, "-");
-        return b;
-    }
-    time_t s = (time_t)pmc_floor_div(t, 1000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    size_t n = strftime(b, cap, "%Y-%m-%d %H:%M:%S", &tm);
-    snprintf(b + n, cap - n, ".%03d", (int)(t - pmc_floor_div(t, 1000) * 1000));
-    return b;
-}
-
-
-static void json_dec(FILE *f, pmc_micros v)
-{
-    char b[32];
-    fputs(dec(v, b), f);
-}
-
-static void json_ms(FILE *f, pmc_ms t)
-{
-    if (t)
-        fprintf(f, "%" PRId64, t);
-    else
-        fputs("null", f);
-}
-
-/* RFC 4180: quote a field holding a comma, quote or line break. */
-static void csv_str(FILE *f, const char *s)
-{
-    if (!s)
-        return;
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-static void csv_ms(FILE *f, pmc_ms t)
-{
-    if (t)
-        fprintf(f, "%" PRId64, t);
-}
-
-/* ms since the epoch, or YYYY-MM-DD[THH:MM[:SS]][Z] in UTC. */
-static int parse_time(const char *s, pmc_ms *out)
-{
-    int64_t v;
-    if (pmc_int_parse(s, strlen(s), &v) == PMC_OK) {
-        if (v < 0 || v >= PMC_TIME_MAX)
-            return -1;
-        *out = v;
-        return 0;
-    }
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *p = strptime(s, "%Y-%m-%d", &tm);
-    if (!p)
+    if (pmc_view_parse_time(v, opt->target) < 0) {
+        snprintf(err, cap,
+                 "--%s %s: want ms since the epoch or "
+                 "YYYY-MM-DD[THH:MM[:SS]][Z] (UTC)",
+                 opt->name, v);
         return -1;
-    if (*p == 'T' || *p == ' ') {
-        const char *q = strptime(p + 1, "%H:%M:%S", &tm);
-        if (!q)
-            q = strptime(p + 1, "%H:%M", &tm);
-        if (!q)
-            return -1;
-        p = q;
-    }
-    if (*p == 'Z')
-        p++;
-    if (*p)
-        return -1;
-    time_t t = timegm(&tm);
-    if (t < 0)
-        return -1;
-    *out = (pmc_ms)t * 1000;
-    return 0;
-}
-
-static const char *default_db(void)
-{
-    const char *e = getenv("DB_PATH");
-    return e && *e ? e : DEFAULT_DB;
-}
-
-/* Common flags. Returns 1 when argv[*i] was taken, 0 when not ours, -1 on
- * a usage error (printed). */
-static int common_flag(struct opts *o, int argc, char **argv, int *i,
-                       const char *cmd, unsigned allow)
-{
-    const char *a = argv[*i];
-    const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
-#define NEEDS_VALUE                                                            \
-    do {                                                                       \
-        if (!v) {                                                              \
-            fprintf(stderr, "pmcopy %s: %s needs a value\n", cmd, a);          \
-            return -1;                                                         \
-        }                                                                      \
-        *i += 2;                                                               \
-    } while (0)
-    if (!strcmp(a, "--db")) {
-        NEEDS_VALUE;
-        o->db = v;
-        return 1;
-    }
-    if ((allow & 1) && !strcmp(a, "--json")) {
-        o->fmt = F_JSON;
-        (*i)++;
-        return 1;
-    }
-    if ((allow & 2) && !strcmp(a, "--csv")) {
-        o->fmt = F_CSV;
-        (*i)++;
-        return 1;
-    }
-    if ((allow & 4) && (!strcmp(a, "--since") || !strcmp(a, "--until"))) {
-        NEEDS_VALUE;
-        pmc_ms t;
-        if (parse_time(v, &t) < 0) {
-            fprintf(stderr,
-                    "pmcopy %s: %s %s: want ms since the epoch or "
-                    "YYYY-MM-DD[THH:MM[:SS]][Z] (UTC)\n",
-                    cmd, a, v);
-            return -1;
-        }
-        if (a[2] == 's')
-            o->filter.since = t;
-        else
-            o->filter.until = t;
-        return 1;
-    }
-    if ((allow & 4) && !strcmp(a, "--token")) {
-        NEEDS_VALUE;
-        o->filter.token = v;
-        return 1;
-    }
-    if ((allow & 4) && !strcmp(a, "--trader")) {
-        NEEDS_VALUE;
-        if (pmc_addr_norm(v, strlen(v), &o->trader) != PMC_OK) {
-            fprintf(stderr,
-                    "pmcopy %s: --trader %s: want an address of 40 hex "
-                    "digits\n",
-                    cmd, v);
-            return -1;
-        }
-        o->filter.trader = o->trader.s;
-        return 1;
-    }
-    if ((allow & 4) && !strcmp(a, "--status")) {
-        NEEDS_VALUE;
-        int k = pmc_order_status_lookup(v, strlen(v));
-        if (!strcmp(v, "open")) {
-            o->filter.open_only = 1;
-        } else if (k < 0) {
-            fprintf(stderr,
-                    "pmcopy %s: --status %s: want open, submitted, acked, "
-                    "matched, confirmed, failed, rejected or cancelled\n",
-                    cmd, v);
-            return -1;
-        } else {
-            o->filter.status = k;
-        }
-        return 1;
-    }
-    if ((allow & 8) && !strcmp(a, "--now")) {
-        NEEDS_VALUE;
-        if (parse_time(v, &o->now) < 0) {
-            fprintf(stderr,
-                    "pmcopy %s: --now %s: want ms since the epoch or "
-                    "YYYY-MM-DD[THH:MM[:SS]][Z]\n",
-                    cmd, v);
-            return -1;
-        }
-        o->has_now = 1;
-        return 1;
-    }
-    if ((allow & 16) && !strcmp(a, "--stages")) {
-        o->stages = 1;
-        (*i)++;
-        return 1;
-    }
-#undef NEEDS_VALUE
-    return 0;
-}
-
-/* Parse argv; prints usage on --help (returns 1) or error (returns -1). */
-static int parse(struct opts *o, int argc, char **argv, const char *cmd,
-                 const char *usage, unsigned allow)
-{
-    memset(o, 0, sizeof *o);
-    o->filter.status = -1;
-    o->db = default_db();
-    for (int i = 1; i < argc;) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(usage, stdout);
-            return 1;
-        }
-        int k = common_flag(o, argc, argv, &i, cmd, allow);
-        if (k < 0) {
-            fprintf(stderr, "(pmcopy %s --help for usage)\n", cmd);
-            return -1;
-        }
-        if (k == 0) {
-            fprintf(stderr, "pmcopy %s: unknown argument '%s'\n%s", cmd,
-                    argv[i], usage);
-            return -1;
-        }
     }
     return 0;
 }
 
-/* Close a store opened read-only (nothing to commit, nothing to report). */
-static void close_quiet(struct pmc_store *s)
+static int now_arg(const struct pmc_opt *opt, const char *v, char *err,
+                   size_t cap)
 {
-    if (pmc_store_close(s) != PMC_OK)
-        return;
+    struct pmc_view_opts *o = opt->target;
+    if (pmc_view_parse_time(v, &o->now) < 0) {
+        snprintf(err, cap,
+                 "--now %s: want ms since the epoch or "
+                 "YYYY-MM-DD[THH:MM[:SS]][Z]",
+                 v);
+        return -1;
+    }
+    o->has_now = 1;
+    return 0;
 }
 
-static struct pmc_store *open_db(const char *db, const char *cmd)
+static int trader_arg(const struct pmc_opt *opt, const char *v, char *err,
+                      size_t cap)
 {
-    struct pmc_store_opts so = {0};
-    so.readonly = 1;
-    struct pmc_store *s;
-    char err[512];
-    if (pmc_store_open(db, &so, &s, NULL, err, sizeof err) != PMC_OK) {
-        fprintf(stderr, "pmcopy %s: %s\n", cmd, err);
-        return NULL;
+    struct pmc_view_opts *o = opt->target;
+    if (pmc_addr_norm(v, strlen(v), &o->trader) != PMC_OK) {
+        snprintf(err, cap, "--trader %s: want an address of 40 hex digits", v);
+        return -1;
     }
-    return s;
+    o->filter.trader = o->trader.s;
+    return 0;
 }
 
-static int finish(struct pmc_store *s, enum pmc_err e, const char *cmd)
+static int status_arg(const struct pmc_opt *opt, const char *v, char *err,
+                      size_t cap)
 {
-    int rc = PMC_EXIT_OK;
-    if (e != PMC_OK) {
-        fprintf(stderr, "pmcopy %s: %s\n", cmd, pmc_store_errmsg(s));
-        rc = PMC_EXIT_FAIL;
+    struct pmc_view_opts *o = opt->target;
+    int k = pmc_order_status_lookup(v, strlen(v));
+    if (!strcmp(v, "open")) {
+        o->filter.open_only = 1;
+    } else if (k < 0) {
+        snprintf(err, cap,
+                 "--status %s: want open, submitted, acked, matched, "
+                 "confirmed, failed, rejected or cancelled",
+                 v);
+        return -1;
+    } else {
+        o->filter.status = k;
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "pmcopy %s: write error: %s\n", cmd, strerror(errno));
-        rc = PMC_EXIT_FAIL;
-    }
-    if (pmc_store_close(s) != PMC_OK && rc == PMC_EXIT_OK)
-        rc = PMC_EXIT_FAIL;
-    return rc;
+    return 0;
 }
 
-/* ---- positions -------------------------------------------------------- */
+#define DB_OPT(o)                                                              \
+    PMC_OPT_STRING("db", 0, "FILE",                                            \
+                   "the store (default $DB_PATH, else pmcopy.db)", &(o)->db)
+#define JSON_OPT(o, help)                                                      \
+    PMC_OPT_SET("json", 'j', help, &(o)->fmt, PMC_VIEW_JSON)
 
-static const char positions_usage[] =
+/* Parse argv against opts: -1 to go on, else the exit code. The views
+ * take no arguments besides options. */
+static int parse(int argc, char **argv, const char *cmd, const char *intro,
+                 const struct pmc_opt *opts, size_t n)
+{
+    static const char outro[] =
+        "exit status: 0 ok, 1 cannot read the store, 2 usage\n";
+    const struct pmc_opt_cmd c = {cmd, intro, outro, NULL, opts, n, NULL};
+    int nargs;
+    int r = pmc_opt_parse(&c, argc, argv, &nargs, NULL);
+    if (r != PMC_OPT_OK)
+        return pmc_opt_exit(r);
+    if (nargs > 0) {
+        fprintf(stderr, "pmcopy %s: unknown argument '%s' (see --help)\n", cmd,
+                argv[1]);
+        return PMC_EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* ---- positions ----------------------------------------------------------- */
+
+static const char positions_intro[] =
     "usage: pmcopy positions [--db FILE] [--json]\n"
     "\n"
     "Our positions from the store's fills (average-cost accounting, fees in\n"
     "the basis) with realised P&L, and unrealised P&L at the last known mark\n"
     "(the last quote mid / trade price / resolution payout in the journal).\n"
-    "A resolved token's payout is realised. Amounts in USD, sizes in shares.\n"
-    "\n"
-    "  --db FILE   the store (default $DB_PATH, else pmcopy.db)\n"
-    "  --json      machine output (docs/store.md)\n"
-    "\n"
-    "exit status: 0 ok, 1 cannot read the store, 2 usage\n";
-
-struct pos_acc {
-    enum fmt fmt;
-    size_t n;
-    pmc_micros realized, unrealized, basis, fees;
-};
-
-static int print_position(void *ctx, const struct pmc_store_position *p)
-{
-    struct pos_acc *a = ctx;
-    char b[8][32];
-    a->realized += p->realized;
-    a->unrealized += p->unrealized;
-    a->basis += p->cost_basis;
-    a->fees += p->fees;
-    if (a->fmt == F_JSON) {
-        fputs(a->n ? ",\n    {" : "\n    {", stdout);
-        fputs("\"token\": ", stdout);
-        pmc_json_str(stdout, p->token);
-        fputs(", \"shares\": ", stdout);
-        json_dec(stdout, p->shares);
-        fputs(", \"avg_px\": ", stdout);
-        json_dec(stdout, p->avg_px);
-        fputs(", \"cost_basis\": ", stdout);
-        json_dec(stdout, p->cost_basis);
-        fputs(", \"mark\": ", stdout);
-        if (p->has_mark)
-            json_dec(stdout, p->mark);
-        else
-            fputs("null", stdout);
-        fputs(", \"mark_t\": ", stdout);
-        json_ms(stdout, p->has_mark ? p->mark_t : 0);
-        fprintf(stdout, ", \"resolved\": %s", p->resolved ? "true" : "false");
-        fputs(", \"realized\": ", stdout);
-        json_dec(stdout, p->realized);
-        fputs(", \"unrealized\": ", stdout);
-        json_dec(stdout, p->unrealized);
-        fputs(", \"bought\": ", stdout);
-        json_dec(stdout, p->bought);
-        fputs(", \"sold\": ", stdout);
-        json_dec(stdout, p->sold);
-        fputs(", \"fees\": ", stdout);
-        json_dec(stdout, p->fees);
-        fprintf(stdout, ", \"fills\": %" PRId64 "}", p->nfills);
-    } else {
-        if (!a->n)
-            printf("%14s %9s %12s %9s %12s %12s %10s %5s  %s\n", "shares",
-                   "avg_px", "cost_usd", "mark", "unreal_usd", "real_usd",
-                   "fees_usd", "fills", "token");
-        printf("%14s %9s %12s %9s %12s %12s %10s %5" PRId64 "  %s%s\n",
-               dec(p->shares, b[0]), p->shares ? dec(p->avg_px, b[1]) : "-",
-               dec(p->cost_basis, b[2]), p->has_mark ? dec(p->mark, b[3]) : "-",
-               p->resolved ? "settled"
-                           : (p->has_mark ? dec(p->unrealized, b[4]) : "-"),
-               dec(p->realized, b[5]), dec(p->fees, b[6]), p->nfills, p->token,
-               p->resolved ? " (resolved)" : "");
-    }
-    a->n++;
-    return 0;
-}
+    "A resolved token's payout is realised. Amounts in USD, sizes in shares.\n";
 
 int pmc_cmd_positions(int argc, char **argv)
 {
-    struct opts o;
-    int k = parse(&o, argc, argv, "positions", positions_usage, 1);
-    if (k)
-        return k > 0 ? PMC_EXIT_OK : PMC_EXIT_USAGE;
-    struct pmc_store *s = open_db(o.db, "positions");
-    if (!s)
-        return PMC_EXIT_FAIL;
-    struct pos_acc a = {o.fmt, 0, 0, 0, 0, 0};
-    if (o.fmt == F_JSON) {
-        fputs("{\n  \"db\": ", stdout);
-        pmc_json_str(stdout, o.db);
-        fputs(",\n  \"positions\": [", stdout);
-    }
-    enum pmc_err e = pmc_store_positions_each(s, print_position, &a);
-    if (e == PMC_OK) {
-        char b[4][32];
-        if (o.fmt == F_JSON) {
-            fputs(a.n ? "\n  ],\n" : "],\n", stdout);
-            printf("  \"totals\": {\"positions\": %zu, \"cost_basis\": %s, "
-                   "\"realized\": %s, \"unrealized\": %s, \"fees\": %s}\n}\n",
-                   a.n, dec(a.basis, b[0]), dec(a.realized, b[1]),
-                   dec(a.unrealized, b[2]), dec(a.fees, b[3]));
-        } else if (!a.n) {
-            printf("%s: no positions (no fills yet)\n", o.db);
-        } else {
-            printf("total: %zu positions, cost basis %s USD, realised %s USD, "
-                   "unrealised %s USD, fees %s USD\n",
-                   a.n, dec(a.basis, b[0]), dec(a.realized, b[1]),
-                   dec(a.unrealized, b[2]), dec(a.fees, b[3]));
-        }
-    }
-    return finish(s, e, "positions");
+    struct pmc_view_opts o;
+    pmc_view_opts_init(&o);
+    const struct pmc_opt opts[] = {
+        DB_OPT(&o),
+        JSON_OPT(&o, "machine output (docs/store.md)"),
+        PMC_OPT_HELP_ENTRY("this text"),
+    };
+    int k = parse(argc, argv, "positions", positions_intro, opts,
+                  PMC_ARRAY_LEN(opts));
+    if (k >= 0)
+        return k;
+    return pmc_view_positions(&o) == 0 ? PMC_EXIT_OK : PMC_EXIT_FAIL;
 }
 
-/* ---- history ----------------------------------------------------------- */
+/* ---- history ------------------------------------------------------------- */
 
-static const char history_usage[] =
+static const char history_intro[] =
     "usage: pmcopy history [--db FILE] [--since T] [--until T] [--token ID]\n"
     "                      [--trader ADDR] [--status S] [--csv|--json]\n"
     "\n"
     "Our orders, oldest first, with their fills (filled shares, average\n"
-    "price, fees), lifecycle status and stage times.\n"
-    "\n"
-    "  --db FILE      the store (default $DB_PATH, else pmcopy.db)\n"
-    "  --since T      orders decided at or after T (ms since the epoch, or\n"
-    "                 YYYY-MM-DD[THH:MM[:SS]][Z], UTC)\n"
-    "  --until T      orders decided before T\n"
-    "  --token ID     one outcome token\n"
-    "  --trader ADDR  orders copying this source wallet\n"
-    "  --status S     open, submitted, acked, matched, confirmed, failed,\n"
-    "                 rejected or cancelled (open = not final yet)\n"
-    "  --csv          CSV with a header row (docs/store.md)\n"
-    "  --json         JSON (docs/store.md)\n"
-    "  --stages       instead of the orders: the time each stage of a copy\n"
-    "                 took (source -> received -> decided -> submitted ->\n"
-    "                 acked / filled), p50/p95/p99/max in ms\n"
-    "\n"
-    "exit status: 0 ok, 1 cannot read the store, 2 usage\n";
-
-static const char csv_header[] =
-    "coid,status,side,token,limit_px,size,tif,filled,avg_px,filled_cost,"
-    "fees,fills,traders,keys,venue_id,order_hash,paper,error,ts_source,"
-    "ts_recv,ts_decided,ts_submitted,ts_acked,ts_filled,ts_done\n";
-
-struct hist_acc {
-    enum fmt fmt;
-    size_t n;
-    pmc_micros cost, fees;
-};
-
-static int print_order(void *ctx, const struct pmc_store_order_row *r)
-{
-    struct hist_acc *a = ctx;
-    char b[8][32];
-    a->cost += r->filled_cost;
-    a->fees += r->fees;
-    const char *st = pmc_order_status_name(r->status);
-    if (a->fmt == F_CSV) {
-        fprintf(stdout, "%s,%s,%s,", r->coid, st, pmc_side_name(r->side));
-        csv_str(stdout, r->token);
-        printf(",%s,%s,%s,%s,%s,%s,%s,%" PRId64 ",", dec(r->px, b[0]),
-               dec(r->sz, b[1]), pmc_tif_name(r->tif), dec(r->filled, b[2]),
-               r->filled ? dec(r->avg_px, b[3]) : "", dec(r->filled_cost, b[4]),
-               dec(r->fees, b[5]), r->nfills);
-        csv_str(stdout, r->traders);
-        fputc(',', stdout);
-        csv_str(stdout, r->keys);
-        fputc(',', stdout);
-        csv_str(stdout, r->venue_id);
-        fputc(',', stdout);
-        csv_str(stdout, r->order_hash);
-        printf(",%d,", r->paper);
-        csv_str(stdout, r->error);
-        const pmc_ms ts[7] = {r->ts_source,    r->ts_recv,  r->ts_decided,
-                              r->ts_submitted, r->ts_acked, r->ts_filled,
-                              r->ts_done};
-        for (int i = 0; i < 7; i++) {
-            fputc(',', stdout);
-            csv_ms(stdout, ts[i]);
-        }
-        fputc('\n', stdout);
-    } else if (a->fmt == F_JSON) {
-        fputs(a->n ? ",\n    {" : "\n    {", stdout);
-        fputs("\"coid\": ", stdout);
-        pmc_json_str(stdout, r->coid);
-        printf(", \"status\": \"%s\", \"side\": \"%s\", \"token\": ", st,
-               pmc_side_name(r->side));
-        pmc_json_str(stdout, r->token);
-        printf(", \"limit_px\": %s, \"size\": %s, \"tif\": \"%s\", "
-               "\"filled\": %s, \"avg_px\": %s, \"filled_cost\": %s, "
-               "\"fees\": %s, \"fills\": %" PRId64 ", \"traders\": [",
-               dec(r->px, b[0]), dec(r->sz, b[1]), pmc_tif_name(r->tif),
-               dec(r->filled, b[2]), r->filled ? dec(r->avg_px, b[3]) : "null",
-               dec(r->filled_cost, b[4]), dec(r->fees, b[5]), r->nfills);
-        /* comma lists -> arrays (addresses and fill keys hold no comma) */
-        const char *lists[2] = {r->traders, r->keys};
-        for (int l = 0; l < 2; l++) {
-            if (l)
-                fputs("], \"keys\": [", stdout);
-            const char *p = lists[l];
-            int first = 1;
-            while (*p) {
-                const char *c = strchr(p, ',');
-                size_t n = c ? (size_t)(c - p) : strlen(p);
-                printf("%s\"%.*s\"", first ? "" : ", ", (int)n, p);
-                first = 0;
-                p += n + (c ? 1 : 0);
-            }
-        }
-        fputs("], \"venue_id\": ", stdout);
-        pmc_json_str(stdout, r->venue_id);
-        fputs(", \"order_hash\": ", stdout);
-        pmc_json_str(stdout, r->order_hash);
-        printf(", \"paper\": %s, \"error\": ", r->paper ? "true" : "false");
-        pmc_json_str(stdout, r->error);
-        static const char *const names[7] = {
-            "ts_source", "ts_recv",   "ts_decided", "ts_submitted",
-            "ts_acked",  "ts_filled", "ts_done"};
-        const pmc_ms ts[7] = {r->ts_source,    r->ts_recv,  r->ts_decided,
-                              r->ts_submitted, r->ts_acked, r->ts_filled,
-                              r->ts_done};
-        for (int i = 0; i < 7; i++) {
-            printf(", \"%s\": ", names[i]);
-            json_ms(stdout, ts[i]);
-        }
-        fputc('}', stdout);
-    } else {
-        char tb[40];
-        if (!a->n)
-            printf("%-23s %-9s %-4s %8s %10s %10s %8s %10s %-20s %s\n",
-                   "decided (UTC)", "status", "side", "limit", "size", "filled",
-                   "avg_px", "fees_usd", "coid", "token");
-        printf("%-23s %-9s %-4s %8s %10s %10s %8s %10s %-20s %s%s%s\n",
-               utc(r->ts_decided, tb, sizeof tb), st, pmc_side_name(r->side),
-               dec(r->px, b[0]), dec(r->sz, b[1]), dec(r->filled, b[2]),
-               r->filled ? dec(r->avg_px, b[3]) : "-", dec(r->fees, b[4]),
-               r->coid, r->token, r->error ? "  error: " : "",
-               r->error ? r->error : "");
-    }
-    a->n++;
-    return 0;
-}
-
-/* ---- stage latencies ------------------------------------------------------ */
-
-#define NSTAGES 6
-static const char *const stage_names[NSTAGES] = {
-    "detect (source -> received)", "decide (received -> decided)",
-    "submit (decided -> submitted)", "ack (submitted -> acked)",
-    "fill (submitted -> filled)", "total (source -> filled)"};
-static const char *const stage_keys[NSTAGES] = {"detect", "decide", "submit",
-                                               "ack",    "fill",   "total"};
-
-struct stage_acc {
-    pmc_ms *v[NSTAGES];
-    size_t n[NSTAGES], cap[NSTAGES];
-    int oom;
-};
-
-static void stage_add(struct stage_acc *a, int k, pmc_ms from, pmc_ms to)
-{
-    if (!from || !to || to < from)
-        return;
-    if (a->n[k] == a->cap[k]) {
-        size_t nc = a->cap[k] ? 2 * a->cap[k] : 64;
-        pmc_ms *nv = realloc(a->v[k], nc * sizeof *nv);
-        if (!nv) {
-            a->oom = 1;
-            return;
-        }
-        a->v[k] = nv;
-        a->cap[k] = nc;
-    }
-    a->v[k][a->n[k]++] = to - from;
-}
-
-static int add_stages(void *ctx, const struct pmc_store_order_row *r)
-{
-    struct stage_acc *a = ctx;
-    stage_add(a, 0, r->ts_source, r->ts_recv);
-    stage_add(a, 1, r->ts_recv, r->ts_decided);
-    stage_add(a, 2, r->ts_decided, r->ts_submitted);
-    stage_add(a, 3, r->ts_submitted, r->ts_acked);
-    stage_add(a, 4, r->ts_submitted, r->ts_filled);
-    stage_add(a, 5, r->ts_source, r->ts_filled);
-    return 0;
-}
-
-static int cmp_ms(const void *x, const void *y)
-{
-    pmc_ms a = *(const pmc_ms *)x, b = *(const pmc_ms *)y;
-    return (a > b) - (a < b);
-}
-
-/* nearest-rank percentile of a sorted array */
-static pmc_ms pct(const pmc_ms *v, size_t n, int p)
-{
-    size_t k = (n * (size_t)p + 99) / 100;
-    return v[k ? k - 1 : 0];
-}
-
-static void print_stages(struct stage_acc *a, enum fmt fmt)
-{
-    if (fmt == F_JSON)
-        fputs("{\n  \"stages_ms\": {", stdout);
-    else
-        printf("%-32s %7s %8s %8s %8s %8s\n", "stage", "orders", "p50 ms",
-               "p95 ms", "p99 ms", "max ms");
-    for (int k = 0; k < NSTAGES; k++) {
-        size_t n = a->n[k];
-        if (n)
-            qsort(a->v[k], n, sizeof *a->v[k], cmp_ms);
-        pmc_ms p50 = n ? pct(a->v[k], n, 50) : 0,
-               p95 = n ? pct(a->v[k], n, 95) : 0,
-               p99 = n ? pct(a->v[k], n, 99) : 0,
-               mx = n ? a->v[k][n - 1] : 0;
-        if (fmt == F_JSON)
-            printf("%s\n    \"%s\": {\"n\": %zu, \"p50\": %lld, \"p95\": "
-                   "%lld, \"p99\": %lld, \"max\": %lld}",
-                   k ? "," : "", stage_keys[k], n, (long long)p50,
-                   (long long)p95, (long long)p99, (long long)mx);
-        else
-            printf("%-32s %7zu %8lld %8lld %8lld %8lld\n", stage_names[k], n,
-                   (long long)p50, (long long)p95, (long long)p99,
-                   (long long)mx);
-        free(a->v[k]);
-    }
-    if (fmt == F_JSON)
-        fputs("\n  }\n}\n", stdout);
-}
+    "price, fees), lifecycle status and stage times.\n";
 
 int pmc_cmd_history(int argc, char **argv)
 {
-    struct opts o;
-    int k = parse(&o, argc, argv, "history", history_usage, 1 | 2 | 4 | 16);
-    if (k)
-        return k > 0 ? PMC_EXIT_OK : PMC_EXIT_USAGE;
-    struct pmc_store *s = open_db(o.db, "history");
-    if (!s)
-        return PMC_EXIT_FAIL;
-    if (o.stages) {
-        struct stage_acc sa;
-        memset(&sa, 0, sizeof sa);
-        enum pmc_err se = pmc_store_orders_each(s, &o.filter, add_stages, &sa);
-        if (se == PMC_OK && sa.oom)
-            se = PMC_ENOMEM;
-        if (se == PMC_OK)
-            print_stages(&sa, o.fmt);
-        else
-            for (int i = 0; i < NSTAGES; i++)
-                free(sa.v[i]);
-        return finish(s, se, "history");
-    }
-    struct hist_acc a = {o.fmt, 0, 0, 0};
-    if (o.fmt == F_CSV)
-        fputs(csv_header, stdout);
-    else if (o.fmt == F_JSON) {
-        fputs("{\n  \"db\": ", stdout);
-        pmc_json_str(stdout, o.db);
-        fputs(",\n  \"orders\": [", stdout);
-    }
-    enum pmc_err e = pmc_store_orders_each(s, &o.filter, print_order, &a);
-    if (e == PMC_OK) {
-        char b[2][32];
-        if (o.fmt == F_JSON)
-            printf("%s  \"totals\": {\"orders\": %zu, \"filled_cost\": %s, "
-                   "\"fees\": %s}\n}\n",
-                   a.n ? "\n  ],\n" : "],\n", a.n, dec(a.cost, b[0]),
-                   dec(a.fees, b[1]));
-        else if (o.fmt == F_TEXT)
-            printf("%zu orders, filled cost %s USD, fees %s USD\n", a.n,
-                   dec(a.cost, b[0]), dec(a.fees, b[1]));
-    }
-    return finish(s, e, "history");
+    struct pmc_view_opts o;
+    pmc_view_opts_init(&o);
+    const struct pmc_opt opts[] = {
+        DB_OPT(&o),
+        PMC_OPT_FUNC("since", 0, "T",
+                     "orders decided at or after T (ms since the epoch, or\n"
+                     "YYYY-MM-DD[THH:MM[:SS]][Z], UTC)",
+                     &o.filter.since, time_arg),
+        PMC_OPT_FUNC("until", 0, "T", "orders decided before T",
+                     &o.filter.until, time_arg),
+        PMC_OPT_STRING("token", 0, "ID", "one outcome token", &o.filter.token),
+        PMC_OPT_FUNC("trader", 0, "ADDR", "orders copying this source wallet",
+                     &o, trader_arg),
+        PMC_OPT_FUNC("status", 0, "S",
+                     "open, submitted, acked, matched, confirmed, failed,\n"
+                     "rejected or cancelled (open = not final yet)",
+                     &o, status_arg),
+        PMC_OPT_SET("csv", 0, "CSV with a header row (docs/store.md)", &o.fmt,
+                    PMC_VIEW_CSV),
+        JSON_OPT(&o, "JSON (docs/store.md)"),
+        PMC_OPT_BOOL("stages", 0,
+                     "instead of the orders: the time each stage of a copy\n"
+                     "took (source -> received -> decided -> submitted ->\n"
+                     "acked / filled), p50/p95/p99/max in ms",
+                     &o.stages),
+        PMC_OPT_HELP_ENTRY("this text"),
+    };
+    int k =
+        parse(argc, argv, "history", history_intro, opts, PMC_ARRAY_LEN(opts));
+    if (k >= 0)
+        return k;
+    return pmc_view_history(&o) == 0 ? PMC_EXIT_OK : PMC_EXIT_FAIL;
 }
 
-/* ---- traders ------------------------------------------------------------ */
+/* ---- traders ------------------------------------------------------------- */
 
-static const char traders_usage[] =
+static const char traders_intro[] =
     "usage: pmcopy traders [--db FILE] [--now T] [--json]\n"
     "\n"
     "Compare the source traders we copied: orders, fills, copied notional\n"
@@ -685,383 +179,56 @@ static const char traders_usage[] =
     "successes (orders that matched), failures (rejected or failed), and\n"
     "realised P&L attributed to each trader by its share of the buys of\n"
     "each token. Today's counters are for the UTC day of T (default: the\n"
-    "time of the journal's last record).\n"
-    "\n"
-    "  --db FILE   the store (default $DB_PATH, else pmcopy.db)\n"
-    "  --now T     ms since the epoch or YYYY-MM-DD[THH:MM[:SS]][Z]\n"
-    "  --json      machine output (docs/store.md)\n"
-    "\n"
-    "exit status: 0 ok, 1 cannot read the store, 2 usage\n";
-
-struct tr {
-    char trader[PMC_SYM_MAX + 1];
-    int64_t orders, fills, successes, failures, trades_today;
-    pmc_micros notional, notional_today, filled_cost, realized;
-};
-
-struct tok {
-    char token[PMC_SYM_MAX + 1];
-    pmc_micros realized, buy_cost;
-};
-
-/* one (trader, token) buy share */
-struct tshare {
-    size_t trader;
-    char token[PMC_SYM_MAX + 1];
-    pmc_micros buy_cost;
-};
-
-struct tr_acc {
-    struct tr *t;
-    size_t nt, capt;
-    struct tok *k;
-    size_t nk, capk;
-    struct tshare *x;
-    size_t nx, capx;
-    int oom;
-};
-
-static void *grow(void *p, size_t *cap, size_t n, size_t sz)
-{
-    if (n < *cap)
-        return p;
-    size_t nc = *cap ? *cap * 2 : 64;
-    void *q = realloc(p, nc * sz);
-    if (q)
-        *cap = nc;
-    return q;
-}
-
-static size_t trader_index(struct tr_acc *a, const char *trader)
-{
-    /* rows arrive ordered by trader: the last entry or a new one */
-    if (a->nt && !strcmp(a->t[a->nt - 1].trader, trader))
-        return a->nt - 1;
-    for (size_t i = 0; i < a->nt; i++)
-        if (!strcmp(a->t[i].trader, trader))
-            return i;
-    struct tr *nt = grow(a->t, &a->capt, a->nt, sizeof *a->t);
-    if (!nt) {
-        a->oom = 1;
-        return SIZE_MAX;
-    }
-    a->t = nt;
-    memset(&a->t[a->nt], 0, sizeof *a->t);
-    snprintf(a->t[a->nt].trader, sizeof a->t[a->nt].trader, "%s", trader);
-    return a->nt++;
-}
-
-static int cmp_tok(const void *x, const void *y)
-{
-    return strcmp(((const struct tok *)x)->token,
-                  ((const struct tok *)y)->token);
-}
-
-static struct tok *tok_find(struct tr_acc *a, const char *token)
-{
-    struct tok key;
-    snprintf(key.token, sizeof key.token, "%s", token);
-    return a->nk ? bsearch(&key, a->k, a->nk, sizeof *a->k, cmp_tok) : NULL;
-}
-
-static int add_position(void *ctx, const struct pmc_store_position *p)
-{
-    struct tr_acc *a = ctx;
-    struct tok *nk = grow(a->k, &a->capk, a->nk, sizeof *a->k);
-    if (!nk) {
-        a->oom = 1;
-        return 1;
-    }
-    a->k = nk;
-    memset(&a->k[a->nk], 0, sizeof *a->k);
-    snprintf(a->k[a->nk].token, sizeof a->k[a->nk].token, "%s", p->token);
-    a->k[a->nk].realized = p->realized;
-    a->nk++;
-    return 0;
-}
-
-static int add_share(void *ctx, const struct pmc_store_share_row *r)
-{
-    struct tr_acc *a = ctx;
-    size_t i = trader_index(a, r->trader);
-    if (i == SIZE_MAX)
-        return 1;
-    struct tr *t = &a->t[i];
-    t->orders++;
-    t->fills += r->nfills;
-    pmc_micros part = pmc_muldiv_floor(r->filled_cost, r->share, PMC_MICRO);
-    t->filled_cost += part;
-    if (r->side == PMC_BUY && part > 0) {
-        struct tshare *nx = grow(a->x, &a->capx, a->nx, sizeof *a->x);
-        if (!nx) {
-            a->oom = 1;
-            return 1;
-        }
-        a->x = nx;
-        a->x[a->nx].trader = i;
-        snprintf(a->x[a->nx].token, sizeof a->x[a->nx].token, "%s", r->token);
-        a->x[a->nx].buy_cost = part;
-        a->nx++;
-        struct tok *k = tok_find(a, r->token);
-        if (k)
-            k->buy_cost += part;
-    }
-    return 0;
-}
-
-static int add_stats(void *ctx, const struct pmc_store_trader *st)
-{
-    struct tr_acc *a = ctx;
-    size_t i = trader_index(a, st->trader);
-    if (i == SIZE_MAX)
-        return 1;
-    struct tr *t = &a->t[i];
-    t->notional = st->notional_total;
-    t->notional_today = st->notional_today;
-    t->trades_today = st->trades_today;
-    t->successes = st->successes;
-    t->failures = st->failures;
-    return 0;
-}
-
-static int cmp_tr(const void *x, const void *y)
-{
-    return strcmp(((const struct tr *)x)->trader,
-                  ((const struct tr *)y)->trader);
-}
+    "time of the journal's last record).\n";
 
 int pmc_cmd_traders(int argc, char **argv)
 {
-    struct opts o;
-    int k = parse(&o, argc, argv, "traders", traders_usage, 1 | 8);
-    if (k)
-        return k > 0 ? PMC_EXIT_OK : PMC_EXIT_USAGE;
-    struct pmc_store *s = open_db(o.db, "traders");
-    if (!s)
-        return PMC_EXIT_FAIL;
-    struct tr_acc a;
-    memset(&a, 0, sizeof a);
-    pmc_ms now = o.now;
-    enum pmc_err e = PMC_OK;
-    if (!o.has_now)
-        e = pmc_store_last_time(s, &now);
-    if (e == PMC_OK)
-        e = pmc_store_positions_each(s, add_position, &a);
-    if (e == PMC_OK && !a.oom) {
-        qsort(a.k, a.nk, sizeof *a.k, cmp_tok);
-        e = pmc_store_shares_each(s, add_share, &a);
-    }
-    if (e == PMC_OK && !a.oom)
-        e = pmc_store_traders_each(s, now, add_stats, &a);
-    if (e == PMC_OK && a.oom) {
-        fprintf(stderr, "pmcopy traders: out of memory\n");
-        free(a.t);
-        free(a.k);
-        free(a.x);
-        close_quiet(s);
-        return PMC_EXIT_FAIL;
-    }
-    if (e == PMC_OK) {
-        /* realised P&L of a token, split by each trader's share of the
-         * token's bought cost (floored per trader and order) */
-        for (size_t i = 0; i < a.nx; i++) {
-            struct tok *t = tok_find(&a, a.x[i].token);
-            if (t && t->buy_cost > 0)
-                a.t[a.x[i].trader].realized +=
-                    pmc_muldiv_floor(t->realized, a.x[i].buy_cost, t->buy_cost);
-        }
-        qsort(a.t, a.nt, sizeof *a.t, cmp_tr);
-        char b[6][32], tb[40];
-        if (o.fmt == F_JSON) {
-            fputs("{\n  \"db\": ", stdout);
-            pmc_json_str(stdout, o.db);
-            printf(",\n  \"now\": ");
-            json_ms(stdout, now);
-            fputs(",\n  \"traders\": [", stdout);
-        } else if (a.nt) {
-            printf("today: UTC day of %s\n", utc(now, tb, sizeof tb));
-            printf("%-42s %7s %6s %12s %12s %12s %6s %6s %8s %8s\n", "trader",
-                   "orders", "fills", "copied_usd", "filled_usd", "real_usd",
-                   "succ", "fail", "today_n", "today_usd");
-        } else {
-            printf("%s: no orders yet\n", o.db);
-        }
-        for (size_t i = 0; i < a.nt; i++) {
-            const struct tr *t = &a.t[i];
-            if (o.fmt == F_JSON) {
-                fputs(i ? ",\n    {" : "\n    {", stdout);
-                fputs("\"trader\": ", stdout);
-                pmc_json_str(stdout, t->trader);
-                printf(", \"orders\": %" PRId64 ", \"fills\": %" PRId64
-                       ", \"copied_notional\": %s, \"filled_cost\": %s, "
-                       "\"realized\": %s, \"successes\": %" PRId64
-                       ", \"failures\": %" PRId64 ", \"trades_today\": %" PRId64
-                       ", \"notional_today\": %s}",
-                       t->orders, t->fills, dec(t->notional, b[0]),
-                       dec(t->filled_cost, b[1]), dec(t->realized, b[2]),
-                       t->successes, t->failures, t->trades_today,
-                       dec(t->notional_today, b[3]));
-            } else {
-                printf("%-42s %7" PRId64 " %6" PRId64
-                       " %12s %12s %12s %6" PRId64 " %6" PRId64 " %8" PRId64
-                       " %8s\n",
-                       t->trader, t->orders, t->fills, dec(t->notional, b[0]),
-                       dec(t->filled_cost, b[1]), dec(t->realized, b[2]),
-                       t->successes, t->failures, t->trades_today,
-                       dec(t->notional_today, b[3]));
-            }
-        }
-        if (o.fmt == F_JSON)
-            fputs(a.nt ? "\n  ]\n}\n" : "]\n}\n", stdout);
-    }
-    free(a.t);
-    free(a.k);
-    free(a.x);
-    return finish(s, e, "traders");
+    struct pmc_view_opts o;
+    pmc_view_opts_init(&o);
+    const struct pmc_opt opts[] = {
+        DB_OPT(&o),
+        PMC_OPT_FUNC("now", 0, "T",
+                     "ms since the epoch or YYYY-MM-DD[THH:MM[:SS]][Z]", &o,
+                     now_arg),
+        JSON_OPT(&o, "machine output (docs/store.md)"),
+        PMC_OPT_HELP_ENTRY("this text"),
+    };
+    int k =
+        parse(argc, argv, "traders", traders_intro, opts, PMC_ARRAY_LEN(opts));
+    if (k >= 0)
+        return k;
+    return pmc_view_traders(&o) == 0 ? PMC_EXIT_OK : PMC_EXIT_FAIL;
 }
 
-/* ---- journal export ------------------------------------------------------ */
+/* ---- journal ------------------------------------------------------------- */
 
-static const char journal_usage[] =
+static const char journal_intro[] =
     "usage: pmcopy journal [--db FILE] [--append TAPE]\n"
     "\n"
     "Write the store's journal (every input the core saw and every action\n"
     "it produced, in order) as a tape on stdout; `pmcopy replay --db FILE`\n"
-    "checks it against a fresh core.\n"
-    "\n"
-    "  --db FILE       the store (default $DB_PATH, else pmcopy.db)\n"
-    "  --append TAPE   instead, append the records of TAPE ('-' = stdin) to\n"
-    "                  the journal, byte for byte (creates the store; the\n"
-    "                  first record may not be older than the journal's last)\n"
-    "\n"
-    "exit status: 0 ok, 1 cannot read the store, 2 usage\n";
-
-static int journal_append(const char *db, const char *tape)
-{
-    FILE *in = strcmp(tape, "-") ? fopen(tape, "rb") : stdin;
-    const char *name = strcmp(tape, "-") ? tape : "<stdin>";
-    if (!in) {
-        fprintf(stderr, "pmcopy journal: cannot open %s: %s\n", tape,
-                strerror(errno));
-        return PMC_EXIT_FAIL;
-    }
-    struct pmc_store *s;
-    struct pmc_store_info info;
-    char err[512];
-    int rc = PMC_EXIT_FAIL;
-    if (pmc_store_open(db, NULL, &s, &info, err, sizeof err) != PMC_OK) {
-        fprintf(stderr, "pmcopy journal: %s\n", err);
-        goto out_in;
-    }
-    pmc_ms last;
-    struct pmc_tape_reader r;
-    if (pmc_store_last_time(s, &last) != PMC_OK) {
-        fprintf(stderr, "pmcopy journal: %s\n", pmc_store_errmsg(s));
-        goto out_store;
-    }
-    if (pmc_tape_reader_init(&r, in, name) != PMC_OK) {
-        fprintf(stderr, "pmcopy journal: out of memory\n");
-        goto out_store;
-    }
-    struct pmc_record rec;
-    uint64_t n = 0;
-    int k;
-    while ((k = pmc_tape_next(&r, &rec)) == 1) {
-        if (rec.t < last) {
-            fprintf(stderr,
-                    "pmcopy journal: %s:%llu: t=%" PRId64
-                    " is older than the journal's last record (t=%" PRId64
-                    ")\n",
-                    name, (unsigned long long)r.line, rec.t, last);
-            goto out_reader;
-        }
-        last = rec.t;
-        enum pmc_err e = pmc_store_journal_line(s, r.cur, r.cur_len, NULL);
-        if (e != PMC_OK) {
-            fprintf(stderr, "pmcopy journal: %s:%llu: %s\n", name,
-                    (unsigned long long)r.line, pmc_strerror(e));
-            goto out_reader;
-        }
-        n++;
-    }
-    if (k < 0) {
-        fprintf(stderr, "pmcopy journal: %s\n", r.err);
-        goto out_reader;
-    }
-    rc = PMC_EXIT_OK;
-out_reader:
-    pmc_tape_reader_fini(&r);
-out_store:
-    /* what was read before an error is kept: each record stands alone */
-    if (pmc_store_close(s) != PMC_OK) {
-        fprintf(stderr, "pmcopy journal: %s\n", pmc_store_errmsg(s));
-        rc = PMC_EXIT_FAIL;
-    } else if (rc == PMC_EXIT_OK) {
-        fprintf(stderr, "journal: %s: %" PRIu64 " records appended\n", db, n);
-    }
-out_in:
-    if (in != stdin)
-        fclose(in);
-    return rc;
-}
+    "checks it against a fresh core.\n";
 
 int pmc_cmd_journal(int argc, char **argv)
 {
-    struct opts o;
+    struct pmc_view_opts o;
     const char *append = NULL;
-    /* --append is this command's own flag */
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--append")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "pmcopy journal: --append needs a value\n%s",
-                        journal_usage);
-                return PMC_EXIT_USAGE;
-            }
-            append = argv[i + 1];
-            memmove(argv + i, argv + i + 2,
-                    (size_t)(argc - i - 2) * sizeof *argv);
-            argc -= 2;
-            break;
-        }
-    }
-    int k = parse(&o, argc, argv, "journal", journal_usage, 0);
-    if (k)
-        return k > 0 ? PMC_EXIT_OK : PMC_EXIT_USAGE;
-    if (append)
-        return journal_append(o.db, append);
-    struct pmc_store *s = open_db(o.db, "journal");
-    if (!s)
-        return PMC_EXIT_FAIL;
-    static char obuf[1 << 16];
-    setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
-    enum pmc_err e = pmc_store_export(s, stdout);
-    return finish(s, e, "journal");
-}
-
-FILE *pmc_journal_tmpfile(const char *db, char *err, size_t cap)
-{
-    struct pmc_store_opts so = {0};
-    so.readonly = 1;
-    struct pmc_store *s;
-    if (pmc_store_open(db, &so, &s, NULL, err, cap) != PMC_OK)
-        return NULL;
-    FILE *f = tmpfile();
-    if (!f) {
-        snprintf(err, cap, "cannot create a temporary file: %s",
-                 strerror(errno));
-        close_quiet(s);
-        return NULL;
-    }
-    enum pmc_err e = pmc_store_export(s, f);
-    if (e != PMC_OK || fflush(f) != 0) {
-        snprintf(err, cap, "%s",
-                 e != PMC_OK ? pmc_store_errmsg(s)
-                             : "temporary file: write error");
-        fclose(f);
-        close_quiet(s);
-        return NULL;
-    }
-    close_quiet(s);
-    rewind(f);
-    return f;
+    pmc_view_opts_init(&o);
+    const struct pmc_opt opts[] = {
+        DB_OPT(&o),
+        PMC_OPT_STRING("append", 0, "TAPE",
+                       "instead, append the records of TAPE ('-' = stdin) to\n"
+                       "the journal, byte for byte (creates the store; the\n"
+                       "first record may not be older than the journal's last)",
+                       &append),
+        PMC_OPT_HELP_ENTRY("this text"),
+    };
+    int k =
+        parse(argc, argv, "journal", journal_intro, opts, PMC_ARRAY_LEN(opts));
+    if (k >= 0)
+        return k;
+    return (append ? pmc_view_journal_append(o.db, append)
+                   : pmc_view_journal(o.db)) == 0
+               ? PMC_EXIT_OK
+               : PMC_EXIT_FAIL;
 }

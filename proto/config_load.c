@@ -527,35 +527,39 @@ enum pmc_err pmc_config_build(struct pmc_config *c,
     return PMC_OK;
 }
 
-int pmc_config_take_flag(struct pmc_cfg_args *a, int argc, char **argv,
-                         int *i, char *err, size_t cap)
+/* name (n bytes, dashes or underscores) normalised into norm; 0 if too
+ * long to be a flag of ours. */
+static int norm_name(const char *name, size_t n, char *norm, size_t cap)
 {
-    const char *arg = argv[*i];
-    if (strncmp(arg, "--", 2) != 0)
+    if (n >= cap)
         return 0;
-    const char *name = arg + 2;
-    const char *eq = strchr(name, '=');
-    size_t nn = eq ? (size_t)(eq - name) : strlen(name);
-    char norm[64];
-    if (nn >= sizeof norm)
-        return 0;
-    for (size_t j = 0; j < nn; j++)
+    for (size_t j = 0; j < n; j++)
         norm[j] = name[j] == '-' ? '_' : name[j];
-    norm[nn] = '\0';
-    int is_cfg = !strcmp(norm, "config") || !strcmp(norm, "traders") ||
-                 !strcmp(norm, "trader") || !strcmp(norm, "set") ||
-                 find_key(norm, nn) != NULL;
-    if (!is_cfg)
+    norm[n] = '\0';
+    return 1;
+}
+
+int pmc_config_is_flag(const char *name, size_t n)
+{
+    char norm[64];
+    if (!norm_name(name, n, norm, sizeof norm))
         return 0;
-    const char *val = eq ? eq + 1 : NULL;
-    if (!val) {
-        if (*i + 1 >= argc) {
-            snprintf(err, cap, "%s: needs a value", arg);
-            return -1;
-        }
-        val = argv[++*i];
-    }
-    (*i)++;
+    return !strcmp(norm, "config") || !strcmp(norm, "traders") ||
+           !strcmp(norm, "trader") || !strcmp(norm, "set") ||
+           find_key(norm, n) != NULL;
+}
+
+const char *pmc_config_key_name(size_t i)
+{
+    return i < PMC_ARRAY_LEN(keys) ? keys[i].name : NULL;
+}
+
+int pmc_config_take_named(struct pmc_cfg_args *a, const char *name, size_t n,
+                          const char *val, char *err, size_t cap)
+{
+    char norm[64];
+    if (!pmc_config_is_flag(name, n) || !norm_name(name, n, norm, sizeof norm))
+        return 0;
     if (!strcmp(norm, "config")) {
         a->config_file = val;
     } else if (!strcmp(norm, "traders")) {
@@ -576,12 +580,43 @@ int pmc_config_take_flag(struct pmc_cfg_args *a, int argc, char **argv,
         } else {
             /* keep "key=value" in a small arena of argv-lifetime strings */
             static char arena[PMC_CFG_MAX_ARGS][320];
-            snprintf(arena[a->nsets], sizeof arena[0], "%s=%s", norm, val);
+            int w = snprintf(arena[a->nsets], sizeof arena[0], "%s=%s", norm,
+                             val);
+            if (w < 0 || (size_t)w >= sizeof arena[0]) {
+                snprintf(err, cap, "--%s: value longer than %zu bytes", norm,
+                         sizeof arena[0] - n - 2);
+                return -1;
+            }
             a->sets[a->nsets] = arena[a->nsets];
             a->nsets++;
         }
     }
     return 1;
+}
+
+int pmc_config_take_flag(struct pmc_cfg_args *a, int argc, char **argv,
+                         int *i, char *err, size_t cap)
+{
+    const char *arg = argv[*i];
+    if (strncmp(arg, "--", 2) != 0)
+        return 0;
+    const char *name = arg + 2;
+    const char *eq = strchr(name, '=');
+    size_t nn = eq ? (size_t)(eq - name) : strlen(name);
+    if (!pmc_config_is_flag(name, nn))
+        return 0;
+    const char *val = eq ? eq + 1 : NULL;
+    if (!val) {
+        if (*i + 1 >= argc) {
+            snprintf(err, cap, "%s: needs a value", arg);
+            return -1;
+        }
+        val = argv[*i + 1];
+    }
+    int k = pmc_config_take_named(a, name, nn, val, err, cap);
+    if (k == 1)
+        *i += eq ? 1 : 2;
+    return k;
 }
 
 void pmc_config_print_keys(FILE *f)

@@ -33,6 +33,21 @@ struct pmc_cfg_args {
 int pmc_config_take_flag(struct pmc_cfg_args *a, int argc, char **argv,
                          int *i, char *err, size_t cap);
 
+/* Whether --NAME (n bytes, without the dashes; dashes or underscores) is
+ * a configuration flag: config, traders, trader, set or any key. Every
+ * configuration flag takes a value. */
+int pmc_config_is_flag(const char *name, size_t n);
+
+/* Take the configuration flag --NAME with its value (kept by pointer:
+ * argv lifetime). 1 taken, 0 not a configuration flag, -1 on a usage
+ * error (message in err). */
+int pmc_config_take_named(struct pmc_cfg_args *a, const char *name, size_t n,
+                          const char *val, char *err, size_t cap);
+
+/* The i-th configuration key's name (underscores), NULL past the last:
+ * for listing and for suggesting a near miss. */
+const char *pmc_config_key_name(size_t i);
+
 /* Build the configuration: defaults, then the file, the environment, the
  * flags; then validate. PMC_ECONFIG (or PMC_EIO for unreadable files) with
  * the reason in err. */

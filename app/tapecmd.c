@@ -1,0 +1,31 @@
+/* app/tapecmd.c - the input tape of decide and replay (see tapecmd.h). */
+#include "app/tapecmd.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "app/cmds.h"
+
+int pmc_tapecmd_open(const char *file, FILE **f, const char **name)
+{
+    if (!file || !strcmp(file, "-")) {
+        *f = stdin;
+        *name = "<stdin>";
+        return 0;
+    }
+    *f = fopen(file, "rb");
+    *name = file;
+    if (!*f) {
+        fprintf(stderr, "pmcopy: cannot open %s: %s\n", file, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int pmc_tapecmd_engine_error(const struct pmc_tape_reader *r, enum pmc_err e)
+{
+    fprintf(stderr, "pmcopy: %s:%llu: %s%s\n", r->name,
+            (unsigned long long)r->line, pmc_strerror(e),
+            e == PMC_EFULL ? " (raise max_tokens / max_open_orders)" : "");
+    return PMC_EXIT_FAIL;
+}
