@@ -17,7 +17,6 @@
  * be reconciled by hash instead. */
 #include <curl/curl.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,7 +33,7 @@
 #include "proto/sign/hex.h"
 #include "proto/sign/keccak.h"
 #include "proto/sign/order.h"
-#include "proto/wire/json_exact.h"
+#include "proto/wire/clob_rest.h"
 
 #define NONE UINT32_MAX
 #define URL_MAX 512
@@ -987,34 +986,24 @@ static void wake_token(struct pmc_clob *x, uint32_t ti, const char *fail)
 /* ---- answers --------------------------------------------------------------
  */
 
-static json_t *parse_json(const struct req *r)
+/* The venue's message in an answer (a body cut at RESP_MAX is text). */
+static void answer_msg(const struct req *r, char *out, size_t cap)
 {
-    if (r->resp_over || r->resp_len == 0)
-        return NULL;
-    json_t *j = NULL;
-    struct pmc_wire_err err;
-    if (pmc_json_exact_loads(r->resp, r->resp_len, &j, &err) != PMC_OK)
-        return NULL;
-    return j;
+    if (r->resp_over)
+        pmc_clob_rest_text(r->resp, r->resp_len, out, cap);
+    else
+        pmc_clob_rest_msg(r->resp, r->resp_len, out, cap);
 }
 
-static const char *jstr(const json_t *o, const char *k)
+/* A body cut at RESP_MAX is no answer to decode. */
+static int cut(const struct req *r, struct pmc_wire_err *err)
 {
-    const json_t *v = json_is_object(o) ? json_object_get(o, k) : NULL;
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-/* The venue's error text: {"error": ...} or errorMsg, else the raw body
- * (trimmed), else "". */
-static void venue_msg(const struct req *r, const json_t *j, char *out,
-                      size_t cap)
-{
-    const char *m = jstr(j, "error");
-    if (!m || !*m)
-        m = jstr(j, "errorMsg");
-    if (!m || !*m)
-        m = j ? "" : r->resp;
-    set_reason(out, cap, m);
+    if (!r->resp_over)
+        return 0;
+    memset(err, 0, sizeof *err);
+    snprintf(err->msg, sizeof err->msg, "answer longer than %d bytes",
+             RESP_MAX - 1);
+    return 1;
 }
 
 static void note_rate_headers(struct pmc_clob *x, const struct req *r)
@@ -1086,31 +1075,17 @@ static int contains(const char *hay, const char *needle)
     return 0;
 }
 
-/* Parse a decimal amount text in both readings: human (decimal shares or
- * USD) and base units (integer 1e-6). */
-static int amount_pair(const json_t *v, pmc_micros *human, pmc_micros *base)
-{
-    size_t n = 0;
-    const char *s = pmc_json_text(v, &n);
-    if (!s || n == 0)
-        return 0;
-    if (pmc_json_dec_text(s, n, 1, human) != PMC_OK || *human < 0)
-        return 0;
-    int64_t b;
-    *base = pmc_json_int(v, &b) == PMC_OK && b >= 0 ? b : -1;
-    return 1;
-}
-
 /* shares and price filled from making/takingAmount, sanity-checked against
  * what the order allowed; the field's unit is not settled (reference 4.2),
  * so the reading that fits the order wins. 0 if neither fits. */
-static int fill_amounts(const struct order *o, const json_t *j,
-                        pmc_micros *shares, pmc_micros *px)
+static int fill_amounts(const struct order *o,
+                        const struct pmc_clob_post_ans *a, pmc_micros *shares,
+                        pmc_micros *px)
 {
-    pmc_micros mh, mb, th, tb;
-    if (!amount_pair(json_object_get(j, "makingAmount"), &mh, &mb) ||
-        !amount_pair(json_object_get(j, "takingAmount"), &th, &tb))
+    if (!a->making.ok || !a->taking.ok)
         return 0;
+    pmc_micros mh = a->making.human, mb = a->making.base;
+    pmc_micros th = a->taking.human, tb = a->taking.base;
     const struct pmc_order_v2 *ov = &o->so.order;
     pmc_micros tick = pmc_tick_micros(o->signed_tick);
     pmc_micros max_sh, max_usd;
@@ -1138,13 +1113,13 @@ static int fill_amounts(const struct order *o, const json_t *j,
     return 0;
 }
 
-static void on_post_ok(struct pmc_clob *x, struct order *o, json_t *j)
+static void on_post_ok(struct pmc_clob *x, struct order *o,
+                       const struct pmc_clob_post_ans *a)
 {
-    const char *st = jstr(j, "status");
     int market = o->tif == PMC_TIF_FAK || o->tif == PMC_TIF_FOK;
-    if (st && strcasecmp(st, "matched") == 0) {
+    if (a->status == PMC_CLOB_ST_MATCHED) {
         pmc_micros sh = 0, px = 0;
-        if (!fill_amounts(o, j, &sh, &px)) {
+        if (!fill_amounts(o, a, &sh, &px)) {
             note(x,
                  "order %s matched but makingAmount/takingAmount do not "
                  "fit the order; reading the fills by hash",
@@ -1167,17 +1142,17 @@ static void on_post_ok(struct pmc_clob *x, struct order *o, json_t *j)
         o->next_at = x->cfg.poll_open_ms ? x->now + x->cfg.poll_open_ms : NEVER;
         return;
     }
-    if (st && strcasecmp(st, "unmatched") == 0 && market) {
+    if (a->status == PMC_CLOB_ST_UNMATCHED && market) {
         finish(x, o, "unmatched");
         return;
     }
     /* live, delayed, unmatched (resting), or an unknown status */
-    emit_exec(x, o, PMC_EXEC_ACK, 0, 0, st ? st : "");
+    emit_exec(x, o, PMC_EXEC_ACK, 0, 0, a->status_text);
     o->acked = 1;
     o->phase = P_LIVE;
-    o->delayed = st && strcasecmp(st, "delayed") == 0;
-    int known = st && (strcasecmp(st, "live") == 0 || o->delayed ||
-                       strcasecmp(st, "unmatched") == 0);
+    o->delayed = a->status == PMC_CLOB_ST_DELAYED;
+    int known = a->status == PMC_CLOB_ST_LIVE || o->delayed ||
+                a->status == PMC_CLOB_ST_UNMATCHED;
     if (!known || market)
         o->next_at = x->now + (o->delayed ? DELAYED_POLL_MS : 0);
     else
@@ -1257,8 +1232,15 @@ static void on_post_done(struct pmc_clob *x, struct order *o, CURLcode rc,
     long cls = status / 100;
     x->st.req[cls >= 1 && cls <= 5 ? cls : 0]++;
     note_rate_headers(x, r);
-    json_t *j = parse_json(r);
-    venue_msg(r, j, msg, sizeof msg);
+    struct pmc_clob_post_ans pa;
+    struct pmc_wire_err werr;
+    enum pmc_err pe = PMC_EPARSE;
+    if (status >= 200 && status < 300 && !cut(r, &werr)) {
+        pe = pmc_clob_rest_post(r->resp, r->resp_len, &pa, &werr);
+        memcpy(msg, pa.msg, sizeof msg);
+    } else {
+        answer_msg(r, msg, sizeof msg);
+    }
     if (status == 429) {
         pmc_breaker_result(&x->br, 0, x->now);
         x->st.rate_429++;
@@ -1269,7 +1251,6 @@ static void on_post_done(struct pmc_clob *x, struct order *o, CURLcode rc,
             x->post_block_until = until;
         o->attempts--; /* a 429 is a refusal before any processing */
         if (++o->n429 > x->cfg.max_429) {
-            json_decref(j);
             reject(x, o, "rate limited (429) %u times", o->n429);
             return;
         }
@@ -1290,19 +1271,15 @@ static void on_post_done(struct pmc_clob *x, struct order *o, CURLcode rc,
         ambiguous(x, o, why);
     } else if (status >= 200 && status < 300) {
         pmc_breaker_result(&x->br, 1, x->now);
-        const json_t *ok = json_object_get(j, "success");
-        size_t n = 0;
-        const char *okt = pmc_json_text(ok, &n);
-        int success =
-            json_is_true(ok) || (okt && n == 4 && !memcmp(okt, "true", 4));
-        int failure =
-            json_is_false(ok) || (okt && n == 5 && !memcmp(okt, "false", 5));
-        if (success && !(jstr(j, "errorMsg") && *jstr(j, "errorMsg")))
-            on_post_ok(x, o, j);
-        else if (failure || (jstr(j, "errorMsg") && *jstr(j, "errorMsg")))
+        if (pe == PMC_OK && pa.accepted) {
+            on_post_ok(x, o, &pa);
+        } else if (pe == PMC_OK) {
             refused(x, o, status, msg);
-        else
-            ambiguous(x, o, "unreadable 2xx answer");
+        } else {
+            char why[300];
+            snprintf(why, sizeof why, "unreadable 2xx answer (%s)", werr.msg);
+            ambiguous(x, o, why);
+        }
     } else if (status == 403 &&
                (contains(msg, "region") || contains(msg, "geoblock"))) {
         pmc_breaker_result(&x->br, 1, x->now);
@@ -1313,40 +1290,26 @@ static void on_post_done(struct pmc_clob *x, struct order *o, CURLcode rc,
         pmc_breaker_result(&x->br, 1, x->now);
         refused(x, o, status, msg[0] ? msg : "no message");
     }
-    json_decref(j);
 }
 
-static void apply_open_order(struct pmc_clob *x, struct order *o, json_t *j)
+static void apply_open_order(struct pmc_clob *x, struct order *o,
+                             const struct pmc_clob_order_ans *a)
 {
-    const char *st = jstr(j, "status");
-    if (st && strncasecmp(st, "ORDER_STATUS_", 13) == 0)
-        st += 13;
-    pmc_micros matched = 0, orig = 0, price = 0;
-    if (pmc_json_dec(json_object_get(j, "size_matched"), 1, &matched) !=
-            PMC_OK ||
-        !st) {
-        note(x, "order %s: look-up answer without status/size_matched",
-             o->coid.s);
-        o->next_at = x->now + x->cfg.reconcile_delay_ms;
-        return;
-    }
-    if (pmc_json_dec(json_object_get(j, "price"), 1, &price) != PMC_OK)
-        price = o->px;
+    const char *st = a->status_text;
+    pmc_micros matched = a->size_matched;
+    pmc_micros price = a->price >= 0 ? a->price : o->px;
     if (o->restart) {
-        if (pmc_json_dec(json_object_get(j, "original_size"), 1, &orig) ==
-            PMC_OK)
-            o->sz = orig;
+        if (a->original_size >= 0)
+            o->sz = a->original_size;
         o->px = price;
-        const char *ot = jstr(j, "order_type");
-        enum pmc_tif tif;
-        if (ot && pmc_order_type_parse(ot, strlen(ot), &tif) == PMC_OK)
-            o->tif = tif;
+        if (a->has_tif)
+            o->tif = a->tif;
     }
     if (matched > o->filled) {
         emit_exec(x, o, PMC_EXEC_FILL, matched - o->filled, price, "");
         o->filled = matched;
     }
-    int open = strcasecmp(st, "LIVE") == 0 || strcasecmp(st, "DELAYED") == 0;
+    int open = a->status == PMC_CLOB_ST_LIVE || a->status == PMC_CLOB_ST_DELAYED;
     if (!open || o->filled >= o->sz) {
         char why[32];
         size_t i = 0;
@@ -1360,7 +1323,7 @@ static void apply_open_order(struct pmc_clob *x, struct order *o, json_t *j)
         emit_exec(x, o, PMC_EXEC_ACK, 0, 0, st);
         o->acked = 1;
     }
-    o->delayed = strcasecmp(st, "DELAYED") == 0;
+    o->delayed = a->status == PMC_CLOB_ST_DELAYED;
     if (o->want_cancel) {
         o->want_cancel = 0;
         o->phase = P_CANCEL;
@@ -1388,19 +1351,27 @@ static void on_get_order_done(struct pmc_clob *x, struct order *o, CURLcode rc,
     }
     x->st.req[status / 100 >= 1 && status / 100 <= 5 ? status / 100 : 0]++;
     pmc_breaker_result(&x->br, 1, x->now);
-    json_t *j = parse_json(r);
-    int found = status >= 200 && status < 300 && json_is_object(j) &&
-                json_object_size(j) > 0 && json_object_get(j, "id");
-    if (found) {
-        apply_open_order(x, o, j);
-        json_decref(j);
-        return;
+    int notfound = status == 404;
+    if (status >= 200 && status < 300) {
+        struct pmc_clob_order_ans oa;
+        struct pmc_wire_err werr;
+        if (cut(r, &werr) ||
+            pmc_clob_rest_order(r->resp, r->resp_len, &oa, &werr) != PMC_OK) {
+            /* never read as "not found": that could send the order again */
+            note(x, "order %s: unreadable look-up answer (%s); retrying",
+                 o->coid.s, werr.msg);
+            o->next_at = x->now + x->cfg.reconcile_delay_ms;
+            return;
+        }
+        if (oa.found) {
+            apply_open_order(x, o, &oa);
+            return;
+        }
+        notfound = 1;
     }
-    char msg[200];
-    venue_msg(r, j, msg, sizeof msg);
-    json_decref(j);
-    int notfound = status == 404 || (status >= 200 && status < 300);
     if (!notfound) {
+        char msg[200];
+        answer_msg(r, msg, sizeof msg);
         note(x, "order %s: look-up by hash refused (%ld: %s); retrying",
              o->coid.s, status, msg);
         o->next_at = x->now + (x->cfg.reconcile_delay_ms > 1000
@@ -1439,10 +1410,18 @@ static void on_delete_done(struct pmc_clob *x, struct order *o, CURLcode rc,
     }
     if (fail || status >= 300) {
         char msg[200];
-        json_t *j = parse_json(&o->r);
-        venue_msg(&o->r, j, msg, sizeof msg);
-        json_decref(j);
+        answer_msg(&o->r, msg, sizeof msg);
         note(x, "order %s: cancel refused (%ld: %s)", o->coid.s, status, msg);
+    } else {
+        struct pmc_clob_cancel_ans ca;
+        struct pmc_wire_err werr;
+        if (cut(&o->r, &werr) ||
+            pmc_clob_rest_cancel(o->r.resp, o->r.resp_len, o->hash, &ca,
+                                 &werr) != PMC_OK)
+            note(x, "order %s: unreadable cancel answer (%s)", o->coid.s,
+                 werr.msg);
+        else if (ca.refused)
+            note(x, "order %s: cancel refused (%s)", o->coid.s, ca.why);
     }
     /* read the final state (fills that raced the cancel) by hash */
     o->phase = P_LIVE;
@@ -1463,8 +1442,8 @@ static void on_meta_done(struct pmc_clob *x, struct req *r, CURLcode rc,
     x->st.req[cls >= 1 && cls <= 5 ? cls : 0]++;
     int transient = rc != CURLE_OK || status >= 500 || status == 429;
     pmc_breaker_result(&x->br, !transient, x->now);
-    json_t *j = transient ? NULL : parse_json(r);
-    char fail[160] = "";
+    char fail[300] = "";
+    struct pmc_wire_err werr;
     if (transient) {
         if (++t->fails > x->cfg.max_retries)
             snprintf(fail, sizeof fail, "%s unavailable: %s",
@@ -1474,36 +1453,34 @@ static void on_meta_done(struct pmc_clob *x, struct req *r, CURLcode rc,
             t->next_at = x->now + (x->cfg.retry_backoff_ms << (t->fails - 1));
     } else if (status != 200) {
         char msg[120];
-        venue_msg(r, j, msg, sizeof msg);
+        answer_msg(r, msg, sizeof msg);
         snprintf(fail, sizeof fail, "%s %ld: %s",
                  is_tick ? "tick-size" : "neg-risk", status, msg);
     } else if (is_tick) {
-        size_t n = 0;
-        const char *s =
-            pmc_json_text(json_object_get(j, "minimum_tick_size"), &n);
         struct pmc_tick tk;
-        if (s && pmc_tick_parse(s, n, &tk) == PMC_OK) {
+        if (!cut(r, &werr) &&
+            pmc_clob_rest_tick(r->resp, r->resp_len, &tk, &werr) == PMC_OK) {
             t->tick = tk;
             t->has_tick = 1;
             t->want_tick = 0;
             t->fails = 0;
         } else {
-            snprintf(fail, sizeof fail, "tick-size: unreadable answer");
+            snprintf(fail, sizeof fail, "tick-size: unreadable answer: %s",
+                     werr.msg);
         }
     } else {
-        const json_t *v = json_object_get(j, "neg_risk");
-        size_t n = 0;
-        const char *s = pmc_json_text(v, &n);
-        if (json_is_boolean(v) || (s && (n == 4 || n == 5))) {
-            t->negrisk =
-                json_is_true(v) || (s && n == 4 && !memcmp(s, "true", 4));
+        int nr = 0;
+        if (!cut(r, &werr) &&
+            pmc_clob_rest_negrisk(r->resp, r->resp_len, &nr, &werr) ==
+                PMC_OK) {
+            t->negrisk = nr;
             t->want_neg = 0;
             t->fails = 0;
         } else {
-            snprintf(fail, sizeof fail, "neg-risk: unreadable answer");
+            snprintf(fail, sizeof fail, "neg-risk: unreadable answer: %s",
+                     werr.msg);
         }
     }
-    json_decref(j);
     r->kind = R_NONE;
     if (fail[0]) {
         t->want_tick = t->want_neg = 0;

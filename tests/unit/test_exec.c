@@ -631,6 +631,38 @@ static void test_lost_answer_reconciled(void **state)
     pmc_clob_free(x);
 }
 
+/* The POST's answer is lost and the look-ups by hash answer 200 with a
+ * body that is no order (a proxy's page): that is not "not found", so the
+ * order is never sent again; once the look-up reads, the fill is there. */
+static void test_unreadable_lookup_not_resent(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    cfg.post_timeout_ms = 300;
+    cfg.reconcile_delay_ms = 50;
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    ctlf("/_control/fault", "{\"kind\":\"slow\",\"ms\":1000}");
+    ctlf("/_control/fault",
+         "{\"kind\":\"status\",\"status\":200,\"count\":5,\"method\":"
+         "\"GET\",\"path\":\"/data/order/\",\"body\":\"<html>ok</html>\"}");
+    struct pmc_record a = order("c-unr", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(x, &a);
+    run(x, &s, 1, 5000);
+    assert_int_equal(s.n, 1);
+    expect(&s.rec[0], PMC_EXEC_FILL, "2.2", "0.55");
+    assert_int_equal(posts_for(s.hash[0]), 1);
+    struct pmc_clob_stats st;
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.posts, 1);
+    int64_t t[8];
+    assert_int_equal(request_times("GET", "/data/order/", t, 8), 6);
+    pmc_clob_free(x);
+}
+
 /* The connection is dropped before the fake processes the POST: the
  * look-ups find nothing (3 tries), so the same signed body is sent once
  * more and fills; the fake booked that hash once. */
@@ -1122,6 +1154,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_5xx_breaker, reset),
         cmocka_unit_test_setup(test_lost_answer_reconciled, reset),
         cmocka_unit_test_setup(test_never_accepted_resent, reset),
+        cmocka_unit_test_setup(test_unreadable_lookup_not_resent, reset),
         cmocka_unit_test_setup(test_geoblock, reset),
         cmocka_unit_test_setup(test_tick_change, reset),
         cmocka_unit_test_setup(test_restart_and_determinism, reset),
