@@ -1,4 +1,5 @@
 /* app/main.c - the `pmcopy` dispatcher: git-style subcommands. */
+#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,6 +43,11 @@ int main(int argc, char **argv)
         !strcmp(argv[1], "help")) {
         usage(stdout);
         return PMC_EXIT_OK;
+    }
+    /* once per process, before any thread: live/ never calls it */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "pmcopy: libcurl failed to start\n");
+        return PMC_EXIT_FAIL;
     }
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(argv[1], cmds[i].name))

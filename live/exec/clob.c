@@ -1711,8 +1711,7 @@ enum pmc_err pmc_clob_new(const struct pmc_clob_cfg *cfg,
         e = PMC_ENOMEM;
         goto fail;
     }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-        !(x->multi = curl_multi_init())) {
+    if (!(x->multi = curl_multi_init())) {
         bad = "libcurl failed to start";
         e = PMC_EIO;
         goto fail;

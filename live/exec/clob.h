@@ -158,7 +158,8 @@ struct pmc_clob;
  * executor and the API part is copied; *c is wiped on return whatever the
  * outcome. cfg and hooks are copied. `now` starts the rate limiters.
  * PMC_EUSAGE for a missing hook or signer, PMC_ECONFIG for a bad config
- * value (why names it), PMC_ENOMEM, PMC_EIO if libcurl cannot start. */
+ * value (why names it), PMC_ENOMEM, PMC_EIO if libcurl cannot start.
+ * The process has called curl_global_init once before (its main). */
 PMC_MUST_USE enum pmc_err pmc_clob_new(const struct pmc_clob_cfg *cfg,
                                        struct pmc_exec_creds *c,
                                        const struct pmc_clob_hooks *hooks,
