@@ -154,35 +154,6 @@ static void note(struct pmc_clob *x, const char *fmt, ...)
         fprintf(stderr, "pmcopy exec: %s\n", line);
 }
 
-void pmc_clob_cfg_default(struct pmc_clob_cfg *c)
-{
-    memset(c, 0, sizeof *c);
-    c->base_url = "https://clob.polymarket.com";
-    c->chain_id = PMC_CHAIN_POLYGON;
-    c->sig_type = PMC_SIG_EOA;
-    c->post_timeout_ms = 3000;
-    c->get_timeout_ms = 3000;
-    c->connect_timeout_ms = 2000;
-    c->max_retries = 2;
-    c->retry_backoff_ms = 200;
-    c->max_429 = 5;
-    c->reconcile_tries = 3;
-    c->reconcile_delay_ms = 300;
-    c->poll_open_ms = 2000;
-    c->post_burst = (struct pmc_rate){3500, 10000};
-    c->post_sustained = (struct pmc_rate){36000, 600000};
-    c->cancel = (struct pmc_rate){3000, 10000};
-    c->meta = (struct pmc_rate){200, 10000};
-    c->ledger = (struct pmc_rate){900, 10000};
-    c->breaker_threshold = 5;
-    c->breaker_cooldown_ms = 10000;
-    c->max_orders = 256;
-    c->max_tokens = 1024;
-    c->max_host_conns = 8;
-    c->presign = 256;
-    c->lanes = 2;
-}
-
 uint64_t pmc_clob_salt(const struct pmc_sym *coid, pmc_ms emitted)
 {
     static const char TAG[] = "pmcopy-salt";
@@ -1636,11 +1607,6 @@ struct pmc_venue pmc_clob_venue(struct pmc_clob *x)
     return v;
 }
 
-static int bad_rate(struct pmc_rate r)
-{
-    return r.n > 0 && r.window_ms <= 0;
-}
-
 enum pmc_err pmc_clob_new(const struct pmc_clob_cfg *cfg,
                           struct pmc_exec_creds *c,
                           const struct pmc_clob_hooks *hooks, pmc_ms now,
@@ -1654,37 +1620,8 @@ enum pmc_err pmc_clob_new(const struct pmc_clob_cfg *cfg,
     if (!hooks || !hooks->emit || !hooks->journal_order || !c || !c->signer) {
         bad = "emit and journal_order hooks and a signer are required";
         e = PMC_EUSAGE;
-    } else if (!cfg->base_url || strlen(cfg->base_url) >= sizeof x->base ||
-               (strncmp(cfg->base_url, "http://", 7) != 0 &&
-                strncmp(cfg->base_url, "https://", 8) != 0)) {
-        bad = "base_url must be an http:// or https:// URL under 256 bytes";
-        e = PMC_ECONFIG;
-    } else if (cfg->chain_id != PMC_CHAIN_POLYGON &&
-               cfg->chain_id != PMC_CHAIN_AMOY) {
-        bad = "chain_id must be 137 or 80002";
-        e = PMC_ECONFIG;
-    } else if (cfg->max_orders == 0 || cfg->max_orders > 65536 ||
-               cfg->max_tokens == 0 || cfg->max_tokens > 1u << 20) {
-        bad = "max_orders must be 1..65536 and max_tokens 1..1048576";
-        e = PMC_ECONFIG;
-    } else if (cfg->post_timeout_ms <= 0 || cfg->get_timeout_ms <= 0 ||
-               cfg->connect_timeout_ms <= 0 || cfg->retry_backoff_ms < 0 ||
-               cfg->reconcile_delay_ms < 0 || cfg->poll_open_ms < 0 ||
-               cfg->breaker_cooldown_ms < 0 || cfg->max_retries > 20) {
-        bad = "timeouts must be > 0, delays >= 0, max_retries <= 20";
-        e = PMC_ECONFIG;
-    } else if (bad_rate(cfg->post_burst) || bad_rate(cfg->post_sustained) ||
-               bad_rate(cfg->cancel) || bad_rate(cfg->meta) ||
-               bad_rate(cfg->ledger)) {
-        bad = "a rate limit with n > 0 needs window_ms > 0";
-        e = PMC_ECONFIG;
-    } else if (cfg->lanes > PMC_CLOB_LANES_MAX) {
-        bad = "lanes must be 0..8";
-        e = PMC_ECONFIG;
-    } else if (cfg->sig_type > PMC_SIG_POLY_1271 ||
-               (cfg->sig_type != PMC_SIG_EOA && !cfg->has_funder)) {
-        bad = "sig_type 1-3 needs the funder (proxy/Safe/deposit wallet)";
-        e = PMC_ECONFIG;
+    } else if ((e = pmc_clob_cfg_check(cfg, why, why_len)) != PMC_OK) {
+        goto fail;
     }
     if (e != PMC_OK)
         goto fail;

@@ -113,6 +113,11 @@ struct pmc_clob_cfg {
 
 /* Fill c with the defaults above (base_url = https://clob.polymarket.com). */
 void pmc_clob_cfg_default(struct pmc_clob_cfg *c);
+/* PMC_OK when every key keeps its rule; else PMC_ECONFIG and why gets
+ * the first key that does not: "name = value: rule" (live/exec/clob_cfg.c
+ * has the rules). pmc_clob_new checks the same. */
+PMC_MUST_USE enum pmc_err pmc_clob_cfg_check(const struct pmc_clob_cfg *c,
+                                             char *why, size_t why_len);
 
 /* ---- hooks into the loop ------------------------------------------------- */
 
