@@ -59,8 +59,8 @@ static const struct {
     {"reconcile_delay_ms", offsetof(struct pmc_clob_cfg, reconcile_delay_ms),
      0},
     {"poll_open_ms", offsetof(struct pmc_clob_cfg, poll_open_ms), 0},
-    {"breaker_cooldown_ms",
-     offsetof(struct pmc_clob_cfg, breaker_cooldown_ms), 0},
+    {"breaker_cooldown_ms", offsetof(struct pmc_clob_cfg, breaker_cooldown_ms),
+     0},
 };
 
 static const struct {
@@ -172,8 +172,8 @@ enum pmc_err pmc_clob_cfg_check(const struct pmc_clob_cfg *c, char *why,
     }
     if (c->presign == 1 || c->presign > PMC_PRESIGN_MAX) {
         snprintf(why, why_len,
-                 "presign = %" PRIu32 ": must be 0 (off) or 2..%u",
-                 c->presign, PMC_PRESIGN_MAX);
+                 "presign = %" PRIu32 ": must be 0 (off) or 2..%u", c->presign,
+                 PMC_PRESIGN_MAX);
         return PMC_ECONFIG;
     }
     if (c->max_host_conns < 0 || c->max_host_conns > 1024) {
