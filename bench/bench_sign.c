@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "core/dec.h"
+#include "live/exec/presign.h"
 #include "proto/sign/auth.h"
 #include "proto/sign/keccak.h"
 #include "proto/sign/order.h"
@@ -55,14 +56,14 @@ static double bench_bare(secp256k1_context *ctx, const uint8_t key[32])
     return (now_s() - t0) / SIGN_ITERS;
 }
 
-/* Wait until the signer's presignature pool is full. */
-static void pool_full(const struct pmc_signer *s)
+/* Wait until the presignature pool is full. */
+static void pool_full(const struct pmc_presign *p)
 {
     struct pmc_presign_stats st;
     do {
         struct timespec ts = {0, 2000000};
         nanosleep(&ts, NULL);
-        pmc_signer_presign_stats(s, &st);
+        pmc_presign_stats(p, &st);
     } while (st.ready < st.cap);
 }
 
@@ -186,16 +187,17 @@ int main(void)
     /* the executor's signer: presignatures computed ahead by the pool's
      * thread; the timed loop takes only from a full pool */
     struct pmc_signer *ps = NULL;
+    struct pmc_presign *pool = NULL;
     if (pmc_signer_new(PK, strlen(PK), &ps) != PMC_OK ||
-        pmc_signer_presign(ps, PRESIGN_N) != PMC_OK)
+        pmc_presign_start(ps, PRESIGN_N, &pool) != PMC_OK)
         return 1;
     double tf = now_s();
-    pool_full(ps);
+    pool_full(pool);
     tf = (now_s() - tf) / PRESIGN_N;
     double pre = 1e9;
     for (int r = 0; r < ROUNDS; r++) {
         if (r)
-            pool_full(ps);
+            pool_full(pool);
         t0 = now_s();
         for (int i = 0; i < PRESIGN_N / 2; i++) {
             req.salt = (uint64_t)i + 1;
@@ -208,7 +210,8 @@ int main(void)
             pre = t;
     }
     struct pmc_presign_stats pst;
-    pmc_signer_presign_stats(ps, &pst);
+    pmc_presign_stats(pool, &pst);
+    pmc_presign_stop(pool);
     pmc_signer_free(ps);
     if (pst.fallback)
         return 1;

@@ -175,7 +175,8 @@ enum pmc_err pmc_clob_new(const struct pmc_clob_cfg *cfg,
     /* signing without the point multiplication; without the pool (it
      * cannot start) every signature is RFC 6979, slower but the same to
      * the venue */
-    if (cfg->presign && pmc_signer_presign(x->signer, cfg->presign) != PMC_OK)
+    if (cfg->presign &&
+        pmc_presign_start(x->signer, cfg->presign, &x->pool) != PMC_OK)
         pmc__note(x, "presignature pool not started: orders are signed the RFC "
                      "6979 way");
     *out = x;
@@ -193,6 +194,7 @@ void pmc_clob_free(struct pmc_clob *x)
     if (!x)
         return;
     pmc__tx_close(x);
+    pmc_presign_stop(x->pool); /* before its signer */
     pmc_signer_free(x->signer);
     pmc_l2_auth_free(x->l2);
     pmc_api_creds_wipe(&x->api);
@@ -408,7 +410,7 @@ size_t pmc_clob_open_orders(const struct pmc_clob *x)
 void pmc_clob_stats(const struct pmc_clob *x, struct pmc_clob_stats *out)
 {
     *out = x->st;
-    pmc_signer_presign_stats(x->signer, &out->presign);
+    pmc_presign_stats(x->pool, &out->presign);
     out->breaker = x->br.state;
     out->breaker_opens = x->br.opens;
     out->lane_connects = 0;
@@ -458,7 +460,7 @@ void pmc_clob_metrics_prom(const struct pmc_clob *x, FILE *f)
             (int)x->br.state, x->st.acks, x->st.fills, x->st.cancels,
             x->st.rejects, x->nused, x->stopped);
     struct pmc_presign_stats ps;
-    pmc_signer_presign_stats(x->signer, &ps);
+    pmc_presign_stats(x->pool, &ps);
     fprintf(f,
             "# TYPE pmcopy_exec_presign_ready gauge\n"
             "pmcopy_exec_presign_ready %u\n"

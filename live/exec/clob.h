@@ -62,6 +62,7 @@
 #include "core/venue.h"
 #include "live/exec/creds.h"
 #include "live/exec/guard.h"
+#include "live/exec/presign.h"
 #include "live/metrics.h"
 #include "proto/sign/amounts.h"
 #include "proto/sign/eip712.h"
@@ -101,7 +102,7 @@ struct pmc_clob_cfg {
     uint32_t max_orders;            /* orders tracked at once; 256 */
     uint32_t max_tokens;            /* token metadata cache; 1024 */
     long max_host_conns;            /* parallel connections; 8 */
-    uint32_t presign; /* presignatures kept ready (pmc_signer_presign):
+    uint32_t presign; /* presignatures kept ready (live/exec/presign.h):
                          256; 0 = every signature RFC 6979 */
     uint32_t lanes;   /* kept-alive connections that carry POST /order
                          written directly (live/exec/lane.h): 2, at most

@@ -93,6 +93,7 @@ struct pmc_clob {
     char *ca_file; /* owned copy of cfg.ca_file */
     struct pmc_clob_hooks h;
     struct pmc_signer *signer;
+    struct pmc_presign *pool; /* NULL: every signature RFC 6979 */
     struct pmc_api_creds api;
     struct pmc_l2_auth *l2; /* keyed once, from api */
     char addr_str[PMC_ADDR_STR_LEN + 1];
