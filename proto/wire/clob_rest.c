@@ -231,8 +231,8 @@ enum pmc_err pmc_clob_rest_order(const char *buf, size_t n,
         goto out;
     const char *pname;
     if (pmc_wf_get(j, "price", NULL, &pname)) {
-        if ((e = pmc_wf_price(j, "price", NULL, PMC_WF_REQUIRED, 0,
-                              &out->price, 0, err)) != PMC_OK)
+        if ((e = pmc_wf_price(j, "price", NULL, PMC_WF_REQUIRED, 0, &out->price,
+                              0, err)) != PMC_OK)
             goto out;
     }
     sn = 0;
@@ -308,8 +308,8 @@ enum pmc_err pmc_clob_rest_tick(const char *buf, size_t n, struct pmc_tick *out,
 {
     json_t *j = NULL;
     PMC_TRY(load(buf, n, &j, err));
-    const json_t *v = json_is_object(j) ? json_object_get(j, "minimum_tick_size")
-                                        : NULL;
+    const json_t *v =
+        json_is_object(j) ? json_object_get(j, "minimum_tick_size") : NULL;
     size_t k = 0;
     const char *s = pmc_json_text(v, &k);
     enum pmc_err e = PMC_OK;

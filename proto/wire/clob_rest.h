@@ -57,7 +57,7 @@ struct pmc_clob_post_ans {
     enum pmc_clob_status status;
     char status_text[PMC_CLOB_STATUS_MAX]; /* as sent (cut), "" if absent */
     struct pmc_clob_amount making, taking; /* ok = 0 when absent or bad */
-    char msg[PMC_CLOB_MSG_MAX]; /* pmc_clob_rest_msg of the body */
+    char msg[PMC_CLOB_MSG_MAX];            /* pmc_clob_rest_msg of the body */
 };
 
 /* PMC_OK, or PMC_EPARSE when the body is not a JSON object or says
@@ -71,10 +71,10 @@ struct pmc_clob_order_ans {
     int found; /* 0: null, {} or an object without "id" (not found) */
     enum pmc_clob_status status;
     char status_text[PMC_CLOB_STATUS_MAX]; /* prefix removed, as sent */
-    pmc_micros size_matched;  /* shares, >= 0 */
-    pmc_micros price;         /* in (0,1); -1 when absent */
-    pmc_micros original_size; /* shares, >= 0; -1 when absent */
-    int has_tif;              /* order_type given and known */
+    pmc_micros size_matched;               /* shares, >= 0 */
+    pmc_micros price;                      /* in (0,1); -1 when absent */
+    pmc_micros original_size;              /* shares, >= 0; -1 when absent */
+    int has_tif;                           /* order_type given and known */
     enum pmc_tif tif;
 };
 
@@ -88,9 +88,9 @@ PMC_MUST_USE enum pmc_err pmc_clob_rest_order(const char *buf, size_t n,
 /* DELETE /order, a 2xx answer {"canceled":[id...],"not_canceled":{id:
  * why}} ("notCanceled" accepted), read for one order id. */
 struct pmc_clob_cancel_ans {
-    int canceled;                   /* id is listed in "canceled" */
-    int refused;                    /* id is a key of "not_canceled" */
-    char why[PMC_CLOB_MSG_MAX];     /* its reason when refused */
+    int canceled;               /* id is listed in "canceled" */
+    int refused;                /* id is a key of "not_canceled" */
+    char why[PMC_CLOB_MSG_MAX]; /* its reason when refused */
 };
 PMC_MUST_USE enum pmc_err pmc_clob_rest_cancel(const char *buf, size_t n,
                                                const char *id,

@@ -314,16 +314,14 @@ static void test_cfg_messages(void **state)
             fail_msg("no case for %s", k);
         assert_int_equal(pmc_clob_cfg_check(&c, why, sizeof why), PMC_ECONFIG);
         if (strncmp(why, BAD[i].want, strlen(BAD[i].want)) != 0)
-            fail_msg("%s: \"%s\" does not start \"%s\"", k, why,
-                     BAD[i].want);
+            fail_msg("%s: \"%s\" does not start \"%s\"", k, why, BAD[i].want);
         /* the executor refuses it with the same words */
         struct pmc_exec_creds cr;
         memset(&cr, 0, sizeof cr);
         assert_int_equal(pmc_signer_new(PK, strlen(PK), &cr.signer), PMC_OK);
         snprintf(cr.api.key, sizeof cr.api.key, "%s", API_KEY);
         snprintf(cr.api.secret, sizeof cr.api.secret, "%s", SECRET);
-        snprintf(cr.api.passphrase, sizeof cr.api.passphrase, "%s",
-                 PASSPHRASE);
+        snprintf(cr.api.passphrase, sizeof cr.api.passphrase, "%s", PASSPHRASE);
         struct sink s = {0};
         struct pmc_clob_hooks h = {&s, h_emit, h_journal, NULL, h_log, NULL};
         struct pmc_clob *x = NULL;

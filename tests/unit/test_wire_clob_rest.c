@@ -164,16 +164,16 @@ static void test_post_malformed(void **st)
     struct pmc_clob_post_ans a;
     struct pmc_wire_err err;
     memset(&err, 0, sizeof err);
-    assert_int_equal(pmc_clob_rest_post(S("{\"success\":true,\"x\":01}"), &a,
-                                        &err),
-                     PMC_EPARSE);
+    assert_int_equal(
+        pmc_clob_rest_post(S("{\"success\":true,\"x\":01}"), &a, &err),
+        PMC_EPARSE);
     assert_true(err.offset > 0);
     /* the message survives a body that is not JSON */
     assert_string_equal(a.msg, "{\"success\":true,\"x\":01}");
     /* bad amounts are not an error of the answer, only unusable */
     static const char *const AMT[] = {
-        "\"-1\"", "\"\"", "\"abc\"", "true", "{}", "[1]", "\"1e400\"",
-        "\"99999999999999999999\""};
+        "\"-1\"", "\"\"", "\"abc\"",   "true",
+        "{}",     "[1]",  "\"1e400\"", "\"99999999999999999999\""};
     for (size_t i = 0; i < PMC_ARRAY_LEN(AMT); i++) {
         char b[160];
         int k = snprintf(b, sizeof b,
@@ -198,7 +198,8 @@ static void test_order(void **st)
             S("{\"id\":\"0xafe9\",\"status\":\"ORDER_STATUS_LIVE\",\"owner\":"
               "\"k\",\"maker_address\":\"0x1\",\"market\":\"0xc\",\"asset_id\":"
               "\"123\",\"side\":\"BUY\",\"original_size\":\"10\","
-              "\"size_matched\":\"2.5\",\"price\":\"0.45\",\"associate_trades\":"
+              "\"size_matched\":\"2.5\",\"price\":\"0.45\",\"associate_"
+              "trades\":"
               "[],\"outcome\":\"Yes\",\"created_at\":1764612536,\"expiration\":"
               "\"0\",\"order_type\":\"GTC\"}"),
             &a, &err),
@@ -235,8 +236,8 @@ static void test_order(void **st)
     static const char *const NF[] = {"null", " null\r\n", "{}",
                                      " {\"error\":\"x\"} "};
     for (size_t i = 0; i < PMC_ARRAY_LEN(NF); i++) {
-        assert_int_equal(
-            pmc_clob_rest_order(NF[i], strlen(NF[i]), &a, &err), PMC_OK);
+        assert_int_equal(pmc_clob_rest_order(NF[i], strlen(NF[i]), &a, &err),
+                         PMC_OK);
         assert_int_equal(a.found, 0);
     }
 }
@@ -342,13 +343,13 @@ static void test_tick_negrisk(void **st)
     struct pmc_wire_err err;
     memset(&err, 0, sizeof err);
     /* the venue sends a number; an SDK mock a string */
-    assert_int_equal(pmc_clob_rest_tick(S("{\"minimum_tick_size\":0.01}"), &t,
-                                        &err),
-                     PMC_OK);
+    assert_int_equal(
+        pmc_clob_rest_tick(S("{\"minimum_tick_size\":0.01}"), &t, &err),
+        PMC_OK);
     assert_int_equal(pmc_tick_micros(t), 10000);
-    assert_int_equal(pmc_clob_rest_tick(S("{\"minimum_tick_size\":\"0.001\"}"),
-                                        &t, &err),
-                     PMC_OK);
+    assert_int_equal(
+        pmc_clob_rest_tick(S("{\"minimum_tick_size\":\"0.001\"}"), &t, &err),
+        PMC_OK);
     assert_int_equal(pmc_tick_micros(t), 1000);
     static const struct {
         const char *body, *want;
