@@ -353,3 +353,77 @@ enum pmc_err pmc_clob_rest_negrisk(const char *buf, size_t n, int *out,
     json_decref(j);
     return e;
 }
+
+/* A credential string: 1..cap-1 bytes, printable, no space, '"' or '\\'. */
+static int cred_ok(const json_t *v)
+{
+    if (!json_is_string(v))
+        return 0;
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (n == 0 || n >= sizeof((struct pmc_api_creds *)0)->key)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f ||
+            s[i] == '"' || s[i] == '\\')
+            return 0;
+    return 1;
+}
+
+static void wipe_str(json_t *v)
+{
+    if (json_is_string(v))
+        explicit_bzero((char *)json_string_value(v), json_string_length(v));
+}
+
+enum pmc_err pmc_clob_rest_api_key(const char *buf, size_t n,
+                                   struct pmc_api_creds *out,
+                                   struct pmc_wire_err *err)
+{
+    memset(out, 0, sizeof *out);
+    json_error_t jerr;
+    /* the numbers do not matter here: plain jansson, no exact copy of the
+     * secrets */
+    json_t *o = n ? json_loadb(buf, n, 0, &jerr) : NULL;
+    size_t at = o ? 0 : (size_t)jerr.position;
+    explicit_bzero(&jerr, sizeof jerr); /* it may quote the text */
+    if (!json_is_object(o)) {
+        json_decref(o);
+        err->offset = at;
+        return pmc_wire_fail(err, PMC_EPARSE, 0,
+                             "API key answer: expected a JSON object with "
+                             "apiKey, secret and passphrase");
+    }
+    static const char *const NAMES[3] = {"apiKey", "secret", "passphrase"};
+    json_t *v[3] = {json_object_get(o, "apiKey"), json_object_get(o, "secret"),
+                    json_object_get(o, "passphrase")};
+    if (!v[0])
+        v[0] = json_object_get(o, "key");
+    char *dst[3] = {out->key, out->secret, out->passphrase};
+    enum pmc_err e = PMC_OK;
+    for (int i = 0; i < 3 && e == PMC_OK; i++) {
+        if (!v[i])
+            e = pmc_wire_fail(err, PMC_EPARSE, 0, "field \"%s\" is missing",
+                              NAMES[i]);
+        else if (!cred_ok(v[i]))
+            e = pmc_wire_fail(err, PMC_EPARSE, 0,
+                              "field \"%s\": must be a string of 1..127 "
+                              "printable characters without spaces, quotes or "
+                              "backslashes",
+                              NAMES[i]);
+        else
+            memcpy(dst[i], json_string_value(v[i]),
+                   json_string_length(v[i]) + 1);
+    }
+    /* wipe jansson's copies of every string before freeing them */
+    const char *key;
+    json_t *val;
+    json_object_foreach(o, key, val)
+    {
+        wipe_str(val);
+    }
+    json_decref(o);
+    if (e != PMC_OK)
+        pmc_api_creds_wipe(out);
+    return e;
+}

@@ -1,6 +1,7 @@
 /* proto/wire/clob_rest.h - the CLOB's REST answers the executor reads
  * (reference 4.1, 4.2): POST /order, GET /data/order/{hash}, DELETE /order,
- * GET /tick-size, GET /neg-risk, and the venue's error text of any answer.
+ * GET /tick-size, GET /neg-risk, the L1 API-key answer, and the venue's
+ * error text of any answer.
  *
  * Decides: what an answer body says, as a struct of fixed-point numbers and
  * short texts; which bodies are malformed (PMC_EPARSE / PMC_ERANGE, err->msg
@@ -16,6 +17,7 @@
 
 #include "core/event.h"
 #include "proto/sign/amounts.h"
+#include "proto/sign/auth.h"
 #include "proto/wire/wire.h"
 
 #define PMC_CLOB_MSG_MAX 200   /* venue messages, NUL included */
@@ -107,6 +109,16 @@ PMC_MUST_USE enum pmc_err pmc_clob_rest_tick(const char *buf, size_t n,
  * 1 / 0. PMC_EPARSE otherwise. */
 PMC_MUST_USE enum pmc_err pmc_clob_rest_negrisk(const char *buf, size_t n,
                                                 int *out,
+                                                struct pmc_wire_err *err);
+
+/* POST /auth/api-key or GET /auth/derive-api-key (L1), as the operator
+ * keeps it in PMC_API_CREDS_FILE: {"apiKey","secret","passphrase"} ("key"
+ * accepted for apiKey), each a string of 1..127 printable characters
+ * without spaces, quotes or backslashes (it goes into headers and bodies).
+ * Secrets: err never quotes a value, and every copy the parser made is
+ * wiped before it is freed; on failure *out is wiped. PMC_EPARSE. */
+PMC_MUST_USE enum pmc_err pmc_clob_rest_api_key(const char *buf, size_t n,
+                                                struct pmc_api_creds *out,
                                                 struct pmc_wire_err *err);
 
 #endif

@@ -86,6 +86,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(e, &err);
     if (e == PMC_OK && nr != 0 && nr != 1)
         abort();
+    struct pmc_api_creds cr;
+    e = pmc_clob_rest_api_key(buf, size, &cr, &err);
+    check(e, &err);
+    if (e != PMC_OK) {
+        static const struct pmc_api_creds zero;
+        if (memcmp(&cr, &zero, sizeof cr) != 0)
+            abort(); /* a refused answer leaves nothing behind */
+    } else if (!cr.key[0] || !cr.secret[0] || !cr.passphrase[0]) {
+        abort();
+    }
     free(buf);
     return 0;
 }

@@ -1221,6 +1221,49 @@ static void test_creds(void **state)
     unsetenv("PMC_API_KEY"); /* now missing */
     assert_int_equal(pmc_exec_creds_load(&c, why, sizeof why), PMC_ECONFIG);
     assert_non_null(strstr(why, "PMC_API_KEY"));
+    /* the API part from a 0600 file as POST /auth/api-key answers it */
+    unsetenv("PMC_API_SECRET");
+    unsetenv("PMC_API_PASSPHRASE");
+    char ap[] = "/tmp/pmc_exec_api_XXXXXX";
+    static const struct {
+        const char *json, *want; /* want NULL: accepted */
+    } FILES[] = {
+        {"{\"apiKey\":\"" API_KEY "\",\"secret\":\"" SECRET
+         "\",\"passphrase\":\"" PASSPHRASE "\"}\n",
+         NULL},
+        {"{\"apiKey\":\"" API_KEY "\",\"secret\":\"" SECRET
+         " x\",\"passphrase\":\"" PASSPHRASE "\"}",
+         "field \"secret\": must be a string of 1..127 printable"},
+        {"{\"apiKey\":\"" API_KEY "\",\"secret\":\"" SECRET "\"}",
+         "field \"passphrase\" is missing"},
+        {"\"" SECRET "\"", "expected a JSON object with apiKey"},
+    };
+    for (size_t i = 0; i < PMC_ARRAY_LEN(FILES); i++) {
+        int afd = mkstemp(ap);
+        assert_true(afd >= 0);
+        size_t len = strlen(FILES[i].json);
+        assert_int_equal(write(afd, FILES[i].json, len), (ssize_t)len);
+        close(afd);
+        setenv("PMC_API_CREDS_FILE", ap, 1);
+        enum pmc_err e = pmc_exec_creds_load(&c, why, sizeof why);
+        if (!FILES[i].want) {
+            assert_int_equal(e, PMC_OK);
+            assert_string_equal(c.api.key, API_KEY);
+            assert_string_equal(c.api.secret, SECRET);
+            assert_string_equal(c.api.passphrase, PASSPHRASE);
+            pmc_exec_creds_wipe(&c);
+        } else {
+            assert_int_equal(e, PMC_ECONFIG);
+            assert_non_null(strstr(why, "PMC_API_CREDS_FILE"));
+            if (!strstr(why, FILES[i].want))
+                fail_msg("file %zu: \"%s\"", i, why);
+            assert_null(strstr(why, SECRET)); /* never the value */
+            assert_null(c.signer);
+        }
+        unlink(ap);
+        memcpy(ap + strlen(ap) - 6, "XXXXXX", 6);
+    }
+    unsetenv("PMC_API_CREDS_FILE");
     unlink(kp);
     unsetenv("PMC_PRIVATE_KEY_FILE");
     unsetenv("PMC_API_SECRET");

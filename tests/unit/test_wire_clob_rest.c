@@ -403,6 +403,70 @@ static void test_tick_negrisk(void **st)
     }
 }
 
+static void test_api_key(void **st)
+{
+    (void)st;
+    struct pmc_api_creds c;
+    struct pmc_wire_err err;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(
+        pmc_clob_rest_api_key(S("{\"apiKey\":\"00000000-0000-0000-0000-"
+                                "000000000000\",\"secret\":\"c2VjcmV0_-w=\","
+                                "\"passphrase\":\"p4ss\"}"),
+                              &c, &err),
+        PMC_OK);
+    assert_string_equal(c.key, "00000000-0000-0000-0000-000000000000");
+    assert_string_equal(c.secret, "c2VjcmV0_-w=");
+    assert_string_equal(c.passphrase, "p4ss");
+    assert_int_equal(pmc_clob_rest_api_key(S("{\"key\":\"k\",\"secret\":"
+                                             "\"s\",\"passphrase\":\"p\"}"),
+                                           &c, &err),
+                     PMC_OK);
+    assert_string_equal(c.key, "k");
+    char long_secret[300];
+    int k = snprintf(long_secret, sizeof long_secret,
+                     "{\"apiKey\":\"k\",\"passphrase\":\"p\",\"secret\":"
+                     "\"%0128d\"}",
+                     7);
+    const struct {
+        const char *body, *want;
+    } BAD[] = {
+        {"", "expected a JSON object"},
+        {"[\"k\",\"s\",\"p\"]", "expected a JSON object"},
+        {"{\"apiKey\":\"k\",\"secret\":\"SeCrEt\"", "expected a JSON"},
+        {"{\"secret\":\"SeCrEt\",\"passphrase\":\"p\"}",
+         "field \"apiKey\" is missing"},
+        {"{\"apiKey\":\"k\",\"passphrase\":\"p\"}",
+         "field \"secret\" is missing"},
+        {"{\"apiKey\":\"k\",\"secret\":\"SeCrEt\"}",
+         "field \"passphrase\" is missing"},
+        {"{\"apiKey\":\"k\",\"secret\":\"Se CrEt\",\"passphrase\":\"p\"}",
+         "field \"secret\": must be a string of 1..127"},
+        {"{\"apiKey\":\"k\",\"secret\":\"SeCrEt\",\"passphrase\":\"\"}",
+         "field \"passphrase\": must be"},
+        {"{\"apiKey\":7,\"secret\":\"SeCrEt\",\"passphrase\":\"p\"}",
+         "field \"apiKey\": must be"},
+        {"{\"apiKey\":\"k\",\"secret\":\"Se\\\"CrEt\",\"passphrase\":\"p\"}",
+         "field \"secret\": must be"},
+        {long_secret, "field \"secret\": must be"},
+    };
+    for (size_t i = 0; i < PMC_ARRAY_LEN(BAD); i++) {
+        memset(&err, 0, sizeof err);
+        memset(&c, 'x', sizeof c);
+        size_t n =
+            i == PMC_ARRAY_LEN(BAD) - 1 ? (size_t)k : strlen(BAD[i].body);
+        assert_int_equal(pmc_clob_rest_api_key(BAD[i].body, n, &c, &err),
+                         PMC_EPARSE);
+        if (!strstr(err.msg, BAD[i].want))
+            fail_msg("%s: \"%s\"", BAD[i].body, err.msg);
+        /* never a value in the message; nothing kept */
+        assert_null(strstr(err.msg, "SeCrEt"));
+        assert_null(strstr(err.msg, "0000"));
+        static const struct pmc_api_creds zero;
+        assert_memory_equal(&c, &zero, sizeof c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -414,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_order_malformed),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_tick_negrisk),
+        cmocka_unit_test(test_api_key),
     };
     return cmocka_run_group_tests_name("wire_clob_rest", tests, NULL, NULL);
 }
