@@ -1,8 +1,10 @@
 /* app/main.c - the `pmcopy` dispatcher: git-style subcommands. */
+#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "app/cmds.h"
+#include "app/opt.h"
 
 struct cmd {
     const char *name;
@@ -49,10 +51,28 @@ int main(int argc, char **argv)
         char *v[] = {"version", NULL};
         return pmc_cmd_version(1, v);
     }
+    /* once per process, before any thread: live/ never calls it */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "pmcopy: libcurl failed to start\n");
+        return PMC_EXIT_FAIL;
+    }
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(argv[1], cmds[i].name))
             return cmds[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "pmcopy: unknown command '%s'\n", argv[1]);
+    const char *best = NULL;
+    int bestd = 3; /* suggest only a near miss */
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        int d = pmc_opt_distance(argv[1], cmds[i].name);
+        if (d < bestd) {
+            bestd = d;
+            best = cmds[i].name;
+        }
+    }
+    if (best)
+        fprintf(stderr, "pmcopy: unknown command '%s' (did you mean '%s'?)\n",
+                argv[1], best);
+    else
+        fprintf(stderr, "pmcopy: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return PMC_EXIT_USAGE;
 }

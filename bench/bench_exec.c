@@ -13,7 +13,12 @@
  *   round trip    libcurl's own POST total time (loopback, includes the
  *                 fake's matching), for reference.
  * Internal latency only: the network is loopback and the store is not
- * involved. Target: submit->wire p99 < 200 us. Takes no arguments. */
+ * involved. Target: submit->wire p99 < 200 us. Takes no arguments.
+ *
+ * The outcome is checked, not only the timing: every order must come back
+ * as one fill of the expected shares at the book's price and nothing else,
+ * and the fake must have booked every order's hash from exactly one POST
+ * (its own count, GET /_control/posts). Any other outcome exits 1. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,25 +55,51 @@ static pmc_ms wall_ms(void)
     return (pmc_ms)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* Each order: 2 shares FAK at a limit of 0.55 against asks at 0.50: a
+ * buy of 2 x 0.55 = 1.1 USD at 0.50 receives 2.2 shares. */
+#define ORDER_PX 550000
+#define ORDER_SZ 2000000
+#define FILL_PX 500000
+#define FILL_SZ 2200000
+
 static struct {
     int64_t wire_ns;
-    int done, fills, other;
+    int done, fills, other, wrong;
+    int njournal;
+    char hash[WARM + ORDERS][68];
 } B;
 
 static void h_emit(void *ctx, struct pmc_record *r)
 {
     (void)ctx;
-    if (r->kind == PMC_K_EXEC && r->u.exec.status == PMC_EXEC_FILL)
+    if (r->kind == PMC_K_EXEC && r->u.exec.status == PMC_EXEC_FILL) {
         B.fills++;
-    else
+        if (r->u.exec.sz != FILL_SZ || r->u.exec.px != FILL_PX) {
+            if (!B.wrong)
+                fprintf(stderr,
+                        "bench_exec: %s filled %lld at %lld micros, not "
+                        "%d at %d\n",
+                        r->u.exec.coid.s, (long long)r->u.exec.sz,
+                        (long long)r->u.exec.px, FILL_SZ, FILL_PX);
+            B.wrong++;
+        }
+    } else {
+        if (!B.other)
+            fprintf(stderr, "bench_exec: unexpected report kind %d: %s\n",
+                    (int)r->kind,
+                    r->kind == PMC_K_EXEC ? r->u.exec.reason : "");
         B.other++;
+    }
     B.done++;
 }
 
 static enum pmc_err h_journal(void *ctx, const struct pmc_sym *coid,
                               const char *body, size_t len, const char *hash)
 {
-    (void)ctx, (void)coid, (void)body, (void)len, (void)hash;
+    (void)ctx, (void)coid, (void)body, (void)len;
+    if (B.njournal >= WARM + ORDERS)
+        return PMC_EFULL;
+    snprintf(B.hash[B.njournal++], sizeof B.hash[0], "%s", hash);
     return PMC_OK;
 }
 
@@ -95,6 +126,36 @@ static double q(int64_t *v, int n, double p)
 {
     int i = (int)(p * (n - 1) + 0.5);
     return (double)v[i] / 1000.0;
+}
+
+static size_t on_body(char *p, size_t sz, size_t nm, void *ud)
+{
+    char *buf = ud;
+    size_t have = strlen(buf), n = sz * nm;
+    if (have + n < 256) {
+        memcpy(buf + have, p, n);
+        buf[have + n] = '\0';
+    }
+    return n;
+}
+
+/* How many POSTs of hash the fake counted, and all POSTs (-1: no answer). */
+static int fake_posts(int port, const char *hash, long long *total)
+{
+    CURL *e = curl_easy_init();
+    char url[160], body[256] = "";
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/_control/posts?hash=%s",
+             port, hash);
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, (void *)body);
+    CURLcode rc = curl_easy_perform(e);
+    curl_easy_cleanup(e);
+    int count = -1;
+    if (rc != CURLE_OK ||
+        sscanf(body, "{\"count\": %d, \"total\": %lld}", &count, total) != 2)
+        return -1;
+    return count;
 }
 
 static int ctl(int port, const char *path, const char *body)
@@ -190,8 +251,8 @@ int main(int argc, char **argv)
     r.u.order.token = tok;
     r.u.order.side = PMC_BUY;
     r.u.order.tif = PMC_TIF_FAK;
-    r.u.order.px = 550000;
-    r.u.order.sz = 2000000;
+    r.u.order.px = ORDER_PX;
+    r.u.order.sz = ORDER_SZ;
     struct pmc_clob_stats st0;
     for (int i = 0; i < WARM + ORDERS; i++) {
         char coid[32];
@@ -231,6 +292,17 @@ int main(int argc, char **argv)
     struct pmc_clob_stats st;
     pmc_clob_stats(x, &st);
     pmc_clob_free(x);
+    /* the fake's side: every order booked from exactly one POST */
+    int booked_once = 0, bad_count = 0;
+    long long total = -1;
+    for (int i = 0; i < B.njournal; i++) {
+        int k = fake_posts(port, B.hash[i], &total);
+        if (k == 1)
+            booked_once++;
+        else if (!bad_count++)
+            fprintf(stderr, "bench_exec: the fake counted %d POSTs of %s\n", k,
+                    B.hash[i]);
+    }
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
     qsort(wire, (size_t)n, sizeof *wire, cmp64);
@@ -253,5 +325,20 @@ int main(int argc, char **argv)
            late, n, (unsigned long long)st.posts,
            (unsigned long long)st.lane_posts, cfg.lanes,
            (unsigned long long)st.retries);
+    printf("signatures: %llu from presignatures, %llu RFC 6979 (pool of %u)\n",
+           (unsigned long long)st.presign.used,
+           (unsigned long long)(st.signatures - st.presign.used),
+           st.presign.cap);
+    int want = WARM + ORDERS;
+    int ok = B.njournal == want && B.fills == want && B.other == 0 &&
+             B.wrong == 0 && booked_once == want && total == want &&
+             st.posts == (uint64_t)want;
+    printf("outcome: %d orders journaled, %d filled (%d with other amounts), "
+           "%d other reports; the fake booked %d of them from one POST each, "
+           "%lld POSTs in all: %s\n",
+           B.njournal, B.fills, B.wrong, B.other, booked_once, total,
+           ok ? "as expected" : "WRONG");
+    if (!ok)
+        return 1;
     return late > n / 100 ? 1 : 0;
 }

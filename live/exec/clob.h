@@ -62,6 +62,7 @@
 #include "core/venue.h"
 #include "live/exec/creds.h"
 #include "live/exec/guard.h"
+#include "live/exec/presign.h"
 #include "live/metrics.h"
 #include "proto/sign/amounts.h"
 #include "proto/sign/eip712.h"
@@ -101,7 +102,7 @@ struct pmc_clob_cfg {
     uint32_t max_orders;            /* orders tracked at once; 256 */
     uint32_t max_tokens;            /* token metadata cache; 1024 */
     long max_host_conns;            /* parallel connections; 8 */
-    uint32_t presign; /* presignatures kept ready (pmc_signer_presign):
+    uint32_t presign; /* presignatures kept ready (live/exec/presign.h):
                          256; 0 = every signature RFC 6979 */
     uint32_t lanes;   /* kept-alive connections that carry POST /order
                          written directly (live/exec/lane.h): 2, at most
@@ -113,6 +114,11 @@ struct pmc_clob_cfg {
 
 /* Fill c with the defaults above (base_url = https://clob.polymarket.com). */
 void pmc_clob_cfg_default(struct pmc_clob_cfg *c);
+/* PMC_OK when every key keeps its rule; else PMC_ECONFIG and why gets
+ * the first key that does not: "name = value: rule" (live/exec/clob_cfg.c
+ * has the rules). pmc_clob_new checks the same. */
+PMC_MUST_USE enum pmc_err pmc_clob_cfg_check(const struct pmc_clob_cfg *c,
+                                             char *why, size_t why_len);
 
 /* ---- hooks into the loop ------------------------------------------------- */
 
@@ -158,7 +164,8 @@ struct pmc_clob;
  * executor and the API part is copied; *c is wiped on return whatever the
  * outcome. cfg and hooks are copied. `now` starts the rate limiters.
  * PMC_EUSAGE for a missing hook or signer, PMC_ECONFIG for a bad config
- * value (why names it), PMC_ENOMEM, PMC_EIO if libcurl cannot start. */
+ * value (why names it), PMC_ENOMEM, PMC_EIO if libcurl cannot start.
+ * The process has called curl_global_init once before (its main). */
 PMC_MUST_USE enum pmc_err pmc_clob_new(const struct pmc_clob_cfg *cfg,
                                        struct pmc_exec_creds *c,
                                        const struct pmc_clob_hooks *hooks,

@@ -3,7 +3,6 @@
  * formatted message here takes a secret as an argument. */
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "proto/msg.h"
 #include "live/exec/creds.h"
+#include "proto/msg.h"
+#include "proto/wire/clob_rest.h"
 
 #define SECRET_FILE_MAX 4096
 
@@ -32,7 +32,8 @@ enum pmc_err pmc_exec_secret_file(const char *path, const char *what, char *buf,
         return PMC_EIO;
     }
     if (st.st_mode & 077) {
-        pmc_msgf(why, why_len,
+        pmc_msgf(
+            why, why_len,
             "%s %s has mode %04o; it must be 0600 or stricter (chmod 600 %s)",
             what, path, (unsigned)(st.st_mode & 07777), path);
         close(fd);
@@ -50,7 +51,8 @@ enum pmc_err pmc_exec_secret_file(const char *path, const char *what, char *buf,
     close(fd);
     if (got >= cap) {
         explicit_bzero(buf, cap);
-        pmc_msgf(why, why_len, "%s %s: larger than %zu bytes", what, path, cap - 1);
+        pmc_msgf(why, why_len, "%s %s: larger than %zu bytes", what, path,
+                 cap - 1);
         return PMC_ECONFIG;
     }
     while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == '\r' ||
@@ -69,7 +71,7 @@ static enum pmc_err load_key(struct pmc_exec_creds *c, char *why,
     enum pmc_err e;
     if (env && *env && path && *path) {
         pmc_msgf(why, why_len,
-            "set only one of PMC_PRIVATE_KEY and PMC_PRIVATE_KEY_FILE");
+                 "set only one of PMC_PRIVATE_KEY and PMC_PRIVATE_KEY_FILE");
         return PMC_ECONFIG;
     }
     if (env && *env) {
@@ -77,15 +79,15 @@ static enum pmc_err load_key(struct pmc_exec_creds *c, char *why,
         explicit_bzero((char *)env, strlen(env));
         if (e != PMC_OK) {
             pmc_msgf(why, why_len,
-                "PMC_PRIVATE_KEY is not a valid secp256k1 private key "
-                "(expected 0x followed by 64 hex digits)");
+                     "PMC_PRIVATE_KEY is not a valid secp256k1 private key "
+                     "(expected 0x followed by 64 hex digits)");
             return e == PMC_ENOMEM ? e : PMC_ECONFIG;
         }
         return PMC_OK;
     }
     if (!path || !*path) {
         pmc_msgf(why, why_len,
-            "no signing key: set PMC_PRIVATE_KEY or PMC_PRIVATE_KEY_FILE");
+                 "no signing key: set PMC_PRIVATE_KEY or PMC_PRIVATE_KEY_FILE");
         return PMC_ECONFIG;
     }
     char buf[512];
@@ -98,9 +100,9 @@ static enum pmc_err load_key(struct pmc_exec_creds *c, char *why,
     explicit_bzero(buf, sizeof buf);
     if (e != PMC_OK) {
         pmc_msgf(why, why_len,
-            "PMC_PRIVATE_KEY_FILE %s does not hold a valid secp256k1 "
-            "private key (expected 0x followed by 64 hex digits)",
-            path);
+                 "PMC_PRIVATE_KEY_FILE %s does not hold a valid secp256k1 "
+                 "private key (expected 0x followed by 64 hex digits)",
+                 path);
         return e == PMC_ENOMEM ? e : PMC_ECONFIG;
     }
     return PMC_OK;
@@ -130,45 +132,13 @@ static enum pmc_err load_api_file(struct pmc_exec_creds *c, const char *path,
                                           sizeof buf, &n, why, why_len);
     if (e != PMC_OK)
         return e;
-    json_error_t jerr;
-    json_t *o = json_loadb(buf, n, 0, &jerr);
+    struct pmc_wire_err werr;
+    memset(&werr, 0, sizeof werr);
+    e = pmc_clob_rest_api_key(buf, n, &c->api, &werr);
     explicit_bzero(buf, sizeof buf);
-    /* jerr may quote the text: never pass it on */
-    explicit_bzero(&jerr, sizeof jerr);
-    if (!o || !json_is_object(o)) {
-        json_decref(o);
-        pmc_msgf(why, why_len,
-            "PMC_API_CREDS_FILE %s: expected a JSON object with apiKey, "
-            "secret and passphrase",
-            path);
-        return PMC_ECONFIG;
-    }
-    json_t *k = json_object_get(o, "apiKey");
-    if (!k)
-        k = json_object_get(o, "key");
-    json_t *s = json_object_get(o, "secret");
-    json_t *p = json_object_get(o, "passphrase");
-    int ok = json_is_string(k) && json_is_string(s) && json_is_string(p) &&
-             put_cred(c->api.key, sizeof c->api.key, json_string_value(k),
-                      json_string_length(k)) &&
-             put_cred(c->api.secret, sizeof c->api.secret, json_string_value(s),
-                      json_string_length(s)) &&
-             put_cred(c->api.passphrase, sizeof c->api.passphrase,
-                      json_string_value(p), json_string_length(p));
-    /* wipe jansson's copies before freeing them */
-    if (json_is_string(k))
-        explicit_bzero((char *)json_string_value(k), json_string_length(k));
-    if (json_is_string(s))
-        explicit_bzero((char *)json_string_value(s), json_string_length(s));
-    if (json_is_string(p))
-        explicit_bzero((char *)json_string_value(p), json_string_length(p));
-    json_decref(o);
-    if (!ok) {
-        pmc_api_creds_wipe(&c->api);
-        pmc_msgf(why, why_len,
-            "PMC_API_CREDS_FILE %s: apiKey, secret and passphrase must be "
-            "non-empty printable strings of at most 127 characters",
-            path);
+    if (e != PMC_OK) {
+        /* werr names the field and the rule, never a value */
+        pmc_msgf(why, why_len, "PMC_API_CREDS_FILE %s: %s", path, werr.msg);
         return PMC_ECONFIG;
     }
     return PMC_OK;
@@ -189,8 +159,8 @@ static enum pmc_err load_api(struct pmc_exec_creds *c, char *why,
     }
     if (path && *path && nset > 0) {
         pmc_msgf(why, why_len,
-            "set either PMC_API_CREDS_FILE or PMC_API_KEY/PMC_API_SECRET/"
-            "PMC_API_PASSPHRASE, not both");
+                 "set either PMC_API_CREDS_FILE or PMC_API_KEY/PMC_API_SECRET/"
+                 "PMC_API_PASSPHRASE, not both");
         return PMC_ECONFIG;
     }
     if (path && *path)
@@ -198,18 +168,18 @@ static enum pmc_err load_api(struct pmc_exec_creds *c, char *why,
     for (int i = 0; i < 3; i++) {
         if (!v[i] || !*v[i]) {
             pmc_msgf(why, why_len,
-                "no API credentials: %s is not set (or use "
-                "PMC_API_CREDS_FILE)",
-                NAMES[i]);
+                     "no API credentials: %s is not set (or use "
+                     "PMC_API_CREDS_FILE)",
+                     NAMES[i]);
             pmc_api_creds_wipe(&c->api);
             return PMC_ECONFIG;
         }
         int ok = put_cred(dst[i], 128, v[i], strlen(v[i]));
         if (!ok) {
             pmc_msgf(why, why_len,
-                "%s must be 1..127 printable characters without spaces or "
-                "quotes",
-                NAMES[i]);
+                     "%s must be 1..127 printable characters without spaces or "
+                     "quotes",
+                     NAMES[i]);
             pmc_api_creds_wipe(&c->api);
             return PMC_ECONFIG;
         }

@@ -113,8 +113,6 @@ enum pmc_err pmc__poll_init(struct pmc_watch *w)
                        "config: api_url must start with http:// or https://");
         return PMC_ECONFIG;
     }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return PMC_EIO;
     w->multi = curl_multi_init();
     if (!w->multi)
         return PMC_EIO;

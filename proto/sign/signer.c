@@ -1,21 +1,17 @@
 /* proto/sign/signer.c - one libsecp256k1 context and key per signer.
  *
- * The context is randomized (blinding against side channels; signatures
- * stay RFC 6979 deterministic unless a presignature pool is started).
- * Every stack copy of key material is wiped with explicit_bzero before
- * returning. Never prints. */
+ * The context is randomized once at creation (blinding against side
+ * channels; signatures stay RFC 6979 deterministic unless the caller
+ * installs a presigner). Every stack copy of key material is wiped with
+ * explicit_bzero before returning. Never prints, never starts a thread. */
 #include "proto/sign/signer.h"
 
 #include <ctype.h>
-#include <pthread.h>
-#include <sched.h>
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 
 #include "proto/sign/keccak.h"
 #include "proto/sign/sha256.h"
@@ -24,7 +20,9 @@ struct pmc_signer {
     secp256k1_context *ctx;
     uint8_t key[32];
     uint8_t addr[PMC_ADDR_LEN];
-    struct pmc_presign *pool; /* NULL: every signature is RFC 6979 */
+    struct pmc_hmac256 hk;      /* keyed with key: presignature nonces */
+    pmc_presigner_fn presigner; /* NULL: every signature is RFC 6979 */
+    void *presigner_ctx;
 };
 
 /* n / 2 of the secp256k1 group order, big-endian: a low-s signature has
@@ -47,51 +45,26 @@ static int fill_random(uint8_t *p, size_t n)
     return 0;
 }
 
-/* ---- precomputed nonces ----------------------------------------------------
+/* ---- presignatures -----------------------------------------------------
  *
  * An ECDSA signature is s = k^-1 (z + r d) mod n with r the x of k G. The
  * point multiplication k G is most of a signature's cost and does not
- * depend on the digest z, so a background thread computes, per nonce k:
- * r, k^-1 and r d (a "presignature"). Signing a digest then costs one
- * scalar addition and one multiplication. Each presignature is used once
- * and wiped as it is taken; r d is key material (it reveals d) and lives
- * only in the pool.
+ * depend on the digest z, so it can be done ahead, per nonce k: r, k^-1
+ * and r d (a "presignature"). Signing a digest then costs one scalar
+ * addition and one multiplication. r d is key material (it reveals d).
  *
- * k = HMAC-SHA256(d, 32 fresh bytes of getrandom || counter): fresh
- * randomness hedged with the key, so a weak random source alone does not
- * expose the key. k^-1 is k^(n-2) (Fermat), checked by k k^-1 = 1 before
- * the presignature is published. All scalar arithmetic is libsecp256k1's
- * (the seckey tweak functions: constant time, mod n).
- *
- * The pool is a single-producer single-consumer ring: the thread fills it,
- * the signing thread takes from it. The thread sleeps while the ring is
- * more than half full and is woken when it drops to half; it runs at
- * SCHED_IDLE so it never takes a core from the loop. */
+ * k = HMAC-SHA256(d, entropy): the caller's fresh randomness hedged with
+ * the key, so a weak random source alone does not expose the key. k^-1 is
+ * k^(n-2) (Fermat), checked by k k^-1 = 1. All scalar arithmetic is
+ * libsecp256k1's (the seckey tweak functions: constant time, mod n).
+ * Where presignatures are kept and where their randomness comes from is
+ * the caller's business (live/exec/presign.c: a pool and its thread). */
 
 /* n - 2, big-endian: the exponent of the inverse */
 static const uint8_t ORDER_MINUS_2[32] = {
     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
     0xff, 0xff, 0xff, 0xff, 0xfe, 0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48,
     0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x3f,
-};
-
-struct presig {
-    uint8_t r[32], kinv[32], rd[32];
-    uint8_t odd; /* y of k G is odd: recovery id before low-s */
-};
-
-struct pmc_presign {
-    struct presig *v;
-    uint32_t cap;
-    _Atomic uint64_t head; /* written by the thread */
-    _Atomic uint64_t tail; /* written by the signer */
-    _Atomic int stop;
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct pmc_hmac256 hk; /* keyed with the signer's key, for nonces */
-    uint64_t ctr;
-    _Atomic uint64_t made, used, fallback, bad;
 };
 
 /* acc = a^(n-2) = a^-1 mod n; a nonzero and < n. */
@@ -115,24 +88,18 @@ static int scalar_inverse(const secp256k1_context *ctx, const uint8_t a[32],
 
 static const uint8_t SCALAR_ONE[32] = {[31] = 1};
 
-/* One presignature for key s->key into *e; 0 when this nonce is unusable
- * (the caller draws another). */
-static int presig_make(const struct pmc_signer *s, struct pmc_presign *p,
-                       struct presig *e)
+int pmc_signer_presig(const struct pmc_signer *s,
+                      const uint8_t entropy[PMC_PRESIG_ENTROPY],
+                      struct pmc_presig *e)
 {
-    uint8_t rnd[40], k[32], chk[32], pub[33];
+    uint8_t k[32], chk[32], pub[33];
     size_t publen = sizeof pub;
     secp256k1_pubkey R;
     struct pmc_sha256 m;
     int ok = 0;
-    if (fill_random(rnd, 32) != 0)
-        goto out;
-    for (int i = 0; i < 8; i++)
-        rnd[32 + i] = (uint8_t)(p->ctr >> (8 * i));
-    p->ctr++;
-    pmc_hmac256_begin(&p->hk, &m);
-    pmc_sha256_update(&m, rnd, sizeof rnd);
-    pmc_hmac256_end(&p->hk, &m, k);
+    pmc_hmac256_begin(&s->hk, &m);
+    pmc_sha256_update(&m, entropy, PMC_PRESIG_ENTROPY);
+    pmc_hmac256_end(&s->hk, &m, k);
     if (!secp256k1_ec_seckey_verify(s->ctx, k) ||
         !secp256k1_ec_pubkey_create(s->ctx, &R, k) ||
         !secp256k1_ec_pubkey_serialize(s->ctx, pub, &publen, &R,
@@ -154,90 +121,28 @@ static int presig_make(const struct pmc_signer *s, struct pmc_presign *p,
     memcpy(e->rd, s->key, 32);
     ok = secp256k1_ec_seckey_tweak_mul(s->ctx, e->rd, e->r);
 out:
-    if (!ok) {
-        atomic_fetch_add_explicit(&p->bad, 1, memory_order_relaxed);
+    if (!ok)
         explicit_bzero(e, sizeof *e);
-    }
     explicit_bzero(k, sizeof k);
     explicit_bzero(chk, sizeof chk);
-    explicit_bzero(rnd, sizeof rnd);
     explicit_bzero(&m, sizeof m);
     return ok;
 }
 
-static uint32_t pool_ready(struct pmc_presign *p)
+enum pmc_err pmc_signer_sign_presig(const struct pmc_signer *s,
+                                    struct pmc_presig *e,
+                                    const uint8_t digest[32],
+                                    uint8_t sig[PMC_SIG_LEN])
 {
-    return (uint32_t)atomic_load_explicit(&p->head, memory_order_relaxed) -
-           atomic_load_explicit(&p->tail, memory_order_acquire);
-}
-
-/* How often a full pool is checked. The thread tops the pool up within
- * this time of a signature, one presignature (about 50 us) per signature
- * made: spread out, the work never lands as a burst of hundreds of them on
- * the other core while the next orders are being signed, and a signature
- * never has to wake the thread (no system call on the order path). */
-#define PRESIGN_POLL_NS 2000000L
-
-static void *presign_main(void *arg)
-{
-    struct pmc_signer *s = arg;
-    struct pmc_presign *p = s->pool;
-    uint32_t failures = 0;
-    for (;;) {
-        pthread_mutex_lock(&p->mu);
-        if (!atomic_load(&p->stop) && pool_ready(p) == p->cap) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            ts.tv_nsec += PRESIGN_POLL_NS;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&p->cv, &p->mu, &ts);
-        }
-        pthread_mutex_unlock(&p->mu);
-        if (atomic_load(&p->stop))
-            break;
-        while (!atomic_load(&p->stop) && pool_ready(p) < p->cap) {
-            uint64_t h = atomic_load_explicit(&p->head, memory_order_relaxed);
-            if (!presig_make(s, p, &p->v[h % p->cap])) {
-                /* a random source that keeps failing: stop producing, the
-                 * signer falls back to RFC 6979 */
-                if (++failures > 64)
-                    return NULL;
-                continue;
-            }
-            failures = 0;
-            atomic_store_explicit(&p->head, h + 1, memory_order_release);
-            atomic_fetch_add_explicit(&p->made, 1, memory_order_relaxed);
-        }
-    }
-    return NULL;
-}
-
-/* Take one presignature and sign z with it: 1 on success, 0 when the pool
- * is empty or this digest cannot use it (the caller signs the slow way). */
-static int sign_presigned(const struct pmc_signer *s, const uint8_t z[32],
-                          uint8_t sig[PMC_SIG_LEN])
-{
-    struct pmc_presign *p = s->pool;
-    uint64_t t = atomic_load_explicit(&p->tail, memory_order_relaxed);
-    uint64_t h = atomic_load_explicit(&p->head, memory_order_acquire);
-    if (h == t) {
-        atomic_fetch_add_explicit(&p->fallback, 1, memory_order_relaxed);
-        return 0;
-    }
-    struct presig *e = &p->v[t % p->cap];
     uint8_t acc[32];
     memcpy(acc, e->rd, 32);
-    /* s = k^-1 (z + r d); z >= n (about 2^-128) is refused by the tweak
-     * and signed the slow way */
-    int ok = secp256k1_ec_seckey_tweak_add(s->ctx, acc, z) &&
+    /* s = k^-1 (z + r d); z >= n (about 2^-128) is refused by the tweak */
+    int ok = secp256k1_ec_seckey_tweak_add(s->ctx, acc, digest) &&
              secp256k1_ec_seckey_tweak_mul(s->ctx, acc, e->kinv);
     int odd = e->odd;
-    memcpy(sig, e->r, 32);
+    uint8_t r[32];
+    memcpy(r, e->r, 32);
     explicit_bzero(e, sizeof *e);
-    atomic_store_explicit(&p->tail, t + 1, memory_order_release);
     if (ok && memcmp(acc, HALF_ORDER, 32) > 0) {
         /* low s: -s pairs with -k, whose point has the other y */
         ok = secp256k1_ec_seckey_negate(s->ctx, acc);
@@ -245,86 +150,20 @@ static int sign_presigned(const struct pmc_signer *s, const uint8_t z[32],
     }
     if (!ok) {
         explicit_bzero(acc, sizeof acc);
-        atomic_fetch_add_explicit(&p->fallback, 1, memory_order_relaxed);
-        return 0;
+        return PMC_ERANGE;
     }
+    memcpy(sig, r, 32);
     memcpy(sig + 32, acc, 32);
     sig[64] = (uint8_t)(27 + odd);
     explicit_bzero(acc, sizeof acc);
-    atomic_fetch_add_explicit(&p->used, 1, memory_order_relaxed);
-    return 1;
-}
-
-static void presign_stop(struct pmc_signer *s)
-{
-    struct pmc_presign *p = s->pool;
-    if (!p)
-        return;
-    pthread_mutex_lock(&p->mu);
-    atomic_store(&p->stop, 1);
-    pthread_cond_signal(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-    pthread_join(p->th, NULL);
-    pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
-    explicit_bzero(p->v, p->cap * sizeof *p->v);
-    pmc_hmac256_wipe(&p->hk);
-    free(p->v);
-    explicit_bzero(p, sizeof *p);
-    free(p);
-    s->pool = NULL;
-}
-
-enum pmc_err pmc_signer_presign(struct pmc_signer *s, uint32_t n)
-{
-    if (s->pool || n < 2 || n > PMC_PRESIGN_MAX)
-        return PMC_EUSAGE;
-    struct pmc_presign *p = calloc(1, sizeof *p);
-    if (!p)
-        return PMC_ENOMEM;
-    p->v = calloc(n, sizeof *p->v);
-    if (!p->v) {
-        free(p);
-        return PMC_ENOMEM;
-    }
-    p->cap = n;
-    pmc_hmac256_key(&p->hk, s->key, 32);
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    s->pool = p;
-    if (pthread_create(&p->th, NULL, presign_main, s) != 0) {
-        pmc_hmac256_wipe(&p->hk);
-        pthread_mutex_destroy(&p->mu);
-        pthread_cond_destroy(&p->cv);
-        free(p->v);
-        free(p);
-        s->pool = NULL;
-        return PMC_ENOMEM;
-    }
-#ifdef SCHED_IDLE
-    struct sched_param sp = {0};
-    (void)pthread_setschedparam(p->th, SCHED_IDLE, &sp);
-#endif
     return PMC_OK;
 }
 
-void pmc_signer_presign_stats(const struct pmc_signer *s,
-                              struct pmc_presign_stats *st)
+void pmc_signer_set_presigner(struct pmc_signer *s, pmc_presigner_fn fn,
+                              void *ctx)
 {
-    memset(st, 0, sizeof *st);
-    const struct pmc_presign *p = s->pool;
-    if (!p)
-        return;
-    st->cap = p->cap;
-    st->ready = pool_ready((struct pmc_presign *)p);
-    st->made = atomic_load(&p->made);
-    st->used = atomic_load(&p->used);
-    st->fallback = atomic_load(&p->fallback);
-    st->bad = atomic_load(&p->bad);
+    s->presigner = fn;
+    s->presigner_ctx = ctx;
 }
 
 enum pmc_err pmc_signer_new_raw(const uint8_t key[32], struct pmc_signer **out)
@@ -347,6 +186,7 @@ enum pmc_err pmc_signer_new_raw(const uint8_t key[32], struct pmc_signer **out)
         !secp256k1_context_randomize(s->ctx, seed))
         goto fail;
     memcpy(s->key, key, 32);
+    pmc_hmac256_key(&s->hk, s->key, 32);
     if (!secp256k1_ec_pubkey_create(s->ctx, &pk, s->key) ||
         !secp256k1_ec_pubkey_serialize(s->ctx, pub, &publen, &pk,
                                        SECP256K1_EC_UNCOMPRESSED) ||
@@ -381,13 +221,11 @@ enum pmc_err pmc_signer_new(const char *hexkey, size_t n,
     return err;
 }
 
-static void presign_stop(struct pmc_signer *s);
-
 void pmc_signer_free(struct pmc_signer *s)
 {
     if (!s)
         return;
-    presign_stop(s);
+    pmc_hmac256_wipe(&s->hk);
     if (s->ctx)
         secp256k1_context_destroy(s->ctx);
     explicit_bzero(s, sizeof(*s));
@@ -402,7 +240,7 @@ const uint8_t *pmc_signer_address(const struct pmc_signer *s)
 enum pmc_err pmc_signer_sign(const struct pmc_signer *s,
                              const uint8_t digest[32], uint8_t sig[PMC_SIG_LEN])
 {
-    if (s->pool && sign_presigned(s, digest, sig))
+    if (s->presigner && s->presigner(s->presigner_ctx, s, digest, sig))
         return PMC_OK;
     secp256k1_ecdsa_recoverable_signature rs;
     int recid = -1;

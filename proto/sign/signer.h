@@ -3,9 +3,9 @@
  * A signer owns one libsecp256k1 context (created and randomized once)
  * and one private key. Signatures are RFC 6979 deterministic, low-s,
  * encoded r || s || v with v = 27 + recovery id, exactly what ethers/viem
- * produce; or, once pmc_signer_presign has started a pool, low-s with a
- * fresh hedged nonce per signature (valid for the same verifiers, not
- * reproducible). The key is held only inside the signer and wiped with
+ * produce; or, with a presigner installed (pmc_signer_set_presigner), low-s
+ * with a fresh hedged nonce per signature (valid for the same verifiers,
+ * not reproducible). The key is held only inside the signer and wiped with
  * explicit_bzero when the signer is freed; it is never printed, logged or
  * copied into an error message, and no function returns it.
  * Thread safety: a signer may sign from one thread at a time. */
@@ -42,35 +42,52 @@ void pmc_signer_free(struct pmc_signer *s);
  * last 20 bytes). Points into s; valid until pmc_signer_free. */
 const uint8_t *pmc_signer_address(const struct pmc_signer *s);
 
-/* Sign a 32-byte digest as-is (no "\x19Ethereum Signed Message" prefix).
+/* Sign a 32-byte digest as-is (no "\x19Ethereum Signed Message" prefix):
+ * through the presigner when one is set and accepts, else RFC 6979.
  * Writes r(32) || s(32) || v(1), v in {27, 28}, into sig. Returns
  * PMC_ECRYPTO if libsecp256k1 refuses. */
 PMC_MUST_USE enum pmc_err pmc_signer_sign(const struct pmc_signer *s,
                                           const uint8_t digest[32],
                                           uint8_t sig[PMC_SIG_LEN]);
 
-/* Start a background thread that keeps up to n presignatures (nonce k,
- * r, k^-1 and r d, all but r secret) ready: a signature then costs two
- * scalar operations instead of a point multiplication (proto/sign/signer.c
- * says how). Signatures stop being RFC 6979: each draws a fresh nonce,
- * HMAC-SHA256(key, getrandom || counter). When the pool is empty, or for a
- * digest >= the group order, pmc_signer_sign signs the RFC 6979 way. The
- * thread runs at SCHED_IDLE; it checks the pool every 2 ms and tops it up
- * (a signature never wakes it); pmc_signer_free stops it and wipes the
- * pool. PMC_EUSAGE if a pool runs
- * already or n is outside [2, PMC_PRESIGN_MAX]. */
-#define PMC_PRESIGN_MAX 65536u
-PMC_MUST_USE enum pmc_err pmc_signer_presign(struct pmc_signer *s, uint32_t n);
-
-struct pmc_presign_stats {
-    uint32_t cap, ready; /* pool size; presignatures ready now */
-    uint64_t made, used; /* computed; signatures made with one */
-    uint64_t fallback;   /* signatures made the RFC 6979 way instead */
-    uint64_t bad;        /* nonces dropped (unusable or failed checks) */
+/* ---- presignatures: the math (live/exec/presign.c keeps a pool) -------
+ *
+ * A presignature holds what a signature needs that does not depend on the
+ * digest: for a nonce k, r = x(kG) mod n, k^-1 and r d (secret: it
+ * reveals the key). Signing with one costs two scalar operations instead
+ * of a point multiplication; the signature is low-s and valid for the same
+ * verifiers, but not RFC 6979 (not reproducible). */
+#define PMC_PRESIG_ENTROPY 40
+struct pmc_presig {
+    uint8_t r[32], kinv[32], rd[32];
+    uint8_t odd; /* y of k G is odd: the recovery id before low-s */
 };
-/* All zero when no pool was started. */
-void pmc_signer_presign_stats(const struct pmc_signer *s,
-                              struct pmc_presign_stats *st);
+
+/* A presignature for the nonce k = HMAC-SHA256(key, entropy): entropy must
+ * be fresh random bytes (never repeated: a nonce used twice reveals the
+ * key). 1 on success; 0 when this nonce is unusable (*e wiped; draw other
+ * entropy). Safe to call on one thread while another signs. */
+int pmc_signer_presig(const struct pmc_signer *s,
+                      const uint8_t entropy[PMC_PRESIG_ENTROPY],
+                      struct pmc_presig *e);
+
+/* Sign digest with e, which is wiped whatever the outcome (use it once).
+ * PMC_ERANGE when this digest cannot use it (>= the group order, about
+ * 2^-128): sign it the RFC 6979 way instead. */
+PMC_MUST_USE enum pmc_err pmc_signer_sign_presig(const struct pmc_signer *s,
+                                                 struct pmc_presig *e,
+                                                 const uint8_t digest[32],
+                                                 uint8_t sig[PMC_SIG_LEN]);
+
+/* A presigner signs digest with a presignature it keeps (1) or declines
+ * (0: none ready, or this digest cannot use one); pmc_signer_sign asks it
+ * first and signs RFC 6979 when it declines. Set with ctx; fn NULL
+ * removes it. The presigner must outlive its use by s. */
+typedef int (*pmc_presigner_fn)(void *ctx, const struct pmc_signer *s,
+                                const uint8_t digest[32],
+                                uint8_t sig[PMC_SIG_LEN]);
+void pmc_signer_set_presigner(struct pmc_signer *s, pmc_presigner_fn fn,
+                              void *ctx);
 
 /* Recover the signing address from a 65-byte r||s||v signature over
  * digest (for self-checks and tests). PMC_ECRYPTO when invalid. */

@@ -59,6 +59,9 @@ same "backtest --opt=value" \
 if ! cmp -s "$tmp/a" "$tmp/c"; then ok; else bad "backtest --latency=0.4s is ignored"; fi
 
 # ---- usage errors ----------------------------------------------------------
+"$bin" backtset >"$tmp/out" 2>"$tmp/err" </dev/null
+rc=$?
+if [ "$rc" -eq 2 ] && head -1 "$tmp/err" | grep -qxF "pmcopy: unknown command 'backtset' (did you mean 'backtest'?)"; then ok; else bad "unknown command: exit $rc, $(head -1 "$tmp/err")"; fi
 usage_err "backtest --latncy" \
     "pmcopy backtest: unknown option '--latncy' (did you mean '--latency'?)" \
     backtest --latncy 5

@@ -436,95 +436,96 @@ static void test_low_s(void **state)
     pmc_signer_free(s);
 }
 
-/* Presigned signatures (nonce pool): valid, low-s, recoverable to the
- * signer, not the RFC 6979 ones (so the pool was used); an empty pool and a
- * digest >= n fall back to RFC 6979 byte for byte. */
-static void wait_ready(struct pmc_signer *s, uint32_t want)
+/* Presignatures, the math alone (the pool is live/exec/presign.c): from
+ * given entropy a presignature signs validly, low-s, recoverable to the
+ * signer; the same entropy gives the same signature (pure), other entropy
+ * another nonce; it is wiped once used; a digest >= n is refused. A
+ * presigner is asked first and an RFC 6979 signature made when it declines. */
+static const uint8_t HALF[32] = {
+    0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4,
+    0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0};
+
+struct fake_presigner {
+    int accept, asked;
+    uint32_t n;
+};
+
+static int fake_presigner(void *ctx, const struct pmc_signer *s,
+                          const uint8_t digest[32], uint8_t sig[PMC_SIG_LEN])
 {
-    struct pmc_presign_stats st;
-    for (int i = 0; i < 2000; i++) {
-        pmc_signer_presign_stats(s, &st);
-        if (st.ready >= want)
-            return;
-        struct timespec ts = {0, 5000000};
-        nanosleep(&ts, NULL);
-    }
-    fail_msg("presignature pool never filled (%u of %u)", st.ready, want);
+    struct fake_presigner *f = ctx;
+    f->asked++;
+    if (!f->accept)
+        return 0;
+    uint8_t ent[PMC_PRESIG_ENTROPY] = {0};
+    memcpy(ent, &f->n, sizeof f->n);
+    f->n++;
+    struct pmc_presig e;
+    return pmc_signer_presig(s, ent, &e) &&
+           pmc_signer_sign_presig(s, &e, digest, sig) == PMC_OK;
 }
 
-static void test_presign(void **state)
+static void test_presig_math(void **state)
 {
     (void)state;
-    static const uint8_t half[32] = {
-        0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-        0xff, 0xff, 0xff, 0xff, 0xff, 0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4,
-        0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0};
     struct pmc_signer *s = signer(), *det = signer();
-    struct pmc_presign_stats st;
-    pmc_signer_presign_stats(s, &st);
-    assert_int_equal(st.cap, 0);
-    assert_int_equal(pmc_signer_presign(s, 1), PMC_EUSAGE);
-    assert_int_equal(pmc_signer_presign(s, 16), PMC_OK);
-    assert_int_equal(pmc_signer_presign(s, 16), PMC_EUSAGE);
-    int seen27 = 0, seen28 = 0, pooled = 0;
+    int seen27 = 0, seen28 = 0;
     uint8_t prev_r[32] = {0};
-    for (uint32_t round = 0; round < 20; round++) {
-        wait_ready(s, 16);
-        for (uint32_t i = 0; i < 16; i++) {
-            uint32_t n = round * 16 + i;
-            uint8_t d[32], sig[65], ref[65], rec[20];
-            pmc_keccak256(&n, sizeof(n), d);
-            assert_int_equal(pmc_signer_sign(s, d, sig), PMC_OK);
-            assert_int_equal(pmc_signer_sign(det, d, ref), PMC_OK);
-            assert_true(memcmp(sig + 32, half, 32) <= 0);
-            assert_true(sig[64] == 27 || sig[64] == 28);
-            seen27 |= sig[64] == 27;
-            seen28 |= sig[64] == 28;
-            assert_int_equal(pmc_signer_recover(s, d, sig, rec), PMC_OK);
-            assert_memory_equal(rec, pmc_signer_address(s), 20);
-            pooled += memcmp(sig, ref, 65) != 0;
-            assert_memory_not_equal(sig, prev_r, 32); /* fresh nonces */
-            memcpy(prev_r, sig, 32);
-        }
-    }
-    pmc_signer_presign_stats(s, &st);
-    assert_int_equal(st.cap, 16);
-    assert_int_equal(st.used + st.fallback, 320);
-    assert_int_equal(st.used, (uint64_t)pooled); /* waited: never empty */
-    assert_true(st.used >= 320 - 16);
-    assert_true(st.made >= st.used);
-    assert_true(seen27 && seen28);
-
-    /* one signature taken from a full pool is replaced on its own, soon
-     * (the pool is topped up, not refilled only once half empty) */
-    {
-        wait_ready(s, 16);
-        uint8_t d[32] = {1}, one[65];
-        assert_int_equal(pmc_signer_sign(s, d, one), PMC_OK);
-        pmc_signer_presign_stats(s, &st);
-        uint64_t made = st.made;
-        wait_ready(s, 16);
-        pmc_signer_presign_stats(s, &st);
-        assert_true(st.made > made);
-    }
-
-    /* a digest >= n cannot use a presignature: the RFC 6979 signature */
-    uint8_t big[32], sig[65], ref[65];
-    memset(big, 0xff, sizeof big);
-    wait_ready(s, 1);
-    assert_int_equal(pmc_signer_sign(s, big, sig), PMC_OK);
-    assert_int_equal(pmc_signer_sign(det, big, ref), PMC_OK);
-    assert_memory_equal(sig, ref, 65);
-
-    /* drained faster than refilled: every signature still valid */
-    for (uint32_t n = 1000; n < 1200; n++) {
-        uint8_t d[32], rec[20];
-        pmc_keccak256(&n, sizeof(n), d);
-        assert_int_equal(pmc_signer_sign(s, d, sig), PMC_OK);
+    for (uint32_t n = 0; n < 64; n++) {
+        uint8_t ent[PMC_PRESIG_ENTROPY] = {0}, d[32], sig[65], again[65];
+        uint8_t ref[65], rec[20];
+        memcpy(ent, &n, sizeof n);
+        pmc_keccak256(&n, sizeof n, d);
+        struct pmc_presig e, e2;
+        assert_int_equal(pmc_signer_presig(s, ent, &e), 1);
+        assert_int_equal(pmc_signer_presig(s, ent, &e2), 1);
+        assert_int_equal(pmc_signer_sign_presig(s, &e, d, sig), PMC_OK);
+        static const struct pmc_presig zero;
+        assert_memory_equal(&e, &zero, sizeof e); /* wiped once used */
+        assert_int_equal(pmc_signer_sign_presig(s, &e2, d, again), PMC_OK);
+        assert_memory_equal(sig, again, 65); /* a function of its inputs */
+        assert_true(memcmp(sig + 32, HALF, 32) <= 0);
+        assert_true(sig[64] == 27 || sig[64] == 28);
+        seen27 |= sig[64] == 27;
+        seen28 |= sig[64] == 28;
         assert_int_equal(pmc_signer_recover(s, d, sig, rec), PMC_OK);
         assert_memory_equal(rec, pmc_signer_address(s), 20);
+        assert_int_equal(pmc_signer_sign(det, d, ref), PMC_OK);
+        assert_memory_not_equal(sig, ref, 65);    /* not the RFC 6979 nonce */
+        assert_memory_not_equal(sig, prev_r, 32); /* another nonce */
+        memcpy(prev_r, sig, 32);
     }
-    pmc_signer_free(s); /* stops the thread mid-refill */
+    assert_true(seen27 && seen28);
+    /* a digest >= n cannot use a presignature */
+    uint8_t big[32], sig[65], ref[65], ent[PMC_PRESIG_ENTROPY] = {9};
+    memset(big, 0xff, sizeof big);
+    struct pmc_presig e;
+    assert_int_equal(pmc_signer_presig(s, ent, &e), 1);
+    assert_int_equal(pmc_signer_sign_presig(s, &e, big, sig), PMC_ERANGE);
+
+    /* the presigner: declining gives the RFC 6979 signature byte for byte;
+     * accepting gives its own; removed, RFC 6979 again */
+    struct fake_presigner f = {0, 0, 0};
+    uint8_t d[32] = {3};
+    pmc_signer_set_presigner(s, fake_presigner, &f);
+    assert_int_equal(pmc_signer_sign(s, d, sig), PMC_OK);
+    assert_int_equal(pmc_signer_sign(det, d, ref), PMC_OK);
+    assert_memory_equal(sig, ref, 65);
+    assert_int_equal(f.asked, 1);
+    f.accept = 1;
+    assert_int_equal(pmc_signer_sign(s, d, sig), PMC_OK);
+    assert_memory_not_equal(sig, ref, 65);
+    assert_int_equal(f.asked, 2);
+    assert_int_equal(pmc_signer_sign(s, big, sig), PMC_OK); /* declined */
+    assert_int_equal(pmc_signer_sign(det, big, ref), PMC_OK);
+    assert_memory_equal(sig, ref, 65);
+    pmc_signer_set_presigner(s, NULL, NULL);
+    assert_int_equal(pmc_signer_sign(s, d, sig), PMC_OK);
+    assert_int_equal(pmc_signer_sign(det, d, ref), PMC_OK);
+    assert_memory_equal(sig, ref, 65);
+    assert_int_equal(f.asked, 3);
+    pmc_signer_free(s);
     pmc_signer_free(det);
 }
 
@@ -596,7 +597,7 @@ int main(void)
         cmocka_unit_test(test_vector_c),
         cmocka_unit_test(test_signer),
         cmocka_unit_test(test_low_s),
-        cmocka_unit_test(test_presign),
+        cmocka_unit_test(test_presig_math),
         cmocka_unit_test(test_poly_1271_digest),
     };
     return cmocka_run_group_tests_name("eip712", tests, NULL, NULL);

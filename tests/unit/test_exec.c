@@ -217,6 +217,143 @@ static void base_cfg(struct pmc_clob_cfg *c, char *url, size_t cap)
     c->lanes = g_lanes;
 }
 
+/* Every key of the executor's settings with a value breaking its rule:
+ * one message naming the key, the value and the rule; pmc_clob_new refuses
+ * the same settings with the same message; the defaults pass. */
+static void test_cfg_messages(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *key, *want;
+    } BAD[] = {
+        {"base_url", "base_url = \"ftp://x\": must be an http:// or https://"},
+        {"base_url_null", "base_url = \"(none)\""},
+        {"ca_file", "ca_file = \"\": must be a path"},
+        {"chain_id", "chain_id = 1: must be 137 (Polygon) or 80002"},
+        {"sig_type", "sig_type = 7: must be 0 (EOA)"},
+        {"funder", "sig_type = 2: needs the funder"},
+        {"exchange_v3", "exchange_v3 = 2: must be 0"},
+        {"post_timeout_ms", "post_timeout_ms = 0: must be 1..86400000 (ms)"},
+        {"get_timeout_ms", "get_timeout_ms = -5: must be 1..86400000"},
+        {"connect_timeout_ms", "connect_timeout_ms = 0: must be 1.."},
+        {"retry_backoff_ms", "retry_backoff_ms = -1: must be 0..86400000"},
+        {"reconcile_delay_ms", "reconcile_delay_ms = 86400001: must be 0.."},
+        {"poll_open_ms", "poll_open_ms = -1: must be 0.."},
+        {"breaker_cooldown_ms", "breaker_cooldown_ms = -1: must be 0.."},
+        {"max_retries", "max_retries = 21: must be 0..20"},
+        {"max_orders", "max_orders = 0: must be 1..65536"},
+        {"max_tokens", "max_tokens = 1048577: must be 1..1048576"},
+        {"lanes", "lanes = 9: must be 0..8"},
+        {"post_burst", "post_burst = 5 per 0 ms: a limit of n > 0 requests"},
+        {"post_sustained", "post_sustained = 1 per -1 ms:"},
+        {"cancel", "cancel = 3 per 0 ms:"},
+        {"meta", "meta = 3 per 0 ms:"},
+        {"ledger", "ledger = 3 per 0 ms:"},
+        {"presign", "presign = 1: must be 0 (off) or 2..65536"},
+        {"max_host_conns", "max_host_conns = -1: must be 0..1024"},
+    };
+    char why[256];
+    struct pmc_clob_cfg c;
+    pmc_clob_cfg_default(&c);
+    assert_int_equal(pmc_clob_cfg_check(&c, why, sizeof why), PMC_OK);
+    assert_string_equal(why, "");
+    for (size_t i = 0; i < PMC_ARRAY_LEN(BAD); i++) {
+        const char *k = BAD[i].key;
+        pmc_clob_cfg_default(&c);
+        if (!strcmp(k, "base_url"))
+            c.base_url = "ftp://x";
+        else if (!strcmp(k, "base_url_null"))
+            c.base_url = NULL;
+        else if (!strcmp(k, "ca_file"))
+            c.ca_file = "";
+        else if (!strcmp(k, "chain_id"))
+            c.chain_id = 1;
+        else if (!strcmp(k, "sig_type"))
+            c.sig_type = 7;
+        else if (!strcmp(k, "funder"))
+            c.sig_type = PMC_SIG_POLY_GNOSIS_SAFE;
+        else if (!strcmp(k, "exchange_v3"))
+            c.exchange_v3 = 2;
+        else if (!strcmp(k, "post_timeout_ms"))
+            c.post_timeout_ms = 0;
+        else if (!strcmp(k, "get_timeout_ms"))
+            c.get_timeout_ms = -5;
+        else if (!strcmp(k, "connect_timeout_ms"))
+            c.connect_timeout_ms = 0;
+        else if (!strcmp(k, "retry_backoff_ms"))
+            c.retry_backoff_ms = -1;
+        else if (!strcmp(k, "reconcile_delay_ms"))
+            c.reconcile_delay_ms = 86400001;
+        else if (!strcmp(k, "poll_open_ms"))
+            c.poll_open_ms = -1;
+        else if (!strcmp(k, "breaker_cooldown_ms"))
+            c.breaker_cooldown_ms = -1;
+        else if (!strcmp(k, "max_retries"))
+            c.max_retries = 21;
+        else if (!strcmp(k, "max_orders"))
+            c.max_orders = 0;
+        else if (!strcmp(k, "max_tokens"))
+            c.max_tokens = (1u << 20) + 1;
+        else if (!strcmp(k, "lanes"))
+            c.lanes = 9;
+        else if (!strcmp(k, "post_burst"))
+            c.post_burst = (struct pmc_rate){5, 0};
+        else if (!strcmp(k, "post_sustained"))
+            c.post_sustained = (struct pmc_rate){1, -1};
+        else if (!strcmp(k, "cancel"))
+            c.cancel = (struct pmc_rate){3, 0};
+        else if (!strcmp(k, "meta"))
+            c.meta = (struct pmc_rate){3, 0};
+        else if (!strcmp(k, "ledger"))
+            c.ledger = (struct pmc_rate){3, 0};
+        else if (!strcmp(k, "presign"))
+            c.presign = 1;
+        else if (!strcmp(k, "max_host_conns"))
+            c.max_host_conns = -1;
+        else
+            fail_msg("no case for %s", k);
+        assert_int_equal(pmc_clob_cfg_check(&c, why, sizeof why), PMC_ECONFIG);
+        if (strncmp(why, BAD[i].want, strlen(BAD[i].want)) != 0)
+            fail_msg("%s: \"%s\" does not start \"%s\"", k, why, BAD[i].want);
+        /* the executor refuses it with the same words */
+        struct pmc_exec_creds cr;
+        memset(&cr, 0, sizeof cr);
+        assert_int_equal(pmc_signer_new(PK, strlen(PK), &cr.signer), PMC_OK);
+        snprintf(cr.api.key, sizeof cr.api.key, "%s", API_KEY);
+        snprintf(cr.api.secret, sizeof cr.api.secret, "%s", SECRET);
+        snprintf(cr.api.passphrase, sizeof cr.api.passphrase, "%s", PASSPHRASE);
+        struct sink s = {0};
+        struct pmc_clob_hooks h = {&s, h_emit, h_journal, NULL, h_log, NULL};
+        struct pmc_clob *x = NULL;
+        char why2[256];
+        assert_int_equal(pmc_clob_new(&c, &cr, &h, 1, &x, why2, sizeof why2),
+                         PMC_ECONFIG);
+        assert_null(x);
+        assert_null(cr.signer);
+        assert_string_equal(why2, why);
+    }
+    /* a funder makes a proxy signature type valid; the edges of a range */
+    pmc_clob_cfg_default(&c);
+    c.sig_type = PMC_SIG_POLY_GNOSIS_SAFE;
+    c.has_funder = 1;
+    c.max_retries = 20;
+    c.lanes = 0;
+    c.presign = 0;
+    c.poll_open_ms = 0;
+    c.max_tokens = 1u << 20;
+    c.meta = (struct pmc_rate){0, 0};
+    assert_int_equal(pmc_clob_cfg_check(&c, why, sizeof why), PMC_OK);
+    /* a long URL is shown cut */
+    char url[400];
+    memset(url, 'a', sizeof url - 1);
+    url[sizeof url - 1] = '\0';
+    memcpy(url, "https://", 8);
+    c.base_url = url;
+    assert_int_equal(pmc_clob_cfg_check(&c, why, sizeof why), PMC_ECONFIG);
+    assert_non_null(strstr(why, "aaa...\": must be"));
+    assert_int_equal(pmc_clob_cfg_check(&c, NULL, 0), PMC_ECONFIG);
+}
+
 static struct pmc_clob *make(const struct pmc_clob_cfg *cfg, struct sink *s,
                              const char *secret, int log_to_stderr)
 {
@@ -628,6 +765,38 @@ static void test_lost_answer_reconciled(void **state)
     pmc_clob_stats(x, &st);
     assert_int_equal(st.posts, 2);
     assert_int_equal(st.reconciles, 2);
+    pmc_clob_free(x);
+}
+
+/* The POST's answer is lost and the look-ups by hash answer 200 with a
+ * body that is no order (a proxy's page): that is not "not found", so the
+ * order is never sent again; once the look-up reads, the fill is there. */
+static void test_unreadable_lookup_not_resent(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    cfg.post_timeout_ms = 300;
+    cfg.reconcile_delay_ms = 50;
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    ctlf("/_control/fault", "{\"kind\":\"slow\",\"ms\":1000}");
+    ctlf("/_control/fault",
+         "{\"kind\":\"status\",\"status\":200,\"count\":5,\"method\":"
+         "\"GET\",\"path\":\"/data/order/\",\"body\":\"<html>ok</html>\"}");
+    struct pmc_record a = order("c-unr", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+    submit(x, &a);
+    run(x, &s, 1, 5000);
+    assert_int_equal(s.n, 1);
+    expect(&s.rec[0], PMC_EXEC_FILL, "2.2", "0.55");
+    assert_int_equal(posts_for(s.hash[0]), 1);
+    struct pmc_clob_stats st;
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.posts, 1);
+    int64_t t[8];
+    assert_int_equal(request_times("GET", "/data/order/", t, 8), 6);
     pmc_clob_free(x);
 }
 
@@ -1052,6 +1221,49 @@ static void test_creds(void **state)
     unsetenv("PMC_API_KEY"); /* now missing */
     assert_int_equal(pmc_exec_creds_load(&c, why, sizeof why), PMC_ECONFIG);
     assert_non_null(strstr(why, "PMC_API_KEY"));
+    /* the API part from a 0600 file as POST /auth/api-key answers it */
+    unsetenv("PMC_API_SECRET");
+    unsetenv("PMC_API_PASSPHRASE");
+    char ap[] = "/tmp/pmc_exec_api_XXXXXX";
+    static const struct {
+        const char *json, *want; /* want NULL: accepted */
+    } FILES[] = {
+        {"{\"apiKey\":\"" API_KEY "\",\"secret\":\"" SECRET
+         "\",\"passphrase\":\"" PASSPHRASE "\"}\n",
+         NULL},
+        {"{\"apiKey\":\"" API_KEY "\",\"secret\":\"" SECRET
+         " x\",\"passphrase\":\"" PASSPHRASE "\"}",
+         "field \"secret\": must be a string of 1..127 printable"},
+        {"{\"apiKey\":\"" API_KEY "\",\"secret\":\"" SECRET "\"}",
+         "field \"passphrase\" is missing"},
+        {"\"" SECRET "\"", "expected a JSON object with apiKey"},
+    };
+    for (size_t i = 0; i < PMC_ARRAY_LEN(FILES); i++) {
+        int afd = mkstemp(ap);
+        assert_true(afd >= 0);
+        size_t len = strlen(FILES[i].json);
+        assert_int_equal(write(afd, FILES[i].json, len), (ssize_t)len);
+        close(afd);
+        setenv("PMC_API_CREDS_FILE", ap, 1);
+        enum pmc_err e = pmc_exec_creds_load(&c, why, sizeof why);
+        if (!FILES[i].want) {
+            assert_int_equal(e, PMC_OK);
+            assert_string_equal(c.api.key, API_KEY);
+            assert_string_equal(c.api.secret, SECRET);
+            assert_string_equal(c.api.passphrase, PASSPHRASE);
+            pmc_exec_creds_wipe(&c);
+        } else {
+            assert_int_equal(e, PMC_ECONFIG);
+            assert_non_null(strstr(why, "PMC_API_CREDS_FILE"));
+            if (!strstr(why, FILES[i].want))
+                fail_msg("file %zu: \"%s\"", i, why);
+            assert_null(strstr(why, SECRET)); /* never the value */
+            assert_null(c.signer);
+        }
+        unlink(ap);
+        memcpy(ap + strlen(ap) - 6, "XXXXXX", 6);
+    }
+    unsetenv("PMC_API_CREDS_FILE");
     unlink(kp);
     unsetenv("PMC_PRIVATE_KEY_FILE");
     unsetenv("PMC_API_SECRET");
@@ -1103,6 +1315,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_bucket),
         cmocka_unit_test(test_breaker),
         cmocka_unit_test(test_creds),
+        cmocka_unit_test(test_cfg_messages),
     };
     int rc = cmocka_run_group_tests_name("exec_pure", pure, NULL, NULL);
     if (start_fake(argv[0]) != 0) {
@@ -1122,6 +1335,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_5xx_breaker, reset),
         cmocka_unit_test_setup(test_lost_answer_reconciled, reset),
         cmocka_unit_test_setup(test_never_accepted_resent, reset),
+        cmocka_unit_test_setup(test_unreadable_lookup_not_resent, reset),
         cmocka_unit_test_setup(test_geoblock, reset),
         cmocka_unit_test_setup(test_tick_change, reset),
         cmocka_unit_test_setup(test_restart_and_determinism, reset),

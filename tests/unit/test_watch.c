@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "live/watch/watch.h"
 
@@ -130,6 +131,7 @@ static void test_metrics(void **st)
 
 int main(void)
 {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_books_and_checkpoints),

@@ -1,0 +1,221 @@
+/* live/exec/clob_int.h - internals shared by the executor's files (not a
+ * public interface; clob.h is). clob.c owns the executor's life cycle, its
+ * order and token tables and the public calls; order_fsm.c the phases of
+ * an order (its transition table) and what each answer means; tokens.c
+ * the token metadata an order waits for; transport.c the requests on the
+ * wire: libcurl's multi handle, the lanes, the rate limits. One thread. */
+#ifndef PMC_CLOB_INT_H
+#define PMC_CLOB_INT_H
+
+#include <curl/curl.h>
+#include <stdint.h>
+
+#include "live/exec/clob.h"
+#include "live/exec/lane.h"
+#include "proto/sign/auth.h"
+#include "proto/sign/order.h"
+#include "proto/wire/wire.h"
+
+#define NONE UINT32_MAX
+#define URL_MAX 512
+#define RESP_MAX 4096
+#define META_REQS 8
+#define HASH_STR 67 /* 0x + 64 hex + NUL */
+#define NEVER INT64_MAX
+#define DELAYED_POLL_MS 1000
+
+enum rkind { R_NONE = 0, R_POST, R_GET_ORDER, R_DELETE, R_TICK, R_NEGRISK };
+
+/* The buffers come last: a new order clears the fields before them only
+ * (new_order), not kilobytes of cold memory. */
+struct req {
+    CURL *easy;
+    enum rkind setup; /* the kind easy's fixed options are set for */
+    struct curl_slist *hdrs;
+    struct pmc_clob *x;
+    enum rkind kind;
+    uint32_t idx; /* order slot or token index */
+    int active;
+    const char *body; /* upload (POST) */
+    size_t body_len;
+    int rewind_refused; /* a second attempt of a POST was stopped */
+    int sent;           /* an attempt reached the point of writing */
+    int on_lane;        /* carried by lane `lane`, not by easy */
+    uint32_t lane;
+    const char *fail_why; /* the lane's account of a failure, or NULL */
+    size_t resp_len;
+    int resp_over;
+    int64_t rl_remaining; /* -1 = header absent */
+    int64_t rl_reset_s;   /* unix seconds, 0 = absent */
+    int64_t retry_after_s;
+    char url[URL_MAX];
+    char small_body[128]; /* DELETE body */
+    char resp[RESP_MAX];
+};
+
+enum phase { P_META, P_SEND, P_CONFIRM, P_RESTART, P_LIVE, P_CANCEL };
+
+struct order {
+    int used;
+    enum phase phase;
+    struct pmc_sym coid, token;
+    enum pmc_side side;
+    enum pmc_tif tif;
+    pmc_micros px, sz; /* limit price, shares (the core's) */
+    pmc_ms emitted;
+    uint32_t tok;
+    struct pmc_tick signed_tick;
+    int is_signed;
+    char hash[HASH_STR];
+    uint32_t attempts; /* POSTs sent for the current body */
+    uint32_t n429, recon, del_tries;
+    pmc_ms next_at;
+    pmc_micros filled;
+    int acked, tick_retried, want_cancel, restart, delayed;
+    struct req r;
+    struct pmc_signed_order so; /* last: its body is large */
+};
+
+struct token {
+    struct pmc_sym sym;
+    int has_tick;
+    struct pmc_tick tick;
+    int negrisk; /* -1 unknown */
+    int v3;      /* -1 = config default */
+    int want_tick, want_neg, fetch_tick, fetch_neg;
+    uint32_t fails;
+    pmc_ms next_at;
+};
+
+struct pmc_clob {
+    struct pmc_clob_cfg cfg;
+    char base[256];
+    char *ca_file; /* owned copy of cfg.ca_file */
+    struct pmc_clob_hooks h;
+    struct pmc_signer *signer;
+    struct pmc_presign *pool; /* NULL: every signature RFC 6979 */
+    struct pmc_api_creds api;
+    struct pmc_l2_auth *l2; /* keyed once, from api */
+    char addr_str[PMC_ADDR_STR_LEN + 1];
+    CURLM *multi;
+    struct order *orders;
+    uint32_t nused;
+    struct token *toks;
+    uint32_t ntoks;
+    struct req meta[META_REQS];
+    struct pmc_lane *lane[PMC_CLOB_LANES_MAX];
+    char post_head[1024]; /* see make_post_head; holds credentials */
+    size_t post_head_len;
+    uint32_t lane_order[PMC_CLOB_LANES_MAX]; /* order slot it carries */
+    struct pmc_bucket b_post, b_post10m, b_cancel, b_meta, b_ledger;
+    pmc_ms post_block_until;
+    struct pmc_breaker br;
+    int stopped;
+    char stop_msg[256];
+    pmc_ms now;
+    struct pmc_clob_stats st;
+};
+
+/* How a request ended, as the order phases see it (transport.c fills
+ * it; the answer's body and rate-limit headers are in the req). */
+struct pmc__done {
+    long status;     /* HTTP status; 0: no answer */
+    int never_sent;  /* no answer, and nothing of the request was written
+                        (connect or name resolution failed) */
+    const char *why; /* no answer: the transport's account of it */
+};
+
+/* The modules call each other one way only (tests/layers.sh):
+ * clob.c -> tokens.c -> order_fsm.c -> transport.c; transport.c hands
+ * finished requests back by being asked (pmc__tx_finished), not by calling
+ * up. */
+
+/* ---- order_fsm.c ----------------------------------------------------- */
+
+/* One operator line (hooks.log or stderr), control bytes as spaces. */
+void pmc__note(struct pmc_clob *x, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Refused (an exec reject with the reason), slot freed. */
+void pmc__reject(struct pmc_clob *x, struct order *o, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Final: the unfilled rest is cancelled (why), slot freed. */
+void pmc__finish(struct pmc_clob *x, struct order *o, const char *why);
+/* 0 (and o rejected) when the executor is stopped or its breaker open. */
+int pmc__open_for_business(struct pmc_clob *x, struct order *o);
+/* META -> SEND: sign with the token's metadata and journal; 0 when the
+ * order was rejected instead. */
+int pmc__prepare(struct pmc_clob *x, struct order *o);
+/* SEND: POST /order when the guards allow. */
+void pmc__start_post(struct pmc_clob *x, struct order *o);
+/* Start what is due for every order. */
+void pmc__fsm_service(struct pmc_clob *x);
+/* Answers (d->status 0: none) to the order's request. */
+void pmc__fsm_post_done(struct pmc_clob *x, struct order *o,
+                        const struct pmc__done *d);
+void pmc__fsm_get_done(struct pmc_clob *x, struct order *o,
+                       const struct pmc__done *d);
+void pmc__fsm_del_done(struct pmc_clob *x, struct order *o,
+                       const struct pmc__done *d);
+/* Count an answer by class in the stats (status 0: transport failure). */
+void pmc__count(struct pmc_clob *x, long status);
+/* The venue's message in r's answer; a body cut at RESP_MAX is text. */
+void pmc__answer_msg(const struct req *r, char *out, size_t cap);
+/* 1 (err set) when r's body was cut at RESP_MAX: no answer to decode. */
+int pmc__answer_cut(const struct req *r, struct pmc_wire_err *err);
+
+/* ---- tokens.c -------------------------------------------------------- */
+
+uint32_t pmc__tok_get(struct pmc_clob *x, const struct pmc_sym *t);
+/* The token's exchange: its own when set, else the config's default. */
+static inline int pmc__tok_v3(const struct pmc_clob *x, const struct token *t)
+{
+    return t->v3 >= 0 ? t->v3 : x->cfg.exchange_v3;
+}
+int pmc__tok_ready(const struct pmc_clob *x, const struct token *t);
+/* Every order waiting on token ti: sign and send (or reject with fail). */
+void pmc__tok_wake(struct pmc_clob *x, uint32_t ti, const char *fail);
+/* Start the metadata requests that are due. */
+void pmc__tok_service(struct pmc_clob *x);
+/* The answer to a GET /tick-size (is_tick) or /neg-risk for token ti. */
+void pmc__tok_meta_done(struct pmc_clob *x, uint32_t ti, int is_tick,
+                        struct req *r, const struct pmc__done *d);
+
+/* ---- transport.c ----------------------------------------------------- */
+
+/* The multi handle, the lanes (connecting) and the lanes' prepared POST
+ * head; why gets the reason of a failure. */
+PMC_MUST_USE enum pmc_err pmc__tx_open(struct pmc_clob *x, char *why,
+                                       size_t why_len);
+/* Prepare the lanes' POST /order head (after the credentials are in). */
+void pmc__tx_post_head(struct pmc_clob *x);
+/* Abort every transfer, free the handles and the lanes. */
+void pmc__tx_close(struct pmc_clob *x);
+/* Stop r's transfer if any; wipe its headers. */
+void pmc__tx_abort(struct pmc_clob *x, struct req *r);
+/* Milliseconds until the rate limits allow a POST /order (0 = now). */
+pmc_ms pmc__tx_post_wait(struct pmc_clob *x);
+/* Start o's POST /order on an idle lane or through libcurl and take its
+ * rate-limit tokens; *on_lane says which. */
+PMC_MUST_USE enum pmc_err pmc__tx_post(struct pmc_clob *x, struct order *o,
+                                       int *on_lane);
+/* Start GET /data/order/{hash}, DELETE /order, GET /tick-size|neg-risk.
+ * *wait > 0: a rate limit holds it that long (nothing started). */
+PMC_MUST_USE enum pmc_err pmc__tx_get_order(struct pmc_clob *x, struct order *o,
+                                            pmc_ms *wait);
+PMC_MUST_USE enum pmc_err pmc__tx_delete(struct pmc_clob *x, struct order *o,
+                                         pmc_ms *wait);
+PMC_MUST_USE enum pmc_err pmc__tx_meta(struct pmc_clob *x, uint32_t ti,
+                                       int is_tick, pmc_ms *wait);
+/* Let libcurl move bytes now (never blocks). */
+void pmc__tx_perform(struct pmc_clob *x);
+/* The next finished request (its kind and idx say whose) with how it
+ * ended in *d, or NULL when none is left; call after pmc__tx_perform and
+ * repeat until NULL, then pmc__tx_upkeep. */
+struct req *pmc__tx_finished(struct pmc_clob *x, struct pmc__done *d);
+/* The lanes' upkeep: reconnect closed ones, close idle ones. */
+void pmc__tx_upkeep(struct pmc_clob *x);
+/* Block up to timeout_ms for activity on the executor's sockets. */
+void pmc__tx_wait(struct pmc_clob *x, int timeout_ms);
+
+#endif
