@@ -403,7 +403,8 @@ struct pmc_store {
     size_t cap;
     uint64_t head, tail;
     uint64_t seq;
-    int failed, stop;
+    atomic_int failed; /* set under mu; read anywhere */
+    int stop;
     struct pmc_store_stats stats;
 
     /* the connection, guarded by dbmu */
@@ -424,6 +425,97 @@ struct pmc_store {
     char err[512];
 };
 
+/* ---- fault injection --------------------------------------------------------
+ *
+ * One armed fault per process (see store.h). The hot path pays one relaxed
+ * load per check. */
+
+static atomic_int fault_kind;
+static atomic_long fault_left, fault_count;
+static atomic_int fault_errno;
+static pthread_once_t fault_env_once = PTHREAD_ONCE_INIT;
+/* SQLite result code of an injected step failure, for db_err (per thread:
+ * set and read by the thread that ran the step) */
+static _Thread_local int injected_rc;
+
+static const char *const fault_names[PMC_STORE_FAULT_COUNT] = {
+    [PMC_STORE_FAULT_OFF] = "off",         [PMC_STORE_FAULT_ALLOC] = "alloc",
+    [PMC_STORE_FAULT_QUEUE] = "queue",     [PMC_STORE_FAULT_JOURNAL] = "journal",
+    [PMC_STORE_FAULT_SEEN] = "seen",       [PMC_STORE_FAULT_CKPT] = "checkpoint",
+    [PMC_STORE_FAULT_UPDATE] = "update",   [PMC_STORE_FAULT_FILL] = "fill",
+    [PMC_STORE_FAULT_STEP] = "step",       [PMC_STORE_FAULT_OLOG] = "olog",
+    [PMC_STORE_FAULT_GROW] = "grow",
+};
+
+void pmc_store_fault_set(enum pmc_store_fault kind, long nth, int err)
+{
+    atomic_store(&fault_kind, PMC_STORE_FAULT_OFF);
+    atomic_store(&fault_errno, err);
+    atomic_store(&fault_left, nth);
+    if (nth > 0 && kind > PMC_STORE_FAULT_OFF && kind < PMC_STORE_FAULT_COUNT)
+        atomic_store(&fault_kind, (int)kind);
+}
+
+long pmc_store_fault_fired(void)
+{
+    return atomic_load(&fault_count);
+}
+
+/* 0, or the errno the path named `kind` fails with now. */
+static int fault_hit(enum pmc_store_fault kind, int dflt)
+{
+    if (atomic_load_explicit(&fault_kind, memory_order_relaxed) != (int)kind)
+        return 0;
+    if (atomic_fetch_sub(&fault_left, 1) != 1)
+        return 0;
+    atomic_store(&fault_kind, PMC_STORE_FAULT_OFF);
+    atomic_fetch_add(&fault_count, 1);
+    int e = atomic_load(&fault_errno);
+    return e ? e : dflt;
+}
+
+/* PMC_STORE_FAULT=KIND:N[:ERR], read at the first open of the process. */
+static void fault_from_env(void)
+{
+    const char *v = getenv("PMC_STORE_FAULT");
+    if (!v || !*v)
+        return;
+    const char *c = strchr(v, ':');
+    if (!c)
+        return;
+    int kind = -1;
+    for (int i = 1; i < PMC_STORE_FAULT_COUNT; i++)
+        if (strlen(fault_names[i]) == (size_t)(c - v) &&
+            !memcmp(fault_names[i], v, (size_t)(c - v)))
+            kind = i;
+    char *end;
+    long nth = strtol(c + 1, &end, 10);
+    int err = 0;
+    if (*end == ':') {
+        static const struct {
+            const char *name;
+            int e;
+        } errs[] = {
+            {"ENOMEM", ENOMEM}, {"EIO", EIO}, {"ERANGE", ERANGE}, {"ENOSPC", ENOSPC}};
+        for (size_t i = 0; i < PMC_ARRAY_LEN(errs); i++)
+            if (!strcmp(end + 1, errs[i].name))
+                err = errs[i].e;
+    }
+    if (kind > 0 && nth > 0)
+        pmc_store_fault_set((enum pmc_store_fault)kind, nth, err);
+}
+
+/* Every allocation of the store goes through these (the "alloc" fault). */
+static void *store_malloc(size_t n)
+{
+    return fault_hit(PMC_STORE_FAULT_ALLOC, ENOMEM) ? NULL : malloc(n);
+}
+
+static void *store_calloc(size_t n, size_t size)
+{
+    return fault_hit(PMC_STORE_FAULT_ALLOC, ENOMEM) ? NULL : calloc(n, size);
+}
+
 /* ---- errors ---------------------------------------------------------------
  */
 
@@ -434,7 +526,9 @@ static void vset_err(struct pmc_store *s, int mu_held, const char *fmt,
     vsnprintf(msg, sizeof msg, fmt, ap);
     if (!mu_held)
         pthread_mutex_lock(&s->mu);
-    snprintf(s->err, sizeof s->err, "%s: %s", s->path, msg);
+    /* a failed store keeps naming its first failure */
+    if (!s->failed)
+        snprintf(s->err, sizeof s->err, "%s: %s", s->path, msg);
     if (!mu_held)
         pthread_mutex_unlock(&s->mu);
 }
@@ -463,7 +557,13 @@ static void set_err_locked(struct pmc_store *s, const char *fmt, ...)
 static enum pmc_err db_err(struct pmc_store *s, sqlite3 *db, const char *what)
 {
     int rc = sqlite3_errcode(db);
-    set_err(s, "%s: %s", what, sqlite3_errmsg(db));
+    if (injected_rc) {
+        rc = injected_rc;
+        injected_rc = 0;
+        set_err(s, "%s: %s (injected)", what, sqlite3_errstr(rc));
+    } else {
+        set_err(s, "%s: %s", what, sqlite3_errmsg(db));
+    }
     int prim = rc & 0xff;
     return (prim == SQLITE_NOTADB || prim == SQLITE_CORRUPT) ? PMC_EPARSE
                                                              : PMC_EIO;
@@ -482,10 +582,47 @@ static void fail_store(struct pmc_store *s)
 
 const char *pmc_store_errmsg(const struct pmc_store *s)
 {
-    return s ? s->err : "";
+    static _Thread_local char copy[sizeof s->err];
+    if (!s)
+        return "";
+    /* the writer thread sets err under mu when a commit fails */
+    pthread_mutex_t *mu = (pthread_mutex_t *)&s->mu;
+    pthread_mutex_lock(mu);
+    memcpy(copy, s->err, sizeof copy);
+    pthread_mutex_unlock(mu);
+    return copy;
 }
 
 /* ---- the ring: producer side -------------------------------------------- */
+
+static const char *item_name(uint32_t type)
+{
+    static const char *const names[] = {
+        "?",         "wrap", "journal record", "journal line", "order update",
+        "fill",      "seen key", "checkpoint",  "mark",          "order source",
+        "order"};
+    return type < PMC_ARRAY_LEN(names) ? names[type] : "?";
+}
+
+/* The queue fault of an item type (OFF: only the generic one). */
+static enum pmc_store_fault item_fault(uint32_t type)
+{
+    switch (type) {
+    case IT_REC:
+    case IT_LINE:
+        return PMC_STORE_FAULT_JOURNAL;
+    case IT_SEEN:
+        return PMC_STORE_FAULT_SEEN;
+    case IT_CKPT:
+        return PMC_STORE_FAULT_CKPT;
+    case IT_UPD:
+        return PMC_STORE_FAULT_UPDATE;
+    case IT_FILL:
+        return PMC_STORE_FAULT_FILL;
+    default:
+        return PMC_STORE_FAULT_OFF;
+    }
+}
 
 /* Copy one item into the ring (waiting for space if full). seq_out != NULL
  * makes it a journal item with the next sequence number. */
@@ -494,14 +631,25 @@ static enum pmc_err ring_put(struct pmc_store *s, uint32_t type,
                              const struct part *parts, int nparts,
                              uint64_t *seq_out, int journal)
 {
-    if (s->readonly)
+    if (s->readonly) {
+        set_err(s, "queue: the store is open read-only");
         return PMC_ESTATE;
+    }
     size_t payload = flen;
     for (int i = 0; i < nparts; i++)
         payload += parts[i].n;
     size_t need = align8(sizeof(struct item_hdr) + payload);
-    if (need > s->cap / 2)
+    if (need > s->cap / 2) {
+        set_err(s, "queue: a %s item of %zu bytes exceeds half the ring (%zu)",
+                item_name(type), need, s->cap / 2);
         return PMC_ERANGE;
+    }
+    if (fault_hit(PMC_STORE_FAULT_QUEUE, ERANGE) ||
+        fault_hit(item_fault(type), ERANGE)) {
+        set_err(s, "queue: a %s item of %zu bytes is refused (injected)",
+                item_name(type), need);
+        return PMC_ERANGE;
+    }
     pthread_mutex_lock(&s->mu);
     size_t off, pad;
     for (;;) {
@@ -558,6 +706,14 @@ static int apply_order(struct pmc_store *s, const unsigned char *p);
 
 static int step_done(sqlite3_stmt *st)
 {
+    int f = fault_hit(PMC_STORE_FAULT_STEP, EIO);
+    if (f) {
+        /* as if SQLite had failed the step (nothing written) */
+        injected_rc = f == ENOSPC ? SQLITE_FULL : SQLITE_IOERR;
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return -1;
+    }
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -973,7 +1129,7 @@ static enum pmc_err ord_add(struct pmc_store *s, const char *coid, size_t n,
         return PMC_ERANGE;
     if ((s->ocount + 1) * 2 > s->ocap) {
         size_t nc = s->ocap ? s->ocap * 2 : 1024;
-        struct oslot *no = calloc(nc, sizeof *no);
+        struct oslot *no = store_calloc(nc, sizeof *no);
         if (!no)
             return PMC_ENOMEM;
         for (size_t i = 0; i < s->ocap; i++) {
@@ -1219,8 +1375,8 @@ static enum pmc_err olog_open(struct pmc_store *s)
     memcpy(want, OLOG_MAGIC, 8);
     memcpy(want + 8, &a, 4);
     memcpy(want + 12, &b, 4);
-    if (!(s->logpath = malloc(pl + 6))) {
-        set_err(s, "out of memory");
+    if (!(s->logpath = store_malloc(pl + 6))) {
+        set_err(s, "order log: out of memory");
         return PMC_ENOMEM;
     }
     memcpy(s->logpath, s->path, pl);
@@ -1241,7 +1397,7 @@ static enum pmc_err olog_open(struct pmc_store *s)
         return PMC_OK;
     }
     size_t size = (size_t)st.st_size;
-    unsigned char *buf = malloc(size);
+    unsigned char *buf = store_malloc(size);
     if (!buf) {
         set_err(s, "%s: out of memory (%zu bytes)", s->logpath, size);
         return PMC_ENOMEM;
@@ -1327,8 +1483,12 @@ enum pmc_err pmc_store_open(const char *path, const struct pmc_store_opts *opts,
     *out = NULL;
     if (err && cap)
         err[0] = '\0';
-    struct pmc_store *s = calloc(1, sizeof *s);
-    if (!s || !(s->path = strdup(path))) {
+    pthread_once(&fault_env_once, fault_from_env);
+    struct pmc_store *s = store_calloc(1, sizeof *s);
+    size_t pathlen = strlen(path);
+    if (s && (s->path = store_malloc(pathlen + 1)))
+        memcpy(s->path, path, pathlen + 1);
+    if (!s || !s->path) {
         free(s);
         if (err)
             snprintf(err, cap, "%s: out of memory", path);
@@ -1369,7 +1529,12 @@ enum pmc_err pmc_store_open(const char *path, const struct pmc_store_opts *opts,
                  (opts->readonly || opts->no_create ? 0 : SQLITE_OPEN_CREATE);
     s->rw_flags = flags;
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-        e = s->db ? db_err(s, s->db, "cannot open") : PMC_ENOMEM;
+        if (s->db) {
+            e = db_err(s, s->db, "cannot open");
+        } else {
+            set_err(s, "cannot open: out of memory");
+            e = PMC_ENOMEM;
+        }
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
@@ -1417,10 +1582,10 @@ enum pmc_err pmc_store_open(const char *path, const struct pmc_store_opts *opts,
                 e = db_err(s, s->db, "preparing statements");
                 goto fail;
             }
-        s->ring = malloc(s->cap);
-        s->fmt = malloc(PMC_TAPE_LINE_MAX + 2);
+        s->ring = store_malloc(s->cap);
+        s->fmt = store_malloc(PMC_TAPE_LINE_MAX + 2);
         if (!s->ring || !s->fmt) {
-            set_err(s, "out of memory");
+            set_err(s, "out of memory (a ring of %zu bytes)", s->cap);
             e = PMC_ENOMEM;
             goto fail;
         }
@@ -1494,8 +1659,12 @@ enum pmc_err pmc_store_journal(struct pmc_store *s,
         /* the key list points into engine memory: format it now */
         char buf[PMC_TAPE_LINE_MAX + 2];
         size_t n = pmc_tape_format(rec, buf, sizeof buf);
-        if (n == 0)
+        if (n == 0) {
+            set_err(s, "journal: the order %s cannot be formatted as a tape "
+                       "line (over %d bytes)",
+                    rec->u.order.coid.s, PMC_TAPE_LINE_MAX);
             return PMC_ERANGE;
+        }
         struct line_item li = {rec->t, (uint32_t)(n - 1)};
         struct part p = {buf, n - 1};
         return ring_put(s, IT_LINE, &li, sizeof li, &p, 1, seq, 1);
@@ -1506,16 +1675,22 @@ enum pmc_err pmc_store_journal(struct pmc_store *s,
 enum pmc_err pmc_store_journal_line(struct pmc_store *s, const char *line,
                                     size_t n, uint64_t *seq)
 {
-    if (n == 0 || n > PMC_TAPE_LINE_MAX)
+    if (n == 0 || n > PMC_TAPE_LINE_MAX) {
+        set_err(s, "journal line: %zu bytes (1..%d)", n, PMC_TAPE_LINE_MAX);
         return PMC_ERANGE;
+    }
     struct pmc_record r;
     struct pmc_tape_err te;
     int has = 0;
     enum pmc_err e = pmc_tape_parse(line, n, &r, &has, &te);
-    if (e != PMC_OK)
+    if (e != PMC_OK) {
+        set_err(s, "journal line: %s", te.msg);
         return e;
-    if (!has)
+    }
+    if (!has) {
+        set_err(s, "journal line: not a record (a comment or blank line)");
         return PMC_EPARSE;
+    }
     struct line_item li = {r.t, (uint32_t)n};
     struct part p = {line, n};
     return ring_put(s, IT_LINE, &li, sizeof li, &p, 1, seq, 1);
@@ -1524,8 +1699,10 @@ enum pmc_err pmc_store_journal_line(struct pmc_store *s, const char *line,
 enum pmc_err pmc_store_seen(struct pmc_store *s, const char *key, pmc_ms t)
 {
     size_t n = strlen(key);
-    if (n == 0 || n > PMC_SYM_MAX)
+    if (n == 0 || n > PMC_SYM_MAX) {
+        set_err(s, "seen: a key of %zu bytes (1..%d)", n, PMC_SYM_MAX);
         return PMC_ERANGE;
+    }
     struct seen_item k = {t, (uint32_t)n};
     struct part p = {key, n};
     return ring_put(s, IT_SEEN, &k, sizeof k, &p, 1, NULL, 0);
@@ -1535,8 +1712,13 @@ enum pmc_err pmc_store_checkpoint(struct pmc_store *s, const char *watcher,
                                   const char *value, pmc_ms t)
 {
     size_t wn = strlen(watcher), vn = strlen(value);
-    if (wn == 0 || wn > PMC_SYM_MAX || vn > PMC_STORE_CKPT_MAX)
+    if (wn == 0 || wn > PMC_SYM_MAX || vn > PMC_STORE_CKPT_MAX) {
+        set_err(s,
+                "checkpoint: watcher name of %zu bytes (1..%d) or value of "
+                "%zu bytes (up to %d)",
+                wn, PMC_SYM_MAX, vn, PMC_STORE_CKPT_MAX);
         return PMC_ERANGE;
+    }
     struct ckpt_item k = {t, (uint32_t)wn, (uint32_t)vn};
     struct part p[2] = {{watcher, wn}, {value, vn}};
     return ring_put(s, IT_CKPT, &k, sizeof k, p, 2, NULL, 0);
@@ -1546,11 +1728,23 @@ enum pmc_err pmc_store_mark(struct pmc_store *s, const char *token,
                             pmc_micros px, int resolved, pmc_ms t)
 {
     size_t n = strlen(token);
-    if (n == 0 || n > PMC_SYM_MAX || px < 0)
+    if (n == 0 || n > PMC_SYM_MAX || px < 0) {
+        set_err(s, "mark: token of %zu bytes (1..%d) or price %" PRId64
+                   " below 0",
+                n, PMC_SYM_MAX, px);
         return PMC_ERANGE;
+    }
     struct mark_item m = {t, px, resolved ? 1 : 0, (uint32_t)n};
     struct part p = {token, n};
     return ring_put(s, IT_MARK, &m, sizeof m, &p, 1, NULL, 0);
+}
+
+/* An order-log append failed: nothing after it may be sent. mu held. */
+static void log_fail(struct pmc_store *s)
+{
+    s->failed = 1;
+    s->stats.failed = 1;
+    pthread_cond_broadcast(&s->space);
 }
 
 static enum pmc_err log_write_map(struct pmc_store *s, const struct iovec *iov,
@@ -1562,11 +1756,14 @@ static enum pmc_err log_write_map(struct pmc_store *s, const struct iovec *iov,
         size_t len = s->logmap_len * 2;
         while (len < end)
             len *= 2;
-        int rc = log_map(s, len);
+        int rc = fault_hit(PMC_STORE_FAULT_GROW, ENOSPC);
+        const char *inj = rc ? " (injected)" : "";
+        if (!rc)
+            rc = log_map(s, len);
         if (rc != 0) {
-            set_err_locked(s, "%s: cannot grow to %zu bytes: %s", s->logpath,
-                           len, strerror(rc));
-            s->failed = 1;
+            set_err_locked(s, "%s: cannot grow to %zu bytes: %s%s",
+                           s->logpath, len, strerror(rc), inj);
+            log_fail(s);
             return PMC_EIO;
         }
     }
@@ -1621,6 +1818,13 @@ static enum pmc_err log_append(struct pmc_store *s)
             if (niov < 64 && pos < t)
                 continue;
         }
+        int f = fault_hit(PMC_STORE_FAULT_OLOG, EIO);
+        if (f) {
+            set_err_locked(s, "%s: write: %s (injected)", s->logpath,
+                           strerror(f));
+            log_fail(s);
+            return PMC_EIO;
+        }
         if (s->logmap) {
             if (log_write_map(s, iov, niov, want) != PMC_OK)
                 return PMC_EIO;
@@ -1632,7 +1836,7 @@ static enum pmc_err log_append(struct pmc_store *s)
         if (w < 0 || (size_t)w != want) {
             set_err_locked(s, "%s: write: %s", s->logpath,
                            w < 0 ? strerror(errno) : "short write");
-            s->failed = 1;
+            log_fail(s);
             return PMC_EIO;
         }
         s->log_bytes += want;
@@ -1645,8 +1849,10 @@ static enum pmc_err log_append(struct pmc_store *s)
 
 enum pmc_err pmc_store_sync(struct pmc_store *s)
 {
-    if (s->readonly)
+    if (s->readonly) {
+        set_err(s, "sync: the store is open read-only");
         return PMC_ESTATE;
+    }
     pthread_mutex_lock(&s->dbmu);
     long n = drain(s, 1);
     pthread_mutex_unlock(&s->dbmu);
@@ -1664,34 +1870,63 @@ static size_t slen_max(const char *p, size_t max)
 enum pmc_err pmc_store_order_new(struct pmc_store *s,
                                  const struct pmc_store_order *o)
 {
-    if (s->readonly)
+    if (s->readonly) {
+        set_err(s, "order_new: the store is open read-only");
         return PMC_ESTATE;
-    if (!o->coid || !o->token)
+    }
+    if (s->failed)
+        return PMC_EIO; /* the message names the failure */
+    if (!o->coid || !o->token) {
+        set_err(s, "order_new: no %s", o->coid ? "token" : "client order id");
         return PMC_EUSAGE;
+    }
     size_t cn = slen_max(o->coid, PMC_SYM_MAX);
     if (cn == 0 || cn > PMC_SYM_MAX ||
         slen_max(o->token, PMC_SYM_MAX) > PMC_SYM_MAX ||
         slen_max(o->order_hash, PMC_SYM_MAX) > PMC_SYM_MAX || o->px <= 0 ||
-        o->sz <= 0)
+        o->sz <= 0) {
+        set_err(s,
+                "order_new: order '%.*s': client order id, token or hash "
+                "over %d bytes, or price %" PRId64 " / size %" PRId64
+                " not above 0",
+                (int)(cn > PMC_SYM_MAX ? PMC_SYM_MAX : cn), o->coid,
+                PMC_SYM_MAX, o->px, o->sz);
         return PMC_ERANGE;
+    }
     size_t tn = 0;
     for (size_t i = 0; i < o->nsrc; i++) {
-        if (!o->src[i].trader)
+        if (!o->src[i].trader) {
+            set_err(s, "order_new: order %s: source %zu has no trader",
+                    o->coid, i);
             return PMC_EUSAGE;
+        }
         size_t l = slen_max(o->src[i].trader, PMC_SYM_MAX);
         if (l == 0 || l > PMC_SYM_MAX || o->src[i].share < 0 ||
-            o->src[i].share > PMC_MICRO)
+            o->src[i].share > PMC_MICRO) {
+            set_err(s,
+                    "order_new: order %s: source %zu: trader of %zu bytes "
+                    "(1..%d) or share %" PRId64 " outside 0..1000000",
+                    o->coid, i, l, PMC_SYM_MAX, o->src[i].share);
             return PMC_ERANGE;
+        }
         tn += l + 1;
     }
-    if (tn + 1 > SRC_TEXT_MAX)
+    if (tn + 1 > SRC_TEXT_MAX) {
+        set_err(s, "order_new: order %s: source traders' list over %d bytes",
+                o->coid, SRC_TEXT_MAX);
         return PMC_ERANGE;
-    if (ord_find(s, o->coid, cn))
+    }
+    if (ord_find(s, o->coid, cn)) {
+        set_err(s, "order_new: order %s is already known", o->coid);
         return PMC_ESTATE;
+    }
     /* room in the index first: a commit must not be followed by ENOMEM */
     enum pmc_err e = ord_add(s, o->coid, cn, PMC_OS_SUBMITTED, 0);
-    if (e != PMC_OK)
+    if (e != PMC_OK) {
+        set_err(s, "order_new: order %s: the order index cannot grow: %s",
+                o->coid, pmc_strerror(e));
         return e;
+    }
     /* the order's row goes through the ring like everything else; then
      * the ring up to and including it is appended to the order log, which
      * makes it durable before the caller sends the order */
@@ -1798,11 +2033,19 @@ enum pmc_err pmc_store_order_update(struct pmc_store *s, const char *coid,
                                     const char *venue_id, const char *error,
                                     pmc_ms t)
 {
+    if (s->failed)
+        return PMC_EIO; /* the message names the failure */
     struct oslot *o = ord_find(s, coid, strlen(coid));
-    if (!o)
+    if (!o) {
+        set_err(s, "order_update: unknown order '%s'", coid);
         return PMC_ENOTFOUND;
-    if (!pmc_order_status_can((enum pmc_order_status)o->status, st))
+    }
+    if (!pmc_order_status_can((enum pmc_order_status)o->status, st)) {
+        set_err(s, "order_update: order %s: %s -> %s is not a legal transition",
+                coid, pmc_order_status_name((enum pmc_order_status)o->status),
+                pmc_order_status_name(st));
         return PMC_ESTATE;
+    }
     return queue_upd(s, o, st, venue_id, error, t);
 }
 
@@ -1810,17 +2053,33 @@ enum pmc_err pmc_store_fill(struct pmc_store *s, const char *coid,
                             const char *trade_id, pmc_micros sz, pmc_micros px,
                             pmc_micros fee, pmc_ms t)
 {
+    if (s->failed)
+        return PMC_EIO; /* the message names the failure */
     struct oslot *o = ord_find(s, coid, strlen(coid));
-    if (!o)
+    if (!o) {
+        set_err(s, "fill: unknown order '%s'", coid);
         return PMC_ENOTFOUND;
-    if (sz <= 0 || px <= 0 || fee < 0)
+    }
+    if (sz <= 0 || px <= 0 || fee < 0) {
+        set_err(s,
+                "fill: order %s: size %" PRId64 " or price %" PRId64
+                " not above 0, or fee %" PRId64 " below 0",
+                coid, sz, px, fee);
         return PMC_ERANGE;
+    }
     size_t tn = slen_max(trade_id, PMC_SYM_MAX);
-    if (tn > PMC_SYM_MAX)
+    if (tn > PMC_SYM_MAX) {
+        set_err(s, "fill: order %s: trade id over %d bytes", coid,
+                PMC_SYM_MAX);
         return PMC_ERANGE;
+    }
     enum pmc_order_status cur = (enum pmc_order_status)o->status;
-    if (cur != PMC_OS_SUBMITTED && cur != PMC_OS_ACKED && cur != PMC_OS_MATCHED)
+    if (cur != PMC_OS_SUBMITTED && cur != PMC_OS_ACKED &&
+        cur != PMC_OS_MATCHED) {
+        set_err(s, "fill: order %s is %s: no fill is accepted", coid,
+                pmc_order_status_name(cur));
         return PMC_ESTATE;
+    }
     if (cur != PMC_OS_MATCHED) {
         enum pmc_err e = queue_upd(s, o, PMC_OS_MATCHED, NULL, NULL, t);
         if (e != PMC_OK)
@@ -2272,9 +2531,11 @@ enum pmc_err pmc_store_cursor_open(struct pmc_store *s, uint64_t from,
                                    struct pmc_store_cursor **out)
 {
     *out = NULL;
-    struct pmc_store_cursor *c = calloc(1, sizeof *c);
-    if (!c)
+    struct pmc_store_cursor *c = store_calloc(1, sizeof *c);
+    if (!c) {
+        set_err(s, "journal cursor: out of memory");
         return PMC_ENOMEM;
+    }
     c->s = s;
     int flags = (s->rw_flags & ~SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(s->path, &c->db, flags, NULL) != SQLITE_OK) {
