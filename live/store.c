@@ -95,12 +95,10 @@ int pmc_order_status_can(enum pmc_order_status from, enum pmc_order_status to)
 
 /* ---- schema ------------------------------------------------------------- */
 
-/* Positions: average cost over our fills, in fill order per token. A buy
- * adds its cost and fee to the basis; a sell of q of S shares removes
- * q x (basis / S) (all of it when the position closes) and realises the
- * proceeds net of fee minus what it removed. Integer arithmetic throughout:
- * exact while a basis stays under 9.2e12 micros ($9.2M) and a position
- * under 4.6e12 micro-shares. */
+/* Positions are not in the schema: pmc_store_positions_each computes them
+ * from the fills with the engine's arithmetic (version 1 had a SQL view
+ * that rounded twice and fell back to floating point past $9.2M of basis;
+ * the migration to version 2 drops it). */
 static const char *const schema_sql[] = {
     "CREATE TABLE journal(\n"
     "  seq INTEGER PRIMARY KEY,\n"
@@ -179,46 +177,6 @@ static const char *const schema_sql[] = {
     "  watcher TEXT PRIMARY KEY,\n"
     "  value TEXT NOT NULL,\n"
     "  t INTEGER NOT NULL) WITHOUT ROWID;\n",
-    "CREATE VIEW positions AS\n"
-    "WITH RECURSIVE\n"
-    "  f(token, rn, side, sz, cost, fee) AS (\n"
-    "    SELECT o.token, ROW_NUMBER() OVER (PARTITION BY o.token\n"
-    "                                       ORDER BY fl.t, fl.id),\n"
-    "           o.side, fl.sz, fl.cost, fl.fee\n"
-    "    FROM fills fl JOIN orders o ON o.coid = fl.coid),\n"
-    "  r(token, rn, shares, basis, realized, bought, sold, fees) AS (\n"
-    "    SELECT DISTINCT token, 0, 0, 0, 0, 0, 0, 0 FROM f\n"
-    "    UNION ALL\n"
-    "    SELECT f.token, f.rn,\n"
-    "      CASE WHEN f.side = 'BUY' THEN r.shares + f.sz\n"
-    "           WHEN f.sz >= r.shares THEN 0\n"
-    "           ELSE r.shares - f.sz END,\n"
-    "      CASE WHEN f.side = 'BUY' THEN r.basis + f.cost + f.fee\n"
-    "           WHEN f.sz >= r.shares THEN 0\n"
-    "           ELSE r.basis - f.sz * (r.basis * 1000000 / r.shares)\n"
-    "                                 / 1000000 END,\n"
-    "      CASE WHEN f.side = 'BUY' THEN r.realized\n"
-    "           WHEN f.sz >= r.shares THEN r.realized + f.cost - f.fee\n"
-    "                                      - r.basis\n"
-    "           ELSE r.realized + f.cost - f.fee - f.sz * (r.basis * 1000000\n"
-    "                                 / r.shares) / 1000000 END,\n"
-    "      r.bought + CASE WHEN f.side = 'BUY' THEN f.cost ELSE 0 END,\n"
-    "      r.sold + CASE WHEN f.side = 'SELL' THEN f.cost ELSE 0 END,\n"
-    "      r.fees + f.fee\n"
-    "    FROM r JOIN f ON f.token = r.token AND f.rn = r.rn + 1),\n"
-    "  last(token, rn) AS (SELECT token, MAX(rn) FROM f GROUP BY token)\n"
-    "SELECT r.token AS token, r.shares AS shares, r.basis AS cost_basis,\n"
-    "  CASE WHEN r.shares > 0 THEN r.basis * 1000000 / r.shares ELSE 0 END\n"
-    "    AS avg_px,\n"
-    "  CASE WHEN m.resolved = 1\n"
-    "       THEN r.realized + r.shares * m.px / 1000000 - r.basis\n"
-    "       ELSE r.realized END AS realized,\n"
-    "  CASE WHEN m.px IS NULL OR m.resolved = 1 THEN 0\n"
-    "       ELSE r.shares * m.px / 1000000 - r.basis END AS unrealized,\n"
-    "  m.px AS mark, m.t AS mark_t, COALESCE(m.resolved, 0) AS resolved,\n"
-    "  r.bought AS bought, r.sold AS sold, r.fees AS fees, r.rn AS nfills\n"
-    "FROM r JOIN last ON last.token = r.token AND last.rn = r.rn\n"
-    "LEFT JOIN marks m ON m.token = r.token;\n",
 };
 
 /* ---- the ring ------------------------------------------------------------ */
@@ -1270,6 +1228,19 @@ static enum pmc_err check_schema(struct pmc_store *s, int *created)
                 ver, PMC_STORE_SCHEMA);
         return PMC_ENOTSUP;
     }
+    if (ver < PMC_STORE_SCHEMA && !s->readonly) {
+        /* 1 -> 2: the positions view goes (computed in C since) */
+        char sql[32];
+        snprintf(sql, sizeof sql, "PRAGMA user_version=%d",
+                 PMC_STORE_SCHEMA);
+        if (exec_sql(s->db, "BEGIN IMMEDIATE") < 0 ||
+            exec_sql(s->db, "DROP VIEW IF EXISTS positions") < 0 ||
+            exec_sql(s->db, sql) < 0 || exec_sql(s->db, "COMMIT") < 0) {
+            enum pmc_err e = db_err(s, s->db, "migrating the schema to 2");
+            exec_sql(s->db, "ROLLBACK");
+            return e;
+        }
+    }
     return PMC_OK;
 }
 
@@ -2271,50 +2242,152 @@ enum pmc_err pmc_store_fills_each(struct pmc_store *s, const char *coid,
     return e;
 }
 
-struct pos_walk {
-    pmc_store_position_fn fn;
-    void *ctx;
+/* Positions: average cost over our fills, per token in fill order
+ * (t, id), with the engine's arithmetic (core/engine.c on_exec): a buy adds
+ * its cost (sz x px, floored) and fee to the basis; a sell of q of S held
+ * shares removes floor(basis x min(q, S) / S) from the basis and realises
+ * its proceeds net of fee minus what it removed. Products go through
+ * pmc_muldiv_floor (128-bit); sums are checked. Once resolved, realized
+ * includes the payout of the shares held: floor(shares x payout) - basis. */
+struct pos_acc {
+    pmc_micros shares, basis, realized, bought, sold, fees;
+    int64_t nfills;
 };
 
-static int pos_row(void *ctx, sqlite3_stmt *st)
+/* One fill into the position: 0, or -1 when a sum leaves 64 bits. */
+static int pos_apply(struct pos_acc *a, int sell, pmc_micros sz,
+                     pmc_micros cost, pmc_micros fee)
 {
-    struct pos_walk *w = ctx;
-    struct pmc_store_position p;
-    memset(&p, 0, sizeof p);
-    p.token = col_text(st, 0);
-    p.shares = col_i64(st, 1);
-    p.cost_basis = col_i64(st, 2);
-    p.avg_px = col_i64(st, 3);
-    p.realized = col_i64(st, 4);
-    p.unrealized = col_i64(st, 5);
-    p.has_mark = sqlite3_column_type(st, 6) != SQLITE_NULL;
-    p.mark = col_i64(st, 6);
-    p.mark_t = col_i64(st, 7);
-    p.resolved = (int)col_i64(st, 8);
-    p.bought = col_i64(st, 9);
-    p.sold = col_i64(st, 10);
-    p.fees = col_i64(st, 11);
-    p.nfills = col_i64(st, 12);
-    if (!p.token)
-        p.token = "";
-    return w->fn(w->ctx, &p);
+    int ovf = 0;
+    if (!sell) {
+        ovf |= __builtin_add_overflow(a->shares, sz, &a->shares);
+        ovf |= __builtin_add_overflow(a->basis, cost, &a->basis);
+        ovf |= __builtin_add_overflow(a->basis, fee, &a->basis);
+        ovf |= __builtin_add_overflow(a->bought, cost, &a->bought);
+    } else {
+        pmc_micros held = a->shares, q = sz < held ? sz : held;
+        pmc_micros basis = held > 0 ? pmc_muldiv_floor(a->basis, q, held) : 0;
+        pmc_micros pnl;
+        ovf |= __builtin_sub_overflow(cost, fee, &pnl);
+        ovf |= __builtin_sub_overflow(pnl, basis, &pnl);
+        ovf |= __builtin_add_overflow(a->realized, pnl, &a->realized);
+        if (held > 0) {
+            a->shares -= q;
+            a->basis -= basis;
+        }
+        ovf |= __builtin_add_overflow(a->sold, cost, &a->sold);
+    }
+    ovf |= __builtin_add_overflow(a->fees, fee, &a->fees);
+    a->nfills++;
+    return ovf ? -1 : 0;
+}
+
+/* The row of one token from its fills and its mark. */
+static int pos_finish(struct pmc_store_position *p, const struct pos_acc *a,
+                      sqlite3_stmt *mk)
+{
+    const char *tok = p->token;
+    memset(p, 0, sizeof *p);
+    p->token = tok;
+    p->shares = a->shares;
+    p->cost_basis = a->basis;
+    p->avg_px = a->shares > 0 ? pmc_muldiv_floor(a->basis, PMC_MICRO, a->shares)
+                              : 0;
+    p->realized = a->realized;
+    p->bought = a->bought;
+    p->sold = a->sold;
+    p->fees = a->fees;
+    p->nfills = a->nfills;
+    sqlite3_bind_text(mk, 1, p->token, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(mk);
+    int ovf = 0;
+    if (rc == SQLITE_ROW) {
+        p->has_mark = 1;
+        p->mark = sqlite3_column_int64(mk, 0);
+        p->mark_t = sqlite3_column_int64(mk, 1);
+        p->resolved = sqlite3_column_int(mk, 2) != 0;
+        pmc_micros value = pmc_muldiv_floor(a->shares, p->mark, PMC_MICRO);
+        if (p->resolved) {
+            pmc_micros gain;
+            ovf |= __builtin_sub_overflow(value, a->basis, &gain);
+            ovf |= __builtin_add_overflow(p->realized, gain, &p->realized);
+        } else if (a->shares) {
+            ovf |= __builtin_sub_overflow(value, a->basis, &p->unrealized);
+        }
+    }
+    sqlite3_reset(mk);
+    sqlite3_clear_bindings(mk);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return -2;
+    return ovf ? -1 : 0;
 }
 
 enum pmc_err pmc_store_positions_each(struct pmc_store *s,
                                       pmc_store_position_fn fn, void *ctx)
 {
     pthread_mutex_lock(&s->dbmu);
-    sqlite3_stmt *st;
-    enum pmc_err e = prepare(
-        s,
-        "SELECT token, shares, cost_basis, avg_px, realized, unrealized, "
-        "mark, mark_t, resolved, bought, sold, fees, nfills FROM positions "
-        "ORDER BY token",
-        &st);
-    if (e == PMC_OK) {
-        struct pos_walk w = {fn, ctx};
-        e = each_row(s, st, pos_row, &w);
+    sqlite3_stmt *st = NULL, *mk = NULL;
+    enum pmc_err e = prepare(s,
+                             "SELECT o.token, o.side = 'SELL', f.sz, f.cost, "
+                             "f.fee FROM fills f JOIN orders o "
+                             "ON o.coid = f.coid ORDER BY o.token, f.t, f.id",
+                             &st);
+    if (e == PMC_OK)
+        e = prepare(s, "SELECT px, t, resolved FROM marks WHERE token = ?1",
+                    &mk);
+    char tok[PMC_SYM_MAX + 1] = "";
+    struct pos_acc a;
+    memset(&a, 0, sizeof a);
+    int rc = SQLITE_DONE, have = 0, stop = 0;
+    const char *bad = NULL;
+    while (e == PMC_OK && !stop) {
+        rc = sqlite3_step(st);
+        const char *t = NULL;
+        if (rc == SQLITE_ROW) {
+            t = (const char *)sqlite3_column_text(st, 0);
+            t = t ? t : "";
+        } else if (rc != SQLITE_DONE) {
+            db_err(s, s->db, "reading positions");
+            e = PMC_EIO;
+            break;
+        }
+        if (have && (rc == SQLITE_DONE || strcmp(t, tok) != 0)) {
+            struct pmc_store_position p;
+            p.token = tok;
+            int k = pos_finish(&p, &a, mk);
+            if (k == -2) {
+                db_err(s, s->db, "reading marks");
+                e = PMC_EIO;
+                break;
+            }
+            if (k < 0) {
+                bad = "the payout or mark value";
+                e = PMC_ERANGE;
+                break;
+            }
+            stop = fn(ctx, &p) != 0;
+            have = 0;
+        }
+        if (rc == SQLITE_DONE || stop)
+            break;
+        if (!have) {
+            snprintf(tok, sizeof tok, "%s", t);
+            memset(&a, 0, sizeof a);
+            have = 1;
+        }
+        if (pos_apply(&a, sqlite3_column_int(st, 1), sqlite3_column_int64(st, 2),
+                      sqlite3_column_int64(st, 3),
+                      sqlite3_column_int64(st, 4)) < 0) {
+            bad = "a fill";
+            e = PMC_ERANGE;
+            break;
+        }
     }
+    if (bad)
+        set_err(s, "positions: token %s: %s takes a sum past 64 bits", tok,
+                bad);
+    sqlite3_finalize(st);
+    sqlite3_finalize(mk);
     pthread_mutex_unlock(&s->dbmu);
     return e;
 }

@@ -67,7 +67,7 @@
 
 #include "core/event.h"
 
-#define PMC_STORE_SCHEMA 1          /* PRAGMA user_version */
+#define PMC_STORE_SCHEMA 2          /* PRAGMA user_version */
 #define PMC_STORE_APP_ID 0x504d4350 /* PRAGMA application_id, "PMCP" */
 #define PMC_STORE_CKPT_MAX 4096     /* bytes of one checkpoint value */
 #define PMC_STORE_TEXT_MAX 4096     /* error text, venue id (truncated) */
@@ -336,8 +336,9 @@ PMC_MUST_USE enum pmc_err pmc_store_fills_each(struct pmc_store *s,
                                                const char *coid,
                                                pmc_store_fill_fn fn, void *ctx);
 
-/* A row of the `positions` view: average-cost accounting over our fills,
- * fees included in the basis. USD and shares in micros. */
+/* A position: average-cost accounting over our fills, fees included in the
+ * basis, computed from the fills with the engine's arithmetic (exact at
+ * any size; see docs/store.md). USD and shares in micros. */
 struct pmc_store_position {
     const char *token;
     pmc_micros shares, cost_basis, avg_px; /* avg_px 0 when flat */
@@ -351,6 +352,8 @@ struct pmc_store_position {
 };
 typedef int (*pmc_store_position_fn)(void *ctx,
                                      const struct pmc_store_position *p);
+/* One row per token with fills, by token. PMC_EIO on a database error,
+ * PMC_ERANGE when a token's sums leave 64 bits (message names the token). */
 PMC_MUST_USE enum pmc_err pmc_store_positions_each(struct pmc_store *s,
                                                    pmc_store_position_fn fn,
                                                    void *ctx);
