@@ -111,9 +111,9 @@ int pmc_order_status_terminal(enum pmc_order_status s);
 struct pmc_store_opts {
     size_t ring_bytes;           /* 0 = 4 MiB; at least 256 KiB */
     uint32_t writer_interval_us; /* 0 = 2000; the writer's wake period */
-    int readonly;  /* 1: no writer thread, no schema creation, no writes
-                      (operator views); the file must exist */
-    int no_create; /* 1: the file must exist (read-write otherwise) */
+    int readonly;   /* 1: no writer thread, no schema creation, no writes
+                       (operator views); the file must exist */
+    int no_create;  /* 1: the file must exist (read-write otherwise) */
     int log_writev; /* 1: append the order log with writev(2) instead of
                        copying into its mapping (the fallback where the
                        file system cannot allocate or map it) */

@@ -20,9 +20,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1135,9 +1135,9 @@ static void test_error_messages(void **state)
         pmc_store_order_update(s, "nope", PMC_OS_ACKED, NULL, NULL, DAY0),
         PMC_ENOTFOUND);
     expect_msg(s, "order_update: unknown order 'nope'");
-    assert_int_equal(pmc_store_order_update(s, "pmc-m1", PMC_OS_CONFIRMED,
-                                            NULL, NULL, DAY0),
-                     PMC_ESTATE);
+    assert_int_equal(
+        pmc_store_order_update(s, "pmc-m1", PMC_OS_CONFIRMED, NULL, NULL, DAY0),
+        PMC_ESTATE);
     expect_msg(s, "submitted -> confirmed");
     struct pmc_store_order o;
     memset(&o, 0, sizeof o);
@@ -1285,8 +1285,7 @@ static int run_workload(const struct pmc_store_opts *o,
                     fail_msg("%s: message '%s' lacks '%s'", #expr, out->msg,   \
                              needle);                                          \
             } else if (e_ != PMC_EIO && e_ != want) {                          \
-                fail_msg("%s after the failure: %s", #expr,                    \
-                         pmc_strerror(e_));                                    \
+                fail_msg("%s after the failure: %s", #expr, pmc_strerror(e_)); \
             }                                                                  \
             out->failed = 1;                                                   \
         }                                                                      \
@@ -1300,8 +1299,8 @@ static int run_workload(const struct pmc_store_opts *o,
             struct pmc_record r;
             struct pmc_tape_err te;
             int has = 0;
-            assert_int_equal(
-                pmc_tape_parse(line, strlen(line), &r, &has, &te), PMC_OK);
+            assert_int_equal(pmc_tape_parse(line, strlen(line), &r, &has, &te),
+                             PMC_OK);
             WL_CALL(pmc_store_journal(s, &r, NULL));
         }
         snprintf(coid, sizeof coid, "wl-%u", i);
@@ -1475,7 +1474,8 @@ static void test_fault_alloc(void **state)
         long f0 = pmc_store_fault_fired();
         struct pmc_store *s = NULL;
         char err[512];
-        enum pmc_err e = pmc_store_open(dbpath, NULL, &s, NULL, err, sizeof err);
+        enum pmc_err e =
+            pmc_store_open(dbpath, NULL, &s, NULL, err, sizeof err);
         int fired = pmc_store_fault_fired() > f0;
         pmc_store_fault_set(PMC_STORE_FAULT_OFF, 0, 0);
         if (!fired) {
@@ -1548,8 +1548,7 @@ static void test_fault_queue(void **state)
         assert_int_equal(pmc_tape_parse(line, strlen(line), &r, &has, &te),
                          PMC_OK);
         enum pmc_err e[5] = {
-            pmc_store_journal(s, &r, NULL),
-            pmc_store_seen(s, coid, DAY0),
+            pmc_store_journal(s, &r, NULL), pmc_store_seen(s, coid, DAY0),
             pmc_store_checkpoint(s, "chain", "7", DAY0),
             pmc_store_order_update(s, coid, PMC_OS_ACKED, NULL, NULL, DAY0),
             pmc_store_fill(s, coid, NULL, PMC_MICRO, 500000, 0, DAY0)};
@@ -1691,8 +1690,7 @@ static void test_positions_equal_engine(void **state)
     (void)state;
     struct pmc_config c;
     pmc_config_defaults(&c);
-    assert_int_equal(pmc_config_add_trader(&c, TA, strlen(TA),
-                                           "a", -1, 0, 1),
+    assert_int_equal(pmc_config_add_trader(&c, TA, strlen(TA), "a", -1, 0, 1),
                      PMC_OK);
     c.copy_mode = PMC_MODE_PER_FILL;
     c.sizing = PMC_SIZE_PROPORTIONAL;
@@ -1763,20 +1761,23 @@ static void test_positions_equal_engine(void **state)
                 pmc_micros rem = eo->sz[i];
                 int parts = 1 + (int)(xs32(&rng) % 3);
                 for (int q = 0; q < parts && rem > 0; q++) {
-                    pmc_micros fs = q == parts - 1 && xs32(&rng) % 2
-                                        ? rem
-                                        : 1 + (pmc_micros)(xs32(&rng) %
-                                                           (uint32_t)(rem < 4000000000
-                                                                          ? rem
-                                                                          : 4000000000));
+                    pmc_micros fs =
+                        q == parts - 1 && xs32(&rng) % 2
+                            ? rem
+                            : 1 + (pmc_micros)(xs32(&rng) %
+                                               (uint32_t)(rem < 4000000000
+                                                              ? rem
+                                                              : 4000000000));
                     if (fs > rem)
                         fs = rem;
                     rem -= fs;
                     sells += eo->side[i] == PMC_SELL;
                     partial += eo->side[i] == PMC_SELL && rem > 0;
-                    pmc_micros fp = eo->px[i] + (eo->side[i] == PMC_BUY
-                                                     ? -(pmc_micros)(xs32(&rng) % 3) * 10000
-                                                     : (pmc_micros)(xs32(&rng) % 3) * 10000);
+                    pmc_micros fp =
+                        eo->px[i] +
+                        (eo->side[i] == PMC_BUY
+                             ? -(pmc_micros)(xs32(&rng) % 3) * 10000
+                             : (pmc_micros)(xs32(&rng) % 3) * 10000);
                     if (fp < 10000)
                         fp = 10000;
                     if (fp > 990000)
@@ -1794,9 +1795,9 @@ static void test_positions_equal_engine(void **state)
                     feed_both(&d, s, line, 0);
                     char trade[32];
                     snprintf(trade, sizeof trade, "tr-%d", q);
-                    assert_int_equal(pmc_store_fill(s, eo->coid[i], trade, fs,
-                                                    fp, fee, t),
-                                     PMC_OK);
+                    assert_int_equal(
+                        pmc_store_fill(s, eo->coid[i], trade, fs, fp, fee, t),
+                        PMC_OK);
                 }
                 if (rem > 0) {
                     snprintf(line, sizeof line,
@@ -1808,7 +1809,8 @@ static void test_positions_equal_engine(void **state)
             eo->n = 0;
             if (xs32(&rng) % 4 == 0) { /* a trade marks the token */
                 pmc_dec_format((pmc_micros)(1 + xs32(&rng) % 99) * 10000, b);
-                snprintf(line, sizeof line, "t=%lld ev=trade token=%s px=%s sz=1",
+                snprintf(line, sizeof line,
+                         "t=%lld ev=trade token=%s px=%s sz=1",
                          (long long)(t += 1), tok, b);
                 feed_both(&d, s, line, 1);
             }
