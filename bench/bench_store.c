@@ -7,6 +7,9 @@
  *    accepts them until the writer thread has committed them all; records/s.
  * 3. Synchronous order commit: pmc_store_order_new() after a few queued
  *    records (all committed in the same transaction), p50/p99 us.
+ * Then it checks what it timed was kept: every item queued was committed,
+ * and the reopened store holds every journal record and order with the
+ * last sequence number; exits 1 otherwise (or on any store error).
  * The database lives in a temporary folder under /tmp, removed at the end.
  * Takes no arguments; about 5 s. */
 #include <stdio.h>
@@ -138,6 +141,8 @@ int main(void)
         pmc_store_stats(s, &st);
         if (st.committed - st0.committed >= SUSTAINED)
             break;
+        if (st.failed)
+            check(PMC_EIO, s, "writer");
         usleep(200);
     }
     uint64_t t1 = ns();
@@ -179,7 +184,27 @@ int main(void)
            PER_ORDER, (double)pct(lat, ORDERS, 0.50) / 1e3,
            (double)pct(lat, ORDERS, 0.99) / 1e3,
            (double)pct(lat, ORDERS, 1.0) / 1e3, ORDERS);
+    pmc_store_stats(s, &st);
     check(pmc_store_close(s), NULL, "close");
+    /* what was timed is in the store */
+    struct pmc_store_opts ro = {0};
+    ro.readonly = 1;
+    struct pmc_store_info info;
+    check(pmc_store_open(path, &ro, &s, &info, err, sizeof err), NULL, err);
+    check(pmc_store_close(s), NULL, "close");
+    if (st.failed || info.journal_records != seq || info.last_seq != seq ||
+        info.orders != ORDERS || st.journal_seq != seq) {
+        fprintf(stderr,
+                "bench_store: wrong outcome: %llu journal records (last "
+                "%llu), %llu orders; want %llu records and %d orders%s\n",
+                (unsigned long long)info.journal_records,
+                (unsigned long long)info.last_seq,
+                (unsigned long long)info.orders, (unsigned long long)seq,
+                ORDERS, st.failed ? "; the store failed" : "");
+        return 1;
+    }
+    printf("store: checked: %llu journal records and %d orders committed\n",
+           (unsigned long long)seq, ORDERS);
     free(lat);
     free(tim);
     char cmd[160];

@@ -217,8 +217,8 @@ static void store_exec(struct live *L, const struct pmc_record *r)
     }
     }
     /* an unknown coid (an order never sent) or a late duplicate report is
-     * not a store failure */
-    if (e == PMC_EIO)
+     * not a store failure; any other error is */
+    if (e != PMC_OK && e != PMC_ENOTFOUND && e != PMC_ESTATE)
         fail_with(L, "store", pmc_store_errmsg(L->store));
 }
 
@@ -467,7 +467,7 @@ static void side_effects(struct live *L, const struct pmc_record *r)
         ft->recv = r->t;
     }
         if (L->store &&
-            pmc_store_seen(L->store, r->u.fill.key.s, r->t) == PMC_EIO)
+            pmc_store_seen(L->store, r->u.fill.key.s, r->t) != PMC_OK)
             fail_with(L, "store", pmc_store_errmsg(L->store));
         if (L->watch && L->o.book_ws && *L->o.book_ws) {
             enum pmc_err e = pmc_watch_book_add(L->watch, r->u.fill.token.s,
@@ -828,8 +828,8 @@ static void save_checkpoints(struct live *L)
         snprintf(v, sizeof v, "%lld",
                  (long long)pmc_watch_checkpoint(L->watch,
                                                  (enum pmc_watch_src)i));
-        if (pmc_store_checkpoint(L->store, ckpt_names[i], v, L->now) ==
-            PMC_EIO)
+        if (pmc_store_checkpoint(L->store, ckpt_names[i], v, L->now) !=
+            PMC_OK)
             fail_with(L, "store", pmc_store_errmsg(L->store));
     }
 }

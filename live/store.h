@@ -50,9 +50,15 @@
  * called from any thread; they serialise with the writer on the
  * connection. A store opened readonly refuses every write (PMC_ESTATE).
  *
- * Errors: if a write transaction fails (disk full, I/O error) the store
- * becomes failed: every later call returns PMC_EIO and pmc_store_errmsg()
- * names the file and SQLite's message. The caller must stop trading. */
+ * Errors: every call that returns an error sets the message
+ * pmc_store_errmsg() returns ("PATH: what: why"). If a write fails (a
+ * transaction: disk full, I/O error; an order-log append or its growth)
+ * the store becomes failed: the failing call returns PMC_EIO (PMC_ENOMEM
+ * for memory), every later write returns PMC_EIO, and the message keeps
+ * naming the first failure. The caller must stop trading on any error
+ * from a write (PMC_ENOTFOUND / PMC_ESTATE from order_update and fill are
+ * refusals of a report, with nothing queued). Committed data is never lost
+ * and the next open replays what the order log made durable. */
 #ifndef PMC_STORE_H
 #define PMC_STORE_H
 
@@ -61,7 +67,7 @@
 
 #include "core/event.h"
 
-#define PMC_STORE_SCHEMA 1          /* PRAGMA user_version */
+#define PMC_STORE_SCHEMA 2          /* PRAGMA user_version */
 #define PMC_STORE_APP_ID 0x504d4350 /* PRAGMA application_id, "PMCP" */
 #define PMC_STORE_CKPT_MAX 4096     /* bytes of one checkpoint value */
 #define PMC_STORE_TEXT_MAX 4096     /* error text, venue id (truncated) */
@@ -105,9 +111,9 @@ int pmc_order_status_terminal(enum pmc_order_status s);
 struct pmc_store_opts {
     size_t ring_bytes;           /* 0 = 4 MiB; at least 256 KiB */
     uint32_t writer_interval_us; /* 0 = 2000; the writer's wake period */
-    int readonly;  /* 1: no writer thread, no schema creation, no writes
-                      (operator views); the file must exist */
-    int no_create; /* 1: the file must exist (read-write otherwise) */
+    int readonly;   /* 1: no writer thread, no schema creation, no writes
+                       (operator views); the file must exist */
+    int no_create;  /* 1: the file must exist (read-write otherwise) */
     int log_writev; /* 1: append the order log with writev(2) instead of
                        copying into its mapping (the fallback where the
                        file system cannot allocate or map it) */
@@ -139,9 +145,39 @@ PMC_MUST_USE enum pmc_err pmc_store_open(const char *path,
  * the final commit (or an earlier one) failed. NULL is a no-op. */
 PMC_MUST_USE enum pmc_err pmc_store_close(struct pmc_store *s);
 
-/* The last error ("PATH: ...: SQLite message"); "" when none. Valid until
- * the next call on s. */
+/* The last error ("PATH: ...: SQLite message"); "" when none. A copy taken
+ * under the store's lock (the writer thread sets it when a commit fails),
+ * owned by the calling thread: valid until that thread's next
+ * pmc_store_errmsg call. Thread-safe. */
 const char *pmc_store_errmsg(const struct pmc_store *s);
+
+/* ---- fault injection (tests) -------------------------------------------
+ *
+ * Compiled in every build, off by default. Arms one fault for the whole
+ * process: the nth time (1 = the next) the named path runs from now, it
+ * fails with `err` (0 = the path's usual error), then the fault is off
+ * again. The environment variable PMC_STORE_FAULT=KIND:N[:ERR] (KIND the
+ * names below, ERR one of ENOMEM EIO ERANGE ENOSPC) arms one at the first
+ * pmc_store_open of the process. The message of an injected failure ends
+ * in "(injected)". */
+enum pmc_store_fault {
+    PMC_STORE_FAULT_OFF,
+    PMC_STORE_FAULT_ALLOC,   /* "alloc": a store allocation (ENOMEM) */
+    PMC_STORE_FAULT_QUEUE,   /* "queue": any queued write (ERANGE) */
+    PMC_STORE_FAULT_JOURNAL, /* "journal": a queued journal record */
+    PMC_STORE_FAULT_SEEN,    /* "seen": a queued seen key */
+    PMC_STORE_FAULT_CKPT,    /* "checkpoint": a queued checkpoint */
+    PMC_STORE_FAULT_UPDATE,  /* "update": a queued order status change */
+    PMC_STORE_FAULT_FILL,    /* "fill": a queued fill */
+    PMC_STORE_FAULT_STEP,    /* "step": a SQLite write step (EIO; ENOSPC =
+                                SQLITE_FULL, a full disk) */
+    PMC_STORE_FAULT_OLOG,    /* "olog": an order-log append (EIO, ENOSPC) */
+    PMC_STORE_FAULT_GROW,    /* "grow": the order log's growth (ENOSPC) */
+    PMC_STORE_FAULT_COUNT
+};
+void pmc_store_fault_set(enum pmc_store_fault kind, long nth, int err);
+/* The number of faults that fired since the process started. */
+long pmc_store_fault_fired(void);
 
 /* ---- the journal (hot path) --------------------------------------------
  *
@@ -300,8 +336,9 @@ PMC_MUST_USE enum pmc_err pmc_store_fills_each(struct pmc_store *s,
                                                const char *coid,
                                                pmc_store_fill_fn fn, void *ctx);
 
-/* A row of the `positions` view: average-cost accounting over our fills,
- * fees included in the basis. USD and shares in micros. */
+/* A position: average-cost accounting over our fills, fees included in the
+ * basis, computed from the fills with the engine's arithmetic (exact at
+ * any size; see docs/store.md). USD and shares in micros. */
 struct pmc_store_position {
     const char *token;
     pmc_micros shares, cost_basis, avg_px; /* avg_px 0 when flat */
@@ -315,6 +352,8 @@ struct pmc_store_position {
 };
 typedef int (*pmc_store_position_fn)(void *ctx,
                                      const struct pmc_store_position *p);
+/* One row per token with fills, by token. PMC_EIO on a database error,
+ * PMC_ERANGE when a token's sums leave 64 bits (message names the token). */
 PMC_MUST_USE enum pmc_err pmc_store_positions_each(struct pmc_store *s,
                                                    pmc_store_position_fn fn,
                                                    void *ctx);

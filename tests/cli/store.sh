@@ -203,5 +203,62 @@ expect_err "foreign db" "not a pmcopy store"
 # nothing was written to a store by the views
 if [ ! -e "$tmp/missing.db" ]; then ok; else bad "a view created a database"; fi
 
+# ---- the live loop stops on any store error -------------------------------
+# A store write refused with ERANGE (PMC_STORE_FAULT: the first seen key,
+# the first fill) must stop trading with the store's message, exactly like
+# an I/O error: `pmcopy live` exits 1 naming the store and the failure.
+feeds=$(cd "$(dirname "$bin")" && pwd)/fakes/fake_feeds
+if [ -x "$feeds" ]; then
+    for fault in seen fill; do
+        echo "0 book token=101 bids=0.48:300 asks=0.52:2500" >"$tmp/f.sc"
+        "$feeds" --scenario "$tmp/f.sc" --max-seconds 30 >"$tmp/feeds.out" \
+            2>"$tmp/feeds.err" &
+        fp=$!
+        port=""
+        for _ in $(seq 1 100); do
+            port=$(sed -n 's/^listening port=//p' "$tmp/feeds.out")
+            [ -n "$port" ] && break
+            sleep 0.05
+        done
+        rm -f "$tmp/live.ready" "$tmp/live-$fault.db"
+        PMC_STORE_FAULT=$fault:1 "$bin" live --paper --trader "$TA" \
+            --rtds-ws "ws://127.0.0.1:$port/rtds" \
+            --book-ws "ws://127.0.0.1:$port/ws/market" --data-api "" \
+            --chain-ws "" --db "$tmp/live-$fault.db" --api-port 0 --no-mlock \
+            --copy-mode per_fill --ready-file "$tmp/live.ready" --quiet \
+            >/dev/null 2>"$tmp/live.err" &
+        lp=$!
+        for _ in $(seq 1 200); do
+            [ -s "$tmp/live.ready" ] && break
+            sleep 0.05
+        done
+        for _ in $(seq 1 100); do
+            curl -sf "http://127.0.0.1:$port/_control/stats" |
+                grep -q '^rtds_subs=[1-9]' && break
+            sleep 0.05
+        done
+        curl -sf "http://127.0.0.1:$port/_control/trade?wallet=$TA&token=101&side=BUY&px=0.52&sz=100&tx=0x$(printf '%064x' 7)&log=1&rtds=0" >/dev/null
+        # it must stop on its own (bounded wait), not run on
+        for _ in $(seq 1 100); do
+            kill -0 "$lp" 2>/dev/null || break
+            sleep 0.05
+        done
+        if kill -0 "$lp" 2>/dev/null; then
+            bad "live with a refused $fault write is still trading"
+            kill -TERM "$lp"
+        fi
+        wait "$lp"
+        rc=$?
+        cp "$tmp/live.err" "$tmp/err"
+        expect_rc "live stops on a refused $fault write" 1
+        expect_err "live names the store error ($fault)" "queue: a $fault"
+        expect_err "live names the store error ($fault)" "(injected)"
+        kill "$fp" 2>/dev/null
+        wait "$fp" 2>/dev/null
+    done
+else
+    bad "missing $feeds (make check builds it)"
+fi
+
 echo "store: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

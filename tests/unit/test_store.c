@@ -17,16 +17,21 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "app/cmds.h"
+#include "app/driver.h"
 #include "core/dec.h"
+#include "core/engine.h"
 #include "core/tape.h"
 #include "live/store.h"
 
@@ -52,6 +57,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    pmc_store_fault_set(PMC_STORE_FAULT_OFF, 0, 0);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     return system(cmd) == 0 ? 0 : -1;
@@ -1072,6 +1078,819 @@ static void test_dir_path(void **state)
     snprintf(dbpath, sizeof dbpath, "%s/t.db", tmpdir);
 }
 
+/* ---- errors and fault injection ------------------------------------------
+ *
+ * Every error path sets a message naming what and where; the message is a
+ * copy the calling thread owns; the fault hooks (store.h) make each write
+ * path fail in turn and the store reports it, keeps everything committed,
+ * never hangs (an alarm ends a test that deadlocks) and the next open
+ * recovers everything durable. */
+
+#define QUOTE_FMT "t=%lld ev=quote token=101 bid=0.5 ask=0.6"
+
+static void unlink_store(void)
+{
+    static const char *const sfx[] = {"", "-wal", "-shm", "-olog"};
+    char p[192];
+    for (size_t i = 0; i < PMC_ARRAY_LEN(sfx); i++) {
+        snprintf(p, sizeof p, "%s%s", dbpath, sfx[i]);
+        unlink(p);
+    }
+}
+
+/* The message of the last error contains needle (and the store's path). */
+static void expect_msg(struct pmc_store *s, const char *needle)
+{
+    const char *m = pmc_store_errmsg(s);
+    if (!strstr(m, needle) || !strstr(m, dbpath))
+        fail_msg("errmsg '%s' does not name '%s'", m, needle);
+}
+
+static void test_error_messages(void **state)
+{
+    (void)state;
+    struct pmc_store *s = open_ok(NULL, NULL);
+    struct pmc_store_src a1 = {TA, PMC_MICRO};
+    new_order(s, "pmc-m1", "101", PMC_BUY, "0.5", "10", &a1, 1, DAY0);
+    assert_int_equal(pmc_store_seen(s, "", DAY0), PMC_ERANGE);
+    expect_msg(s, "seen: a key of 0 bytes");
+    char big[PMC_STORE_CKPT_MAX + 2];
+    memset(big, 'v', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    assert_int_equal(pmc_store_checkpoint(s, "chain", big, DAY0), PMC_ERANGE);
+    expect_msg(s, "checkpoint: ");
+    assert_int_equal(pmc_store_mark(s, "101", -1, 0, DAY0), PMC_ERANGE);
+    expect_msg(s, "mark: ");
+    assert_int_equal(pmc_store_journal_line(s, "x", 0, NULL), PMC_ERANGE);
+    expect_msg(s, "journal line: 0 bytes");
+    assert_int_equal(pmc_store_journal_line(s, "# c", 3, NULL), PMC_EPARSE);
+    expect_msg(s, "journal line: ");
+    assert_int_equal(pmc_store_fill(s, "pmc-m1", NULL, 0, 500000, 0, DAY0),
+                     PMC_ERANGE);
+    expect_msg(s, "fill: order pmc-m1: size 0");
+    assert_int_equal(pmc_store_fill(s, "nope", NULL, 1, 1, 0, DAY0),
+                     PMC_ENOTFOUND);
+    expect_msg(s, "fill: unknown order 'nope'");
+    assert_int_equal(
+        pmc_store_order_update(s, "nope", PMC_OS_ACKED, NULL, NULL, DAY0),
+        PMC_ENOTFOUND);
+    expect_msg(s, "order_update: unknown order 'nope'");
+    assert_int_equal(
+        pmc_store_order_update(s, "pmc-m1", PMC_OS_CONFIRMED, NULL, NULL, DAY0),
+        PMC_ESTATE);
+    expect_msg(s, "submitted -> confirmed");
+    struct pmc_store_order o;
+    memset(&o, 0, sizeof o);
+    o.coid = "pmc-m2";
+    o.token = "101";
+    o.px = 0;
+    o.sz = PMC_MICRO;
+    assert_int_equal(pmc_store_order_new(s, &o), PMC_ERANGE);
+    expect_msg(s, "order_new: order 'pmc-m2'");
+    o.px = 500000;
+    o.coid = "pmc-m1";
+    assert_int_equal(pmc_store_order_new(s, &o), PMC_ESTATE);
+    expect_msg(s, "order pmc-m1 is already known");
+    /* an item bigger than half the ring */
+    struct pmc_store_order ob = o;
+    size_t bn = (4u << 20) / 2 + 16;
+    char *body = malloc(bn + 1);
+    assert_non_null(body);
+    memset(body, 'b', bn);
+    body[bn] = '\0';
+    ob.coid = "pmc-m3";
+    ob.signed_body = body;
+    assert_int_equal(pmc_store_order_new(s, &ob), PMC_ERANGE);
+    expect_msg(s, "exceeds half the ring");
+    free(body);
+    /* none of these failed the store */
+    assert_int_equal(pmc_store_sync(s), PMC_OK);
+    close_ok(s);
+    /* read-only: every write is refused, with a message */
+    struct pmc_store_opts ro = {0};
+    ro.readonly = 1;
+    s = open_ok(&ro, NULL);
+    assert_int_equal(pmc_store_seen(s, "k", DAY0), PMC_ESTATE);
+    expect_msg(s, "read-only");
+    assert_int_equal(pmc_store_close(s), PMC_OK);
+}
+
+/* pmc_store_errmsg from one thread while the writer thread fails the
+ * store: the caller's string is its own copy (taken under the lock), so
+ * the writer's message never changes it under the reader's feet. */
+struct errmsg_reader {
+    struct pmc_store *s;
+    atomic_int stop;
+    long reads;
+};
+
+static void *errmsg_reader_main(void *arg)
+{
+    struct errmsg_reader *r = arg;
+    while (!atomic_load(&r->stop)) {
+        const char *m = pmc_store_errmsg(r->s);
+        size_t n = strlen(m);
+        r->reads += n > 0;
+    }
+    return NULL;
+}
+
+static void wait_failed(struct pmc_store *s)
+{
+    struct pmc_store_stats st;
+    for (int i = 0; i < 5000; i++) {
+        pmc_store_stats(s, &st);
+        if (st.failed)
+            return;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("the writer did not fail the store");
+}
+
+static void test_errmsg_thread_copy(void **state)
+{
+    (void)state;
+    alarm(60);
+    struct pmc_store *s = open_ok(NULL, NULL);
+    assert_int_equal(pmc_store_seen(s, "", DAY0), PMC_ERANGE);
+    const char *before = pmc_store_errmsg(s);
+    char want[512];
+    snprintf(want, sizeof want, "%s", before);
+    assert_non_null(strstr(want, "seen: a key of 0 bytes"));
+    /* a reader thread reads the message while the writer fails the store
+     * (a data race TSan reports when errmsg reads the store's buffer) */
+    struct errmsg_reader rd = {s, 0, 0};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, errmsg_reader_main, &rd), 0);
+    pmc_store_fault_set(PMC_STORE_FAULT_STEP, 1, EIO);
+    char line[128];
+    snprintf(line, sizeof line, QUOTE_FMT, (long long)DAY0);
+    journal_text(s, line);
+    wait_failed(s);
+    atomic_store(&rd.stop, 1);
+    pthread_join(th, NULL);
+    /* this thread's copy still holds what it read */
+    assert_string_equal(before, want);
+    /* and the next call sees the writer's failure */
+    expect_msg(s, "disk I/O error (injected)");
+    assert_int_equal(pmc_store_seen(s, "k", DAY0), PMC_EIO);
+    expect_msg(s, "disk I/O error (injected)"); /* the first failure */
+    assert_int_equal(pmc_store_close(s), PMC_EIO);
+    alarm(0);
+}
+
+/* A fixed workload on a fresh store with a fault armed after the open:
+ * journal records, orders (with a big signed body when body > 0), fills,
+ * syncs. Every call returns OK or, from the failure on, the failure; the
+ * message names it. Returns 1 if the fault fired. */
+struct outcome {
+    unsigned orders;     /* orders 0..orders-1 returned OK: durable */
+    uint64_t synced_seq; /* journal records committed by a sync */
+    int failed;
+    char msg[512];
+};
+
+#define WL_ROUNDS 6
+
+static int run_workload(const struct pmc_store_opts *o,
+                        enum pmc_store_fault kind, long nth, int err,
+                        size_t body, const char *needle, struct outcome *out)
+{
+    memset(out, 0, sizeof *out);
+    unlink_store();
+    struct pmc_store *s = open_ok(o, NULL);
+    char *bodybuf = NULL;
+    if (body) {
+        bodybuf = malloc(body + 1);
+        assert_non_null(bodybuf);
+        memset(bodybuf, 'b', body);
+        bodybuf[body] = '\0';
+    }
+    long fired0 = pmc_store_fault_fired();
+    pmc_store_fault_set(kind, nth, err);
+    enum pmc_err want = kind == PMC_STORE_FAULT_ALLOC ? PMC_ENOMEM : PMC_EIO;
+    pmc_ms t = DAY0;
+#define WL_CALL(expr)                                                          \
+    do {                                                                       \
+        enum pmc_err e_ = (expr);                                              \
+        if (e_ != PMC_OK) {                                                    \
+            if (!out->failed) {                                                \
+                if (e_ != want)                                                \
+                    fail_msg("%s: %s, want %s (%s)", #expr, pmc_strerror(e_),  \
+                             pmc_strerror(want), pmc_store_errmsg(s));         \
+                snprintf(out->msg, sizeof out->msg, "%s",                      \
+                         pmc_store_errmsg(s));                                 \
+                if (!strstr(out->msg, needle))                                 \
+                    fail_msg("%s: message '%s' lacks '%s'", #expr, out->msg,   \
+                             needle);                                          \
+            } else if (e_ != PMC_EIO && e_ != want) {                          \
+                fail_msg("%s after the failure: %s", #expr, pmc_strerror(e_)); \
+            }                                                                  \
+            out->failed = 1;                                                   \
+        }                                                                      \
+        ok_ = e_ == PMC_OK;                                                    \
+    } while (0)
+    int ok_ = 0;
+    for (unsigned i = 0; i < WL_ROUNDS; i++) {
+        char line[128], coid[32];
+        for (int j = 0; j < 4; j++) {
+            snprintf(line, sizeof line, QUOTE_FMT, (long long)(t += 10));
+            struct pmc_record r;
+            struct pmc_tape_err te;
+            int has = 0;
+            assert_int_equal(pmc_tape_parse(line, strlen(line), &r, &has, &te),
+                             PMC_OK);
+            WL_CALL(pmc_store_journal(s, &r, NULL));
+        }
+        snprintf(coid, sizeof coid, "wl-%u", i);
+        struct pmc_store_src src[2] = {{TA, 600000}, {TB, 400000}};
+        struct pmc_store_order ord;
+        memset(&ord, 0, sizeof ord);
+        ord.coid = coid;
+        ord.token = "101";
+        ord.px = 520000;
+        ord.sz = 10 * PMC_MICRO;
+        ord.keys = "0xk:0";
+        ord.src = src;
+        ord.nsrc = 2;
+        ord.signed_body = bodybuf;
+        ord.ts_decided = t;
+        WL_CALL(pmc_store_order_new(s, &ord));
+        if (ok_ && !out->failed)
+            out->orders = i + 1;
+        WL_CALL(pmc_store_seen(s, coid, t));
+        WL_CALL(pmc_store_fill(s, coid, "tr", 5 * PMC_MICRO, 510000, 0, t));
+        if (i % 2) {
+            struct pmc_store_stats st;
+            pmc_store_stats(s, &st);
+            WL_CALL(pmc_store_sync(s));
+            if (ok_ && !out->failed)
+                out->synced_seq = st.journal_seq;
+        }
+    }
+    enum pmc_err ce = pmc_store_close(s);
+    int fired = pmc_store_fault_fired() > fired0;
+    pmc_store_fault_set(PMC_STORE_FAULT_OFF, 0, 0);
+    if (fired && kind != PMC_STORE_FAULT_ALLOC)
+        assert_int_equal(ce, PMC_EIO); /* a failed store stays failed */
+    if (!fired)
+        assert_int_equal(ce, PMC_OK);
+    if (ce != PMC_OK && !out->failed) { /* failed in the final commit */
+        out->failed = 1;
+    }
+    free(bodybuf);
+#undef WL_CALL
+    return fired;
+}
+
+static int count_journal(struct pmc_store *s, uint64_t *last)
+{
+    struct pmc_store_cursor *c;
+    assert_int_equal(pmc_store_cursor_open(s, 1, &c), PMC_OK);
+    const char *line;
+    size_t n;
+    uint64_t seq, want = 1;
+    int k, rows = 0;
+    while ((k = pmc_store_cursor_next(c, &seq, NULL, &line, &n)) == 1) {
+        assert_int_equal(seq, want); /* a prefix: no hole */
+        want++;
+        rows++;
+    }
+    assert_int_equal(k, 0);
+    pmc_store_cursor_close(c);
+    *last = want - 1;
+    return rows;
+}
+
+/* After a workload: the next open (no fault) holds every order that
+ * returned OK, every record a successful sync committed, a gap-free
+ * journal in which every order's inputs precede it, and works. */
+static void check_recovered(const struct outcome *o)
+{
+    struct pmc_store_info info;
+    struct pmc_store *s = open_ok(NULL, &info);
+    for (unsigned i = 0; i < o->orders; i++) {
+        char coid[32];
+        snprintf(coid, sizeof coid, "wl-%u", i);
+        if (!pmc_store_order_known(s, coid, NULL))
+            fail_msg("order %s returned OK but is lost (%s)", coid, o->msg);
+    }
+    uint64_t last;
+    count_journal(s, &last);
+    if (last < o->synced_seq)
+        fail_msg("journal ends at %llu, a sync committed %llu (%s)",
+                 (unsigned long long)last, (unsigned long long)o->synced_seq,
+                 o->msg);
+    /* the orders' inputs: 4 records per round before each order */
+    if (info.orders && last < 4 * (uint64_t)info.orders)
+        fail_msg("%llu orders but only %llu journal records",
+                 (unsigned long long)info.orders, (unsigned long long)last);
+    struct pmc_store_stats st;
+    pmc_store_stats(s, &st);
+    assert_int_equal(st.failed, 0);
+    assert_int_equal(pmc_store_seen(s, "after", DAY0), PMC_OK);
+    assert_int_equal(pmc_store_sync(s), PMC_OK);
+    close_ok(s);
+}
+
+/* Fail the nth occurrence of a path for n = 1, 2, ... until the workload
+ * runs through without reaching it; returns how many failed. */
+static int fault_sweep(const struct pmc_store_opts *o,
+                       enum pmc_store_fault kind, int err, size_t body,
+                       const char *needle, long step)
+{
+    int fails = 0;
+    for (long n = 1;; n += step) {
+        struct outcome out;
+        if (!run_workload(o, kind, n, err, body, needle, &out))
+            break;
+        assert_true(out.failed);
+        check_recovered(&out);
+        fails++;
+    }
+    return fails;
+}
+
+static void test_fault_sqlite_step(void **state)
+{
+    (void)state;
+    alarm(300);
+    /* every write step of the workload in turn: I/O error */
+    int n = fault_sweep(NULL, PMC_STORE_FAULT_STEP, EIO, 0,
+                        "disk I/O error (injected)", 1);
+    assert_true(n > 20);
+    /* a full disk, every third step */
+    n = fault_sweep(NULL, PMC_STORE_FAULT_STEP, ENOSPC, 0,
+                    "database or disk is full (injected)", 3);
+    assert_true(n > 5);
+    alarm(0);
+}
+
+static void test_fault_olog_append(void **state)
+{
+    (void)state;
+    alarm(120);
+    struct pmc_store_opts wv = {0};
+    wv.log_writev = 1;
+    /* each order's append, mapped and by writev(2), I/O error and full */
+    assert_int_equal(fault_sweep(NULL, PMC_STORE_FAULT_OLOG, EIO, 0,
+                                 "write: Input/output error (injected)", 1),
+                     WL_ROUNDS);
+    assert_int_equal(fault_sweep(&wv, PMC_STORE_FAULT_OLOG, ENOSPC, 0,
+                                 "No space left on device (injected)", 1),
+                     WL_ROUNDS);
+    alarm(0);
+}
+
+static void test_fault_olog_grow(void **state)
+{
+    (void)state;
+    alarm(120);
+    /* 5 MiB signed bodies: the 4 MiB mapped log grows at the first order
+     * (and again when the writer has not caught up); each growth fails in
+     * turn as on a full disk */
+    struct pmc_store_opts o = {0};
+    o.ring_bytes = 16u << 20;
+    int n = fault_sweep(&o, PMC_STORE_FAULT_GROW, 0, 5u << 20,
+                        "bytes: No space left on device (injected)", 1);
+    assert_true(n >= 1);
+    alarm(0);
+}
+
+static void test_fault_alloc(void **state)
+{
+    (void)state;
+    alarm(120);
+    /* a failed store leaves its order log: each allocation of the open
+     * that replays it fails in turn, then the open recovers it all */
+    struct outcome out;
+    assert_true(run_workload(NULL, PMC_STORE_FAULT_STEP, 30, EIO, 0,
+                             "(injected)", &out));
+    assert_true(out.orders > 0);
+    int fails = 0;
+    for (long n = 1;; n++) {
+        pmc_store_fault_set(PMC_STORE_FAULT_ALLOC, n, 0);
+        long f0 = pmc_store_fault_fired();
+        struct pmc_store *s = NULL;
+        char err[512];
+        enum pmc_err e =
+            pmc_store_open(dbpath, NULL, &s, NULL, err, sizeof err);
+        int fired = pmc_store_fault_fired() > f0;
+        pmc_store_fault_set(PMC_STORE_FAULT_OFF, 0, 0);
+        if (!fired) {
+            assert_int_equal(e, PMC_OK);
+            close_ok(s);
+            break;
+        }
+        if (e != PMC_ENOMEM || s || !strstr(err, "out of memory"))
+            fail_msg("alloc %ld: %s '%s'", n, pmc_strerror(e), err);
+        fails++;
+    }
+    assert_true(fails >= 5);
+    check_recovered(&out);
+
+    /* the order index grows at its 513th order: that allocation fails,
+     * the order is refused with ENOMEM, nothing is lost, the next works */
+    unlink_store();
+    struct pmc_store *s = open_ok(NULL, NULL);
+    struct pmc_store_src a1 = {TA, PMC_MICRO};
+    char coid[32];
+    for (int i = 0; i < 512; i++) {
+        snprintf(coid, sizeof coid, "ix-%d", i);
+        new_order(s, coid, "101", PMC_BUY, "0.5", "1", &a1, 1, DAY0 + i);
+    }
+    pmc_store_fault_set(PMC_STORE_FAULT_ALLOC, 1, 0);
+    struct pmc_store_order o;
+    memset(&o, 0, sizeof o);
+    o.coid = "ix-512";
+    o.token = "101";
+    o.px = 500000;
+    o.sz = PMC_MICRO;
+    assert_int_equal(pmc_store_order_new(s, &o), PMC_ENOMEM);
+    expect_msg(s, "order ix-512: the order index cannot grow: out of memory");
+    assert_int_equal(pmc_store_order_known(s, "ix-512", NULL), 0);
+    assert_int_equal(pmc_store_order_new(s, &o), PMC_OK);
+    close_ok(s);
+    struct pmc_store_info info;
+    s = open_ok(NULL, &info);
+    assert_int_equal(info.orders, 513);
+    close_ok(s);
+    alarm(0);
+}
+
+static void test_fault_queue(void **state)
+{
+    (void)state;
+    static const struct {
+        enum pmc_store_fault kind;
+        const char *what;
+    } k[] = {
+        {PMC_STORE_FAULT_QUEUE, "journal record"},
+        {PMC_STORE_FAULT_JOURNAL, "journal record"},
+        {PMC_STORE_FAULT_SEEN, "seen key"},
+        {PMC_STORE_FAULT_CKPT, "checkpoint"},
+        {PMC_STORE_FAULT_UPDATE, "order update"},
+        {PMC_STORE_FAULT_FILL, "fill"},
+    };
+    struct pmc_store *s = open_ok(NULL, NULL);
+    struct pmc_store_src a1 = {TA, PMC_MICRO};
+    char line[128];
+    for (size_t i = 0; i < PMC_ARRAY_LEN(k); i++) {
+        char coid[32];
+        snprintf(coid, sizeof coid, "q-%zu", i);
+        new_order(s, coid, "101", PMC_BUY, "0.5", "10", &a1, 1, DAY0);
+        pmc_store_fault_set(k[i].kind, 1, 0);
+        snprintf(line, sizeof line, QUOTE_FMT, (long long)DAY0);
+        struct pmc_record r;
+        struct pmc_tape_err te;
+        int has = 0;
+        assert_int_equal(pmc_tape_parse(line, strlen(line), &r, &has, &te),
+                         PMC_OK);
+        enum pmc_err e[5] = {
+            pmc_store_journal(s, &r, NULL), pmc_store_seen(s, coid, DAY0),
+            pmc_store_checkpoint(s, "chain", "7", DAY0),
+            pmc_store_order_update(s, coid, PMC_OS_ACKED, NULL, NULL, DAY0),
+            pmc_store_fill(s, coid, NULL, PMC_MICRO, 500000, 0, DAY0)};
+        int refused = 0;
+        for (int j = 0; j < 5; j++)
+            if (e[j] != PMC_OK) {
+                assert_int_equal(e[j], PMC_ERANGE);
+                refused++;
+            }
+        assert_int_equal(refused, 1);
+        expect_msg(s, k[i].what);
+        expect_msg(s, "(injected)");
+    }
+    assert_int_equal(pmc_store_sync(s), PMC_OK);
+    close_ok(s);
+}
+
+/* ---- one P&L: the store's positions equal the engine's ------------------
+ *
+ * Random fills go through the decision core (pmc_driver: source fills make
+ * orders, exec reports fill them in parts) and the same orders and fills
+ * through the store; per token the shares, cost basis, realised P&L
+ * (after partial sells, and after a resolution) and unrealised P&L at a
+ * mark agree to the micro-unit, with notionals well past $9.2M. */
+
+struct eng_orders {
+    char coid[64][PMC_SYM_MAX + 1];
+    char token[64][PMC_SYM_MAX + 1];
+    enum pmc_side side[64];
+    pmc_micros px[64], sz[64];
+    size_t n;
+};
+
+static enum pmc_err eng_collect(void *ctx, const struct pmc_record *a)
+{
+    struct eng_orders *o = ctx;
+    if (a->kind != PMC_K_ORDER)
+        return PMC_OK;
+    assert_true(o->n < 64);
+    snprintf(o->coid[o->n], sizeof o->coid[0], "%s", a->u.order.coid.s);
+    snprintf(o->token[o->n], sizeof o->token[0], "%s", a->u.order.token.s);
+    o->side[o->n] = a->u.order.side;
+    o->px[o->n] = a->u.order.px;
+    o->sz[o->n] = a->u.order.sz;
+    o->n++;
+    return PMC_OK;
+}
+
+static void feed_both(struct pmc_driver *d, struct pmc_store *s,
+                      const char *line, int journal)
+{
+    struct pmc_record r;
+    struct pmc_tape_err te;
+    int has = 0;
+    if (pmc_tape_parse(line, strlen(line), &r, &has, &te) != PMC_OK || !has)
+        fail_msg("bad line %s: %s", line, te.msg);
+    assert_int_equal(pmc_driver_feed(d, &r), PMC_OK);
+    if (journal)
+        assert_int_equal(pmc_store_journal(s, &r, NULL), PMC_OK);
+}
+
+static uint32_t xs32(uint32_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
+struct pos_set {
+    struct pmc_store_position p[8];
+    char tok[8][PMC_SYM_MAX + 1];
+    size_t n;
+};
+
+static int collect_pos(void *ctx, const struct pmc_store_position *p)
+{
+    struct pos_set *ps = ctx;
+    assert_true(ps->n < 8);
+    ps->p[ps->n] = *p;
+    snprintf(ps->tok[ps->n], sizeof ps->tok[0], "%s", p->token);
+    ps->p[ps->n].token = ps->tok[ps->n];
+    ps->n++;
+    return 0;
+}
+
+static const struct pmc_store_position *pos_of(const struct pos_set *ps,
+                                               const char *tok)
+{
+    for (size_t i = 0; i < ps->n; i++)
+        if (!strcmp(ps->tok[i], tok))
+            return &ps->p[i];
+    return NULL;
+}
+
+/* Compare every engine position with the store's; returns the largest
+ * basis seen (micros). */
+static pmc_micros compare_positions(struct pmc_driver *d, struct pmc_store *s,
+                                    int resolved_phase)
+{
+    assert_int_equal(pmc_store_sync(s), PMC_OK);
+    struct pos_set ps;
+    memset(&ps, 0, sizeof ps);
+    assert_int_equal(pmc_store_positions_each(s, collect_pos, &ps), PMC_OK);
+    pmc_micros big = 0;
+    struct pmc_position_view v;
+    for (uint32_t i = 0; pmc_engine_position(d->eng, i, &v); i++) {
+        const struct pmc_store_position *p = pos_of(&ps, v.token->s);
+        if (!p) {
+            assert_int_equal(v.shares, 0);
+            assert_int_equal(v.realized, 0);
+            continue;
+        }
+        if (!resolved_phase || !v.resolved) {
+            if (p->shares != v.shares || p->cost_basis != v.cost)
+                fail_msg("token %s: store %lld shares basis %lld, engine "
+                         "%lld basis %lld",
+                         v.token->s, (long long)p->shares,
+                         (long long)p->cost_basis, (long long)v.shares,
+                         (long long)v.cost);
+            /* at the store's mark (the engine also marks at source
+             * fills, which the store does not journal here) */
+            pmc_micros eu = p->has_mark && v.shares
+                                ? pmc_mul(v.shares, p->mark) - v.cost
+                                : 0;
+            assert_int_equal(p->unrealized, eu);
+        }
+        if (p->realized != v.realized)
+            fail_msg("token %s: realised store %lld engine %lld", v.token->s,
+                     (long long)p->realized, (long long)v.realized);
+        if (p->cost_basis > big)
+            big = p->cost_basis;
+    }
+    return big;
+}
+
+static void test_positions_equal_engine(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    pmc_config_defaults(&c);
+    assert_int_equal(pmc_config_add_trader(&c, TA, strlen(TA), "a", -1, 0, 1),
+                     PMC_OK);
+    c.copy_mode = PMC_MODE_PER_FILL;
+    c.sizing = PMC_SIZE_PROPORTIONAL;
+    c.ratio = PMC_MICRO;
+    c.max_slippage = 0;
+    pmc_micros huge = (pmc_micros)1000000000 * PMC_MICRO; /* $1e9 */
+    c.max_notional_per_order_usd = huge;
+    c.max_notional_per_market_usd = huge;
+    c.max_total_notional_per_15m_window_usd = huge;
+    c.max_daily_volume_usd = huge;
+    c.max_pending_usd = huge;
+    c.kill_max_daily_loss_usd = huge;
+    c.bypass_shares = 1;
+    static const char *const toks[3] = {"501", "502", "503"};
+    uint32_t rng = 0x9e3779b9u;
+    pmc_micros biggest = 0;
+    int sells = 0, partial = 0;
+    for (int trial = 0; trial < 4; trial++) {
+        unlink_store();
+        struct pmc_store *s = open_ok(NULL, NULL);
+        struct eng_orders *eo = calloc(1, sizeof *eo);
+        assert_non_null(eo);
+        struct pmc_driver d;
+        assert_int_equal(pmc_driver_init(&d, &c, eng_collect, eo), PMC_OK);
+        pmc_ms t = T0;
+        char line[512], a[24], b[24], f[24];
+        for (int k = 0; k < 3; k++) {
+            snprintf(line, sizeof line,
+                     "t=%lld ev=market token=%s market=0xm%d end=%lld "
+                     "tick=0.01",
+                     (long long)t, toks[k], k, (long long)(T0 + 86400000));
+            feed_both(&d, s, line, 0);
+        }
+        for (int step = 0; step < 120; step++) {
+            const char *tok = toks[xs32(&rng) % 3];
+            int sell = xs32(&rng) % 5 < 2;
+            /* a quarter of them big: up to 40M shares (~$20M) */
+            pmc_micros sh = xs32(&rng) % 4 == 0
+                                ? (pmc_micros)(1 + xs32(&rng) % 40000000)
+                                : (pmc_micros)(1 + xs32(&rng) % 3000);
+            pmc_micros sz = sh * PMC_MICRO + (xs32(&rng) % 100) * 10000;
+            pmc_micros px = (pmc_micros)(2 + xs32(&rng) % 96) * 10000;
+            pmc_dec_format(sz, a);
+            pmc_dec_format(px, b);
+            snprintf(line, sizeof line,
+                     "t=%lld ev=fill trader=" TA
+                     " token=%s side=%s px=%s sz=%s key=0xe%d:%d",
+                     (long long)(t += 10), tok, sell ? "SELL" : "BUY", b, a,
+                     trial, step);
+            size_t before = eo->n;
+            feed_both(&d, s, line, 0);
+            assert_int_equal(pmc_driver_advance(&d, t += 1), PMC_OK);
+            for (size_t i = before; i < eo->n; i++) {
+                struct pmc_store_src src = {TA, PMC_MICRO};
+                struct pmc_store_order o;
+                memset(&o, 0, sizeof o);
+                o.coid = eo->coid[i];
+                o.token = eo->token[i];
+                o.side = eo->side[i];
+                o.px = eo->px[i];
+                o.sz = eo->sz[i];
+                o.keys = "k";
+                o.src = &src;
+                o.nsrc = 1;
+                o.ts_decided = t;
+                assert_int_equal(pmc_store_order_new(s, &o), PMC_OK);
+                /* filled in up to three parts, maybe not in full */
+                pmc_micros rem = eo->sz[i];
+                int parts = 1 + (int)(xs32(&rng) % 3);
+                for (int q = 0; q < parts && rem > 0; q++) {
+                    pmc_micros fs =
+                        q == parts - 1 && xs32(&rng) % 2
+                            ? rem
+                            : 1 + (pmc_micros)(xs32(&rng) %
+                                               (uint32_t)(rem < 4000000000
+                                                              ? rem
+                                                              : 4000000000));
+                    if (fs > rem)
+                        fs = rem;
+                    rem -= fs;
+                    sells += eo->side[i] == PMC_SELL;
+                    partial += eo->side[i] == PMC_SELL && rem > 0;
+                    pmc_micros fp =
+                        eo->px[i] +
+                        (eo->side[i] == PMC_BUY
+                             ? -(pmc_micros)(xs32(&rng) % 3) * 10000
+                             : (pmc_micros)(xs32(&rng) % 3) * 10000);
+                    if (fp < 10000)
+                        fp = 10000;
+                    if (fp > 990000)
+                        fp = 990000;
+                    pmc_micros fee = pmc_muldiv_floor(
+                        pmc_mul(fs, fp), (pmc_micros)(xs32(&rng) % 20000),
+                        PMC_MICRO);
+                    pmc_dec_format(fs, a);
+                    pmc_dec_format(fp, b);
+                    pmc_dec_format(fee, f);
+                    snprintf(line, sizeof line,
+                             "t=%lld ev=exec coid=%s status=fill sz=%s px=%s "
+                             "fee=%s",
+                             (long long)(t += 1), eo->coid[i], a, b, f);
+                    feed_both(&d, s, line, 0);
+                    char trade[32];
+                    snprintf(trade, sizeof trade, "tr-%d", q);
+                    assert_int_equal(
+                        pmc_store_fill(s, eo->coid[i], trade, fs, fp, fee, t),
+                        PMC_OK);
+                }
+                if (rem > 0) {
+                    snprintf(line, sizeof line,
+                             "t=%lld ev=exec coid=%s status=cancel",
+                             (long long)(t += 1), eo->coid[i]);
+                    feed_both(&d, s, line, 0);
+                }
+            }
+            eo->n = 0;
+            if (xs32(&rng) % 4 == 0) { /* a trade marks the token */
+                pmc_dec_format((pmc_micros)(1 + xs32(&rng) % 99) * 10000, b);
+                snprintf(line, sizeof line,
+                         "t=%lld ev=trade token=%s px=%s sz=1",
+                         (long long)(t += 1), tok, b);
+                feed_both(&d, s, line, 1);
+            }
+            if (step % 30 == 29) {
+                pmc_micros big = compare_positions(&d, s, 0);
+                if (big > biggest)
+                    biggest = big;
+            }
+        }
+        /* one token resolves: the payout is realised in both */
+        snprintf(line, sizeof line, "t=%lld ev=resolve token=%s payout=%s",
+                 (long long)(t += 10), toks[trial % 3], trial % 2 ? "1" : "0");
+        feed_both(&d, s, line, 1);
+        compare_positions(&d, s, 1);
+        pmc_driver_fini(&d);
+        free(eo);
+        close_ok(s);
+    }
+    /* the sums went well past what the SQL view could hold exactly */
+    assert_true(biggest > (pmc_micros)9200000 * PMC_MICRO);
+    assert_true(sells > 20 && partial > 10);
+}
+
+/* Version 1 had a positions view (floating point past $9.2M): version 2
+ * has none, no REAL column anywhere, and opening a version 1 store
+ * read-write migrates it (read-only opens read it as it is). */
+static int sql_count(const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+static void test_schema_v2_migration(void **state)
+{
+    (void)state;
+    struct pmc_store *s = open_ok(NULL, NULL);
+    build_small_db(s);
+    close_ok(s);
+    assert_int_equal(sql_count("PRAGMA user_version"), 2);
+    assert_int_equal(sql_count("SELECT count(*) FROM sqlite_master WHERE "
+                               "name = 'positions' OR sql LIKE '%REAL%'"),
+                     0);
+    assert_int_equal(
+        sql_count("SELECT count(*) FROM sqlite_master m, "
+                  "pragma_table_info(m.name) c WHERE m.type = 'table' AND "
+                  "c.type NOT IN ('INTEGER', 'TEXT')"),
+        0);
+    /* make it a version 1 store again, with a view of that name */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE VIEW positions AS SELECT 1 AS x; "
+                                  "PRAGMA user_version=1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    struct pmc_store_opts ro = {0};
+    ro.readonly = 1;
+    s = open_ok(&ro, NULL);
+    struct pmc_store_position p;
+    memset(&p, 0, sizeof p);
+    assert_int_equal(pmc_store_positions_each(s, get_pos, &p), PMC_OK);
+    assert_int_equal(p.cost_basis, D("2.406"));
+    assert_int_equal(pmc_store_close(s), PMC_OK);
+    assert_int_equal(sql_count("PRAGMA user_version"), 1);
+    s = open_ok(NULL, NULL);
+    close_ok(s);
+    assert_int_equal(sql_count("PRAGMA user_version"), 2);
+    assert_int_equal(sql_count("SELECT count(*) FROM sqlite_master WHERE "
+                               "name = 'positions'"),
+                     0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1089,6 +1908,20 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_views_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dir_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_messages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errmsg_thread_copy, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fault_sqlite_step, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fault_olog_append, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fault_olog_grow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_alloc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_queue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_positions_equal_engine, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_schema_v2_migration, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

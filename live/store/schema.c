@@ -1,0 +1,287 @@
+/* live/store/schema.c - the store's schema: tables, indexes, the trigger
+ * that keeps an order's fill summary, the prepared write statements, the
+ * version check and the migrations.
+ *
+ * Versions (PRAGMA user_version; application_id "PMCP"):
+ *   0  an empty file: the schema is created (read-write opens only)
+ *   1  had a `positions` SQL view (rounded twice, floating point past
+ *      $9.2M of basis); a read-write open migrates to 2 by dropping it
+ *   2  this build: positions are computed from the fills (positions.c)
+ *   >2 written by a newer pmcopy: refused (PMC_ENOTSUP)
+ * The table `meta` (k, v) holds `lsn`, the last order-log item committed.
+ *
+ * Decides: every table and column (money and times are INTEGER micros and
+ * ms: no REAL anywhere), what a foreign, newer or corrupt file is.
+ * Never: writes rows (apply.c does), reads a clock. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "live/store/store_int.h"
+
+/* ---- schema ------------------------------------------------------------- */
+
+/* Positions are not in the schema: pmc_store_positions_each computes them
+ * from the fills with the engine's arithmetic (version 1 had a SQL view
+ * that rounded twice and fell back to floating point past $9.2M of basis;
+ * the migration to version 2 drops it). */
+static const char *const schema_sql[] = {
+    "CREATE TABLE journal(\n"
+    "  seq INTEGER PRIMARY KEY,\n"
+    "  t INTEGER NOT NULL,\n"
+    "  ev TEXT NOT NULL,\n"
+    "  line TEXT NOT NULL);\n",
+    "CREATE TABLE orders(\n"
+    "  coid TEXT PRIMARY KEY,\n"
+    "  token TEXT NOT NULL,\n"
+    "  side TEXT NOT NULL CHECK (side IN ('BUY','SELL')),\n"
+    "  px INTEGER NOT NULL,\n"
+    "  sz INTEGER NOT NULL,\n"
+    "  tif TEXT NOT NULL,\n"
+    "  keys TEXT NOT NULL,\n"
+    "  traders TEXT NOT NULL,\n"
+    "  signed_body TEXT,\n"
+    "  order_hash TEXT,\n"
+    "  venue_id TEXT,\n"
+    "  status TEXT NOT NULL,\n"
+    "  filled INTEGER NOT NULL DEFAULT 0,\n"
+    "  filled_cost INTEGER NOT NULL DEFAULT 0,\n"
+    "  avg_px INTEGER NOT NULL DEFAULT 0,\n"
+    "  fees INTEGER NOT NULL DEFAULT 0,\n"
+    "  nfills INTEGER NOT NULL DEFAULT 0,\n"
+    "  error TEXT,\n"
+    "  ts_source INTEGER, ts_recv INTEGER, ts_decided INTEGER,\n"
+    "  ts_submitted INTEGER, ts_acked INTEGER, ts_filled INTEGER,\n"
+    "  ts_done INTEGER,\n"
+    "  journal_seq INTEGER NOT NULL) WITHOUT ROWID;\n",
+    "CREATE INDEX orders_decided ON orders(ts_decided);\n",
+    "CREATE INDEX orders_status ON orders(status);\n",
+    "CREATE TABLE order_traders(\n"
+    "  coid TEXT NOT NULL,\n"
+    "  trader TEXT NOT NULL,\n"
+    "  share INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (coid, trader)) WITHOUT ROWID;\n",
+    "CREATE INDEX order_traders_trader ON order_traders(trader);\n",
+    "CREATE TABLE fills(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  coid TEXT NOT NULL,\n"
+    "  trade_id TEXT,\n"
+    "  sz INTEGER NOT NULL,\n"
+    "  px INTEGER NOT NULL,\n"
+    "  cost INTEGER NOT NULL,\n"
+    "  fee INTEGER NOT NULL,\n"
+    "  t INTEGER NOT NULL,\n"
+    "  UNIQUE (coid, trade_id));\n",
+    "CREATE INDEX fills_t ON fills(t);\n",
+    "CREATE TRIGGER fills_order AFTER INSERT ON fills BEGIN\n"
+    "  UPDATE orders SET filled = filled + NEW.sz,\n"
+    "    filled_cost = filled_cost + NEW.cost,\n"
+    "    avg_px = (filled_cost + NEW.cost) * 1000000 / (filled + NEW.sz),\n"
+    "    fees = fees + NEW.fee, nfills = nfills + 1,\n"
+    "    ts_filled = COALESCE(ts_filled, NEW.t)\n"
+    "  WHERE coid = NEW.coid;\n"
+    "END;\n",
+    "CREATE TABLE marks(\n"
+    "  token TEXT PRIMARY KEY,\n"
+    "  px INTEGER NOT NULL,\n"
+    "  t INTEGER NOT NULL,\n"
+    "  resolved INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;\n",
+    "CREATE TABLE trader_stats(\n"
+    "  trader TEXT PRIMARY KEY,\n"
+    "  day INTEGER NOT NULL,\n"
+    "  notional_today INTEGER NOT NULL,\n"
+    "  notional_total INTEGER NOT NULL,\n"
+    "  trades_today INTEGER NOT NULL,\n"
+    "  trades_total INTEGER NOT NULL,\n"
+    "  successes INTEGER NOT NULL DEFAULT 0,\n"
+    "  failures INTEGER NOT NULL DEFAULT 0,\n"
+    "  updated INTEGER NOT NULL) WITHOUT ROWID;\n",
+    "CREATE TABLE seen(\n"
+    "  key TEXT PRIMARY KEY,\n"
+    "  t INTEGER NOT NULL) WITHOUT ROWID;\n",
+    "CREATE TABLE checkpoints(\n"
+    "  watcher TEXT PRIMARY KEY,\n"
+    "  value TEXT NOT NULL,\n"
+    "  t INTEGER NOT NULL) WITHOUT ROWID;\n",
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_JOURNAL] = "INSERT INTO journal(seq, t, ev, line) VALUES (?,?,?,?)",
+    [ST_ORDER] =
+        "INSERT INTO orders(coid, token, side, px, sz, tif, keys, traders, "
+        "signed_body, order_hash, status, ts_source, ts_recv, ts_decided, "
+        "ts_submitted, journal_seq) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,'submitted',?,?,?,?,?)",
+    [ST_ORDER_TRADER] = "INSERT OR REPLACE INTO order_traders(coid, trader, "
+                        "share) VALUES (?,?,?)",
+    [ST_TRADER_NEW] =
+        "INSERT INTO trader_stats(trader, day, notional_today, "
+        "notional_total, trades_today, trades_total, updated) "
+        "VALUES (?1, ?2, ?3, ?3, 1, 1, ?4) ON CONFLICT(trader) DO UPDATE SET "
+        "notional_today = CASE WHEN day < excluded.day THEN "
+        "excluded.notional_today ELSE notional_today + "
+        "excluded.notional_today END, "
+        "trades_today = CASE WHEN day < excluded.day THEN 1 "
+        "ELSE trades_today + 1 END, "
+        "day = MAX(day, excluded.day), "
+        "notional_total = notional_total + excluded.notional_total, "
+        "trades_total = trades_total + 1, "
+        "updated = MAX(updated, excluded.updated)",
+    [ST_ORDER_UPD] =
+        "UPDATE orders SET status = ?2, venue_id = COALESCE(?3, venue_id), "
+        "error = COALESCE(?4, error), "
+        "ts_acked = CASE WHEN ?2 = 'acked' AND ts_acked IS NULL THEN ?5 "
+        "ELSE ts_acked END, "
+        "ts_done = CASE WHEN ?6 THEN ?5 ELSE ts_done END WHERE coid = ?1",
+    [ST_TRADER_RESULT] =
+        "UPDATE trader_stats SET successes = successes + ?2, "
+        "failures = failures + ?3, updated = MAX(updated, ?4) "
+        "WHERE trader IN (SELECT trader FROM order_traders WHERE coid = ?1)",
+    [ST_FILL] = "INSERT OR IGNORE INTO fills(coid, trade_id, sz, px, cost, "
+                "fee, t) VALUES (?,?,?,?,?,?,?)",
+    [ST_SEEN] = "INSERT OR IGNORE INTO seen(key, t) VALUES (?,?)",
+    [ST_CKPT] = "INSERT INTO checkpoints(watcher, value, t) VALUES (?,?,?) "
+                "ON CONFLICT(watcher) DO UPDATE SET value = excluded.value, "
+                "t = excluded.t",
+    [ST_MARK] = "INSERT INTO marks(token, px, t, resolved) VALUES (?,?,?,?) "
+                "ON CONFLICT(token) DO UPDATE SET px = excluded.px, "
+                "t = excluded.t, resolved = excluded.resolved "
+                "WHERE marks.resolved = 0 OR excluded.resolved = 1",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_META] = "INSERT INTO meta(k, v) VALUES ('lsn', ?) "
+                "ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+};
+
+int exec_sql(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static int exec_schema(sqlite3 *db)
+{
+    for (size_t i = 0; i < PMC_ARRAY_LEN(schema_sql); i++)
+        if (exec_sql(db, schema_sql[i]) < 0)
+            return -1;
+    return 0;
+}
+
+int query_i64(sqlite3 *db, const char *sql, int64_t *v)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *v = sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        *v = 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+enum pmc_err check_schema(struct pmc_store *s, int *created)
+{
+    int64_t appid, ver, nobj;
+    *created = 0;
+    if (query_i64(s->db, "PRAGMA application_id", &appid) < 0 ||
+        query_i64(s->db, "PRAGMA user_version", &ver) < 0 ||
+        query_i64(s->db, "SELECT count(*) FROM sqlite_master", &nobj) < 0)
+        return db_err(s, s->db, "not a pmcopy store");
+    if (appid != 0 && appid != PMC_STORE_APP_ID) {
+        set_err(s, "not a pmcopy store (application_id %" PRId64 ")", appid);
+        return PMC_EPARSE;
+    }
+    if (ver == 0) {
+        if (nobj > 0) {
+            set_err(s,
+                    "not a pmcopy store (a SQLite database with %" PRId64
+                    " other objects and no pmcopy schema version)",
+                    nobj);
+            return PMC_EPARSE;
+        }
+        if (s->readonly) {
+            set_err(s, "empty database: not a pmcopy store");
+            return PMC_EPARSE;
+        }
+        char sql[64];
+        snprintf(sql, sizeof sql,
+                 "PRAGMA application_id=%d; PRAGMA user_version=%d;",
+                 PMC_STORE_APP_ID, PMC_STORE_SCHEMA);
+        if (exec_sql(s->db, "BEGIN IMMEDIATE") < 0 || exec_schema(s->db) < 0 ||
+            exec_sql(s->db, sql) < 0 || exec_sql(s->db, "COMMIT") < 0) {
+            enum pmc_err e = db_err(s, s->db, "creating the schema");
+            exec_sql(s->db, "ROLLBACK");
+            return e;
+        }
+        *created = 1;
+        return PMC_OK;
+    }
+    if (appid != PMC_STORE_APP_ID) {
+        set_err(s,
+                "not a pmcopy store (application_id 0, user_version %" PRId64
+                ")",
+                ver);
+        return PMC_EPARSE;
+    }
+    if (ver > PMC_STORE_SCHEMA) {
+        set_err(s,
+                "written by a newer pmcopy (schema version %" PRId64
+                ", this build knows up to %d)",
+                ver, PMC_STORE_SCHEMA);
+        return PMC_ENOTSUP;
+    }
+    if (ver < PMC_STORE_SCHEMA && !s->readonly) {
+        /* 1 -> 2: the positions view goes (computed in C since) */
+        char sql[32];
+        snprintf(sql, sizeof sql, "PRAGMA user_version=%d", PMC_STORE_SCHEMA);
+        if (exec_sql(s->db, "BEGIN IMMEDIATE") < 0 ||
+            exec_sql(s->db, "DROP VIEW IF EXISTS positions") < 0 ||
+            exec_sql(s->db, sql) < 0 || exec_sql(s->db, "COMMIT") < 0) {
+            enum pmc_err e = db_err(s, s->db, "migrating the schema to 2");
+            exec_sql(s->db, "ROLLBACK");
+            return e;
+        }
+    }
+    return PMC_OK;
+}
+
+enum pmc_err prepare_writes(struct pmc_store *s)
+{
+    if (exec_sql(s->db, "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY "
+                        "KEY, v INTEGER NOT NULL) WITHOUT ROWID") < 0)
+        return db_err(s, s->db, "creating the meta table");
+    for (int i = 0; i < ST_COUNT; i++)
+        if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
+                               SQLITE_PREPARE_PERSISTENT, &s->st[i],
+                               NULL) != SQLITE_OK)
+            return db_err(s, s->db, "preparing statements");
+    return PMC_OK;
+}
+
+enum pmc_err load_info(struct pmc_store *s, struct pmc_store_info *in)
+{
+    int64_t v[7];
+    static const char *const q[7] = {
+        "SELECT count(*) FROM journal",
+        "SELECT COALESCE(MAX(seq), 0) FROM journal",
+        "SELECT count(*) FROM orders",
+        "SELECT count(*) FROM orders WHERE status IN "
+        "('submitted','acked','matched')",
+        "SELECT count(*) FROM fills",
+        "SELECT count(*) FROM seen",
+        "SELECT count(*) FROM checkpoints",
+    };
+    for (int i = 0; i < 7; i++)
+        if (query_i64(s->db, q[i], &v[i]) < 0)
+            return db_err(s, s->db, "reading the store");
+    in->journal_records = (uint64_t)v[0];
+    in->last_seq = (uint64_t)v[1];
+    in->orders = (uint64_t)v[2];
+    in->open_orders = (uint64_t)v[3];
+    in->fills = (uint64_t)v[4];
+    in->seen_keys = (uint64_t)v[5];
+    in->checkpoints = (uint64_t)v[6];
+    return PMC_OK;
+}
