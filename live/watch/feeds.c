@@ -123,7 +123,7 @@ static enum pmc_err chain_emit(void *ctx, const struct pmc_record *rec,
         return PMC_OK;
     }
     w->hub->fill(w, c->src, rec,
-                    rec->kind == PMC_K_FILL && rec->u.fill.ts != w->now);
+                 rec->kind == PMC_K_FILL && rec->u.fill.ts != w->now);
     return PMC_OK;
 }
 

@@ -111,7 +111,7 @@ nfill() { grep -c "ev=fill .*key=$1:" "$tmp/out"; }
 fill_src() { sed -n "s/^.*ev=fill .*key=$1:.* src=\\([a-z]*\\).*/\\1/p" "$tmp/out"; }
 no_dup_keys() {
     d=$(sed -n 's/^.*ev=fill .*key=\([^ ]*\).*/\1/p' "$tmp/out" | sort | uniq -d)
-    [ -z "$d" ] || { echo "  duplicate keys: $d"; return 1; }
+    [ -z "$d" ] || { [ $quiet = 1 ] || echo "  duplicate keys: $d"; return 1; }
 }
 
 cur=
