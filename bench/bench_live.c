@@ -8,7 +8,10 @@
  * and build/fakes/fake_clob (the venue, checking every signature), and
  * `pmcopy live --live` with test credentials. Paths from argv[0]'s folder
  * (BUILD/bench/..) unless PMCOPY is set. BENCH_LIVE_SPACING=MS runs one
- * stream with that spacing instead of the burst and the sparse one. */
+ * stream with that spacing instead of the burst and the sparse one.
+ * Fails (exit 1, saying why) unless every source trade fired became one
+ * order sent and pmcopy live ended cleanly: a latency without the orders
+ * is no result. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -261,11 +264,30 @@ static int run(char **argv, int SPACING_MS)
     printf("live: frame received -> order bytes written: %ld orders, p50 %ld "
            "us, p99 %ld us, max %ld us (target p99 < 200 us: %.2fx)\n",
            n, p50, p99, mx, p99 > 0 ? 200.0 / (double)p99 : 0.0);
+    /* a latency figure is only a result when every trade was copied */
+    int bad = 0;
+    if (sent != NTRADES) {
+        fprintf(stderr,
+                "live: FAILED: %ld orders sent for %d source trades fired "
+                "(per_fill copies each once)%s\n",
+                sent, NTRADES,
+                sent < 0 ? "; /status gave no orders_sent" : "");
+        bad = 1;
+    }
+    if (n <= 0) {
+        fprintf(stderr, "live: FAILED: no frame_to_wire measurement\n");
+        bad = 1;
+    }
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "live: FAILED: pmcopy live ended with status %d "
+                        "(its output: %s)\n", st, f_live);
+        return 1; /* the directory is kept for its output */
+    }
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "live: could not remove %s\n", dir);
-    return n > 0 ? 0 : 1;
+    return bad;
 }
 
 int main(int argc, char **argv)

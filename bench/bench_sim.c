@@ -113,10 +113,15 @@ int main(int argc, char **argv)
     enum pmc_err e = pmc_sim_run(&s, r, "<generated>");
     double b = now_s();
     fclose(r);
-    int st;
+    int st = 0;
     waitpid(pid, &st, 0);
     if (e != PMC_OK) {
         fprintf(stderr, "bench_sim: %s\n", s.err);
+        return 1;
+    }
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "bench_sim: FAILED: the tape generator did not exit "
+                        "cleanly (status %d): the input was cut short\n", st);
         return 1;
     }
     struct rusage ru;
@@ -131,34 +136,67 @@ int main(int argc, char **argv)
            "; identity %s)\n",
            ru.ru_maxrss / 1024, s.r.max_inflight,
            s.r.identity_ok && s.r.engine_agrees ? "ok" : "FAILED");
+    /* a fast wrong answer is no result: the run must balance */
+    int wrong = !s.r.identity_ok || !s.r.engine_agrees;
+    if (wrong)
+        fprintf(stderr,
+                "bench_sim: FAILED: %s%s%s\n",
+                !s.r.identity_ok ? "accounting identity does not hold"
+                                 : "",
+                !s.r.identity_ok && !s.r.engine_agrees ? "; " : "",
+                !s.r.engine_agrees ? "the core's positions disagree with "
+                                     "the simulator's"
+                                   : "");
+    if (wrong && s.r.identity_msg[0])
+        fprintf(stderr, "bench_sim: %s\n", s.r.identity_msg);
     pmc_sim_fini(&s);
+    if (wrong)
+        return 1;
 
     /* report time: the bundled fixture, full report with charts */
     char tape[4096];
     if (pmc_find_shared("fixtures/default.tape", tape, sizeof tape)) {
         char dir[] = "/tmp/pmc_bench_reportXXXXXX";
-        if (!mkdtemp(dir))
+        if (!mkdtemp(dir)) {
+            perror("bench_sim: mkdtemp");
             return 1;
+        }
         struct pmc_config c2;
         pmc_config_defaults(&c2);
         for (int i = 0; i < 3; i++) {
             char addr[64];
             snprintf(addr, sizeof addr, "0x%040d", 0);
             memset(addr + 2, '1' + i, 40);
-            if (pmc_config_add_trader(&c2, addr, 42, "", -1, 0, 1) != PMC_OK)
+            if (pmc_config_add_trader(&c2, addr, 42, "", -1, 0, 1) != PMC_OK) {
+                fprintf(stderr, "bench_sim: cannot add trader %s\n", addr);
                 return 1;
+            }
         }
         struct pmc_sim_opts o2;
         pmc_sim_opts_defaults(&o2);
         char err[600];
         double c0 = now_s();
-        if (pmc_report_open(dir, &o2, err, sizeof err) != PMC_OK)
+        if (pmc_report_open(dir, &o2, err, sizeof err) != PMC_OK) {
+            fprintf(stderr, "bench_sim: %s\n", err);
             return 1;
+        }
         FILE *in = fopen(tape, "r");
-        static struct pmc_sim s2;
-        if (!in || pmc_sim_init(&s2, &c2, &o2) != PMC_OK ||
-            pmc_sim_run(&s2, in, tape) != PMC_OK)
+        if (!in) {
+            perror(tape);
             return 1;
+        }
+        static struct pmc_sim s2;
+        if (pmc_sim_init(&s2, &c2, &o2) != PMC_OK ||
+            pmc_sim_run(&s2, in, tape) != PMC_OK) {
+            fprintf(stderr, "bench_sim: %s: %s\n", tape, s2.err);
+            return 1;
+        }
+        if (!s2.r.identity_ok || !s2.r.engine_agrees) {
+            fprintf(stderr, "bench_sim: FAILED: %s: %s\n", tape,
+                    s2.r.identity_msg[0] ? s2.r.identity_msg
+                                         : "the run does not balance");
+            return 1;
+        }
         fclose(in);
         double c1 = now_s();
         struct pmc_report_info info = {"bench", tape, "defaults", NULL};
@@ -174,8 +212,10 @@ int main(int argc, char **argv)
         pmc_sim_fini(&s2);
         char cmd[128];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        if (system(cmd) != 0)
+        if (system(cmd) != 0) {
+            fprintf(stderr, "bench_sim: cannot remove %s\n", dir);
             return 1;
+        }
     }
     return 0;
 }

@@ -6,7 +6,10 @@
  * bare jansson json_loadb() + json_decref() of the same bytes: the ratio
  * shows what exact numbers and validation cost on top of parsing. With
  * $PMC_DATA set it also times the real 2,984-row /activity dump.
- * Runs in about 6 s; takes no arguments. */
+ * Every decode is checked: an RTDS trade frame gives exactly one record, a
+ * book frame exactly two (quote and depth), the dump 2,984 rows each time;
+ * anything else prints what and where and exits 1 (a fast decoder that
+ * drops rows is no result). Runs in about 6 s; takes no arguments. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,9 @@
 
 #define NFRAMES 4096
 #define SECONDS 1.0
+#define RTDS_RECORDS 1 /* records one RTDS trade frame gives */
+#define BOOK_RECORDS 2 /* one book frame with depth: ev=quote and ev=book */
+#define DUMP_ROWS 2984 /* rows of the real /activity dump */
 
 static double now_s(void)
 {
@@ -28,11 +34,12 @@ static double now_s(void)
 
 static uint64_t sink_count;
 
+/* ctx: the number of records emitted so far */
 static enum pmc_err count(void *ctx, const struct pmc_record *r,
                           const struct pmc_wire_extra *x)
 {
-    (void)ctx;
     (void)x;
+    (*(uint64_t *)ctx)++;
     sink_count += (uint64_t)r->t & 1;
     return PMC_OK;
 }
@@ -100,14 +107,19 @@ enum which { W_RTDS, W_BOOK, W_BASE };
 static double rate(const struct frames *f, enum which w)
 {
     struct pmc_wire_sink sink;
+    uint64_t emitted = 0;
     memset(&sink, 0, sizeof sink);
     sink.emit = count;
+    sink.ctx = &emitted;
     uint64_t done = 0;
+    uint64_t expect = w == W_RTDS ? RTDS_RECORDS : w == W_BOOK ? BOOK_RECORDS
+                                                               : 0;
     double t0 = now_s(), t1;
     do {
         for (int i = 0; i < NFRAMES; i++) {
             struct pmc_wire_err err;
             enum pmc_err e = PMC_OK;
+            uint64_t before = emitted;
             if (w == W_RTDS) {
                 e = pmc_wire_decode_rtds(f->buf[i], f->len[i], 0, &sink, &err);
             } else if (w == W_BOOK) {
@@ -121,6 +133,15 @@ static double rate(const struct frames *f, enum which w)
             }
             if (e != PMC_OK) {
                 fprintf(stderr, "bench_wire: frame %d: %s\n", i, err.msg);
+                exit(1);
+            }
+            if (emitted - before != expect) {
+                fprintf(stderr,
+                        "bench_wire: FAILED: %s frame %d gave %llu records, "
+                        "expected %llu\n",
+                        w == W_RTDS ? "rtds trades" : "clob book", i,
+                        (unsigned long long)(emitted - before),
+                        (unsigned long long)expect);
                 exit(1);
             }
         }
@@ -164,14 +185,24 @@ static void real_activity(void)
     size_t n = fread(buf, 1, (size_t)sz, fp);
     fclose(fp);
     struct pmc_wire_sink sink;
+    uint64_t emitted = 0;
     memset(&sink, 0, sizeof sink);
     sink.emit = count;
+    sink.ctx = &emitted;
     int runs = 0;
     double t0 = now_s(), t1;
     do {
         struct pmc_wire_err err;
+        uint64_t before = sink.rows;
         if (pmc_wire_decode_activity(buf, n, &sink, &err) != PMC_OK) {
             fprintf(stderr, "bench_wire: activity: %s\n", err.msg);
+            exit(1);
+        }
+        if (sink.rows - before != DUMP_ROWS) {
+            fprintf(stderr,
+                    "bench_wire: FAILED: %s: decoded %llu rows, expected "
+                    "%d\n",
+                    path, (unsigned long long)(sink.rows - before), DUMP_ROWS);
             exit(1);
         }
         runs++;

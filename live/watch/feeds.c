@@ -9,7 +9,9 @@
  *  - book: the CLOB market channel, text "PING", frames through
  *    pmc_wire_decode_clob with depth.
  * Decides what a malformed message is (the decoder refuses it): counted,
- * logged with the decoder's reason (never the frame), dropped. */
+ * logged with the decoder's reason (never the frame), dropped. ws.c calls
+ * in through pmc__feed_proto; fills, records and gaps go up through the
+ * hub's ops (w->hub), never by calling watch.c or poll.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +63,7 @@ static void resubscribed(struct wconn *c)
     w->st.c[c->src].subscribed++;
     if (c->gap_from > 0) {
         if (w->api_url)
-            pmc__poll_backfill(w, c->gap_from - w->cfg.overlap_ms);
+            w->hub->backfill(w, c->gap_from - w->cfg.overlap_ms);
         c->gap_from = 0;
     }
 }
@@ -120,8 +122,8 @@ static enum pmc_err chain_emit(void *ctx, const struct pmc_record *rec,
         }
         return PMC_OK;
     }
-    pmc__watch_fill(w, c->src, rec,
-                    rec->kind == PMC_K_FILL && rec->u.fill.ts != w->now);
+    w->hub->fill(w, c->src, rec,
+                 rec->kind == PMC_K_FILL && rec->u.fill.ts != w->now);
     return PMC_OK;
 }
 
@@ -195,7 +197,7 @@ static enum pmc_err rtds_emit(void *ctx, const struct pmc_record *rec,
 {
     (void)x;
     struct wconn *c = ctx;
-    pmc__watch_fill(c->w, c->src, rec, 1);
+    c->w->hub->fill(c->w, c->src, rec, 1);
     return PMC_OK;
 }
 
@@ -244,7 +246,7 @@ static enum pmc_err book_emit(void *ctx, const struct pmc_record *rec,
 {
     (void)x;
     struct wconn *c = ctx;
-    pmc__watch_record(c->w, c->src, rec);
+    c->w->hub->record(c->w, c->src, rec);
     return PMC_OK;
 }
 
@@ -262,7 +264,7 @@ static void book_message(struct wconn *c, const char *buf, size_t n)
 
 /* ---- dispatch --------------------------------------------------------- */
 
-void pmc__feed_open(struct wconn *c)
+static void feed_open(struct wconn *c)
 {
     static const char rtds_sub[] =
         "{\"action\":\"subscribe\",\"subscriptions\":[{\"topic\":"
@@ -286,7 +288,7 @@ void pmc__feed_open(struct wconn *c)
     }
 }
 
-void pmc__feed_message(struct wconn *c, const char *buf, size_t n)
+static void feed_message(struct wconn *c, const char *buf, size_t n)
 {
     switch (c->src) {
     case PMC_WATCH_CHAIN:
@@ -303,7 +305,7 @@ void pmc__feed_message(struct wconn *c, const char *buf, size_t n)
     }
 }
 
-pmc_ms pmc__feed_ping_ms(const struct wconn *c)
+static pmc_ms feed_ping_ms(const struct wconn *c)
 {
     const struct pmc_watch_config *cfg = &c->w->cfg;
     return c->src == PMC_WATCH_CHAIN  ? cfg->chain_heartbeat_ms
@@ -311,7 +313,7 @@ pmc_ms pmc__feed_ping_ms(const struct wconn *c)
                                       : cfg->book_ping_ms;
 }
 
-void pmc__feed_heartbeat(struct wconn *c)
+static void feed_heartbeat(struct wconn *c)
 {
     if (c->src == PMC_WATCH_CHAIN) {
         char msg[128];
@@ -326,3 +328,6 @@ void pmc__feed_heartbeat(struct wconn *c)
         pmc__ws_send(c, "PING", 4);
     }
 }
+
+const struct pmc__ws_proto pmc__feed_proto = {feed_open, feed_message,
+                                              feed_heartbeat, feed_ping_ms};

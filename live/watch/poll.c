@@ -16,7 +16,8 @@
  * whichever is later; 5xx, timeouts and network errors retry the same page
  * after exponential backoff with jitter; other statuses end the round.
  * Never reads a clock, never blocks (curl_multi_perform only), never keeps
- * a body over max_body_bytes. */
+ * a body over max_body_bytes. Fills go up through the hub's ops (w->hub),
+ * never by calling watch.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,7 +324,7 @@ static enum pmc_err page_emit(void *ctx, const struct pmc_record *rec,
         return PMC_OK;
     if (p->route_trades && ts < p->from)
         return PMC_OK; /* before this round's window */
-    pmc__watch_fill(p->w, PMC_WATCH_API, rec, 1);
+    p->w->hub->fill(p->w, PMC_WATCH_API, rec, 1);
     return PMC_OK;
 }
 

@@ -13,79 +13,6 @@
 const pmc_ms pmc_watch_lag_bounds[PMC_WATCH_LAG_BUCKETS] = {
     50, 100, 250, 500, 1000, 2000, 5000, 10000, 30000, 60000, 300000, 900000};
 
-static const char *const src_names[PMC_WATCH_NSRC] = {"chain", "rtds", "api",
-                                                      "book"};
-
-const char *pmc_watch_src_name(enum pmc_watch_src s)
-{
-    return (unsigned)s < PMC_WATCH_NSRC ? src_names[s] : "?";
-}
-
-void pmc__watch_log(struct pmc_watch *w, enum pmc_watch_src s,
-                    const char *fmt, ...)
-{
-    int n = snprintf(w->logbuf, sizeof w->logbuf, "watch %s: ",
-                     pmc_watch_src_name(s));
-    if (n < 0)
-        n = 0;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(w->logbuf + n, sizeof w->logbuf - (size_t)n, fmt, ap);
-    va_end(ap);
-    if (w->cfg.log)
-        w->cfg.log(w->cfg.ctx, w->logbuf);
-    else
-        fprintf(stderr, "%s\n", w->logbuf);
-}
-
-/* splitmix64 */
-uint64_t pmc__watch_rand(struct pmc_watch *w)
-{
-    uint64_t z = (w->rng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-/* min * 2^fails capped at max, then uniformly in [d/2, d]. */
-pmc_ms pmc__watch_backoff(struct pmc_watch *w, unsigned fails)
-{
-    pmc_ms d = w->cfg.backoff_min_ms;
-    for (unsigned i = 0; i < fails && d < w->cfg.backoff_max_ms; i++)
-        d *= 2;
-    if (d > w->cfg.backoff_max_ms)
-        d = w->cfg.backoff_max_ms;
-    pmc_ms half = d / 2;
-    return half + (pmc_ms)(pmc__watch_rand(w) % (uint64_t)(d - half + 1));
-}
-
-int pmc__watch_tracked(const struct pmc_watch *w, const struct pmc_sym *a)
-{
-    for (size_t i = 0; i < w->nwallets; i++)
-        if (pmc_sym_eq(&w->wallets[i], a))
-            return 1;
-    return 0;
-}
-
-int pmc__watch_fill_ws_configured(const struct pmc_watch *w)
-{
-    return w->conn[PMC_WATCH_CHAIN].configured ||
-           w->conn[PMC_WATCH_RTDS].configured;
-}
-
-int pmc__watch_fill_ws_up(const struct pmc_watch *w)
-{
-    return pmc_watch_is_up(w, PMC_WATCH_CHAIN) ||
-           pmc_watch_is_up(w, PMC_WATCH_RTDS);
-}
-
-int pmc_watch_is_up(const struct pmc_watch *w, enum pmc_watch_src s)
-{
-    if (s == PMC_WATCH_API || (unsigned)s >= PMC_WATCH_NSRC)
-        return 0;
-    return w->conn[s].st == WC_OPEN && w->conn[s].subscribed;
-}
-
 static void lag_observe(struct pmc_watch_lag *h, pmc_ms lag)
 {
     if (lag < 0) {
@@ -100,7 +27,7 @@ static void lag_observe(struct pmc_watch_lag *h, pmc_ms lag)
     h->sum_ms += lag;
 }
 
-void pmc__watch_fill(struct pmc_watch *w, enum pmc_watch_src s,
+static void hub_fill(struct pmc_watch *w, enum pmc_watch_src s,
                      const struct pmc_record *in, int lag_ok)
 {
     struct pmc_watch_counters *c = &w->st.c[s];
@@ -133,7 +60,7 @@ void pmc__watch_fill(struct pmc_watch *w, enum pmc_watch_src s,
     w->cfg.emit(w->cfg.ctx, &rec, s);
 }
 
-void pmc__watch_record(struct pmc_watch *w, enum pmc_watch_src s,
+static void hub_record(struct pmc_watch *w, enum pmc_watch_src s,
                        const struct pmc_record *in)
 {
     struct pmc_record rec = *in;
@@ -141,6 +68,10 @@ void pmc__watch_record(struct pmc_watch *w, enum pmc_watch_src s,
     w->st.c[s].records++;
     w->cfg.emit(w->cfg.ctx, &rec, s);
 }
+
+/* What the sources report up; they never call this file. */
+static const struct pmc__watch_hub hub = {hub_fill, hub_record,
+                                          pmc__poll_backfill};
 
 static char *dup_str(const char *s)
 {
@@ -177,6 +108,7 @@ enum pmc_err pmc_watch_new(const struct pmc_watch_config *cfg, pmc_ms now,
     w->now = now;
     w->rng = cfg->seed ^ 0x5bd1e9955bd1e995ULL;
     w->first_tick = 1;
+    w->hub = &hub;
     DEF(chain_max_wallets, 100);
     DEF(chain_heartbeat_ms, 15000);
     DEF(rtds_ping_ms, 5000);
@@ -277,7 +209,7 @@ enum pmc_err pmc_watch_new(const struct pmc_watch_config *cfg, pmc_ms now,
     }
     w->cfg.wallets = NULL;
     w->cfg.chain_addresses = NULL;
-    if ((e = pmc__ws_init(w)) != PMC_OK)
+    if ((e = pmc__ws_init(w, &pmc__feed_proto)) != PMC_OK)
         goto fail;
     if ((e = pmc__poll_init(w)) != PMC_OK)
         goto fail;
@@ -456,6 +388,11 @@ static void mput(struct mbuf *b, const char *fmt, ...)
     b->n += (size_t)k;
 }
 
+static const char *sn(int s)
+{
+    return pmc_watch_src_name((enum pmc_watch_src)s);
+}
+
 size_t pmc_watch_metrics(const struct pmc_watch *w, char *buf, size_t cap)
 {
     struct mbuf b = {buf, 0, cap, cap == 0};
@@ -479,7 +416,7 @@ size_t pmc_watch_metrics(const struct pmc_watch *w, char *buf, size_t cap)
             uint64_t v;
             memcpy(&v, base + ctr[k].off, sizeof v);
             mput(&b, "pmc_watch_%s_total{source=\"%s\"} %llu\n", ctr[k].name,
-                 src_names[s], (unsigned long long)v);
+                 sn(s), (unsigned long long)v);
         }
     }
     mput(&b, "# TYPE pmc_watch_lag_ms histogram\n");
@@ -491,23 +428,23 @@ size_t pmc_watch_metrics(const struct pmc_watch *w, char *buf, size_t cap)
             if (i < PMC_WATCH_LAG_BUCKETS)
                 mput(&b, "pmc_watch_lag_ms_bucket{source=\"%s\",le=\"%lld\"} "
                          "%llu\n",
-                     src_names[s], (long long)pmc_watch_lag_bounds[i],
+                     sn(s), (long long)pmc_watch_lag_bounds[i],
                      (unsigned long long)cum);
             else
                 mput(&b,
                      "pmc_watch_lag_ms_bucket{source=\"%s\",le=\"+Inf\"} "
                      "%llu\n",
-                     src_names[s], (unsigned long long)cum);
+                     sn(s), (unsigned long long)cum);
         }
-        mput(&b, "pmc_watch_lag_ms_sum{source=\"%s\"} %lld\n", src_names[s],
+        mput(&b, "pmc_watch_lag_ms_sum{source=\"%s\"} %lld\n", sn(s),
              (long long)h->sum_ms);
         mput(&b, "pmc_watch_lag_ms_count{source=\"%s\"} %llu\n",
-             src_names[s], (unsigned long long)h->count);
+             sn(s), (unsigned long long)h->count);
     }
     mput(&b, "# TYPE pmc_watch_up gauge\n");
     for (int s = 0; s < PMC_WATCH_NSRC; s++)
         if (s != PMC_WATCH_API)
-            mput(&b, "pmc_watch_up{source=\"%s\"} %d\n", src_names[s],
+            mput(&b, "pmc_watch_up{source=\"%s\"} %d\n", sn(s),
                  pmc_watch_is_up(w, (enum pmc_watch_src)s));
     return b.full ? 0 : b.n;
 }

@@ -1,7 +1,15 @@
 /* live/watch/watch_int.h - internals shared by the watcher files (not a
- * public interface). watch.c owns the set, the fill path and the stats;
- * ws.c the websocket connections (libwebsockets); feeds.c what each
- * websocket source sends and receives; poll.c the data API poller. */
+ * public interface). watch.c (the hub) owns the set, the fill path and the
+ * stats; ws.c the websocket connections (libwebsockets); feeds.c what each
+ * websocket source sends and receives; poll.c the data API poller;
+ * common.c the helpers they all share.
+ *
+ * Calls run one way: common <- ws <- feeds <- watch, common <- poll <- watch.
+ * A source reports back up through function pointers it is given, never by
+ * calling the file above it: the hub's ops (struct pmc__watch_hub, set by
+ * pmc_watch_new before any source starts) for fills, book records and gaps;
+ * a connection's protocol ops (struct pmc__ws_proto, given to pmc__ws_init)
+ * for what ws.c tells feeds.c. */
 #ifndef PMC_WATCH_INT_H
 #define PMC_WATCH_INT_H
 
@@ -18,6 +26,28 @@
 enum wc_state { WC_IDLE = 0, WC_CONNECTING, WC_OPEN, WC_CLOSING };
 
 struct pmc_watch;
+struct wconn;
+
+/* What a source reports to the hub (watch.c). */
+struct pmc__watch_hub {
+    /* A decoded fill from source s: filter, re-key, lag, checkpoint,
+     * dedupe, emit. lag_ok = 0 when the source gave no time of its own. */
+    void (*fill)(struct pmc_watch *w, enum pmc_watch_src s,
+                 const struct pmc_record *rec, int lag_ok);
+    /* A non-fill record (book channel). */
+    void (*record)(struct pmc_watch *w, enum pmc_watch_src s,
+                   const struct pmc_record *rec);
+    /* A fill source had a gap: backfill every wallet from `from` (ms). */
+    void (*backfill)(struct pmc_watch *w, pmc_ms from);
+};
+
+/* What the connection layer (ws.c) tells a connection's protocol. */
+struct pmc__ws_proto {
+    void (*open)(struct wconn *c); /* just established: subscribe */
+    void (*message)(struct wconn *c, const char *buf, size_t n);
+    void (*heartbeat)(struct wconn *c);
+    pmc_ms (*ping_ms)(const struct wconn *c);
+};
 
 /* One websocket connection with its reconnect state. */
 struct wconn {
@@ -76,6 +106,8 @@ struct pwallet {
 
 struct pmc_watch {
     struct pmc_watch_config cfg; /* strings below, numbers defaulted */
+    const struct pmc__watch_hub *hub;
+    const struct pmc__ws_proto *proto;
     pmc_ms now;
     uint64_t rng;
 
@@ -109,25 +141,19 @@ struct pmc_watch {
     char logbuf[512];
 };
 
-/* watch.c */
+/* common.c */
 void pmc__watch_log(struct pmc_watch *w, enum pmc_watch_src s,
                     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 uint64_t pmc__watch_rand(struct pmc_watch *w);
 pmc_ms pmc__watch_backoff(struct pmc_watch *w, unsigned fails);
-/* A decoded fill from source s: filter, re-key, lag, checkpoint, dedupe,
- * emit. lag_ok = 0 when the source gave no time of its own. */
-void pmc__watch_fill(struct pmc_watch *w, enum pmc_watch_src s,
-                     const struct pmc_record *rec, int lag_ok);
-/* A non-fill record (book channel). */
-void pmc__watch_record(struct pmc_watch *w, enum pmc_watch_src s,
-                       const struct pmc_record *rec);
 int pmc__watch_tracked(const struct pmc_watch *w, const struct pmc_sym *a);
 /* Is any websocket fill source (chain, rtds) subscribed right now? */
 int pmc__watch_fill_ws_up(const struct pmc_watch *w);
 int pmc__watch_fill_ws_configured(const struct pmc_watch *w);
 
-/* ws.c */
-enum pmc_err pmc__ws_init(struct pmc_watch *w);
+/* ws.c: the connections, speaking the protocol `proto` */
+enum pmc_err pmc__ws_init(struct pmc_watch *w,
+                          const struct pmc__ws_proto *proto);
 void pmc__ws_tick(struct pmc_watch *w);
 void pmc__ws_free(struct pmc_watch *w);
 /* Queue a text message (copied). 0 ok, -1 queue full / not open. */
@@ -135,10 +161,7 @@ int pmc__ws_send(struct wconn *c, const char *msg, size_t n);
 void pmc__ws_kill(struct wconn *c, const char *why);
 
 /* feeds.c: per-source protocol */
-void pmc__feed_open(struct wconn *c);    /* just established: subscribe */
-void pmc__feed_message(struct wconn *c, const char *buf, size_t n);
-void pmc__feed_heartbeat(struct wconn *c);
-pmc_ms pmc__feed_ping_ms(const struct wconn *c);
+extern const struct pmc__ws_proto pmc__feed_proto;
 void pmc__feed_book_sub(struct wconn *c, const struct pmc_sym *tok,
                         int subscribe);
 

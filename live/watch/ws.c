@@ -6,9 +6,11 @@
  * Decides: a message larger than max_frame_bytes is dropped (counted and
  * logged, never buffered whole); the connection stays up. A connection
  * that stays silent (or stuck connecting) past stale_ms is closed and
- * reconnected. A lost connection of a fill source asks the data API poller
- * for a backfill from the source's checkpoint, again once resubscribed.
- * Never reads a clock (w->now), never blocks. */
+ * reconnected. A lost connection of a fill source asks the hub for a
+ * backfill from the source's checkpoint (feeds.c asks again once
+ * resubscribed). What to send and how to read a message is the protocol's
+ * (struct pmc__ws_proto, given at init): this file never calls feeds.c or
+ * watch.c. Never reads a clock (w->now), never blocks. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,7 +129,7 @@ static void went_down(struct wconn *c, const char *why)
         c->gap_from = from > 0 ? from : w->now;
         w->st.c[c->src].gaps++;
         if (w->api_url)
-            pmc__poll_backfill(w, c->gap_from - w->cfg.overlap_ms);
+            w->hub->backfill(w, c->gap_from - w->cfg.overlap_ms);
     }
 }
 
@@ -170,7 +172,7 @@ static void on_message(struct wconn *c, const char *buf, size_t n)
     c->last_rx = w->now;
     if (c->subscribed && c->src != PMC_WATCH_BOOK && w->now > w->cp[c->src])
         w->cp[c->src] = w->now;
-    pmc__feed_message(c, buf, n);
+    c->w->proto->message(c, buf, n);
     if (c->subscribed && !c->healthy) {
         c->healthy = 1;
         c->fails = 0;
@@ -258,7 +260,7 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason,
         c->last_rx = w->now;
         c->last_ping = w->now;
         w->st.c[c->src].established++;
-        pmc__feed_open(c);
+        c->w->proto->open(c);
         return 0;
     case LWS_CALLBACK_CLIENT_RECEIVE:
         if (c->st == WC_OPEN)
@@ -298,8 +300,10 @@ static const struct lws_protocols protocols[] = {
     {"pmc-watch", ws_cb, 0, 65536, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0}};
 
-enum pmc_err pmc__ws_init(struct pmc_watch *w)
+enum pmc_err pmc__ws_init(struct pmc_watch *w,
+                          const struct pmc__ws_proto *proto)
 {
+    w->proto = proto;
     int any = 0, tls = 0;
     for (int s = 0; s < PMC_WATCH_NSRC; s++) {
         struct wconn *c = &w->conn[s];
@@ -360,9 +364,9 @@ void pmc__ws_tick(struct pmc_watch *w)
                 pmc__ws_kill(c, "silent past the staleness limit");
                 break;
             }
-            if (w->now - c->last_ping >= pmc__feed_ping_ms(c)) {
+            if (w->now - c->last_ping >= w->proto->ping_ms(c)) {
                 c->last_ping = w->now;
-                pmc__feed_heartbeat(c);
+                w->proto->heartbeat(c);
             }
             break;
         case WC_CLOSING:

@@ -22,10 +22,15 @@
  * after --max-seconds (default 60).
  *
  * Usage: fake_feeds [--port N] [--scenario FILE] [--max-seconds S]
- *                   [--base-ms MS] [--log]
+ *                   [--base-ms MS] [--hold] [--log]
  * --port 0 (the default) picks a free port; the first stdout line is then
  * `listening port=N`. --base-ms sets the source clock at start (default:
  * the wall clock); --log prints each request and scripted action on stderr.
+ * --hold keeps the scenario clock stopped (no scripted action runs, the
+ * data API lists nothing) until GET /_control/start: at_ms (and the source
+ * clock, from --base-ms or the wall clock) then counts from that request,
+ * so a test starts its timeline once its client is connected and
+ * subscribed, however slowly it started.
  *
  * Scenario file: one command per line, `#` comments, blank lines ignored:
  *
@@ -239,6 +244,7 @@ struct trade {
     char wallet[43], token[96], tx[67], market[67], slug[96], outcome[32];
     int sell, v, taker_role;
     int64_t log, px, sz, ts, at;
+    int ts_default; /* ts = source clock at `at` (moves with --hold) */
     int64_t api_at; /* -1: never listed */
 };
 
@@ -306,6 +312,7 @@ static int64_t g_http_retry_after = -1, g_http_reset = -1;
 static int64_t g_slow_ms;
 static int g_slow_count;
 static int g_stop;
+static int g_held; /* --hold: scenario clock not started yet */
 static unsigned g_subseq;
 static struct lws_context *g_ctx;
 
@@ -820,6 +827,7 @@ static int add_trade(int64_t at, const struct fields *f, int lineno)
     t.log = fint(f, "log", 0);
     t.at = at;
     t.ts = fint(f, "ts", g_base + at);
+    t.ts_default = !fget(f, "ts");
     t.api_at = fget(f, "api") ? at + fint(f, "api", 0) : -1;
     if (g_ntr == g_captr) {
         g_captr = g_captr ? 2 * g_captr : 64;
@@ -892,6 +900,8 @@ static int load_scenario(const char *path)
 
 static void run_due(void)
 {
+    if (g_held)
+        return;
     int64_t now = rel_now();
     while (g_next_act < g_nact && g_act[g_next_act].at <= now) {
         struct action *a = &g_act[g_next_act++];
@@ -1141,7 +1151,7 @@ static void api_body(struct lws *wsi, const char *uri, struct sb *b)
     int n = 0;
     for (int i = 0; i < g_ntr; i++) {
         const struct trade *t = &g_tr[i];
-        if (t->api_at < 0 || t->api_at > now)
+        if (g_held || t->api_at < 0 || t->api_at > now)
             continue;
         if (user[0] && !lower_eq(user, t->wallet))
             continue;
@@ -1235,6 +1245,20 @@ static int http_request(struct lws *wsi, struct sess *s, const char *uri)
         const char *verb = uri + 10;
         if (!strcmp(verb, "stats")) {
             stats_body(&b);
+        } else if (!strcmp(verb, "start")) {
+            if (g_held) {
+                /* the source clock and the scripted times move together:
+                 * the source clock still reads the wall clock */
+                int64_t d = mono_ms() - g_t0;
+                g_held = 0;
+                g_t0 += d;
+                g_base += d;
+                for (int i = 0; i < g_ntr; i++)
+                    if (g_tr[i].ts_default)
+                        g_tr[i].ts += d;
+                logf_("scenario clock started");
+            }
+            sb_add(&b, "ok\n");
         } else {
             struct sb line = {0};
             sb_add(&line, "%s", verb);
@@ -1484,10 +1508,12 @@ int main(int argc, char **argv)
             g_base = strtoll(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--log"))
             g_log = 1;
+        else if (!strcmp(argv[i], "--hold"))
+            g_held = 1;
         else {
             fprintf(stderr,
                     "usage: fake_feeds [--port N] [--scenario FILE] "
-                    "[--max-seconds S] [--base-ms MS] [--log]\n");
+                    "[--max-seconds S] [--base-ms MS] [--hold] [--log]\n");
             return 2;
         }
     }

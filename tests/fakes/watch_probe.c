@@ -1,5 +1,6 @@
 /* tests/fakes/watch_probe.c - runs the watcher set (live/watch) against the
- * fake feeds for a fixed time and prints what it got, for tests/cli/watch.sh.
+ * fake feeds until stopped (SIGTERM / SIGINT) or --run-ms has passed, and
+ * prints what it got, for tests/cli/watch.sh.
  *
  * Plays the live loop's part: reads the clock once per pass, calls
  * pmc_watch_tick(now) then pmc_watch_service(10 ms). Prints every record as
@@ -16,7 +17,14 @@
  * --stale-ms --backoff-min-ms --backoff-max-ms --poll-ms --poll-idle-ms
  * --timeout-ms --overlap-ms --heartbeat-ms --max-frame --max-wallets
  * --page-limit --seed, --chain-v1 (also V1 OrderFilled), --checkpoint SRC=MS (restore before the first
- * tick), --metrics (print the Prometheus text at the end). */
+ * tick), --metrics (print the Prometheus text at the end),
+ * --status PATH (the #stat, #lag, #checkpoint and `#up source=S up=0|1`
+ * lines rewritten to PATH every 50 ms and at the end, through a rename, so
+ * a test can wait on a counter while the probe runs), --start (GET
+ * fake-base/_control/start once every configured websocket source is open
+ * and subscribed, at once when none is: the fake's --hold timeline begins
+ * there). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,14 +94,91 @@ static int http_get(const char *url, struct mem *m)
 
 #define MAXN 64
 
+static volatile sig_atomic_t g_stop;
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+static void print_stats(FILE *f, const struct pmc_watch *w)
+{
+    const struct pmc_watch_stats *st = pmc_watch_stats(w);
+    for (int s = 0; s < PMC_WATCH_NSRC; s++) {
+        const struct pmc_watch_counters *c = &st->c[s];
+        fprintf(f, "#stat source=%s connects=%llu established=%llu "
+                "disconnects=%llu stale=%llu subscribed=%llu frames=%llu "
+                "malformed=%llu oversized=%llu records=%llu fills=%llu "
+                "duplicates=%llu other_wallets=%llu removed=%llu gaps=%llu "
+                "requests=%llu http_ok=%llu http_429=%llu http_5xx=%llu "
+                "timeouts=%llu net_errors=%llu\n",
+                pmc_watch_src_name((enum pmc_watch_src)s),
+                (unsigned long long)c->connects,
+                (unsigned long long)c->established,
+                (unsigned long long)c->disconnects,
+                (unsigned long long)c->stale,
+                (unsigned long long)c->subscribed,
+                (unsigned long long)c->frames,
+                (unsigned long long)c->malformed,
+                (unsigned long long)c->oversized,
+                (unsigned long long)c->records, (unsigned long long)c->fills,
+                (unsigned long long)c->duplicates,
+                (unsigned long long)c->other_wallets,
+                (unsigned long long)c->removed, (unsigned long long)c->gaps,
+                (unsigned long long)c->requests,
+                (unsigned long long)c->http_ok,
+                (unsigned long long)c->http_429,
+                (unsigned long long)c->http_5xx,
+                (unsigned long long)c->timeouts,
+                (unsigned long long)c->net_errors);
+        fprintf(f, "#lag source=%s count=%llu sum_ms=%lld negative=%llu\n",
+                pmc_watch_src_name((enum pmc_watch_src)s),
+                (unsigned long long)st->lag[s].count,
+                (long long)st->lag[s].sum_ms,
+                (unsigned long long)st->lag[s].negative);
+        fprintf(f, "#checkpoint source=%s ms=%lld\n",
+                pmc_watch_src_name((enum pmc_watch_src)s),
+                (long long)pmc_watch_checkpoint(w, (enum pmc_watch_src)s));
+    }
+}
+
+/* PATH rewritten whole through PATH.tmp and a rename: a reader never sees
+ * half a file. */
+static void write_status(const char *path, const struct pmc_watch *w)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "watch_probe: cannot write %s\n", tmp);
+        return;
+    }
+    print_stats(f, w);
+    for (int s = 0; s < PMC_WATCH_NSRC; s++)
+        if (s != PMC_WATCH_API)
+            fprintf(f, "#up source=%s up=%d\n",
+                    pmc_watch_src_name((enum pmc_watch_src)s),
+                    pmc_watch_is_up(w, (enum pmc_watch_src)s));
+    if (fclose(f) != 0 || rename(tmp, path) != 0)
+        fprintf(stderr, "watch_probe: cannot write %s\n", path);
+}
+
+/* Every configured websocket source open and subscribed? */
+static int all_up(const struct pmc_watch *w, const struct pmc_watch_config *c)
+{
+    return (!c->chain_url || pmc_watch_is_up(w, PMC_WATCH_CHAIN)) &&
+           (!c->rtds_url || pmc_watch_is_up(w, PMC_WATCH_RTDS)) &&
+           (!c->book_url || pmc_watch_is_up(w, PMC_WATCH_BOOK));
+}
+
 int main(int argc, char **argv)
 {
     struct pmc_watch_config cfg;
     memset(&cfg, 0, sizeof cfg);
     const char *wallets[MAXN], *tokens[MAXN], *ctl_path[MAXN];
     long ctl_at[MAXN];
-    int nw = 0, nt = 0, nc = 0, fake_stats = 0, metrics = 0;
-    const char *fake_base = NULL;
+    int nw = 0, nt = 0, nc = 0, fake_stats = 0, metrics = 0, start = 0;
+    const char *fake_base = NULL, *status = NULL;
     long run_ms = 3000;
     struct {
         int src;
@@ -129,6 +214,10 @@ int main(int argc, char **argv)
             cfg.chain_v1 = 1;
         else if (!strcmp(a, "--metrics"))
             metrics = 1;
+        else if (!strcmp(a, "--start"))
+            start = 1;
+        else if (OPT("--status"))
+            status = v;
         else if (OPT("--route"))
             cfg.api_route = !strcmp(v, "trades") ? PMC_WATCH_ROUTE_TRADES
                                                  : PMC_WATCH_ROUTE_ACTIVITY;
@@ -195,11 +284,24 @@ int main(int argc, char **argv)
             return 1;
         }
     printf("%s\n", PMC_TAPE_HEADER);
+    fflush(stdout);
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
     int done_ctl[MAXN] = {0};
+    pmc_ms last_status = 0;
     for (;;) {
         pmc_ms now = wall_ms();
-        if (now - t0 >= run_ms)
+        if (g_stop || now - t0 >= run_ms)
             break;
+        if (start && fake_base && all_up(w, &cfg)) {
+            start = 0;
+            char url[512];
+            snprintf(url, sizeof url, "%s/_control/start", fake_base);
+            struct mem m = {0};
+            if (http_get(url, &m) != 0)
+                fprintf(stderr, "watch_probe: control %s failed\n", url);
+            free(m.p);
+        }
         for (int i = 0; i < nc; i++)
             if (!done_ctl[i] && now - t0 >= ctl_at[i] && fake_base) {
                 done_ctl[i] = 1;
@@ -212,44 +314,14 @@ int main(int argc, char **argv)
             }
         pmc_watch_tick(w, now);
         pmc_watch_service(w, 10);
+        if (status && wall_ms() - last_status >= 50) {
+            write_status(status, w);
+            last_status = wall_ms();
+        }
     }
-    const struct pmc_watch_stats *st = pmc_watch_stats(w);
-    for (int s = 0; s < PMC_WATCH_NSRC; s++) {
-        const struct pmc_watch_counters *c = &st->c[s];
-        printf("#stat source=%s connects=%llu established=%llu "
-               "disconnects=%llu stale=%llu subscribed=%llu frames=%llu "
-               "malformed=%llu oversized=%llu records=%llu fills=%llu "
-               "duplicates=%llu other_wallets=%llu removed=%llu gaps=%llu "
-               "requests=%llu http_ok=%llu http_429=%llu http_5xx=%llu "
-               "timeouts=%llu net_errors=%llu\n",
-               pmc_watch_src_name((enum pmc_watch_src)s),
-               (unsigned long long)c->connects,
-               (unsigned long long)c->established,
-               (unsigned long long)c->disconnects,
-               (unsigned long long)c->stale,
-               (unsigned long long)c->subscribed,
-               (unsigned long long)c->frames,
-               (unsigned long long)c->malformed,
-               (unsigned long long)c->oversized,
-               (unsigned long long)c->records, (unsigned long long)c->fills,
-               (unsigned long long)c->duplicates,
-               (unsigned long long)c->other_wallets,
-               (unsigned long long)c->removed, (unsigned long long)c->gaps,
-               (unsigned long long)c->requests,
-               (unsigned long long)c->http_ok,
-               (unsigned long long)c->http_429,
-               (unsigned long long)c->http_5xx,
-               (unsigned long long)c->timeouts,
-               (unsigned long long)c->net_errors);
-        printf("#lag source=%s count=%llu sum_ms=%lld negative=%llu\n",
-               pmc_watch_src_name((enum pmc_watch_src)s),
-               (unsigned long long)st->lag[s].count,
-               (long long)st->lag[s].sum_ms,
-               (unsigned long long)st->lag[s].negative);
-        printf("#checkpoint source=%s ms=%lld\n",
-               pmc_watch_src_name((enum pmc_watch_src)s),
-               (long long)pmc_watch_checkpoint(w, (enum pmc_watch_src)s));
-    }
+    if (status)
+        write_status(status, w);
+    print_stats(stdout, w);
     if (metrics) {
         static char mb[65536];
         size_t n = pmc_watch_metrics(w, mb, sizeof mb);

@@ -1,0 +1,270 @@
+/* sim/report_html.c - report.html: reports/report.html.tmpl with every
+ * {{KEY}} replaced (run facts, summary tables, the SVG charts inlined, CSV
+ * files as tables), one self-contained page.
+ * Never reads a clock; a chart that is missing is left out. */
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dec.h"
+#include "sim/report_int.h"
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 65536, n = 0;
+    char *b = malloc(cap);
+    while (b) {
+        size_t k = fread(b + n, 1, cap - n - 1, f);
+        n += k;
+        if (n + 1 < cap)
+            break;
+        cap *= 2;
+        char *nb = realloc(b, cap);
+        if (!nb) {
+            free(b);
+            b = NULL;
+        } else
+            b = nb;
+    }
+    fclose(f);
+    if (b) {
+        b[n] = '\0';
+        if (len)
+            *len = n;
+    }
+    return b;
+}
+
+static void html_chart(FILE *f, const char *dir, const char *name,
+                       const char *caption, int charts_ok)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/%s.svg", dir, name);
+    char *svg = charts_ok ? slurp(p, NULL) : NULL;
+    fputs("<figure>", f);
+    if (svg) {
+        const char *start = strstr(svg, "<svg");
+        fputs(start ? start : svg, f);
+        free(svg);
+    } else {
+        fputs("<p class=\"missing\">chart not available (gnuplot missing or "
+              "failed)</p>",
+              f);
+    }
+    fputs("<figcaption>", f);
+    pmc__report_html_str(f, caption);
+    fprintf(f,
+            " (<a href=\"%s.png\">PNG</a>, <a href=\"%s.svg\">SVG</a>)"
+            "</figcaption></figure>\n",
+            name, name);
+}
+
+static void html_csv_table(FILE *f, const char *dir, const char *file,
+                           size_t max_rows)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    char *t = slurp(p, NULL);
+    if (!t)
+        return;
+    fputs("<div class=\"scroll\"><table>\n", f);
+    size_t row = 0;
+    char *line = t;
+    while (*line && row <= max_rows) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        fputs(row ? "<tr>" : "<tr class=\"head\">", f);
+        char *c = line;
+        for (;;) {
+            char *comma = strchr(c, ',');
+            if (comma)
+                *comma = '\0';
+            fputs(row ? "<td>" : "<th>", f);
+            pmc__report_html_str(f, c);
+            fputs(row ? "</td>" : "</th>", f);
+            if (!comma)
+                break;
+            c = comma + 1;
+        }
+        fputs("</tr>\n", f);
+        row++;
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    fputs("</table></div>\n", f);
+    if (*line && row > max_rows)
+        fprintf(f,
+                "<p class=\"note\">first %zu rows; all rows in "
+                "<a href=\"%s\">%s</a></p>\n",
+                max_rows, file, file);
+    free(t);
+}
+
+static void kv(FILE *f, const char *k, const char *v)
+{
+    fputs("<tr><th>", f);
+    pmc__report_html_str(f, k);
+    fputs("</th><td>", f);
+    pmc__report_html_str(f, v);
+    fputs("</td></tr>\n", f);
+}
+
+static void html_section(FILE *f, const char *key, const char *dir,
+                         const struct pmc_sim *s,
+                         const struct pmc_report_info *info, int charts_ok)
+{
+    char v[256], a[32], b[32], c[32], d[32];
+    const struct pmc_sim_result *r = &s->r;
+    struct pmc_summary m;
+    if (!strcmp(key, "TITLE")) {
+        pmc__report_html_str(f, info->name ? info->name : "backtest");
+    } else if (!strcmp(key, "RUN")) {
+        pmc_summary_compute(s, &m);
+        fputs("<table class=\"kv\">\n", f);
+        kv(f, "tape", info->tape ? info->tape : "-");
+        snprintf(v, sizeof v, "%s .. %s UTC (%" PRIu64 " records)",
+                 pmc__report_utc(r->t_first, a, sizeof a),
+                 pmc__report_utc(r->t_last, b, sizeof b),
+                 r->records);
+        kv(f, "data range", v);
+        snprintf(v, sizeof v, "%" PRIu64, s->o.seed);
+        kv(f, "seed", v);
+        kv(f, "latency", info->lat_desc ? info->lat_desc : "");
+        snprintf(v, sizeof v,
+                 "%s, coalesce %" PRId64 " ms, sizing %s, ratio "
+                 "%s, cap %s USD, slippage %s, tif %s, %u traders",
+                 pmc_copy_mode_name(s->cfg.copy_mode), s->cfg.coalesce_ms,
+                 pmc_sizing_name(s->cfg.sizing),
+                 (pmc_dec_format(s->cfg.ratio, a), a),
+                 (pmc_dec_format(s->cfg.cap_usd, b), b),
+                 (pmc_dec_format(s->cfg.max_slippage, c), c),
+                 pmc_tif_name(s->cfg.time_in_force), s->cfg.ntraders);
+        kv(f, "configuration", v);
+        kv(f, "config file",
+           info->config_file ? info->config_file : "(defaults)");
+        snprintf(v, sizeof v,
+                 "book walk when quotes/depth exist, else last "
+                 "trade +- %s; fee default rate %s exp %d; capital %s USD",
+                 (pmc_dec_format(s->o.half_spread, a), a),
+                 (pmc_dec_format(s->o.default_fee_rate, b), b),
+                 s->o.default_fee_exp,
+                 pmc__report_usd2(s->o.capital, c, sizeof c));
+        kv(f, "fill model", v);
+        fputs("</table>\n", f);
+    } else if (!strcmp(key, "SUMMARY")) {
+        pmc_summary_compute(s, &m);
+        fputs("<table class=\"kv\">\n", f);
+        snprintf(v, sizeof v, "%s USD", pmc__report_usd2(m.pnl, a, sizeof a));
+        kv(f, "P&L", v);
+        snprintf(v, sizeof v, "%.2f %% on %s USD of capital used",
+                 100.0 * m.roi, pmc__report_usd2(m.capital_used, a, sizeof a));
+        kv(f, "ROI", v);
+        snprintf(v, sizeof v,
+                 "%s USD realised, %s USD unrealised on %u "
+                 "unresolved positions (marked at last price, not counted as "
+                 "won)",
+                 pmc__report_usd2(m.realized, a, sizeof a),
+                 pmc__report_usd2(m.unrealized, b, sizeof b),
+                 r->unresolved_positions);
+        kv(f, "of which", v);
+        snprintf(v, sizeof v, "%s USD", pmc__report_usd2(m.fees, a, sizeof a));
+        kv(f, "fees", v);
+        snprintf(v, sizeof v, "%s USD (%.2f %% of the peak)",
+                 pmc__report_usd2(r->max_dd, a, sizeof a), m.max_dd_pct);
+        kv(f, "max drawdown", v);
+        snprintf(v, sizeof v, "%.3f (per-market returns)", m.sharpe);
+        kv(f, "Sharpe", v);
+        snprintf(v, sizeof v, "%.1f %% (%u of %u resolved markets; %u traded)",
+                 100.0 * m.win_rate, m.markets_won, m.markets_resolved,
+                 m.markets_traded);
+        kv(f, "win rate", v);
+        snprintf(v, sizeof v,
+                 "%.1f %% of ordered shares; %" PRIu64 " filled, %" PRIu64
+                 " partial, %" PRIu64 " unfilled, %" PRIu64 " rejected",
+                 100.0 * m.fill_rate, r->orders_filled, r->orders_partial,
+                 r->orders_unfilled, r->orders_rejected);
+        kv(f, "fill rate", v);
+        snprintf(v, sizeof v,
+                 "%" PRIu64 " source fills -> %" PRIu64
+                 " orders (%.3f per fill)",
+                 r->fills_delivered, r->orders, m.orders_per_fill);
+        kv(f, "orders", v);
+        snprintf(v, sizeof v, "%.3f cents per share", m.avg_slippage_cents);
+        kv(f, "avg slippage vs source", v);
+        snprintf(v, sizeof v, "%s USD = latency drift %s + spread %s + fees %s",
+                 pmc__report_usd2(r->pen.drift + r->pen.spread + r->pen.fees, a,
+                                  sizeof a),
+                 pmc__report_usd2(r->pen.drift, b, sizeof b),
+                 pmc__report_usd2(r->pen.spread, c, sizeof c),
+                 pmc__report_usd2(r->pen.fees, d, sizeof d));
+        kv(f, "follower penalty", v);
+        snprintf(v, sizeof v, "accounting identity %s; core positions %s",
+                 r->identity_ok ? "ok" : "FAILED",
+                 r->engine_agrees ? "agree" : "DISAGREE");
+        kv(f, "checks", v);
+        fputs("</table>\n", f);
+    } else if (!strncmp(key, "CHART:", 6)) {
+        const char *name = key + 6;
+        const char *cap = !strcmp(name, "equity") ? "Equity and drawdown (USD)"
+                          : !strcmp(name, "pnl_market") ? "P&L per market (USD)"
+                          : !strcmp(name, "latency")
+                              ? "Detection latency of source fills (s)"
+                          : !strcmp(name, "slippage")
+                              ? "Fill price minus the source's price (cents)"
+                              : "Follower penalty (USD)";
+        html_chart(f, dir, name, cap, charts_ok);
+    } else if (!strncmp(key, "TABLE:", 6)) {
+        html_csv_table(f, dir, key + 6, 200);
+    }
+}
+
+enum pmc_err pmc__report_html(const char *dir, const char *tmpl_path,
+                             const struct pmc_sim *s,
+                             const struct pmc_report_info *info,
+                             int charts_ok, char *err, size_t cap)
+{
+    char *t = slurp(tmpl_path, NULL);
+    if (!t) {
+        snprintf(err, cap, "%s: cannot read the HTML template", tmpl_path);
+        return PMC_EIO;
+    }
+    FILE *f = pmc__report_open_in(dir, "report.html", err, cap);
+    if (!f) {
+        free(t);
+        return PMC_EIO;
+    }
+    const char *p = t;
+    for (;;) {
+        const char *o = strstr(p, "{{");
+        if (!o) {
+            fputs(p, f);
+            break;
+        }
+        fwrite(p, 1, (size_t)(o - p), f);
+        const char *c = strstr(o, "}}");
+        if (!c) {
+            fputs(o, f);
+            break;
+        }
+        char key[64];
+        size_t n = (size_t)(c - o - 2);
+        if (n >= sizeof key)
+            n = sizeof key - 1;
+        memcpy(key, o + 2, n);
+        key[n] = '\0';
+        html_section(f, key, dir, s, info, charts_ok);
+        p = c + 2;
+    }
+    free(t);
+    if (pmc__report_close_file(&f)) {
+        snprintf(err, cap, "%s/report.html: write error", dir);
+        return PMC_EIO;
+    }
+    return PMC_OK;
+}

@@ -1,0 +1,53 @@
+/* sim/report_int.h - internals shared by the report files (not a public
+ * interface; see report.h). Calls run one way:
+ *   report.c -> report_csv.c, report_json.c, report_chart.c, report_html.c
+ *   report_{csv,json,text,html}.c -> report_summary.c, report_fmt.c
+ * report_summary.c, report_fmt.c and report_chart.c call no report file. */
+#ifndef PMC_SIM_REPORT_INT_H
+#define PMC_SIM_REPORT_INT_H
+
+#include <stdio.h>
+
+#include "sim/report.h"
+
+/* report_summary.c: one market's sums over its tokens */
+struct pmc__report_agg {
+    pmc_micros pnl, bought, sold, paid, fees, shares_open, mv;
+    uint32_t orders, fills;
+    int resolved_all, traded;
+    char outcome_won[24];
+};
+/* realized + open value - cost - fees of one token */
+pmc_micros pmc__report_tok_pnl(const struct pmc_sim_token *x);
+/* One entry per market (s->nmkt, at least one); NULL when out of memory.
+ * The caller frees it. */
+struct pmc__report_agg *pmc__report_aggregate(const struct pmc_sim *s);
+
+/* report_fmt.c */
+void pmc__report_dec(FILE *f, pmc_micros v); /* exact decimal */
+/* USD with 2 decimals, sign, rounded half away from zero; returns b */
+const char *pmc__report_usd2(pmc_micros v, char *b, size_t cap);
+const char *pmc__report_utc(pmc_ms t, char *b, size_t cap); /* returns b */
+void pmc__report_csv_str(FILE *f, const char *s);  /* quoted when needed */
+void pmc__report_html_str(FILE *f, const char *s); /* < > & " escaped */
+/* dir/name opened for writing; NULL with err set */
+FILE *pmc__report_open_in(const char *dir, const char *name, char *err,
+                          size_t cap);
+/* Close *f (NULL is fine) and clear it; non-zero on a write error. */
+int pmc__report_close_file(FILE **f);
+
+/* report_csv.c: markets, traders, skips, histograms, penalty */
+enum pmc_err pmc__report_tables(const char *dir, const struct pmc_sim *s,
+                                char *err, size_t cap);
+
+/* report_chart.c: gnuplot on script in dir (SVG and PNG); 1 when the
+ * charts were made, 0 after a warning on stderr */
+int pmc__report_charts(const char *dir, const char *script);
+
+/* report_html.c: report.html from the template at tmpl_path */
+enum pmc_err pmc__report_html(const char *dir, const char *tmpl_path,
+                              const struct pmc_sim *s,
+                              const struct pmc_report_info *info,
+                              int charts_ok, char *err, size_t cap);
+
+#endif

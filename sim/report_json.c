@@ -1,0 +1,151 @@
+/* sim/report_json.c - summary.json (also `backtest --json`): the run, its
+ * configuration and every summary metric, in a fixed key order with fixed
+ * precision, so two runs of the same inputs give the same bytes.
+ * Never reads a clock. */
+#include <inttypes.h>
+
+#include "proto/jsonout.h"
+#include "sim/report_int.h"
+
+static const char *lat_mode_name(enum pmc_lat_mode m)
+{
+    return m == PMC_LAT_EMPIRICAL  ? "empirical"
+           : m == PMC_LAT_RECORDED ? "recorded"
+                                   : "constant";
+}
+
+void pmc_report_json(FILE *f, const struct pmc_sim *s,
+                     const struct pmc_report_info *info)
+{
+    struct pmc_summary m;
+    pmc_summary_compute(s, &m);
+    const struct pmc_sim_result *r = &s->r;
+    const struct pmc_sim_opts *o = &s->o;
+    const struct pmc_config *c = &s->cfg;
+    char b[64];
+    fputs("{\n  \"format\": \"pmcopy-backtest-summary v1\",\n  \"name\": ", f);
+    pmc_json_str(f, info->name ? info->name : "");
+    fputs(",\n  \"tape\": ", f);
+    pmc_json_str(f, info->tape ? info->tape : "");
+    fprintf(f, ",\n  \"seed\": %" PRIu64 ",\n", o->seed);
+    fprintf(f,
+            "  \"latency\": {\"mode\": \"%s\", \"none_ms\": %" PRId64
+            ", \"chain_ms\": %" PRId64 ", \"rtds_ms\": %" PRId64
+            ", \"api_ms\": %" PRId64
+            ", \"samples\": %zu, \"submit_ms\": %" PRId64
+            ", \"report_ms\": %" PRId64 ", \"jitter_ms\": %" PRId64 "},\n",
+            lat_mode_name(o->lat_mode), o->lat_src[0], o->lat_src[1],
+            o->lat_src[2], o->lat_src[3], o->lat_nsamples, o->lat_submit,
+            o->lat_report, o->lat_jitter);
+    fputs("  \"fill_model\": {\"half_spread\": ", f);
+    pmc__report_dec(f, o->half_spread);
+    fputs(", \"default_fee_rate\": ", f);
+    pmc__report_dec(f, o->default_fee_rate);
+    fprintf(f, ", \"default_fee_exp\": %d, \"min_marketable_usd\": ",
+            o->default_fee_exp);
+    pmc__report_dec(f, o->min_marketable_usd);
+    fputs(", \"default_min_size\": ", f);
+    pmc__report_dec(f, o->default_minsz);
+    fputs("},\n  \"config\": {\"copy_mode\": ", f);
+    pmc_json_str(f, pmc_copy_mode_name(c->copy_mode));
+    fprintf(f, ", \"coalesce_ms\": %" PRId64 ", \"sizing\": ", c->coalesce_ms);
+    pmc_json_str(f, pmc_sizing_name(c->sizing));
+    fputs(", \"ratio\": ", f);
+    pmc__report_dec(f, c->ratio);
+    fputs(", \"cap_usd\": ", f);
+    pmc__report_dec(f, c->cap_usd);
+    fputs(", \"fixed_usd\": ", f);
+    pmc__report_dec(f, c->fixed_usd);
+    fputs(", \"max_slippage\": ", f);
+    pmc__report_dec(f, c->max_slippage);
+    fprintf(f,
+            ", \"near_expiry_cutoff_seconds\": %" PRId64
+            ", \"order_tif\": \"%s\", \"traders\": %u},\n",
+            c->near_expiry_cutoff_seconds, pmc_tif_name(c->time_in_force),
+            c->ntraders);
+    fprintf(f, "  \"data\": {\"t_first\": %" PRId64 ", \"t_last\": %" PRId64,
+            r->t_first, r->t_last);
+    fputs(", \"first_utc\": ", f);
+    pmc_json_str(f, pmc__report_utc(r->t_first, b, sizeof b));
+    fputs(", \"last_utc\": ", f);
+    pmc_json_str(f, pmc__report_utc(r->t_last, b, sizeof b));
+    fprintf(f,
+            ", \"records\": %" PRIu64 ", \"source_fills\": %" PRIu64
+            ", \"quotes\": %" PRIu64 ", \"trades\": %" PRIu64
+            ", \"resolves\": %" PRIu64 ", \"tokens\": %u},\n",
+            r->records, r->fills_in_tape, r->quotes, r->trades, r->resolves,
+            s->ntok);
+    fputs("  \"capital_usd\": ", f);
+    pmc__report_dec(f, r->capital);
+    fputs(",\n  \"pnl_usd\": ", f);
+    pmc__report_dec(f, m.pnl);
+    fputs(",\n  \"equity_end_usd\": ", f);
+    pmc__report_dec(f, m.equity_end);
+    fputs(",\n  \"realized_usd\": ", f);
+    pmc__report_dec(f, m.realized);
+    fputs(",\n  \"unrealized_usd\": ", f);
+    pmc__report_dec(f, m.unrealized);
+    fputs(",\n  \"fees_usd\": ", f);
+    pmc__report_dec(f, m.fees);
+    fputs(",\n  \"capital_used_usd\": ", f);
+    pmc__report_dec(f, m.capital_used);
+    fputs(",\n  \"bought_usd\": ", f);
+    pmc__report_dec(f, m.bought_usd);
+    fputs(",\n  \"sold_usd\": ", f);
+    pmc__report_dec(f, m.sold_usd);
+    fputs(",\n  \"paid_out_usd\": ", f);
+    pmc__report_dec(f, r->paid_out);
+    fprintf(f, ",\n  \"roi\": %.6f,\n  \"max_drawdown_usd\": ", m.roi);
+    pmc__report_dec(f, r->max_dd);
+    fprintf(f, ",\n  \"max_drawdown_pct\": %.4f,\n  \"sharpe\": %.4f,\n",
+            m.max_dd_pct, m.sharpe);
+    fprintf(f,
+            "  \"win_rate\": %.4f,\n  \"markets_traded\": %u,\n"
+            "  \"markets_resolved\": %u,\n  \"markets_won\": %u,\n"
+            "  \"unresolved_positions\": %u,\n",
+            m.win_rate, m.markets_traded, m.markets_resolved, m.markets_won,
+            r->unresolved_positions);
+    fprintf(f,
+            "  \"source_fills_seen\": %" PRIu64 ",\n  \"orders\": %" PRIu64
+            ",\n  \"orders_filled\": %" PRIu64
+            ",\n  \"orders_partial\": %" PRIu64
+            ",\n  \"orders_unfilled\": %" PRIu64
+            ",\n  \"orders_rejected\": %" PRIu64 ",\n  \"fill_legs\": %" PRIu64
+            ",\n",
+            r->fills_delivered, r->orders, r->orders_filled, r->orders_partial,
+            r->orders_unfilled, r->orders_rejected, r->fill_legs);
+    fputs("  \"ordered_shares\": ", f);
+    pmc__report_dec(f, r->ordered_sh);
+    fputs(",\n  \"filled_shares\": ", f);
+    pmc__report_dec(f, r->filled_sh);
+    fprintf(f,
+            ",\n  \"fill_rate\": %.4f,\n  \"orders_per_source_fill\": %.4f,"
+            "\n  \"avg_slippage_cents\": %.4f,\n",
+            m.fill_rate, m.orders_per_fill, m.avg_slippage_cents);
+    fprintf(f,
+            "  \"avg_detection_latency_ms\": %" PRId64
+            ",\n  \"avg_order_round_trip_ms\": %" PRId64 ",\n",
+            r->detect_n ? r->detect_sum / (pmc_ms)r->detect_n : 0,
+            r->rtt_n ? r->rtt_sum / (pmc_ms)r->rtt_n : 0);
+    fputs("  \"penalty\": {\"latency_drift_usd\": ", f);
+    pmc__report_dec(f, r->pen.drift);
+    fputs(", \"spread_usd\": ", f);
+    pmc__report_dec(f, r->pen.spread);
+    fputs(", \"fees_usd\": ", f);
+    pmc__report_dec(f, r->pen.fees);
+    fputs(", \"total_usd\": ", f);
+    pmc__report_dec(f, r->pen.drift + r->pen.spread + r->pen.fees);
+    fputs("},\n  \"skips\": {", f);
+    for (int i = 0; i < PMC_SKIP_COUNT; i++)
+        fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "",
+                pmc_skip_name((enum pmc_skip_reason)i), r->skips[i]);
+    fprintf(f, "},\n  \"kills\": %" PRIu64 ",\n  \"first_kill\": ", r->kills);
+    pmc_json_str(f, r->first_kill);
+    fprintf(f, ",\n  \"max_events_in_flight\": %" PRIu64 ",\n",
+            r->max_inflight);
+    fprintf(f,
+            "  \"checks\": {\"accounting_identity\": %s, "
+            "\"core_positions_agree\": %s}\n}\n",
+            r->identity_ok ? "true" : "false",
+            r->engine_agrees ? "true" : "false");
+}

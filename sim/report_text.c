@@ -1,0 +1,72 @@
+/* sim/report_text.c - the human summary table `pmcopy backtest` prints.
+ * Never reads a clock. */
+#include <inttypes.h>
+
+#include "sim/report_int.h"
+
+void pmc_report_text(FILE *f, const struct pmc_sim *s,
+                     const struct pmc_report_info *info)
+{
+    struct pmc_summary m;
+    pmc_summary_compute(s, &m);
+    const struct pmc_sim_result *r = &s->r;
+    char a[32], b[32], c[32], d[32];
+    fprintf(f, "pmcopy backtest: %s (seed %" PRIu64 ")\n",
+            info->tape ? info->tape : "-", s->o.seed);
+    fprintf(f,
+            "  data              %s .. %s UTC, %.2f h, %" PRIu64
+            " records, %u tokens\n",
+            pmc__report_utc(r->t_first, a, sizeof a),
+            pmc__report_utc(r->t_last, b, sizeof b),
+            (double)(r->t_last - r->t_first) / 3600000.0, r->records, s->ntok);
+    fprintf(f, "  latency           %s\n",
+            info->lat_desc ? info->lat_desc : "");
+    fprintf(f, "  P&L               %s USD  (ROI %.2f %% on %s USD used)\n",
+            pmc__report_usd2(m.pnl, a, sizeof a), 100.0 * m.roi,
+            pmc__report_usd2(m.capital_used, b, sizeof b));
+    fprintf(f,
+            "    realised        %s USD, unrealised %s USD (%u unresolved "
+            "positions, marked at last price), fees %s USD\n",
+            pmc__report_usd2(m.realized, a, sizeof a),
+            pmc__report_usd2(m.unrealized, b, sizeof b),
+            r->unresolved_positions, pmc__report_usd2(m.fees, c, sizeof c));
+    fprintf(f,
+            "  max drawdown      %s USD (%.2f %%)   Sharpe (per market) "
+            "%.3f\n",
+            pmc__report_usd2(r->max_dd, a, sizeof a), m.max_dd_pct, m.sharpe);
+    fprintf(f, "  markets           %u traded, %u resolved, win rate %.1f %%\n",
+            m.markets_traded, m.markets_resolved, 100.0 * m.win_rate);
+    fprintf(f,
+            "  source fills      %" PRIu64 " seen -> %" PRIu64
+            " orders (%.3f orders/fill), %" PRIu64 " skipped\n",
+            r->fills_delivered, r->orders, m.orders_per_fill, m.skips_total);
+    fprintf(f,
+            "  orders            %" PRIu64 " filled, %" PRIu64
+            " partial, %" PRIu64 " unfilled, %" PRIu64
+            " rejected; fill rate %.1f %% of shares\n",
+            r->orders_filled, r->orders_partial, r->orders_unfilled,
+            r->orders_rejected, 100.0 * m.fill_rate);
+    fprintf(f, "  bought / sold     %s / %s USD\n",
+            pmc__report_usd2(m.bought_usd, a, sizeof a),
+            pmc__report_usd2(m.sold_usd, b, sizeof b));
+    fprintf(f, "  avg slippage      %.3f cents/share vs the source's price\n",
+            m.avg_slippage_cents);
+    fprintf(f,
+            "  follower penalty  %s USD = latency drift %s + spread %s + "
+            "fees %s\n",
+            pmc__report_usd2(r->pen.drift + r->pen.spread + r->pen.fees, a,
+                             sizeof a),
+            pmc__report_usd2(r->pen.drift, b, sizeof b),
+            pmc__report_usd2(r->pen.spread, c, sizeof c),
+            pmc__report_usd2(r->pen.fees, d, sizeof d));
+    if (r->kills)
+        fprintf(f, "  kill switch       tripped %" PRIu64 "x, first: %s\n",
+                r->kills, r->first_kill);
+    fprintf(f,
+            "  checks            accounting identity %s, core positions "
+            "%s\n",
+            r->identity_ok ? "ok" : "FAILED",
+            r->engine_agrees ? "agree" : "DISAGREE");
+    if (!r->identity_ok || !r->engine_agrees)
+        fprintf(f, "                    %s\n", r->identity_msg);
+}
