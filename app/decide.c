@@ -8,7 +8,7 @@
 
 #include "app/cmds.h"
 #include "proto/config_load.h"
-#include "app/driver.h"
+#include "core/driver.h"
 #include "proto/tapeio.h"
 
 static const char decide_usage[] =
@@ -119,9 +119,72 @@ static int open_input(const char *file, FILE **f, const char **name)
     return 0;
 }
 
+/* ---- the tape as the driver's input port ------------------------------- */
+
+/* A tape reader as an input port: the tape's input records in order, an
+ * input at t only once the timers due by t have fired. Recorded actions are
+ * not inputs and are passed over. */
+struct tape_src {
+    struct pmc_tape_reader *r;
+    struct pmc_record peek;
+    int have;
+};
+
+static enum pmc_err tape_next(void *self, pmc_ms deadline,
+                              struct pmc_record *ev)
+{
+    struct tape_src *ts = self;
+    while (!ts->have) {
+        int k = pmc_tape_next(ts->r, &ts->peek);
+        if (k < 0)
+            return PMC_EPARSE;
+        if (k == 0)
+            return PMC_EEND;
+        ts->have = pmc_kind_is_input(ts->peek.kind) &&
+                   !pmc_record_is_action(&ts->peek);
+    }
+    if (ts->peek.t >= deadline)
+        return PMC_EAGAIN;
+    *ev = ts->peek;
+    ts->have = 0;
+    return PMC_OK;
+}
+
+/* One block for the driver and its engine (core/ does not allocate). */
+static void *driver_mem(const struct pmc_config *cfg, size_t *sz)
+{
+    *sz = (pmc_driver_mem_size(cfg) + 63) & ~(size_t)63;
+    void *m = aligned_alloc(64, *sz);
+    if (m)
+        memset(m, 0, *sz);
+    return m;
+}
+
+struct decide_out {
+    FILE *f;
+    const struct pmc_tape_reader *r;
+    int echo;
+};
+
+static enum pmc_err write_input(void *ctx, const struct pmc_record *ev)
+{
+    struct decide_out *o = ctx;
+    if (!o->echo)
+        return PMC_OK;
+    if (ev->kind == PMC_K_FLUSH) {
+        fprintf(o->f, "t=%lld ev=flush\n", (long long)ev->t);
+        return PMC_OK;
+    }
+    /* the input's own line, as read */
+    fwrite(o->r->cur, 1, o->r->cur_len, o->f);
+    fputc('\n', o->f);
+    return PMC_OK;
+}
+
 static enum pmc_err write_action(void *ctx, const struct pmc_record *a)
 {
-    return pmc_tape_write(ctx, a) == 0 ? PMC_OK : PMC_EIO;
+    struct decide_out *o = ctx;
+    return pmc_tape_write(o->f, a) == 0 ? PMC_OK : PMC_EIO;
 }
 
 static int load_config(const struct args *a, struct pmc_config *cfg)
@@ -163,48 +226,35 @@ int pmc_cmd_decide(int argc, char **argv)
     struct pmc_driver d;
     struct pmc_tape_reader r;
     int rc = PMC_EXIT_FAIL;
-    if (pmc_driver_init(&d, cfg, write_action, stdout) != PMC_OK) {
+    size_t msz;
+    void *mem = driver_mem(cfg, &msz);
+    struct decide_out o = {stdout, &r, a.echo};
+    struct pmc_driver_hook hook = {&o, write_input, write_action};
+    if (!mem) {
         fprintf(stderr, "pmcopy: cannot set up the engine: out of memory\n");
         goto out_cfg;
+    }
+    if (pmc_driver_init(&d, mem, msz, cfg, NULL, &hook) != PMC_OK) {
+        fprintf(stderr, "pmcopy: cannot set up the engine\n");
+        goto out_drv;
     }
     if (pmc_tape_reader_init(&r, in, name) != PMC_OK) {
         fprintf(stderr, "pmcopy: out of memory\n");
         goto out_drv;
     }
     fputs(PMC_TAPE_HEADER "\n", stdout);
-    struct pmc_record rec;
-    pmc_ms last = 0;
-    int k;
-    while ((k = pmc_tape_next(&r, &rec)) == 1) {
-        int input = pmc_kind_is_input(rec.kind) &&
-                    !(rec.kind == PMC_K_KILL && rec.u.kill.by_core);
-        if (!input)
-            continue; /* recorded actions are not inputs */
-        if (a.echo) {
-            /* timers due before this record fire first, and their actions
-             * must precede it in the journal */
-            enum pmc_err e = pmc_driver_advance(&d, rec.t);
-            if (e != PMC_OK) {
-                rc = engine_error(&r, e);
-                goto out_all;
-            }
-            fwrite(r.cur, 1, r.cur_len, stdout);
-            fputc('\n', stdout);
-        }
-        enum pmc_err e = pmc_driver_feed(&d, &rec);
-        if (e != PMC_OK) {
-            rc = engine_error(&r, e);
-            goto out_all;
-        }
-        last = rec.t;
-    }
-    if (k < 0) {
+    struct tape_src ts = {&r, {0}, 0};
+    struct pmc_source src = {&ts, tape_next, NULL};
+    enum pmc_err e = pmc_driver_run(&d, &src);
+    if (e == PMC_EPARSE) {
         fprintf(stderr, "pmcopy: %s\n", r.err);
         goto out_all;
     }
-    if (a.echo)
-        printf("t=%lld ev=flush\n", (long long)last);
-    if (pmc_driver_flush(&d, last) != PMC_OK) {
+    if (e != PMC_OK) {
+        rc = engine_error(&r, e);
+        goto out_all;
+    }
+    if (pmc_driver_finish(&d, &src) != PMC_OK) {
         fprintf(stderr, "pmcopy: flushing at end of input failed\n");
         goto out_all;
     }
@@ -216,7 +266,7 @@ int pmc_cmd_decide(int argc, char **argv)
 out_all:
     pmc_tape_reader_fini(&r);
 out_drv:
-    pmc_driver_fini(&d);
+    free(mem);
 out_cfg:
     if (in != stdin)
         fclose(in);
@@ -264,6 +314,76 @@ static char *queue_pop(struct produced *q)
         return NULL;
     q->n--;
     return q->line[q->head++];
+}
+
+/* The journal as an input port: its inputs go to the core; each recorded
+ * action is compared with the next one the core produced (the timers due by
+ * its time fire first when none is waiting). PMC_EMISMATCH on divergence,
+ * with the first divergent line on stderr. */
+struct replay_src {
+    struct pmc_tape_reader *r;
+    struct produced *q;
+    struct pmc_record peek;
+    int have;
+    uint64_t inputs, matched;
+    const char *name;
+};
+
+static enum pmc_err replay_next(void *self, pmc_ms deadline,
+                                struct pmc_record *ev)
+{
+    struct replay_src *rs = self;
+    struct pmc_tape_reader *r = rs->r;
+    struct produced *q = rs->q;
+    for (;;) {
+        if (!rs->have) {
+            int k = pmc_tape_next(r, &rs->peek);
+            if (k < 0)
+                return PMC_EPARSE;
+            if (k == 0)
+                return PMC_EEND;
+            rs->have = 1;
+        }
+        const struct pmc_record *rec = &rs->peek;
+        if (pmc_record_is_action(rec)) {
+            if (!q->n && rec->t >= deadline)
+                return PMC_EAGAIN;
+            char *got = queue_pop(q);
+            if (!got || strlen(got) != r->cur_len ||
+                memcmp(got, r->cur, r->cur_len) != 0) {
+                fprintf(stderr,
+                        "replay: %s:%llu: diverges\n  recorded: %.*s\n"
+                        "  core:     %s\n",
+                        rs->name, (unsigned long long)r->line,
+                        (int)r->cur_len, r->cur, got ? got : "(no action)");
+                free(got);
+                return PMC_EMISMATCH;
+            }
+            free(got);
+            rs->matched++;
+            rs->have = 0;
+            continue;
+        }
+        if (!pmc_kind_is_input(rec->kind)) {
+            rs->have = 0;
+            continue;
+        }
+        /* the core must have nothing unmatched before the next input */
+        if (rec->t >= deadline)
+            return PMC_EAGAIN;
+        if (q->n) {
+            fprintf(stderr,
+                    "replay: %s:%llu: diverges\n  recorded: %.*s\n"
+                    "  core:     %s (an action the record does not have)\n",
+                    rs->name, (unsigned long long)r->line, (int)r->cur_len,
+                    r->cur, q->line[q->head]);
+            return PMC_EMISMATCH;
+        }
+        *ev = *rec;
+        rs->have = 0;
+        rs->inputs++;
+        return PMC_OK;
+    }
 }
 
 int pmc_cmd_replay(int argc, char **argv)
@@ -314,60 +434,30 @@ int pmc_cmd_replay(int argc, char **argv)
     struct pmc_driver d;
     struct pmc_tape_reader r;
     int rc = PMC_EXIT_FAIL;
-    if (pmc_driver_init(&d, cfg, queue_action, &q) != PMC_OK) {
+    size_t msz;
+    void *mem = driver_mem(cfg, &msz);
+    struct pmc_driver_hook hook = {&q, NULL, queue_action};
+    if (!mem) {
         fprintf(stderr, "pmcopy: cannot set up the engine: out of memory\n");
         goto out_cfg;
     }
+    if (pmc_driver_init(&d, mem, msz, cfg, NULL, &hook) != PMC_OK) {
+        fprintf(stderr, "pmcopy: cannot set up the engine\n");
+        goto out_drv;
+    }
     if (pmc_tape_reader_init(&r, in, name) != PMC_OK)
         goto out_drv;
-    struct pmc_record rec;
-    uint64_t inputs = 0, matched = 0;
-    int k;
-    while ((k = pmc_tape_next(&r, &rec)) == 1) {
-        enum pmc_err e;
-        if (pmc_record_is_action(&rec)) {
-            if (!q.n && (e = pmc_driver_advance(&d, rec.t)) != PMC_OK) {
-                rc = engine_error(&r, e);
-                goto out_all;
-            }
-            char *got = queue_pop(&q);
-            if (!got || strlen(got) != r.cur_len ||
-                memcmp(got, r.cur, r.cur_len) != 0) {
-                fprintf(stderr,
-                        "replay: %s:%llu: diverges\n  recorded: %.*s\n"
-                        "  core:     %s\n",
-                        name, (unsigned long long)r.line, (int)r.cur_len,
-                        r.cur, got ? got : "(no action)");
-                free(got);
-                goto out_all;
-            }
-            free(got);
-            matched++;
-            continue;
-        }
-        if (!pmc_kind_is_input(rec.kind))
-            continue;
-        /* the core must have nothing unmatched before the next input */
-        if ((e = pmc_driver_advance(&d, rec.t)) != PMC_OK) {
-            rc = engine_error(&r, e);
-            goto out_all;
-        }
-        if (q.n) {
-            fprintf(stderr,
-                    "replay: %s:%llu: diverges\n  recorded: %.*s\n"
-                    "  core:     %s (an action the record does not have)\n",
-                    name, (unsigned long long)r.line, (int)r.cur_len, r.cur,
-                    q.line[q.head]);
-            goto out_all;
-        }
-        if ((e = pmc_driver_feed(&d, &rec)) != PMC_OK) {
-            rc = engine_error(&r, e);
-            goto out_all;
-        }
-        inputs++;
-    }
-    if (k < 0) {
+    struct replay_src rs = {&r, &q, {0}, 0, 0, 0, name};
+    struct pmc_source src = {&rs, replay_next, NULL};
+    enum pmc_err e = pmc_driver_run(&d, &src);
+    if (e == PMC_EMISMATCH)
+        goto out_all;
+    if (e == PMC_EPARSE) {
         fprintf(stderr, "pmcopy: %s\n", r.err);
+        goto out_all;
+    }
+    if (e != PMC_OK) {
+        rc = engine_error(&r, e);
         goto out_all;
     }
     if (q.n) {
@@ -378,12 +468,12 @@ int pmc_cmd_replay(int argc, char **argv)
         goto out_all;
     }
     printf("replay: %s: %llu inputs, %llu actions, all match\n", name,
-           (unsigned long long)inputs, (unsigned long long)matched);
+           (unsigned long long)rs.inputs, (unsigned long long)rs.matched);
     rc = PMC_EXIT_OK;
 out_all:
     pmc_tape_reader_fini(&r);
 out_drv:
-    pmc_driver_fini(&d);
+    free(mem);
 out_cfg:
     while (q.n)
         free(queue_pop(&q));

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "proto/config_load.h"
-#include "app/driver.h"
+#include "core/driver.h"
 #include "core/dec.h"
 #include "core/tape.h"
 #include "live/api.h"
@@ -70,7 +70,9 @@ struct live {
     struct pending pend[PENDING_SLOTS];
     struct pmc_live_opts o;
     struct pmc_driver drv;
-    int drv_ok;
+    void *drv_mem;
+    struct pmc_source src; /* the inbox as the driver's input port */
+    struct pmc_venue to_venue; /* the driver's venue: submit_order */
     struct pmc_store *store;
     struct pmc_watch *watch;
     struct pmc_clob *clob;
@@ -371,17 +373,21 @@ static enum pmc_err on_action(void *ctx, const struct pmc_record *a)
             return e;
         }
     }
-    switch (a->kind) {
-    case PMC_K_ORDER:
-        submit_order(L, a);
-        break;
-    case PMC_K_KILL:
+    if (a->kind == PMC_K_KILL)
         logf_(L, "level=error event=kill by=core reason=\"%s\"",
               a->u.kill.reason);
-        break;
-    default:
-        break;
-    }
+    return PMC_OK;
+}
+
+/* The driver's venue port: an order action, journaled just before by
+ * on_action, goes to submit_order (never while rebuilding). */
+static enum pmc_err on_order(void *self, const struct pmc_record *a,
+                             pmc_ms now)
+{
+    struct live *L = self;
+    (void)now;
+    if (!L->rebuilding)
+        submit_order(L, a);
     return PMC_OK;
 }
 
@@ -512,35 +518,57 @@ static void side_effects(struct live *L, const struct pmc_record *r)
     }
 }
 
-static void process_input(struct live *L, struct pmc_record *r, int64_t mono)
+/* The inbox as the driver's input port: the oldest record, stamped with
+ * the loop's `now`, once the timers due by now have fired; PMC_EEND when
+ * the inbox is empty and no timer is due (back to polling). */
+static enum pmc_err inbox_next(void *self, pmc_ms deadline,
+                               struct pmc_record *ev)
 {
-    r->t = L->now; /* our receive time, never going back */
-    L->cur = r;
+    struct live *L = self;
+    L->cur = NULL;
+    if (L->failed)
+        return PMC_EEND;
+    if (deadline <= L->now)
+        return PMC_EAGAIN;
+    int64_t mono;
+    if (!inbox_pop(L, ev, &mono))
+        return PMC_EEND;
+    ev->t = L->now; /* our receive time, never going back */
     L->cur_frame_ns = mono;
+    return PMC_OK;
+}
+
+/* The driver's input hook: every input is journaled before the core sees
+ * it, then the venue/store side of it. */
+static enum pmc_err on_input(void *ctx, const struct pmc_record *r)
+{
+    struct live *L = ctx;
+    if (L->rebuilding)
+        return PMC_OK;
+    L->cur = r;
     L->inputs++;
     if (L->store && pmc_store_journal(L->store, r, NULL) != PMC_OK) {
         fail_with(L, "store", pmc_store_errmsg(L->store));
-        return;
+        return PMC_EIO;
     }
     if (r->kind == PMC_K_EXEC)
         store_exec(L, r);
     side_effects(L, r);
-    enum pmc_err e = pmc_driver_feed(&L->drv, r);
-    if (e != PMC_OK) {
-        char d[96];
-        snprintf(d, sizeof d, "%s on a %s record", pmc_strerror(e),
-                 pmc_kind_name(r->kind));
-        fail_with(L, "core", d);
-    }
-    L->cur = NULL;
+    return PMC_OK;
 }
 
 static void drain_inbox(struct live *L)
 {
-    struct pmc_record r;
-    int64_t mono;
-    while (!L->failed && inbox_pop(L, &r, &mono))
-        process_input(L, &r, mono);
+    if (L->failed)
+        return;
+    enum pmc_err e = pmc_driver_run(&L->drv, &L->src);
+    L->cur = NULL;
+    if (e != PMC_OK && !L->failed) {
+        char d[96];
+        snprintf(d, sizeof d, "%s on a %s record", pmc_strerror(e),
+                 pmc_kind_name(L->drv.fail_kind));
+        fail_with(L, "core", d);
+    }
 }
 
 /* ---- rebuild from the journal -------------------------------------------- */
@@ -1029,12 +1057,20 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
     clock_tick(L);
     L->started = L->now;
     int rc = 1;
-    enum pmc_err de = pmc_driver_init(&L->drv, cfg, on_action, L);
+    size_t dsz = (pmc_driver_mem_size(cfg) + 63) & ~(size_t)63;
+    L->drv_mem = aligned_alloc(64, dsz);
+    L->to_venue.self = L;
+    L->to_venue.submit = on_order;
+    L->src.self = L;
+    L->src.next = inbox_next;
+    struct pmc_driver_hook hook = {L, on_input, on_action};
+    enum pmc_err de = L->drv_mem ? pmc_driver_init(&L->drv, L->drv_mem, dsz,
+                                                   cfg, &L->to_venue, &hook)
+                                 : PMC_ENOMEM;
     if (de != PMC_OK) {
         fail_with(L, "core: cannot set up the engine", pmc_strerror(de));
         goto out;
     }
-    L->drv_ok = 1;
     if (cfg->db_enabled) {
         struct pmc_store_info info;
         char serr[512];
@@ -1079,9 +1115,7 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
         pmc_watch_tick(L->watch, L->now);
         if (L->clob && pmc_clob_tick(L->clob, L->now) != PMC_OK)
             fail_with(L, "executor", "tick failed");
-        drain_inbox(L);
-        if (pmc_driver_advance(&L->drv, L->now) != PMC_OK)
-            fail_with(L, "core", "timer delivery failed");
+        drain_inbox(L); /* inputs and the timers due by now */
         /* wait for frames: short, so REST answers and timers stay prompt */
         pmc_ms next = pmc_engine_next_deadline(L->drv.eng);
         int wait = next <= L->now ? 0 : (next - L->now < 2 ? (int)(next - L->now) : 2);
@@ -1118,8 +1152,7 @@ out:
         snprintf(err, cap, "store: final commit failed");
         rc = 1;
     }
-    if (L->drv_ok)
-        pmc_driver_fini(&L->drv);
+    free(L->drv_mem);
     free(L->in.v);
     free(L->in.mono);
     free(L->rebuilt);

@@ -3,9 +3,10 @@
  *
  * Ordering rule: the next thing to happen is the earliest of (a) the next
  * tape record, (b) the earliest simulated event (delayed source fill, order
- * arrival, exec report) and (c) the core's next timer. Ties go timer first,
- * then the tape record (market data is applied before our own simulated
- * events of the same millisecond), then simulated events by sequence. */
+ * arrival, exec report) and (c) the core's next timer. Ties go timer first
+ * (the driver asks for inputs strictly before its deadline), then the tape
+ * record (market data is applied before our own simulated events of the
+ * same millisecond), then simulated events by sequence. */
 #include "sim/sim.h"
 
 #include <inttypes.h>
@@ -801,67 +802,40 @@ static enum pmc_err venue_cancel(void *self, const struct pmc_sym *coid,
     return finalize(s, o, o->filled > 0 ? "partial" : "unfilled", "cancelled");
 }
 
-/* ---- driving the core ---------------------------------------------------- */
+/* ---- the input port ------------------------------------------------------ */
 
-static enum pmc_err handle_actions(struct pmc_sim *s)
+/* The driver's record hook: the simulator counts skips and kills and keeps
+ * its clock at the driver's (a timer fires at its deadline); the journal,
+ * when asked for, gets every input and action. */
+static enum pmc_err hook_input(void *ctx, const struct pmc_record *ev)
 {
-    for (size_t i = 0; i < s->out.n; i++) {
-        const struct pmc_record *a = &s->out.v[i];
-        switch (a->kind) {
-        case PMC_K_ORDER:
-            PMC_TRY(s->venue.submit(s->venue.self, a, a->t));
-            break;
-        case PMC_K_SKIP:
-            s->r.skips[a->u.skip.reason]++;
-            break;
-        case PMC_K_KILL:
-            if (!s->r.kills++) {
-                snprintf(s->r.first_kill, sizeof s->r.first_kill, "%s",
-                         a->u.kill.reason);
-                s->r.first_kill_t = a->t;
-            }
-            break;
-        default:
-            break;
-        }
-    }
-    s->out.n = 0;
+    struct pmc_sim *s = ctx;
+    if (s->o.journal && pmc_tape_write(s->o.journal, ev) != 0)
+        return PMC_EIO;
     return PMC_OK;
 }
 
-static enum pmc_err step(struct pmc_sim *s, const struct pmc_record *ev,
-                         pmc_ms now)
+static enum pmc_err hook_action(void *ctx, const struct pmc_record *a)
 {
-    s->out.n = 0;
-    enum pmc_err e = pmc_engine_step(s->eng, ev, now, &s->out);
-    if (e != PMC_OK) {
-        snprintf(s->err, sizeof s->err,
-                 "core refused a %s record at t=%" PRId64 ": %s",
-                 pmc_kind_name(ev->kind), now, pmc_strerror(e));
-        return e;
-    }
-    return handle_actions(s);
-}
-
-/* Fire the core's timers due at or before `until`. */
-static enum pmc_err timers(struct pmc_sim *s, pmc_ms until)
-{
-    int more = 1;
-    while (more) {
-        pmc_ms d = pmc_engine_next_deadline(s->eng);
-        if (d > until)
-            return PMC_OK;
-        if (d > s->now)
-            s->now = d;
-        s->out.n = 0;
-        enum pmc_err e = pmc_engine_advance(s->eng, until, &s->out, &more);
-        if (e != PMC_OK) {
-            snprintf(s->err, sizeof s->err, "core timer failed: %s",
-                     pmc_strerror(e));
-            return e;
+    struct pmc_sim *s = ctx;
+    if (a->t > s->now)
+        s->now = a->t;
+    switch (a->kind) {
+    case PMC_K_SKIP:
+        s->r.skips[a->u.skip.reason]++;
+        break;
+    case PMC_K_KILL:
+        if (!s->r.kills++) {
+            snprintf(s->r.first_kill, sizeof s->r.first_kill, "%s",
+                     a->u.kill.reason);
+            s->r.first_kill_t = a->t;
         }
-        PMC_TRY(handle_actions(s));
+        break;
+    default:
+        break;
     }
+    if (s->o.journal && pmc_tape_write(s->o.journal, a) != 0)
+        return PMC_EIO;
     return PMC_OK;
 }
 
@@ -875,11 +849,32 @@ static void maybe_sample(struct pmc_sim *s)
                          s->o.equity_sample_ms;
 }
 
-static enum pmc_err run_event(struct pmc_sim *s, const struct pmc_heap_item *it)
+/* After the core stepped an exec report: the order is done once its last
+ * report is in. */
+static void post_step(struct pmc_sim *s)
+{
+    if (!s->post_exec)
+        return;
+    s->post_exec = 0;
+    uint32_t slot = ord_find(s, &s->post_coid);
+    if (slot != UINT32_MAX) {
+        struct pmc_sim_order *o = &s->ords[slot];
+        if (--o->reports_pending == 0 && !o->resting && o->t_final &&
+            o->status[0])
+            order_done(s, slot);
+    }
+}
+
+/* A simulated event is due: an order reaches the venue (*give = 0) or the
+ * core is to see a record (*give = 1, *ev set). */
+static enum pmc_err take_event(struct pmc_sim *s,
+                               const struct pmc_heap_item *it,
+                               struct pmc_record *ev, int *give)
 {
     struct pmc_sim_ev *e = &s->evs[it->slot];
     s->now = it->t;
     enum pmc_err err = PMC_OK;
+    *give = 0;
     if (e->type == EV_ARRIVE) {
         err = arrive(s, e->order);
     } else if (e->type == EV_DELIVER) {
@@ -899,42 +894,17 @@ static enum pmc_err run_event(struct pmc_sim *s, const struct pmc_heap_item *it)
             s->r.detect_sum += e->detect;
             s->r.detect_n++;
         }
-        err = step(s, &e->rec, it->t);
-        if (err == PMC_OK && e->rec.kind == PMC_K_EXEC) {
-            uint32_t slot = ord_find(s, &e->rec.u.exec.coid);
-            if (slot != UINT32_MAX) {
-                struct pmc_sim_order *o = &s->ords[slot];
-                if (--o->reports_pending == 0 && !o->resting && o->t_final &&
-                    o->status[0])
-                    order_done(s, slot);
-            }
+        *ev = e->rec;
+        ev->t = it->t;
+        *give = 1;
+        if (e->rec.kind == PMC_K_EXEC) {
+            s->post_exec = 1;
+            s->post_coid = e->rec.u.exec.coid;
         }
     }
     ev_release(s, it->slot);
+    maybe_sample(s);
     return err;
-}
-
-/* Run every simulated event and timer strictly before t (or at t when
- * inclusive). */
-static enum pmc_err run_until(struct pmc_sim *s, pmc_ms t, int inclusive)
-{
-    for (;;) {
-        const struct pmc_heap_item *top = pmc_heap_top(&s->heap);
-        pmc_ms d = pmc_engine_next_deadline(s->eng);
-        pmc_ms ht = top ? top->t : PMC_NO_DEADLINE;
-        pmc_ms next = ht < d ? ht : d;
-        if (next == PMC_NO_DEADLINE || next > t || (!inclusive && next == t))
-            break;
-        if (d <= ht) {
-            PMC_TRY(timers(s, d));
-            continue;
-        }
-        struct pmc_heap_item it;
-        pmc_heap_pop(&s->heap, &it);
-        PMC_TRY(run_event(s, &it));
-        maybe_sample(s);
-    }
-    return PMC_OK;
 }
 
 static pmc_ms detection_latency(struct pmc_sim *s, const struct pmc_fill *f)
@@ -953,12 +923,14 @@ static pmc_ms detection_latency(struct pmc_sim *s, const struct pmc_fill *f)
     }
 }
 
-enum pmc_err pmc_sim_feed(struct pmc_sim *s, const struct pmc_record *rec)
+/* A tape record is due: the market model takes it (prices, books, resting
+ * orders crossed, resolutions paid) and, for what the core sees now, *give
+ * = 1 with *ev set (a source fill reaches the core later, after its
+ * detection latency; a book as its top-of-book quote). */
+static enum pmc_err take_tape(struct pmc_sim *s, const struct pmc_record *rec,
+                              struct pmc_record *ev, int *give)
 {
-    /* Timers due at t fire before the record; simulated events due at t
-     * run after it. */
-    PMC_TRY(run_until(s, rec->t, 0));
-    PMC_TRY(timers(s, rec->t));
+    *give = 0;
     if (rec->t > s->now)
         s->now = rec->t;
     if (!s->r.records++)
@@ -1013,7 +985,9 @@ enum pmc_err pmc_sim_feed(struct pmc_sim *s, const struct pmc_record *rec)
             x->fee_exp = m->fee_exp;
         if (m->outcome[0])
             memcpy(x->outcome, m->outcome, sizeof x->outcome);
-        return step(s, rec, rec->t);
+        *ev = *rec;
+        *give = 1;
+        return PMC_OK;
     }
     case PMC_K_QUOTE: {
         const struct pmc_quote *q = &rec->u.quote;
@@ -1024,7 +998,8 @@ enum pmc_err pmc_sim_feed(struct pmc_sim *s, const struct pmc_record *rec)
         x->has_book = 1;
         set_mark(s, x, pmc_book_mid(&x->book));
         PMC_TRY(cross_resting(s, x, 0, 0));
-        PMC_TRY(step(s, rec, rec->t));
+        *ev = *rec;
+        *give = 1;
         break;
     }
     case PMC_K_BOOK: {
@@ -1050,8 +1025,10 @@ enum pmc_err pmc_sim_feed(struct pmc_sim *s, const struct pmc_record *rec)
             q.u.quote.ask = b->ask_px[0];
             q.u.quote.asksz = b->ask_sz[0];
         }
-        if (b->nbid || b->nask)
-            PMC_TRY(step(s, &q, rec->t));
+        if (b->nbid || b->nask) {
+            *ev = q;
+            *give = 1;
+        }
         break;
     }
     case PMC_K_TRADE: {
@@ -1061,7 +1038,8 @@ enum pmc_err pmc_sim_feed(struct pmc_sim *s, const struct pmc_record *rec)
         x->last = rec->u.trade.px;
         set_mark(s, x, rec->u.trade.px);
         PMC_TRY(cross_resting(s, x, rec->u.trade.px, rec->u.trade.sz));
-        PMC_TRY(step(s, rec, rec->t));
+        *ev = *rec;
+        *give = 1;
         break;
     }
     case PMC_K_RESOLVE: {
@@ -1086,12 +1064,16 @@ enum pmc_err pmc_sim_feed(struct pmc_sim *s, const struct pmc_record *rec)
             if (paid || x->bought_sh)
                 equity_row(s, "resolve");
         }
-        PMC_TRY(step(s, rec, rec->t));
+        *ev = *rec;
+        *give = 1;
         break;
     }
     case PMC_K_KILL:
     case PMC_K_RESUME:
-        PMC_TRY(step(s, rec, rec->t));
+        if (rec->kind == PMC_K_KILL && rec->u.kill.by_core)
+            break; /* a recorded action, not an input */
+        *ev = *rec;
+        *give = 1;
         break;
     default:
         /* exec/order/skip/timer/flush on an input tape are outputs or
@@ -1101,6 +1083,51 @@ enum pmc_err pmc_sim_feed(struct pmc_sim *s, const struct pmc_record *rec)
     }
     maybe_sample(s);
     return PMC_OK;
+}
+
+static enum pmc_err sim_next(void *self, pmc_ms deadline,
+                             struct pmc_record *ev)
+{
+    struct pmc_sim *s = self;
+    post_step(s);
+    for (;;) {
+        if (!s->have_peek && !s->tape_end) {
+            int k = s->rd ? pmc_tape_next(s->rd, &s->peek) : 0;
+            if (k < 0) {
+                snprintf(s->err, sizeof s->err, "%s", s->rd->err);
+                return PMC_EPARSE;
+            }
+            s->have_peek = k == 1;
+            s->tape_end = k == 0;
+        }
+        const struct pmc_heap_item *top = pmc_heap_top(&s->heap);
+        pmc_ms ht = top ? top->t : PMC_NO_DEADLINE;
+        int give;
+        if (s->have_peek && s->peek.t <= ht) {
+            if (s->peek.t >= deadline)
+                return PMC_EAGAIN;
+            s->have_peek = 0;
+            PMC_TRY(take_tape(s, &s->peek, ev, &give));
+        } else if (top) {
+            if (ht >= deadline)
+                return PMC_EAGAIN;
+            struct pmc_heap_item it;
+            pmc_heap_pop(&s->heap, &it);
+            PMC_TRY(take_event(s, &it, ev, &give));
+        } else {
+            /* the data is over and nothing is in flight: simulated time
+             * still runs to the core's timers */
+            return deadline == PMC_NO_DEADLINE ? PMC_EEND : PMC_EAGAIN;
+        }
+        if (give)
+            return PMC_OK;
+    }
+}
+
+static pmc_ms sim_clock(void *self)
+{
+    const struct pmc_sim *s = self;
+    return s->now;
 }
 
 /* ---- setup, finish ------------------------------------------------------- */
@@ -1117,32 +1144,35 @@ enum pmc_err pmc_sim_init(struct pmc_sim *s, const struct pmc_config *cfg,
         snprintf(s->err, sizeof s->err, "invalid configuration: %s", msg);
         return PMC_ECONFIG;
     }
-    size_t sz = pmc_engine_mem_size(cfg);
-    s->eng_mem = aligned_alloc(16, (sz + 15) / 16 * 16);
-    size_t na = pmc_engine_max_actions(cfg);
-    s->out.v = calloc(na, sizeof *s->out.v);
-    s->out.cap = na;
+    size_t sz = (pmc_driver_mem_size(cfg) + 63) & ~(size_t)63;
+    s->eng_mem = aligned_alloc(64, sz);
     s->trd = calloc(cfg->ntraders + 1, sizeof *s->trd);
     s->rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!s->eng_mem || !s->out.v || !s->trd || !s->rng) {
+    if (!s->eng_mem || !s->trd || !s->rng) {
         snprintf(s->err, sizeof s->err, "out of memory");
         return PMC_ENOMEM;
     }
     gsl_rng_set(s->rng, (unsigned long)o->seed);
-    enum pmc_err e = pmc_engine_init(&s->eng, s->eng_mem, sz, cfg);
+    s->venue.self = s;
+    s->venue.submit = venue_submit;
+    s->venue.cancel = venue_cancel;
+    s->src.self = s;
+    s->src.next = sim_next;
+    s->src.clock = sim_clock;
+    struct pmc_driver_hook hook = {s, hook_input, hook_action};
+    enum pmc_err e =
+        pmc_driver_init(&s->drv, s->eng_mem, sz, cfg, &s->venue, &hook);
     if (e != PMC_OK) {
         snprintf(s->err, sizeof s->err, "core init failed: %s",
                  pmc_strerror(e));
         return e;
     }
+    s->eng = s->drv.eng;
     for (uint32_t i = 0; i < cfg->ntraders; i++) {
         s->trd[i].addr = cfg->traders[i].address;
         memcpy(s->trd[i].label, cfg->traders[i].label, sizeof s->trd[i].label);
     }
     snprintf(s->trd[cfg->ntraders].label, sizeof s->trd[0].label, "(others)");
-    s->venue.self = s;
-    s->venue.submit = venue_submit;
-    s->venue.cancel = venue_cancel;
     s->r.cash = s->r.capital = s->r.peak_equity = s->r.min_cash = o->capital;
     s->last_equity_row = o->capital;
     s->r.identity_ok = s->r.engine_agrees = 1;
@@ -1152,7 +1182,6 @@ enum pmc_err pmc_sim_init(struct pmc_sim *s, const struct pmc_config *cfg,
 void pmc_sim_fini(struct pmc_sim *s)
 {
     free(s->eng_mem);
-    free(s->out.v);
     free(s->trd);
     if (s->rng)
         gsl_rng_free(s->rng);
@@ -1209,26 +1238,16 @@ static void check_books(struct pmc_sim *s)
     }
 }
 
-enum pmc_err pmc_sim_finish(struct pmc_sim *s)
+/* End of data: resting orders die with it. */
+static enum pmc_err end_of_data(struct pmc_sim *s)
 {
-    PMC_TRY(run_until(s, PMC_NO_DEADLINE - 1, 1));
-    /* shutdown: the core flushes open buckets */
-    struct pmc_engine_stats st;
-    struct pmc_record fl;
-    memset(&fl, 0, sizeof fl);
-    fl.kind = PMC_K_FLUSH;
-    fl.t = s->now;
-    for (int guard = 0; guard < 1000000; guard++) {
-        pmc_engine_stats(s->eng, &st);
-        if (!st.open_buckets)
-            break;
-        PMC_TRY(step(s, &fl, s->now));
-    }
-    PMC_TRY(run_until(s, PMC_NO_DEADLINE - 1, 1));
-    /* resting orders die with the data */
     for (uint32_t i = 0; i < s->ntok; i++)
         PMC_TRY(cancel_resting(s, &s->tok[i], "end_of_data"));
-    PMC_TRY(run_until(s, PMC_NO_DEADLINE - 1, 1));
+    return PMC_OK;
+}
+
+static void final_checks(struct pmc_sim *s)
+{
     s->r.unresolved_positions = 0;
     for (uint32_t i = 0; i < s->ntok; i++)
         if (s->tok[i].shares > 0)
@@ -1236,7 +1255,31 @@ enum pmc_err pmc_sim_finish(struct pmc_sim *s)
     check_books(s);
     s->r.capital_used = s->r.capital - s->r.min_cash;
     equity_row(s, "end");
-    return PMC_OK;
+}
+
+/* Name what failed: the tape line for a record the core refused. */
+static enum pmc_err run_error(struct pmc_sim *s, const char *name,
+                              enum pmc_err e)
+{
+    char tmp[sizeof s->err];
+    if (s->err[0])
+        snprintf(tmp, sizeof tmp, "%s", s->err);
+    else if (s->drv.fail_kind == PMC_K_TIMER)
+        snprintf(tmp, sizeof tmp, "core timer failed: %s", pmc_strerror(e));
+    else
+        snprintf(tmp, sizeof tmp,
+                 "core refused a %s record at t=%" PRId64 ": %s",
+                 pmc_kind_name(s->drv.fail_kind), s->drv.fail_t,
+                 pmc_strerror(e));
+    if (e == PMC_EPARSE && s->rd)
+        snprintf(s->err, sizeof s->err, "%s", tmp);
+    else if (s->rd && !s->tape_end)
+        snprintf(s->err, sizeof s->err, "%.200s:%" PRIu64 ": %.300s", name,
+                 s->rd->line, tmp);
+    else
+        snprintf(s->err, sizeof s->err, "%.200s: at end of data: %.300s",
+                 name, tmp);
+    return e;
 }
 
 enum pmc_err pmc_sim_run(struct pmc_sim *s, FILE *in, const char *name)
@@ -1246,27 +1289,26 @@ enum pmc_err pmc_sim_run(struct pmc_sim *s, FILE *in, const char *name)
         snprintf(s->err, sizeof s->err, "out of memory");
         return PMC_ENOMEM;
     }
-    struct pmc_record rec;
-    int k;
-    enum pmc_err e = PMC_OK;
-    while ((k = pmc_tape_next(&rd, &rec)) == 1) {
-        e = pmc_sim_feed(s, &rec);
-        if (e != PMC_OK) {
-            char tmp[sizeof s->err];
-            snprintf(tmp, sizeof tmp, "%s", s->err);
-            snprintf(s->err, sizeof s->err, "%.200s:%" PRIu64 ": %.300s", name,
-                     rd.line, tmp[0] ? tmp : pmc_strerror(e));
-            break;
-        }
-    }
-    if (k < 0) {
-        snprintf(s->err, sizeof s->err, "%s", rd.err);
-        e = PMC_EPARSE;
-    }
-    pmc_tape_reader_fini(&rd);
+    s->rd = &rd;
+    s->have_peek = s->tape_end = 0;
+    /* the data and everything it causes; the shutdown flush; what the
+     * flush sent; resting orders cancelled at the end of data and their
+     * reports */
+    enum pmc_err e = pmc_driver_run(&s->drv, &s->src);
+    if (e == PMC_OK)
+        e = pmc_driver_finish(&s->drv, &s->src);
+    if (e == PMC_OK)
+        e = pmc_driver_run(&s->drv, &s->src);
+    if (e == PMC_OK)
+        e = end_of_data(s);
+    if (e == PMC_OK)
+        e = pmc_driver_run(&s->drv, &s->src);
     if (e != PMC_OK)
-        return e;
-    e = pmc_sim_finish(s);
+        run_error(s, name, e);
+    else
+        final_checks(s);
+    s->rd = NULL;
+    pmc_tape_reader_fini(&rd);
     return e;
 }
 
