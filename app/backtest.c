@@ -35,6 +35,9 @@ static const char usage[] =
     "  --json                 print summary.json on stdout instead of the "
     "table\n"
     "  --no-report            no report folder (summary only)\n"
+    "  --journal FILE         write every record the core saw and every "
+    "action\n"
+    "                         as a tape (`pmcopy replay FILE` checks it)\n"
     "simulator:\n"
     "  --seed N               random seed (default 20260217); printed in the "
     "report\n"
@@ -160,6 +163,7 @@ int pmc_cmd_backtest(int argc, char **argv)
     struct pmc_sim_opts o;
     pmc_sim_opts_defaults(&o);
     const char *tape = NULL, *out = NULL, *name = NULL, *samples = NULL;
+    const char *journal = NULL;
     int json = 0, no_report = 0;
     for (int i = 1; i < argc;) {
         const char *s = argv[i];
@@ -177,6 +181,15 @@ int pmc_cmd_backtest(int argc, char **argv)
         if (!strcmp(s, "--no-report")) {
             no_report = 1;
             i++;
+            continue;
+        }
+        if (!strcmp(s, "--journal")) {
+            if (!v) {
+                fprintf(stderr, "pmcopy backtest: %s needs a value\n", s);
+                return PMC_EXIT_USAGE;
+            }
+            journal = v;
+            i += 2;
             continue;
         }
         if (!strcmp(s, "--latency-recorded")) {
@@ -370,6 +383,14 @@ int pmc_cmd_backtest(int argc, char **argv)
         fprintf(stderr, "pmcopy backtest: %s\n", err);
         goto done;
     }
+    if (journal) {
+        if (!(o.journal = fopen(journal, "w"))) {
+            fprintf(stderr, "pmcopy backtest: %s: %s\n", journal,
+                    strerror(errno));
+            goto done;
+        }
+        fputs(PMC_TAPE_HEADER "\n", o.journal);
+    }
     if (pmc_sim_init(sim, cfg, &o) != PMC_OK) {
         fprintf(stderr, "pmcopy backtest: %s\n", sim->err);
         goto done;
@@ -377,6 +398,14 @@ int pmc_cmd_backtest(int argc, char **argv)
     if (pmc_sim_run(sim, in, tape) != PMC_OK) {
         fprintf(stderr, "pmcopy backtest: %s\n", sim->err);
         goto done;
+    }
+    if (o.journal) {
+        int werr = fclose(o.journal) != 0;
+        o.journal = NULL;
+        if (werr) {
+            fprintf(stderr, "pmcopy backtest: %s: write error\n", journal);
+            goto done;
+        }
     }
     char ld[512];
     lat_desc(&o, ld, sizeof ld);
@@ -404,6 +433,8 @@ done:
         fclose(o.fills_csv);
     if (o.equity_csv)
         fclose(o.equity_csv);
+    if (o.journal)
+        fclose(o.journal);
     if (in)
         fclose(in);
     if (sim && sim->eng_mem)
