@@ -120,8 +120,18 @@ static int collect_traders(const char *path, struct pmc_config *c)
         if (rec.kind != PMC_K_FILL ||
             pmc_config_find_trader(c, &rec.u.fill.trader) >= 0)
             continue;
-        if (c->ntraders == PMC_MAX_TRADERS)
-            continue;
+        if (c->ntraders == PMC_MAX_TRADERS) {
+            /* no silent cap: the rest would be skipped as unknown */
+            fprintf(stderr,
+                    "pmcopy backtest: %s:%" PRIu64 ": wallet %s is the %d-th "
+                    "on the tape, and with no trader configured backtest "
+                    "follows at most %d (PMC_MAX_TRADERS); name the wallets "
+                    "to copy with --trader or --traders\n",
+                    path, rd.line, rec.u.fill.trader.s, PMC_MAX_TRADERS + 1,
+                    PMC_MAX_TRADERS);
+            rc = -2;
+            break;
+        }
         if (pmc_config_add_trader(c, rec.u.fill.trader.s, rec.u.fill.trader.n,
                                   "", -1, 0, 1) != PMC_OK) {
             rc = -1;
