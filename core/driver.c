@@ -113,8 +113,7 @@ enum pmc_err pmc_driver_flush(struct pmc_driver *d, pmc_ms t)
     }
 }
 
-enum pmc_err pmc_driver_feed(struct pmc_driver *d,
-                             const struct pmc_record *rec)
+enum pmc_err pmc_driver_feed(struct pmc_driver *d, const struct pmc_record *rec)
 {
     if (!pmc_kind_is_input(rec->kind) ||
         (rec->kind == PMC_K_KILL && rec->u.kill.by_core))
@@ -136,8 +135,7 @@ enum pmc_err pmc_driver_feed(struct pmc_driver *d,
     return e == PMC_OK ? PMC_OK : fail(d, rec->kind, rec->t, e);
 }
 
-enum pmc_err pmc_driver_run(struct pmc_driver *d,
-                            const struct pmc_source *src)
+enum pmc_err pmc_driver_run(struct pmc_driver *d, const struct pmc_source *src)
 {
     for (;;) {
         pmc_ms dl = pmc_engine_next_deadline(d->eng);

@@ -20,9 +20,8 @@ PMC_MUST_USE enum pmc_err pmc_inbox_init(struct pmc_inbox *q, size_t cap);
 void pmc_inbox_fini(struct pmc_inbox *q);
 
 /* Queue a copy of r received at mono; PMC_EFULL when cap records wait. */
-PMC_MUST_USE enum pmc_err pmc_inbox_push(struct pmc_inbox *q,
-                                         const struct pmc_record *r,
-                                         int64_t mono);
+PMC_MUST_USE enum pmc_err
+pmc_inbox_push(struct pmc_inbox *q, const struct pmc_record *r, int64_t mono);
 
 /* The oldest record into *r (and its time into *mono); 0 when empty. */
 int pmc_inbox_pop(struct pmc_inbox *q, struct pmc_record *r, int64_t *mono);

@@ -53,8 +53,7 @@ static enum pmc_err grow(struct pmc_pending *t)
     return PMC_OK;
 }
 
-enum pmc_err pmc_pending_put(struct pmc_pending *t,
-                             const struct pmc_record *a,
+enum pmc_err pmc_pending_put(struct pmc_pending *t, const struct pmc_record *a,
                              struct pmc_pending_order **out)
 {
     const struct pmc_order_act *o = &a->u.order;

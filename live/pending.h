@@ -14,7 +14,7 @@
 #include "core/event.h"
 
 struct pmc_pending_order {
-    struct pmc_record a; /* the order action; a.u.order.fills -> fills */
+    struct pmc_record a;        /* the order action; a.u.order.fills -> fills */
     struct pmc_fill_ref *fills; /* owned, a.u.order.nfills of them */
     pmc_ms ts_source, ts_recv;  /* stage times of its first source fill */
     int used;
@@ -26,8 +26,7 @@ struct pmc_pending {
 };
 
 /* At most `max` orders waiting at once (>= 1). PMC_ENOMEM. */
-PMC_MUST_USE enum pmc_err pmc_pending_init(struct pmc_pending *t,
-                                           uint32_t max);
+PMC_MUST_USE enum pmc_err pmc_pending_init(struct pmc_pending *t, uint32_t max);
 void pmc_pending_fini(struct pmc_pending *t);
 
 /* Keep a copy of order action a (kind PMC_K_ORDER, fills included).

@@ -147,16 +147,22 @@ static void test_timer_before_input_at_its_deadline(void **st)
     struct rig *g = rig_new(64);
     struct script *s = calloc(1, sizeof *s);
     char l[256];
-    snprintf(l, sizeof l, "t=%lld ev=market token=7 market=0xm end=%lld "
-             "tick=0.01", T0, T0 + 3600000);
+    snprintf(l, sizeof l,
+             "t=%lld ev=market token=7 market=0xm end=%lld "
+             "tick=0.01",
+             T0, T0 + 3600000);
     add(s, l);
-    snprintf(l, sizeof l, "t=%lld ev=fill trader=" TA
-             " token=7 side=BUY px=0.5 sz=200 key=k1", T0 + 10);
+    snprintf(l, sizeof l,
+             "t=%lld ev=fill trader=" TA
+             " token=7 side=BUY px=0.5 sz=200 key=k1",
+             T0 + 10);
     add(s, l);
     /* exactly at the bucket's deadline (coalesce window 300 ms) */
     pmc_ms dl = T0 + 10 + g->c.coalesce_ms;
-    snprintf(l, sizeof l, "t=%lld ev=fill trader=" TA
-             " token=7 side=BUY px=0.5 sz=100 key=k2", (long long)dl);
+    snprintf(l, sizeof l,
+             "t=%lld ev=fill trader=" TA
+             " token=7 side=BUY px=0.5 sz=100 key=k2",
+             (long long)dl);
     add(s, l);
     struct pmc_source src = {s, script_next, NULL};
     assert_int_equal(pmc_driver_run(&g->d, &src), PMC_OK);
@@ -190,7 +196,8 @@ static void test_flush_drains_every_bucket_once(void **st)
     char l[256];
     for (int tok = 0; tok < 12; tok++)
         for (int k = 0; k < 2; k++) {
-            snprintf(l, sizeof l, "t=%lld ev=fill trader=" TA
+            snprintf(l, sizeof l,
+                     "t=%lld ev=fill trader=" TA
                      " token=t%d side=BUY px=0.5 sz=100 key=k%d-%d",
                      T0 + tok, tok, tok, k);
             add(s, l);
