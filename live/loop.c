@@ -559,6 +559,54 @@ static void drain_inbox(struct live *L)
 
 /* ---- rebuild from the journal -------------------------------------------- */
 
+/* The journal as the driver's input port: its inputs in order (recorded
+ * actions are passed over), each once the timers due by its time fired. */
+struct journal_src {
+    struct live *L;
+    struct pmc_store_cursor *c;
+    struct pmc_record peek;
+    int have;
+};
+
+static enum pmc_err journal_next(void *self, pmc_ms deadline,
+                                 struct pmc_record *ev)
+{
+    struct journal_src *js = self;
+    struct live *L = js->L;
+    while (!js->have) {
+        uint64_t seq;
+        pmc_ms t;
+        const char *line;
+        size_t n;
+        int k = pmc_store_cursor_next(js->c, &seq, &t, &line, &n);
+        if (k < 0) {
+            fail_with(L, "rebuild", pmc_store_errmsg(L->store));
+            return PMC_EIO;
+        }
+        if (k == 0)
+            return PMC_EEND;
+        struct pmc_tape_err te;
+        int has;
+        if (pmc_tape_parse(line, n, &js->peek, &has, &te) != PMC_OK || !has) {
+            char d[300];
+            snprintf(d, sizeof d, "journal record %llu: %s",
+                     (unsigned long long)seq, te.msg);
+            fail_with(L, "rebuild", d);
+            return PMC_EPARSE;
+        }
+        js->have = pmc_kind_is_input(js->peek.kind) &&
+                   !pmc_record_is_action(&js->peek);
+    }
+    if (js->peek.t >= deadline)
+        return PMC_EAGAIN;
+    *ev = js->peek;
+    js->have = 0;
+    if (ev->t > L->now)
+        L->now = ev->t;
+    L->rebuild_inputs++;
+    return PMC_OK;
+}
+
 /* Feed the journal's inputs to a fresh core (no journaling, no venue); the
  * actions it emits are counted against the journal's own. Afterwards every
  * order the rebuilt core believes open is settled: sent earlier and still
@@ -566,50 +614,18 @@ static void drain_inbox(struct live *L)
  * gone); never committed -> never sent: an exec cancel tells the core. */
 static enum pmc_err rebuild(struct live *L)
 {
-    struct pmc_store_cursor *c;
-    PMC_TRY(pmc_store_cursor_open(L->store, 1, &c));
+    struct journal_src js;
+    memset(&js, 0, sizeof js);
+    js.L = L;
+    PMC_TRY(pmc_store_cursor_open(L->store, 1, &js.c));
+    struct pmc_source src = {&js, journal_next, NULL};
     L->rebuilding = 1;
-    uint64_t seq;
-    pmc_ms t;
-    const char *line;
-    size_t n;
-    int k;
-    while ((k = pmc_store_cursor_next(c, &seq, &t, &line, &n)) == 1) {
-        struct pmc_record r;
-        struct pmc_tape_err te;
-        int has;
-        if (pmc_tape_parse(line, n, &r, &has, &te) != PMC_OK || !has) {
-            pmc_store_cursor_close(c);
-            L->rebuilding = 0;
-            char d[300];
-            snprintf(d, sizeof d, "journal record %llu: %s",
-                     (unsigned long long)seq, te.msg);
-            fail_with(L, "rebuild", d);
-            return PMC_EPARSE;
-        }
-        if (pmc_record_is_action(&r)) {
-            continue;
-        }
-        if (!pmc_kind_is_input(r.kind))
-            continue;
-        if (r.t > L->now)
-            L->now = r.t;
-        L->rebuild_inputs++;
-        enum pmc_err e = pmc_driver_feed(&L->drv, &r);
-        if (e != PMC_OK) {
-            pmc_store_cursor_close(c);
-            L->rebuilding = 0;
-            fail_with(L, "rebuild", pmc_strerror(e));
-            return e;
-        }
-    }
-    pmc_store_cursor_close(c);
+    enum pmc_err e = pmc_driver_run(&L->drv, &src);
     L->rebuilding = 0;
-    if (k < 0) {
-        fail_with(L, "rebuild", pmc_store_errmsg(L->store));
-        return PMC_EIO;
-    }
-    return PMC_OK;
+    pmc_store_cursor_close(js.c);
+    if (e != PMC_OK)
+        fail_with(L, "rebuild", pmc_strerror(e));
+    return e;
 }
 
 struct reconcile_ctx {
