@@ -59,6 +59,20 @@ for t in "$root"/scenarios/sim/*.tape; do
     run "$n" "$t" "$(sed -n 's/^# flags: //p' "$t")"
 done
 
+# a real recording (wallet 0x1d00...0313 on 2026-02-17, read in place from
+# $PMC_DATA, as tests/cli/backtest_real.sh builds it)
+: "${PMC_DATA:=$root/../shared/data}"
+dump=$PMC_DATA/hxx344__deepmarket/docs/pm_account_0x1d_raw_trades.json
+if [ -r "$dump" ]; then
+    "$bin" import activity "$dump" >"$tmp/act.tape" 2>/dev/null
+    { echo "#pmcopy-tape v1"
+      grep -h '^t=' "$tmp/act.tape" "$root/fixtures/deepmarket_resolutions.tape" | sort -s -n -k1.3,1.15
+    } >"$tmp/real.tape"
+    run real "$tmp/real.tape" "--latency 3000"
+else
+    bad "reference data missing: $dump (set PMC_DATA)"
+fi
+
 # what the default journal shows: fills seen after their detection latency,
 # the simulated venue's reports, orders and skips
 j="$tmp/default.journal"
