@@ -132,8 +132,18 @@ static int collect_traders(const char *path, struct pmc_config *c)
         if (rec.kind != PMC_K_FILL ||
             pmc_config_find_trader(c, &rec.u.fill.trader) >= 0)
             continue;
-        if (c->ntraders == PMC_MAX_TRADERS)
-            continue;
+        if (c->ntraders == PMC_MAX_TRADERS) {
+            /* no silent cap: the rest would be skipped as unknown */
+            fprintf(stderr,
+                    "pmcopy backtest: %s:%" PRIu64 ": wallet %s is the %d-th "
+                    "on the tape, and with no trader configured backtest "
+                    "follows at most %d (PMC_MAX_TRADERS); name the wallets "
+                    "to copy with --trader or --traders\n",
+                    path, rd.line, rec.u.fill.trader.s, PMC_MAX_TRADERS + 1,
+                    PMC_MAX_TRADERS);
+            rc = -2;
+            break;
+        }
         if (pmc_config_add_trader(c, rec.u.fill.trader.s, rec.u.fill.trader.n,
                                   "", -1, 0, 1) != PMC_OK) {
             rc = -1;
@@ -175,6 +185,7 @@ int pmc_cmd_backtest(int argc, char **argv)
     struct pmc_sim_opts o;
     pmc_sim_opts_defaults(&o);
     const char *tape = NULL, *out = NULL, *name = NULL, *samples = NULL;
+    const char *journal = NULL;
     int json = 0, no_report = 0;
     struct samples_arg sarg = {&o, &samples};
 #define MS_OPT(name, help, ptr, all)                                           \
@@ -192,6 +203,10 @@ int pmc_cmd_backtest(int argc, char **argv)
                      &json),
         PMC_OPT_BOOL("no-report", 0, "no report folder (summary only)",
                      &no_report),
+        PMC_OPT_STRING("journal", 0, "FILE",
+                       "write every record the core saw and every action\n"
+                       "as a tape (`pmcopy replay FILE` checks it)",
+                       &journal),
         PMC_OPT_HEAD("simulator:"),
         PMC_OPT_FUNC("seed", 0, "N",
                      "random seed (default 20260217); printed in the report",
@@ -324,6 +339,14 @@ int pmc_cmd_backtest(int argc, char **argv)
         fprintf(stderr, "pmcopy backtest: %s\n", err);
         goto done;
     }
+    if (journal) {
+        if (!(o.journal = fopen(journal, "w"))) {
+            fprintf(stderr, "pmcopy backtest: %s: %s\n", journal,
+                    strerror(errno));
+            goto done;
+        }
+        fputs(PMC_TAPE_HEADER "\n", o.journal);
+    }
     if (pmc_sim_init(sim, cfg, &o) != PMC_OK) {
         fprintf(stderr, "pmcopy backtest: %s\n", sim->err);
         goto done;
@@ -331,6 +354,14 @@ int pmc_cmd_backtest(int argc, char **argv)
     if (pmc_sim_run(sim, in, tape) != PMC_OK) {
         fprintf(stderr, "pmcopy backtest: %s\n", sim->err);
         goto done;
+    }
+    if (o.journal) {
+        int werr = fclose(o.journal) != 0;
+        o.journal = NULL;
+        if (werr) {
+            fprintf(stderr, "pmcopy backtest: %s: write error\n", journal);
+            goto done;
+        }
     }
     char ld[512];
     lat_desc(&o, ld, sizeof ld);
@@ -358,6 +389,8 @@ done:
         fclose(o.fills_csv);
     if (o.equity_csv)
         fclose(o.equity_csv);
+    if (o.journal)
+        fclose(o.journal);
     if (in)
         fclose(in);
     if (sim && sim->eng_mem)

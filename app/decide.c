@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "app/cmds.h"
-#include "app/driver.h"
 #include "app/opt.h"
 #include "app/tapecmd.h"
+#include "core/driver.h"
 #include "proto/config_load.h"
 #include "proto/tapeio.h"
 
@@ -58,9 +58,32 @@ static int parse_args(int argc, char **argv, struct args *a)
     return -1;
 }
 
+struct decide_out {
+    FILE *f;
+    const struct pmc_tape_reader *r;
+    int echo;
+};
+
+/* --echo: each input as the core saw it (its own line, as read), so the
+ * output is a journal; the shutdown flush as a flush record. */
+static enum pmc_err write_input(void *ctx, const struct pmc_record *ev)
+{
+    struct decide_out *o = ctx;
+    if (!o->echo)
+        return PMC_OK;
+    if (ev->kind == PMC_K_FLUSH) {
+        fprintf(o->f, "t=%lld ev=flush\n", (long long)ev->t);
+        return PMC_OK;
+    }
+    fwrite(o->r->cur, 1, o->r->cur_len, o->f);
+    fputc('\n', o->f);
+    return PMC_OK;
+}
+
 static enum pmc_err write_action(void *ctx, const struct pmc_record *a)
 {
-    return pmc_tape_write(ctx, a) == 0 ? PMC_OK : PMC_EIO;
+    struct decide_out *o = ctx;
+    return pmc_tape_write(o->f, a) == 0 ? PMC_OK : PMC_EIO;
 }
 
 static int load_config(const struct pmc_cfg_args *a, struct pmc_config *cfg)
@@ -95,48 +118,36 @@ int pmc_cmd_decide(int argc, char **argv)
     struct pmc_driver d;
     struct pmc_tape_reader r;
     int rc = PMC_EXIT_FAIL;
-    if (pmc_driver_init(&d, cfg, write_action, stdout) != PMC_OK) {
+    size_t msz;
+    void *mem = pmc_tapecmd_driver_mem(cfg, &msz);
+    struct decide_out o = {stdout, &r, a.echo};
+    struct pmc_driver_hook hook = {&o, write_input, write_action};
+    if (!mem) {
         fprintf(stderr, "pmcopy: cannot set up the engine: out of memory\n");
         goto out_cfg;
+    }
+    if (pmc_driver_init(&d, mem, msz, cfg, NULL, &hook) != PMC_OK) {
+        fprintf(stderr, "pmcopy: cannot set up the engine\n");
+        goto out_drv;
     }
     if (pmc_tape_reader_init(&r, in, name) != PMC_OK) {
         fprintf(stderr, "pmcopy: out of memory\n");
         goto out_drv;
     }
     fputs(PMC_TAPE_HEADER "\n", stdout);
-    struct pmc_record rec;
-    pmc_ms last = 0;
-    int k;
-    while ((k = pmc_tape_next(&r, &rec)) == 1) {
-        int input = pmc_kind_is_input(rec.kind) &&
-                    !(rec.kind == PMC_K_KILL && rec.u.kill.by_core);
-        if (!input)
-            continue; /* recorded actions are not inputs */
-        if (a.echo) {
-            /* timers due before this record fire first, and their actions
-             * must precede it in the journal */
-            enum pmc_err e = pmc_driver_advance(&d, rec.t);
-            if (e != PMC_OK) {
-                rc = pmc_tapecmd_engine_error(&r, e);
-                goto out_all;
-            }
-            fwrite(r.cur, 1, r.cur_len, stdout);
-            fputc('\n', stdout);
-        }
-        enum pmc_err e = pmc_driver_feed(&d, &rec);
-        if (e != PMC_OK) {
-            rc = pmc_tapecmd_engine_error(&r, e);
-            goto out_all;
-        }
-        last = rec.t;
-    }
-    if (k < 0) {
+    struct pmc_tape_source ts;
+    struct pmc_source src;
+    pmc_tape_source_init(&ts, &src, &r);
+    enum pmc_err e = pmc_driver_run(&d, &src);
+    if (e == PMC_EPARSE) {
         fprintf(stderr, "pmcopy: %s\n", r.err);
         goto out_all;
     }
-    if (a.echo)
-        printf("t=%lld ev=flush\n", (long long)last);
-    if (pmc_driver_flush(&d, last) != PMC_OK) {
+    if (e != PMC_OK) {
+        rc = pmc_tapecmd_engine_error(&r, e);
+        goto out_all;
+    }
+    if (pmc_driver_finish(&d, &src) != PMC_OK) {
         fprintf(stderr, "pmcopy: flushing at end of input failed\n");
         goto out_all;
     }
@@ -148,7 +159,7 @@ int pmc_cmd_decide(int argc, char **argv)
 out_all:
     pmc_tape_reader_fini(&r);
 out_drv:
-    pmc_driver_fini(&d);
+    free(mem);
 out_cfg:
     if (in != stdin)
         fclose(in);

@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "app/cmds.h"
-#include "app/driver.h"
 #include "app/opt.h"
 #include "app/tapecmd.h"
+#include "core/driver.h"
 #include "live/views.h"
 #include "proto/config_load.h"
 #include "proto/tapeio.h"
@@ -109,6 +109,76 @@ static char *queue_pop(struct produced *q)
     return q->line[q->head++];
 }
 
+/* The journal as an input port: its inputs go to the core; each recorded
+ * action is compared with the next one the core produced (the timers due by
+ * its time fire first when none is waiting). PMC_EMISMATCH on divergence,
+ * with the first divergent line on stderr. */
+struct replay_src {
+    struct pmc_tape_reader *r;
+    struct produced *q;
+    struct pmc_record peek;
+    int have;
+    uint64_t inputs, matched;
+    const char *name;
+};
+
+static enum pmc_err replay_next(void *self, pmc_ms deadline,
+                                struct pmc_record *ev)
+{
+    struct replay_src *rs = self;
+    struct pmc_tape_reader *r = rs->r;
+    struct produced *q = rs->q;
+    for (;;) {
+        if (!rs->have) {
+            int k = pmc_tape_next(r, &rs->peek);
+            if (k < 0)
+                return PMC_EPARSE;
+            if (k == 0)
+                return PMC_EEND;
+            rs->have = 1;
+        }
+        const struct pmc_record *rec = &rs->peek;
+        if (pmc_record_is_action(rec)) {
+            if (!q->n && rec->t >= deadline)
+                return PMC_EAGAIN;
+            char *got = queue_pop(q);
+            if (!got || strlen(got) != r->cur_len ||
+                memcmp(got, r->cur, r->cur_len) != 0) {
+                fprintf(stderr,
+                        "replay: %s:%llu: diverges\n  recorded: %.*s\n"
+                        "  core:     %s\n",
+                        rs->name, (unsigned long long)r->line,
+                        (int)r->cur_len, r->cur, got ? got : "(no action)");
+                free(got);
+                return PMC_EMISMATCH;
+            }
+            free(got);
+            rs->matched++;
+            rs->have = 0;
+            continue;
+        }
+        if (!pmc_kind_is_input(rec->kind)) {
+            rs->have = 0;
+            continue;
+        }
+        /* the core must have nothing unmatched before the next input */
+        if (rec->t >= deadline)
+            return PMC_EAGAIN;
+        if (q->n) {
+            fprintf(stderr,
+                    "replay: %s:%llu: diverges\n  recorded: %.*s\n"
+                    "  core:     %s (an action the record does not have)\n",
+                    rs->name, (unsigned long long)r->line, (int)r->cur_len,
+                    r->cur, q->line[q->head]);
+            return PMC_EMISMATCH;
+        }
+        *ev = *rec;
+        rs->have = 0;
+        rs->inputs++;
+        return PMC_OK;
+    }
+}
+
 int pmc_cmd_replay(int argc, char **argv)
 {
     struct args a;
@@ -156,60 +226,30 @@ int pmc_cmd_replay(int argc, char **argv)
     struct pmc_driver d;
     struct pmc_tape_reader r;
     int rc = PMC_EXIT_FAIL;
-    if (pmc_driver_init(&d, cfg, queue_action, &q) != PMC_OK) {
+    size_t msz;
+    void *mem = pmc_tapecmd_driver_mem(cfg, &msz);
+    struct pmc_driver_hook hook = {&q, NULL, queue_action};
+    if (!mem) {
         fprintf(stderr, "pmcopy: cannot set up the engine: out of memory\n");
         goto out_cfg;
     }
+    if (pmc_driver_init(&d, mem, msz, cfg, NULL, &hook) != PMC_OK) {
+        fprintf(stderr, "pmcopy: cannot set up the engine\n");
+        goto out_drv;
+    }
     if (pmc_tape_reader_init(&r, in, name) != PMC_OK)
         goto out_drv;
-    struct pmc_record rec;
-    uint64_t inputs = 0, matched = 0;
-    int k;
-    while ((k = pmc_tape_next(&r, &rec)) == 1) {
-        enum pmc_err e;
-        if (pmc_record_is_action(&rec)) {
-            if (!q.n && (e = pmc_driver_advance(&d, rec.t)) != PMC_OK) {
-                rc = pmc_tapecmd_engine_error(&r, e);
-                goto out_all;
-            }
-            char *got = queue_pop(&q);
-            if (!got || strlen(got) != r.cur_len ||
-                memcmp(got, r.cur, r.cur_len) != 0) {
-                fprintf(stderr,
-                        "replay: %s:%llu: diverges\n  recorded: %.*s\n"
-                        "  core:     %s\n",
-                        name, (unsigned long long)r.line, (int)r.cur_len, r.cur,
-                        got ? got : "(no action)");
-                free(got);
-                goto out_all;
-            }
-            free(got);
-            matched++;
-            continue;
-        }
-        if (!pmc_kind_is_input(rec.kind))
-            continue;
-        /* the core must have nothing unmatched before the next input */
-        if ((e = pmc_driver_advance(&d, rec.t)) != PMC_OK) {
-            rc = pmc_tapecmd_engine_error(&r, e);
-            goto out_all;
-        }
-        if (q.n) {
-            fprintf(stderr,
-                    "replay: %s:%llu: diverges\n  recorded: %.*s\n"
-                    "  core:     %s (an action the record does not have)\n",
-                    name, (unsigned long long)r.line, (int)r.cur_len, r.cur,
-                    q.line[q.head]);
-            goto out_all;
-        }
-        if ((e = pmc_driver_feed(&d, &rec)) != PMC_OK) {
-            rc = pmc_tapecmd_engine_error(&r, e);
-            goto out_all;
-        }
-        inputs++;
-    }
-    if (k < 0) {
+    struct replay_src rs = {&r, &q, {0}, 0, 0, 0, name};
+    struct pmc_source src = {&rs, replay_next, NULL};
+    enum pmc_err e = pmc_driver_run(&d, &src);
+    if (e == PMC_EMISMATCH)
+        goto out_all;
+    if (e == PMC_EPARSE) {
         fprintf(stderr, "pmcopy: %s\n", r.err);
+        goto out_all;
+    }
+    if (e != PMC_OK) {
+        rc = pmc_tapecmd_engine_error(&r, e);
         goto out_all;
     }
     if (q.n) {
@@ -220,12 +260,12 @@ int pmc_cmd_replay(int argc, char **argv)
         goto out_all;
     }
     printf("replay: %s: %llu inputs, %llu actions, all match\n", name,
-           (unsigned long long)inputs, (unsigned long long)matched);
+           (unsigned long long)rs.inputs, (unsigned long long)rs.matched);
     rc = PMC_EXIT_OK;
 out_all:
     pmc_tape_reader_fini(&r);
 out_drv:
-    pmc_driver_fini(&d);
+    free(mem);
 out_cfg:
     while (q.n)
         free(queue_pop(&q));

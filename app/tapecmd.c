@@ -2,9 +2,11 @@
 #include "app/tapecmd.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/cmds.h"
+#include "core/driver.h"
 
 int pmc_tapecmd_open(const char *file, FILE **f, const char **name)
 {
@@ -28,4 +30,13 @@ int pmc_tapecmd_engine_error(const struct pmc_tape_reader *r, enum pmc_err e)
             (unsigned long long)r->line, pmc_strerror(e),
             e == PMC_EFULL ? " (raise max_tokens / max_open_orders)" : "");
     return PMC_EXIT_FAIL;
+}
+
+void *pmc_tapecmd_driver_mem(const struct pmc_config *cfg, size_t *sz)
+{
+    *sz = (pmc_driver_mem_size(cfg) + 63) & ~(size_t)63;
+    void *m = aligned_alloc(64, *sz);
+    if (m)
+        memset(m, 0, *sz);
+    return m;
 }

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "core/config.h"
 #include "core/pmc.h"
 #include "proto/tapeio.h"
 
@@ -15,5 +16,10 @@ int pmc_tapecmd_open(const char *file, FILE **f, const char **name);
 
 /* Print where on the tape the engine failed; returns the exit code. */
 int pmc_tapecmd_engine_error(const struct pmc_tape_reader *r, enum pmc_err e);
+
+/* One zeroed, 64-byte aligned block for a driver and its engine
+ * (pmc_driver_mem_size; core/ does not allocate); its size in *sz. NULL when
+ * out of memory. The caller frees it. */
+void *pmc_tapecmd_driver_mem(const struct pmc_config *cfg, size_t *sz);
 
 #endif

@@ -35,7 +35,9 @@ typedef int64_t pmc_micros;
     X(HTTP, "HTTP error")                                                      \
     X(CRYPTO, "cryptographic failure")                                         \
     X(NOTSUP, "not supported")                                                 \
-    X(MISMATCH, "output differs from the record")
+    X(MISMATCH, "output differs from the record")                            \
+    X(AGAIN, "nothing before the deadline")                                    \
+    X(END, "end of input")
 
 enum pmc_err {
 #define PMC_ERR_ENUM(name, text) PMC_E##name,

@@ -20,40 +20,25 @@
 #include <unistd.h>
 
 #include "proto/config_load.h"
-#include "app/driver.h"
+#include "core/driver.h"
 #include "core/dec.h"
 #include "core/tape.h"
 #include "live/api.h"
 #include "live/clock.h"
+#include "live/inbox.h"
 #include "live/exec/clob.h"
 #include "live/metrics.h"
 #include "live/paper.h"
+#include "live/pending.h"
 #include "live/store.h"
 #include "live/watch/watch.h"
 
 #define LAT_SLOTS 1024 /* coid -> receive time, for the latency histogram */
 
-struct inbox {
-    struct pmc_record *v;
-    int64_t *mono; /* monotonic receive time (ns) of each record */
-    size_t head, n, cap;
-};
-
 struct lat_slot {
     uint64_t h;
     int64_t frame_ns;  /* when the triggering frame was received */
     int64_t decide_ns; /* when the core emitted the order */
-};
-
-/* Order actions handed to the venue and not yet journaled with their
- * signed body: the executor's journal_order hook finds them by coid. */
-#define PENDING_SLOTS 256
-#define PENDING_FILLS 64
-struct pending {
-    struct pmc_record a;
-    struct pmc_fill_ref fills[PENDING_FILLS];
-    pmc_ms ts_source, ts_recv;
-    int used;
 };
 
 /* When each recent source fill happened and reached us, by key hash, for
@@ -67,17 +52,19 @@ struct filltime {
 struct live {
     struct pmc_config cfg;
     struct filltime ft[FILLTIME_SLOTS];
-    struct pending pend[PENDING_SLOTS];
+    struct pmc_pending pend; /* orders awaiting their journal entry */
     struct pmc_live_opts o;
     struct pmc_driver drv;
-    int drv_ok;
+    void *drv_mem;
+    struct pmc_source src; /* the inbox as the driver's input port */
+    struct pmc_venue to_venue; /* the driver's venue: submit_order */
     struct pmc_store *store;
     struct pmc_watch *watch;
     struct pmc_clob *clob;
     struct pmc_paper *paper;
     struct pmc_venue venue;
     struct pmc_api *api;
-    struct inbox in;
+    struct pmc_inbox in;
     pmc_ms now;
     int64_t cur_frame_ns; /* receive time of the record being processed */
     const struct pmc_record *cur; /* the input being processed */
@@ -123,46 +110,25 @@ static void fail_with(struct live *L, const char *what, const char *detail)
 
 /* ---- inbox --------------------------------------------------------------- */
 
+/* A full inbox stops the loop with a clear error: the core has fallen
+ * that far behind its feeds. */
 static void inbox_push(struct live *L, const struct pmc_record *r)
 {
-    struct inbox *q = &L->in;
-    if (q->n == q->cap) {
-        size_t nc = q->cap ? 2 * q->cap : 256;
-        struct pmc_record *nv = malloc(nc * sizeof *nv);
-        int64_t *nm = malloc(nc * sizeof *nm);
-        if (!nv || !nm) {
-            free(nv);
-            free(nm);
-            fail_with(L, "out of memory", "inbox");
-            return;
-        }
-        for (size_t i = 0; i < q->n; i++) {
-            nv[i] = q->v[(q->head + i) % q->cap];
-            nm[i] = q->mono[(q->head + i) % q->cap];
-        }
-        free(q->v);
-        free(q->mono);
-        q->v = nv;
-        q->mono = nm;
-        q->head = 0;
-        q->cap = nc;
+    if (L->failed)
+        return;
+    if (pmc_inbox_push(&L->in, r, pmc_clock_mono_ns()) != PMC_OK) {
+        char d[160];
+        snprintf(d, sizeof d,
+                 "full: %zu records wait for the core (a %s record "
+                 "refused; raise the live inbox capacity)",
+                 L->in.cap, pmc_kind_name(r->kind));
+        fail_with(L, "inbox", d);
     }
-    size_t i = (q->head + q->n) % q->cap;
-    q->v[i] = *r;
-    q->mono[i] = pmc_clock_mono_ns();
-    q->n++;
 }
 
 static int inbox_pop(struct live *L, struct pmc_record *r, int64_t *mono)
 {
-    struct inbox *q = &L->in;
-    if (!q->n)
-        return 0;
-    *r = q->v[q->head];
-    *mono = q->mono[q->head];
-    q->head = (q->head + 1) % q->cap;
-    q->n--;
-    return 1;
+    return pmc_inbox_pop(&L->in, r, mono);
 }
 
 /* ---- latency bookkeeping ------------------------------------------------- */
@@ -252,7 +218,8 @@ static void exec_input(struct live *L, const struct pmc_sym *coid,
     inbox_push(L, &r);
 }
 
-/* Join the fills' traders for the store (shares by scaled size). */
+/* Join the fills' traders for the store (shares by scaled size); src has
+ * room for one per fill, so no trader is ever left out. */
 static void order_sources(const struct pmc_order_act *o,
                           const struct pmc_config *cfg,
                           struct pmc_store_src *src, size_t *nsrc)
@@ -267,8 +234,6 @@ static void order_sources(const struct pmc_order_act *o,
         while (j < *nsrc && strcmp(src[j].trader, tr))
             j++;
         if (j == *nsrc) {
-            if (*nsrc == 16)
-                continue;
             src[j].trader = tr;
             src[j].share = 0;
             (*nsrc)++;
@@ -302,13 +267,15 @@ static void submit_order(struct live *L, const struct pmc_record *a)
     if (L->cur && L->cur->kind == PMC_K_FILL)
         pmc_hist_add(&L->h_frame_to_decide_us,
                      (s->decide_ns - L->cur_frame_ns) / 1000);
-    struct pending *p = &L->pend[o->coid.h % PENDING_SLOTS];
-    p->a = *a;
-    uint32_t nf = o->nfills < PENDING_FILLS ? o->nfills : PENDING_FILLS;
-    memcpy(p->fills, o->fills, nf * sizeof *o->fills);
-    p->a.u.order.fills = p->fills;
-    p->a.u.order.nfills = nf;
-    p->ts_source = p->ts_recv = 0;
+    struct pmc_pending_order *p;
+    enum pmc_err pe = pmc_pending_put(&L->pend, a, &p);
+    if (pe != PMC_OK) {
+        char d[256];
+        snprintf(d, sizeof d, "order %s: %s (%u orders await the executor)",
+                 o->coid.s, pmc_strerror(pe), L->pend.n);
+        fail_with(L, "pending orders", d);
+        return;
+    }
     if (o->nfills) {
         /* the stage times of the first source fill behind the order */
         const struct filltime *ft =
@@ -318,7 +285,6 @@ static void submit_order(struct live *L, const struct pmc_record *a)
             p->ts_recv = ft->recv;
         }
     }
-    p->used = 1;
     if (L->paper && L->store) {
         /* paper orders are committed here; CLOB orders in the executor's
          * journal_order hook, with their signed body */
@@ -330,6 +296,8 @@ static void submit_order(struct live *L, const struct pmc_record *a)
     if (L->paper) {
         on_wire(L, &o->coid, 0);
     }
+    if (L->paper || e != PMC_OK)
+        pmc_pending_del(&L->pend, &o->coid); /* journaled, or never will be */
     if (e != PMC_OK) {
         logf_(L, "level=error event=order_refused coid=%s err=\"%s\"",
               o->coid.s, pmc_strerror(e));
@@ -371,17 +339,21 @@ static enum pmc_err on_action(void *ctx, const struct pmc_record *a)
             return e;
         }
     }
-    switch (a->kind) {
-    case PMC_K_ORDER:
-        submit_order(L, a);
-        break;
-    case PMC_K_KILL:
+    if (a->kind == PMC_K_KILL)
         logf_(L, "level=error event=kill by=core reason=\"%s\"",
               a->u.kill.reason);
-        break;
-    default:
-        break;
-    }
+    return PMC_OK;
+}
+
+/* The driver's venue port: an order action, journaled just before by
+ * on_action, goes to submit_order (never while rebuilding). */
+static enum pmc_err on_order(void *self, const struct pmc_record *a,
+                             pmc_ms now)
+{
+    struct live *L = self;
+    (void)now;
+    if (!L->rebuilding)
+        submit_order(L, a);
     return PMC_OK;
 }
 
@@ -393,45 +365,58 @@ static enum pmc_err clob_journal_order(void *ctx, const struct pmc_sym *coid,
 {
     struct live *L = ctx;
     (void)body_len;
-    if (!L->store)
+    if (!L->store) {
+        pmc_pending_del(&L->pend, coid);
         return PMC_OK;
+    }
     if (pmc_store_order_known(L->store, coid->s, NULL)) {
+        pmc_pending_del(&L->pend, coid);
         /* re-signed after a tick change: the first body stays on record */
         logf_(L, "level=info event=order_resigned coid=%s hash=%s", coid->s,
               order_hash ? order_hash : "-");
         return PMC_OK;
     }
-    struct pmc_store_src src[16];
-    size_t nsrc = 0;
-    char keys[PMC_TAPE_LINE_MAX];
-    keys[0] = '\0';
-    struct pending *p = &L->pend[coid->h % PENDING_SLOTS];
+    struct pmc_pending_order *p = pmc_pending_get(&L->pend, coid);
+    if (!p) {
+        char d[200];
+        snprintf(d, sizeof d, "order %s is not among the orders awaiting "
+                              "the executor", coid->s);
+        fail_with(L, "journal", d);
+        return PMC_ESTATE;
+    }
+    const struct pmc_order_act *o = &p->a.u.order;
+    /* every source fill's key and trader, however many */
+    size_t kcap = 1;
+    for (uint32_t i = 0; i < o->nfills; i++)
+        kcap += o->fills[i].key.n + 1;
+    char *keys = malloc(kcap);
+    struct pmc_store_src *src = calloc(o->nfills ? o->nfills : 1, sizeof *src);
+    if (!keys || !src) {
+        free(keys);
+        free(src);
+        fail_with(L, "out of memory", "journal");
+        return PMC_ENOMEM;
+    }
+    size_t k = 0, nsrc = 0;
+    for (uint32_t i = 0; i < o->nfills; i++) {
+        if (i)
+            keys[k++] = ',';
+        memcpy(keys + k, o->fills[i].key.s, o->fills[i].key.n);
+        k += o->fills[i].key.n;
+    }
+    keys[k] = '\0';
+    order_sources(o, &L->cfg, src, &nsrc);
     struct pmc_store_order so;
     memset(&so, 0, sizeof so);
     so.coid = coid->s;
-    so.token = "";
-    if (p->used && pmc_sym_eq(&p->a.u.order.coid, coid)) {
-        const struct pmc_order_act *o = &p->a.u.order;
-        so.token = o->token.s;
-        so.side = o->side;
-        so.tif = o->tif;
-        so.px = o->px;
-        so.sz = o->sz;
-        size_t k = 0;
-        for (uint32_t i = 0; i < o->nfills; i++) {
-            if (k + PMC_SYM_MAX + 2 >= sizeof keys)
-                break;
-            if (i)
-                keys[k++] = ',';
-            memcpy(keys + k, o->fills[i].key.s, o->fills[i].key.n);
-            k += o->fills[i].key.n;
-        }
-        keys[k] = '\0';
-        order_sources(o, &L->cfg, src, &nsrc);
-        so.ts_decided = p->a.t;
-        so.ts_source = p->ts_source;
-        so.ts_recv = p->ts_recv;
-    }
+    so.token = o->token.s;
+    so.side = o->side;
+    so.tif = o->tif;
+    so.px = o->px;
+    so.sz = o->sz;
+    so.ts_decided = p->a.t;
+    so.ts_source = p->ts_source;
+    so.ts_recv = p->ts_recv;
     so.keys = keys;
     so.src = src;
     so.nsrc = nsrc;
@@ -441,6 +426,10 @@ static enum pmc_err clob_journal_order(void *ctx, const struct pmc_sym *coid,
     int64_t t0 = pmc_clock_mono_ns();
     enum pmc_err e = pmc_store_order_new(L->store, &so);
     pmc_hist_add(&L->h_commit_us, (pmc_clock_mono_ns() - t0) / 1000);
+    free(keys);
+    free(src);
+    if (e == PMC_OK || e == PMC_ESTATE)
+        pmc_pending_del(&L->pend, coid);
     if (e != PMC_OK && e != PMC_ESTATE) {
         fail_with(L, "store", pmc_store_errmsg(L->store));
         return e;
@@ -512,38 +501,111 @@ static void side_effects(struct live *L, const struct pmc_record *r)
     }
 }
 
-static void process_input(struct live *L, struct pmc_record *r, int64_t mono)
+/* The inbox as the driver's input port: the oldest record, stamped with
+ * the loop's `now`, once the timers due by now have fired; PMC_EEND when
+ * the inbox is empty and no timer is due (back to polling). */
+static enum pmc_err inbox_next(void *self, pmc_ms deadline,
+                               struct pmc_record *ev)
 {
-    r->t = L->now; /* our receive time, never going back */
-    L->cur = r;
+    struct live *L = self;
+    L->cur = NULL;
+    if (L->failed)
+        return PMC_EEND;
+    if (deadline <= L->now)
+        return PMC_EAGAIN;
+    int64_t mono;
+    if (!inbox_pop(L, ev, &mono))
+        return PMC_EEND;
+    ev->t = L->now; /* our receive time, never going back */
     L->cur_frame_ns = mono;
+    return PMC_OK;
+}
+
+/* The driver's input hook: every input is journaled before the core sees
+ * it, then the venue/store side of it. */
+static enum pmc_err on_input(void *ctx, const struct pmc_record *r)
+{
+    struct live *L = ctx;
+    if (L->rebuilding)
+        return PMC_OK;
+    L->cur = r;
     L->inputs++;
     if (L->store && pmc_store_journal(L->store, r, NULL) != PMC_OK) {
         fail_with(L, "store", pmc_store_errmsg(L->store));
-        return;
+        return PMC_EIO;
     }
-    if (r->kind == PMC_K_EXEC)
+    if (r->kind == PMC_K_EXEC) {
         store_exec(L, r);
-    side_effects(L, r);
-    enum pmc_err e = pmc_driver_feed(&L->drv, r);
-    if (e != PMC_OK) {
-        char d[96];
-        snprintf(d, sizeof d, "%s on a %s record", pmc_strerror(e),
-                 pmc_kind_name(r->kind));
-        fail_with(L, "core", d);
+        /* answered: it was journaled, or never will be */
+        pmc_pending_del(&L->pend, &r->u.exec.coid);
     }
-    L->cur = NULL;
+    side_effects(L, r);
+    return PMC_OK;
 }
 
 static void drain_inbox(struct live *L)
 {
-    struct pmc_record r;
-    int64_t mono;
-    while (!L->failed && inbox_pop(L, &r, &mono))
-        process_input(L, &r, mono);
+    if (L->failed)
+        return;
+    enum pmc_err e = pmc_driver_run(&L->drv, &L->src);
+    L->cur = NULL;
+    if (e != PMC_OK && !L->failed) {
+        char d[96];
+        snprintf(d, sizeof d, "%s on a %s record", pmc_strerror(e),
+                 pmc_kind_name(L->drv.fail_kind));
+        fail_with(L, "core", d);
+    }
 }
 
 /* ---- rebuild from the journal -------------------------------------------- */
+
+/* The journal as the driver's input port: its inputs in order (recorded
+ * actions are passed over), each once the timers due by its time fired. */
+struct journal_src {
+    struct live *L;
+    struct pmc_store_cursor *c;
+    struct pmc_record peek;
+    int have;
+};
+
+static enum pmc_err journal_next(void *self, pmc_ms deadline,
+                                 struct pmc_record *ev)
+{
+    struct journal_src *js = self;
+    struct live *L = js->L;
+    while (!js->have) {
+        uint64_t seq;
+        pmc_ms t;
+        const char *line;
+        size_t n;
+        int k = pmc_store_cursor_next(js->c, &seq, &t, &line, &n);
+        if (k < 0) {
+            fail_with(L, "rebuild", pmc_store_errmsg(L->store));
+            return PMC_EIO;
+        }
+        if (k == 0)
+            return PMC_EEND;
+        struct pmc_tape_err te;
+        int has;
+        if (pmc_tape_parse(line, n, &js->peek, &has, &te) != PMC_OK || !has) {
+            char d[300];
+            snprintf(d, sizeof d, "journal record %llu: %s",
+                     (unsigned long long)seq, te.msg);
+            fail_with(L, "rebuild", d);
+            return PMC_EPARSE;
+        }
+        js->have = pmc_kind_is_input(js->peek.kind) &&
+                   !pmc_record_is_action(&js->peek);
+    }
+    if (js->peek.t >= deadline)
+        return PMC_EAGAIN;
+    *ev = js->peek;
+    js->have = 0;
+    if (ev->t > L->now)
+        L->now = ev->t;
+    L->rebuild_inputs++;
+    return PMC_OK;
+}
 
 /* Feed the journal's inputs to a fresh core (no journaling, no venue); the
  * actions it emits are counted against the journal's own. Afterwards every
@@ -552,50 +614,18 @@ static void drain_inbox(struct live *L)
  * gone); never committed -> never sent: an exec cancel tells the core. */
 static enum pmc_err rebuild(struct live *L)
 {
-    struct pmc_store_cursor *c;
-    PMC_TRY(pmc_store_cursor_open(L->store, 1, &c));
+    struct journal_src js;
+    memset(&js, 0, sizeof js);
+    js.L = L;
+    PMC_TRY(pmc_store_cursor_open(L->store, 1, &js.c));
+    struct pmc_source src = {&js, journal_next, NULL};
     L->rebuilding = 1;
-    uint64_t seq;
-    pmc_ms t;
-    const char *line;
-    size_t n;
-    int k;
-    while ((k = pmc_store_cursor_next(c, &seq, &t, &line, &n)) == 1) {
-        struct pmc_record r;
-        struct pmc_tape_err te;
-        int has;
-        if (pmc_tape_parse(line, n, &r, &has, &te) != PMC_OK || !has) {
-            pmc_store_cursor_close(c);
-            L->rebuilding = 0;
-            char d[300];
-            snprintf(d, sizeof d, "journal record %llu: %s",
-                     (unsigned long long)seq, te.msg);
-            fail_with(L, "rebuild", d);
-            return PMC_EPARSE;
-        }
-        if (pmc_record_is_action(&r)) {
-            continue;
-        }
-        if (!pmc_kind_is_input(r.kind))
-            continue;
-        if (r.t > L->now)
-            L->now = r.t;
-        L->rebuild_inputs++;
-        enum pmc_err e = pmc_driver_feed(&L->drv, &r);
-        if (e != PMC_OK) {
-            pmc_store_cursor_close(c);
-            L->rebuilding = 0;
-            fail_with(L, "rebuild", pmc_strerror(e));
-            return e;
-        }
-    }
-    pmc_store_cursor_close(c);
+    enum pmc_err e = pmc_driver_run(&L->drv, &src);
     L->rebuilding = 0;
-    if (k < 0) {
-        fail_with(L, "rebuild", pmc_store_errmsg(L->store));
-        return PMC_EIO;
-    }
-    return PMC_OK;
+    pmc_store_cursor_close(js.c);
+    if (e != PMC_OK)
+        fail_with(L, "rebuild", pmc_strerror(e));
+    return e;
 }
 
 struct reconcile_ctx {
@@ -1029,12 +1059,30 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
     clock_tick(L);
     L->started = L->now;
     int rc = 1;
-    enum pmc_err de = pmc_driver_init(&L->drv, cfg, on_action, L);
+    if (pmc_inbox_init(&L->in, o->inbox_cap ? o->inbox_cap
+                                             : PMC_LIVE_INBOX_DEFAULT) !=
+        PMC_OK) {
+        fail_with(L, "out of memory", "inbox");
+        goto out;
+    }
+    if (pmc_pending_init(&L->pend, cfg->max_open_orders) != PMC_OK) {
+        fail_with(L, "out of memory", "pending orders");
+        goto out;
+    }
+    size_t dsz = (pmc_driver_mem_size(cfg) + 63) & ~(size_t)63;
+    L->drv_mem = aligned_alloc(64, dsz);
+    L->to_venue.self = L;
+    L->to_venue.submit = on_order;
+    L->src.self = L;
+    L->src.next = inbox_next;
+    struct pmc_driver_hook hook = {L, on_input, on_action};
+    enum pmc_err de = L->drv_mem ? pmc_driver_init(&L->drv, L->drv_mem, dsz,
+                                                   cfg, &L->to_venue, &hook)
+                                 : PMC_ENOMEM;
     if (de != PMC_OK) {
         fail_with(L, "core: cannot set up the engine", pmc_strerror(de));
         goto out;
     }
-    L->drv_ok = 1;
     if (cfg->db_enabled) {
         struct pmc_store_info info;
         char serr[512];
@@ -1079,9 +1127,7 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
         pmc_watch_tick(L->watch, L->now);
         if (L->clob && pmc_clob_tick(L->clob, L->now) != PMC_OK)
             fail_with(L, "executor", "tick failed");
-        drain_inbox(L);
-        if (pmc_driver_advance(&L->drv, L->now) != PMC_OK)
-            fail_with(L, "core", "timer delivery failed");
+        drain_inbox(L); /* inputs and the timers due by now */
         /* wait for frames: short, so REST answers and timers stay prompt */
         pmc_ms next = pmc_engine_next_deadline(L->drv.eng);
         int wait = next <= L->now ? 0 : (next - L->now < 2 ? (int)(next - L->now) : 2);
@@ -1118,10 +1164,9 @@ out:
         snprintf(err, cap, "store: final commit failed");
         rc = 1;
     }
-    if (L->drv_ok)
-        pmc_driver_fini(&L->drv);
-    free(L->in.v);
-    free(L->in.mono);
+    free(L->drv_mem);
+    pmc_pending_fini(&L->pend);
+    pmc_inbox_fini(&L->in);
     free(L->rebuilt);
     if (L->failed)
         rc = 1;

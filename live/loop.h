@@ -43,7 +43,11 @@ struct pmc_live_opts {
     uint64_t seed;                /* watcher jitter */
     int quiet;                    /* no per-order log lines */
     int mlock; /* lock memory once set up (mlockall), best effort; 1 */
+    size_t inbox_cap; /* records waiting for the core before the loop
+                         stops with an error (0 = PMC_LIVE_INBOX_DEFAULT) */
 };
+
+#define PMC_LIVE_INBOX_DEFAULT 16384
 
 void pmc_live_opts_default(struct pmc_live_opts *o);
 

@@ -154,3 +154,33 @@ int pmc_tape_write(FILE *f, const struct pmc_record *rec)
     }
     return fwrite(buf, 1, n, f) == n ? 0 : -1;
 }
+
+static enum pmc_err tape_source_next(void *self, pmc_ms deadline,
+                                     struct pmc_record *ev)
+{
+    struct pmc_tape_source *ts = self;
+    while (!ts->have) {
+        int k = pmc_tape_next(ts->r, &ts->peek);
+        if (k < 0)
+            return PMC_EPARSE;
+        if (k == 0)
+            return PMC_EEND;
+        ts->have = pmc_kind_is_input(ts->peek.kind) &&
+                   !pmc_record_is_action(&ts->peek);
+    }
+    if (ts->peek.t >= deadline)
+        return PMC_EAGAIN;
+    *ev = ts->peek;
+    ts->have = 0;
+    return PMC_OK;
+}
+
+void pmc_tape_source_init(struct pmc_tape_source *ts, struct pmc_source *src,
+                          struct pmc_tape_reader *r)
+{
+    memset(ts, 0, sizeof *ts);
+    ts->r = r;
+    src->self = ts;
+    src->next = tape_source_next;
+    src->clock = NULL;
+}

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 
+#include "core/source.h"
 #include "core/tape.h"
 
 struct pmc_tape_reader {
@@ -35,5 +36,18 @@ int pmc_tape_next(struct pmc_tape_reader *r, struct pmc_record *rec);
 
 /* Write one record line; 0 on success, -1 on a write error. */
 int pmc_tape_write(FILE *f, const struct pmc_record *rec);
+
+/* A tape reader as the driver's input port (core/source.h): the tape's input
+ * records in order, an input at t only once the timers due by t have fired.
+ * Recorded actions are not inputs and are passed over. A parse error is
+ * PMC_EPARSE with the reader's err set. `ts` is the port's state; `src` is
+ * filled in to point at it. */
+struct pmc_tape_source {
+    struct pmc_tape_reader *r;
+    struct pmc_record peek;
+    int have;
+};
+void pmc_tape_source_init(struct pmc_tape_source *ts, struct pmc_source *src,
+                          struct pmc_tape_reader *r);
 
 #endif

@@ -7,11 +7,13 @@
  * resolutions pay, and the ledger (cash, positions, P&L, drawdown) the
  * reports are built from.
  *
- * It drives the same decision core as live through the same loop: tape
- * records and simulated events are merged by (time, sequence); due engine
- * timers fire first; every ORDER action goes through the venue port
- * (core/venue.h) and its ack/fill/cancel/reject come back to the core as
- * `exec` records at their simulated time.
+ * It does not step the core: the one loop of every shell (core/driver.h)
+ * does. The simulator is that loop's input port (core/source.h: tape
+ * records and simulated events merged by (time, sequence), the tape first
+ * at equal times; the driver fires due timers before either) and its venue
+ * port (core/venue.h): every ORDER action goes to the simulated venue and
+ * its ack/fill/cancel/reject come back to the core as `exec` records at
+ * their simulated time.
  *
  * Must never: read a clock, iterate in pointer order, use floating point
  * for money, or hold the whole tape in memory (records are streamed; memory
@@ -22,8 +24,9 @@
 
 #include <stdio.h>
 
-#include "core/engine.h"
+#include "core/driver.h"
 #include "core/fillmodel.h"
+#include "core/source.h"
 #include "core/venue.h"
 #include "sim/heap.h"
 
@@ -54,6 +57,10 @@ struct pmc_sim_opts {
     pmc_ms equity_sample_ms; /* equity.csv mark-to-market row spacing */
     /* Streamed ledger files (headers written by the caller); may be NULL. */
     FILE *orders_csv, *fills_csv, *equity_csv;
+    /* Every record the core saw, as it saw it, and every action it emitted,
+     * as tape lines (header written by the caller); may be NULL. `pmcopy
+     * replay` reproduces it. */
+    FILE *journal;
 };
 
 /* SPEC defaults: api 22 s, chain 3 s, rtds 0.4 s, no src -> chain; submit
@@ -148,13 +155,24 @@ struct pmc_sim_result {
 struct pmc_sim_order; /* in flight (sim.c) */
 struct pmc_sim_ev;
 
+struct pmc_tape_reader;
+
 struct pmc_sim {
     struct pmc_config cfg;
     struct pmc_sim_opts o;
-    struct pmc_engine *eng;
-    void *eng_mem;
-    struct pmc_actions out;
-    struct pmc_venue venue;
+    struct pmc_driver drv;   /* the loop, with the engine (drv.eng) */
+    struct pmc_engine *eng;  /* = drv.eng */
+    void *eng_mem;           /* the driver's block */
+    struct pmc_venue venue;  /* the simulated venue */
+    struct pmc_source src;   /* tape + event heap as the input port */
+    /* the tape being read, one record of look-ahead */
+    struct pmc_tape_reader *rd;
+    struct pmc_record peek;
+    int have_peek, tape_end;
+    /* an exec report handed to the core: its order's bookkeeping runs
+     * once the core has stepped it */
+    int post_exec;
+    struct pmc_sym post_coid;
     void *rng; /* gsl_rng */
     struct pmc_heap heap;
     /* event payload pool */
@@ -186,18 +204,11 @@ PMC_MUST_USE enum pmc_err pmc_sim_init(struct pmc_sim *s,
                                        const struct pmc_sim_opts *o);
 void pmc_sim_fini(struct pmc_sim *s);
 
-/* Feed one tape record (non-decreasing t; the caller's reader checks).
- * Simulated events due before it run first. */
-PMC_MUST_USE enum pmc_err pmc_sim_feed(struct pmc_sim *s,
-                                       const struct pmc_record *rec);
-
-/* End of input: run every pending event and timer, flush the core, cancel
- * resting orders, mark open positions and check the accounting identity
- * and the core's positions (r.identity_ok / r.engine_agrees). */
-PMC_MUST_USE enum pmc_err pmc_sim_finish(struct pmc_sim *s);
-
-/* Read a whole tape stream (proto/tapeio) through the simulator and finish.
- * name labels errors ("file:line: reason" in s->err). */
+/* Run a whole tape stream (proto/tapeio) through the driver: the tape and
+ * the simulated events until both are done, the shutdown flush, resting
+ * orders cancelled at the end of data; then mark open positions and check
+ * the accounting identity and the core's positions (r.identity_ok /
+ * r.engine_agrees). name labels errors ("file:line: reason" in s->err). */
 PMC_MUST_USE enum pmc_err pmc_sim_run(struct pmc_sim *s, FILE *in,
                                       const char *name);
 

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "app/driver.h"
+#include "core/driver.h"
 #include "core/dec.h"
 #include "core/engine.h"
 #include "core/tape.h"
@@ -40,6 +40,28 @@ static enum pmc_err collect(void *ctx, const struct pmc_record *a)
         s->n++;
     }
     return PMC_OK;
+}
+
+/* The driver in one malloc'd block, as the shells set it up. */
+static void *drv_block;
+
+static enum pmc_err drv_init(struct pmc_driver *d, const struct pmc_config *c,
+                             enum pmc_err (*fn)(void *,
+                                                const struct pmc_record *),
+                             void *ctx)
+{
+    size_t sz = (pmc_driver_mem_size(c) + 63) & ~(size_t)63;
+    drv_block = aligned_alloc(64, sz);
+    assert_non_null(drv_block);
+    struct pmc_driver_hook h = {ctx, NULL, fn};
+    return pmc_driver_init(d, drv_block, sz, c, NULL, &h);
+}
+
+static void drv_fini(struct pmc_driver *d)
+{
+    (void)d;
+    free(drv_block);
+    drv_block = NULL;
 }
 
 static void cfg_default(struct pmc_config *c)
@@ -105,7 +127,7 @@ static void test_exec_accounting(void **state)
     cfg_default(&c);
     struct sink *s = calloc(1, sizeof *s);
     struct pmc_driver d;
-    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    assert_int_equal(drv_init(&d, &c, collect, s), PMC_OK);
     char line[512], coid[32];
     snprintf(line, sizeof line,
              "t=%lld ev=market token=7 market=0xm end=%lld tick=0.01", T0,
@@ -185,7 +207,7 @@ static void test_exec_accounting(void **state)
     assert_true(v.resolved);
     pmc_engine_stats(d.eng, &st);
     assert_int_equal(st.unrealized, 0);
-    pmc_driver_fini(&d);
+    drv_fini(&d);
     free(s);
 }
 
@@ -199,7 +221,7 @@ static void test_buy_overfill(void **state)
     c.copy_mode = PMC_MODE_PER_FILL;
     struct sink *s = calloc(1, sizeof *s);
     struct pmc_driver d;
-    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    assert_int_equal(drv_init(&d, &c, collect, s), PMC_OK);
     char line[256], coid[32];
     feed(&d, "t=1767229200000 ev=fill trader=" TA
              " token=8 side=BUY px=0.5 sz=200 key=o1");
@@ -217,7 +239,7 @@ static void test_buy_overfill(void **state)
     assert_int_equal(st.open_orders, 0);
     assert_int_equal(st.pending_buy, 0);
     assert_int_equal(st.bought_window, 10400000);
-    pmc_driver_fini(&d);
+    drv_fini(&d);
     free(s);
 }
 
@@ -228,14 +250,14 @@ static void test_time_goes_back(void **state)
     cfg_default(&c);
     struct sink *s = calloc(1, sizeof *s);
     struct pmc_driver d;
-    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    assert_int_equal(drv_init(&d, &c, collect, s), PMC_OK);
     struct pmc_record r;
     memset(&r, 0, sizeof r);
     r.kind = PMC_K_RESUME;
     r.t = T0;
     assert_int_equal(pmc_engine_step(d.eng, &r, T0, &d.out), PMC_OK);
     assert_int_equal(pmc_engine_step(d.eng, &r, T0 - 1, &d.out), PMC_ETIME);
-    pmc_driver_fini(&d);
+    drv_fini(&d);
     free(s);
 }
 
@@ -248,7 +270,7 @@ static void test_bucket_limits(void **state)
     c.max_open_buckets = 2;
     struct sink *s = calloc(1, sizeof *s);
     struct pmc_driver d;
-    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    assert_int_equal(drv_init(&d, &c, collect, s), PMC_OK);
     char line[256];
     /* a full bucket flushes at once */
     for (int i = 0; i < 3; i++) {
@@ -272,7 +294,7 @@ static void test_bucket_limits(void **state)
     assert_int_equal(s->n, 2);
     assert_non_null(find(s, "keys=b1"));
     assert_int_equal(pmc_engine_next_deadline(d.eng), T0 + 11 + 300);
-    pmc_driver_fini(&d);
+    drv_fini(&d);
     free(s);
 }
 
@@ -284,7 +306,7 @@ static void test_token_table_full(void **state)
     c.max_tokens = 2;
     struct sink *s = calloc(1, sizeof *s);
     struct pmc_driver d;
-    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    assert_int_equal(drv_init(&d, &c, collect, s), PMC_OK);
     struct pmc_record r;
     struct pmc_tape_err e;
     int has;
@@ -296,7 +318,7 @@ static void test_token_table_full(void **state)
                          PMC_OK);
         assert_int_equal(pmc_driver_feed(&d, &r), i < 2 ? PMC_OK : PMC_EFULL);
     }
-    pmc_driver_fini(&d);
+    drv_fini(&d);
     free(s);
 }
 
@@ -310,7 +332,7 @@ static void test_dedupe_bounded(void **state)
     c.max_source_lag_ms = 86400000;
     struct sink *s = calloc(1, sizeof *s);
     struct pmc_driver d;
-    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    assert_int_equal(drv_init(&d, &c, collect, s), PMC_OK);
     char line[256];
     for (int i = 0; i < 17; i++) {
         snprintf(line, sizeof line,
@@ -339,7 +361,7 @@ static void test_dedupe_bounded(void **state)
              " token=1 side=SELL px=0.5 sz=10 key=k0");
     assert_int_equal(s->n, before + 1);
     assert_non_null(strstr(s->lines[before], "key=k0 reason=nothing_to_sell"));
-    pmc_driver_fini(&d);
+    drv_fini(&d);
     free(s);
 }
 
@@ -360,7 +382,7 @@ static void test_order_index_grows(void **state)
     c.max_daily_volume_usd = 1000000 * PMC_MICRO;
     struct sink *s = calloc(1, sizeof *s);
     struct pmc_driver d;
-    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    assert_int_equal(drv_init(&d, &c, collect, s), PMC_OK);
     char line[512];
     for (int i = 0; i < N; i++) {
         snprintf(line, sizeof line,
@@ -398,7 +420,7 @@ static void test_order_index_grows(void **state)
     pmc_engine_stats(d.eng, &st);
     assert_int_equal(st.reports, N);
     assert_int_equal(st.open_orders, 0);
-    pmc_driver_fini(&d);
+    drv_fini(&d);
     free(s);
 }
 
@@ -411,7 +433,7 @@ static void test_rejects_reset_by_fill(void **state)
     c.copy_mode = PMC_MODE_PER_FILL;
     struct sink *s = calloc(1, sizeof *s);
     struct pmc_driver d;
-    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    assert_int_equal(drv_init(&d, &c, collect, s), PMC_OK);
     char line[256], coid[3][32];
     for (int i = 0; i < 3; i++) {
         snprintf(line, sizeof line,
@@ -438,7 +460,7 @@ static void test_rejects_reset_by_fill(void **state)
     /* rejects release what they held; the partly filled order counts its
      * filled share at 0.5 and its 9 open shares at the 0.52 limit */
     assert_int_equal(st.bought_window, 500000 + 9 * 520000);
-    pmc_driver_fini(&d);
+    drv_fini(&d);
     free(s);
 }
 
@@ -471,7 +493,7 @@ static void test_every_fill_ends_once(void **state)
         for (int run = 0; run < 2; run++) {
             s[run] = calloc(1, sizeof *s[run]);
             struct pmc_driver d;
-            assert_int_equal(pmc_driver_init(&d, &c, collect, s[run]), PMC_OK);
+            assert_int_equal(drv_init(&d, &c, collect, s[run]), PMC_OK);
             uint64_t x = 0x9e3779b97f4a7c15ULL + (uint64_t)mode;
             long long t = T0;
             fills = 0;
@@ -522,7 +544,7 @@ static void test_every_fill_ends_once(void **state)
             struct pmc_engine_stats st;
             pmc_engine_stats(d.eng, &st);
             assert_int_equal(st.open_buckets, 0);
-            pmc_driver_fini(&d);
+            drv_fini(&d);
             assert_int_equal(s[run]->order_fills + s[run]->skips, fills);
         }
         assert_int_equal(s[0]->n, s[1]->n);

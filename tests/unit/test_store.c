@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "app/cmds.h"
-#include "app/driver.h"
+#include "core/driver.h"
 #include "core/dec.h"
 #include "core/engine.h"
 #include "core/tape.h"
@@ -1714,7 +1714,12 @@ static void test_positions_equal_engine(void **state)
         struct eng_orders *eo = calloc(1, sizeof *eo);
         assert_non_null(eo);
         struct pmc_driver d;
-        assert_int_equal(pmc_driver_init(&d, &c, eng_collect, eo), PMC_OK);
+        size_t dsz = pmc_driver_mem_size(&c);
+        void *dmem = aligned_alloc(64, (dsz + 63) & ~(size_t)63);
+        assert_non_null(dmem);
+        struct pmc_driver_hook hook = {eo, NULL, eng_collect};
+        assert_int_equal(pmc_driver_init(&d, dmem, dsz, &c, NULL, &hook),
+                         PMC_OK);
         pmc_ms t = T0;
         char line[512], a[24], b[24], f[24];
         for (int k = 0; k < 3; k++) {
@@ -1825,7 +1830,7 @@ static void test_positions_equal_engine(void **state)
                  (long long)(t += 10), toks[trial % 3], trial % 2 ? "1" : "0");
         feed_both(&d, s, line, 1);
         compare_positions(&d, s, 1);
-        pmc_driver_fini(&d);
+        free(dmem);
         free(eo);
         close_ok(s);
     }
