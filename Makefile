@@ -51,7 +51,7 @@ FAKE_SRC  := $(sort $(wildcard tests/fakes/*.c))
 FAKE_BIN  := $(FAKE_SRC:tests/fakes/%.c=$(BUILD)/fakes/%)
 PMCOPY    := $(BUILD)/pmcopy
 
-.PHONY: all help deps check unit golden cli fuzz-regress purity asan bench demo \
+.PHONY: all help deps check unit golden cli fuzz-regress purity layers asan bench demo \
         fuzz clean golden-bless format format-check install valgrind FORCE
 .DEFAULT_GOAL := all
 
@@ -61,7 +61,7 @@ help:
 	@echo "make            build $(PMCOPY)"
 	@echo "make deps       check for (and install) the Debian packages needed"
 	@echo "make demo       deps + build + the default backtest; prints the report path"
-	@echo "make check      deps + build + every test (unit, golden, fuzz corpus, purity)"
+	@echo "make check      deps + build + every test (unit, golden, cli, fuzz, purity, layers)"
 	@echo "make asan       make check under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make valgrind   the unit binaries under valgrind"
 	@echo "make bench      benchmarks (prints rates and ratios)"
@@ -126,7 +126,7 @@ $(BUILD)/fakes/%: tests/fakes/%.c $(BUILD)/libpmc.a
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REG) $(FAKE_BIN)
-	@$(MAKE) --no-print-directory unit golden cli fuzz-regress purity
+	@$(MAKE) --no-print-directory unit golden cli fuzz-regress purity layers
 
 unit: $(UNIT_BIN) $(FAKE_BIN)
 	@sh tests/run_unit.sh $(UNIT_BIN)
@@ -146,6 +146,10 @@ fuzz-regress: $(FUZZ_REG)
 
 purity: $(CORE_OBJ)
 	@sh tests/purity.sh $(CORE_OBJ)
+
+# the one-way dependency rule and no call circles (docs/architecture.md)
+layers: $(LIB_OBJ)
+	@sh tests/layers.sh $(BUILD)
 
 asan:
 	@$(MAKE) --no-print-directory check BUILD=build-asan OPT="-O1 -g" \
