@@ -11,6 +11,7 @@
 #include "dec.h"
 #include "dedupe.h"
 #include "sbuf.h"
+#include "tape.h"
 
 __extension__ typedef __int128 i128;
 
@@ -32,10 +33,22 @@ struct tok {
     pmc_micros pend_buy, pend_sell; /* shares in open orders */
     uint32_t bucket[2];             /* open bucket per side; [0] if netting */
     int resolved;
+    uint32_t nord;   /* open orders on it */
+    uint32_t live;   /* its place in e->live; the next free slot while free */
+    uint32_t queued; /* 1 while in the reclaim ring */
 };
 
 struct mkt {
     struct pmc_sym id;
+    uint32_t ntok;   /* tokens linked to it; the next free slot while free */
+    uint32_t queued; /* 1 while in the reclaim ring */
+};
+
+/* A ring of candidate slots to reclaim, each slot in it at most once (so
+ * max_tokens entries never overflow). */
+struct ring {
+    uint32_t *v;
+    uint32_t head, n, cap;
 };
 
 struct bucket {
@@ -81,13 +94,18 @@ struct pmc_engine {
     uint64_t flush_seq;
 
     struct tok *toks;
-    uint32_t ntoks;
+    uint32_t ntoks;    /* live tokens, listed in live[0..ntoks) */
+    uint32_t *live;    /* slot of each live token, for the position view */
+    uint32_t free_tok; /* free slots, linked through tok.live */
+    struct ring tok_reclaim; /* resolved, flat and idle: reusable */
     struct index tok_ix;
     struct mkt *mkts;
     /* per market: open cost basis + pending buy notional (apart from the
      * ids, so the hot numbers share few cache lines) */
     pmc_micros *mkt_exposure;
     uint32_t nmkts;
+    uint32_t free_mkt;       /* free slots, linked through mkt.ntok */
+    struct ring mkt_reclaim; /* markets no token links to: reusable */
     struct index mkt_ix;
 
     struct bucket *buckets;
@@ -143,8 +161,8 @@ static size_t ord_ix_bytes(const struct pmc_config *c)
 }
 
 struct layout {
-    size_t eng, toks, tok_ix, mkts, mkt_exposure, mkt_ix, buckets, released,
-        fills, orders, ord_ix, dedupe, total;
+    size_t eng, toks, live, tok_ring, tok_ix, mkts, mkt_exposure, mkt_ring,
+        mkt_ix, buckets, released, fills, orders, ord_ix, dedupe, total;
 };
 
 static size_t align16(size_t n)
@@ -170,9 +188,12 @@ static void layout(const struct pmc_config *c, struct layout *L)
     } while (0)
     TAKE(eng, sizeof(struct pmc_engine));
     TAKE(toks, (size_t)c->max_tokens * sizeof(struct tok));
+    TAKE(live, (size_t)c->max_tokens * 4);
+    TAKE(tok_ring, (size_t)c->max_tokens * 4);
     TAKE(tok_ix, (size_t)pow2_at_least(2ull * c->max_tokens) * 4);
     TAKE(mkts, (size_t)c->max_tokens * sizeof(struct mkt));
     TAKE(mkt_exposure, (size_t)c->max_tokens * sizeof(pmc_micros));
+    TAKE(mkt_ring, (size_t)c->max_tokens * 4);
     TAKE(mkt_ix, (size_t)pow2_at_least(2ull * c->max_tokens) * 4);
     TAKE(buckets, (size_t)pool_size(c) * sizeof(struct bucket));
     TAKE(released, (size_t)pool_size(c) * 4);
@@ -228,9 +249,20 @@ enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem, size_t size,
         e->trader_ix[i].i = t;
     }
     e->toks = (struct tok *)(void *)(base + L.toks);
+    e->live = (uint32_t *)(void *)(base + L.live);
+    e->tok_reclaim.v = (uint32_t *)(void *)(base + L.tok_ring);
+    e->tok_reclaim.cap = cfg->max_tokens;
     index_init(&e->tok_ix, base + L.tok_ix,
                pow2_at_least(2ull * cfg->max_tokens));
     e->mkts = (struct mkt *)(void *)(base + L.mkts);
+    e->mkt_reclaim.v = (uint32_t *)(void *)(base + L.mkt_ring);
+    e->mkt_reclaim.cap = cfg->max_tokens;
+    for (uint32_t i = 0; i < cfg->max_tokens; i++) {
+        uint32_t next = i + 1 < cfg->max_tokens ? i + 1 : NONE;
+        e->toks[i].live = next;
+        e->mkts[i].ntok = next;
+    }
+    e->free_tok = e->free_mkt = 0;
     e->mkt_exposure = (pmc_micros *)(void *)(base + L.mkt_exposure);
     index_init(&e->mkt_ix, base + L.mkt_ix,
                pow2_at_least(2ull * cfg->max_tokens));
@@ -264,6 +296,130 @@ const struct pmc_config *pmc_engine_config(const struct pmc_engine *e)
 
 /* ---- tables ------------------------------------------------------------- */
 
+/* Token and market slots are reused: a token that is resolved, holds
+ * nothing, has no open order and no open bucket, and a market no token
+ * links to, are put in a reclaim ring when they become so. Their slots are
+ * taken back only when a table is full (oldest first, re-checked then), so
+ * a run whose tables never fill behaves exactly as with no reuse, and a
+ * tape of rolling markets of any length runs in fixed memory. A token seen
+ * again after its slot was reused starts afresh. */
+
+static void ring_push(struct ring *r, uint32_t k)
+{
+    PMC_ASSERT(r->n < r->cap);
+    r->v[(r->head + r->n++) % r->cap] = k;
+}
+
+static uint32_t ring_pop(struct ring *r)
+{
+    if (!r->n)
+        return NONE;
+    uint32_t k = r->v[r->head];
+    r->head = (r->head + 1) % r->cap;
+    r->n--;
+    return k;
+}
+
+/* Delete slot value k from an index whose entries hash by home(k) (linear
+ * probing: backward-shift deletion keeps probe chains intact). */
+static void index_del(struct index *ix, uint32_t k, const struct pmc_engine *e,
+                      uint32_t (*home)(const struct pmc_engine *, uint32_t))
+{
+    uint32_t mask = ix->mask;
+    uint32_t i = home(e, k) & mask;
+    while (ix->slot[i] != k)
+        i = (i + 1) & mask;
+    uint32_t j = i;
+    for (;;) {
+        ix->slot[i] = NONE;
+        for (;;) {
+            j = (j + 1) & mask;
+            uint32_t s = ix->slot[j];
+            if (s == NONE)
+                return;
+            uint32_t h = home(e, s) & mask;
+            if (i <= j ? (h <= i || h > j) : (h <= i && h > j))
+                break;
+        }
+        ix->slot[i] = ix->slot[j];
+        i = j;
+    }
+}
+
+static uint32_t mkt_home(const struct pmc_engine *e, uint32_t m)
+{
+    return (uint32_t)e->mkts[m].id.h;
+}
+
+static uint32_t tok_home(const struct pmc_engine *e, uint32_t k)
+{
+    return (uint32_t)e->toks[k].token.h;
+}
+
+static void mkt_unref(struct pmc_engine *e, uint32_t m)
+{
+    struct mkt *k = &e->mkts[m];
+    PMC_ASSERT(k->ntok > 0);
+    if (--k->ntok == 0 && !k->queued) {
+        k->queued = 1;
+        ring_push(&e->mkt_reclaim, m);
+    }
+}
+
+/* Free the oldest market no token links to; 0 when there is none. */
+static int mkt_reclaim(struct pmc_engine *e)
+{
+    for (uint32_t m; (m = ring_pop(&e->mkt_reclaim)) != NONE;) {
+        struct mkt *k = &e->mkts[m];
+        k->queued = 0;
+        if (k->ntok)
+            continue; /* linked again since */
+        index_del(&e->mkt_ix, m, e, mkt_home);
+        k->ntok = e->free_mkt;
+        e->free_mkt = m;
+        e->nmkts--;
+        return 1;
+    }
+    return 0;
+}
+
+static int tok_idle(const struct tok *x)
+{
+    return x->resolved && !x->shares && !x->pend_buy && !x->pend_sell &&
+           !x->nord && x->bucket[0] == NONE && x->bucket[1] == NONE;
+}
+
+/* Called where a token may have become idle: queue it for reuse. */
+static void tok_check_idle(struct pmc_engine *e, uint32_t k)
+{
+    struct tok *x = &e->toks[k];
+    if (!x->queued && tok_idle(x)) {
+        x->queued = 1;
+        ring_push(&e->tok_reclaim, k);
+    }
+}
+
+/* Free the oldest idle token; 0 when there is none. */
+static int tok_reclaim(struct pmc_engine *e)
+{
+    for (uint32_t k; (k = ring_pop(&e->tok_reclaim)) != NONE;) {
+        struct tok *x = &e->toks[k];
+        x->queued = 0;
+        if (!tok_idle(x))
+            continue; /* in use again since */
+        index_del(&e->tok_ix, k, e, tok_home);
+        uint32_t last = e->live[--e->ntoks];
+        e->live[x->live] = last;
+        e->toks[last].live = x->live;
+        mkt_unref(e, x->market);
+        x->live = e->free_tok;
+        e->free_tok = k;
+        e->st.positions = e->ntoks;
+        return 1;
+    }
+    return 0;
+}
+
 static uint32_t mkt_find_or_add(struct pmc_engine *e, const struct pmc_sym *id)
 {
     uint32_t i = (uint32_t)id->h & e->mkt_ix.mask;
@@ -274,10 +430,21 @@ static uint32_t mkt_find_or_add(struct pmc_engine *e, const struct pmc_sym *id)
         if (pmc_sym_eq(&e->mkts[s].id, id))
             return s;
     }
-    if (e->nmkts == e->cfg.max_tokens)
-        return NONE;
-    uint32_t m = e->nmkts++;
-    e->mkts[m].id = *id;
+    if (e->free_mkt == NONE) {
+        if (!mkt_reclaim(e))
+            return NONE;
+        /* the deletion may have moved entries: probe again */
+        for (i = (uint32_t)id->h & e->mkt_ix.mask; e->mkt_ix.slot[i] != NONE;
+             i = (i + 1) & e->mkt_ix.mask)
+            ;
+    }
+    uint32_t m = e->free_mkt;
+    struct mkt *k = &e->mkts[m];
+    e->free_mkt = k->ntok;
+    e->nmkts++;
+    k->id = *id;
+    k->ntok = 0;
+    k->queued = 0;
     e->mkt_exposure[m] = 0;
     e->mkt_ix.slot[i] = m;
     return m;
@@ -315,17 +482,24 @@ static uint32_t tok_get(struct pmc_engine *e, const struct pmc_sym *t,
     uint32_t i, found = tok_probe(e, t, &i);
     if (found != NONE)
         return found;
-    if (e->ntoks == e->cfg.max_tokens)
-        return NONE;
+    if (e->free_tok == NONE) {
+        if (!tok_reclaim(e))
+            return NONE;
+        (void)tok_probe(e, t, &i); /* the deletion may have moved entries */
+    }
     uint32_t m = mkt_find_or_add(e, market && market->n ? market : t);
     if (m == NONE)
         return NONE;
-    uint32_t k = e->ntoks++;
+    uint32_t k = e->free_tok;
     struct tok *x = &e->toks[k];
+    e->free_tok = x->live;
     memset(x, 0, sizeof *x);
     x->token = *t;
     tok_set_market(e, x, m);
+    e->mkts[m].ntok++;
     x->bucket[0] = x->bucket[1] = NONE;
+    x->live = e->ntoks;
+    e->live[e->ntoks++] = k;
     e->tok_ix.slot[i] = k;
     e->st.positions = e->ntoks;
     return k;
@@ -352,6 +526,8 @@ static enum pmc_err tok_link_market(struct pmc_engine *e, struct tok *x,
     }
     e->mkt_exposure[x->market] -= move;
     e->mkt_exposure[m] += move;
+    mkt_unref(e, x->market);
+    e->mkts[m].ntok++;
     tok_set_market(e, x, m);
     return PMC_OK;
 }
@@ -512,11 +688,14 @@ static void release(struct pmc_engine *e, struct order *o)
 static void ord_close(struct pmc_engine *e, uint32_t k)
 {
     struct order *o = &e->orders[k];
+    uint32_t tk = o->tok;
     ord_index_del(e, k);
     o->state = ORD_FREE;
     o->tok = e->free_order;
     e->free_order = k;
     e->nopen_orders--;
+    e->toks[tk].nord--;
+    tok_check_idle(e, tk);
 }
 
 static void on_exec(struct pmc_engine *e, const struct pmc_exec *x,
@@ -690,14 +869,18 @@ static void flush(struct pmc_engine *e, struct bucket *b,
         else
             ref = (pmc_micros)(pxw[side] / wsum[side]);
     }
-    pmc_micros sh = (pmc_micros)(net > 0 ? net : -net);
+    /* the net is a sum of up to max_bucket_fills 64-bit sizes: it is
+     * narrowed only once it fits (a larger one saturates, and the caps or
+     * the size check below decide what becomes of it) */
+    i128 want = net > 0 ? net : -net;
     if (c->sizing == PMC_SIZE_CAPPED) {
         pmc_micros cap = pmc_div(c->cap_usd, ref);
-        if (sh > cap)
-            sh = cap;
+        if (want > cap)
+            want = cap;
     } else if (c->sizing == PMC_SIZE_FIXED) {
-        sh = pmc_div(c->fixed_usd, ref);
+        want = pmc_div(c->fixed_usd, ref);
     }
+    pmc_micros sh = want > (i128)INT64_MAX ? INT64_MAX : (pmc_micros)want;
     sh = pmc_round_down(sh, SHARE_STEP);
     enum pmc_clip clip = PMC_CLIP_NONE;
     if (side == PMC_SELL) {
@@ -756,6 +939,11 @@ static void flush(struct pmc_engine *e, struct bucket *b,
             }
         }
     }
+    if (sh > PMC_SIZE_MAX) {
+        /* no cap brought it down to a size an order (and a tape) holds */
+        skip_all(e, b, PMC_SKIP_SIZE_OVERFLOW, out);
+        return;
+    }
     if (below_venue_min(e, x, side, sh, lim)) {
         skip_all(e, b, PMC_SKIP_BELOW_MIN, out);
         return;
@@ -810,6 +998,7 @@ static void flush(struct pmc_engine *e, struct bucket *b,
     r->day = e->day;
     ord_index_add(e, k);
     e->nopen_orders++;
+    x->nord++;
     if (side == PMC_BUY) {
         pmc_micros n = notional(sh, lim);
         x->pend_buy += sh;
@@ -848,6 +1037,7 @@ static void bucket_flush(struct pmc_engine *e, uint32_t bi,
 {
     bucket_unlink(e, bi);
     flush(e, &e->buckets[bi], out);
+    tok_check_idle(e, e->buckets[bi].tok);
 }
 
 static void release_buckets(struct pmc_engine *e)
@@ -1007,6 +1197,7 @@ static enum pmc_err on_resolve(struct pmc_engine *e,
     x->resolved = 1;
     if (!x->end || x->end > e->now)
         x->end = e->now;
+    tok_check_idle(e, tk);
     return PMC_OK;
 }
 
@@ -1035,11 +1226,34 @@ void pmc_engine_prefetch(const struct pmc_engine *e,
     __builtin_prefetch(&e->tok_ix.slot[(uint32_t)f->token.h & e->tok_ix.mask]);
 }
 
+/* The ranges the tape codec enforces, for the values that enter the
+ * engine's sums: within them no sum below can overflow 64 bits (a bucket's
+ * net, summed in 128 bits, is the one exception and is checked). Records
+ * from other decoders are held to the same ranges here. */
+static int in_range(const struct pmc_record *ev)
+{
+    if (ev->kind == PMC_K_FILL) {
+        const struct pmc_fill *f = &ev->u.fill;
+        return f->px > 0 && f->px < PMC_MICRO && f->sz > 0 &&
+               f->sz <= PMC_SIZE_MAX && f->ts >= 0 && f->ts <= PMC_TIME_MAX &&
+               f->end >= 0 && f->end <= PMC_TIME_MAX &&
+               (unsigned)f->side <= PMC_SELL;
+    }
+    if (ev->kind == PMC_K_EXEC) {
+        const struct pmc_exec *x = &ev->u.exec;
+        return x->sz >= 0 && x->sz <= PMC_SIZE_MAX && x->px >= 0 &&
+               x->px < PMC_MICRO && x->fee >= 0 && x->fee <= PMC_SIZE_MAX;
+    }
+    return 1;
+}
+
 enum pmc_err pmc_engine_step(struct pmc_engine *e, const struct pmc_record *ev,
                              pmc_ms now, struct pmc_actions *out)
 {
     if (now < e->now)
         return PMC_ETIME;
+    if (now > PMC_TIME_MAX || !in_range(ev))
+        return PMC_ERANGE;
     release_buckets(e);
     roll_clock(e, now);
     switch (ev->kind) {
@@ -1135,7 +1349,7 @@ int pmc_engine_position(const struct pmc_engine *e, uint32_t i,
 {
     if (i >= e->ntoks)
         return 0;
-    const struct tok *x = &e->toks[i];
+    const struct tok *x = &e->toks[e->live[i]];
     v->token = &x->token;
     v->market = &e->mkts[x->market].id;
     v->shares = x->shares;
