@@ -48,9 +48,9 @@ PMC_MUST_USE enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem,
                                           const struct pmc_config *cfg);
 
 /* Apply one input record at time now. Returns PMC_ETIME if now goes back,
- * PMC_ERANGE (nothing applied) if now is past PMC_TIME_MAX or a fill's or
- * exec report's price, size, fee or time is outside the range the tape
- * codec accepts (core/tape.h), PMC_EFULL when a fixed-capacity table is
+ * PMC_ERANGE (nothing applied) if now is past PMC_TIME_MAX or a price,
+ * size, fee, payout, tick or time of the record is outside the range the
+ * tape codec accepts (core/tape.h), PMC_EFULL when a fixed-capacity table is
  * full, PMC_EOK otherwise. Records that are not inputs (orders, skips,
  * import-only kinds) are ignored. */
 PMC_MUST_USE enum pmc_err pmc_engine_step(struct pmc_engine *e,

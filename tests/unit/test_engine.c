@@ -624,6 +624,15 @@ static void test_step_refuses_out_of_range(void **state)
     x.u.exec.status = PMC_EXEC_FILL;
     x.u.exec.sz = -1;
     assert_int_equal(pmc_engine_step(e, &x, r.t, &out), PMC_ERANGE);
+    memset(&x, 0, sizeof x);
+    x.kind = PMC_K_QUOTE;
+    x.u.quote.bid = INT64_MAX;
+    x.u.quote.ask = INT64_MAX;
+    assert_int_equal(pmc_engine_step(e, &x, r.t, &out), PMC_ERANGE);
+    memset(&x, 0, sizeof x);
+    x.kind = PMC_K_RESOLVE;
+    x.u.resolve.payout = 2 * PMC_MICRO;
+    assert_int_equal(pmc_engine_step(e, &x, r.t, &out), PMC_ERANGE);
     struct pmc_engine_stats st;
     pmc_engine_stats(e, &st);
     assert_int_equal(st.fills_seen, 0);
