@@ -521,8 +521,8 @@ static int check_outcome(const struct pmc_engine_stats *st, size_t nfills,
           (unsigned long long)st->skips[PMC_SKIP_DUPLICATE], xp->ndups);
     CHECK(st->reports == xp->nexec && st->fills_copied == xp->nexec,
           "%llu reports seen, %llu matched an open order, %zu written",
-          (unsigned long long)st->reports,
-          (unsigned long long)st->fills_copied, xp->nexec);
+          (unsigned long long)st->reports, (unsigned long long)st->fills_copied,
+          xp->nexec);
     CHECK(xp->nexec == xp->norders, "%zu reports for %zu orders", xp->nexec,
           xp->norders);
     CHECK(st->open_orders == 0 && st->pending_buy == 0,

@@ -35,46 +35,6 @@ void pmc_coalesce_init(struct pmc_coalesce *q, const struct pmc_config *c,
     q->nopen = 0;
 }
 
-uint32_t pmc_coalesce_open(struct pmc_coalesce *q, uint32_t tok, int side,
-                           pmc_ms deadline)
-{
-    uint32_t bi = q->free;
-    PMC_ASSERT(bi != PMC_BUCKET_NONE);
-    struct pmc_bucket *b = &q->b[bi];
-    q->free = b->next;
-    b->tok = tok;
-    b->side = side;
-    b->nfills = 0;
-    b->pending = 0;
-    b->deadline = deadline;
-    /* deadlines are now + coalesce_ms and now never decreases, so
-     * appending keeps the list sorted */
-    b->prev = q->tail;
-    b->next = PMC_BUCKET_NONE;
-    if (q->tail != PMC_BUCKET_NONE)
-        q->b[q->tail].next = bi;
-    else
-        q->head = bi;
-    q->tail = bi;
-    q->nopen++;
-    return bi;
-}
-
-void pmc_coalesce_unlink(struct pmc_coalesce *q, uint32_t bi)
-{
-    struct pmc_bucket *b = &q->b[bi];
-    if (b->prev != PMC_BUCKET_NONE)
-        q->b[b->prev].next = b->next;
-    else
-        q->head = b->next;
-    if (b->next != PMC_BUCKET_NONE)
-        q->b[b->next].prev = b->prev;
-    else
-        q->tail = b->prev;
-    q->nopen--;
-    q->released[q->nreleased++] = bi; /* fills stay valid until next step */
-}
-
 int pmc_coalesce_net(const struct pmc_config *c, const struct pmc_bucket *b,
                      struct pmc_net *n)
 {

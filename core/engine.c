@@ -605,7 +605,7 @@ static pmc_micros tok_unreal(const struct tok *x)
     do {                                                                       \
         pmc_micros before_ = tok_unreal(x);                                    \
         stmt;                                                                  \
-        (e)->risk.unrealized += tok_unreal(x) - before_;                            \
+        (e)->risk.unrealized += tok_unreal(x) - before_;                       \
     } while (0)
 
 static void emit_kill(struct pmc_engine *e, const char *why,

@@ -106,7 +106,8 @@ static inline void pmc_risk_on_pnl(struct pmc_risk *r, pmc_micros pnl)
 static inline int pmc_risk_daily_loss_hit(const struct pmc_risk *r,
                                           const struct pmc_config *c)
 {
-    pmc_micros pnl = r->realized_today + (r->unrealized - r->unrealized_day_start);
+    pmc_micros pnl =
+        r->realized_today + (r->unrealized - r->unrealized_day_start);
     return pnl <= -c->kill_max_daily_loss_usd;
 }
 

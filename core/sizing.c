@@ -15,8 +15,7 @@ pmc_micros pmc_sizing_shares(const struct pmc_config *c, pmc_i128 net,
     } else if (c->sizing == PMC_SIZE_FIXED) {
         want = pmc_div(c->fixed_usd, ref);
     }
-    pmc_micros sh =
-        want > (pmc_i128)INT64_MAX ? INT64_MAX : (pmc_micros)want;
+    pmc_micros sh = want > (pmc_i128)INT64_MAX ? INT64_MAX : (pmc_micros)want;
     return pmc_round_down(sh, PMC_SHARE_STEP);
 }
 

@@ -2,13 +2,13 @@
  * units (core/dec.h): accepted and refused syntax, the six-place rule,
  * half-to-even rounding, int64 limits, shortest exact formatting and
  * round trips, 128-bit muldiv with floor/ceil and saturation. */
+#include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 

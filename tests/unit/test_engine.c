@@ -681,8 +681,8 @@ static void test_token_slots_reused(void **state)
         feed(&d, line);
         for (int k = 0; k < 2; k++) {
             snprintf(line, sizeof line,
-                     "t=%lld ev=resolve token=%c%d payout=%d", t + 500,
-                     "ud"[k], m, k == 0);
+                     "t=%lld ev=resolve token=%c%d payout=%d", t + 500, "ud"[k],
+                     m, k == 0);
             feed(&d, line);
         }
         struct pmc_engine_stats st;
@@ -729,14 +729,12 @@ static void test_token_held_not_reused(void **state)
     feed(&d, line);
     assert_int_equal(pmc_driver_advance(&d, T0 + 300), PMC_OK);
     coid_of(s, 0, coid);
-    snprintf(line, sizeof line, "t=%lld ev=resolve token=a payout=1",
-             T0 + 400);
+    snprintf(line, sizeof line, "t=%lld ev=resolve token=a payout=1", T0 + 400);
     feed(&d, line);
     snprintf(line, sizeof line, "t=%lld ev=quote token=b bid=0.4 ask=0.5",
              T0 + 500);
     feed(&d, line);
-    snprintf(line, sizeof line, "t=%lld ev=resolve token=b payout=0",
-             T0 + 600);
+    snprintf(line, sizeof line, "t=%lld ev=resolve token=b payout=0", T0 + 600);
     feed(&d, line);
     /* b is resolved and idle: c takes its slot */
     snprintf(line, sizeof line, "t=%lld ev=quote token=c bid=0.4 ask=0.5",
@@ -748,8 +746,7 @@ static void test_token_held_not_reused(void **state)
     int has;
     snprintf(line, sizeof line, "t=%lld ev=quote token=d bid=0.4 ask=0.5",
              T0 + 800);
-    assert_int_equal(pmc_tape_parse(line, strlen(line), &r, &has, &te),
-                     PMC_OK);
+    assert_int_equal(pmc_tape_parse(line, strlen(line), &r, &has, &te), PMC_OK);
     assert_int_equal(pmc_driver_feed(&d, &r), PMC_EFULL);
     struct pmc_position_view v = pos(&d, "a");
     assert_true(v.resolved);
