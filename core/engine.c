@@ -671,19 +671,24 @@ static void ord_close(struct pmc_engine *e, uint32_t k)
     tok_check_idle(e, tk);
 }
 
-static void on_exec(struct pmc_engine *e, const struct pmc_exec *x,
-                    struct pmc_actions *out)
+/* The most a token may hold, in shares and in cost (1e12 shares or USD):
+ * a BUY report may bring more shares than ordered, so only this bounds
+ * what reports add up to. */
+#define POS_MAX ((pmc_micros)1000000000000 * PMC_MICRO)
+
+static enum pmc_err on_exec(struct pmc_engine *e, const struct pmc_exec *x,
+                            struct pmc_actions *out)
 {
     e->st.reports++;
     uint32_t k = ord_find(e, &x->coid);
     if (k == NONE)
-        return; /* not ours, or already final: reports may repeat */
+        return PMC_OK; /* not ours, or already final: reports may repeat */
     struct order *o = &e->orders[k];
     struct tok *t = &e->toks[o->tok];
     switch (x->status) {
     case PMC_EXEC_ACK:
         e->risk.consecutive_rejects = 0;
-        return;
+        return PMC_OK;
     case PMC_EXEC_FILL: {
         /* A marketable BUY spends shares x limit USD and may receive more
          * shares at a better price: every share received is ours. A SELL
@@ -692,13 +697,17 @@ static void on_exec(struct pmc_engine *e, const struct pmc_exec *x,
         pmc_micros f = o->side == PMC_BUY ? x->sz : (x->sz < rem ? x->sz : rem);
         pmc_micros fr = f < rem ? f : rem; /* the part that was pending */
         if (f <= 0)
-            return;
-        e->risk.consecutive_rejects = 0;
-        e->st.fills_copied++;
+            return PMC_OK;
         pmc_micros spend = pmc_mul(f, x->px);
         /* scale the fee down when the report oversells the order */
         pmc_micros fee =
             f == x->sz ? x->fee : pmc_muldiv_floor(x->fee, f, x->sz);
+        /* f, spend and fee are each at most 1e15 (the step's ranges) */
+        if (o->side == PMC_BUY &&
+            (t->shares > POS_MAX - f || t->cost > POS_MAX - spend - fee))
+            return PMC_ERANGE;
+        e->risk.consecutive_rejects = 0;
+        e->st.fills_copied++;
         if (o->side == PMC_BUY) {
             pmc_micros counted = pmc_sizing_notional(fr, o->px);
             t->pend_buy -= fr;
@@ -722,7 +731,7 @@ static void on_exec(struct pmc_engine *e, const struct pmc_exec *x,
         if (o->done >= o->sz)
             ord_close(e, k);
         check_daily_loss(e, out);
-        return;
+        return PMC_OK;
     }
     case PMC_EXEC_REJECT:
         e->st.rejects++;
@@ -730,12 +739,13 @@ static void on_exec(struct pmc_engine *e, const struct pmc_exec *x,
         ord_close(e, k);
         if (pmc_risk_on_reject(&e->risk, &e->cfg))
             emit_kill(e, "max_consecutive_rejects", out);
-        return;
+        return PMC_OK;
     case PMC_EXEC_CANCEL:
         release(e, o);
         ord_close(e, k);
-        return;
+        return PMC_OK;
     }
+    return PMC_OK;
 }
 
 /* ---- skips -------------------------------------------------------------- */
@@ -1119,8 +1129,7 @@ enum pmc_err pmc_engine_step(struct pmc_engine *e, const struct pmc_record *ev,
         check_daily_loss(e, out);
         return PMC_OK;
     case PMC_K_EXEC:
-        on_exec(e, &ev->u.exec, out);
-        return PMC_OK;
+        return on_exec(e, &ev->u.exec, out);
     case PMC_K_KILL:
         if (!ev->u.kill.by_core)
             e->risk.killed = 1;

@@ -50,7 +50,9 @@ PMC_MUST_USE enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem,
 /* Apply one input record at time now. Returns PMC_ETIME if now goes back,
  * PMC_ERANGE (nothing applied) if now is past PMC_TIME_MAX or a price,
  * size, fee, payout, tick or time of the record is outside the range the
- * tape codec accepts (core/tape.h), PMC_EFULL when a fixed-capacity table is
+ * tape codec accepts (core/tape.h) or a BUY fill report would take its
+ * token past 1e12 shares or 1e12 USD of cost (the report is counted, nothing
+ * else applied), PMC_EFULL when a fixed-capacity table is
  * full, PMC_EOK otherwise. Records that are not inputs (orders, skips,
  * import-only kinds) are ignored. */
 PMC_MUST_USE enum pmc_err pmc_engine_step(struct pmc_engine *e,

@@ -768,6 +768,63 @@ static void test_token_held_not_reused(void **state)
     free(s);
 }
 
+/* the client order id of the last order emitted */
+static enum pmc_err last_coid(void *ctx, const struct pmc_record *a)
+{
+    if (a->kind == PMC_K_ORDER)
+        memcpy(ctx, a->u.order.coid.s, (size_t)a->u.order.coid.n + 1);
+    return PMC_OK;
+}
+
+/* A BUY report may bring more shares than ordered: 1e9 shares at 0.000001
+ * each time stays under every cap, so only the reports bound the
+ * position. It used to grow until the 64-bit share count wrapped; a report
+ * that would take it past 1e12 shares is refused with PMC_ERANGE. */
+static void test_overfill_reports_bounded(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_default(&c);
+    c.copy_mode = PMC_MODE_PER_FILL;
+    c.max_notional_per_market_usd = PMC_SIZE_MAX;
+    c.max_total_notional_per_15m_window_usd = PMC_SIZE_MAX;
+    c.max_daily_volume_usd = PMC_SIZE_MAX;
+    char coid[PMC_SYM_MAX + 1] = "";
+    struct pmc_driver d;
+    assert_int_equal(pmc_driver_init(&d, &c, last_coid, coid), PMC_OK);
+    char line[512];
+    snprintf(line, sizeof line,
+             "t=%lld ev=market token=7 market=0xm end=%lld tick=0.01", T0,
+             T0 + 86400000);
+    feed(&d, line);
+    enum pmc_err err = PMC_OK;
+    int i;
+    for (i = 0; i < 10000 && err == PMC_OK; i++) {
+        snprintf(line, sizeof line,
+                 "t=%lld ev=fill trader=" TA
+                 " token=7 side=BUY px=0.5 sz=100 key=v%d",
+                 T0 + i, i);
+        feed(&d, line);
+        snprintf(line, sizeof line,
+                 "t=%lld ev=exec coid=%s status=fill sz=1000000000 "
+                 "px=0.000001",
+                 T0 + i, coid);
+        struct pmc_record r;
+        struct pmc_tape_err te;
+        int has;
+        assert_int_equal(pmc_tape_parse(line, strlen(line), &r, &has, &te),
+                         PMC_OK);
+        err = pmc_driver_feed(&d, &r);
+    }
+    assert_int_equal(err, PMC_ERANGE);
+    assert_int_equal(i, 1001); /* 1000 reports of 1e9 shares fit */
+    struct pmc_position_view v;
+    assert_true(pmc_engine_position(d.eng, 0, &v));
+    assert_true(v.shares > 0);
+    assert_true(v.shares <= 1000000000000 * PMC_MICRO);
+    pmc_driver_fini(&d);
+}
+
 static void test_config_rejects_bad_values(void **state)
 {
     (void)state;
@@ -804,6 +861,7 @@ int main(void)
         cmocka_unit_test(test_step_refuses_out_of_range),
         cmocka_unit_test(test_token_slots_reused),
         cmocka_unit_test(test_token_held_not_reused),
+        cmocka_unit_test(test_overfill_reports_bounded),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
