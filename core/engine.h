@@ -89,7 +89,8 @@ struct pmc_engine_stats {
     pmc_micros realized_total, realized_today;
     pmc_micros unrealized;  /* at the last mark */
     pmc_micros pending_buy; /* notional of buys awaiting a report */
-    uint32_t open_orders, open_buckets, positions;
+    uint32_t open_orders, open_buckets;
+    uint32_t positions; /* tokens in the table (pmc_engine_position) */
     int64_t consecutive_rejects;
     int killed;
 };
@@ -105,7 +106,10 @@ struct pmc_position_view {
     pmc_ms end;                           /* market end, 0 = unknown */
     int resolved;
 };
-/* Iterate positions: i from 0 while it returns 1. */
+/* Iterate positions: i from 0 while it returns 1. Every token in the table
+ * is listed, resolved ones too, until the table is full: then the slot of a
+ * resolved token that holds nothing and has no open order or bucket is
+ * reused (that token is no longer listed; seen again, it starts afresh). */
 int pmc_engine_position(const struct pmc_engine *e, uint32_t i,
                         struct pmc_position_view *v);
 
