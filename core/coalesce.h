@@ -55,17 +55,22 @@ size_t pmc_coalesce_fills_bytes(const struct pmc_config *c);
 void pmc_coalesce_init(struct pmc_coalesce *q, const struct pmc_config *c,
                        void *buckets, void *released, void *fills);
 
-/* The token slot a fill of `side` joins: 0 when netting (intent_net with
- * net_opposite_trades), else the side; -1 in per_fill mode (no bucket is
- * kept per token: every fill is flushed alone). */
+/* 1 when a bucket nets both sides of a token (intent_net with
+ * net_opposite_trades). */
+static inline int pmc_coalesce_nets(const struct pmc_config *c)
+{
+    return c->copy_mode == PMC_MODE_INTENT_NET && c->net_opposite_trades;
+}
+
+/* The token slot a fill of `side` joins: 0 when netting, else the side; -1
+ * in per_fill mode (no bucket is kept per token: every fill is flushed
+ * alone). */
 static inline int pmc_coalesce_slot(const struct pmc_config *c,
                                     enum pmc_side side)
 {
     if (c->copy_mode == PMC_MODE_PER_FILL)
         return -1;
-    if (c->copy_mode == PMC_MODE_INTENT_NET && c->net_opposite_trades)
-        return 0;
-    return (int)side;
+    return pmc_coalesce_nets(c) ? 0 : (int)side;
 }
 
 /* Open a bucket for token `tok` (side -1 = netting) due at `deadline`;

@@ -976,8 +976,8 @@ static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
     if (bi == NONE) {
         if (e->q.nopen == c->max_open_buckets) /* the oldest goes out early */
             bucket_flush(e, pmc_coalesce_oldest(&e->q), out);
-        int netting = slot == 0 && c->copy_mode == PMC_MODE_INTENT_NET;
-        bi = pmc_coalesce_open(&e->q, tk, netting ? -1 : (int)f->side,
+        bi = pmc_coalesce_open(&e->q, tk,
+                               pmc_coalesce_nets(c) ? -1 : (int)f->side,
                                e->now + c->coalesce_ms);
         if (slot >= 0)
             x->bucket[slot] = bi;
