@@ -170,7 +170,40 @@ struct pmc_net {
 
 /* Net bucket b's fills, each scaled by its trader's ratio. Returns 0 when
  * they net to zero (n->net = 0), 1 otherwise. */
-int pmc_coalesce_net(const struct pmc_config *c, const struct pmc_bucket *b,
-                     struct pmc_net *n);
+static inline int pmc_coalesce_net(const struct pmc_config *c,
+                                   const struct pmc_bucket *b,
+                                   struct pmc_net *n)
+{
+    /* each scaled size is below 2^63, each price below 1e6 (the step
+     * refuses others) and there are at most 65536 fills: the sums fit 128
+     * bits */
+    pmc_i128 net = 0, wsum[2] = {0, 0}, pxw[2] = {0, 0};
+    for (uint32_t i = 0; i < b->nfills; i++) {
+        const struct pmc_fill_ref *f = &b->fills[i];
+        pmc_micros s = pmc_mul(f->sz, pmc_sizing_ratio(c, f->trader));
+        net += f->side == PMC_BUY ? s : -s;
+        wsum[f->side] += s;
+        pxw[f->side] += (pmc_i128)s * f->px;
+    }
+    if (net == 0) {
+        n->net = 0;
+        return 0;
+    }
+    enum pmc_side side = net > 0 ? PMC_BUY : PMC_SELL;
+    pmc_micros ref = b->fills[0].px;
+    if (wsum[side]) {
+        /* 64-bit division when the sums fit (nearly always): a 128-bit
+         * one costs tens of ns */
+        if (pxw[side] <= (pmc_i128)INT64_MAX &&
+            wsum[side] <= (pmc_i128)INT64_MAX)
+            ref = (pmc_micros)((int64_t)pxw[side] / (int64_t)wsum[side]);
+        else
+            ref = (pmc_micros)(pxw[side] / wsum[side]);
+    }
+    n->side = side;
+    n->net = net > 0 ? net : -net;
+    n->ref = ref;
+    return 1;
+}
 
 #endif
