@@ -109,6 +109,7 @@ struct gen_fill {
     pmc_ms t, ts;
     char key[80];
     size_t keylen;
+    int dup; /* the key of a recent fill again */
 };
 
 struct gen {
@@ -144,8 +145,10 @@ static void next_fill(struct gen *g, struct gen_fill *f)
         size_t r = rnd_below(64);
         memcpy(f->key, g->recent[r], g->recent_len[r] + 1);
         f->keylen = g->recent_len[r];
+        f->dup = 1;
         return;
     }
+    f->dup = 0;
     f->key[0] = '0';
     f->key[1] = 'x';
     for (int j = 0; j < 64; j++)
@@ -239,14 +242,25 @@ struct pending_exec {
     size_t due; /* index in the event array at which to report */
 };
 
+/* What the generator knows of the outcome apart from the timed runs: the
+ * duplicates it injected and the reports it wrote (one full fill per
+ * order), and what the generating run emitted (each fill must end in
+ * exactly one order or skip). */
+struct expect {
+    size_t norders, ndups, nexec, order_fills, skips;
+    size_t left; /* fills still in buckets at the end, flushed untimed */
+};
+
 /* Build the input array: fills, plus an exec report (full fill at the
  * limit) a few events after each order. The orders' ids are only known by
  * running the engine, so a first untimed run discovers them; the same
  * inputs give the same ids, so the timed runs see matching reports. */
 static struct pmc_record *build_events(const struct pmc_config *c,
                                        struct universe *u, size_t nfills,
-                                       size_t *nev_out, size_t *norders_out)
+                                       size_t *nev_out, struct expect *x_out)
 {
+    struct expect xp;
+    memset(&xp, 0, sizeof xp);
     size_t cap = nfills + nfills / 2 + 1024;
     struct pmc_record *ev = calloc(cap, sizeof *ev);
     size_t qcap = 1u << 16;
@@ -280,6 +294,7 @@ static struct pmc_record *build_events(const struct pmc_config *c,
             r->u.exec.sz = p->sz;
             r->u.exec.px = p->px;
             r->u.exec.fee = 0;
+            xp.nexec++;
         } else {
             struct gen_fill f;
             next_fill(&g, &f);
@@ -296,6 +311,7 @@ static struct pmc_record *build_events(const struct pmc_config *c,
             pf->sz = f.sz;
             pf->ts = f.ts;
             pf->src = PMC_SRC_CHAIN;
+            xp.ndups += (size_t)f.dup;
             i++;
         }
         int more;
@@ -307,9 +323,11 @@ static struct pmc_record *build_events(const struct pmc_config *c,
                 die_step(e, n);
             for (size_t k = 0; k < x.out.n; k++) {
                 const struct pmc_record *a = &x.out.v[k];
+                xp.skips += a->kind == PMC_K_SKIP;
                 if (a->kind != PMC_K_ORDER)
                     continue;
                 norders++;
+                xp.order_fills += a->u.order.nfills;
                 if (qn == qcap) {
                     fprintf(stderr, "bench: report queue full\n");
                     exit(1);
@@ -324,10 +342,30 @@ static struct pmc_record *build_events(const struct pmc_config *c,
         } while (more);
         n++;
     }
+    /* the fills still coalescing: flushed at shutdown (not in the timed
+     * runs, which end with open buckets), so every fill is accounted */
+    struct pmc_record fl;
+    memset(&fl, 0, sizeof fl);
+    fl.kind = PMC_K_FLUSH;
+    fl.t = g.t;
+    struct pmc_engine_stats est;
+    do {
+        if (pmc_engine_step(x.e, &fl, fl.t, &x.out) != PMC_OK)
+            die_step(PMC_ESTATE, n);
+        for (size_t k = 0; k < x.out.n; k++) {
+            const struct pmc_record *a = &x.out.v[k];
+            xp.left += a->kind == PMC_K_SKIP;
+            if (a->kind == PMC_K_ORDER)
+                xp.left += a->u.order.nfills;
+        }
+        x.out.n = 0;
+        pmc_engine_stats(x.e, &est);
+    } while (est.open_buckets > 0);
     eng_fini(&x);
     free(q);
     *nev_out = n;
-    *norders_out = norders;
+    xp.norders = norders;
+    *x_out = xp;
     return ev;
 }
 
@@ -458,6 +496,47 @@ static void run_latency(const struct pmc_config *c, const struct pmc_record *ev,
     eng_fini(&x);
 }
 
+/* The outcome, checked against what the generator knows: a benchmark of a
+ * core that decides wrongly measures nothing. */
+static int check_outcome(const struct pmc_engine_stats *st, size_t nfills,
+                         const struct expect *xp, uint64_t skips)
+{
+    int rc = 0;
+#define CHECK(cond, ...)                                                       \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            printf("core: FAIL: " __VA_ARGS__);                                \
+            printf("\n");                                                      \
+            rc = 1;                                                            \
+        }                                                                      \
+    } while (0)
+    CHECK(xp->order_fills + xp->skips + xp->left == nfills,
+          "%zu fills in orders + %zu skips + %zu flushed at the end != %zu "
+          "fills (each ends once)",
+          xp->order_fills, xp->skips, xp->left, nfills);
+    CHECK(skips == xp->skips, "%llu skips in the timed run vs %zu",
+          (unsigned long long)skips, xp->skips);
+    CHECK(st->skips[PMC_SKIP_DUPLICATE] == xp->ndups,
+          "%llu duplicates skipped, %zu injected",
+          (unsigned long long)st->skips[PMC_SKIP_DUPLICATE], xp->ndups);
+    CHECK(st->reports == xp->nexec && st->fills_copied == xp->nexec,
+          "%llu reports seen, %llu matched an open order, %zu written",
+          (unsigned long long)st->reports, (unsigned long long)st->fills_copied,
+          xp->nexec);
+    CHECK(xp->nexec == xp->norders, "%zu reports for %zu orders", xp->nexec,
+          xp->norders);
+    CHECK(st->open_orders == 0 && st->pending_buy == 0,
+          "%u orders open, %lld pending at the end (all were filled)",
+          st->open_orders, (long long)st->pending_buy);
+    CHECK(!st->killed, "the kill switch tripped");
+    /* the mix copies about one fill in five: far fewer orders means the
+     * pipeline skips what it should copy */
+    CHECK(st->orders >= nfills / 10, "only %llu orders for %zu fills",
+          (unsigned long long)st->orders, nfills);
+#undef CHECK
+    return rc;
+}
+
 static int bench_core(size_t nfills)
 {
     struct universe *u = calloc(1, sizeof *u);
@@ -468,8 +547,10 @@ static int bench_core(size_t nfills)
     make_universe(u);
     bench_config(c, u);
     double g0 = now_s();
-    size_t nev, norders;
-    struct pmc_record *ev = build_events(c, u, nfills, &nev, &norders);
+    size_t nev;
+    struct expect xp;
+    struct pmc_record *ev = build_events(c, u, nfills, &nev, &xp);
+    size_t norders = xp.norders;
     printf("core: %zu events in memory (%zu fills, %zu exec reports, %d "
            "tokens, %d traders), generated in %.1f s\n",
            nev, nfills, nev - nfills, NTOKENS, NTRADERS, now_s() - g0);
@@ -511,6 +592,7 @@ static int bench_core(size_t nfills)
                norders);
         rc = 1;
     }
+    rc |= check_outcome(&st, nfills, &xp, skips);
     if (rc == 0)
         printf("core: no heap allocation in the step loop (mallinfo2 equal "
                "before and after, %d runs)\n",

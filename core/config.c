@@ -17,7 +17,7 @@ const char *pmc_sizing_name(enum pmc_sizing s)
     return (unsigned)s < 3 ? sizing_names[s] : "?";
 }
 
-#define USD(x) ((pmc_micros)(x) * PMC_MICRO)
+#define USD(x) ((pmc_micros)(x)*PMC_MICRO)
 
 void pmc_config_defaults(struct pmc_config *c)
 {
@@ -116,35 +116,39 @@ static enum pmc_err bad(char *msg, size_t cap, const char *key, int64_t v,
     return PMC_ECONFIG;
 }
 
+/* each rule's text states its whole range (BIG is 1e9 USD or shares) */
+#define USD_POS "must be in (0, 1000000000] USD"
+#define USD_NONNEG "must be in [0, 1000000000] USD"
+#define SHARES_POS "must be in (0, 1000000000] shares"
+
 enum pmc_err pmc_config_validate(const struct pmc_config *c, char *msg,
                                  size_t cap)
 {
     const int64_t BIG = USD(1000000000);
     const struct rule rules[] = {
         {"coalesce_ms", c->coalesce_ms, 0, 3600000, 0, "must be 0..3600000 ms"},
-        {"bypass_shares", c->bypass_shares, 1, BIG, 1, "must be > 0"},
-        {"max_pending_usd", c->max_pending_usd, 1, BIG, 1, "must be > 0"},
-        {"cap_usd", c->cap_usd, 1, BIG, 1, "must be > 0"},
+        {"bypass_shares", c->bypass_shares, 1, BIG, 1, SHARES_POS},
+        {"max_pending_usd", c->max_pending_usd, 1, BIG, 1, USD_POS},
+        {"cap_usd", c->cap_usd, 1, BIG, 1, USD_POS},
         {"ratio", c->ratio, 1, USD(1000), 1, "must be in (0, 1000]"},
-        {"fixed_usd", c->fixed_usd, 1, BIG, 1, "must be > 0"},
-        {"near_expiry_cutoff_seconds", c->near_expiry_cutoff_seconds, 0,
-         86400, 0, "must be 0..86400 s"},
-        {"max_notional_per_order_usd", c->max_notional_per_order_usd, 1, BIG,
-         1, "must be > 0"},
-        {"max_notional_per_market_usd", c->max_notional_per_market_usd, 1,
-         BIG, 1, "must be > 0"},
+        {"fixed_usd", c->fixed_usd, 1, BIG, 1, USD_POS},
+        {"near_expiry_cutoff_seconds", c->near_expiry_cutoff_seconds, 0, 86400,
+         0, "must be 0..86400 s"},
+        {"max_notional_per_order_usd", c->max_notional_per_order_usd, 1, BIG, 1,
+         USD_POS},
+        {"max_notional_per_market_usd", c->max_notional_per_market_usd, 1, BIG,
+         1, USD_POS},
         {"max_total_notional_per_15m_window_usd",
-         c->max_total_notional_per_15m_window_usd, 1, BIG, 1, "must be > 0"},
-        {"max_daily_volume_usd", c->max_daily_volume_usd, 1, BIG, 1,
-         "must be > 0"},
+         c->max_total_notional_per_15m_window_usd, 1, BIG, 1, USD_POS},
+        {"max_daily_volume_usd", c->max_daily_volume_usd, 1, BIG, 1, USD_POS},
         {"min_order_notional_usd", c->min_order_notional_usd, 0, BIG, 1,
-         "must be >= 0"},
+         USD_NONNEG},
         {"max_slippage", c->max_slippage, 0, PMC_MICRO - 1, 1,
          "must be in [0, 1)"},
         {"max_source_lag_ms", c->max_source_lag_ms, 0, 86400000, 0,
          "must be 0..86400000 ms"},
         {"kill_max_daily_loss_usd", c->kill_max_daily_loss_usd, 1, BIG, 1,
-         "must be > 0"},
+         USD_POS},
         {"kill_max_consecutive_rejects", c->kill_max_consecutive_rejects, 1,
          1000000, 0, "must be 1..1000000"},
         {"max_tokens", c->max_tokens, 1, 1 << 24, 0, "must be 1..16777216"},
@@ -179,8 +183,8 @@ enum pmc_err pmc_config_validate(const struct pmc_config *c, char *msg,
             return bad(msg, cap, "traders[].ratio", t->ratio, 1,
                        "must be in (0, 1000]");
         if (t->min_source_usd < 0 || t->min_source_usd > BIG)
-            return bad(msg, cap, "traders[].min_source_usd",
-                       t->min_source_usd, 1, "must be >= 0");
+            return bad(msg, cap, "traders[].min_source_usd", t->min_source_usd,
+                       1, USD_NONNEG);
     }
     if (msg && cap)
         msg[0] = '\0';

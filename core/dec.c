@@ -172,9 +172,10 @@ int64_t pmc_muldiv_floor(int64_t a, int64_t b, int64_t c)
         int64_t q = p64 / c;
         return (p64 % c != 0 && p64 < 0) ? q - 1 : q;
     }
+    PMC_ASSERT(c > 0);
     i128 p = (i128)a * b;
     i128 q = p / c;
-    if (p % c != 0 && ((p < 0) != (c < 0)))
+    if (p % c != 0 && p < 0)
         q -= 1;
     return sat(q);
 }
@@ -186,9 +187,10 @@ int64_t pmc_muldiv_ceil(int64_t a, int64_t b, int64_t c)
         int64_t q = p64 / c;
         return (p64 % c != 0 && p64 > 0) ? q + 1 : q;
     }
+    PMC_ASSERT(c > 0);
     i128 p = (i128)a * b;
     i128 q = p / c;
-    if (p % c != 0 && ((p < 0) == (c < 0)))
+    if (p % c != 0 && p > 0)
         q += 1;
     return sat(q);
 }

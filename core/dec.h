@@ -32,7 +32,8 @@ size_t pmc_dec_format(pmc_micros v, char *buf);
 size_t pmc_int_format(int64_t v, char *buf);
 
 /* (a * b) / c with a 128-bit intermediate, rounded toward -inf (floor) or
- * +inf (ceil). c must be > 0. Saturates at INT64 limits. */
+ * +inf (ceil). c must be > 0 (anything else is a broken invariant and
+ * stops the program through pmc_panic). Saturates at INT64 limits. */
 int64_t pmc_muldiv_floor(int64_t a, int64_t b, int64_t c);
 int64_t pmc_muldiv_ceil(int64_t a, int64_t b, int64_t c);
 

@@ -1,24 +1,52 @@
-/* core/engine.c - the decision core: dedupe, trader filter, staleness,
- * coalescing and netting, sizing, expiry guard, risk caps, kill switch,
- * limit prices, client order ids, and the book-keeping of our own orders
- * and positions from execution reports (SPEC.md 3).
+/* core/engine.c - the decision core's pipeline (SPEC.md 3) and its tables.
+ *
+ * A fill goes: dedupe (dedupe.h), trader filter, source threshold,
+ * staleness, then into a bucket (coalesce.h). A bucket is flushed on its
+ * deadline, when full or pending enough, or at once for a bypass-sized fill
+ * or in per_fill mode; the flush nets it (coalesce.h), sizes it and prices
+ * its limit (sizing.h), clips a SELL to what is held, applies the
+ * near-expiry guard (expiry.h), the caps (risk.h), the size and venue
+ * minimums, the kill switch and the quote check, then emits the order with
+ * its client order id, or one skip per fill. Execution reports keep our
+ * orders, positions, exposure and P&L (risk.h holds the counters); a
+ * daily loss or a run of rejects trips the kill switch.
+ *
+ * Tables kept here: tokens (metadata, quotes, position, open buckets; a
+ * resolved idle token's slot is reused when the table is full), markets
+ * (exposure per market), open orders by client order id, the trader index.
  *
  * Must never: read a clock, do I/O, allocate, use floating point or keep
  * global mutable state. All memory is the block handed to pmc_engine_init,
  * carved into fixed tables sized by the configuration. */
 #include "engine.h"
 
+#include "coalesce.h"
 #include "dec.h"
 #include "dedupe.h"
-#include "sbuf.h"
-
-__extension__ typedef __int128 i128;
+#include "expiry.h"
+#include "risk.h"
+#include "sizing.h"
+#include "tape.h"
 
 #define NONE UINT32_MAX
-#define SHARE_STEP 10000              /* shares are rounded down to 0.01 */
-#define DEFAULT_TICK 10000            /* 0.01 */
-#define DEFAULT_MINSZ (5 * PMC_MICRO) /* venue minimum for resting orders */
-#define MARKETABLE_MIN_USD PMC_MICRO  /* venue minimum for marketable buys */
+
+/* Transitions of the slots this file keeps, and of a bucket (coalesce.h):
+ *
+ *   order slot   FREE --flush emits an order------------------> OPEN
+ *                OPEN --fill reaching its size, reject, cancel-> FREE
+ *                OPEN --ack, partial fill---------------------> OPEN
+ *   token slot   free --first record naming the token---------> live
+ *                live --resolved, flat, no order, no bucket---> queued
+ *                queued --table full, still idle--------------> free
+ *                queued --a bucket or an order on it----------> live (the
+ *                         ring entry is dropped when popped)
+ *   market slot  free --first token naming it-----------------> live
+ *                live --last token unlinked or reused---------> queued
+ *                queued --table full, still no token----------> free
+ *
+ *   bucket       free --first fill for its token and side------> open
+ *                open --deadline, full, pending, bypass, forced-> flushed
+ *                flushed --next step----------------------------> free */
 
 /* A token (outcome) we have seen: metadata, quotes and our position. */
 struct tok {
@@ -32,19 +60,22 @@ struct tok {
     pmc_micros pend_buy, pend_sell; /* shares in open orders */
     uint32_t bucket[2];             /* open bucket per side; [0] if netting */
     int resolved;
+    uint32_t nord;   /* open orders on it */
+    uint32_t live;   /* its place in e->live; the next free slot while free */
+    uint32_t queued; /* 1 while in the reclaim ring */
 };
 
 struct mkt {
     struct pmc_sym id;
+    uint32_t ntok;   /* tokens linked to it; the next free slot while free */
+    uint32_t queued; /* 1 while in the reclaim ring */
 };
 
-struct bucket {
-    uint32_t tok, nfills;
-    int side; /* -1 when the bucket nets both sides */
-    pmc_ms deadline;
-    pmc_micros pending;  /* scaled notional, USD micros */
-    uint32_t prev, next; /* open list, in deadline order */
-    struct pmc_fill_ref *fills;
+/* A ring of candidate slots to reclaim, each slot in it at most once (so
+ * max_tokens entries never overflow). */
+struct ring {
+    uint32_t *v;
+    uint32_t head, n, cap;
 };
 
 enum ord_state { ORD_FREE = 0, ORD_OPEN };
@@ -75,26 +106,26 @@ struct pmc_engine {
     struct pmc_config cfg;
     struct trader_slot trader_ix[TRADER_SLOTS];
     pmc_ms now;
-    int64_t day, window;
-    int killed;
-    int64_t consecutive_rejects;
+    int started; /* a step has set now */
     uint64_t flush_seq;
+    struct pmc_risk risk;
 
     struct tok *toks;
-    uint32_t ntoks;
+    uint32_t ntoks;    /* live tokens, listed in live[0..ntoks) */
+    uint32_t *live;    /* slot of each live token, for the position view */
+    uint32_t free_tok; /* free slots, linked through tok.live */
+    struct ring tok_reclaim; /* resolved, flat and idle: reusable */
     struct index tok_ix;
     struct mkt *mkts;
     /* per market: open cost basis + pending buy notional (apart from the
      * ids, so the hot numbers share few cache lines) */
     pmc_micros *mkt_exposure;
     uint32_t nmkts;
+    uint32_t free_mkt;       /* free slots, linked through mkt.ntok */
+    struct ring mkt_reclaim; /* markets no token links to: reusable */
     struct index mkt_ix;
 
-    struct bucket *buckets;
-    uint32_t free_bucket, open_head, open_tail, nopen;
-    uint32_t *released; /* flushed this step, freed at the next */
-    uint32_t nreleased;
-    struct pmc_fill_ref *fill_pool;
+    struct pmc_coalesce q;
 
     struct order *orders;
     struct index ord_ix;  /* linear probing with backward-shift delete */
@@ -103,9 +134,6 @@ struct pmc_engine {
 
     struct pmc_dedupe dedupe;
 
-    pmc_micros bought_today, bought_window;
-    pmc_micros realized_total, realized_today;
-    pmc_micros unrealized, unrealized_day_start, pending_buy;
     struct pmc_engine_stats st;
 };
 
@@ -143,21 +171,13 @@ static size_t ord_ix_bytes(const struct pmc_config *c)
 }
 
 struct layout {
-    size_t eng, toks, tok_ix, mkts, mkt_exposure, mkt_ix, buckets, released,
-        fills, orders, ord_ix, dedupe, total;
+    size_t eng, toks, live, tok_ring, tok_ix, mkts, mkt_exposure, mkt_ring,
+        mkt_ix, buckets, released, fills, orders, ord_ix, dedupe, total;
 };
 
 static size_t align16(size_t n)
 {
     return (n + 15) & ~(size_t)15;
-}
-
-/* Buckets flushed in a step stay readable (the order action points at
- * their fills) until the next step, and one step may flush two (the oldest,
- * pushed out early, and its own): two spare slots beyond the open limit. */
-static uint32_t pool_size(const struct pmc_config *c)
-{
-    return c->max_open_buckets + 2;
 }
 
 static void layout(const struct pmc_config *c, struct layout *L)
@@ -170,14 +190,16 @@ static void layout(const struct pmc_config *c, struct layout *L)
     } while (0)
     TAKE(eng, sizeof(struct pmc_engine));
     TAKE(toks, (size_t)c->max_tokens * sizeof(struct tok));
+    TAKE(live, (size_t)c->max_tokens * 4);
+    TAKE(tok_ring, (size_t)c->max_tokens * 4);
     TAKE(tok_ix, (size_t)pow2_at_least(2ull * c->max_tokens) * 4);
     TAKE(mkts, (size_t)c->max_tokens * sizeof(struct mkt));
     TAKE(mkt_exposure, (size_t)c->max_tokens * sizeof(pmc_micros));
+    TAKE(mkt_ring, (size_t)c->max_tokens * 4);
     TAKE(mkt_ix, (size_t)pow2_at_least(2ull * c->max_tokens) * 4);
-    TAKE(buckets, (size_t)pool_size(c) * sizeof(struct bucket));
-    TAKE(released, (size_t)pool_size(c) * 4);
-    TAKE(fills, (size_t)pool_size(c) * c->max_bucket_fills *
-                    sizeof(struct pmc_fill_ref));
+    TAKE(buckets, pmc_coalesce_buckets_bytes(c));
+    TAKE(released, pmc_coalesce_released_bytes(c));
+    TAKE(fills, pmc_coalesce_fills_bytes(c));
     TAKE(orders, (size_t)c->max_open_orders * sizeof(struct order));
     TAKE(ord_ix, ord_ix_bytes(c));
     TAKE(dedupe, pmc_dedupe_mem_size(c->dedupe_capacity));
@@ -228,21 +250,25 @@ enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem, size_t size,
         e->trader_ix[i].i = t;
     }
     e->toks = (struct tok *)(void *)(base + L.toks);
+    e->live = (uint32_t *)(void *)(base + L.live);
+    e->tok_reclaim.v = (uint32_t *)(void *)(base + L.tok_ring);
+    e->tok_reclaim.cap = cfg->max_tokens;
     index_init(&e->tok_ix, base + L.tok_ix,
                pow2_at_least(2ull * cfg->max_tokens));
     e->mkts = (struct mkt *)(void *)(base + L.mkts);
+    e->mkt_reclaim.v = (uint32_t *)(void *)(base + L.mkt_ring);
+    e->mkt_reclaim.cap = cfg->max_tokens;
+    for (uint32_t i = 0; i < cfg->max_tokens; i++) {
+        uint32_t next = i + 1 < cfg->max_tokens ? i + 1 : NONE;
+        e->toks[i].live = next;
+        e->mkts[i].ntok = next;
+    }
+    e->free_tok = e->free_mkt = 0;
     e->mkt_exposure = (pmc_micros *)(void *)(base + L.mkt_exposure);
     index_init(&e->mkt_ix, base + L.mkt_ix,
                pow2_at_least(2ull * cfg->max_tokens));
-    e->buckets = (struct bucket *)(void *)(base + L.buckets);
-    e->released = (uint32_t *)(void *)(base + L.released);
-    e->fill_pool = (struct pmc_fill_ref *)(void *)(base + L.fills);
-    for (uint32_t i = 0; i < pool_size(cfg); i++) {
-        e->buckets[i].next = i + 1 < pool_size(cfg) ? i + 1 : NONE;
-        e->buckets[i].fills = e->fill_pool + (size_t)i * cfg->max_bucket_fills;
-    }
-    e->free_bucket = 0;
-    e->open_head = e->open_tail = NONE;
+    pmc_coalesce_init(&e->q, cfg, base + L.buckets, base + L.released,
+                      base + L.fills);
     e->orders = (struct order *)(void *)(base + L.orders);
     for (uint32_t i = 0; i < cfg->max_open_orders; i++) {
         e->orders[i].state = ORD_FREE;
@@ -252,7 +278,7 @@ enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem, size_t size,
     index_init(&e->ord_ix, base + L.ord_ix, ord_ix_first(cfg));
     e->ord_ix_full = ord_ix_full(cfg);
     pmc_dedupe_init(&e->dedupe, base + L.dedupe, cfg->dedupe_capacity);
-    e->day = e->window = INT64_MIN;
+    pmc_risk_init(&e->risk);
     *out = e;
     return PMC_OK;
 }
@@ -264,6 +290,130 @@ const struct pmc_config *pmc_engine_config(const struct pmc_engine *e)
 
 /* ---- tables ------------------------------------------------------------- */
 
+/* Token and market slots are reused: a token that is resolved, holds
+ * nothing, has no open order and no open bucket, and a market no token
+ * links to, are put in a reclaim ring when they become so. Their slots are
+ * taken back only when a table is full (oldest first, re-checked then), so
+ * a run whose tables never fill behaves exactly as with no reuse, and a
+ * tape of rolling markets of any length runs in fixed memory. A token seen
+ * again after its slot was reused starts afresh. */
+
+static void ring_push(struct ring *r, uint32_t k)
+{
+    PMC_ASSERT(r->n < r->cap);
+    r->v[(r->head + r->n++) % r->cap] = k;
+}
+
+static uint32_t ring_pop(struct ring *r)
+{
+    if (!r->n)
+        return NONE;
+    uint32_t k = r->v[r->head];
+    r->head = (r->head + 1) % r->cap;
+    r->n--;
+    return k;
+}
+
+/* Delete slot value k from an index whose entries hash by home(k) (linear
+ * probing: backward-shift deletion keeps probe chains intact). */
+static void index_del(struct index *ix, uint32_t k, const struct pmc_engine *e,
+                      uint32_t (*home)(const struct pmc_engine *, uint32_t))
+{
+    uint32_t mask = ix->mask;
+    uint32_t i = home(e, k) & mask;
+    while (ix->slot[i] != k)
+        i = (i + 1) & mask;
+    uint32_t j = i;
+    for (;;) {
+        ix->slot[i] = NONE;
+        for (;;) {
+            j = (j + 1) & mask;
+            uint32_t s = ix->slot[j];
+            if (s == NONE)
+                return;
+            uint32_t h = home(e, s) & mask;
+            if (i <= j ? (h <= i || h > j) : (h <= i && h > j))
+                break;
+        }
+        ix->slot[i] = ix->slot[j];
+        i = j;
+    }
+}
+
+static uint32_t mkt_home(const struct pmc_engine *e, uint32_t m)
+{
+    return (uint32_t)e->mkts[m].id.h;
+}
+
+static uint32_t tok_home(const struct pmc_engine *e, uint32_t k)
+{
+    return (uint32_t)e->toks[k].token.h;
+}
+
+static void mkt_unref(struct pmc_engine *e, uint32_t m)
+{
+    struct mkt *k = &e->mkts[m];
+    PMC_ASSERT(k->ntok > 0);
+    if (--k->ntok == 0 && !k->queued) {
+        k->queued = 1;
+        ring_push(&e->mkt_reclaim, m);
+    }
+}
+
+/* Free the oldest market no token links to; 0 when there is none. */
+static int mkt_reclaim(struct pmc_engine *e)
+{
+    for (uint32_t m; (m = ring_pop(&e->mkt_reclaim)) != NONE;) {
+        struct mkt *k = &e->mkts[m];
+        k->queued = 0;
+        if (k->ntok)
+            continue; /* linked again since */
+        index_del(&e->mkt_ix, m, e, mkt_home);
+        k->ntok = e->free_mkt;
+        e->free_mkt = m;
+        e->nmkts--;
+        return 1;
+    }
+    return 0;
+}
+
+static int tok_idle(const struct tok *x)
+{
+    return x->resolved && !x->shares && !x->pend_buy && !x->pend_sell &&
+           !x->nord && x->bucket[0] == NONE && x->bucket[1] == NONE;
+}
+
+/* Called where a token may have become idle: queue it for reuse. */
+static void tok_check_idle(struct pmc_engine *e, uint32_t k)
+{
+    struct tok *x = &e->toks[k];
+    if (!x->queued && tok_idle(x)) {
+        x->queued = 1;
+        ring_push(&e->tok_reclaim, k);
+    }
+}
+
+/* Free the oldest idle token; 0 when there is none. */
+static int tok_reclaim(struct pmc_engine *e)
+{
+    for (uint32_t k; (k = ring_pop(&e->tok_reclaim)) != NONE;) {
+        struct tok *x = &e->toks[k];
+        x->queued = 0;
+        if (!tok_idle(x))
+            continue; /* in use again since */
+        index_del(&e->tok_ix, k, e, tok_home);
+        uint32_t last = e->live[--e->ntoks];
+        e->live[x->live] = last;
+        e->toks[last].live = x->live;
+        mkt_unref(e, x->market);
+        x->live = e->free_tok;
+        e->free_tok = k;
+        e->st.positions = e->ntoks;
+        return 1;
+    }
+    return 0;
+}
+
 static uint32_t mkt_find_or_add(struct pmc_engine *e, const struct pmc_sym *id)
 {
     uint32_t i = (uint32_t)id->h & e->mkt_ix.mask;
@@ -274,10 +424,21 @@ static uint32_t mkt_find_or_add(struct pmc_engine *e, const struct pmc_sym *id)
         if (pmc_sym_eq(&e->mkts[s].id, id))
             return s;
     }
-    if (e->nmkts == e->cfg.max_tokens)
-        return NONE;
-    uint32_t m = e->nmkts++;
-    e->mkts[m].id = *id;
+    if (e->free_mkt == NONE) {
+        if (!mkt_reclaim(e))
+            return NONE;
+        /* the deletion may have moved entries: probe again */
+        for (i = (uint32_t)id->h & e->mkt_ix.mask; e->mkt_ix.slot[i] != NONE;
+             i = (i + 1) & e->mkt_ix.mask)
+            ;
+    }
+    uint32_t m = e->free_mkt;
+    struct mkt *k = &e->mkts[m];
+    e->free_mkt = k->ntok;
+    e->nmkts++;
+    k->id = *id;
+    k->ntok = 0;
+    k->queued = 0;
     e->mkt_exposure[m] = 0;
     e->mkt_ix.slot[i] = m;
     return m;
@@ -315,17 +476,24 @@ static uint32_t tok_get(struct pmc_engine *e, const struct pmc_sym *t,
     uint32_t i, found = tok_probe(e, t, &i);
     if (found != NONE)
         return found;
-    if (e->ntoks == e->cfg.max_tokens)
-        return NONE;
+    if (e->free_tok == NONE) {
+        if (!tok_reclaim(e))
+            return NONE;
+        (void)tok_probe(e, t, &i); /* the deletion may have moved entries */
+    }
     uint32_t m = mkt_find_or_add(e, market && market->n ? market : t);
     if (m == NONE)
         return NONE;
-    uint32_t k = e->ntoks++;
+    uint32_t k = e->free_tok;
     struct tok *x = &e->toks[k];
+    e->free_tok = x->live;
     memset(x, 0, sizeof *x);
     x->token = *t;
     tok_set_market(e, x, m);
+    e->mkts[m].ntok++;
     x->bucket[0] = x->bucket[1] = NONE;
+    x->live = e->ntoks;
+    e->live[e->ntoks++] = k;
     e->tok_ix.slot[i] = k;
     e->st.positions = e->ntoks;
     return k;
@@ -352,6 +520,8 @@ static enum pmc_err tok_link_market(struct pmc_engine *e, struct tok *x,
     }
     e->mkt_exposure[x->market] -= move;
     e->mkt_exposure[m] += move;
+    mkt_unref(e, x->market);
+    e->mkts[m].ntok++;
     tok_set_market(e, x, m);
     return PMC_OK;
 }
@@ -435,15 +605,15 @@ static pmc_micros tok_unreal(const struct tok *x)
     do {                                                                       \
         pmc_micros before_ = tok_unreal(x);                                    \
         stmt;                                                                  \
-        (e)->unrealized += tok_unreal(x) - before_;                            \
+        (e)->risk.unrealized += tok_unreal(x) - before_;                       \
     } while (0)
 
 static void emit_kill(struct pmc_engine *e, const char *why,
                       struct pmc_actions *out)
 {
-    if (e->killed)
+    if (e->risk.killed)
         return;
-    e->killed = 1;
+    e->risk.killed = 1;
     PMC_ASSERT(out->n < out->cap);
     struct pmc_record *a = &out->v[out->n++];
     a->kind = PMC_K_KILL;
@@ -455,9 +625,7 @@ static void emit_kill(struct pmc_engine *e, const char *why,
 
 static void check_daily_loss(struct pmc_engine *e, struct pmc_actions *out)
 {
-    pmc_micros pnl =
-        e->realized_today + (e->unrealized - e->unrealized_day_start);
-    if (pnl <= -e->cfg.kill_max_daily_loss_usd)
+    if (pmc_risk_daily_loss_hit(&e->risk, &e->cfg))
         emit_kill(e, "max_daily_loss", out);
 }
 
@@ -465,29 +633,14 @@ static void check_daily_loss(struct pmc_engine *e, struct pmc_actions *out)
 
 static void roll_clock(struct pmc_engine *e, pmc_ms now)
 {
-    if (now == e->now && e->day != INT64_MIN)
+    if (now == e->now && e->started)
         return;
     e->now = now;
-    int64_t day = pmc_floor_div(now, PMC_MS_PER_DAY);
-    int64_t win = pmc_floor_div(now, PMC_MS_PER_WINDOW);
-    if (day != e->day) {
-        e->day = day;
-        e->bought_today = 0;
-        e->realized_today = 0;
-        e->unrealized_day_start = e->unrealized;
-    }
-    if (win != e->window) {
-        e->window = win;
-        e->bought_window = 0;
-    }
+    e->started = 1;
+    pmc_risk_roll(&e->risk, now);
 }
 
 /* ---- orders ------------------------------------------------------------- */
-
-static pmc_micros notional(pmc_micros shares, pmc_micros px)
-{
-    return pmc_muldiv_ceil(shares, px, PMC_MICRO);
-}
 
 /* Release the unfilled part of an order from every counter. */
 static void release(struct pmc_engine *e, struct order *o)
@@ -495,14 +648,10 @@ static void release(struct pmc_engine *e, struct order *o)
     struct tok *x = &e->toks[o->tok];
     pmc_micros rem = o->sz - o->done;
     if (o->side == PMC_BUY) {
-        pmc_micros n = notional(rem, o->px);
+        pmc_micros n = pmc_sizing_notional(rem, o->px);
         x->pend_buy -= rem;
         e->mkt_exposure[x->market] -= n;
-        e->pending_buy -= n;
-        if (o->window == e->window)
-            e->bought_window -= n;
-        if (o->day == e->day)
-            e->bought_today -= n;
+        pmc_risk_on_release(&e->risk, n, o->window, o->day);
     } else {
         x->pend_sell -= rem;
     }
@@ -512,26 +661,34 @@ static void release(struct pmc_engine *e, struct order *o)
 static void ord_close(struct pmc_engine *e, uint32_t k)
 {
     struct order *o = &e->orders[k];
+    uint32_t tk = o->tok;
     ord_index_del(e, k);
     o->state = ORD_FREE;
     o->tok = e->free_order;
     e->free_order = k;
     e->nopen_orders--;
+    e->toks[tk].nord--;
+    tok_check_idle(e, tk);
 }
 
-static void on_exec(struct pmc_engine *e, const struct pmc_exec *x,
-                    struct pmc_actions *out)
+/* The most a token may hold, in shares and in cost (1e12 shares or USD):
+ * a BUY report may bring more shares than ordered, so only this bounds
+ * what reports add up to. */
+#define POS_MAX ((pmc_micros)1000000000000 * PMC_MICRO)
+
+static enum pmc_err on_exec(struct pmc_engine *e, const struct pmc_exec *x,
+                            struct pmc_actions *out)
 {
     e->st.reports++;
     uint32_t k = ord_find(e, &x->coid);
     if (k == NONE)
-        return; /* not ours, or already final: reports may repeat */
+        return PMC_OK; /* not ours, or already final: reports may repeat */
     struct order *o = &e->orders[k];
     struct tok *t = &e->toks[o->tok];
     switch (x->status) {
     case PMC_EXEC_ACK:
-        e->consecutive_rejects = 0;
-        return;
+        e->risk.consecutive_rejects = 0;
+        return PMC_OK;
     case PMC_EXEC_FILL: {
         /* A marketable BUY spends shares x limit USD and may receive more
          * shares at a better price: every share received is ours. A SELL
@@ -540,22 +697,22 @@ static void on_exec(struct pmc_engine *e, const struct pmc_exec *x,
         pmc_micros f = o->side == PMC_BUY ? x->sz : (x->sz < rem ? x->sz : rem);
         pmc_micros fr = f < rem ? f : rem; /* the part that was pending */
         if (f <= 0)
-            return;
-        e->consecutive_rejects = 0;
-        e->st.fills_copied++;
+            return PMC_OK;
         pmc_micros spend = pmc_mul(f, x->px);
         /* scale the fee down when the report oversells the order */
         pmc_micros fee =
             f == x->sz ? x->fee : pmc_muldiv_floor(x->fee, f, x->sz);
+        /* f, spend and fee are each at most 1e15 (the step's ranges) */
+        if (o->side == PMC_BUY &&
+            (t->shares > POS_MAX - f || t->cost > POS_MAX - spend - fee))
+            return PMC_ERANGE;
+        e->risk.consecutive_rejects = 0;
+        e->st.fills_copied++;
         if (o->side == PMC_BUY) {
-            pmc_micros counted = notional(fr, o->px);
+            pmc_micros counted = pmc_sizing_notional(fr, o->px);
             t->pend_buy -= fr;
-            e->pending_buy -= counted;
             e->mkt_exposure[t->market] += spend + fee - counted;
-            if (o->window == e->window)
-                e->bought_window += spend - counted;
-            if (o->day == e->day)
-                e->bought_today += spend - counted;
+            pmc_risk_on_buy_fill(&e->risk, counted, spend, o->window, o->day);
             TOK_UPDATE(e, t, (t->shares += f, t->cost += spend + fee));
         } else {
             t->pend_sell -= f;
@@ -568,27 +725,27 @@ static void on_exec(struct pmc_engine *e, const struct pmc_exec *x,
             TOK_UPDATE(e, t,
                        (t->shares -= f < held ? f : held, t->cost -= basis));
             t->realized += pnl;
-            e->realized_total += pnl;
-            e->realized_today += pnl;
+            pmc_risk_on_pnl(&e->risk, pnl);
         }
         o->done += fr;
         if (o->done >= o->sz)
             ord_close(e, k);
         check_daily_loss(e, out);
-        return;
+        return PMC_OK;
     }
     case PMC_EXEC_REJECT:
         e->st.rejects++;
         release(e, o);
         ord_close(e, k);
-        if (++e->consecutive_rejects >= e->cfg.kill_max_consecutive_rejects)
+        if (pmc_risk_on_reject(&e->risk, &e->cfg))
             emit_kill(e, "max_consecutive_rejects", out);
-        return;
+        return PMC_OK;
     case PMC_EXEC_CANCEL:
         release(e, o);
         ord_close(e, k);
-        return;
+        return PMC_OK;
     }
+    return PMC_OK;
 }
 
 /* ---- skips -------------------------------------------------------------- */
@@ -605,7 +762,7 @@ static void skip(struct pmc_engine *e, const struct pmc_sym *key,
     e->st.skips[why]++;
 }
 
-static void skip_all(struct pmc_engine *e, const struct bucket *b,
+static void skip_all(struct pmc_engine *e, const struct pmc_bucket *b,
                      enum pmc_skip_reason why, struct pmc_actions *out)
 {
     for (uint32_t i = 0; i < b->nfills; i++)
@@ -613,14 +770,6 @@ static void skip_all(struct pmc_engine *e, const struct bucket *b,
 }
 
 /* ---- flush: netting, sizing, guards, risk, limit, id --------------------- */
-
-static pmc_micros trader_ratio(const struct pmc_engine *e, uint32_t trader)
-{
-    if (e->cfg.sizing == PMC_SIZE_FIXED)
-        return PMC_MICRO;
-    pmc_micros r = e->cfg.traders[trader].ratio;
-    return r > 0 ? r : e->cfg.ratio;
-}
 
 /* SPEC 3.11: a hash of the first fill key and the flush sequence. The key
  * enters through its two independent 64-bit hashes (already computed): 24
@@ -643,66 +792,29 @@ static void coid_make(struct pmc_sym *coid, const struct pmc_sym *first,
     PMC_ASSERT(err == PMC_OK);
 }
 
-/* Shares that fit under `room` USD at limit px, on the 0.01 grid. */
-static pmc_micros fit(pmc_micros room, pmc_micros px)
-{
-    if (room <= 0)
-        return 0;
-    return pmc_round_down(pmc_div(room, px), SHARE_STEP);
-}
-
-static int below_venue_min(const struct pmc_engine *e, const struct tok *x,
-                           enum pmc_side side, pmc_micros sz, pmc_micros px)
-{
-    pmc_micros n = pmc_mul(sz, px);
-    if (sz <= 0 || n < e->cfg.min_order_notional_usd)
-        return 1;
-    if (e->cfg.time_in_force == PMC_TIF_GTC)
-        return sz < (x->minsz ? x->minsz : DEFAULT_MINSZ);
-    return side == PMC_BUY && n < MARKETABLE_MIN_USD;
-}
-
-static void flush(struct pmc_engine *e, struct bucket *b,
+/* The pipeline's second half (SPEC.md 3), on a bucket taken off the open
+ * list: netting, sizing, the holdings clip, the expiry guard, the limit
+ * price, the caps, the size and venue minimum checks, the kill switch, the
+ * quote check, then the order. Every fill of the bucket ends in the order
+ * or in one skip. */
+static void flush(struct pmc_engine *e, struct pmc_bucket *b,
                   struct pmc_actions *out)
 {
     struct tok *x = &e->toks[b->tok];
     const struct pmc_config *c = &e->cfg;
-    i128 net = 0, wsum[2] = {0, 0}, pxw[2] = {0, 0};
-    for (uint32_t i = 0; i < b->nfills; i++) {
-        const struct pmc_fill_ref *f = &b->fills[i];
-        pmc_micros s = pmc_mul(f->sz, trader_ratio(e, f->trader));
-        net += f->side == PMC_BUY ? s : -s;
-        wsum[f->side] += s;
-        pxw[f->side] += (i128)s * f->px;
-    }
+    struct pmc_net nt;
     e->flush_seq++;
-    if (net == 0) {
+    if (!pmc_coalesce_net(c, b, &nt)) {
         skip_all(e, b, PMC_SKIP_NETTED_OUT, out);
         return;
     }
-    enum pmc_side side = net > 0 ? PMC_BUY : PMC_SELL;
-    pmc_micros ref = b->fills[0].px;
-    if (wsum[side]) {
-        /* 64-bit division when the sums fit (nearly always): a 128-bit
-         * one costs tens of ns */
-        if (pxw[side] <= (i128)INT64_MAX && wsum[side] <= (i128)INT64_MAX)
-            ref = (pmc_micros)((int64_t)pxw[side] / (int64_t)wsum[side]);
-        else
-            ref = (pmc_micros)(pxw[side] / wsum[side]);
-    }
-    pmc_micros sh = (pmc_micros)(net > 0 ? net : -net);
-    if (c->sizing == PMC_SIZE_CAPPED) {
-        pmc_micros cap = pmc_div(c->cap_usd, ref);
-        if (sh > cap)
-            sh = cap;
-    } else if (c->sizing == PMC_SIZE_FIXED) {
-        sh = pmc_div(c->fixed_usd, ref);
-    }
-    sh = pmc_round_down(sh, SHARE_STEP);
+    enum pmc_side side = nt.side;
+    pmc_micros ref = nt.ref;
+    pmc_micros sh = pmc_sizing_shares(c, nt.net, ref);
     enum pmc_clip clip = PMC_CLIP_NONE;
     if (side == PMC_SELL) {
         pmc_micros avail = x->shares - x->pend_sell;
-        avail = pmc_round_down(avail, SHARE_STEP);
+        avail = pmc_round_down(avail, PMC_SHARE_STEP);
         if (avail <= 0) {
             skip_all(e, b, PMC_SKIP_NOTHING_TO_SELL, out);
             return;
@@ -712,55 +824,30 @@ static void flush(struct pmc_engine *e, struct bucket *b,
             clip = PMC_CLIP_HOLDINGS;
         }
     }
-    if (side == PMC_BUY && x->end &&
-        x->end - e->now < c->near_expiry_cutoff_seconds * 1000) {
+    if (side == PMC_BUY && pmc_expiry_blocks_buy(c, x->end, e->now)) {
         skip_all(e, b, PMC_SKIP_EXPIRY_GUARD, out);
         return;
     }
-    pmc_micros tick = x->tick ? x->tick : DEFAULT_TICK;
-    pmc_micros lim = side == PMC_BUY
-                         ? pmc_round_down(ref + c->max_slippage, tick)
-                         : pmc_round_up(ref - c->max_slippage, tick);
-    if (lim < tick)
-        lim = tick;
-    if (lim > PMC_MICRO - tick)
-        lim = PMC_MICRO - tick;
+    pmc_micros lim = pmc_sizing_limit(c, side, ref, x->tick);
     if (side == PMC_BUY) {
-        struct {
-            pmc_micros room;
-            enum pmc_clip clip;
-            enum pmc_skip_reason why;
-        } caps[4] = {
-            {c->max_notional_per_order_usd, PMC_CLIP_ORDER, PMC_SKIP_BELOW_MIN},
-            {c->max_notional_per_market_usd - e->mkt_exposure[x->market],
-             PMC_CLIP_MARKET, PMC_SKIP_CAP_MARKET},
-            {c->max_total_notional_per_15m_window_usd - e->bought_window,
-             PMC_CLIP_WINDOW, PMC_SKIP_CAP_WINDOW},
-            {c->max_daily_volume_usd - e->bought_today, PMC_CLIP_DAILY,
-             PMC_SKIP_CAP_DAILY},
-        };
-        for (int i = 0; i < 4; i++) {
-            /* sh is on the share grid, so sh <= fit(room, lim) exactly
-             * when sh x lim <= room: no division when it fits */
-            if (caps[i].room > 0 &&
-                (i128)sh * lim <= (i128)caps[i].room * PMC_MICRO)
-                continue;
-            pmc_micros most = fit(caps[i].room, lim);
-            if (sh <= most)
-                continue;
-            sh = most;
-            clip = caps[i].clip;
-            if (below_venue_min(e, x, side, sh, lim)) {
-                skip_all(e, b, caps[i].why, out);
-                return;
-            }
+        enum pmc_skip_reason why = PMC_SKIP_COUNT;
+        sh = pmc_risk_clip_buy(&e->risk, c, e->mkt_exposure[x->market],
+                               x->minsz, sh, lim, &clip, &why);
+        if (why != PMC_SKIP_COUNT) {
+            skip_all(e, b, why, out);
+            return;
         }
     }
-    if (below_venue_min(e, x, side, sh, lim)) {
+    if (sh > PMC_SIZE_MAX) {
+        /* no cap brought it down to a size an order (and a tape) holds */
+        skip_all(e, b, PMC_SKIP_SIZE_OVERFLOW, out);
+        return;
+    }
+    if (pmc_sizing_below_min(c, x->minsz, side, sh, lim)) {
         skip_all(e, b, PMC_SKIP_BELOW_MIN, out);
         return;
     }
-    if (side == PMC_BUY && e->killed) {
+    if (side == PMC_BUY && e->risk.killed) {
         skip_all(e, b, PMC_SKIP_KILLED, out);
         return;
     }
@@ -806,17 +893,16 @@ static void flush(struct pmc_engine *e, struct bucket *b,
     r->px = lim;
     r->sz = sh;
     r->done = 0;
-    r->window = e->window;
-    r->day = e->day;
+    r->window = e->risk.window;
+    r->day = e->risk.day;
     ord_index_add(e, k);
     e->nopen_orders++;
+    x->nord++;
     if (side == PMC_BUY) {
-        pmc_micros n = notional(sh, lim);
+        pmc_micros n = pmc_sizing_notional(sh, lim);
         x->pend_buy += sh;
         e->mkt_exposure[x->market] += n;
-        e->bought_window += n;
-        e->bought_today += n;
-        e->pending_buy += n;
+        pmc_risk_on_buy(&e->risk, n);
     } else {
         x->pend_sell += sh;
     }
@@ -824,65 +910,17 @@ static void flush(struct pmc_engine *e, struct bucket *b,
 
 /* ---- buckets ------------------------------------------------------------ */
 
-static void bucket_unlink(struct pmc_engine *e, uint32_t bi)
+static void bucket_flush(struct pmc_engine *e, uint32_t bi,
+                         struct pmc_actions *out)
 {
-    struct bucket *b = &e->buckets[bi];
-    if (b->prev != NONE)
-        e->buckets[b->prev].next = b->next;
-    else
-        e->open_head = b->next;
-    if (b->next != NONE)
-        e->buckets[b->next].prev = b->prev;
-    else
-        e->open_tail = b->prev;
+    struct pmc_bucket *b = &e->q.b[bi];
+    pmc_coalesce_unlink(&e->q, bi);
     struct tok *x = &e->toks[b->tok];
     for (int s = 0; s < 2; s++)
         if (x->bucket[s] == bi)
             x->bucket[s] = NONE;
-    e->nopen--;
-    e->released[e->nreleased++] = bi; /* fills stay valid until next step */
-}
-
-static void bucket_flush(struct pmc_engine *e, uint32_t bi,
-                         struct pmc_actions *out)
-{
-    bucket_unlink(e, bi);
-    flush(e, &e->buckets[bi], out);
-}
-
-static void release_buckets(struct pmc_engine *e)
-{
-    for (uint32_t i = 0; i < e->nreleased; i++) {
-        uint32_t bi = e->released[i];
-        e->buckets[bi].next = e->free_bucket;
-        e->free_bucket = bi;
-    }
-    e->nreleased = 0;
-}
-
-static uint32_t bucket_open(struct pmc_engine *e, uint32_t tok, int side,
-                            pmc_ms deadline)
-{
-    uint32_t bi = e->free_bucket;
-    PMC_ASSERT(bi != NONE);
-    struct bucket *b = &e->buckets[bi];
-    e->free_bucket = b->next;
-    b->tok = tok;
-    b->side = side;
-    b->nfills = 0;
-    b->pending = 0;
-    b->deadline = deadline;
-    /* deadlines are now + coalesce_ms and now never decreases, so
-     * appending keeps the list sorted */
-    b->prev = e->open_tail;
-    b->next = NONE;
-    if (e->open_tail != NONE)
-        e->buckets[e->open_tail].next = bi;
-    else
-        e->open_head = bi;
-    e->open_tail = bi;
-    e->nopen++;
-    return bi;
+    flush(e, b, out);
+    tok_check_idle(e, b->tok);
 }
 
 /* Index of the trader with this address, or -1 (as pmc_config_find_trader,
@@ -933,27 +971,18 @@ static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
     /* the source's fill is a trade print on its token */
     TOK_UPDATE(e, x, x->mark = f->px);
 
-    int netting = c->copy_mode == PMC_MODE_INTENT_NET && c->net_opposite_trades;
-    int slot = netting ? 0 : (int)f->side;
-    uint32_t bi = c->copy_mode == PMC_MODE_PER_FILL ? NONE : x->bucket[slot];
+    int slot = pmc_coalesce_slot(c, f->side);
+    uint32_t bi = slot < 0 ? NONE : x->bucket[slot];
     if (bi == NONE) {
-        if (e->nopen == c->max_open_buckets) /* the oldest goes out early */
-            bucket_flush(e, e->open_head, out);
-        bi = bucket_open(e, tk, netting ? -1 : (int)f->side,
-                         e->now + c->coalesce_ms);
-        if (c->copy_mode != PMC_MODE_PER_FILL)
+        if (e->q.nopen == c->max_open_buckets) /* the oldest goes out early */
+            bucket_flush(e, pmc_coalesce_oldest(&e->q), out);
+        bi = pmc_coalesce_open(&e->q, tk,
+                               pmc_coalesce_nets(c) ? -1 : (int)f->side,
+                               e->now + c->coalesce_ms);
+        if (slot >= 0)
             x->bucket[slot] = bi;
     }
-    struct bucket *b = &e->buckets[bi];
-    struct pmc_fill_ref *r = &b->fills[b->nfills++];
-    r->key = f->key;
-    r->trader = (uint32_t)ti;
-    r->side = f->side;
-    r->px = f->px;
-    r->sz = f->sz;
-    b->pending += pmc_mul(pmc_mul(f->sz, trader_ratio(e, (uint32_t)ti)), f->px);
-    if (c->copy_mode == PMC_MODE_PER_FILL || f->sz >= c->bypass_shares ||
-        b->pending >= c->max_pending_usd || b->nfills == c->max_bucket_fills)
+    if (pmc_coalesce_add(c, &e->q.b[bi], f, (uint32_t)ti))
         bucket_flush(e, bi, out);
     return PMC_OK;
 }
@@ -1002,11 +1031,11 @@ static enum pmc_err on_resolve(struct pmc_engine *e,
     e->mkt_exposure[x->market] -= x->cost;
     TOK_UPDATE(e, x, (x->shares = 0, x->cost = 0, x->mark = r->payout));
     x->realized += pnl;
-    e->realized_total += pnl;
-    e->realized_today += pnl;
+    pmc_risk_on_pnl(&e->risk, pnl);
     x->resolved = 1;
     if (!x->end || x->end > e->now)
         x->end = e->now;
+    tok_check_idle(e, tk);
     return PMC_OK;
 }
 
@@ -1016,8 +1045,8 @@ void pmc_engine_prefetch(const struct pmc_engine *e,
                          const struct pmc_record *next)
 {
     /* a timer due by then flushes the oldest bucket: its fills */
-    if (e->open_head != NONE && e->buckets[e->open_head].deadline <= next->t) {
-        const struct bucket *b = &e->buckets[e->open_head];
+    if (e->q.head != NONE && e->q.b[e->q.head].deadline <= next->t) {
+        const struct pmc_bucket *b = &e->q.b[e->q.head];
         const char *p = (const char *)b->fills;
         size_t n = (size_t)b->nfills * sizeof *b->fills;
         for (size_t o = 0; o < n && o < 512; o += 64)
@@ -1035,12 +1064,50 @@ void pmc_engine_prefetch(const struct pmc_engine *e,
     __builtin_prefetch(&e->tok_ix.slot[(uint32_t)f->token.h & e->tok_ix.mask]);
 }
 
+/* The ranges the tape codec enforces, for the values that enter the
+ * engine's sums: within them no sum below can overflow 64 bits (a bucket's
+ * net, summed in 128 bits, is the one exception and is checked). Records
+ * from other decoders are held to the same ranges here. */
+static int in_range(const struct pmc_record *ev)
+{
+    if (ev->kind == PMC_K_FILL) {
+        const struct pmc_fill *f = &ev->u.fill;
+        return f->px > 0 && f->px < PMC_MICRO && f->sz > 0 &&
+               f->sz <= PMC_SIZE_MAX && f->ts >= 0 && f->ts <= PMC_TIME_MAX &&
+               f->end >= 0 && f->end <= PMC_TIME_MAX &&
+               (unsigned)f->side <= PMC_SELL;
+    }
+    switch (ev->kind) {
+    case PMC_K_EXEC: {
+        const struct pmc_exec *x = &ev->u.exec;
+        return x->sz >= 0 && x->sz <= PMC_SIZE_MAX && x->px >= 0 &&
+               x->px < PMC_MICRO && x->fee >= 0 && x->fee <= PMC_SIZE_MAX;
+    }
+    case PMC_K_QUOTE:
+        return ev->u.quote.bid >= 0 && ev->u.quote.bid < PMC_MICRO &&
+               ev->u.quote.ask >= 0 && ev->u.quote.ask < PMC_MICRO;
+    case PMC_K_TRADE:
+        return ev->u.trade.px >= 0 && ev->u.trade.px <= PMC_MICRO;
+    case PMC_K_RESOLVE:
+        return ev->u.resolve.payout >= 0 && ev->u.resolve.payout <= PMC_MICRO;
+    case PMC_K_MARKET: {
+        const struct pmc_market_ev *m = &ev->u.market;
+        return m->end >= 0 && m->end <= PMC_TIME_MAX && m->tick >= 0 &&
+               m->tick < PMC_MICRO && m->minsz >= 0 && m->minsz <= PMC_SIZE_MAX;
+    }
+    default:
+        return 1;
+    }
+}
+
 enum pmc_err pmc_engine_step(struct pmc_engine *e, const struct pmc_record *ev,
                              pmc_ms now, struct pmc_actions *out)
 {
     if (now < e->now)
         return PMC_ETIME;
-    release_buckets(e);
+    if (now > PMC_TIME_MAX || !in_range(ev))
+        return PMC_ERANGE;
+    pmc_coalesce_release(&e->q);
     roll_clock(e, now);
     switch (ev->kind) {
     case PMC_K_FILL:
@@ -1062,27 +1129,26 @@ enum pmc_err pmc_engine_step(struct pmc_engine *e, const struct pmc_record *ev,
         check_daily_loss(e, out);
         return PMC_OK;
     case PMC_K_EXEC:
-        on_exec(e, &ev->u.exec, out);
-        return PMC_OK;
+        return on_exec(e, &ev->u.exec, out);
     case PMC_K_KILL:
         if (!ev->u.kill.by_core)
-            e->killed = 1;
+            e->risk.killed = 1;
         return PMC_OK;
     case PMC_K_RESUME:
-        e->killed = 0;
-        e->consecutive_rejects = 0;
+        e->risk.killed = 0;
+        e->risk.consecutive_rejects = 0;
         return PMC_OK;
     case PMC_K_TIMER:
         /* one due bucket per timer step: the action buffer holds one */
-        if (e->open_head != NONE && e->buckets[e->open_head].deadline <= now)
-            bucket_flush(e, e->open_head, out);
+        if (e->q.head != NONE && e->q.b[e->q.head].deadline <= now)
+            bucket_flush(e, e->q.head, out);
         return PMC_OK;
     case PMC_K_FLUSH:
         /* as many buckets as the action buffer can take; the caller
          * repeats while pmc_engine_stats().open_buckets > 0 */
-        while (e->open_head != NONE &&
-               out->cap - out->n >= (size_t)e->buckets[e->open_head].nfills + 2)
-            bucket_flush(e, e->open_head, out);
+        while (e->q.head != NONE &&
+               out->cap - out->n >= (size_t)e->q.b[e->q.head].nfills + 2)
+            bucket_flush(e, e->q.head, out);
         return PMC_OK;
     default:
         return PMC_OK;
@@ -1091,8 +1157,7 @@ enum pmc_err pmc_engine_step(struct pmc_engine *e, const struct pmc_record *ev,
 
 pmc_ms pmc_engine_next_deadline(const struct pmc_engine *e)
 {
-    return e->open_head == NONE ? PMC_NO_DEADLINE
-                                : e->buckets[e->open_head].deadline;
+    return pmc_coalesce_next_deadline(&e->q);
 }
 
 enum pmc_err pmc_engine_advance(struct pmc_engine *e, pmc_ms until,
@@ -1105,7 +1170,7 @@ enum pmc_err pmc_engine_advance(struct pmc_engine *e, pmc_ms until,
         pmc_ms d = pmc_engine_next_deadline(e);
         if (d > until)
             return PMC_OK;
-        if (out->cap - out->n < (size_t)e->buckets[e->open_head].nfills + 2) {
+        if (out->cap - out->n < (size_t)e->q.b[e->q.head].nfills + 2) {
             *more = 1;
             return PMC_OK;
         }
@@ -1117,17 +1182,17 @@ enum pmc_err pmc_engine_advance(struct pmc_engine *e, pmc_ms until,
 void pmc_engine_stats(const struct pmc_engine *e, struct pmc_engine_stats *s)
 {
     *s = e->st;
-    s->bought_today = e->bought_today;
-    s->bought_window = e->bought_window;
-    s->realized_total = e->realized_total;
-    s->realized_today = e->realized_today;
-    s->unrealized = e->unrealized;
-    s->pending_buy = e->pending_buy;
+    s->bought_today = e->risk.bought_today;
+    s->bought_window = e->risk.bought_window;
+    s->realized_total = e->risk.realized_total;
+    s->realized_today = e->risk.realized_today;
+    s->unrealized = e->risk.unrealized;
+    s->pending_buy = e->risk.pending_buy;
     s->open_orders = e->nopen_orders;
-    s->open_buckets = e->nopen;
+    s->open_buckets = e->q.nopen;
     s->positions = e->ntoks;
-    s->consecutive_rejects = e->consecutive_rejects;
-    s->killed = e->killed;
+    s->consecutive_rejects = e->risk.consecutive_rejects;
+    s->killed = e->risk.killed;
 }
 
 int pmc_engine_position(const struct pmc_engine *e, uint32_t i,
@@ -1135,7 +1200,7 @@ int pmc_engine_position(const struct pmc_engine *e, uint32_t i,
 {
     if (i >= e->ntoks)
         return 0;
-    const struct tok *x = &e->toks[i];
+    const struct tok *x = &e->toks[e->live[i]];
     v->token = &x->token;
     v->market = &e->mkts[x->market].id;
     v->shares = x->shares;

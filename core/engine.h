@@ -48,8 +48,13 @@ PMC_MUST_USE enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem,
                                           const struct pmc_config *cfg);
 
 /* Apply one input record at time now. Returns PMC_ETIME if now goes back,
- * PMC_EFULL when a fixed-capacity table is full, PMC_EOK otherwise. Records
- * that are not inputs (orders, skips, import-only kinds) are ignored. */
+ * PMC_ERANGE (nothing applied) if now is past PMC_TIME_MAX or a price,
+ * size, fee, payout, tick or time of the record is outside the range the
+ * tape codec accepts (core/tape.h) or a BUY fill report would take its
+ * token past 1e12 shares or 1e12 USD of cost (the report is counted, nothing
+ * else applied), PMC_EFULL when a fixed-capacity table is
+ * full, PMC_EOK otherwise. Records that are not inputs (orders, skips,
+ * import-only kinds) are ignored. */
 PMC_MUST_USE enum pmc_err pmc_engine_step(struct pmc_engine *e,
                                           const struct pmc_record *ev,
                                           pmc_ms now, struct pmc_actions *out);
@@ -84,7 +89,8 @@ struct pmc_engine_stats {
     pmc_micros realized_total, realized_today;
     pmc_micros unrealized;  /* at the last mark */
     pmc_micros pending_buy; /* notional of buys awaiting a report */
-    uint32_t open_orders, open_buckets, positions;
+    uint32_t open_orders, open_buckets;
+    uint32_t positions; /* tokens in the table (pmc_engine_position) */
     int64_t consecutive_rejects;
     int killed;
 };
@@ -100,7 +106,10 @@ struct pmc_position_view {
     pmc_ms end;                           /* market end, 0 = unknown */
     int resolved;
 };
-/* Iterate positions: i from 0 while it returns 1. */
+/* Iterate positions: i from 0 while it returns 1. Every token in the table
+ * is listed, resolved ones too, until the table is full: then the slot of a
+ * resolved token that holds nothing and has no open order or bucket is
+ * reused (that token is no longer listed; seen again, it starts afresh). */
 int pmc_engine_position(const struct pmc_engine *e, uint32_t i,
                         struct pmc_position_view *v);
 

@@ -524,31 +524,47 @@ static void test_invalid_values(void **state)
     invalid("ratio=0", "config: ratio=0: must be in (0, 1000]");
     invalid("ratio=-0.1", "config: ratio=-0.1: must be in (0, 1000]");
     invalid("ratio=1000.000001", "ratio=1000.000001: must be in (0, 1000]");
-    invalid("cap_usd=-1", "config: cap_usd=-1: must be > 0");
-    invalid("cap_usd=0", "config: cap_usd=0: must be > 0");
+    invalid("cap_usd=-1", "config: cap_usd=-1: must be in (0, 1000000000] USD");
+    invalid("cap_usd=0", "config: cap_usd=0: must be in (0, 1000000000] USD");
     invalid("max_notional_per_order_usd=-5",
-            "max_notional_per_order_usd=-5: must be > 0");
+            "max_notional_per_order_usd=-5: must be in (0, 1000000000] USD");
     invalid("max_notional_per_market_usd=0",
-            "max_notional_per_market_usd=0: must be > 0");
+            "max_notional_per_market_usd=0: must be in (0, 1000000000] USD");
     invalid("max_total_notional_per_15m_window_usd=-1",
-            "max_total_notional_per_15m_window_usd=-1: must be > 0");
-    invalid("max_daily_volume_usd=-2000", "max_daily_volume_usd=-2000: must "
-                                          "be > 0");
+            "max_total_notional_per_15m_window_usd=-1: must be in (0, "
+            "1000000000] USD");
+    invalid("max_daily_volume_usd=-2000",
+            "max_daily_volume_usd=-2000: must be in (0, 1000000000] USD");
     invalid("min_order_notional_usd=-1",
-            "min_order_notional_usd=-1: must be >= 0");
+            "min_order_notional_usd=-1: must be in [0, 1000000000] USD");
     invalid("max_slippage=1", "config: max_slippage=1: must be in [0, 1)");
     invalid("max_slippage=-0.01", "max_slippage=-0.01: must be in [0, 1)");
     invalid("coalesce_ms=-1", "config: coalesce_ms=-1: must be 0..3600000 ms");
     invalid("coalesce_ms=3600001", "coalesce_ms=3600001: must be 0..3600000");
-    invalid("bypass_shares=0", "bypass_shares=0: must be > 0");
-    invalid("max_pending_usd=-1", "max_pending_usd=-1: must be > 0");
-    invalid("fixed_usd=0", "fixed_usd=0: must be > 0");
+    invalid("bypass_shares=0",
+            "bypass_shares=0: must be in (0, 1000000000] shares");
+    invalid("max_pending_usd=-1",
+            "max_pending_usd=-1: must be in (0, 1000000000] USD");
+    /* the upper bound is named, not just the sign */
+    invalid("max_pending_usd=1000000000000",
+            "config: max_pending_usd=1000000000000: must be in (0, "
+            "1000000000] USD");
+    invalid("bypass_shares=1000000000.000001",
+            "bypass_shares=1000000000.000001: must be in (0, 1000000000] "
+            "shares");
+    invalid("max_daily_volume_usd=2000000000",
+            "max_daily_volume_usd=2000000000: must be in (0, 1000000000] "
+            "USD");
+    invalid("min_order_notional_usd=1000000001",
+            "min_order_notional_usd=1000000001: must be in [0, 1000000000] "
+            "USD");
+    invalid("fixed_usd=0", "fixed_usd=0: must be in (0, 1000000000] USD");
     invalid("near_expiry_cutoff_seconds=-1",
             "near_expiry_cutoff_seconds=-1: must be 0..86400 s");
     invalid("max_source_lag_ms=-1", "max_source_lag_ms=-1: must be "
                                     "0..86400000 ms");
-    invalid("kill_max_daily_loss_usd=0", "kill_max_daily_loss_usd=0: must "
-                                         "be > 0");
+    invalid("kill_max_daily_loss_usd=0",
+            "kill_max_daily_loss_usd=0: must be in (0, 1000000000] USD");
     invalid("kill_max_consecutive_rejects=0",
             "kill_max_consecutive_rejects=0: must be 1..1000000");
     invalid("dedupe_capacity=8", "dedupe_capacity=8: must be 16..67108864");

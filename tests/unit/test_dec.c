@@ -2,11 +2,15 @@
  * units (core/dec.h): accepted and refused syntax, the six-place rule,
  * half-to-even rounding, int64 limits, shortest exact formatting and
  * round trips, 128-bit muldiv with floor/ceil and saturation. */
+#include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -374,6 +378,37 @@ static void test_muldiv(void **state)
     }
 }
 
+/* A divisor <= 0 is a broken invariant: pmc_panic (abort), never a quiet
+ * result. Run in a child so the abort is observed. */
+static int dies(int64_t a, int64_t b, int64_t c, int ceil)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0)
+            dup2(fd, 2);
+        volatile int64_t r =
+            ceil ? pmc_muldiv_ceil(a, b, c) : pmc_muldiv_floor(a, b, c);
+        (void)r;
+        _exit(0);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+static void test_muldiv_divisor_positive(void **state)
+{
+    (void)state;
+    for (int ceil = 0; ceil < 2; ceil++) {
+        assert_true(dies(7, 1, -2, ceil));
+        assert_true(dies(7, 1, 0, ceil));
+        assert_true(dies(INT64_MAX, 2, -1, ceil));
+        assert_false(dies(7, 1, 2, ceil));
+    }
+}
+
 static void test_mul_div_micros(void **state)
 {
     (void)state;
@@ -428,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_muldiv),
+        cmocka_unit_test(test_muldiv_divisor_positive),
         cmocka_unit_test(test_mul_div_micros),
         cmocka_unit_test(test_rounding_steps),
     };

@@ -555,6 +555,298 @@ static void test_every_fill_ends_once(void **state)
     }
 }
 
+/* A bucket's net size is a sum of 64-bit sizes: 11 fills of 999999999
+ * shares at ratio 1000 net 1.1e13 shares, more than 64 bits of micro
+ * shares. It used to wrap negative and every fill was skipped below_min.
+ * With every cap at 1e9 USD nothing brings it down to an order's largest
+ * size (1e9 shares): size_overflow. With the default order cap it is
+ * clipped to an ordinary order. */
+static void overflow_run(pmc_micros order_cap, struct sink *s)
+{
+    struct pmc_config c;
+    cfg_default(&c);
+    c.sizing = PMC_SIZE_PROPORTIONAL;
+    c.ratio = 1000 * PMC_MICRO;
+    c.bypass_shares = PMC_SIZE_MAX;
+    c.max_pending_usd = PMC_SIZE_MAX;
+    c.max_notional_per_order_usd = order_cap;
+    c.max_notional_per_market_usd = PMC_SIZE_MAX;
+    c.max_total_notional_per_15m_window_usd = PMC_SIZE_MAX;
+    c.max_daily_volume_usd = PMC_SIZE_MAX;
+    c.kill_max_daily_loss_usd = PMC_SIZE_MAX;
+    struct pmc_driver d;
+    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    char line[512];
+    snprintf(line, sizeof line,
+             "t=%lld ev=market token=7 market=0xm end=%lld tick=0.0001", T0,
+             T0 + 900000);
+    feed(&d, line);
+    for (int i = 0; i < 11; i++) {
+        snprintf(line, sizeof line,
+                 "t=%lld ev=fill trader=" TA
+                 " token=7 side=BUY px=0.0001 sz=999999999 key=o%d",
+                 T0 + i, i);
+        feed(&d, line);
+    }
+    assert_int_equal(pmc_driver_flush(&d, T0 + 20), PMC_OK);
+    pmc_driver_fini(&d);
+}
+
+static void test_net_size_overflow(void **state)
+{
+    (void)state;
+    struct sink *s = calloc(1, sizeof *s);
+    overflow_run(PMC_SIZE_MAX, s);
+    assert_int_equal(s->n, 11);
+    for (size_t i = 0; i < s->n; i++)
+        assert_non_null(strstr(s->lines[i], "reason=size_overflow"));
+    memset(s, 0, sizeof *s);
+    overflow_run(25 * PMC_MICRO, s);
+    assert_int_equal(s->n, 1);
+    assert_non_null(strstr(s->lines[0], "ev=order"));
+    assert_non_null(strstr(s->lines[0], "clip=order"));
+    assert_non_null(strstr(s->lines[0], "sz=1243.78"));
+    free(s);
+}
+
+/* Values outside the tape codec's ranges are refused by the step itself
+ * (records may come from other decoders): nothing applied, no action. */
+static void test_step_refuses_out_of_range(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_default(&c);
+    size_t sz = pmc_engine_mem_size(&c);
+    void *mem = aligned_alloc(16, (sz + 15) & ~(size_t)15);
+    assert_non_null(mem);
+    struct pmc_engine *e;
+    assert_int_equal(pmc_engine_init(&e, mem, sz, &c), PMC_OK);
+    struct pmc_record v[64];
+    struct pmc_actions out = {v, 0, 64};
+    struct pmc_record r;
+    struct pmc_tape_err te;
+    int has;
+    const char *l = "t=1767229200000 ev=fill trader=" TA
+                    " token=1 side=BUY px=0.5 sz=10 key=r1";
+    assert_int_equal(pmc_tape_parse(l, strlen(l), &r, &has, &te), PMC_OK);
+    struct pmc_record bad = r;
+    bad.u.fill.px = PMC_MICRO;
+    assert_int_equal(pmc_engine_step(e, &bad, r.t, &out), PMC_ERANGE);
+    bad = r;
+    bad.u.fill.sz = PMC_SIZE_MAX + 1;
+    assert_int_equal(pmc_engine_step(e, &bad, r.t, &out), PMC_ERANGE);
+    bad = r;
+    bad.u.fill.ts = -1;
+    assert_int_equal(pmc_engine_step(e, &bad, r.t, &out), PMC_ERANGE);
+    assert_int_equal(pmc_engine_step(e, &r, PMC_TIME_MAX + 1, &out),
+                     PMC_ERANGE);
+    struct pmc_record x;
+    memset(&x, 0, sizeof x);
+    x.kind = PMC_K_EXEC;
+    x.u.exec.status = PMC_EXEC_FILL;
+    x.u.exec.sz = -1;
+    assert_int_equal(pmc_engine_step(e, &x, r.t, &out), PMC_ERANGE);
+    memset(&x, 0, sizeof x);
+    x.kind = PMC_K_QUOTE;
+    x.u.quote.bid = INT64_MAX;
+    x.u.quote.ask = INT64_MAX;
+    assert_int_equal(pmc_engine_step(e, &x, r.t, &out), PMC_ERANGE);
+    memset(&x, 0, sizeof x);
+    x.kind = PMC_K_RESOLVE;
+    x.u.resolve.payout = 2 * PMC_MICRO;
+    assert_int_equal(pmc_engine_step(e, &x, r.t, &out), PMC_ERANGE);
+    struct pmc_engine_stats st;
+    pmc_engine_stats(e, &st);
+    assert_int_equal(st.fills_seen, 0);
+    assert_int_equal(st.reports, 0);
+    assert_int_equal(out.n, 0);
+    assert_int_equal(pmc_engine_step(e, &r, r.t, &out), PMC_OK);
+    pmc_engine_stats(e, &st);
+    assert_int_equal(st.fills_seen, 1);
+    free(mem);
+}
+
+/* Rolling markets: 200 of them, two tokens each, each bought, filled and
+ * resolved, run through a token table of 4 slots. A resolved token that
+ * holds nothing and has no open order or bucket gives its slot (and its
+ * market's) back when the table is full; the accounting carries on. */
+static void test_token_slots_reused(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_default(&c);
+    c.max_tokens = 4;
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    char line[512], coid[32];
+    const int N = 200;
+    for (int m = 0; m < N; m++) {
+        long long t = T0 + (long long)m * 60000;
+        for (int k = 0; k < 2; k++) {
+            snprintf(line, sizeof line,
+                     "t=%lld ev=market token=%c%d market=0xmk%d end=%lld "
+                     "tick=0.01",
+                     t, "ud"[k], m, m, t + 900000);
+            feed(&d, line);
+        }
+        snprintf(line, sizeof line,
+                 "t=%lld ev=fill trader=" TA
+                 " token=u%d side=BUY px=0.5 sz=100 key=f%d",
+                 t, m, m);
+        feed(&d, line);
+        assert_int_equal(pmc_driver_advance(&d, t + 300), PMC_OK);
+        coid_of(s, m, coid); /* BUY 10 @ 0.52 */
+        snprintf(line, sizeof line,
+                 "t=%lld ev=exec coid=%s status=fill sz=10 px=0.5", t + 400,
+                 coid);
+        feed(&d, line);
+        for (int k = 0; k < 2; k++) {
+            snprintf(line, sizeof line,
+                     "t=%lld ev=resolve token=%c%d payout=%d", t + 500, "ud"[k],
+                     m, k == 0);
+            feed(&d, line);
+        }
+        struct pmc_engine_stats st;
+        pmc_engine_stats(d.eng, &st);
+        assert_true(st.positions <= 4);
+    }
+    struct pmc_engine_stats st;
+    pmc_engine_stats(d.eng, &st);
+    assert_int_equal(st.orders, N);
+    assert_int_equal(st.fills_copied, N);
+    assert_int_equal(st.open_orders, 0);
+    /* each market: 10 shares bought for 5 USD, paid out 10 */
+    assert_int_equal(st.realized_total, (pmc_micros)N * 5 * PMC_MICRO);
+    assert_int_equal(st.unrealized, 0);
+    /* the last market's tokens are still listed, resolved */
+    struct pmc_position_view v = pos(&d, "u199");
+    assert_true(v.resolved);
+    assert_int_equal(v.realized, 5 * PMC_MICRO);
+    pmc_driver_fini(&d);
+    free(s);
+}
+
+/* A token with an open order keeps its slot after resolving; an unresolved
+ * one keeps it too: with both held, a full table refuses a new token, and
+ * the slot comes free once the order is final. */
+static void test_token_held_not_reused(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_default(&c);
+    c.max_tokens = 2;
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    char line[512], coid[32];
+    snprintf(line, sizeof line,
+             "t=%lld ev=market token=a market=0xa end=%lld tick=0.01", T0,
+             T0 + 900000);
+    feed(&d, line);
+    snprintf(line, sizeof line,
+             "t=%lld ev=fill trader=" TA
+             " token=a side=BUY px=0.5 sz=100 key=f1",
+             T0);
+    feed(&d, line);
+    assert_int_equal(pmc_driver_advance(&d, T0 + 300), PMC_OK);
+    coid_of(s, 0, coid);
+    snprintf(line, sizeof line, "t=%lld ev=resolve token=a payout=1", T0 + 400);
+    feed(&d, line);
+    snprintf(line, sizeof line, "t=%lld ev=quote token=b bid=0.4 ask=0.5",
+             T0 + 500);
+    feed(&d, line);
+    snprintf(line, sizeof line, "t=%lld ev=resolve token=b payout=0", T0 + 600);
+    feed(&d, line);
+    /* b is resolved and idle: c takes its slot */
+    snprintf(line, sizeof line, "t=%lld ev=quote token=c bid=0.4 ask=0.5",
+             T0 + 700);
+    feed(&d, line);
+    /* a has an open order, c is not resolved: no room for d */
+    struct pmc_record r;
+    struct pmc_tape_err te;
+    int has;
+    snprintf(line, sizeof line, "t=%lld ev=quote token=d bid=0.4 ask=0.5",
+             T0 + 800);
+    assert_int_equal(pmc_tape_parse(line, strlen(line), &r, &has, &te), PMC_OK);
+    assert_int_equal(pmc_driver_feed(&d, &r), PMC_EFULL);
+    struct pmc_position_view v = pos(&d, "a");
+    assert_true(v.resolved);
+    assert_int_equal(v.pending_buy, 10 * PMC_MICRO);
+    (void)pos(&d, "c");
+    /* the order ends: a is idle now, and d gets its slot */
+    snprintf(line, sizeof line, "t=%lld ev=exec coid=%s status=cancel",
+             T0 + 900, coid);
+    feed(&d, line);
+    r.t = T0 + 1000;
+    assert_int_equal(pmc_driver_feed(&d, &r), PMC_OK);
+    (void)pos(&d, "c");
+    (void)pos(&d, "d");
+    struct pmc_engine_stats st;
+    pmc_engine_stats(d.eng, &st);
+    assert_int_equal(st.positions, 2);
+    assert_int_equal(st.pending_buy, 0);
+    pmc_driver_fini(&d);
+    free(s);
+}
+
+/* the client order id of the last order emitted */
+static enum pmc_err last_coid(void *ctx, const struct pmc_record *a)
+{
+    if (a->kind == PMC_K_ORDER)
+        memcpy(ctx, a->u.order.coid.s, (size_t)a->u.order.coid.n + 1);
+    return PMC_OK;
+}
+
+/* A BUY report may bring more shares than ordered: 1e9 shares at 0.000001
+ * each time stays under every cap, so only the reports bound the
+ * position. It used to grow until the 64-bit share count wrapped; a report
+ * that would take it past 1e12 shares is refused with PMC_ERANGE. */
+static void test_overfill_reports_bounded(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_default(&c);
+    c.copy_mode = PMC_MODE_PER_FILL;
+    c.max_notional_per_market_usd = PMC_SIZE_MAX;
+    c.max_total_notional_per_15m_window_usd = PMC_SIZE_MAX;
+    c.max_daily_volume_usd = PMC_SIZE_MAX;
+    char coid[PMC_SYM_MAX + 1] = "";
+    struct pmc_driver d;
+    assert_int_equal(pmc_driver_init(&d, &c, last_coid, coid), PMC_OK);
+    char line[512];
+    snprintf(line, sizeof line,
+             "t=%lld ev=market token=7 market=0xm end=%lld tick=0.01", T0,
+             T0 + 86400000);
+    feed(&d, line);
+    enum pmc_err err = PMC_OK;
+    int i;
+    for (i = 0; i < 10000 && err == PMC_OK; i++) {
+        snprintf(line, sizeof line,
+                 "t=%lld ev=fill trader=" TA
+                 " token=7 side=BUY px=0.5 sz=100 key=v%d",
+                 T0 + i, i);
+        feed(&d, line);
+        snprintf(line, sizeof line,
+                 "t=%lld ev=exec coid=%s status=fill sz=1000000000 "
+                 "px=0.000001",
+                 T0 + i, coid);
+        struct pmc_record r;
+        struct pmc_tape_err te;
+        int has;
+        assert_int_equal(pmc_tape_parse(line, strlen(line), &r, &has, &te),
+                         PMC_OK);
+        err = pmc_driver_feed(&d, &r);
+    }
+    assert_int_equal(err, PMC_ERANGE);
+    assert_int_equal(i, 1001); /* 1000 reports of 1e9 shares fit */
+    struct pmc_position_view v;
+    assert_true(pmc_engine_position(d.eng, 0, &v));
+    assert_true(v.shares > 0);
+    assert_true(v.shares <= 1000000000000 * PMC_MICRO);
+    pmc_driver_fini(&d);
+}
+
 static void test_config_rejects_bad_values(void **state)
 {
     (void)state;
@@ -587,6 +879,11 @@ int main(void)
         cmocka_unit_test(test_rejects_reset_by_fill),
         cmocka_unit_test(test_every_fill_ends_once),
         cmocka_unit_test(test_config_rejects_bad_values),
+        cmocka_unit_test(test_net_size_overflow),
+        cmocka_unit_test(test_step_refuses_out_of_range),
+        cmocka_unit_test(test_token_slots_reused),
+        cmocka_unit_test(test_token_held_not_reused),
+        cmocka_unit_test(test_overfill_reports_bounded),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
