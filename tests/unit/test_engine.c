@@ -575,7 +575,7 @@ static void overflow_run(pmc_micros order_cap, struct sink *s)
     c.max_daily_volume_usd = PMC_SIZE_MAX;
     c.kill_max_daily_loss_usd = PMC_SIZE_MAX;
     struct pmc_driver d;
-    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    assert_int_equal(drv_init(&d, &c, collect, s), PMC_OK);
     char line[512];
     snprintf(line, sizeof line,
              "t=%lld ev=market token=7 market=0xm end=%lld tick=0.0001", T0,
@@ -589,7 +589,7 @@ static void overflow_run(pmc_micros order_cap, struct sink *s)
         feed(&d, line);
     }
     assert_int_equal(pmc_driver_flush(&d, T0 + 20), PMC_OK);
-    pmc_driver_fini(&d);
+    drv_fini(&d);
 }
 
 static void test_net_size_overflow(void **state)
@@ -678,7 +678,7 @@ static void test_token_slots_reused(void **state)
     c.max_tokens = 4;
     struct sink *s = calloc(1, sizeof *s);
     struct pmc_driver d;
-    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    assert_int_equal(drv_init(&d, &c, collect, s), PMC_OK);
     char line[512], coid[32];
     const int N = 200;
     for (int m = 0; m < N; m++) {
@@ -723,7 +723,7 @@ static void test_token_slots_reused(void **state)
     struct pmc_position_view v = pos(&d, "u199");
     assert_true(v.resolved);
     assert_int_equal(v.realized, 5 * PMC_MICRO);
-    pmc_driver_fini(&d);
+    drv_fini(&d);
     free(s);
 }
 
@@ -738,7 +738,7 @@ static void test_token_held_not_reused(void **state)
     c.max_tokens = 2;
     struct sink *s = calloc(1, sizeof *s);
     struct pmc_driver d;
-    assert_int_equal(pmc_driver_init(&d, &c, collect, s), PMC_OK);
+    assert_int_equal(drv_init(&d, &c, collect, s), PMC_OK);
     char line[512], coid[32];
     snprintf(line, sizeof line,
              "t=%lld ev=market token=a market=0xa end=%lld tick=0.01", T0,
@@ -786,7 +786,7 @@ static void test_token_held_not_reused(void **state)
     pmc_engine_stats(d.eng, &st);
     assert_int_equal(st.positions, 2);
     assert_int_equal(st.pending_buy, 0);
-    pmc_driver_fini(&d);
+    drv_fini(&d);
     free(s);
 }
 
@@ -813,7 +813,7 @@ static void test_overfill_reports_bounded(void **state)
     c.max_daily_volume_usd = PMC_SIZE_MAX;
     char coid[PMC_SYM_MAX + 1] = "";
     struct pmc_driver d;
-    assert_int_equal(pmc_driver_init(&d, &c, last_coid, coid), PMC_OK);
+    assert_int_equal(drv_init(&d, &c, last_coid, coid), PMC_OK);
     char line[512];
     snprintf(line, sizeof line,
              "t=%lld ev=market token=7 market=0xm end=%lld tick=0.01", T0,
@@ -844,7 +844,7 @@ static void test_overfill_reports_bounded(void **state)
     assert_true(pmc_engine_position(d.eng, 0, &v));
     assert_true(v.shares > 0);
     assert_true(v.shares <= 1000000000000 * PMC_MICRO);
-    pmc_driver_fini(&d);
+    drv_fini(&d);
 }
 
 static void test_config_rejects_bad_values(void **state)
