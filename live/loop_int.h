@@ -14,7 +14,8 @@
  * rebuild.c: the engine rebuilt from the journal, orders settled after a
  * restart. status.c: the local API (status JSON, Prometheus text).
  * loopio.c: log lines, the first failure, records queued for the core.
- * None of them but loop.c reads the loop's clock (L->now is set there). */
+ * Only loop.c reads the clock; while rebuilding, rebuild.c moves L->now
+ * along the journal's times. */
 #ifndef PMC_LOOP_INT_H
 #define PMC_LOOP_INT_H
 
