@@ -1,0 +1,137 @@
+/* live/loop_int.h - the live loop's state (struct live) and the functions
+ * its files share; private to live/loop*.c, orders.c, rebuild.c, status.c.
+ *
+ * Who calls whom runs one way (tests/layers.sh refuses a circle):
+ *
+ *     loop.c ──► orders.c ──► rebuild.c ──► loopio.c
+ *        │          └──────────────────────────▲
+ *        ├──► rebuild.c, status.c ─────────────┘
+ *        └──► memlock.c (knows nothing of the loop)
+ *
+ * loop.c: the pass, the inbox as the driver's input port, the inputs'
+ * side effects, set-up and shutdown. orders.c: an order action from the
+ * core to the venue (committed first), the venue's answers to the store.
+ * rebuild.c: the engine rebuilt from the journal, orders settled after a
+ * restart. status.c: the local API (status JSON, Prometheus text).
+ * loopio.c: log lines, the first failure, records queued for the core.
+ * Only loop.c reads the clock; while rebuilding, rebuild.c moves L->now
+ * along the journal's times. */
+#ifndef PMC_LOOP_INT_H
+#define PMC_LOOP_INT_H
+
+#include <stdio.h>
+
+#include "core/driver.h"
+#include "live/api.h"
+#include "live/exec/clob.h"
+#include "live/inbox.h"
+#include "live/loop.h"
+#include "live/metrics.h"
+#include "live/paper.h"
+#include "live/pending.h"
+#include "live/store.h"
+#include "live/watch/watch.h"
+
+#define LAT_SLOTS 1024 /* coid -> receive time, for the latency histogram */
+
+struct lat_slot {
+    uint64_t h;
+    int64_t frame_ns;  /* when the triggering frame was received */
+    int64_t decide_ns; /* when the core emitted the order */
+};
+
+/* When each recent source fill happened and reached us, by key hash, for
+ * the stage times of the order that copies it. */
+#define FILLTIME_SLOTS 4096
+struct filltime {
+    uint64_t h;
+    pmc_ms ts, recv;
+};
+
+struct live {
+    struct pmc_config cfg;
+    struct filltime ft[FILLTIME_SLOTS];
+    struct pmc_pending pend; /* orders awaiting their journal entry */
+    struct pmc_live_opts o;
+    struct pmc_driver drv;
+    void *drv_mem;
+    struct pmc_source src;     /* the inbox as the driver's input port */
+    struct pmc_venue to_venue; /* the driver's venue: submit_order */
+    struct pmc_store *store;
+    struct pmc_watch *watch;
+    struct pmc_clob *clob;
+    struct pmc_paper *paper;
+    struct pmc_venue venue;
+    struct pmc_api *api;
+    struct pmc_inbox in;
+    pmc_ms now;
+    int64_t cur_frame_ns; /* receive time of the record being processed */
+    const struct pmc_record *cur; /* the input being processed */
+    int rebuilding; /* replaying the journal: actions are counted, not acted
+                       on (rebuild feeds the driver directly, so only
+                       on_action sees this) */
+    int failed;
+    char *err;
+    size_t errcap;
+    /* orders the rebuilt engine emitted (coids), to settle after rebuild */
+    struct pmc_sym *rebuilt;
+    size_t nrebuilt, caprebuilt;
+    uint64_t rebuild_inputs, rebuild_actions, rebuild_diverged;
+    /* metrics */
+    struct lat_slot lat[LAT_SLOTS];
+    struct pmc_hist h_frame_to_wire_us, h_decide_to_wire_us,
+        h_frame_to_decide_us, h_commit_us;
+    uint64_t inputs, orders_sent, orders_not_sent, orders_known;
+    pmc_ms started, last_ckpt;
+};
+
+/* ---- loopio.c ------------------------------------------------------------ */
+
+/* One logfmt line on stderr, stamped with the loop's now. */
+__attribute__((format(printf, 2, 3))) void pmc_live_log(struct live *L,
+                                                        const char *fmt, ...);
+/* Stop the loop; the first failure's "what: detail" stays in L->err. */
+void pmc_live_fail(struct live *L, const char *what, const char *detail);
+/* Queue a record for the core; a full inbox fails the loop. */
+void pmc_live_push(struct live *L, const struct pmc_record *r);
+/* Queue an exec answer (status st, reason why) for order coid. */
+void pmc_live_exec_input(struct live *L, const struct pmc_sym *coid,
+                         enum pmc_exec_status st, const char *why);
+
+/* ---- orders.c ------------------------------------------------------------ */
+
+/* The driver's action hook: journal each action (count it while
+ * rebuilding). */
+enum pmc_err pmc_live_on_action(void *ctx, const struct pmc_record *a);
+/* The driver's venue port: an order action goes to the venue. */
+enum pmc_err pmc_live_on_order(void *self, const struct pmc_record *a,
+                               pmc_ms now);
+/* The executor's journal_order hook (and the paper venue's commit). */
+enum pmc_err pmc_live_journal_order(void *ctx, const struct pmc_sym *coid,
+                                    const char *body, size_t body_len,
+                                    const char *order_hash);
+/* The executor's wire hook: the order's first byte left. */
+void pmc_live_on_wire(void *ctx, const struct pmc_sym *coid, size_t nbytes);
+/* The venues' emit hook: their records are queued for the core. */
+void pmc_live_venue_emit(void *ctx, struct pmc_record *rec);
+/* An exec record's effect on the store's order row. */
+void pmc_live_store_exec(struct live *L, const struct pmc_record *r);
+
+/* ---- rebuild.c ----------------------------------------------------------- */
+
+/* Feed the journal's inputs to the fresh engine (L->rebuilding). */
+enum pmc_err pmc_live_rebuild(struct live *L);
+/* An action the rebuilt engine emitted: counted, its order remembered. */
+enum pmc_err pmc_live_rebuild_action(struct live *L,
+                                     const struct pmc_record *a);
+/* Settle the orders open after the rebuild (reconcile / cancel). */
+void pmc_live_settle_after_rebuild(struct live *L);
+
+/* ---- status.c ------------------------------------------------------------ */
+
+/* The local API's handler (pmc_api_open): health, status, metrics,
+ * kill/resume. */
+int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
+                         const char **ctype);
+
+#endif
