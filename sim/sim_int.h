@@ -111,7 +111,7 @@ void pmc_sim_book_sell(struct pmc_sim *s, struct pmc_sim_token *x,
                        pmc_micros sz, pmc_micros px, pmc_micros fee);
 void pmc_sim_attribute(struct pmc_sim_token *x, int32_t trader, pmc_micros usd);
 
-/* source.c: the simulator's index of the core's trader ti, -1 for none.
+/* ledger.c: the simulator's index of the core's trader ti, -1 for none.
  * The same index unless follow_all: then the simulator lists wallets in
  * tape order and the core in the order their fills reach it (detection
  * latencies may swap two first fills), matched by address. */

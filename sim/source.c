@@ -124,17 +124,6 @@ static pmc_ms detection_latency(struct pmc_sim *s, const struct pmc_fill *f)
     }
 }
 
-int32_t pmc_sim_trader_of(const struct pmc_sim *s, uint32_t ti)
-{
-    if (!s->cfg.follow_all)
-        return ti < s->cfg.ntraders ? (int32_t)ti : -1;
-    const struct pmc_config *c = pmc_engine_config(s->eng);
-    if (ti >= c->ntraders)
-        return -1;
-    int k = pmc_config_find_trader(&s->cfg, &c->traders[ti].address);
-    return k < 0 ? -1 : (int32_t)k;
-}
-
 /* follow_all: a wallet new on the tape joins the simulator's trader list
  * (as the core's, with the defaults), the rest's row moving down one. A
  * 257th wallet stops the run: following only the first 256 would be a
