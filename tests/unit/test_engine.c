@@ -886,8 +886,8 @@ static void test_follow_all_as_listed(void **state)
             c[run].copy_mode = (enum pmc_copy_mode)mode;
             c[run].max_bucket_fills = 5;
             c[run].max_open_orders = 4096;
-            assert_int_equal(pmc_config_add_trader(&c[run], TB, strlen(TB),
-                                                   "b", 500000, 0, 0),
+            assert_int_equal(pmc_config_add_trader(&c[run], TB, strlen(TB), "b",
+                                                   500000, 0, 0),
                              PMC_OK);
         }
         c[0].follow_all = 1;
@@ -896,8 +896,8 @@ static void test_follow_all_as_listed(void **state)
         for (int k = 0; k < 4; k++) {
             char w[43];
             wallet(order[k], w);
-            assert_int_equal(
-                pmc_config_add_trader(&c[1], w, 42, "", -1, 0, 1), PMC_OK);
+            assert_int_equal(pmc_config_add_trader(&c[1], w, 42, "", -1, 0, 1),
+                             PMC_OK);
         }
         const int who[] = {7, 3, 7, 0, 9, 3, 1, 5, 9, 2, 7, 5, 1, 3, 2};
         struct sink *s[2];
