@@ -27,7 +27,7 @@ static const char intro[] =
     "resolutions); print a summary and write a report folder (CSV, JSON,\n"
     "gnuplot charts, report.html). Without a tape it runs the bundled\n"
     "fixture fixtures/default.tape. With no trader configured, every wallet\n"
-    "on the tape is copied.\n";
+    "on the tape is copied (follow_all, at most 256 wallets).\n";
 
 static const char outro[] = "exit status: 0 ok, 1 runtime failure, 2 usage\n";
 
@@ -114,49 +114,28 @@ static int samples_arg(const struct pmc_opt *opt, const char *v, char *err,
     return 0;
 }
 
-/* Follow every wallet on the tape: one pass over it collecting the fills'
- * traders in order of first appearance. */
-static int collect_traders(const char *path, struct pmc_config *c)
+/* The configuration of the run beside its journal, as JOURNAL-config.json:
+ * `pmcopy replay JOURNAL` re-decides with it. */
+static int write_config(const char *journal, const struct pmc_config *cfg)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s-config.json", journal) >=
+        sizeof path) {
+        fprintf(stderr, "pmcopy backtest: %s-config.json: path too long\n",
+                journal);
         return -1;
-    struct pmc_tape_reader rd;
-    if (pmc_tape_reader_init(&rd, f, path) != PMC_OK) {
-        fclose(f);
+    }
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "pmcopy backtest: %s: %s\n", path, strerror(errno));
         return -1;
     }
-    struct pmc_record rec;
-    int k, rc = 0;
-    while ((k = pmc_tape_next(&rd, &rec)) == 1) {
-        if (rec.kind != PMC_K_FILL ||
-            pmc_config_find_trader(c, &rec.u.fill.trader) >= 0)
-            continue;
-        if (c->ntraders == PMC_MAX_TRADERS) {
-            /* no silent cap: the rest would be skipped as unknown */
-            fprintf(stderr,
-                    "pmcopy backtest: %s:%" PRIu64 ": wallet %s is the %d-th "
-                    "on the tape, and with no trader configured backtest "
-                    "follows at most %d (PMC_MAX_TRADERS); name the wallets "
-                    "to copy with --trader or --traders\n",
-                    path, rd.line, rec.u.fill.trader.s, PMC_MAX_TRADERS + 1,
-                    PMC_MAX_TRADERS);
-            rc = -2;
-            break;
-        }
-        if (pmc_config_add_trader(c, rec.u.fill.trader.s, rec.u.fill.trader.n,
-                                  "", -1, 0, 1) != PMC_OK) {
-            rc = -1;
-            break;
-        }
+    int bad = pmc_config_write_json(cfg, f) != PMC_OK;
+    if (fclose(f) != 0 || bad) {
+        fprintf(stderr, "pmcopy backtest: %s: write error\n", path);
+        return -1;
     }
-    if (k < 0) {
-        fprintf(stderr, "pmcopy backtest: %s\n", rd.err);
-        rc = -2;
-    }
-    pmc_tape_reader_fini(&rd);
-    fclose(f);
-    return rc;
+    return 0;
 }
 
 static void lat_desc(const struct pmc_sim_opts *o, char *b, size_t cap)
@@ -205,7 +184,8 @@ int pmc_cmd_backtest(int argc, char **argv)
                      &no_report),
         PMC_OPT_STRING("journal", 0, "FILE",
                        "write every record the core saw and every action\n"
-                       "as a tape (`pmcopy replay FILE` checks it)",
+                       "as a tape, and the configuration as FILE-config.json\n"
+                       "(`pmcopy replay FILE` checks it)",
                        &journal),
         PMC_OPT_HEAD("simulator:"),
         PMC_OPT_FUNC("seed", 0, "N",
@@ -296,16 +276,10 @@ int pmc_cmd_backtest(int argc, char **argv)
     struct pmc_sim *sim = calloc(1, sizeof *sim);
     if (!sim)
         goto done;
-    if (!cfg->ntraders) {
-        int c = collect_traders(tape, cfg);
-        if (c == -1) {
-            fprintf(stderr, "pmcopy backtest: %s: %s\n", tape,
-                    errno ? strerror(errno) : "cannot read");
-            goto done;
-        }
-        if (c < 0)
-            goto done;
-    }
+    /* every wallet on the tape, in order of first appearance, in the same
+     * pass as the run (the simulator stops at a 257th) */
+    if (!cfg->ntraders)
+        cfg->follow_all = 1;
     if (samples) {
         size_t n;
         if (pmc_sim_load_samples(samples, &lat, &n, err, sizeof err) !=
@@ -346,6 +320,8 @@ int pmc_cmd_backtest(int argc, char **argv)
             goto done;
         }
         fputs(PMC_TAPE_HEADER "\n", o.journal);
+        if (write_config(journal, cfg) < 0)
+            goto done;
     }
     if (pmc_sim_init(sim, cfg, &o) != PMC_OK) {
         fprintf(stderr, "pmcopy backtest: %s\n", sim->err);

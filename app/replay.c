@@ -22,7 +22,9 @@ static const char intro[] =
     "journal, `pmcopy decide --echo` output, or a scenario) through a fresh\n"
     "core and compare each action byte for byte. Takes the same configuration\n"
     "options as `pmcopy decide`. With --db, the journal of the live store DB\n"
-    "is checked (the same check as on its `pmcopy journal` export).\n";
+    "is checked (the same check as on its `pmcopy journal` export). With no\n"
+    "configuration option, FILE-config.json (DB-config.json) is loaded when\n"
+    "it exists, as `pmcopy backtest --journal` (`pmcopy live`) writes it.\n";
 
 static const char outro[] =
     "exit status: 0 every action matches, 1 divergence (the first divergent\n"
@@ -194,10 +196,11 @@ int pmc_cmd_replay(int argc, char **argv)
         return PMC_EXIT_USAGE;
     }
     char saved[4096];
-    if (a.db && !a.cfg.config_file && !a.cfg.traders_file && !a.cfg.ntraders &&
+    if (!a.cfg.config_file && !a.cfg.traders_file && !a.cfg.ntraders &&
         !a.cfg.nsets) {
-        /* the configuration the live session wrote beside its store */
-        snprintf(saved, sizeof saved, "%s-config.json", a.db);
+        /* the configuration the live session wrote beside its store, or
+         * `pmcopy backtest --journal` beside its journal */
+        snprintf(saved, sizeof saved, "%s-config.json", a.db ? a.db : a.file);
         if (access(saved, R_OK) == 0) {
             a.cfg.config_file = saved;
             fprintf(stderr, "pmcopy replay: configuration from %s\n", saved);

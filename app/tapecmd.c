@@ -28,7 +28,10 @@ int pmc_tapecmd_engine_error(const struct pmc_tape_reader *r, enum pmc_err e)
 {
     fprintf(stderr, "pmcopy: %s:%llu: %s%s\n", r->name,
             (unsigned long long)r->line, pmc_strerror(e),
-            e == PMC_EFULL ? " (raise max_tokens / max_open_orders)" : "");
+            e == PMC_EFULL ? " (raise max_tokens / max_open_orders; "
+                             "follow_all copies at most 256 wallets "
+                             "(PMC_MAX_TRADERS))"
+                           : "");
     return PMC_EXIT_FAIL;
 }
 

@@ -43,6 +43,10 @@ struct pmc_config {
     pmc_micros kill_max_daily_loss_usd;
     int64_t kill_max_consecutive_rejects;
     enum pmc_tif time_in_force; /* order_tif, default FAK */
+    /* copy a fill from a wallet not in traders[] too: the engine adds the
+     * wallet to its own copy of the list (global ratio, no min_source_usd,
+     * enabled) in order of first appearance; a full list is PMC_EFULL */
+    int follow_all;
 
     /* capacities: fixed at init, a full table is an error, never a realloc */
     uint32_t max_tokens;       /* markets/tokens tracked */

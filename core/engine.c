@@ -1,6 +1,7 @@
 /* core/engine.c - the decision core's pipeline (SPEC.md 3) and its tables.
  *
- * A fill goes: dedupe (dedupe.h), trader filter, source threshold,
+ * A fill goes: (follow_all: its wallet joins the trader list if new)
+ * dedupe (dedupe.h), trader filter, source threshold,
  * staleness, then into a bucket (coalesce.h). A bucket is flushed on its
  * deadline, when full or pending enough, or at once for a bypass-sized fill
  * or in per_fill mode; the flush nets it (coalesce.h), sizes it and prices
@@ -227,6 +228,18 @@ static void index_init(struct index *ix, void *mem, uint32_t cap)
     memset(ix->slot, 0xff, (size_t)cap * 4);
 }
 
+/* Enter cfg.traders[t] in the trader index (at most half full: a free slot
+ * is always found). */
+static void trader_index(struct pmc_engine *e, uint32_t t)
+{
+    uint64_t h = e->cfg.traders[t].address.h;
+    uint32_t i = (uint32_t)h & (TRADER_SLOTS - 1);
+    while (e->trader_ix[i].i != NONE)
+        i = (i + 1) & (TRADER_SLOTS - 1);
+    e->trader_ix[i].h = h;
+    e->trader_ix[i].i = t;
+}
+
 enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem, size_t size,
                              const struct pmc_config *cfg)
 {
@@ -242,13 +255,8 @@ enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem, size_t size,
     e->cfg = *cfg;
     for (uint32_t i = 0; i < TRADER_SLOTS; i++)
         e->trader_ix[i].i = NONE;
-    for (uint32_t t = 0; t < cfg->ntraders; t++) {
-        uint32_t i = (uint32_t)cfg->traders[t].address.h & (TRADER_SLOTS - 1);
-        while (e->trader_ix[i].i != NONE)
-            i = (i + 1) & (TRADER_SLOTS - 1);
-        e->trader_ix[i].h = cfg->traders[t].address.h;
-        e->trader_ix[i].i = t;
-    }
+    for (uint32_t t = 0; t < cfg->ntraders; t++)
+        trader_index(e, t);
     e->toks = (struct tok *)(void *)(base + L.toks);
     e->live = (uint32_t *)(void *)(base + L.live);
     e->tok_reclaim.v = (uint32_t *)(void *)(base + L.tok_ring);
@@ -937,11 +945,34 @@ static int trader_find(const struct pmc_engine *e, const struct pmc_sym *a)
     }
 }
 
+/* follow_all: a wallet not in the list joins it with the defaults (the
+ * global ratio, no min_source_usd, enabled), as pmc_config_add_trader
+ * would add it, so the run decides as one listing the wallets in this
+ * order. PMC_EFULL, nothing changed, when the list is full. */
+static enum pmc_err trader_follow(struct pmc_engine *e, const struct pmc_sym *a)
+{
+    if (trader_find(e, a) >= 0)
+        return PMC_OK;
+    struct pmc_config *c = &e->cfg;
+    if (c->ntraders == PMC_MAX_TRADERS)
+        return PMC_EFULL;
+    struct pmc_trader_cfg *t = &c->traders[c->ntraders];
+    memset(t, 0, sizeof *t);
+    t->address = *a;
+    t->ratio = -1;
+    t->enabled = 1;
+    trader_index(e, c->ntraders++);
+    return PMC_OK;
+}
+
 static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
                             struct pmc_actions *out)
 {
     const struct pmc_config *c = &e->cfg;
 
+    /* before anything is counted: a full list leaves the step undone */
+    if (c->follow_all)
+        PMC_TRY(trader_follow(e, &f->trader));
     e->st.fills_seen++;
     if (!pmc_dedupe_insert(&e->dedupe, &f->key)) {
         skip(e, &f->key, PMC_SKIP_DUPLICATE, out);

@@ -53,7 +53,8 @@ PMC_MUST_USE enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem,
  * tape codec accepts (core/tape.h) or a BUY fill report would take its
  * token past 1e12 shares or 1e12 USD of cost (the report is counted, nothing
  * else applied), PMC_EFULL when a fixed-capacity table is
- * full, PMC_EOK otherwise. Records that are not inputs (orders, skips,
+ * full (with follow_all: a fill from a new wallet when PMC_MAX_TRADERS are
+ * listed, the fill not applied), PMC_EOK otherwise. Records that are not inputs (orders, skips,
  * import-only kinds) are ignored. */
 PMC_MUST_USE enum pmc_err pmc_engine_step(struct pmc_engine *e,
                                           const struct pmc_record *ev,

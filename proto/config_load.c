@@ -56,6 +56,8 @@ static const struct key keys[] = {
     {"kill_max_consecutive_rejects", K_INT, F(kill_max_consecutive_rejects),
      "count"},
     {"order_tif", K_TIF, F(time_in_force), "FAK | FOK | GTC"},
+    {"follow_all", K_BOOL, F(follow_all),
+     "copy every wallet (unlisted ones at the global ratio)"},
     {"max_tokens", K_U32, F(max_tokens), "capacity"},
     {"max_open_buckets", K_U32, F(max_open_buckets), "capacity"},
     {"max_bucket_fills", K_U32, F(max_bucket_fills), "capacity"},

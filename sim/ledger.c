@@ -308,3 +308,14 @@ int64_t pmc_sim_hist_lo(int which, int i)
         return i == 0 ? INT64_MIN : -60 + (int64_t)(i - 1) * 10;
     }
 }
+
+int32_t pmc_sim_trader_of(const struct pmc_sim *s, uint32_t ti)
+{
+    if (!s->cfg.follow_all)
+        return ti < s->cfg.ntraders ? (int32_t)ti : -1;
+    const struct pmc_config *c = pmc_engine_config(s->eng);
+    if (ti >= c->ntraders)
+        return -1;
+    int k = pmc_config_find_trader(&s->cfg, &c->traders[ti].address);
+    return k < 0 ? -1 : (int32_t)k;
+}

@@ -42,7 +42,9 @@ enum pmc_err pmc_sim_init(struct pmc_sim *s, const struct pmc_config *cfg,
     }
     size_t sz = (pmc_driver_mem_size(cfg) + 63) & ~(size_t)63;
     s->eng_mem = aligned_alloc(64, sz);
-    s->trd = calloc(cfg->ntraders + 1, sizeof *s->trd);
+    s->trd = calloc((cfg->follow_all ? PMC_MAX_TRADERS : cfg->ntraders) + 1,
+                    sizeof *s->trd);
+    s->ntraders_named = cfg->ntraders;
     s->rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!s->eng_mem || !s->trd || !s->rng) {
         snprintf(s->err, sizeof s->err, "out of memory");

@@ -190,7 +190,10 @@ struct pmc_sim {
     struct pmc_sim_market *mkt;
     uint32_t nmkt, cap_mkt;
     uint32_t *mkt_idx, mkt_idx_cap;
-    struct pmc_sim_trader *trd; /* cfg.ntraders + 1 (the rest) */
+    /* cfg.ntraders + 1, the rest last; room for PMC_MAX_TRADERS + 1 with
+     * follow_all (cfg.traders grows with each new wallet on the tape) */
+    struct pmc_sim_trader *trd;
+    uint32_t ntraders_named; /* cfg.ntraders at init */
     pmc_ms now, next_equity_row;
     pmc_micros last_equity_row;
     struct pmc_sim_result r;

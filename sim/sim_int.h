@@ -110,6 +110,12 @@ void pmc_sim_book_buy(struct pmc_sim *s, struct pmc_sim_token *x, pmc_micros sz,
 void pmc_sim_book_sell(struct pmc_sim *s, struct pmc_sim_token *x,
                        pmc_micros sz, pmc_micros px, pmc_micros fee);
 void pmc_sim_attribute(struct pmc_sim_token *x, int32_t trader, pmc_micros usd);
+
+/* ledger.c: the simulator's index of the core's trader ti, -1 for none.
+ * The same index unless follow_all: then the simulator lists wallets in
+ * tape order and the core in the order their fills reach it (detection
+ * latencies may swap two first fills), matched by address. */
+int32_t pmc_sim_trader_of(const struct pmc_sim *s, uint32_t ti);
 void pmc_sim_maybe_sample(struct pmc_sim *s);
 void pmc_sim_final_checks(struct pmc_sim *s);
 

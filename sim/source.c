@@ -124,6 +124,38 @@ static pmc_ms detection_latency(struct pmc_sim *s, const struct pmc_fill *f)
     }
 }
 
+/* follow_all: a wallet new on the tape joins the simulator's trader list
+ * (as the core's, with the defaults), the rest's row moving down one. A
+ * 257th wallet stops the run: following only the first 256 would be a
+ * silent limit. */
+static enum pmc_err follow_wallet(struct pmc_sim *s, const struct pmc_sym *a)
+{
+    if (pmc_config_find_trader(&s->cfg, a) >= 0)
+        return PMC_OK;
+    uint32_t n = s->cfg.ntraders;
+    if (n == PMC_MAX_TRADERS) {
+        if (s->ntraders_named)
+            snprintf(s->err, sizeof s->err,
+                     "wallet %s is a new wallet past the %d traders of "
+                     "follow_all (PMC_MAX_TRADERS, %u of them configured); "
+                     "name the wallets to copy with --trader or --traders",
+                     a->s, PMC_MAX_TRADERS, s->ntraders_named);
+        else
+            snprintf(s->err, sizeof s->err,
+                     "wallet %s is the %d-th on the tape, and with no "
+                     "trader configured backtest follows at most %d "
+                     "(PMC_MAX_TRADERS); name the wallets to copy with "
+                     "--trader or --traders",
+                     a->s, PMC_MAX_TRADERS + 1, PMC_MAX_TRADERS);
+        return PMC_EFULL;
+    }
+    PMC_TRY(pmc_config_add_trader(&s->cfg, a->s, a->n, "", -1, 0, 1));
+    s->trd[n + 1] = s->trd[n];
+    memset(&s->trd[n], 0, sizeof s->trd[n]);
+    s->trd[n].addr = s->cfg.traders[n].address;
+    return PMC_OK;
+}
+
 /* A tape record is due: the market model takes it (prices, books, resting
  * orders crossed, resolutions paid) and, for what the core sees now, *give
  * = 1 with *ev set (a source fill reaches the core later, after its
@@ -141,6 +173,8 @@ static enum pmc_err take_tape(struct pmc_sim *s, const struct pmc_record *rec,
     switch (rec->kind) {
     case PMC_K_FILL: {
         const struct pmc_fill *f = &rec->u.fill;
+        if (s->cfg.follow_all)
+            PMC_TRY(follow_wallet(s, &f->trader));
         s->r.fills_in_tape++;
         PMC_TRY(pmc_sim_tok_get(s, &f->token, &f->market, &tk));
         struct pmc_sim_token *x = &s->tok[tk];

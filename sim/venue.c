@@ -398,7 +398,7 @@ enum pmc_err pmc_sim_venue_submit(void *self, const struct pmc_record *rec,
         snprintf(o->first_key, sizeof o->first_key, "%s", a->fills[0].key.s);
     for (uint32_t i = 0; i < a->nfills; i++) {
         const struct pmc_fill_ref *fr = &a->fills[i];
-        int32_t tr = fr->trader < s->cfg.ntraders ? (int32_t)fr->trader : -1;
+        int32_t tr = pmc_sim_trader_of(s, fr->trader);
         s->trd[tr < 0 ? s->cfg.ntraders : (uint32_t)tr].fills_copied++;
         pmc_micros ratio = tr >= 0 && s->cfg.traders[tr].ratio >= 0
                                ? s->cfg.traders[tr].ratio

@@ -73,6 +73,27 @@ else
     bad "reference data missing: $dump (set PMC_DATA)"
 fi
 
+# the configuration beside the journal (JOURNAL-config.json): replay needs
+# no flag, and says where its configuration came from; without the file
+# the same replay diverges (no trader configured: every fill unknown)
+bare() { # name tape flags
+    n=$1 t=$2 f=$3
+    # shellcheck disable=SC2086
+    "$bin" backtest "$t" $f --no-report --json --journal "$tmp/$n.bt.tape" >/dev/null 2>"$tmp/$n.bt.err"
+    check "$n: backtest --journal writes its configuration beside it" '[ $? -eq 0 ] && [ -s "$tmp/$n.bt.tape-config.json" ]'
+    (cd "$tmp" && "$bin" replay "$n.bt.tape") >"$tmp/$n.bt.replay" 2>&1
+    check "$n: replay FILE with no flag reproduces every action" '[ $? -eq 0 ] && grep -q "all match" "$tmp/$n.bt.replay" || { head -5 "$tmp/$n.bt.replay"; false; }'
+    check "$n: replay names the configuration it loaded" 'grep -qx "pmcopy replay: configuration from $n.bt.tape-config.json" "$tmp/$n.bt.replay"'
+    mv "$tmp/$n.bt.tape-config.json" "$tmp/$n.saved.json"
+    "$bin" replay "$tmp/$n.bt.tape" >"$tmp/$n.bt.noconf" 2>&1
+    check "$n: without the file the replay diverges" '[ $? -eq 1 ] && grep -q "diverges" "$tmp/$n.bt.noconf" && ! grep -q "configuration from" "$tmp/$n.bt.noconf"'
+    "$bin" replay --config "$tmp/$n.saved.json" "$tmp/$n.bt.tape" >"$tmp/$n.bt.explicit" 2>&1
+    check "$n: the file given with --config replays too" '[ $? -eq 0 ] && grep -q "all match" "$tmp/$n.bt.explicit"'
+}
+bare default "$root/fixtures/default.tape" ""
+bare fok_unfilled "$root/scenarios/sim/fok_unfilled.tape" "$(sed -n 's/^# flags: //p' "$root/scenarios/sim/fok_unfilled.tape")"
+check "fok_unfilled: the saved configuration is the run's" 'grep -q "\"order_tif\": \"FOK\"" "$tmp/fok_unfilled.saved.json" && grep -q "\"follow_all\": true" "$tmp/fok_unfilled.saved.json"'
+
 # what the default journal shows: fills seen after their detection latency,
 # the simulated venue's reports, orders and skips
 j="$tmp/default.journal"

@@ -35,6 +35,7 @@ static const char *const env_names[] = {
     "KILL_MAX_CONSECUTIVE_REJECTS", "ORDER_TIF", "MAX_TOKENS",
     "MAX_OPEN_BUCKETS", "MAX_BUCKET_FILLS", "MAX_OPEN_ORDERS",
     "DEDUPE_CAPACITY", "DB_PATH", "DB_ENABLED", "API_ENABLED", "API_PORT",
+    "FOLLOW_ALL",
     "TRADERS_FILE", "TRADER_ADDRESSES", "TARGET_WHALE_ADDRESS",
 };
 
@@ -156,6 +157,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.db_enabled, 1);
     assert_int_equal(cfg.api_enabled, 0);
     assert_int_equal(cfg.api_port, 8080);
+    assert_int_equal(cfg.follow_all, 0);
     assert_int_equal(cfg.ntraders, 0);
     /* the defaults validate on their own */
     struct pmc_config d;
@@ -720,11 +722,50 @@ static void test_write_json_round_trip(void **state)
     assert_memory_equal(&cfg, &first, offsetof(struct pmc_config, ntraders));
 }
 
+/* follow_all: a bool key from every source, written and read back. */
+static void test_follow_all_key(void **state)
+{
+    (void)state;
+    char *argv1[] = {"--follow-all", "true"};
+    struct pmc_cfg_args a;
+    take_all(&a, 2, argv1);
+    build_ok(&a);
+    assert_int_equal(cfg.follow_all, 1);
+    char *argv2[] = {"--set", "follow_all=true"};
+    take_all(&a, 2, argv2);
+    build_ok(&a);
+    assert_int_equal(cfg.follow_all, 1);
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&text, &n);
+    assert_non_null(f);
+    assert_int_equal(pmc_config_write_json(&cfg, f), PMC_OK);
+    fclose(f);
+    assert_non_null(strstr(text, "\"follow_all\": true,"));
+    memset(&a, 0, sizeof a);
+    a.config_file = write_tmp(text);
+    free(text);
+    build_ok(&a);
+    assert_int_equal(cfg.follow_all, 1);
+    memset(&a, 0, sizeof a);
+    a.config_file = write_tmp("{\"follow_all\": false}");
+    build_ok(&a);
+    assert_int_equal(cfg.follow_all, 0);
+    setenv("FOLLOW_ALL", "1", 1);
+    memset(&a, 0, sizeof a);
+    build_ok(&a);
+    assert_int_equal(cfg.follow_all, 1);
+    setenv("FOLLOW_ALL", "maybe", 1);
+    build_fails(&a, "follow_all=maybe");
+    unsetenv("FOLLOW_ALL");
+}
+
 int main(void)
 {
     clear_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_follow_all_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_json_round_trip, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_file_keys, setup, teardown),

@@ -866,6 +866,145 @@ static void test_config_rejects_bad_values(void **state)
     assert_int_equal(pmc_engine_init(&e, mem, sizeof mem, &c), PMC_ECONFIG);
 }
 
+/* 0x + 40 hex digits: wallet number i */
+static void wallet(int i, char out[43])
+{
+    snprintf(out, 43, "0x%040x", i);
+}
+
+/* follow_all: a fill from an unlisted wallet is copied as from a trader
+ * with the defaults, listed in order of first appearance; the actions are
+ * byte for byte those of a run listing the same wallets in that order. A
+ * listed but disabled wallet stays skipped. */
+static void test_follow_all_as_listed(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < 3; mode++) {
+        struct pmc_config c[2];
+        for (int run = 0; run < 2; run++) {
+            cfg_default(&c[run]); /* TA at the global ratio */
+            c[run].copy_mode = (enum pmc_copy_mode)mode;
+            c[run].max_bucket_fills = 5;
+            c[run].max_open_orders = 4096;
+            assert_int_equal(pmc_config_add_trader(&c[run], TB, strlen(TB), "b",
+                                                   500000, 0, 0),
+                             PMC_OK);
+        }
+        c[0].follow_all = 1;
+        /* the explicit list: wallets 7, 3, 9, 5 as they first appear */
+        const int order[] = {7, 3, 9, 5};
+        for (int k = 0; k < 4; k++) {
+            char w[43];
+            wallet(order[k], w);
+            assert_int_equal(pmc_config_add_trader(&c[1], w, 42, "", -1, 0, 1),
+                             PMC_OK);
+        }
+        const int who[] = {7, 3, 7, 0, 9, 3, 1, 5, 9, 2, 7, 5, 1, 3, 2};
+        struct sink *s[2];
+        for (int run = 0; run < 2; run++) {
+            s[run] = calloc(1, sizeof *s[run]);
+            struct pmc_driver d;
+            assert_int_equal(drv_init(&d, &c[run], collect, s[run]), PMC_OK);
+            feed(&d, "t=1767229200000 ev=quote token=1 bid=0.49 ask=0.51");
+            for (int i = 0; i < 60; i++) {
+                int k = who[i % 15];
+                char w[43], line[256];
+                if (k == 0)
+                    snprintf(w, sizeof w, "%s", TA);
+                else if (k == 1 || k == 2)
+                    snprintf(w, sizeof w, "%s", TB);
+                else
+                    wallet(k, w);
+                /* every 13th fill repeats the key before it */
+                snprintf(line, sizeof line,
+                         "t=%lld ev=fill trader=%s token=1 side=%s px=0.5 "
+                         "sz=%d key=k%d",
+                         T0 + 100 * i, w, i % 4 == 3 ? "SELL" : "BUY",
+                         10 + 7 * (i % 5), i % 13 == 12 ? i - 1 : i);
+                feed(&d, line);
+            }
+            assert_int_equal(pmc_driver_flush(&d, T0 + 100000), PMC_OK);
+            const struct pmc_config *ec = pmc_engine_config(d.eng);
+            assert_int_equal(ec->ntraders, 6);
+            for (int k = 0; k < 4; k++) {
+                char w[43];
+                wallet(order[k], w);
+                assert_string_equal(ec->traders[2 + k].address.s, w);
+                assert_int_equal(ec->traders[2 + k].ratio, -1);
+                assert_int_equal(ec->traders[2 + k].min_source_usd, 0);
+                assert_int_equal(ec->traders[2 + k].enabled, 1);
+            }
+            drv_fini(&d);
+        }
+        assert_true(s[0]->n > 10);
+        assert_non_null(find(s[0], "ev=order"));
+        assert_non_null(find(s[0], "reason=unknown_trader")); /* TB */
+        assert_int_equal(s[0]->n, s[1]->n);
+        for (size_t i = 0; i < s[0]->n; i++)
+            assert_string_equal(s[0]->lines[i], s[1]->lines[i]);
+        free(s[0]);
+        free(s[1]);
+    }
+}
+
+/* follow_all up to PMC_MAX_TRADERS wallets: a fill from one more is
+ * PMC_EFULL and not applied (not counted, its key not remembered), never
+ * a silent skip; the listed wallets go on being copied. */
+static void test_follow_all_full(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_default(&c);
+    c.follow_all = 1;
+    c.copy_mode = PMC_MODE_PER_FILL;
+    for (int i = 1; i < PMC_MAX_TRADERS - 1; i++) { /* TA and 254 */
+        char w[43];
+        wallet(i, w);
+        assert_int_equal(pmc_config_add_trader(&c, w, 42, "", -1, 0, 1),
+                         PMC_OK);
+    }
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    assert_int_equal(drv_init(&d, &c, collect, s), PMC_OK);
+    feed(&d, "t=1767229200000 ev=quote token=1 bid=0.49 ask=0.51");
+    char line[256], w[43];
+    wallet(PMC_MAX_TRADERS, w); /* the 256th: fits */
+    snprintf(line, sizeof line,
+             "t=1767229200001 ev=fill trader=%s token=1 side=BUY px=0.5 "
+             "sz=100 key=x1",
+             w);
+    feed(&d, line);
+    assert_int_equal(pmc_engine_config(d.eng)->ntraders, PMC_MAX_TRADERS);
+    assert_non_null(find(s, "keys=x1"));
+    wallet(PMC_MAX_TRADERS + 1, w); /* the 257th */
+    snprintf(line, sizeof line,
+             "t=1767229200002 ev=fill trader=%s token=1 side=BUY px=0.5 "
+             "sz=100 key=x2",
+             w);
+    struct pmc_record r;
+    struct pmc_tape_err e;
+    int has;
+    assert_int_equal(pmc_tape_parse(line, strlen(line), &r, &has, &e), PMC_OK);
+    struct pmc_engine_stats st0, st1;
+    pmc_engine_stats(d.eng, &st0);
+    size_t n0 = s->n;
+    assert_int_equal(pmc_driver_feed(&d, &r), PMC_EFULL);
+    pmc_engine_stats(d.eng, &st1);
+    assert_int_equal(st1.fills_seen, st0.fills_seen);
+    assert_int_equal(st1.skips[PMC_SKIP_UNKNOWN_TRADER], 0);
+    assert_int_equal(s->n, n0);
+    assert_int_equal(pmc_engine_config(d.eng)->ntraders, PMC_MAX_TRADERS);
+    /* the same key from a listed wallet is new to the core */
+    feed(&d, "t=1767229200003 ev=fill trader=" TA
+             " token=1 side=BUY px=0.5 sz=100 key=x2");
+    assert_int_equal(s->n, n0 + 1);
+    if (!strstr(s->lines[n0], "ev=order"))
+        fail_msg("%s", s->lines[n0]);
+    assert_non_null(strstr(s->lines[n0], "keys=x2"));
+    drv_fini(&d);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -884,6 +1023,8 @@ int main(void)
         cmocka_unit_test(test_token_slots_reused),
         cmocka_unit_test(test_token_held_not_reused),
         cmocka_unit_test(test_overfill_reports_bounded),
+        cmocka_unit_test(test_follow_all_as_listed),
+        cmocka_unit_test(test_follow_all_full),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
