@@ -126,7 +126,7 @@ $(BUILD)/fakes/%: tests/fakes/%.c $(BUILD)/libpmc.a
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REG) $(FAKE_BIN)
-	@$(MAKE) --no-print-directory unit golden cli fuzz-regress purity layers
+	@$(MAKE) --no-print-directory unit golden cli fuzz-regress purity layers format-check
 
 unit: $(UNIT_BIN) $(FAKE_BIN)
 	@sh tests/run_unit.sh $(UNIT_BIN)
@@ -184,7 +184,8 @@ FORMAT_SRC = $(shell git ls-files '*.c' '*.h')
 format:
 	clang-format -i $(FORMAT_SRC)
 format-check:
-	clang-format --dry-run --Werror $(FORMAT_SRC)
+	@clang-format --dry-run --Werror $(FORMAT_SRC) && \
+	    echo "format: 1 passed, 0 failed"
 
 clean:
 	rm -rf build build-asan

@@ -168,7 +168,9 @@ int pmc_cmd_backtest(int argc, char **argv)
     int json = 0, no_report = 0;
     struct samples_arg sarg = {&o, &samples};
 #define MS_OPT(name, help, ptr, all)                                           \
-    {PMC_OPT_CALL, name, 0, "MS", help, ptr, all, 0, 0, ms_arg}
+    {                                                                          \
+        PMC_OPT_CALL, name, 0, "MS", help, ptr, all, 0, 0, ms_arg              \
+    }
     const struct pmc_opt opts[] = {
         PMC_OPT_HEAD("input and output:"),
         PMC_OPT_STRING("tape", 0, "FILE",
@@ -191,8 +193,8 @@ int pmc_cmd_backtest(int argc, char **argv)
         PMC_OPT_FUNC("seed", 0, "N",
                      "random seed (default 20260217); printed in the report",
                      &o.seed, seed_arg),
-        MS_OPT("latency", "detection latency for every source kind",
-               o.lat_src, 1),
+        MS_OPT("latency", "detection latency for every source kind", o.lat_src,
+               1),
         MS_OPT("latency-chain", "on-chain fills (default 3000)",
                &o.lat_src[PMC_SRC_CHAIN], 0),
         MS_OPT("latency-rtds", "realtime socket fills (default 400)",
@@ -210,8 +212,8 @@ int pmc_cmd_backtest(int argc, char **argv)
         MS_OPT("latency-submit", "our order: submit -> venue (default 100)",
                &o.lat_submit, 0),
         MS_OPT("latency-report",
-               "venue -> our core sees the report (default 50)",
-               &o.lat_report, 0),
+               "venue -> our core sees the report (default 50)", &o.lat_report,
+               0),
         MS_OPT("latency-jitter",
                "mean of an exponential added to submit (default 20)\n"
                "(MS may be decimal, or seconds with an s suffix: 0.4s)",
@@ -228,8 +230,8 @@ int pmc_cmd_backtest(int argc, char **argv)
         PMC_OPT_HELP_ENTRY("this text"),
     };
 #undef MS_OPT
-    const struct pmc_opt_cmd cmd = {"backtest", intro, outro, NULL, opts,
-                                    PMC_ARRAY_LEN(opts), &ca};
+    const struct pmc_opt_cmd cmd = {
+        "backtest", intro, outro, NULL, opts, PMC_ARRAY_LEN(opts), &ca};
     int nargs;
     int pr = pmc_opt_parse(&cmd, argc, argv, &nargs, NULL);
     if (pr != PMC_OPT_OK)

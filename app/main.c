@@ -13,18 +13,28 @@ struct cmd {
 };
 
 static const struct cmd cmds[] = {
-    {"decide", pmc_cmd_decide, "run the decision core on a tape (stdin -> stdout)"},
-    {"replay", pmc_cmd_replay, "re-run a recorded tape and compare the actions"},
-    {"backtest", pmc_cmd_backtest, "simulate copying on a tape; summary + report"},
+    {"decide", pmc_cmd_decide,
+     "run the decision core on a tape (stdin -> stdout)"},
+    {"replay", pmc_cmd_replay,
+     "re-run a recorded tape and compare the actions"},
+    {"backtest", pmc_cmd_backtest,
+     "simulate copying on a tape; summary + report"},
     {"synth", pmc_cmd_synth, "generate the synthetic fixture tape"},
-    {"order", pmc_cmd_order, "order sign: build and sign one CLOB order (JSON in, POST body out)"},
-    {"live", pmc_cmd_live, "watch source wallets and copy them (paper by default)"},
-    {"import", pmc_cmd_import, "convert Polymarket JSON (activity, book, ...) to a tape"},
-    {"positions", pmc_cmd_positions, "positions with realised/unrealised P&L from the store"},
-    {"history", pmc_cmd_history, "order/trade history from the store (filters, CSV/JSON)"},
+    {"order", pmc_cmd_order,
+     "order sign: build and sign one CLOB order (JSON in, POST body out)"},
+    {"live", pmc_cmd_live,
+     "watch source wallets and copy them (paper by default)"},
+    {"import", pmc_cmd_import,
+     "convert Polymarket JSON (activity, book, ...) to a tape"},
+    {"positions", pmc_cmd_positions,
+     "positions with realised/unrealised P&L from the store"},
+    {"history", pmc_cmd_history,
+     "order/trade history from the store (filters, CSV/JSON)"},
     {"traders", pmc_cmd_traders, "per-trader comparison from the store"},
-    {"journal", pmc_cmd_journal, "write the store's journal as a tape on stdout"},
-    {"version", pmc_cmd_version, "version, git commit and build flags (also --version)"},
+    {"journal", pmc_cmd_journal,
+     "write the store's journal as a tape on stdout"},
+    {"version", pmc_cmd_version,
+     "version, git commit and build flags (also --version)"},
 };
 
 static void usage(FILE *f)

@@ -149,8 +149,8 @@ static enum pmc_err replay_next(void *self, pmc_ms deadline,
                 fprintf(stderr,
                         "replay: %s:%llu: diverges\n  recorded: %.*s\n"
                         "  core:     %s\n",
-                        rs->name, (unsigned long long)r->line,
-                        (int)r->cur_len, r->cur, got ? got : "(no action)");
+                        rs->name, (unsigned long long)r->line, (int)r->cur_len,
+                        r->cur, got ? got : "(no action)");
                 free(got);
                 return PMC_EMISMATCH;
             }

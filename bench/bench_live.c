@@ -270,8 +270,7 @@ static int run(char **argv, int SPACING_MS)
         fprintf(stderr,
                 "live: FAILED: %ld orders sent for %d source trades fired "
                 "(per_fill copies each once)%s\n",
-                sent, NTRADES,
-                sent < 0 ? "; /status gave no orders_sent" : "");
+                sent, NTRADES, sent < 0 ? "; /status gave no orders_sent" : "");
         bad = 1;
     }
     if (n <= 0) {
@@ -279,8 +278,10 @@ static int run(char **argv, int SPACING_MS)
         bad = 1;
     }
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        fprintf(stderr, "live: FAILED: pmcopy live ended with status %d "
-                        "(its output: %s)\n", st, f_live);
+        fprintf(stderr,
+                "live: FAILED: pmcopy live ended with status %d "
+                "(its output: %s)\n",
+                st, f_live);
         return 1; /* the directory is kept for its output */
     }
     char cmd[512];

@@ -120,8 +120,10 @@ int main(int argc, char **argv)
         return 1;
     }
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        fprintf(stderr, "bench_sim: FAILED: the tape generator did not exit "
-                        "cleanly (status %d): the input was cut short\n", st);
+        fprintf(stderr,
+                "bench_sim: FAILED: the tape generator did not exit "
+                "cleanly (status %d): the input was cut short\n",
+                st);
         return 1;
     }
     struct rusage ru;
@@ -139,10 +141,8 @@ int main(int argc, char **argv)
     /* a fast wrong answer is no result: the run must balance */
     int wrong = !s.r.identity_ok || !s.r.engine_agrees;
     if (wrong)
-        fprintf(stderr,
-                "bench_sim: FAILED: %s%s%s\n",
-                !s.r.identity_ok ? "accounting identity does not hold"
-                                 : "",
+        fprintf(stderr, "bench_sim: FAILED: %s%s%s\n",
+                !s.r.identity_ok ? "accounting identity does not hold" : "",
                 !s.r.identity_ok && !s.r.engine_agrees ? "; " : "",
                 !s.r.engine_agrees ? "the core's positions disagree with "
                                      "the simulator's"

@@ -112,8 +112,9 @@ static double rate(const struct frames *f, enum which w)
     sink.emit = count;
     sink.ctx = &emitted;
     uint64_t done = 0;
-    uint64_t expect = w == W_RTDS ? RTDS_RECORDS : w == W_BOOK ? BOOK_RECORDS
-                                                               : 0;
+    uint64_t expect = w == W_RTDS   ? RTDS_RECORDS
+                      : w == W_BOOK ? BOOK_RECORDS
+                                    : 0;
     double t0 = now_s(), t1;
     do {
         for (int i = 0; i < NFRAMES; i++) {

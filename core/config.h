@@ -9,7 +9,11 @@
 
 #include "event.h"
 
-enum pmc_copy_mode { PMC_MODE_PER_FILL = 0, PMC_MODE_AGGREGATE, PMC_MODE_INTENT_NET };
+enum pmc_copy_mode {
+    PMC_MODE_PER_FILL = 0,
+    PMC_MODE_AGGREGATE,
+    PMC_MODE_INTENT_NET
+};
 enum pmc_sizing { PMC_SIZE_FIXED = 0, PMC_SIZE_PROPORTIONAL, PMC_SIZE_CAPPED };
 
 #define PMC_MAX_TRADERS 256
@@ -70,12 +74,10 @@ void pmc_config_defaults(struct pmc_config *c);
 
 /* Add a trader (address normalised; a duplicate address is merged: later
  * fields win). PMC_EPARSE on a bad address, PMC_EFULL past the limit. */
-PMC_MUST_USE enum pmc_err pmc_config_add_trader(struct pmc_config *c,
-                                                const char *addr, size_t n,
-                                                const char *label,
-                                                pmc_micros ratio,
-                                                pmc_micros min_source_usd,
-                                                int enabled);
+PMC_MUST_USE enum pmc_err
+pmc_config_add_trader(struct pmc_config *c, const char *addr, size_t n,
+                      const char *label, pmc_micros ratio,
+                      pmc_micros min_source_usd, int enabled);
 
 /* Check every rule; on failure write "key=value: rule" into msg and return
  * PMC_ECONFIG. */

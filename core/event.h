@@ -115,18 +115,18 @@ struct pmc_market_ev {
     struct pmc_sym token;
     struct pmc_sym market;
     char outcome[24];
-    pmc_ms end;           /* 0 = unknown */
-    pmc_micros tick;      /* 0 = unknown -> 0.01 */
-    pmc_micros minsz;     /* 0 = unknown -> 5 shares */
-    pmc_micros fee_rate;  /* -1 = unknown */
-    int32_t fee_exp;      /* -1 = unknown */
-    int8_t negrisk;       /* -1 unknown, 0, 1 */
+    pmc_ms end;          /* 0 = unknown */
+    pmc_micros tick;     /* 0 = unknown -> 0.01 */
+    pmc_micros minsz;    /* 0 = unknown -> 5 shares */
+    pmc_micros fee_rate; /* -1 = unknown */
+    int32_t fee_exp;     /* -1 = unknown */
+    int8_t negrisk;      /* -1 unknown, 0, 1 */
 };
 
 struct pmc_quote {
     struct pmc_sym token;
-    pmc_micros bid, ask;       /* 0 = side empty / unknown */
-    pmc_micros bidsz, asksz;   /* 0 = unknown */
+    pmc_micros bid, ask;     /* 0 = side empty / unknown */
+    pmc_micros bidsz, asksz; /* 0 = unknown */
 };
 
 struct pmc_trade {
@@ -185,8 +185,8 @@ struct pmc_order_act {
     enum pmc_side side;
     enum pmc_tif tif;
     enum pmc_clip clip;
-    pmc_micros px, sz;  /* limit price, shares */
-    pmc_micros ref;     /* reference price (size-weighted source price) */
+    pmc_micros px, sz; /* limit price, shares */
+    pmc_micros ref;    /* reference price (size-weighted source price) */
     /* The source fills behind the order. Owned by the engine; valid until
      * its next step. On a parsed tape `keys_text` holds the raw list. */
     const struct pmc_fill_ref *fills;

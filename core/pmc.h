@@ -35,7 +35,7 @@ typedef int64_t pmc_micros;
     X(HTTP, "HTTP error")                                                      \
     X(CRYPTO, "cryptographic failure")                                         \
     X(NOTSUP, "not supported")                                                 \
-    X(MISMATCH, "output differs from the record")                            \
+    X(MISMATCH, "output differs from the record")                              \
     X(AGAIN, "nothing before the deadline")                                    \
     X(END, "end of input")
 
@@ -74,10 +74,10 @@ __attribute__((noreturn)) void pmc_panic(const char *file, int line,
 #define PMC_SYM_MAX 95 /* longest id: 78-digit token, 0x+64 hex tx hash:idx */
 
 struct pmc_sym {
-    uint64_t h;                /* pmc_hash64 of s[0..n) */
-    uint64_t h2;               /* an independently seeded second hash */
-    uint8_t n;                 /* length, 0 = empty */
-    char s[PMC_SYM_MAX + 1];   /* NUL-terminated */
+    uint64_t h;              /* pmc_hash64 of s[0..n) */
+    uint64_t h2;             /* an independently seeded second hash */
+    uint8_t n;               /* length, 0 = empty */
+    char s[PMC_SYM_MAX + 1]; /* NUL-terminated */
 };
 
 uint64_t pmc_hash64(const void *p, size_t n);

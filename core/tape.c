@@ -27,8 +27,7 @@ static const char *const exec_names[] = {"ack", "fill", "reject", "cancel"};
 static const char *const clip_names[] = {"",       "order", "market",
                                          "window", "daily", "holdings"};
 
-#define NAME_OF(tab, i)                                                        \
-    ((unsigned)(i) < PMC_ARRAY_LEN(tab) ? tab[i] : "?")
+#define NAME_OF(tab, i) ((unsigned)(i) < PMC_ARRAY_LEN(tab) ? tab[i] : "?")
 
 const char *pmc_kind_name(enum pmc_kind k)
 {
@@ -179,8 +178,8 @@ static enum pmc_err split(struct line *L, const char *s, size_t n)
         }
         if (i == ks || i == n || s[i] != '=')
             return fail(L, "expected key=value, got",
-                        i == ks ? "'='" : key_text(kb, s + ks, i - ks), NULL,
-                        0, NULL);
+                        i == ks ? "'='" : key_text(kb, s + ks, i - ks), NULL, 0,
+                        NULL);
         if (L->n == PMC_TAPE_MAX_PAIRS)
             return fail(L, "too many fields", NULL, NULL, 0, "at most 64");
         struct pair *p = &L->p[L->n++];
@@ -223,8 +222,8 @@ static enum pmc_err split(struct line *L, const char *s, size_t n)
         }
         for (size_t j = 0; j + 1 < L->n; j++)
             if (L->p[j].kn == p->kn && memcmp(L->p[j].k, p->k, p->kn) == 0)
-                return fail(L, "repeated key", key_text(kb, p->k, p->kn),
-                            NULL, 0, NULL);
+                return fail(L, "repeated key", key_text(kb, p->k, p->kn), NULL,
+                            0, NULL);
     }
     return PMC_OK;
 }
@@ -257,8 +256,7 @@ static enum pmc_err get_sym(struct line *L, const char *key, int required,
     struct pair *p = get(L, key);
     if (!p) {
         if (required)
-            return fail(L, "missing", key, NULL, 0,
-                        "required for this record");
+            return fail(L, "missing", key, NULL, 0, "required for this record");
         pmc_sym_clear(out);
         return PMC_OK;
     }
@@ -299,8 +297,7 @@ static enum pmc_err get_int(struct line *L, const char *key, int required,
     struct pair *p = get(L, key);
     if (!p) {
         if (required)
-            return fail(L, "missing", key, NULL, 0,
-                        "required for this record");
+            return fail(L, "missing", key, NULL, 0, "required for this record");
         return PMC_OK;
     }
     int64_t v;
@@ -315,10 +312,9 @@ static enum pmc_err get_int(struct line *L, const char *key, int required,
 /* Decimal in [lo, hi] (open ends when the flags say so). */
 #define OPEN_LO 1
 #define OPEN_HI 2
-static enum pmc_err dec_value(struct line *L, const char *key,
-                              const char *v, size_t vn, pmc_micros lo,
-                              pmc_micros hi, int open, pmc_micros *out,
-                              const char *rule)
+static enum pmc_err dec_value(struct line *L, const char *key, const char *v,
+                              size_t vn, pmc_micros lo, pmc_micros hi, int open,
+                              pmc_micros *out, const char *rule)
 {
     pmc_micros x;
     enum pmc_err e = pmc_dec_parse(v, vn, &x);
@@ -341,8 +337,7 @@ static enum pmc_err get_dec(struct line *L, const char *key, int required,
     struct pair *p = get(L, key);
     if (!p) {
         if (required)
-            return fail(L, "missing", key, NULL, 0,
-                        "required for this record");
+            return fail(L, "missing", key, NULL, 0, "required for this record");
         return PMC_OK;
     }
     return dec_value(L, key, p->v, p->vn, lo, hi, open, out, rule);
@@ -361,8 +356,7 @@ static enum pmc_err get_price(struct line *L, const char *key, int required,
 static enum pmc_err get_size(struct line *L, const char *key, int required,
                              pmc_micros *out)
 {
-    return get_dec(L, key, required, 0, PMC_SIZE_MAX, OPEN_LO, out,
-                   SIZE_RULE);
+    return get_dec(L, key, required, 0, PMC_SIZE_MAX, OPEN_LO, out, SIZE_RULE);
 }
 
 static enum pmc_err get_enum(struct line *L, const char *key, int required,
@@ -372,8 +366,7 @@ static enum pmc_err get_enum(struct line *L, const char *key, int required,
     struct pair *p = get(L, key);
     if (!p) {
         if (required)
-            return fail(L, "missing", key, NULL, 0,
-                        "required for this record");
+            return fail(L, "missing", key, NULL, 0, "required for this record");
         return PMC_OK;
     }
     int i = lookup(names, nnames, p->v, p->vn);
@@ -397,8 +390,7 @@ static enum pmc_err get_trader(struct line *L, const char *key, int required,
     struct pair *p = get(L, key);
     if (!p) {
         if (required)
-            return fail(L, "missing", key, NULL, 0,
-                        "required for this record");
+            return fail(L, "missing", key, NULL, 0, "required for this record");
         pmc_sym_clear(out);
         return PMC_OK;
     }
@@ -416,8 +408,8 @@ static enum pmc_err get_time(struct line *L, const char *key, int required,
 }
 
 /* "px:sz,px:sz" best level first. */
-static enum pmc_err get_levels(struct line *L, const char *key,
-                               pmc_micros *px, pmc_micros *sz, uint8_t *n)
+static enum pmc_err get_levels(struct line *L, const char *key, pmc_micros *px,
+                               pmc_micros *sz, uint8_t *n)
 {
     struct pair *p = get(L, key);
     *n = 0;
@@ -529,8 +521,8 @@ static enum pmc_err parse_exec(struct line *L, struct pmc_record *r)
     int is_fill = x->status == PMC_EXEC_FILL;
     PMC_TRY(get_size(L, "sz", is_fill, &x->sz));
     PMC_TRY(get_price(L, "px", is_fill, &x->px));
-    PMC_TRY(get_dec(L, "fee", 0, 0, PMC_SIZE_MAX, 0, &x->fee,
-                    "fee is >= 0 USD"));
+    PMC_TRY(
+        get_dec(L, "fee", 0, 0, PMC_SIZE_MAX, 0, &x->fee, "fee is >= 0 USD"));
     PMC_TRY(get_text(L, "reason", x->reason, sizeof x->reason));
     return PMC_OK;
 }
@@ -573,8 +565,7 @@ enum pmc_err pmc_tape_parse(const char *s, size_t n, struct pmc_record *r,
     err->msg[0] = '\0';
     *has_record = 0;
     if (n > PMC_TAPE_LINE_MAX)
-        return fail(&L, "line too long", NULL, NULL, 0,
-                    "at most 65536 bytes");
+        return fail(&L, "line too long", NULL, NULL, 0, "at most 65536 bytes");
     if (n && s[n - 1] == '\r')
         n--;
     size_t i = 0;
@@ -611,15 +602,15 @@ enum pmc_err pmc_tape_parse(const char *s, size_t n, struct pmc_record *r,
         break;
     case PMC_K_RESOLVE:
         PMC_TRY(get_sym(&L, "token", 1, &r->u.resolve.token));
-        PMC_TRY(get_dec(&L, "payout", 1, 0, PMC_MICRO, 0,
-                        &r->u.resolve.payout, "payout is in [0,1]"));
+        PMC_TRY(get_dec(&L, "payout", 1, 0, PMC_MICRO, 0, &r->u.resolve.payout,
+                        "payout is in [0,1]"));
         break;
     case PMC_K_EXEC:
         PMC_TRY(parse_exec(&L, r));
         break;
     case PMC_K_KILL: {
-        PMC_TRY(get_text(&L, "reason", r->u.kill.reason,
-                         sizeof r->u.kill.reason));
+        PMC_TRY(
+            get_text(&L, "reason", r->u.kill.reason, sizeof r->u.kill.reason));
         struct pair *by = get(&L, "by");
         r->u.kill.by_core = by && by->vn == 4 && !memcmp(by->v, "core", 4);
         if (by && !r->u.kill.by_core)

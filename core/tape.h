@@ -16,7 +16,7 @@
 #define PMC_TAPE_HEADER "#pmcopy-tape v1"
 #define PMC_TAPE_LINE_MAX 65536 /* bytes, newline excluded */
 #define PMC_TAPE_MAX_PAIRS 64
-#define PMC_TIME_MAX ((pmc_ms)10000000000000) /* ~ year 2286 */
+#define PMC_TIME_MAX ((pmc_ms)10000000000000)             /* ~ year 2286 */
 #define PMC_SIZE_MAX ((pmc_micros)1000000000 * PMC_MICRO) /* 1e9 shares */
 
 struct pmc_tape_err {

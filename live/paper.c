@@ -130,8 +130,7 @@ static enum pmc_err paper_submit(void *self, const struct pmc_record *rec,
          * simulator's no-book model */
         pmc_book_synthetic(&b->book, b->last, p->half_spread, PMC_SIZE_MAX);
     } else if (!b->have_book) {
-        report(p, &o->coid, PMC_EXEC_REJECT, 0, 0, 0, "no book for token",
-               now);
+        report(p, &o->coid, PMC_EXEC_REJECT, 0, 0, 0, "no book for token", now);
         return PMC_OK;
     }
     report(p, &o->coid, PMC_EXEC_ACK, 0, 0, 0, NULL, now);
@@ -190,10 +189,9 @@ static void cross(struct pmc_paper *p, struct pbook *b,
             i++;
             continue;
         }
-        pmc_micros f = tr ? pmc_fill_rest_trade(r->side, r->px, r->left,
-                                                tr->px, tr->sz)
-                          : pmc_fill_rest_book(&b->book, r->side, r->px,
-                                               r->left, 1);
+        pmc_micros f =
+            tr ? pmc_fill_rest_trade(r->side, r->px, r->left, tr->px, tr->sz)
+               : pmc_fill_rest_book(&b->book, r->side, r->px, r->left, 1);
         if (f > 0) {
             report(p, &r->coid, PMC_EXEC_FILL, f, r->px, 0, NULL, now);
             r->left -= f;
@@ -235,8 +233,7 @@ void pmc_paper_on_record(struct pmc_paper *p, const struct pmc_record *rec,
             return;
         if (rec->u.market.fee_rate >= 0) {
             b->fee.rate = rec->u.market.fee_rate;
-            b->fee.exp = rec->u.market.fee_exp >= 0 ? rec->u.market.fee_exp
-                                                    : 1;
+            b->fee.exp = rec->u.market.fee_exp >= 0 ? rec->u.market.fee_exp : 1;
         }
         return;
     default:

@@ -16,7 +16,17 @@
 #include "core/tape.h"
 #include "proto/wire/json_exact.h"
 
-enum ktype { K_INT, K_MS, K_DEC, K_BOOL, K_MODE, K_SIZING, K_TIF, K_STR, K_U32 };
+enum ktype {
+    K_INT,
+    K_MS,
+    K_DEC,
+    K_BOOL,
+    K_MODE,
+    K_SIZING,
+    K_TIF,
+    K_STR,
+    K_U32
+};
 
 struct key {
     const char *name;
@@ -42,8 +52,7 @@ static const struct key keys[] = {
     {"fixed_usd", K_DEC, F(fixed_usd), "notional per copy in fixed mode, USD"},
     {"near_expiry_cutoff_seconds", K_INT, F(near_expiry_cutoff_seconds),
      "no buys in a market's last N s"},
-    {"max_notional_per_order_usd", K_DEC, F(max_notional_per_order_usd),
-     "USD"},
+    {"max_notional_per_order_usd", K_DEC, F(max_notional_per_order_usd), "USD"},
     {"max_notional_per_market_usd", K_DEC, F(max_notional_per_market_usd),
      "USD"},
     {"max_total_notional_per_15m_window_usd", K_DEC,
@@ -82,8 +91,7 @@ static enum pmc_err cfg_fail(char *err, size_t cap, const char *origin,
                              const char *key, const char *value,
                              const char *rule)
 {
-    snprintf(err, cap, "config: %s=%s: %s (from %s)", key, value, rule,
-             origin);
+    snprintf(err, cap, "config: %s=%s: %s (from %s)", key, value, rule, origin);
     return PMC_ECONFIG;
 }
 
@@ -153,8 +161,7 @@ static enum pmc_err set_key(struct pmc_config *c, const struct key *k,
         *(int *)(void *)p = b;
         return PMC_OK;
     case K_MODE: {
-        static const char *const n[] = {"per_fill", "aggregate",
-                                        "intent_net"};
+        static const char *const n[] = {"per_fill", "aggregate", "intent_net"};
         int i = pick(v, n, 3);
         if (i < 0)
             return cfg_fail(err, cap, origin, k->name, v,
@@ -205,8 +212,9 @@ enum pmc_err pmc_config_set(struct pmc_config *c, const char *key,
     norm[n] = '\0';
     const struct key *k = find_key(norm, n);
     if (!k) {
-        snprintf(err, cap, "config: unknown key '%s' (from %s); `pmcopy "
-                           "decide --help-config` lists the keys",
+        snprintf(err, cap,
+                 "config: unknown key '%s' (from %s); `pmcopy "
+                 "decide --help-config` lists the keys",
                  key, origin);
         return PMC_ECONFIG;
     }
@@ -237,10 +245,9 @@ static enum pmc_err add_trader_spec(struct pmc_config *c, const char *spec,
     pmc_micros min_usd = have >= 0 ? c->traders[have].min_source_usd : 0;
     if (have >= 0 && !colon)
         ratio = c->traders[have].ratio;
-    enum pmc_err e = pmc_config_add_trader(c, spec, n, NULL, ratio, min_usd,
-                                           have >= 0
-                                               ? c->traders[have].enabled
-                                               : 1);
+    enum pmc_err e =
+        pmc_config_add_trader(c, spec, n, NULL, ratio, min_usd,
+                              have >= 0 ? c->traders[have].enabled : 1);
     if (e == PMC_EFULL)
         return cfg_fail(err, cap, origin, "traders", spec,
                         "too many traders (at most 256)");
@@ -253,9 +260,9 @@ static enum pmc_err add_trader_spec(struct pmc_config *c, const char *spec,
     return PMC_OK;
 }
 
-static enum pmc_err json_text_value(const json_t *v, const char *key,
-                                    char *buf, size_t bn, const char *origin,
-                                    char *err, size_t cap)
+static enum pmc_err json_text_value(const json_t *v, const char *key, char *buf,
+                                    size_t bn, const char *origin, char *err,
+                                    size_t cap)
 {
     size_t n;
     const char *s = pmc_json_text(v, &n);
@@ -268,8 +275,9 @@ static enum pmc_err json_text_value(const json_t *v, const char *key,
         return PMC_OK;
     }
     if (!s || n >= bn) {
-        snprintf(err, cap, "config: %s: must be a number, string or boolean "
-                           "(from %s)",
+        snprintf(err, cap,
+                 "config: %s: must be a number, string or boolean "
+                 "(from %s)",
                  key, origin);
         return PMC_ECONFIG;
     }
@@ -279,14 +287,14 @@ static enum pmc_err json_text_value(const json_t *v, const char *key,
 }
 
 static enum pmc_err load_traders_json(struct pmc_config *c, const json_t *arr,
-                                      const char *origin, char *err,
-                                      size_t cap)
+                                      const char *origin, char *err, size_t cap)
 {
     if (json_is_object(arr) && json_object_get(arr, "traders"))
         arr = json_object_get(arr, "traders");
     if (!json_is_array(arr)) {
-        snprintf(err, cap, "config: traders: must be an array of objects "
-                           "(from %s)",
+        snprintf(err, cap,
+                 "config: traders: must be an array of objects "
+                 "(from %s)",
                  origin);
         return PMC_ECONFIG;
     }
@@ -301,8 +309,9 @@ static enum pmc_err load_traders_json(struct pmc_config *c, const json_t *arr,
             continue;
         }
         if (!json_is_object(t)) {
-            snprintf(err, cap, "config: traders[%zu]: must be an object or "
-                               "an address string (from %s)",
+            snprintf(err, cap,
+                     "config: traders[%zu]: must be an object or "
+                     "an address string (from %s)",
                      i, origin);
             return PMC_ECONFIG;
         }
@@ -316,8 +325,9 @@ static enum pmc_err load_traders_json(struct pmc_config *c, const json_t *arr,
             char val[128];
             if (!strcmp(k, "address") || !strcmp(k, "label")) {
                 if (!json_is_string(v)) {
-                    snprintf(err, cap, "config: traders[%zu].%s: must be a "
-                                       "string (from %s)",
+                    snprintf(err, cap,
+                             "config: traders[%zu].%s: must be a "
+                             "string (from %s)",
                              i, k, origin);
                     return PMC_ECONFIG;
                 }
@@ -326,8 +336,8 @@ static enum pmc_err load_traders_json(struct pmc_config *c, const json_t *arr,
                 else
                     label = json_string_value(v);
             } else if (!strcmp(k, "ratio") || !strcmp(k, "min_source_usd")) {
-                PMC_TRY(json_text_value(v, k, val, sizeof val, where, err,
-                                        cap));
+                PMC_TRY(
+                    json_text_value(v, k, val, sizeof val, where, err, cap));
                 pmc_micros d;
                 if (pmc_dec_parse(val, strlen(val), &d) != PMC_OK || d < 0)
                     return cfg_fail(err, cap, where, k, val,
@@ -339,23 +349,26 @@ static enum pmc_err load_traders_json(struct pmc_config *c, const json_t *arr,
                     min_usd = d;
             } else if (!strcmp(k, "enabled")) {
                 if (!json_is_boolean(v)) {
-                    snprintf(err, cap, "config: traders[%zu].enabled: must be "
-                                       "true or false (from %s)",
+                    snprintf(err, cap,
+                             "config: traders[%zu].enabled: must be "
+                             "true or false (from %s)",
                              i, origin);
                     return PMC_ECONFIG;
                 }
                 enabled = json_is_true(v);
             } else {
-                snprintf(err, cap, "config: traders[%zu]: unknown key '%s' "
-                                   "(known: address, label, ratio, "
-                                   "min_source_usd, enabled) (from %s)",
+                snprintf(err, cap,
+                         "config: traders[%zu]: unknown key '%s' "
+                         "(known: address, label, ratio, "
+                         "min_source_usd, enabled) (from %s)",
                          i, k, origin);
                 return PMC_ECONFIG;
             }
         }
         if (!addr) {
-            snprintf(err, cap, "config: traders[%zu]: missing address (from "
-                               "%s)",
+            snprintf(err, cap,
+                     "config: traders[%zu]: missing address (from "
+                     "%s)",
                      i, origin);
             return PMC_ECONFIG;
         }
@@ -375,8 +388,7 @@ static enum pmc_err read_json_file(const char *path, json_t **out, char *err,
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, cap, "config: cannot open %s: %s", path,
-                 strerror(errno));
+        snprintf(err, cap, "config: cannot open %s: %s", path, strerror(errno));
         return PMC_EIO;
     }
     char *buf = NULL;
@@ -414,8 +426,8 @@ static enum pmc_err read_json_file(const char *path, json_t **out, char *err,
     return PMC_OK;
 }
 
-static enum pmc_err load_file(struct pmc_config *c, const char *path,
-                              char *err, size_t cap)
+static enum pmc_err load_file(struct pmc_config *c, const char *path, char *err,
+                              size_t cap)
 {
     json_t *root;
     PMC_TRY(read_json_file(path, &root, err, cap));
@@ -499,8 +511,8 @@ enum pmc_err pmc_config_build(struct pmc_config *c,
     }
     const char *v;
     if ((v = getenv("TRADER_ADDRESSES")) && *v)
-        PMC_TRY(add_trader_list(c, v, "environment TRADER_ADDRESSES", err,
-                                cap));
+        PMC_TRY(
+            add_trader_list(c, v, "environment TRADER_ADDRESSES", err, cap));
     if ((v = getenv("TARGET_WHALE_ADDRESS")) && *v)
         PMC_TRY(add_trader_spec(c, v, "environment TARGET_WHALE_ADDRESS", err,
                                 cap));
@@ -582,8 +594,8 @@ int pmc_config_take_named(struct pmc_cfg_args *a, const char *name, size_t n,
         } else {
             /* keep "key=value" in a small arena of argv-lifetime strings */
             static char arena[PMC_CFG_MAX_ARGS][320];
-            int w = snprintf(arena[a->nsets], sizeof arena[0], "%s=%s", norm,
-                             val);
+            int w =
+                snprintf(arena[a->nsets], sizeof arena[0], "%s=%s", norm, val);
             if (w < 0 || (size_t)w >= sizeof arena[0]) {
                 snprintf(err, cap, "--%s: value longer than %zu bytes", norm,
                          sizeof arena[0] - n - 2);
@@ -596,8 +608,8 @@ int pmc_config_take_named(struct pmc_cfg_args *a, const char *name, size_t n,
     return 1;
 }
 
-int pmc_config_take_flag(struct pmc_cfg_args *a, int argc, char **argv,
-                         int *i, char *err, size_t cap)
+int pmc_config_take_flag(struct pmc_cfg_args *a, int argc, char **argv, int *i,
+                         char *err, size_t cap)
 {
     const char *arg = argv[*i];
     if (strncmp(arg, "--", 2) != 0)
@@ -667,7 +679,6 @@ void pmc_config_print_keys(FILE *f)
                "TRADER_ADDRESSES=a,b, TARGET_WHALE_ADDRESS=a\n");
 }
 
-
 enum pmc_err pmc_config_write_json(const struct pmc_config *c, FILE *f)
 {
     fputs("{\n", f);
@@ -682,7 +693,8 @@ enum pmc_err pmc_config_write_json(const struct pmc_config *c, FILE *f)
             if (k->off == offsetof(struct pmc_config, api_port))
                 fprintf(f, "%d", c->api_port);
             else
-                fprintf(f, "%lld", (long long)*(const int64_t *)(const void *)p);
+                fprintf(f, "%lld",
+                        (long long)*(const int64_t *)(const void *)p);
             break;
         case K_U32:
             fprintf(f, "%u", *(const uint32_t *)(const void *)p);

@@ -30,8 +30,8 @@ struct pmc_cfg_args {
 /* Try to consume argv[*i] (and its value) as a configuration flag.
  * Returns 1 if consumed (*i advanced past it), 0 if not a config flag,
  * -1 on a usage error (message in err). */
-int pmc_config_take_flag(struct pmc_cfg_args *a, int argc, char **argv,
-                         int *i, char *err, size_t cap);
+int pmc_config_take_flag(struct pmc_cfg_args *a, int argc, char **argv, int *i,
+                         char *err, size_t cap);
 
 /* Whether --NAME (n bytes, without the dashes; dashes or underscores) is
  * a configuration flag: config, traders, trader, set or any key. Every

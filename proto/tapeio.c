@@ -113,8 +113,7 @@ int pmc_tape_next(struct pmc_tape_reader *r, struct pmc_record *rec)
                 snprintf(r->err, sizeof r->err,
                          "%s:%llu: not a pmcopy tape: the first line must be "
                          "'%s'",
-                         r->name, (unsigned long long)r->line,
-                         PMC_TAPE_HEADER);
+                         r->name, (unsigned long long)r->line, PMC_TAPE_HEADER);
                 return -1;
             }
             r->header_seen = 1;

@@ -15,12 +15,12 @@
 struct pmc_tape_reader {
     FILE *f;
     const char *name;
-    uint64_t line;       /* number of the line last returned */
-    char *buf;           /* owned */
+    uint64_t line; /* number of the line last returned */
+    char *buf;     /* owned */
     size_t cap, start, end;
     int eof, header_seen, check_order;
     pmc_ms last_t;
-    const char *cur;     /* the last record's line (valid until next) */
+    const char *cur; /* the last record's line (valid until next) */
     size_t cur_len;
     char err[512];
 };

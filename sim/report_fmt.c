@@ -40,7 +40,6 @@ const char *pmc__report_utc(pmc_ms t, char *b, size_t cap)
     return b;
 }
 
-
 void pmc__report_csv_str(FILE *f, const char *s)
 {
     if (!strpbrk(s, ",\"\n")) {

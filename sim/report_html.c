@@ -130,8 +130,7 @@ static void html_section(FILE *f, const char *key, const char *dir,
         kv(f, "tape", info->tape ? info->tape : "-");
         snprintf(v, sizeof v, "%s .. %s UTC (%" PRIu64 " records)",
                  pmc__report_utc(r->t_first, a, sizeof a),
-                 pmc__report_utc(r->t_last, b, sizeof b),
-                 r->records);
+                 pmc__report_utc(r->t_last, b, sizeof b), r->records);
         kv(f, "data range", v);
         snprintf(v, sizeof v, "%" PRIu64, s->o.seed);
         kv(f, "seed", v);
@@ -225,9 +224,9 @@ static void html_section(FILE *f, const char *key, const char *dir,
 }
 
 enum pmc_err pmc__report_html(const char *dir, const char *tmpl_path,
-                             const struct pmc_sim *s,
-                             const struct pmc_report_info *info,
-                             int charts_ok, char *err, size_t cap)
+                              const struct pmc_sim *s,
+                              const struct pmc_report_info *info, int charts_ok,
+                              char *err, size_t cap)
 {
     char *t = slurp(tmpl_path, NULL);
     if (!t) {

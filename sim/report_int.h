@@ -47,7 +47,7 @@ int pmc__report_charts(const char *dir, const char *script);
 /* report_html.c: report.html from the template at tmpl_path */
 enum pmc_err pmc__report_html(const char *dir, const char *tmpl_path,
                               const struct pmc_sim *s,
-                              const struct pmc_report_info *info,
-                              int charts_ok, char *err, size_t cap);
+                              const struct pmc_report_info *info, int charts_ok,
+                              char *err, size_t cap);
 
 #endif

@@ -160,11 +160,11 @@ struct pmc_tape_reader;
 struct pmc_sim {
     struct pmc_config cfg;
     struct pmc_sim_opts o;
-    struct pmc_driver drv;   /* the loop, with the engine (drv.eng) */
-    struct pmc_engine *eng;  /* = drv.eng */
-    void *eng_mem;           /* the driver's block */
-    struct pmc_venue venue;  /* the simulated venue */
-    struct pmc_source src;   /* tape + event heap as the input port */
+    struct pmc_driver drv;  /* the loop, with the engine (drv.eng) */
+    struct pmc_engine *eng; /* = drv.eng */
+    void *eng_mem;          /* the driver's block */
+    struct pmc_venue venue; /* the simulated venue */
+    struct pmc_source src;  /* tape + event heap as the input port */
     /* the tape being read, one record of look-ahead */
     struct pmc_tape_reader *rd;
     struct pmc_record peek;

@@ -17,11 +17,11 @@ const char *pmc_watch_src_name(enum pmc_watch_src s)
     return (unsigned)s < PMC_WATCH_NSRC ? src_names[s] : "?";
 }
 
-void pmc__watch_log(struct pmc_watch *w, enum pmc_watch_src s,
-                    const char *fmt, ...)
+void pmc__watch_log(struct pmc_watch *w, enum pmc_watch_src s, const char *fmt,
+                    ...)
 {
-    int n = snprintf(w->logbuf, sizeof w->logbuf, "watch %s: ",
-                     pmc_watch_src_name(s));
+    int n = snprintf(w->logbuf, sizeof w->logbuf,
+                     "watch %s: ", pmc_watch_src_name(s));
     if (n < 0)
         n = 0;
     va_list ap;

@@ -98,9 +98,8 @@ static void chain_subscribe(struct wconn *c)
     } else {
         sb_put(&b, "[");
         for (size_t i = 0; i < w->nwallets; i++) {
-            snprintf(tmp, sizeof tmp,
-                     "%s\"0x000000000000000000000000%s\"", i ? "," : "",
-                     w->wallets[i].s + 2);
+            snprintf(tmp, sizeof tmp, "%s\"0x000000000000000000000000%s\"",
+                     i ? "," : "", w->wallets[i].s + 2);
             sb_put(&b, tmp);
         }
         sb_put(&b, "]");
@@ -118,7 +117,8 @@ static enum pmc_err chain_emit(void *ctx, const struct pmc_record *rec,
         if (rec->kind == PMC_K_FILL &&
             pmc__watch_tracked(w, &rec->u.fill.trader)) {
             w->st.c[c->src].removed++;
-            pmc__watch_log(w, c->src, "reorg: log %s removed", rec->u.fill.key.s);
+            pmc__watch_log(w, c->src, "reorg: log %s removed",
+                           rec->u.fill.key.s);
         }
         return PMC_OK;
     }
@@ -176,8 +176,7 @@ static void chain_message(struct wconn *c, const char *buf, size_t n)
             resubscribed(c);
         } else {
             json_t *er = json_object_get(root, "error");
-            const char *msg =
-                json_string_value(json_object_get(er, "message"));
+            const char *msg = json_string_value(json_object_get(er, "message"));
             char why[200];
             snprintf(why, sizeof why, "eth_subscribe refused: %.150s",
                      msg ? msg : "no result");
@@ -256,8 +255,8 @@ static void book_message(struct wconn *c, const char *buf, size_t n)
     struct pmc_wire_err err = {0};
     sink.emit = book_emit;
     sink.ctx = c;
-    enum pmc_err e = pmc_wire_decode_clob(buf, n, c->w->now, PMC_WIRE_DEPTH,
-                                          &sink, &err);
+    enum pmc_err e =
+        pmc_wire_decode_clob(buf, n, c->w->now, PMC_WIRE_DEPTH, &sink, &err);
     if (e != PMC_OK)
         malformed(c, err.msg[0] ? err.msg : pmc_strerror(e), err.row);
 }

@@ -83,9 +83,9 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
 {
     struct pwallet *pw = ud;
     size_t n = sz * nm;
-    static const char *const names[] = {"retry-after:", "x-ratelimit-reset:",
-                                        "ratelimit-reset:",
-                                        "poly-ratelimit-reset:"};
+    static const char *const names[] = {
+        "retry-after:", "x-ratelimit-reset:", "ratelimit-reset:",
+        "poly-ratelimit-reset:"};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         size_t kn = strlen(names[k]);
         if (n > kn && !strncasecmp(p, names[k], kn)) {
@@ -109,7 +109,8 @@ enum pmc_err pmc__poll_init(struct pmc_watch *w)
 {
     if (!w->api_url)
         return PMC_OK;
-    if (strncmp(w->api_url, "http://", 7) && strncmp(w->api_url, "https://", 8)) {
+    if (strncmp(w->api_url, "http://", 7) &&
+        strncmp(w->api_url, "https://", 8)) {
         pmc__watch_log(w, PMC_WATCH_API,
                        "config: api_url must start with http:// or https://");
         return PMC_ECONFIG;
@@ -279,8 +280,8 @@ void pmc__poll_tick(struct pmc_watch *w)
         if (pw->easy)
             continue;
         if (!pw->in_round) {
-            int due = pw->want_from > 0 ||
-                      (iv > 0 && w->now >= pw->last_round + iv);
+            int due =
+                pw->want_from > 0 || (iv > 0 && w->now >= pw->last_round + iv);
             if (!due)
                 continue;
             pmc_ms from = pw->done_until > 0
@@ -355,8 +356,7 @@ static void finished(struct pmc_watch *w, struct pwallet *pw, CURLcode cc)
                            (long long)w->cfg.http_timeout_ms);
         } else if (cc == CURLE_FILESIZE_EXCEEDED || cc == CURLE_WRITE_ERROR) {
             c->oversized++;
-            pmc__watch_log(w, PMC_WATCH_API,
-                           "response over %zu bytes dropped",
+            pmc__watch_log(w, PMC_WATCH_API, "response over %zu bytes dropped",
                            w->cfg.max_body_bytes);
         } else {
             c->net_errors++;
@@ -405,9 +405,8 @@ static void finished(struct pmc_watch *w, struct pwallet *pw, CURLcode cc)
     struct pmc_wire_err err = {0};
     sink.emit = page_emit;
     sink.ctx = &pc;
-    enum pmc_err e =
-        pmc_wire_decode_activity(pw->body ? pw->body : "[]", pw->n, &sink,
-                                 &err);
+    enum pmc_err e = pmc_wire_decode_activity(pw->body ? pw->body : "[]", pw->n,
+                                              &sink, &err);
     if (e != PMC_OK) {
         c->malformed++;
         pmc__watch_log(w, PMC_WATCH_API,

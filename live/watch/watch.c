@@ -426,8 +426,9 @@ size_t pmc_watch_metrics(const struct pmc_watch *w, char *buf, size_t cap)
         for (size_t i = 0; i <= PMC_WATCH_LAG_BUCKETS; i++) {
             cum += h->bucket[i];
             if (i < PMC_WATCH_LAG_BUCKETS)
-                mput(&b, "pmc_watch_lag_ms_bucket{source=\"%s\",le=\"%lld\"} "
-                         "%llu\n",
+                mput(&b,
+                     "pmc_watch_lag_ms_bucket{source=\"%s\",le=\"%lld\"} "
+                     "%llu\n",
                      sn(s), (long long)pmc_watch_lag_bounds[i],
                      (unsigned long long)cum);
             else
@@ -438,8 +439,8 @@ size_t pmc_watch_metrics(const struct pmc_watch *w, char *buf, size_t cap)
         }
         mput(&b, "pmc_watch_lag_ms_sum{source=\"%s\"} %lld\n", sn(s),
              (long long)h->sum_ms);
-        mput(&b, "pmc_watch_lag_ms_count{source=\"%s\"} %llu\n",
-             sn(s), (unsigned long long)h->count);
+        mput(&b, "pmc_watch_lag_ms_count{source=\"%s\"} %llu\n", sn(s),
+             (unsigned long long)h->count);
     }
     mput(&b, "# TYPE pmc_watch_up gauge\n");
     for (int s = 0; s < PMC_WATCH_NSRC; s++)

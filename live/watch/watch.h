@@ -52,7 +52,7 @@ const char *pmc_watch_src_name(enum pmc_watch_src s);
 /* Data API route used by the poller. */
 enum pmc_watch_route {
     PMC_WATCH_ROUTE_ACTIVITY = 0, /* /activity?user=&type=TRADE&start=...ASC */
-    PMC_WATCH_ROUTE_TRADES        /* /trades?user=&takerOnly=false (newest first) */
+    PMC_WATCH_ROUTE_TRADES /* /trades?user=&takerOnly=false (newest first) */
 };
 
 /* Called for each record. rec->t is the receive time (the `now` of the
@@ -70,8 +70,8 @@ typedef void (*pmc_watch_log_fn)(void *ctx, const char *line);
 struct pmc_watch_config {
     const char *chain_url; /* ws://host:port/path or wss://... */
     const char *rtds_url;
-    const char *book_url;  /* .../ws/market */
-    const char *api_url;   /* http(s)://host[:port] (no trailing path) */
+    const char *book_url; /* .../ws/market */
+    const char *api_url;  /* http(s)://host[:port] (no trailing path) */
 
     /* tracked wallets: 0x + 40 hex each (any case; normalised) */
     const char *const *wallets;
@@ -81,32 +81,32 @@ struct pmc_watch_config {
      * NegRisk V2, plus the two V1 exchanges when chain_v1) */
     const char *const *chain_addresses;
     size_t nchain_addresses;
-    int chain_v1;                /* also the V1 OrderFilled topic [0] */
-    uint32_t chain_max_wallets;  /* topic-2 filter limit per sub [100] */
-    pmc_ms chain_heartbeat_ms;   /* eth_blockNumber request [15000] */
-    pmc_ms rtds_ping_ms;         /* text "ping" [5000] */
-    pmc_ms book_ping_ms;         /* text "PING" [10000] */
-    pmc_ms stale_ms;             /* silent (or stuck connecting) socket is
+    int chain_v1;               /* also the V1 OrderFilled topic [0] */
+    uint32_t chain_max_wallets; /* topic-2 filter limit per sub [100] */
+    pmc_ms chain_heartbeat_ms;  /* eth_blockNumber request [15000] */
+    pmc_ms rtds_ping_ms;        /* text "ping" [5000] */
+    pmc_ms book_ping_ms;        /* text "PING" [10000] */
+    pmc_ms stale_ms;            /* silent (or stuck connecting) socket is
                                     reconnected after this [30000] */
-    pmc_ms backoff_min_ms;       /* first reconnect / retry delay [500] */
-    pmc_ms backoff_max_ms;       /* cap of the doubling [30000] */
-    size_t max_frame_bytes;      /* larger messages are dropped [1 MiB] */
+    pmc_ms backoff_min_ms;      /* first reconnect / retry delay [500] */
+    pmc_ms backoff_max_ms;      /* cap of the doubling [30000] */
+    size_t max_frame_bytes;     /* larger messages are dropped [1 MiB] */
 
     /* data API poller */
     enum pmc_watch_route api_route;
-    pmc_ms poll_ms;        /* poll interval while no websocket fill source
+    pmc_ms poll_ms;         /* poll interval while no websocket fill source
                               is subscribed (fallback) [5000] */
-    pmc_ms poll_idle_ms;   /* poll interval while one is [60000];
+    pmc_ms poll_idle_ms;    /* poll interval while one is [60000];
                               -1 = only backfill after gaps */
-    pmc_ms http_timeout_ms;     /* whole request [10000] */
-    pmc_ms overlap_ms;          /* backfill starts this far before the
+    pmc_ms http_timeout_ms; /* whole request [10000] */
+    pmc_ms overlap_ms;      /* backfill starts this far before the
                                    checkpoint [120000] */
-    pmc_ms backfill_max_ms;     /* never backfill further back than
+    pmc_ms backfill_max_ms; /* never backfill further back than
                                    now - this [600000] */
-    uint32_t page_limit;        /* rows per request [100] */
-    uint32_t max_pages;         /* pages per round [20] */
-    uint32_t max_inflight;      /* concurrent requests [4] */
-    size_t max_body_bytes;      /* larger responses fail [8 MiB] */
+    uint32_t page_limit;    /* rows per request [100] */
+    uint32_t max_pages;     /* pages per round [20] */
+    uint32_t max_inflight;  /* concurrent requests [4] */
+    size_t max_body_bytes;  /* larger responses fail [8 MiB] */
 
     uint64_t seed; /* jitter PRNG seed */
     pmc_watch_emit_fn emit;
@@ -118,28 +118,29 @@ struct pmc_watch_config {
 #define PMC_WATCH_LAG_BUCKETS 12
 extern const pmc_ms pmc_watch_lag_bounds[PMC_WATCH_LAG_BUCKETS]; /* ms, le */
 struct pmc_watch_lag {
-    uint64_t bucket[PMC_WATCH_LAG_BUCKETS + 1]; /* last = +Inf; not cumulative */
+    uint64_t
+        bucket[PMC_WATCH_LAG_BUCKETS + 1]; /* last = +Inf; not cumulative */
     uint64_t count;
     int64_t sum_ms;
     uint64_t negative; /* source time after receive time (clock skew) */
 };
 
 struct pmc_watch_counters {
-    uint64_t connects;        /* connection attempts */
-    uint64_t established;     /* successful opens */
-    uint64_t disconnects;     /* closes and connect errors */
-    uint64_t stale;           /* watchdog reconnects */
-    uint64_t subscribed;      /* subscription acks (chain) / sends */
-    uint64_t frames;          /* complete messages received */
-    uint64_t malformed;       /* messages the decoder refused */
-    uint64_t oversized;       /* messages over max_frame_bytes */
-    uint64_t records;         /* records emitted */
-    uint64_t fills;           /* tracked-wallet fills seen (before dedupe) */
-    uint64_t duplicates;      /* fills not emitted: key already handed over */
-    uint64_t other_wallets;   /* fills of untracked wallets dropped */
-    uint64_t removed;         /* chain logs removed by a reorg */
-    uint64_t gaps;            /* disconnects that asked for a backfill */
-    uint64_t tx_dropped;      /* outgoing messages dropped (queue full) */
+    uint64_t connects;      /* connection attempts */
+    uint64_t established;   /* successful opens */
+    uint64_t disconnects;   /* closes and connect errors */
+    uint64_t stale;         /* watchdog reconnects */
+    uint64_t subscribed;    /* subscription acks (chain) / sends */
+    uint64_t frames;        /* complete messages received */
+    uint64_t malformed;     /* messages the decoder refused */
+    uint64_t oversized;     /* messages over max_frame_bytes */
+    uint64_t records;       /* records emitted */
+    uint64_t fills;         /* tracked-wallet fills seen (before dedupe) */
+    uint64_t duplicates;    /* fills not emitted: key already handed over */
+    uint64_t other_wallets; /* fills of untracked wallets dropped */
+    uint64_t removed;       /* chain logs removed by a reorg */
+    uint64_t gaps;          /* disconnects that asked for a backfill */
+    uint64_t tx_dropped;    /* outgoing messages dropped (queue full) */
     /* data API */
     uint64_t requests, http_ok, http_429, http_5xx, http_other, timeouts,
         net_errors;

@@ -66,7 +66,7 @@ struct wconn {
     int healthy;    /* data seen since subscribing: backoff reset */
     int ever_up;
     pmc_ms next_connect, started, last_rx, last_ping;
-    unsigned fails; /* consecutive failures: backoff exponent */
+    unsigned fails;  /* consecutive failures: backoff exponent */
     pmc_ms gap_from; /* > 0: backfill from here once resubscribed */
 
     /* message assembly */
@@ -91,8 +91,8 @@ struct pwallet {
     size_t n, cap;
     int over;
     size_t max_body;
-    pmc_ms retry_after;     /* delay from headers of the response, ms; -1 */
-    int64_t reset_epoch_s;  /* reset time from headers, epoch s; 0 */
+    pmc_ms retry_after;    /* delay from headers of the response, ms; -1 */
+    int64_t reset_epoch_s; /* reset time from headers, epoch s; 0 */
     /* round */
     int in_round;
     pmc_ms from, round_start, retry_at;
@@ -142,8 +142,8 @@ struct pmc_watch {
 };
 
 /* common.c */
-void pmc__watch_log(struct pmc_watch *w, enum pmc_watch_src s,
-                    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void pmc__watch_log(struct pmc_watch *w, enum pmc_watch_src s, const char *fmt,
+                    ...) __attribute__((format(printf, 3, 4)));
 uint64_t pmc__watch_rand(struct pmc_watch *w);
 pmc_ms pmc__watch_backoff(struct pmc_watch *w, unsigned fails);
 int pmc__watch_tracked(const struct pmc_watch *w, const struct pmc_sym *a);

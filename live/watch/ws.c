@@ -123,8 +123,8 @@ static void went_down(struct wconn *c, const char *why)
     pmc__watch_log(w, c->src, "%s (%s); reconnecting in %lld ms",
                    was_open ? "disconnected" : "connect failed",
                    why ? why : "closed", (long long)d);
-    if ((c->src == PMC_WATCH_CHAIN || c->src == PMC_WATCH_RTDS) &&
-        c->ever_up && c->gap_from == 0) {
+    if ((c->src == PMC_WATCH_CHAIN || c->src == PMC_WATCH_RTDS) && c->ever_up &&
+        c->gap_from == 0) {
         pmc_ms from = w->cp[c->src] > 0 ? w->cp[c->src] : c->last_rx;
         c->gap_from = from > 0 ? from : w->now;
         w->st.c[c->src].gaps++;
@@ -179,13 +179,12 @@ static void on_message(struct wconn *c, const char *buf, size_t n)
     }
 }
 
-static void on_rx(struct wconn *c, struct lws *wsi, const char *in,
-                  size_t len)
+static void on_rx(struct wconn *c, struct lws *wsi, const char *in, size_t len)
 {
     struct pmc_watch *w = c->w;
     int first = lws_is_first_fragment(wsi);
-    int final = lws_is_final_fragment(wsi) &&
-                lws_remaining_packet_payload(wsi) == 0;
+    int final =
+        lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
     if (first && c->rxn == 0)
         c->rx_over = 0;
     c->last_rx = w->now; /* any byte proves the socket is alive */
@@ -234,8 +233,8 @@ check_final:
     }
 }
 
-static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason,
-                 void *user, void *in, size_t len)
+static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                 void *in, size_t len)
 {
     (void)user;
     struct wconn *c = lws_get_opaque_user_data(wsi);
@@ -297,8 +296,7 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason,
 }
 
 static const struct lws_protocols protocols[] = {
-    {"pmc-watch", ws_cb, 0, 65536, 0, NULL, 0},
-    {NULL, NULL, 0, 0, 0, NULL, 0}};
+    {"pmc-watch", ws_cb, 0, 65536, 0, NULL, 0}, {NULL, NULL, 0, 0, 0, NULL, 0}};
 
 enum pmc_err pmc__ws_init(struct pmc_watch *w,
                           const struct pmc__ws_proto *proto)

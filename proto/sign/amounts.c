@@ -26,7 +26,6 @@ static const int64_t POW10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
  * below 2^63. */
 #define AMOUNT_MAX ((i128)1 << 62)
 
-
 enum pmc_err pmc_tick_parse(const char *s, size_t n, struct pmc_tick *out)
 {
     pmc_micros v;
@@ -75,8 +74,8 @@ enum pmc_err pmc_price_check(pmc_micros price, struct pmc_tick t, char *why,
     }
     if (price < tick || price > PMC_MICRO - tick) {
         pmc_dec_format(PMC_MICRO - tick, hb);
-        pmc_msgf(why, why_len, "price %s is outside [%s, %s] for tick %s", pb, tb,
-            hb, tb);
+        pmc_msgf(why, why_len, "price %s is outside [%s, %s] for tick %s", pb,
+                 tb, hb, tb);
         return PMC_ERANGE;
     }
     return PMC_OK;
@@ -112,10 +111,10 @@ enum pmc_err pmc_amounts_compute(const struct pmc_amount_req *req,
     if (req->size <= 0) {
         pmc_dec_format(req->size, vb);
         pmc_msgf(why, why_len, "%s %s must be > 0",
-            req->kind == PMC_ORDER_LIMIT ? "size"
-            : req->side == PMC_BUY       ? "amount (USD)"
-                                         : "amount (shares)",
-            vb);
+                 req->kind == PMC_ORDER_LIMIT ? "size"
+                 : req->side == PMC_BUY       ? "amount (USD)"
+                                              : "amount (shares)",
+                 vb);
         return PMC_ERANGE;
     }
 
@@ -130,9 +129,9 @@ enum pmc_err pmc_amounts_compute(const struct pmc_amount_req *req,
             pmc_dec_format(req->min_shares > 10000 ? req->min_shares : 10000,
                            mb);
             pmc_msgf(why, why_len,
-                "size %s shares (floored to 2 decimals) is below the "
-                "minimum order size %s shares",
-                vb, mb);
+                     "size %s shares (floored to 2 decimals) is below the "
+                     "minimum order size %s shares",
+                     vb, mb);
             return PMC_ERANGE;
         }
         i128 usd = S * P * scale, shares = S * 10000;
@@ -144,9 +143,9 @@ enum pmc_err pmc_amounts_compute(const struct pmc_amount_req *req,
             pmc_dec_format(req->size, vb);
             pmc_dec_format(PMC_MIN_MARKET_BUY_USD, mb);
             pmc_msgf(why, why_len,
-                "amount %s USD is below the minimum marketable buy of %s "
-                "USD",
-                vb, mb);
+                     "amount %s USD is below the minimum marketable buy of %s "
+                     "USD",
+                     vb, mb);
             return PMC_ERANGE;
         }
         maker = U * 10000;
@@ -156,9 +155,9 @@ enum pmc_err pmc_amounts_compute(const struct pmc_amount_req *req,
         if (S == 0) {
             pmc_dec_format(req->size, vb);
             pmc_msgf(why, why_len,
-                "amount %s shares is below 0.01 share (sizes are floored "
-                "to 2 decimals)",
-                vb);
+                     "amount %s shares is below 0.01 share (sizes are floored "
+                     "to 2 decimals)",
+                     vb);
             return PMC_ERANGE;
         }
         maker = S * 10000;

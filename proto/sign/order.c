@@ -37,7 +37,6 @@ const char *pmc_order_type_name(enum pmc_tif t)
     return (unsigned)t < PMC_ARRAY_LEN(OT_NAME) ? OT_NAME[t] : "?";
 }
 
-
 /* Bounded append buffer: a write past cap sets overflow and stops. */
 struct out {
     char *p;
@@ -230,15 +229,15 @@ enum pmc_err pmc_order_sign(const struct pmc_signer *s,
 
     if (req->exchange == PMC_EXCH_V1 || req->exchange == PMC_EXCH_V1_NEGRISK) {
         pmc_msgf(why, why_len,
-            "exchange %s: V1 orders are no longer accepted by the CLOB; "
-            "use v2, v2-negrisk or v3",
-            pmc_exchange_name(req->exchange));
+                 "exchange %s: V1 orders are no longer accepted by the CLOB; "
+                 "use v2, v2-negrisk or v3",
+                 pmc_exchange_name(req->exchange));
         return PMC_ENOTSUP;
     }
     e = pmc_exchange_domain(req->exchange, req->chain_id, &dom);
     if (e != PMC_OK) {
         pmc_msgf(why, why_len, "chain_id %llu: only 137 and 80002 are known",
-            (unsigned long long)req->chain_id);
+                 (unsigned long long)req->chain_id);
         return e;
     }
     if ((unsigned)req->order_type >= PMC_ARRAY_LEN(OT_NAME)) {
@@ -250,14 +249,16 @@ enum pmc_err pmc_order_sign(const struct pmc_signer *s,
         return PMC_EUSAGE;
     }
     if (req->order_type != PMC_TIF_GTD && req->expiration != 0) {
-        pmc_msgf(why, why_len, "expiration %llu is only allowed with order_type GTD",
-            (unsigned long long)req->expiration);
+        pmc_msgf(why, why_len,
+                 "expiration %llu is only allowed with order_type GTD",
+                 (unsigned long long)req->expiration);
         return PMC_EUSAGE;
     }
     if (req->amt.kind == PMC_ORDER_MARKET && req->order_type != PMC_TIF_FOK &&
         req->order_type != PMC_TIF_FAK) {
-        pmc_msgf(why, why_len, "order_type %s: a market order must be FOK or FAK",
-            OT_NAME[req->order_type]);
+        pmc_msgf(why, why_len,
+                 "order_type %s: a market order must be FOK or FAK",
+                 OT_NAME[req->order_type]);
         return PMC_EUSAGE;
     }
     if (req->post_only &&
@@ -267,7 +268,7 @@ enum pmc_err pmc_order_sign(const struct pmc_signer *s,
     }
     if (req->salt > PMC_SALT_MAX) {
         pmc_msgf(why, why_len, "salt %llu exceeds 2^53-1 (it is a JSON number)",
-            (unsigned long long)req->salt);
+                 (unsigned long long)req->salt);
         return PMC_ERANGE;
     }
     if (req->timestamp_ms > INT64_MAX || req->expiration > INT64_MAX) {
@@ -276,9 +277,9 @@ enum pmc_err pmc_order_sign(const struct pmc_signer *s,
     }
     if (!req->owner || !owner_ok(req->owner)) {
         pmc_msgf(why, why_len,
-            "owner (API key) must be 1..%d printable ASCII characters "
-            "without quotes or backslashes",
-            PMC_ORDER_OWNER_MAX);
+                 "owner (API key) must be 1..%d printable ASCII characters "
+                 "without quotes or backslashes",
+                 PMC_ORDER_OWNER_MAX);
         return PMC_EPARSE;
     }
 
@@ -287,16 +288,16 @@ enum pmc_err pmc_order_sign(const struct pmc_signer *s,
         (e = pmc_u256_parse_dec(req->token_id, strlen(req->token_id),
                                 o->token_id)) != PMC_OK) {
         pmc_msgf(why, why_len,
-            "token_id '%.80s' must be a decimal integer below 2^256",
-            req->token_id ? req->token_id : "");
+                 "token_id '%.80s' must be a decimal integer below 2^256",
+                 req->token_id ? req->token_id : "");
         return e == PMC_OK ? PMC_EPARSE : e;
     }
     switch (req->sig_type) {
     case PMC_SIG_EOA:
         if (req->has_maker && memcmp(req->maker, self, PMC_ADDR_LEN) != 0) {
             pmc_msgf(why, why_len,
-                "maker must equal the signer address for signature_type 0 "
-                "(EOA)");
+                     "maker must equal the signer address for signature_type 0 "
+                     "(EOA)");
             return PMC_EUSAGE;
         }
         memcpy(o->maker, self, PMC_ADDR_LEN);
@@ -307,12 +308,12 @@ enum pmc_err pmc_order_sign(const struct pmc_signer *s,
     case PMC_SIG_POLY_1271:
         if (!req->has_maker) {
             pmc_msgf(why, why_len,
-                "maker (the %s wallet address) is required for "
-                "signature_type %u",
-                req->sig_type == PMC_SIG_POLY_PROXY         ? "proxy"
-                : req->sig_type == PMC_SIG_POLY_GNOSIS_SAFE ? "Safe"
-                                                            : "deposit",
-                req->sig_type);
+                     "maker (the %s wallet address) is required for "
+                     "signature_type %u",
+                     req->sig_type == PMC_SIG_POLY_PROXY         ? "proxy"
+                     : req->sig_type == PMC_SIG_POLY_GNOSIS_SAFE ? "Safe"
+                                                                 : "deposit",
+                     req->sig_type);
             return PMC_EUSAGE;
         }
         memcpy(o->maker, req->maker, PMC_ADDR_LEN);
@@ -323,7 +324,7 @@ enum pmc_err pmc_order_sign(const struct pmc_signer *s,
         break;
     default:
         pmc_msgf(why, why_len, "signature_type %u must be 0, 1, 2 or 3",
-            req->sig_type);
+                 req->sig_type);
         return PMC_EUSAGE;
     }
 
@@ -349,6 +350,6 @@ enum pmc_err pmc_order_sign(const struct pmc_signer *s,
                        &out->body_len);
     if (e != PMC_OK)
         pmc_msgf(why, why_len, "cannot serialize the order body: %s",
-            pmc_strerror(e));
+                 pmc_strerror(e));
     return e;
 }

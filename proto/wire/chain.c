@@ -179,7 +179,6 @@ static enum pmc_err topic_addr(const json_t *topics, size_t i, char hex[41],
     return PMC_OK;
 }
 
-
 static enum pmc_err one_log(const json_t *lg, pmc_ms t_recv,
                             const struct pmc_sym *wallet, size_t row,
                             struct pmc_wire_sink *sink,

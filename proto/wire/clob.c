@@ -349,7 +349,6 @@ static enum pmc_err on_resolved(const json_t *ev, pmc_ms t_recv, size_t row,
     return PMC_OK;
 }
 
-
 static enum pmc_err one_event(const json_t *ev, pmc_ms t_recv, unsigned flags,
                               size_t row, struct pmc_wire_sink *sink,
                               struct pmc_wire_err *err)

@@ -96,7 +96,6 @@ static enum row_kind kind_of(const json_t *row, const char **name, size_t *nlen)
     return ROW_UNKNOWN;
 }
 
-
 static enum pmc_err emit(struct pmc_wire_sink *sink, const struct pmc_record *r,
                          const struct pmc_wire_extra *x)
 {

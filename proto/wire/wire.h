@@ -69,8 +69,7 @@ struct pmc_wire_sink {
 
 /* Count a row of a type no decoder knows; keep the first such type name
  * (n bytes, control bytes shown as '?') for the operator. */
-void pmc_wire_note_unknown(struct pmc_wire_sink *sink, const char *s,
-                           size_t n);
+void pmc_wire_note_unknown(struct pmc_wire_sink *sink, const char *s, size_t n);
 
 /* Decoder options (bit flags). */
 #define PMC_WIRE_DEPTH 1u /* CLOB book frames also give ev=book (depth) */

@@ -95,8 +95,8 @@ static const char *const chname[] = {"chain", "rtds", "book", "http"};
 /* ---- small helpers ---------------------------------------------------- */
 
 static int g_log;
-static int64_t g_t0;     /* monotonic ms at start */
-static int64_t g_base;   /* source clock at start (ms since epoch) */
+static int64_t g_t0;   /* monotonic ms at start */
+static int64_t g_base; /* source clock at start (ms since epoch) */
 
 static int64_t mono_ms(void)
 {
@@ -104,8 +104,14 @@ static int64_t mono_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
-static int64_t rel_now(void) { return mono_ms() - g_t0; }
-static int64_t src_now(void) { return g_base + rel_now(); }
+static int64_t rel_now(void)
+{
+    return mono_ms() - g_t0;
+}
+static int64_t src_now(void)
+{
+    return g_base + rel_now();
+}
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logf_(const char *fmt, ...)
@@ -430,7 +436,10 @@ static void addr_topic(const char *addr, char out[67])
     snprintf(out, 67, "0x000000000000000000000000%s", addr + 2);
 }
 
-static void fmt_dec(int64_t v, char *b) { pmc_dec_format(v, b); }
+static void fmt_dec(int64_t v, char *b)
+{
+    pmc_dec_format(v, b);
+}
 
 static void chain_log_json(const struct trade *t, int removed,
                            const char *subid, struct sb *b)
@@ -463,8 +472,8 @@ static void chain_log_json(const struct trade *t, int removed,
     }
     const char *ex = t->v == 1 ? EX_V1 : EX_V2;
     addr_topic(t->wallet, mk);
-    addr_topic(t->taker_role ? ex : "0x00000000000000000000000000000000000000cc",
-               tk);
+    addr_topic(
+        t->taker_role ? ex : "0x00000000000000000000000000000000000000cc", tk);
     sb_add(b,
            "{\"jsonrpc\":\"2.0\",\"method\":\"eth_subscription\",\"params\":{"
            "\"subscription\":\"%s\",\"result\":{\"address\":\"%s\","
@@ -549,7 +558,8 @@ static void deliver_rtds(const struct trade *t)
     struct sb b = {0};
     sb_add(&b, "{\"connection_id\":\"fake\",\"payload\":");
     trade_row_json(t, 0, &b);
-    sb_add(&b, ",\"timestamp\":%lld,\"topic\":\"activity\",\"type\":\"trades\"}",
+    sb_add(&b,
+           ",\"timestamp\":%lld,\"topic\":\"activity\",\"type\":\"trades\"}",
            (long long)src_now());
     for (struct sess *s = g_sess; s; s = s->next)
         if (s->chan == CH_RTDS && s->subscribed && ws_send(s, b.p, b.n))
@@ -764,13 +774,14 @@ static void run_command(const char *line_in)
         long long ts = (long long)src_now();
 #define FV(k, d) (fget(&f, k) ? fget(&f, k) : (d))
         if (!strcmp(f.verb, "price_change"))
-            sb_add(&b,
-                   "{\"event_type\":\"price_change\",\"market\":\"%s\","
-                   "\"timestamp\":\"%lld\",\"price_changes\":[{\"asset_id\":"
-                   "\"%s\",\"price\":\"%s\",\"size\":\"%s\",\"side\":\"%s\","
-                   "\"hash\":\"0x1\",\"best_bid\":\"%s\",\"best_ask\":\"%s\"}]}",
-                   mkt, ts, tok, FV("px", "0.5"), FV("sz", "1"),
-                   FV("side", "BUY"), FV("best_bid", ""), FV("best_ask", ""));
+            sb_add(
+                &b,
+                "{\"event_type\":\"price_change\",\"market\":\"%s\","
+                "\"timestamp\":\"%lld\",\"price_changes\":[{\"asset_id\":"
+                "\"%s\",\"price\":\"%s\",\"size\":\"%s\",\"side\":\"%s\","
+                "\"hash\":\"0x1\",\"best_bid\":\"%s\",\"best_ask\":\"%s\"}]}",
+                mkt, ts, tok, FV("px", "0.5"), FV("sz", "1"), FV("side", "BUY"),
+                FV("best_bid", ""), FV("best_ask", ""));
         else if (!strcmp(f.verb, "last_trade"))
             sb_add(&b,
                    "{\"event_type\":\"last_trade_price\",\"asset_id\":\"%s\","
@@ -1104,12 +1115,12 @@ static void rtds_rx(struct sess *s, const char *buf, size_t n)
 
 /* ---- data API --------------------------------------------------------- */
 
-static const char *arg_of(struct lws *wsi, const char *name, char *buf,
-                          int cap)
+static const char *arg_of(struct lws *wsi, const char *name, char *buf, int cap)
 {
     size_t nl = strlen(name);
     for (int i = 0; i < 32; i++) {
-        int k = lws_hdr_copy_fragment(wsi, buf, cap, WSI_TOKEN_HTTP_URI_ARGS, i);
+        int k =
+            lws_hdr_copy_fragment(wsi, buf, cap, WSI_TOKEN_HTTP_URI_ARGS, i);
         if (k < 0)
             break;
         if (!strncmp(buf, name, nl) && buf[nl] == '=')

@@ -106,31 +106,26 @@ static void print_stats(FILE *f, const struct pmc_watch *w)
     const struct pmc_watch_stats *st = pmc_watch_stats(w);
     for (int s = 0; s < PMC_WATCH_NSRC; s++) {
         const struct pmc_watch_counters *c = &st->c[s];
-        fprintf(f, "#stat source=%s connects=%llu established=%llu "
-                "disconnects=%llu stale=%llu subscribed=%llu frames=%llu "
-                "malformed=%llu oversized=%llu records=%llu fills=%llu "
-                "duplicates=%llu other_wallets=%llu removed=%llu gaps=%llu "
-                "requests=%llu http_ok=%llu http_429=%llu http_5xx=%llu "
-                "timeouts=%llu net_errors=%llu\n",
-                pmc_watch_src_name((enum pmc_watch_src)s),
-                (unsigned long long)c->connects,
-                (unsigned long long)c->established,
-                (unsigned long long)c->disconnects,
-                (unsigned long long)c->stale,
-                (unsigned long long)c->subscribed,
-                (unsigned long long)c->frames,
-                (unsigned long long)c->malformed,
-                (unsigned long long)c->oversized,
-                (unsigned long long)c->records, (unsigned long long)c->fills,
-                (unsigned long long)c->duplicates,
-                (unsigned long long)c->other_wallets,
-                (unsigned long long)c->removed, (unsigned long long)c->gaps,
-                (unsigned long long)c->requests,
-                (unsigned long long)c->http_ok,
-                (unsigned long long)c->http_429,
-                (unsigned long long)c->http_5xx,
-                (unsigned long long)c->timeouts,
-                (unsigned long long)c->net_errors);
+        fprintf(
+            f,
+            "#stat source=%s connects=%llu established=%llu "
+            "disconnects=%llu stale=%llu subscribed=%llu frames=%llu "
+            "malformed=%llu oversized=%llu records=%llu fills=%llu "
+            "duplicates=%llu other_wallets=%llu removed=%llu gaps=%llu "
+            "requests=%llu http_ok=%llu http_429=%llu http_5xx=%llu "
+            "timeouts=%llu net_errors=%llu\n",
+            pmc_watch_src_name((enum pmc_watch_src)s),
+            (unsigned long long)c->connects, (unsigned long long)c->established,
+            (unsigned long long)c->disconnects, (unsigned long long)c->stale,
+            (unsigned long long)c->subscribed, (unsigned long long)c->frames,
+            (unsigned long long)c->malformed, (unsigned long long)c->oversized,
+            (unsigned long long)c->records, (unsigned long long)c->fills,
+            (unsigned long long)c->duplicates,
+            (unsigned long long)c->other_wallets,
+            (unsigned long long)c->removed, (unsigned long long)c->gaps,
+            (unsigned long long)c->requests, (unsigned long long)c->http_ok,
+            (unsigned long long)c->http_429, (unsigned long long)c->http_5xx,
+            (unsigned long long)c->timeouts, (unsigned long long)c->net_errors);
         fprintf(f, "#lag source=%s count=%llu sum_ms=%lld negative=%llu\n",
                 pmc_watch_src_name((enum pmc_watch_src)s),
                 (unsigned long long)st->lag[s].count,
@@ -276,8 +271,7 @@ int main(int argc, char **argv)
         return 1;
     }
     for (int i = 0; i < ncp; i++)
-        pmc_watch_set_checkpoint(w, (enum pmc_watch_src)cps[i].src,
-                                 cps[i].ms);
+        pmc_watch_set_checkpoint(w, (enum pmc_watch_src)cps[i].src, cps[i].ms);
     for (int i = 0; i < nt; i++)
         if (pmc_watch_book_add(w, tokens[i], strlen(tokens[i])) != PMC_OK) {
             fprintf(stderr, "watch_probe: bad token %s\n", tokens[i]);

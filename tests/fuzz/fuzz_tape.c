@@ -146,7 +146,8 @@ static int feed(struct run *R, struct pmc_record *rec)
         rec->u.exec.coid.s[0] == '#' && R->ncoids) {
         int64_t k = 0;
         if (pmc_int_parse(rec->u.exec.coid.s + 1, rec->u.exec.coid.n - 1u,
-                          &k) == PMC_OK && k >= 0) {
+                          &k) == PMC_OK &&
+            k >= 0) {
             uint32_t have = R->ncoids < RING ? R->ncoids : RING;
             rec->u.exec.coid = R->coids[(uint64_t)k % have];
         }
@@ -194,8 +195,8 @@ static void config_for(struct pmc_config *c, const uint8_t *data, size_t size)
     enum pmc_err e;
     e = pmc_config_add_trader(c, T1, strlen(T1), "one", -1, 0, 1);
     CHECK(e == PMC_OK);
-    e = pmc_config_add_trader(c, T2, strlen(T2), "two", 2500000,
-                              2 * PMC_MICRO, 1);
+    e = pmc_config_add_trader(c, T2, strlen(T2), "two", 2500000, 2 * PMC_MICRO,
+                              1);
     CHECK(e == PMC_OK);
     e = pmc_config_add_trader(c, T3, strlen(T3), "off", -1, 0, 0);
     CHECK(e == PMC_OK);

@@ -22,21 +22,43 @@
 #define A2 "0x6af75d4e4aaf700450efbac3708cce1665810ff1"
 #define A3 "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
-#define USD(x) ((pmc_micros)(x) * PMC_MICRO)
+#define USD(x) ((pmc_micros)(x)*PMC_MICRO)
 
 /* Every variable the loader reads. */
 static const char *const env_names[] = {
-    "COPY_MODE", "COALESCE_MS", "NET_OPPOSITE_TRADES", "BYPASS_SHARES",
-    "MAX_PENDING_USD", "SIZING", "CAP_USD", "RATIO", "FIXED_USD",
-    "NEAR_EXPIRY_CUTOFF_SECONDS", "MAX_NOTIONAL_PER_ORDER_USD",
-    "MAX_NOTIONAL_PER_MARKET_USD", "MAX_TOTAL_NOTIONAL_PER_15M_WINDOW_USD",
-    "MAX_DAILY_VOLUME_USD", "MIN_ORDER_NOTIONAL_USD", "MAX_SLIPPAGE",
-    "MAX_SOURCE_LAG_MS", "KILL_MAX_DAILY_LOSS_USD",
-    "KILL_MAX_CONSECUTIVE_REJECTS", "ORDER_TIF", "MAX_TOKENS",
-    "MAX_OPEN_BUCKETS", "MAX_BUCKET_FILLS", "MAX_OPEN_ORDERS",
-    "DEDUPE_CAPACITY", "DB_PATH", "DB_ENABLED", "API_ENABLED", "API_PORT",
+    "COPY_MODE",
+    "COALESCE_MS",
+    "NET_OPPOSITE_TRADES",
+    "BYPASS_SHARES",
+    "MAX_PENDING_USD",
+    "SIZING",
+    "CAP_USD",
+    "RATIO",
+    "FIXED_USD",
+    "NEAR_EXPIRY_CUTOFF_SECONDS",
+    "MAX_NOTIONAL_PER_ORDER_USD",
+    "MAX_NOTIONAL_PER_MARKET_USD",
+    "MAX_TOTAL_NOTIONAL_PER_15M_WINDOW_USD",
+    "MAX_DAILY_VOLUME_USD",
+    "MIN_ORDER_NOTIONAL_USD",
+    "MAX_SLIPPAGE",
+    "MAX_SOURCE_LAG_MS",
+    "KILL_MAX_DAILY_LOSS_USD",
+    "KILL_MAX_CONSECUTIVE_REJECTS",
+    "ORDER_TIF",
+    "MAX_TOKENS",
+    "MAX_OPEN_BUCKETS",
+    "MAX_BUCKET_FILLS",
+    "MAX_OPEN_ORDERS",
+    "DEDUPE_CAPACITY",
+    "DB_PATH",
+    "DB_ENABLED",
+    "API_ENABLED",
+    "API_PORT",
     "FOLLOW_ALL",
-    "TRADERS_FILE", "TRADER_ADDRESSES", "TARGET_WHALE_ADDRESS",
+    "TRADERS_FILE",
+    "TRADER_ADDRESSES",
+    "TARGET_WHALE_ADDRESS",
 };
 
 static void clear_env(void)
@@ -286,8 +308,8 @@ static void test_file_errors_more(void **state)
     a.config_file = write_tmp("{\"traders\": [{\"label\": \"x\"}]}");
     build_fails(&a, "traders[0]: missing address");
 
-    a.config_file = write_tmp("{\"traders\": [{\"address\": \"" A1
-                              "\", \"size\": 3}]}");
+    a.config_file =
+        write_tmp("{\"traders\": [{\"address\": \"" A1 "\", \"size\": 3}]}");
     build_fails(&a, "traders[0]: unknown key 'size'");
 
     a.config_file = write_tmp("{\"traders\": [{\"address\": \"" A1
@@ -299,8 +321,8 @@ static void test_file_errors_more(void **state)
                               "\", \"ratio\": \"lots\"}]}");
     build_fails(&a, "ratio=lots: must be a non-negative decimal");
 
-    a.config_file = write_tmp("{\"traders\": [{\"address\": \"" A1
-                              "\", \"ratio\": -1}]}");
+    a.config_file =
+        write_tmp("{\"traders\": [{\"address\": \"" A1 "\", \"ratio\": -1}]}");
     build_fails(&a, "ratio=-1: must be a non-negative decimal");
 
     a.config_file = write_tmp("{\"traders\": [{\"address\": \"" A1
@@ -313,8 +335,8 @@ static void test_file_errors_more(void **state)
     a.config_file = write_tmp("{\"traders\": [{\"address\": true}]}");
     build_fails(&a, "traders[0].address: must be a string");
 
-    a.config_file = write_tmp("{\"traders\": [{\"address\": \"" A1
-                              "\", \"ratio\": 0}]}");
+    a.config_file =
+        write_tmp("{\"traders\": [{\"address\": \"" A1 "\", \"ratio\": 0}]}");
     build_fails(&a, "traders[].ratio=0: must be in (0, 1000]");
 
     a.config_file = write_tmp("{\"traders\": [null]}");
@@ -436,10 +458,19 @@ static void test_flags(void **state)
 {
     (void)state;
     char *argv[] = {
-        "--copy-mode",  "per_fill",     "--set",          "ratio=0.2",
-        "--trader",     A1 ":0.5",      "--trader",       A2,
-        "--coalesce_ms=900",            "--max-slippage", "0.03",
-        "--set",        "MAX_DAILY_VOLUME_USD=5000",
+        "--copy-mode",
+        "per_fill",
+        "--set",
+        "ratio=0.2",
+        "--trader",
+        A1 ":0.5",
+        "--trader",
+        A2,
+        "--coalesce_ms=900",
+        "--max-slippage",
+        "0.03",
+        "--set",
+        "MAX_DAILY_VOLUME_USD=5000",
     };
     struct pmc_cfg_args a;
     take_all(&a, (int)PMC_ARRAY_LEN(argv), argv);
@@ -462,8 +493,9 @@ static void test_take_flag(void **state)
     struct pmc_cfg_args a;
     memset(&a, 0, sizeof a);
     char e[256];
-    char *argv[] = {"--echo", "-h", "file.tape", "--config", "c.json",
-                    "--traders=t.json", "--ratio"};
+    char *argv[] = {"--echo",   "-h",     "file.tape",
+                    "--config", "c.json", "--traders=t.json",
+                    "--ratio"};
     int i = 0;
     assert_int_equal(pmc_config_take_flag(&a, 7, argv, &i, e, sizeof e), 0);
     assert_int_equal(i, 0);
@@ -616,8 +648,9 @@ static void test_precedence(void **state)
     assert_int_equal(cfg.coalesce_ms, 200);
     assert_int_equal(cfg.cap_usd, USD(30)); /* file still */
     /* env < flags */
-    char *argv[] = {"--config", (char *)(uintptr_t)file, "--set",
-                    "ratio=0.4", "--trader", A1 ":0.75"};
+    char *argv[] = {"--config", (char *)(uintptr_t)file,
+                    "--set",    "ratio=0.4",
+                    "--trader", A1 ":0.75"};
     take_all(&a, 6, argv);
     build_ok(&a);
     assert_int_equal(cfg.ratio, 400000);
@@ -646,8 +679,8 @@ static void test_duplicates_merged(void **state)
     (void)state;
     setenv("TRADER_ADDRESSES", A1 "," A1_UPPER ",0X" A1_UPPER "," A2, 1);
     setenv("TARGET_WHALE_ADDRESS", A2, 1);
-    char *argv[] = {"--trader", A1_UPPER ":0.9", "--trader", A3,
-                    "--trader", A3};
+    char *argv[] = {"--trader", A1_UPPER ":0.9", "--trader",
+                    A3,         "--trader",      A3};
     struct pmc_cfg_args a;
     take_all(&a, 6, argv);
     build_ok(&a);
@@ -660,11 +693,10 @@ static void test_duplicates_merged(void **state)
     /* core-level add_trader: later fields win, label kept when empty */
     struct pmc_config c;
     pmc_config_defaults(&c);
-    assert_int_equal(pmc_config_add_trader(&c, A1, strlen(A1), "one", 100000,
-                                           0, 1),
-                     PMC_OK);
-    assert_int_equal(pmc_config_add_trader(&c, A1_UPPER, strlen(A1_UPPER),
-                                           NULL, 200000, 5, 0),
+    assert_int_equal(
+        pmc_config_add_trader(&c, A1, strlen(A1), "one", 100000, 0, 1), PMC_OK);
+    assert_int_equal(pmc_config_add_trader(&c, A1_UPPER, strlen(A1_UPPER), NULL,
+                                           200000, 5, 0),
                      PMC_OK);
     assert_int_equal(c.ntraders, 1);
     assert_string_equal(c.traders[0].label, "one");
@@ -688,11 +720,14 @@ static void test_duplicates_merged(void **state)
 static void test_write_json_round_trip(void **state)
 {
     (void)state;
-    char *argv[] = {"--copy-mode", "aggregate", "--set", "max_slippage=0.015",
-                    "--ratio", "0.25", "--order-tif", "GTC", "--db-path",
-                    "/tmp/x \"y\".db", "--trader",
-                    "0x1111111111111111111111111111111111111111:0.5",
-                    "--trader", "0x2222222222222222222222222222222222222222"};
+    char *argv[] = {
+        "--copy-mode", "aggregate",
+        "--set",       "max_slippage=0.015",
+        "--ratio",     "0.25",
+        "--order-tif", "GTC",
+        "--db-path",   "/tmp/x \"y\".db",
+        "--trader",    "0x1111111111111111111111111111111111111111:0.5",
+        "--trader",    "0x2222222222222222222222222222222222222222"};
     struct pmc_cfg_args a;
     take_all(&a, (int)PMC_ARRAY_LEN(argv), argv);
     build_ok(&a);
@@ -715,10 +750,10 @@ static void test_write_json_round_trip(void **state)
     assert_int_equal(cfg.time_in_force, PMC_TIF_GTC);
     assert_string_equal(cfg.db_path, "/tmp/x \"y\".db");
     assert_int_equal(cfg.ntraders, 2);
-    assert_int_equal(trader("0x1111111111111111111111111111111111111111")->ratio,
-                     500000);
-    assert_int_equal(trader("0x2222222222222222222222222222222222222222")->ratio,
-                     -1);
+    assert_int_equal(
+        trader("0x1111111111111111111111111111111111111111")->ratio, 500000);
+    assert_int_equal(
+        trader("0x2222222222222222222222222222222222222222")->ratio, -1);
     assert_memory_equal(&cfg, &first, offsetof(struct pmc_config, ntraders));
 }
 
@@ -770,8 +805,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_file_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_file_errors_more, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_file_errors_more, setup, teardown),
         cmocka_unit_test_setup_teardown(test_traders_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_env, setup, teardown),
         cmocka_unit_test_setup_teardown(test_env_errors, setup, teardown),

@@ -45,10 +45,9 @@ static enum pmc_err collect(void *ctx, const struct pmc_record *a)
 /* The driver in one malloc'd block, as the shells set it up. */
 static void *drv_block;
 
-static enum pmc_err drv_init(struct pmc_driver *d, const struct pmc_config *c,
-                             enum pmc_err (*fn)(void *,
-                                                const struct pmc_record *),
-                             void *ctx)
+static enum pmc_err
+drv_init(struct pmc_driver *d, const struct pmc_config *c,
+         enum pmc_err (*fn)(void *, const struct pmc_record *), void *ctx)
 {
     size_t sz = (pmc_driver_mem_size(c) + 63) & ~(size_t)63;
     drv_block = aligned_alloc(64, sz);

@@ -17,7 +17,8 @@
 #define TX "0x9F2c000000000000000000000000000000000000000000000000000000000aBc"
 #define TXL "0x9f2c000000000000000000000000000000000000000000000000000000000abc"
 #define TOKA                                                                   \
-    "21742633143463906290569050155826241533067272736897614950488156847949938836455"
+    "217426331434639062905690501558262415330672727368976149504881568479499388" \
+    "36455"
 #define TOKA_HEX                                                               \
     "3011e4ede0f6befa0ad3f571001d3e1ffeef3d4af78c3112aaac90416e3a43e7"
 #define WAL "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
@@ -56,8 +57,7 @@ static void test_longest_fits(void **st)
     (void)st;
     struct pmc_sym tok = sym(TOKA), k;
     assert_int_equal(
-        pmc_fillkey(TX, strlen(TX), &tok, PMC_SELL, PMC_SIZE_MAX, &k),
-        PMC_OK);
+        pmc_fillkey(TX, strlen(TX), &tok, PMC_SELL, PMC_SIZE_MAX, &k), PMC_OK);
     assert_int_equal(k.n, 94);
     assert_true(k.n <= PMC_SYM_MAX);
 }
@@ -68,8 +68,7 @@ static void test_errors(void **st)
     struct pmc_sym tok = sym("101"), empty, k;
     pmc_sym_clear(&empty);
     assert_int_equal(pmc_fillkey(TX, 65, &tok, PMC_BUY, 1, &k), PMC_EPARSE);
-    assert_int_equal(pmc_fillkey(TX + 2, 64, &tok, PMC_BUY, 1, &k),
-                     PMC_EPARSE);
+    assert_int_equal(pmc_fillkey(TX + 2, 64, &tok, PMC_BUY, 1, &k), PMC_EPARSE);
     char bad[] = TX;
     bad[10] = 'g';
     assert_int_equal(pmc_fillkey(bad, strlen(bad), &tok, PMC_BUY, 1, &k),
@@ -194,7 +193,8 @@ static const char chain_v1_sell[] =
 static const char rtds_buy[] =
     "{\"topic\":\"activity\",\"type\":\"trades\",\"timestamp\":1767225600100,"
     "\"payload\":{\"asset\":\"" TOKA "\",\"conditionId\":\"0xc1\","
-    "\"price\":0.55,\"proxyWallet\":\"0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266\","
+    "\"price\":0.55,\"proxyWallet\":"
+    "\"0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266\","
     "\"side\":\"BUY\",\"size\":10,\"slug\":\"x\",\"timestamp\":1767225599,"
     "\"transactionHash\":\"" TX "\"}}";
 

@@ -170,18 +170,16 @@ static void test_api(void **state)
     assert_int_equal(pmc_api_open(&a, 0, handler, NULL, err, sizeof err),
                      PMC_OK);
     assert_true(pmc_api_port(a) > 0);
-    roundtrip(a, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", resp,
-              sizeof resp);
+    roundtrip(a, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", resp, sizeof resp);
     assert_non_null(strstr(resp, "HTTP/1.1 200 OK"));
     assert_non_null(strstr(resp, "\r\n\r\npmc_up 1\n"));
-    roundtrip(a,
-              "POST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
-              resp, sizeof resp);
+    roundtrip(a, "POST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", resp,
+              sizeof resp);
     assert_non_null(strstr(resp, "\r\n\r\nhello"));
     roundtrip(a, "GET /nope HTTP/1.1\r\n\r\n", resp, sizeof resp);
     assert_non_null(strstr(resp, "404 Not Found"));
-    roundtrip(a, "POST /echo HTTP/1.1\r\nContent-Length: 999999\r\n\r\n",
-              resp, sizeof resp);
+    roundtrip(a, "POST /echo HTTP/1.1\r\nContent-Length: 999999\r\n\r\n", resp,
+              sizeof resp);
     assert_non_null(strstr(resp, "413"));
     pmc_api_close(a);
 }

@@ -20,9 +20,10 @@
 
 #define TR "0x1d0034134e339a309700ff2d34e99fa2d48b0313"
 #define TOK                                                                    \
-    "62119371190345781226154839541307022449887018412791094658126797418099213" \
+    "62119371190345781226154839541307022449887018412791094658126797418099213"  \
     "317792"
-#define KEY "0xb97c5f1e9c2f4e6b8a3d2c1b0a9f8e7d6c5b4a3928171605f4e3d2c1b0a99f4b:17"
+#define KEY                                                                    \
+    "0xb97c5f1e9c2f4e6b8a3d2c1b0a9f8e7d6c5b4a3928171605f4e3d2c1b0a99f4b:17"
 #define MKT "0x5f65177b394277fd294cd75650044e32ba009a95022d88a0c1d565897d72f8f1"
 #define COID "pmc-0123456789abcdef"
 
@@ -66,8 +67,8 @@ static void refused(const char *line, const char *want)
     assert_true(rc == PMC_EPARSE || rc == PMC_ERANGE);
     assert_int_equal(has, 0);
     if (!strstr(e.msg, want))
-        fail_msg("parse(\"%.200s\"): message \"%s\" lacks \"%s\"", line,
-                 e.msg, want);
+        fail_msg("parse(\"%.200s\"): message \"%s\" lacks \"%s\"", line, e.msg,
+                 want);
 }
 
 /* Same line with one substitution; lines here are short. */
@@ -236,9 +237,8 @@ static void test_parsed_values(void **state)
     assert_false(pmc_record_is_action(&r));
 
     /* book levels */
-    assert_int_equal(parse("t=1 ev=book token=x bids=0.53:100,0.52:200", &r,
-                           &e),
-                     1);
+    assert_int_equal(
+        parse("t=1 ev=book token=x bids=0.53:100,0.52:200", &r, &e), 1);
     assert_int_equal(r.u.book.nbid, 2);
     assert_int_equal(r.u.book.nask, 0);
     assert_int_equal(r.u.book.bid_px[1], 520000);
@@ -268,9 +268,8 @@ static void test_blank_comment_unknown(void **state)
     assert_string_equal(buf, "t=7 ev=resume\n");
 
     /* fields in any order, repeated spaces, CR at the end */
-    assert_int_equal(parse("  ev=trade   sz=100 token=x px=0.54  t=3  \r", &r,
-                           &e),
-                     1);
+    assert_int_equal(
+        parse("  ev=trade   sz=100 token=x px=0.54  t=3  \r", &r, &e), 1);
     n = pmc_tape_format(&r, buf, sizeof buf);
     assert_string_equal(buf, "t=3 ev=trade token=x px=0.54 sz=100\n");
 
@@ -452,7 +451,8 @@ static void test_errors_values(void **state)
     refused("t=1 ev=market token=x tick=ten", "bad tick=ten: not a decimal");
     refused("t=1 ev=market token=x fee_rate=1.5",
             "bad fee_rate=1.5: fee_rate is in [0,1]");
-    refused("t=1 ev=market token=x fee_exp=9", "bad fee_exp=9: fee_exp is 0..8");
+    refused("t=1 ev=market token=x fee_exp=9",
+            "bad fee_exp=9: fee_exp is 0..8");
     refused("t=1 ev=market token=x negrisk=2",
             "bad negrisk=2: negrisk is 0 or 1");
     refused("t=1 ev=market token=x minsz=-1",
@@ -624,9 +624,8 @@ static void test_reader_errors(void **state)
     assert_int_equal(rd_all("t=1 ev=resume\n", err, sizeof err, NULL), -1);
     assert_string_equal(err, "mem.tape:1: not a pmcopy tape: the first line "
                              "must be '#pmcopy-tape v1'");
-    assert_int_equal(rd_all("#pmcopy-tape v2\nt=1 ev=resume\n", err,
-                            sizeof err, NULL),
-                     -1);
+    assert_int_equal(
+        rd_all("#pmcopy-tape v2\nt=1 ev=resume\n", err, sizeof err, NULL), -1);
     assert_non_null(strstr(err, "mem.tape:1: not a pmcopy tape"));
     assert_int_equal(rd_all("#pmcopy-tape v10\n", err, sizeof err, NULL), -1);
     assert_non_null(strstr(err, "mem.tape:1: not a pmcopy tape"));
@@ -640,8 +639,7 @@ static void test_reader_errors(void **state)
                       "t=2 ev=trade token=x px=1.5 sz=1\n"
                       "t=3 ev=resume\n";
     assert_int_equal(rd_all(bad, err, sizeof err, NULL), -2);
-    assert_string_equal(err,
-                        "mem.tape:4: bad px=1.5: price must be in (0,1)");
+    assert_string_equal(err, "mem.tape:4: bad px=1.5: price must be in (0,1)");
 
     /* time going back */
     const char *back = "#pmcopy-tape v1\n"
@@ -801,21 +799,21 @@ static void test_addr_and_tick(void **state)
     struct pmc_sym y;
     assert_int_equal(pmc_addr_norm(TR, strlen(TR), &y), PMC_OK);
     assert_string_equal(y.s, TR);
-    assert_int_equal(pmc_addr_norm("0X1D0034134E339A309700FF2D34E99FA2D48B0313",
-                                   42, &y),
-                     PMC_OK);
+    assert_int_equal(
+        pmc_addr_norm("0X1D0034134E339A309700FF2D34E99FA2D48B0313", 42, &y),
+        PMC_OK);
     assert_string_equal(y.s, TR);
     assert_int_equal(pmc_addr_norm(TR + 2, 40, &y), PMC_OK);
     assert_string_equal(y.s, TR);
     assert_int_equal(pmc_addr_norm("", 0, &y), PMC_EPARSE);
     assert_int_equal(pmc_addr_norm("0x", 2, &y), PMC_EPARSE);
     assert_int_equal(pmc_addr_norm(TR, 41, &y), PMC_EPARSE);
-    assert_int_equal(pmc_addr_norm("0x0x1d0034134e339a309700ff2d34e99fa2d48b03",
-                                   42, &y),
-                     PMC_EPARSE);
-    assert_int_equal(pmc_addr_norm("0x1d0034134e339a309700ff2d34e99fa2d48b031 ",
-                                   42, &y),
-                     PMC_EPARSE);
+    assert_int_equal(
+        pmc_addr_norm("0x0x1d0034134e339a309700ff2d34e99fa2d48b03", 42, &y),
+        PMC_EPARSE);
+    assert_int_equal(
+        pmc_addr_norm("0x1d0034134e339a309700ff2d34e99fa2d48b031 ", 42, &y),
+        PMC_EPARSE);
     assert_true(pmc_tick_valid(100000));
     assert_true(pmc_tick_valid(10000));
     assert_true(pmc_tick_valid(5000));

@@ -28,7 +28,7 @@ static void on_emit(void *ctx, struct pmc_record *rec, enum pmc_watch_src s)
 
 static const char *const wallets[] = {
     "0x1111111111111111111111111111111111111111",
-    "2222222222222222222222222222222222222222", /* no 0x: accepted */
+    "2222222222222222222222222222222222222222",    /* no 0x: accepted */
     "0X1111111111111111111111111111111111111111"}; /* duplicate */
 
 static struct pmc_watch_config base(void)
