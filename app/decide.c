@@ -86,16 +86,6 @@ static enum pmc_err write_action(void *ctx, const struct pmc_record *a)
     return pmc_tape_write(o->f, a) == 0 ? PMC_OK : PMC_EIO;
 }
 
-static int load_config(const struct pmc_cfg_args *a, struct pmc_config *cfg)
-{
-    char err[512];
-    if (pmc_config_build(cfg, a, err, sizeof err) != PMC_OK) {
-        fprintf(stderr, "pmcopy: %s\n", err);
-        return -1;
-    }
-    return 0;
-}
-
 int pmc_cmd_decide(int argc, char **argv)
 {
     struct args a;
@@ -103,7 +93,7 @@ int pmc_cmd_decide(int argc, char **argv)
     if (pr >= 0)
         return pr;
     struct pmc_config *cfg = malloc(sizeof *cfg);
-    if (!cfg || load_config(&a.cfg, cfg) < 0) {
+    if (!cfg || pmc_tapecmd_config(&a.cfg, cfg) < 0) {
         free(cfg);
         return PMC_EXIT_FAIL;
     }

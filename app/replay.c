@@ -61,16 +61,6 @@ static int parse_args(int argc, char **argv, struct args *a)
     return -1;
 }
 
-static int load_config(const struct pmc_cfg_args *a, struct pmc_config *cfg)
-{
-    char err[512];
-    if (pmc_config_build(cfg, a, err, sizeof err) != PMC_OK) {
-        fprintf(stderr, "pmcopy: %s\n", err);
-        return -1;
-    }
-    return 0;
-}
-
 struct produced {
     char **line; /* queue of formatted actions, without newline */
     size_t head, n, cap;
@@ -207,7 +197,7 @@ int pmc_cmd_replay(int argc, char **argv)
         }
     }
     struct pmc_config *cfg = malloc(sizeof *cfg);
-    if (!cfg || load_config(&a.cfg, cfg) < 0) {
+    if (!cfg || pmc_tapecmd_config(&a.cfg, cfg) < 0) {
         free(cfg);
         return PMC_EXIT_FAIL;
     }

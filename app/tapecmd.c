@@ -43,3 +43,13 @@ void *pmc_tapecmd_driver_mem(const struct pmc_config *cfg, size_t *sz)
         memset(m, 0, *sz);
     return m;
 }
+
+int pmc_tapecmd_config(const struct pmc_cfg_args *a, struct pmc_config *cfg)
+{
+    char err[512];
+    if (pmc_config_build(cfg, a, err, sizeof err) != PMC_OK) {
+        fprintf(stderr, "pmcopy: %s\n", err);
+        return -1;
+    }
+    return 0;
+}

@@ -8,6 +8,7 @@
 
 #include "core/config.h"
 #include "core/pmc.h"
+#include "proto/config_load.h"
 #include "proto/tapeio.h"
 
 /* Open file ("-" or NULL: stdin) for reading; its name for messages in
@@ -21,5 +22,9 @@ int pmc_tapecmd_engine_error(const struct pmc_tape_reader *r, enum pmc_err e);
  * (pmc_driver_mem_size; core/ does not allocate); its size in *sz. NULL when
  * out of memory. The caller frees it. */
 void *pmc_tapecmd_driver_mem(const struct pmc_config *cfg, size_t *sz);
+
+/* Build the configuration from the command's flags, file and environment;
+ * -1 after a message on stderr. */
+int pmc_tapecmd_config(const struct pmc_cfg_args *a, struct pmc_config *cfg);
 
 #endif
