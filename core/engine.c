@@ -114,7 +114,8 @@ struct pmc_engine {
     struct tok *toks;
     uint32_t ntoks;    /* live tokens, listed in live[0..ntoks) */
     uint32_t *live;    /* slot of each live token, for the position view */
-    uint32_t free_tok; /* free slots, linked through tok.live */
+    uint32_t free_tok; /* freed slots, linked through tok.live */
+    uint32_t tok_hwm;  /* slots [tok_hwm, max_tokens) never used yet */
     struct ring tok_reclaim; /* resolved, flat and idle: reusable */
     struct index tok_ix;
     struct mkt *mkts;
@@ -122,7 +123,8 @@ struct pmc_engine {
      * ids, so the hot numbers share few cache lines) */
     pmc_micros *mkt_exposure;
     uint32_t nmkts;
-    uint32_t free_mkt;       /* free slots, linked through mkt.ntok */
+    uint32_t free_mkt;       /* freed slots, linked through mkt.ntok */
+    uint32_t mkt_hwm;        /* slots [mkt_hwm, max_tokens) never used yet */
     struct ring mkt_reclaim; /* markets no token links to: reusable */
     struct index mkt_ix;
 
@@ -266,12 +268,10 @@ enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem, size_t size,
     e->mkts = (struct mkt *)(void *)(base + L.mkts);
     e->mkt_reclaim.v = (uint32_t *)(void *)(base + L.mkt_ring);
     e->mkt_reclaim.cap = cfg->max_tokens;
-    for (uint32_t i = 0; i < cfg->max_tokens; i++) {
-        uint32_t next = i + 1 < cfg->max_tokens ? i + 1 : NONE;
-        e->toks[i].live = next;
-        e->mkts[i].ntok = next;
-    }
-    e->free_tok = e->free_mkt = 0;
+    /* slots are handed out from the never-used range first, so the pages
+     * of the tables a run does not reach are never touched */
+    e->free_tok = e->free_mkt = NONE;
+    e->tok_hwm = e->mkt_hwm = 0;
     e->mkt_exposure = (pmc_micros *)(void *)(base + L.mkt_exposure);
     index_init(&e->mkt_ix, base + L.mkt_ix,
                pow2_at_least(2ull * cfg->max_tokens));
@@ -432,7 +432,7 @@ static uint32_t mkt_find_or_add(struct pmc_engine *e, const struct pmc_sym *id)
         if (pmc_sym_eq(&e->mkts[s].id, id))
             return s;
     }
-    if (e->free_mkt == NONE) {
+    if (e->free_mkt == NONE && e->mkt_hwm == e->cfg.max_tokens) {
         if (!mkt_reclaim(e))
             return NONE;
         /* the deletion may have moved entries: probe again */
@@ -440,9 +440,10 @@ static uint32_t mkt_find_or_add(struct pmc_engine *e, const struct pmc_sym *id)
              i = (i + 1) & e->mkt_ix.mask)
             ;
     }
-    uint32_t m = e->free_mkt;
+    uint32_t m = e->free_mkt != NONE ? e->free_mkt : e->mkt_hwm++;
     struct mkt *k = &e->mkts[m];
-    e->free_mkt = k->ntok;
+    if (m == e->free_mkt)
+        e->free_mkt = k->ntok;
     e->nmkts++;
     k->id = *id;
     k->ntok = 0;
@@ -484,7 +485,7 @@ static uint32_t tok_get(struct pmc_engine *e, const struct pmc_sym *t,
     uint32_t i, found = tok_probe(e, t, &i);
     if (found != NONE)
         return found;
-    if (e->free_tok == NONE) {
+    if (e->free_tok == NONE && e->tok_hwm == e->cfg.max_tokens) {
         if (!tok_reclaim(e))
             return NONE;
         (void)tok_probe(e, t, &i); /* the deletion may have moved entries */
@@ -492,9 +493,10 @@ static uint32_t tok_get(struct pmc_engine *e, const struct pmc_sym *t,
     uint32_t m = mkt_find_or_add(e, market && market->n ? market : t);
     if (m == NONE)
         return NONE;
-    uint32_t k = e->free_tok;
+    uint32_t k = e->free_tok != NONE ? e->free_tok : e->tok_hwm++;
     struct tok *x = &e->toks[k];
-    e->free_tok = x->live;
+    if (k == e->free_tok)
+        e->free_tok = x->live;
     memset(x, 0, sizeof *x);
     x->token = *t;
     tok_set_market(e, x, m);
