@@ -2,9 +2,12 @@
  * and the run of a tape through core/driver.
  *
  * Decides: what comes next - the earliest of the next tape record and the
- * earliest simulated event, the tape first at equal times (market data
- * before our own events of the same millisecond); the driver fires timers
- * due at t before either. A tape record first moves the market model
+ * earliest simulated event. At equal times an event scheduled for the very
+ * instant it was caused in (zero latency: a fill seen at once, an order
+ * arriving at once, its report) goes before the next tape record, so a
+ * zero-latency copy fills against the market its own source fill left;
+ * otherwise the tape goes first (market data before our own events of the
+ * same millisecond). The driver fires timers due at t before either. A tape record first moves the market model
  * (marks, books, resting orders crossed, resolutions paid), then reaches
  * the core now (quotes, books as top-of-book quotes, trades, markets,
  * resolutions, operator kill/resume) or later (a source fill, after its
@@ -337,7 +340,9 @@ enum pmc_err pmc_sim_next(void *self, pmc_ms deadline, struct pmc_record *ev)
         const struct pmc_heap_item *top = pmc_heap_top(&s->heap);
         pmc_ms ht = top ? top->t : PMC_NO_DEADLINE;
         int give;
-        if (s->have_peek && s->peek.t <= ht) {
+        int tape_first = s->have_peek && (!top || s->peek.t < ht ||
+                                          (s->peek.t == ht && top->later));
+        if (tape_first) {
             if (s->peek.t >= deadline)
                 return PMC_EAGAIN;
             s->have_peek = 0;
