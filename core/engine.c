@@ -861,7 +861,13 @@ static void flush(struct pmc_engine *e, struct pmc_bucket *b,
     }
     if ((side == PMC_BUY && x->ask && x->ask > lim) ||
         (side == PMC_SELL && x->bid && x->bid < lim)) {
-        skip_all(e, b, PMC_SKIP_PRICE_MOVED, out);
+        /* the limit held at the market's price bound by its tick is not a
+         * move of the price */
+        pmc_micros tk = x->tick ? x->tick : PMC_DEFAULT_TICK;
+        int capped = side == PMC_BUY
+                         ? lim == PMC_MICRO - tk && ref + c->max_slippage > lim
+                         : lim == tk && ref - c->max_slippage < lim;
+        skip_all(e, b, capped ? PMC_SKIP_TICK_CAP : PMC_SKIP_PRICE_MOVED, out);
         return;
     }
     if (e->free_order == NONE) {

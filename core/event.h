@@ -71,7 +71,8 @@ const char *pmc_exec_name(enum pmc_exec_status s);
     X(BELOW_MIN, "below_min")                                                  \
     X(KILLED, "killed")                                                        \
     X(PRICE_MOVED, "price_moved")                                              \
-    X(SIZE_OVERFLOW, "size_overflow")
+    X(SIZE_OVERFLOW, "size_overflow")                                          \
+    X(TICK_CAP, "tick_cap")
 
 enum pmc_skip_reason {
 #define PMC_SKIP_ENUM(name, text) PMC_SKIP_##name,

@@ -128,7 +128,7 @@ static enum pmc_err paper_submit(void *self, const struct pmc_record *rec,
     if (!b->have_book && b->last) {
         /* no book yet: the last trade price +- the half spread, as the
          * simulator's no-book model */
-        pmc_book_synthetic(&b->book, b->last, p->half_spread, PMC_SIZE_MAX);
+        pmc_book_synthetic(&b->book, b->last, p->half_spread, 0, PMC_SIZE_MAX);
     } else if (!b->have_book) {
         report(p, &o->coid, PMC_EXEC_REJECT, 0, 0, 0, "no book for token", now);
         return PMC_OK;
