@@ -122,6 +122,11 @@ struct pmc_market_ev {
     pmc_micros fee_rate; /* -1 = unknown */
     int32_t fee_exp;     /* -1 = unknown */
     int8_t negrisk;      /* -1 unknown, 0, 1 */
+    /* 1: tick, minsz, fee_rate/fee_exp and negrisk are documented defaults
+     * (import's guess for up/down markets, tape `defaults=1`): they fill
+     * what no other record of the token stated and never replace a stated
+     * value, whatever the order of the records. */
+    int8_t defaults;
 };
 
 struct pmc_quote {

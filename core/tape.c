@@ -489,6 +489,9 @@ static enum pmc_err parse_market(struct line *L, struct pmc_record *r)
     int64_t nr = -1;
     PMC_TRY(get_int(L, "negrisk", 0, 0, 1, &nr, "negrisk is 0 or 1"));
     m->negrisk = (int8_t)nr;
+    int64_t df = 0;
+    PMC_TRY(get_int(L, "defaults", 0, 0, 1, &df, "defaults is 0 or 1"));
+    m->defaults = (int8_t)df;
     return PMC_OK;
 }
 
@@ -799,6 +802,8 @@ size_t pmc_tape_format(const struct pmc_record *r, char *buf, size_t cap)
             put_int(&b, "fee_exp", m->fee_exp);
         if (m->negrisk >= 0)
             put_int(&b, "negrisk", m->negrisk);
+        if (m->defaults)
+            put_int(&b, "defaults", 1);
         if (m->outcome[0])
             put_text(&b, "outcome", m->outcome);
         break;

@@ -213,14 +213,29 @@ static enum pmc_err take_tape(struct pmc_sim *s, const struct pmc_record *rec,
             x->end = m->end;
             s->mkt[x->market_idx].end = m->end;
         }
-        if (m->tick)
+        /* a stated value wins over a default, whatever the order */
+        unsigned keep = m->defaults ? x->stated : 0, got = 0;
+        if (m->tick && !(keep & PMC_SIM_STATED_TICK)) {
             x->tick = m->tick;
-        if (m->minsz)
+            got |= PMC_SIM_STATED_TICK;
+        }
+        if (m->minsz && !(keep & PMC_SIM_STATED_MINSZ)) {
             x->minsz = m->minsz;
-        if (m->fee_rate >= 0)
+            got |= PMC_SIM_STATED_MINSZ;
+        }
+        if (m->fee_rate >= 0 && m->fee_exp >= 0 &&
+            !(keep & PMC_SIM_STATED_FEE)) {
             x->fee_rate = m->fee_rate;
-        if (m->fee_exp >= 0)
             x->fee_exp = m->fee_exp;
+            got |= PMC_SIM_STATED_FEE;
+        } else if (!(keep & PMC_SIM_STATED_FEE)) {
+            if (m->fee_rate >= 0)
+                x->fee_rate = m->fee_rate;
+            if (m->fee_exp >= 0)
+                x->fee_exp = m->fee_exp;
+        }
+        if (!m->defaults)
+            x->stated |= got;
         if (m->outcome[0])
             memcpy(x->outcome, m->outcome, sizeof x->outcome);
         *ev = *rec;

@@ -236,6 +236,7 @@ static enum pmc_err synth_markets(struct imp *im)
             mk->fee_rate = im->fee_rate;
             mk->fee_exp = im->fee_exp;
             mk->negrisk = 0;
+            mk->defaults = 1; /* never over what Gamma states */
         }
         PMC_TRY(add_line(im, &r, 0));
     }

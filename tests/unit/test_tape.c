@@ -107,6 +107,8 @@ static void test_round_trip_every_kind(void **state)
         " negrisk=0 outcome=Up",
         "t=1 ev=market token=" TOK,
         "t=1 ev=market token=x tick=0.0001 fee_rate=0 fee_exp=0 negrisk=1",
+        "t=1 ev=market token=x tick=0.01 minsz=5 fee_rate=0.25 fee_exp=2"
+        " negrisk=0 defaults=1 outcome=Up",
         "t=1 ev=market token=x tick=0.1",
         "t=1 ev=market token=x tick=0.005",
         "t=1 ev=market token=x tick=0.0025",
@@ -212,6 +214,7 @@ static void test_parsed_values(void **state)
     assert_int_equal(r.u.market.fee_rate, -1);
     assert_int_equal(r.u.market.fee_exp, -1);
     assert_int_equal(r.u.market.negrisk, -1);
+    assert_int_equal(r.u.market.defaults, 0);
 
     /* escapes in quoted text */
     assert_int_equal(parse("t=5 ev=exec coid=c status=reject "
@@ -455,6 +458,8 @@ static void test_errors_values(void **state)
             "bad fee_exp=9: fee_exp is 0..8");
     refused("t=1 ev=market token=x negrisk=2",
             "bad negrisk=2: negrisk is 0 or 1");
+    refused("t=1 ev=market token=x defaults=2",
+            "bad defaults=2: defaults is 0 or 1");
     refused("t=1 ev=market token=x minsz=-1",
             "bad minsz=-1: minsz is 0..1e9 shares");
     refused("t=1 ev=market market=m", "missing token: required");
