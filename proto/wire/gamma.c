@@ -291,6 +291,49 @@ done:
     return rc;
 }
 
+/* Does the object look like one market (or a vendor wrapper, or an
+ * event)? */
+static int market_like(const json_t *o)
+{
+    static const char *const keys[] = {
+        "clobTokenIds", "conditionId", "condition_id", "id",
+        "question",     "slug",        "raw",          "markets"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (json_object_get(o, keys[i]))
+            return 1;
+    return 0;
+}
+
+/* An object of markets (or events) keyed by id, as a cache or a script
+ * stores them: {"123": {...}, "456": {...}}. */
+static int market_map(const json_t *o)
+{
+    if (json_object_size(o) == 0 || market_like(o))
+        return 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)o, k, v)
+    {
+        if (!json_is_object(v))
+            return 0;
+    }
+    return 1;
+}
+
+/* One member of an array or a map: a market, or an event of markets. */
+static enum pmc_err one_entry(const json_t *m, size_t row,
+                              struct pmc_wire_sink *sink,
+                              struct pmc_wire_err *err)
+{
+    json_t *ms = json_is_object(m) ? json_object_get(m, "markets") : NULL;
+    if (ms && json_is_array(ms) && !json_object_get(m, "clobTokenIds")) {
+        for (size_t i = 0; i < json_array_size(ms); i++)
+            PMC_TRY(one_market(json_array_get(ms, i), row, sink, err));
+        return PMC_OK;
+    }
+    return one_market(m, row, sink, err);
+}
+
 enum pmc_err pmc_wire_decode_gamma(const char *buf, size_t n,
                                    struct pmc_wire_sink *sink,
                                    struct pmc_wire_err *err)
@@ -309,6 +352,22 @@ enum pmc_err pmc_wire_decode_gamma(const char *buf, size_t n,
     if (json_is_array(list)) {
         for (size_t i = 0; i < json_array_size(list) && rc == PMC_OK; i++)
             rc = one_market(json_array_get(list, i), i + 1, sink, err);
+    } else if (json_is_object(list) && market_map(list)) {
+        const char *k;
+        json_t *v;
+        size_t i = 0;
+        json_object_foreach((json_t *)list, k, v)
+        {
+            if (rc != PMC_OK)
+                break;
+            rc = one_entry(v, ++i, sink, err);
+        }
+    } else if (json_is_object(list) && !market_like(list)) {
+        rc = pmc_wire_fail(err, PMC_EPARSE, 0,
+                           "expected a market object (clobTokenIds, "
+                           "conditionId, ...), an array of them, an event "
+                           "{\"markets\": [...]} or an object of them keyed "
+                           "by id");
     } else {
         rc = one_market(list, 0, sink, err);
     }

@@ -17,8 +17,11 @@
  * t of ev=resolve is closedTime, else umaEndDate, else endDate, never
  * earlier than the market's t.
  * Accepted documents: a market object, an array of them, an event object
- * (its `markets` array), or a wrapper object whose `raw` member is the
- * market (as dataset vendors store it). Never uses floating point. */
+ * (its `markets` array), a wrapper object whose `raw` member is the market
+ * (as dataset vendors store it), or an object of markets (or events) keyed
+ * by id, read in the document's order (row = the 1-based member). Any
+ * other object is an error, not an empty result. Never uses floating
+ * point. */
 #ifndef PMC_WIRE_GAMMA_H
 #define PMC_WIRE_GAMMA_H
 
