@@ -127,6 +127,10 @@ struct pmc_market_ev {
      * what no other record of the token stated and never replace a stated
      * value, whatever the order of the records. */
     int8_t defaults;
+    /* display labels for reports (Gamma `question`, `slug`); "" = none.
+     * Longer ones are cut at a UTF-8 boundary: they name, never identify. */
+    char question[160];
+    char slug[80];
 };
 
 struct pmc_quote {

@@ -87,6 +87,10 @@ struct pmc_sim_token {
     pmc_micros tick, minsz, fee_rate;
     int32_t fee_exp;
     unsigned stated; /* PMC_SIM_STATED_*: set by a non-default ev=market */
+    /* price path: source fills of the token on the tape, a trade / quote /
+     * book of it since the last one, one between two of them */
+    uint32_t src_fills;
+    uint8_t px_since_fill, px_between;
     int has_book;
     struct pmc_book book;
     pmc_micros last; /* last trade print, 0 = none */
@@ -105,6 +109,7 @@ struct pmc_sim_token {
 
 struct pmc_sim_market {
     struct pmc_sym id;
+    char name[160]; /* question, else slug, from ev=market; "" = none */
     pmc_ms end;
     uint32_t ntokens;
     uint32_t tokens[2]; /* first two tokens seen */

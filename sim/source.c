@@ -185,6 +185,9 @@ static enum pmc_err take_tape(struct pmc_sim *s, const struct pmc_record *rec,
             x->end = f->end;
         if (f->outcome[0] && !x->outcome[0])
             memcpy(x->outcome, f->outcome, sizeof x->outcome);
+        if (x->src_fills++ && x->px_since_fill)
+            x->px_between = 1;
+        x->px_since_fill = 0;
         /* the source's fill is a trade print on its token */
         x->last = f->px;
         pmc_sim_set_mark(s, x, f->px);
@@ -238,6 +241,11 @@ static enum pmc_err take_tape(struct pmc_sim *s, const struct pmc_record *rec,
             x->stated |= got;
         if (m->outcome[0])
             memcpy(x->outcome, m->outcome, sizeof x->outcome);
+        struct pmc_sim_market *mk = &s->mkt[x->market_idx];
+        if (m->question[0])
+            snprintf(mk->name, sizeof mk->name, "%s", m->question);
+        else if (m->slug[0] && !mk->name[0])
+            snprintf(mk->name, sizeof mk->name, "%s", m->slug);
         *ev = *rec;
         *give = 1;
         return PMC_OK;
@@ -249,6 +257,7 @@ static enum pmc_err take_tape(struct pmc_sim *s, const struct pmc_record *rec,
         struct pmc_sim_token *x = &s->tok[tk];
         pmc_book_from_quote(&x->book, q, s->o.unknown_sz);
         x->has_book = 1;
+        x->px_since_fill = 1;
         pmc_sim_set_mark(s, x, pmc_book_mid(&x->book));
         PMC_TRY(pmc_sim_cross_resting(s, x, 0, 0));
         *ev = *rec;
@@ -262,6 +271,7 @@ static enum pmc_err take_tape(struct pmc_sim *s, const struct pmc_record *rec,
         struct pmc_sim_token *x = &s->tok[tk];
         pmc_book_from_levels(&x->book, b);
         x->has_book = 1;
+        x->px_since_fill = 1;
         pmc_sim_set_mark(s, x, pmc_book_mid(&x->book));
         PMC_TRY(pmc_sim_cross_resting(s, x, 0, 0));
         /* the core sees the top of book as a quote */
@@ -289,6 +299,7 @@ static enum pmc_err take_tape(struct pmc_sim *s, const struct pmc_record *rec,
         PMC_TRY(pmc_sim_tok_get(s, &rec->u.trade.token, NULL, &tk));
         struct pmc_sim_token *x = &s->tok[tk];
         x->last = rec->u.trade.px;
+        x->px_since_fill = 1;
         pmc_sim_set_mark(s, x, rec->u.trade.px);
         PMC_TRY(pmc_sim_cross_resting(s, x, rec->u.trade.px, rec->u.trade.sz));
         *ev = *rec;

@@ -117,6 +117,11 @@ static void slug_of(const json_t *row, struct pmc_wire_extra *x)
         x->slug = s;
         x->slug_len = n;
     }
+    s = pmc_json_text(pmc_wf_get(row, "title", NULL, &name), &n);
+    if (s && n > 0) {
+        x->title = s;
+        x->title_len = n;
+    }
 }
 
 enum row_kind { ROW_TRADE, ROW_MERGE, ROW_REDEEM, ROW_SPLIT, ROW_UNKNOWN };

@@ -126,6 +126,22 @@ static enum pmc_err market_fees(const json_t *m, struct pmc_market_ev *mk,
     return PMC_OK;
 }
 
+/* A display label (question, slug): control bytes become spaces; a longer
+ * one is cut at a UTF-8 character boundary. */
+static void label_copy(char *dst, size_t cap, const char *s, size_t n)
+{
+    if (!s)
+        n = 0;
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    for (size_t k = 0; k < n; k++)
+        dst[k] = (unsigned char)s[k] < 0x20 ? ' ' : s[k];
+    dst[n] = '\0';
+}
+
 static enum pmc_err one_market(const json_t *m, size_t row,
                                struct pmc_wire_sink *sink,
                                struct pmc_wire_err *err)
@@ -154,6 +170,10 @@ static enum pmc_err one_market(const json_t *m, size_t row,
         x.slug = slug;
         x.slug_len = sn;
     }
+    label_copy(mk->slug, sizeof mk->slug, slug, sn);
+    size_t qn;
+    const char *q = pmc_json_text(pmc_wf_get(m, "question", NULL, &name), &qn);
+    label_copy(mk->question, sizeof mk->question, q, qn);
     PMC_TRY(pmc_wf_sym(m, "conditionId", "condition_id", PMC_WF_OPTIONAL,
                        &mk->market, row, err));
     PMC_TRY(iso_field(m, "endDate", &mk->end, row, err));

@@ -7,7 +7,8 @@
  *    market = conditionId, outcome = outcomes[i], end = endDate (else the
  *    up/down slug window end), tick = orderPriceMinTickSize, minsz =
  *    orderMinSize, fee_rate/fee_exp = feeSchedule.rate/exponent (feesEnabled
- *    false gives rate 0, exponent 1), negrisk = negRisk. Unknown values stay
+ *    false gives rate 0, exponent 1), negrisk = negRisk, question and slug
+ *    (display labels, cut at a UTF-8 boundary). Unknown values stay
  *    unknown (the importer applies documented defaults, not this decoder);
  *  - when the market is closed and every outcomePrices entry is 0 or 1, or
  *    the prices are an even split (0.5 each), one ev=resolve per token with

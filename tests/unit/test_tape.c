@@ -109,6 +109,8 @@ static void test_round_trip_every_kind(void **state)
         "t=1 ev=market token=x tick=0.0001 fee_rate=0 fee_exp=0 negrisk=1",
         "t=1 ev=market token=x tick=0.01 minsz=5 fee_rate=0.25 fee_exp=2"
         " negrisk=0 defaults=1 outcome=Up",
+        "t=1 ev=market token=x outcome=Yes question=\"Will \\\"X\\\" win, "
+        "or not?\" slug=will-x-win",
         "t=1 ev=market token=x tick=0.1",
         "t=1 ev=market token=x tick=0.005",
         "t=1 ev=market token=x tick=0.0025",
@@ -215,6 +217,24 @@ static void test_parsed_values(void **state)
     assert_int_equal(r.u.market.fee_exp, -1);
     assert_int_equal(r.u.market.negrisk, -1);
     assert_int_equal(r.u.market.defaults, 0);
+    assert_string_equal(r.u.market.question, "");
+    assert_string_equal(r.u.market.slug, "");
+
+    /* labels: kept; a longer one is cut at a UTF-8 boundary, not refused */
+    {
+        char line[1024];
+        int n = snprintf(line, sizeof line,
+                         "t=1 ev=market token=x slug=s question=\"");
+        for (int i = 0; i < 79; i++)
+            n += snprintf(line + n, sizeof line - (size_t)n, "a\xc3\xa9");
+        snprintf(line + n, sizeof line - (size_t)n, "\"");
+        assert_int_equal(parse(line, &r, &e), 1);
+        assert_string_equal(r.u.market.slug, "s");
+        size_t ql = strlen(r.u.market.question);
+        assert_true(ql <= sizeof r.u.market.question - 1);
+        assert_int_equal(ql % 3, 0); /* whole "a\xc3\xa9" groups only */
+        assert_int_equal(ql, 159);
+    }
 
     /* escapes in quoted text */
     assert_int_equal(parse("t=5 ev=exec coid=c status=reject "

@@ -108,6 +108,8 @@ static void test_markets_keyed_by_id(void **st)
         ",\"orderPriceMinTickSize\":0.001") ","
                                             "\"3\":{\"id\":\"e\",\"markets\":[{"
                                             "\"conditionId\":\"0xc3\","
+                                            "\"question\":\"Will "
+                                            "\\\"it\\\"\\nrain?\","
                                             "\"clobTokenIds\":\"[\\\"333\\\", "
                                             "\\\"444\\\"]\"}]}}";
     assert_int_equal(run(doc, &c, &sink, &err), PMC_OK);
@@ -115,9 +117,12 @@ static void test_markets_keyed_by_id(void **st)
     assert_int_equal(sink.ignored, 0);
     assert_string_equal(c.r[0].u.market.token.s, "111");
     assert_int_equal(c.r[0].u.market.tick, 1000);
+    assert_string_equal(c.r[0].u.market.slug, "btc-updown-15m-1765406700");
+    assert_string_equal(c.r[0].u.market.question, "");
     assert_string_equal(c.r[1].u.market.token.s, "222");
     assert_string_equal(c.r[2].u.market.token.s, "333");
     assert_string_equal(c.r[2].u.market.market.s, "0xc3");
+    assert_string_equal(c.r[2].u.market.question, "Will \"it\" rain?");
     assert_string_equal(c.r[3].u.market.token.s, "444");
     collect_free(&c);
     /* a member's error names its place */
