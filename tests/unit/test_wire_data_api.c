@@ -100,7 +100,7 @@ static void test_identical_fills_of_one_tx(void **st)
     assert_int_equal(c.n, 5);
     const char *k1 = c.r[0].u.fill.key.s;
     assert_int_equal(strlen(k1), 66 + 17);
-    char want[PMC_SYM_MAX + 1];
+    char want[PMC_SYM_MAX + 8];
     snprintf(want, sizeof want, "%s:2", k1);
     assert_string_equal(c.r[1].u.fill.key.s, want);
     snprintf(want, sizeof want, "%s:3", k1);
