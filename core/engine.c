@@ -49,6 +49,9 @@
  *                open --deadline, full, pending, bypass, forced-> flushed
  *                flushed --next step----------------------------> free */
 
+#define TOK_TICK 1u
+#define TOK_MINSZ 2u
+
 /* A token (outcome) we have seen: metadata, quotes and our position. */
 struct tok {
     struct pmc_sym token;
@@ -56,6 +59,7 @@ struct tok {
     uint64_t mkt_h, mkt_h2; /* mkts[market].id's hashes (a cheap check) */
     pmc_ms end;
     pmc_micros tick, minsz;
+    uint8_t stated; /* TOK_TICK | TOK_MINSZ: set by a non-default record */
     pmc_micros bid, ask, mark;
     pmc_micros shares, cost, realized;
     pmc_micros pend_buy, pend_sell; /* shares in open orders */
@@ -863,7 +867,13 @@ static void flush(struct pmc_engine *e, struct pmc_bucket *b,
     }
     if ((side == PMC_BUY && x->ask && x->ask > lim) ||
         (side == PMC_SELL && x->bid && x->bid < lim)) {
-        skip_all(e, b, PMC_SKIP_PRICE_MOVED, out);
+        /* the limit held at the market's price bound by its tick is not a
+         * move of the price */
+        pmc_micros tk = x->tick ? x->tick : PMC_DEFAULT_TICK;
+        int capped = side == PMC_BUY
+                         ? lim == PMC_MICRO - tk && ref + c->max_slippage > lim
+                         : lim == tk && ref - c->max_slippage < lim;
+        skip_all(e, b, capped ? PMC_SKIP_TICK_CAP : PMC_SKIP_PRICE_MOVED, out);
         return;
     }
     if (e->free_order == NONE) {
@@ -1032,10 +1042,14 @@ static enum pmc_err on_market(struct pmc_engine *e,
     PMC_TRY(tok_link_market(e, x, &m->market));
     if (m->end)
         x->end = m->end;
-    if (m->tick)
+    /* a stated value wins over a default, whatever the order */
+    if (m->tick && !(m->defaults && (x->stated & TOK_TICK)))
         x->tick = m->tick;
-    if (m->minsz)
+    if (m->minsz && !(m->defaults && (x->stated & TOK_MINSZ)))
         x->minsz = m->minsz;
+    if (!m->defaults)
+        x->stated |=
+            (uint8_t)((m->tick ? TOK_TICK : 0) | (m->minsz ? TOK_MINSZ : 0));
     return PMC_OK;
 }
 

@@ -71,7 +71,8 @@ const char *pmc_exec_name(enum pmc_exec_status s);
     X(BELOW_MIN, "below_min")                                                  \
     X(KILLED, "killed")                                                        \
     X(PRICE_MOVED, "price_moved")                                              \
-    X(SIZE_OVERFLOW, "size_overflow")
+    X(SIZE_OVERFLOW, "size_overflow")                                          \
+    X(TICK_CAP, "tick_cap")
 
 enum pmc_skip_reason {
 #define PMC_SKIP_ENUM(name, text) PMC_SKIP_##name,
@@ -121,6 +122,15 @@ struct pmc_market_ev {
     pmc_micros fee_rate; /* -1 = unknown */
     int32_t fee_exp;     /* -1 = unknown */
     int8_t negrisk;      /* -1 unknown, 0, 1 */
+    /* 1: tick, minsz, fee_rate/fee_exp and negrisk are documented defaults
+     * (import's guess for up/down markets, tape `defaults=1`): they fill
+     * what no other record of the token stated and never replace a stated
+     * value, whatever the order of the records. */
+    int8_t defaults;
+    /* display labels for reports (Gamma `question`, `slug`); "" = none.
+     * Longer ones are cut at a UTF-8 boundary: they name, never identify. */
+    char question[160];
+    char slug[80];
 };
 
 struct pmc_quote {

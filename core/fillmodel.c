@@ -47,14 +47,26 @@ static pmc_micros clamp_px(pmc_micros p)
 }
 
 void pmc_book_synthetic(struct pmc_book *b, pmc_micros last,
-                        pmc_micros half_spread, pmc_micros depth)
+                        pmc_micros half_spread, pmc_micros tick,
+                        pmc_micros depth)
 {
     pmc_book_clear(b);
     if (last <= 0 || last >= PMC_MICRO)
         return;
     b->nbid = b->nask = 1;
-    b->bid_px[0] = clamp_px(last - half_spread);
-    b->ask_px[0] = clamp_px(last + half_spread);
+    pmc_micros bid = last - half_spread, ask = last + half_spread;
+    if (tick > 0 && tick < PMC_MICRO / 2) {
+        bid = pmc_round_down(bid, tick);
+        ask = pmc_round_up(ask, tick);
+        bid = bid < tick               ? tick
+              : bid > PMC_MICRO - tick ? PMC_MICRO - tick
+                                       : bid;
+        ask = ask < tick               ? tick
+              : ask > PMC_MICRO - tick ? PMC_MICRO - tick
+                                       : ask;
+    }
+    b->bid_px[0] = clamp_px(bid);
+    b->ask_px[0] = clamp_px(ask);
     b->bid_sz[0] = b->ask_sz[0] = depth;
 }
 

@@ -33,11 +33,14 @@ void pmc_book_from_quote(struct pmc_book *b, const struct pmc_quote *q,
 /* Depth from a book record (levels already best first). */
 void pmc_book_from_levels(struct pmc_book *b, const struct pmc_book_ev *ev);
 
-/* A one-level book around a reference price when no quotes exist:
- * bid = last - half_spread, ask = last + half_spread (clamped into
- * (0, 1)), each `depth` shares deep. */
+/* A one-level book around a reference price when no quotes exist, on the
+ * market's price grid: bid = last - half_spread rounded down to the tick,
+ * ask = last + half_spread rounded up to it, both kept within
+ * [tick, 1 - tick]; each `depth` shares deep. tick 0: no grid, prices
+ * kept within (0, 1). */
 void pmc_book_synthetic(struct pmc_book *b, pmc_micros last,
-                        pmc_micros half_spread, pmc_micros depth);
+                        pmc_micros half_spread, pmc_micros tick,
+                        pmc_micros depth);
 
 /* Mid price (micros, floor) of the best levels; the one side's best when
  * only one side exists; 0 for an empty book. */

@@ -290,6 +290,31 @@ static enum pmc_err get_text(struct line *L, const char *key, char *dst,
     return PMC_OK;
 }
 
+/* A display label: as get_text, but one longer than cap - 1 bytes is cut
+ * at a UTF-8 character boundary instead of refused. */
+static void get_label(struct line *L, const char *key, char *dst, size_t cap)
+{
+    struct pair *p = get(L, key);
+    dst[0] = '\0';
+    if (!p)
+        return;
+    size_t o = 0, i = 0;
+    for (; i < p->vn && o + 1 < cap; i++) {
+        char c = p->v[i];
+        if (p->quoted && c == '\\' && i + 1 < p->vn)
+            c = p->v[++i];
+        dst[o++] = c;
+    }
+    if (i < p->vn && ((unsigned char)p->v[i] & 0xC0) == 0x80) {
+        /* cut inside a character: drop its first bytes too */
+        while (o > 0 && ((unsigned char)dst[o - 1] & 0xC0) == 0x80)
+            o--;
+        if (o > 0 && (unsigned char)dst[o - 1] >= 0xC0)
+            o--;
+    }
+    dst[o] = '\0';
+}
+
 static enum pmc_err get_int(struct line *L, const char *key, int required,
                             int64_t lo, int64_t hi, int64_t *out,
                             const char *rule)
@@ -489,6 +514,11 @@ static enum pmc_err parse_market(struct line *L, struct pmc_record *r)
     int64_t nr = -1;
     PMC_TRY(get_int(L, "negrisk", 0, 0, 1, &nr, "negrisk is 0 or 1"));
     m->negrisk = (int8_t)nr;
+    int64_t df = 0;
+    PMC_TRY(get_int(L, "defaults", 0, 0, 1, &df, "defaults is 0 or 1"));
+    m->defaults = (int8_t)df;
+    get_label(L, "question", m->question, sizeof m->question);
+    get_label(L, "slug", m->slug, sizeof m->slug);
     return PMC_OK;
 }
 
@@ -799,8 +829,14 @@ size_t pmc_tape_format(const struct pmc_record *r, char *buf, size_t cap)
             put_int(&b, "fee_exp", m->fee_exp);
         if (m->negrisk >= 0)
             put_int(&b, "negrisk", m->negrisk);
+        if (m->defaults)
+            put_int(&b, "defaults", 1);
         if (m->outcome[0])
             put_text(&b, "outcome", m->outcome);
+        if (m->question[0])
+            put_text(&b, "question", m->question);
+        if (m->slug[0])
+            put_text(&b, "slug", m->slug);
         break;
     }
     case PMC_K_QUOTE: {

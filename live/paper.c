@@ -16,6 +16,7 @@ struct pbook {
     struct pmc_book book;
     struct pmc_fee_params fee;
     pmc_micros last; /* last trade price, 0 = none */
+    pmc_micros tick; /* from ev=market, 0 = unknown (no grid) */
     int have_book;
 };
 
@@ -126,9 +127,10 @@ static enum pmc_err paper_submit(void *self, const struct pmc_record *rec,
     if (!b)
         return PMC_ENOMEM;
     if (!b->have_book && b->last) {
-        /* no book yet: the last trade price +- the half spread, as the
-         * simulator's no-book model */
-        pmc_book_synthetic(&b->book, b->last, p->half_spread, PMC_SIZE_MAX);
+        /* no book yet: the last trade price +- the half spread on the
+         * market's tick grid, as the simulator's no-book model */
+        pmc_book_synthetic(&b->book, b->last, p->half_spread, b->tick,
+                           PMC_SIZE_MAX);
     } else if (!b->have_book) {
         report(p, &o->coid, PMC_EXEC_REJECT, 0, 0, 0, "no book for token", now);
         return PMC_OK;
@@ -231,6 +233,8 @@ void pmc_paper_on_record(struct pmc_paper *p, const struct pmc_record *rec,
     case PMC_K_MARKET:
         if (!(b = book_of(p, &rec->u.market.token, 1)))
             return;
+        if (rec->u.market.tick)
+            b->tick = rec->u.market.tick;
         if (rec->u.market.fee_rate >= 0) {
             b->fee.rate = rec->u.market.fee_rate;
             b->fee.exp = rec->u.market.fee_exp >= 0 ? rec->u.market.fee_exp : 1;

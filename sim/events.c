@@ -1,5 +1,8 @@
 /* sim/events.c - the simulated-event pool: payload slots scheduled on the
- * (time, sequence) heap (sim/heap.h), recycled through a free list.
+ * (time, class, sequence) heap (sim/heap.h), recycled through a free list.
+ * An event due at the simulator's current instant is class 0: it happens
+ * before the next tape record of that millisecond (a zero-latency copy
+ * sees the market its source fill left, not the second's last print).
  *
  * Decides nothing about what an event means. Never: orders events by
  * address (the heap's sequence number breaks ties). */
@@ -28,7 +31,7 @@ void pmc_sim_ev_release(struct pmc_sim *s, uint32_t slot)
 
 enum pmc_err pmc_sim_schedule(struct pmc_sim *s, pmc_ms t, uint32_t slot)
 {
-    PMC_TRY(pmc_heap_push(&s->heap, t, slot));
+    PMC_TRY(pmc_heap_push(&s->heap, t, t > s->now, slot));
     if (s->heap.n > s->r.max_inflight)
         s->r.max_inflight = s->heap.n;
     return PMC_OK;

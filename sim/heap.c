@@ -1,4 +1,4 @@
-/* sim/heap.c - (time, seq) min-heap; see heap.h. */
+/* sim/heap.c - (time, class, seq) min-heap; see heap.h. */
 #include "sim/heap.h"
 
 #include <stdlib.h>
@@ -18,10 +18,15 @@ void pmc_heap_fini(struct pmc_heap *h)
 
 static int less(const struct pmc_heap_item *a, const struct pmc_heap_item *b)
 {
-    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+    if (a->t != b->t)
+        return a->t < b->t;
+    if (a->later != b->later)
+        return a->later < b->later;
+    return a->seq < b->seq;
 }
 
-enum pmc_err pmc_heap_push(struct pmc_heap *h, pmc_ms t, uint32_t slot)
+enum pmc_err pmc_heap_push(struct pmc_heap *h, pmc_ms t, int later,
+                           uint32_t slot)
 {
     if (h->n == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 64;
@@ -31,7 +36,7 @@ enum pmc_err pmc_heap_push(struct pmc_heap *h, pmc_ms t, uint32_t slot)
         h->v = v;
         h->cap = cap;
     }
-    struct pmc_heap_item it = {t, h->next_seq++, slot};
+    struct pmc_heap_item it = {t, h->next_seq++, slot, (uint8_t)(later != 0)};
     size_t i = h->n++;
     while (i > 0) {
         size_t p = (i - 1) / 2;

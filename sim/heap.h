@@ -1,7 +1,10 @@
 /* sim/heap.h - the simulator's event queue: a binary min-heap ordered by
- * (time, sequence). The sequence number is assigned at push, so events due
- * at the same millisecond pop in the order they were scheduled: the order
- * never depends on memory addresses. Items carry a slot index into the
+ * (time, class, sequence). The class is 0 for an event scheduled for the
+ * instant being simulated (a zero-latency consequence of what just
+ * happened: it goes before anything else due at that millisecond) and 1
+ * for one scheduled ahead. The sequence number is assigned at push, so
+ * events of one time and class pop in the order they were scheduled: the
+ * order never depends on memory addresses. Items carry a slot index into the
  * caller's payload pool. Grows by doubling (memory follows the number of
  * events in flight, never the tape's length). */
 #ifndef PMC_SIM_HEAP_H
@@ -13,6 +16,7 @@ struct pmc_heap_item {
     pmc_ms t;
     uint64_t seq;
     uint32_t slot;
+    uint8_t later; /* 0: due at the instant it was scheduled in */
 };
 
 struct pmc_heap {
@@ -23,8 +27,9 @@ struct pmc_heap {
 
 void pmc_heap_init(struct pmc_heap *h);
 void pmc_heap_fini(struct pmc_heap *h);
-/* Schedule slot at t. PMC_ENOMEM when growing fails. */
-PMC_MUST_USE enum pmc_err pmc_heap_push(struct pmc_heap *h, pmc_ms t,
+/* Schedule slot at t; later = 0 when t is the instant being simulated
+ * (see above). PMC_ENOMEM when growing fails. */
+PMC_MUST_USE enum pmc_err pmc_heap_push(struct pmc_heap *h, pmc_ms t, int later,
                                         uint32_t slot);
 /* Earliest item, or NULL when empty. Valid until the next push/pop. */
 const struct pmc_heap_item *pmc_heap_top(const struct pmc_heap *h);

@@ -34,6 +34,11 @@ struct pmc_summary {
     double max_dd_pct;
     uint32_t markets_traded, markets_resolved, markets_won;
     uint64_t skips_total;
+    /* price path: tokens with two or more source fills on the tape, and
+     * those of them with no trade, quote or book between any two (their
+     * copies fill against the source's own prints: latency results mean
+     * nothing there) */
+    uint32_t path_tokens, path_missing;
 };
 
 void pmc_summary_compute(const struct pmc_sim *s, struct pmc_summary *m);

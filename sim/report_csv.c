@@ -91,7 +91,7 @@ enum pmc_err pmc__report_tables(const char *dir, const struct pmc_sim *s,
     }
     fputs("market,end_ms,orders,fills,bought_usd,sold_usd,paid_out_usd,"
           "fees_usd,open_shares,open_value_usd,pnl_usd,return,status,"
-          "winner\n",
+          "winner,name\n",
           f);
     for (uint32_t i = 0; i < s->nmkt; i++) {
         const struct pmc__report_agg *g = &a[i];
@@ -118,6 +118,8 @@ enum pmc_err pmc__report_tables(const char *dir, const struct pmc_sim *s,
                 : g->resolved_all ? "resolved"
                                   : "unresolved");
         pmc__report_csv_str(f, g->outcome_won);
+        fputc(',', f);
+        pmc__report_csv_str(f, s->mkt[i].name);
         fputc('\n', f);
     }
     int bad = pmc__report_close_file(&f);

@@ -81,15 +81,29 @@ static void html_csv_table(FILE *f, const char *dir, const char *file,
         fputs(row ? "<tr>" : "<tr class=\"head\">", f);
         char *c = line;
         for (;;) {
-            char *comma = strchr(c, ',');
-            if (comma)
-                *comma = '\0';
+            /* one CSV field: bare, or quoted with "" for a quote */
+            char *w = c, *r = c;
+            if (*r == '"') {
+                r++;
+                while (*r && !(r[0] == '"' && r[1] != '"')) {
+                    if (r[0] == '"')
+                        r++;
+                    *w++ = *r++;
+                }
+                if (*r == '"')
+                    r++;
+            } else {
+                while (*r && *r != ',')
+                    *w++ = *r++;
+            }
+            int more = *r == ',';
+            *w = '\0';
             fputs(row ? "<td>" : "<th>", f);
             pmc__report_html_str(f, c);
             fputs(row ? "</td>" : "</th>", f);
-            if (!comma)
+            if (!more)
                 break;
-            c = comma + 1;
+            c = r + 1;
         }
         fputs("</tr>\n", f);
         row++;
@@ -203,6 +217,28 @@ static void html_section(FILE *f, const char *key, const char *dir,
                  pmc__report_usd2(r->pen.spread, c, sizeof c),
                  pmc__report_usd2(r->pen.fees, d, sizeof d));
         kv(f, "follower penalty", v);
+        if (r->kills)
+            snprintf(v, sizeof v,
+                     "TRIPPED %" PRIu64 "x; first at %s UTC: %s (new buys "
+                     "stopped from then on)",
+                     r->kills, pmc__report_utc(r->first_kill_t, a, sizeof a),
+                     r->first_kill);
+        else
+            snprintf(v, sizeof v, "not tripped");
+        kv(f, "kill switch", v);
+        if (m.path_missing)
+            snprintf(v, sizeof v,
+                     "NONE between source fills on %u of %u tokens with "
+                     "several fills (no trade/quote/book records between "
+                     "them): copies there fill at the source's own prints, "
+                     "so latency results are meaningless",
+                     m.path_missing, m.path_tokens);
+        else
+            snprintf(v, sizeof v,
+                     "trades/quotes between source fills on all %u tokens "
+                     "with several fills",
+                     m.path_tokens);
+        kv(f, "price path", v);
         snprintf(v, sizeof v, "accounting identity %s; core positions %s",
                  r->identity_ok ? "ok" : "FAILED",
                  r->engine_agrees ? "agree" : "DISAGREE");

@@ -141,8 +141,16 @@ void pmc_report_json(FILE *f, const struct pmc_sim *s,
                 pmc_skip_name((enum pmc_skip_reason)i), r->skips[i]);
     fprintf(f, "},\n  \"kills\": %" PRIu64 ",\n  \"first_kill\": ", r->kills);
     pmc_json_str(f, r->first_kill);
-    fprintf(f, ",\n  \"max_events_in_flight\": %" PRIu64 ",\n",
-            r->max_inflight);
+    fprintf(f, ",\n  \"first_kill_ms\": %" PRId64 ",\n",
+            r->kills ? r->first_kill_t : 0);
+    fprintf(f,
+            "  \"price_path\": {\"tokens_with_several_source_fills\": %u, "
+            "\"without_prices_between_fills\": %u, \"latency_meaningful\": "
+            "%s},\n",
+            m.path_tokens, m.path_missing,
+            m.path_tokens && m.path_missing == m.path_tokens ? "false"
+                                                             : "true");
+    fprintf(f, "  \"max_events_in_flight\": %" PRIu64 ",\n", r->max_inflight);
     fprintf(f,
             "  \"checks\": {\"accounting_identity\": %s, "
             "\"core_positions_agree\": %s}\n}\n",

@@ -71,6 +71,12 @@ void pmc_summary_compute(const struct pmc_sim *s, struct pmc_summary *m)
                         : 0.0;
     for (int i = 0; i < PMC_SKIP_COUNT; i++)
         m->skips_total += r->skips[i];
+    for (uint32_t i = 0; i < s->ntok; i++)
+        if (s->tok[i].src_fills >= 2) {
+            m->path_tokens++;
+            if (!s->tok[i].px_between)
+                m->path_missing++;
+        }
     for (uint32_t i = 0; i < s->ntok; i++) {
         m->bought_usd += s->tok[i].bought_usd;
         m->sold_usd += s->tok[i].sold_usd;

@@ -60,8 +60,17 @@ void pmc_report_text(FILE *f, const struct pmc_sim *s,
             pmc__report_usd2(r->pen.spread, c, sizeof c),
             pmc__report_usd2(r->pen.fees, d, sizeof d));
     if (r->kills)
-        fprintf(f, "  kill switch       tripped %" PRIu64 "x, first: %s\n",
-                r->kills, r->first_kill);
+        fprintf(f,
+                "  kill switch       tripped %" PRIu64 "x, first at %s: %s\n",
+                r->kills, pmc__report_utc(r->first_kill_t, a, sizeof a),
+                r->first_kill);
+    if (m.path_missing)
+        fprintf(f,
+                "  price path        NONE between source fills on %u of %u "
+                "tokens with several fills (no trade/quote/book records "
+                "between them): copies there fill at the source's own "
+                "prints, latency results are meaningless\n",
+                m.path_missing, m.path_tokens);
     fprintf(f,
             "  checks            accounting identity %s, core positions "
             "%s\n",

@@ -76,6 +76,9 @@ struct pmc_sim_alloc {
     pmc_micros usd; /* our buy notional attributed */
 };
 
+#define PMC_SIM_STATED_TICK 1u
+#define PMC_SIM_STATED_MINSZ 2u
+#define PMC_SIM_STATED_FEE 4u
 struct pmc_sim_token {
     struct pmc_sym token, market;
     char outcome[24];
@@ -83,6 +86,11 @@ struct pmc_sim_token {
     pmc_ms end;
     pmc_micros tick, minsz, fee_rate;
     int32_t fee_exp;
+    unsigned stated; /* PMC_SIM_STATED_*: set by a non-default ev=market */
+    /* price path: source fills of the token on the tape, a trade / quote /
+     * book of it since the last one, one between two of them */
+    uint32_t src_fills;
+    uint8_t px_since_fill, px_between;
     int has_book;
     struct pmc_book book;
     pmc_micros last; /* last trade print, 0 = none */
@@ -101,6 +109,7 @@ struct pmc_sim_token {
 
 struct pmc_sim_market {
     struct pmc_sym id;
+    char name[160]; /* question, else slug, from ev=market; "" = none */
     pmc_ms end;
     uint32_t ntokens;
     uint32_t tokens[2]; /* first two tokens seen */

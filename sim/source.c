@@ -2,9 +2,12 @@
  * and the run of a tape through core/driver.
  *
  * Decides: what comes next - the earliest of the next tape record and the
- * earliest simulated event, the tape first at equal times (market data
- * before our own events of the same millisecond); the driver fires timers
- * due at t before either. A tape record first moves the market model
+ * earliest simulated event. At equal times an event scheduled for the very
+ * instant it was caused in (zero latency: a fill seen at once, an order
+ * arriving at once, its report) goes before the next tape record, so a
+ * zero-latency copy fills against the market its own source fill left;
+ * otherwise the tape goes first (market data before our own events of the
+ * same millisecond). The driver fires timers due at t before either. A tape record first moves the market model
  * (marks, books, resting orders crossed, resolutions paid), then reaches
  * the core now (quotes, books as top-of-book quotes, trades, markets,
  * resolutions, operator kill/resume) or later (a source fill, after its
@@ -182,6 +185,9 @@ static enum pmc_err take_tape(struct pmc_sim *s, const struct pmc_record *rec,
             x->end = f->end;
         if (f->outcome[0] && !x->outcome[0])
             memcpy(x->outcome, f->outcome, sizeof x->outcome);
+        if (x->src_fills++ && x->px_since_fill)
+            x->px_between = 1;
+        x->px_since_fill = 0;
         /* the source's fill is a trade print on its token */
         x->last = f->px;
         pmc_sim_set_mark(s, x, f->px);
@@ -210,16 +216,36 @@ static enum pmc_err take_tape(struct pmc_sim *s, const struct pmc_record *rec,
             x->end = m->end;
             s->mkt[x->market_idx].end = m->end;
         }
-        if (m->tick)
+        /* a stated value wins over a default, whatever the order */
+        unsigned keep = m->defaults ? x->stated : 0, got = 0;
+        if (m->tick && !(keep & PMC_SIM_STATED_TICK)) {
             x->tick = m->tick;
-        if (m->minsz)
+            got |= PMC_SIM_STATED_TICK;
+        }
+        if (m->minsz && !(keep & PMC_SIM_STATED_MINSZ)) {
             x->minsz = m->minsz;
-        if (m->fee_rate >= 0)
+            got |= PMC_SIM_STATED_MINSZ;
+        }
+        if (m->fee_rate >= 0 && m->fee_exp >= 0 &&
+            !(keep & PMC_SIM_STATED_FEE)) {
             x->fee_rate = m->fee_rate;
-        if (m->fee_exp >= 0)
             x->fee_exp = m->fee_exp;
+            got |= PMC_SIM_STATED_FEE;
+        } else if (!(keep & PMC_SIM_STATED_FEE)) {
+            if (m->fee_rate >= 0)
+                x->fee_rate = m->fee_rate;
+            if (m->fee_exp >= 0)
+                x->fee_exp = m->fee_exp;
+        }
+        if (!m->defaults)
+            x->stated |= got;
         if (m->outcome[0])
             memcpy(x->outcome, m->outcome, sizeof x->outcome);
+        struct pmc_sim_market *mk = &s->mkt[x->market_idx];
+        if (m->question[0])
+            snprintf(mk->name, sizeof mk->name, "%s", m->question);
+        else if (m->slug[0] && !mk->name[0])
+            snprintf(mk->name, sizeof mk->name, "%s", m->slug);
         *ev = *rec;
         *give = 1;
         return PMC_OK;
@@ -231,6 +257,7 @@ static enum pmc_err take_tape(struct pmc_sim *s, const struct pmc_record *rec,
         struct pmc_sim_token *x = &s->tok[tk];
         pmc_book_from_quote(&x->book, q, s->o.unknown_sz);
         x->has_book = 1;
+        x->px_since_fill = 1;
         pmc_sim_set_mark(s, x, pmc_book_mid(&x->book));
         PMC_TRY(pmc_sim_cross_resting(s, x, 0, 0));
         *ev = *rec;
@@ -244,6 +271,7 @@ static enum pmc_err take_tape(struct pmc_sim *s, const struct pmc_record *rec,
         struct pmc_sim_token *x = &s->tok[tk];
         pmc_book_from_levels(&x->book, b);
         x->has_book = 1;
+        x->px_since_fill = 1;
         pmc_sim_set_mark(s, x, pmc_book_mid(&x->book));
         PMC_TRY(pmc_sim_cross_resting(s, x, 0, 0));
         /* the core sees the top of book as a quote */
@@ -271,6 +299,7 @@ static enum pmc_err take_tape(struct pmc_sim *s, const struct pmc_record *rec,
         PMC_TRY(pmc_sim_tok_get(s, &rec->u.trade.token, NULL, &tk));
         struct pmc_sim_token *x = &s->tok[tk];
         x->last = rec->u.trade.px;
+        x->px_since_fill = 1;
         pmc_sim_set_mark(s, x, rec->u.trade.px);
         PMC_TRY(pmc_sim_cross_resting(s, x, rec->u.trade.px, rec->u.trade.sz));
         *ev = *rec;
@@ -337,7 +366,9 @@ enum pmc_err pmc_sim_next(void *self, pmc_ms deadline, struct pmc_record *ev)
         const struct pmc_heap_item *top = pmc_heap_top(&s->heap);
         pmc_ms ht = top ? top->t : PMC_NO_DEADLINE;
         int give;
-        if (s->have_peek && s->peek.t <= ht) {
+        int tape_first = s->have_peek && (!top || s->peek.t < ht ||
+                                          (s->peek.t == ht && top->later));
+        if (tape_first) {
             if (s->peek.t >= deadline)
                 return PMC_EAGAIN;
             s->have_peek = 0;

@@ -242,6 +242,30 @@ static void unlink_resting(struct pmc_sim *s, uint32_t slot)
     o->resting = 0;
 }
 
+/* Why a FAK/FOK order (after its match m) did not fill in full: the FOK
+ * rule, a remainder after some fills, an empty side, a limit held at the
+ * market's price bound by its tick (a BUY at 1 - tick, a SELL at tick)
+ * with the best price beyond it, or a best price beyond the limit. */
+static const char *unfilled_reason(const struct pmc_book *bk,
+                                   const struct pmc_sim_order *o,
+                                   const struct pmc_sim_token *x,
+                                   const struct pmc_match *m)
+{
+    if (o->tif == PMC_TIF_FOK)
+        return "fok_unfilled";
+    if (m->nlegs)
+        return "fak_remainder";
+    pmc_micros tick = x->tick > 0 ? x->tick : 10000;
+    if (o->side == PMC_BUY) {
+        if (!bk->nask)
+            return "no_liquidity";
+        return o->px >= PMC_MICRO - tick ? "tick_cap" : "ask_above_limit";
+    }
+    if (!bk->nbid)
+        return "no_liquidity";
+    return o->px <= tick ? "tick_cap" : "bid_below_limit";
+}
+
 /* The order reaches the venue. */
 enum pmc_err pmc_sim_arrive(struct pmc_sim *s, uint32_t slot)
 {
@@ -259,7 +283,7 @@ enum pmc_err pmc_sim_arrive(struct pmc_sim *s, uint32_t slot)
     struct pmc_book synth, *bk = &x->book;
     if (!x->has_book) {
         pmc_book_synthetic(&synth, x->last ? x->last : x->mark,
-                           s->o.half_spread, s->o.nobook_depth);
+                           s->o.half_spread, x->tick, s->o.nobook_depth);
         bk = &synth;
     }
     o->mid_arrive = pmc_book_mid(bk);
@@ -308,10 +332,8 @@ enum pmc_err pmc_sim_arrive(struct pmc_sim *s, uint32_t slot)
         snprintf(o->status, sizeof o->status, "resting");
         return PMC_OK;
     }
-    const char *reason = o->tif == PMC_TIF_FOK ? "fok_unfilled"
-                         : m.nlegs             ? "fak_remainder"
-                                               : "no_liquidity";
-    return finalize(s, o, o->filled > 0 ? "partial" : "unfilled", reason);
+    return finalize(s, o, o->filled > 0 ? "partial" : "unfilled",
+                    unfilled_reason(bk, o, x, &m));
 }
 
 /* A book or trade print on x: fill resting orders it crosses (as maker, at

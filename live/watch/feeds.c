@@ -122,8 +122,16 @@ static enum pmc_err chain_emit(void *ctx, const struct pmc_record *rec,
         }
         return PMC_OK;
     }
+    /* the decoder's key is tx:logIndex: identical fills of a transaction
+     * are counted in log order */
+    int64_t li = -1;
+    if (rec->kind == PMC_K_FILL) {
+        const char *p = memchr(rec->u.fill.key.s, ':', rec->u.fill.key.n);
+        if (p && p[1] >= '0' && p[1] <= '9' && strlen(p + 1) < 19)
+            li = strtoll(p + 1, NULL, 10);
+    }
     w->hub->fill(w, c->src, rec,
-                 rec->kind == PMC_K_FILL && rec->u.fill.ts != w->now);
+                 rec->kind == PMC_K_FILL && rec->u.fill.ts != w->now, 0, li);
     return PMC_OK;
 }
 
@@ -196,7 +204,7 @@ static enum pmc_err rtds_emit(void *ctx, const struct pmc_record *rec,
 {
     (void)x;
     struct wconn *c = ctx;
-    c->w->hub->fill(c->w, c->src, rec, 1);
+    c->w->hub->fill(c->w, c->src, rec, 1, 0, -1); /* arrival order */
     return PMC_OK;
 }
 

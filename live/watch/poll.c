@@ -311,6 +311,8 @@ struct page_ctx {
     struct pmc_watch *w;
     pmc_ms from, min_ts;
     int route_trades;
+    uint64_t batch; /* this response */
+    int64_t nfill;  /* fills of it so far */
 };
 
 static enum pmc_err page_emit(void *ctx, const struct pmc_record *rec,
@@ -325,7 +327,7 @@ static enum pmc_err page_emit(void *ctx, const struct pmc_record *rec,
         return PMC_OK;
     if (p->route_trades && ts < p->from)
         return PMC_OK; /* before this round's window */
-    p->w->hub->fill(p->w, PMC_WATCH_API, rec, 1);
+    p->w->hub->fill(p->w, PMC_WATCH_API, rec, 1, p->batch, p->nfill++);
     return PMC_OK;
 }
 
@@ -399,8 +401,12 @@ static void finished(struct pmc_watch *w, struct pwallet *pw, CURLcode cc)
     }
     c->http_ok++;
     c->frames++;
-    struct page_ctx pc = {w, pw->from, 0,
-                          w->cfg.api_route == PMC_WATCH_ROUTE_TRADES};
+    struct page_ctx pc = {w,
+                          pw->from,
+                          0,
+                          w->cfg.api_route == PMC_WATCH_ROUTE_TRADES,
+                          ++w->api_batch,
+                          0};
     struct pmc_wire_sink sink = {0};
     struct pmc_wire_err err = {0};
     sink.emit = page_emit;

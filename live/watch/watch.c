@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "core/tape.h"
-#include "proto/fillkey.h"
 #include "live/watch/watch_int.h"
 
 const pmc_ms pmc_watch_lag_bounds[PMC_WATCH_LAG_BUCKETS] = {
@@ -28,7 +27,8 @@ static void lag_observe(struct pmc_watch_lag *h, pmc_ms lag)
 }
 
 static void hub_fill(struct pmc_watch *w, enum pmc_watch_src s,
-                     const struct pmc_record *in, int lag_ok)
+                     const struct pmc_record *in, int lag_ok, uint64_t batch,
+                     int64_t ord)
 {
     struct pmc_watch_counters *c = &w->st.c[s];
     if (in->kind != PMC_K_FILL)
@@ -40,7 +40,15 @@ static void hub_fill(struct pmc_watch *w, enum pmc_watch_src s,
     struct pmc_record rec = *in;
     struct pmc_fill *f = &rec.u.fill;
     c->fills++;
-    enum pmc_err e = pmc_fillkey_apply(f);
+    /* the k-th identical fill of its transaction in this source's order */
+    struct pmc_fill first = *f;
+    enum pmc_err e = pmc_fillkey_apply(&first, 1);
+    if (e == PMC_OK) {
+        if (ord < 0)
+            ord = ++w->arrivals[s];
+        uint32_t k = pmc_fillkey_occ(&w->occ[s], batch, first.key.h, ord);
+        e = pmc_fillkey_apply(f, k);
+    }
     if (e != PMC_OK) {
         c->malformed++;
         pmc__watch_log(w, s, "fill dropped: no canonical key (%s): %s",

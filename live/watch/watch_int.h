@@ -18,6 +18,7 @@
 
 #include "core/dedupe.h"
 #include "live/watch/watch.h"
+#include "proto/fillkey.h"
 
 #define WC_TXQ 64           /* queued outgoing messages per connection */
 #define WATCH_BOOK_MAX 512  /* tokens on the market channel */
@@ -31,9 +32,13 @@ struct wconn;
 /* What a source reports to the hub (watch.c). */
 struct pmc__watch_hub {
     /* A decoded fill from source s: filter, re-key, lag, checkpoint,
-     * dedupe, emit. lag_ok = 0 when the source gave no time of its own. */
+     * dedupe, emit. lag_ok = 0 when the source gave no time of its own.
+     * batch, ord: the fill's place for counting identical fills of one
+     * transaction (proto/fillkey.h: chain: batch 0, ord = log index; data
+     * API: batch = the response, ord = the row; ord < 0: arrival order). */
     void (*fill)(struct pmc_watch *w, enum pmc_watch_src s,
-                 const struct pmc_record *rec, int lag_ok);
+                 const struct pmc_record *rec, int lag_ok, uint64_t batch,
+                 int64_t ord);
     /* A non-fill record (book channel). */
     void (*record)(struct pmc_watch *w, enum pmc_watch_src s,
                    const struct pmc_record *rec);
@@ -132,6 +137,9 @@ struct pmc_watch {
     int api_started;
 
     /* fills */
+    struct pmc_fillkey_occ occ[PMC_WATCH_NSRC]; /* identical fills of a tx */
+    int64_t arrivals[PMC_WATCH_NSRC];           /* ord when a source has none */
+    uint64_t api_batch;                         /* responses decoded */
     struct pmc_dedupe seen;
     void *seen_mem;
     pmc_ms cp[PMC_WATCH_NSRC];

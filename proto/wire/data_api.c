@@ -1,6 +1,7 @@
 /* proto/wire/data_api.c - data-api activity/trades rows and RTDS trades
  * frames (see data_api.h for the mapping and the fill key). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/dec.h"
@@ -32,20 +33,74 @@ static uint64_t fnv_dec(uint64_t h, pmc_micros v)
     return fnv_str(h, b, n);
 }
 
-/* key = tx + ":" + 16 hex digits of h */
-static enum pmc_err make_key(const struct pmc_sym *tx, uint64_t h,
+/* Identical rows of one transaction in one document: how many of each
+ * (transaction, content hash) came before. Open addressing over the
+ * document's own row count (memory follows the input). */
+struct occ_tab {
+    uint64_t *id;
+    uint32_t *cnt; /* 0 = free slot */
+    size_t cap;    /* power of two, > 2 x rows */
+};
+
+static enum pmc_err occ_init(struct occ_tab *o, size_t rows)
+{
+    o->cap = 16;
+    while (o->cap < 2 * rows + 2)
+        o->cap *= 2;
+    o->id = calloc(o->cap, sizeof *o->id);
+    o->cnt = calloc(o->cap, sizeof *o->cnt);
+    return o->id && o->cnt ? PMC_OK : PMC_ENOMEM;
+}
+
+static void occ_free(struct occ_tab *o)
+{
+    free(o->id);
+    free(o->cnt);
+}
+
+/* The occurrence (1, 2, ...) of this (tx, h) in the document; 1 without a
+ * table (RTDS frames: one fill each). */
+static uint32_t occ_next(struct occ_tab *o, const struct pmc_sym *tx,
+                         uint64_t h)
+{
+    if (!o)
+        return 1;
+    uint64_t id = pmc_wire_fnv1a(h, tx->s, tx->n);
+    size_t m = o->cap - 1;
+    for (size_t i = (size_t)id & m;; i = (i + 1) & m) {
+        if (!o->cnt[i]) {
+            o->id[i] = id;
+            return o->cnt[i] = 1;
+        }
+        if (o->id[i] == id)
+            return ++o->cnt[i];
+    }
+}
+
+/* key = tx + ":" + 16 hex digits of h, then ":" + k for the k-th identical
+ * row of the transaction (k >= 2) */
+static enum pmc_err make_key(const struct pmc_sym *tx, uint64_t h, uint32_t k,
                              struct pmc_sym *key, size_t row,
                              struct pmc_wire_err *err)
 {
-    char b[PMC_SYM_MAX + 1];
+    char b[PMC_SYM_MAX + 32];
     if (tx->n > PMC_SYM_MAX - 17)
         return pmc_wire_fail(err, PMC_ERANGE, row,
                              "field \"transactionHash\": longer than %d "
                              "characters",
                              PMC_SYM_MAX - 17);
     memcpy(b, tx->s, tx->n);
-    snprintf(b + tx->n, sizeof b - tx->n, ":%016llx", (unsigned long long)h);
-    return pmc_sym_set(key, b, tx->n + 17);
+    int n = k > 1 ? snprintf(b + tx->n, sizeof b - tx->n, ":%016llx:%u",
+                             (unsigned long long)h, (unsigned)k)
+                  : snprintf(b + tx->n, sizeof b - tx->n, ":%016llx",
+                             (unsigned long long)h);
+    if (n <= 0 || tx->n + (size_t)n > PMC_SYM_MAX)
+        return pmc_wire_fail(err, PMC_ERANGE, row,
+                             "field \"transactionHash\": too long for the "
+                             "key of the %u-th identical row of its "
+                             "transaction",
+                             (unsigned)k);
+    return pmc_sym_set(key, b, tx->n + (size_t)n);
 }
 
 static void slug_of(const json_t *row, struct pmc_wire_extra *x)
@@ -61,6 +116,11 @@ static void slug_of(const json_t *row, struct pmc_wire_extra *x)
     if (s && n > 0) {
         x->slug = s;
         x->slug_len = n;
+    }
+    s = pmc_json_text(pmc_wf_get(row, "title", NULL, &name), &n);
+    if (s && n > 0) {
+        x->title = s;
+        x->title_len = n;
     }
 }
 
@@ -124,7 +184,8 @@ static enum pmc_err decode_side(const json_t *row, enum pmc_side *side,
 
 /* One activity/trades row (legacy or v2 names) or RTDS payload. */
 static enum pmc_err decode_row(const json_t *row, size_t rowi, enum pmc_src src,
-                               pmc_ms t, struct pmc_wire_sink *sink,
+                               pmc_ms t, struct occ_tab *occ,
+                               struct pmc_wire_sink *sink,
                                struct pmc_wire_err *err)
 {
     sink->rows++;
@@ -176,7 +237,7 @@ static enum pmc_err decode_row(const json_t *row, size_t rowi, enum pmc_src src,
                     f->side == PMC_BUY ? 3 : 4);
         h = fnv_dec(h, f->sz);
         h = fnv_dec(h, f->px);
-        PMC_TRY(make_key(&tx, h, &f->key, rowi, err));
+        PMC_TRY(make_key(&tx, h, occ_next(occ, &tx, h), &f->key, rowi, err));
     } else {
         struct pmc_ctf_ev *c = &r.u.ctf;
         static const enum pmc_kind kinds[] = {PMC_K_FILL, PMC_K_MERGE,
@@ -194,7 +255,7 @@ static enum pmc_err decode_row(const json_t *row, size_t rowi, enum pmc_src src,
         h = fnv_str(h, tname, tlen);
         h = fnv_str(h, c->market.s, c->market.n);
         h = fnv_dec(h, c->sz);
-        PMC_TRY(make_key(&tx, h, &c->key, rowi, err));
+        PMC_TRY(make_key(&tx, h, occ_next(occ, &tx, h), &c->key, rowi, err));
     }
     return emit(sink, &r, &x);
 }
@@ -214,19 +275,22 @@ enum pmc_err pmc_wire_decode_activity(const char *buf, size_t n,
         if (data)
             rows = data;
     }
+    struct occ_tab occ = {0};
     if (json_is_array(rows)) {
+        rc = occ_init(&occ, json_array_size(rows));
         for (size_t i = 0; i < json_array_size(rows) && rc == PMC_OK; i++)
             rc = decode_row(json_array_get(rows, i), i + 1, PMC_SRC_API, 0,
-                            sink, err);
+                            &occ, sink, err);
     } else if (json_is_object(rows) &&
                (json_object_get(rows, "proxyWallet") ||
                 json_object_get(rows, "proxy_wallet"))) {
-        rc = decode_row(rows, 1, PMC_SRC_API, 0, sink, err);
+        rc = decode_row(rows, 1, PMC_SRC_API, 0, NULL, sink, err);
     } else {
         rc = pmc_wire_fail(err, PMC_EPARSE, 0,
                            "expected an array of rows or a {\"data\": [...]} "
                            "envelope");
     }
+    occ_free(&occ);
     json_decref(root);
     return rc;
 }
@@ -260,10 +324,10 @@ static enum pmc_err rtds_msg(const json_t *m, size_t rowi, pmc_ms t_recv,
     if (json_is_array(p)) {
         for (size_t i = 0; i < json_array_size(p); i++)
             PMC_TRY(decode_row(json_array_get(p, i), rowi, PMC_SRC_RTDS, t,
-                               sink, err));
+                               NULL, sink, err));
         return PMC_OK;
     }
-    return decode_row(p, rowi, PMC_SRC_RTDS, t, sink, err);
+    return decode_row(p, rowi, PMC_SRC_RTDS, t, NULL, sink, err);
 }
 
 static int is_pong(const char *buf, size_t n)

@@ -14,7 +14,11 @@
  * fill seen on RTDS, distinct for the several fills one transaction gives a
  * wallet on different tokens, sides, sizes or prices. MERGE/REDEEM/SPLIT
  * keys hash "TYPE|conditionId|size" instead (one transaction may redeem 25
- * markets).
+ * markets). Identical rows of one transaction are distinct fills (a
+ * maker's order matched by several takers at one size and price): the k-th
+ * of them in a document (k >= 2) gets ":" + k appended, so that
+ * tx:h, tx:h:2, tx:h:3 ... (a document is one response or one dump; RTDS
+ * frames, one fill each, always give the first key).
  *
  * Times: the row `timestamp` is seconds (a value >= 1e11 is taken as ms);
  * t = ts for data-api rows. When the slug is an up/down crypto slug the

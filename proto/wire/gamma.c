@@ -126,6 +126,22 @@ static enum pmc_err market_fees(const json_t *m, struct pmc_market_ev *mk,
     return PMC_OK;
 }
 
+/* A display label (question, slug): control bytes become spaces; a longer
+ * one is cut at a UTF-8 character boundary. */
+static void label_copy(char *dst, size_t cap, const char *s, size_t n)
+{
+    if (!s)
+        n = 0;
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    for (size_t k = 0; k < n; k++)
+        dst[k] = (unsigned char)s[k] < 0x20 ? ' ' : s[k];
+    dst[n] = '\0';
+}
+
 static enum pmc_err one_market(const json_t *m, size_t row,
                                struct pmc_wire_sink *sink,
                                struct pmc_wire_err *err)
@@ -154,6 +170,10 @@ static enum pmc_err one_market(const json_t *m, size_t row,
         x.slug = slug;
         x.slug_len = sn;
     }
+    label_copy(mk->slug, sizeof mk->slug, slug, sn);
+    size_t qn;
+    const char *q = pmc_json_text(pmc_wf_get(m, "question", NULL, &name), &qn);
+    label_copy(mk->question, sizeof mk->question, q, qn);
     PMC_TRY(pmc_wf_sym(m, "conditionId", "condition_id", PMC_WF_OPTIONAL,
                        &mk->market, row, err));
     PMC_TRY(iso_field(m, "endDate", &mk->end, row, err));
@@ -291,6 +311,49 @@ done:
     return rc;
 }
 
+/* Does the object look like one market (or a vendor wrapper, or an
+ * event)? */
+static int market_like(const json_t *o)
+{
+    static const char *const keys[] = {
+        "clobTokenIds", "conditionId", "condition_id", "id",
+        "question",     "slug",        "raw",          "markets"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (json_object_get(o, keys[i]))
+            return 1;
+    return 0;
+}
+
+/* An object of markets (or events) keyed by id, as a cache or a script
+ * stores them: {"123": {...}, "456": {...}}. */
+static int market_map(const json_t *o)
+{
+    if (json_object_size(o) == 0 || market_like(o))
+        return 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)o, k, v)
+    {
+        if (!json_is_object(v))
+            return 0;
+    }
+    return 1;
+}
+
+/* One member of an array or a map: a market, or an event of markets. */
+static enum pmc_err one_entry(const json_t *m, size_t row,
+                              struct pmc_wire_sink *sink,
+                              struct pmc_wire_err *err)
+{
+    json_t *ms = json_is_object(m) ? json_object_get(m, "markets") : NULL;
+    if (ms && json_is_array(ms) && !json_object_get(m, "clobTokenIds")) {
+        for (size_t i = 0; i < json_array_size(ms); i++)
+            PMC_TRY(one_market(json_array_get(ms, i), row, sink, err));
+        return PMC_OK;
+    }
+    return one_market(m, row, sink, err);
+}
+
 enum pmc_err pmc_wire_decode_gamma(const char *buf, size_t n,
                                    struct pmc_wire_sink *sink,
                                    struct pmc_wire_err *err)
@@ -309,6 +372,22 @@ enum pmc_err pmc_wire_decode_gamma(const char *buf, size_t n,
     if (json_is_array(list)) {
         for (size_t i = 0; i < json_array_size(list) && rc == PMC_OK; i++)
             rc = one_market(json_array_get(list, i), i + 1, sink, err);
+    } else if (json_is_object(list) && market_map(list)) {
+        const char *k;
+        json_t *v;
+        size_t i = 0;
+        json_object_foreach((json_t *)list, k, v)
+        {
+            if (rc != PMC_OK)
+                break;
+            rc = one_entry(v, ++i, sink, err);
+        }
+    } else if (json_is_object(list) && !market_like(list)) {
+        rc = pmc_wire_fail(err, PMC_EPARSE, 0,
+                           "expected a market object (clobTokenIds, "
+                           "conditionId, ...), an array of them, an event "
+                           "{\"markets\": [...]} or an object of them keyed "
+                           "by id");
     } else {
         rc = one_market(list, 0, sink, err);
     }

@@ -7,7 +7,8 @@
  *    market = conditionId, outcome = outcomes[i], end = endDate (else the
  *    up/down slug window end), tick = orderPriceMinTickSize, minsz =
  *    orderMinSize, fee_rate/fee_exp = feeSchedule.rate/exponent (feesEnabled
- *    false gives rate 0, exponent 1), negrisk = negRisk. Unknown values stay
+ *    false gives rate 0, exponent 1), negrisk = negRisk, question and slug
+ *    (display labels, cut at a UTF-8 boundary). Unknown values stay
  *    unknown (the importer applies documented defaults, not this decoder);
  *  - when the market is closed and every outcomePrices entry is 0 or 1, or
  *    the prices are an even split (0.5 each), one ev=resolve per token with
@@ -17,8 +18,11 @@
  * t of ev=resolve is closedTime, else umaEndDate, else endDate, never
  * earlier than the market's t.
  * Accepted documents: a market object, an array of them, an event object
- * (its `markets` array), or a wrapper object whose `raw` member is the
- * market (as dataset vendors store it). Never uses floating point. */
+ * (its `markets` array), a wrapper object whose `raw` member is the market
+ * (as dataset vendors store it), or an object of markets (or events) keyed
+ * by id, read in the document's order (row = the 1-based member). Any
+ * other object is an error, not an empty result. Never uses floating
+ * point. */
 #ifndef PMC_WIRE_GAMMA_H
 #define PMC_WIRE_GAMMA_H
 

@@ -42,6 +42,7 @@ struct item {
 struct meta {
     struct pmc_sym token, market;
     char outcome[24];
+    char question[160], slug[80]; /* the rows' title and slug, if any */
     pmc_ms end, first_t;
     int updown, used;
 };
@@ -143,6 +144,20 @@ static enum pmc_err add_line(struct imp *im, const struct pmc_record *r,
     return PMC_OK;
 }
 
+/* A display label: control bytes become spaces; a longer one is cut at a
+ * UTF-8 character boundary. */
+static void label_copy(char *dst, size_t cap, const char *s, size_t n)
+{
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    for (size_t k = 0; k < n; k++)
+        dst[k] = (unsigned char)s[k] < 0x20 ? ' ' : s[k];
+    dst[n] = '\0';
+}
+
 /* What a record says about its token's market. */
 static enum pmc_err learn(struct imp *im, const struct pmc_record *r,
                           const struct pmc_wire_extra *x)
@@ -179,6 +194,10 @@ static enum pmc_err learn(struct imp *im, const struct pmc_record *r,
         pmc_sym_clear(&m->market);
     if (outcome && outcome[0] && !m->outcome[0])
         memcpy(m->outcome, outcome, sizeof m->outcome);
+    if (!m->slug[0] && x->slug)
+        label_copy(m->slug, sizeof m->slug, x->slug, x->slug_len);
+    if (!m->question[0] && x->title)
+        label_copy(m->question, sizeof m->question, x->title, x->title_len);
     pmc_ms start, end;
     if (!m->updown &&
         pmc_wire_slug_window(x->slug, x->slug_len, &start, &end)) {
@@ -226,6 +245,8 @@ static enum pmc_err synth_markets(struct imp *im)
         mk->token = m->token;
         mk->market = m->market;
         memcpy(mk->outcome, m->outcome, sizeof mk->outcome);
+        memcpy(mk->question, m->question, sizeof mk->question);
+        memcpy(mk->slug, m->slug, sizeof mk->slug);
         mk->end = m->end;
         mk->fee_rate = -1;
         mk->fee_exp = -1;
@@ -236,6 +257,7 @@ static enum pmc_err synth_markets(struct imp *im)
             mk->fee_rate = im->fee_rate;
             mk->fee_exp = im->fee_exp;
             mk->negrisk = 0;
+            mk->defaults = 1; /* never over what Gamma states */
         }
         PMC_TRY(add_line(im, &r, 0));
     }

@@ -40,6 +40,8 @@ enum pmc_wire_role {
 struct pmc_wire_extra {
     const char *slug; /* market slug when the row names it, else NULL */
     size_t slug_len;
+    const char *title; /* market question (data API `title`), else NULL */
+    size_t title_len;
     const char *market; /* condition id when the record has no field */
     size_t market_len;  /* for it (quotes, trades, books), else 0 */
     /* chain logs only */

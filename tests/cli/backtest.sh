@@ -65,6 +65,32 @@ check "ledger: 15-minute window bought notional <= 400 USD" 'awk -F, "
     FNR > 1 && \$6 == \"BUY\" { w = int(\$2 / 900000); s[w] += \$10 }
     END { for (w in s) if (s[w] > 400.000001) { print w, s[w]; bad = 1 }; exit bad }" "$tmp/d1/fills.csv"'
 
+# the report names markets (ev=market question=/slug=), says whether the
+# tape has a price path between a token's source fills, and shows the kill
+# switch: when it tripped and why
+W=0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+{
+    echo '#pmcopy-tape v1'
+    echo 't=1771286400000 ev=market token=y1 market=m1 end=1771290000000 tick=0.01 outcome=Yes question="Will it rain, or not?" slug=will-it-rain'
+    echo 't=1771286400000 ev=market token=y2 market=m2 end=1771290000000 tick=0.01 outcome=Yes slug=only-a-slug'
+    echo "t=1771286420000 ev=fill trader=$W token=y1 side=BUY px=0.40 sz=100 key=k1 market=m1 src=chain"
+    echo "t=1771286420000 ev=fill trader=$W token=y2 side=BUY px=0.40 sz=100 key=k3 market=m2 src=chain"
+    echo 't=1771286430000 ev=trade token=y1 px=0.41 sz=5'
+    echo "t=1771286440000 ev=fill trader=$W token=y1 side=BUY px=0.42 sz=100 key=k2 market=m1 src=chain"
+} >"$tmp/path.tape"
+"$bin" backtest "$tmp/path.tape" --copy-mode per_fill --out "$tmp/pa" >"$tmp/pa.txt" 2>&1
+check "price path present: runs" '[ $? -eq 0 ]'
+check "price path present: no warning" '! grep -q "price path" "$tmp/pa.txt" && grep -q "\"latency_meaningful\": true" "$tmp/pa/summary.json"'
+check "markets.csv names markets by question, else slug" 'grep -q ",\"Will it rain, or not?\"$" "$tmp/pa/markets.csv" && grep -q ",only-a-slug$" "$tmp/pa/markets.csv"'
+check "report.html names markets" 'grep -q "Will it rain, or not?" "$tmp/pa/report.html"'
+check "report.html: kill switch not tripped" 'grep -q "kill switch</th><td>not tripped" "$tmp/pa/report.html"'
+grep -v ' ev=trade ' "$tmp/path.tape" >"$tmp/nopath.tape"
+"$bin" backtest "$tmp/nopath.tape" --copy-mode per_fill --out "$tmp/np" >"$tmp/np.txt" 2>&1
+check "no price path: the summary says latency results are meaningless" 'grep -q "price path *NONE between source fills on 1 of 1 tokens" "$tmp/np.txt" && grep -q "\"without_prices_between_fills\": 1, \"latency_meaningful\": false" "$tmp/np/summary.json"'
+check "no price path: report.html says so" 'grep -q "price path</th><td>NONE between source fills" "$tmp/np/report.html"'
+"$bin" backtest "$root/scenarios/sim/reject_kill.tape" --copy-mode per_fill --latency-jitter 0 --capital 5 --out "$tmp/rk" >/dev/null 2>&1
+check "report.html shows when the kill switch tripped, and why" 'grep -q "kill switch</th><td>TRIPPED 1x; first at 2026-02-17 00:00:25 UTC: max_consecutive_rejects" "$tmp/rk/report.html" && grep -q "\"first_kill_ms\": 1771286425550" "$tmp/rk/summary.json"'
+
 # golden scenarios: hand-computed expectations + blessed ledger files
 for t in "$root"/scenarios/sim/*.tape; do
     n=$(basename "$t" .tape)

@@ -432,5 +432,28 @@ run checks_book_channel --book "ws://$U/ws/market" --token 101 --token 202 --hea
     --metrics
 end
 
+# 14. A market maker's order matched twice at one size and price in one
+# transaction: two identical fills (logs 3 and 4), seen on chain (log 3
+# delivered twice), on RTDS and on the data API. Both are distinct fills:
+# each reaches the loop once (the k-th identical fill of a transaction is
+# the k-th on every source), the other sightings are duplicates.
+begin identical_fills_one_tx
+cat >"$tmp/s" <<EOF
+300 trade wallet=$A token=101 side=BUY px=0.55 sz=10 tx=$T4 log=3 chain=0 chain_dup=50 rtds=100 api=0
+300 trade wallet=$A token=101 side=BUY px=0.55 sz=10 tx=$T4 log=4 chain=0 rtds=100 api=0
+EOF
+start_fake "$tmp/s"
+checks_identical_fills_one_tx() {
+    check "both fills reach the loop" eq "$(nfill $T4)" 2
+    check "no duplicate keys" no_dup_keys
+    check "chain saw 3 sightings" eq "$(stat chain fills)" 3
+    check "the repeated log deduped" ge "$(stat chain duplicates)" 1
+    check "rtds sightings deduped" eq "$(stat rtds duplicates)" 2
+    check "api sightings deduped" ge "$(stat api duplicates)" 2
+}
+run checks_identical_fills_one_tx --chain "ws://$U/rpc" --rtds "ws://$U/rtds" --api "http://$U" --wallet $A \
+    --poll-ms 400 --poll-idle-ms 400 --overlap-ms 60000
+end
+
 echo "watch: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

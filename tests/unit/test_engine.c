@@ -212,6 +212,67 @@ static void test_exec_accounting(void **state)
 
 /* A marketable BUY spends shares x limit and may get more shares at a
  * better price: they are all ours, and the order is done. */
+/* A stated tick wins over a defaults=1 record of the same token whatever
+ * their order, and a copy whose limit is held at 1 - tick by the tick with
+ * the ask above it is skipped as tick_cap, not price_moved. */
+static void test_stated_tick_and_tick_cap(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_default(&c);
+    c.copy_mode = PMC_MODE_PER_FILL;
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    assert_int_equal(drv_init(&d, &c, collect, s), PMC_OK);
+    char line[512];
+    /* token 7: stated 0.001, then the default 0.01; token 8: the other
+     * order; token 9: only the default */
+    snprintf(line, sizeof line,
+             "t=%lld ev=market token=7 market=0xm end=%lld tick=0.001", T0,
+             T0 + 900000);
+    feed(&d, line);
+    snprintf(line, sizeof line,
+             "t=%lld ev=market token=7 market=0xm end=%lld tick=0.01 "
+             "defaults=1",
+             T0, T0 + 900000);
+    feed(&d, line);
+    snprintf(line, sizeof line,
+             "t=%lld ev=market token=8 market=0xn end=%lld tick=0.01 "
+             "defaults=1",
+             T0, T0 + 900000);
+    feed(&d, line);
+    snprintf(line, sizeof line,
+             "t=%lld ev=market token=8 market=0xn end=%lld tick=0.001", T0,
+             T0 + 900000);
+    feed(&d, line);
+    snprintf(line, sizeof line,
+             "t=%lld ev=market token=9 market=0xo end=%lld tick=0.01 "
+             "defaults=1",
+             T0, T0 + 900000);
+    feed(&d, line);
+    snprintf(line, sizeof line, "t=%lld ev=quote token=9 bid=0.99 ask=0.995",
+             T0);
+    feed(&d, line);
+    for (int i = 7; i <= 9; i++) {
+        snprintf(line, sizeof line,
+                 "t=%lld ev=fill trader=" TA
+                 " token=%d side=BUY px=0.995 sz=200 key=k%d",
+                 T0 + 1, i, i);
+        feed(&d, line);
+    }
+    assert_int_equal(pmc_driver_advance(&d, T0 + 300), PMC_OK);
+    const char *o7 = find(s, "token=7 side=BUY");
+    const char *o8 = find(s, "token=8 side=BUY");
+    assert_non_null(o7);
+    assert_non_null(o8);
+    assert_non_null(strstr(o7, " px=0.999 "));
+    assert_non_null(strstr(o8, " px=0.999 "));
+    assert_non_null(find(s, "ev=skip key=k9 reason=tick_cap"));
+    assert_null(find(s, "price_moved"));
+    drv_fini(&d);
+    free(s);
+}
+
 static void test_buy_overfill(void **state)
 {
     (void)state;
@@ -1008,6 +1069,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exec_accounting),
+        cmocka_unit_test(test_stated_tick_and_tick_cap),
         cmocka_unit_test(test_buy_overfill),
         cmocka_unit_test(test_time_goes_back),
         cmocka_unit_test(test_bucket_limits),

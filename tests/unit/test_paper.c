@@ -120,6 +120,30 @@ static void test_no_book_rejects(void **state)
     pmc_paper_free(p);
 }
 
+/* No book but a trade print: the last price +- the half spread, on the
+ * market's tick grid (0.995 + 0.005 on a 0.001 tick: 0.999, not 1). */
+static void test_no_book_last_price_on_tick_grid(void **state)
+{
+    (void)state;
+    struct got g = {0};
+    struct pmc_paper *p;
+    assert_int_equal(pmc_paper_new(&p, collect, &g), PMC_OK);
+    pmc_paper_set_half_spread(p, 5000);
+    struct pmc_venue v = pmc_paper_venue(p);
+    struct pmc_record r = rec("t=1 ev=market token=9 tick=0.001 fee_rate=0 "
+                              "fee_exp=1");
+    pmc_paper_on_record(p, &r, 1);
+    r = rec("t=2 ev=trade token=9 px=0.995 sz=100");
+    pmc_paper_on_record(p, &r, 2);
+    r = rec("t=3 ev=order coid=c1 token=9 side=BUY px=0.999 sz=10 tif=FAK "
+            "keys=k1");
+    assert_int_equal(v.submit(v.self, &r, 3), PMC_OK);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.lines[1],
+                        "t=3 ev=exec coid=c1 status=fill sz=10 px=0.999");
+    pmc_paper_free(p);
+}
+
 static int handler(void *ctx, const struct pmc_api_req *req, FILE *out,
                    const char **ctype)
 {
@@ -217,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_fak_walks_book_and_cancels_rest),
         cmocka_unit_test(test_gtc_rests_then_fills_on_trade),
         cmocka_unit_test(test_no_book_rejects),
+        cmocka_unit_test(test_no_book_last_price_on_tick_grid),
         cmocka_unit_test(test_api),
         cmocka_unit_test(test_histogram),
     };

@@ -116,12 +116,24 @@ static void test_synthetic_and_rest(void **st)
 {
     (void)st;
     struct pmc_book b;
-    pmc_book_synthetic(&b, D("0.40"), D("0.005"), PMC_SIZE_MAX);
+    pmc_book_synthetic(&b, D("0.40"), D("0.005"), 0, PMC_SIZE_MAX);
     assert_int_equal(b.ask_px[0], D("0.405"));
     assert_int_equal(b.bid_px[0], D("0.395"));
     assert_int_equal(pmc_book_mid(&b), D("0.40"));
-    pmc_book_synthetic(&b, D("0.999"), D("0.005"), PMC_SIZE_MAX);
+    pmc_book_synthetic(&b, D("0.999"), D("0.005"), 0, PMC_SIZE_MAX);
     assert_int_equal(b.ask_px[0], D("0.999999"));
+    /* on a tick grid: ask rounded up, bid down, both in [tick, 1 - tick] */
+    pmc_book_synthetic(&b, D("0.40"), D("0.005"), D("0.01"), PMC_SIZE_MAX);
+    assert_int_equal(b.ask_px[0], D("0.41"));
+    assert_int_equal(b.bid_px[0], D("0.39"));
+    pmc_book_synthetic(&b, D("0.995"), D("0.005"), D("0.001"), PMC_SIZE_MAX);
+    assert_int_equal(b.ask_px[0], D("0.999"));
+    assert_int_equal(b.bid_px[0], D("0.99"));
+    pmc_book_synthetic(&b, D("0.993"), D("0.005"), D("0.001"), PMC_SIZE_MAX);
+    assert_int_equal(b.ask_px[0], D("0.998"));
+    pmc_book_synthetic(&b, D("0.002"), D("0.005"), D("0.001"), PMC_SIZE_MAX);
+    assert_int_equal(b.bid_px[0], D("0.001"));
+    assert_int_equal(b.ask_px[0], D("0.007"));
     /* resting buy at 0.45 crossed by an ask of 0.44 x 7 */
     struct pmc_quote q = {0};
     q.ask = D("0.44");

@@ -107,6 +107,10 @@ static void test_round_trip_every_kind(void **state)
         " negrisk=0 outcome=Up",
         "t=1 ev=market token=" TOK,
         "t=1 ev=market token=x tick=0.0001 fee_rate=0 fee_exp=0 negrisk=1",
+        "t=1 ev=market token=x tick=0.01 minsz=5 fee_rate=0.25 fee_exp=2"
+        " negrisk=0 defaults=1 outcome=Up",
+        "t=1 ev=market token=x outcome=Yes question=\"Will \\\"X\\\" win, "
+        "or not?\" slug=will-x-win",
         "t=1 ev=market token=x tick=0.1",
         "t=1 ev=market token=x tick=0.005",
         "t=1 ev=market token=x tick=0.0025",
@@ -212,6 +216,25 @@ static void test_parsed_values(void **state)
     assert_int_equal(r.u.market.fee_rate, -1);
     assert_int_equal(r.u.market.fee_exp, -1);
     assert_int_equal(r.u.market.negrisk, -1);
+    assert_int_equal(r.u.market.defaults, 0);
+    assert_string_equal(r.u.market.question, "");
+    assert_string_equal(r.u.market.slug, "");
+
+    /* labels: kept; a longer one is cut at a UTF-8 boundary, not refused */
+    {
+        char line[1024];
+        int n = snprintf(line, sizeof line,
+                         "t=1 ev=market token=x slug=s question=\"");
+        for (int i = 0; i < 79; i++)
+            n += snprintf(line + n, sizeof line - (size_t)n, "a\xc3\xa9");
+        snprintf(line + n, sizeof line - (size_t)n, "\"");
+        assert_int_equal(parse(line, &r, &e), 1);
+        assert_string_equal(r.u.market.slug, "s");
+        size_t ql = strlen(r.u.market.question);
+        assert_true(ql <= sizeof r.u.market.question - 1);
+        assert_int_equal(ql % 3, 0); /* whole "a\xc3\xa9" groups only */
+        assert_int_equal(ql, 159);
+    }
 
     /* escapes in quoted text */
     assert_int_equal(parse("t=5 ev=exec coid=c status=reject "
@@ -455,6 +478,8 @@ static void test_errors_values(void **state)
             "bad fee_exp=9: fee_exp is 0..8");
     refused("t=1 ev=market token=x negrisk=2",
             "bad negrisk=2: negrisk is 0 or 1");
+    refused("t=1 ev=market token=x defaults=2",
+            "bad defaults=2: defaults is 0 or 1");
     refused("t=1 ev=market token=x minsz=-1",
             "bad minsz=-1: minsz is 0..1e9 shares");
     refused("t=1 ev=market market=m", "missing token: required");

@@ -75,6 +75,51 @@ static void test_legacy_row(void **st)
     collect_free(&c);
 }
 
+/* A maker's order matched by several takers at one size and price gives
+ * identical rows in one transaction: each is a fill. The k-th identical row
+ * of a transaction in a document gets ":k" (k >= 2); other rows keep their
+ * key; the same document decoded again gives the same keys. */
+#define FILLROW(tx, sz, px)                                                    \
+    "{\"proxyWallet\":\"" W "\",\"timestamp\":1771359613,\"type\":"            \
+    "\"TRADE\",\"size\":" sz ",\"price\":" px ",\"asset\":\"6211\","           \
+    "\"side\":\"BUY\",\"transactionHash\":\"" tx "\"}"
+#define TX2 "0x00000000000000000000000000000000000000000000000000000000000000b2"
+
+static void test_identical_fills_of_one_tx(void **st)
+{
+    (void)st;
+    struct collected c, d;
+    struct pmc_wire_sink sink;
+    struct pmc_wire_err err;
+    const char *doc =
+        "[" FILLROW(TX, "10", "0.5") "," FILLROW(TX, "10", "0.5") "," FILLROW(
+            TX2, "10", "0.5") "," FILLROW(TX, "10",
+                                          "0.5") "," FILLROW(TX, "11",
+                                                             "0.5") "]";
+    assert_int_equal(run(doc, &c, &sink, &err), PMC_OK);
+    assert_int_equal(c.n, 5);
+    const char *k1 = c.r[0].u.fill.key.s;
+    assert_int_equal(strlen(k1), 66 + 17);
+    char want[PMC_SYM_MAX + 8];
+    snprintf(want, sizeof want, "%s:2", k1);
+    assert_string_equal(c.r[1].u.fill.key.s, want);
+    snprintf(want, sizeof want, "%s:3", k1);
+    assert_string_equal(c.r[3].u.fill.key.s, want);
+    /* the same content in another transaction, another size: first keys */
+    assert_int_equal(strlen(c.r[2].u.fill.key.s), 66 + 17);
+    assert_memory_equal(c.r[2].u.fill.key.s + 66, k1 + 66, 17);
+    assert_int_equal(strlen(c.r[4].u.fill.key.s), 66 + 17);
+    for (size_t i = 0; i < c.n; i++)
+        for (size_t j = i + 1; j < c.n; j++)
+            assert_false(pmc_sym_eq(&c.r[i].u.fill.key, &c.r[j].u.fill.key));
+    /* deterministic: the same document, the same keys */
+    assert_int_equal(run(doc, &d, &sink, &err), PMC_OK);
+    for (size_t i = 0; i < c.n; i++)
+        assert_true(pmc_sym_eq(&c.r[i].u.fill.key, &d.r[i].u.fill.key));
+    collect_free(&d);
+    collect_free(&c);
+}
+
 static void test_v2_envelope_same_key(void **st)
 {
     (void)st;
@@ -316,6 +361,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_legacy_row),
+        cmocka_unit_test(test_identical_fills_of_one_tx),
         cmocka_unit_test(test_v2_envelope_same_key),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_rtds),

@@ -95,6 +95,50 @@ static void test_market_and_resolution(void **st)
     collect_free(&c);
 }
 
+/* An object of markets keyed by id (as a cache or a script stores them) is
+ * read member by member, in the document's order; an event among them
+ * gives its markets; any other object is an error, never an empty tape. */
+static void test_markets_keyed_by_id(void **st)
+{
+    (void)st;
+    struct collected c;
+    struct pmc_wire_sink sink;
+    struct pmc_wire_err err;
+    const char *doc = "{\"9\":" MKT(
+        ",\"orderPriceMinTickSize\":0.001") ","
+                                            "\"3\":{\"id\":\"e\",\"markets\":[{"
+                                            "\"conditionId\":\"0xc3\","
+                                            "\"question\":\"Will "
+                                            "\\\"it\\\"\\nrain?\","
+                                            "\"clobTokenIds\":\"[\\\"333\\\", "
+                                            "\\\"444\\\"]\"}]}}";
+    assert_int_equal(run(doc, &c, &sink, &err), PMC_OK);
+    assert_int_equal(c.n, 4);
+    assert_int_equal(sink.ignored, 0);
+    assert_string_equal(c.r[0].u.market.token.s, "111");
+    assert_int_equal(c.r[0].u.market.tick, 1000);
+    assert_string_equal(c.r[0].u.market.slug, "btc-updown-15m-1765406700");
+    assert_string_equal(c.r[0].u.market.question, "");
+    assert_string_equal(c.r[1].u.market.token.s, "222");
+    assert_string_equal(c.r[2].u.market.token.s, "333");
+    assert_string_equal(c.r[2].u.market.market.s, "0xc3");
+    assert_string_equal(c.r[2].u.market.question, "Will \"it\" rain?");
+    assert_string_equal(c.r[3].u.market.token.s, "444");
+    collect_free(&c);
+    /* a member's error names its place */
+    assert_int_equal(run("{\"9\":" MKT("") ",\"5\":" MKT(
+                             ",\"orderPriceMinTickSize\":0.02") "}",
+                         &c, &sink, &err),
+                     PMC_ERANGE);
+    assert_int_equal(err.row, 2);
+    collect_free(&c);
+    /* neither a market nor markets: an error */
+    assert_int_equal(run("{\"error\":\"not found\"}", &c, &sink, &err),
+                     PMC_EPARSE);
+    assert_non_null(strstr(err.msg, "keyed by id"));
+    collect_free(&c);
+}
+
 static void expect_err(const char *doc, enum pmc_err want, const char *needle)
 {
     struct collected c;
@@ -225,6 +269,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_market_and_resolution),
+        cmocka_unit_test(test_markets_keyed_by_id),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_real_btc_5m_markets),
     };

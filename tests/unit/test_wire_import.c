@@ -115,7 +115,9 @@ static void test_activity_dump(void **st)
         "t=1771359613000 ev=market token=621104671531955626438512991908824095"
         "48780190677384277594033518466121883086792 market=0x59feadddd58e7821c0"
         "86ee9f3dc4f544514b94ebd0e8d645a3c4d80ebdd354a2 end=1771359900000 "
-        "tick=0.01 minsz=5 fee_rate=0.25 fee_exp=2 negrisk=0 outcome=Down\n";
+        "tick=0.01 minsz=5 fee_rate=0.25 fee_exp=2 negrisk=0 defaults=1 "
+        "outcome=Down question=\"Bitcoin Up or Down - February 17, "
+        "3:20PM-3:25PM ET\" slug=btc-updown-5m-1771359600\n";
     const char *m = strstr(a.text, mk);
     assert_non_null(m);
     assert_true(m < p);
