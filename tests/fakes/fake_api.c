@@ -223,7 +223,7 @@ static void add_match(int64_t ts, int mk, int taker, int maker, int nmk,
     int tside = (int)rnd(2);
     pmc_micros total = 0, sz = rnd_sz();
     for (int k = 0; k < nmk; k++) {
-        r.wallet = k == 0 ? maker : -1 - (int)rnd(NOTHER);
+        r.wallet = k == 0 || ident ? maker : -1 - (int)rnd(NOTHER);
         if (!ident && k > 0)
             sz = rnd_sz();
         r.sz = sz;
