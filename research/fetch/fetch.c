@@ -199,7 +199,7 @@ static int sealed_market(const json_t *m, int64_t now_s)
 
 static int prints_jobs(const struct pmc_fetch_opts *o, struct pmc_fx_run *r,
                        char **conds, size_t n, const json_t *markets,
-                       struct set *s)
+                       int64_t since, struct set *s)
 {
     for (size_t i = 0; i < n; i++) {
         int sealed = 0;
@@ -219,7 +219,7 @@ static int prints_jobs(const struct pmc_fetch_opts *o, struct pmc_fx_run *r,
         snprintf(name, sizeof name, "trades of market %s", conds[i]);
         if (!set_add(s, pmc_fx_offset_job(PMC_FX_DATA, "trades", prefix,
                                           o->page_limit, o->offset_cap, 0,
-                                          sealed, name)))
+                                          sealed, since, name)))
             return -1;
     }
     return 0;
@@ -319,7 +319,9 @@ static int cmd_wallet_or_tape(const struct pmc_fetch_opts *o, int tape,
         goto out;
     if (!tape) {
         rc = bad;
-        if (o->out && write_tape(o, &act, NULL, NULL, since, until) != 0)
+        if (o->out && bad)
+            fprintf(stderr, "pmcopy fetch: no tape written to %s\n", o->out);
+        else if (o->out && write_tape(o, &act, NULL, NULL, since, until))
             rc = 1;
         goto out;
     }
@@ -337,7 +339,7 @@ static int cmd_wallet_or_tape(const struct pmc_fetch_opts *o, int tape,
     bad |= pmc_fx_drive(r, gj.v, gj.n);
     if (r->missing || gather(&gj, &mk) != 0 || !(mj = rows_json(&mk)))
         goto out;
-    if (prints_jobs(o, r, conds, nconds, mj, &tj) != 0) {
+    if (prints_jobs(o, r, conds, nconds, mj, since, &tj) != 0) {
         rc = oom();
         goto out;
     }
@@ -349,7 +351,12 @@ static int cmd_wallet_or_tape(const struct pmc_fetch_opts *o, int tape,
                 "pmcopy fetch: %" PRIu64 " activity and %" PRIu64
                 " trade rows were served twice (kept once)\n",
                 act.repeats, tr.repeats);
-    rc = write_tape(o, &act, &mk, &tr, since, until) ? 1 : bad;
+    if (bad) {
+        fprintf(stderr, "pmcopy fetch: no tape written to %s (see above)\n",
+                o->out);
+        rc = 1;
+    } else
+        rc = write_tape(o, &act, &mk, &tr, since, until);
 out:
     if (mj)
         json_decref(mj);
@@ -415,7 +422,8 @@ static int cmd_markets(const struct pmc_fetch_opts *o, struct pmc_fx_run *r,
                 rc = oom();
                 goto out;
             }
-        if (prints_jobs(o, r, conds, nconds, mj, &tj) != 0) {
+        if (prints_jobs(o, r, conds, nconds, mj, o->since > 0 ? o->since : 0,
+                        &tj) != 0) {
             rc = oom();
             goto out;
         }
@@ -424,7 +432,9 @@ static int cmd_markets(const struct pmc_fetch_opts *o, struct pmc_fx_run *r,
             goto out;
     }
     rc = bad;
-    if (o->out) {
+    if (o->out && bad)
+        fprintf(stderr, "pmcopy fetch: no tape written to %s\n", o->out);
+    else if (o->out) {
         int64_t since = o->since >= 0 ? o->since : 0;
         int64_t until = o->until >= 0 ? o->until : INT64_MAX / 1000 - 1;
         if (write_tape(o, NULL, &mk, prints ? &tr : NULL, since, until))
@@ -516,7 +526,7 @@ static int cmd_leaderboard(const struct pmc_fetch_opts *o,
                 snprintf(name, sizeof name, "leaderboard %s %s %s",
                          categories[c], periods[p], orders[b]);
                 if (!set_add(&s, pmc_fx_offset_job(PMC_FX_DATA, "leaderboard",
-                                                   prefix, lim, cap, 1, 0,
+                                                   prefix, lim, cap, 1, 0, 0,
                                                    name))) {
                     set_free(&s);
                     return oom();

@@ -44,8 +44,26 @@ struct offp {
     const char *route;
     char prefix[PMC_FX_URL_MAX - 64];
     int limit, cap, cap_is_end, sealed;
-    int64_t offset;
+    int64_t offset, stop_before;
 };
+
+/* does a row of the page lie before second t? */
+static int older_than(const json_t *rows, int64_t t)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        int64_t ts;
+        if (pmc_json_int(json_object_get(r, "timestamp"), &ts) != PMC_OK)
+            continue;
+        if (ts >= 100000000000LL)
+            ts /= 1000;
+        if (ts < t)
+            return 1;
+    }
+    return 0;
+}
 
 static int off_next(struct pmc_fx_job *j, struct pmc_fx_step *s)
 {
@@ -90,10 +108,11 @@ static int off_feed(struct pmc_fx_job *j, long status, const char *body,
     size_t n = json_array_size(p.rows);
     *rows = n;
     int ok = json_array_extend(j->rows, p.rows) == 0;
+    int older = o->stop_before > 0 && older_than(p.rows, o->stop_before);
     pmc_fx_page_free(&p);
     if (!ok)
         return fail(j, "out of memory", 0);
-    if (n < (size_t)o->limit)
+    if (n < (size_t)o->limit || older)
         j->done = 1;
     else if (o->offset + o->limit > o->cap)
         off_end(o, json_array_size(j->rows));
@@ -105,7 +124,8 @@ static int off_feed(struct pmc_fx_job *j, long status, const char *body,
 struct pmc_fx_job *pmc_fx_offset_job(enum pmc_fx_family fam,
                                      const char *route, const char *prefix,
                                      int limit, int cap, int cap_is_end,
-                                     int sealed, const char *name)
+                                     int sealed, int64_t stop_before,
+                                     const char *name)
 {
     struct offp *o = calloc(1, sizeof *o);
     if (!o)
@@ -121,6 +141,7 @@ struct pmc_fx_job *pmc_fx_offset_job(enum pmc_fx_family fam,
     o->cap = cap;
     o->cap_is_end = cap_is_end;
     o->sealed = sealed;
+    o->stop_before = stop_before;
     o->j.next = off_next;
     o->j.feed = off_feed;
     o->j.free = base_free;

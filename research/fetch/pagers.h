@@ -5,7 +5,9 @@
  * holds fewer than L rows. A full page whose next offset would pass the
  * cap (or a 400 at offset > 0) ends it: when the cap is the endpoint's own
  * end (leaderboard offset 0..1000) that is the end; otherwise it is an
- * overflow (rows kept, recorded, the command fails).
+ * overflow (rows kept, recorded, the command fails). With stop_before >
+ * 0 (newest-first pages: /trades) a page holding a row older than that
+ * second is the last one needed: the pager ends there.
  *
  * Gamma pager: ids in batches of at most 50 whose path stays within
  * max_path bytes, first with closed=true, then the ids not found with
@@ -20,7 +22,8 @@
 struct pmc_fx_job *pmc_fx_offset_job(enum pmc_fx_family fam,
                                      const char *route, const char *prefix,
                                      int limit, int cap, int cap_is_end,
-                                     int sealed, const char *name);
+                                     int sealed, int64_t stop_before,
+                                     const char *name);
 
 /* key: "condition_ids" (comma list) or "clob_token_ids" (repeated key) */
 struct pmc_fx_job *pmc_fx_gamma_job(const char *key, const char *const *ids,
