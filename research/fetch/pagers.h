@@ -1,0 +1,36 @@
+/* research/fetch/pagers.h - the simple pagers: offset pages (/trades of a
+ * market, the leaderboard), Gamma /markets by ids, one /prices-history.
+ *
+ * Offset pager: prefix&limit=L&offset=K for K = 0, L, 2L, ... until a page
+ * holds fewer than L rows. A full page whose next offset would pass the
+ * cap (or a 400 at offset > 0) ends it: when the cap is the endpoint's own
+ * end (leaderboard offset 0..1000) that is the end; otherwise it is an
+ * overflow (rows kept, recorded, the command fails). With stop_before >
+ * 0 (newest-first pages: /trades) a page holding a row older than that
+ * second is the last one needed: the pager ends there.
+ *
+ * Gamma pager: ids in batches of at most 50 whose path stays within
+ * max_path bytes, first with closed=true, then the ids not found with
+ * closed=false (Gamma hides resolved markets unless closed=true is asked,
+ * and open ones unless closed=false is); a 414 halves the batch. Only the
+ * closed=true answers are sealed. Never fetches an id twice in a pass. */
+#ifndef PMC_FETCH_PAGERS_H
+#define PMC_FETCH_PAGERS_H
+
+#include "research/fetch/job.h"
+
+struct pmc_fx_job *pmc_fx_offset_job(enum pmc_fx_family fam,
+                                     const char *route, const char *prefix,
+                                     int limit, int cap, int cap_is_end,
+                                     int sealed, int64_t stop_before,
+                                     const char *name);
+
+/* key: "condition_ids" (comma list) or "clob_token_ids" (repeated key) */
+struct pmc_fx_job *pmc_fx_gamma_job(const char *key, const char *const *ids,
+                                    size_t n, size_t max_path);
+
+/* /prices-history of token in [start, end] (seconds); rows = the document */
+struct pmc_fx_job *pmc_fx_prices_job(const char *token, int64_t start,
+                                     int64_t end, int fidelity);
+
+#endif
