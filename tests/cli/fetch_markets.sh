@@ -53,7 +53,7 @@ check prints-all same_lines prints "$tmp/p.served" "$tmp/p.ds"
 
 # ---- Gamma: the closed= trap -----------------------------------------------------
 ctl $M reset > /dev/null
-fx $M markets --condition $C1 --condition $C2 --cache "$tmp/c" \
+fx $M markets --condition $C1 --condition $C2 --cache "$tmp/cm" \
     > "$tmp/m.out" 2> "$tmp/m.err"
 check markets-exit test $? -eq 0 || cat "$tmp/m.err" >&2
 check markets-closed-sent test "$(counter $M markets_no_closed)" -eq 0
@@ -78,7 +78,7 @@ check 414-closed-sent test "$(counter $M markets_no_closed)" -eq 0
 # ---- leaderboard -------------------------------------------------------------------
 ctl $M reset > /dev/null
 fx $M leaderboard --category politics --period week --order-by vol \
-    --limit 120 --cache "$tmp/c" > "$tmp/l.out" 2> "$tmp/l.err"
+    --limit 120 --cache "$tmp/cl" > "$tmp/l.out" 2> "$tmp/l.err"
 check board-exit test $? -eq 0 || cat "$tmp/l.err" >&2
 check board-period-sent test "$(counter $M leaderboard_no_period)" -eq 0
 check board-no-400 test -z "$(counter $M status_400)"
@@ -97,7 +97,7 @@ check board-default-asked test "$(counter $M req_leaderboard)" -ge 1
 # ---- prices-history -------------------------------------------------------------------
 ctl $M reset > /dev/null
 T1=$(field 1 token0)
-fx $M prices $T1 --since $S --until $E --cache "$tmp/c" > "$tmp/h.out" \
+fx $M prices $T1 --since $S --until $E --cache "$tmp/ch" > "$tmp/h.out" \
     2> "$tmp/h.err"
 check prices-exit test $? -eq 0 || cat "$tmp/h.err" >&2
 check prices-no-400 test -z "$(counter $M status_400)"

@@ -92,7 +92,7 @@ struct wallet {
 static struct {
     /* parameters */
     uint64_t seed;
-    int nwallets, nmarkets, rows, prints, dups, board;
+    int nwallets, nmarkets, rows, prints, dups, board, open_every;
     long burst;
     int64_t start, span, burst_at;
     int limit_max, trades_limit_max, offset_cap, max_line, v2, log;
@@ -279,7 +279,7 @@ static void generate(void)
         token_id(mix(h ^ 4), m->tok[0]);
         token_id(mix(h ^ 5), m->tok[1]);
         snprintf(m->slug, sizeof m->slug, "fake-market-%d", i);
-        m->closed = i % 2 == 0;
+        m->closed = D.open_every == 0 || i % D.open_every != D.open_every - 1;
         m->win = (int)(h >> 40) & 1;
         m->tick = i % 3 == 2 ? PMC_MICRO / 1000 : PMC_MICRO / 100;
         m->fees = i % 4 == 1;
@@ -1699,11 +1699,12 @@ static int try_request(struct conn *c)
             ST.last_5xx[fam] = 0;
         }
     }
+    char shown[320]; /* the target as asked, for --log */
+    snprintf(shown, sizeof shown, "%s", target);
     handle(method, target, ln, &r);
     if (D.log)
-        fprintf(stderr, "fake_api: %s %s%s -> %d (%zu bytes)\n", method, path,
-                strlen(path) < strlen(target) ? "?..." : "", r.status,
-                r.body.n);
+        fprintf(stderr, "fake_api: %s %s -> %d (%zu bytes)\n", method, shown,
+                r.status, r.body.n);
     free(line);
     memmove(c->in, c->in + head + clen, c->in_len - head - clen);
     c->in_len -= head + clen;
@@ -1750,7 +1751,7 @@ static void usage(void)
             "usage: fake_api [--port N] [--max-seconds S] [--log]\n"
             "  data set: [--seed N] [--wallets N] [--markets N] [--rows N]\n"
             "    [--prints N] [--dups K] [--burst N] [--burst-at T]\n"
-            "    [--start T] [--span S] [--board N]\n"
+            "    [--start T] [--span S] [--board N] [--open-every K]\n"
             "  limits: [--limit-max N] [--trades-limit-max N]\n"
             "    [--offset-cap N] [--max-line N] [--no-v2]\n"
             "  faults: [--fault 'kind=429&count=3&retry_after=1&path=/..']\n"
@@ -1882,6 +1883,7 @@ int main(int argc, char **argv)
     D.prints = 200;
     D.dups = 10;
     D.board = 200;
+    D.open_every = 2;
     D.start = 1767225600; /* 2026-01-01T00:00:00Z */
     D.span = 2 * 86400;
     D.burst_at = -1;
@@ -1930,6 +1932,8 @@ int main(int argc, char **argv)
             D.start = num(a, v, 1, 9999999999L);
         else if (!strcmp(a, "--span"))
             D.span = num(a, v, 1, 10L * 365 * 86400);
+        else if (!strcmp(a, "--open-every"))
+            D.open_every = (int)num(a, v, 0, MAX_MARKETS);
         else if (!strcmp(a, "--board"))
             D.board = (int)num(a, v, 0, 100000);
         else if (!strcmp(a, "--limit-max"))
