@@ -4,8 +4,8 @@
 # answers, a SIGKILL, a second run and --offline.
 #
 # Each check states what the fake injects and what must hold:
-#  429       - two /activity answers are 429 with Retry-After: 1. The run
-#              exits 0 with the wallet complete; no /activity request comes
+#  429       - two /activity answers are 429 with Retry-After: 1, --jobs 1
+#              (nothing in flight when it comes). The run exits 0 with the wallet complete; no /activity request comes
 #              before the Retry-After elapsed (early_after_429 = 0, the gap
 #              after a 429 >= 950 ms); at most 2 requests more than a clean
 #              run (no retry storm).
@@ -43,8 +43,10 @@ complete() {
     ctl "$1" 'served?family=activity&unique=1' | sort > "$tmp/served"
     same_lines complete "$tmp/served" "$tmp/ds"
 }
-run_wallet() { # URL CACHE: fetch wallet W1 over the data set; $rc
-    fx "$1" wallet $W1 --since $S --until $E --cache "$2" \
+run_wallet() { # URL CACHE [FLAG...]: fetch wallet W1 over the data set; $rc
+    ru=$1 rc=$2
+    shift 2
+    fx "$ru" wallet $W1 --since $S --until $E --cache "$rc" "$@" \
         > "$tmp/run.out" 2> "$tmp/run.err"
     rc=$?
     [ $rc -eq 0 ] || cat "$tmp/run.err" >&2
@@ -62,7 +64,8 @@ base=$(counter $CL req_activity)
 
 # ---- 429 + Retry-After ---------------------------------------------------------
 start_api r429 $DATA --fault 'kind=429&count=2&retry_after=1&path=/activity&after=1'
-run_wallet $url "$tmp/c1"
+# one request in flight: none can have been sent before the 429 arrived
+run_wallet $url "$tmp/c1" --jobs 1
 check 429-exit test $rc -eq 0
 check 429-complete complete $url
 check 429-fired test "$(counter $url status_429)" -eq 2
