@@ -12,7 +12,8 @@
 #  414         - Gamma answers 414 to a request line over 4096 bytes; 30
 #                markets asked by their 60 token ids (77 digits each, more
 #                than 4096 bytes for 50 ids): the run exits 0 and serves
-#                every one of the 30 markets.
+#                every one of the 30 markets; again when the server's limit
+#                is 1024 bytes (about 10 ids a request).
 #  leaderboard - limit 1..50 and offset 0..1000 else 400, period DAY when
 #                absent: `--category politics --period week --order-by vol
 #                --limit 120` sends timePeriod on every request, gets no 400
@@ -74,6 +75,15 @@ ctl $M 'served?family=markets&unique=1' | sed 's/^market id=\([0-9]*\) .*/\1/' |
     sort > "$tmp/t.got"
 check 414-all-markets same_lines markets "$tmp/t.got" "$tmp/t.want"
 check 414-closed-sent test "$(counter $M markets_no_closed)" -eq 0
+# a server with a 1024-byte request line: about 10 ids a request
+ctl $M 'set?max_line=1024' > /dev/null
+ctl $M reset > /dev/null
+fx $M markets "$@" --cache "$tmp/c1024" > "$tmp/t2.out" 2> "$tmp/t2.err"
+check 1024-exit test $? -eq 0 || cat "$tmp/t2.err" >&2
+ctl $M 'served?family=markets&unique=1' | sed 's/^market id=\([0-9]*\) .*/\1/' |
+    sort > "$tmp/t2.got"
+check 1024-all-markets same_lines markets-1024 "$tmp/t2.got" "$tmp/t.want"
+ctl $M 'set?max_line=4096' > /dev/null
 
 # ---- leaderboard -------------------------------------------------------------------
 ctl $M reset > /dev/null

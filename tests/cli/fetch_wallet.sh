@@ -17,6 +17,9 @@
 #              the one-second window cannot be paged. The run exits
 #              non-zero and stderr says overflow and names the second
 #              (epoch or ISO-8601); a run without that second exits 0.
+#  deep      - 1200 rows in one second (more than the cap, fewer than the
+#              cap + one page): the run halves down to that second, pages
+#              it to the end, exits 0 and every row is served.
 #  v2        - the v2 cursor route offered: fetch pages it (cursor, no
 #              offset, never the legacy route), serves the whole wallet
 #              including the 1600-row second (cursors have no cap) and
@@ -80,6 +83,20 @@ check overflow-named sh -c "grep -qi overflow '$tmp/o.err' &&
 fx $O wallet $W1 --since $S --until $((BT - 1)) --cache "$tmp/co2" \
     > /dev/null 2> "$tmp/o2.err"
 check overflow-outside-ok test $? -eq 0 || cat "$tmp/o2.err" >&2
+
+# ---- 1200 rows in one second, under the cap + one page: halved down to the
+# second, then paged to the end of it
+start_api d --no-v2 --wallets 1 --rows 200 --markets 3 --prints 5 \
+    --burst 1200 --offset-cap 1000
+D=$url
+fx $D wallet $W1 --since $S --until $E --cache "$tmp/cd" \
+    > "$tmp/d.out" 2> "$tmp/d.err"
+check deep-exit test $? -eq 0 || cat "$tmp/d.err" >&2
+ctl $D "dataset?family=activity&user=$W1&start=$S&end=$E" | sort > "$tmp/d.ds"
+ctl $D 'served?family=activity&unique=1' | sort > "$tmp/d.served"
+check deep-all-served same_lines deep "$tmp/d.served" "$tmp/d.ds"
+n=$(ctl $D "dataset?family=activity&user=$W1&start=$BT&end=$BT" | wc -l)
+check deep-burst-second test "$n" -gt 1000
 
 # ---- the v2 cursor route ------------------------------------------------------------
 start_api v --wallets 1 --rows 1500 --markets 3 --prints 5 --burst 1600 \
