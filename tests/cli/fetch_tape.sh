@@ -10,7 +10,9 @@
 #              exactly once (multiset of trader, token, side, px, sz, ts,
 #              tx); every SPLIT/MERGE/REDEEM served is in the tape once;
 #              every /trades row served is an ev=trade exactly once (t,
-#              token, px, sz); no fill of the other wallet.
+#              token, px, sz), and those are all the prints (maker rows
+#              too) of the markets the wallet traded; no fill of the other
+#              wallet.
 #  markets   - one ev=market per token of each traded market with the tick
 #              Gamma states (0.001 where it says 0.001), fees off where
 #              feesEnabled is false, the question or slug; ev=resolve for
@@ -55,6 +57,12 @@ tape_trades "$tmp/w.tape" > "$tmp/trades"
 served_trades $T > "$tmp/strades"
 check rows-trades-once same_lines trades "$tmp/trades" "$tmp/strades"
 check rows-trades-makers test "$(counter $T trades_taker_only)" -eq 0
+# and those are every print of the markets the wallet traded, makers too
+mkts=$(sed -n 's/.* ev=market .* market=\(0x[0-9a-f]*\) .*/\1/p' "$tmp/w.tape" |
+    sort -u | tr '\n' , | sed 's/,$//')
+ctl $T "dataset?family=trades&market=$mkts" | sed 's/ tx=.*//' | sort \
+    > "$tmp/dtrades"
+check rows-trades-all same_lines all-prints "$tmp/trades" "$tmp/dtrades"
 
 # ---- markets and resolutions ------------------------------------------------------
 grep '^market ' "$tmp/info" > "$tmp/info.markets"
