@@ -14,7 +14,8 @@
 #  identical   - the data set has transactions with identical fills.
 #  v2          - /v2/activity pages by cursor to exactly the data set; an
 #                offset parameter is a 400; --no-v2 makes it a 404.
-#  takerOnly   - /trades without takerOnly=false drops the maker fills.
+#  takerOnly   - /trades without takerOnly=false drops the maker fills;
+#                user= lists a followed wallet's fills, nothing for others.
 #  gamma       - without closed= resolved markets are hidden; closed=true
 #                shows them; 50 repeated clob_token_ids is a 414, 20 is not.
 #  board       - the leaderboard's period defaults to DAY; limit 1..50 and
@@ -120,6 +121,10 @@ t3=$(ctl $A "dataset?family=trades&market=$M0" | wc -l)
 check takeronly-drops test "$t1" -lt "$t2"
 check takeronly-false-all test "$t2" -eq "$t3"
 check takeronly-counted test "$(counter $A trades_taker_only)" -eq 1
+n=$(curl -sf "$A/trades?user=$W1&takerOnly=false&limit=10000" | rows_in)
+check trades-user test "$n" -gt 0
+n=$(curl -sf "$A/trades?user=0x$(printf '%040x' $((0xb0000)))&limit=5" | rows_in)
+check trades-user-unknown test "$n" -eq 0
 
 # ---- Gamma /markets ----------------------------------------------------------
 closed_c=$(echo "$info" | awk '/^market/ && /closed=1/ {sub("condition=", "", $3); print $3; exit}')

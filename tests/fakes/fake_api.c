@@ -49,8 +49,9 @@
 #define MAX_WALLETS 1000
 #define MAX_MARKETS 10000
 #define MAX_ROWS 20000000L
-#define SERVED_MAX 50000000L
-#define NOTHER 64 /* counterparties that are not followed wallets */
+#define SERVED_MAX 10000000L /* 120 MB; past it /_control/served fails */
+#define NOBODY INT32_MIN     /* a wallet filter no row matches */
+#define NOTHER 64            /* counterparties that are not followed wallets */
 
 /* ---- the data set --------------------------------------------------------
  */
@@ -855,8 +856,11 @@ static void trades(enum route rt, const struct params *p, struct resp *r)
         f.start = 0;
         f.end = INT64_C(99999999999);
     }
-    if (user)
-        f.wallet = find_wallet(user); /* -1: a counterparty, none match */
+    if (user) {
+        f.wallet = find_wallet(user);
+        if (f.wallet < 0)
+            f.wallet = NOBODY; /* not a followed wallet: no rows */
+    }
     const char *to = param(p, v2 ? "taker_only" : "takerOnly");
     f.taker_only = !to || strcasecmp(to, "false") != 0;
     if (f.taker_only)
@@ -1364,6 +1368,11 @@ static void served(const struct params *p, struct resp *r)
     const char *fam = param(p, "family");
     const char *u = param(p, "unique");
     int unique = u && strcmp(u, "1") == 0;
+    if (ST.served_dropped) {
+        fail(r, 500, "the served log is full: %ld rows served were not logged",
+             ST.served_dropped);
+        return;
+    }
     struct served *v = malloc((ST.nserved + 1) * sizeof *v);
     if (!v)
         die("out of memory");
@@ -1433,7 +1442,7 @@ static void dataset(const struct params *p, struct resp *r)
         }
     }
     if (user && !act)
-        f.wallet = find_wallet(user);
+        f.wallet = find_wallet(user) < 0 ? NOBODY : find_wallet(user);
     for (int mk = 0; !act && mk < D.nmarkets; mk++)
         for (size_t k = 0; k < D.m[mk].nprints; k++) {
             const struct row *x = &D.rows_all[D.m[mk].prints[k]];
