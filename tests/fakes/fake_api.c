@@ -670,6 +670,21 @@ static int match(const struct row *r, const struct filt *f)
     return 1;
 }
 
+/* The first k of the sorted list idx whose (ts, seq) >= (ts, seq). */
+static size_t lower(const uint32_t *idx, size_t n, int64_t ts, uint32_t seq)
+{
+    size_t a = 0, b = n;
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        const struct row *r = &D.rows_all[idx[m]];
+        if (r->ts < ts || (r->ts == ts && r->seq < seq))
+            a = m + 1;
+        else
+            b = m;
+    }
+    return a;
+}
+
 /* Rows of one sorted list matching f, ASC or DESC, from `skip` matches on
  * (offset paging) or after the cursor position `after` (keyset: rows whose
  * (ts, seq) is beyond it), at most `limit`. Appends JSON; returns the
@@ -681,18 +696,17 @@ static long page(struct buf *b, enum route rt, const uint32_t *idx, size_t n,
 {
     long out = 0;
     *more = 0;
-    for (size_t k = 0; k < n; k++) {
-        uint32_t i = idx[desc ? n - 1 - k : k];
+    /* the rows in [start, end] and past the cursor: [lo, hi) of idx */
+    size_t lo = lower(idx, n, f->start, 0), hi = lower(idx, n, f->end + 1, 0);
+    if (after && !desc && lower(idx, n, after->ts, after->seq + 1) > lo)
+        lo = lower(idx, n, after->ts, after->seq + 1);
+    if (after && desc && lower(idx, n, after->ts, after->seq) < hi)
+        hi = lower(idx, n, after->ts, after->seq);
+    for (size_t k = 0; lo + k < hi; k++) {
+        uint32_t i = idx[desc ? hi - 1 - k : lo + k];
         const struct row *r = &D.rows_all[i];
         if (!match(r, f))
             continue;
-        if (after) {
-            int c = r->ts != after->ts
-                        ? (r->ts < after->ts ? -1 : 1)
-                        : (r->seq < after->seq ? -1 : r->seq > after->seq);
-            if (desc ? c >= 0 : c <= 0)
-                continue;
-        }
         if (skip > 0) {
             skip--;
             continue;
