@@ -20,6 +20,10 @@
 #              0), none for an open one.
 #  backtest  - `pmcopy backtest TAPE --trader W` exits 0 and sees every
 #              fill of the tape.
+#  env, ISO  - the same command with ISO-8601 times, PMC_CACHE and the
+#              PMC_*_URL variables instead of flags: the same tape, no
+#              /activity request (the windows are sealed in the cache);
+#              --progress json writes JSON lines on stderr.
 #  import    - `pmcopy import` reads the cache's raw pages (activity,
 #              trades, markets) as any native JSON: the activity pages give
 #              the same fills as the tape.
@@ -135,5 +139,19 @@ check import-trades test $? -eq 0 || cat "$tmp/imp2.err" >&2
 "$bin" import markets $(pages markets) > "$tmp/imp3.tape" 2> "$tmp/imp3.err"
 check import-markets test $? -eq 0 -a "$(grep -c ' ev=market ' "$tmp/imp3.tape")" -gt 0 ||
     cat "$tmp/imp3.err" >&2
+
+# ---- the same command with ISO-8601 times and the environment's URLs and
+# cache: the same tape from the cache, no request for the wallet
+ctl $T reset > /dev/null
+isoS=$(date -u -d "@$S" +%Y-%m-%dT%H:%M:%SZ)
+isoE=$(date -u -d "@$E" +%Y-%m-%dT%H:%M:%SZ)
+PMC_CACHE="$tmp/c" PMC_DATA_API_URL=$T PMC_GAMMA_URL=$T PMC_CLOB_URL=$T \
+    "$bin" fetch tape $W1 --since "$isoS" --until "$isoE" --out "$tmp/w2.tape" \
+    --progress json > /dev/null 2> "$tmp/t2.err"
+check env-iso-exit test $? -eq 0 || cat "$tmp/t2.err" >&2
+check env-iso-same-tape cmp -s "$tmp/w.tape" "$tmp/w2.tape"
+check env-iso-cached test "$(counter $T req_v2_activity)" -eq 0 -a \
+    "$(counter $T req_activity)" -eq 0
+check progress-json grep -q '^{' "$tmp/t2.err"
 
 finish
