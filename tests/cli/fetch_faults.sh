@@ -17,8 +17,8 @@
 #  slow      - three answers held 1.2 s, then a latency ramp (k-th answer
 #              +30 k ms): exit 0, complete.
 #  truncated - three bodies cut at half their Content-Length, then the
-#              connection closed: exit 0, complete, and every cached page is
-#              whole (pmcopy import reads all of them).
+#              connection closed: each is asked again, exit 0, complete,
+#              and every cached page is whole (pmcopy import reads all).
 #  kill      - `fetch tape` with every answer slowed is SIGKILLed at two
 #              points, then run again: its cache (except each .meta's
 #              "time") and tape are byte-identical to one uninterrupted run
@@ -102,6 +102,7 @@ start_api trunc $DATA --fault 'kind=truncate&count=3&path=/activity'
 run_wallet $url "$tmp/c5"
 check trunc-exit test $rc -eq 0
 check trunc-complete complete $url
+check trunc-retried test "$(counter $url req_activity)" -ge $((base + 3))
 find "$tmp/c5" -name '*.json' -path '*activity*' > "$tmp/pages"
 check trunc-pages-cached test -s "$tmp/pages"
 # shellcheck disable=SC2046
