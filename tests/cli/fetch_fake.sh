@@ -22,7 +22,8 @@
 #                offset 0..1000, else 400; unknown category 400.
 #  prices      - /prices-history needs startTs+endTs (or interval).
 #  faults      - 429 carries Retry-After; a 5xx burst of 2 then 200; a
-#                truncated body is short of its Content-Length; slow waits.
+#                truncated body is short of its Content-Length; slow waits;
+#                a ramp holds the k-th answer k times longer; drop closes.
 #  served      - every distinct row served is listed once with unique=1,
 #                and paging a wallet's rows serves exactly its data set.
 #  keepalive   - two requests on one curl use one connection.
@@ -181,6 +182,14 @@ check fault-truncated test $? -eq 18 # curl: partial file
 ctl $B 'fault?kind=slow&ms=400&count=1' > /dev/null
 t=$(curl -s -o /dev/null -w '%{time_total}' "$B/activity?user=$W1&limit=1")
 check fault-slow awk "BEGIN { exit !($t >= 0.4) }"
+ctl $B 'fault?kind=ramp&ms=200&count=2&path=/v1/' > /dev/null
+t1=$(curl -s -o /dev/null -w '%{time_total}' "$B/v1/leaderboard?timePeriod=DAY")
+t2=$(curl -s -o /dev/null -w '%{time_total}' "$B/v1/leaderboard?timePeriod=DAY")
+t3=$(curl -s -o /dev/null -w '%{time_total}' "$B/v1/leaderboard?timePeriod=DAY")
+check fault-ramp awk "BEGIN { exit !($t1 >= 0.2 && $t2 >= 0.4 && $t3 < 0.2) }"
+ctl $B 'fault?kind=drop&count=1' > /dev/null
+curl -s -o /dev/null "$B/v1/leaderboard?timePeriod=DAY"
+check fault-drop test $? -eq 52 # curl: empty reply
 check fault-bad-kind test "$(code "$B/_control/fault?kind=nope")" = 400
 
 # ---- served rows -------------------------------------------------------------
