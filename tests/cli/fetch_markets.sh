@@ -6,6 +6,10 @@
 #  prints      - /trades drops maker fills unless takerOnly=false: every
 #                request of `fetch prints` sends takerOnly=false and every
 #                print of the two markets (maker and taker rows) is served.
+#  prints-cap  - a market with more prints (1500+) than the offset cap
+#                (1000) and one page reach on /trades: either every print is
+#                served, or the run exits non-zero naming the cap (never a
+#                silent truncation).
 #  closed      - Gamma hides resolved markets when closed= is absent: no
 #                request goes without closed=, and both the resolved and the
 #                open market asked for are served.
@@ -51,6 +55,22 @@ check prints-taker-false test "$(counter $M trades_taker_only)" -eq 0
 } | sort > "$tmp/p.ds"
 ctl $M 'served?family=trades&unique=1' | sort > "$tmp/p.served"
 check prints-all same_lines prints "$tmp/p.served" "$tmp/p.ds"
+
+# ---- prints past the offset cap: all of them, or an error naming it ------------
+start_api big --markets 2 --wallets 1 --rows 20 --prints 600 --offset-cap 1000
+BG=$url
+CB=$(ctl $BG info | awk '/^market/ { sub("condition=", "", $3); print $3; exit }')
+fx $BG prints --condition $CB --since $S --until $E --cache "$tmp/cb" \
+    > "$tmp/b.out" 2> "$tmp/b.err"
+rc=$?
+want=$(ctl $BG "dataset?family=trades&market=$CB" | wc -l)
+got=$(ctl $BG 'served?family=trades&unique=1' | wc -l)
+check prints-cap-data test "$want" -gt 1500
+if [ $rc -eq 0 ]; then
+    check prints-cap-all test "$got" -eq "$want"
+else
+    check prints-cap-named grep -qi -e overflow -e cap -e offset "$tmp/b.err"
+fi
 
 # ---- Gamma: the closed= trap -----------------------------------------------------
 ctl $M reset > /dev/null
