@@ -11,6 +11,8 @@
 #              TRADE row exactly once (a multiset: identical fills of one
 #              transaction count as many times as they were served) and
 #              each SPLIT/MERGE/REDEEM once.
+#  from-cache - `fetch markets --from-cache` on that cache asks Gamma for
+#              every market of the wallet's activity (and no other).
 #  identical - that data set has transactions with 2-4 identical maker
 #              fills; the tape keeps all of them.
 #  overflow  - 1600 rows of one wallet in one second, cap 1000 + limit 500:
@@ -44,6 +46,17 @@ check halving-v2-tried test "$(counter $H req_v2_activity)" -ge 1
 ctl $H "dataset?family=activity&user=$W1&start=$S&end=$E" | sort > "$tmp/h.ds"
 ctl $H 'served?family=activity&unique=1' | sort > "$tmp/h.served"
 check halving-all-served same_lines served "$tmp/h.served" "$tmp/h.ds"
+
+# the markets of the cached activity: every market the wallet touched
+fx $H markets --from-cache --cache "$tmp/ch" > "$tmp/hm.out" 2> "$tmp/hm.err"
+check from-cache-exit test $? -eq 0 || cat "$tmp/hm.err" >&2
+ctl $H 'served?family=markets&unique=1' | sed 's/.* market=\(0x[0-9a-f]*\) .*/\1/' |
+    sort > "$tmp/hm.got"
+ctl $H info | awk '/^market/ { sub("condition=", "", $3); print $3 }' |
+    while read -r c; do
+        grep -q "$c" "$tmp/h.served" && echo "$c"
+    done | sort > "$tmp/hm.want"
+check from-cache-markets same_lines from-cache "$tmp/hm.got" "$tmp/hm.want"
 
 # the tape from the same cache: no new activity request, rows exactly once
 r0=$(counter $H req_activity)
