@@ -1816,6 +1816,8 @@ static void serve_loop(int ls, long max_s)
                     wake = c->send_at;
             } else {
                 ev |= POLLIN;
+                if (c->in_len)
+                    wake = now; /* a pipelined request waits: no sleep */
             }
             pf[np].fd = c->fd;
             pf[np].events = ev;
@@ -1851,8 +1853,9 @@ static void serve_loop(int ls, long max_s)
             struct conn *c = &CONNS[map[i]];
             if (c->fd < 0)
                 continue;
-            if (pf[i].revents & (POLLERR | POLLNVAL)) {
-                conn_close(c);
+            if (pf[i].revents & (POLLERR | POLLNVAL) ||
+                (pf[i].revents & POLLHUP && c->out)) {
+                conn_close(c); /* gone, or gone while its answer is held */
                 continue;
             }
             if (pf[i].revents & POLLOUT && c->out) {
