@@ -116,9 +116,9 @@ int main(void)
     if (pid == 0) {
         dup2(pfd[1], 1);
         close(pfd[0]);
-        execl(fake, fake, "--port", "0", "--max-seconds", "300",
-              "--wallets", "1", "--markets", "4", "--rows", rows_s,
-              "--span", span_s, "--prints", "10", (char *)NULL);
+        execl(fake, fake, "--port", "0", "--max-seconds", "300", "--wallets",
+              "1", "--markets", "4", "--rows", rows_s, "--span", span_s,
+              "--prints", "10", (char *)NULL);
         _exit(127);
     }
     close(pfd[1]);
@@ -132,8 +132,8 @@ int main(void)
         return 1;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    char url[64], dir[] = "/tmp/pmc_bench_fetchXXXXXX", tape1[128],
-                  tape2[128], cache[128];
+    char url[64], dir[] = "/tmp/pmc_bench_fetchXXXXXX", tape1[128], tape2[128],
+                  cache[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
     if (!mkdtemp(dir))
         return 1;
@@ -186,8 +186,8 @@ int main(void)
     long r1 = tape_rows(tape1, &a, &na), r2 = tape_rows(tape2, &b, &nb);
     int bad = 0;
     if (rc1 != 0 || rc2 != 0) {
-        fprintf(stderr, "bench_fetch: fetch exited %d (cold), %d (warm)\n",
-                rc1, rc2);
+        fprintf(stderr, "bench_fetch: fetch exited %d (cold), %d (warm)\n", rc1,
+                rc2);
         bad = 1;
     }
     if (want <= 0 || r1 != want || r2 != want) {
@@ -209,8 +209,8 @@ int main(void)
     }
     printf("fetch wallet, %ld rows: cold %.0f rows/s (%.3f s), warm cache "
            "%.0f rows/s (%.3f s)\n",
-           want, (double)want / (t1 - t0), t1 - t0,
-           (double)want / (t2 - t1), t2 - t1);
+           want, (double)want / (t1 - t0), t1 - t0, (double)want / (t2 - t1),
+           t2 - t1);
     free(a);
     free(b);
     char cmd[256];

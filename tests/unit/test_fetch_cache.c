@@ -82,8 +82,8 @@ static void round_trip(void **state)
     assert_string_equal(meta, want);
     free(meta);
     /* another query is another entry */
-    assert_int_equal(pmc_fx_cache_get(&c, "activity", "/activity?user=0xac",
-                                      &b, &n, err, 256),
+    assert_int_equal(pmc_fx_cache_get(&c, "activity", "/activity?user=0xac", &b,
+                                      &n, err, 256),
                      0);
     rmrf(d);
     free(d);

@@ -29,7 +29,7 @@ struct srv {
     int64_t ts[4096];
     int n;
     int limit_max, cap;
-    int v2; /* serve /v2/activity */
+    int v2;      /* serve /v2/activity */
     int cap_400; /* offset > cap -> 400 (else an empty page) */
     int requests;
 };
@@ -156,7 +156,7 @@ static void halving_reaches_every_row(void **state)
     s.cap = 10; /* at most 15 rows per window */
     s.cap_400 = 1;
     for (int i = 0; i < 200; i++)
-        s.ts[s.n++] = 1000 + (i * 37) % 101; /* 200 rows in 101 s */
+        s.ts[s.n++] = 1000 + (i * 37) % 101;          /* 200 rows in 101 s */
     qsort(s.ts, (size_t)s.n, sizeof s.ts[0], cmp_ts); /* served in order */
     struct pmc_fx_act_cfg cfg = {0, 5, 10};
     struct pmc_fx_job *j = pmc_fx_activity_job(&cfg, "0xab", 1000, 1100);
@@ -346,9 +346,9 @@ static void offset_overflow_and_end(void **state)
     s.cap = 10;
     for (int i = 0; i < 30; i++)
         s.ts[s.n++] = 1000;
-    struct pmc_fx_job *j = pmc_fx_offset_job(PMC_FX_DATA, "trades",
-                                             "/trades?market=0xc", 5, 10, 0,
-                                             0, 0, "trades of 0xc");
+    struct pmc_fx_job *j =
+        pmc_fx_offset_job(PMC_FX_DATA, "trades", "/trades?market=0xc", 5, 10, 0,
+                          0, 0, "trades of 0xc");
     assert_int_equal(run(j, &s), PMC_FX_FEED_OK);
     assert_int_equal(j->overflows, 1);
     assert_int_equal(json_array_size(j->rows), 15);
@@ -427,9 +427,9 @@ static void page_shapes(void **state)
     assert_int_equal(p.has_more, 1);
     assert_string_equal(p.cursor, "abc");
     /* numbers stay the text the server sent */
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(p.rows, 0), "price")),
-                        "0.30000000000000004");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(p.rows, 0), "price")),
+        "0.30000000000000004");
     pmc_fx_page_free(&p);
     assert_int_equal(pmc_fx_page_parse("{\"x\":1}", 7, &p, &e), PMC_EPARSE);
     assert_int_equal(pmc_fx_page_parse("[1,", 3, &p, &e), PMC_EPARSE);
