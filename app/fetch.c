@@ -163,8 +163,9 @@ int pmc_cmd_fetch(int argc, char **argv)
                        "markets, prints: optional)",
                        &o.out),
         PMC_OPT_HEAD("markets, prints:"),
-        PMC_OPT_FUNC("condition", 0, "ID", "a market's condition id "
-                                           "(repeatable)",
+        PMC_OPT_FUNC("condition", 0, "ID",
+                     "a market's condition id "
+                     "(repeatable)",
                      &conds, list_arg),
         PMC_OPT_FUNC("token", 0, "ID", "markets: a token id (repeatable)",
                      &toks, list_arg),
@@ -177,10 +178,8 @@ int pmc_cmd_fetch(int argc, char **argv)
                        "every one)",
                        &o.category),
         PMC_OPT_STRING("period", 0, "P",
-                       "DAY, WEEK, MONTH, ALL (default: every one)",
-                       &o.period),
-        PMC_OPT_STRING("order-by", 0, "pnl|vol", "default: both",
-                       &o.order_by),
+                       "DAY, WEEK, MONTH, ALL (default: every one)", &o.period),
+        PMC_OPT_STRING("order-by", 0, "pnl|vol", "default: both", &o.order_by),
         PMC_OPT_INTEGER("limit", 0, "N", "rows per board (1..1050, default 50)",
                         &limit, 1, 1050),
         PMC_OPT_HEAD("requests:"),
@@ -196,8 +195,8 @@ int pmc_cmd_fetch(int argc, char **argv)
                         "rows per /activity and /trades page (default 500)",
                         &page, 1, 500),
         PMC_OPT_INTEGER("offset-cap", 0, "N",
-                        "the servers' highest offset (default 10000)", &cap,
-                        0, 1000000),
+                        "the servers' highest offset (default 10000)", &cap, 0,
+                        1000000),
         PMC_OPT_HELP_ENTRY("this text"),
     };
     const struct pmc_opt_cmd cmd = {
@@ -224,8 +223,9 @@ int pmc_cmd_fetch(int argc, char **argv)
         else if (x && x[0] &&
                  snprintf(def, sizeof def, "%s/pmcopy", x) < (int)sizeof def)
             o.cache_dir = def;
-        else if (h && h[0] && snprintf(def, sizeof def, "%s/.cache/pmcopy",
-                                       h) < (int)sizeof def)
+        else if (h && h[0] &&
+                 snprintf(def, sizeof def, "%s/.cache/pmcopy", h) <
+                     (int)sizeof def)
             o.cache_dir = def;
         else {
             fprintf(stderr, "pmcopy fetch: no cache folder: give --cache DIR "

@@ -99,13 +99,13 @@ static int next(struct pmc_fx_job *j, struct pmc_fx_step *s)
             /* route unknown: a window a run already finished on one route
              * is read from the cache on that route, without a probe */
             url_of(a, 1, 0, "", s);
-            int v2c = s->sealed || j->offline ? j->cached(j->cached_ctx,
-                                                          s->route, s->pathq)
-                                              : 0;
+            int v2c = s->sealed || j->offline
+                          ? j->cached(j->cached_ctx, s->route, s->pathq)
+                          : 0;
             url_of(a, 0, 0, "", s);
-            int lc = s->sealed || j->offline ? j->cached(j->cached_ctx,
-                                                         s->route, s->pathq)
-                                             : 0;
+            int lc = s->sealed || j->offline
+                         ? j->cached(j->cached_ctx, s->route, s->pathq)
+                         : 0;
             if (!v2c && lc)
                 a->v2 = 0;
         }
@@ -146,8 +146,8 @@ static int split(struct act *a)
     return 0;
 }
 
-static int feed(struct pmc_fx_job *j, long status, const char *body,
-                size_t len, uint64_t *rows)
+static int feed(struct pmc_fx_job *j, long status, const char *body, size_t len,
+                uint64_t *rows)
 {
     struct act *a = (struct act *)j;
     *rows = 0;
@@ -223,8 +223,7 @@ struct pmc_fx_job *pmc_fx_activity_job(struct pmc_fx_act_cfg *cfg,
     a->j.rows = json_array();
     a->pending = json_array();
     snprintf(a->j.name, sizeof a->j.name,
-             "activity of %s in [%" PRId64 ",%" PRId64 "]", addr, since,
-             until);
+             "activity of %s in [%" PRId64 ",%" PRId64 "]", addr, since, until);
     if (!a->j.rows || !a->pending || !push(a, since, until)) {
         act_free(&a->j);
         return NULL;

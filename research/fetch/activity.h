@@ -26,8 +26,8 @@
  * exists (-1 unknown, 0 no, 1 yes) and the paging limits. */
 struct pmc_fx_act_cfg {
     int v2;
-    int limit;       /* rows per page (500) */
-    int offset_cap;  /* highest offset the server accepts (10000) */
+    int limit;      /* rows per page (500) */
+    int offset_cap; /* highest offset the server accepts (10000) */
 };
 
 /* A job for ADDR's activity in [since, until] (seconds, inclusive). */

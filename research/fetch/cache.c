@@ -189,8 +189,8 @@ int pmc_fx_cache_get(const struct pmc_fx_cache *c, const char *route,
     return 1;
 }
 
-static int write_atomic(struct pmc_fx_cache *c, const char *dst,
-                        const char *p, size_t n, char *err, size_t cap)
+static int write_atomic(struct pmc_fx_cache *c, const char *dst, const char *p,
+                        size_t n, char *err, size_t cap)
 {
     char tmp[PMC_FX_PATH_MAX + 64];
     snprintf(tmp, sizeof tmp, "%s/tmp/w%" PRIu64, c->dir, c->tmpseq++);
@@ -266,11 +266,11 @@ int pmc_fx_cache_put(struct pmc_fx_cache *c, const char *route,
     char u[PMC_FX_PATH_MAX * 2];
     json_esc(pathq, u, sizeof u);
     char meta[PMC_FX_PATH_MAX * 2 + 256];
-    int mn = snprintf(meta, sizeof meta,
-                      "{\"url\":\"%s\",\"status\":%ld,\"sha256\":\"%s\","
-                      "\"rows\":%" PRIu64 ",\"bytes\":%zu,\"time\":%" PRId64
-                      "}\n",
-                      u, status, h, rows, len, time_s);
+    int mn =
+        snprintf(meta, sizeof meta,
+                 "{\"url\":\"%s\",\"status\":%ld,\"sha256\":\"%s\","
+                 "\"rows\":%" PRIu64 ",\"bytes\":%zu,\"time\":%" PRId64 "}\n",
+                 u, status, h, rows, len, time_s);
     if (mn < 0 || (size_t)mn >= sizeof meta) {
         snprintf(err, cap, "%s: metadata too long", mp);
         return -1;

@@ -12,8 +12,8 @@ static int cached(void *ctx, const char *route, const char *pathq)
     char *b = NULL;
     size_t n;
     char err[256];
-    int hit = pmc_fx_cache_get(&r->cache, route, pathq, &b, &n, err,
-                               sizeof err);
+    int hit =
+        pmc_fx_cache_get(&r->cache, route, pathq, &b, &n, err, sizeof err);
     free(b);
     return hit == 1;
 }
@@ -67,8 +67,8 @@ static int advance(struct pmc_fx_run *r, struct pmc_fx_job *j,
             if (!r->offline)
                 return 1;
             char p[PMC_FX_PATH_MAX];
-            if (pmc_fx_cache_path(&r->cache, s->route, s->pathq, p,
-                                  sizeof p) != 0)
+            if (pmc_fx_cache_path(&r->cache, s->route, s->pathq, p, sizeof p) !=
+                0)
                 p[0] = '\0';
             if (snprintf(j->msg, sizeof j->msg,
                          "--offline: not in the cache: %s (%s, for %s)",

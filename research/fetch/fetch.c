@@ -208,8 +208,8 @@ static int prints_jobs(const struct pmc_fetch_opts *o, struct pmc_fx_run *r,
         json_array_foreach(markets, k, m)
         {
             size_t cn;
-            const char *c = pmc_json_text(json_object_get(m, "conditionId"),
-                                          &cn);
+            const char *c =
+                pmc_json_text(json_object_get(m, "conditionId"), &cn);
             if (c && cn == strlen(conds[i]) && !strncasecmp(c, conds[i], cn))
                 sealed = sealed_market(m, r->now_s);
         }
@@ -479,8 +479,8 @@ static int cmd_prices(const struct pmc_fetch_opts *o, struct pmc_fx_run *r,
 }
 
 static const char *const categories[] = {
-    "OVERALL", "POLITICS",  "SPORTS", "CRYPTO",  "CULTURE",
-    "MENTIONS", "WEATHER", "ECONOMICS", "TECH", "FINANCE"};
+    "OVERALL",  "POLITICS", "SPORTS",    "CRYPTO", "CULTURE",
+    "MENTIONS", "WEATHER",  "ECONOMICS", "TECH",   "FINANCE"};
 static const char *const periods[] = {"DAY", "WEEK", "MONTH", "ALL"};
 static const char *const orders[] = {"PNL", "VOL"};
 
@@ -505,8 +505,7 @@ static int pick(const char *want, const char *const *v, size_t n,
     return -1;
 }
 
-static int cmd_leaderboard(const struct pmc_fetch_opts *o,
-                           struct pmc_fx_run *r)
+static int cmd_leaderboard(const struct pmc_fetch_opts *o, struct pmc_fx_run *r)
 {
     size_t c0, c1, p0, p1, b0, b1;
     if (pick(o->category, categories, 10, "category", &c0, &c1) ||
@@ -577,8 +576,9 @@ int pmc_fetch_run(const char *sub, const struct pmc_fetch_opts *o,
     while (k < 6 && strcmp(sub, subs[k]))
         k++;
     if (k == 6) {
-        fprintf(stderr, "pmcopy fetch: unknown subcommand '%s' (wallet, "
-                        "markets, prints, prices, leaderboard, tape)\n",
+        fprintf(stderr,
+                "pmcopy fetch: unknown subcommand '%s' (wallet, "
+                "markets, prints, prices, leaderboard, tape)\n",
                 sub);
         return 2;
     }

@@ -33,11 +33,11 @@ struct pmc_fetch_opts {
     int lb_limit;                             /* leaderboard rows per board */
     uint64_t seed;
     int max_retries;
-    int64_t limits[3];   /* documented requests per 10 s: data, gamma, clob */
-    int page_limit;      /* /activity and /trades page size (500) */
-    int offset_cap;      /* their offset cap (10000) */
-    int64_t chunk_s;     /* activity windows start aligned to this (7 d) */
-    int fidelity;        /* prices-history minutes (1) */
+    int64_t limits[3]; /* documented requests per 10 s: data, gamma, clob */
+    int page_limit;    /* /activity and /trades page size (500) */
+    int offset_cap;    /* their offset cap (10000) */
+    int64_t chunk_s;   /* activity windows start aligned to this (7 d) */
+    int fidelity;      /* prices-history minutes (1) */
 };
 
 /* The documented defaults (limits of protocol section 4.5: data 1000,

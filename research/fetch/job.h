@@ -17,9 +17,9 @@
 
 struct pmc_fx_step {
     enum pmc_fx_family fam;
-    const char *route;             /* cache folder: "activity", ... */
-    char pathq[PMC_FX_URL_MAX];    /* "/activity?user=..." */
-    int sealed;                    /* a cached answer is final */
+    const char *route;          /* cache folder: "activity", ... */
+    char pathq[PMC_FX_URL_MAX]; /* "/activity?user=..." */
+    int sealed;                 /* a cached answer is final */
 };
 
 enum { PMC_FX_NEXT_DONE = 0, PMC_FX_NEXT_STEP = 1, PMC_FX_NEXT_FAIL = -1 };
@@ -33,12 +33,12 @@ typedef int (*pmc_fx_cached_fn)(void *ctx, const char *route,
 struct pmc_fx_job {
     int (*next)(struct pmc_fx_job *j, struct pmc_fx_step *s);
     /* status 200 answers: rows = rows in the page (for the metadata) */
-    int (*feed)(struct pmc_fx_job *j, long status, const char *body,
-                size_t len, uint64_t *rows);
+    int (*feed)(struct pmc_fx_job *j, long status, const char *body, size_t len,
+                uint64_t *rows);
     void (*free)(struct pmc_fx_job *j);
-    json_t *rows;     /* accepted rows (a JSON array, owned) */
-    char name[160];   /* for messages: "activity 0xabc.. 2026-01-01.." */
-    char msg[600];    /* why it failed / overflowed */
+    json_t *rows;   /* accepted rows (a JSON array, owned) */
+    char name[160]; /* for messages: "activity 0xabc.. 2026-01-01.." */
+    char msg[600];  /* why it failed / overflowed */
     int done, failed;
     uint64_t overflows; /* one-second windows / offset caps that overflowed */
     /* the driver's */

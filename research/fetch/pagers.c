@@ -14,8 +14,7 @@
 static int fail(struct pmc_fx_job *j, const char *what, long status)
 {
     if (status)
-        snprintf(j->msg, sizeof j->msg, "%s: HTTP status %ld", j->name,
-                 status);
+        snprintf(j->msg, sizeof j->msg, "%s: HTTP status %ld", j->name, status);
     else
         snprintf(j->msg, sizeof j->msg, "%s: %s", j->name,
                  what ? what : "failed");
@@ -121,11 +120,10 @@ static int off_feed(struct pmc_fx_job *j, long status, const char *body,
     return PMC_FX_FEED_OK;
 }
 
-struct pmc_fx_job *pmc_fx_offset_job(enum pmc_fx_family fam,
-                                     const char *route, const char *prefix,
-                                     int limit, int cap, int cap_is_end,
-                                     int sealed, int64_t stop_before,
-                                     const char *name)
+struct pmc_fx_job *pmc_fx_offset_job(enum pmc_fx_family fam, const char *route,
+                                     const char *prefix, int limit, int cap,
+                                     int cap_is_end, int sealed,
+                                     int64_t stop_before, const char *name)
 {
     struct offp *o = calloc(1, sizeof *o);
     if (!o)
@@ -166,8 +164,8 @@ struct gam {
     char **ids;
     char *found;
     size_t nids, max_path;
-    int pass; /* 0 closed=true, 1 closed=false, 2 done */
-    size_t cursor; /* next id not yet in a batch of this pass */
+    int pass;                 /* 0 closed=true, 1 closed=false, 2 done */
+    size_t cursor;            /* next id not yet in a batch of this pass */
     struct batch cur, *queue; /* halves of a 414'd batch wait here */
     size_t nqueue;
 };
@@ -181,8 +179,10 @@ static size_t build(struct gam *g, struct batch b, char *out, size_t cap)
     for (size_t i = b.at; i < b.at + b.n; i++) {
         if (g->found[i])
             continue;
-        int w = comma ? snprintf(out + k, cap - k, "%s%s", first ? "condition_ids=" : ",", g->ids[i])
-                      : snprintf(out + k, cap - k, "%sclob_token_ids=%s", first ? "" : "&", g->ids[i]);
+        int w = comma ? snprintf(out + k, cap - k, "%s%s",
+                                 first ? "condition_ids=" : ",", g->ids[i])
+                      : snprintf(out + k, cap - k, "%sclob_token_ids=%s",
+                                 first ? "" : "&", g->ids[i]);
         if (w < 0 || (size_t)w >= cap - k)
             return 0;
         k += (size_t)w;
@@ -248,9 +248,8 @@ static void mark_found(struct gam *g, const json_t *m)
 {
     int comma = !strcmp(g->key, "condition_ids");
     size_t n;
-    const char *v =
-        pmc_json_text(json_object_get(m, comma ? "conditionId" : "clobTokenIds"),
-                      &n);
+    const char *v = pmc_json_text(
+        json_object_get(m, comma ? "conditionId" : "clobTokenIds"), &n);
     if (!v)
         return;
     for (size_t i = g->cur.at; i < g->cur.at + g->cur.n; i++) {
@@ -269,8 +268,7 @@ static int gam_feed(struct pmc_fx_job *j, long status, const char *body,
     if (status == 414) {
         if (g->cur.n < 2)
             return fail(j, "a single id gives a URL too long (414)", 0);
-        struct batch *q =
-            realloc(g->queue, (g->nqueue + 2) * sizeof *g->queue);
+        struct batch *q = realloc(g->queue, (g->nqueue + 2) * sizeof *g->queue);
         if (!q)
             return fail(j, "out of memory", 0);
         g->queue = q;
@@ -321,8 +319,8 @@ struct pmc_fx_job *pmc_fx_gamma_job(const char *key, const char *const *ids,
     g->j.feed = gam_feed;
     g->j.free = gam_free;
     g->j.rows = json_array();
-    snprintf(g->j.name, sizeof g->j.name, "Gamma /markets by %s (%zu ids)",
-             key, n);
+    snprintf(g->j.name, sizeof g->j.name, "Gamma /markets by %s (%zu ids)", key,
+             n);
     int ok = g->ids && g->found && g->j.rows;
     for (size_t i = 0; ok && i < n; i++)
         ok = (g->ids[i] = strdup(ids[i])) != NULL;

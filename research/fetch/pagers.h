@@ -19,11 +19,10 @@
 
 #include "research/fetch/job.h"
 
-struct pmc_fx_job *pmc_fx_offset_job(enum pmc_fx_family fam,
-                                     const char *route, const char *prefix,
-                                     int limit, int cap, int cap_is_end,
-                                     int sealed, int64_t stop_before,
-                                     const char *name);
+struct pmc_fx_job *pmc_fx_offset_job(enum pmc_fx_family fam, const char *route,
+                                     const char *prefix, int limit, int cap,
+                                     int cap_is_end, int sealed,
+                                     int64_t stop_before, const char *name);
 
 /* key: "condition_ids" (comma list) or "clob_token_ids" (repeated key) */
 struct pmc_fx_job *pmc_fx_gamma_job(const char *key, const char *const *ids,

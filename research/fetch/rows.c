@@ -154,8 +154,8 @@ enum pmc_err pmc_fx_rows_add(struct pmc_fx_rows *r, const json_t *stream)
     json_t *row;
     json_array_foreach(stream, i, row)
     {
-        char *s = json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS |
-                                      JSON_ENCODE_ANY);
+        char *s =
+            json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
         if (!s) {
             rc = PMC_ENOMEM;
             break;

@@ -21,9 +21,9 @@
 #include "proto/wire/wire.h"
 
 struct pmc_fx_page {
-    json_t *doc;  /* the parsed page (owned) */
-    json_t *rows; /* its row array (borrowed from doc) */
-    int has_more; /* envelope: pagination.has_more (-1 absent) */
+    json_t *doc;      /* the parsed page (owned) */
+    json_t *rows;     /* its row array (borrowed from doc) */
+    int has_more;     /* envelope: pagination.has_more (-1 absent) */
     char cursor[512]; /* envelope: next_cursor ("" none) */
 };
 

@@ -110,13 +110,12 @@ static enum pmc_err add(struct asm_ *a, const struct pmc_record *r, int rank)
             n--; /* before the newline */
             if (m->question && m->question[0]) {
                 quoted(m->question, 512, q, sizeof q);
-                n += (size_t)snprintf(line + n, sizeof line - n,
-                                      " question=%s", q);
+                n += (size_t)snprintf(line + n, sizeof line - n, " question=%s",
+                                      q);
             }
             if (m->slug && m->slug[0]) {
                 quoted(m->slug, 256, q, sizeof q);
-                n += (size_t)snprintf(line + n, sizeof line - n, " slug=%s",
-                                      q);
+                n += (size_t)snprintf(line + n, sizeof line - n, " slug=%s", q);
             }
             line[n++] = '\n';
         }
@@ -414,12 +413,12 @@ static enum pmc_err on_id(void *ctx, const struct pmc_record *r,
 {
     struct ids *d = ctx;
     (void)x;
-    const struct pmc_sym *m = r->kind == PMC_K_FILL ? &r->u.fill.market
-                              : (r->kind == PMC_K_MERGE ||
-                                 r->kind == PMC_K_REDEEM ||
-                                 r->kind == PMC_K_SPLIT)
-                                  ? &r->u.ctf.market
-                                  : NULL;
+    const struct pmc_sym *m =
+        r->kind == PMC_K_FILL ? &r->u.fill.market
+        : (r->kind == PMC_K_MERGE || r->kind == PMC_K_REDEEM ||
+           r->kind == PMC_K_SPLIT)
+            ? &r->u.ctf.market
+            : NULL;
     if (!m || m->n == 0)
         return PMC_OK;
     for (size_t i = 0; i < d->n; i++)
