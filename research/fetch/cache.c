@@ -109,6 +109,15 @@ static void meta_of(const char *json_path, char *out, size_t cap)
     snprintf(out, cap, "%.*s.meta", (int)(n - 5), json_path);
 }
 
+/* a 200 body is <h>.json (what `pmcopy import` reads); another status's
+ * body is <h>.body */
+static void body_of(char *path, long status)
+{
+    size_t n = strlen(path);
+    if (status != 200 && n > 5 && !strcmp(path + n - 5, ".json"))
+        memcpy(path + n - 5, ".body", 5);
+}
+
 static int read_all(const char *path, char **buf, size_t *len, size_t max)
 {
     FILE *f = fopen(path, "rb");
@@ -154,6 +163,14 @@ int pmc_fx_cache_get(const struct pmc_fx_cache *c, const char *route,
                      const char *pathq, char **body, size_t *len, char *err,
                      size_t cap)
 {
+    long st;
+    return pmc_fx_cache_get_status(c, route, pathq, body, len, &st, err, cap);
+}
+
+int pmc_fx_cache_get_status(const struct pmc_fx_cache *c, const char *route,
+                            const char *pathq, char **body, size_t *len,
+                            long *status, char *err, size_t cap)
+{
     char jp[PMC_FX_PATH_MAX], mp[PMC_FX_PATH_MAX + 8];
     if (pmc_fx_cache_path(c, route, pathq, jp, sizeof jp) != 0) {
         snprintf(err, cap, "cache path too long");
@@ -168,6 +185,13 @@ int pmc_fx_cache_get(const struct pmc_fx_cache *c, const char *route,
             snprintf(err, cap, "%s: %s", mp, strerror(errno));
         return r;
     }
+    const char *st = strstr(m, "\"status\":");
+    *status = st ? strtol(st + 9, NULL, 10) : 0;
+    if (*status < 100 || *status > 599) {
+        free(m);
+        return 0;
+    }
+    body_of(jp, *status);
     r = read_all(jp, &b, &bn, (size_t)1 << 30);
     if (r <= 0) {
         free(m);
@@ -275,6 +299,7 @@ int pmc_fx_cache_put(struct pmc_fx_cache *c, const char *route,
         snprintf(err, cap, "%s: metadata too long", mp);
         return -1;
     }
+    body_of(jp, status);
     if (write_atomic(c, jp, body, len, err, cap) != 0 ||
         write_atomic(c, mp, meta, (size_t)mn, err, cap) != 0)
         return -1;

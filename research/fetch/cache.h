@@ -42,6 +42,12 @@ int pmc_fx_cache_get(const struct pmc_fx_cache *c, const char *route,
                      const char *pathq, char **body, size_t *len, char *err,
                      size_t cap);
 
+/* The same, also giving the answer's HTTP status (a 400 or 404 a pager
+ * understood is stored like a 200: a rerun need not ask again). */
+int pmc_fx_cache_get_status(const struct pmc_fx_cache *c, const char *route,
+                            const char *pathq, char **body, size_t *len,
+                            long *status, char *err, size_t cap);
+
 /* Store an answer: body file, then metadata. 0, or -1 with err. */
 int pmc_fx_cache_put(struct pmc_fx_cache *c, const char *route,
                      const char *pathq, long status, const char *body,

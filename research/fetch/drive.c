@@ -57,8 +57,9 @@ static int advance(struct pmc_fx_run *r, struct pmc_fx_job *j,
         char *b = NULL;
         size_t n = 0;
         char err[512];
-        int hit = pmc_fx_cache_get(&r->cache, s->route, s->pathq, &b, &n, err,
-                                   sizeof err);
+        long status = 0;
+        int hit = pmc_fx_cache_get_status(&r->cache, s->route, s->pathq, &b,
+                                          &n, &status, err, sizeof err);
         if (hit < 0) {
             snprintf(j->msg, sizeof j->msg, "cache: %s", err);
             return -1;
@@ -78,7 +79,7 @@ static int advance(struct pmc_fx_run *r, struct pmc_fx_job *j,
             return -1;
         }
         uint64_t rows = 0;
-        int f = j->feed(j, 200, b, n, &rows);
+        int f = j->feed(j, status, b, n, &rows);
         free(b);
         r->st.cache_hits++;
         r->st.rows += rows;
@@ -103,8 +104,9 @@ int pmc_fx_drive(struct pmc_fx_run *r, struct pmc_fx_job **jobs, size_t n)
     struct pmc_fx_step *steps = calloc(cap, sizeof *steps);
     size_t *owner = calloc(cap, sizeof *owner);
     int *bad = calloc(n ? n : 1, sizeof *bad);
+    char *fin = calloc(n ? n : 1, 1); /* counted as finished */
     int rc = 0;
-    if (!reqs || !rp || !steps || !owner || !bad) {
+    if (!reqs || !rp || !steps || !owner || !bad || !fin) {
         fprintf(stderr, "pmcopy fetch: out of memory\n");
         rc = 1;
         goto out;
@@ -116,11 +118,12 @@ int pmc_fx_drive(struct pmc_fx_run *r, struct pmc_fx_job **jobs, size_t n)
         for (size_t k = 0; k < n && nb < cap; k++) {
             size_t i = (start + k) % n;
             struct pmc_fx_job *j = jobs[i];
-            if (j->done || j->failed)
+            if (fin[i])
                 continue;
-            int a = advance(r, j, &steps[nb]);
+            int a = j->failed ? -1 : j->done ? 0 : advance(r, j, &steps[nb]);
             if (a == 0) {
                 j->done = 1;
+                fin[i] = 1;
                 r->st.jobs_done++;
                 if (j->overflows) {
                     r->overflows += j->overflows;
@@ -130,6 +133,7 @@ int pmc_fx_drive(struct pmc_fx_run *r, struct pmc_fx_job **jobs, size_t n)
                 continue;
             }
             if (a < 0) {
+                fin[i] = 1;
                 job_fail(r, j);
                 if (r->missing)
                     goto stop;
@@ -140,6 +144,7 @@ int pmc_fx_drive(struct pmc_fx_run *r, struct pmc_fx_job **jobs, size_t n)
                              r->base[steps[nb].fam], steps[nb].pathq);
             if (w < 0 || (size_t)w >= sizeof q->url) {
                 snprintf(j->msg, sizeof j->msg, "%s: URL too long", j->name);
+                fin[i] = 1;
                 job_fail(r, j);
                 continue;
             }
@@ -164,6 +169,7 @@ int pmc_fx_drive(struct pmc_fx_run *r, struct pmc_fx_job **jobs, size_t n)
                 snprintf(j->msg, sizeof j->msg,
                          "%s: GET %s: %s (after %d tries)", j->name, q->url,
                          q->err, q->tries);
+                fin[owner[b]] = 1;
                 job_fail(r, j);
             } else {
                 uint64_t rows = 0;
@@ -172,7 +178,10 @@ int pmc_fx_drive(struct pmc_fx_run *r, struct pmc_fx_job **jobs, size_t n)
                 if (f == PMC_FX_FEED_OK) {
                     r->st.rows += rows;
                     char err[512];
-                    if (q->status == 200 &&
+                    /* a 400 (offset cap) or 404 (no v2 route) the job
+                     * understood is as final as a 200 */
+                    if ((q->status == 200 || q->status == 400 ||
+                         q->status == 404) &&
                         pmc_fx_cache_put(&r->cache, steps[b].route,
                                          steps[b].pathq, q->status, q->body,
                                          q->len, rows, r->now_s, err,
@@ -185,6 +194,7 @@ int pmc_fx_drive(struct pmc_fx_run *r, struct pmc_fx_job **jobs, size_t n)
                            ++bad[owner[b]] <= r->max_retries) {
                     r->http.n.retries++; /* the same request again */
                 } else {
+                    fin[owner[b]] = 1;
                     job_fail(r, j);
                 }
             }
@@ -205,5 +215,6 @@ out:
     free(steps);
     free(owner);
     free(bad);
+    free(fin);
     return rc;
 }

@@ -25,6 +25,7 @@ struct pmc_fx_run {
     int offline, max_retries;
     int64_t now_s; /* wall clock at the start: sealing and metadata */
     int missing;   /* --offline hit a missing entry */
+    int trades_v2; /* /v2/trades exists: -1 unknown, 0 no, 1 yes */
     uint64_t failed, overflows;
 };
 

@@ -3,6 +3,7 @@
 #include "research/fetch/fetch.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +153,7 @@ static int run_init(struct pmc_fx_run *r, const struct pmc_fetch_opts *o)
     r->offline = o->offline;
     r->max_retries = o->max_retries;
     r->now_s = (int64_t)time(NULL);
+    r->trades_v2 = -1;
     r->st.t0_ms = pmc_fx_mono_ms();
     pmc_fx_progress_init(&r->prog, o->progress, stderr);
     return 0;
@@ -213,14 +215,17 @@ static int prints_jobs(const struct pmc_fetch_opts *o, struct pmc_fx_run *r,
             if (c && cn == strlen(conds[i]) && !strncasecmp(c, conds[i], cn))
                 sealed = sealed_market(m, r->now_s);
         }
-        char prefix[512], name[200];
+        char prefix[512], v2p[512], name[200];
         snprintf(prefix, sizeof prefix, "/trades?market=%s&takerOnly=false",
+                 conds[i]);
+        snprintf(v2p, sizeof v2p, "/v2/trades?market=%s&taker_only=false",
                  conds[i]);
         snprintf(name, sizeof name, "trades of market %s", conds[i]);
         if (!set_add(s, pmc_fx_offset_job(PMC_FX_DATA, "trades", prefix,
                                           o->page_limit, o->offset_cap, 0,
                                           sealed, since, name)))
             return -1;
+        pmc_fx_offset_v2(s->v[s->n - 1], v2p, &r->trades_v2);
     }
     return 0;
 }
@@ -370,6 +375,113 @@ out:
     return rc;
 }
 
+/* ---- the markets of the cached activity ---------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int slurp(const char *path, char **buf, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t cap = 1 << 16, k = 0, r;
+    char *b = malloc(cap + 1);
+    while (b && (r = fread(b + k, 1, cap - k, f)) > 0) {
+        k += r;
+        if (k == cap) {
+            char *nb = cap < ((size_t)1 << 30) ? realloc(b, 2 * cap + 1) : NULL;
+            if (!nb)
+                free(b);
+            b = nb;
+            cap *= 2;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!b || bad) {
+        free(b);
+        return -1;
+    }
+    b[k] = '\0';
+    *buf = b;
+    *n = k;
+    return 0;
+}
+
+/* every condition id named by the activity pages in the cache, sorted */
+static int cached_markets(const char *dir, char ***ids, size_t *nids)
+{
+    static const char *const routes[] = {"activity", "v2-activity"};
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t rt = 0; rt < 2; rt++) {
+        char d1[PMC_FX_PATH_MAX];
+        snprintf(d1, sizeof d1, "%s/%s", dir, routes[rt]);
+        DIR *a = opendir(d1);
+        if (!a)
+            continue;
+        struct dirent *e1;
+        while ((e1 = readdir(a))) {
+            if (e1->d_name[0] == '.')
+                continue;
+            char d2[PMC_FX_PATH_MAX + 300];
+            snprintf(d2, sizeof d2, "%s/%s", d1, e1->d_name);
+            DIR *b = opendir(d2);
+            if (!b)
+                continue;
+            struct dirent *e2;
+            while ((e2 = readdir(b))) {
+                size_t l = strlen(e2->d_name);
+                if (l < 6 || strcmp(e2->d_name + l - 5, ".json"))
+                    continue;
+                char p[PMC_FX_PATH_MAX + 600];
+                snprintf(p, sizeof p, "%s/%s", d2, e2->d_name);
+                char *buf, **got = NULL, err[600];
+                size_t len, ng = 0;
+                if (slurp(p, &buf, &len) != 0) {
+                    fprintf(stderr, "pmcopy fetch: %s: cannot read\n", p);
+                    continue;
+                }
+                if (pmc_fx_tape_markets_of(buf, len, &got, &ng, err,
+                                           sizeof err) != 0)
+                    fprintf(stderr, "pmcopy fetch: %s: %s\n", p, err);
+                free(buf);
+                for (size_t i = 0; i < ng; i++) {
+                    int seen = 0;
+                    for (size_t k = 0; k < n && !seen; k++)
+                        seen = !strcmp(v[k], got[i]);
+                    if (seen) {
+                        free(got[i]);
+                        continue;
+                    }
+                    if (n == cap) {
+                        size_t nc = cap ? cap * 2 : 64;
+                        char **nv = realloc(v, nc * sizeof *nv);
+                        if (!nv) {
+                            free(got[i]);
+                            continue;
+                        }
+                        v = nv;
+                        cap = nc;
+                    }
+                    v[n++] = got[i];
+                }
+                free(got);
+            }
+            closedir(b);
+        }
+        closedir(a);
+    }
+    if (n)
+        qsort(v, n, sizeof *v, cmp_str);
+    *ids = v;
+    *nids = n;
+    return 0;
+}
+
 static int cmd_markets(const struct pmc_fetch_opts *o, struct pmc_fx_run *r,
                        int prints)
 {
@@ -381,13 +493,22 @@ static int cmd_markets(const struct pmc_fetch_opts *o, struct pmc_fx_run *r,
     char **conds = NULL;
     size_t nconds = 0;
     int rc = 1;
+    char **cached = NULL;
+    size_t ncached = 0;
     if (!prints && o->from_cache) {
-        fprintf(stderr, "pmcopy fetch markets: --from-cache is not "
-                        "implemented; name the markets with --condition or "
-                        "--token\n");
-        return 2;
-    }
-    if (o->nconditions + (prints ? 0 : o->ntokens) == 0) {
+        cached_markets(o->cache_dir, &cached, &ncached);
+        if (ncached == 0) {
+            fprintf(stderr, "pmcopy fetch markets --from-cache: no activity "
+                            "naming a market in %s\n",
+                    o->cache_dir);
+            return 1;
+        }
+        int g = gamma_set("condition_ids", (const char *const *)cached,
+                          ncached, &gj);
+        free_ids(cached, ncached);
+        if (g)
+            return oom();
+    } else if (o->nconditions + (prints ? 0 : o->ntokens) == 0) {
         fprintf(stderr, "pmcopy fetch: give --condition ID%s\n",
                 prints ? "" : " or --token ID");
         return 2;
@@ -513,7 +634,7 @@ static int cmd_leaderboard(const struct pmc_fetch_opts *o, struct pmc_fx_run *r)
         pick(o->order_by, orders, 2, "order", &b0, &b1))
         return 2;
     int lim = o->lb_limit < 50 ? o->lb_limit : 50;
-    int cap = o->lb_limit - lim < 1000 ? o->lb_limit - lim : 1000;
+    int cap = o->lb_limit - 1 < 1000 ? o->lb_limit - 1 : 1000;
     struct set s = {0};
     for (size_t c = c0; c < c1; c++)
         for (size_t p = p0; p < p1; p++)
@@ -530,6 +651,7 @@ static int cmd_leaderboard(const struct pmc_fetch_opts *o, struct pmc_fx_run *r)
                     set_free(&s);
                     return oom();
                 }
+                pmc_fx_offset_total(s.v[s.n - 1], o->lb_limit);
             }
     int rc = pmc_fx_drive(r, s.v, s.n);
     /* one line per row: the board, then rank, wallet, name, pnl, vol as

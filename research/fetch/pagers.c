@@ -42,8 +42,11 @@ struct offp {
     enum pmc_fx_family fam;
     const char *route;
     char prefix[PMC_FX_URL_MAX - 64];
-    int limit, cap, cap_is_end, sealed;
-    int64_t offset, stop_before;
+    int limit, cap, cap_is_end, sealed, cur_limit;
+    int64_t offset, stop_before, total;
+    char v2_prefix[PMC_FX_URL_MAX - 600];
+    char cursor[512];
+    int *v2, on_v2;
 };
 
 /* does a row of the page lie before second t? */
@@ -67,13 +70,26 @@ static int older_than(const json_t *rows, int64_t t)
 static int off_next(struct pmc_fx_job *j, struct pmc_fx_step *s)
 {
     struct offp *o = (struct offp *)j;
+    int64_t have = (int64_t)json_array_size(j->rows);
+    if (o->total > 0 && have >= o->total)
+        j->done = 1;
     if (j->done)
         return PMC_FX_NEXT_DONE;
+    o->cur_limit = o->limit;
+    if (o->total > 0 && o->total - have < o->limit)
+        o->cur_limit = (int)(o->total - have);
     s->fam = o->fam;
     s->route = o->route;
     s->sealed = o->sealed;
+    o->on_v2 = o->v2 && *o->v2 != 0;
+    if (o->on_v2) {
+        s->route = "v2-trades";
+        snprintf(s->pathq, sizeof s->pathq, "%s&limit=%d%s%s", o->v2_prefix,
+                 o->cur_limit, o->cursor[0] ? "&cursor=" : "", o->cursor);
+        return PMC_FX_NEXT_STEP;
+    }
     snprintf(s->pathq, sizeof s->pathq, "%s&limit=%d&offset=%" PRId64,
-             o->prefix, o->limit, o->offset);
+             o->prefix, o->cur_limit, o->offset);
     return PMC_FX_NEXT_STEP;
 }
 
@@ -93,7 +109,11 @@ static int off_feed(struct pmc_fx_job *j, long status, const char *body,
 {
     struct offp *o = (struct offp *)j;
     *rows = 0;
-    if (status == 400 && o->offset > 0) {
+    if (o->on_v2 && status == 404 && !o->cursor[0]) {
+        *o->v2 = 0; /* no cursor route: by offset */
+        return PMC_FX_FEED_OK;
+    }
+    if (!o->on_v2 && status == 400 && o->offset > 0) {
         off_end(o, json_array_size(j->rows));
         return PMC_FX_FEED_OK;
     }
@@ -108,15 +128,25 @@ static int off_feed(struct pmc_fx_job *j, long status, const char *body,
     *rows = n;
     int ok = json_array_extend(j->rows, p.rows) == 0;
     int older = o->stop_before > 0 && older_than(p.rows, o->stop_before);
+    if (o->on_v2) {
+        if (*o->v2 < 0)
+            *o->v2 = 1;
+        if (ok && !older && p.has_more != 0 && p.cursor[0] && n > 0)
+            memcpy(o->cursor, p.cursor, sizeof o->cursor);
+        else
+            j->done = 1;
+        pmc_fx_page_free(&p);
+        return ok ? PMC_FX_FEED_OK : fail(j, "out of memory", 0);
+    }
     pmc_fx_page_free(&p);
     if (!ok)
         return fail(j, "out of memory", 0);
-    if (n < (size_t)o->limit || older)
+    if (n < (size_t)o->cur_limit || older)
         j->done = 1;
-    else if (o->offset + o->limit > o->cap)
+    else if (o->offset + o->cur_limit > o->cap)
         off_end(o, json_array_size(j->rows));
     else
-        o->offset += o->limit;
+        o->offset += o->cur_limit;
     return PMC_FX_FEED_OK;
 }
 
@@ -150,6 +180,18 @@ struct pmc_fx_job *pmc_fx_offset_job(enum pmc_fx_family fam, const char *route,
         return NULL;
     }
     return &o->j;
+}
+
+void pmc_fx_offset_v2(struct pmc_fx_job *j, const char *v2_prefix, int *v2)
+{
+    struct offp *o = (struct offp *)j;
+    snprintf(o->v2_prefix, sizeof o->v2_prefix, "%s", v2_prefix);
+    o->v2 = v2;
+}
+
+void pmc_fx_offset_total(struct pmc_fx_job *j, int64_t total)
+{
+    ((struct offp *)j)->total = total;
 }
 
 /* ---- Gamma /markets by ids ---------------------------------------------- */

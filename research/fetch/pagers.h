@@ -24,6 +24,16 @@ struct pmc_fx_job *pmc_fx_offset_job(enum pmc_fx_family fam, const char *route,
                                      int cap_is_end, int sealed,
                                      int64_t stop_before, const char *name);
 
+/* Page first on the cursor route v2_prefix&limit=L[&cursor=C] (route
+ * "v2-trades": a {data, pagination} envelope, no offset cap) while *v2 is
+ * not 0; a 404 sets *v2 = 0 (shared by the run's jobs) and the job goes on
+ * by offset. */
+void pmc_fx_offset_v2(struct pmc_fx_job *j, const char *v2_prefix, int *v2);
+
+/* An offset job asks for at most total rows in all (the last page's limit
+ * made smaller): the leaderboard's --limit. */
+void pmc_fx_offset_total(struct pmc_fx_job *j, int64_t total);
+
 /* key: "condition_ids" (comma list) or "clob_token_ids" (repeated key) */
 struct pmc_fx_job *pmc_fx_gamma_job(const char *key, const char *const *ids,
                                     size_t n, size_t max_path);
