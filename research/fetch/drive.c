@@ -58,8 +58,8 @@ static int advance(struct pmc_fx_run *r, struct pmc_fx_job *j,
         size_t n = 0;
         char err[512];
         long status = 0;
-        int hit = pmc_fx_cache_get_status(&r->cache, s->route, s->pathq, &b,
-                                          &n, &status, err, sizeof err);
+        int hit = pmc_fx_cache_get_status(&r->cache, s->route, s->pathq, &b, &n,
+                                          &status, err, sizeof err);
         if (hit < 0) {
             snprintf(j->msg, sizeof j->msg, "cache: %s", err);
             return -1;

@@ -498,13 +498,14 @@ static int cmd_markets(const struct pmc_fetch_opts *o, struct pmc_fx_run *r,
     if (!prints && o->from_cache) {
         cached_markets(o->cache_dir, &cached, &ncached);
         if (ncached == 0) {
-            fprintf(stderr, "pmcopy fetch markets --from-cache: no activity "
-                            "naming a market in %s\n",
+            fprintf(stderr,
+                    "pmcopy fetch markets --from-cache: no activity "
+                    "naming a market in %s\n",
                     o->cache_dir);
             return 1;
         }
-        int g = gamma_set("condition_ids", (const char *const *)cached,
-                          ncached, &gj);
+        int g = gamma_set("condition_ids", (const char *const *)cached, ncached,
+                          &gj);
         free_ids(cached, ncached);
         if (g)
             return oom();

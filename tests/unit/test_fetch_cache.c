@@ -81,6 +81,22 @@ static void round_trip(void **state)
              Q, h);
     assert_string_equal(meta, want);
     free(meta);
+    /* a 400 the pager understood (the offset cap) is kept with its status,
+     * its body beside the entry as .body (not .json: import reads those) */
+    const char *Q4 = "/activity?user=0xab&offset=10500";
+    assert_int_equal(pmc_fx_cache_put(&c, "activity", Q4, 400, "{}", 2, 0,
+                                      1700000000, err, sizeof err),
+                     0);
+    long st = 0;
+    assert_int_equal(pmc_fx_cache_get_status(&c, "activity", Q4, &b, &n, &st,
+                                             err, 256),
+                     1);
+    assert_int_equal(st, 400);
+    free(b);
+    assert_int_equal(pmc_fx_cache_path(&c, "activity", Q4, p, sizeof p), 0);
+    assert_int_not_equal(access(p, F_OK), 0);
+    memcpy(p + strlen(p) - 5, ".body", 5);
+    assert_int_equal(access(p, F_OK), 0);
     /* another query is another entry */
     assert_int_equal(pmc_fx_cache_get(&c, "activity", "/activity?user=0xac", &b,
                                       &n, err, 256),

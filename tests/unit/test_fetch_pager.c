@@ -365,6 +365,39 @@ static void offset_overflow_and_end(void **state)
     j->free(j);
 }
 
+static void trades_cursor_route(void **state)
+{
+    (void)state;
+    static struct srv s;
+    memset(&s, 0, sizeof s);
+    s.limit_max = 5;
+    s.cap = 10;
+    s.v2 = 1;
+    for (int i = 0; i < 30; i++)
+        s.ts[s.n++] = 1000;
+    int v2 = -1;
+    struct pmc_fx_job *j =
+        pmc_fx_offset_job(PMC_FX_DATA, "trades", "/trades?market=0xc", 5, 10, 0,
+                          0, 0, "trades of 0xc");
+    pmc_fx_offset_v2(j, "/v2/trades?market=0xc&taker_only=false", &v2);
+    assert_int_equal(run(j, &s), PMC_FX_FEED_OK);
+    assert_int_equal(v2, 1);
+    assert_int_equal(j->overflows, 0); /* the cursor route has no cap */
+    each_once(j, &s, 0, 5000);
+    j->free(j);
+    /* no cursor route: one 404, then by offset up to the cap */
+    s.v2 = 0;
+    v2 = -1;
+    j = pmc_fx_offset_job(PMC_FX_DATA, "trades", "/trades?market=0xc", 5, 10, 0,
+                          0, 0, "trades of 0xc");
+    pmc_fx_offset_v2(j, "/v2/trades?market=0xc&taker_only=false", &v2);
+    assert_int_equal(run(j, &s), PMC_FX_FEED_OK);
+    assert_int_equal(v2, 0);
+    assert_int_equal(j->overflows, 1);
+    assert_int_equal(json_array_size(j->rows), 15);
+    j->free(j);
+}
+
 /* ---- rows -----------------------------------------------------------------
  */
 
@@ -445,6 +478,7 @@ int main(void)
         cmocka_unit_test(bad_status_fails),
         cmocka_unit_test(gamma_closed_both_and_414),
         cmocka_unit_test(offset_overflow_and_end),
+        cmocka_unit_test(trades_cursor_route),
         cmocka_unit_test(identical_rows_kept_repeats_dropped),
         cmocka_unit_test(page_shapes),
     };
