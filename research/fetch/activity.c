@@ -151,7 +151,8 @@ static int feed(struct pmc_fx_job *j, long status, const char *body, size_t len,
 {
     struct act *a = (struct act *)j;
     *rows = 0;
-    if (a->st == ST_V2PAGE && status == 404) {
+    if (a->st == ST_V2PAGE && (status == 404 || status == 400) &&
+        !a->cursor[0] && a->cfg->v2 != 1) {
         a->cfg->v2 = 0;
         if (!push(a, a->cur.s, a->cur.e)) /* again, on the legacy route */
             return fail(a, "out of memory", 0);

@@ -5,7 +5,8 @@
  *   START     --(v2 refused or known absent)--> PAGE
  *   V2PAGE    --200, has_more + cursor-->        V2PAGE (cursor = next_cursor)
  *   V2PAGE    --200, no more-->                  COMMIT
- *   V2PAGE    --404-->                           START (v2 absent: legacy)
+ *   V2PAGE    --404 or 400 on the first page, v2 not yet seen working-->
+ *                                                START (v2 absent: legacy)
  *   PAGE      --200, fewer rows than limit-->    COMMIT
  *   PAGE      --200, full, next offset <= cap--> PAGE (offset += limit)
  *   PAGE      --200 full at the cap, or 400 at offset > 0--> SPLIT

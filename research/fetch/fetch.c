@@ -218,7 +218,7 @@ static int prints_jobs(const struct pmc_fetch_opts *o, struct pmc_fx_run *r,
         char prefix[512], v2p[512], name[200];
         snprintf(prefix, sizeof prefix, "/trades?market=%s&takerOnly=false",
                  conds[i]);
-        snprintf(v2p, sizeof v2p, "/v2/trades?market=%s&taker_only=false",
+        snprintf(v2p, sizeof v2p, "/v2/trades?condition=%s&taker_only=false",
                  conds[i]);
         snprintf(name, sizeof name, "trades of market %s", conds[i]);
         if (!set_add(s, pmc_fx_offset_job(PMC_FX_DATA, "trades", prefix,

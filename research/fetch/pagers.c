@@ -109,7 +109,8 @@ static int off_feed(struct pmc_fx_job *j, long status, const char *body,
 {
     struct offp *o = (struct offp *)j;
     *rows = 0;
-    if (o->on_v2 && status == 404 && !o->cursor[0]) {
+    if (o->on_v2 && (status == 404 || status == 400) && !o->cursor[0] &&
+        *o->v2 != 1) {
         *o->v2 = 0; /* no cursor route: by offset */
         return PMC_FX_FEED_OK;
     }

@@ -26,7 +26,8 @@ struct pmc_fx_job *pmc_fx_offset_job(enum pmc_fx_family fam, const char *route,
 
 /* Page first on the cursor route v2_prefix&limit=L[&cursor=C] (route
  * "v2-trades": a {data, pagination} envelope, no offset cap) while *v2 is
- * not 0; a 404 sets *v2 = 0 (shared by the run's jobs) and the job goes on
+ * not 0; a 404 or 400 on the first page (the route not yet seen working)
+ * sets *v2 = 0 (shared by the run's jobs) and the job goes on
  * by offset. */
 void pmc_fx_offset_v2(struct pmc_fx_job *j, const char *v2_prefix, int *v2);
 
