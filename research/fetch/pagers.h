@@ -10,10 +10,13 @@
  * second is the last one needed: the pager ends there.
  *
  * Gamma pager: ids in batches of at most 50 whose path stays within
- * max_path bytes, first with closed=true, then the ids not found with
- * closed=false (Gamma hides resolved markets unless closed=true is asked,
+ * max_path bytes, first with closed=false, then the ids not found with
+ * closed=true (Gamma hides resolved markets unless closed=true is asked,
  * and open ones unless closed=false is); a 414 halves the batch. Only the
- * closed=true answers are sealed. Never fetches an id twice in a pass. */
+ * closed=true answers are sealed (a closed market stays closed; one that
+ * closed since the last run is missing from the open answer and so asked
+ * in a new closed=true batch). Ids found in neither are noted in msg.
+ * Never fetches an id twice in a pass. */
 #ifndef PMC_FETCH_PAGERS_H
 #define PMC_FETCH_PAGERS_H
 
