@@ -13,7 +13,8 @@
 #  burst       - --burst puts more rows than the cap in one second.
 #  identical   - the data set has transactions with identical fills.
 #  v2          - /v2/activity pages by cursor to exactly the data set; an
-#                offset parameter is a 400; --no-v2 makes it a 404.
+#                offset parameter is a 400; --no-v2 makes it (and
+#                /v2/trades) a 404, --no-v2-activity only /v2/activity.
 #  takerOnly   - /trades without takerOnly=false drops the maker fills;
 #                user= lists a followed wallet's fills, nothing for others.
 #  gamma       - without closed= resolved markets are hidden; closed=true
@@ -113,6 +114,10 @@ check v2-snake grep -q '"proxy_wallet"' "$tmp/v2page"
 start_api nov2 --no-v2 --rows 10 --prints 2
 check v2-off test "$(code "$url/v2/activity?user=$W1")" = 404
 check v2-off-legacy test "$(code "$url/activity?user=$W1")" = 200
+check v2-off-trades test "$(code "$url/v2/trades?user=$W1")" = 404
+start_api nov2a --no-v2-activity --rows 10 --prints 2
+check v2-act-off test "$(code "$url/v2/activity?user=$W1")" = 404
+check v2-act-off-trades test "$(code "$url/v2/trades?user=$W1")" = 200
 
 # ---- /trades takerOnly -------------------------------------------------------
 M0=$(echo "$info" | awk '/^market/ {sub("condition=", "", $3); print $3; exit}')

@@ -34,7 +34,7 @@ name=fetch_faults
 . "$(dirname "$0")/fetch_lib.inc"
 need_fetch wallet tape
 W1=$(wallet 1)
-DATA="--no-v2 --wallets 1 --rows 1200 --markets 3 --prints 40"
+DATA="--no-v2-activity --wallets 1 --rows 1200 --markets 3 --prints 40"
 
 # complete URL: every activity row of W1 in [S, E] was served
 complete() {

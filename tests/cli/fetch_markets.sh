@@ -6,10 +6,12 @@
 #  prints      - /trades drops maker fills unless takerOnly=false: every
 #                request of `fetch prints` sends takerOnly=false and every
 #                print of the two markets (maker and taker rows) is served.
+#                The same against a server without /v2/trades (legacy
+#                offset route, takerOnly=false).
 #  prints-cap  - a market with more prints (1500+) than the offset cap
-#                (1000) and one page reach on /trades: either every print is
-#                served, or the run exits non-zero naming the cap (never a
-#                silent truncation).
+#                (1000) and one page reach: by the v2 cursor every print is
+#                served (exit 0); on the legacy route alone the run exits
+#                non-zero naming the cap (never a silent truncation).
 #  closed      - Gamma hides resolved markets when closed= is absent: no
 #                request goes without closed=, and both the resolved and the
 #                open market asked for are served.
@@ -47,7 +49,8 @@ C2=$(field 2 condition) # open
 fx $M prints --condition $C1 --condition $C2 --since $S --until $E \
     --cache "$tmp/c" > "$tmp/p.out" 2> "$tmp/p.err"
 check prints-exit test $? -eq 0 || cat "$tmp/p.err" >&2
-check prints-asked test "$(counter $M req_trades)" -ge 2
+check prints-asked test $(($(counter $M req_trades) + \
+    $(counter $M req_v2_trades))) -ge 2
 check prints-taker-false test "$(counter $M trades_taker_only)" -eq 0
 {
     ctl $M "dataset?family=trades&market=$C1"
@@ -56,21 +59,44 @@ check prints-taker-false test "$(counter $M trades_taker_only)" -eq 0
 ctl $M 'served?family=trades&unique=1' | sort > "$tmp/p.served"
 check prints-all same_lines prints "$tmp/p.served" "$tmp/p.ds"
 
-# ---- prints past the offset cap: all of them, or an error naming it ------------
-start_api big --markets 2 --wallets 1 --rows 20 --prints 600 --offset-cap 1000
-BG=$url
-CB=$(ctl $BG info | awk '/^market/ { sub("condition=", "", $3); print $3; exit }')
-fx $BG prints --condition $CB --since $S --until $E --cache "$tmp/cb" \
-    > "$tmp/b.out" 2> "$tmp/b.err"
-rc=$?
-want=$(ctl $BG "dataset?family=trades&market=$CB" | wc -l)
-got=$(ctl $BG 'served?family=trades&unique=1' | wc -l)
-check prints-cap-data test "$want" -gt 1500
-if [ $rc -eq 0 ]; then
-    check prints-cap-all test "$got" -eq "$want"
-else
-    check prints-cap-named grep -qi -e overflow -e cap -e offset "$tmp/b.err"
-fi
+# the same on the legacy route only (/v2/trades 404)
+start_api leg --no-v2 --markets 40 --wallets 1 --rows 50 --prints 60
+L=$url
+fx $L prints --condition $C1 --condition $C2 --since $S --until $E \
+    --cache "$tmp/cleg" > "$tmp/pl.out" 2> "$tmp/pl.err"
+check legacy-prints-exit test $? -eq 0 || cat "$tmp/pl.err" >&2
+check legacy-prints-asked test "$(counter $L req_trades)" -ge 2
+check legacy-taker-false test "$(counter $L trades_taker_only)" -eq 0
+ctl $L 'served?family=trades&unique=1' | sort > "$tmp/pl.served"
+check legacy-prints-all same_lines legacy-prints "$tmp/pl.served" "$tmp/p.ds"
+
+# ---- prints past the offset cap: all of them by cursor; on the legacy route
+# an error naming the cap, never a silent truncation
+for v in v2 legacy; do
+    if [ $v = v2 ]; then
+        start_api big --markets 2 --wallets 1 --rows 20 --prints 600 \
+            --offset-cap 1000
+    else
+        start_api bigl --no-v2 --markets 2 --wallets 1 --rows 20 \
+            --prints 600 --offset-cap 1000
+    fi
+    BG=$url
+    CB=$(ctl $BG info | awk '/^market/ { sub("condition=", "", $3); print $3; exit }')
+    fx $BG prints --condition $CB --since $S --until $E --cache "$tmp/cb$v" \
+        > "$tmp/b.out" 2> "$tmp/b.err"
+    rc=$?
+    want=$(ctl $BG "dataset?family=trades&market=$CB" | wc -l)
+    got=$(ctl $BG 'served?family=trades&unique=1' | wc -l)
+    check prints-cap-data-$v test "$want" -gt 1500
+    if [ $v = v2 ]; then
+        check prints-cap-all-v2 test $rc -eq 0 -a "$got" -eq "$want" ||
+            cat "$tmp/b.err" >&2
+    else
+        check prints-cap-fails-legacy test $rc -ne 0 -a $rc -ne 2
+        check prints-cap-named-legacy grep -qi -e overflow -e cap \
+            "$tmp/b.err"
+    fi
+done
 
 # ---- Gamma: the closed= trap -----------------------------------------------------
 ctl $M reset > /dev/null

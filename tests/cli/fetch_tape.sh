@@ -133,8 +133,10 @@ tape_fills "$tmp/imp.tape" | uniq > "$tmp/imp.fills"
 uniq "$tmp/fills" > "$tmp/fills.u"
 check import-activity-fills same_lines import "$tmp/imp.fills" "$tmp/fills.u"
 # shellcheck disable=SC2046
-"$bin" import trades $(pages trades) > /dev/null 2> "$tmp/imp2.err"
-check import-trades test $? -eq 0 || cat "$tmp/imp2.err" >&2
+"$bin" import trades $(pages v2/trades) $(pages trades) > "$tmp/imp2.tape" \
+    2> "$tmp/imp2.err"
+check import-trades test $? -eq 0 -a "$(grep -c ' ev=fill ' "$tmp/imp2.tape")" -gt 0 ||
+    cat "$tmp/imp2.err" >&2
 # shellcheck disable=SC2046
 "$bin" import markets $(pages markets) > "$tmp/imp3.tape" 2> "$tmp/imp3.err"
 check import-markets test $? -eq 0 -a "$(grep -c ' ev=market ' "$tmp/imp3.tape")" -gt 0 ||

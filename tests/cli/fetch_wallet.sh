@@ -4,8 +4,9 @@
 # or merging a row.
 #
 # Each check states what the fake injects and what must hold:
-#  halving   - legacy route only (v2 404), an offset cap of 1000 and 3000
-#              rows per wallet: more rows than one window reaches. The run
+#  halving   - legacy /activity only (/v2/activity 404; /v2/trades serves
+#              the prints), an offset cap of 1000 and 3000 rows per
+#              wallet: more rows than one window reaches. The run
 #              exits 0 after several windows, every row of the wallet in
 #              [since, until] is served, and the tape holds each served
 #              TRADE row exactly once (a multiset: identical fills of one
@@ -33,7 +34,7 @@ need_fetch wallet tape
 W1=$(wallet 1)
 
 # ---- halving at the offset cap, legacy route -----------------------------------
-start_api h --no-v2 --wallets 1 --rows 3000 --markets 4 --prints 20 --dups 7 \
+start_api h --no-v2-activity --wallets 1 --rows 3000 --markets 4 --prints 20 --dups 7 \
     --offset-cap 1000
 H=$url
 S=$(ctl $H info | sed -n 's/^start=//p')
@@ -80,7 +81,7 @@ check identical-in-data test "$dup" -ge 10
 check identical-kept test "$tdup" -eq "$dup"
 
 # ---- a one-second window that overflows ------------------------------------------
-start_api o --no-v2 --wallets 1 --rows 200 --markets 3 --prints 5 \
+start_api o --no-v2-activity --wallets 1 --rows 200 --markets 3 --prints 5 \
     --burst 1600 --offset-cap 1000
 O=$url
 S=$(ctl $O info | sed -n 's/^start=//p')
@@ -99,7 +100,7 @@ check overflow-outside-ok test $? -eq 0 || cat "$tmp/o2.err" >&2
 
 # ---- 1200 rows in one second, under the cap + one page: halved down to the
 # second, then paged to the end of it
-start_api d --no-v2 --wallets 1 --rows 200 --markets 3 --prints 5 \
+start_api d --no-v2-activity --wallets 1 --rows 200 --markets 3 --prints 5 \
     --burst 1200 --offset-cap 1000
 D=$url
 fx $D wallet $W1 --since $S --until $E --cache "$tmp/cd" \

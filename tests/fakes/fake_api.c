@@ -96,7 +96,8 @@ static struct {
     int nwallets, nmarkets, rows, prints, dups, board, open_every;
     long burst;
     int64_t start, span, burst_at;
-    int limit_max, trades_limit_max, offset_cap, max_line, v2, log;
+    int limit_max, trades_limit_max, offset_cap, max_line, log;
+    int v2_act, v2_trades; /* the v2 routes exist (else 404) */
     /* data */
     struct row *rows_all;
     size_t nrows, caprows;
@@ -1519,9 +1520,16 @@ static void control(const char *path, const struct params *p, struct resp *r)
         bprintf(&r->body, "ok\n");
     } else if (!strcmp(path, "/_control/set")) {
         int64_t v;
-        if (iparam(p, "v2", 0, 1, D.v2, &v))
+        if (iparam(p, "v2", 0, 1, -1, &v))
             goto bad;
-        D.v2 = (int)v;
+        if (v >= 0)
+            D.v2_act = D.v2_trades = (int)v;
+        if (iparam(p, "v2_activity", 0, 1, D.v2_act, &v))
+            goto bad;
+        D.v2_act = (int)v;
+        if (iparam(p, "v2_trades", 0, 1, D.v2_trades, &v))
+            goto bad;
+        D.v2_trades = (int)v;
         if (iparam(p, "offset_cap", 0, 100000000, D.offset_cap, &v))
             goto bad;
         D.offset_cap = (int)v;
@@ -1590,9 +1598,9 @@ static void handle(const char *method, char *target, size_t line_len,
              D.max_line);
     } else if (faults(path, fam, r)) {
         /* answered by a fault */
-    } else if (rt == R_ACT || (rt == R_V2ACT && D.v2)) {
+    } else if (rt == R_ACT || (rt == R_V2ACT && D.v2_act)) {
         activity(rt, &p, r);
-    } else if (rt == R_TRADES || (rt == R_V2TRADES && D.v2)) {
+    } else if (rt == R_TRADES || (rt == R_V2TRADES && D.v2_trades)) {
         trades(rt, &p, r);
     } else if (rt == R_BOARD) {
         leaderboard(&p, r);
@@ -1776,7 +1784,8 @@ static void usage(void)
             "    [--prints N] [--dups K] [--burst N] [--burst-at T]\n"
             "    [--start T] [--span S] [--board N] [--open-every K]\n"
             "  limits: [--limit-max N] [--trades-limit-max N]\n"
-            "    [--offset-cap N] [--max-line N] [--no-v2]\n"
+            "    [--offset-cap N] [--max-line N]\n"
+            "    [--no-v2 | --no-v2-activity | --no-v2-trades]\n"
             "  faults: [--fault 'kind=429&count=3&retry_after=1&path=/..']\n"
             "docs/fakes.md describes each.\n");
     exit(2);
@@ -1917,14 +1926,18 @@ int main(int argc, char **argv)
     D.trades_limit_max = 10000;
     D.offset_cap = 10000;
     D.max_line = 4096;
-    D.v2 = 1;
+    D.v2_act = D.v2_trades = 1;
     ST.gap_after_429 = ST.gap_after_5xx = -1;
     struct params fp[MAX_FAULTS];
     int nfp = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--no-v2")) {
-            D.v2 = 0;
+        if (!strcmp(a, "--no-v2") || !strcmp(a, "--no-v2-activity") ||
+            !strcmp(a, "--no-v2-trades")) {
+            if (strcmp(a, "--no-v2-trades"))
+                D.v2_act = 0;
+            if (strcmp(a, "--no-v2-activity"))
+                D.v2_trades = 0;
             continue;
         }
         if (!strcmp(a, "--log")) {
