@@ -129,6 +129,9 @@ int pmc_fx_drive(struct pmc_fx_run *r, struct pmc_fx_job **jobs, size_t n)
                     r->overflows += j->overflows;
                     pmc_fx_progress_end(&r->prog);
                     fprintf(stderr, "pmcopy fetch: overflow: %s\n", j->msg);
+                } else if (!strncmp(j->msg, "note: ", 6)) {
+                    pmc_fx_progress_end(&r->prog);
+                    fprintf(stderr, "pmcopy fetch: %s\n", j->msg);
                 }
                 continue;
             }

@@ -207,8 +207,9 @@ struct gam {
     char **ids;
     char *found;
     size_t nids, max_path;
-    int pass;                 /* 0 closed=true, 1 closed=false, 2 done */
-    size_t cursor;            /* next id not yet in a batch of this pass */
+    int pass;      /* 0 closed=true (sealed), 1 closed=false, 2 closed=true
+                 (not sealed: closed since a cached answer), 3 done */
+    size_t cursor; /* next id not yet in a batch of this pass */
     struct batch cur, *queue; /* halves of a 414'd batch wait here */
     size_t nqueue;
 };
@@ -232,7 +233,7 @@ static size_t build(struct gam *g, struct batch b, char *out, size_t cap)
         first = 0;
     }
     int w = snprintf(out + k, cap - k, "&closed=%s&limit=%zu",
-                     g->pass == 0 ? "true" : "false", b.n);
+                     g->pass == 1 ? "false" : "true", b.n);
     if (w < 0 || (size_t)w >= cap - k)
         return 0;
     return k + (size_t)w;
@@ -242,7 +243,15 @@ static int gam_next(struct pmc_fx_job *j, struct pmc_fx_step *s)
 {
     struct gam *g = (struct gam *)j;
     for (;;) {
-        if (g->pass >= 2) {
+        if (g->pass >= 3) {
+            size_t missing = 0;
+            for (size_t i = 0; i < g->nids; i++)
+                missing += !g->found[i];
+            if (missing && !j->msg[0])
+                snprintf(j->msg, sizeof j->msg,
+                         "note: %s: %zu of the ids are on no Gamma market "
+                         "(their tokens keep the tape's defaults)",
+                         j->name, missing);
             j->done = 1;
             return PMC_FX_NEXT_DONE;
         }

@@ -10,10 +10,13 @@
  * second is the last one needed: the pager ends there.
  *
  * Gamma pager: ids in batches of at most 50 whose path stays within
- * max_path bytes, first with closed=true, then the ids not found with
- * closed=false (Gamma hides resolved markets unless closed=true is asked,
- * and open ones unless closed=false is); a 414 halves the batch. Only the
- * closed=true answers are sealed. Never fetches an id twice in a pass. */
+ * max_path bytes, first with closed=true (sealed: a closed market stays
+ * closed), then the ids not found with closed=false (Gamma hides resolved
+ * markets unless closed=true is asked, and open ones unless closed=false
+ * is), then the ids still not found with closed=true again, not sealed
+ * (a market that closed after a cached closed=true answer); a 414 halves
+ * the batch. Ids found in none are noted in msg.
+ * Never fetches an id twice in a pass. */
 #ifndef PMC_FETCH_PAGERS_H
 #define PMC_FETCH_PAGERS_H
 

@@ -7,7 +7,9 @@
  * closed=true then closed=false for the ids not found and halve on 414;
  * the offset pager reports an overflow at the cap and stops at the
  * leaderboard's own end. Rows: identical rows of one transaction are all
- * kept, the same rows served again in another stream are repeats. */
+ * kept, the same rows served again in another stream are repeats. A
+ * market that closed after a cached closed=true answer is asked again with
+ * closed=true, not sealed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -290,12 +292,15 @@ static void gamma_closed_both_and_414(void **state)
     j->cached = never_cached;
     struct pmc_fx_step st;
     int found[120] = {0}, closed_true = 0, closed_false = 0, r414 = 0;
+    int late = 0; /* closed=true asked again, not sealed */
     while (j->next(j, &st) == PMC_FX_NEXT_STEP) {
         const char *q = st.pathq;
         assert_true(strlen(q) <= 4000);
         int is_true = strstr(q, "&closed=true") != NULL;
         assert_true(is_true || strstr(q, "&closed=false"));
-        assert_int_equal(st.sealed, is_true);
+        if (!is_true)
+            assert_false(st.sealed);
+        late += is_true && !st.sealed;
         closed_true += is_true;
         closed_false += !is_true;
         /* ids in the request */
@@ -315,7 +320,10 @@ static void gamma_closed_both_and_414(void **state)
         size_t k = (size_t)snprintf(body, sizeof body, "[");
         int put = 0;
         for (int x = 0; x < n; x++)
-            if ((in[x] % 2 == 0) == is_true) {
+            /* id 7 closed after the cached closed=true answer: only the
+             * unsealed closed=true request finds it */
+            if (in[x] == 7 ? is_true && !st.sealed
+                           : (in[x] % 2 == 0) == is_true) {
                 k += (size_t)snprintf(body + k, sizeof body - k,
                                       "%s{\"conditionId\":\"%s\"}",
                                       put++ ? "," : "", buf[in[x]]);
@@ -328,6 +336,7 @@ static void gamma_closed_both_and_414(void **state)
     assert_true(j->done);
     assert_true(r414 > 0);
     assert_true(closed_true > 0 && closed_false > 0);
+    assert_int_equal(late, 1);
     for (int i = 0; i < 120; i++)
         assert_int_equal(found[i], 1);
     assert_int_equal(json_array_size(j->rows), 120);
