@@ -88,9 +88,8 @@ static void round_trip(void **state)
                                       1700000000, err, sizeof err),
                      0);
     long st = 0;
-    assert_int_equal(pmc_fx_cache_get_status(&c, "activity", Q4, &b, &n, &st,
-                                             err, 256),
-                     1);
+    assert_int_equal(
+        pmc_fx_cache_get_status(&c, "activity", Q4, &b, &n, &st, err, 256), 1);
     assert_int_equal(st, 400);
     free(b);
     assert_int_equal(pmc_fx_cache_path(&c, "activity", Q4, p, sizeof p), 0);
