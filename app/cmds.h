@@ -14,6 +14,7 @@ int pmc_cmd_decide(int argc, char **argv);    /* app/decide.c */
 int pmc_cmd_replay(int argc, char **argv);    /* app/replay.c */
 int pmc_cmd_order(int argc, char **argv);     /* app/order.c */
 int pmc_cmd_import(int argc, char **argv);    /* app/import.c */
+int pmc_cmd_fetch(int argc, char **argv);     /* app/fetch.c */
 int pmc_cmd_backtest(int argc, char **argv);  /* app/backtest.c */
 int pmc_cmd_synth(int argc, char **argv);     /* app/synth.c */
 int pmc_cmd_positions(int argc, char **argv); /* app/views.c */

@@ -26,6 +26,8 @@ static const struct cmd cmds[] = {
      "watch source wallets and copy them (paper by default)"},
     {"import", pmc_cmd_import,
      "convert Polymarket JSON (activity, book, ...) to a tape"},
+    {"fetch", pmc_cmd_fetch,
+     "fetch a wallet's history, markets, prints into a cache or a tape"},
     {"positions", pmc_cmd_positions,
      "positions with realised/unrealised P&L from the store"},
     {"history", pmc_cmd_history,

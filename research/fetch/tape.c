@@ -1,0 +1,457 @@
+/* research/fetch/tape.c - the tape of `fetch tape` (see tape.h). */
+#include "research/fetch/tape.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "core/dec.h"
+#include "core/tape.h"
+#include "proto/wire/data_api.h"
+#include "proto/wire/gamma.h"
+#include "proto/wire/json_exact.h"
+
+struct item {
+    int64_t t;
+    int rank; /* 0 market, 1 other, 2 resolve */
+    uint64_t seq;
+    size_t off, len;
+};
+
+/* what the market's records need to be named, and resolved by redeems */
+struct mkt {
+    char cond[PMC_SYM_MAX + 1];
+    char *question, *slug;
+    struct pmc_sym tokens[4];
+    int ntokens, resolved;
+};
+
+/* a token the wallet traded: its net shares */
+struct held {
+    struct pmc_sym token, market;
+    pmc_micros net;
+};
+
+struct asm_ {
+    struct item *items;
+    size_t nitems, capitems;
+    char *arena;
+    size_t narena, caparena;
+    uint64_t seq;
+    struct mkt *mkts;
+    size_t nmkts;
+    struct held *held;
+    size_t nheld, capheld;
+    struct pmc_record *redeems;
+    size_t nredeems, capredeems;
+    int64_t lo_ms, hi_ms;
+    int phase; /* 0 activity, 1 markets, 2 trades */
+    struct pmc_fx_tape_counts *c;
+};
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 1;
+    size_t nc = *cap ? *cap : 256;
+    while (nc < need)
+        nc *= 2;
+    void *np = realloc(*p, nc * elem);
+    if (!np)
+        return 0;
+    *p = np;
+    *cap = nc;
+    return 1;
+}
+
+static struct mkt *mkt_find(struct asm_ *a, const struct pmc_sym *cond)
+{
+    for (size_t i = 0; i < a->nmkts; i++)
+        if (!strcasecmp(a->mkts[i].cond, cond->s))
+            return &a->mkts[i];
+    return NULL;
+}
+
+/* text as a quoted tape value: '"' and '\' escaped, control bytes as
+ * spaces, at most max bytes (cut at a UTF-8 character boundary) */
+static size_t quoted(const char *s, size_t max, char *out, size_t cap)
+{
+    size_t n = strlen(s), k = 0;
+    if (n > max) {
+        n = max;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+            n--;
+    }
+    out[k++] = '"';
+    for (size_t i = 0; i < n && k + 3 < cap; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\')
+            out[k++] = '\\';
+        out[k++] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
+    }
+    out[k++] = '"';
+    out[k] = '\0';
+    return k;
+}
+
+static enum pmc_err add(struct asm_ *a, const struct pmc_record *r, int rank)
+{
+    char line[PMC_TAPE_LINE_MAX];
+    size_t n = pmc_tape_format(r, line, sizeof line - 1200);
+    if (n == 0)
+        return PMC_ERANGE;
+    if (r->kind == PMC_K_MARKET) {
+        const struct mkt *m = mkt_find(a, &r->u.market.market);
+        if (m) {
+            char q[1100];
+            n--; /* before the newline */
+            if (m->question && m->question[0]) {
+                quoted(m->question, 512, q, sizeof q);
+                n += (size_t)snprintf(line + n, sizeof line - n, " question=%s",
+                                      q);
+            }
+            if (m->slug && m->slug[0]) {
+                quoted(m->slug, 256, q, sizeof q);
+                n += (size_t)snprintf(line + n, sizeof line - n, " slug=%s", q);
+            }
+            line[n++] = '\n';
+        }
+    }
+    if (!grow((void **)&a->arena, &a->caparena, a->narena + n, 1) ||
+        !grow((void **)&a->items, &a->capitems, a->nitems + 1,
+              sizeof *a->items))
+        return PMC_ENOMEM;
+    memcpy(a->arena + a->narena, line, n);
+    struct item *it = &a->items[a->nitems++];
+    it->t = r->t;
+    it->rank = rank;
+    it->seq = a->seq++;
+    it->off = a->narena;
+    it->len = n;
+    a->narena += n;
+    return PMC_OK;
+}
+
+static struct held *held_get(struct asm_ *a, const struct pmc_sym *tok)
+{
+    for (size_t i = 0; i < a->nheld; i++)
+        if (pmc_sym_eq(&a->held[i].token, tok))
+            return &a->held[i];
+    if (!grow((void **)&a->held, &a->capheld, a->nheld + 1, sizeof *a->held))
+        return NULL;
+    struct held *h = &a->held[a->nheld++];
+    memset(h, 0, sizeof *h);
+    h->token = *tok;
+    return h;
+}
+
+static enum pmc_err on_rec(void *ctx, const struct pmc_record *r,
+                           const struct pmc_wire_extra *x)
+{
+    struct asm_ *a = ctx;
+    (void)x;
+    if (a->phase == 2) {
+        if (r->kind != PMC_K_FILL)
+            return PMC_OK;
+        if (r->t < a->lo_ms || r->t > a->hi_ms) {
+            a->c->trades_outside++;
+            return PMC_OK;
+        }
+        struct pmc_record t;
+        memset(&t, 0, sizeof t);
+        t.kind = PMC_K_TRADE;
+        t.t = r->t;
+        t.u.trade.token = r->u.fill.token;
+        t.u.trade.px = r->u.fill.px;
+        t.u.trade.sz = r->u.fill.sz;
+        a->c->trades++;
+        return add(a, &t, 1);
+    }
+    if (a->phase == 1) {
+        if (r->kind == PMC_K_MARKET) {
+            struct mkt *m = mkt_find(a, &r->u.market.market);
+            if (m && m->ntokens < 4)
+                m->tokens[m->ntokens++] = r->u.market.token;
+            a->c->markets++;
+            return add(a, r, 0);
+        }
+        if (r->kind == PMC_K_RESOLVE) {
+            for (size_t i = 0; i < a->nmkts; i++)
+                for (int k = 0; k < a->mkts[i].ntokens; k++)
+                    if (pmc_sym_eq(&a->mkts[i].tokens[k], &r->u.resolve.token))
+                        a->mkts[i].resolved = 1;
+            a->c->resolves++;
+            return add(a, r, 2);
+        }
+        return PMC_OK;
+    }
+    if (r->kind == PMC_K_FILL) {
+        struct held *h = held_get(a, &r->u.fill.token);
+        if (!h)
+            return PMC_ENOMEM;
+        h->market = r->u.fill.market;
+        h->net += r->u.fill.side == PMC_BUY ? r->u.fill.sz : -r->u.fill.sz;
+        a->c->fills++;
+    } else if (r->kind == PMC_K_REDEEM) {
+        if (!grow((void **)&a->redeems, &a->capredeems, a->nredeems + 1,
+                  sizeof *a->redeems))
+            return PMC_ENOMEM;
+        a->redeems[a->nredeems++] = *r;
+        a->c->ctf++;
+    } else
+        a->c->ctf++;
+    return add(a, r, 1);
+}
+
+/* question and slug of each Gamma market, by condition id */
+static int learn_markets(struct asm_ *a, const char *doc, size_t n, char *err,
+                         size_t cap)
+{
+    json_t *root;
+    struct pmc_wire_err we;
+    memset(&we, 0, sizeof we);
+    if (pmc_json_exact_loads(doc, n, &root, &we) != PMC_OK) {
+        snprintf(err, cap, "Gamma markets: %s", we.msg);
+        return -1;
+    }
+    size_t i;
+    json_t *m;
+    int rc = 0;
+    a->mkts = calloc(json_array_size(root) + 1, sizeof *a->mkts);
+    if (!a->mkts) {
+        json_decref(root);
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    json_array_foreach(root, i, m)
+    {
+        size_t cn, qn, sn;
+        const char *c = pmc_json_text(json_object_get(m, "conditionId"), &cn);
+        const char *q = pmc_json_text(json_object_get(m, "question"), &qn);
+        const char *s = pmc_json_text(json_object_get(m, "slug"), &sn);
+        if (!c || cn == 0 || cn > PMC_SYM_MAX)
+            continue;
+        struct pmc_sym cs;
+        if (pmc_sym_set(&cs, c, cn) != PMC_OK || mkt_find(a, &cs))
+            continue;
+        struct mkt *k = &a->mkts[a->nmkts++];
+        memcpy(k->cond, c, cn);
+        k->cond[cn] = '\0';
+        k->question = q ? strndup(q, qn) : NULL;
+        k->slug = s ? strndup(s, sn) : NULL;
+    }
+    json_decref(root);
+    return rc;
+}
+
+/* resolutions from the wallet's redeems where Gamma gave none */
+static int has_tok(const struct pmc_sym *v, size_t n, const struct pmc_sym *t)
+{
+    for (size_t i = 0; i < n; i++)
+        if (pmc_sym_eq(&v[i], t))
+            return 1;
+    return 0;
+}
+
+static enum pmc_err redeem_fallback(struct asm_ *a)
+{
+    for (size_t i = 0; i < a->nredeems; i++) {
+        const struct pmc_ctf_ev *rd = &a->redeems[i].u.ctf;
+        struct mkt *m = mkt_find(a, &rd->market);
+        if ((m && m->resolved) || rd->sz <= 0)
+            continue;
+        /* the market's tokens: Gamma's, else those the wallet traded */
+        struct pmc_sym toks[8], held[8];
+        size_t nt = 0, nh = 0;
+        for (int k = 0; m && k < m->ntokens && nt < 8; k++)
+            toks[nt++] = m->tokens[k];
+        for (size_t k = 0; k < a->nheld; k++) {
+            if (!pmc_sym_eq(&a->held[k].market, &rd->market))
+                continue;
+            if (nt < 8 && !has_tok(toks, nt, &a->held[k].token))
+                toks[nt++] = a->held[k].token;
+            if (a->held[k].net > 0 && nh < 8)
+                held[nh++] = a->held[k].token;
+        }
+        if (nh == 0 || (rd->usd > 0 && nh != 1))
+            continue; /* nothing held, or which token paid is unclear */
+        pmc_micros pay = 0;
+        if (rd->usd > 0) {
+            pay = rd->usd >= rd->sz
+                      ? PMC_MICRO
+                      : pmc_muldiv_floor(rd->usd, PMC_MICRO, rd->sz);
+        }
+        struct pmc_record r;
+        memset(&r, 0, sizeof r);
+        r.kind = PMC_K_RESOLVE;
+        r.t = a->redeems[i].t;
+        for (size_t k = 0; k < nt; k++) {
+            int is_held = has_tok(held, nh, &toks[k]);
+            if (rd->usd == 0 && !is_held)
+                continue; /* a redeem paying 0 says nothing of the others */
+            r.u.resolve.token = toks[k];
+            r.u.resolve.payout = is_held ? pay : PMC_MICRO - pay;
+            PMC_TRY(add(a, &r, 2));
+            a->c->resolves_redeem++;
+        }
+        if (m)
+            m->resolved = 1;
+        for (size_t k = 0; k < a->nheld; k++)
+            if (pmc_sym_eq(&a->held[k].market, &rd->market))
+                a->held[k].net = 0; /* one resolution per market */
+    }
+    return PMC_OK;
+}
+
+static int item_cmp(const void *x, const void *y)
+{
+    const struct item *a = x, *b = y;
+    if (a->t != b->t)
+        return a->t < b->t ? -1 : 1;
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void asm_free(struct asm_ *a)
+{
+    for (size_t i = 0; i < a->nmkts; i++) {
+        free(a->mkts[i].question);
+        free(a->mkts[i].slug);
+    }
+    free(a->mkts);
+    free(a->items);
+    free(a->arena);
+    free(a->held);
+    free(a->redeems);
+}
+
+static int decode(struct asm_ *a, int phase, const char *doc, size_t n,
+                  const char *what, char *err, size_t cap)
+{
+    if (!doc || n == 0)
+        return 0;
+    a->phase = phase;
+    struct pmc_wire_sink sink;
+    memset(&sink, 0, sizeof sink);
+    sink.emit = on_rec;
+    sink.ctx = a;
+    struct pmc_wire_err we;
+    memset(&we, 0, sizeof we);
+    enum pmc_err e = phase == 1 ? pmc_wire_decode_gamma(doc, n, &sink, &we)
+                                : pmc_wire_decode_activity(doc, n, &sink, &we);
+    a->c->unknown += sink.unknown;
+    if (e != PMC_OK) {
+        snprintf(err, cap, "%s: row %zu: %s", what, we.row,
+                 we.msg[0] ? we.msg : pmc_strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
+int pmc_fx_tape_write(const struct pmc_fx_tape_in *in, const char *path,
+                      struct pmc_fx_tape_counts *c, char *err, size_t cap)
+{
+    struct asm_ a;
+    memset(&a, 0, sizeof a);
+    memset(c, 0, sizeof *c);
+    a.c = c;
+    a.lo_ms = in->since * 1000;
+    a.hi_ms = in->until * 1000 + 999;
+    int rc = -1;
+    if ((in->markets && in->markets_len &&
+         learn_markets(&a, in->markets, in->markets_len, err, cap) != 0) ||
+        decode(&a, 0, in->activity, in->activity_len, "activity", err, cap) ||
+        decode(&a, 1, in->markets, in->markets_len, "Gamma markets", err,
+               cap) ||
+        decode(&a, 2, in->trades, in->trades_len, "trades", err, cap))
+        goto out;
+    if (redeem_fallback(&a) != PMC_OK) {
+        snprintf(err, cap, "out of memory");
+        goto out;
+    }
+    qsort(a.items, a.nitems, sizeof *a.items, item_cmp);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        snprintf(err, cap, "%s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    fputs(PMC_TAPE_HEADER "\n", f);
+    for (size_t i = 0; i < a.nitems; i++)
+        fwrite(a.arena + a.items[i].off, 1, a.items[i].len, f);
+    if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
+        snprintf(err, cap, "%s: %s", tmp, strerror(errno));
+        fclose(f);
+        unlink(tmp);
+        goto out;
+    }
+    fclose(f);
+    if (rename(tmp, path) != 0) {
+        snprintf(err, cap, "%s: %s", path, strerror(errno));
+        unlink(tmp);
+        goto out;
+    }
+    rc = 0;
+out:
+    asm_free(&a);
+    return rc;
+}
+
+struct ids {
+    char **v;
+    size_t n, cap;
+    int oom;
+};
+
+static enum pmc_err on_id(void *ctx, const struct pmc_record *r,
+                          const struct pmc_wire_extra *x)
+{
+    struct ids *d = ctx;
+    (void)x;
+    const struct pmc_sym *m =
+        r->kind == PMC_K_FILL ? &r->u.fill.market
+        : (r->kind == PMC_K_MERGE || r->kind == PMC_K_REDEEM ||
+           r->kind == PMC_K_SPLIT)
+            ? &r->u.ctf.market
+            : NULL;
+    if (!m || m->n == 0)
+        return PMC_OK;
+    for (size_t i = 0; i < d->n; i++)
+        if (!strcmp(d->v[i], m->s))
+            return PMC_OK;
+    if (!grow((void **)&d->v, &d->cap, d->n + 1, sizeof *d->v) ||
+        !(d->v[d->n] = strdup(m->s)))
+        return PMC_ENOMEM;
+    d->n++;
+    return PMC_OK;
+}
+
+int pmc_fx_tape_markets_of(const char *activity, size_t n, char ***ids,
+                           size_t *nids, char *err, size_t cap)
+{
+    struct ids d;
+    memset(&d, 0, sizeof d);
+    struct pmc_wire_sink sink;
+    memset(&sink, 0, sizeof sink);
+    sink.emit = on_id;
+    sink.ctx = &d;
+    struct pmc_wire_err we;
+    memset(&we, 0, sizeof we);
+    enum pmc_err e = pmc_wire_decode_activity(activity, n, &sink, &we);
+    if (e != PMC_OK) {
+        snprintf(err, cap, "activity: row %zu: %s", we.row,
+                 we.msg[0] ? we.msg : pmc_strerror(e));
+        for (size_t i = 0; i < d.n; i++)
+            free(d.v[i]);
+        free(d.v);
+        return -1;
+    }
+    *ids = d.v;
+    *nids = d.n;
+    return 0;
+}
