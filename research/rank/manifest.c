@@ -117,6 +117,20 @@ enum pmc_err pmc_manifest_build(struct pmc_manifest *m,
                      k + 1, in->addr[k]);
             return PMC_EPARSE;
         }
+    struct pmc_shard_index ix;
+    size_t dup = 0;
+    e = pmc_shard_index_init(&ix, in->addr, in->n, &dup);
+    if (e == PMC_EMISMATCH) {
+        snprintf(err, cap, "manifest: candidate %zu (%s) is listed twice",
+                 dup + 1, in->addr[dup]);
+        return PMC_EMISMATCH;
+    }
+    if (e != PMC_OK) {
+        snprintf(err, cap, "manifest: out of memory");
+        return e;
+    }
+    pmc_shard_index_fini(&ix);
+    e = PMC_ENOMEM;
     if (!(cf = open_memstream(&cfg, &cfglen)))
         goto fail;
     if (pmc_config_write_json(in->opts->cfg, cf) != PMC_OK ||

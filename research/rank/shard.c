@@ -214,3 +214,74 @@ enum pmc_err pmc_shard_assign(const uint64_t *size, size_t m, unsigned n,
     free(load);
     return PMC_OK;
 }
+
+/* qsort_r is a GNU extension with two signatures in the wild: sort
+ * (address, position) pairs with plain qsort instead. */
+struct named {
+    const char *a;
+    size_t k;
+};
+
+static int named_cmp(const void *x, const void *y)
+{
+    const struct named *p = x, *q = y;
+    int c = strcmp(p->a, q->a);
+    return c ? c : (p->k < q->k ? -1 : p->k > q->k);
+}
+
+enum pmc_err pmc_shard_index_init(struct pmc_shard_index *x,
+                                  const char *const *addr, size_t n,
+                                  size_t *dup)
+{
+    x->addr = addr;
+    x->n = n;
+    x->ord = malloc((n ? n : 1) * sizeof *x->ord);
+    struct named *t = malloc((n ? n : 1) * sizeof *t);
+    if (!x->ord || !t) {
+        free(t);
+        free(x->ord);
+        x->ord = NULL;
+        return PMC_ENOMEM;
+    }
+    for (size_t k = 0; k < n; k++) {
+        t[k].a = addr[k];
+        t[k].k = k;
+    }
+    qsort(t, n, sizeof *t, named_cmp);
+    for (size_t k = 0; k < n; k++) {
+        x->ord[k] = t[k].k;
+        if (k > 0 && !strcmp(t[k].a, t[k - 1].a)) {
+            if (dup)
+                *dup = t[k].k; /* the later of the two: sorted by k too */
+            free(t);
+            free(x->ord);
+            x->ord = NULL;
+            return PMC_EMISMATCH;
+        }
+    }
+    free(t);
+    return PMC_OK;
+}
+
+long pmc_shard_index_find(const struct pmc_shard_index *x, const char *a)
+{
+    size_t lo = 0, hi = x->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(x->addr[x->ord[mid]], a);
+        if (c == 0)
+            return (long)x->ord[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+void pmc_shard_index_fini(struct pmc_shard_index *x)
+{
+    free(x->ord);
+    x->ord = NULL;
+    x->n = 0;
+}

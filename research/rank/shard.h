@@ -56,6 +56,21 @@ int pmc_shard_parse(const char *spec, unsigned *i, unsigned *n, char *err,
 PMC_MUST_USE enum pmc_err pmc_shard_assign(const uint64_t *size, size_t m,
                                            unsigned n, unsigned *owner);
 
+/* Candidates by address, for the checks of a shard and of merge. */
+struct pmc_shard_index {
+    const char *const *addr; /* not owned */
+    size_t *ord;             /* 0..n) sorted by addr (owned) */
+    size_t n;
+};
+/* Sort; PMC_ENOMEM, or PMC_EMISMATCH with *dup the position of an address
+ * listed twice (the second). */
+PMC_MUST_USE enum pmc_err pmc_shard_index_init(struct pmc_shard_index *x,
+                                               const char *const *addr,
+                                               size_t n, size_t *dup);
+/* Position of a in the list, -1 when absent. */
+long pmc_shard_index_find(const struct pmc_shard_index *x, const char *a);
+void pmc_shard_index_fini(struct pmc_shard_index *x);
+
 /* ---- files (research/rank/partfile.c) --------------------------------- */
 
 /* Write p[0..n) to path as a whole or not at all: path.tmp, fsync, rename,
@@ -125,7 +140,6 @@ struct pmc_manifest {
 /* What a run is made of, for pmc_manifest_build. */
 struct pmc_manifest_in {
     const struct pmc_rank_opts *opts; /* configuration and options */
-    const char *tape_name;            /* the tape's file name (no folder) */
     const char *tape_sha256;          /* 64 hex digits */
     uint64_t tape_bytes;
     size_t n;                         /* candidates, in run order: */
