@@ -20,6 +20,8 @@ static const struct cmd cmds[] = {
     {"backtest", pmc_cmd_backtest,
      "simulate copying on a tape; summary + report"},
     {"synth", pmc_cmd_synth, "generate the synthetic fixture tape"},
+    {"rank", pmc_cmd_rank,
+     "rank wallets by what copying them earns at your latency"},
     {"order", pmc_cmd_order,
      "order sign: build and sign one CLOB order (JSON in, POST body out)"},
     {"live", pmc_cmd_live,

@@ -169,6 +169,10 @@ struct pmc_sim {
     struct pmc_tape_reader *rd;
     struct pmc_record peek;
     int have_peek, tape_end;
+    /* or records already in memory (pmc_sim_run_mem): mem[mem_idx[i]] */
+    const struct pmc_record *mem;
+    const uint32_t *mem_idx;
+    size_t mem_n, mem_i;
     /* an exec report handed to the core: its order's bookkeeping runs
      * once the core has stepped it */
     int post_exec;
@@ -214,6 +218,14 @@ void pmc_sim_fini(struct pmc_sim *s);
  * r.engine_agrees). name labels errors ("file:line: reason" in s->err). */
 PMC_MUST_USE enum pmc_err pmc_sim_run(struct pmc_sim *s, FILE *in,
                                       const char *name);
+
+/* The same run over records already parsed (read-only, shared): mem[idx[i]]
+ * for i < n, in order (idx NULL: mem[0..n)). The caller checked them (a
+ * tape reader did). Errors name the record's position in idx. */
+PMC_MUST_USE enum pmc_err pmc_sim_run_mem(struct pmc_sim *s,
+                                          const struct pmc_record *mem,
+                                          const uint32_t *idx, size_t n,
+                                          const char *name);
 
 /* Read latency samples (one per line, milliseconds, '#' comments) into a
  * malloc'd array the caller frees. PMC_EIO / PMC_EPARSE with msg. */

@@ -327,6 +327,12 @@ enum pmc_err pmc_sim_next(void *self, pmc_ms deadline, struct pmc_record *ev)
     for (;;) {
         if (!s->have_peek && !s->tape_end) {
             int k = s->rd ? pmc_tape_next(s->rd, &s->peek) : 0;
+            if (s->mem && s->mem_i < s->mem_n) {
+                size_t j = s->mem_idx ? s->mem_idx[s->mem_i] : s->mem_i;
+                s->peek = s->mem[j];
+                s->mem_i++;
+                k = 1;
+            }
             if (k < 0) {
                 snprintf(s->err, sizeof s->err, "%s", s->rd->err);
                 return PMC_EPARSE;
@@ -382,24 +388,20 @@ static enum pmc_err run_error(struct pmc_sim *s, const char *name,
     else if (s->rd && !s->tape_end)
         snprintf(s->err, sizeof s->err, "%.200s:%" PRIu64 ": %.300s", name,
                  s->rd->line, tmp);
+    else if (s->mem && !s->tape_end)
+        snprintf(s->err, sizeof s->err, "%.200s: record %zu: %.300s", name,
+                 s->mem_i, tmp);
     else
         snprintf(s->err, sizeof s->err, "%.200s: at end of data: %.300s", name,
                  tmp);
     return e;
 }
 
-enum pmc_err pmc_sim_run(struct pmc_sim *s, FILE *in, const char *name)
+/* the data and everything it causes; the shutdown flush; what the flush
+ * sent; resting orders cancelled at the end of data and their reports */
+static enum pmc_err run_all(struct pmc_sim *s, const char *name)
 {
-    struct pmc_tape_reader rd;
-    if (pmc_tape_reader_init(&rd, in, name) != PMC_OK) {
-        snprintf(s->err, sizeof s->err, "out of memory");
-        return PMC_ENOMEM;
-    }
-    s->rd = &rd;
     s->have_peek = s->tape_end = 0;
-    /* the data and everything it causes; the shutdown flush; what the
-     * flush sent; resting orders cancelled at the end of data and their
-     * reports */
     enum pmc_err e = pmc_driver_run(&s->drv, &s->src);
     if (e == PMC_OK)
         e = pmc_driver_finish(&s->drv, &s->src);
@@ -413,7 +415,32 @@ enum pmc_err pmc_sim_run(struct pmc_sim *s, FILE *in, const char *name)
         run_error(s, name, e);
     else
         pmc_sim_final_checks(s);
+    return e;
+}
+
+enum pmc_err pmc_sim_run(struct pmc_sim *s, FILE *in, const char *name)
+{
+    struct pmc_tape_reader rd;
+    if (pmc_tape_reader_init(&rd, in, name) != PMC_OK) {
+        snprintf(s->err, sizeof s->err, "out of memory");
+        return PMC_ENOMEM;
+    }
+    s->rd = &rd;
+    enum pmc_err e = run_all(s, name);
     s->rd = NULL;
     pmc_tape_reader_fini(&rd);
+    return e;
+}
+
+enum pmc_err pmc_sim_run_mem(struct pmc_sim *s, const struct pmc_record *mem,
+                             const uint32_t *idx, size_t n, const char *name)
+{
+    s->mem = mem;
+    s->mem_idx = idx;
+    s->mem_n = n;
+    s->mem_i = 0;
+    enum pmc_err e = run_all(s, name);
+    s->mem = NULL;
+    s->mem_idx = NULL;
     return e;
 }

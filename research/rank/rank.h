@@ -35,7 +35,7 @@ enum {
     PMC_RANK_CAP, /* L*, sizing, caps and capital x4 (capacity) */
     PMC_RANK_NRUNS
 };
-#define PMC_RANK_NLAT 4      /* the first four runs are latencies */
+#define PMC_RANK_NLAT 4         /* the first four runs are latencies */
 #define PMC_RANK_MIN_MARKETS 20 /* resolved markets to be rated */
 #define PMC_RANK_MIN_DAYS 5     /* active days to be rated */
 #define PMC_RANK_ALPHA 0.05     /* family-wise level of the lower bound */
@@ -43,8 +43,8 @@ enum {
 /* One market of one wallet (neg-risk markets of one event are one group),
  * in order of the wallet's first fill in it. */
 struct pmc_rank_market {
-    pmc_micros x[PMC_RANK_NRUNS]; /* copier P&L: realized + marked - fees */
-    pmc_micros c[PMC_RANK_NRUNS]; /* copier bought notional (USD) */
+    pmc_micros x[PMC_RANK_NRUNS];     /* copier P&L: realized + marked - fees */
+    pmc_micros c[PMC_RANK_NRUNS];     /* copier bought notional (USD) */
     uint8_t resolved[PMC_RANK_NRUNS]; /* every token held was paid out */
 };
 
@@ -83,15 +83,15 @@ struct pmc_rank_wallet {
 /* Step 3's view of one wallet (doubles; derived, never stored in parts). */
 struct pmc_rank_score {
     int rated;
-    uint32_t rank;     /* 1-based; 0 when unrated */
-    char why[96];      /* why unrated, "" when rated */
-    double score;      /* USD per active day: D * min(LB(L*), LB(2L*)) */
-    double edge[PMC_RANK_NRUNS];  /* e-hat per run (NaN-free: 0 if no c) */
+    uint32_t rank; /* 1-based; 0 when unrated */
+    char why[96];  /* why unrated, "" when rated */
+    double score;  /* USD per active day: D * min(LB(L*), LB(2L*)) */
+    double edge[PMC_RANK_NRUNS]; /* e-hat per run (NaN-free: 0 if no c) */
     double se[PMC_RANK_NLAT];
     double edge_loo[PMC_RANK_NLAT], se_loo[PMC_RANK_NLAT];
     double lb[PMC_RANK_NLAT];
-    double d_usd_day;  /* D = sum c(L*) / active days */
-    double half_ms;    /* latency where the edge halves, -1 = not within 4L* */
+    double d_usd_day;   /* D = sum c(L*) / active days */
+    double half_ms;     /* latency where the edge halves, -1 = not within 4L* */
     double eff_markets; /* (sum c)^2 / sum c^2 at L* */
     double best_share;  /* largest x over sum x at L* (0 when sum x <= 0) */
     double taker_share; /* taker_fills / role_known, -1 unknown */
@@ -160,20 +160,24 @@ int pmc_rank_wallet_read(FILE *f, struct pmc_rank_wallet *w, char *err,
 
 /* ---- step 3: scores, ranks, output ------------------------------------ */
 
+/* z = Phi^-1(1 - 0.05 / K), the one-sided normal quantile of the bound. */
+double pmc_rank_z(size_t K);
+
 /* Scores for w[0..n) with K wallets screened (K = n in one run; merge
  * passes the run's total). Ranks: rated wallets by score descending, ties
- * by address; deterministic. */
-void pmc_rank_score_all(const struct pmc_rank_wallet *w, size_t n, size_t K,
-                        struct pmc_rank_score *sc);
+ * by address; deterministic. -1 when out of memory. */
+int pmc_rank_score_all(const struct pmc_rank_wallet *w, size_t n, size_t K,
+                       struct pmc_rank_score *sc);
 
 enum pmc_rank_fmt { PMC_RANK_TABLE = 0, PMC_RANK_JSON, PMC_RANK_CSV };
 
-/* Write the ranking (rated by rank, then unrated by address; top > 0 keeps
- * the first top rated ones and every unrated one is still counted in a
- * footer line of the table). 0 ok, -1 write error. */
+/* Write the ranking: rated by rank, then unrated by address; top > 0 keeps
+ * the first top rows (the table's footer still counts every wallet). 0 ok,
+ * -1 out of memory or write error. */
 int pmc_rank_write(FILE *f, enum pmc_rank_fmt fmt,
                    const struct pmc_rank_wallet *w,
-                   const struct pmc_rank_score *sc, size_t n, size_t top);
+                   const struct pmc_rank_score *sc, size_t n, size_t K,
+                   size_t top);
 
 /* Steps 3 in one call (what an unsharded run and `merge` both do): score
  * with K, write fmt to f. 0 ok, -1 (out of memory or write error). */
