@@ -55,12 +55,12 @@ static enum pmc_err sim_line(FILE *f, const struct pmc_sim_opts *s)
             s->lat_src[2], s->lat_src[3],
             s->lat_samples ? s->lat_nsamples : (size_t)0, hex);
     fprintf(f,
-            " lat_submit=%" PRId64 " lat_report=%" PRId64
-            " lat_jitter=%" PRId64 " half_spread=%" PRId64
-            " nobook_depth=%" PRId64 " unknown_sz=%" PRId64
-            " capital=%" PRId64 " min_marketable_usd=%" PRId64
-            " default_minsz=%" PRId64 " default_fee_rate=%" PRId64
-            " default_fee_exp=%" PRId32 " equity_sample_ms=%" PRId64 "\n",
+            " lat_submit=%" PRId64 " lat_report=%" PRId64 " lat_jitter=%" PRId64
+            " half_spread=%" PRId64 " nobook_depth=%" PRId64
+            " unknown_sz=%" PRId64 " capital=%" PRId64
+            " min_marketable_usd=%" PRId64 " default_minsz=%" PRId64
+            " default_fee_rate=%" PRId64 " default_fee_exp=%" PRId32
+            " equity_sample_ms=%" PRId64 "\n",
             s->lat_submit, s->lat_report, s->lat_jitter, s->half_spread,
             s->nobook_depth, s->unknown_sz, s->capital, s->min_marketable_usd,
             s->default_minsz, s->default_fee_rate, s->default_fee_exp,
@@ -133,8 +133,7 @@ enum pmc_err pmc_manifest_build(struct pmc_manifest *m,
     e = PMC_ENOMEM;
     if (!(cf = open_memstream(&cfg, &cfglen)))
         goto fail;
-    if (pmc_config_write_json(in->opts->cfg, cf) != PMC_OK ||
-        fclose(cf) != 0) {
+    if (pmc_config_write_json(in->opts->cfg, cf) != PMC_OK || fclose(cf) != 0) {
         cf = NULL;
         e = PMC_EIO;
         snprintf(err, cap, "manifest: the configuration did not write");
@@ -146,8 +145,8 @@ enum pmc_err pmc_manifest_build(struct pmc_manifest *m,
     fprintf(f, "pmcopy-rank-manifest 1\n");
     fprintf(f, "tape bytes=%" PRIu64 " sha256=%s\n", in->tape_bytes,
             in->tape_sha256);
-    fprintf(f, "rank latency_ms=%" PRId64 " since=%" PRId64 " until=%" PRId64
-               "\n",
+    fprintf(f,
+            "rank latency_ms=%" PRId64 " since=%" PRId64 " until=%" PRId64 "\n",
             in->opts->latency, in->opts->since, in->opts->until);
     if (sim_line(f, &in->opts->sim) != PMC_OK)
         goto wfail;
@@ -192,8 +191,8 @@ fail:
     return e;
 }
 
-enum pmc_err pmc_manifest_publish(const struct pmc_manifest *m,
-                                  const char *dir, char *err, size_t cap)
+enum pmc_err pmc_manifest_publish(const struct pmc_manifest *m, const char *dir,
+                                  char *err, size_t cap)
 {
     char path[4096], tmp[4200];
     if ((size_t)snprintf(path, sizeof path, "%s/manifest", dir) >=

@@ -109,8 +109,8 @@ struct merge {
 
 /* One part: its marker, its bytes against the marker, its header, its
  * wallets into mg->w. */
-static enum pmc_err read_part(struct merge *mg, const struct ent *en,
-                              char *err, size_t cap)
+static enum pmc_err read_part(struct merge *mg, const struct ent *en, char *err,
+                              size_t cap)
 {
     char part[4096], done[4096], run[65];
     char *db = NULL, *pb = NULL;
@@ -118,10 +118,9 @@ static enum pmc_err read_part(struct merge *mg, const struct ent *en,
     unsigned hi, hn;
     struct pmc_shard_done d;
     enum pmc_err e;
-    if (pmc_shard_part_path(mg->dir, en->i, en->n, "", part, sizeof part) <
-            0 ||
-        pmc_shard_part_path(mg->dir, en->i, en->n, ".done", done,
-                            sizeof done) < 0) {
+    if (pmc_shard_part_path(mg->dir, en->i, en->n, "", part, sizeof part) < 0 ||
+        pmc_shard_part_path(mg->dir, en->i, en->n, ".done", done, sizeof done) <
+            0) {
         snprintf(err, cap, "%s: path too long", mg->dir);
         return PMC_EIO;
     }
@@ -141,8 +140,7 @@ static enum pmc_err read_part(struct merge *mg, const struct ent *en,
                  d.n, en->i, en->n);
         goto out;
     }
-    if ((e = pmc_shard_read_file(part, PART_MAX, &pb, &pn, err, cap)) !=
-        PMC_OK)
+    if ((e = pmc_shard_read_file(part, PART_MAX, &pb, &pn, err, cap)) != PMC_OK)
         goto out;
     char sha[65];
     pmc_shard_hash_hex(pb, pn, sha);
@@ -217,8 +215,8 @@ static enum pmc_err read_part(struct merge *mg, const struct ent *en,
     fclose(f);
     if (e == PMC_OK && count != d.wallets) {
         snprintf(err, cap,
-                 "%s: %" PRIu64 " wallets, its done marker says %" PRIu64,
-                 part, count, d.wallets);
+                 "%s: %" PRIu64 " wallets, its done marker says %" PRIu64, part,
+                 count, d.wallets);
         e = PMC_EMISMATCH;
     }
 out:

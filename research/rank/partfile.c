@@ -82,8 +82,7 @@ enum pmc_err pmc_shard_write_atomic(const char *path, const void *p, size_t n,
     dir_of(path, dir, sizeof dir);
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || fsync(dfd) != 0) {
-        snprintf(err, cap, "%s: fsync of the folder: %s", dir,
-                 strerror(errno));
+        snprintf(err, cap, "%s: fsync of the folder: %s", dir, strerror(errno));
         if (dfd >= 0)
             close(dfd);
         return PMC_EIO;
@@ -285,8 +284,7 @@ enum pmc_err pmc_shard_done_parse(const char *s, size_t n, const char *name,
         goto bad;
     p += sizeof magic - 1;
     if (take_hex(&p, "run=", ' ', d->run) < 0 ||
-        take_shard(&p, ' ', &d->shard, &d->n) < 0 ||
-        strncmp(p, "wallets=", 8))
+        take_shard(&p, ' ', &d->shard, &d->n) < 0 || strncmp(p, "wallets=", 8))
         goto bad;
     p += 8;
     if (take_u64(&p, ' ', UINT64_MAX, &d->wallets) < 0 ||
@@ -301,8 +299,8 @@ bad:
     return PMC_EPARSE;
 }
 
-size_t pmc_shard_part_header(const char *run, unsigned i, unsigned n,
-                             char *out, size_t cap)
+size_t pmc_shard_part_header(const char *run, unsigned i, unsigned n, char *out,
+                             size_t cap)
 {
     int r = snprintf(out, cap, "pmcopy-rank-part 1 run=%s shard=%u/%u\n", run,
                      i, n);
@@ -310,8 +308,8 @@ size_t pmc_shard_part_header(const char *run, unsigned i, unsigned n,
 }
 
 enum pmc_err pmc_shard_part_header_parse(const char *line, const char *name,
-                                         char run[65], unsigned *i,
-                                         unsigned *n, char *err, size_t cap)
+                                         char run[65], unsigned *i, unsigned *n,
+                                         char *err, size_t cap)
 {
     static const char magic[] = "pmcopy-rank-part 1 ";
     const char *p = line;

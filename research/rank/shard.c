@@ -38,9 +38,8 @@ static int env_uint(const char *name, unsigned long lo, unsigned long hi,
     if (!v || !*v)
         return 0;
     if (parse_uint(v, lo, hi, out) < 0) {
-        snprintf(err, cap,
-                 "--shard auto: %s=%s: not an integer in [%lu, %lu]", name,
-                 v, lo, hi);
+        snprintf(err, cap, "--shard auto: %s=%s: not an integer in [%lu, %lu]",
+                 name, v, lo, hi);
         return -1;
     }
     return 1;
@@ -68,12 +67,10 @@ static int shard_auto(unsigned *i, unsigned *n, char *err, size_t cap)
         return 0;
     }
     if (hid) {
-        int hc = env_uint("SLURM_ARRAY_TASK_COUNT", 1, PMC_SHARD_MAX, &cnt,
-                          err, cap);
-        int hm = env_uint("SLURM_ARRAY_TASK_MIN", 0, 999999999, &min, err,
+        int hc = env_uint("SLURM_ARRAY_TASK_COUNT", 1, PMC_SHARD_MAX, &cnt, err,
                           cap);
-        int hx = env_uint("SLURM_ARRAY_TASK_MAX", 0, 999999999, &max, err,
-                          cap);
+        int hm = env_uint("SLURM_ARRAY_TASK_MIN", 0, 999999999, &min, err, cap);
+        int hx = env_uint("SLURM_ARRAY_TASK_MAX", 0, 999999999, &max, err, cap);
         if (hc < 0 || hm < 0 || hx < 0)
             return -1;
         if (!hc) {

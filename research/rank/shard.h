@@ -87,18 +87,18 @@ PMC_MUST_USE enum pmc_err pmc_shard_read_file(const char *path, size_t max,
                                               size_t cap);
 
 /* sha256 of a file's bytes as 64 lowercase hex digits, and its size. */
-PMC_MUST_USE enum pmc_err pmc_shard_hash_file(const char *path,
-                                              char hex[65], uint64_t *bytes,
-                                              char *err, size_t cap);
+PMC_MUST_USE enum pmc_err pmc_shard_hash_file(const char *path, char hex[65],
+                                              uint64_t *bytes, char *err,
+                                              size_t cap);
 void pmc_shard_hash_hex(const void *p, size_t n, char hex[65]);
 
 /* The done marker of a part. Its one line:
  *   pmcopy-rank-done 1 run=HEX shard=I/N wallets=C sha256=HEX */
 struct pmc_shard_done {
-    char run[65];        /* the run id: sha256 of the manifest */
-    unsigned shard, n;   /* I of N */
-    uint64_t wallets;    /* lines after the part's header */
-    char sha256[65];     /* of the part file's bytes */
+    char run[65];      /* the run id: sha256 of the manifest */
+    unsigned shard, n; /* I of N */
+    uint64_t wallets;  /* lines after the part's header */
+    char sha256[65];   /* of the part file's bytes */
 };
 /* The marker's text (a line with '\n') into out; its length. */
 size_t pmc_shard_done_format(const struct pmc_shard_done *d, char *out,
@@ -112,13 +112,11 @@ PMC_MUST_USE enum pmc_err pmc_shard_done_parse(const char *s, size_t n,
 /* A part's (and a batch's) first line:
  *   pmcopy-rank-part 1 run=HEX shard=I/N
  * parse: the run id and I/N; PMC_EPARSE with err naming `name`. */
-size_t pmc_shard_part_header(const char *run, unsigned i, unsigned n,
-                             char *out, size_t cap);
-PMC_MUST_USE enum pmc_err pmc_shard_part_header_parse(const char *line,
-                                                      const char *name,
-                                                      char run[65],
-                                                      unsigned *i, unsigned *n,
-                                                      char *err, size_t cap);
+size_t pmc_shard_part_header(const char *run, unsigned i, unsigned n, char *out,
+                             size_t cap);
+PMC_MUST_USE enum pmc_err
+pmc_shard_part_header_parse(const char *line, const char *name, char run[65],
+                            unsigned *i, unsigned *n, char *err, size_t cap);
 
 /* "DIR/part-I-of-N" (+ suffix) into out; -1 when it does not fit. */
 int pmc_shard_part_path(const char *dir, unsigned i, unsigned n,
@@ -131,8 +129,8 @@ int pmc_shard_part_name(const char *name, unsigned *i, unsigned *n);
 struct pmc_manifest {
     char *text; /* the file's bytes, NUL-terminated (owned) */
     size_t len;
-    char id[65]; /* sha256 of text: the run id */
-    size_t n;    /* candidates */
+    char id[65];                   /* sha256 of text: the run id */
+    size_t n;                      /* candidates */
     char (*addr)[PMC_SYM_MAX + 1]; /* n addresses in run order (owned) */
     uint64_t *size;                /* n sizes (owned) */
 };
@@ -142,9 +140,9 @@ struct pmc_manifest_in {
     const struct pmc_rank_opts *opts; /* configuration and options */
     const char *tape_sha256;          /* 64 hex digits */
     uint64_t tape_bytes;
-    size_t n;                         /* candidates, in run order: */
-    const char *const *addr;          /* their addresses */
-    const uint64_t *size;             /* their sizes */
+    size_t n;                /* candidates, in run order: */
+    const char *const *addr; /* their addresses */
+    const uint64_t *size;    /* their sizes */
 };
 
 /* Build the manifest text and id. PMC_ENOMEM, PMC_EIO (the configuration

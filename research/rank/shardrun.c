@@ -59,14 +59,14 @@ static enum pmc_err mkdirs(const char *dir, char *err, size_t cap)
 struct run {
     const struct pmc_rank_tape *t;
     const struct pmc_rank_opts *o;
-    const size_t *idx;           /* the run's candidates (tape indexes) */
-    const char *const *addr;     /* their addresses */
+    const size_t *idx;       /* the run's candidates (tape indexes) */
+    const char *const *addr; /* their addresses */
     char run_id[65];
     unsigned shard, nshards;
-    size_t *mine;                /* candidate positions of this shard */
+    size_t *mine; /* candidate positions of this shard */
     size_t nmine;
-    struct pmc_rank_wallet *w;   /* nmine results, by position in mine */
-    unsigned char *have;         /* w[j] is filled */
+    struct pmc_rank_wallet *w; /* nmine results, by position in mine */
+    unsigned char *have;       /* w[j] is filled */
     size_t nhave;
     char part[4096], done[4096], bdir[4096];
 };
@@ -261,14 +261,12 @@ static int check_done(const struct run *r, char *err, size_t cap)
     if (e != PMC_OK ||
         pmc_shard_done_parse(buf, n, r->done, &d, err, cap) != PMC_OK)
         goto out;
-    if (strcmp(d.run, r->run_id) || d.shard != r->shard ||
-        d.n != r->nshards) {
+    if (strcmp(d.run, r->run_id) || d.shard != r->shard || d.n != r->nshards) {
         snprintf(err, cap, "%s: of another run (%.12s, this run %.12s)",
                  r->done, d.run, r->run_id);
         goto out;
     }
-    if (pmc_shard_read_file(r->part, PART_MAX, &pb, &pn, err, cap) !=
-        PMC_OK) {
+    if (pmc_shard_read_file(r->part, PART_MAX, &pb, &pn, err, cap) != PMC_OK) {
         snprintf(err, cap,
                  "%s: its part %s is missing (remove the marker to compute "
                  "the shard again)",
@@ -295,8 +293,8 @@ enum pmc_err pmc_rank_shard_run(const struct pmc_rank_tape *t,
                                 const size_t *idx, size_t n,
                                 const struct pmc_rank_opts *o,
                                 const char *tape_path, unsigned shard,
-                                unsigned nshards, const char *outdir,
-                                FILE *log, char *err, size_t cap)
+                                unsigned nshards, const char *outdir, FILE *log,
+                                char *err, size_t cap)
 {
     struct run r;
     struct pmc_manifest m;
@@ -324,14 +322,14 @@ enum pmc_err pmc_rank_shard_run(const struct pmc_rank_tape *t,
         return PMC_EUSAGE;
     }
     if (!outdir) {
-        snprintf(err, cap, "--shard needs --out DIR: the folder of the "
-                           "manifest and the parts, seen by every shard");
+        snprintf(err, cap,
+                 "--shard needs --out DIR: the folder of the "
+                 "manifest and the parts, seen by every shard");
         return PMC_EUSAGE;
     }
     if ((e = mkdirs(outdir, err, cap)) != PMC_OK)
         return e;
-    if ((e = pmc_shard_hash_file(tape_path, tsha, &tbytes, err, cap)) !=
-        PMC_OK)
+    if ((e = pmc_shard_hash_file(tape_path, tsha, &tbytes, err, cap)) != PMC_OK)
         return e;
 
     e = PMC_ENOMEM;
@@ -379,8 +377,8 @@ enum pmc_err pmc_rank_shard_run(const struct pmc_rank_tape *t,
     js = calloc(r.nmine ? r.nmine : 1, sizeof *js);
     if (!r.w || !r.have || !js)
         goto nomem;
-    if (pmc_shard_part_path(outdir, shard, nshards, "", r.part,
-                            sizeof r.part) < 0 ||
+    if (pmc_shard_part_path(outdir, shard, nshards, "", r.part, sizeof r.part) <
+            0 ||
         pmc_shard_part_path(outdir, shard, nshards, ".done", r.done,
                             sizeof r.done) < 0 ||
         pmc_shard_part_path(outdir, shard, nshards, ".d", r.bdir,
@@ -464,8 +462,7 @@ enum pmc_err pmc_rank_shard_run(const struct pmc_rank_tape *t,
         snprintf(err, cap, "%s: out of memory", r.part);
         goto out;
     }
-    if ((e = pmc_shard_write_atomic(r.part, txt, txtlen, err, cap)) !=
-        PMC_OK)
+    if ((e = pmc_shard_write_atomic(r.part, txt, txtlen, err, cap)) != PMC_OK)
         goto out;
     struct pmc_shard_done d;
     char line[512];
