@@ -73,8 +73,8 @@ void pmc_shard_index_fini(struct pmc_shard_index *x);
 
 /* ---- files (research/rank/partfile.c) --------------------------------- */
 
-/* Write p[0..n) to path as a whole or not at all: path.tmp, fsync, rename,
- * fsync of the folder. PMC_EIO with err naming the path and errno. */
+/* Write p[0..n) to path as a whole or not at all: path.PID.tmp, fsync,
+ * rename, fsync of the folder. PMC_EIO with err naming the path and errno. */
 PMC_MUST_USE enum pmc_err pmc_shard_write_atomic(const char *path,
                                                  const void *p, size_t n,
                                                  char *err, size_t cap);

@@ -146,14 +146,16 @@ static enum pmc_err read_wallets(struct run *r,
         }
         long k = pmc_shard_index_find(ix, w.addr.s);
         long j = k < 0 ? -1 : mine_pos(r, (size_t)k);
-        if (j < 0 || r->have[j]) {
-            snprintf(err, cap, "%s: line %zu: wallet %s %s", path, line,
-                     w.addr.s,
-                     j < 0 ? "is not of this shard"
-                           : "was already read from another batch");
+        if (j < 0) {
+            snprintf(err, cap, "%s: line %zu: wallet %s is not of this shard",
+                     path, line, w.addr.s);
             pmc_rank_wallet_free(&w);
             e = PMC_EMISMATCH;
             break;
+        }
+        if (r->have[j]) { /* two attempts at once computed it twice: the */
+            pmc_rank_wallet_free(&w); /* results are equal, keep one */
+            continue;
         }
         r->w[j] = w;
         r->have[j] = 1;
@@ -187,13 +189,13 @@ static enum pmc_err format_wallets(const struct run *r, const size_t *js,
     return PMC_OK;
 }
 
-/* Earlier batches of this shard (OUT/part-I-of-N.d/b-*); *next: the first
- * batch number not taken. Left-over temp files of a kill are removed. */
+/* Earlier batches of this shard (OUT/part-I-of-N.d/b-PID-SEQ: the pid
+ * keeps two attempts running at once from writing the same name). Temp
+ * files are passed over. */
 static enum pmc_err load_batches(struct run *r,
-                                 const struct pmc_shard_index *ix,
-                                 unsigned long *next, char *err, size_t cap)
+                                 const struct pmc_shard_index *ix, char *err,
+                                 size_t cap)
 {
-    *next = 0;
     DIR *d = opendir(r->bdir);
     if (!d) {
         snprintf(err, cap, "%s: %s", r->bdir, strerror(errno));
@@ -208,20 +210,15 @@ static enum pmc_err load_batches(struct run *r,
             continue;
         snprintf(path, sizeof path, "%s/%s", r->bdir, nm);
         size_t l = strlen(nm);
-        if (l > 4 && !strcmp(nm + l - 4, ".tmp")) {
-            unlink(path);
+        /* a temp file: of a kill (removed with the folder at the end), or
+         * of another attempt at this shard still writing it */
+        if (l > 4 && !strcmp(nm + l - 4, ".tmp"))
             continue;
-        }
-        unsigned long b;
-        char *end;
-        if (strncmp(nm, "b-", 2) || !nm[2] ||
-            (b = strtoul(nm + 2, &end, 10), *end)) {
+        if (strncmp(nm, "b-", 2)) {
             snprintf(err, cap, "%s: not a batch of this shard", path);
             e = PMC_EMISMATCH;
             break;
         }
-        if (b + 1 > *next)
-            *next = b + 1;
         e = read_wallets(r, ix, path, err, cap);
     }
     closedir(d);
@@ -406,7 +403,7 @@ enum pmc_err pmc_rank_shard_run(const struct pmc_rank_tape *t,
     if ((e = mkdirs(r.bdir, err, cap)) != PMC_OK)
         goto out;
     unsigned long next = 0;
-    if ((e = load_batches(&r, &ix, &next, err, cap)) != PMC_OK)
+    if ((e = load_batches(&r, &ix, err, cap)) != PMC_OK)
         goto out;
     size_t earlier = r.nhave;
 
@@ -441,7 +438,8 @@ enum pmc_err pmc_rank_shard_run(const struct pmc_rank_tape *t,
             r.nhave++;
         }
         char bp[8192];
-        snprintf(bp, sizeof bp, "%s/b-%06lu", r.bdir, next++);
+        snprintf(bp, sizeof bp, "%s/b-%ld-%06lu", r.bdir, (long)getpid(),
+                 next++);
         if ((e = format_wallets(&r, js, nj, &txt, &txtlen)) != PMC_OK) {
             snprintf(err, cap, "%s: out of memory", bp);
             break;

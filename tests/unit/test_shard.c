@@ -223,11 +223,11 @@ static void test_assign_balanced(void **state)
 static void test_atomic_and_read(void **state)
 {
     (void)state;
-    char path[128], tmp[140], err[300];
+    char path[128], tmp[200], err[300];
     char *buf;
     size_t n;
     snprintf(path, sizeof path, "%s/f", tmpdir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
     assert_int_equal(pmc_shard_write_atomic(path, "one\n", 4, err, sizeof err),
                      PMC_OK);
     assert_int_equal(pmc_shard_write_atomic(path, "two!\n", 5, err, sizeof err),
@@ -258,7 +258,7 @@ static void test_atomic_and_read(void **state)
     snprintf(path, sizeof path, "%s/none/f", tmpdir);
     assert_int_equal(pmc_shard_write_atomic(path, "x", 1, err, sizeof err),
                      PMC_EIO);
-    assert_non_null(strstr(err, "none/f.tmp"));
+    assert_non_null(strstr(err, "none/f."));
     assert_int_equal(pmc_shard_read_file(path, 10, &buf, &n, err, sizeof err),
                      PMC_ENOTFOUND);
     /* the FIPS 180-2 vector */
