@@ -44,8 +44,7 @@ static int mkdir_p(const char *dir, char *err, size_t cap)
     return 0;
 }
 
-static FILE *open_in(const char *dir, const char *name, char *err,
-                     size_t cap)
+static FILE *open_in(const char *dir, const char *name, char *err, size_t cap)
 {
     char p[4200];
     snprintf(p, sizeof p, "%s/%s", dir, name);
@@ -88,8 +87,7 @@ static const char *const palette[10] = {
 
 /* Edge (copy P&L per USD bought) versus detection latency, top wallets. */
 static void curves(FILE *f, const struct pmc_rank_wallet *w,
-                   const struct pmc_rank_score *sc, const size_t *ord,
-                   size_t k)
+                   const struct pmc_rank_score *sc, const size_t *ord, size_t k)
 {
     const double W = 640, H = 300, L = 60, B = 30;
     double lo = 0, hi = 0, lmax = 1;
@@ -103,18 +101,20 @@ static void curves(FILE *f, const struct pmc_rank_wallet *w,
         }
     if (hi - lo < 1e-9)
         hi = lo + 1;
-    fprintf(f, "<svg width=\"%.0f\" height=\"%.0f\" "
-               "xmlns=\"http://www.w3.org/2000/svg\">\n",
+    fprintf(f,
+            "<svg width=\"%.0f\" height=\"%.0f\" "
+            "xmlns=\"http://www.w3.org/2000/svg\">\n",
             W, H);
     double y0 = H - B - (0 - lo) / (hi - lo) * (H - 2 * B);
     fprintf(f,
             "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" "
             "stroke=\"#999\"/>\n",
             L, y0, W - 10, y0);
-    fprintf(f,
-            "<text x=\"5\" y=\"15\" font-size=\"11\">edge %.3f .. %.3f (P&amp;L "
-            "per USD bought); x: latency 0 .. %.0f ms</text>\n",
-            lo, hi, lmax);
+    fprintf(
+        f,
+        "<text x=\"5\" y=\"15\" font-size=\"11\">edge %.3f .. %.3f (P&amp;L "
+        "per USD bought); x: latency 0 .. %.0f ms</text>\n",
+        lo, hi, lmax);
     for (size_t i = 0; i < k; i++) {
         fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" points=\"",
                 palette[i % 10]);
@@ -124,8 +124,9 @@ static void curves(FILE *f, const struct pmc_rank_wallet *w,
                 H - B - (sc[ord[i]].edge[r] - lo) / (hi - lo) * (H - 2 * B);
             fprintf(f, "%s%.1f,%.1f", r ? " " : "", x, y);
         }
-        fprintf(f, "\"/>\n<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\" "
-                   "fill=\"%s\">%zu</text>\n",
+        fprintf(f,
+                "\"/>\n<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\" "
+                "fill=\"%s\">%zu</text>\n",
                 W - 30.0, 30.0 + 12.0 * (double)i, palette[i % 10], i + 1);
     }
     fputs("</svg>\n", f);
@@ -150,8 +151,9 @@ static void scatter(FILE *f, const struct pmc_rank_wallet *w,
         xh = xl + 1;
     if (yh - yl < 1e-9)
         yh = yl + 1;
-    fprintf(f, "<svg width=\"%.0f\" height=\"%.0f\" "
-               "xmlns=\"http://www.w3.org/2000/svg\">\n",
+    fprintf(f,
+            "<svg width=\"%.0f\" height=\"%.0f\" "
+            "xmlns=\"http://www.w3.org/2000/svg\">\n",
             W, H);
     fprintf(f,
             "<text x=\"5\" y=\"15\" font-size=\"11\">x: source P&amp;L %.0f .. "

@@ -284,8 +284,7 @@ struct pmc_rank_tape *pmc_rank_tape_load(FILE *f, const char *name, char *err,
                 if (ev.n && !ti[tk].event.n)
                     ti[tk].event = ev;
             }
-            if (r.kind == PMC_K_FILL && r.u.fill.market.n &&
-                !ti[tk].market.n)
+            if (r.kind == PMC_K_FILL && r.u.fill.market.n && !ti[tk].market.n)
                 ti[tk].market = r.u.fill.market;
         }
         if (r.kind == PMC_K_FILL) {
