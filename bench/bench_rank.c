@@ -1,7 +1,7 @@
 /* bench/bench_rank.c - `pmcopy rank` throughput: the population tape of
  * sim/synth_pop.c (default 1,000 wallets x 30 days) loaded once, every
  * wallet backtested at 0, L*, 2L*, 4L* (and the 4x-size run) with L* = 3 s,
- * on 1 thread and on 2. Prints the load rate, wallets/s, simulated
+ * on 1 thread and on 2 (best of 3 each). Prints the load rate, wallets/s, simulated
  * records/s, peak memory and the speed-up from 1 to 2 jobs. Fails (exit 1)
  * when the outcome is wrong: 1 and 2 jobs differ by a byte, or the ground
  * truth does not hold (>= 80 % of the top places copyable, >= 95 % of noise
@@ -64,8 +64,8 @@ int main(int argc, char **argv)
     rewind(f);
     char err[600];
     double t0 = now_s();
-    struct pmc_rank_tape *t = pmc_rank_tape_load(f, "population", err,
-                                                 sizeof err);
+    struct pmc_rank_tape *t =
+        pmc_rank_tape_load(f, "population", err, sizeof err);
     double tload = now_s() - t0;
     fclose(f);
     if (!t) {
@@ -86,11 +86,21 @@ int main(int argc, char **argv)
            " days; loaded in %.3f s (%.2f M records/s)\n",
            pmc_rank_tape_records(t), n, po.days, tload,
            (double)pmc_rank_tape_records(t) / tload / 1e6);
-    double s1, s2;
-    if (run(t, idx, n, cfg, 1, w1, &s1) < 0 ||
-        run(t, idx, n, cfg, 2, w2, &s2) < 0) {
-        fprintf(stderr, "bench_rank: out of memory\n");
-        return 1;
+    /* best of 3, alternating: the machine is shared */
+    double s1 = 1e30, s2 = 1e30;
+    for (int rep = 0; rep < 3; rep++) {
+        double a, b;
+        for (size_t i = 0; i < n; i++) {
+            pmc_rank_wallet_free(&w1[i]);
+            pmc_rank_wallet_free(&w2[i]);
+        }
+        if (run(t, idx, n, cfg, 1, w1, &a) < 0 ||
+            run(t, idx, n, cfg, 2, w2, &b) < 0) {
+            fprintf(stderr, "bench_rank: out of memory\n");
+            return 1;
+        }
+        s1 = a < s1 ? a : s1;
+        s2 = b < s2 ? b : s2;
     }
     uint64_t simrec = 0;
     for (size_t i = 0; i < n; i++)

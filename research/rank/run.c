@@ -85,15 +85,6 @@ static enum pmc_err run_config(const struct pmc_rank_opts *o,
     return PMC_OK;
 }
 
-/* Local index of global token tk in the view, -1 when not there. */
-static long view_tok(const struct rank_view *v, uint32_t tk)
-{
-    for (size_t j = 0; j < v->ntok; j++)
-        if (v->tok[j] == tk)
-            return (long)j;
-    return -1;
-}
-
 static int cmp_ms(const void *a, const void *b)
 {
     pmc_ms x = *(const pmc_ms *)a, y = *(const pmc_ms *)b;
@@ -113,11 +104,17 @@ static int source_stats(const struct pmc_rank_tape *t,
 {
     struct srctok *st = calloc(v->ntok + 1, sizeof *st);
     pmc_ms *holds = malloc((v->n + v->ntok + 1) * sizeof *holds);
-    if (!st || !holds) {
+    /* global token -> its index in the view */
+    uint32_t *local = malloc(((size_t)t->toks.n + 1) * sizeof *local);
+    if (!st || !holds || !local) {
         free(st);
         free(holds);
+        free(local);
         return -1;
     }
+    memset(local, 0xff, ((size_t)t->toks.n + 1) * sizeof *local);
+    for (size_t j = 0; j < v->ntok; j++)
+        local[v->tok[j]] = (uint32_t)j;
     size_t nh = 0;
     for (size_t j = 0; j < v->ntok; j++)
         st[j].opened = -1;
@@ -126,31 +123,10 @@ static int source_stats(const struct pmc_rank_tape *t,
     for (size_t i = 0; i < v->n; i++) {
         const struct pmc_record *r = &t->rec[v->idx[i]];
         last_t = r->t;
-        const struct pmc_sym *tok = NULL;
-        switch (r->kind) {
-        case PMC_K_FILL:
-            tok = &r->u.fill.token;
-            break;
-        case PMC_K_QUOTE:
-            tok = &r->u.quote.token;
-            break;
-        case PMC_K_BOOK:
-            tok = &r->u.book.token;
-            break;
-        case PMC_K_TRADE:
-            tok = &r->u.trade.token;
-            break;
-        case PMC_K_RESOLVE:
-            tok = &r->u.resolve.token;
-            break;
-        default:
-            break;
-        }
-        if (!tok)
+        uint32_t tk = t->rec_tok[v->idx[i]];
+        if (tk == UINT32_MAX || local[tk] == UINT32_MAX)
             continue;
-        long j = view_tok(v, (uint32_t)pmc__rank_sym_find(&t->toks, tok));
-        if (j < 0)
-            continue;
+        uint32_t j = local[tk];
         struct srctok *x = &st[j];
         if (r->kind == PMC_K_QUOTE) {
             x->bid = r->u.quote.bid;
@@ -224,6 +200,7 @@ static int source_stats(const struct pmc_rank_tape *t,
     }
     free(st);
     free(holds);
+    free(local);
     return 0;
 }
 
