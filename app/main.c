@@ -22,6 +22,7 @@ static const struct cmd cmds[] = {
     {"synth", pmc_cmd_synth, "generate the synthetic fixture tape"},
     {"rank", pmc_cmd_rank,
      "rank wallets by what copying them earns at your latency"},
+    {"merge", pmc_cmd_merge, "combine the parts of a sharded rank run"},
     {"order", pmc_cmd_order,
      "order sign: build and sign one CLOB order (JSON in, POST body out)"},
     {"live", pmc_cmd_live,

@@ -18,6 +18,7 @@
 #include "core/tape.h"
 #include "research/rank/rank.h"
 #include "research/rank/report.h"
+#include "research/rank/shard.h"
 #include "research/rank/validate.h"
 
 static const char intro[] =
@@ -165,7 +166,7 @@ int pmc_cmd_rank(int argc, char **argv)
 {
     struct pmc_cfg_args ca;
     memset(&ca, 0, sizeof ca);
-    const char *tape = NULL, *wallets = NULL, *out = NULL;
+    const char *tape = NULL, *wallets = NULL, *out = NULL, *shard = NULL;
     int json = 0, csv = 0, validate = 0, offline = 0, leaderboard = 0;
     int64_t top = 0, jobs = 2, report_top = 10;
     pmc_ms latency = 400, train = 30 * PMC_MS_PER_DAY,
@@ -207,6 +208,11 @@ int pmc_cmd_rank(int argc, char **argv)
         PMC_OPT_INTEGER("report-top", 0, "N",
                         "wallets with their own backtest report (default 10)",
                         &report_top, 0, 1000),
+        PMC_OPT_STRING("shard", 0, "I/N",
+                       "compute shard I of N (or auto: Slurm array task,\n"
+                       "Kubernetes indexed job) into --out DIR; then\n"
+                       "`pmcopy merge DIR` (docs/shards.md)",
+                       &shard),
         PMC_OPT_HEAD("validation:"),
         PMC_OPT_BOOL("validate", 0,
                      "walk forward: score on [t-train, t), measure copy P&L\n"
@@ -241,6 +247,20 @@ int pmc_cmd_rank(int argc, char **argv)
     if (json && csv) {
         fprintf(stderr, "pmcopy rank: --json and --csv: choose one\n");
         return PMC_EXIT_USAGE;
+    }
+    /* --shard: this process computes one part of the run (shard.h) */
+    unsigned shard_i = 0, shard_n = 0;
+    if (shard) {
+        char serr[300];
+        if (pmc_shard_parse(shard, &shard_i, &shard_n, serr, sizeof serr)) {
+            fprintf(stderr, "pmcopy rank: %s\n", serr);
+            return PMC_EXIT_USAGE;
+        }
+        if (!out || validate) {
+            fprintf(stderr, "pmcopy rank: --shard needs --out DIR (the "
+                            "parts folder) and no --validate\n");
+            return PMC_EXIT_USAGE;
+        }
     }
     if (until && until <= since) {
         fprintf(stderr, "pmcopy rank: --until must be after --since\n");
@@ -312,6 +332,15 @@ int pmc_cmd_rank(int argc, char **argv)
         v.test = test;
         if (pmc_rank_validate(stdout, t, idx, n, &o, &v, fmt, err, sizeof err) <
             0) {
+            fprintf(stderr, "pmcopy rank: %s\n", err);
+            goto done;
+        }
+        rc = PMC_EXIT_OK;
+        goto done;
+    }
+    if (shard) {
+        if (pmc_rank_shard_run(t, idx, n, &o, tape, shard_i, shard_n, out,
+                               stderr, err, sizeof err) != PMC_OK) {
             fprintf(stderr, "pmcopy rank: %s\n", err);
             goto done;
         }
