@@ -28,8 +28,8 @@
 
 static const char *const kind_names[PMC_POP_NKINDS] = {
     "copyable", "fast", "maker", "noise", "bigwin"};
-static const char *const kind_prefix[PMC_POP_NKINDS] = {"c0", "fa", "a0",
-                                                        "d0", "b1"};
+static const char *const kind_prefix[PMC_POP_NKINDS] = {"c0", "fa", "a0", "d0",
+                                                        "b1"};
 
 void pmc_pop_defaults(struct pmc_pop_opts *o)
 {
@@ -214,8 +214,8 @@ static int add_step(struct pmkt *m, size_t *cap, pmc_ms t, int bid)
 }
 
 /* One market: outcome, news, price steps and their quotes. */
-static int make_market(struct gen *g, uint32_t k, pmc_ms open,
-                       struct pmkt *m, struct news *nw)
+static int make_market(struct gen *g, uint32_t k, pmc_ms open, struct pmkt *m,
+                       struct news *nw)
 {
     m->open = open;
     m->close = open + MKT_MS;
@@ -235,10 +235,10 @@ static int make_market(struct gen *g, uint32_t k, pmc_ms open,
     for (int i = 0; i < NNEWS; i++) {
         struct news *n = &nw[i];
         n->mkt = k;
-        n->t = open + 3600000 + slot * i +
-               (pmc_ms)gsl_rng_uniform_int(g->rng,
-                                           (unsigned long)(slot / 2000)) *
-                   1000;
+        n->t =
+            open + 3600000 + slot * i +
+            (pmc_ms)gsl_rng_uniform_int(g->rng, (unsigned long)(slot / 2000)) *
+                1000;
         n->fast = gsl_rng_uniform(g->rng) < 0.5;
         int right = gsl_rng_uniform(g->rng) < 0.9;
         n->dir = (m->y ? 1 : -1) * (right ? 1 : -1);
@@ -296,8 +296,8 @@ static double unif(struct gen *g, double a, double b)
 
 static pmc_ms rnd_ms(struct gen *g, pmc_ms a, pmc_ms b)
 {
-    return a + (pmc_ms)gsl_rng_uniform_int(g->rng, (unsigned long)((b - a) /
-                                                                   1000)) *
+    return a + (pmc_ms)gsl_rng_uniform_int(g->rng,
+                                           (unsigned long)((b - a) / 1000)) *
                    1000;
 }
 
@@ -321,11 +321,11 @@ static pmc_ms mid_time(struct gen *g, const struct pmkt *mk, uint32_t *k,
 enum pmc_err pmc_pop_write(FILE *f, const struct pmc_pop_opts *o,
                            uint64_t *records)
 {
-    if (o->days < 1 || o->days > 400 || o->wallets < 1 ||
-        o->wallets > 100000 || o->trades_day < 1 || o->trades_day > 100)
+    if (o->days < 1 || o->days > 400 || o->wallets < 1 || o->wallets > 100000 ||
+        o->trades_day < 1 || o->trades_day > 100)
         return PMC_ERANGE;
-    uint32_t md = o->mkts_day ? o->mkts_day
-                              : (o->wallets / 8 > 8 ? o->wallets / 8 : 8);
+    uint32_t md =
+        o->mkts_day ? o->mkts_day : (o->wallets / 8 > 8 ? o->wallets / 8 : 8);
     /* markets that resolve on the tape: opened in the first days - 1 */
     size_t nm = (size_t)md * (size_t)(o->days > 1 ? o->days - 1 : 1);
     struct gen g;
@@ -374,11 +374,11 @@ enum pmc_err pmc_pop_write(FILE *f, const struct pmc_pop_opts *o,
                         if (n->ask >= 20 && n->ask <= 80)
                             break;
                     }
-                    pmc_ms t = kind == PMC_POP_FAST
-                                   ? n->t - 800
-                                   : n->t - rnd_ms(&g, 1000, 21000) -
-                                         (pmc_ms)gsl_rng_uniform_int(g.rng,
-                                                                     1000);
+                    pmc_ms t =
+                        kind == PMC_POP_FAST
+                            ? n->t - 800
+                            : n->t - rnd_ms(&g, 1000, 21000) -
+                                  (pmc_ms)gsl_rng_uniform_int(g.rng, 1000);
                     buy(&g, a, mk, n->mkt, n->dir > 0 ? 0 : 1, t, 0,
                         unif(&g, 50, 300));
                 }
@@ -402,8 +402,8 @@ enum pmc_err pmc_pop_write(FILE *f, const struct pmc_pop_opts *o,
                 }
                 if (kind == PMC_POP_BIGWIN) {
                     /* one large bet on the side that wins, early */
-                    uint32_t k = (uint32_t)gsl_rng_uniform_int(
-                        g.rng, (unsigned long)nm);
+                    uint32_t k =
+                        (uint32_t)gsl_rng_uniform_int(g.rng, (unsigned long)nm);
                     buy(&g, a, mk, k, mk[k].y ? 0 : 1, mk[k].open + 600000, 0,
                         5000);
                 }

@@ -22,17 +22,16 @@
 #include "research/rank/validate.h"
 #include "sim/synth_pop.h"
 
-#define USD(x) ((pmc_micros)(x) * PMC_MICRO)
+#define USD(x) ((pmc_micros)(x)*PMC_MICRO)
 
 /* A wallet whose runs all have the same markets x[k], c[k] (USD). */
 static void mk_wallet(struct pmc_rank_wallet *w, const double *x,
                       const double *c, uint32_t n, uint32_t days)
 {
     memset(w, 0, sizeof *w);
-    assert_int_equal(
-        pmc_addr_norm("0x00000000000000000000000000000000000000aa", 42,
-                      &w->addr),
-        PMC_OK);
+    assert_int_equal(pmc_addr_norm("0x00000000000000000000000000000000000000aa",
+                                   42, &w->addr),
+                     PMC_OK);
     w->nmarkets = n;
     w->active_days = days;
     w->m = calloc(n, sizeof *w->m);
@@ -247,8 +246,7 @@ static void world_free(struct world *wd)
     free(wd);
 }
 
-static struct pmc_rank_wallet *run_all(struct world *wd, pmc_ms lat,
-                                       int jobs)
+static struct pmc_rank_wallet *run_all(struct world *wd, pmc_ms lat, int jobs)
 {
     struct pmc_rank_opts o;
     pmc_rank_opts_defaults(&o, &wd->cfg);
