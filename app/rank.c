@@ -101,9 +101,9 @@ static int time_arg(const struct pmc_opt *opt, const char *v, char *err,
 }
 
 /* Add the wallet named by text s (n bytes) to the candidates. */
-static int add_candidate(const struct pmc_rank_tape *t, const char *s,
-                         size_t n, const char *where, size_t *idx,
-                         size_t *nidx, unsigned char *seen)
+static int add_candidate(const struct pmc_rank_tape *t, const char *s, size_t n,
+                         const char *where, size_t *idx, size_t *nidx,
+                         unsigned char *seen)
 {
     struct pmc_sym a;
     if (pmc_addr_norm(s, n, &a) != PMC_OK) {
@@ -179,8 +179,8 @@ int pmc_cmd_rank(int argc, char **argv)
                        "candidates: one address a line ('#' comments)",
                        &wallets),
         PMC_OPT_FUNC("since", 0, "SEC",
-                     "window start, Unix seconds (default: the tape's)",
-                     &since, time_arg),
+                     "window start, Unix seconds (default: the tape's)", &since,
+                     time_arg),
         PMC_OPT_FUNC("until", 0, "SEC",
                      "window end, Unix seconds, exclusive (default: open)",
                      &until, time_arg),
@@ -218,8 +218,8 @@ int pmc_cmd_rank(int argc, char **argv)
                      "walk forward: score on [t-train, t), measure copy P&L\n"
                      "per day on [t, t+test), for every fold",
                      &validate),
-        PMC_OPT_FUNC("train", 0, "DUR", "training window (default 30d)",
-                     &train, dur_arg),
+        PMC_OPT_FUNC("train", 0, "DUR", "training window (default 30d)", &train,
+                     dur_arg),
         PMC_OPT_FUNC("test", 0, "DUR", "test window (default 7d)", &test,
                      dur_arg),
         PMC_OPT_HEAD("configuration (defaults < --config FILE < environment < "
@@ -310,8 +310,9 @@ int pmc_cmd_rank(int argc, char **argv)
         for (size_t i = 0; i < nw; i++)
             idx[n++] = i;
     if (!n) {
-        fprintf(stderr, "pmcopy rank: %s: no wallet to rank (no fill on the "
-                        "tape)\n",
+        fprintf(stderr,
+                "pmcopy rank: %s: no wallet to rank (no fill on the "
+                "tape)\n",
                 tape);
         goto done;
     }
@@ -329,8 +330,8 @@ int pmc_cmd_rank(int argc, char **argv)
         pmc_rank_vopts_defaults(&v);
         v.train = train;
         v.test = test;
-        if (pmc_rank_validate(stdout, t, idx, n, &o, &v, fmt, err,
-                              sizeof err) < 0) {
+        if (pmc_rank_validate(stdout, t, idx, n, &o, &v, fmt, err, sizeof err) <
+            0) {
             fprintf(stderr, "pmcopy rank: %s\n", err);
             goto done;
         }
@@ -359,8 +360,8 @@ int pmc_cmd_rank(int argc, char **argv)
     if (out) {
         struct pmc_rank_report_info ri = {tape, ca.config_file,
                                           (size_t)report_top};
-        if (pmc_rank_report_write(out, t, idx, w, n, &o, &ri, err,
-                                  sizeof err) < 0) {
+        if (pmc_rank_report_write(out, t, idx, w, n, &o, &ri, err, sizeof err) <
+            0) {
             fprintf(stderr, "pmcopy rank: %s\n", err);
             goto done;
         }

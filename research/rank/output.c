@@ -81,8 +81,9 @@ static void json_one(FILE *f, const struct pmc_rank_wallet *w,
         fprintf(f, "%s\"%" PRId64 "\":", r ? "," : "", w->lat[r]);
         num(f, s->lb[r], 6);
     }
-    fprintf(f, "},\"markets\":%" PRIu32 ",\"markets_resolved\":%" PRIu32
-               ",\"active_days\":%" PRIu32 ",\"usd_per_day\":",
+    fprintf(f,
+            "},\"markets\":%" PRIu32 ",\"markets_resolved\":%" PRIu32
+            ",\"active_days\":%" PRIu32 ",\"usd_per_day\":",
             s->markets, s->markets_resolved, w->active_days);
     num(f, s->d_usd_day, 2);
     fputs(",\"half_edge_latency_ms\":", f);
@@ -115,8 +116,8 @@ static void json_one(FILE *f, const struct pmc_rank_wallet *w,
     usd(f, w->copy_pnl[PMC_RANK_L1]);
     fputs(",\"copy_bought_usd\":", f);
     usd(f, w->copy_bought[PMC_RANK_L1]);
-    fprintf(f, ",\"source_fills\":%" PRIu64 ",\"orders\":%" PRIu64
-               ",\"skips\":{",
+    fprintf(f,
+            ",\"source_fills\":%" PRIu64 ",\"orders\":%" PRIu64 ",\"skips\":{",
             w->fills, w->orders[PMC_RANK_L1]);
     int first = 1;
     for (int k = 0; k < PMC_SKIP_COUNT; k++)
@@ -189,8 +190,7 @@ static void csv_one(FILE *f, const struct pmc_rank_wallet *w,
     usd(f, w->copy_pnl[PMC_RANK_L1]);
     fputc(',', f);
     usd(f, w->copy_bought[PMC_RANK_L1]);
-    fprintf(f, ",%" PRIu64 ",%" PRIu64 ",", w->fills,
-            w->orders[PMC_RANK_L1]);
+    fprintf(f, ",%" PRIu64 ",%" PRIu64 ",", w->fills, w->orders[PMC_RANK_L1]);
     if (!s->rated)
         csv_text(f, s->why);
     fputc('\n', f);

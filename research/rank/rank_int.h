@@ -17,6 +17,7 @@ struct pmc_rank_tape {
     struct pmc_record *rec; /* every kept record, tape order */
     size_t n;
     pmc_ms first, last;
+    uint32_t *rec_tok; /* token of each record, UINT32_MAX none */
     struct rank_symtab toks, wals;
     /* records per token (fills excluded), fills per wallet: CSR */
     uint32_t *tok_off, *tok_rec;

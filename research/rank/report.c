@@ -44,8 +44,7 @@ static int mkdir_p(const char *dir, char *err, size_t cap)
     return 0;
 }
 
-static FILE *open_in(const char *dir, const char *name, char *err,
-                     size_t cap)
+static FILE *open_in(const char *dir, const char *name, char *err, size_t cap)
 {
     char p[4200];
     snprintf(p, sizeof p, "%s/%s", dir, name);
@@ -88,8 +87,7 @@ static const char *const palette[10] = {
 
 /* Edge (copy P&L per USD bought) versus detection latency, top wallets. */
 static void curves(FILE *f, const struct pmc_rank_wallet *w,
-                   const struct pmc_rank_score *sc, const size_t *ord,
-                   size_t k)
+                   const struct pmc_rank_score *sc, const size_t *ord, size_t k)
 {
     const double W = 640, H = 300, L = 60, B = 30;
     double lo = 0, hi = 0, lmax = 1;
@@ -103,18 +101,20 @@ static void curves(FILE *f, const struct pmc_rank_wallet *w,
         }
     if (hi - lo < 1e-9)
         hi = lo + 1;
-    fprintf(f, "<svg width=\"%.0f\" height=\"%.0f\" "
-               "xmlns=\"http://www.w3.org/2000/svg\">\n",
+    fprintf(f,
+            "<svg width=\"%.0f\" height=\"%.0f\" "
+            "xmlns=\"http://www.w3.org/2000/svg\">\n",
             W, H);
     double y0 = H - B - (0 - lo) / (hi - lo) * (H - 2 * B);
     fprintf(f,
             "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" "
             "stroke=\"#999\"/>\n",
             L, y0, W - 10, y0);
-    fprintf(f,
-            "<text x=\"5\" y=\"15\" font-size=\"11\">edge %.3f .. %.3f (P&amp;L "
-            "per USD bought); x: latency 0 .. %.0f ms</text>\n",
-            lo, hi, lmax);
+    fprintf(
+        f,
+        "<text x=\"5\" y=\"15\" font-size=\"11\">edge %.3f .. %.3f (P&amp;L "
+        "per USD bought); x: latency 0 .. %.0f ms</text>\n",
+        lo, hi, lmax);
     for (size_t i = 0; i < k; i++) {
         fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" points=\"",
                 palette[i % 10]);
@@ -124,8 +124,9 @@ static void curves(FILE *f, const struct pmc_rank_wallet *w,
                 H - B - (sc[ord[i]].edge[r] - lo) / (hi - lo) * (H - 2 * B);
             fprintf(f, "%s%.1f,%.1f", r ? " " : "", x, y);
         }
-        fprintf(f, "\"/>\n<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\" "
-                   "fill=\"%s\">%zu</text>\n",
+        fprintf(f,
+                "\"/>\n<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\" "
+                "fill=\"%s\">%zu</text>\n",
                 W - 30.0, 30.0 + 12.0 * (double)i, palette[i % 10], i + 1);
     }
     fputs("</svg>\n", f);
@@ -150,8 +151,9 @@ static void scatter(FILE *f, const struct pmc_rank_wallet *w,
         xh = xl + 1;
     if (yh - yl < 1e-9)
         yh = yl + 1;
-    fprintf(f, "<svg width=\"%.0f\" height=\"%.0f\" "
-               "xmlns=\"http://www.w3.org/2000/svg\">\n",
+    fprintf(f,
+            "<svg width=\"%.0f\" height=\"%.0f\" "
+            "xmlns=\"http://www.w3.org/2000/svg\">\n",
             W, H);
     fprintf(f,
             "<text x=\"5\" y=\"15\" font-size=\"11\">x: source P&amp;L %.0f .. "
@@ -173,9 +175,8 @@ static void scatter(FILE *f, const struct pmc_rank_wallet *w,
 
 static int write_html(const char *dir, const struct pmc_rank_wallet *w,
                       const struct pmc_rank_score *sc, const size_t *ord,
-                      size_t n, const struct pmc_rank_opts *o,
-                      const struct pmc_rank_report_info *ri, size_t ntop,
-                      char *err, size_t cap)
+                      size_t n, size_t K, const struct pmc_rank_report_info *ri,
+                      size_t ntop, char *err, size_t cap)
 {
     FILE *f = open_in(dir, "report.html", err, cap);
     if (!f)
@@ -194,9 +195,9 @@ static int write_html(const char *dir, const struct pmc_rank_wallet *w,
             "USD bought per active day &times; min(LB(L*), LB(2L*)), LB the "
             "edge without the best market minus z standard errors "
             "(docs/rank.md).</p>\n",
-            o->latency, n, pmc_rank_z(n));
+            n ? w[0].lat[PMC_RANK_L1] : (pmc_ms)0, K, pmc_rank_z(K));
     fputs("<h2>Edge versus detection latency (top wallets)</h2>\n", f);
-    curves(f, w, sc, ord, ntop < 10 ? ntop : 10);
+    curves(f, w, sc, ord, n < 10 ? n : 10);
     fputs("<h2>Score against the source's own P&amp;L</h2>\n", f);
     scatter(f, w, sc, n);
     fputs("<h2>Ranking</h2>\n<table><tr><th>rank</th><th>wallet</th>"
@@ -239,31 +240,62 @@ static int write_html(const char *dir, const struct pmc_rank_wallet *w,
     return close_ok(f, dir, "report.html", err, cap);
 }
 
-int pmc_rank_report_write(const char *dir, const struct pmc_rank_tape *t,
-                          const size_t *idx, const struct pmc_rank_wallet *w,
-                          size_t n, const struct pmc_rank_opts *o,
-                          const struct pmc_rank_report_info *ri, char *err,
-                          size_t cap)
+/* scores and the ranking order of w[0..n) with K; -1 out of memory */
+static int ranked(const struct pmc_rank_wallet *w, size_t n, size_t K,
+                  struct pmc_rank_score **sc, size_t **ord)
+{
+    *sc = calloc(n + 1, sizeof **sc);
+    *ord = malloc((n + 1) * sizeof **ord);
+    if (!*sc || !*ord || pmc_rank_score_all(w, n, K, *sc) < 0)
+        return -1;
+    pmc__rank_order(w, *sc, n, *ord);
+    return 0;
+}
+
+int pmc_rank_report_html(const char *dir, const struct pmc_rank_wallet *w,
+                         size_t n, size_t K,
+                         const struct pmc_rank_report_info *ri, size_t linked,
+                         char *err, size_t cap)
 {
     if (mkdir_p(dir, err, cap) < 0)
         return -1;
-    struct pmc_rank_score *sc = calloc(n + 1, sizeof *sc);
-    size_t *ord = malloc((n + 1) * sizeof *ord);
+    struct pmc_rank_score *sc = NULL;
+    size_t *ord = NULL;
     int rc = -1;
-    if (!sc || !ord || pmc_rank_score_all(w, n, n, sc) < 0) {
+    if (ranked(w, n, K, &sc, &ord) < 0) {
         snprintf(err, cap, "%s: out of memory", dir);
         goto done;
     }
-    pmc__rank_order(w, sc, n, ord);
     static const char *const names[2] = {"ranking.json", "ranking.csv"};
     for (int k = 0; k < 2; k++) {
         FILE *f = open_in(dir, names[k], err, cap);
         if (!f)
             goto done;
         int bad = pmc_rank_write(f, k ? PMC_RANK_CSV : PMC_RANK_JSON, w, sc, n,
-                                 n, 0) < 0;
+                                 K, 0) < 0;
         if (close_ok(f, dir, names[k], err, cap) < 0 || bad)
             goto done;
+    }
+    rc = write_html(dir, w, sc, ord, n, K, ri, linked < n ? linked : n, err,
+                    cap);
+done:
+    free(sc);
+    free(ord);
+    return rc;
+}
+
+long pmc_rank_report_wallets(const char *dir, const struct pmc_rank_tape *t,
+                             const size_t *idx, const struct pmc_rank_wallet *w,
+                             size_t n, const struct pmc_rank_opts *o,
+                             const struct pmc_rank_report_info *ri, char *err,
+                             size_t cap)
+{
+    struct pmc_rank_score *sc = NULL;
+    size_t *ord = NULL;
+    long rc = -1;
+    if (ranked(w, n, n, &sc, &ord) < 0) {
+        snprintf(err, cap, "%s: out of memory", dir);
+        goto done;
     }
     size_t ntop = ri->top < n ? ri->top : n;
     for (size_t i = 0; i < ntop; i++) {
@@ -278,9 +310,23 @@ int pmc_rank_report_write(const char *dir, const struct pmc_rank_tape *t,
             0)
             goto done;
     }
-    rc = write_html(dir, w, sc, ord, n, o, ri, ntop, err, cap);
+    rc = (long)ntop;
 done:
     free(sc);
     free(ord);
     return rc;
+}
+
+int pmc_rank_report_write(const char *dir, const struct pmc_rank_tape *t,
+                          const size_t *idx, const struct pmc_rank_wallet *w,
+                          size_t n, const struct pmc_rank_opts *o,
+                          const struct pmc_rank_report_info *ri, char *err,
+                          size_t cap)
+{
+    if (mkdir_p(dir, err, cap) < 0)
+        return -1;
+    long k = pmc_rank_report_wallets(dir, t, idx, w, n, o, ri, err, cap);
+    if (k < 0)
+        return -1;
+    return pmc_rank_report_html(dir, w, n, n, ri, (size_t)k, err, cap);
 }

@@ -49,9 +49,8 @@ static uint32_t min_u32(uint32_t a, uint64_t b)
  * above the user's): a table that cannot fill decides as a larger one,
  * and the engine's memory is set up in a fraction of the time. */
 static enum pmc_err run_config(const struct pmc_rank_opts *o,
-                               const struct pmc_sym *addr, int run,
-                               size_t ntok, uint64_t nfill,
-                               struct pmc_config *c)
+                               const struct pmc_sym *addr, int run, size_t ntok,
+                               uint64_t nfill, struct pmc_config *c)
 {
     *c = *o->cfg;
     c->ntraders = 0;
@@ -63,8 +62,8 @@ static enum pmc_err run_config(const struct pmc_rank_opts *o,
     int k = pmc_config_find_trader(o->cfg, addr);
     const struct pmc_trader_cfg *u = k >= 0 ? &o->cfg->traders[k] : NULL;
     PMC_TRY(pmc_config_add_trader(c, addr->s, addr->n, u ? u->label : "",
-                                  u ? u->ratio : -1,
-                                  u ? u->min_source_usd : 0, 1));
+                                  u ? u->ratio : -1, u ? u->min_source_usd : 0,
+                                  1));
     if (run == PMC_RANK_CAP) {
         /* the largest value the configuration accepts for a USD amount */
         const pmc_micros big = (pmc_micros)1000000000 * PMC_MICRO;
@@ -86,15 +85,6 @@ static enum pmc_err run_config(const struct pmc_rank_opts *o,
     return PMC_OK;
 }
 
-/* Local index of global token tk in the view, -1 when not there. */
-static long view_tok(const struct rank_view *v, uint32_t tk)
-{
-    for (size_t j = 0; j < v->ntok; j++)
-        if (v->tok[j] == tk)
-            return (long)j;
-    return -1;
-}
-
 static int cmp_ms(const void *a, const void *b)
 {
     pmc_ms x = *(const pmc_ms *)a, y = *(const pmc_ms *)b;
@@ -114,11 +104,17 @@ static int source_stats(const struct pmc_rank_tape *t,
 {
     struct srctok *st = calloc(v->ntok + 1, sizeof *st);
     pmc_ms *holds = malloc((v->n + v->ntok + 1) * sizeof *holds);
-    if (!st || !holds) {
+    /* global token -> its index in the view */
+    uint32_t *local = malloc(((size_t)t->toks.n + 1) * sizeof *local);
+    if (!st || !holds || !local) {
         free(st);
         free(holds);
+        free(local);
         return -1;
     }
+    memset(local, 0xff, ((size_t)t->toks.n + 1) * sizeof *local);
+    for (size_t j = 0; j < v->ntok; j++)
+        local[v->tok[j]] = (uint32_t)j;
     size_t nh = 0;
     for (size_t j = 0; j < v->ntok; j++)
         st[j].opened = -1;
@@ -127,31 +123,10 @@ static int source_stats(const struct pmc_rank_tape *t,
     for (size_t i = 0; i < v->n; i++) {
         const struct pmc_record *r = &t->rec[v->idx[i]];
         last_t = r->t;
-        const struct pmc_sym *tok = NULL;
-        switch (r->kind) {
-        case PMC_K_FILL:
-            tok = &r->u.fill.token;
-            break;
-        case PMC_K_QUOTE:
-            tok = &r->u.quote.token;
-            break;
-        case PMC_K_BOOK:
-            tok = &r->u.book.token;
-            break;
-        case PMC_K_TRADE:
-            tok = &r->u.trade.token;
-            break;
-        case PMC_K_RESOLVE:
-            tok = &r->u.resolve.token;
-            break;
-        default:
-            break;
-        }
-        if (!tok)
+        uint32_t tk = t->rec_tok[v->idx[i]];
+        if (tk == UINT32_MAX || local[tk] == UINT32_MAX)
             continue;
-        long j = view_tok(v, (uint32_t)pmc__rank_sym_find(&t->toks, tok));
-        if (j < 0)
-            continue;
+        uint32_t j = local[tk];
         struct srctok *x = &st[j];
         if (r->kind == PMC_K_QUOTE) {
             x->bid = r->u.quote.bid;
@@ -220,18 +195,18 @@ static int source_stats(const struct pmc_rank_tape *t,
     w->hold_median = -1;
     if (nh) {
         qsort(holds, nh, sizeof *holds, cmp_ms);
-        w->hold_median = nh % 2 ? holds[nh / 2]
-                                : (holds[nh / 2 - 1] + holds[nh / 2]) / 2;
+        w->hold_median =
+            nh % 2 ? holds[nh / 2] : (holds[nh / 2 - 1] + holds[nh / 2]) / 2;
     }
     free(st);
     free(holds);
+    free(local);
     return 0;
 }
 
 /* Market groups of the wallet, in order of its first fill in each. */
-static int view_groups(const struct pmc_rank_tape *t,
-                       const struct rank_view *v, uint32_t **grp,
-                       uint32_t *ng)
+static int view_groups(const struct pmc_rank_tape *t, const struct rank_view *v,
+                       uint32_t **grp, uint32_t *ng)
 {
     *grp = malloc((v->ntok + 1) * sizeof **grp);
     if (!*grp)
@@ -250,8 +225,8 @@ static int view_groups(const struct pmc_rank_tape *t,
 
 static enum pmc_err one_run(const struct pmc_rank_tape *t,
                             const struct rank_view *v, const uint32_t *grp,
-                            uint32_t ng, const struct pmc_rank_opts *o,
-                            int run, struct pmc_sim *s, struct pmc_config *c,
+                            uint32_t ng, const struct pmc_rank_opts *o, int run,
+                            struct pmc_sim *s, struct pmc_config *c,
                             struct pmc_rank_wallet *w)
 {
     PMC_TRY(run_config(o, &w->addr, run, v->ntok, w->fills, c));
@@ -298,8 +273,8 @@ static enum pmc_err one_run(const struct pmc_rank_tape *t,
             k++;
         if (k == ng)
             continue;
-        pmc_micros mv = x->shares > 0 ? pmc_notional_down(x->shares, x->mark)
-                                      : 0;
+        pmc_micros mv =
+            x->shares > 0 ? pmc_notional_down(x->shares, x->mark) : 0;
         pmc_micros pnl = x->realized + (mv - x->cost) - x->fees;
         w->m[k].x[run] += pnl;
         w->m[k].c[run] += x->bought_usd;
@@ -342,8 +317,7 @@ enum pmc_err pmc_rank_wallet_run(const struct pmc_rank_tape *t, size_t i,
     if (!w->m)
         goto done;
     e = PMC_OK;
-    for (int run = 0; run < PMC_RANK_NRUNS && e == PMC_OK && !w->failed;
-         run++)
+    for (int run = 0; run < PMC_RANK_NRUNS && e == PMC_OK && !w->failed; run++)
         e = one_run(t, &v, grp, ng, o, run, s, c, w);
 done:
     pmc__rank_view_free(&v);

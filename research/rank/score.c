@@ -74,8 +74,7 @@ static void score_one(const struct pmc_rank_wallet *w, double z,
         /* the market of largest x among those with c > 0 */
         long big = -1;
         for (uint32_t k = 0; k < w->nmarkets; k++)
-            if (w->m[k].c[r] > 0 &&
-                (big < 0 || w->m[k].x[r] > w->m[big].x[r]))
+            if (w->m[k].c[r] > 0 && (big < 0 || w->m[k].x[r] > w->m[big].x[r]))
                 big = (long)k;
         uint32_t M1;
         edge_se(w, r, big, &s->edge_loo[r], &s->se_loo[r], &M1);
@@ -110,15 +109,14 @@ static void score_one(const struct pmc_rank_wallet *w, double z,
             double ea = s->edge[r - 1], eb = s->edge[r];
             if (eb <= e0 / 2) {
                 double la = (double)w->lat[r - 1], lb = (double)w->lat[r];
-                s->half_ms = ea > eb ? la + (lb - la) * (ea - e0 / 2) / (ea - eb)
-                                     : lb;
+                s->half_ms =
+                    ea > eb ? la + (lb - la) * (ea - e0 / 2) / (ea - eb) : lb;
                 break;
             }
         }
     }
-    double lbmin = s->lb[PMC_RANK_L1] < s->lb[PMC_RANK_L2]
-                       ? s->lb[PMC_RANK_L1]
-                       : s->lb[PMC_RANK_L2];
+    double lbmin = s->lb[PMC_RANK_L1] < s->lb[PMC_RANK_L2] ? s->lb[PMC_RANK_L1]
+                                                           : s->lb[PMC_RANK_L2];
     s->score = s->d_usd_day * lbmin;
     if (w->failed)
         snprintf(s->why, sizeof s->why, "%.90s", w->err);
@@ -126,8 +124,8 @@ static void score_one(const struct pmc_rank_wallet *w, double z,
         snprintf(s->why, sizeof s->why, "%u resolved markets copied (< %d)",
                  s->markets_resolved, PMC_RANK_MIN_MARKETS);
     else if (w->active_days < PMC_RANK_MIN_DAYS)
-        snprintf(s->why, sizeof s->why, "%u active days (< %d)",
-                 w->active_days, PMC_RANK_MIN_DAYS);
+        snprintf(s->why, sizeof s->why, "%u active days (< %d)", w->active_days,
+                 PMC_RANK_MIN_DAYS);
     else
         s->rated = 1;
 }

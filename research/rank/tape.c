@@ -284,8 +284,7 @@ struct pmc_rank_tape *pmc_rank_tape_load(FILE *f, const char *name, char *err,
                 if (ev.n && !ti[tk].event.n)
                     ti[tk].event = ev;
             }
-            if (r.kind == PMC_K_FILL && r.u.fill.market.n &&
-                !ti[tk].market.n)
+            if (r.kind == PMC_K_FILL && r.u.fill.market.n && !ti[tk].market.n)
                 ti[tk].market = r.u.fill.market;
         }
         if (r.kind == PMC_K_FILL) {
@@ -318,7 +317,7 @@ struct pmc_rank_tape *pmc_rank_tape_load(FILE *f, const char *name, char *err,
         snprintf(err, cap, "%s: out of memory indexing the tape", name);
         goto fail;
     }
-    free(rtok);
+    t->rec_tok = rtok;
     free(rwal);
     free(ti);
     pmc_tape_reader_fini(&rd);
@@ -337,6 +336,7 @@ void pmc_rank_tape_free(struct pmc_rank_tape *t)
     if (!t)
         return;
     free(t->rec);
+    free(t->rec_tok);
     symtab_free(&t->toks);
     symtab_free(&t->wals);
     free(t->tok_off);
@@ -396,8 +396,7 @@ int pmc__rank_view(const struct pmc_rank_tape *t, size_t w, pmc_ms since,
         return -1;
     size_t total = (size_t)(b - a) + t->nglob;
     for (uint32_t i = a; i < b; i++) {
-        const struct pmc_record *r = &t->rec[t->wal_rec[i]];
-        uint32_t tk = (uint32_t)pmc__rank_sym_find(&t->toks, &r->u.fill.token);
+        uint32_t tk = t->rec_tok[t->wal_rec[i]];
         size_t j = 0;
         while (j < v->ntok && v->tok[j] != tk)
             j++;

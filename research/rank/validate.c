@@ -93,8 +93,8 @@ static int dbl_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-void pmc_rank_spearman_ci(const double *a, const double *b, size_t n,
-                          int boot, uint64_t seed, double *lo, double *hi)
+void pmc_rank_spearman_ci(const double *a, const double *b, size_t n, int boot,
+                          uint64_t seed, double *lo, double *hi)
 {
     *lo = *hi = 0;
     if (n < 3 || boot < 2)
@@ -220,14 +220,13 @@ static void free_ws(struct pmc_rank_wallet *w, size_t n)
         pmc_rank_wallet_free(&w[i]);
 }
 
-int pmc_rank_validate(FILE *f, const struct pmc_rank_tape *t,
-                      const size_t *idx, size_t n,
-                      const struct pmc_rank_opts *o,
+int pmc_rank_validate(FILE *f, const struct pmc_rank_tape *t, const size_t *idx,
+                      size_t n, const struct pmc_rank_opts *o,
                       const struct pmc_rank_vopts *v, enum pmc_rank_fmt fmt,
                       char *err, size_t cap)
 {
-    pmc_ms first = pmc_floor_div(pmc_rank_tape_first(t), PMC_MS_PER_DAY) *
-                   PMC_MS_PER_DAY;
+    pmc_ms first =
+        pmc_floor_div(pmc_rank_tape_first(t), PMC_MS_PER_DAY) * PMC_MS_PER_DAY;
     pmc_ms last = pmc_rank_tape_last(t);
     if (first + v->train + v->test > last + 1) {
         snprintf(err, cap,
@@ -292,11 +291,11 @@ int pmc_rank_validate(FILE *f, const struct pmc_rank_tape *t,
     memset(&tot, 0, sizeof tot);
     stats(all, nall, v, v->seed + nf * 16, &tot, ta, tb);
     if (fmt == PMC_RANK_JSON) {
-        fprintf(f, "{\"train_days\":%.3f,\"test_days\":%.3f,\"wallets\":%zu,"
-                   "\"bootstrap\":%d,\"seed\":%" PRIu64 ",\"folds\":[",
+        fprintf(f,
+                "{\"train_days\":%.3f,\"test_days\":%.3f,\"wallets\":%zu,"
+                "\"bootstrap\":%d,\"seed\":%" PRIu64 ",\"folds\":[",
                 (double)v->train / (double)PMC_MS_PER_DAY,
-                (double)v->test / (double)PMC_MS_PER_DAY, n, v->boot,
-                v->seed);
+                (double)v->test / (double)PMC_MS_PER_DAY, n, v->boot, v->seed);
     } else if (fmt == PMC_RANK_CSV) {
         fputs("fold,test_from,wallets,predictor,spearman,ci95_lo,ci95_hi,"
               "top_k,top_k_by_score_usd_day,top_k_by_source_pnl_usd_day\n",

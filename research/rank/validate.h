@@ -29,15 +29,14 @@ double pmc_rank_spearman(const double *a, const double *b, size_t n);
 
 /* The 95 % percentile bootstrap interval of rho (pairs resampled with a
  * gsl mt19937 seeded with seed). */
-void pmc_rank_spearman_ci(const double *a, const double *b, size_t n,
-                          int boot, uint64_t seed, double *lo, double *hi);
+void pmc_rank_spearman_ci(const double *a, const double *b, size_t n, int boot,
+                          uint64_t seed, double *lo, double *hi);
 
 /* Run the walk-forward on wallets idx[0..n) of t; write the report as fmt
  * (table or JSON; CSV writes one row per fold and measure). -1 with err
  * (too short a tape for one fold, out of memory, write error). */
-int pmc_rank_validate(FILE *f, const struct pmc_rank_tape *t,
-                      const size_t *idx, size_t n,
-                      const struct pmc_rank_opts *o,
+int pmc_rank_validate(FILE *f, const struct pmc_rank_tape *t, const size_t *idx,
+                      size_t n, const struct pmc_rank_opts *o,
                       const struct pmc_rank_vopts *v, enum pmc_rank_fmt fmt,
                       char *err, size_t cap);
 
