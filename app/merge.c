@@ -10,7 +10,7 @@
 #include "research/rank/shard.h"
 
 static const char intro[] =
-    "usage: pmcopy merge DIR [--json|--csv] [--top N]\n"
+    "usage: pmcopy merge DIR [--json|--csv] [--top N] [--out REPORT]\n"
     "\n"
     "Combine the parts of a sharded rank run (pmcopy rank --shard I/N --out "
     "DIR)\n"
@@ -26,6 +26,7 @@ static const char outro[] =
 int pmc_cmd_merge(int argc, char **argv)
 {
     int json = 0, csv = 0;
+    const char *report = NULL;
     int64_t top = 0;
     const struct pmc_opt opts[] = {
         PMC_OPT_BOOL("json", 0, "a JSON array (as rank --json)", &json),
@@ -33,6 +34,11 @@ int pmc_cmd_merge(int argc, char **argv)
         PMC_OPT_INTEGER("top", 0, "N",
                         "the first N rated wallets (as rank --top)", &top, 0,
                         1000000000),
+        PMC_OPT_STRING("out", 'o', "DIR",
+                       "also a report folder: report.html, ranking.json,\n"
+                       "ranking.csv (no wallet's own backtest report: run\n"
+                       "rank --out on one machine for those)",
+                       &report),
         PMC_OPT_HELP_ENTRY("this text"),
     };
     const struct pmc_opt_cmd cmd = {
@@ -53,8 +59,8 @@ int pmc_cmd_merge(int argc, char **argv)
     enum pmc_rank_fmt fmt =
         json ? PMC_RANK_JSON : (csv ? PMC_RANK_CSV : PMC_RANK_TABLE);
     char err[1024];
-    enum pmc_err e =
-        pmc_rank_merge(argv[1], stdout, fmt, (size_t)top, err, sizeof err);
+    enum pmc_err e = pmc_rank_merge(argv[1], stdout, fmt, (size_t)top, report,
+                                    err, sizeof err);
     if (e == PMC_OK && fflush(stdout) != 0) {
         snprintf(err, sizeof err, "stdout: write error");
         e = PMC_EIO;
@@ -63,5 +69,7 @@ int pmc_cmd_merge(int argc, char **argv)
         fprintf(stderr, "pmcopy merge: %s\n", err);
         return PMC_EXIT_FAIL;
     }
+    if (report)
+        fprintf(stderr, "report: %s/report.html\n", report);
     return PMC_EXIT_OK;
 }

@@ -14,6 +14,8 @@
  * (it has no tape), or writes anything but the output stream. */
 #include "research/rank/shard.h"
 
+#include "research/rank/report.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -226,7 +228,8 @@ out:
 }
 
 enum pmc_err pmc_rank_merge(const char *outdir, FILE *f, enum pmc_rank_fmt fmt,
-                            size_t top, char *err, size_t cap)
+                            size_t top, const char *report, char *err,
+                            size_t cap)
 {
     struct pmc_manifest m;
     struct pmc_shard_index ix = {0};
@@ -319,6 +322,18 @@ enum pmc_err pmc_rank_merge(const char *outdir, FILE *f, enum pmc_rank_fmt fmt,
         snprintf(err, cap, "merge: writing the output failed");
         e = PMC_EIO;
         goto out;
+    }
+    if (report) {
+        /* the tape is named by the run's folder: merge never saw its path */
+        char label[600];
+        snprintf(label, sizeof label, "sharded run %s (run %.12s)", outdir,
+                 m.id);
+        struct pmc_rank_report_info ri = {label, NULL, 0};
+        if (pmc_rank_report_html(report, mg.w, m.n, m.n, &ri, 0, err, cap) <
+            0) {
+            e = PMC_EIO;
+            goto out;
+        }
     }
     e = PMC_OK;
 out:

@@ -43,8 +43,8 @@ enum pmc_err pmc_shard_write_atomic(const char *path, const void *p, size_t n,
     char tmp[4096], dir[4096];
     /* the pid in the name: two processes writing the same file (a shard
      * requeued while its first attempt still runs) never share a temp */
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path,
-                         (long)getpid()) >= sizeof tmp) {
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) >=
+        sizeof tmp) {
         snprintf(err, cap, "%s: path too long", path);
         return PMC_EIO;
     }

@@ -182,9 +182,13 @@ pmc_rank_shard_run(const struct pmc_rank_tape *t, const size_t *idx, size_t n,
  * another run, a part without its marker (or one that does not match it),
  * a marker without its part, parts of different splits, a wallet that is
  * not a candidate, in two parts, or in none; then pmc_rank_finish(f, fmt,
- * wallets, n, K = n, top), the output of the unsharded run. */
+ * wallets, n, K = n, top), the output of the unsharded run. report: NULL,
+ * or a folder for report.html, ranking.json and ranking.csv from the
+ * wallets alone (pmc_rank_report_html; no wallet's own backtest report:
+ * those need the tape). */
 PMC_MUST_USE enum pmc_err pmc_rank_merge(const char *outdir, FILE *f,
                                          enum pmc_rank_fmt fmt, size_t top,
-                                         char *err, size_t cap);
+                                         const char *report, char *err,
+                                         size_t cap);
 
 #endif

@@ -6,7 +6,8 @@
 #  same     - merge of N = 1, 2, 3, 5 and 30 shards (more shards than
 #             wallets) prints the unsharded run's bytes: table, --json,
 #             --csv, --top; the shards of N = 3 run at once (xargs -P 3)
-#             and race for the manifest.
+#             and race for the manifest; merge --out writes the report
+#             folder's ranking.json and ranking.csv of the unsharded run.
 #  share    - every shard of 3 gets wallets; the done markers count 24.
 #  restart  - a shard killed after one batch (its batch file left, part and
 #             marker not written) started again takes the batch's wallets
@@ -78,6 +79,12 @@ for n in 1 3; do
     "$bin" merge "d$n" --top 5 >"m$n.top" 2>/dev/null
     same "n=$n --top 5" "m$n.top" ref5.txt
 done
+# the report folder from the parts: the data files of the unsharded one
+"$bin" rank --tape t.tape --out U >/dev/null 2>&1 || bad "unsharded rank --out"
+"$bin" merge d3 --out R >/dev/null 2>R.err || bad "merge --out: $(cat R.err)"
+same "merge --out ranking.json" R/ranking.json U/ranking.json
+same "merge --out ranking.csv" R/ranking.csv U/ranking.csv
+grep -q "sharded run d3" R/report.html 2>/dev/null && ok || bad "merge --out: no report.html naming the run"
 # the same shards with other --jobs: the parts do not change
 rm -rf j3 j3.log
 shards 3 j3 1 --jobs 1 || bad "shards with --jobs 1"
