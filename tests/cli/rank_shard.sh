@@ -15,6 +15,9 @@
 #             output) and computes the rest; a stray temp file and a wallet
 #             in two batches (two attempts at once) are passed over; a
 #             finished shard started again does nothing.
+#  crash    - a shard killed (SIGKILL) after its first batches and started
+#             again: the merge of the rank ground truth (unrated wallets
+#             too) still prints the unsharded run's bytes.
 #  refuse   - another run into the same folder; merge with a done marker
 #             removed, a part removed, a part of another run, a wallet in
 #             two parts, a part changed after its marker, parts of two
@@ -124,6 +127,34 @@ s0=$(sha256sum d3/part-1-of-3 | cut -c1-64)
 "$bin" rank --tape t.tape --shard 1/3 --out d3 2>again.err || bad "finished shard again: $(cat again.err)"
 grep -q 'already done' again.err && ok || bad "finished shard computed again: $(cat again.err)"
 [ "$(sha256sum d3/part-1-of-3 | cut -c1-64)" = "$s0" ] && ok || bad "finished shard rewrote its part"
+
+# ---- crash ---------------------------------------------------------------
+# the rank ground truth (120 wallets of five kinds, some unrated): shard 0/2
+# killed (SIGKILL) once its first batches are on disk, then started again;
+# the merge still prints the unsharded run's bytes
+"$bin" synth --population 120 --days 30 --out p.tape 2>/dev/null || bad "synth --population"
+"$bin" rank --tape p.tape --json >p.json 2>/dev/null || bad "unsharded rank of the population"
+"$bin" rank --tape p.tape --shard 0/2 --jobs 1 --out k >/dev/null 2>k.err &
+kp=$!
+n=0
+while [ "$n" -lt 600 ] && ! ls k/part-0-of-2.d/b-* >/dev/null 2>&1; do
+    sleep 0.01
+    n=$((n + 1))
+done
+kill -9 "$kp" 2>/dev/null
+wait "$kp" 2>/dev/null
+if [ -e k/part-0-of-2.done ]; then
+    bad "crash: the shard finished before it could be killed (a larger tape is needed)"
+else
+    ok
+    "$bin" rank --tape p.tape --shard 0/2 --jobs 1 --out k 2>k.err || bad "crash: restart: $(cat k.err)"
+    e=$(sed -n 's/.*wallets (\([0-9]*\) from an earlier attempt).*/\1/p' k.err)
+    [ "${e:-0}" -gt 0 ] && ok || bad "crash: the restart took nothing from the killed attempt: $(cat k.err)"
+fi
+"$bin" rank --tape p.tape --shard 1/2 --out k 2>/dev/null || bad "crash: shard 1/2"
+"$bin" merge k --json >k.json 2>km.err || bad "crash: merge: $(cat km.err)"
+same "merge after a killed shard" k.json p.json
+grep -q '"rated":false' p.json && ok || bad "the population has no unrated wallet to carry through the parts"
 
 # ---- refuse --------------------------------------------------------------
 expect_fail() { # name pattern command...
