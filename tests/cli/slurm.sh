@@ -5,8 +5,9 @@
 # (ProctrackType=proctrack/linuxproc, TaskPlugin=task/none), stopped on
 # exit (trap). The job is tools/slurm/rank.sbatch as `sbatch -W
 # --array=0-2`; then `pmcopy merge` of its folder must print the bytes of
-# the unsharded run, of n = 1 and of n = 3 run by xargs; with one done
-# marker removed, merge must fail.
+# the unsharded run, of n = 1 and of n = 3 run by xargs; so must the
+# ranking.json of tools/slurm/submit.sh (the array and a merge job chained
+# by afterok); with one done marker removed, merge must fail.
 #
 # Needs root (the daemons run as root, as in CI) and the Debian packages
 # slurm-wlm and munge (`make deps` installs them); without root it says
@@ -162,6 +163,15 @@ for f in n1.json n3.json sl.json; do
     if [ -s "$f" ] && cmp -s "$f" ref.json; then ok; else bad "$f is not the unsharded run's output"; fi
 done
 cmp -s sl/part-1-of-3 n3/part-1-of-3 && ok || bad "Slurm's part 1/3 differs from the xargs run's"
+
+# tools/slurm/submit.sh: the array and a merge job that waits for it
+if PMCOPY=$bin SBATCH_OPTS="-c 1 -o $tmp/sub-%A_%a.out" sh "$root/tools/slurm/submit.sh" 3 \
+    "$tmp/t.tape" "$tmp/sub" >submit.out 2>submit.err; then ok; else
+    bad "submit.sh: $(cat submit.out submit.err)"
+fi
+waitfor 1200 test -s sub/ranking.json ||
+    bad "submit.sh: no sub/ranking.json after 120 s: $(cat sub/merge-*.out sub-*.out 2>/dev/null | head; squeue 2>&1 | head)"
+cmp -s sub/ranking.json ref.json && ok || bad "submit.sh: sub/ranking.json is not the unsharded run's output"
 
 # one done marker removed: merge refuses
 rm sl/part-1-of-3.done
