@@ -327,12 +327,8 @@ enum pmc_err pmc_sim_next(void *self, pmc_ms deadline, struct pmc_record *ev)
     for (;;) {
         if (!s->have_peek && !s->tape_end) {
             int k = s->rd ? pmc_tape_next(s->rd, &s->peek) : 0;
-            if (s->mem && s->mem_i < s->mem_n) {
-                size_t j = s->mem_idx ? s->mem_idx[s->mem_i] : s->mem_i;
-                s->peek = s->mem[j];
-                s->mem_i++;
-                k = 1;
-            }
+            if (s->feed && (k = s->feed->next(s->feed->ctx, &s->peek)) == 1)
+                s->feed_n++;
             if (k < 0) {
                 snprintf(s->err, sizeof s->err, "%s", s->rd->err);
                 return PMC_EPARSE;
@@ -388,9 +384,9 @@ static enum pmc_err run_error(struct pmc_sim *s, const char *name,
     else if (s->rd && !s->tape_end)
         snprintf(s->err, sizeof s->err, "%.200s:%" PRIu64 ": %.300s", name,
                  s->rd->line, tmp);
-    else if (s->mem && !s->tape_end)
-        snprintf(s->err, sizeof s->err, "%.200s: record %zu: %.300s", name,
-                 s->mem_i, tmp);
+    else if (s->feed && !s->tape_end)
+        snprintf(s->err, sizeof s->err, "%.200s: record %" PRIu64 ": %.300s",
+                 name, s->feed_n, tmp);
     else
         snprintf(s->err, sizeof s->err, "%.200s: at end of data: %.300s", name,
                  tmp);
@@ -432,15 +428,12 @@ enum pmc_err pmc_sim_run(struct pmc_sim *s, FILE *in, const char *name)
     return e;
 }
 
-enum pmc_err pmc_sim_run_mem(struct pmc_sim *s, const struct pmc_record *mem,
-                             const uint32_t *idx, size_t n, const char *name)
+enum pmc_err pmc_sim_run_feed(struct pmc_sim *s,
+                              const struct pmc_sim_feed *feed, const char *name)
 {
-    s->mem = mem;
-    s->mem_idx = idx;
-    s->mem_n = n;
-    s->mem_i = 0;
+    s->feed = feed;
+    s->feed_n = 0;
     enum pmc_err e = run_all(s, name);
-    s->mem = NULL;
-    s->mem_idx = NULL;
+    s->feed = NULL;
     return e;
 }

@@ -12,13 +12,38 @@ struct rank_symtab {
     uint32_t cap;
 };
 
+/* A record kept compact (a struct pmc_record is 560 bytes): quotes,
+ * trades and resolutions inline, a fill's other fields in fills[], the
+ * rare kinds (market, book, kill, resume) whole in full[]. */
+struct rank_rec {
+    pmc_ms t;
+    pmc_micros a, b, c, d; /* quote: bid ask bidsz asksz; trade: px sz;
+                              resolve: payout */
+    uint32_t tok;          /* token id, UINT32_MAX none */
+    uint32_t aux;          /* fill: index in fills[]; rare kinds: full[] */
+    uint8_t kind;
+};
+
+struct rank_fill {
+    pmc_ms ts, end;
+    pmc_micros px, sz;
+    uint64_t key_off;                 /* into keys[] */
+    uint32_t trader, market, outcome; /* wals, mkts, outs; UINT32_MAX none */
+    uint8_t key_len, side, src;
+};
+
 struct pmc_rank_tape {
     char name[256];
-    struct pmc_record *rec; /* every kept record, tape order */
+    struct rank_rec *rec; /* every kept record, tape order */
     size_t n;
+    struct rank_fill *fills;
+    size_t nfills;
+    struct pmc_record *full;
+    size_t nfull;
+    char *keys;
+    size_t nkeys;
     pmc_ms first, last;
-    uint32_t *rec_tok; /* token of each record, UINT32_MAX none */
-    struct rank_symtab toks, wals;
+    struct rank_symtab toks, wals, mkts, outs;
     /* records per token (fills excluded), fills per wallet: CSR */
     uint32_t *tok_off, *tok_rec;
     uint32_t *wal_off, *wal_rec;
@@ -37,6 +62,10 @@ struct rank_view {
 };
 
 long pmc__rank_sym_find(const struct rank_symtab *st, const struct pmc_sym *y);
+
+/* Record i of the tape as the simulator reads it. */
+void pmc__rank_expand(const struct pmc_rank_tape *t, uint32_t i,
+                      struct pmc_record *r);
 
 /* Wallet w's view: its fills with since <= t < until (until 0 = open),
  * its tokens' other records with t < until, kill/resume. -1 when out of

@@ -85,15 +85,15 @@ static const char *const palette[10] = {
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
-/* Edge (copy P&L per USD bought) versus detection latency, top wallets. */
-static void curves(FILE *f, const struct pmc_rank_wallet *w,
-                   const struct pmc_rank_score *sc, const size_t *ord, size_t k)
+/* Copy P&L (USD) versus detection latency, top wallets. */
+static void curves(FILE *f, const struct pmc_rank_wallet *w, const size_t *ord,
+                   size_t k)
 {
     const double W = 640, H = 300, L = 60, B = 30;
     double lo = 0, hi = 0, lmax = 1;
     for (size_t i = 0; i < k; i++)
         for (int r = 0; r < PMC_RANK_NLAT; r++) {
-            double e = sc[ord[i]].edge[r];
+            double e = (double)w[ord[i]].copy_pnl[r] / 1e6;
             lo = e < lo ? e : lo;
             hi = e > hi ? e : hi;
             if ((double)w[ord[i]].lat[r] > lmax)
@@ -120,8 +120,9 @@ static void curves(FILE *f, const struct pmc_rank_wallet *w,
                 palette[i % 10]);
         for (int r = 0; r < PMC_RANK_NLAT; r++) {
             double x = L + (double)w[ord[i]].lat[r] / lmax * (W - L - 10);
-            double y =
-                H - B - (sc[ord[i]].edge[r] - lo) / (hi - lo) * (H - 2 * B);
+            double y = H - B -
+                       ((double)w[ord[i]].copy_pnl[r] / 1e6 - lo) / (hi - lo) *
+                           (H - 2 * B);
             fprintf(f, "%s%.1f,%.1f", r ? " " : "", x, y);
         }
         fprintf(f,
@@ -196,8 +197,8 @@ static int write_html(const char *dir, const struct pmc_rank_wallet *w,
             "edge without the best market minus z standard errors "
             "(docs/rank.md).</p>\n",
             n ? w[0].lat[PMC_RANK_L1] : (pmc_ms)0, K, pmc_rank_z(K));
-    fputs("<h2>Edge versus detection latency (top wallets)</h2>\n", f);
-    curves(f, w, sc, ord, n < 10 ? n : 10);
+    fputs("<h2>Copy P&amp;L versus detection latency (top wallets)</h2>\n", f);
+    curves(f, w, ord, n < 10 ? n : 10);
     fputs("<h2>Score against the source's own P&amp;L</h2>\n", f);
     scatter(f, w, sc, n);
     fputs("<h2>Ranking</h2>\n<table><tr><th>rank</th><th>wallet</th>"

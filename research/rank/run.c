@@ -106,10 +106,12 @@ static int source_stats(const struct pmc_rank_tape *t,
     pmc_ms *holds = malloc((v->n + v->ntok + 1) * sizeof *holds);
     /* global token -> its index in the view */
     uint32_t *local = malloc(((size_t)t->toks.n + 1) * sizeof *local);
-    if (!st || !holds || !local) {
+    struct pmc_record *rec = malloc(sizeof *rec);
+    if (!st || !holds || !local || !rec) {
         free(st);
         free(holds);
         free(local);
+        free(rec);
         return -1;
     }
     memset(local, 0xff, ((size_t)t->toks.n + 1) * sizeof *local);
@@ -121,12 +123,13 @@ static int source_stats(const struct pmc_rank_tape *t,
     pmc_micros cash = 0;
     pmc_ms last_day = INT64_MIN, last_t = 0;
     for (size_t i = 0; i < v->n; i++) {
-        const struct pmc_record *r = &t->rec[v->idx[i]];
-        last_t = r->t;
-        uint32_t tk = t->rec_tok[v->idx[i]];
+        last_t = t->rec[v->idx[i]].t;
+        uint32_t tk = t->rec[v->idx[i]].tok;
         if (tk == UINT32_MAX || local[tk] == UINT32_MAX)
             continue;
         uint32_t j = local[tk];
+        pmc__rank_expand(t, v->idx[i], rec);
+        const struct pmc_record *r = rec;
         struct srctok *x = &st[j];
         if (r->kind == PMC_K_QUOTE) {
             x->bid = r->u.quote.bid;
@@ -201,7 +204,24 @@ static int source_stats(const struct pmc_rank_tape *t,
     free(st);
     free(holds);
     free(local);
+    free(rec);
     return 0;
+}
+
+/* The simulator's input: the view's records, expanded one at a time. */
+struct feed_ctx {
+    const struct pmc_rank_tape *t;
+    const struct rank_view *v;
+    size_t i;
+};
+
+static int feed_next(void *ctx, struct pmc_record *rec)
+{
+    struct feed_ctx *c = ctx;
+    if (c->i >= c->v->n)
+        return 0;
+    pmc__rank_expand(c->t, c->v->idx[c->i++], rec);
+    return 1;
 }
 
 /* Market groups of the wallet, in order of its first fill in each. */
@@ -243,8 +263,11 @@ static enum pmc_err one_run(const struct pmc_rank_tape *t,
     so.orders_csv = so.fills_csv = so.equity_csv = so.journal = NULL;
     w->lat[run] = lat;
     enum pmc_err e = pmc_sim_init(s, c, &so);
-    if (e == PMC_OK)
-        e = pmc_sim_run_mem(s, t->rec, v->idx, v->n, t->name);
+    if (e == PMC_OK) {
+        struct feed_ctx fc = {t, v, 0};
+        struct pmc_sim_feed feed = {&fc, feed_next};
+        e = pmc_sim_run_feed(s, &feed, t->name);
+    }
     if (e == PMC_OK && !(s->r.identity_ok && s->r.engine_agrees)) {
         snprintf(s->err, sizeof s->err, "ledger check failed: %s",
                  s->r.identity_msg);
@@ -412,8 +435,10 @@ int pmc__rank_wallet_report(const struct pmc_rank_tape *t, size_t i,
     }
     if (pmc_report_open(dir, &so, err, cap) != PMC_OK)
         goto done;
+    struct feed_ctx fc = {t, &v, 0};
+    struct pmc_sim_feed feed = {&fc, feed_next};
     if (pmc_sim_init(s, c, &so) != PMC_OK ||
-        pmc_sim_run_mem(s, t->rec, v.idx, v.n, t->name) != PMC_OK) {
+        pmc_sim_run_feed(s, &feed, t->name) != PMC_OK) {
         snprintf(err, cap, "%s: %s", dir, s->err);
         goto close;
     }

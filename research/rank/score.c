@@ -14,7 +14,6 @@
  * Decides only numbers; never does I/O. Same inputs -> same doubles (the
  * sums run in the wallet's market order). */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,18 +140,16 @@ static int addr_cmp(const struct pmc_rank_wallet *a,
     return strcmp(a->addr.s, b->addr.s);
 }
 
-static const struct order_ctx *g_ctx; /* qsort has no context argument */
-static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static int by_rank(const void *pa, const void *pb)
+static int by_rank(const void *pa, const void *pb, void *arg)
 {
+    const struct order_ctx *ctx = arg;
     size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-    const struct pmc_rank_score *x = &g_ctx->sc[a], *y = &g_ctx->sc[b];
+    const struct pmc_rank_score *x = &ctx->sc[a], *y = &ctx->sc[b];
     if (x->rated != y->rated)
         return y->rated - x->rated;
     if (x->rated && x->score != y->score)
         return x->score > y->score ? -1 : 1;
-    int c = addr_cmp(&g_ctx->w[a], &g_ctx->w[b]);
+    int c = addr_cmp(&ctx->w[a], &ctx->w[b]);
     return c ? c : (a > b) - (a < b);
 }
 
@@ -162,11 +159,7 @@ void pmc__rank_order(const struct pmc_rank_wallet *w,
     for (size_t i = 0; i < n; i++)
         ord[i] = i;
     struct order_ctx ctx = {w, sc};
-    pthread_mutex_lock(&g_mu);
-    g_ctx = &ctx;
-    qsort(ord, n, sizeof *ord, by_rank);
-    g_ctx = NULL;
-    pthread_mutex_unlock(&g_mu);
+    qsort_r(ord, n, sizeof *ord, by_rank, &ctx);
 }
 
 int pmc_rank_score_all(const struct pmc_rank_wallet *w, size_t n, size_t K,

@@ -223,6 +223,139 @@ static int index_tape(struct pmc_rank_tape *t, const uint32_t *rtok,
     return 0;
 }
 
+/* Intern s (n bytes) into st; UINT32_MAX for an empty one; -1 on OOM
+ * (as *id = UINT32_MAX - 1). */
+static int intern(struct rank_symtab *st, const char *s, size_t n, uint32_t *id)
+{
+    *id = UINT32_MAX;
+    if (!n)
+        return 0;
+    struct pmc_sym y;
+    int added;
+    if (pmc_sym_set(&y, s, n) != PMC_OK)
+        return -1;
+    long k = symtab_get(st, &y, &added);
+    if (k < 0)
+        return -1;
+    *id = (uint32_t)k;
+    return 0;
+}
+
+/* Append r (token tk) to t in its compact form. -1 when out of memory. */
+static int keep_record(struct pmc_rank_tape *t, const struct pmc_record *r,
+                       uint32_t tk, size_t *cfill, size_t *cfull, size_t *ckeys)
+{
+    struct rank_rec *c = &t->rec[t->n];
+    memset(c, 0, sizeof *c);
+    c->t = r->t;
+    c->tok = tk;
+    c->kind = (uint8_t)r->kind;
+    switch (r->kind) {
+    case PMC_K_QUOTE:
+        c->a = r->u.quote.bid;
+        c->b = r->u.quote.ask;
+        c->c = r->u.quote.bidsz;
+        c->d = r->u.quote.asksz;
+        return 0;
+    case PMC_K_TRADE:
+        c->a = r->u.trade.px;
+        c->b = r->u.trade.sz;
+        return 0;
+    case PMC_K_RESOLVE:
+        c->a = r->u.resolve.payout;
+        return 0;
+    case PMC_K_FILL: {
+        const struct pmc_fill *f = &r->u.fill;
+        if (grow((void **)&t->fills, cfill, t->nfills + 1, sizeof *t->fills) <
+                0 ||
+            grow((void **)&t->keys, ckeys, t->nkeys + f->key.n + 1, 1) < 0)
+            return -1;
+        struct rank_fill *x = &t->fills[t->nfills];
+        memset(x, 0, sizeof *x);
+        x->ts = f->ts;
+        x->end = f->end;
+        x->px = f->px;
+        x->sz = f->sz;
+        x->side = (uint8_t)f->side;
+        x->src = (uint8_t)f->src;
+        x->key_off = t->nkeys;
+        x->key_len = f->key.n;
+        memcpy(t->keys + t->nkeys, f->key.s, f->key.n);
+        t->nkeys += f->key.n;
+        x->trader = (uint32_t)pmc__rank_sym_find(&t->wals, &f->trader);
+        if (intern(&t->mkts, f->market.s, f->market.n, &x->market) < 0 ||
+            intern(&t->outs, f->outcome, strlen(f->outcome), &x->outcome) < 0)
+            return -1;
+        c->aux = (uint32_t)t->nfills++;
+        return 0;
+    }
+    default:
+        if (grow((void **)&t->full, cfull, t->nfull + 1, sizeof *t->full) < 0)
+            return -1;
+        t->full[t->nfull] = *r;
+        c->aux = (uint32_t)t->nfull++;
+        return 0;
+    }
+}
+
+void pmc__rank_expand(const struct pmc_rank_tape *t, uint32_t i,
+                      struct pmc_record *r)
+{
+    const struct rank_rec *c = &t->rec[i];
+    switch (c->kind) {
+    case PMC_K_QUOTE:
+        r->kind = PMC_K_QUOTE;
+        r->t = c->t;
+        r->u.quote.token = t->toks.sym[c->tok];
+        r->u.quote.bid = c->a;
+        r->u.quote.ask = c->b;
+        r->u.quote.bidsz = c->c;
+        r->u.quote.asksz = c->d;
+        return;
+    case PMC_K_TRADE:
+        r->kind = PMC_K_TRADE;
+        r->t = c->t;
+        r->u.trade.token = t->toks.sym[c->tok];
+        r->u.trade.px = c->a;
+        r->u.trade.sz = c->b;
+        return;
+    case PMC_K_RESOLVE:
+        r->kind = PMC_K_RESOLVE;
+        r->t = c->t;
+        r->u.resolve.token = t->toks.sym[c->tok];
+        r->u.resolve.payout = c->a;
+        return;
+    case PMC_K_FILL: {
+        const struct rank_fill *x = &t->fills[c->aux];
+        struct pmc_fill *f = &r->u.fill;
+        r->kind = PMC_K_FILL;
+        r->t = c->t;
+        f->trader = t->wals.sym[x->trader];
+        f->token = t->toks.sym[c->tok];
+        if (pmc_sym_set(&f->key, t->keys + x->key_off, x->key_len) != PMC_OK)
+            pmc_sym_clear(&f->key); /* cannot happen: it was a key */
+        if (x->market == UINT32_MAX)
+            pmc_sym_clear(&f->market);
+        else
+            f->market = t->mkts.sym[x->market];
+        memset(f->outcome, 0, sizeof f->outcome);
+        if (x->outcome != UINT32_MAX)
+            memcpy(f->outcome, t->outs.sym[x->outcome].s,
+                   t->outs.sym[x->outcome].n);
+        f->side = (enum pmc_side)x->side;
+        f->src = (enum pmc_src)x->src;
+        f->px = x->px;
+        f->sz = x->sz;
+        f->ts = x->ts;
+        f->end = x->end;
+        return;
+    }
+    default:
+        *r = t->full[c->aux];
+        return;
+    }
+}
+
 struct pmc_rank_tape *pmc_rank_tape_load(FILE *f, const char *name, char *err,
                                          size_t cap)
 {
@@ -235,7 +368,8 @@ struct pmc_rank_tape *pmc_rank_tape_load(FILE *f, const char *name, char *err,
     }
     snprintf(t->name, sizeof t->name, "%s", name);
     uint32_t *rtok = NULL, *rwal = NULL;
-    size_t ctok = 0, cwal = 0, crec = 0, cti = 0;
+    size_t ctok = 0, cwal = 0, crec = 0, cti = 0, cfill = 0, cfull = 0,
+           ckeys = 0;
     struct tokinfo *ti = NULL;
     struct pmc_record r;
     int k, oom = 0;
@@ -299,7 +433,10 @@ struct pmc_rank_tape *pmc_rank_tape_load(FILE *f, const char *name, char *err,
         if (!t->n)
             t->first = r.t;
         t->last = r.t;
-        t->rec[t->n] = r;
+        if (keep_record(t, &r, tk, &cfill, &cfull, &ckeys) < 0) {
+            oom = 1;
+            break;
+        }
         rtok[t->n] = tk;
         rwal[t->n] = wl;
         t->n++;
@@ -317,7 +454,7 @@ struct pmc_rank_tape *pmc_rank_tape_load(FILE *f, const char *name, char *err,
         snprintf(err, cap, "%s: out of memory indexing the tape", name);
         goto fail;
     }
-    t->rec_tok = rtok;
+    free(rtok);
     free(rwal);
     free(ti);
     pmc_tape_reader_fini(&rd);
@@ -336,9 +473,13 @@ void pmc_rank_tape_free(struct pmc_rank_tape *t)
     if (!t)
         return;
     free(t->rec);
-    free(t->rec_tok);
+    free(t->fills);
+    free(t->full);
+    free(t->keys);
     symtab_free(&t->toks);
     symtab_free(&t->wals);
+    symtab_free(&t->mkts);
+    symtab_free(&t->outs);
     free(t->tok_off);
     free(t->tok_rec);
     free(t->wal_off);
@@ -396,7 +537,7 @@ int pmc__rank_view(const struct pmc_rank_tape *t, size_t w, pmc_ms since,
         return -1;
     size_t total = (size_t)(b - a) + t->nglob;
     for (uint32_t i = a; i < b; i++) {
-        uint32_t tk = t->rec_tok[t->wal_rec[i]];
+        uint32_t tk = t->rec[t->wal_rec[i]].tok;
         size_t j = 0;
         while (j < v->ntok && v->tok[j] != tk)
             j++;

@@ -60,6 +60,13 @@ printf 'nothex\n' >"$tmp/w2.txt"
 "$bin" rank --tape "$tmp/pop.tape" --wallets "$tmp/w2.txt" >/dev/null 2>"$tmp/e"
 check "bad --wallets line: exit 1 with file:line" '[ $? -eq 1 ] && grep -q "w2.txt:1: .nothex. is not a wallet address" "$tmp/e"'
 
+# a window: --since / --until keep the wallets' fills in [since, until)
+s0=1767225600
+"$bin" rank --tape "$tmp/pop.tape" "$a1" --since $((s0 + 5 * 86400)) --until $((s0 + 10 * 86400)) --json >"$tmp/win.json" 2>"$tmp/e"
+check "window: 5 days, at most 5 active days" '[ $? -eq 0 ] && grep -q "\"active_days\":[0-5]," "$tmp/win.json"'
+"$bin" rank --tape "$tmp/pop.tape" --since 100 --until 50 >/dev/null 2>&1
+check "window: --until before --since: exit 2" '[ $? -eq 2 ]'
+
 # report folder
 "$bin" rank --tape "$tmp/pop.tape" --latency 3s --out "$tmp/rep" --report-top 3 >"$tmp/rep.out" 2>&1
 check "report: runs" '[ $? -eq 0 ] && grep -q "report: $tmp/rep/report.html" "$tmp/rep.out"'

@@ -204,6 +204,69 @@ static void test_spearman(void **st)
     assert_true(lo <= hi && lo == lo2 && hi == hi2);
 }
 
+/* Neg-risk markets of one event are one market of the score; other
+ * markets stay apart; a market not resolved on the tape is counted
+ * unresolved (marked at its last price). */
+static void test_groups_by_event(void **st)
+{
+    (void)st;
+    static const char tape[] =
+        "#pmcopy-tape v1\n"
+        "t=1000 ev=market token=a1 market=m1 negrisk=1 event=e1 tick=0.01\n"
+        "t=1000 ev=market token=b1 market=m2 negrisk=1 event=\"e1\" "
+        "tick=0.01\n"
+        "t=1000 ev=market token=c1 market=m3 negrisk=0 event=e1 tick=0.01\n"
+        "t=1000 ev=market token=d1 market=m4 tick=0.01\n"
+        "t=1000 ev=quote token=a1 bid=0.40 ask=0.41 bidsz=1000 asksz=1000\n"
+        "t=1000 ev=quote token=b1 bid=0.30 ask=0.31 bidsz=1000 asksz=1000\n"
+        "t=1000 ev=quote token=c1 bid=0.50 ask=0.51 bidsz=1000 asksz=1000\n"
+        "t=1000 ev=quote token=d1 bid=0.60 ask=0.61 bidsz=1000 asksz=1000\n"
+        "t=2000 ev=fill trader=0x00000000000000000000000000000000000000aa "
+        "token=a1 side=BUY px=0.41 sz=100 key=k1 market=m1\n"
+        "t=3000 ev=fill trader=0x00000000000000000000000000000000000000aa "
+        "token=b1 side=BUY px=0.31 sz=100 key=k2 market=m2\n"
+        "t=4000 ev=fill trader=0x00000000000000000000000000000000000000aa "
+        "token=c1 side=BUY px=0.51 sz=100 key=k3 market=m3\n"
+        "t=5000 ev=fill trader=0x00000000000000000000000000000000000000aa "
+        "token=d1 side=BUY px=0.61 sz=100 key=k4 market=m4\n"
+        "t=100000 ev=resolve token=a1 payout=1\n"
+        "t=100000 ev=resolve token=b1 payout=0\n"
+        "t=100000 ev=resolve token=c1 payout=1\n";
+    FILE *f = fmemopen((char *)tape, sizeof tape - 1, "r");
+    char err[600];
+    struct pmc_rank_tape *t = pmc_rank_tape_load(f, "groups", err, sizeof err);
+    fclose(f);
+    if (!t)
+        fail_msg("%s", err);
+    assert_int_equal(pmc_rank_tape_nwallets(t), 1);
+    struct pmc_config cfg;
+    pmc_config_defaults(&cfg);
+    struct pmc_rank_opts o;
+    pmc_rank_opts_defaults(&o, &cfg);
+    o.latency = 0;
+    struct pmc_rank_wallet w;
+    assert_int_equal(pmc_rank_wallet_run(t, 0, &o, &w), PMC_OK);
+    assert_int_equal(w.failed, 0);
+    assert_int_equal(w.fills, 4);
+    assert_int_equal(w.nmarkets, 3); /* {m1, m2} by event e1, m3, m4 */
+    const int L = PMC_RANK_L1;
+    assert_true(w.m[0].c[L] > 0 && w.m[1].c[L] > 0 && w.m[2].c[L] > 0);
+    assert_int_equal(w.m[0].resolved[L], 1);
+    assert_int_equal(w.m[1].resolved[L], 1);
+    assert_int_equal(w.m[2].resolved[L], 0); /* m4: never resolved */
+    struct pmc_rank_score s;
+    assert_int_equal(pmc_rank_score_all(&w, 1, 1, &s), 0);
+    assert_int_equal(s.markets, 3);
+    assert_int_equal(s.markets_resolved, 2);
+    /* the source: all four taker buys, P&L = 100 (a1) + 0 + 100 (c1) +
+     * 100 x 0.61 marked - 41 - 31 - 51 - 61 */
+    assert_int_equal(w.taker_fills, 4);
+    assert_int_equal(w.role_known, 4);
+    assert_int_equal(w.src_pnl, USD(100 + 100 + 61 - 41 - 31 - 51 - 61));
+    pmc_rank_wallet_free(&w);
+    pmc_rank_tape_free(t);
+}
+
 /* ---- the ground truth ---------------------------------------------------- */
 
 struct world {
@@ -366,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_score_min_and_half),
         cmocka_unit_test(test_wallet_line_round_trip),
         cmocka_unit_test(test_spearman),
+        cmocka_unit_test(test_groups_by_event),
         cmocka_unit_test(test_ground_truth),
         cmocka_unit_test(test_jobs_identical),
     };
