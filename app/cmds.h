@@ -17,6 +17,8 @@ int pmc_cmd_import(int argc, char **argv);    /* app/import.c */
 int pmc_cmd_fetch(int argc, char **argv);     /* app/fetch.c */
 int pmc_cmd_backtest(int argc, char **argv);  /* app/backtest.c */
 int pmc_cmd_synth(int argc, char **argv);     /* app/synth.c */
+int pmc_cmd_rank(int argc, char **argv);      /* app/rank.c */
+int pmc_cmd_merge(int argc, char **argv);     /* app/merge.c */
 int pmc_cmd_positions(int argc, char **argv); /* app/views.c */
 int pmc_cmd_history(int argc, char **argv);   /* app/views.c */
 int pmc_cmd_traders(int argc, char **argv);   /* app/views.c */

@@ -161,6 +161,14 @@ struct pmc_sim_result {
     uint64_t detect_n, rtt_n;
 };
 
+/* Records from the caller, one at a time (pmc_sim_run_feed): next writes
+ * the next record into *rec and returns 1, or returns 0 at the end. The
+ * records are already checked (a tape reader parsed them), in tape order. */
+struct pmc_sim_feed {
+    void *ctx;
+    int (*next)(void *ctx, struct pmc_record *rec);
+};
+
 struct pmc_sim_order; /* in flight (sim.c) */
 struct pmc_sim_ev;
 
@@ -178,6 +186,9 @@ struct pmc_sim {
     struct pmc_tape_reader *rd;
     struct pmc_record peek;
     int have_peek, tape_end;
+    /* or records handed over by the caller (pmc_sim_run_feed) */
+    const struct pmc_sim_feed *feed;
+    uint64_t feed_n; /* records taken from it */
     /* an exec report handed to the core: its order's bookkeeping runs
      * once the core has stepped it */
     int post_exec;
@@ -223,6 +234,13 @@ void pmc_sim_fini(struct pmc_sim *s);
  * r.engine_agrees). name labels errors ("file:line: reason" in s->err). */
 PMC_MUST_USE enum pmc_err pmc_sim_run(struct pmc_sim *s, FILE *in,
                                       const char *name);
+
+/* The same run over records the caller hands over (parsed once and kept
+ * in memory by `pmcopy rank`). Errors name the record's number in the
+ * feed. */
+PMC_MUST_USE enum pmc_err pmc_sim_run_feed(struct pmc_sim *s,
+                                           const struct pmc_sim_feed *feed,
+                                           const char *name);
 
 /* Read latency samples (one per line, milliseconds, '#' comments) into a
  * malloc'd array the caller frees. PMC_EIO / PMC_EPARSE with msg. */

@@ -356,6 +356,8 @@ enum pmc_err pmc_sim_next(void *self, pmc_ms deadline, struct pmc_record *ev)
     for (;;) {
         if (!s->have_peek && !s->tape_end) {
             int k = s->rd ? pmc_tape_next(s->rd, &s->peek) : 0;
+            if (s->feed && (k = s->feed->next(s->feed->ctx, &s->peek)) == 1)
+                s->feed_n++;
             if (k < 0) {
                 snprintf(s->err, sizeof s->err, "%s", s->rd->err);
                 return PMC_EPARSE;
@@ -413,24 +415,20 @@ static enum pmc_err run_error(struct pmc_sim *s, const char *name,
     else if (s->rd && !s->tape_end)
         snprintf(s->err, sizeof s->err, "%.200s:%" PRIu64 ": %.300s", name,
                  s->rd->line, tmp);
+    else if (s->feed && !s->tape_end)
+        snprintf(s->err, sizeof s->err, "%.200s: record %" PRIu64 ": %.300s",
+                 name, s->feed_n, tmp);
     else
         snprintf(s->err, sizeof s->err, "%.200s: at end of data: %.300s", name,
                  tmp);
     return e;
 }
 
-enum pmc_err pmc_sim_run(struct pmc_sim *s, FILE *in, const char *name)
+/* the data and everything it causes; the shutdown flush; what the flush
+ * sent; resting orders cancelled at the end of data and their reports */
+static enum pmc_err run_all(struct pmc_sim *s, const char *name)
 {
-    struct pmc_tape_reader rd;
-    if (pmc_tape_reader_init(&rd, in, name) != PMC_OK) {
-        snprintf(s->err, sizeof s->err, "out of memory");
-        return PMC_ENOMEM;
-    }
-    s->rd = &rd;
     s->have_peek = s->tape_end = 0;
-    /* the data and everything it causes; the shutdown flush; what the
-     * flush sent; resting orders cancelled at the end of data and their
-     * reports */
     enum pmc_err e = pmc_driver_run(&s->drv, &s->src);
     if (e == PMC_OK)
         e = pmc_driver_finish(&s->drv, &s->src);
@@ -444,7 +442,29 @@ enum pmc_err pmc_sim_run(struct pmc_sim *s, FILE *in, const char *name)
         run_error(s, name, e);
     else
         pmc_sim_final_checks(s);
+    return e;
+}
+
+enum pmc_err pmc_sim_run(struct pmc_sim *s, FILE *in, const char *name)
+{
+    struct pmc_tape_reader rd;
+    if (pmc_tape_reader_init(&rd, in, name) != PMC_OK) {
+        snprintf(s->err, sizeof s->err, "out of memory");
+        return PMC_ENOMEM;
+    }
+    s->rd = &rd;
+    enum pmc_err e = run_all(s, name);
     s->rd = NULL;
     pmc_tape_reader_fini(&rd);
+    return e;
+}
+
+enum pmc_err pmc_sim_run_feed(struct pmc_sim *s,
+                              const struct pmc_sim_feed *feed, const char *name)
+{
+    s->feed = feed;
+    s->feed_n = 0;
+    enum pmc_err e = run_all(s, name);
+    s->feed = NULL;
     return e;
 }
