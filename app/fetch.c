@@ -8,8 +8,7 @@
 
 #include "app/cmds.h"
 #include "app/opt.h"
-#include "research/fetch/fetch.h"
-#include "research/fetch/when.h"
+#include "app/fetchargs.h"
 
 static const char intro[] =
     "usage: pmcopy fetch wallet ADDR... [--since T] [--until T] [--out FILE]\n"
@@ -62,31 +61,6 @@ static int list_arg(const struct pmc_opt *opt, const char *v, char *err,
     return 0;
 }
 
-static int time_arg(const struct pmc_opt *opt, const char *v, char *err,
-                    size_t cap)
-{
-    if (pmc_fx_when(v, opt->target) != 0) {
-        snprintf(err, cap,
-                 "--%s %s: expected epoch seconds or an ISO-8601 date/time",
-                 opt->name, v);
-        return -1;
-    }
-    return 0;
-}
-
-static int progress_arg(const struct pmc_opt *opt, const char *v, char *err,
-                        size_t cap)
-{
-    static const char *const names[] = {"auto", "bar", "json", "none"};
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(v, names[i])) {
-            *(enum pmc_fx_pmode *)opt->target = (enum pmc_fx_pmode)i;
-            return 0;
-        }
-    snprintf(err, cap, "--progress %s: one of auto, bar, json, none", v);
-    return -1;
-}
-
 static int rate_arg(const struct pmc_opt *opt, const char *v, char *err,
                     size_t cap)
 {
@@ -110,19 +84,10 @@ static int rate_arg(const struct pmc_opt *opt, const char *v, char *err,
     return -1;
 }
 
-static const char *env_or(const char *name, const char *def)
-{
-    const char *e = getenv(name);
-    return e && e[0] ? e : def;
-}
-
 int pmc_cmd_fetch(int argc, char **argv)
 {
     struct pmc_fetch_opts o;
-    pmc_fetch_defaults(&o);
-    o.data_api = env_or("PMC_DATA_API_URL", "https://data-api.polymarket.com");
-    o.gamma_url = env_or("PMC_GAMMA_URL", "https://gamma-api.polymarket.com");
-    o.clob_url = env_or("PMC_CLOB_URL", "https://clob.polymarket.com");
+    pmc_fetchargs_defaults(&o);
     struct idlist conds = {0}, toks = {0};
     int64_t jobs = o.jobs, limit = o.lb_limit, retries = o.max_retries;
     int64_t seed = (int64_t)o.seed, page = o.page_limit, cap = o.offset_cap;
@@ -153,11 +118,11 @@ int pmc_cmd_fetch(int argc, char **argv)
         PMC_OPT_FUNC("progress", 0, "MODE",
                      "auto (a bar on a terminal, else nothing), bar, json\n"
                      "(one JSON object per line on stderr), none",
-                     &o.progress, progress_arg),
+                     &o.progress, pmc_fetchargs_progress),
         PMC_OPT_FUNC("since", 0, "T", "from this time (inclusive)", &o.since,
-                     time_arg),
+                     pmc_fetchargs_time),
         PMC_OPT_FUNC("until", 0, "T", "up to this time (inclusive)", &o.until,
-                     time_arg),
+                     pmc_fetchargs_time),
         PMC_OPT_STRING("out", 'o', "FILE",
                        "write the tape here (tape: required; wallet,\n"
                        "markets, prints: optional)",
@@ -215,24 +180,8 @@ int pmc_cmd_fetch(int argc, char **argv)
                         "prints, prices, leaderboard, tape)\n");
         goto usage_out;
     }
-    if (!o.cache_dir) {
-        const char *c = getenv("PMC_CACHE"), *x = getenv("XDG_CACHE_HOME"),
-                   *h = getenv("HOME");
-        if (c && c[0])
-            o.cache_dir = c;
-        else if (x && x[0] &&
-                 snprintf(def, sizeof def, "%s/pmcopy", x) < (int)sizeof def)
-            o.cache_dir = def;
-        else if (h && h[0] &&
-                 snprintf(def, sizeof def, "%s/.cache/pmcopy", h) <
-                     (int)sizeof def)
-            o.cache_dir = def;
-        else {
-            fprintf(stderr, "pmcopy fetch: no cache folder: give --cache DIR "
-                            "(PMC_CACHE, XDG_CACHE_HOME and HOME are unset)\n");
-            goto usage_out;
-        }
-    }
+    if (pmc_fetchargs_cache(&o, "fetch", def, sizeof def) != 0)
+        goto usage_out;
     o.jobs = (int)jobs;
     o.lb_limit = (int)limit;
     o.max_retries = (int)retries;

@@ -627,7 +627,8 @@ static int pick(const char *want, const char *const *v, size_t n,
     return -1;
 }
 
-static int cmd_leaderboard(const struct pmc_fetch_opts *o, struct pmc_fx_run *r)
+static int cmd_leaderboard(const struct pmc_fetch_opts *o, struct pmc_fx_run *r,
+                           pmc_fetch_board_fn fn, void *ctx)
 {
     size_t c0, c1, p0, p1, b0, b1;
     if (pick(o->category, categories, 10, "category", &c0, &c1) ||
@@ -655,38 +656,67 @@ static int cmd_leaderboard(const struct pmc_fetch_opts *o, struct pmc_fx_run *r)
                 pmc_fx_offset_total(s.v[s.n - 1], o->lb_limit);
             }
     int rc = pmc_fx_drive(r, s.v, s.n);
-    /* one line per row: the board, then rank, wallet, name, pnl, vol as
-     * the server sent them */
+    /* every board in the order asked, its rows in the order served, the
+     * members as the server sent them */
     size_t i = 0;
-    for (size_t c = c0; c < c1; c++)
-        for (size_t p = p0; p < p1; p++)
-            for (size_t b = b0; b < b1; b++, i++) {
+    for (size_t c = c0; c < c1 && rc == 0; c++)
+        for (size_t p = p0; p < p1 && rc == 0; p++)
+            for (size_t b = b0; b < b1 && rc == 0; b++, i++) {
                 size_t k;
                 json_t *row;
                 json_array_foreach(s.v[i]->rows, k, row)
                 {
                     if ((int64_t)k >= o->lb_limit)
                         break;
-                    const char *f[5] = {"rank", "proxyWallet", "userName",
-                                        "pnl", "vol"};
-                    printf("%s\t%s\t%s", categories[c], periods[p], orders[b]);
-                    for (int x = 0; x < 5; x++) {
-                        size_t n;
-                        const char *t =
-                            pmc_json_text(json_object_get(row, f[x]), &n);
-                        printf("\t");
-                        for (size_t y = 0; t && y < n; y++)
-                            putchar(t[y] == '\t' || t[y] == '\n' ||
-                                            (unsigned char)t[y] < 0x20
-                                        ? ' '
-                                        : t[y]);
+                    static const char *const f[PMC_FETCH_BOARD_NF] = {
+                        "rank", "proxyWallet", "userName", "pnl", "vol"};
+                    struct pmc_fetch_board_row br = {
+                        categories[c], periods[p], orders[b], {0}, {0}};
+                    for (int x = 0; x < PMC_FETCH_BOARD_NF; x++)
+                        br.f[x] =
+                            pmc_json_text(json_object_get(row, f[x]), &br.n[x]);
+                    if (fn(&br, ctx) != 0) {
+                        rc = 1;
+                        break;
                     }
-                    printf("\n");
                 }
             }
     set_free(&s);
-    if (fflush(stdout) != 0)
+    return rc;
+}
+
+/* `fetch leaderboard`: one line per row, tab-separated: the board, then
+ * rank, wallet, name, pnl, vol as the server sent them */
+static int print_board_row(const struct pmc_fetch_board_row *r, void *ctx)
+{
+    (void)ctx;
+    printf("%s\t%s\t%s", r->category, r->period, r->order_by);
+    for (int x = 0; x < PMC_FETCH_BOARD_NF; x++) {
+        putchar('\t');
+        for (size_t y = 0; r->f[x] && y < r->n[x]; y++)
+            putchar((unsigned char)r->f[x][y] < 0x20 ? ' ' : r->f[x][y]);
+    }
+    putchar('\n');
+    return 0;
+}
+
+static void run_free(struct pmc_fx_run *r)
+{
+    pmc_fx_http_free(&r->http);
+}
+
+int pmc_fetch_leaderboard(const struct pmc_fetch_opts *o, pmc_fetch_board_fn fn,
+                          void *ctx)
+{
+    struct pmc_fx_run r;
+    if (run_init(&r, o) != 0)
+        return 1;
+    int rc = cmd_leaderboard(o, &r, fn, ctx);
+    if (rc != 2)
+        summary(&r);
+    if (rc == 0 && r.missing)
         rc = 1;
+    run_free(&r);
     return rc;
 }
 
@@ -731,13 +761,15 @@ int pmc_fetch_run(const char *sub, const struct pmc_fetch_opts *o,
         rc = cmd_prices(o, &r, args, nargs);
         break;
     default:
-        rc = cmd_leaderboard(o, &r);
+        rc = cmd_leaderboard(o, &r, print_board_row, NULL);
+        if (fflush(stdout) != 0)
+            rc = 1;
         break;
     }
     if (rc != 2)
         summary(&r);
     if (rc == 0 && r.missing)
         rc = 1;
-    pmc_fx_http_free(&r.http);
+    run_free(&r);
     return rc;
 }

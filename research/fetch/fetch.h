@@ -51,4 +51,28 @@ void pmc_fetch_defaults(struct pmc_fetch_opts *o);
 int pmc_fetch_run(const char *sub, const struct pmc_fetch_opts *o,
                   const char *const *args, size_t nargs);
 
+/* One leaderboard row, its members as the server sent them (NULL when
+ * absent): rank, proxyWallet, userName, pnl, vol. */
+enum { PMC_FETCH_BOARD_NF = 5 };
+struct pmc_fetch_board_row {
+    const char *category, *period, *order_by; /* the board */
+    const char *f[PMC_FETCH_BOARD_NF];
+    size_t n[PMC_FETCH_BOARD_NF];
+};
+#define PMC_FETCH_BOARD_RANK 0
+#define PMC_FETCH_BOARD_WALLET 1
+#define PMC_FETCH_BOARD_NAME 2
+#define PMC_FETCH_BOARD_PNL 3
+#define PMC_FETCH_BOARD_VOL 4
+/* Called for each row; nonzero stops with exit status 1. */
+typedef int (*pmc_fetch_board_fn)(const struct pmc_fetch_board_row *r,
+                                  void *ctx);
+
+/* The leaderboards o asks for (o->category, o->period, o->order_by; NULL =
+ * every one), o->lb_limit rows each, through the cache like every fetch;
+ * fn sees every row, board by board in a fixed order. Returns the exit
+ * status as pmc_fetch_run. */
+int pmc_fetch_leaderboard(const struct pmc_fetch_opts *o, pmc_fetch_board_fn fn,
+                          void *ctx);
+
 #endif

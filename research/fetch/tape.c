@@ -24,7 +24,6 @@ struct item {
 /* what the market's records need to be named, and resolved by redeems */
 struct mkt {
     char cond[PMC_SYM_MAX + 1];
-    char *question, *slug;
     struct pmc_sym tokens[4];
     int ntokens, resolved;
 };
@@ -75,51 +74,12 @@ static struct mkt *mkt_find(struct asm_ *a, const struct pmc_sym *cond)
     return NULL;
 }
 
-/* text as a quoted tape value: '"' and '\' escaped, control bytes as
- * spaces, at most max bytes (cut at a UTF-8 character boundary) */
-static size_t quoted(const char *s, size_t max, char *out, size_t cap)
-{
-    size_t n = strlen(s), k = 0;
-    if (n > max) {
-        n = max;
-        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-            n--;
-    }
-    out[k++] = '"';
-    for (size_t i = 0; i < n && k + 3 < cap; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '"' || ch == '\\')
-            out[k++] = '\\';
-        out[k++] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
-    }
-    out[k++] = '"';
-    out[k] = '\0';
-    return k;
-}
-
 static enum pmc_err add(struct asm_ *a, const struct pmc_record *r, int rank)
 {
     char line[PMC_TAPE_LINE_MAX];
-    size_t n = pmc_tape_format(r, line, sizeof line - 1200);
+    size_t n = pmc_tape_format(r, line, sizeof line);
     if (n == 0)
         return PMC_ERANGE;
-    if (r->kind == PMC_K_MARKET) {
-        const struct mkt *m = mkt_find(a, &r->u.market.market);
-        if (m) {
-            char q[1100];
-            n--; /* before the newline */
-            if (m->question && m->question[0]) {
-                quoted(m->question, 512, q, sizeof q);
-                n += (size_t)snprintf(line + n, sizeof line - n, " question=%s",
-                                      q);
-            }
-            if (m->slug && m->slug[0]) {
-                quoted(m->slug, 256, q, sizeof q);
-                n += (size_t)snprintf(line + n, sizeof line - n, " slug=%s", q);
-            }
-            line[n++] = '\n';
-        }
-    }
     if (!grow((void **)&a->arena, &a->caparena, a->narena + n, 1) ||
         !grow((void **)&a->items, &a->capitems, a->nitems + 1,
               sizeof *a->items))
@@ -206,7 +166,8 @@ static enum pmc_err on_rec(void *ctx, const struct pmc_record *r,
     return add(a, r, 1);
 }
 
-/* question and slug of each Gamma market, by condition id */
+/* the Gamma markets, by condition id (their tokens and whether Gamma
+ * resolved them, for the redeem fallback) */
 static int learn_markets(struct asm_ *a, const char *doc, size_t n, char *err,
                          size_t cap)
 {
@@ -228,10 +189,8 @@ static int learn_markets(struct asm_ *a, const char *doc, size_t n, char *err,
     }
     json_array_foreach(root, i, m)
     {
-        size_t cn, qn, sn;
+        size_t cn;
         const char *c = pmc_json_text(json_object_get(m, "conditionId"), &cn);
-        const char *q = pmc_json_text(json_object_get(m, "question"), &qn);
-        const char *s = pmc_json_text(json_object_get(m, "slug"), &sn);
         if (!c || cn == 0 || cn > PMC_SYM_MAX)
             continue;
         struct pmc_sym cs;
@@ -240,8 +199,6 @@ static int learn_markets(struct asm_ *a, const char *doc, size_t n, char *err,
         struct mkt *k = &a->mkts[a->nmkts++];
         memcpy(k->cond, c, cn);
         k->cond[cn] = '\0';
-        k->question = q ? strndup(q, qn) : NULL;
-        k->slug = s ? strndup(s, sn) : NULL;
     }
     json_decref(root);
     return rc;
@@ -319,8 +276,6 @@ static int item_cmp(const void *x, const void *y)
 static void asm_free(struct asm_ *a)
 {
     for (size_t i = 0; i < a->nmkts; i++) {
-        free(a->mkts[i].question);
-        free(a->mkts[i].slug);
     }
     free(a->mkts);
     free(a->items);

@@ -300,6 +300,10 @@ long pmc_rank_report_wallets(const char *dir, const struct pmc_rank_tape *t,
     }
     size_t ntop = ri->top < n ? ri->top : n;
     for (size_t i = 0; i < ntop; i++) {
+        if (idx[ord[i]] == SIZE_MAX) { /* not on the tape: nothing to show */
+            ntop = i;
+            break;
+        }
         char sub[4200];
         snprintf(sub, sizeof sub, "%s/wallets/%s", dir, w[ord[i]].addr.s);
         if (mkdir_p(sub, err, cap) < 0)

@@ -26,7 +26,8 @@ int pmc_rank_report_html(const char *dir, const struct pmc_rank_wallet *w,
                          char *err, size_t cap);
 
 /* wallets/ADDR/ (the backtest report of sim/report.h at L*) for the first
- * ri->top rows of the ranking of w[0..n) (K = n), wallets idx[0..n) of t.
+ * ri->top rows of the ranking of w[0..n) (K = n), wallets idx[0..n) of t;
+ * the links stop at the first wallet whose idx is SIZE_MAX (no fill on t).
  * Returns how many were written, -1 with err. */
 long pmc_rank_report_wallets(const char *dir, const struct pmc_rank_tape *t,
                              const size_t *idx, const struct pmc_rank_wallet *w,

@@ -86,7 +86,7 @@ check "validate: too short a tape says so" '[ $? -eq 1 ] && grep -q "one fold ne
 
 # usage and input errors
 "$bin" rank >/dev/null 2>"$tmp/e"
-check "no tape: exit 2" '[ $? -eq 2 ] && grep -q "no tape" "$tmp/e"'
+check "no tape and no window: exit 2" '[ $? -eq 2 ] && grep -q "give --since T and --until T (or rank a tape with --tape FILE)" "$tmp/e"'
 "$bin" rank --tape "$fx" --latency fast >/dev/null 2>"$tmp/e"
 check "bad --latency: exit 2" '[ $? -eq 2 ] && grep -q "\-\-latency fast" "$tmp/e"'
 "$bin" rank --tape "$fx" --jobs 65 >/dev/null 2>"$tmp/e"

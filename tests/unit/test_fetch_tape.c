@@ -95,7 +95,7 @@ static void the_tape(void **state)
     assert_non_null(strstr(t, "token=111 market=" M1));
     assert_non_null(strstr(t, "tick=0.001"));
     assert_non_null(strstr(t, "question=\"Will \\\"x\\\" win?\" "
-                              "slug=\"will-x-win\"\n"));
+                              "slug=will-x-win\n"));
     assert_non_null(strstr(t, "t=1500000 ev=trade token=111 px=0.45 sz=3"));
     assert_null(strstr(t, "px=0.5 sz=3"));
     assert_non_null(strstr(t, "t=2000000 ev=resolve token=111 payout=1\n"));
