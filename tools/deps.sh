@@ -24,6 +24,16 @@ else
     exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Installing slurm-wlm and munge must not start their daemons (the Slurm
+# test starts its own, on 127.0.0.1, and stops them): without systemd,
+# a temporary policy-rc.d tells invoke-rc.d not to start services.
+policy=""
+if [ ! -d /run/systemd/system ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee $policy >/dev/null
+    $SUDO chmod 755 $policy
+    trap '$SUDO rm -f $policy' EXIT
+fi
 $SUDO apt-get update -q >/dev/null || $SUDO apt-get update
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q --no-install-recommends $missing
