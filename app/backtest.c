@@ -31,35 +31,6 @@ static const char intro[] =
 
 static const char outro[] = "exit status: 0 ok, 1 runtime failure, 2 usage\n";
 
-/* MS as milliseconds (may be decimal) or seconds with an s suffix. */
-static int ms_arg(const struct pmc_opt *opt, const char *v, char *err,
-                  size_t cap)
-{
-    size_t n = strlen(v);
-    int secs = n > 1 && v[n - 1] == 's' && !(n > 2 && v[n - 2] == 'm');
-    if (n > 2 && v[n - 1] == 's' && v[n - 2] == 'm')
-        n -= 2;
-    else if (secs)
-        n -= 1;
-    pmc_micros x;
-    if (pmc_dec_parse(v, n, &x) != PMC_OK || x < 0 ||
-        x > (pmc_micros)86400000 * PMC_MICRO) {
-        snprintf(err, cap,
-                 "--%s %s: milliseconds >= 0 (or seconds with an s suffix)",
-                 opt->name, v);
-        return -1;
-    }
-    if (secs)
-        x *= 1000;
-    pmc_ms ms = (x + PMC_MICRO / 2) / PMC_MICRO;
-    if (opt->ival) /* --latency: every source kind */
-        for (int k = 0; k < 4; k++)
-            ((pmc_ms *)opt->target)[k] = ms;
-    else
-        *(pmc_ms *)opt->target = ms;
-    return 0;
-}
-
 /* A decimal in [opt->lo, opt->hi] micro units. */
 static int dec_arg(const struct pmc_opt *opt, const char *v, char *err,
                    size_t cap)
@@ -169,7 +140,7 @@ int pmc_cmd_backtest(int argc, char **argv)
     struct samples_arg sarg = {&o, &samples};
 #define MS_OPT(name, help, ptr, all)                                           \
     {                                                                          \
-        PMC_OPT_CALL, name, 0, "MS", help, ptr, all, 0, 0, ms_arg              \
+        PMC_OPT_CALL, name, 0, "MS", help, ptr, all, 0, 0, pmc_opt_ms          \
     }
     const struct pmc_opt opts[] = {
         PMC_OPT_HEAD("input and output:"),

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "app/cmds.h"
+#include "core/dec.h"
 
 /* The configuration flags as --help lists them for a command that takes
  * them (proto/config_load.h reads them). */
@@ -368,4 +369,32 @@ int pmc_opt_parse(const struct pmc_opt_cmd *c, int argc, char **argv,
     }
     *nargs = npos;
     return PMC_OPT_OK;
+}
+
+int pmc_opt_ms(const struct pmc_opt *opt, const char *v, char *err, size_t cap)
+{
+    size_t n = strlen(v);
+    int secs = n > 1 && v[n - 1] == 's' && !(n > 2 && v[n - 2] == 'm');
+    if (n > 2 && v[n - 1] == 's' && v[n - 2] == 'm')
+        n -= 2;
+    else if (secs)
+        n -= 1;
+    pmc_micros x;
+    if (pmc_dec_parse(v, n, &x) != PMC_OK || x < 0 ||
+        x > (pmc_micros)86400000 * PMC_MICRO) {
+        snprintf(err, cap,
+                 "--%s %s: milliseconds in [0, 86400000] (or seconds with "
+                 "an s suffix: 0.4s)",
+                 opt->name, v);
+        return -1;
+    }
+    if (secs)
+        x *= 1000;
+    pmc_ms ms = (x + PMC_MICRO / 2) / PMC_MICRO;
+    if (opt->ival) /* --latency: every source kind */
+        for (int k = 0; k < 4; k++)
+            ((pmc_ms *)opt->target)[k] = ms;
+    else
+        *(pmc_ms *)opt->target = ms;
+    return 0;
 }

@@ -115,6 +115,12 @@ void pmc_opt_help(const struct pmc_opt_cmd *c, FILE *f);
 /* The process exit code for what pmc_opt_parse returned (not for OK). */
 int pmc_opt_exit(int r);
 
+/* A PMC_OPT_FUNC parser: MS as milliseconds (decimals allowed, rounded
+ * to the millisecond; "ms" suffix allowed) or seconds with an s suffix
+ * (0.4s), 0..86400000, into the pmc_ms at opt->target; with opt->ival
+ * set, into the 4 pmc_ms there (every source kind's latency). */
+int pmc_opt_ms(const struct pmc_opt *opt, const char *v, char *err, size_t cap);
+
 /* The edit distance of a and b (insertions, deletions, substitutions and
  * swaps of neighbours; for suggestions); 100 for names of 64 bytes or
  * more. */

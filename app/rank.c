@@ -20,7 +20,6 @@
 #include "app/cmds.h"
 #include "app/fetchargs.h"
 #include "app/opt.h"
-#include "core/dec.h"
 #include "core/tape.h"
 #include "research/rank/candidates.h"
 #include "research/rank/rank.h"
@@ -49,31 +48,6 @@ static const char intro[] =
 static const char outro[] =
     "Times T: ISO-8601 (2026-01-02, 2026-01-02T03:04:05Z) or epoch seconds.\n"
     "exit status: 0 ok, 1 runtime failure, 2 usage\n";
-
-/* MS as milliseconds (may be decimal) or seconds with an s suffix. */
-static int ms_arg(const struct pmc_opt *opt, const char *v, char *err,
-                  size_t cap)
-{
-    size_t n = strlen(v);
-    int secs = n > 1 && v[n - 1] == 's' && !(n > 2 && v[n - 2] == 'm');
-    if (n > 2 && v[n - 1] == 's' && v[n - 2] == 'm')
-        n -= 2;
-    else if (secs)
-        n -= 1;
-    pmc_micros x;
-    if (pmc_dec_parse(v, n, &x) != PMC_OK || x < 0 ||
-        x > (pmc_micros)3600000 * PMC_MICRO) {
-        snprintf(err, cap,
-                 "--%s %s: milliseconds in [0, 3600000] (or seconds with an "
-                 "s suffix: 0.4s)",
-                 opt->name, v);
-        return -1;
-    }
-    if (secs)
-        x *= 1000;
-    *(pmc_ms *)opt->target = (x + PMC_MICRO / 2) / PMC_MICRO;
-    return 0;
-}
 
 /* A duration: N followed by d (days), h (hours) or s (seconds). */
 static int dur_arg(const struct pmc_opt *opt, const char *v, char *err,
@@ -213,7 +187,7 @@ int pmc_cmd_rank(int argc, char **argv)
         PMC_OPT_FUNC("latency", 0, "MS",
                      "L*, the detection latency (default 400 = the realtime\n"
                      "socket; seconds with an s suffix: 3s)",
-                     &latency, ms_arg),
+                     &latency, pmc_opt_ms),
         PMC_OPT_INTEGER("jobs", 0, "N", "worker threads (default 2, 1..64)",
                         &jobs, 1, 64),
         PMC_OPT_HEAD("output:"),

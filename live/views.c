@@ -62,24 +62,6 @@ static void json_ms(FILE *f, pmc_ms t)
         fputs("null", f);
 }
 
-/* RFC 4180: quote a field holding a comma, quote or line break. */
-static void csv_str(FILE *f, const char *s)
-{
-    if (!s)
-        return;
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void csv_ms(FILE *f, pmc_ms t)
 {
     if (t)
@@ -280,20 +262,20 @@ static int print_order(void *ctx, const struct pmc_store_order_row *r)
     const char *st = pmc_order_status_name(r->status);
     if (a->fmt == PMC_VIEW_CSV) {
         fprintf(stdout, "%s,%s,%s,", r->coid, st, pmc_side_name(r->side));
-        csv_str(stdout, r->token);
+        pmc_csv_str(stdout, r->token);
         printf(",%s,%s,%s,%s,%s,%s,%s,%" PRId64 ",", dec(r->px, b[0]),
                dec(r->sz, b[1]), pmc_tif_name(r->tif), dec(r->filled, b[2]),
                r->filled ? dec(r->avg_px, b[3]) : "", dec(r->filled_cost, b[4]),
                dec(r->fees, b[5]), r->nfills);
-        csv_str(stdout, r->traders);
+        pmc_csv_str(stdout, r->traders);
         fputc(',', stdout);
-        csv_str(stdout, r->keys);
+        pmc_csv_str(stdout, r->keys);
         fputc(',', stdout);
-        csv_str(stdout, r->venue_id);
+        pmc_csv_str(stdout, r->venue_id);
         fputc(',', stdout);
-        csv_str(stdout, r->order_hash);
+        pmc_csv_str(stdout, r->order_hash);
         printf(",%d,", r->paper);
-        csv_str(stdout, r->error);
+        pmc_csv_str(stdout, r->error);
         const pmc_ms ts[7] = {r->ts_source,    r->ts_recv,  r->ts_decided,
                               r->ts_submitted, r->ts_acked, r->ts_filled,
                               r->ts_done};

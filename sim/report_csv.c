@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "core/dec.h"
+#include "proto/jsonout.h"
 #include "sim/report_int.h"
 
 static int mkdir_p(const char *dir)
@@ -97,7 +98,7 @@ enum pmc_err pmc__report_tables(const char *dir, const struct pmc_sim *s,
         const struct pmc__report_agg *g = &a[i];
         if (!g->traded && !g->orders)
             continue;
-        pmc__report_csv_str(f, s->mkt[i].id.s);
+        pmc_csv_str(f, s->mkt[i].id.s);
         fprintf(f, ",%" PRId64 ",%u,%u,", s->mkt[i].end, g->orders, g->fills);
         pmc__report_dec(f, g->bought);
         fputc(',', f);
@@ -117,9 +118,9 @@ enum pmc_err pmc__report_tables(const char *dir, const struct pmc_sim *s,
                 !g->traded        ? "not_filled"
                 : g->resolved_all ? "resolved"
                                   : "unresolved");
-        pmc__report_csv_str(f, g->outcome_won);
+        pmc_csv_str(f, g->outcome_won);
         fputc(',', f);
-        pmc__report_csv_str(f, s->mkt[i].name);
+        pmc_csv_str(f, s->mkt[i].name);
         fputc('\n', f);
     }
     int bad = pmc__report_close_file(&f);
@@ -168,9 +169,9 @@ enum pmc_err pmc__report_tables(const char *dir, const struct pmc_sim *s,
         const struct pmc_sim_trader *t = &s->trd[i];
         if (i == s->cfg.ntraders && !t->fills_seen && !usd[i])
             continue;
-        pmc__report_csv_str(f, t->addr.n ? t->addr.s : "(others)");
+        pmc_csv_str(f, t->addr.n ? t->addr.s : "(others)");
         fputc(',', f);
-        pmc__report_csv_str(f, t->label);
+        pmc_csv_str(f, t->label);
         fprintf(f, ",%" PRIu64 ",", t->fills_seen);
         pmc__report_dec(f, t->src_usd);
         fprintf(f, ",%" PRIu64 ",%" PRIu64 ",", t->fills_copied,

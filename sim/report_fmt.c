@@ -40,21 +40,6 @@ const char *pmc__report_utc(pmc_ms t, char *b, size_t cap)
     return b;
 }
 
-void pmc__report_csv_str(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 void pmc__report_html_str(FILE *f, const char *s)
 {
     for (; *s; s++) {

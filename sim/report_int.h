@@ -28,7 +28,6 @@ void pmc__report_dec(FILE *f, pmc_micros v); /* exact decimal */
 /* USD with 2 decimals, sign, rounded half away from zero; returns b */
 const char *pmc__report_usd2(pmc_micros v, char *b, size_t cap);
 const char *pmc__report_utc(pmc_ms t, char *b, size_t cap); /* returns b */
-void pmc__report_csv_str(FILE *f, const char *s);  /* quoted when needed */
 void pmc__report_html_str(FILE *f, const char *s); /* < > & " escaped */
 /* dir/name opened for writing; NULL with err set */
 FILE *pmc__report_open_in(const char *dir, const char *name, char *err,

@@ -41,21 +41,6 @@ static void num(FILE *f, double v, int dec)
     fputs(b, f);
 }
 
-static void csv_text(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void json_one(FILE *f, const struct pmc_rank_wallet *w,
                      const struct pmc_rank_score *s)
 {
@@ -152,7 +137,7 @@ static void csv_one(FILE *f, const struct pmc_rank_wallet *w,
     if (s->rated)
         fprintf(f, "%" PRIu32, s->rank);
     fprintf(f, ",%s,", w->addr.s);
-    csv_text(f, w->label);
+    pmc_csv_str(f, w->label);
     fprintf(f, ",%s,", s->rated ? "true" : "false");
     num(f, s->score, 4);
     for (int r = 0; r < PMC_RANK_NLAT; r++) {
@@ -192,7 +177,7 @@ static void csv_one(FILE *f, const struct pmc_rank_wallet *w,
     usd(f, w->copy_bought[PMC_RANK_L1]);
     fprintf(f, ",%" PRIu64 ",%" PRIu64 ",", w->fills, w->orders[PMC_RANK_L1]);
     if (!s->rated)
-        csv_text(f, s->why);
+        pmc_csv_str(f, s->why);
     fputc('\n', f);
 }
 

@@ -248,6 +248,34 @@ static void test_distance(void **state)
     assert_int_equal(pmc_opt_distance("jsno", "json"), 1);
 }
 
+static void test_ms(void **state)
+{
+    (void)state;
+    pmc_ms one = -1, four[4] = {-1, -1, -1, -1};
+    struct pmc_opt o1 = PMC_OPT_FUNC("latency", 0, "MS", "", &one, pmc_opt_ms);
+    struct pmc_opt o4 = o1;
+    o4.target = four;
+    o4.ival = 1;
+    char err[200];
+    assert_int_equal(pmc_opt_ms(&o1, "400", err, sizeof err), 0);
+    assert_int_equal(one, 400);
+    assert_int_equal(pmc_opt_ms(&o1, "0.4s", err, sizeof err), 0);
+    assert_int_equal(one, 400);
+    assert_int_equal(pmc_opt_ms(&o1, "250ms", err, sizeof err), 0);
+    assert_int_equal(one, 250);
+    assert_int_equal(pmc_opt_ms(&o1, "1.5", err, sizeof err), 0);
+    assert_int_equal(one, 2); /* rounded to the millisecond */
+    assert_int_equal(pmc_opt_ms(&o4, "3s", err, sizeof err), 0);
+    for (int k = 0; k < 4; k++)
+        assert_int_equal(four[k], 3000);
+    assert_int_equal(pmc_opt_ms(&o1, "86400001", err, sizeof err), -1);
+    assert_non_null(strstr(err, "--latency 86400001: milliseconds in"));
+    assert_int_equal(pmc_opt_ms(&o1, "-1", err, sizeof err), -1);
+    assert_int_equal(pmc_opt_ms(&o1, "fast", err, sizeof err), -1);
+    assert_int_equal(pmc_opt_ms(&o1, "s", err, sizeof err), -1);
+    assert_int_equal(one, 2); /* untouched by a refused value */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_config_flags),
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_distance),
+        cmocka_unit_test(test_ms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
