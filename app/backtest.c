@@ -31,23 +31,6 @@ static const char intro[] =
 
 static const char outro[] = "exit status: 0 ok, 1 runtime failure, 2 usage\n";
 
-/* A decimal in [opt->lo, opt->hi] micro units. */
-static int dec_arg(const struct pmc_opt *opt, const char *v, char *err,
-                   size_t cap)
-{
-    pmc_micros *out = opt->target;
-    if (pmc_dec_parse(v, strlen(v), out) != PMC_OK || *out < opt->lo ||
-        *out > opt->hi) {
-        char a[32], b[32];
-        pmc_dec_format(opt->lo, a);
-        pmc_dec_format(opt->hi, b);
-        snprintf(err, cap, "--%s %s: a decimal in [%s, %s]", opt->name, v, a,
-                 b);
-        return -1;
-    }
-    return 0;
-}
-
 static int seed_arg(const struct pmc_opt *opt, const char *v, char *err,
                     size_t cap)
 {
@@ -192,9 +175,9 @@ int pmc_cmd_backtest(int argc, char **argv)
         PMC_OPT_FUNC_RANGE("half-spread", 0, "P",
                            "no-book fill model: last trade +- P (default "
                            "0.005)",
-                           &o.half_spread, dec_arg, 0, PMC_MICRO / 2),
+                           &o.half_spread, pmc_opt_dec, 0, PMC_MICRO / 2),
         PMC_OPT_FUNC_RANGE("capital", 0, "USD", "starting cash (default 1000)",
-                           &o.capital, dec_arg, 0,
+                           &o.capital, pmc_opt_dec, 0,
                            (pmc_micros)1000000000 * PMC_MICRO),
         PMC_OPT_HEAD("configuration (defaults < --config FILE < environment < "
                      "flags):"),

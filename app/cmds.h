@@ -19,6 +19,7 @@ int pmc_cmd_backtest(int argc, char **argv);  /* app/backtest.c */
 int pmc_cmd_synth(int argc, char **argv);     /* app/synth.c */
 int pmc_cmd_rank(int argc, char **argv);      /* app/rank.c */
 int pmc_cmd_merge(int argc, char **argv);     /* app/merge.c */
+int pmc_cmd_optimize(int argc, char **argv);  /* app/optimize.c */
 int pmc_cmd_positions(int argc, char **argv); /* app/views.c */
 int pmc_cmd_history(int argc, char **argv);   /* app/views.c */
 int pmc_cmd_traders(int argc, char **argv);   /* app/views.c */
@@ -26,5 +27,7 @@ int pmc_cmd_journal(int argc, char **argv);   /* app/views.c */
 
 int pmc_cmd_live(int argc, char **argv);    /* app/live.c */
 int pmc_cmd_version(int argc, char **argv); /* app/version.c */
+/* pmcopy's version, as --version prints it first */
+const char *pmc_version_string(void); /* app/version.c */
 
 #endif

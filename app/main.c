@@ -23,6 +23,8 @@ static const struct cmd cmds[] = {
     {"rank", pmc_cmd_rank,
      "rank wallets by what copying them earns at your latency"},
     {"merge", pmc_cmd_merge, "combine the parts of a sharded rank run"},
+    {"optimize", pmc_cmd_optimize,
+     "search parameters with walk-forward and overfitting statistics"},
     {"order", pmc_cmd_order,
      "order sign: build and sign one CLOB order (JSON in, POST body out)"},
     {"live", pmc_cmd_live,

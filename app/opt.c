@@ -398,3 +398,18 @@ int pmc_opt_ms(const struct pmc_opt *opt, const char *v, char *err, size_t cap)
         *(pmc_ms *)opt->target = ms;
     return 0;
 }
+
+int pmc_opt_dec(const struct pmc_opt *opt, const char *v, char *err, size_t cap)
+{
+    pmc_micros *out = opt->target;
+    if (pmc_dec_parse(v, strlen(v), out) != PMC_OK || *out < opt->lo ||
+        *out > opt->hi) {
+        char a[32], b[32];
+        pmc_dec_format(opt->lo, a);
+        pmc_dec_format(opt->hi, b);
+        snprintf(err, cap, "--%s %s: a decimal in [%s, %s]", opt->name, v, a,
+                 b);
+        return -1;
+    }
+    return 0;
+}

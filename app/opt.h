@@ -121,6 +121,11 @@ int pmc_opt_exit(int r);
  * set, into the 4 pmc_ms there (every source kind's latency). */
 int pmc_opt_ms(const struct pmc_opt *opt, const char *v, char *err, size_t cap);
 
+/* A PMC_OPT_FUNC_RANGE parser: a decimal in [opt->lo, opt->hi] micro
+ * units into the pmc_micros at opt->target (never through a double). */
+int pmc_opt_dec(const struct pmc_opt *opt, const char *v, char *err,
+                size_t cap);
+
 /* The edit distance of a and b (insertions, deletions, substitutions and
  * swaps of neighbours; for suggestions); 100 for names of 64 bytes or
  * more. */

@@ -24,6 +24,11 @@
 #define PMC_BUILD_SAN ""
 #endif
 
+const char *pmc_version_string(void)
+{
+    return PMC_VERSION;
+}
+
 static void print_version(FILE *f)
 {
     fprintf(f, "pmcopy %s\n", PMC_VERSION);

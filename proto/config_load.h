@@ -14,6 +14,8 @@
 #ifndef PMC_CONFIG_LOAD_H
 #define PMC_CONFIG_LOAD_H
 
+#include <stdio.h>
+
 #include "core/config.h"
 
 #define PMC_CFG_MAX_ARGS 128

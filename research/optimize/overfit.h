@@ -16,8 +16,8 @@
  *    performance per day.
  *
  * Decides: the statistics only, from numbers it is given. Never: runs a
- * backtest, reads a file, allocates more than O(T + N + S) beyond what the
- * caller passes, depends on anything but its inputs (deterministic; ties
+ * backtest, reads a file, allocates more than O(N + C(S, S/2)) beyond what
+ * the caller passes, depends on anything but its inputs (deterministic; ties
  * broken by the lower trial index). */
 #ifndef PMC_OVERFIT_H
 #define PMC_OVERFIT_H
@@ -42,8 +42,8 @@ struct pmc_pbo {
 
 /* PBO of the T x N row-major matrix m (m[t * N + n]: trial n in period
  * t) with S blocks (even, 2..T; T % S rows are left out at the end, the
- * same for every trial). 0, or -1 with err (bad arguments, N < 2, out of
- * memory). */
+ * same for every trial; S at most 16: C(16, 8) = 12870 combinations). 0,
+ * or -1 with err (bad arguments, N < 2, out of memory). */
 int pmc_pbo_cscv(const double *m, size_t T, size_t N, unsigned S,
                  enum pmc_pbo_metric metric, struct pmc_pbo *out, char *err,
                  size_t cap);

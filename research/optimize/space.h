@@ -9,15 +9,18 @@
  * values ([0, 300, 800], ["fixed", "proportional"]) or a range
  * ({"min": 0.05, "max": 0.5, "log": true, "points": 8}; "points" is the
  * range's size in a grid, default 5). Numbers are kept as the text given
- * (never through a double); a range's points are exact decimals (micros)
- * rounded half-to-even, integers for integer keys. Unknown keys, and
+ * (never through a double); a range's points are decimals rounded to
+ * micros (linear grid points exactly; log and Sobol points through a
+ * double, then rounded half-to-even), and integers when min and max are
+ * both written as integers. Unknown keys, and
  * values the key's rule refuses (checked by applying each list value and
  * both ends of each range to the base configuration), are refused at
  * load, naming the key.
  *
  * Trials: grid (every combination, the last dimension varying fastest) or
  * sobol (gsl_qrng_sobol over the ranges, lists indexed by the point's
- * coordinate; a seeded Cranley-Patterson shift). A trial is a pure
+ * coordinate; a seeded Cranley-Patterson shift: u = frac(sobol + shift),
+ * the shift drawn from gsl's mt19937 seeded with seed). A trial is a pure
  * function of (space, search, seed, index).
  *
  * Decides: the trials and their values. Never: runs a backtest, reads the
@@ -54,8 +57,22 @@ uint64_t pmc_space_dim_size(const struct pmc_space *s, size_t d);
  * 0 when it overflows 2^63). */
 uint64_t pmc_space_grid_size(const struct pmc_space *s);
 
-/* Trial `index`'s values, one per dimension, as text (what --set takes).
- * Grid: index < pmc_space_grid_size. 0, or -1 with err. */
+/* Trials in index order from `first` on (a cursor: Sobol points are
+ * generated in sequence, so the cursor keeps its generator). */
+struct pmc_space_cursor;
+struct pmc_space_cursor *pmc_space_cursor_new(const struct pmc_space *s,
+                                              enum pmc_search how,
+                                              uint64_t seed, uint64_t first);
+/* The next trial: its index and its values, one per dimension, as text
+ * (what --set takes). 0, 1 at the end (a grid's last trial was given),
+ * -1 with err. */
+int pmc_space_cursor_next(struct pmc_space_cursor *c, uint64_t *index,
+                          char vals[][PMC_SPACE_VAL_MAX], char *err,
+                          size_t cap);
+void pmc_space_cursor_free(struct pmc_space_cursor *c);
+
+/* Trial `index` alone (a cursor from index, one step). 0, 1 past a grid's
+ * end, -1 with err. */
 int pmc_space_trial(const struct pmc_space *s, enum pmc_search how,
                     uint64_t seed, uint64_t index,
                     char vals[][PMC_SPACE_VAL_MAX], char *err, size_t cap);
@@ -65,6 +82,13 @@ int pmc_space_trial(const struct pmc_space *s, enum pmc_search how,
  * returns how many. */
 size_t pmc_space_neighbours(const struct pmc_space *s, uint64_t index,
                             uint64_t *out, size_t cap);
+
+/* The bin of dimension d a value falls in, for sensitivity tables: a
+ * list's value index, a range's grid point (grid) or its equal-width bin
+ * among `points` (sobol; log-spaced for log ranges); label names the bin
+ * (the value, or "lo..hi"). UINT64_MAX when v is not of the dimension. */
+uint64_t pmc_space_bin(const struct pmc_space *s, size_t d, const char *v,
+                       enum pmc_search how, char label[PMC_SPACE_VAL_MAX * 2]);
 
 /* Apply a trial's values to a configuration and the simulator's knobs.
  * 0, or -1 with err naming the key. */

@@ -119,6 +119,10 @@ uint64_t pmc_rank_tape_wallet_size(const struct pmc_rank_tape *t, size_t i);
 /* Index of a normalised address, -1 when it has no fill on the tape. */
 long pmc_rank_tape_find(const struct pmc_rank_tape *t, const struct pmc_sym *a);
 uint64_t pmc_rank_tape_records(const struct pmc_rank_tape *t);
+/* Record i (0 <= i < pmc_rank_tape_records) of the whole tape, in tape
+ * order, as the simulator reads it (every wallet's fills included). */
+void pmc_rank_tape_record(const struct pmc_rank_tape *t, uint64_t i,
+                          struct pmc_record *r);
 pmc_ms pmc_rank_tape_first(const struct pmc_rank_tape *t);
 pmc_ms pmc_rank_tape_last(const struct pmc_rank_tape *t);
 

@@ -510,6 +510,12 @@ uint64_t pmc_rank_tape_records(const struct pmc_rank_tape *t)
     return t->n;
 }
 
+void pmc_rank_tape_record(const struct pmc_rank_tape *t, uint64_t i,
+                          struct pmc_record *r)
+{
+    pmc__rank_expand(t, (uint32_t)i, r);
+}
+
 pmc_ms pmc_rank_tape_first(const struct pmc_rank_tape *t)
 {
     return t->first;
