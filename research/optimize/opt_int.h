@@ -58,7 +58,7 @@ int pmc__opt_pool(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
                   struct pmc__opt_out *w, uint64_t first, uint64_t end,
                   char *err, size_t cap);
 
-/* Progress after a trial is written (under the pool's mutex). */
+/* Progress after a trial is written (under the pool's mutex; run.c). */
 void pmc__opt_progress(const struct pmc_opt_opts *o, struct pmc__opt_out *w,
                        uint64_t done, const struct pmc__opt_trial *r);
 

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/dec.h"
@@ -22,13 +21,6 @@
 #include "proto/jsonout.h"
 #include "research/optimize/opt_int.h"
 #include "research/rank/shard.h"
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *search_name(enum pmc_search h)
 {
@@ -231,19 +223,22 @@ int pmc_opt_run(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
                      o->out);
             return -1;
         }
-        int64_t k = cut_lines(p_j, 1, UINT64_MAX);
-        if (k < 0 || check_order(p_j, (uint64_t)k, err, cap) < 0) {
-            if (k < 0)
-                snprintf(err, cap, "%s: %s", p_j, strerror(errno));
+        /* the trials both files hold complete (a kill may fall between
+         * the two writes); daily.bin was written before either */
+        int64_t kj = cut_lines(p_j, 1, UINT64_MAX);
+        int64_t kc = cut_lines(p_c, 1, UINT64_MAX);
+        if (kj < 0 || kc < 0) {
+            snprintf(err, cap, "%s: %s", kj < 0 ? p_j : p_c, strerror(errno));
             return -1;
         }
-        int64_t kc = cut_lines(p_c, 1, (uint64_t)k);
-        if (kc != k) {
-            snprintf(err, cap,
-                     "%s: holds %" PRId64 " trials, trials.jsonl %" PRId64, p_c,
-                     kc, k);
+        int64_t k = kj < kc ? kj : kc;
+        if (cut_lines(p_j, 1, (uint64_t)k) != k ||
+            cut_lines(p_c, 1, (uint64_t)k) != k) {
+            snprintf(err, cap, "%s: %s", o->out, strerror(errno));
             return -1;
         }
+        if (check_order(p_j, (uint64_t)k, err, cap) < 0)
+            return -1;
         first = (uint64_t)k;
         w.jsonl = fopen(p_j, "a");
         w.csv = fopen(p_c, "a");
@@ -288,7 +283,6 @@ int pmc_opt_run(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
     w.total = end;
     w.bar = o->progress == PMC_OP_BAR ||
             (o->progress == PMC_OP_AUTO && isatty(STDERR_FILENO));
-    w.t0_ms = (uint64_t)mono_ms();
     if (first < end && pmc__opt_pool(t, o, &w, first, end, err, cap) < 0)
         goto done;
     if (w.bar)
@@ -307,32 +301,4 @@ done:
         close(w.dfd);
     free(w.dbuf);
     return rc;
-}
-
-void pmc__opt_progress(const struct pmc_opt_opts *o, struct pmc__opt_out *w,
-                       uint64_t done, const struct pmc__opt_trial *r)
-{
-    if (!r->failed) {
-        double v = (double)r->pnl / 1e6;
-        if (!w->have_best || v > w->best) {
-            w->best = v;
-            w->have_best = 1;
-        }
-    }
-    if (!w->bar && o->progress != PMC_OP_JSON)
-        return;
-    double el = (double)((uint64_t)mono_ms() - w->t0_ms) / 1000.0;
-    double rate = el > 0 ? (double)done / el : 0;
-    double eta = rate > 0 ? (double)(w->total - done) / rate : 0;
-    if (o->progress == PMC_OP_JSON)
-        fprintf(
-            stderr,
-            "{\"trials_done\":%" PRIu64 ",\"trials\":%" PRIu64
-            ",\"best_pnl_usd\":%.6f,\"trials_per_s\":%.2f,\"eta_s\":%.0f}\n",
-            done, w->total, w->have_best ? w->best : 0.0, rate, eta);
-    else
-        fprintf(stderr,
-                "\rtrials %" PRIu64 "/%" PRIu64
-                "  best P&L %.2f USD  %.2f trials/s  ETA %.0f s   ",
-                done, w->total, w->have_best ? w->best : 0.0, rate, eta);
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/dec.h"
@@ -257,6 +258,41 @@ static int write_daily(struct pmc__opt_out *w, const struct pmc__opt_trial *r)
     return 0;
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void pmc__opt_progress(const struct pmc_opt_opts *o, struct pmc__opt_out *w,
+                       uint64_t done, const struct pmc__opt_trial *r)
+{
+    if (!r->failed) {
+        double v = (double)r->pnl / 1e6;
+        if (!w->have_best || v > w->best) {
+            w->best = v;
+            w->have_best = 1;
+        }
+    }
+    if (!w->bar && o->progress != PMC_OP_JSON)
+        return;
+    double el = (double)((uint64_t)mono_ms() - w->t0_ms) / 1000.0;
+    double rate = el > 0 ? (double)done / el : 0;
+    double eta = rate > 0 ? (double)(w->total - done) / rate : 0;
+    if (o->progress == PMC_OP_JSON)
+        fprintf(
+            stderr,
+            "{\"trials_done\":%" PRIu64 ",\"trials\":%" PRIu64
+            ",\"best_pnl_usd\":%.6f,\"trials_per_s\":%.2f,\"eta_s\":%.0f}\n",
+            done, w->total, w->have_best ? w->best : 0.0, rate, eta);
+    else
+        fprintf(stderr,
+                "\rtrials %" PRIu64 "/%" PRIu64
+                "  best P&L %.2f USD  %.2f trials/s  ETA %.0f s   ",
+                done, w->total, w->have_best ? w->best : 0.0, rate, eta);
+}
+
 /* ---- the pool ----------------------------------------------------------- */
 
 struct pool {
@@ -410,6 +446,7 @@ int pmc__opt_pool(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
         }
     }
     w->cursor_next = first;
+    w->t0_ms = (uint64_t)mono_ms();
     pthread_t th[64];
     int started = 0;
     for (int j = 1; j < jobs; j++) {

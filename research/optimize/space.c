@@ -376,26 +376,39 @@ struct pmc_space *pmc_space_load(const char *path,
         free(buf);
         return NULL;
     }
+    char why[600];
+    struct pmc_space *s = pmc_space_parse(buf, n, base, why, sizeof why);
+    free(buf);
+    if (!s)
+        snprintf(err, cap, "%s: %s", path, why);
+    return s;
+}
+
+struct pmc_space *pmc_space_parse(const char *buf, size_t n,
+                                  const struct pmc_config *base, char *err,
+                                  size_t cap)
+{
     json_t *root = NULL;
     struct pmc_wire_err we;
     memset(&we, 0, sizeof we);
+    if (n > MAX_FILE) {
+        snprintf(err, cap, "larger than 1 MiB");
+        return NULL;
+    }
     enum pmc_err e = pmc_json_exact_loads(buf, n, &root, &we);
-    free(buf);
     if (e != PMC_OK) {
-        snprintf(err, cap, "%s: byte %zu: %s", path, we.offset, we.msg);
+        snprintf(err, cap, "byte %zu: %s", we.offset, we.msg);
         return NULL;
     }
     struct pmc_space *s = calloc(1, sizeof *s);
     struct pmc_config *tmp = malloc(sizeof *tmp);
     if (!s || !tmp) {
-        snprintf(err, cap, "%s: out of memory", path);
+        snprintf(err, cap, "out of memory");
         goto fail;
     }
     if (!json_is_object(root) || json_object_size(root) == 0) {
         snprintf(err, cap,
-                 "%s: SPACE.json is an object of keys, each a list or a "
-                 "range",
-                 path);
+                 "SPACE.json is an object of keys, each a list or a range");
         goto fail;
     }
     const char *k;

@@ -46,6 +46,10 @@ struct pmc_space; /* opaque; read-only once loaded */
 struct pmc_space *pmc_space_load(const char *path,
                                  const struct pmc_config *base, char *err,
                                  size_t cap);
+/* The same from n bytes at buf (at most 1 MiB; need not end in NUL). */
+struct pmc_space *pmc_space_parse(const char *buf, size_t n,
+                                  const struct pmc_config *base, char *err,
+                                  size_t cap);
 void pmc_space_free(struct pmc_space *s);
 
 size_t pmc_space_ndims(const struct pmc_space *s);
