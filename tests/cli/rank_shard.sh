@@ -137,7 +137,9 @@ grep -q 'already done' again.err && ok || bad "finished shard computed again: $(
 "$bin" rank --tape p.tape --shard 0/2 --jobs 1 --out k >/dev/null 2>k.err &
 kp=$!
 n=0
-while [ "$n" -lt 600 ] && ! ls k/part-0-of-2.d/b-* >/dev/null 2>&1; do
+# a whole batch: b-PID-N renamed into place (its temp file b-PID-N.PID.tmp
+# would match b-* too, and a kill before the rename leaves nothing)
+while [ "$n" -lt 600 ] && ! ls k/part-0-of-2.d 2>/dev/null | grep -q '^b-[0-9]*-[0-9]*$'; do
     sleep 0.01
     n=$((n + 1))
 done
