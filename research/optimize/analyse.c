@@ -367,7 +367,7 @@ int pmc_opt_analyse(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
     double sr0 = pmc_sr0(var_sr, (size_t)ok);
     if (mo.sd > 0 && T >= 2) {
         v->dsr = pmc_dsr(best_sr, var_sr, (size_t)ok, T, mo.skew, mo.kurt);
-        v->dsr_known = 1;
+        v->dsr_known = isfinite(v->dsr);
     }
     /* plateau: the best trial's neighbours in the grid */
     uint64_t nb[2 * PMC_SPACE_MAX_DIMS];

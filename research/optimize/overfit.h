@@ -16,8 +16,9 @@
  *    performance per day.
  *
  * Decides: the statistics only, from numbers it is given. Never: runs a
- * backtest, reads a file, allocates more than O(N + C(S, S/2)) beyond what
- * the caller passes, depends on anything but its inputs (deterministic; ties
+ * backtest, reads a file, allocates more than O(S x N) beyond what the
+ * caller passes (per-block sums; S <= PMC_PBO_MAX_S, so O(N); nothing
+ * per combination), depends on anything but its inputs (deterministic; ties
  * broken by the lower trial index). */
 #ifndef PMC_OVERFIT_H
 #define PMC_OVERFIT_H
@@ -40,10 +41,13 @@ struct pmc_pbo {
                               trial's OOS performance is < 0 */
 };
 
+/* The largest S accepted: C(24, 12) = 2,704,156 combinations. */
+#define PMC_PBO_MAX_S 24u
+
 /* PBO of the T x N row-major matrix m (m[t * N + n]: trial n in period
- * t) with S blocks (even, 2..T; T % S rows are left out at the end, the
- * same for every trial; S at most 16: C(16, 8) = 12870 combinations). 0,
- * or -1 with err (bad arguments, N < 2, out of memory). */
+ * t) with S blocks (even, 2..min(T, PMC_PBO_MAX_S); T % S rows are left
+ * out at the end, the same for every trial). 0, or -1 with err (bad arguments, N < 2, out of
+ * memory). */
 int pmc_pbo_cscv(const double *m, size_t T, size_t N, unsigned S,
                  enum pmc_pbo_metric metric, struct pmc_pbo *out, char *err,
                  size_t cap);
