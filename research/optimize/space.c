@@ -400,6 +400,18 @@ struct pmc_space *pmc_space_parse(const char *buf, size_t n,
         snprintf(err, cap, "byte %zu: %s", we.offset, we.msg);
         return NULL;
     }
+    /* jansson keeps the last of two equal keys (also when one is spelled
+     * with escapes): a second pass only to refuse them (its numbers, as
+     * doubles, are thrown away) */
+    json_error_t je;
+    json_t *dup = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
+    if (!dup) {
+        snprintf(err, cap, "line %d, column %d: %s", je.line, je.column,
+                 je.text);
+        json_decref(root);
+        return NULL;
+    }
+    json_decref(dup);
     struct pmc_space *s = calloc(1, sizeof *s);
     struct pmc_config *tmp = malloc(sizeof *tmp);
     if (!s || !tmp) {

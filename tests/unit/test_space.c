@@ -193,6 +193,7 @@ static void refused(void **state)
         {"{\"ratio\": {\"min\": 0.1, \"max\": 0.2, \"points\": 0}}",
          "points is 1..4096"},
         {"{\"ratio\": [0.1234567]}", "key 'ratio'"},
+        {"{\"ratio\": [0.1], \"r\\u0061tio\": [0.2]}", "duplicate object key"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char err[300] = "";
