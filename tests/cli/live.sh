@@ -5,7 +5,9 @@
 # Each check states what is injected and what must hold:
 #  paper   - a source trade seen on RTDS, on chain and on the data API is
 #            copied once; another wallet's trade is not; the paper venue
-#            fills against the fake's book; the journal replays exactly.
+#            fills against the fake's book; the journal replays exactly;
+#            every file of the store (database, -wal, -shm, -olog) is 0600
+#            under umask 022.
 #  signal  - SIGTERM: intake stops, buckets flush (ev=flush), exit 0.
 #  api     - /health, /status, /metrics answer; POST /kill makes the next
 #            copy a skip (killed); POST /resume lifts it.
@@ -14,7 +16,9 @@
 #            fake checks the L2 HMAC and recovers the EIP-712 signature),
 #            each order hash POSTed once (on the executor's lanes), orders
 #            in the store as matched; memory locked (or the log says why
-#            not; --no-mlock in the paper session locks nothing).
+#            not; --no-mlock in the paper session locks nothing); the
+#            process holding the key says at start that it allows no core
+#            file (RLIMIT_CORE 0 in /proc/PID/limits) and no ptrace.
 #  crash   - SIGKILL at random points of a live session, then restart on the
 #            same store, many trials: no order hash is ever POSTed twice,
 #            no order the venue acknowledged is missing from the store, no
@@ -23,6 +27,7 @@
 #            replays exactly.
 # Usage: sh tests/cli/live.sh path/to/pmcopy
 set -u
+umask 022 # the store must be 0600 whatever the umask lets through
 bin=${1:?usage: live.sh path/to/pmcopy}
 bdir=$(cd "$(dirname "$bin")" && pwd)
 feeds=$bdir/fakes/fake_feeds
@@ -135,6 +140,16 @@ ctl $FP trade wallet=$B token=101 side=BUY px=0.53 sz=300 tx=$(tx 2) log=4 rtds=
 wait_status $AP orders_sent 1 # its own 300 ms bucket is flushed
 ctl $FP trade wallet=$A token=101 side=BUY px=0.52 sz=100 tx=$(tx 3) log=5 rtds=300 chain=0 api=300
 wait_status $AP orders_sent 2
+# every file of the store while it is open: 0600 under umask 022
+modes="" nfiles=0 loose=0
+for f in "$tmp"/paper.db*; do
+    m=$(stat -c %a "$f")
+    nfiles=$((nfiles + 1))
+    [ "$m" = 600 ] || loose=$((loose + 1))
+    modes="$modes $(basename "$f")=$m"
+done
+check "paper: the store's files (at least db, -wal, -shm, -olog) are 0600 ($modes)" \
+    [ "$nfiles" -ge 4 -a "$loose" -eq 0 ]
 sleep 0.5 # the later copies of the same fills arrive and are dropped
 stop_live $lp
 check "paper: SIGTERM exits 0 ($(tail -1 "$tmp/paper.err"))" [ "$rc" -eq 0 ]
@@ -250,6 +265,7 @@ lp=$!
 pids="$pids $lp"
 wait_ready "$tmp/real.ready"
 real_vmlck=$(awk '/^VmLck:/ {print $2}' "/proc/$lp/status")
+real_core=$(awk '/^Max core file size/ {print $5 "/" $6}' "/proc/$lp/limits")
 AP=$(api_port_of "$tmp/real.ready")
 wait_stat $FP rtds_subs 1
 ctl $FP trade wallet=$A token=404 side=BUY px=0.52 sz=100 tx=$(tx 31) log=1 rtds=0
@@ -267,6 +283,11 @@ else
         grep -q 'event=memory_not_locked .*\(RLIMIT_MEMLOCK\|sanitizer build\)' \
         "$tmp/real.err"
 fi
+check "real: the key's process allows no core file (limit $real_core)" \
+    [ "$real_core" = "0/0" ]
+check "real: and says at start it allows no core file and no ptrace" \
+    grep -q 'level=info event=secrets_protected dumpable=0 core_limit=0' \
+    "$tmp/real.err"
 check "real: both orders went out on the executor's lanes" \
     grep -q '^pmcopy_exec_lane_posts_total 2$' "$tmp/real.metrics"
 "$bin" live --live --clob-lanes 9 --trader $A --no-db > /dev/null 2>&1
