@@ -470,7 +470,8 @@ int pmc_import_run(const struct pmc_import_opts *o, const char *const *files,
         fprintf(stderr, "pmcopy import: out of memory\n");
         goto out;
     }
-    qsort(im.items, im.nitems, sizeof *im.items, item_cmp);
+    if (im.nitems > 1) /* no records: items is NULL, qsort's is nonnull */
+        qsort(im.items, im.nitems, sizeof *im.items, item_cmp);
     fputs(PMC_TAPE_HEADER "\n", out);
     for (size_t i = 0; i < im.nitems; i++)
         if (!im.items[i].dead)
