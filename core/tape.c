@@ -408,9 +408,13 @@ static enum pmc_err dec_value(struct line *L, const char *key, const char *v,
     enum pmc_err e = pmc_dec_parse(v, vn, &x);
     if (e == PMC_EPARSE)
         return fail(L, "bad", key, v, vn, "not a decimal number");
-    if (e != PMC_OK)
+    if (e != PMC_OK) {
+        const char *dot = memchr(v, '.', vn);
         return fail(L, "bad", key, v, vn,
-                    "too large or more than 6 decimal places");
+                    dot && vn - (size_t)(dot - v) - 1 > 6
+                        ? "more than 6 decimal places"
+                        : "too large");
+    }
     if (x < lo || x > hi || ((open & OPEN_LO) && x == lo) ||
         ((open & OPEN_HI) && x == hi))
         return fail(L, "bad", key, v, vn, rule);

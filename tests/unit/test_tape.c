@@ -403,7 +403,7 @@ static void test_errors_values(void **state)
     refused(fill_with("px=abc sz=1"), "bad px=abc: not a decimal number");
     refused(fill_with("px=1e-1 sz=1"), "bad px=1e-1: not a decimal number");
     refused(fill_with("px=0.1234567 sz=1"),
-            "bad px=0.1234567: too large or more than 6 decimal places");
+            "bad px=0.1234567: more than 6 decimal places");
     refused(fill_with("px=\"0.5\" sz=1 x=1 px=0.4"), "repeated key px");
     /* sizes */
     refused(fill_with("px=0.5 sz=0"),
@@ -415,7 +415,22 @@ static void test_errors_values(void **state)
     refused(fill_with("px=0.5 sz=99999999999999999999"),
             "bad sz=99999999999999999999: too large");
     refused(fill_with("px=0.5 sz=1.0000001"),
-            "bad sz=1.0000001: too large or more than 6 decimal places");
+            "bad sz=1.0000001: more than 6 decimal places");
+    {
+        /* each says what is wrong, not both */
+        struct pmc_record r;
+        struct pmc_tape_err e;
+        int has;
+        const char *l = fill_with("px=0.5 sz=99999999999999999999");
+        assert_int_equal(pmc_tape_parse(l, strlen(l), &r, &has, &e),
+                         PMC_EPARSE);
+        assert_string_equal(e.msg, "bad sz=99999999999999999999: too large");
+        l = fill_with("px=0.5 sz=1.0000001");
+        assert_int_equal(pmc_tape_parse(l, strlen(l), &r, &has, &e),
+                         PMC_EPARSE);
+        assert_string_equal(e.msg, "bad sz=1.0000001: more than 6 decimal "
+                                   "places");
+    }
     /* side, address, ids */
     refused(fill_with("px=0.5 sz=1 side=HOLD"), "repeated key side");
     refused("t=1 ev=fill trader=" TR " token=x side=HOLD px=0.5 sz=1 key=k",
