@@ -24,7 +24,9 @@
 #            no order the venue acknowledged is missing from the store, no
 #            source fill is lost (every scripted trade reaches the journal)
 #            or copied twice (no fill key in two orders), and the journal
-#            replays exactly.
+#            replays exactly; every trial must have placed orders at the
+#            venue and copied source fills into them (one that placed
+#            nothing proves nothing and fails).
 # Usage: sh tests/cli/live.sh path/to/pmcopy
 set -u
 umask 022 # the store must be 0600 whatever the umask lets through
@@ -351,6 +353,14 @@ while [ $i -lt $TRIALS ]; do
     stored=$(grep -c ',matched,\|,acked,\|,confirmed,' "$tmp/crash.csv")
     check "crash $i: every order the venue took is in the store ($venue at the venue, $stored in the store)" \
         [ "$stored" -ge "$venue" ]
+    # a trial that placed nothing proves nothing: orders went out and the
+    # journal copies source fills into orders
+    norders=$(grep -c ' ev=order ' "$tmp/crash.tape")
+    check "crash $i: orders were placed ($venue at the venue, $norders in the journal)" \
+        [ "${venue:-0}" -gt 0 -a "$norders" -gt 0 ]
+    ncopied=$(grep ' ev=order ' "$tmp/crash.tape" | sed 's/.* keys=\([^ ]*\).*/\1/' | tr ',' '\n' | sort -u | grep -c .)
+    check "crash $i: source fills were copied ($ncopied of 12 in orders)" \
+        [ "$ncopied" -gt 0 ]
     k=0 lost=0
     while [ $k -lt 12 ]; do
         k=$((k + 1))
