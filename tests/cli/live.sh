@@ -213,6 +213,28 @@ AP=$(api_port_of "$tmp/api.ready")
 check "api: /health" sh -c "curl -sf http://127.0.0.1:$AP/health | grep -q '\"ok\":true'"
 check "api: /status is JSON with the mode" \
     sh -c "curl -sf http://127.0.0.1:$AP/status | grep -q '\"mode\":\"paper\"'"
+# header names are case-insensitive, and a name is matched whole
+raw_status() { # port request -> the status code of the answer
+    python3 - "$1" "$2" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(sys.argv[2].encode().decode("unicode_escape").encode())
+d = b""
+try:
+    while b"\r\n" not in d:
+        c = s.recv(4096)
+        if not c:
+            break
+        d += c
+except socket.timeout:
+    pass
+print(d.split(b" ")[1].decode() if b" " in d else "none")
+PY
+}
+st=$(raw_status $AP 'GET /health HTTP/1.1\r\nHost: x\r\nCONTENT-LENGTH: 99999999\r\n\r\n')
+check "api: CONTENT-LENGTH is Content-Length (got $st)" [ "$st" = 413 ]
+st=$(raw_status $AP 'GET /health HTTP/1.1\r\nHost: x\r\nX-Not-Content-Length: 99999999\r\n\r\n')
+check "api: another header ending in Content-Length is not it (got $st)" [ "$st" = 200 ]
 wait_stat $FP rtds_subs 1
 ctl $FP trade wallet=$A token=303 side=BUY px=0.52 sz=100 tx=$(tx 21) log=1 rtds=0
 wait_status $AP orders 1
