@@ -444,8 +444,7 @@ static enum pmc_err read_json_file(const char *path, json_t **out, char *err,
     enum pmc_err e = pmc_json_exact_loads(buf, n, out, &we);
     free(buf);
     if (e != PMC_OK) {
-        snprintf(err, cap, "config: %s: invalid JSON at byte %zu: %s", path,
-                 we.offset, we.msg);
+        snprintf(err, cap, "config: %s: invalid JSON: %s", path, we.msg);
         return PMC_ECONFIG;
     }
     return PMC_OK;

@@ -307,7 +307,9 @@ static void test_file_errors_more(void **state)
     build_fails(&a, "must be a JSON object");
 
     a.config_file = write_tmp("{\"ratio\": 0.2,");
-    build_fails(&a, "invalid JSON at byte");
+    build_fails(&a, "invalid JSON: JSON syntax error at line 1, column 15: ");
+    a.config_file = write_tmp("{\n  \"ratio\": 0.2,\n  \"x\" 1\n}\n");
+    build_fails(&a, "invalid JSON: JSON syntax error at line 3, column ");
 
     a.config_file = "/nonexistent/pmc.json";
     assert_int_equal(build(&a), PMC_EIO);
