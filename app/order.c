@@ -15,6 +15,7 @@
 #include "app/opt.h"
 #include "core/dec.h"
 #include "live/clock.h"
+#include "live/nodump.h"
 #include "proto/sign/hex.h"
 #include "proto/sign/order.h"
 #include "proto/sign/order_json.h"
@@ -154,6 +155,11 @@ static int cmd_sign(int argc, char **argv)
         goto done;
     }
     req.owner = owner;
+    /* before the key is read: no core file or debugger ever sees it; a
+     * process that cannot protect it says so and still signs */
+    char nd[192];
+    if (!pmc_nodump(nd, sizeof nd))
+        fprintf(stderr, "%s: warning: %s\n", PROG, nd);
     if (!pmc_signer_from_env(&log, &signer))
         goto done;
     out = malloc(sizeof(*out));

@@ -158,8 +158,10 @@ enum pmc_err pmc_config_validate(const struct pmc_config *c, char *msg,
          "must be 1..65536"},
         {"max_open_orders", c->max_open_orders, 1, 1 << 24, 0,
          "must be 1..16777216"},
-        {"dedupe_capacity", c->dedupe_capacity, 16, 1 << 26, 0,
-         "must be 16..67108864"},
+        /* two generations of 2x slots of 8 bytes: 512 MiB at the top,
+         * zeroed at start (1 << 26 was 2 GiB, 20 s for any tape) */
+        {"dedupe_capacity", c->dedupe_capacity, 16, 1 << 24, 0,
+         "must be 16..16777216"},
         {"api_port", c->api_port, 0, 65535, 0,
          "must be 0..65535 (0: any free port)"},
     };

@@ -228,6 +228,69 @@ static enum pmc_err split(struct line *L, const char *s, size_t n)
     return PMC_OK;
 }
 
+/* Is s[0..n) well-formed UTF-8 (RFC 3629: no overlong form, no
+ * surrogate, nothing above U+10FFFF)? SPEC section 4: a tape is UTF-8. */
+static int utf8_ok(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = u[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF)
+            len = 2;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            if (c == 0xE0)
+                lo = 0xA0; /* overlong */
+            else if (c == 0xED)
+                hi = 0x9F; /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            if (c == 0xF0)
+                lo = 0x90; /* overlong */
+            else if (c == 0xF4)
+                hi = 0x8F; /* above U+10FFFF */
+        } else
+            return 0;
+        if (n - i < len || u[i + 1] < lo || u[i + 1] > hi)
+            return 0;
+        for (size_t j = 2; j < len; j++)
+            if ((u[i + j] & 0xC0) != 0x80)
+                return 0;
+        i += len;
+    }
+    return 1;
+}
+
+/* Every key and value of the line is UTF-8; the error names the key and
+ * never copies the bad bytes. */
+static enum pmc_err check_utf8(struct line *L, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (unsigned char)s[i] < 0x80)
+        i++;
+    if (i == n)
+        return PMC_OK; /* ASCII: the common case */
+    char kb[32];
+    for (size_t j = 0; j < L->n; j++) {
+        const struct pair *p = &L->p[j];
+        if (!utf8_ok(p->k, p->kn))
+            return fail(L, "invalid UTF-8 in a key", NULL, NULL, 0,
+                        "a tape is UTF-8 text");
+        if (!utf8_ok(p->v, p->vn))
+            return fail(L, "invalid UTF-8 in the value of",
+                        key_text(kb, p->k, p->kn), NULL, 0,
+                        "a tape is UTF-8 text");
+    }
+    return PMC_OK;
+}
+
 static struct pair *get(struct line *L, const char *key)
 {
     size_t kn = strlen(key);
@@ -345,9 +408,13 @@ static enum pmc_err dec_value(struct line *L, const char *key, const char *v,
     enum pmc_err e = pmc_dec_parse(v, vn, &x);
     if (e == PMC_EPARSE)
         return fail(L, "bad", key, v, vn, "not a decimal number");
-    if (e != PMC_OK)
+    if (e != PMC_OK) {
+        const char *dot = memchr(v, '.', vn);
         return fail(L, "bad", key, v, vn,
-                    "too large or more than 6 decimal places");
+                    dot && vn - (size_t)(dot - v) - 1 > 6
+                        ? "more than 6 decimal places"
+                        : "too large");
+    }
     if (x < lo || x > hi || ((open & OPEN_LO) && x == lo) ||
         ((open & OPEN_HI) && x == hi))
         return fail(L, "bad", key, v, vn, rule);
@@ -607,6 +674,7 @@ enum pmc_err pmc_tape_parse(const char *s, size_t n, struct pmc_record *r,
         return fail(&L, "control character in line", NULL, NULL, 0,
                     "fields are separated by spaces");
     PMC_TRY(split(&L, s, n));
+    PMC_TRY(check_utf8(&L, s, n));
     struct pair *ev;
     PMC_TRY(need(&L, "ev", &ev));
     int kind = pmc_kind_lookup(ev->v, ev->vn);

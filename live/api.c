@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -126,12 +127,22 @@ static void try_handle(struct pmc_api *a, struct conn *c)
     if (!end)
         return;
     size_t head_len = (size_t)(end - c->buf) + 4;
+    /* Content-Length: a header name, matched case-insensitively at the
+     * start of a line (never inside another name or a value); digits
+     * only, saturating past MAX_REQ */
     size_t clen = 0;
-    char *cl = memmem(c->buf, head_len, "Content-Length:", 15);
-    if (!cl)
-        cl = memmem(c->buf, head_len, "content-length:", 15);
-    if (cl)
-        clen = strtoul(cl + 15, NULL, 10);
+    for (char *l = memchr(c->buf, '\n', head_len); l && l + 1 < end;
+         l = memchr(l + 1, '\n', (size_t)(end - l - 1))) {
+        if ((size_t)(end - l - 1) < 15 ||
+            strncasecmp(l + 1, "content-length:", 15))
+            continue;
+        const char *v = l + 16;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        while (*v >= '0' && *v <= '9' && clen <= MAX_REQ)
+            clen = clen * 10 + (size_t)(*v++ - '0');
+        break;
+    }
     if (clen > MAX_REQ) {
         respond(c, 413, "text/plain", "too large\n", 10);
         return;

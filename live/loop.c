@@ -24,6 +24,7 @@
 #include "core/dec.h"
 #include "live/clock.h"
 #include "live/memlock.h"
+#include "live/nodump.h"
 
 /* ---- the inbox ------------------------------------------------------------ */
 
@@ -216,6 +217,10 @@ static enum pmc_err setup_venue(struct live *L)
         L->venue = pmc_paper_venue(L->paper);
         return PMC_OK;
     }
+    /* before the key is read: no core file or debugger ever sees it */
+    char nd[192];
+    pmc_nodump(nd, sizeof nd);
+    pmc_live_log(L, "level=info %s", nd);
     struct pmc_exec_creds creds;
     memset(&creds, 0, sizeof creds);
     char why[256];

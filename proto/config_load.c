@@ -116,6 +116,19 @@ static int pick(const char *v, const char *const *names, size_t n)
     return -1;
 }
 
+/* Digits after the '.' of a decimal's text (0 without one): tells "more
+ * than 6 decimal places" from "too large" when pmc_dec_parse says
+ * PMC_ERANGE. */
+static size_t frac_digits(const char *s, size_t n)
+{
+    const char *dot = memchr(s, '.', n);
+    size_t d = 0;
+    if (dot)
+        for (const char *q = dot + 1; q < s + n && *q >= '0' && *q <= '9'; q++)
+            d++;
+    return d;
+}
+
 static enum pmc_err set_key(struct pmc_config *c, const struct key *k,
                             const char *v, const char *origin, char *err,
                             size_t cap)
@@ -128,12 +141,23 @@ static enum pmc_err set_key(struct pmc_config *c, const struct key *k,
     case K_INT:
     case K_MS:
     case K_U32:
-        if (pmc_int_parse(v, strlen(v), &iv) != PMC_OK)
+        switch (pmc_int_parse(v, strlen(v), &iv)) {
+        case PMC_OK:
+            break;
+        case PMC_ERANGE:
+            return cfg_fail(err, cap, origin, k->name, v,
+                            v[0] == '-' ? "too large a negative number"
+                                        : "too large");
+        default:
             return cfg_fail(err, cap, origin, k->name, v, "not an integer");
+        }
         if (k->type == K_U32) {
-            if (iv < 0 || iv > UINT32_MAX)
+            /* the key's range is stated once, by pmc_config_validate */
+            if (iv < 0)
                 return cfg_fail(err, cap, origin, k->name, v,
-                                "must be 0..4294967295");
+                                "must not be negative");
+            if (iv > UINT32_MAX)
+                return cfg_fail(err, cap, origin, k->name, v, "too large");
             *(uint32_t *)(void *)p = (uint32_t)iv;
         } else if (k->off == offsetof(struct pmc_config, api_port)) {
             if (iv < 0 || iv > 65535)
@@ -148,9 +172,10 @@ static enum pmc_err set_key(struct pmc_config *c, const struct key *k,
         enum pmc_err e = pmc_dec_parse(v, strlen(v), &dv);
         if (e != PMC_OK)
             return cfg_fail(err, cap, origin, k->name, v,
-                            e == PMC_EPARSE
-                                ? "not a decimal number"
-                                : "too large or more than 6 decimal places");
+                            e == PMC_EPARSE ? "not a decimal number"
+                            : frac_digits(v, strlen(v)) > 6
+                                ? "more than 6 decimal places"
+                                : "too large");
         *(pmc_micros *)(void *)p = dv;
         return PMC_OK;
     }
@@ -419,8 +444,7 @@ static enum pmc_err read_json_file(const char *path, json_t **out, char *err,
     enum pmc_err e = pmc_json_exact_loads(buf, n, out, &we);
     free(buf);
     if (e != PMC_OK) {
-        snprintf(err, cap, "config: %s: invalid JSON at byte %zu: %s", path,
-                 we.offset, we.msg);
+        snprintf(err, cap, "config: %s: invalid JSON: %s", path, we.msg);
         return PMC_ECONFIG;
     }
     return PMC_OK;

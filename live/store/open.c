@@ -11,6 +11,7 @@
  * SQLite outside pmc_store_order_new / pmc_store_sync / the reading
  * calls. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,19 @@ enum pmc_err pmc_store_open(const char *path, const struct pmc_store_opts *opts,
         flags |= SQLITE_OPEN_READWRITE |
                  (opts->readonly || opts->no_create ? 0 : SQLITE_OPEN_CREATE);
     s->rw_flags = flags;
+    /* A new store holds signed orders, credentials' effects and the whole
+     * trading history: create it 0600 here, whatever the umask. SQLite
+     * creates the -wal and -shm files with the mode of the database. */
+    if (!exists && (flags & SQLITE_OPEN_CREATE)) {
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST) {
+            set_err(s, "cannot create: %s", strerror(errno));
+            e = PMC_EIO;
+            goto fail;
+        }
+        if (fd >= 0)
+            close(fd);
+    }
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
         if (s->db) {
             e = db_err(s, s->db, "cannot open");

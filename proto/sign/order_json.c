@@ -74,6 +74,19 @@ static bool need(const struct pmc_order_log *L, const char *s, const char *k)
     return s != NULL;
 }
 
+/* Digits after the '.' of a decimal's text (0 without one): tells "more
+ * than 6 decimal places" from "too large" when pmc_dec_parse says
+ * PMC_ERANGE. */
+static size_t frac_digits(const char *s, size_t n)
+{
+    const char *dot = memchr(s, '.', n);
+    size_t d = 0;
+    if (dot)
+        for (const char *q = dot + 1; q < s + n && *q >= '0' && *q <= '9'; q++)
+            d++;
+    return d;
+}
+
 static bool get_dec(const struct pmc_order_log *L, json_t *o, const char *k,
                     bool required, pmc_micros *out, bool *present)
 {
@@ -86,6 +99,10 @@ static bool get_dec(const struct pmc_order_log *L, json_t *o, const char *k,
     if (!s)
         return !required || need(L, s, k);
     enum pmc_err e = pmc_dec_parse(s, n, out);
+    if (e == PMC_ERANGE && s[0] != '-' && frac_digits(s, n) <= 6) {
+        fail(L, "%s '%.40s' is too large", k, s);
+        return false;
+    }
     if (e != PMC_OK) {
         fail(L,
              "%s '%.40s' must be a plain decimal (digits, optional '.', at "
@@ -110,7 +127,14 @@ static bool get_uint(const struct pmc_order_log *L, json_t *o, const char *k,
         return false;
     if (!s)
         return true;
-    if (pmc_int_parse(s, n, &v) != PMC_OK || v < 0 || (uint64_t)v > max) {
+    enum pmc_err e = pmc_int_parse(s, n, &v);
+    if ((e == PMC_ERANGE && s[0] != '-') ||
+        (e == PMC_OK && v > 0 && (uint64_t)v > max)) {
+        fail(L, "%s '%.40s' is too large (at most %llu)", k, s,
+             (unsigned long long)max);
+        return false;
+    }
+    if (e != PMC_OK || v < 0) {
         fail(L, "%s '%.40s' must be an integer in [0, %llu]", k, s,
              (unsigned long long)max);
         return false;

@@ -26,6 +26,7 @@
 #include "proto/wire/prices.h"
 
 #define MAX_FILE_BYTES ((size_t)1 << 30)
+#define MAX_GZ_RATIO 200 /* plain JSON rows compress 10-30 times */
 
 static const char *const kind_names[] = {"activity", "trades", "prices",
                                          "markets",  "book",   "logs"};
@@ -320,6 +321,18 @@ static int read_file(const char *path, char **buf, size_t *n)
         if (r == 0)
             break;
         len += (size_t)r;
+        /* a gzip bomb: past 16 MiB, more than MAX_GZ_RATIO times the
+         * compressed bytes read so far */
+        z_off_t zin = gzdirect(g) ? 0 : gzoffset(g);
+        if (zin > 0 && len > (16u << 20) && len / MAX_GZ_RATIO > (size_t)zin) {
+            fprintf(stderr,
+                    "pmcopy import: %s: decompresses to more than %d times "
+                    "its size (%zu bytes from %lld); refused\n",
+                    path, MAX_GZ_RATIO, len, (long long)zin);
+            free(b);
+            gzclose(g);
+            return 0;
+        }
     }
     gzclose(g);
     b[len] = '\0';
@@ -470,7 +483,8 @@ int pmc_import_run(const struct pmc_import_opts *o, const char *const *files,
         fprintf(stderr, "pmcopy import: out of memory\n");
         goto out;
     }
-    qsort(im.items, im.nitems, sizeof *im.items, item_cmp);
+    if (im.nitems > 1) /* no records: items is NULL, qsort's is nonnull */
+        qsort(im.items, im.nitems, sizeof *im.items, item_cmp);
     fputs(PMC_TAPE_HEADER "\n", out);
     for (size_t i = 0; i < im.nitems; i++)
         if (!im.items[i].dead)

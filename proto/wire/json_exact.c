@@ -142,14 +142,31 @@ enum pmc_err pmc_json_exact_loads(const char *buf, size_t n, json_t **out,
     }
     json_error_t je;
     json_t *root = json_loadb(o, j, 0, &je);
+    if (!root && (json_error_code(&je) == json_error_out_of_memory ||
+                  je.text[0] == '\0')) {
+        /* under a memory limit: not a syntax error (jansson leaves the
+         * text empty when an allocation of its own set-up fails) */
+        rc = pmc_wire_fail(err, PMC_ENOMEM, 0, "out of memory");
+        goto done;
+    }
     if (!root) {
         size_t pos = je.position > 0 ? (size_t)je.position : 0;
         err->offset = map_back(ins, nins, pos);
         if (err->offset > n)
             err->offset = n;
+        /* line and column (1-based, in bytes) of the caller's text */
+        size_t line = 1, col = 1;
+        for (size_t k = 0; k < err->offset; k++) {
+            if (buf[k] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
         rc = pmc_wire_fail(err, PMC_EPARSE, 0,
-                           "JSON syntax error at byte %zu: %s", err->offset,
-                           je.text);
+                           "JSON syntax error at line %zu, column %zu: %s",
+                           line, col, je.text);
         goto done;
     }
     *out = root;

@@ -5,7 +5,9 @@
 # Each check states what is injected and what must hold:
 #  paper   - a source trade seen on RTDS, on chain and on the data API is
 #            copied once; another wallet's trade is not; the paper venue
-#            fills against the fake's book; the journal replays exactly.
+#            fills against the fake's book; the journal replays exactly;
+#            every file of the store (database, -wal, -shm, -olog) is 0600
+#            under umask 022.
 #  signal  - SIGTERM: intake stops, buckets flush (ev=flush), exit 0.
 #  api     - /health, /status, /metrics answer; POST /kill makes the next
 #            copy a skip (killed); POST /resume lifts it.
@@ -14,15 +16,20 @@
 #            fake checks the L2 HMAC and recovers the EIP-712 signature),
 #            each order hash POSTed once (on the executor's lanes), orders
 #            in the store as matched; memory locked (or the log says why
-#            not; --no-mlock in the paper session locks nothing).
+#            not; --no-mlock in the paper session locks nothing); the
+#            process holding the key says at start that it allows no core
+#            file (RLIMIT_CORE 0 in /proc/PID/limits) and no ptrace.
 #  crash   - SIGKILL at random points of a live session, then restart on the
 #            same store, many trials: no order hash is ever POSTed twice,
 #            no order the venue acknowledged is missing from the store, no
 #            source fill is lost (every scripted trade reaches the journal)
 #            or copied twice (no fill key in two orders), and the journal
-#            replays exactly.
+#            replays exactly; every trial must have placed orders at the
+#            venue and copied source fills into them (one that placed
+#            nothing proves nothing and fails).
 # Usage: sh tests/cli/live.sh path/to/pmcopy
 set -u
+umask 022 # the store must be 0600 whatever the umask lets through
 bin=${1:?usage: live.sh path/to/pmcopy}
 bdir=$(cd "$(dirname "$bin")" && pwd)
 feeds=$bdir/fakes/fake_feeds
@@ -135,6 +142,16 @@ ctl $FP trade wallet=$B token=101 side=BUY px=0.53 sz=300 tx=$(tx 2) log=4 rtds=
 wait_status $AP orders_sent 1 # its own 300 ms bucket is flushed
 ctl $FP trade wallet=$A token=101 side=BUY px=0.52 sz=100 tx=$(tx 3) log=5 rtds=300 chain=0 api=300
 wait_status $AP orders_sent 2
+# every file of the store while it is open: 0600 under umask 022
+modes="" nfiles=0 loose=0
+for f in "$tmp"/paper.db*; do
+    m=$(stat -c %a "$f")
+    nfiles=$((nfiles + 1))
+    [ "$m" = 600 ] || loose=$((loose + 1))
+    modes="$modes $(basename "$f")=$m"
+done
+check "paper: the store's files (at least db, -wal, -shm, -olog) are 0600 ($modes)" \
+    [ "$nfiles" -ge 4 -a "$loose" -eq 0 ]
 sleep 0.5 # the later copies of the same fills arrive and are dropped
 stop_live $lp
 check "paper: SIGTERM exits 0 ($(tail -1 "$tmp/paper.err"))" [ "$rc" -eq 0 ]
@@ -196,6 +213,28 @@ AP=$(api_port_of "$tmp/api.ready")
 check "api: /health" sh -c "curl -sf http://127.0.0.1:$AP/health | grep -q '\"ok\":true'"
 check "api: /status is JSON with the mode" \
     sh -c "curl -sf http://127.0.0.1:$AP/status | grep -q '\"mode\":\"paper\"'"
+# header names are case-insensitive, and a name is matched whole
+raw_status() { # port request -> the status code of the answer
+    python3 - "$1" "$2" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(sys.argv[2].encode().decode("unicode_escape").encode())
+d = b""
+try:
+    while b"\r\n" not in d:
+        c = s.recv(4096)
+        if not c:
+            break
+        d += c
+except socket.timeout:
+    pass
+print(d.split(b" ")[1].decode() if b" " in d else "none")
+PY
+}
+st=$(raw_status $AP 'GET /health HTTP/1.1\r\nHost: x\r\nCONTENT-LENGTH: 99999999\r\n\r\n')
+check "api: CONTENT-LENGTH is Content-Length (got $st)" [ "$st" = 413 ]
+st=$(raw_status $AP 'GET /health HTTP/1.1\r\nHost: x\r\nX-Not-Content-Length: 99999999\r\n\r\n')
+check "api: another header ending in Content-Length is not it (got $st)" [ "$st" = 200 ]
 wait_stat $FP rtds_subs 1
 ctl $FP trade wallet=$A token=303 side=BUY px=0.52 sz=100 tx=$(tx 21) log=1 rtds=0
 wait_status $AP orders 1
@@ -250,6 +289,7 @@ lp=$!
 pids="$pids $lp"
 wait_ready "$tmp/real.ready"
 real_vmlck=$(awk '/^VmLck:/ {print $2}' "/proc/$lp/status")
+real_core=$(awk '/^Max core file size/ {print $5 "/" $6}' "/proc/$lp/limits")
 AP=$(api_port_of "$tmp/real.ready")
 wait_stat $FP rtds_subs 1
 ctl $FP trade wallet=$A token=404 side=BUY px=0.52 sz=100 tx=$(tx 31) log=1 rtds=0
@@ -267,6 +307,11 @@ else
         grep -q 'event=memory_not_locked .*\(RLIMIT_MEMLOCK\|sanitizer build\)' \
         "$tmp/real.err"
 fi
+check "real: the key's process allows no core file (limit $real_core)" \
+    [ "$real_core" = "0/0" ]
+check "real: and says at start it allows no core file and no ptrace" \
+    grep -q 'level=info event=secrets_protected dumpable=0 core_limit=0' \
+    "$tmp/real.err"
 check "real: both orders went out on the executor's lanes" \
     grep -q '^pmcopy_exec_lane_posts_total 2$' "$tmp/real.metrics"
 "$bin" live --live --clob-lanes 9 --trader $A --no-db > /dev/null 2>&1
@@ -330,6 +375,14 @@ while [ $i -lt $TRIALS ]; do
     stored=$(grep -c ',matched,\|,acked,\|,confirmed,' "$tmp/crash.csv")
     check "crash $i: every order the venue took is in the store ($venue at the venue, $stored in the store)" \
         [ "$stored" -ge "$venue" ]
+    # a trial that placed nothing proves nothing: orders went out and the
+    # journal copies source fills into orders
+    norders=$(grep -c ' ev=order ' "$tmp/crash.tape")
+    check "crash $i: orders were placed ($venue at the venue, $norders in the journal)" \
+        [ "${venue:-0}" -gt 0 -a "$norders" -gt 0 ]
+    ncopied=$(grep ' ev=order ' "$tmp/crash.tape" | sed 's/.* keys=\([^ ]*\).*/\1/' | tr ',' '\n' | sort -u | grep -c .)
+    check "crash $i: source fills were copied ($ncopied of 12 in orders)" \
+        [ "$ncopied" -gt 0 ]
     k=0 lost=0
     while [ $k -lt 12 ]; do
         k=$((k + 1))

@@ -158,6 +158,12 @@ run range "{$BASE, \"price\": 1.5, \"tick_size\": \"0.01\"}"
 expect_err "price out of range" 1 "price 1.5 is outside (0, 1)"
 run toomany "{$BASE, \"price\": 0.5500001, \"tick_size\": \"0.01\"}"
 expect_err "7 decimals" 1 "price '0.5500001' must be a plain decimal"
+run huge '{"token_id": "1", "side": "BUY", "kind": "limit", "size": "99999999999999999999",
+ "price": 0.5, "tick_size": "0.01", "exchange": "v2", "order_type": "GTC"}'
+expect_err "a size too large says so" 1 "size '99999999999999999999' is too large"
+run hugesalt '{"token_id": "1", "side": "BUY", "kind": "limit", "size": 10, "salt": "99999999999999999999999",
+ "price": 0.5, "tick_size": "0.01", "exchange": "v2", "order_type": "GTC"}'
+expect_err "an integer too large says so" 1 "salt '99999999999999999999999' is too large (at most"
 run small '{"token_id": "1", "side": "BUY", "kind": "limit", "size": 4.5,
  "price": 0.5, "tick_size": "0.01", "exchange": "v2", "order_type": "GTC"}'
 expect_err "below minimum size" 1 "below the minimum order size 5 shares"
@@ -177,7 +183,7 @@ expect_err "v1 exchange" 1 "exchange 'v1' must be v2, v2-negrisk or v3"
 run salt '{"token_id": "1", "side": "BUY", "kind": "limit", "size": 10,
  "price": 0.5, "tick_size": "0.01", "exchange": "v2", "order_type": "GTC",
  "salt": 9007199254740992}'
-expect_err "salt >= 2^53" 1 "salt '9007199254740992' must be an integer"
+expect_err "salt >= 2^53" 1 "salt '9007199254740992' is too large (at most 9007199254740991)"
 run json '{"token_id": '
 expect_err "malformed JSON" 1 "stdin:"
 run notobj '[1, 2]'

@@ -285,7 +285,18 @@ static void test_file_errors(void **state)
     build_fails(&a, "copy_mode=2: must be per_fill, aggregate or intent_net");
 
     a.config_file = write_tmp("{\"ratio\": 0.1234567}");
-    build_fails(&a, "ratio=0.1234567: too large or more than 6 decimal");
+    build_fails(&a, "ratio=0.1234567: more than 6 decimal places");
+
+    a.config_file = write_tmp("{\"ratio\": 99999999999999999999}");
+    build_fails(&a, "ratio=99999999999999999999: too large");
+
+    a.config_file = write_tmp("{\"coalesce_ms\": \"99999999999999999999\"}");
+    build_fails(&a, "coalesce_ms=99999999999999999999: too large");
+
+    /* the range of a capacity is stated once, by the validation */
+    a.config_file = write_tmp("{\"dedupe_capacity\": 99999999999}");
+    build_fails(&a, "dedupe_capacity=99999999999: too large");
+    assert_null(strstr(err, "4294967295"));
 }
 
 static void test_file_errors_more(void **state)
@@ -296,7 +307,9 @@ static void test_file_errors_more(void **state)
     build_fails(&a, "must be a JSON object");
 
     a.config_file = write_tmp("{\"ratio\": 0.2,");
-    build_fails(&a, "invalid JSON at byte");
+    build_fails(&a, "invalid JSON: JSON syntax error at line 1, column 15: ");
+    a.config_file = write_tmp("{\n  \"ratio\": 0.2,\n  \"x\" 1\n}\n");
+    build_fails(&a, "invalid JSON: JSON syntax error at line 3, column ");
 
     a.config_file = "/nonexistent/pmc.json";
     assert_int_equal(build(&a), PMC_EIO);
@@ -446,7 +459,7 @@ static void test_env_errors(void **state)
     build_fails(&a, "trader ratio=fast: not a decimal number");
     clear_env();
     setenv("MAX_TOKENS", "-5", 1);
-    build_fails(&a, "max_tokens=-5: must be 0..4294967295");
+    build_fails(&a, "max_tokens=-5: must not be negative");
     clear_env();
     setenv("MAX_TOKENS", "0", 1);
     build_fails(&a, "max_tokens=0: must be 1..16777216");
@@ -601,7 +614,9 @@ static void test_invalid_values(void **state)
             "kill_max_daily_loss_usd=0: must be in (0, 1000000000] USD");
     invalid("kill_max_consecutive_rejects=0",
             "kill_max_consecutive_rejects=0: must be 1..1000000");
-    invalid("dedupe_capacity=8", "dedupe_capacity=8: must be 16..67108864");
+    invalid("dedupe_capacity=8", "dedupe_capacity=8: must be 16..16777216");
+    invalid("dedupe_capacity=16777217",
+            "dedupe_capacity=16777217: must be 16..16777216");
     invalid("max_bucket_fills=0", "max_bucket_fills=0: must be 1..65536");
     invalid("order_tif=GTD", "order_tif=GTD: must be FAK, FOK or GTC");
     invalid("sizing=kelly", "sizing=kelly: must be fixed, proportional or "

@@ -403,7 +403,7 @@ static void test_errors_values(void **state)
     refused(fill_with("px=abc sz=1"), "bad px=abc: not a decimal number");
     refused(fill_with("px=1e-1 sz=1"), "bad px=1e-1: not a decimal number");
     refused(fill_with("px=0.1234567 sz=1"),
-            "bad px=0.1234567: too large or more than 6 decimal places");
+            "bad px=0.1234567: more than 6 decimal places");
     refused(fill_with("px=\"0.5\" sz=1 x=1 px=0.4"), "repeated key px");
     /* sizes */
     refused(fill_with("px=0.5 sz=0"),
@@ -415,7 +415,22 @@ static void test_errors_values(void **state)
     refused(fill_with("px=0.5 sz=99999999999999999999"),
             "bad sz=99999999999999999999: too large");
     refused(fill_with("px=0.5 sz=1.0000001"),
-            "bad sz=1.0000001: too large or more than 6 decimal places");
+            "bad sz=1.0000001: more than 6 decimal places");
+    {
+        /* each says what is wrong, not both */
+        struct pmc_record r;
+        struct pmc_tape_err e;
+        int has;
+        const char *l = fill_with("px=0.5 sz=99999999999999999999");
+        assert_int_equal(pmc_tape_parse(l, strlen(l), &r, &has, &e),
+                         PMC_EPARSE);
+        assert_string_equal(e.msg, "bad sz=99999999999999999999: too large");
+        l = fill_with("px=0.5 sz=1.0000001");
+        assert_int_equal(pmc_tape_parse(l, strlen(l), &r, &has, &e),
+                         PMC_EPARSE);
+        assert_string_equal(e.msg, "bad sz=1.0000001: more than 6 decimal "
+                                   "places");
+    }
     /* side, address, ids */
     refused(fill_with("px=0.5 sz=1 side=HOLD"), "repeated key side");
     refused("t=1 ev=fill trader=" TR " token=x side=HOLD px=0.5 sz=1 key=k",
@@ -693,6 +708,60 @@ static void test_reader_errors(void **state)
     rd_close(&x);
 }
 
+/* SPEC section 4: a tape is UTF-8. Malformed UTF-8 in a token, key or
+ * outcome is refused naming the key (never copying the bytes); a reader
+ * error names file:line; well-formed multi-byte text is kept. */
+static void test_utf8(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"\xff",
+                                      "\xc0\xaf",
+                                      "\xe0\x80\xaf",
+                                      "\xed\xa0\x80",
+                                      "\xf4\x90\x80\x80",
+                                      "\xc3",
+                                      "a\xe2\x82",
+                                      "\x80",
+                                      "\xf8\x88\x80\x80\x80"};
+    char line[512];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(line, sizeof line,
+                 "t=1 ev=fill trader=" TR " token=t%s side=BUY px=0.5 sz=1 "
+                 "key=k",
+                 bad[i]);
+        refused(line, "invalid UTF-8 in the value of token: a tape is UTF-8");
+        snprintf(line, sizeof line,
+                 "t=1 ev=fill trader=" TR " token=t side=BUY px=0.5 sz=1 "
+                 "key=k%s",
+                 bad[i]);
+        refused(line, "invalid UTF-8 in the value of key");
+        char oc[32];
+        snprintf(oc, sizeof oc, "outcome=\"x %s\"", bad[i]);
+        refused(fill_with(oc), "invalid UTF-8 in the value of outcome");
+    }
+    refused("t=1 ev=resume k\xffy=1", "invalid UTF-8 in a key");
+    struct pmc_record r;
+    struct pmc_tape_err e;
+    int has = 0;
+    const char *ok =
+        fill_with("px=0.5 sz=1 outcome=\"Ja \xc3\xa9t\xc3\xa9 \xe2\x82\xac "
+                  "\xf0\x9f\x9a\x80\"");
+    if (pmc_tape_parse(ok, strlen(ok), &r, &has, &e) != PMC_OK)
+        fail_msg("%s", e.msg);
+    assert_int_equal(has, 1);
+    assert_string_equal(r.u.fill.outcome,
+                        "Ja \xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x80");
+
+    char err[600];
+    const char *t = "#pmcopy-tape v1\n"
+                    "t=1 ev=resume\n"
+                    "t=2 ev=fill trader=" TR " token=\xfe side=BUY px=0.5 "
+                    "sz=1 key=k\n";
+    assert_int_equal(rd_all(t, err, sizeof err, NULL), -2);
+    assert_string_equal(err, "mem.tape:3: invalid UTF-8 in the value of "
+                             "token: a tape is UTF-8 text");
+}
+
 /* A 10 MB line: refused with a clear error, and the reader's buffer never
  * grows to hold it. */
 static void test_reader_huge_line(void **state)
@@ -870,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_reader_basic),
         cmocka_unit_test(test_reader_line_and_cur),
         cmocka_unit_test(test_reader_errors),
+        cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_reader_huge_line),
         cmocka_unit_test(test_reader_many_records),
         cmocka_unit_test(test_tape_write),
