@@ -397,7 +397,7 @@ struct pmc_space *pmc_space_parse(const char *buf, size_t n,
     }
     enum pmc_err e = pmc_json_exact_loads(buf, n, &root, &we);
     if (e != PMC_OK) {
-        snprintf(err, cap, "byte %zu: %s", we.offset, we.msg);
+        snprintf(err, cap, "%s", we.msg);
         return NULL;
     }
     /* jansson keeps the last of two equal keys (also when one is spelled

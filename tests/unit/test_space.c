@@ -187,7 +187,7 @@ static void refused(void **state)
          "unknown member 'step'"},
         {"{\"ratio\": 0.1}", "a list [..] or a range"},
         {"[1, 2]", "an object of keys"},
-        {"{\"ratio\": [0.1", "byte"},
+        {"{\"ratio\": [0.1", "line 1, column"},
         {"{\"latency_ms\": [-5]}", "key 'latency_ms': value -5"},
         {"{\"half_spread\": [0.7]}", "key 'half_spread'"},
         {"{\"ratio\": {\"min\": 0.1, \"max\": 0.2, \"points\": 0}}",
