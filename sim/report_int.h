@@ -1,8 +1,10 @@
 /* sim/report_int.h - internals shared by the report files (not a public
  * interface; see report.h). Calls run one way:
- *   report.c -> report_csv.c, report_json.c, report_chart.c, report_html.c
+ *   report.c -> report_csv.c, report_json.c, report_chart.c, report_html.c,
+ *               report_risk.c
  *   report_{csv,json,text,html}.c -> report_summary.c, report_fmt.c
- * report_summary.c, report_fmt.c and report_chart.c call no report file. */
+ * report_summary.c, report_fmt.c, report_risk.c and report_chart.c call no
+ * report file. */
 #ifndef PMC_SIM_REPORT_INT_H
 #define PMC_SIM_REPORT_INT_H
 
@@ -46,7 +48,8 @@ int pmc__report_charts(const char *dir, const char *script);
 /* report_html.c: report.html from the template at tmpl_path */
 enum pmc_err pmc__report_html(const char *dir, const char *tmpl_path,
                               const struct pmc_sim *s,
-                              const struct pmc_report_info *info, int charts_ok,
+                              const struct pmc_report_info *info,
+                              const struct pmc_report_risk *rk, int charts_ok,
                               char *err, size_t cap);
 
 #endif

@@ -58,6 +58,7 @@ void pmc_summary_compute(const struct pmc_sim *s, struct pmc_summary *m)
     m->capital_used = r->capital_used;
     m->roi =
         m->capital_used > 0 ? (double)m->pnl / (double)m->capital_used : 0.0;
+    m->roi_capital = r->capital > 0 ? (double)m->pnl / (double)r->capital : 0.0;
     m->fill_rate =
         r->ordered_sh > 0 ? (double)r->filled_sh / (double)r->ordered_sh : 0.0;
     m->orders_per_fill = r->fills_delivered

@@ -4,8 +4,18 @@
 
 #include "sim/report_int.h"
 
+static const char *ratio3(int has, double x, char *b, size_t cap)
+{
+    if (has)
+        snprintf(b, cap, "%.3f", x);
+    else
+        snprintf(b, cap, "n/a");
+    return b;
+}
+
 void pmc_report_text(FILE *f, const struct pmc_sim *s,
-                     const struct pmc_report_info *info)
+                     const struct pmc_report_info *info,
+                     const struct pmc_report_risk *rk)
 {
     struct pmc_summary m;
     pmc_summary_compute(s, &m);
@@ -21,9 +31,12 @@ void pmc_report_text(FILE *f, const struct pmc_sim *s,
             (double)(r->t_last - r->t_first) / 3600000.0, r->records, s->ntok);
     fprintf(f, "  latency           %s\n",
             info->lat_desc ? info->lat_desc : "");
-    fprintf(f, "  P&L               %s USD  (ROI %.2f %% on %s USD used)\n",
-            pmc__report_usd2(m.pnl, a, sizeof a), 100.0 * m.roi,
-            pmc__report_usd2(m.capital_used, b, sizeof b));
+    fprintf(f,
+            "  P&L               %s USD  (ROI %.2f %% on the starting capital "
+            "of %s USD; %.2f %% on the peak capital used, %s USD)\n",
+            pmc__report_usd2(m.pnl, a, sizeof a), 100.0 * m.roi_capital,
+            pmc__report_usd2(r->capital, b, sizeof b), 100.0 * m.roi,
+            pmc__report_usd2(m.capital_used, c, sizeof c));
     fprintf(f,
             "    realised        %s USD, unrealised %s USD (%u unresolved "
             "positions, marked at last price), fees %s USD\n",
@@ -31,9 +44,30 @@ void pmc_report_text(FILE *f, const struct pmc_sim *s,
             pmc__report_usd2(m.unrealized, b, sizeof b),
             r->unresolved_positions, pmc__report_usd2(m.fees, c, sizeof c));
     fprintf(f,
-            "  max drawdown      %s USD (%.2f %%)   Sharpe (per market) "
-            "%.3f\n",
+            "  max drawdown      %s USD (%.2f %% of the peak)   Sharpe (per "
+            "market) %.3f\n",
             pmc__report_usd2(r->max_dd, a, sizeof a), m.max_dd_pct, m.sharpe);
+    if (rk && rk->ok && rk->ndd) {
+        const struct pmc_report_dd *e = &rk->dd[0];
+        fprintf(f, "    deepest         from %s to the trough at %s UTC, ",
+                pmc__report_utc(e->t_start, a, sizeof a),
+                pmc__report_utc(e->t_trough, b, sizeof b));
+        if (e->recovered)
+            fprintf(f, "recovered %s UTC",
+                    pmc__report_utc(e->t_recovery, a, sizeof a));
+        else
+            fputs("not recovered", f);
+        fprintf(f, ", %.2f days\n",
+                (double)(e->t_recovery - e->t_start) / 86400000.0);
+    }
+    if (rk && rk->ok)
+        fprintf(
+            f,
+            "  risk-adjusted     Sharpe %s, Sortino %s, Calmar %s "
+            "(annualised; daily returns on the starting capital, %u days)\n",
+            ratio3(rk->has_sharpe, rk->sharpe, a, sizeof a),
+            ratio3(rk->has_sortino, rk->sortino, b, sizeof b),
+            ratio3(rk->has_calmar, rk->calmar, c, sizeof c), rk->days);
     fprintf(f, "  markets           %u traded, %u resolved, win rate %.1f %%\n",
             m.markets_traded, m.markets_resolved, 100.0 * m.win_rate);
     fprintf(f,

@@ -1,0 +1,148 @@
+#!/bin/sh
+# tests/cli/report_numbers.sh - the backtest report's headline numbers
+# against an independent computation: a hand-made 7-day tape (one market a
+# day, a day without any record), then python3 recomputes from equity.csv
+# and summary.json's capital: ROI on starting capital and on capital used,
+# daily returns on capital (a day without rows keeps its close), Sharpe,
+# Sortino, Calmar annualised over 365 days, and the drawdown episodes
+# (start, trough, recovery, depth; the five deepest).
+# $1 = the pmcopy binary. Prints "report_numbers: N passed, M failed".
+set -u
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "report_numbers: FAIL: $*"; }
+check() { if eval "$2"; then ok; else bad "$1"; fi; }
+
+# day d: the source buys 100 Yes at 0.40; two marks; resolves at 21:00 UTC
+# (payout by day, day 3 has no record at all)
+python3 - "$tmp/days.tape" <<'PY'
+import sys
+W = '0x' + 'a' * 40
+D, H, t0 = 86400000, 3600000, 1771286400000
+out = ['#pmcopy-tape v1']
+for d, p in enumerate([1, 0, 0, None, 1, 1, 0]):
+    if p is None:
+        continue
+    b = t0 + d * D
+    for tok, oc in (('y', 'Yes'), ('n', 'No')):
+        out.append(f't={b} ev=market token={tok}{d} market=m{d} end={b + 20 * H} '
+                   f'tick=0.01 minsz=5 fee_rate=0 fee_exp=1 outcome={oc} question="Day {d}"')
+    out.append(f't={b + H} ev=book token=y{d} bids=0.39:100 asks=0.40:500')
+    out.append(f't={b + H + 10000} ev=fill trader={W} token=y{d} side=BUY px=0.40 '
+               f'sz=100 key=k{d} market=m{d} outcome=Yes src=rtds')
+    for h, (bid, ask) in ((3, ('0.55', '0.57') if p else ('0.30', '0.32')),
+                          (5, ('0.45', '0.47') if p else ('0.20', '0.22'))):
+        out.append(f't={b + h * H} ev=quote token=y{d} bid={bid} ask={ask}')
+    out.append(f't={b + 21 * H} ev=resolve token=y{d} payout={p}')
+    out.append(f't={b + 21 * H} ev=resolve token=n{d} payout={1 - p}')
+open(sys.argv[1], 'w').write('\n'.join(out) + '\n')
+PY
+"$bin" backtest "$tmp/days.tape" --copy-mode per_fill --latency-jitter 0 --out "$tmp/o" >"$tmp/o.txt" 2>"$tmp/o.err"
+check "7-day tape runs" '[ $? -eq 0 ]'
+
+# the independent computation; prints one line per mismatch
+cat >"$tmp/check.py" <<'PY'
+import json, math, sys
+from decimal import Decimal
+d = sys.argv[1]
+S = json.load(open(d + '/summary.json'))
+rows = []
+for i, line in enumerate(open(d + '/equity.csv')):
+    if i == 0:
+        continue
+    f = line.rstrip('\n').split(',')
+    rows.append((int(f[0]), Decimal(f[1])))
+cap = Decimal(str(S['capital_usd']))
+bad = []
+def near(what, got, want, tol=1e-4):
+    if want is None or got is None:
+        if got != want:
+            bad.append(f'{what}: got {got}, want {want}')
+    elif abs(got - want) > tol * max(1.0, abs(want)):
+        bad.append(f'{what}: got {got}, want {want}')
+pnl = rows[-1][1] - cap
+near('pnl_usd', S['pnl_usd'], float(pnl))
+near('roi_on_capital', S['roi_on_capital'], float(pnl / cap))
+used = Decimal(str(S['capital_used_usd']))
+near('roi_on_capital_used', S['roi_on_capital_used'], float(pnl / used) if used else 0.0)
+# daily closes (UTC), gaps carried forward
+DAY = 86400000
+close = {}
+for t, e in rows:
+    close[t // DAY] = e
+d0, d1 = min(close), max(close)
+prev, rets = cap, []
+for day in range(d0, d1 + 1):
+    c = close.get(day, prev)
+    rets.append(float((c - prev) / cap))
+    prev = c
+n = len(rets)
+mean = sum(rets) / n
+sd = math.sqrt(sum((r - mean) ** 2 for r in rets) / (n - 1)) if n >= 2 else 0.0
+down = math.sqrt(sum(min(r, 0.0) ** 2 for r in rets) / n) if n >= 2 else 0.0
+R = S['risk']
+if R['days'] != n:
+    bad.append(f'days: got {R["days"]}, want {n}')
+near('mean_daily_return', R['mean_daily_return'], mean, 1e-6)
+near('sharpe', R['sharpe'], mean / sd * math.sqrt(365) if sd > 0 else None)
+near('sortino', R['sortino'], mean / down * math.sqrt(365) if down > 0 else None)
+# drawdown episodes: start = last row at the peak, trough = first deepest
+# row, recovery = first row back at or above the peak
+eps, peak, pt, cur = [], cap, rows[0][0], None
+for t, e in rows:
+    if e >= peak:
+        if cur:
+            cur['recovery_ms'] = t
+            eps.append(cur)
+            cur = None
+        peak, pt = e, t
+    else:
+        if cur is None:
+            cur = {'start_ms': pt, 'peak': peak, 'depth': Decimal(0), 'trough_ms': None}
+        if peak - e > cur['depth']:
+            cur['depth'], cur['trough_ms'] = peak - e, t
+if cur:
+    cur['recovery_ms'] = None
+    eps.append(cur)
+eps.sort(key=lambda x: (-x['depth'], x['start_ms']))
+top = eps[:5]
+if R['drawdown_episodes'] != len(eps):
+    bad.append(f'drawdown_episodes: got {R["drawdown_episodes"]}, want {len(eps)}')
+if len(R['drawdowns']) != len(top):
+    bad.append(f'drawdowns listed: got {len(R["drawdowns"])}, want {len(top)}')
+for i, (g, w) in enumerate(zip(R['drawdowns'], top)):
+    for k in ('start_ms', 'trough_ms', 'recovery_ms'):
+        if g[k] != w[k]:
+            bad.append(f'drawdown {i} {k}: got {g[k]}, want {w[k]}')
+    near(f'drawdown {i} depth', g['depth_usd'], float(w['depth']))
+near('max_drawdown_usd', S['max_drawdown_usd'], float(top[0]['depth']) if top else 0.0)
+near('calmar', R['calmar'],
+     mean * 365 / float(top[0]['depth'] / cap) if n >= 2 and top else None)
+for b in bad:
+    print(b)
+sys.exit(1 if bad else 0)
+PY
+check "numbers agree with the independent computation" 'python3 "$tmp/check.py" "$tmp/o"'
+check "the tape makes several drawdowns, one not recovered" 'python3 -c "
+import json,sys; R=json.load(open(sys.argv[1]))[\"risk\"]
+sys.exit(0 if R[\"drawdown_episodes\"] >= 3 and R[\"drawdowns\"][1][\"recovery_ms\"] is None and R[\"days\"] == 7 else 1)" "$tmp/o/summary.json"'
+check "text summary: both ROIs, the deepest drawdown's dates, the ratios with their days" 'grep -q "ROI 0.60 % on the starting capital of 1000.00 USD; 100.00 % on the peak capital used, 6.00 USD" "$tmp/o.txt" && grep -q "deepest .*from 2026-02-18 01:00:10 to the trough at 2026-02-19 21:00:00 UTC, recovered 2026-02-22 21:00:00 UTC, 4.83 days" "$tmp/o.txt" && grep -q "risk-adjusted .*Sharpe 3.266, Sortino 6.254, Calmar 39.107 (annualised; daily returns on the starting capital, 7 days)" "$tmp/o.txt"'
+check "report.html: drawdown table with five columns of dates and depths" 'grep -q "<table class=\"data\" id=\"drawdowns\">" "$tmp/o/report.html" && grep -q "<td>2026-02-23 01:00:10</td><td>2026-02-23 21:00:00</td><td>not recovered</td>" "$tmp/o/report.html"'
+check "report.html: ROI on both bases, Sharpe per market labelled" 'grep -q "of the starting capital (1000.00 USD)" "$tmp/o/report.html" && grep -q "Sharpe per market" "$tmp/o/report.html"'
+"$bin" backtest "$tmp/days.tape" --copy-mode per_fill --latency-jitter 0 --json --out "$tmp/j" >"$tmp/j.json" 2>/dev/null
+check "--json with a report folder prints the same summary.json" 'cmp -s "$tmp/j.json" "$tmp/j/summary.json"'
+"$bin" backtest "$tmp/days.tape" --copy-mode per_fill --latency-jitter 0 --json --no-report >"$tmp/n.json" 2>/dev/null
+check "--json --no-report: risk is null (no equity.csv)" 'grep -q "\"risk\": null," "$tmp/n.json" && python3 -m json.tool "$tmp/n.json" >/dev/null'
+# one day of data: no sample deviation, the ratios are undefined, not 0
+head -9 "$tmp/days.tape" >"$tmp/one.tape"
+"$bin" backtest "$tmp/one.tape" --copy-mode per_fill --latency-jitter 0 --out "$tmp/one" >"$tmp/one.txt" 2>&1
+check "one day: ratios null in summary.json, n/a in the text" 'grep -q "\"sharpe\": null, \"sortino\": null, \"calmar\": null" "$tmp/one/summary.json" && grep -q "Sharpe n/a, Sortino n/a, Calmar n/a" "$tmp/one.txt"'
+# the default fixture, too
+(cd "$tmp" && "$bin" backtest --out "$tmp/d" >/dev/null 2>&1)
+check "default fixture (one day): numbers agree with the independent computation" 'python3 "$tmp/check.py" "$tmp/d"'
+
+echo "report_numbers: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
