@@ -45,6 +45,7 @@ enum pmc_err pmc_report_write(const char *dir, const struct pmc_sim *s,
     char gp_abs[PATH_MAX];
     if (!realpath(gp, gp_abs))
         snprintf(gp_abs, sizeof gp_abs, "%s", gp);
-    int charts_ok = pmc__report_charts(dir, gp_abs);
+    int charts_ok =
+        pmc__report_charts(dir, gp_abs, s->r.kills ? s->r.first_kill_t : 0);
     return pmc__report_html(dir, tmpl, s, info, &rk, charts_ok, err, cap);
 }

@@ -35,6 +35,15 @@ struct pmc_summary {
     double max_dd_pct;
     uint32_t markets_traded, markets_resolved, markets_won;
     uint64_t skips_total;
+    /* per traded market: gross profit (sum of positive pnl), gross loss
+     * (minus the sum of negative pnl); profit factor = profit / loss (0 and
+     * has_pf = 0 when nothing was lost) */
+    pmc_micros gross_profit, gross_loss;
+    double profit_factor;
+    int has_pf;
+    double expectancy_order; /* pnl / orders, USD */
+    /* tokens held at their resolution: paid 1 (won) or 0 */
+    uint32_t held_resolved, held_paid;
     /* price path: tokens with two or more source fills on the tape, and
      * those of them with no trade, quote or book between any two (their
      * copies fill against the source's own prints: latency results mean
@@ -71,7 +80,10 @@ struct pmc_report_risk {
     double sharpe, sortino, calmar;
     int has_sharpe, has_sortino, has_calmar;
     uint64_t episodes; /* drawdown episodes, recovered or not */
-    uint32_t ndd;      /* deepest first, at most PMC_REPORT_DD_TOP */
+    /* exposure: open positions at their marks (equity.csv positions_usd),
+     * time-weighted over the data and at most */
+    pmc_micros exposure_avg, exposure_max;
+    uint32_t ndd; /* deepest first, at most PMC_REPORT_DD_TOP */
     struct pmc_report_dd dd[PMC_REPORT_DD_TOP];
 };
 

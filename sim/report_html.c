@@ -296,9 +296,10 @@ static void html_section(FILE *f, const char *key, const char *dir,
         if (r->kills)
             snprintf(v, sizeof v,
                      "TRIPPED %" PRIu64 "x; first at %s UTC: %s (new buys "
-                     "stopped from then on)",
+                     "stopped from then on; %" PRIu64 " source fills skipped "
+                     "by it; marked on the equity chart)",
                      r->kills, pmc__report_utc(r->first_kill_t, a, sizeof a),
-                     r->first_kill);
+                     r->first_kill, r->skips[PMC_SKIP_KILLED]);
         else
             snprintf(v, sizeof v, "not tripped");
         kv(f, "kill switch", v);

@@ -41,9 +41,10 @@ int pmc__report_close_file(FILE **f);
 enum pmc_err pmc__report_tables(const char *dir, const struct pmc_sim *s,
                                 char *err, size_t cap);
 
-/* report_chart.c: gnuplot on script in dir (SVG and PNG); 1 when the
- * charts were made, 0 after a warning on stderr */
-int pmc__report_charts(const char *dir, const char *script);
+/* report_chart.c: gnuplot on script in dir (SVG and PNG), kill_ms (> 0)
+ * marked on the equity chart; 1 when the charts were made, 0 after a
+ * warning on stderr */
+int pmc__report_charts(const char *dir, const char *script, pmc_ms kill_ms);
 
 /* report_html.c: report.html from the template at tmpl_path */
 enum pmc_err pmc__report_html(const char *dir, const char *tmpl_path,

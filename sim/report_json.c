@@ -45,6 +45,10 @@ static void json_risk(FILE *f, const struct pmc_report_risk *rk)
     json_ratio(f, "sortino", rk->has_sortino, rk->sortino);
     fputs(", ", f);
     json_ratio(f, "calmar", rk->has_calmar, rk->calmar);
+    fputs(",\n    \"exposure_avg_usd\": ", f);
+    pmc__report_dec(f, rk->exposure_avg);
+    fputs(", \"exposure_max_usd\": ", f);
+    pmc__report_dec(f, rk->exposure_max);
     fprintf(f, ",\n    \"drawdown_episodes\": %" PRIu64 ", \"drawdowns\": [",
             rk->episodes);
     for (uint32_t i = 0; i < rk->ndd; i++) {
@@ -169,6 +173,19 @@ void pmc_report_json(FILE *f, const struct pmc_sim *s,
             "  \"sharpe_per_market\": %.4f,\n",
             m.max_dd_pct, m.sharpe, m.sharpe);
     json_risk(f, rk);
+    fputs("  \"trades\": {\"gross_profit_usd\": ", f);
+    pmc__report_dec(f, m.gross_profit);
+    fputs(", \"gross_loss_usd\": ", f);
+    pmc__report_dec(f, m.gross_loss);
+    fputs(", ", f);
+    json_ratio(f, "profit_factor", m.has_pf, m.profit_factor);
+    fprintf(f,
+            ", \"expectancy_per_order_usd\": %.6f, "
+            "\"tokens_held_at_resolution\": %u, \"tokens_paid_out\": %u, ",
+            m.expectancy_order, m.held_resolved, m.held_paid);
+    json_ratio(f, "win_rate_by_payout", m.held_resolved > 0,
+               m.held_resolved ? (double)m.held_paid / m.held_resolved : 0.0);
+    fputs("},\n", f);
     fprintf(f,
             "  \"win_rate\": %.4f,\n  \"markets_traded\": %u,\n"
             "  \"markets_resolved\": %u,\n  \"markets_won\": %u,\n"
@@ -213,6 +230,21 @@ void pmc_report_json(FILE *f, const struct pmc_sim *s,
     pmc_json_str(f, r->first_kill);
     fprintf(f, ",\n  \"first_kill_ms\": %" PRId64 ",\n",
             r->kills ? r->first_kill_t : 0);
+    fprintf(f,
+            "  \"kill_switch\": {\"tripped\": %s, \"times\": %" PRIu64
+            ", \"first_utc\": ",
+            r->kills ? "true" : "false", r->kills);
+    if (r->kills)
+        pmc_json_str(f, pmc__report_utc(r->first_kill_t, b, sizeof b));
+    else
+        fputs("null", f);
+    fputs(", \"reason\": ", f);
+    if (r->kills)
+        pmc_json_str(f, r->first_kill);
+    else
+        fputs("null", f);
+    fprintf(f, ", \"source_fills_skipped\": %" PRIu64 "},\n",
+            r->skips[PMC_SKIP_KILLED]);
     fprintf(f,
             "  \"price_path\": {\"tokens_with_several_source_fills\": %u, "
             "\"without_prices_between_fills\": %u, \"latency_meaningful\": "

@@ -35,18 +35,23 @@ static void dd_keep(struct pmc_report_risk *rk, const struct pmc_report_dd *e)
     }
 }
 
-/* t and equity from one equity.csv line; 0 on a malformed line */
-static int parse_row(const char *line, pmc_ms *t, pmc_micros *eq)
+/* t, equity and positions from one equity.csv line
+ * (t_ms,equity_usd,cash_usd,positions_usd,...); 0 on a malformed line */
+static int parse_row(const char *line, pmc_ms *t, pmc_micros *eq,
+                     pmc_micros *pos)
 {
-    const char *c1 = strchr(line, ',');
-    if (!c1)
-        return 0;
-    const char *c2 = strchr(c1 + 1, ',');
-    if (!c2)
-        return 0;
+    const char *c[4];
+    const char *p = line;
+    for (int i = 0; i < 4; i++) {
+        c[i] = strchr(p, ',');
+        if (!c[i])
+            return 0;
+        p = c[i] + 1;
+    }
     int64_t tv;
-    if (pmc_int_parse(line, (size_t)(c1 - line), &tv) != PMC_OK ||
-        pmc_dec_parse(c1 + 1, (size_t)(c2 - c1 - 1), eq) != PMC_OK)
+    if (pmc_int_parse(line, (size_t)(c[0] - line), &tv) != PMC_OK ||
+        pmc_dec_parse(c[0] + 1, (size_t)(c[1] - c[0] - 1), eq) != PMC_OK ||
+        pmc_dec_parse(c[2] + 1, (size_t)(c[3] - c[2] - 1), pos) != PMC_OK)
         return 0;
     *t = tv;
     return 1;
@@ -75,6 +80,8 @@ enum pmc_err pmc_report_risk(const char *dir, const struct pmc_sim *s,
     pmc_micros *close = NULL;
     size_t nclose = 0;
     int any = 0, in_dd = 0;
+    pmc_micros last_pos = 0;
+    long double expo_sum = 0; /* micros x ms */
     pmc_micros peak = capital;
     pmc_ms peak_t = 0, t_last = 0;
     struct pmc_report_dd cur = {0};
@@ -84,8 +91,8 @@ enum pmc_err pmc_report_risk(const char *dir, const struct pmc_sim *s,
         if (lineno == 1)
             continue; /* header */
         pmc_ms t;
-        pmc_micros eq;
-        if (!strchr(line, '\n') || !parse_row(line, &t, &eq)) {
+        pmc_micros eq, pos;
+        if (!strchr(line, '\n') || !parse_row(line, &t, &eq, &pos)) {
             snprintf(err, cap, "%s:%llu: malformed equity row", path,
                      (unsigned long long)lineno);
             rc = PMC_EPARSE;
@@ -95,6 +102,7 @@ enum pmc_err pmc_report_risk(const char *dir, const struct pmc_sim *s,
         if (!any) {
             any = 1;
             day0 = day;
+            dayn = day;
             peak_t = t;
             rk->t_first = t;
         }
@@ -126,6 +134,13 @@ enum pmc_err pmc_report_risk(const char *dir, const struct pmc_sim *s,
             nclose = need;
         }
         close[need - 1] = eq;
+        /* exposure: the previous row's positions held until this row */
+        if (any > 1)
+            expo_sum += (long double)last_pos * (long double)(t - t_last);
+        any = 2;
+        last_pos = pos;
+        if (pos > rk->exposure_max)
+            rk->exposure_max = pos;
         dayn = day;
         t_last = t;
         /* drawdown episodes */
@@ -159,6 +174,9 @@ enum pmc_err pmc_report_risk(const char *dir, const struct pmc_sim *s,
         goto out;
     }
     rk->t_last = t_last;
+    if (any && t_last > rk->t_first)
+        rk->exposure_avg =
+            (pmc_micros)(expo_sum / (long double)(t_last - rk->t_first));
     if (in_dd) {
         cur.recovered = 0;
         cur.t_recovery = t_last; /* duration up to the end of the data */

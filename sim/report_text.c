@@ -71,6 +71,20 @@ void pmc_report_text(FILE *f, const struct pmc_sim *s,
     fprintf(f, "  markets           %u traded, %u resolved, win rate %.1f %%\n",
             m.markets_traded, m.markets_resolved, 100.0 * m.win_rate);
     fprintf(f,
+            "  per market        profit factor %s (%s won / %s lost USD); "
+            "expectancy %.4f USD per order; %u of %u tokens held at "
+            "resolution paid out\n",
+            ratio3(m.has_pf, m.profit_factor, a, sizeof a),
+            pmc__report_usd2(m.gross_profit, b, sizeof b),
+            pmc__report_usd2(m.gross_loss, c, sizeof c), m.expectancy_order,
+            m.held_paid, m.held_resolved);
+    if (rk && rk->ok)
+        fprintf(f,
+                "  exposure          %s USD in positions on average "
+                "(time-weighted), %s USD at most\n",
+                pmc__report_usd2(rk->exposure_avg, a, sizeof a),
+                pmc__report_usd2(rk->exposure_max, b, sizeof b));
+    fprintf(f,
             "  source fills      %" PRIu64 " seen -> %" PRIu64
             " orders (%.3f orders/fill), %" PRIu64 " skipped\n",
             r->fills_delivered, r->orders, m.orders_per_fill, m.skips_total);
@@ -95,9 +109,10 @@ void pmc_report_text(FILE *f, const struct pmc_sim *s,
             pmc__report_usd2(r->pen.fees, d, sizeof d));
     if (r->kills)
         fprintf(f,
-                "  kill switch       tripped %" PRIu64 "x, first at %s: %s\n",
+                "  kill switch       tripped %" PRIu64 "x, first at %s: %s; "
+                "%" PRIu64 " source fills skipped by it\n",
                 r->kills, pmc__report_utc(r->first_kill_t, a, sizeof a),
-                r->first_kill);
+                r->first_kill, r->skips[PMC_SKIP_KILLED]);
     if (m.path_missing)
         fprintf(f,
                 "  price path        NONE between source fills on %u of %u "

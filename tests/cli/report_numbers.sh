@@ -121,11 +121,34 @@ for i, (g, w) in enumerate(zip(R['drawdowns'], top)):
 near('max_drawdown_usd', S['max_drawdown_usd'], float(top[0]['depth']) if top else 0.0)
 near('calmar', R['calmar'],
      mean * 365 / float(top[0]['depth'] / cap) if n >= 2 and top else None)
+# per-market trade statistics from markets.csv and orders.csv
+import csv
+mk = list(csv.DictReader(open(d + '/markets.csv')))
+gp = sum(Decimal(r['pnl_usd']) for r in mk if int(r['fills']) > 0 and Decimal(r['pnl_usd']) > 0)
+gl = -sum(Decimal(r['pnl_usd']) for r in mk if int(r['fills']) > 0 and Decimal(r['pnl_usd']) < 0)
+T = S['trades']
+near('gross_profit_usd', T['gross_profit_usd'], float(gp))
+near('gross_loss_usd', T['gross_loss_usd'], float(gl))
+near('profit_factor', T['profit_factor'], float(gp / gl) if gl else None)
+norders = sum(1 for _ in open(d + '/orders.csv')) - 1
+near('expectancy_per_order_usd', T['expectancy_per_order_usd'],
+     float(pnl) / norders if norders else 0.0, 1e-6)
+# exposure: positions_usd held from one row to the next, over the data
+pos = []
+for i, line in enumerate(open(d + '/equity.csv')):
+    if i:
+        f = line.split(',')
+        pos.append((int(f[0]), Decimal(f[3])))
+area = sum(p * (pos[i + 1][0] - t) for i, (t, p) in enumerate(pos[:-1]))
+span = pos[-1][0] - pos[0][0]
+near('exposure_avg_usd', R['exposure_avg_usd'], float(area / span) if span else 0.0, 1e-5)
+near('exposure_max_usd', R['exposure_max_usd'], float(max(p for _, p in pos)))
 for b in bad:
     print(b)
 sys.exit(1 if bad else 0)
 PY
 check "numbers agree with the independent computation" 'python3 "$tmp/check.py" "$tmp/o"'
+check "trades: 3 of 6 tokens held at resolution paid out, profit factor 18/12" 'grep -q "\"gross_profit_usd\": 18, \"gross_loss_usd\": 12, \"profit_factor\": 1.5000, \"expectancy_per_order_usd\": 1.000000, \"tokens_held_at_resolution\": 6, \"tokens_paid_out\": 3, \"win_rate_by_payout\": 0.5000" "$tmp/o/summary.json"'
 check "the tape makes several drawdowns, one not recovered" 'python3 -c "
 import json,sys; R=json.load(open(sys.argv[1]))[\"risk\"]
 sys.exit(0 if R[\"drawdown_episodes\"] >= 3 and R[\"drawdowns\"][1][\"recovery_ms\"] is None and R[\"days\"] == 7 else 1)" "$tmp/o/summary.json"'
@@ -143,6 +166,13 @@ check "one day: ratios null in summary.json, n/a in the text" 'grep -q "\"sharpe
 # the default fixture, too
 (cd "$tmp" && "$bin" backtest --out "$tmp/d" >/dev/null 2>&1)
 check "default fixture (one day): numbers agree with the independent computation" 'python3 "$tmp/check.py" "$tmp/d"'
+
+# the kill switch: summary.json, the text summary, a marker on the equity chart
+root=$(cd "$(dirname "$0")/../.." && pwd)
+"$bin" backtest "$root/scenarios/sim/reject_kill.tape" --copy-mode per_fill --latency-jitter 0 --capital 5 --out "$tmp/k" >"$tmp/k.txt" 2>/dev/null
+check "kill switch: when, why and what it skipped in summary.json and the summary" 'grep -q "\"kill_switch\": {\"tripped\": true, \"times\": 1, \"first_utc\": \"2026-02-17 00:00:25\", \"reason\": \"max_consecutive_rejects\", \"source_fills_skipped\": 1}" "$tmp/k/summary.json" && grep -q "kill switch .*max_consecutive_rejects; 1 source fills skipped by it" "$tmp/k.txt"'
+check "kill switch: marked on the equity chart, and only when it tripped" 'grep -q ">kill switch<" "$tmp/k/equity.svg" && ! grep -q ">kill switch<" "$tmp/o/equity.svg" && grep -q "\"kill_switch\": {\"tripped\": false, \"times\": 0, \"first_utc\": null, \"reason\": null" "$tmp/o/summary.json"'
+check "equity chart has a title" 'grep -q ">Equity, drawdown and exposure (USD)<" "$tmp/o/equity.svg"'
 
 echo "report_numbers: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
