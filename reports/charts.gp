@@ -49,6 +49,23 @@ eval sprintf(term, 420)
 unset xdata
 set format x "% h"
 
+# the source as benchmark: its P&L and ours on one time axis
+if (!exists("capital")) { capital = 0 }
+set output "source".ext
+set title "P\\&L of the source and of the copy (USD)"
+set xdata time
+set timefmt "%s"
+set format x "%m-%d\n%H:%M"
+set autoscale xfix
+set ylabel "P\\&L (USD)"
+set key outside right top
+plot "source_equity.csv" skip 1 using ($1/1000):2 with steps lw 2 lc rgb "#ff7f0e" title "source", \
+     "equity.csv" skip 1 using ($1/1000):($2 - capital) with steps lw 2 lc rgb "#1f77b4" title "copy"
+unset title
+set autoscale x
+unset xdata
+set format x "% h"
+
 # P&L per market (bars in market order)
 set output "pnl_market".ext
 set ylabel "P\\&L (USD)"

@@ -23,6 +23,13 @@ enum pmc_err pmc_report_write(const char *dir, const struct pmc_sim *s,
         return PMC_EIO;
     }
     PMC_TRY(pmc__report_tables(dir, s, err, cap));
+    struct pmc__report_src src;
+    enum pmc_err e = pmc__report_source(dir, info->tape, s, &src, err, cap);
+    if (e == PMC_OK && src.ok)
+        e = pmc__report_source_csv(dir, s, &src, err, cap);
+    pmc__report_source_free(&src);
+    if (e != PMC_OK)
+        return e;
     struct pmc_report_risk rk;
     PMC_TRY(pmc_report_risk(dir, s, &rk, err, cap));
     FILE *f = pmc__report_open_in(dir, "summary.json", err, cap);
@@ -45,7 +52,7 @@ enum pmc_err pmc_report_write(const char *dir, const struct pmc_sim *s,
     char gp_abs[PATH_MAX];
     if (!realpath(gp, gp_abs))
         snprintf(gp_abs, sizeof gp_abs, "%s", gp);
-    int charts_ok =
-        pmc__report_charts(dir, gp_abs, s->r.kills ? s->r.first_kill_t : 0);
+    int charts_ok = pmc__report_charts(
+        dir, gp_abs, s->r.kills ? s->r.first_kill_t : 0, s->r.capital);
     return pmc__report_html(dir, tmpl, s, info, &rk, charts_ok, err, cap);
 }

@@ -83,6 +83,10 @@ struct pmc_report_risk {
     /* exposure: open positions at their marks (equity.csv positions_usd),
      * time-weighted over the data and at most */
     pmc_micros exposure_avg, exposure_max;
+    /* the copied traders' own P&L over the same tape (source_equity.csv's
+     * last row; has_source = 0 when the tape was read from stdin) */
+    int has_source;
+    pmc_micros source_pnl;
     uint32_t ndd; /* deepest first, at most PMC_REPORT_DD_TOP */
     struct pmc_report_dd dd[PMC_REPORT_DD_TOP];
 };

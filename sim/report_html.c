@@ -327,6 +327,8 @@ static void html_section(FILE *f, const char *key, const char *dir,
         const char *name = key + 6;
         const char *cap = !strcmp(name, "equity") ? "Equity and drawdown (USD)"
                           : !strcmp(name, "pnl_market") ? "P&L per market (USD)"
+                          : !strcmp(name, "source")
+                              ? "P&L of the source and of the copy (USD)"
                           : !strcmp(name, "latency")
                               ? "Detection latency of source fills (s)"
                           : !strcmp(name, "slippage")

@@ -45,6 +45,11 @@ static void json_risk(FILE *f, const struct pmc_report_risk *rk)
     json_ratio(f, "sortino", rk->has_sortino, rk->sortino);
     fputs(", ", f);
     json_ratio(f, "calmar", rk->has_calmar, rk->calmar);
+    fputs(",\n    \"source_pnl_usd\": ", f);
+    if (rk->has_source)
+        pmc__report_dec(f, rk->source_pnl);
+    else
+        fputs("null", f);
     fputs(",\n    \"exposure_avg_usd\": ", f);
     pmc__report_dec(f, rk->exposure_avg);
     fputs(", \"exposure_max_usd\": ", f);

@@ -57,6 +57,35 @@ static int parse_row(const char *line, pmc_ms *t, pmc_micros *eq,
     return 1;
 }
 
+/* the source's P&L: the last row of dir/source_equity.csv, when there */
+static enum pmc_err source_last(const char *dir, struct pmc_report_risk *rk,
+                                char *err, size_t cap)
+{
+    char path[4096], line[256];
+    snprintf(path, sizeof path, "%s/source_equity.csv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return PMC_OK;
+    uint64_t n = 0;
+    enum pmc_err rc = PMC_OK;
+    while (fgets(line, sizeof line, f)) {
+        if (n++ == 0)
+            continue;
+        const char *c1 = strchr(line, ','),
+                   *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+        if (!c2 || pmc_dec_parse(c1 + 1, (size_t)(c2 - c1 - 1),
+                                 &rk->source_pnl) != PMC_OK) {
+            snprintf(err, cap, "%s:%llu: malformed row", path,
+                     (unsigned long long)n);
+            rc = PMC_EPARSE;
+            break;
+        }
+    }
+    fclose(f);
+    rk->has_source = rc == PMC_OK;
+    return rc;
+}
+
 enum pmc_err pmc_report_risk(const char *dir, const struct pmc_sim *s,
                              struct pmc_report_risk *rk, char *err, size_t cap)
 {
@@ -228,6 +257,8 @@ enum pmc_err pmc_report_risk(const char *dir, const struct pmc_sim *s,
 out:
     free(close);
     fclose(f);
+    if (rc == PMC_OK)
+        rc = source_last(dir, rk, err, cap);
     rk->ok = rc == PMC_OK;
     return rc;
 }

@@ -78,6 +78,12 @@ void pmc_report_text(FILE *f, const struct pmc_sim *s,
             pmc__report_usd2(m.gross_profit, b, sizeof b),
             pmc__report_usd2(m.gross_loss, c, sizeof c), m.expectancy_order,
             m.held_paid, m.held_resolved);
+    if (rk && rk->ok && rk->has_source)
+        fprintf(f,
+                "  source benchmark  the copied traders made %s USD on the "
+                "same tape (their own fills, payouts, open shares at the last "
+                "price); per market in source_markets.csv\n",
+                pmc__report_usd2(rk->source_pnl, a, sizeof a));
     if (rk && rk->ok)
         fprintf(f,
                 "  exposure          %s USD in positions on average "

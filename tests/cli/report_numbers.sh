@@ -167,6 +167,58 @@ check "one day: ratios null in summary.json, n/a in the text" 'grep -q "\"sharpe
 (cd "$tmp" && "$bin" backtest --out "$tmp/d" >/dev/null 2>&1)
 check "default fixture (one day): numbers agree with the independent computation" 'python3 "$tmp/check.py" "$tmp/d"'
 
+# the source as benchmark: its own P&L from the tape (cash flow of its
+# fills + payouts + open shares at the last price), per market and in total
+cat >"$tmp/src.py" <<'PY'
+import csv, json, re, sys
+from decimal import Decimal
+tape, d = sys.argv[1], sys.argv[2]
+mark, sh, cash, bought, mkt = {}, {}, {}, {}, {}
+for line in open(tape):
+    if line.startswith('#'):
+        continue
+    kv = dict(re.findall(r'(\w+)=("[^"]*"|\S+)', line))
+    tok, ev = kv.get('token'), kv['ev']
+    if ev == 'market':
+        mkt[tok] = kv['market']
+    elif ev == 'quote':
+        mark[tok] = (Decimal(kv['bid']) + Decimal(kv['ask'])) / 2
+    elif ev == 'book':
+        mark[tok] = (Decimal(kv['bids'].split(':')[0]) + Decimal(kv['asks'].split(':')[0])) / 2
+    elif ev == 'fill':
+        px, sz = Decimal(kv['px']), Decimal(kv['sz'])
+        mark[tok] = px
+        sgn = 1 if kv['side'] == 'BUY' else -1
+        sh[tok] = sh.get(tok, 0) + sgn * sz
+        cash[tok] = cash.get(tok, 0) - sgn * px * sz
+        if sgn > 0:
+            bought[tok] = bought.get(tok, 0) + px * sz
+    elif ev == 'resolve':
+        cash[tok] = cash.get(tok, 0) + max(sh.get(tok, 0), 0) * Decimal(kv['payout'])
+        sh[tok] = 0
+        mark[tok] = Decimal(kv['payout'])
+pm = {}
+for tok in cash:
+    pm[mkt[tok]] = pm.get(mkt[tok], 0) + cash[tok] + sh.get(tok, 0) * mark.get(tok, 0)
+bad = []
+got = {r['market']: Decimal(r['source_pnl_usd']) for r in csv.DictReader(open(d + '/source_markets.csv'))}
+if got != pm:
+    bad.append(f'per market: got {got}, want {pm}')
+tot = sum(pm.values())
+S = json.load(open(d + '/summary.json'))
+if Decimal(str(S['risk']['source_pnl_usd'])) != tot:
+    bad.append(f'source_pnl_usd: got {S["risk"]["source_pnl_usd"]}, want {tot}')
+last = list(csv.reader(open(d + '/source_equity.csv')))[-1]
+if Decimal(last[1]) != tot:
+    bad.append(f'source_equity.csv last row: got {last[1]}, want {tot}')
+for b in bad:
+    print(b)
+sys.exit(1 if bad else 0)
+PY
+check "source benchmark: per market and total agree with the tape" 'python3 "$tmp/src.py" "$tmp/days.tape" "$tmp/o"'
+check "source benchmark: 6 markets, source made 60 USD on 240 bought, we made 6 on 24" 'grep -q "^0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,6,240,60,0.250000$" "$tmp/o/source_traders.csv" && [ "$(grep -c "^m[0-9]" "$tmp/o/source_markets.csv")" = 6 ] && grep -q "^m1,40,-40,-1.000000,4,-4,-1.000000,0.00,Day 1$" "$tmp/o/source_markets.csv"'
+check "source benchmark: chart and tables in report.html" 'grep -q "P&amp;L of the source and of the copy" "$tmp/o/report.html" && grep -q "source_pnl_usd" "$tmp/o/report.html" && grep -q ">source<" "$tmp/o/source.svg"'
+
 # the kill switch: summary.json, the text summary, a marker on the equity chart
 root=$(cd "$(dirname "$0")/../.." && pwd)
 "$bin" backtest "$root/scenarios/sim/reject_kill.tape" --copy-mode per_fill --latency-jitter 0 --capital 5 --out "$tmp/k" >"$tmp/k.txt" 2>/dev/null
