@@ -74,12 +74,16 @@ static void html_csv_table(FILE *f, const char *dir, const char *file,
     fputs("<div class=\"scroll\"><table>\n", f);
     size_t row = 0;
     char *line = t;
+    /* columns holding a time (end_ms, t_*ms): shown as UTC dates, the ms on
+     * hover; a bit per column, the first 64 */
+    uint64_t is_time = 0;
     while (*line && row <= max_rows) {
         char *nl = strchr(line, '\n');
         if (nl)
             *nl = '\0';
         fputs(row ? "<tr>" : "<tr class=\"head\">", f);
         char *c = line;
+        unsigned col = 0;
         for (;;) {
             /* one CSV field: bare, or quoted with "" for a quote */
             char *w = c, *r = c;
@@ -98,9 +102,23 @@ static void html_csv_table(FILE *f, const char *dir, const char *file,
             }
             int more = *r == ',';
             *w = '\0';
-            fputs(row ? "<td>" : "<th>", f);
-            pmc__report_html_str(f, c);
-            fputs(row ? "</td>" : "</th>", f);
+            int64_t ms;
+            if (!row && col < 64 &&
+                (!strcmp(c, "end_ms") ||
+                 (!strncmp(c, "t_", 2) && strlen(c) > 5 &&
+                  !strcmp(c + strlen(c) - 3, "_ms"))))
+                is_time |= (uint64_t)1 << col;
+            if (row && col < 64 && (is_time >> col & 1) && *c &&
+                pmc_int_parse(c, strlen(c), &ms) == PMC_OK && ms > 0) {
+                char d[32];
+                fprintf(f, "<td title=\"%s ms\">%s</td>", c,
+                        pmc__report_utc(ms, d, sizeof d));
+            } else {
+                fputs(row ? "<td>" : "<th>", f);
+                pmc__report_html_str(f, c);
+                fputs(row ? "</td>" : "</th>", f);
+            }
+            col++;
             if (!more)
                 break;
             c = r + 1;

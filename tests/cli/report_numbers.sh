@@ -219,6 +219,9 @@ check "source benchmark: per market and total agree with the tape" 'python3 "$tm
 check "source benchmark: 6 markets, source made 60 USD on 240 bought, we made 6 on 24" 'grep -q "^0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,6,240,60,0.250000$" "$tmp/o/source_traders.csv" && [ "$(grep -c "^m[0-9]" "$tmp/o/source_markets.csv")" = 6 ] && grep -q "^m1,40,-40,-1.000000,4,-4,-1.000000,0.00,Day 1$" "$tmp/o/source_markets.csv"'
 check "source benchmark: chart and tables in report.html" 'grep -q "P&amp;L of the source and of the copy" "$tmp/o/report.html" && grep -q "source_pnl_usd" "$tmp/o/report.html" && grep -q ">source<" "$tmp/o/source.svg"'
 
+check "report.html: end times as UTC dates, the ms on hover" 'grep -q "<td title=\"1771358400000 ms\">2026-02-17 20:00:00</td>" "$tmp/o/report.html" && ! grep -q "<td>1771358400000</td>" "$tmp/o/report.html"'
+check "report.html: print CSS for A4" 'grep -q "@page { size: A4;" "$tmp/o/report.html"'
+
 # the kill switch: summary.json, the text summary, a marker on the equity chart
 root=$(cd "$(dirname "$0")/../.." && pwd)
 "$bin" backtest "$root/scenarios/sim/reject_kill.tape" --copy-mode per_fill --latency-jitter 0 --capital 5 --out "$tmp/k" >"$tmp/k.txt" 2>/dev/null
