@@ -303,10 +303,18 @@ int pmc_cmd_backtest(int argc, char **argv)
         fprintf(stderr, "pmcopy backtest: %s\n", err);
         goto done;
     }
+    struct pmc_report_risk rk, *rkp = NULL;
+    if (!no_report) {
+        if (pmc_report_risk(out, sim, &rk, err, sizeof err) != PMC_OK) {
+            fprintf(stderr, "pmcopy backtest: %s\n", err);
+            goto done;
+        }
+        rkp = &rk;
+    }
     if (json)
-        pmc_report_json(stdout, sim, &info);
+        pmc_report_json(stdout, sim, &info, rkp);
     else
-        pmc_report_text(stdout, sim, &info);
+        pmc_report_text(stdout, sim, &info, rkp);
     if (!no_report)
         fprintf(json ? stderr : stdout, "report: %s/report.html\n", out);
     rc = sim->r.identity_ok && sim->r.engine_agrees ? PMC_EXIT_OK

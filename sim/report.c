@@ -1,6 +1,7 @@
 /* sim/report.c - the report folder put together (see report.h): the ledger
  * files closed, the tables, summary.json, the charts and report.html, each
- * written by its own file (report_csv.c, report_json.c, report_chart.c,
+ * written by its own file (report_risk.c reads equity.csv back for the
+ * daily returns and drawdowns, report_csv.c, report_json.c, report_chart.c,
  * report_html.c; report_text.c prints the summary table, report_summary.c
  * computes the numbers, report_fmt.c holds what they share). Calls run one
  * way: this file calls the writers, the writers call report_summary.c and
@@ -22,10 +23,19 @@ enum pmc_err pmc_report_write(const char *dir, const struct pmc_sim *s,
         return PMC_EIO;
     }
     PMC_TRY(pmc__report_tables(dir, s, err, cap));
+    struct pmc__report_src src;
+    enum pmc_err e = pmc__report_source(dir, info->tape, s, &src, err, cap);
+    if (e == PMC_OK && src.ok)
+        e = pmc__report_source_csv(dir, s, &src, err, cap);
+    pmc__report_source_free(&src);
+    if (e != PMC_OK)
+        return e;
+    struct pmc_report_risk rk;
+    PMC_TRY(pmc_report_risk(dir, s, &rk, err, cap));
     FILE *f = pmc__report_open_in(dir, "summary.json", err, cap);
     if (!f)
         return PMC_EIO;
-    pmc_report_json(f, s, info);
+    pmc_report_json(f, s, info, &rk);
     if (pmc__report_close_file(&f)) {
         snprintf(err, cap, "%s/summary.json: write error", dir);
         return PMC_EIO;
@@ -42,6 +52,7 @@ enum pmc_err pmc_report_write(const char *dir, const struct pmc_sim *s,
     char gp_abs[PATH_MAX];
     if (!realpath(gp, gp_abs))
         snprintf(gp_abs, sizeof gp_abs, "%s", gp);
-    int charts_ok = pmc__report_charts(dir, gp_abs);
-    return pmc__report_html(dir, tmpl, s, info, charts_ok, err, cap);
+    int charts_ok = pmc__report_charts(
+        dir, gp_abs, s->r.kills ? s->r.first_kill_t : 0, s->r.capital);
+    return pmc__report_html(dir, tmpl, s, info, &rk, charts_ok, err, cap);
 }

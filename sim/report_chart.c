@@ -2,7 +2,9 @@
  * reports/charts.gp in the folder, once for SVG and once for PNG (pngcairo
  * when it has it). Decides that a missing or failing gnuplot costs the
  * charts only (a warning on stderr), never the report. */
+#include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,10 +12,17 @@
 
 /* Run gnuplot in dir on script with `fmt` set; 0 on success. */
 static int run_gnuplot(const char *dir, const char *script, const char *fmt,
-                       const char *pngterm)
+                       const char *pngterm, pmc_ms kill_ms, pmc_micros capital)
 {
-    char defs[128];
-    snprintf(defs, sizeof defs, "fmt='%s'; pngterm='%s'", fmt, pngterm);
+    char defs[224];
+    /* kill_s: when the kill switch first tripped (s, 0 = never) */
+    snprintf(defs, sizeof defs,
+             "fmt='%s'; pngterm='%s'; kill_s=%" PRId64 ".%03d", fmt, pngterm,
+             kill_ms / 1000, (int)(kill_ms % 1000));
+    /* capital: taken off the copy's equity on the source chart (USD) */
+    size_t n = strlen(defs);
+    snprintf(defs + n, sizeof defs - n, "; capital=%" PRId64 ".%06d",
+             capital / PMC_MICRO, (int)(capital % PMC_MICRO));
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
@@ -54,13 +63,15 @@ static int probe_term(const char *term)
     return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
-int pmc__report_charts(const char *dir, const char *script)
+int pmc__report_charts(const char *dir, const char *script, pmc_ms kill_ms,
+                       pmc_micros capital)
 {
     int charts_ok = 0;
     if (probe_term("svg")) {
         const char *pngterm = probe_term("pngcairo") ? "pngcairo" : "png";
-        charts_ok = run_gnuplot(dir, script, "svg", pngterm) == 0 &&
-                    run_gnuplot(dir, script, "png", pngterm) == 0;
+        charts_ok =
+            run_gnuplot(dir, script, "svg", pngterm, kill_ms, capital) == 0 &&
+            run_gnuplot(dir, script, "png", pngterm, kill_ms, capital) == 0;
         if (!charts_ok)
             fprintf(stderr, "pmcopy backtest: warning: gnuplot failed; the "
                             "report has no charts\n");

@@ -74,12 +74,16 @@ static void html_csv_table(FILE *f, const char *dir, const char *file,
     fputs("<div class=\"scroll\"><table>\n", f);
     size_t row = 0;
     char *line = t;
+    /* columns holding a time (end_ms, t_*ms): shown as UTC dates, the ms on
+     * hover; a bit per column, the first 64 */
+    uint64_t is_time = 0;
     while (*line && row <= max_rows) {
         char *nl = strchr(line, '\n');
         if (nl)
             *nl = '\0';
         fputs(row ? "<tr>" : "<tr class=\"head\">", f);
         char *c = line;
+        unsigned col = 0;
         for (;;) {
             /* one CSV field: bare, or quoted with "" for a quote */
             char *w = c, *r = c;
@@ -98,9 +102,23 @@ static void html_csv_table(FILE *f, const char *dir, const char *file,
             }
             int more = *r == ',';
             *w = '\0';
-            fputs(row ? "<td>" : "<th>", f);
-            pmc__report_html_str(f, c);
-            fputs(row ? "</td>" : "</th>", f);
+            int64_t ms;
+            if (!row && col < 64 &&
+                (!strcmp(c, "end_ms") ||
+                 (!strncmp(c, "t_", 2) && strlen(c) > 5 &&
+                  !strcmp(c + strlen(c) - 3, "_ms"))))
+                is_time |= (uint64_t)1 << col;
+            if (row && col < 64 && (is_time >> col & 1) && *c &&
+                pmc_int_parse(c, strlen(c), &ms) == PMC_OK && ms > 0) {
+                char d[32];
+                fprintf(f, "<td title=\"%s ms\">%s</td>", c,
+                        pmc__report_utc(ms, d, sizeof d));
+            } else {
+                fputs(row ? "<td>" : "<th>", f);
+                pmc__report_html_str(f, c);
+                fputs(row ? "</td>" : "</th>", f);
+            }
+            col++;
             if (!more)
                 break;
             c = r + 1;
@@ -129,9 +147,55 @@ static void kv(FILE *f, const char *k, const char *v)
     fputs("</td></tr>\n", f);
 }
 
+static const char *ratio3(int has, double x, char *b, size_t cap)
+{
+    if (has)
+        snprintf(b, cap, "%.3f", x);
+    else
+        snprintf(b, cap, "n/a");
+    return b;
+}
+
+/* the five deepest drawdowns, deepest first */
+static void html_drawdowns(FILE *f, const struct pmc_report_risk *rk)
+{
+    if (!rk || !rk->ok || !rk->ndd) {
+        fputs("<p>No drawdown: equity never fell below a previous "
+              "peak.</p>\n",
+              f);
+        return;
+    }
+    fprintf(f,
+            "<p>%" PRIu64 " drawdown episodes; the %u deepest:</p>\n"
+            "<table class=\"data\" id=\"drawdowns\">\n<tr><th>#</th>"
+            "<th>depth USD</th><th>%% of peak</th><th>%% of capital</th>"
+            "<th>start (peak) UTC</th><th>trough UTC</th>"
+            "<th>recovery UTC</th><th>duration days</th></tr>\n",
+            rk->episodes, rk->ndd);
+    for (uint32_t i = 0; i < rk->ndd; i++) {
+        const struct pmc_report_dd *e = &rk->dd[i];
+        char a[32], b[32], c[32], d[32];
+        fprintf(f,
+                "<tr><td>%u</td><td>%s</td><td>%.2f</td><td>%.2f</td>"
+                "<td>%s</td><td>%s</td><td>%s</td><td>%.2f%s</td></tr>\n",
+                i + 1, pmc__report_usd2(e->depth, a, sizeof a),
+                e->peak > 0 ? 100.0 * (double)e->depth / (double)e->peak : 0.0,
+                rk->capital > 0 ? 100.0 * (double)e->depth / (double)rk->capital
+                                : 0.0,
+                pmc__report_utc(e->t_start, b, sizeof b),
+                pmc__report_utc(e->t_trough, c, sizeof c),
+                e->recovered ? pmc__report_utc(e->t_recovery, d, sizeof d)
+                             : "not recovered",
+                (double)(e->t_recovery - e->t_start) / 86400000.0,
+                e->recovered ? "" : " (to the end)");
+    }
+    fputs("</table>\n", f);
+}
+
 static void html_section(FILE *f, const char *key, const char *dir,
                          const struct pmc_sim *s,
-                         const struct pmc_report_info *info, int charts_ok)
+                         const struct pmc_report_info *info,
+                         const struct pmc_report_risk *rk, int charts_ok)
 {
     char v[256], a[32], b[32], c[32], d[32];
     const struct pmc_sim_result *r = &s->r;
@@ -175,8 +239,13 @@ static void html_section(FILE *f, const char *key, const char *dir,
         fputs("<table class=\"kv\">\n", f);
         snprintf(v, sizeof v, "%s USD", pmc__report_usd2(m.pnl, a, sizeof a));
         kv(f, "P&L", v);
-        snprintf(v, sizeof v, "%.2f %% on %s USD of capital used",
-                 100.0 * m.roi, pmc__report_usd2(m.capital_used, a, sizeof a));
+        snprintf(v, sizeof v,
+                 "%.2f %% of the starting capital (%s USD); %.2f %% of the "
+                 "peak capital used (%s USD: the most cash ever tied up in "
+                 "positions)",
+                 100.0 * m.roi_capital,
+                 pmc__report_usd2(s->r.capital, a, sizeof a), 100.0 * m.roi,
+                 pmc__report_usd2(m.capital_used, b, sizeof b));
         kv(f, "ROI", v);
         snprintf(v, sizeof v,
                  "%s USD realised, %s USD unrealised on %u "
@@ -190,9 +259,34 @@ static void html_section(FILE *f, const char *key, const char *dir,
         kv(f, "fees", v);
         snprintf(v, sizeof v, "%s USD (%.2f %% of the peak)",
                  pmc__report_usd2(r->max_dd, a, sizeof a), m.max_dd_pct);
+        if (rk && rk->ok && rk->ndd) {
+            size_t n = strlen(v);
+            const struct pmc_report_dd *e = &rk->dd[0];
+            snprintf(v + n, sizeof v - n,
+                     "; from %s to the trough at %s, %s, %.2f days",
+                     pmc__report_utc(e->t_start, a, sizeof a),
+                     pmc__report_utc(e->t_trough, b, sizeof b),
+                     e->recovered ? "recovered" : "not recovered",
+                     (double)(e->t_recovery - e->t_start) / 86400000.0);
+        }
         kv(f, "max drawdown", v);
-        snprintf(v, sizeof v, "%.3f (per-market returns)", m.sharpe);
-        kv(f, "Sharpe", v);
+        if (rk && rk->ok) {
+            snprintf(
+                v, sizeof v,
+                "Sharpe %s, Sortino %s, Calmar %s (annualised over 365 "
+                "days from the daily returns on the starting capital, %u days; "
+                "mean %.4f %% a day)",
+                ratio3(rk->has_sharpe, rk->sharpe, a, sizeof a),
+                ratio3(rk->has_sortino, rk->sortino, b, sizeof b),
+                ratio3(rk->has_calmar, rk->calmar, c, sizeof c), rk->days,
+                100.0 * rk->mean_daily);
+            kv(f, "risk-adjusted", v);
+        }
+        snprintf(v, sizeof v,
+                 "%.3f (per market: mean / sd of the markets' "
+                 "returns on their cost)",
+                 m.sharpe);
+        kv(f, "Sharpe per market", v);
         snprintf(v, sizeof v, "%.1f %% (%u of %u resolved markets; %u traded)",
                  100.0 * m.win_rate, m.markets_won, m.markets_resolved,
                  m.markets_traded);
@@ -220,9 +314,10 @@ static void html_section(FILE *f, const char *key, const char *dir,
         if (r->kills)
             snprintf(v, sizeof v,
                      "TRIPPED %" PRIu64 "x; first at %s UTC: %s (new buys "
-                     "stopped from then on)",
+                     "stopped from then on; %" PRIu64 " source fills skipped "
+                     "by it; marked on the equity chart)",
                      r->kills, pmc__report_utc(r->first_kill_t, a, sizeof a),
-                     r->first_kill);
+                     r->first_kill, r->skips[PMC_SKIP_KILLED]);
         else
             snprintf(v, sizeof v, "not tripped");
         kv(f, "kill switch", v);
@@ -244,10 +339,14 @@ static void html_section(FILE *f, const char *key, const char *dir,
                  r->engine_agrees ? "agree" : "DISAGREE");
         kv(f, "checks", v);
         fputs("</table>\n", f);
+    } else if (!strcmp(key, "DRAWDOWNS")) {
+        html_drawdowns(f, rk);
     } else if (!strncmp(key, "CHART:", 6)) {
         const char *name = key + 6;
         const char *cap = !strcmp(name, "equity") ? "Equity and drawdown (USD)"
                           : !strcmp(name, "pnl_market") ? "P&L per market (USD)"
+                          : !strcmp(name, "source")
+                              ? "P&L of the source and of the copy (USD)"
                           : !strcmp(name, "latency")
                               ? "Detection latency of source fills (s)"
                           : !strcmp(name, "slippage")
@@ -261,7 +360,8 @@ static void html_section(FILE *f, const char *key, const char *dir,
 
 enum pmc_err pmc__report_html(const char *dir, const char *tmpl_path,
                               const struct pmc_sim *s,
-                              const struct pmc_report_info *info, int charts_ok,
+                              const struct pmc_report_info *info,
+                              const struct pmc_report_risk *rk, int charts_ok,
                               char *err, size_t cap)
 {
     char *t = slurp(tmpl_path, NULL);
@@ -293,7 +393,7 @@ enum pmc_err pmc__report_html(const char *dir, const char *tmpl_path,
             n = sizeof key - 1;
         memcpy(key, o + 2, n);
         key[n] = '\0';
-        html_section(f, key, dir, s, info, charts_ok);
+        html_section(f, key, dir, s, info, rk, charts_ok);
         p = c + 2;
     }
     free(t);

@@ -1,8 +1,11 @@
 /* sim/report_int.h - internals shared by the report files (not a public
  * interface; see report.h). Calls run one way:
- *   report.c -> report_csv.c, report_json.c, report_chart.c, report_html.c
+ *   report.c -> report_csv.c, report_json.c, report_chart.c, report_html.c,
+ *               report_risk.c, report_source.c
+ *   report_source.c -> report_summary.c, report_fmt.c
  *   report_{csv,json,text,html}.c -> report_summary.c, report_fmt.c
- * report_summary.c, report_fmt.c and report_chart.c call no report file. */
+ * report_summary.c, report_fmt.c, report_risk.c and report_chart.c call no
+ * report file. */
 #ifndef PMC_SIM_REPORT_INT_H
 #define PMC_SIM_REPORT_INT_H
 
@@ -35,18 +38,45 @@ FILE *pmc__report_open_in(const char *dir, const char *name, char *err,
 /* Close *f (NULL is fine) and clear it; non-zero on a write error. */
 int pmc__report_close_file(FILE **f);
 
+/* report_source.c: the copied traders' own P&L over the same tape (the
+ * definition of research/rank/run.c); source_equity.csv written in dir.
+ * ok = 0 (and PMC_OK) when the tape cannot be read twice (stdin). Arrays
+ * per market (s->nmkt) and per copied trader (ntr = s->cfg.ntraders). */
+struct pmc__report_src {
+    int ok, any;
+    uint32_t ntr;
+    pmc_micros pnl, bought;
+    pmc_micros *mkt_pnl, *mkt_bought;
+    pmc_micros *trd_pnl, *trd_bought;
+    uint64_t *trd_fills;
+};
+enum pmc_err pmc__report_source(const char *dir, const char *tape,
+                                const struct pmc_sim *s,
+                                struct pmc__report_src *out, char *err,
+                                size_t cap);
+void pmc__report_source_free(struct pmc__report_src *src);
+/* source_markets.csv (source vs copy per market, the follower penalty at
+ * our size) and source_traders.csv */
+enum pmc_err pmc__report_source_csv(const char *dir, const struct pmc_sim *s,
+                                    const struct pmc__report_src *src,
+                                    char *err, size_t cap);
+
 /* report_csv.c: markets, traders, skips, histograms, penalty */
 enum pmc_err pmc__report_tables(const char *dir, const struct pmc_sim *s,
                                 char *err, size_t cap);
 
-/* report_chart.c: gnuplot on script in dir (SVG and PNG); 1 when the
- * charts were made, 0 after a warning on stderr */
-int pmc__report_charts(const char *dir, const char *script);
+/* report_chart.c: gnuplot on script in dir (SVG and PNG), kill_ms (> 0)
+ * marked on the equity chart, capital (USD micros) taken off the copy's
+ * equity on the source chart; 1 when the charts were made, 0 after a
+ * warning on stderr */
+int pmc__report_charts(const char *dir, const char *script, pmc_ms kill_ms,
+                       pmc_micros capital);
 
 /* report_html.c: report.html from the template at tmpl_path */
 enum pmc_err pmc__report_html(const char *dir, const char *tmpl_path,
                               const struct pmc_sim *s,
-                              const struct pmc_report_info *info, int charts_ok,
+                              const struct pmc_report_info *info,
+                              const struct pmc_report_risk *rk, int charts_ok,
                               char *err, size_t cap);
 
 #endif

@@ -14,8 +14,81 @@ static const char *lat_mode_name(enum pmc_lat_mode m)
                                    : "constant";
 }
 
+static void json_ratio(FILE *f, const char *k, int has, double x)
+{
+    if (has)
+        fprintf(f, "\"%s\": %.4f", k, x);
+    else
+        fprintf(f, "\"%s\": null", k);
+}
+
+/* "risk": daily returns on capital, annualised ratios, the drawdowns */
+static void json_risk(FILE *f, const struct pmc_report_risk *rk)
+{
+    char b[64];
+    if (!rk || !rk->ok) {
+        fputs("  \"risk\": null,\n", f);
+        return;
+    }
+    fprintf(f,
+            "  \"risk\": {\"basis\": \"daily returns on the starting "
+            "capital, UTC days, annualised over 365\", \"days\": %u, "
+            "\"first_day\": ",
+            rk->days);
+    pmc_json_str(f, pmc__report_utc(rk->day_first_ms, b, sizeof b));
+    fprintf(f,
+            ", \"mean_daily_return\": %.8f, \"sd_daily_return\": %.8f, "
+            "\"annual_return\": %.6f, ",
+            rk->mean_daily, rk->sd_daily, rk->annual_return);
+    json_ratio(f, "sharpe", rk->has_sharpe, rk->sharpe);
+    fputs(", ", f);
+    json_ratio(f, "sortino", rk->has_sortino, rk->sortino);
+    fputs(", ", f);
+    json_ratio(f, "calmar", rk->has_calmar, rk->calmar);
+    fputs(",\n    \"source_pnl_usd\": ", f);
+    if (rk->has_source)
+        pmc__report_dec(f, rk->source_pnl);
+    else
+        fputs("null", f);
+    fputs(",\n    \"exposure_avg_usd\": ", f);
+    pmc__report_dec(f, rk->exposure_avg);
+    fputs(", \"exposure_max_usd\": ", f);
+    pmc__report_dec(f, rk->exposure_max);
+    fprintf(f, ",\n    \"drawdown_episodes\": %" PRIu64 ", \"drawdowns\": [",
+            rk->episodes);
+    for (uint32_t i = 0; i < rk->ndd; i++) {
+        const struct pmc_report_dd *e = &rk->dd[i];
+        fputs(i ? ",\n      {\"depth_usd\": " : "\n      {\"depth_usd\": ", f);
+        pmc__report_dec(f, e->depth);
+        fputs(", \"peak_usd\": ", f);
+        pmc__report_dec(f, e->peak);
+        fprintf(f,
+                ", \"pct_of_peak\": %.4f, \"start_ms\": %" PRId64
+                ", \"trough_ms\": %" PRId64 ", \"recovery_ms\": ",
+                e->peak > 0 ? 100.0 * (double)e->depth / (double)e->peak : 0.0,
+                e->t_start, e->t_trough);
+        if (e->recovered)
+            fprintf(f, "%" PRId64, e->t_recovery);
+        else
+            fputs("null", f);
+        fputs(", \"start_utc\": ", f);
+        pmc_json_str(f, pmc__report_utc(e->t_start, b, sizeof b));
+        fputs(", \"trough_utc\": ", f);
+        pmc_json_str(f, pmc__report_utc(e->t_trough, b, sizeof b));
+        fputs(", \"recovery_utc\": ", f);
+        if (e->recovered)
+            pmc_json_str(f, pmc__report_utc(e->t_recovery, b, sizeof b));
+        else
+            fputs("null", f);
+        fprintf(f, ", \"duration_ms\": %" PRId64 "}",
+                e->t_recovery - e->t_start);
+    }
+    fputs(rk->ndd ? "]},\n" : "]},\n", f);
+}
+
 void pmc_report_json(FILE *f, const struct pmc_sim *s,
-                     const struct pmc_report_info *info)
+                     const struct pmc_report_info *info,
+                     const struct pmc_report_risk *rk)
 {
     struct pmc_summary m;
     pmc_summary_compute(s, &m);
@@ -95,10 +168,29 @@ void pmc_report_json(FILE *f, const struct pmc_sim *s,
     pmc__report_dec(f, m.sold_usd);
     fputs(",\n  \"paid_out_usd\": ", f);
     pmc__report_dec(f, r->paid_out);
-    fprintf(f, ",\n  \"roi\": %.6f,\n  \"max_drawdown_usd\": ", m.roi);
+    fprintf(f,
+            ",\n  \"roi\": %.6f,\n  \"roi_on_capital_used\": %.6f,\n"
+            "  \"roi_on_capital\": %.6f,\n  \"max_drawdown_usd\": ",
+            m.roi, m.roi, m.roi_capital);
     pmc__report_dec(f, r->max_dd);
-    fprintf(f, ",\n  \"max_drawdown_pct\": %.4f,\n  \"sharpe\": %.4f,\n",
-            m.max_dd_pct, m.sharpe);
+    fprintf(f,
+            ",\n  \"max_drawdown_pct\": %.4f,\n  \"sharpe\": %.4f,\n"
+            "  \"sharpe_per_market\": %.4f,\n",
+            m.max_dd_pct, m.sharpe, m.sharpe);
+    json_risk(f, rk);
+    fputs("  \"trades\": {\"gross_profit_usd\": ", f);
+    pmc__report_dec(f, m.gross_profit);
+    fputs(", \"gross_loss_usd\": ", f);
+    pmc__report_dec(f, m.gross_loss);
+    fputs(", ", f);
+    json_ratio(f, "profit_factor", m.has_pf, m.profit_factor);
+    fprintf(f,
+            ", \"expectancy_per_order_usd\": %.6f, "
+            "\"tokens_held_at_resolution\": %u, \"tokens_paid_out\": %u, ",
+            m.expectancy_order, m.held_resolved, m.held_paid);
+    json_ratio(f, "win_rate_by_payout", m.held_resolved > 0,
+               m.held_resolved ? (double)m.held_paid / m.held_resolved : 0.0);
+    fputs("},\n", f);
     fprintf(f,
             "  \"win_rate\": %.4f,\n  \"markets_traded\": %u,\n"
             "  \"markets_resolved\": %u,\n  \"markets_won\": %u,\n"
@@ -143,6 +235,21 @@ void pmc_report_json(FILE *f, const struct pmc_sim *s,
     pmc_json_str(f, r->first_kill);
     fprintf(f, ",\n  \"first_kill_ms\": %" PRId64 ",\n",
             r->kills ? r->first_kill_t : 0);
+    fprintf(f,
+            "  \"kill_switch\": {\"tripped\": %s, \"times\": %" PRIu64
+            ", \"first_utc\": ",
+            r->kills ? "true" : "false", r->kills);
+    if (r->kills)
+        pmc_json_str(f, pmc__report_utc(r->first_kill_t, b, sizeof b));
+    else
+        fputs("null", f);
+    fputs(", \"reason\": ", f);
+    if (r->kills)
+        pmc_json_str(f, r->first_kill);
+    else
+        fputs("null", f);
+    fprintf(f, ", \"source_fills_skipped\": %" PRIu64 "},\n",
+            r->skips[PMC_SKIP_KILLED]);
     fprintf(f,
             "  \"price_path\": {\"tokens_with_several_source_fills\": %u, "
             "\"without_prices_between_fills\": %u, \"latency_meaningful\": "

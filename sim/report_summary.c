@@ -58,6 +58,7 @@ void pmc_summary_compute(const struct pmc_sim *s, struct pmc_summary *m)
     m->capital_used = r->capital_used;
     m->roi =
         m->capital_used > 0 ? (double)m->pnl / (double)m->capital_used : 0.0;
+    m->roi_capital = r->capital > 0 ? (double)m->pnl / (double)r->capital : 0.0;
     m->fill_rate =
         r->ordered_sh > 0 ? (double)r->filled_sh / (double)r->ordered_sh : 0.0;
     m->orders_per_fill = r->fills_delivered
@@ -78,9 +79,17 @@ void pmc_summary_compute(const struct pmc_sim *s, struct pmc_summary *m)
                 m->path_missing++;
         }
     for (uint32_t i = 0; i < s->ntok; i++) {
-        m->bought_usd += s->tok[i].bought_usd;
-        m->sold_usd += s->tok[i].sold_usd;
+        const struct pmc_sim_token *x = &s->tok[i];
+        m->bought_usd += x->bought_usd;
+        m->sold_usd += x->sold_usd;
+        if (x->resolved && x->bought_sh > x->sold_sh) {
+            m->held_resolved++;
+            if (x->payout == PMC_MICRO)
+                m->held_paid++;
+        }
     }
+    m->expectancy_order =
+        r->orders ? (double)m->pnl / 1e6 / (double)r->orders : 0.0;
     struct pmc__report_agg *a = pmc__report_aggregate(s);
     if (!a)
         return;
@@ -90,6 +99,10 @@ void pmc_summary_compute(const struct pmc_sim *s, struct pmc_summary *m)
         if (!a[i].traded)
             continue;
         m->markets_traded++;
+        if (a[i].pnl > 0)
+            m->gross_profit += a[i].pnl;
+        else
+            m->gross_loss -= a[i].pnl;
         if (ret && a[i].bought > 0)
             ret[nret++] = (double)a[i].pnl / (double)a[i].bought;
         if (a[i].resolved_all) {
@@ -97,6 +110,10 @@ void pmc_summary_compute(const struct pmc_sim *s, struct pmc_summary *m)
             if (a[i].pnl > 0)
                 m->markets_won++;
         }
+    }
+    if (m->gross_loss > 0) {
+        m->profit_factor = (double)m->gross_profit / (double)m->gross_loss;
+        m->has_pf = 1;
     }
     m->win_rate = m->markets_resolved
                       ? (double)m->markets_won / (double)m->markets_resolved
