@@ -94,9 +94,12 @@ static long tape_rows(const char *path, char **text, size_t *n)
     return rows;
 }
 
-/* pmc_fetch_run in a child: its exit status, its peak RSS in KiB */
+/* pmc_fetch_run in a child: its exit status, its peak RSS in KiB and its
+ * CPU seconds (user + system; the wall clock of a shared machine is
+ * noisy) */
 static int run_child(const char *sub, const struct pmc_fetch_opts *o,
-                     const char *const *args, size_t nargs, long *rss_kib)
+                     const char *const *args, size_t nargs, long *rss_kib,
+                     double *cpu_s)
 {
     fflush(NULL);
     pid_t c = fork();
@@ -110,6 +113,8 @@ static int run_child(const char *sub, const struct pmc_fetch_opts *o,
     if (wait4(c, &st, 0, &ru) != c)
         return -1;
     *rss_kib = ru.ru_maxrss;
+    *cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+             (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
@@ -193,12 +198,13 @@ int main(void)
     const char *args[] = {wallet};
     double t0 = now_s();
     long rss1 = 0, rss2 = 0;
-    int rc1 = run_child("wallet", &o, args, 1, &rss1);
+    double cpu1 = 0, cpu2 = 0;
+    int rc1 = run_child("wallet", &o, args, 1, &rss1, &cpu1);
     double t1 = now_s();
     long req_before = stat_of(url, "/_control/stats", "requests=");
     o.offline = 1;
     o.out = tape2;
-    int rc2 = run_child("wallet", &o, args, 1, &rss2);
+    int rc2 = run_child("wallet", &o, args, 1, &rss2, &cpu2);
     double t2 = now_s();
     long req_after = stat_of(url, "/_control/stats", "requests=");
     kill(pid, SIGKILL);
@@ -229,10 +235,11 @@ int main(void)
                 req_after - req_before);
         bad = 1;
     }
-    printf("fetch wallet, %ld rows: cold %.0f rows/s (%.3f s, peak RSS %ld "
-           "MiB), warm cache %.0f rows/s (%.3f s, peak RSS %ld MiB)\n",
-           want, (double)want / (t1 - t0), t1 - t0, rss1 / 1024,
-           (double)want / (t2 - t1), t2 - t1, rss2 / 1024);
+    printf("fetch wallet, %ld rows: cold %.0f rows/s (%.3f s, %.3f s CPU, "
+           "peak RSS %ld MiB), warm cache %.0f rows/s (%.3f s, %.3f s CPU, "
+           "peak RSS %ld MiB)\n",
+           want, (double)want / (t1 - t0), t1 - t0, cpu1, rss1 / 1024,
+           (double)want / (t2 - t1), t2 - t1, cpu2, rss2 / 1024);
     free(a);
     free(b);
     char cmd[256];
