@@ -33,8 +33,7 @@ static int too_many(struct pmc_fx_run *r, struct pmc_fx_job *j)
         return 0;
     if (snprintf(j->msg, sizeof j->msg,
                  "%s: more than %" PRIu64
-                 " rows served in this run (--max-rows %" PRIu64
-                 "); stopped",
+                 " rows served in this run (--max-rows %" PRIu64 "); stopped",
                  j->name, r->max_rows, r->max_rows) < 0)
         j->msg[0] = '\0';
     r->capped = 1;

@@ -27,10 +27,10 @@ struct pmc_fx_run {
     int offline, max_retries;
     uint64_t max_rows; /* rows served (cache and network) before the run
                           fails naming --max-rows; 0 no cap */
-    int64_t now_s; /* wall clock at the start: sealing and metadata */
-    int missing;   /* --offline hit a missing entry */
-    int capped;    /* more than max_rows rows were served */
-    int trades_v2; /* /v2/trades exists: -1 unknown, 0 no, 1 yes */
+    int64_t now_s;     /* wall clock at the start: sealing and metadata */
+    int missing;       /* --offline hit a missing entry */
+    int capped;        /* more than max_rows rows were served */
+    int trades_v2;     /* /v2/trades exists: -1 unknown, 0 no, 1 yes */
     uint64_t failed, overflows;
 };
 

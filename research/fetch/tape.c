@@ -310,8 +310,8 @@ static int scan_rows(const char *d, size_t n, struct rowspan **out,
     struct rowspan *v = NULL;
     size_t nv = 0, cap = 0;
     size_t i = 0;
-    while (i < n && (d[i] == ' ' || d[i] == '\n' || d[i] == '\t' ||
-                     d[i] == '\r'))
+    while (i < n &&
+           (d[i] == ' ' || d[i] == '\n' || d[i] == '\t' || d[i] == '\r'))
         i++;
     if (i == n || d[i] != '[')
         return -1;
