@@ -34,9 +34,9 @@ struct pmc_pbo {
     double pbo;          /* share of combinations with logit <= 0 */
     size_t combinations; /* C(S, S/2) */
     double logit_mean, logit_median;
-    double slope;          /* OOS performance regressed on IS performance
+    double slope;         /* OOS performance regressed on IS performance
                               of the chosen trial (degradation) */
-    double prob_oos_loss;  /* share of combinations where the chosen
+    double prob_oos_loss; /* share of combinations where the chosen
                               trial's OOS performance is < 0 */
 };
 

@@ -68,8 +68,8 @@ size_t pmc_space_neighbours(const struct pmc_space *s, uint64_t index,
 
 /* Apply a trial's values to a configuration and the simulator's knobs.
  * 0, or -1 with err naming the key. */
-int pmc_space_apply(const struct pmc_space *s,
-                    char vals[][PMC_SPACE_VAL_MAX], struct pmc_config *cfg,
-                    struct pmc_sim_opts *so, char *err, size_t cap);
+int pmc_space_apply(const struct pmc_space *s, char vals[][PMC_SPACE_VAL_MAX],
+                    struct pmc_config *cfg, struct pmc_sim_opts *so, char *err,
+                    size_t cap);
 
 #endif
