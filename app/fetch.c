@@ -91,6 +91,7 @@ int pmc_cmd_fetch(int argc, char **argv)
     struct idlist conds = {0}, toks = {0};
     int64_t jobs = o.jobs, limit = o.lb_limit, retries = o.max_retries;
     int64_t seed = (int64_t)o.seed, page = o.page_limit, cap = o.offset_cap;
+    int64_t max_rows = (int64_t)o.max_rows;
     const struct pmc_opt opts[] = {
         PMC_OPT_HEAD("common:"),
         PMC_OPT_STRING("cache", 0, "DIR",
@@ -162,6 +163,10 @@ int pmc_cmd_fetch(int argc, char **argv)
         PMC_OPT_INTEGER("offset-cap", 0, "N",
                         "the servers' highest offset (default 10000)", &cap, 0,
                         1000000),
+        PMC_OPT_INTEGER("max-rows", 0, "N",
+                        "rows served in one run before it fails\n"
+                        "(default 10000000; bounds memory)",
+                        &max_rows, 1, INT64_MAX),
         PMC_OPT_HELP_ENTRY("this text"),
     };
     const struct pmc_opt_cmd cmd = {
@@ -188,6 +193,7 @@ int pmc_cmd_fetch(int argc, char **argv)
     o.seed = (uint64_t)seed;
     o.page_limit = (int)page;
     o.offset_cap = (int)cap;
+    o.max_rows = (uint64_t)max_rows;
     o.conditions = conds.v;
     o.nconditions = conds.n;
     o.tokens = toks.v;

@@ -8,13 +8,15 @@
  * each. A wrong outcome exits 1: the tape must hold exactly the rows the
  * fake holds for the wallet (its /_control/info count), both runs must
  * give byte-identical tapes, and the warm run must send no request (the
- * fake's request counter). Takes no arguments; the fake is found beside
+ * fake's request counter). Each run is a forked child, so its peak RSS
+ * (wait4's ru_maxrss) is its own and is printed. Takes no arguments; the fake is found beside
  * $PMCOPY (BUILD/fakes/fake_api). */
 #include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -90,6 +92,30 @@ static long tape_rows(const char *path, char **text, size_t *n)
     *text = b;
     *n = k;
     return rows;
+}
+
+/* pmc_fetch_run in a child: its exit status, its peak RSS in KiB and its
+ * CPU seconds (user + system; the wall clock of a shared machine is
+ * noisy) */
+static int run_child(const char *sub, const struct pmc_fetch_opts *o,
+                     const char *const *args, size_t nargs, long *rss_kib,
+                     double *cpu_s)
+{
+    fflush(NULL);
+    pid_t c = fork();
+    if (c < 0)
+        return -1;
+    if (c == 0)
+        _exit(pmc_fetch_run(sub, o, args, nargs) & 0xff);
+    int st = 0;
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    if (wait4(c, &st, 0, &ru) != c)
+        return -1;
+    *rss_kib = ru.ru_maxrss;
+    *cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+             (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 int main(void)
@@ -171,12 +197,14 @@ int main(void)
     o.out = tape1;
     const char *args[] = {wallet};
     double t0 = now_s();
-    int rc1 = pmc_fetch_run("wallet", &o, args, 1);
+    long rss1 = 0, rss2 = 0;
+    double cpu1 = 0, cpu2 = 0;
+    int rc1 = run_child("wallet", &o, args, 1, &rss1, &cpu1);
     double t1 = now_s();
     long req_before = stat_of(url, "/_control/stats", "requests=");
     o.offline = 1;
     o.out = tape2;
-    int rc2 = pmc_fetch_run("wallet", &o, args, 1);
+    int rc2 = run_child("wallet", &o, args, 1, &rss2, &cpu2);
     double t2 = now_s();
     long req_after = stat_of(url, "/_control/stats", "requests=");
     kill(pid, SIGKILL);
@@ -207,10 +235,11 @@ int main(void)
                 req_after - req_before);
         bad = 1;
     }
-    printf("fetch wallet, %ld rows: cold %.0f rows/s (%.3f s), warm cache "
-           "%.0f rows/s (%.3f s)\n",
-           want, (double)want / (t1 - t0), t1 - t0, (double)want / (t2 - t1),
-           t2 - t1);
+    printf("fetch wallet, %ld rows: cold %.0f rows/s (%.3f s, %.3f s CPU, "
+           "peak RSS %ld MiB), warm cache %.0f rows/s (%.3f s, %.3f s CPU, "
+           "peak RSS %ld MiB)\n",
+           want, (double)want / (t1 - t0), t1 - t0, cpu1, rss1 / 1024,
+           (double)want / (t2 - t1), t2 - t1, cpu2, rss2 / 1024);
     free(a);
     free(b);
     char cmd[256];

@@ -26,6 +26,20 @@ static void show(struct pmc_fx_run *r, int force)
     pmc_fx_progress_show(&r->prog, &r->st, pmc_fx_mono_ms(), force);
 }
 
+/* more rows served than the run may hold: the job fails naming the cap */
+static int too_many(struct pmc_fx_run *r, struct pmc_fx_job *j)
+{
+    if (!r->max_rows || r->st.rows <= r->max_rows)
+        return 0;
+    if (snprintf(j->msg, sizeof j->msg,
+                 "%s: more than %" PRIu64
+                 " rows served in this run (--max-rows %" PRIu64 "); stopped",
+                 j->name, r->max_rows, r->max_rows) < 0)
+        j->msg[0] = '\0';
+    r->capped = 1;
+    return 1;
+}
+
 static void job_fail(struct pmc_fx_run *r, struct pmc_fx_job *j)
 {
     if (!j->failed) {
@@ -83,6 +97,8 @@ static int advance(struct pmc_fx_run *r, struct pmc_fx_job *j,
         free(b);
         r->st.cache_hits++;
         r->st.rows += rows;
+        if (f == PMC_FX_FEED_OK && too_many(r, j))
+            return -1;
         if (f != PMC_FX_FEED_OK) {
             if (f == PMC_FX_FEED_BADBODY) {
                 char m[sizeof j->msg];
@@ -138,7 +154,7 @@ int pmc_fx_drive(struct pmc_fx_run *r, struct pmc_fx_job **jobs, size_t n)
             if (a < 0) {
                 fin[i] = 1;
                 job_fail(r, j);
-                if (r->missing)
+                if (r->missing || r->capped)
                     goto stop;
                 continue;
             }
@@ -178,8 +194,12 @@ int pmc_fx_drive(struct pmc_fx_run *r, struct pmc_fx_job **jobs, size_t n)
                 uint64_t rows = 0;
                 int f = j->feed(j, q->status, q->body ? q->body : "", q->len,
                                 &rows);
-                if (f == PMC_FX_FEED_OK) {
+                if (f == PMC_FX_FEED_OK)
                     r->st.rows += rows;
+                if (f == PMC_FX_FEED_OK && too_many(r, j)) {
+                    fin[owner[b]] = 1;
+                    job_fail(r, j);
+                } else if (f == PMC_FX_FEED_OK) {
                     char err[512];
                     /* a 400 (offset cap) or 404 (no v2 route) the job
                      * understood is as final as a 200 */
@@ -207,10 +227,12 @@ int pmc_fx_drive(struct pmc_fx_run *r, struct pmc_fx_job **jobs, size_t n)
             q->cap = 0;
         }
         show(r, 0);
+        if (r->capped)
+            break;
     }
 stop:
     show(r, 1);
-    if (r->failed || r->overflows || r->missing)
+    if (r->failed || r->overflows || r->missing || r->capped)
         rc = 1;
 out:
     free(reqs);

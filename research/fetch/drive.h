@@ -5,7 +5,9 @@
  * cached: the first such request is named and the run stops), or sent
  * (in rounds of at most 4 x jobs requests, one per job at a time; a 200
  * answer is stored in the cache after its job accepted it; a 200 whose
- * body does not parse is asked again, at most max_retries times). Keeps
+ * body does not parse is asked again, at most max_retries times; more
+ * than max_rows rows served in one run stop it, so an endless or huge
+ * answer costs bounded memory). Keeps
  * the counts the progress display and the summary show. Never decides
  * URLs or what an answer means (the jobs do). */
 #ifndef PMC_FETCH_DRIVE_H
@@ -23,9 +25,12 @@ struct pmc_fx_run {
     struct pmc_fx_stats st;
     const char *base[PMC_FX_NFAM];
     int offline, max_retries;
-    int64_t now_s; /* wall clock at the start: sealing and metadata */
-    int missing;   /* --offline hit a missing entry */
-    int trades_v2; /* /v2/trades exists: -1 unknown, 0 no, 1 yes */
+    uint64_t max_rows; /* rows served (cache and network) before the run
+                          fails naming --max-rows; 0 no cap */
+    int64_t now_s;     /* wall clock at the start: sealing and metadata */
+    int missing;       /* --offline hit a missing entry */
+    int capped;        /* more than max_rows rows were served */
+    int trades_v2;     /* /v2/trades exists: -1 unknown, 0 no, 1 yes */
     uint64_t failed, overflows;
 };
 

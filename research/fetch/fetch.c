@@ -35,6 +35,7 @@ void pmc_fetch_defaults(struct pmc_fetch_opts *o)
     o->limits[PMC_FX_CLOB] = 1000;
     o->page_limit = 500;
     o->offset_cap = 10000;
+    o->max_rows = 10000000;
     o->chunk_s = 7 * 86400;
     o->fidelity = 1;
 }
@@ -152,6 +153,7 @@ static int run_init(struct pmc_fx_run *r, const struct pmc_fetch_opts *o)
     r->base[PMC_FX_CLOB] = o->clob_url;
     r->offline = o->offline;
     r->max_retries = o->max_retries;
+    r->max_rows = o->max_rows;
     r->now_s = (int64_t)time(NULL);
     r->trades_v2 = -1;
     r->st.t0_ms = pmc_fx_mono_ms();
@@ -322,6 +324,7 @@ static int cmd_wallet_or_tape(const struct pmc_fetch_opts *o, int tape,
     int bad = pmc_fx_drive(r, wj.v, wj.n);
     if (r->missing || gather(&wj, &act) != 0)
         goto out;
+    set_free(&wj); /* the page trees: the kept rows are in act now */
     if (!tape) {
         rc = bad;
         if (o->out && bad)

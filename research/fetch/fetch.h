@@ -36,6 +36,7 @@ struct pmc_fetch_opts {
     int64_t limits[3]; /* documented requests per 10 s: data, gamma, clob */
     int page_limit;    /* /activity and /trades page size (500) */
     int offset_cap;    /* their offset cap (10000) */
+    uint64_t max_rows; /* rows served per run before it fails (10000000) */
     int64_t chunk_s;   /* activity windows start aligned to this (7 d) */
     int fidelity;      /* prices-history minutes (1) */
 };

@@ -284,6 +284,184 @@ static void asm_free(struct asm_ *a)
     free(a->redeems);
 }
 
+/* ---- data-API documents in chunks ---------------------------------------
+ * The gathered /activity and /trades arrays are decoded CHUNK_ROWS rows or
+ * so at a time: one JSON tree of a whole run costs several KiB per row
+ * and most of the time of a warm run. A chunk ends only after a row past
+ * which no row of the chunk's transactions follows, so the decoder's keys
+ * (the k-th identical row of a transaction, counted in its document) are
+ * those of the whole document. Row spans and each row's transaction are
+ * found by a string-aware scan; a document the scan does not understand
+ * is decoded whole (the decoder then names what is wrong). */
+#define CHUNK_ROWS 1024
+
+struct rowspan {
+    size_t a, b; /* the row's text: doc[a, b) */
+    uint64_t tx; /* FNV-1a of its transaction hash's text (0: none) */
+};
+
+static const char TX1[] = "\"transactionHash\":";
+static const char TX2[] = "\"transaction_hash\":";
+
+/* the rows of "[row,row,...]": 0, or -1 when the scan gives up */
+static int scan_rows(const char *d, size_t n, struct rowspan **out,
+                     size_t *nout)
+{
+    struct rowspan *v = NULL;
+    size_t nv = 0, cap = 0;
+    size_t i = 0;
+    while (i < n &&
+           (d[i] == ' ' || d[i] == '\n' || d[i] == '\t' || d[i] == '\r'))
+        i++;
+    if (i == n || d[i] != '[')
+        return -1;
+    i++;
+    int depth = 0, in_row = 0, done = 0;
+    for (; i < n && !done; i++) {
+        char c = d[i];
+        if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
+            continue;
+        if (!in_row) {
+            if (c == ']' && nv == 0) {
+                done = 1;
+                break;
+            }
+            if (!grow((void **)&v, &cap, nv + 1, sizeof *v))
+                goto fail;
+            v[nv].a = i;
+            v[nv].tx = 0;
+            in_row = 1;
+        }
+        if (c == '"') {
+            if (depth == 1 && !v[nv].tx) {
+                size_t l = n - i >= sizeof TX1 - 1 &&
+                                   !memcmp(d + i, TX1, sizeof TX1 - 1)
+                               ? sizeof TX1 - 1
+                           : n - i >= sizeof TX2 - 1 &&
+                                   !memcmp(d + i, TX2, sizeof TX2 - 1)
+                               ? sizeof TX2 - 1
+                               : 0;
+                if (l) { /* the value's text, whatever it is */
+                    size_t e = i + l;
+                    if (e < n && d[e] == '"') {
+                        e++;
+                        while (e < n && d[e] != '"')
+                            e += d[e] == '\\' ? 2 : 1;
+                    }
+                    if (e > n)
+                        e = n;
+                    v[nv].tx = pmc_wire_fnv1a(PMC_WIRE_FNV_INIT, d + i + l,
+                                              e - i - l) |
+                               1;
+                }
+            }
+            for (i++; i < n && d[i] != '"'; i++)
+                if (d[i] == '\\')
+                    i++;
+            if (i >= n)
+                goto fail;
+            continue;
+        }
+        if (c == '{' || c == '[')
+            depth++;
+        else if (c == '}' || c == ']') {
+            if (depth == 0) {
+                if (c != ']')
+                    goto fail;
+                v[nv].b = i;
+                nv++;
+                done = 1;
+                break;
+            }
+            depth--;
+        } else if (c == ',' && depth == 0) {
+            v[nv].b = i;
+            nv++;
+            in_row = 0;
+        }
+    }
+    if (!done)
+        goto fail;
+    for (i++; i < n; i++)
+        if (!(d[i] == ' ' || d[i] == '\n' || d[i] == '\t' || d[i] == '\r'))
+            goto fail;
+    *out = v;
+    *nout = nv;
+    return 0;
+fail:
+    free(v);
+    return -1;
+}
+
+/* for every row, the last row of its transaction (in place of .b's use:
+ * last[i]) */
+static int last_of_tx(const struct rowspan *v, size_t n, size_t *last)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    uint64_t *key = calloc(cap, sizeof *key);
+    size_t *at = calloc(cap, sizeof *at);
+    if (!key || !at) {
+        free(key);
+        free(at);
+        return -1;
+    }
+    for (size_t i = n; i-- > 0;) {
+        uint64_t k = v[i].tx ? v[i].tx : 2; /* rows without one: together */
+        size_t j = (size_t)k & (cap - 1);
+        while (key[j] && key[j] != k)
+            j = (j + 1) & (cap - 1);
+        if (!key[j]) {
+            key[j] = k;
+            at[j] = i;
+        }
+        last[i] = at[j];
+    }
+    free(key);
+    free(at);
+    return 0;
+}
+
+static enum pmc_err decode_data(const char *doc, size_t n,
+                                struct pmc_wire_sink *sink,
+                                struct pmc_wire_err *we)
+{
+    struct rowspan *v = NULL;
+    size_t nv = 0;
+    if (scan_rows(doc, n, &v, &nv) != 0 || nv <= CHUNK_ROWS) {
+        free(v);
+        return pmc_wire_decode_activity(doc, n, sink, we);
+    }
+    size_t *last = malloc(nv * sizeof *last);
+    char *buf = malloc(n + 2);
+    enum pmc_err e = PMC_OK;
+    if (!last || !buf || last_of_tx(v, nv, last) != 0) {
+        e = pmc_wire_fail(we, PMC_ENOMEM, 0, "out of memory");
+        goto out;
+    }
+    size_t s = 0, reach = 0;
+    for (size_t i = 0; i < nv && e == PMC_OK; i++) {
+        if (last[i] > reach)
+            reach = last[i];
+        if (i + 1 < nv && (reach > i || i + 1 - s < CHUNK_ROWS))
+            continue;
+        size_t len = v[i].b - v[s].a;
+        buf[0] = '[';
+        memcpy(buf + 1, doc + v[s].a, len);
+        buf[len + 1] = ']';
+        e = pmc_wire_decode_activity(buf, len + 2, sink, we);
+        if (e != PMC_OK && we->row > 0)
+            we->row += s;
+        s = i + 1;
+    }
+out:
+    free(v);
+    free(last);
+    free(buf);
+    return e;
+}
+
 static int decode(struct asm_ *a, int phase, const char *doc, size_t n,
                   const char *what, char *err, size_t cap)
 {
@@ -297,7 +475,7 @@ static int decode(struct asm_ *a, int phase, const char *doc, size_t n,
     struct pmc_wire_err we;
     memset(&we, 0, sizeof we);
     enum pmc_err e = phase == 1 ? pmc_wire_decode_gamma(doc, n, &sink, &we)
-                                : pmc_wire_decode_activity(doc, n, &sink, &we);
+                                : decode_data(doc, n, &sink, &we);
     a->c->unknown += sink.unknown;
     if (e != PMC_OK) {
         snprintf(err, cap, "%s: row %zu: %s", what, we.row,
@@ -397,7 +575,7 @@ int pmc_fx_tape_markets_of(const char *activity, size_t n, char ***ids,
     sink.ctx = &d;
     struct pmc_wire_err we;
     memset(&we, 0, sizeof we);
-    enum pmc_err e = pmc_wire_decode_activity(activity, n, &sink, &we);
+    enum pmc_err e = decode_data(activity, n, &sink, &we);
     if (e != PMC_OK) {
         snprintf(err, cap, "activity: row %zu: %s", we.row,
                  we.msg[0] ? we.msg : pmc_strerror(e));

@@ -27,6 +27,12 @@
 #              offset, never the legacy route), serves the whole wallet
 #              including the 1600-row second (cursors have no cap) and
 #              exits 0.
+#  max-rows  - the v2 fake's wallet (more than 3000 rows) fetched with
+#              --max-rows 1000: the run stops after the page that passes
+#              1000 rows, exits 1 naming --max-rows, writes no --out tape
+#              and sends fewer requests than the whole wallet needs; the
+#              same cap fails from a warm cache (--offline) too; a cap
+#              above the wallet's rows exits 0.
 # Usage: sh tests/cli/fetch_wallet.sh path/to/pmcopy
 name=fetch_wallet
 . "$(dirname "$0")/fetch_lib.inc"
@@ -125,5 +131,23 @@ check v2-no-400 test -z "$(counter $V status_400)"
 ctl $V "dataset?family=activity&user=$W1&start=$S&end=$E" | sort > "$tmp/v.ds"
 ctl $V 'served?family=activity&unique=1' | sort > "$tmp/v.served"
 check v2-all-served same_lines v2-served "$tmp/v.served" "$tmp/v.ds"
+
+# ---- --max-rows: a run holds a bounded number of rows ------------------------------
+nv=$(wc -l < "$tmp/v.ds")
+r0=$(counter $V requests)
+fx $V wallet $W1 --since $S --until $E --cache "$tmp/cm" --max-rows 1000 \
+    --out "$tmp/m.tape" > "$tmp/m.out" 2> "$tmp/m.err"
+check max-rows-exit test $? -eq 1
+check max-rows-named grep -q -- "more than 1000 rows.*--max-rows 1000" "$tmp/m.err"
+check max-rows-no-tape test ! -e "$tmp/m.tape"
+r1=$(counter $V requests)
+check max-rows-stops-early test $((r1 - r0)) -le 4
+fx $V wallet $W1 --since $S --until $E --cache "$tmp/cv" --max-rows 1000 \
+    --offline > "$tmp/mo.out" 2> "$tmp/mo.err"
+check max-rows-offline-exit test $? -eq 1
+check max-rows-offline-named grep -q -- "--max-rows 1000" "$tmp/mo.err"
+fx $V wallet $W1 --since $S --until $E --cache "$tmp/cv" \
+    --max-rows $((nv + 10)) --offline > "$tmp/mp.out" 2> "$tmp/mp.err"
+check max-rows-above-exit test $? -eq 0 || cat "$tmp/mp.err" >&2
 
 finish

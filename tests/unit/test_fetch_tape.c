@@ -5,7 +5,10 @@
  * wallet's REDEEM (the held token at the paid price, the other at the
  * rest; a redeem paying nothing resolves the held token at 0); a market
  * Gamma resolves is not resolved again; records sorted by t; the tape
- * reads back. Also the condition ids the activity names, once each. */
+ * reads back. Also the condition ids the activity names, once each.
+ * A document of more rows than one decoding chunk gives the keys of a
+ * whole-document decode (identical rows of one transaction far apart are
+ * the 1st and 2nd) and names a bad row by its place in the document. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -170,12 +173,72 @@ static void markets_named(void **state)
     assert_true(err[0] != '\0');
 }
 
+/* n TRADE rows, tx 0xc<k>, except (with pair) rows 0 and n-1: identical,
+ * tx 0xdd0; row bad (if < n) has a price of 2 */
+static char *many(size_t n, size_t bad, int pair)
+{
+    size_t cap = n * 400 + 16, len = 0;
+    char *b = malloc(cap);
+    assert_non_null(b);
+    b[len++] = '[';
+    for (size_t k = 0; k < n; k++) {
+        int dd = pair && (k == 0 || k == n - 1);
+        len += (size_t)snprintf(
+            b + len, cap - len,
+            "%s{\"proxyWallet\":\"" W "\",\"timestamp\":%zu,"
+            "\"conditionId\":\"" M1 "\",\"type\":\"TRADE\",\"size\":10,"
+            "\"usdcSize\":4,\"transactionHash\":\"0x%s%zx\",\"price\":%s,"
+            "\"asset\":\"111\",\"side\":\"BUY\"}",
+            k ? "," : "", dd ? (size_t)1000 : 1000 + k, dd ? "dd" : "c",
+            dd ? (size_t)0 : k, k == bad ? "2" : "0.4");
+    }
+    b[len++] = ']';
+    b[len] = '\0';
+    return b;
+}
+
+static void chunked_like_whole(void **state)
+{
+    (void)state;
+    char *act = many(3000, 3000, 1);
+    char path[] = "/tmp/pmc_fx_tapeXXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    struct pmc_fx_tape_in in = {act, strlen(act), NULL, 0, NULL, 0, 0, 10000};
+    struct pmc_fx_tape_counts c;
+    char err[256];
+    assert_int_equal(pmc_fx_tape_write(&in, path, &c, err, sizeof err), 0);
+    assert_int_equal(c.fills, 3000);
+    char *t = slurp(path);
+    /* the two identical fills of 0xdd0: keys 0xdd0:h and 0xdd0:h:2 */
+    const char *p1 = strstr(t, "key=0xdd0:");
+    assert_non_null(p1);
+    const char *p2 = strstr(p1 + 1, "key=0xdd0:");
+    assert_non_null(p2);
+    assert_null(strstr(p2 + 1, "key=0xdd0:"));
+    assert_int_equal(strncmp(p1, p2, 10 + 16), 0);
+    int s1 = p1[10 + 16] == ':', s2 = p2[10 + 16] == ':';
+    assert_int_equal(s1 + s2, 1);
+    assert_int_equal(strncmp((s1 ? p1 : p2) + 10 + 16, ":2 ", 3), 0);
+    free(t);
+    unlink(path);
+    free(act);
+    act = many(3000, 2500, 0);
+    in.activity = act;
+    in.activity_len = strlen(act);
+    assert_int_equal(pmc_fx_tape_write(&in, path, &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "row 2501"));
+    unlink(path);
+    free(act);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_tape),
         cmocka_unit_test(redeem_paying_nothing),
         cmocka_unit_test(markets_named),
+        cmocka_unit_test(chunked_like_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
