@@ -9,6 +9,7 @@
  * records of the same t, resolutions after them, input order otherwise.
  * Never reorders records of equal (t, rank); never writes anything but the
  * tape on its output; output is byte-identical across runs. */
+#include "proto/grow.h"
 #include "proto/wire/import.h"
 
 #include <errno.h>
@@ -68,23 +69,6 @@ struct imp {
     int oom;
 };
 
-/* ---- growing buffers ---------------------------------------------------- */
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 1;
-    size_t nc = *cap ? *cap : 1024;
-    while (nc < need)
-        nc *= 2;
-    void *np = realloc(*p, nc * elem);
-    if (!np)
-        return 0;
-    *p = np;
-    *cap = nc;
-    return 1;
-}
-
 static struct meta *meta_get(struct imp *im, const struct pmc_sym *tok)
 {
     if (im->nmetas * 2 >= im->cap_metas) {
@@ -126,9 +110,9 @@ static enum pmc_err add_line(struct imp *im, const struct pmc_record *r,
     size_t n = pmc_tape_format(r, line, sizeof line);
     if (n == 0)
         return PMC_ERANGE;
-    if (!grow((void **)&im->arena, &im->caparena, im->narena + n, 1) ||
-        !grow((void **)&im->items, &im->capitems, im->nitems + 1,
-              sizeof *im->items))
+    if (pmc_grow((void **)&im->arena, &im->caparena, im->narena + n, 1) < 0 ||
+        pmc_grow((void **)&im->items, &im->capitems, im->nitems + 1,
+                 sizeof *im->items) < 0)
         return PMC_ENOMEM;
     memcpy(im->arena + im->narena, line, n);
     struct item *it = &im->items[im->nitems++];

@@ -1,4 +1,5 @@
 /* research/fetch/tape.c - the tape of `fetch tape` (see tape.h). */
+#include "proto/grow.h"
 #include "research/fetch/tape.h"
 
 #include <errno.h>
@@ -51,21 +52,6 @@ struct asm_ {
     struct pmc_fx_tape_counts *c;
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 1;
-    size_t nc = *cap ? *cap : 256;
-    while (nc < need)
-        nc *= 2;
-    void *np = realloc(*p, nc * elem);
-    if (!np)
-        return 0;
-    *p = np;
-    *cap = nc;
-    return 1;
-}
-
 static struct mkt *mkt_find(struct asm_ *a, const struct pmc_sym *cond)
 {
     for (size_t i = 0; i < a->nmkts; i++)
@@ -80,9 +66,9 @@ static enum pmc_err add(struct asm_ *a, const struct pmc_record *r, int rank)
     size_t n = pmc_tape_format(r, line, sizeof line);
     if (n == 0)
         return PMC_ERANGE;
-    if (!grow((void **)&a->arena, &a->caparena, a->narena + n, 1) ||
-        !grow((void **)&a->items, &a->capitems, a->nitems + 1,
-              sizeof *a->items))
+    if (pmc_grow((void **)&a->arena, &a->caparena, a->narena + n, 1) < 0 ||
+        pmc_grow((void **)&a->items, &a->capitems, a->nitems + 1,
+                 sizeof *a->items) < 0)
         return PMC_ENOMEM;
     memcpy(a->arena + a->narena, line, n);
     struct item *it = &a->items[a->nitems++];
@@ -100,7 +86,8 @@ static struct held *held_get(struct asm_ *a, const struct pmc_sym *tok)
     for (size_t i = 0; i < a->nheld; i++)
         if (pmc_sym_eq(&a->held[i].token, tok))
             return &a->held[i];
-    if (!grow((void **)&a->held, &a->capheld, a->nheld + 1, sizeof *a->held))
+    if (pmc_grow((void **)&a->held, &a->capheld, a->nheld + 1,
+                 sizeof *a->held) < 0)
         return NULL;
     struct held *h = &a->held[a->nheld++];
     memset(h, 0, sizeof *h);
@@ -156,8 +143,8 @@ static enum pmc_err on_rec(void *ctx, const struct pmc_record *r,
         h->net += r->u.fill.side == PMC_BUY ? r->u.fill.sz : -r->u.fill.sz;
         a->c->fills++;
     } else if (r->kind == PMC_K_REDEEM) {
-        if (!grow((void **)&a->redeems, &a->capredeems, a->nredeems + 1,
-                  sizeof *a->redeems))
+        if (pmc_grow((void **)&a->redeems, &a->capredeems, a->nredeems + 1,
+                     sizeof *a->redeems) < 0)
             return PMC_ENOMEM;
         a->redeems[a->nredeems++] = *r;
         a->c->ctf++;
@@ -326,7 +313,7 @@ static int scan_rows(const char *d, size_t n, struct rowspan **out,
                 done = 1;
                 break;
             }
-            if (!grow((void **)&v, &cap, nv + 1, sizeof *v))
+            if (pmc_grow((void **)&v, &cap, nv + 1, sizeof *v) < 0)
                 goto fail;
             v[nv].a = i;
             v[nv].tx = 0;
@@ -557,7 +544,7 @@ static enum pmc_err on_id(void *ctx, const struct pmc_record *r,
     for (size_t i = 0; i < d->n; i++)
         if (!strcmp(d->v[i], m->s))
             return PMC_OK;
-    if (!grow((void **)&d->v, &d->cap, d->n + 1, sizeof *d->v) ||
+    if (pmc_grow((void **)&d->v, &d->cap, d->n + 1, sizeof *d->v) < 0 ||
         !(d->v[d->n] = strdup(m->s)))
         return PMC_ENOMEM;
     d->n++;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/grow.h"
 #include "proto/tapeio.h"
 #include "research/rank/rank_int.h"
 
@@ -80,21 +81,6 @@ static void symtab_free(struct rank_symtab *st)
 {
     free(st->sym);
     free(st->slot);
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t nc = *cap ? *cap : 1024;
-    while (nc < need)
-        nc *= 2;
-    void *np = realloc(*p, nc * elem);
-    if (!np)
-        return -1;
-    *p = np;
-    *cap = nc;
-    return 0;
 }
 
 /* The value of key `event` on a market line, "" when absent. */
@@ -266,9 +252,9 @@ static int keep_record(struct pmc_rank_tape *t, const struct pmc_record *r,
         return 0;
     case PMC_K_FILL: {
         const struct pmc_fill *f = &r->u.fill;
-        if (grow((void **)&t->fills, cfill, t->nfills + 1, sizeof *t->fills) <
-                0 ||
-            grow((void **)&t->keys, ckeys, t->nkeys + f->key.n + 1, 1) < 0)
+        if (pmc_grow((void **)&t->fills, cfill, t->nfills + 1,
+                     sizeof *t->fills) < 0 ||
+            pmc_grow((void **)&t->keys, ckeys, t->nkeys + f->key.n + 1, 1) < 0)
             return -1;
         struct rank_fill *x = &t->fills[t->nfills];
         memset(x, 0, sizeof *x);
@@ -290,7 +276,8 @@ static int keep_record(struct pmc_rank_tape *t, const struct pmc_record *r,
         return 0;
     }
     default:
-        if (grow((void **)&t->full, cfull, t->nfull + 1, sizeof *t->full) < 0)
+        if (pmc_grow((void **)&t->full, cfull, t->nfull + 1, sizeof *t->full) <
+            0)
             return -1;
         t->full[t->nfull] = *r;
         c->aux = (uint32_t)t->nfull++;
@@ -388,9 +375,9 @@ struct pmc_rank_tape *pmc_rank_tape_load(FILE *f, const char *name, char *err,
                      name, (unsigned long long)rd.line, UINT32_MAX - 1);
             goto fail;
         }
-        if (grow((void **)&t->rec, &crec, t->n + 1, sizeof *t->rec) < 0 ||
-            grow((void **)&rtok, &ctok, t->n + 1, sizeof *rtok) < 0 ||
-            grow((void **)&rwal, &cwal, t->n + 1, sizeof *rwal) < 0) {
+        if (pmc_grow((void **)&t->rec, &crec, t->n + 1, sizeof *t->rec) < 0 ||
+            pmc_grow((void **)&rtok, &ctok, t->n + 1, sizeof *rtok) < 0 ||
+            pmc_grow((void **)&rwal, &cwal, t->n + 1, sizeof *rwal) < 0) {
             oom = 1;
             break;
         }
@@ -399,7 +386,8 @@ struct pmc_rank_tape *pmc_rank_tape_load(FILE *f, const char *name, char *err,
         if (ts) {
             int added;
             long x = symtab_get(&t->toks, ts, &added);
-            if (x < 0 || grow((void **)&ti, &cti, t->toks.n, sizeof *ti) < 0) {
+            if (x < 0 ||
+                pmc_grow((void **)&ti, &cti, t->toks.n, sizeof *ti) < 0) {
                 oom = 1;
                 break;
             }
