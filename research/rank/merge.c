@@ -111,6 +111,35 @@ struct merge {
 
 /* One part: its marker, its bytes against the marker, its header, its
  * wallets into mg->w. */
+/* One wallet of a part: a candidate of the run, in no other part. */
+struct take_ctx {
+    struct merge *mg;
+    const struct ent *en;
+    const char *part;
+};
+
+static enum pmc_err take_wallet(void *ctx, struct pmc_rank_wallet *w,
+                                size_t line, char *err, size_t cap)
+{
+    struct take_ctx *c = ctx;
+    long k = pmc_shard_index_find(c->mg->ix, w->addr.s);
+    if (k < 0 || c->mg->from[k]) {
+        if (k < 0)
+            snprintf(err, cap,
+                     "%s: line %zu: wallet %s is not a candidate of this run",
+                     c->part, line, w->addr.s);
+        else
+            snprintf(err, cap,
+                     "%s: line %zu: wallet %s is also in part-%u-of-%u",
+                     c->part, line, w->addr.s, c->mg->from[k] - 1, c->en->n);
+        pmc_rank_wallet_free(w);
+        return PMC_EMISMATCH;
+    }
+    c->mg->w[k] = *w;
+    c->mg->from[k] = c->en->i + 1;
+    return PMC_OK;
+}
+
 static enum pmc_err read_part(struct merge *mg, const struct ent *en, char *err,
                               size_t cap)
 {
@@ -154,16 +183,8 @@ static enum pmc_err read_part(struct merge *mg, const struct ent *en, char *err,
         e = PMC_EMISMATCH;
         goto out;
     }
-    char *nl = memchr(pb, '\n', pn);
-    if (!nl) {
-        snprintf(err, cap, "%s: line 1: no header", part);
-        e = PMC_EPARSE;
-        goto out;
-    }
-    char save = nl[1];
-    nl[1] = 0;
-    e = pmc_shard_part_header_parse(pb, part, run, &hi, &hn, err, cap);
-    nl[1] = save;
+    size_t off;
+    e = pmc_shard_part_split(pb, pn, part, run, &hi, &hn, &off, err, cap);
     if (e != PMC_OK)
         goto out;
     if (strcmp(run, mg->m->id) || hi != en->i || hn != en->n) {
@@ -172,49 +193,10 @@ static enum pmc_err read_part(struct merge *mg, const struct ent *en, char *err,
         e = PMC_EMISMATCH;
         goto out;
     }
-    size_t off = (size_t)(nl + 1 - pb);
-    FILE *f = fmemopen(pb + off, pn - off ? pn - off : 1, "r");
-    if (!f) {
-        snprintf(err, cap, "%s: out of memory", part);
-        e = PMC_ENOMEM;
-        goto out;
-    }
-    if (pn - off == 0)
-        fseek(f, 1, SEEK_SET);
-    uint64_t count = 0;
-    size_t line = 1;
-    for (;;) {
-        struct pmc_rank_wallet w;
-        char why[256];
-        line++;
-        int got = pmc_rank_wallet_read(f, &w, why, sizeof why);
-        if (got == 0)
-            break;
-        if (got < 0) {
-            snprintf(err, cap, "%s: line %zu: %s", part, line, why);
-            e = PMC_EPARSE;
-            break;
-        }
-        count++;
-        long k = pmc_shard_index_find(mg->ix, w.addr.s);
-        if (k < 0 || mg->from[k]) {
-            if (k < 0)
-                snprintf(err, cap,
-                         "%s: line %zu: wallet %s is not a candidate of this "
-                         "run",
-                         part, line, w.addr.s);
-            else
-                snprintf(err, cap,
-                         "%s: line %zu: wallet %s is also in part-%u-of-%u",
-                         part, line, w.addr.s, mg->from[k] - 1, en->n);
-            pmc_rank_wallet_free(&w);
-            e = PMC_EMISMATCH;
-            break;
-        }
-        mg->w[k] = w;
-        mg->from[k] = en->i + 1;
-    }
-    fclose(f);
+    struct take_ctx tc = {mg, en, part};
+    uint64_t count;
+    e = pmc_rank_wallets_each(pb + off, pn - off, part, 2, take_wallet, &tc,
+                              &count, err, cap);
     if (e == PMC_OK && count != d.wallets) {
         snprintf(err, cap,
                  "%s: %" PRIu64 " wallets, its done marker says %" PRIu64, part,

@@ -331,6 +331,24 @@ bad:
     return PMC_EPARSE;
 }
 
+enum pmc_err pmc_shard_part_split(char *buf, size_t n, const char *name,
+                                  char run[65], unsigned *i, unsigned *nn,
+                                  size_t *body, char *err, size_t cap)
+{
+    char *nl = memchr(buf, '\n', n);
+    if (!nl) {
+        snprintf(err, cap, "%s: line 1: no header", name);
+        return PMC_EPARSE;
+    }
+    char save = nl[1];
+    nl[1] = 0;
+    enum pmc_err e =
+        pmc_shard_part_header_parse(buf, name, run, i, nn, err, cap);
+    nl[1] = save;
+    *body = (size_t)(nl + 1 - buf);
+    return e;
+}
+
 int pmc_shard_part_path(const char *dir, unsigned i, unsigned n,
                         const char *suffix, char *out, size_t cap)
 {

@@ -162,6 +162,18 @@ int pmc_rank_wallet_write(FILE *f, const struct pmc_rank_wallet *w);
 int pmc_rank_wallet_read(FILE *f, struct pmc_rank_wallet *w, char *err,
                          size_t cap);
 
+/* Each wallet line of p[0..n) (a part's body; line numbers from `line`,
+ * the first body line): fn takes the wallet (it owns it: frees or keeps
+ * it) or returns an error with err set. *count = lines read. A malformed
+ * line is PMC_EPARSE with "NAME: line L: reason". */
+typedef enum pmc_err (*pmc_rank_wallet_fn)(void *ctx, struct pmc_rank_wallet *w,
+                                           size_t line, char *err, size_t cap);
+PMC_MUST_USE enum pmc_err pmc_rank_wallets_each(const char *p, size_t n,
+                                                const char *name, size_t line,
+                                                pmc_rank_wallet_fn fn,
+                                                void *ctx, uint64_t *count,
+                                                char *err, size_t cap);
+
 /* ---- step 3: scores, ranks, output ------------------------------------ */
 
 /* z = Phi^-1(1 - 0.05 / K), the one-sided normal quantile of the bound. */

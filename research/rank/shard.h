@@ -118,6 +118,15 @@ PMC_MUST_USE enum pmc_err
 pmc_shard_part_header_parse(const char *line, const char *name, char run[65],
                             unsigned *i, unsigned *n, char *err, size_t cap);
 
+/* The header line of a part's (or batch's) bytes buf[0..n): its run, shard
+ * I/N, and *body, where its wallet lines begin. PMC_EPARSE with err
+ * ("NAME: line 1: ..."). buf is not changed. */
+PMC_MUST_USE enum pmc_err pmc_shard_part_split(char *buf, size_t n,
+                                               const char *name, char run[65],
+                                               unsigned *i, unsigned *nn,
+                                               size_t *body, char *err,
+                                               size_t cap);
+
 /* "DIR/part-I-of-N" (+ suffix) into out; -1 when it does not fit. */
 int pmc_shard_part_path(const char *dir, unsigned i, unsigned n,
                         const char *suffix, char *out, size_t cap);

@@ -87,6 +87,36 @@ static long mine_pos(const struct run *r, size_t k)
     return -1;
 }
 
+/* One wallet of a batch or part: this shard's; one computed twice (two
+ * attempts at once) is kept once (the results are equal). */
+struct mine_ctx {
+    struct run *r;
+    const struct pmc_shard_index *ix;
+    const char *path;
+};
+
+static enum pmc_err take_mine(void *ctx, struct pmc_rank_wallet *w, size_t line,
+                              char *err, size_t cap)
+{
+    struct mine_ctx *c = ctx;
+    long k = pmc_shard_index_find(c->ix, w->addr.s);
+    long j = k < 0 ? -1 : mine_pos(c->r, (size_t)k);
+    if (j < 0) {
+        snprintf(err, cap, "%s: line %zu: wallet %s is not of this shard",
+                 c->path, line, w->addr.s);
+        pmc_rank_wallet_free(w);
+        return PMC_EMISMATCH;
+    }
+    if (c->r->have[j]) {
+        pmc_rank_wallet_free(w);
+        return PMC_OK;
+    }
+    c->r->w[j] = *w;
+    c->r->have[j] = 1;
+    c->r->nhave++;
+    return PMC_OK;
+}
+
 /* The wallets of one batch or part file into r->w: its header names this
  * run and shard; each wallet is this shard's and new. */
 static enum pmc_err read_wallets(struct run *r,
@@ -100,16 +130,8 @@ static enum pmc_err read_wallets(struct run *r,
         return e;
     char run[65];
     unsigned i, nn;
-    char *nl = memchr(buf, '\n', n);
-    if (!nl) {
-        snprintf(err, cap, "%s: line 1: no header", path);
-        free(buf);
-        return PMC_EPARSE;
-    }
-    char save = nl[1];
-    nl[1] = 0;
-    e = pmc_shard_part_header_parse(buf, path, run, &i, &nn, err, cap);
-    nl[1] = save;
+    size_t off;
+    e = pmc_shard_part_split(buf, n, path, run, &i, &nn, &off, err, cap);
     if (e != PMC_OK) {
         free(buf);
         return e;
@@ -122,46 +144,10 @@ static enum pmc_err read_wallets(struct run *r,
         free(buf);
         return PMC_EMISMATCH;
     }
-    size_t off = (size_t)(nl + 1 - buf);
-    FILE *f = fmemopen(buf + off, n - off ? n - off : 1, "r");
-    if (!f) {
-        free(buf);
-        snprintf(err, cap, "%s: out of memory", path);
-        return PMC_ENOMEM;
-    }
-    if (n - off == 0) /* fmemopen of 0 bytes is not portable */
-        fseek(f, 1, SEEK_SET);
-    size_t line = 1;
-    for (;;) {
-        struct pmc_rank_wallet w;
-        char why[256];
-        line++;
-        int got = pmc_rank_wallet_read(f, &w, why, sizeof why);
-        if (got == 0)
-            break;
-        if (got < 0) {
-            snprintf(err, cap, "%s: line %zu: %s", path, line, why);
-            e = PMC_EPARSE;
-            break;
-        }
-        long k = pmc_shard_index_find(ix, w.addr.s);
-        long j = k < 0 ? -1 : mine_pos(r, (size_t)k);
-        if (j < 0) {
-            snprintf(err, cap, "%s: line %zu: wallet %s is not of this shard",
-                     path, line, w.addr.s);
-            pmc_rank_wallet_free(&w);
-            e = PMC_EMISMATCH;
-            break;
-        }
-        if (r->have[j]) { /* two attempts at once computed it twice: the */
-            pmc_rank_wallet_free(&w); /* results are equal, keep one */
-            continue;
-        }
-        r->w[j] = w;
-        r->have[j] = 1;
-        r->nhave++;
-    }
-    fclose(f);
+    struct mine_ctx mc = {r, ix, path};
+    uint64_t count;
+    e = pmc_rank_wallets_each(buf + off, n - off, path, 2, take_mine, &mc,
+                              &count, err, cap);
     free(buf);
     return e;
 }

@@ -242,3 +242,37 @@ int pmc_rank_wallet_read(FILE *f, struct pmc_rank_wallet *w, char *err,
     }
     return 1;
 }
+
+enum pmc_err pmc_rank_wallets_each(const char *p, size_t n, const char *name,
+                                   size_t line, pmc_rank_wallet_fn fn,
+                                   void *ctx, uint64_t *count, char *err,
+                                   size_t cap)
+{
+    *count = 0;
+    /* fmemopen of 0 bytes is not portable: open 1 and start at its end */
+    FILE *f = fmemopen((void *)p, n ? n : 1, "r");
+    if (!f) {
+        snprintf(err, cap, "%s: out of memory", name);
+        return PMC_ENOMEM;
+    }
+    if (n == 0)
+        fseek(f, 1, SEEK_SET);
+    enum pmc_err e = PMC_OK;
+    for (;; line++) {
+        struct pmc_rank_wallet w;
+        char why[256];
+        int got = pmc_rank_wallet_read(f, &w, why, sizeof why);
+        if (got == 0)
+            break;
+        if (got < 0) {
+            snprintf(err, cap, "%s: line %zu: %s", name, line, why);
+            e = PMC_EPARSE;
+            break;
+        }
+        (*count)++;
+        if ((e = fn(ctx, &w, line, err, cap)) != PMC_OK)
+            break;
+    }
+    fclose(f);
+    return e;
+}
