@@ -20,7 +20,7 @@
 #include "proto/config_load.h"
 #include "proto/jsonout.h"
 #include "research/optimize/opt_int.h"
-#include "research/rank/shard.h"
+#include "research/shard/shard.h"
 
 static const char *search_name(enum pmc_search h)
 {

@@ -23,7 +23,7 @@
 #include "core/dec.h"
 #include "proto/jsonout.h"
 #include "research/optimize/opt_int.h"
-#include "research/rank/shard.h"
+#include "research/shard/shard.h"
 
 void pmc_opt_defaults(struct pmc_opt_opts *o)
 {

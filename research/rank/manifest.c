@@ -191,61 +191,6 @@ fail:
     return e;
 }
 
-enum pmc_err pmc_manifest_publish(const struct pmc_manifest *m, const char *dir,
-                                  char *err, size_t cap)
-{
-    char path[4096], tmp[4200];
-    if ((size_t)snprintf(path, sizeof path, "%s/manifest", dir) >=
-        sizeof path) {
-        snprintf(err, cap, "%s: path too long", dir);
-        return PMC_EIO;
-    }
-    /* each shard writes its own complete copy, then links it into place:
-     * link fails with EEXIST when another shard was first, and nobody ever
-     * sees a half-written manifest */
-    snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
-    enum pmc_err e = pmc_shard_write_atomic(tmp, m->text, m->len, err, cap);
-    if (e != PMC_OK)
-        return e;
-    int r = link(tmp, path);
-    int le = errno;
-    unlink(tmp);
-    if (r != 0 && le != EEXIST) {
-        snprintf(err, cap, "%s: %s", path, strerror(le));
-        return PMC_EIO;
-    }
-    if (r == 0)
-        return PMC_OK;
-    char *have = NULL;
-    size_t n = 0;
-    e = pmc_shard_read_file(path, MANIFEST_MAX, &have, &n, err, cap);
-    if (e != PMC_OK)
-        return e;
-    int same = n == m->len && !memcmp(have, m->text, n);
-    if (!same) {
-        /* name the first line that differs: the user sees what changed */
-        size_t k = 0, lno = 1, ls = 0;
-        while (k < n && k < m->len && have[k] == m->text[k]) {
-            if (have[k] == '\n') {
-                lno++;
-                ls = k + 1;
-            }
-            k++;
-        }
-        const char *a = have + ls, *b = m->text + ls;
-        int la = (int)strcspn(a, "\n"), lb = (int)strcspn(b, "\n");
-        snprintf(err, cap,
-                 "%s holds another run: its manifest differs at line %zu "
-                 "(there: '%.*s'; this run: '%.*s'); use another --out "
-                 "folder",
-                 dir, lno, la > 80 ? 80 : la, a, lb > 80 ? 80 : lb, b);
-        free(have);
-        return PMC_EMISMATCH;
-    }
-    free(have);
-    return PMC_OK;
-}
-
 /* The next line of s[*pos..len) without its '\n' into line (NUL-ended);
  * -1 at the end or when longer than cap-1 or unterminated. */
 static int next_line(const char *s, size_t len, size_t *pos, char *line,

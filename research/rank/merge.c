@@ -197,10 +197,10 @@ static enum pmc_err read_part(struct merge *mg, const struct ent *en, char *err,
     uint64_t count;
     e = pmc_rank_wallets_each(pb + off, pn - off, part, 2, take_wallet, &tc,
                               &count, err, cap);
-    if (e == PMC_OK && count != d.wallets) {
+    if (e == PMC_OK && count != d.items) {
         snprintf(err, cap,
                  "%s: %" PRIu64 " wallets, its done marker says %" PRIu64, part,
-                 count, d.wallets);
+                 count, d.items);
         e = PMC_EMISMATCH;
     }
 out:

@@ -37,101 +37,7 @@
 
 #include "core/pmc.h"
 #include "research/rank/rank.h"
-
-#define PMC_SHARD_MAX 4096 /* shards of one run */
-
-/* ---- shares (research/rank/shard.c) ----------------------------------- */
-
-/* Parse a --shard value: "I/N" (0 <= I < N <= PMC_SHARD_MAX, decimal) or
- * "auto": Slurm's SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN of
- * SLURM_ARRAY_TASK_COUNT (a contiguous array), or, with PMCOPY_SHARDS=N set,
- * SLURM_ARRAY_TASK_ID or else JOB_COMPLETION_INDEX (a Kubernetes indexed job)
- * as I of N. 0 ok, -1 with the reason in err ("--shard ..."). */
-int pmc_shard_parse(const char *spec, unsigned *i, unsigned *n, char *err,
-                    size_t cap);
-
-/* Owner shard of each of m candidates of size[0..m): greedy largest first
- * (ties: the earlier candidate), each to the least loaded shard (ties: the
- * lowest index). owner[0..m) in [0, n). PMC_ENOMEM, PMC_EUSAGE (n == 0). */
-PMC_MUST_USE enum pmc_err pmc_shard_assign(const uint64_t *size, size_t m,
-                                           unsigned n, unsigned *owner);
-
-/* Candidates by address, for the checks of a shard and of merge. */
-struct pmc_shard_index {
-    const char *const *addr; /* not owned */
-    size_t *ord;             /* 0..n) sorted by addr (owned) */
-    size_t n;
-};
-/* Sort; PMC_ENOMEM, or PMC_EMISMATCH with *dup the position of an address
- * listed twice (the second). */
-PMC_MUST_USE enum pmc_err pmc_shard_index_init(struct pmc_shard_index *x,
-                                               const char *const *addr,
-                                               size_t n, size_t *dup);
-/* Position of a in the list, -1 when absent. */
-long pmc_shard_index_find(const struct pmc_shard_index *x, const char *a);
-void pmc_shard_index_fini(struct pmc_shard_index *x);
-
-/* ---- files (research/rank/partfile.c) --------------------------------- */
-
-/* Write p[0..n) to path as a whole or not at all: path.PID.tmp, fsync,
- * rename, fsync of the folder. PMC_EIO with err naming the path and errno. */
-PMC_MUST_USE enum pmc_err pmc_shard_write_atomic(const char *path,
-                                                 const void *p, size_t n,
-                                                 char *err, size_t cap);
-
-/* Read a whole file into a malloc'd buffer (NUL-terminated, *n bytes
- * without it) of at most max bytes. PMC_ENOTFOUND when it does not exist,
- * PMC_ERANGE when larger, PMC_EIO, PMC_ENOMEM; err names the path. */
-PMC_MUST_USE enum pmc_err pmc_shard_read_file(const char *path, size_t max,
-                                              char **buf, size_t *n, char *err,
-                                              size_t cap);
-
-/* sha256 of a file's bytes as 64 lowercase hex digits, and its size. */
-PMC_MUST_USE enum pmc_err pmc_shard_hash_file(const char *path, char hex[65],
-                                              uint64_t *bytes, char *err,
-                                              size_t cap);
-void pmc_shard_hash_hex(const void *p, size_t n, char hex[65]);
-
-/* The done marker of a part. Its one line:
- *   pmcopy-rank-done 1 run=HEX shard=I/N wallets=C sha256=HEX */
-struct pmc_shard_done {
-    char run[65];      /* the run id: sha256 of the manifest */
-    unsigned shard, n; /* I of N */
-    uint64_t wallets;  /* lines after the part's header */
-    char sha256[65];   /* of the part file's bytes */
-};
-/* The marker's text (a line with '\n') into out; its length. */
-size_t pmc_shard_done_format(const struct pmc_shard_done *d, char *out,
-                             size_t cap);
-/* Parse a marker's bytes; PMC_EPARSE with err naming `name`. */
-PMC_MUST_USE enum pmc_err pmc_shard_done_parse(const char *s, size_t n,
-                                               const char *name,
-                                               struct pmc_shard_done *d,
-                                               char *err, size_t cap);
-
-/* A part's (and a batch's) first line:
- *   pmcopy-rank-part 1 run=HEX shard=I/N
- * parse: the run id and I/N; PMC_EPARSE with err naming `name`. */
-size_t pmc_shard_part_header(const char *run, unsigned i, unsigned n, char *out,
-                             size_t cap);
-PMC_MUST_USE enum pmc_err
-pmc_shard_part_header_parse(const char *line, const char *name, char run[65],
-                            unsigned *i, unsigned *n, char *err, size_t cap);
-
-/* The header line of a part's (or batch's) bytes buf[0..n): its run, shard
- * I/N, and *body, where its wallet lines begin. PMC_EPARSE with err
- * ("NAME: line 1: ..."). buf is not changed. */
-PMC_MUST_USE enum pmc_err pmc_shard_part_split(char *buf, size_t n,
-                                               const char *name, char run[65],
-                                               unsigned *i, unsigned *nn,
-                                               size_t *body, char *err,
-                                               size_t cap);
-
-/* "DIR/part-I-of-N" (+ suffix) into out; -1 when it does not fit. */
-int pmc_shard_part_path(const char *dir, unsigned i, unsigned n,
-                        const char *suffix, char *out, size_t cap);
-/* Is name "part-I-of-N" exactly (no suffix)? 1 with I, N set, else 0. */
-int pmc_shard_part_name(const char *name, unsigned *i, unsigned *n);
+#include "research/shard/shard.h"
 
 /* ---- the manifest (research/rank/manifest.c) -------------------------- */
 
@@ -159,12 +65,6 @@ struct pmc_manifest_in {
 PMC_MUST_USE enum pmc_err pmc_manifest_build(struct pmc_manifest *m,
                                              const struct pmc_manifest_in *in,
                                              char *err, size_t cap);
-/* Write DIR/manifest when absent (atomically; no two shards race: the file
- * is linked into place), else check it has the same bytes: PMC_EMISMATCH
- * ("DIR holds another run") when not. */
-PMC_MUST_USE enum pmc_err pmc_manifest_publish(const struct pmc_manifest *m,
-                                               const char *dir, char *err,
-                                               size_t cap);
 /* Read DIR/manifest back (its id, candidates and sizes). PMC_ENOTFOUND,
  * PMC_EPARSE with the line. */
 PMC_MUST_USE enum pmc_err pmc_manifest_load(struct pmc_manifest *m,

@@ -258,7 +258,7 @@ static int check_done(const struct run *r, char *err, size_t cap)
     }
     char sha[65];
     pmc_shard_hash_hex(pb, pn, sha);
-    if (strcmp(sha, d.sha256) || d.wallets != r->nmine) {
+    if (strcmp(sha, d.sha256) || d.items != r->nmine) {
         snprintf(err, cap,
                  "%s does not match its done marker (remove both to compute "
                  "the shard again)",
@@ -334,7 +334,7 @@ enum pmc_err pmc_rank_shard_run(const struct pmc_rank_tape *t,
         .size = size,
     };
     if ((e = pmc_manifest_build(&m, &in, err, cap)) != PMC_OK ||
-        (e = pmc_manifest_publish(&m, outdir, err, cap)) != PMC_OK)
+        (e = pmc_shard_publish(outdir, m.text, m.len, err, cap)) != PMC_OK)
         goto out;
     if ((e = pmc_shard_index_init(&ix, (const char *const *)addr, n, NULL)) !=
         PMC_OK)
@@ -450,10 +450,11 @@ enum pmc_err pmc_rank_shard_run(const struct pmc_rank_tape *t,
         goto out;
     struct pmc_shard_done d;
     char line[512];
+    d.kind = PMC_SHARD_RANK;
     memcpy(d.run, r.run_id, sizeof d.run);
     d.shard = shard;
     d.n = nshards;
-    d.wallets = r.nmine;
+    d.items = r.nmine;
     pmc_shard_hash_hex(txt, txtlen, d.sha256);
     size_t ll = pmc_shard_done_format(&d, line, sizeof line);
     if ((e = pmc_shard_write_atomic(r.done, line, ll, err, cap)) != PMC_OK)

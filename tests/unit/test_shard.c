@@ -295,7 +295,7 @@ static void done_bad(const char *s)
 static void test_done_marker(void **state)
 {
     (void)state;
-    struct pmc_shard_done d = {H64, 2, 3, 12345, G64}, e;
+    struct pmc_shard_done d = {PMC_SHARD_RANK, H64, 2, 3, 12345, G64}, e;
     char line[512], err[300];
     size_t n = pmc_shard_done_format(&d, line, sizeof line);
     assert_string_equal(line, "pmcopy-rank-done 1 run=" H64
@@ -307,12 +307,12 @@ static void test_done_marker(void **state)
     assert_string_equal(e.sha256, d.sha256);
     assert_int_equal(e.shard, 2);
     assert_int_equal(e.n, 3);
-    assert_int_equal(e.wallets, 12345);
+    assert_int_equal(e.items, 12345);
     const char *z = "pmcopy-rank-done 1 run=" H64
                     " shard=0/1 wallets=18446744073709551615 sha256=" G64 "\n";
     assert_int_equal(
         pmc_shard_done_parse(z, strlen(z), "m", &e, err, sizeof err), PMC_OK);
-    assert_true(e.wallets == UINT64_MAX);
+    assert_true(e.items == UINT64_MAX);
     done_bad("");
     done_bad("pmcopy-rank-done 1 run=" H64 " shard=2/3 wallets=1 sha256=" G64);
     done_bad("pmcopy-rank-done 2 run=" H64 " shard=2/3 wallets=1 sha256=" G64
@@ -449,9 +449,11 @@ static void test_manifest(void **state)
 
     /* published once; the same again is fine; another run is refused
      * with the first line that differs */
-    assert_int_equal(pmc_manifest_publish(&a, tmpdir, err, sizeof err), PMC_OK);
-    assert_int_equal(pmc_manifest_publish(&a, tmpdir, err, sizeof err), PMC_OK);
-    assert_int_equal(pmc_manifest_publish(&b, tmpdir, err, sizeof err),
+    assert_int_equal(pmc_shard_publish(tmpdir, a.text, a.len, err, sizeof err),
+                     PMC_OK);
+    assert_int_equal(pmc_shard_publish(tmpdir, a.text, a.len, err, sizeof err),
+                     PMC_OK);
+    assert_int_equal(pmc_shard_publish(tmpdir, b.text, b.len, err, sizeof err),
                      PMC_EMISMATCH);
     assert_non_null(strstr(err, "holds another run"));
     assert_non_null(strstr(err, "\"coalesce_ms\""));

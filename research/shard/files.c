@@ -1,13 +1,13 @@
-/* research/rank/partfile.c - the files of a sharded run: written whole or
- * not at all, hashed, and the one-line formats of a part's header and its
- * done marker.
+/* research/shard/files.c - the files of a sharded run: written whole or
+ * not at all, hashed, the manifest published without a race, and the
+ * one-line formats of a done marker and of a rank part's header.
  *
  * Decides: temp file + fsync + rename + fsync of the folder (a crash leaves
  * the old file or the new one, never half of one), the names
  * part-I-of-N[.done|.d], and the strict parsers of the two line formats.
- * Never: decides what a part holds (rank.h's write/read lines) or which
- * shard owns a wallet (shard.c). */
-#include "research/rank/shard.h"
+ * Never: decides what a part holds (each kind of run does) or which shard
+ * computes what (share.c). */
+#include "research/shard/shard.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +19,8 @@
 
 #include "proto/sign/hex.h"
 #include "proto/sign/sha256.h"
+
+#define PUBLISH_MAX ((size_t)1 << 28) /* a manifest: 256 MiB */
 
 /* The folder of path ("." when none), for its fsync after a rename. */
 static void dir_of(const char *path, char *out, size_t cap)
@@ -261,13 +263,20 @@ static int take_shard(const char **p, char end, unsigned *i, unsigned *n)
     return 0;
 }
 
+/* Each kind's marker word and what its count counts. */
+static const struct {
+    const char *magic, *unit;
+} kinds[] = {
+    [PMC_SHARD_RANK] = {"pmcopy-rank-done 1 ", "wallets="},
+    [PMC_SHARD_OPTIMIZE] = {"pmcopy-optimize-done 1 ", "trials="},
+};
+
 size_t pmc_shard_done_format(const struct pmc_shard_done *d, char *out,
                              size_t cap)
 {
-    int r = snprintf(out, cap,
-                     "pmcopy-rank-done 1 run=%s shard=%u/%u wallets=%" PRIu64
-                     " sha256=%s\n",
-                     d->run, d->shard, d->n, d->wallets, d->sha256);
+    int r = snprintf(out, cap, "%srun=%s shard=%u/%u %s%" PRIu64 " sha256=%s\n",
+                     kinds[d->kind].magic, d->run, d->shard, d->n,
+                     kinds[d->kind].unit, d->items, d->sha256);
     return r < 0 ? 0 : (size_t)r;
 }
 
@@ -275,7 +284,6 @@ enum pmc_err pmc_shard_done_parse(const char *s, size_t n, const char *name,
                                   struct pmc_shard_done *d, char *err,
                                   size_t cap)
 {
-    static const char magic[] = "pmcopy-rank-done 1 ";
     char line[512];
     if (n == 0 || n >= sizeof line || s[n - 1] != '\n' ||
         memchr(s, 0, n) != NULL)
@@ -283,21 +291,28 @@ enum pmc_err pmc_shard_done_parse(const char *s, size_t n, const char *name,
     memcpy(line, s, n);
     line[n] = 0;
     const char *p = line;
-    if (strncmp(p, magic, sizeof magic - 1))
+    size_t k = 0, nk = sizeof kinds / sizeof kinds[0];
+    while (k < nk && strncmp(p, kinds[k].magic, strlen(kinds[k].magic)))
+        k++;
+    if (k == nk)
         goto bad;
-    p += sizeof magic - 1;
+    d->kind = (enum pmc_shard_kind)k;
+    p += strlen(kinds[k].magic);
+    size_t ul = strlen(kinds[k].unit);
     if (take_hex(&p, "run=", ' ', d->run) < 0 ||
-        take_shard(&p, ' ', &d->shard, &d->n) < 0 || strncmp(p, "wallets=", 8))
+        take_shard(&p, ' ', &d->shard, &d->n) < 0 ||
+        strncmp(p, kinds[k].unit, ul))
         goto bad;
-    p += 8;
-    if (take_u64(&p, ' ', UINT64_MAX, &d->wallets) < 0 ||
+    p += ul;
+    if (take_u64(&p, ' ', UINT64_MAX, &d->items) < 0 ||
         take_hex(&p, "sha256=", '\n', d->sha256) < 0 || *p)
         goto bad;
     return PMC_OK;
 bad:
     snprintf(err, cap,
              "%s: not a done marker (want one line: pmcopy-rank-done 1 "
-             "run=HEX shard=I/N wallets=C sha256=HEX)",
+             "run=HEX shard=I/N wallets=C sha256=HEX, or pmcopy-optimize-done "
+             "1 ... trials=C ...)",
              name);
     return PMC_EPARSE;
 }
@@ -373,4 +388,59 @@ int pmc_shard_part_name(const char *name, unsigned *i, unsigned *n)
     *i = (unsigned)a;
     *n = (unsigned)b;
     return 1;
+}
+
+enum pmc_err pmc_shard_publish(const char *dir, const char *text, size_t len,
+                               char *err, size_t cap)
+{
+    char path[4096], tmp[4200];
+    if ((size_t)snprintf(path, sizeof path, "%s/manifest", dir) >=
+        sizeof path) {
+        snprintf(err, cap, "%s: path too long", dir);
+        return PMC_EIO;
+    }
+    /* each shard writes its own complete copy, then links it into place:
+     * link fails with EEXIST when another shard was first, and nobody ever
+     * sees a half-written manifest */
+    snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
+    enum pmc_err e = pmc_shard_write_atomic(tmp, text, len, err, cap);
+    if (e != PMC_OK)
+        return e;
+    int r = link(tmp, path);
+    int le = errno;
+    unlink(tmp);
+    if (r != 0 && le != EEXIST) {
+        snprintf(err, cap, "%s: %s", path, strerror(le));
+        return PMC_EIO;
+    }
+    if (r == 0)
+        return PMC_OK;
+    char *have = NULL;
+    size_t n = 0;
+    e = pmc_shard_read_file(path, PUBLISH_MAX, &have, &n, err, cap);
+    if (e != PMC_OK)
+        return e;
+    int same = n == len && !memcmp(have, text, n);
+    if (!same) {
+        /* name the first line that differs: the user sees what changed */
+        size_t k = 0, lno = 1, ls = 0;
+        while (k < n && k < len && have[k] == text[k]) {
+            if (have[k] == '\n') {
+                lno++;
+                ls = k + 1;
+            }
+            k++;
+        }
+        const char *a = have + ls, *b = text + ls;
+        int la = (int)strcspn(a, "\n"), lb = (int)strcspn(b, "\n");
+        snprintf(err, cap,
+                 "%s holds another run: its manifest differs at line %zu "
+                 "(there: '%.*s'; this run: '%.*s'); use another --out "
+                 "folder",
+                 dir, lno, la > 80 ? 80 : la, a, lb > 80 ? 80 : lb, b);
+        free(have);
+        return PMC_EMISMATCH;
+    }
+    free(have);
+    return PMC_OK;
 }

@@ -1,10 +1,10 @@
-/* research/rank/shard.c - which shard this process is (--shard I/N or
+/* research/shard/share.c - which shard this process is (--shard I/N or
  * auto from the scheduler's environment) and which candidates it computes.
  *
  * Decides: the syntax of --shard, which environment variables `auto`
  * believes and in what order, and the greedy largest-first share. Never:
  * reads a file or a clock; the share depends only on the sizes and N. */
-#include "research/rank/shard.h"
+#include "research/shard/shard.h"
 
 #include <errno.h>
 #include <stdlib.h>
