@@ -1,31 +1,36 @@
 /* app/merge.c - `pmcopy merge DIR`: the output of a sharded `pmcopy rank`
- * run from its parts (research/rank/merge.c), as the unsharded run would
- * have printed it. Exit 0 ok, 1 the parts are incomplete, inconsistent or
- * unreadable (the message names the file), 2 usage. */
+ * or `pmcopy optimize` run from its parts (research/rank/merge.c,
+ * research/optimize/shard.c), as the unsharded run would have written it;
+ * which kind DIR holds, its manifest says. Exit 0 ok, 1 the parts are
+ * incomplete, inconsistent or unreadable (the message names the file), or
+ * --strict not met, 2 usage. */
 #include <stdio.h>
 #include <string.h>
 
 #include "app/cmds.h"
 #include "app/opt.h"
+#include "research/optimize/optimize.h"
 #include "research/rank/shard.h"
 
 static const char intro[] =
     "usage: pmcopy merge DIR [--json|--csv] [--top N] [--out REPORT]\n"
     "\n"
-    "Combine the parts of a sharded rank run (pmcopy rank --shard I/N --out "
-    "DIR)\n"
-    "and print the ranking exactly as the unsharded run prints it, "
-    "whatever the\n"
-    "number of shards. Refuses parts of another run, a part without its "
-    "done\n"
-    "marker, wallets missing or in two parts (docs/shards.md).\n";
+    "Combine the parts of a sharded run, whatever the number of shards:\n"
+    "  pmcopy rank --shard I/N --out DIR: print the ranking exactly as the\n"
+    "    unsharded run prints it;\n"
+    "  pmcopy optimize --shard I/N --out DIR: write DIR's files (trials,\n"
+    "    walk-forward, overfit.json, report.html, ...) byte for byte as the\n"
+    "    unsharded run writes them, from DIR alone.\n"
+    "Refuses parts of another run, a part without its done marker, a part\n"
+    "that does not match its marker, results missing or in two parts\n"
+    "(docs/shards.md).\n";
 
 static const char outro[] =
     "exit status: 0 ok, 1 incomplete or inconsistent parts, 2 usage\n";
 
 int pmc_cmd_merge(int argc, char **argv)
 {
-    int json = 0, csv = 0;
+    int json = 0, csv = 0, strict = 0;
     const char *report = NULL;
     int64_t top = 0;
     const struct pmc_opt opts[] = {
@@ -39,6 +44,8 @@ int pmc_cmd_merge(int argc, char **argv)
                        "ranking.csv (no wallet's own backtest report: run\n"
                        "rank --out on one machine for those)",
                        &report),
+        PMC_OPT_BOOL("strict", 0,
+                     "optimize: exit 1 when PBO > 0.5 or DSR < 0.95", &strict),
         PMC_OPT_HELP_ENTRY("this text"),
     };
     const struct pmc_opt_cmd cmd = {
@@ -56,9 +63,37 @@ int pmc_cmd_merge(int argc, char **argv)
         fprintf(stderr, "pmcopy merge: --json or --csv, not both\n");
         return PMC_EXIT_USAGE;
     }
+    char err[1024];
+    if (pmc_opt_is_sharded_run(argv[1])) {
+        if (json || csv || top || report) {
+            fprintf(stderr,
+                    "pmcopy merge: %s is an optimize run: --json, "
+                    "--csv, --top and --out are rank's\n",
+                    argv[1]);
+            return PMC_EXIT_USAGE;
+        }
+        struct pmc_opt_verdict v;
+        enum pmc_objective obj;
+        if (pmc_opt_merge(argv[1], pmc_version_string(), &v, &obj, err,
+                          sizeof err) < 0) {
+            fprintf(stderr, "pmcopy merge: %s\n", err);
+            return PMC_EXIT_FAIL;
+        }
+        pmc_opt_print_verdict(stdout, obj, &v, argv[1]);
+        if (fflush(stdout) != 0) {
+            fprintf(stderr, "pmcopy merge: stdout: write error\n");
+            return PMC_EXIT_FAIL;
+        }
+        return strict && pmc_opt_strict(&v, "pmcopy merge", stderr)
+                   ? PMC_EXIT_FAIL
+                   : PMC_EXIT_OK;
+    }
+    if (strict) {
+        fprintf(stderr, "pmcopy merge: --strict is for optimize runs\n");
+        return PMC_EXIT_USAGE;
+    }
     enum pmc_rank_fmt fmt =
         json ? PMC_RANK_JSON : (csv ? PMC_RANK_CSV : PMC_RANK_TABLE);
-    char err[1024];
     enum pmc_err e = pmc_rank_merge(argv[1], stdout, fmt, (size_t)top, report,
                                     err, sizeof err);
     if (e == PMC_OK && fflush(stdout) != 0) {

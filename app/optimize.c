@@ -15,6 +15,7 @@
 #include "app/opt.h"
 #include "research/optimize/optimize.h"
 #include "research/rank/rank.h"
+#include "research/shard/shard.h"
 
 static const char intro[] =
     "usage: pmcopy optimize TAPE --space SPACE.json [options]\n"
@@ -143,7 +144,11 @@ int pmc_cmd_optimize(int argc, char **argv)
         PMC_OPT_FUNC("progress", 0, "MODE",
                      "auto (a bar on a terminal), bar, json, none", &o.progress,
                      progress_arg),
-        PMC_OPT_STRING("shard", 0, "I/N", "not built for optimize yet", &shard),
+        PMC_OPT_STRING("shard", 0, "I/N|auto",
+                       "only trials [T*I/N, T*(I+1)/N) into DIR/part-I-of-N;\n"
+                       "`pmcopy merge DIR` once every part is in (auto:\n"
+                       "from Slurm's array or PMCOPY_SHARDS, docs/shards.md)",
+                       &shard),
         PMC_OPT_HEAD("configuration (defaults < --config FILE < environment < "
                      "flags):"),
         PMC_OPT_HELP_ENTRY("this text"),
@@ -163,9 +168,9 @@ int pmc_cmd_optimize(int argc, char **argv)
                         "SPACE.json (see --help)\n");
         goto out;
     }
-    if (shard) {
-        fprintf(stderr, "pmcopy optimize: --shard is not built yet: run the "
-                        "whole search on one machine (--jobs N)\n");
+    if (shard && resume) {
+        fprintf(stderr, "pmcopy optimize: --shard continues on its own when "
+                        "run again: no --resume\n");
         goto out;
     }
     if (o.how == PMC_SEARCH_SOBOL && !trials) {
@@ -222,50 +227,36 @@ int pmc_cmd_optimize(int argc, char **argv)
     o.resume = resume;
     o.out = out;
     o.version = pmc_version_string();
+    if (shard) {
+        unsigned si, sn;
+        if (pmc_shard_parse(shard, &si, &sn, err, sizeof err) < 0) {
+            fprintf(stderr, "pmcopy optimize: %s\n", err);
+            rc = PMC_EXIT_USAGE;
+            goto out;
+        }
+        if (pmc_opt_shard_run(t, &o, si, sn, stderr, err, sizeof err) < 0) {
+            fprintf(stderr, "pmcopy optimize: %s\n", err);
+            goto out;
+        }
+        rc = PMC_EXIT_OK;
+        goto out;
+    }
     if (pmc_opt_run(t, &o, err, sizeof err) < 0) {
         fprintf(stderr, "pmcopy optimize: %s\n", err);
         goto out;
     }
+    pmc_ms day0;
+    uint32_t ndays;
+    pmc_opt_days(t, &day0, &ndays);
     struct pmc_opt_verdict v;
-    if (pmc_opt_analyse(t, &o, &v, err, sizeof err) < 0) {
+    if (pmc_opt_analyse(day0, ndays, &o, &v, err, sizeof err) < 0) {
         fprintf(stderr, "pmcopy optimize: %s\n", err);
         goto out;
     }
-    printf("pmcopy optimize: %" PRIu64 " trials; best trial %" PRIu64
-           " (%s %.6f)\n",
-           v.trials, v.best, pmc_objective_name(o.objective), v.best_objective);
-    if (v.pbo_known)
-        printf("  PBO %.3f", v.pbo);
-    else
-        printf("  PBO unknown");
-    if (v.dsr_known)
-        printf(", DSR %.3f", v.dsr);
-    else
-        printf(", DSR unknown");
-    printf(", WFE %.3f\n  report: %s/report.html\n", v.wfe, out);
+    pmc_opt_print_verdict(stdout, o.objective, &v, out);
     rc = PMC_EXIT_OK;
-    if (strict) {
-        if (v.pbo_known && v.pbo > 0.5) {
-            fprintf(stderr,
-                    "pmcopy optimize: --strict: PBO %.3f > 0.5: the best "
-                    "in-sample trial is below the median out of sample "
-                    "more often than not\n",
-                    v.pbo);
-            rc = PMC_EXIT_FAIL;
-        }
-        if (!v.dsr_known || v.dsr < 0.95) {
-            if (v.dsr_known)
-                fprintf(stderr,
-                        "pmcopy optimize: --strict: DSR %.3f < 0.95: the "
-                        "best trial's Sharpe ratio is not above what the "
-                        "best of %" PRIu64 " skill-less trials would show\n",
-                        v.dsr, v.trials);
-            else
-                fprintf(stderr, "pmcopy optimize: --strict: DSR unknown "
-                                "(the best trial's daily P&L never varies)\n");
-            rc = PMC_EXIT_FAIL;
-        }
-    }
+    if (strict && pmc_opt_strict(&v, "pmcopy optimize", stderr))
+        rc = PMC_EXIT_FAIL;
 out:
     if (rc == PMC_EXIT_USAGE)
         fprintf(stderr, "run 'pmcopy optimize --help' for usage\n");

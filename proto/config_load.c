@@ -450,11 +450,10 @@ static enum pmc_err read_json_file(const char *path, json_t **out, char *err,
     return PMC_OK;
 }
 
-static enum pmc_err load_file(struct pmc_config *c, const char *path, char *err,
-                              size_t cap)
+/* The keys and traders of a configuration object (root, from `path`). */
+static enum pmc_err load_root(struct pmc_config *c, json_t *root,
+                              const char *path, char *err, size_t cap)
 {
-    json_t *root;
-    PMC_TRY(read_json_file(path, &root, err, cap));
     enum pmc_err e = PMC_OK;
     if (!json_is_object(root)) {
         snprintf(err, cap, "config: %s: must be a JSON object", path);
@@ -483,8 +482,40 @@ static enum pmc_err load_file(struct pmc_config *c, const char *path, char *err,
             break;
     }
 out:
+    return e;
+}
+
+static enum pmc_err load_file(struct pmc_config *c, const char *path, char *err,
+                              size_t cap)
+{
+    json_t *root;
+    PMC_TRY(read_json_file(path, &root, err, cap));
+    enum pmc_err e = load_root(c, root, path, err, cap);
     json_decref(root);
     return e;
+}
+
+enum pmc_err pmc_config_from_json(struct pmc_config *c, const char *buf,
+                                  size_t n, const char *origin, char *err,
+                                  size_t cap)
+{
+    pmc_config_defaults(c);
+    json_t *root;
+    struct pmc_wire_err we = {0};
+    if (pmc_json_exact_loads(buf, n, &root, &we) != PMC_OK) {
+        snprintf(err, cap, "config: %s: invalid JSON: %s", origin, we.msg);
+        return PMC_ECONFIG;
+    }
+    enum pmc_err e = load_root(c, root, origin, err, cap);
+    json_decref(root);
+    if (e != PMC_OK)
+        return e;
+    char msg[200];
+    if (pmc_config_validate(c, msg, sizeof msg) != PMC_OK) {
+        snprintf(err, cap, "config: %s: %s", origin, msg);
+        return PMC_ECONFIG;
+    }
+    return PMC_OK;
 }
 
 static enum pmc_err load_traders_file(struct pmc_config *c, const char *path,

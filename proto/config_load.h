@@ -57,6 +57,15 @@ PMC_MUST_USE enum pmc_err pmc_config_build(struct pmc_config *c,
                                            const struct pmc_cfg_args *a,
                                            char *err, size_t cap);
 
+/* The configuration a pmc_config_write_json text buf[0..n) describes:
+ * defaults, then its keys, then validate; never the environment (a file
+ * of a run, read back on another machine, means what it meant). origin
+ * names it in messages. PMC_ECONFIG with err. */
+PMC_MUST_USE enum pmc_err pmc_config_from_json(struct pmc_config *c,
+                                               const char *buf, size_t n,
+                                               const char *origin, char *err,
+                                               size_t cap);
+
 /* Set one key from text (as from the environment or a flag). `origin`
  * names where it came from for the message. */
 PMC_MUST_USE enum pmc_err pmc_config_set(struct pmc_config *c, const char *key,

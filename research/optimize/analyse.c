@@ -198,19 +198,11 @@ static void day_text(pmc_ms day0, uint32_t d, char out[16])
     strftime(out, 16, "%Y-%m-%d", &tm);
 }
 
-int pmc_opt_analyse(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
+int pmc_opt_analyse(pmc_ms day0, uint32_t T, const struct pmc_opt_opts *o,
                     struct pmc_opt_verdict *v, char *err, size_t cap)
 {
     memset(v, 0, sizeof *v);
-    pmc_ms day0;
-    uint32_t T;
-    pmc__opt_days(t, &day0, &T);
-    uint64_t N = o->trials;
-    if (o->how == PMC_SEARCH_GRID) {
-        uint64_t g = pmc_space_grid_size(o->space);
-        if (!N || N > g)
-            N = g;
-    }
+    uint64_t N = pmc__opt_total(o);
     struct mat m = {0};
     unsigned char *failed = calloc(N + 1, 1);
     double *obj = malloc((N + 1) * sizeof *obj);

@@ -32,6 +32,7 @@ struct pmc__opt_out {
     uint32_t ndays;
     pmc_ms day0;
     char tape_sha[65];
+    uint64_t base;        /* the folder's first trial (a shard's lo) */
     uint64_t cursor_next; /* the pool's next index (its mutex) */
     uint64_t trials;      /* written, after the pool */
     /* progress */
@@ -41,9 +42,20 @@ struct pmc__opt_out {
     int have_best;
 };
 
-/* The UTC days the tape covers. */
-void pmc__opt_days(const struct pmc_rank_tape *t, pmc_ms *day0,
-                   uint32_t *ndays);
+/* The trials of the run: --trials, or the grid (at most --trials). */
+uint64_t pmc__opt_total(const struct pmc_opt_opts *o);
+
+/* The run's identity line (with its '\n') into out: what makes two runs
+ * one (run.id, and a sharded run's manifest). 0, or -1 with err. */
+int pmc__opt_identity(const struct pmc_opt_opts *o, const char *tape_sha,
+                      char *out, size_t cap, char *err, size_t ecap);
+
+/* Step 1 for trials [lo, hi) into the folder dir (run.id, trials.jsonl,
+ * trials.csv, daily.bin with trial lo first); resume: continue what dir
+ * holds, else refuse a folder that holds a run. 0, or -1 with err. */
+int pmc__opt_step1(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
+                   const char *dir, uint64_t lo, uint64_t hi, int resume,
+                   char *err, size_t cap);
 
 /* One trial (r->index and r->vals set; r->x, r->c zeroed, ndays long).
  * 0 (r->failed with r->err when the trial itself failed), -1 out of

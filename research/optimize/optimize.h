@@ -65,9 +65,51 @@ struct pmc_opt_verdict {
     int pbo_known, dsr_known;
 };
 
-/* Step 2: the analysis and the output files. 0, or -1 with err. */
-int pmc_opt_analyse(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
+/* The UTC days a tape covers: the first, and how many (step 2's days). */
+void pmc_opt_days(const struct pmc_rank_tape *t, pmc_ms *day0, uint32_t *ndays);
+
+/* Step 2 over the ndays days from day0: the analysis and the output
+ * files. 0, or -1 with err. */
+int pmc_opt_analyse(pmc_ms day0, uint32_t ndays, const struct pmc_opt_opts *o,
                     struct pmc_opt_verdict *v, char *err, size_t cap);
+
+/* ---- a sharded run (research/optimize/shard.c, research/shard/) -------
+ *
+ * OUT/manifest (the run's identity line, the trial count, the days, the
+ * space file's bytes and the base configuration as JSON), OUT/part-I-of-N/
+ * (step 1 for trials [total*I/N, total*(I+1)/N): a folder as step 1
+ * writes, resumed when the shard runs again), OUT/part-I-of-N.done.
+ * Merge: every part checked against its marker and the manifest, the
+ * parts' files spliced into OUT's trials.jsonl, trials.csv and daily.bin
+ * (the bytes the unsharded run writes), then step 2 as the unsharded run
+ * does it. */
+
+/* Shard `shard` of `nshards` of the run o describes (o->out the shared
+ * folder): publish the manifest, step 1 for its trials, the marker. A
+ * shard already done does nothing. 0, or -1 with err. */
+int pmc_opt_shard_run(const struct pmc_rank_tape *t,
+                      const struct pmc_opt_opts *o, unsigned shard,
+                      unsigned nshards, FILE *log, char *err, size_t cap);
+
+/* Is DIR/manifest an optimize run's? 1 yes, 0 no (or no manifest). */
+int pmc_opt_is_sharded_run(const char *dir);
+
+/* Merge the parts in dir and run step 2 from the manifest alone (no tape,
+ * no configuration file, no environment). version: pmcopy's, for the
+ * outputs. *obj: the run's objective (for printing v). 0, or -1 with err
+ * naming the file. */
+int pmc_opt_merge(const char *dir, const char *version,
+                  struct pmc_opt_verdict *v, enum pmc_objective *obj, char *err,
+                  size_t cap);
+
+/* The verdict as `pmcopy optimize` prints it (out: the report folder). */
+void pmc_opt_print_verdict(FILE *f, enum pmc_objective obj,
+                           const struct pmc_opt_verdict *v, const char *out);
+
+/* --strict: 0 met, else 1 with a line per failure on err (prog: "pmcopy
+ * optimize" or "pmcopy merge"). */
+int pmc_opt_strict(const struct pmc_opt_verdict *v, const char *prog,
+                   FILE *err);
 
 /* Objective names: pnl, celb, sharpe. -1 for another. */
 int pmc_objective_parse(const char *s, enum pmc_objective *out);

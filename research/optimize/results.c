@@ -27,9 +27,8 @@ static const char *search_name(enum pmc_search h)
     return h == PMC_SEARCH_SOBOL ? "sobol" : "grid";
 }
 
-/* The identity of the run: one text, hashed into run.id's last field. */
-static int identity(const struct pmc_opt_opts *o, const char *tape_sha,
-                    char *out, size_t cap, char *err, size_t ecap)
+int pmc__opt_identity(const struct pmc_opt_opts *o, const char *tape_sha,
+                      char *out, size_t cap, char *err, size_t ecap)
 {
     char ssha[65], csha[65];
     uint64_t bytes;
@@ -98,8 +97,9 @@ static int64_t cut_lines(const char *path, uint64_t skip, uint64_t keep)
     return (int64_t)(body < keep ? body : keep);
 }
 
-/* The trial indices of a resumed trials.jsonl must be 0, 1, 2, ... */
-static int check_order(const char *path, uint64_t n, char *err, size_t cap)
+/* The trial indices of a resumed trials.jsonl must be lo, lo+1, ... */
+static int check_order(const char *path, uint64_t lo, uint64_t n, char *err,
+                       size_t cap)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -107,7 +107,7 @@ static int check_order(const char *path, uint64_t n, char *err, size_t cap)
         return -1;
     }
     char line[256];
-    uint64_t i = 0;
+    uint64_t i = lo;
     int first = 1, rc = 0;
     while (fgets(line, sizeof line, f)) {
         int whole = strchr(line, '\n') != NULL;
@@ -122,7 +122,7 @@ static int check_order(const char *path, uint64_t n, char *err, size_t cap)
             snprintf(err, cap,
                      "%s: line %" PRIu64 ": trial %" PRIu64
                      " expected: not a file this command wrote",
-                     path, i + 2, i);
+                     path, i - lo + 2, i);
             rc = -1;
             break;
         }
@@ -131,9 +131,9 @@ static int check_order(const char *path, uint64_t n, char *err, size_t cap)
             whole = strchr(line, '\n') != NULL;
     }
     fclose(f);
-    if (rc == 0 && i != n) {
-        snprintf(err, cap, "%s: %" PRIu64 " trials, expected %" PRIu64, path, i,
-                 n);
+    if (rc == 0 && i - lo != n) {
+        snprintf(err, cap, "%s: %" PRIu64 " trials, expected %" PRIu64, path,
+                 i - lo, n);
         rc = -1;
     }
     return rc;
@@ -174,38 +174,51 @@ static void csv_header(FILE *c, const struct pmc_opt_opts *o)
     fputs(",error,tape_sha256,pmcopy\n", c);
 }
 
-int pmc_opt_run(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
-                char *err, size_t cap)
+uint64_t pmc__opt_total(const struct pmc_opt_opts *o)
+{
+    uint64_t end = o->trials;
+    if (o->how == PMC_SEARCH_GRID) {
+        uint64_t g = pmc_space_grid_size(o->space);
+        if (!end || end > g)
+            end = g;
+    }
+    return end;
+}
+
+int pmc__opt_step1(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
+                   const char *dir, uint64_t lo, uint64_t hi, int resume,
+                   char *err, size_t cap)
 {
     struct pmc__opt_out w;
     memset(&w, 0, sizeof w);
     w.dfd = -1;
-    pmc__opt_days(t, &w.day0, &w.ndays);
+    w.base = lo;
+    pmc_opt_days(t, &w.day0, &w.ndays);
     uint64_t bytes;
     if (pmc_shard_hash_file(o->tape_path, w.tape_sha, &bytes, err, cap) !=
         PMC_OK)
         return -1;
     char id[512], p_id[4200], p_j[4200], p_c[4200], p_d[4200];
-    if (identity(o, w.tape_sha, id, sizeof id, err, cap) < 0)
+    if (pmc__opt_identity(o, w.tape_sha, id, sizeof id, err, cap) < 0)
         return -1;
-    if (path_of(p_id, sizeof p_id, o->out, "run.id") ||
-        path_of(p_j, sizeof p_j, o->out, "trials.jsonl") ||
-        path_of(p_c, sizeof p_c, o->out, "trials.csv") ||
-        path_of(p_d, sizeof p_d, o->out, "daily.bin")) {
-        snprintf(err, cap, "--out %s: path too long", o->out);
-        return -1;
-    }
-    if (mkdir(o->out, 0755) != 0 && errno != EEXIST) {
-        snprintf(err, cap, "%s: %s", o->out, strerror(errno));
+    if (path_of(p_id, sizeof p_id, dir, "run.id") ||
+        path_of(p_j, sizeof p_j, dir, "trials.jsonl") ||
+        path_of(p_c, sizeof p_c, dir, "trials.csv") ||
+        path_of(p_d, sizeof p_d, dir, "daily.bin")) {
+        snprintf(err, cap, "--out %s: path too long", dir);
         return -1;
     }
-    uint64_t first = 0;
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, cap, "%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    uint64_t first = lo;
     int exists = access(p_j, F_OK) == 0;
-    if (exists && !o->resume) {
+    if (exists && !resume) {
         snprintf(err, cap,
                  "%s already holds a run (trials.jsonl): --resume to "
                  "continue it, or another --out",
-                 o->out);
+                 dir);
         return -1;
     }
     int rc = -1;
@@ -220,7 +233,7 @@ int pmc_opt_run(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
             snprintf(err, cap,
                      "--resume: %s is a run of another tape, space, "
                      "configuration or search (run.id differs)",
-                     o->out);
+                     dir);
             return -1;
         }
         /* the trials both files hold complete (a kill may fall between
@@ -234,12 +247,12 @@ int pmc_opt_run(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
         int64_t k = kj < kc ? kj : kc;
         if (cut_lines(p_j, 1, (uint64_t)k) != k ||
             cut_lines(p_c, 1, (uint64_t)k) != k) {
-            snprintf(err, cap, "%s: %s", o->out, strerror(errno));
+            snprintf(err, cap, "%s: %s", dir, strerror(errno));
             return -1;
         }
-        if (check_order(p_j, (uint64_t)k, err, cap) < 0)
+        if (check_order(p_j, lo, (uint64_t)k, err, cap) < 0)
             return -1;
-        first = (uint64_t)k;
+        first = lo + (uint64_t)k;
         w.jsonl = fopen(p_j, "a");
         w.csv = fopen(p_c, "a");
         w.dfd = open(p_d, O_WRONLY | O_CLOEXEC);
@@ -266,7 +279,7 @@ int pmc_opt_run(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
         }
     }
     if (!w.jsonl || !w.csv || w.dfd < 0) {
-        snprintf(err, cap, "%s: %s", o->out, strerror(errno));
+        snprintf(err, cap, "%s: %s", dir, strerror(errno));
         goto done;
     }
     w.dbuf = malloc((size_t)w.ndays * 2 * sizeof(int64_t) + 16);
@@ -274,12 +287,7 @@ int pmc_opt_run(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
         snprintf(err, cap, "out of memory");
         goto done;
     }
-    uint64_t end = o->trials;
-    if (o->how == PMC_SEARCH_GRID) {
-        uint64_t g = pmc_space_grid_size(o->space);
-        if (!end || end > g)
-            end = g;
-    }
+    uint64_t end = hi;
     w.total = end;
     w.bar = o->progress == PMC_OP_BAR ||
             (o->progress == PMC_OP_AUTO && isatty(STDERR_FILENO));
@@ -301,4 +309,11 @@ done:
         close(w.dfd);
     free(w.dbuf);
     return rc;
+}
+
+int pmc_opt_run(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
+                char *err, size_t cap)
+{
+    return pmc__opt_step1(t, o, o->out, 0, pmc__opt_total(o), o->resume, err,
+                          cap);
 }

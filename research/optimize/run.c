@@ -53,7 +53,7 @@ const char *pmc_objective_name(enum pmc_objective o)
     return (unsigned)o < 3 ? obj_names[o] : "?";
 }
 
-void pmc__opt_days(const struct pmc_rank_tape *t, pmc_ms *day0, uint32_t *ndays)
+void pmc_opt_days(const struct pmc_rank_tape *t, pmc_ms *day0, uint32_t *ndays)
 {
     pmc_ms f = pmc_rank_tape_first(t), l = pmc_rank_tape_last(t);
     *day0 = f / PMC_MS_PER_DAY * PMC_MS_PER_DAY;
@@ -124,7 +124,7 @@ int pmc__opt_trial(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
     }
     struct feed f = {t,    0,   pmc_rank_tape_records(t), s, 0, 0, 0, 0, 0, 0,
                      r->x, r->c};
-    pmc__opt_days(t, &f.day0, &f.ndays);
+    pmc_opt_days(t, &f.day0, &f.ndays);
     struct pmc_sim_feed feed = {&f, feed_next};
     e = pmc_sim_run_feed(s, &feed, o->tape_path);
     if (e == PMC_OK && !(s->r.identity_ok && s->r.engine_agrees)) {
@@ -245,7 +245,7 @@ static int write_daily(struct pmc__opt_out *w, const struct pmc__opt_trial *r)
     unsigned char *buf = w->dbuf;
     memcpy(buf, r->x, n / 2);
     memcpy(buf + n / 2, r->c, n / 2);
-    off_t at = (off_t)(PMC_OPT_DAILY_HEAD + r->index * n);
+    off_t at = (off_t)(PMC_OPT_DAILY_HEAD + (r->index - w->base) * n);
     size_t done = 0;
     while (done < n) {
         ssize_t k = pwrite(w->dfd, buf + done, n - done, at + (off_t)done);
@@ -278,7 +278,7 @@ void pmc__opt_progress(const struct pmc_opt_opts *o, struct pmc__opt_out *w,
     if (!w->bar && o->progress != PMC_OP_JSON)
         return;
     double el = (double)((uint64_t)mono_ms() - w->t0_ms) / 1000.0;
-    double rate = el > 0 ? (double)done / el : 0;
+    double rate = el > 0 ? (double)(done - w->base) / el : 0;
     double eta = rate > 0 ? (double)(w->total - done) / rate : 0;
     if (o->progress == PMC_OP_JSON)
         fprintf(

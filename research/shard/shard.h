@@ -130,7 +130,6 @@ int pmc_shard_part_path(const char *dir, unsigned i, unsigned n,
 /* Is name "part-I-of-N" exactly (no suffix)? 1 with I, N set, else 0. */
 int pmc_shard_part_name(const char *name, unsigned *i, unsigned *n);
 
-
 /* Publish a run's manifest text[0..n) as DIR/manifest when absent
  * (atomically; no two shards race: the file is linked into place), else
  * check it has the same bytes: PMC_EMISMATCH ("DIR holds another run",

@@ -3,7 +3,7 @@
 # cluster started here: munged, slurmctld and slurmd with a configuration in
 # a temporary folder, every address on 127.0.0.1, free ports, no systemd
 # (ProctrackType=proctrack/linuxproc, TaskPlugin=task/none), stopped on
-# exit (trap). The job is tools/slurm/rank.sbatch as `sbatch -W
+# exit (trap). The job is tools/slurm/rank.sbatch (and optimize.sbatch) as `sbatch -W
 # --array=0-2`; then `pmcopy merge` of its folder must print the bytes of
 # the unsharded run, of n = 1 and of n = 3 run by xargs; so must the
 # ranking.json of tools/slurm/submit.sh (the array and a merge job chained
@@ -172,6 +172,26 @@ fi
 waitfor 1200 test -s sub/ranking.json ||
     bad "submit.sh: no sub/ranking.json after 120 s: $(cat sub/merge-*.out sub-*.out 2>/dev/null | head; squeue 2>&1 | head)"
 cmp -s sub/ranking.json ref.json && ok || bad "submit.sh: sub/ranking.json is not the unsharded run's output"
+
+# pmcopy optimize: the same contract (tools/slurm/optimize.sbatch)
+"$bin" synth --population 24 --days 12 --out pop.tape 2>/dev/null || bad "synth --population"
+printf '{"latency_ms": [0, 1000, 4000], "coalesce_ms": [0, 800]}\n' >space.json
+"$bin" optimize pop.tape --space space.json --progress none --out oref >/dev/null 2>oref.err ||
+    bad "unsharded optimize: $(cat oref.err)"
+if timeout 300 sbatch -W --array=0-2 -c 1 -o "$tmp/otask-%a.out" -e "$tmp/otask-%a.err" \
+    --export=ALL,PMCOPY="$bin" "$root/tools/slurm/optimize.sbatch" "$tmp/pop.tape" "$tmp/osl" \
+    --space "$tmp/space.json" >osbatch.out 2>osbatch.err; then ok; else
+    bad "optimize: sbatch -W --array=0-2: $(cat osbatch.out osbatch.err otask-*.err 2>/dev/null | head -20)"
+fi
+for i in 0 1 2; do
+    [ -e "osl/part-$i-of-3.done" ] && ok || bad "optimize array task $i: no osl/part-$i-of-3.done: $(cat "otask-$i.err" 2>/dev/null)"
+done
+"$bin" merge osl >omerge.out 2>omerge.err || bad "merge of the Slurm optimize run: $(cat omerge.err)"
+same=1
+for f in oref/*; do
+    cmp -s "$f" "osl/${f#oref/}" || { same=0; echo "slurm: optimize: ${f#oref/} differs"; }
+done
+[ -e oref/report.html ] && [ $same -eq 1 ] && ok || bad "the merged Slurm optimize run is not the unsharded run's files"
 
 # one done marker removed: merge refuses
 rm sl/part-1-of-3.done

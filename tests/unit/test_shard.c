@@ -335,6 +335,21 @@ static void test_done_marker(void **state)
              "445566778899aabbccddeeff shard=2/3 wallets=1 sha256=" G64 "\n");
     done_bad("pmcopy-rank-done 1 shard=2/3 run=" H64 " wallets=1 sha256=" G64
              "\n");
+    /* an optimize part counts trials, and says it is one */
+    struct pmc_shard_done o = {PMC_SHARD_OPTIMIZE, H64, 0, 2, 60, G64};
+    n = pmc_shard_done_format(&o, line, sizeof line);
+    assert_string_equal(line, "pmcopy-optimize-done 1 run=" H64
+                              " shard=0/2 trials=60 sha256=" G64 "\n");
+    assert_int_equal(pmc_shard_done_parse(line, n, "m", &e, err, sizeof err),
+                     PMC_OK);
+    assert_int_equal(e.kind, PMC_SHARD_OPTIMIZE);
+    assert_int_equal(e.items, 60);
+    done_bad("pmcopy-optimize-done 1 run=" H64
+             " shard=0/2 wallets=60 sha256=" G64 "\n");
+    done_bad("pmcopy-rank-done 1 run=" H64 " shard=0/2 trials=60 sha256=" G64
+             "\n");
+    done_bad("pmcopy-optimise-done 1 run=" H64
+             " shard=0/2 trials=60 sha256=" G64 "\n");
 }
 
 static void test_part_header_and_names(void **state)
