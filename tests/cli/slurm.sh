@@ -176,7 +176,7 @@ cmp -s sub/ranking.json ref.json && ok || bad "submit.sh: sub/ranking.json is no
 # pmcopy optimize: the same contract (tools/slurm/optimize.sbatch)
 "$bin" synth --population 24 --days 12 --out pop.tape 2>/dev/null || bad "synth --population"
 printf '{"latency_ms": [0, 1000, 4000], "coalesce_ms": [0, 800]}\n' >space.json
-"$bin" optimize pop.tape --space space.json --progress none --out oref >/dev/null 2>oref.err ||
+"$bin" optimize "$tmp/pop.tape" --space "$tmp/space.json" --progress none --out oref >/dev/null 2>oref.err ||
     bad "unsharded optimize: $(cat oref.err)"
 if timeout 300 sbatch -W --array=0-2 -c 1 -o "$tmp/otask-%a.out" -e "$tmp/otask-%a.err" \
     --export=ALL,PMCOPY="$bin" "$root/tools/slurm/optimize.sbatch" "$tmp/pop.tape" "$tmp/osl" \
