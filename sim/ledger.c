@@ -309,6 +309,27 @@ int64_t pmc_sim_hist_lo(int which, int i)
     }
 }
 
+int pmc_sim_trader_find(const struct pmc_sim *s, const struct pmc_sym *a)
+{
+    for (uint32_t i = (uint32_t)a->h & (PMC_SIM_TRADER_SLOTS - 1);;
+         i = (i + 1) & (PMC_SIM_TRADER_SLOTS - 1)) {
+        uint16_t v = s->trader_ix[i];
+        if (!v)
+            return -1;
+        if (pmc_sym_eq(&s->cfg.traders[v - 1].address, a))
+            return (int)v - 1;
+    }
+}
+
+void pmc_sim_trader_index(struct pmc_sim *s, uint32_t k)
+{
+    const struct pmc_sym *a = &s->cfg.traders[k].address;
+    uint32_t i = (uint32_t)a->h & (PMC_SIM_TRADER_SLOTS - 1);
+    while (s->trader_ix[i])
+        i = (i + 1) & (PMC_SIM_TRADER_SLOTS - 1);
+    s->trader_ix[i] = (uint16_t)(k + 1);
+}
+
 int32_t pmc_sim_trader_of(const struct pmc_sim *s, uint32_t ti)
 {
     if (!s->cfg.follow_all)
@@ -316,6 +337,6 @@ int32_t pmc_sim_trader_of(const struct pmc_sim *s, uint32_t ti)
     const struct pmc_config *c = pmc_engine_config(s->eng);
     if (ti >= c->ntraders)
         return -1;
-    int k = pmc_config_find_trader(&s->cfg, &c->traders[ti].address);
+    int k = pmc_sim_trader_find(s, &c->traders[ti].address);
     return k < 0 ? -1 : (int32_t)k;
 }

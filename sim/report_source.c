@@ -124,7 +124,7 @@ enum pmc_err pmc__report_source(const char *dir, const char *tape,
             why = "resolve";
         } else {
             const struct pmc_fill *f = &rec->u.fill;
-            int ti = pmc_config_find_trader(&s->cfg, &f->trader);
+            int ti = pmc_sim_trader_find(s, &f->trader);
             x->mark = f->px;
             if (ti >= 0) {
                 pmc_micros usd = pmc_notional_down(f->sz, f->px);

@@ -67,6 +67,7 @@ enum pmc_err pmc_sim_init(struct pmc_sim *s, const struct pmc_config *cfg,
     }
     s->eng = s->drv.eng;
     for (uint32_t i = 0; i < cfg->ntraders; i++) {
+        pmc_sim_trader_index(s, i);
         s->trd[i].addr = cfg->traders[i].address;
         memcpy(s->trd[i].label, cfg->traders[i].label, sizeof s->trd[i].label);
     }

@@ -174,6 +174,8 @@ struct pmc_sim_ev;
 
 struct pmc_tape_reader;
 
+#define PMC_SIM_TRADER_SLOTS 1024 /* >= 2 x PMC_MAX_TRADERS, a power of 2 */
+
 struct pmc_sim {
     struct pmc_config cfg;
     struct pmc_sim_opts o;
@@ -214,6 +216,9 @@ struct pmc_sim {
      * follow_all (cfg.traders grows with each new wallet on the tape) */
     struct pmc_sim_trader *trd;
     uint32_t ntraders_named; /* cfg.ntraders at init */
+    /* cfg.traders by address hash: index + 1, 0 empty (open addressing;
+     * at most PMC_MAX_TRADERS of PMC_SIM_TRADER_SLOTS slots used) */
+    uint16_t trader_ix[PMC_SIM_TRADER_SLOTS];
     pmc_ms now, next_equity_row;
     pmc_micros last_equity_row;
     struct pmc_sim_result r;

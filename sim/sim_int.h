@@ -116,6 +116,12 @@ void pmc_sim_attribute(struct pmc_sim_token *x, int32_t trader, pmc_micros usd);
  * tape order and the core in the order their fills reach it (detection
  * latencies may swap two first fills), matched by address. */
 int32_t pmc_sim_trader_of(const struct pmc_sim *s, uint32_t ti);
+
+/* Index of the configured (or followed) trader with address a in s->cfg,
+ * or -1: pmc_config_find_trader through s->trader_ix. */
+int pmc_sim_trader_find(const struct pmc_sim *s, const struct pmc_sym *a);
+/* Index cfg.traders[i] (after it was added). */
+void pmc_sim_trader_index(struct pmc_sim *s, uint32_t i);
 void pmc_sim_maybe_sample(struct pmc_sim *s);
 void pmc_sim_final_checks(struct pmc_sim *s);
 

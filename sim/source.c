@@ -85,7 +85,7 @@ static enum pmc_err take_event(struct pmc_sim *s,
         if (e->rec.kind == PMC_K_FILL) {
             s->r.fills_delivered++;
             const struct pmc_fill *f = &e->rec.u.fill;
-            int tr = pmc_config_find_trader(&s->cfg, &f->trader);
+            int tr = pmc_sim_trader_find(s, &f->trader);
             struct pmc_sim_trader *t =
                 &s->trd[tr < 0 ? s->cfg.ntraders : (uint32_t)tr];
             t->fills_seen++;
@@ -133,7 +133,7 @@ static pmc_ms detection_latency(struct pmc_sim *s, const struct pmc_fill *f)
  * silent limit. */
 static enum pmc_err follow_wallet(struct pmc_sim *s, const struct pmc_sym *a)
 {
-    if (pmc_config_find_trader(&s->cfg, a) >= 0)
+    if (pmc_sim_trader_find(s, a) >= 0)
         return PMC_OK;
     uint32_t n = s->cfg.ntraders;
     if (n == PMC_MAX_TRADERS) {
@@ -153,6 +153,13 @@ static enum pmc_err follow_wallet(struct pmc_sim *s, const struct pmc_sym *a)
         return PMC_EFULL;
     }
     PMC_TRY(pmc_config_add_trader(&s->cfg, a->s, a->n, "", -1, 0, 1));
+    if (s->cfg.ntraders != n + 1) {
+        snprintf(s->err, sizeof s->err,
+                 "wallet %s: its address normalises to one followed already",
+                 a->s);
+        return PMC_ESTATE;
+    }
+    pmc_sim_trader_index(s, n);
     s->trd[n + 1] = s->trd[n];
     memset(&s->trd[n], 0, sizeof s->trd[n]);
     s->trd[n].addr = s->cfg.traders[n].address;

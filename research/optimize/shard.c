@@ -414,7 +414,7 @@ static long find_split(const char *dir, char *err, size_t cap)
 /* Append src's bytes after its first `skip` bytes (skip_line: after its
  * first line instead) to f. */
 static int append_body(FILE *f, const char *src, size_t skip, int skip_line,
-                  char *err, size_t cap)
+                       char *err, size_t cap)
 {
     FILE *in = fopen(src, "rb");
     if (!in) {
@@ -518,7 +518,10 @@ static void tape_of(const char *pdir, char *out, size_t cap)
     while (*p && *p != '"' && k + 1 < cap) {
         if (*p == '\\' && p[1]) {
             p++;
-            char c = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p == 'r' ? '\r' : *p;
+            char c = *p == 'n'   ? '\n'
+                     : *p == 't' ? '\t'
+                     : *p == 'r' ? '\r'
+                                 : *p;
             if (*p == 'u') /* a control byte: keep the text as written */
                 c = '?', p += 4;
             out[k++] = c;
@@ -531,8 +534,8 @@ static void tape_of(const char *pdir, char *out, size_t cap)
 }
 
 int pmc_opt_merge(const char *dir, const char *version,
-                  struct pmc_opt_verdict *v, enum pmc_objective *obj,
-                  char *err, size_t cap)
+                  struct pmc_opt_verdict *v, enum pmc_objective *obj, char *err,
+                  size_t cap)
 {
     struct man m;
     if (man_load(&m, dir, err, cap) < 0)
@@ -564,8 +567,8 @@ int pmc_opt_merge(const char *dir, const char *version,
     uint64_t trials_arg;
     if (sscanf(ident,
                "pmcopy-optimize v1 tape=%*64[0-9a-f] space=%*64[0-9a-f] "
-               "config=%*64[0-9a-f] search=%7s seed=%" SCNu64
-               " trials=%" SCNu64 " folds=%u embargo=%u objective=%15s",
+               "config=%*64[0-9a-f] search=%7s seed=%" SCNu64 " trials=%" SCNu64
+               " folds=%u embargo=%u objective=%15s",
                search, &o.seed, &trials_arg, &o.folds, &o.embargo,
                objective) != 6 ||
         o.folds < 2 || o.folds > 64 ||
@@ -619,8 +622,7 @@ int pmc_opt_merge(const char *dir, const char *version,
         splice_all(dir, "daily.bin", n, PMC_OPT_DAILY_HEAD, err, cap) < 0)
         goto out;
     if (path2(runid, sizeof runid, dir, "run.id") < 0 ||
-        pmc_shard_write_atomic(runid, m.ident, m.ident_len, err, cap) !=
-            PMC_OK)
+        pmc_shard_write_atomic(runid, m.ident, m.ident_len, err, cap) != PMC_OK)
         goto out;
     if (pmc_opt_analyse(m.day0, m.ndays, &o, v, err, cap) < 0)
         goto out;

@@ -26,8 +26,7 @@ void pmc_opt_print_verdict(FILE *f, enum pmc_objective obj,
     fprintf(f, ", WFE %.3f\n  report: %s/report.html\n", v->wfe, out);
 }
 
-int pmc_opt_strict(const struct pmc_opt_verdict *v, const char *prog,
-                   FILE *err)
+int pmc_opt_strict(const struct pmc_opt_verdict *v, const char *prog, FILE *err)
 {
     int rc = 0;
     if (v->pbo_known && v->pbo > 0.5) {
@@ -45,8 +44,9 @@ int pmc_opt_strict(const struct pmc_opt_verdict *v, const char *prog,
                     " skill-less trials would show\n",
                     prog, v->dsr, v->trials);
         else
-            fprintf(err, "%s: --strict: DSR unknown (the best trial's daily "
-                         "P&L never varies)\n",
+            fprintf(err,
+                    "%s: --strict: DSR unknown (the best trial's daily "
+                    "P&L never varies)\n",
                     prog);
         rc = 1;
     }
