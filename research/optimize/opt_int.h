@@ -74,4 +74,23 @@ int pmc__opt_pool(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
 void pmc__opt_progress(const struct pmc_opt_opts *o, struct pmc__opt_out *w,
                        uint64_t done, const struct pmc__opt_trial *r);
 
+/* A sharded run's manifest (shard.c), parsed: pointers into text. */
+struct pmc__opt_manifest {
+    char *text; /* its bytes (the caller's) */
+    size_t len;
+    char id[65];
+    const char *ident; /* the identity line, with its '\n' */
+    size_t ident_len;
+    uint64_t trials;
+    pmc_ms day0;
+    uint32_t ndays;
+    const char *space, *config;
+    size_t space_len, config_len;
+};
+
+/* Parse m->text[0..m->len) (set by the caller); name for messages. 0, or
+ * -1 with err ("NAME: not an optimize manifest ..."). */
+int pmc__opt_manifest_parse(struct pmc__opt_manifest *m, const char *name,
+                            char *err, size_t cap);
+
 #endif

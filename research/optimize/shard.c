@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/tape.h"
 #include "proto/config_load.h"
 #include "research/optimize/opt_int.h"
 #include "research/shard/shard.h"
@@ -90,22 +91,9 @@ fail:
     return NULL;
 }
 
-/* The manifest, parsed. Pointers into text. */
-struct man {
-    char *text;
-    size_t len;
-    char id[65];
-    const char *ident; /* the identity line, with its '\n' */
-    size_t ident_len;
-    uint64_t trials;
-    pmc_ms day0;
-    uint32_t ndays;
-    const char *space, *config;
-    size_t space_len, config_len;
-};
-
 /* A line of m->text at *pos (without '\n'), its length; -1 at the end. */
-static long take_line(const struct man *m, size_t *pos, const char **line)
+static long take_line(const struct pmc__opt_manifest *m, size_t *pos,
+                      const char **line)
 {
     if (*pos >= m->len)
         return -1;
@@ -119,7 +107,7 @@ static long take_line(const struct man *m, size_t *pos, const char **line)
 }
 
 /* "WORD N\n" then N bytes and '\n'. */
-static int take_blob(struct man *m, size_t *pos, const char *word,
+static int take_blob(struct pmc__opt_manifest *m, size_t *pos, const char *word,
                      const char **p, size_t *n)
 {
     const char *l;
@@ -145,17 +133,9 @@ static int take_blob(struct man *m, size_t *pos, const char *word,
     return 0;
 }
 
-static int man_load(struct man *m, const char *dir, char *err, size_t cap)
+int pmc__opt_manifest_parse(struct pmc__opt_manifest *m, const char *name,
+                            char *err, size_t cap)
 {
-    memset(m, 0, sizeof *m);
-    char path[4200];
-    if (path2(path, sizeof path, dir, "manifest") < 0) {
-        snprintf(err, cap, "%s: path too long", dir);
-        return -1;
-    }
-    if (pmc_shard_read_file(path, MANIFEST_MAX, &m->text, &m->len, err, cap) !=
-        PMC_OK)
-        return -1;
     pmc_shard_hash_hex(m->text, m->len, m->id);
     size_t pos = 0;
     const char *l;
@@ -164,7 +144,8 @@ static int man_load(struct man *m, const char *dir, char *err, size_t cap)
         memcmp(m->text, MANIFEST_MAGIC, sizeof MANIFEST_MAGIC - 1))
         goto bad;
     pos = sizeof MANIFEST_MAGIC - 1;
-    if ((ll = take_line(m, &pos, &l)) < 0 || strncmp(l, "pmcopy-optimize ", 16))
+    if ((ll = take_line(m, &pos, &l)) < 0 || ll < 16 ||
+        strncmp(l, "pmcopy-optimize ", 16))
         goto bad;
     m->ident = l;
     m->ident_len = (size_t)ll + 1;
@@ -184,7 +165,7 @@ static int man_load(struct man *m, const char *dir, char *err, size_t cap)
     uint32_t nd;
     if (sscanf(buf, "days first=%" SCNd64 " n=%" SCNu32 "%c", &d0, &nd,
                &tail) != 2 ||
-        nd == 0)
+        nd == 0 || nd > 1000000 || d0 < 0 || d0 > PMC_TIME_MAX)
         goto bad;
     m->day0 = d0;
     m->ndays = nd;
@@ -196,11 +177,29 @@ static int man_load(struct man *m, const char *dir, char *err, size_t cap)
     return 0;
 bad:
     snprintf(err, cap,
-             "%s: not an optimize manifest, or damaged (near byte %zu)", path,
+             "%s: not an optimize manifest, or damaged (near byte %zu)", name,
              pos);
-    free(m->text);
-    m->text = NULL;
     return -1;
+}
+
+static int man_load(struct pmc__opt_manifest *m, const char *dir, char *err,
+                    size_t cap)
+{
+    memset(m, 0, sizeof *m);
+    char path[4200];
+    if (path2(path, sizeof path, dir, "manifest") < 0) {
+        snprintf(err, cap, "%s: path too long", dir);
+        return -1;
+    }
+    if (pmc_shard_read_file(path, MANIFEST_MAX, &m->text, &m->len, err, cap) !=
+        PMC_OK)
+        return -1;
+    if (pmc__opt_manifest_parse(m, path, err, cap) < 0) {
+        free(m->text);
+        m->text = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 /* The sha256 a marker carries for the part folder, and its files synced to
@@ -537,7 +536,7 @@ int pmc_opt_merge(const char *dir, const char *version,
                   struct pmc_opt_verdict *v, enum pmc_objective *obj, char *err,
                   size_t cap)
 {
-    struct man m;
+    struct pmc__opt_manifest m;
     if (man_load(&m, dir, err, cap) < 0)
         return -1;
     int rc = -1;
