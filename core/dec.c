@@ -3,6 +3,8 @@
  * with overflow checks. */
 #include "dec.h"
 
+#include <string.h>
+
 __extension__ typedef __int128 i128;
 
 #define I64_MAX INT64_MAX
@@ -193,4 +195,14 @@ int64_t pmc_muldiv_ceil(int64_t a, int64_t b, int64_t c)
     if (p % c != 0 && p > 0)
         q += 1;
     return sat(q);
+}
+
+size_t pmc_dec_frac_digits(const char *s, size_t n)
+{
+    const char *dot = memchr(s, '.', n);
+    size_t d = 0;
+    if (dot)
+        for (const char *q = dot + 1; q < s + n && *q >= '0' && *q <= '9'; q++)
+            d++;
+    return d;
 }

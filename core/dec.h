@@ -16,6 +16,11 @@
 PMC_MUST_USE enum pmc_err pmc_dec_parse(const char *s, size_t n,
                                         pmc_micros *out);
 
+/* Digits after the '.' of a decimal's text s[0..n) (0 without one): tells
+ * "more than 6 decimal places" from "too large" when pmc_dec_parse says
+ * PMC_ERANGE. */
+size_t pmc_dec_frac_digits(const char *s, size_t n);
+
 /* Like pmc_dec_parse but rounds extra fractional digits half-to-even
  * instead of refusing them (for importing third-party JSON). */
 PMC_MUST_USE enum pmc_err pmc_dec_parse_round(const char *s, size_t n,

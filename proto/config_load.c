@@ -116,19 +116,6 @@ static int pick(const char *v, const char *const *names, size_t n)
     return -1;
 }
 
-/* Digits after the '.' of a decimal's text (0 without one): tells "more
- * than 6 decimal places" from "too large" when pmc_dec_parse says
- * PMC_ERANGE. */
-static size_t frac_digits(const char *s, size_t n)
-{
-    const char *dot = memchr(s, '.', n);
-    size_t d = 0;
-    if (dot)
-        for (const char *q = dot + 1; q < s + n && *q >= '0' && *q <= '9'; q++)
-            d++;
-    return d;
-}
-
 static enum pmc_err set_key(struct pmc_config *c, const struct key *k,
                             const char *v, const char *origin, char *err,
                             size_t cap)
@@ -173,7 +160,7 @@ static enum pmc_err set_key(struct pmc_config *c, const struct key *k,
         if (e != PMC_OK)
             return cfg_fail(err, cap, origin, k->name, v,
                             e == PMC_EPARSE ? "not a decimal number"
-                            : frac_digits(v, strlen(v)) > 6
+                            : pmc_dec_frac_digits(v, strlen(v)) > 6
                                 ? "more than 6 decimal places"
                                 : "too large");
         *(pmc_micros *)(void *)p = dv;

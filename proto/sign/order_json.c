@@ -74,19 +74,6 @@ static bool need(const struct pmc_order_log *L, const char *s, const char *k)
     return s != NULL;
 }
 
-/* Digits after the '.' of a decimal's text (0 without one): tells "more
- * than 6 decimal places" from "too large" when pmc_dec_parse says
- * PMC_ERANGE. */
-static size_t frac_digits(const char *s, size_t n)
-{
-    const char *dot = memchr(s, '.', n);
-    size_t d = 0;
-    if (dot)
-        for (const char *q = dot + 1; q < s + n && *q >= '0' && *q <= '9'; q++)
-            d++;
-    return d;
-}
-
 static bool get_dec(const struct pmc_order_log *L, json_t *o, const char *k,
                     bool required, pmc_micros *out, bool *present)
 {
@@ -99,7 +86,7 @@ static bool get_dec(const struct pmc_order_log *L, json_t *o, const char *k,
     if (!s)
         return !required || need(L, s, k);
     enum pmc_err e = pmc_dec_parse(s, n, out);
-    if (e == PMC_ERANGE && s[0] != '-' && frac_digits(s, n) <= 6) {
+    if (e == PMC_ERANGE && s[0] != '-' && pmc_dec_frac_digits(s, n) <= 6) {
         fail(L, "%s '%.40s' is too large", k, s);
         return false;
     }

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define CHECK(c)                                                               \
     do {                                                                       \
         if (!(c)) {                                                            \
-            fprintf(stderr, "fuzz_opt_manifest: check failed: %s (%s:%d)\n",  \
+            fprintf(stderr, "fuzz_opt_manifest: check failed: %s (%s:%d)\n",   \
                     #c, __FILE__, __LINE__);                                   \
             abort();                                                           \
         }                                                                      \

@@ -450,10 +450,22 @@ static void test_rounding_steps(void **state)
     assert_int_equal(pmc_floor_div(-7, -2), 3);
 }
 
+static void test_frac_digits(void **state)
+{
+    (void)state;
+    assert_int_equal(pmc_dec_frac_digits("12", 2), 0);
+    assert_int_equal(pmc_dec_frac_digits("0.5", 3), 1);
+    assert_int_equal(pmc_dec_frac_digits("1.1234567", 9), 7);
+    assert_int_equal(pmc_dec_frac_digits("1.25x9", 6), 2);
+    assert_int_equal(pmc_dec_frac_digits("1.2345", 4), 2); /* bounded by n */
+    assert_int_equal(pmc_dec_frac_digits("", 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_basic),
+        cmocka_unit_test(test_frac_digits),
         cmocka_unit_test(test_parse_length_bounded),
         cmocka_unit_test(test_parse_malformed),
         cmocka_unit_test(test_parse_six_places),
