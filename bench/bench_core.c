@@ -40,6 +40,8 @@
 #include "core/engine.h"
 #include "core/tape.h"
 
+#include "bench/bench.h"
+
 #define NTRADERS 8
 #define NTOKENS 300
 #define T0 ((pmc_ms)1700000000000)
@@ -212,13 +214,6 @@ static void eng_fini(struct eng *x)
 {
     free(x->mem);
     free(x->out.v);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static inline uint64_t now_ns(void)

@@ -23,15 +23,10 @@
 
 #include "research/fetch/fetch.h"
 
+#include "bench/bench.h"
+
 #define ROWS 60000
 #define SPAN 86400
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static size_t grab(char *p, size_t sz, size_t nm, void *ud)
 {

@@ -24,15 +24,10 @@
 
 #include "proto/wire/import.h"
 
+#include "bench/bench.h"
+
 #define RUNS 3
 #define MAX_FILES 16
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 struct counts {
     int64_t fill, merge, redeem, quote, market, resolve, up_won, down_won;

@@ -20,12 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "bench/bench.h"
 
 /* Run argv with stdout to `out` (NULL: /dev/null); its peak RSS in KiB. */
 static int run(char *const argv[], const char *out, long *maxrss_kb,

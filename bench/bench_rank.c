@@ -18,12 +18,7 @@
 #include "research/rank/rank.h"
 #include "sim/synth_pop.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "bench/bench.h"
 
 static char *finish(const struct pmc_rank_wallet *w, size_t n, size_t *len)
 {

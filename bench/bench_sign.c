@@ -25,6 +25,8 @@
 #include "proto/sign/sha256.h"
 #include "proto/sign/signer.h"
 
+#include "bench/bench.h"
+
 #define PK "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 #define TOKEN                                                                  \
     "21742633143463906290569050155826241533067272736897614950488156847949938"  \
@@ -34,13 +36,6 @@
 #define PRESIGN_N 1024
 
 static volatile uint8_t sink;
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static double bench_bare(secp256k1_context *ctx, const uint8_t key[32])
 {

@@ -18,14 +18,9 @@
 #include "sim/report.h"
 #include "sim/sim.h"
 
-#define TRADER "0x1111111111111111111111111111111111111111"
+#include "bench/bench.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#define TRADER "0x1111111111111111111111111111111111111111"
 
 static void generate(FILE *f, uint64_t n)
 {

@@ -19,18 +19,13 @@
 #include "proto/wire/clob.h"
 #include "proto/wire/data_api.h"
 
+#include "bench/bench.h"
+
 #define NFRAMES 4096
 #define SECONDS 1.0
 #define RTDS_RECORDS 1 /* records one RTDS trade frame gives */
 #define BOOK_RECORDS 2 /* one book frame with depth: ev=quote and ev=book */
 #define DUMP_ROWS 2984 /* rows of the real /activity dump */
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static uint64_t sink_count;
 
