@@ -17,7 +17,9 @@
 # venue took missing from the store, a source fill missing from the
 # journal), replay mismatches, failed trials (any check, a kill point not
 # reached, a restart that failed, a trial that placed nothing). Exit 1
-# unless duplicates, lost, mismatches and failed trials are all 0.
+# unless duplicates, lost, mismatches and failed trials are all 0; the
+# failed trials' stores and logs are then kept (KEEP_FAILED, default a
+# folder under the run's temporary folder, which is then kept).
 # Usage: sh tests/soak.sh path/to/pmcopy
 set -u
 R=${SOAK_TRIALS:-200}
@@ -30,7 +32,10 @@ total=$((R + NP * P))
 if [ -z "${SOAK_WORKER:-}" ]; then
     bin=${1:?usage: soak.sh path/to/pmcopy}
     out=$(mktemp -d /tmp/pmc_soak.XXXXXX)
-    trap 'rm -rf "$out"' EXIT INT TERM
+    KEEP_FAILED=${KEEP_FAILED:-$out/failed}
+    export KEEP_FAILED
+    # kept when a trial failed (its store, logs and scenario)
+    trap '[ -d "$KEEP_FAILED" ] && echo "soak: failed trials kept in $KEEP_FAILED" || rm -rf "$out"' EXIT INT TERM
     echo "soak: $R random trials, $P per kill point ($POINTS), $JOBS workers"
     start=$(date +%s)
     w=0 wpids=""
