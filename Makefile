@@ -52,7 +52,7 @@ FAKE_BIN  := $(FAKE_SRC:tests/fakes/%.c=$(BUILD)/fakes/%)
 PMCOPY    := $(BUILD)/pmcopy
 
 .PHONY: all help deps check unit golden cli fuzz-regress purity layers asan bench demo \
-        fuzz clean golden-bless format format-check install valgrind FORCE
+        fuzz clean golden-bless format format-check install valgrind soak FORCE
 .DEFAULT_GOAL := all
 
 all: $(PMCOPY)
@@ -64,6 +64,7 @@ help:
 	@echo "make check      deps + build + every test (unit, golden, cli, fuzz, purity, layers)"
 	@echo "make asan       make check under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make valgrind   the unit binaries under valgrind"
+	@echo "make soak       200 random crash trials of pmcopy live + 20 per kill point (long)"
 	@echo "make bench      benchmarks (prints rates and ratios)"
 	@echo "make fuzz       build libFuzzer targets (clang) into $(BUILD)/fuzz/"
 	@echo "make golden-bless  rewrite scenario golden files (review the diff!)"
@@ -157,6 +158,12 @@ asan:
 
 valgrind: $(UNIT_BIN)
 	@VALGRIND=1 sh tests/run_unit.sh $(UNIT_BIN)
+
+# crash trials of `pmcopy live` against the fakes, printed as a table (not
+# part of check; SOAK_TRIALS, SOAK_POINT_TRIALS, SOAK_JOBS scale it)
+soak: deps
+	@$(MAKE) --no-print-directory all $(FAKE_BIN)
+	@sh tests/soak.sh $(PMCOPY)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(FAKE_BIN)

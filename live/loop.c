@@ -23,6 +23,7 @@
 #include "proto/config_load.h"
 #include "core/dec.h"
 #include "live/clock.h"
+#include "live/killpoint.h"
 #include "live/memlock.h"
 #include "live/nodump.h"
 
@@ -362,6 +363,15 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
     clock_tick(L);
     L->started = L->now;
     int rc = 1;
+    char kerr[256];
+    if (pmc_killpoint_init(kerr, sizeof kerr) != 0) {
+        pmc_live_fail(L, "kill point", kerr);
+        goto out;
+    }
+    if (pmc_killpoint_at != PMC_KP_NONE) {
+        pmc_killpoint_describe(kerr, sizeof kerr);
+        pmc_live_log(L, "level=warn event=kill_point_armed at=%s", kerr);
+    }
     if (pmc_inbox_init(&L->in,
                        o->inbox_cap ? o->inbox_cap : PMC_LIVE_INBOX_DEFAULT) !=
         PMC_OK) {

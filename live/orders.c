@@ -16,6 +16,7 @@
 
 #include "core/dec.h"
 #include "live/clock.h"
+#include "live/killpoint.h"
 
 /* ---- latency bookkeeping ------------------------------------------------- */
 
@@ -291,5 +292,7 @@ enum pmc_err pmc_live_journal_order(void *ctx, const struct pmc_sym *coid,
         pmc_live_fail(L, "store", pmc_store_errmsg(L->store));
         return e;
     }
+    if (e == PMC_OK)
+        pmc_killpoint(PMC_KP_DURABLE); /* durable, not handed to the venue */
     return PMC_OK;
 }

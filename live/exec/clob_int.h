@@ -40,6 +40,7 @@ struct req {
     size_t body_len;
     int rewind_refused; /* a second attempt of a POST was stopped */
     int sent;           /* an attempt reached the point of writing */
+    int written;        /* the POST's body is out (kill point "sent") */
     int on_lane;        /* carried by lane `lane`, not by easy */
     uint32_t lane;
     const char *fail_why; /* the lane's account of a failure, or NULL */

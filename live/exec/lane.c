@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "live/exec/lane.h"
+#include "live/killpoint.h"
 
 #define OUT_MAX 16384
 #define RETRY_MIN_MS 100
@@ -265,6 +266,14 @@ void pmc_lane_tick(struct pmc_lane *l, pmc_ms now)
     }
 }
 
+/* The request's last byte is out, its answer not read: the "sent" kill
+ * point (live/killpoint.h). */
+static void written(const struct pmc_lane *l)
+{
+    if (l->out_len && l->out_off == l->out_len)
+        pmc_killpoint(PMC_KP_SENT);
+}
+
 /* Write what is left of the request. -1 on a send error. */
 static int push(struct pmc_lane *l)
 {
@@ -277,6 +286,7 @@ static int push(struct pmc_lane *l)
         if (rc != CURLE_OK)
             return -1;
         l->out_off += n;
+        written(l);
     }
     return 0;
 }
@@ -311,6 +321,7 @@ enum pmc_err pmc_lane_send(struct pmc_lane *l, const char *head,
     l->out_off = rc == CURLE_OK ? n : 0;
     l->last_us = t0; /* the start, until the answer is complete */
     l->state = PMC_LANE_BUSY;
+    written(l);
     return PMC_OK;
 }
 

@@ -71,6 +71,7 @@
 
 #include "core/dec.h"
 #include "live/exec/clob_int.h"
+#include "live/killpoint.h"
 #include "proto/sign/hex.h"
 #include "proto/sign/keccak.h"
 #include "proto/wire/clob_rest.h"
@@ -592,6 +593,7 @@ void pmc__fsm_post_done(struct pmc_clob *x, struct order *o,
             ambiguous(x, o, d->why);
         return;
     }
+    pmc_killpoint(PMC_KP_ANSWER); /* answered; nothing reported yet */
     if (x->h.stage)
         x->h.stage(x->h.ctx, &o->coid, PMC_STAGE_ACKED, x->now, o->hash);
     pmc__count(x, status);
@@ -714,6 +716,8 @@ void pmc__fsm_get_done(struct pmc_clob *x, struct order *o,
         o->next_at = x->now + x->cfg.reconcile_delay_ms;
         return;
     }
+    if (o->phase == P_RESTART)
+        pmc_killpoint(PMC_KP_RECONCILE); /* answered; not applied yet */
     pmc__count(x, status);
     pmc_breaker_result(&x->br, 1, x->now);
     int notfound = status == 404;

@@ -25,6 +25,7 @@
 #include "live/exec/clob_int.h"
 #include "live/exec/http1.h"
 #include "live/exec/lane.h"
+#include "live/killpoint.h"
 #include "proto/sign/auth.h"
 
 /* ---- libcurl callbacks --------------------------------------------------- */
@@ -123,6 +124,20 @@ static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip,
     return CURL_PREREQFUNC_OK;
 }
 
+/* Upload progress, installed only while the "sent" kill point is armed
+ * (live/killpoint.h): the POST's body is all out, its answer not read. */
+static int on_xfer_sent(void *ud, curl_off_t dltotal, curl_off_t dlnow,
+                        curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow;
+    struct req *r = ud;
+    if (r->kind == R_POST && !r->written && ultotal > 0 && ulnow >= ultotal) {
+        r->written = 1;
+        pmc_killpoint(PMC_KP_SENT);
+    }
+    return 0;
+}
+
 /* ---- requests ------------------------------------------------------------ */
 
 static void req_reset(struct pmc_clob *x, struct req *r, enum rkind kind,
@@ -139,6 +154,7 @@ static void req_reset(struct pmc_clob *x, struct req *r, enum rkind kind,
     r->retry_after_s = 0;
     r->rewind_refused = 0;
     r->sent = 0;
+    r->written = 0;
     r->body = NULL;
     r->body_len = 0;
     r->on_lane = 0;
@@ -416,6 +432,12 @@ enum pmc_err pmc__tx_post(struct pmc_clob *x, struct order *o, int *on_lane)
             curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
             curl_easy_setopt(r->easy, CURLOPT_PREREQFUNCTION, on_prereq);
             curl_easy_setopt(r->easy, CURLOPT_PREREQDATA, r);
+            if (pmc_killpoint_armed(PMC_KP_SENT)) {
+                curl_easy_setopt(r->easy, CURLOPT_XFERINFOFUNCTION,
+                                 on_xfer_sent);
+                curl_easy_setopt(r->easy, CURLOPT_XFERINFODATA, r);
+                curl_easy_setopt(r->easy, CURLOPT_NOPROGRESS, 0L);
+            }
             e = add_l2(x, r, "POST", "/order", r->body, r->body_len);
         }
         if (e == PMC_OK)

@@ -65,6 +65,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "live/killpoint.h"
 #include "live/store/store_int.h"
 
 /* The order log mapped: an append is a copy into the page cache (durable
@@ -79,6 +80,8 @@ static int log_map(struct pmc_store *s, size_t len)
     int rc = posix_fallocate(s->logfd, 0, (off_t)len);
     if (rc != 0)
         return rc;
+    if (s->logmap)
+        pmc_killpoint(PMC_KP_OLOG_GROW); /* file extended, not mapped */
     void *p = s->logmap ? mremap(s->logmap, s->logmap_len, len, MREMAP_MAYMOVE)
                         : mmap(NULL, len, PROT_READ | PROT_WRITE,
                                MAP_SHARED | MAP_POPULATE, s->logfd, 0);
@@ -93,7 +96,12 @@ static int log_map(struct pmc_store *s, size_t len)
  * allocate or map it, appends stay writev(2). */
 static void olog_map_or_write(struct pmc_store *s)
 {
-    if (log_map(s, OLOG_MAP) != 0) {
+    /* a kill-point trial of the growth starts small, so that the first
+     * order of the process grows the log (live/killpoint.h) */
+    size_t len = pmc_killpoint_armed(PMC_KP_OLOG_GROW)
+                     ? OLOG_HDR + sizeof(struct item_hdr)
+                     : OLOG_MAP;
+    if (log_map(s, len) != 0) {
         s->logmap = NULL;
         s->logmap_len = 0;
     }

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "live/killpoint.h"
 #include "live/store/store_int.h"
 
 /* Move everything queued into the database in one transaction. dbmu held.
@@ -65,6 +66,8 @@ long drain(struct pmc_store *s, int sync)
         lsn = hd.lsn;
         pos += align8(sizeof hd + hd.len);
         n++;
+        if (n == 1 && pos < t)
+            pmc_killpoint(PMC_KP_BATCH); /* applied in part, uncommitted */
     }
     if (lsn && put_lsn(s, lsn) < 0) {
         db_err(s, s->db, "write");

@@ -28,98 +28,9 @@
 #            venue and copied source fills into them (one that placed
 #            nothing proves nothing and fails).
 # Usage: sh tests/cli/live.sh path/to/pmcopy
-set -u
 umask 022 # the store must be 0600 whatever the umask lets through
-bin=${1:?usage: live.sh path/to/pmcopy}
-bdir=$(cd "$(dirname "$bin")" && pwd)
-feeds=$bdir/fakes/fake_feeds
-clob=$bdir/fakes/fake_clob
-pass=0 fail=0
-tmp=$(mktemp -d /tmp/pmc_cli_live.XXXXXX)
-pids=""
-cleanup() {
-    for p in $pids; do kill -9 "$p" 2>/dev/null; done
-    [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "live: FAIL: $*" >&2; }
-check() { # name command...
-    n=$1
-    shift
-    if "$@"; then ok; else bad "$n"; fi
-}
-
-for f in "$feeds" "$clob"; do
-    [ -x "$f" ] || { echo "live: missing $f (make check builds it)"; exit 1; }
-done
-
-A=0x1111111111111111111111111111111111111111
-B=0x2222222222222222222222222222222222222222
-# the well-known public test key of development chains (account 0), the one
-# the protocol reference's signing vectors use: not a secret
-KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
-tx() { printf '0x%064x' "$1"; }
-
-# start_fake NAME BIN ARGS...: sets $port; the fake prints its port first
-start_fake() {
-    name=$1
-    shift
-    "$@" > "$tmp/$name.out" 2> "$tmp/$name.err" &
-    pids="$pids $!"
-    for _ in $(seq 1 100); do
-        port=$(sed -n 's/^listening port=//p' "$tmp/$name.out" 2>/dev/null)
-        [ -n "$port" ] && return 0
-        sleep 0.05
-    done
-    echo "live: $name did not start: $(cat "$tmp/$name.err")"
-    exit 1
-}
-
-wait_ready() { # file
-    for _ in $(seq 1 200); do
-        [ -s "$1" ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
-api_port_of() { sed -n 's/^api_port=//p' "$1"; }
-
-# Event-driven helpers: scripted trades are fired through the fake's control
-# endpoint once pmcopy is subscribed, and the checks wait for what they
-# expect (with a bound) instead of sleeping, so a slow machine only slows
-# the test down.
-ctl() { # port verb k=v...
-    p=$1 v=$2
-    shift 2
-    q=$(printf '%s&' "$@")
-    curl -sf "http://127.0.0.1:$p/_control/$v?${q%&}" > /dev/null
-}
-wait_stat() { # fake-port key min: a counter of the fake reaches min
-    for _ in $(seq 1 400); do
-        n=$(curl -sf "http://127.0.0.1:$1/_control/stats" | sed -n "s/^$2=//p")
-        [ "${n:-0}" -ge "$3" ] && return 0
-        sleep 0.05
-    done
-    echo "live: timed out waiting for $2 >= $3 at the fake" >&2
-    return 1
-}
-wait_status() { # api-port key min: a number in pmcopy's /status reaches min
-    for _ in $(seq 1 400); do
-        n=$(curl -sf "http://127.0.0.1:$1/status" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p")
-        [ "${n:-0}" -ge "$3" ] && return 0
-        sleep 0.05
-    done
-    echo "live: timed out waiting for $2 >= $3 in /status" >&2
-    return 1
-}
-stop_live() { # pid: SIGTERM, then the exit code in $rc
-    kill -TERM "$1"
-    wait "$1"
-    rc=$?
-}
+name=live
+. "$(dirname "$0")/live_lib.inc"
 
 # ---- paper session ---------------------------------------------------------
 echo "0 book token=101 bids=0.48:300,0.47:100 asks=0.52:250,0.53:500" > "$tmp/paper.sc"
@@ -266,17 +177,10 @@ check "creds: --live without credentials exits 1 (got $rc)" [ "$rc" -eq 1 ]
 check "creds: the message names the missing credential" grep -q 'PMC_PRIVATE_KEY' "$tmp/creds.err"
 
 # ---- real orders against the fake CLOB ---------------------------------------
-export PMC_PRIVATE_KEY=$KEY PMC_API_KEY=00000000-0000-0000-0000-000000000000
-export PMC_API_SECRET=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
-export PMC_API_PASSPHRASE=passphrase
+live_creds
 TRIALS=${LIVE_CRASH_TRIALS:-8}
 # the fake CLOB serves the real-order checks and every crash trial
-start_fake clob1 "$clob" --max-seconds $((60 + TRIALS * 10))
-CP=$port
-clob_book() { # token
-    curl -sf -X POST "http://127.0.0.1:$CP/_control/book" \
-        -d "{\"token\":\"$1\",\"tick\":\"0.01\",\"bids\":[[\"0.48\",\"100000\"]],\"asks\":[[\"0.52\",\"100000\"],[\"0.53\",\"100000\"]]}" > /dev/null
-}
+start_trial_clob $((60 + TRIALS * 10))
 clob_book 404
 echo "0 book token=404 bids=0.48:300 asks=0.52:2500" > "$tmp/real.sc"
 start_fake feeds4 "$feeds" --scenario "$tmp/real.sc" --max-seconds 60
@@ -329,70 +233,11 @@ check "real: the journal replays" "$bin" replay --db "$tmp/real.db" --trader $A
 i=0
 while [ $i -lt $TRIALS ]; do
     i=$((i + 1))
-    curl -sf -X POST "http://127.0.0.1:$CP/_control/reset" > /dev/null
-    clob_book 505
-    base=$((1000 + i * 100))
-    {
-        echo "0 book token=505 bids=0.48:300 asks=0.52:250000"
-        k=0
-        while [ $k -lt 12 ]; do
-            k=$((k + 1))
-            echo "$((k * 250)) trade wallet=$A token=505 side=BUY px=0.52 sz=$((50 + k)) tx=$(tx $((base + k))) log=$k rtds=0 api=400"
-        done
-    } > "$tmp/crash.sc"
-    start_fake feeds_c$i "$feeds" --scenario "$tmp/crash.sc" --max-seconds 30
-    FP=$port
-    db="$tmp/crash$i.db"
-    # the command itself in the background (no subshell between): $! is
-    # the pmcopy process, so SIGKILL reaches it
-    "$bin" live --live --trader $A --clob-url http://127.0.0.1:$CP \
-        --rtds-ws ws://127.0.0.1:$FP/rtds --book-ws ws://127.0.0.1:$FP/ws/market \
-        --data-api http://127.0.0.1:$FP --chain-ws "" --db "$db" \
-        --copy-mode per_fill --poll-idle-ms 500 --quiet > /dev/null \
-        2>> "$tmp/crash.err" &
-    lp=$!
-    pids="$pids $lp"
+    trial_begin $i
     # a pseudo-random kill point in 0.3 .. 3.2 s
     ms=$(( (i * 7919 + 311) % 2900 + 300 ))
-    sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
-    kill -9 $lp
-    wait $lp 2>/dev/null
-    # restart on the same store until the scenario is over (the last trade
-    # is listed by the data API 3.4 s after the fake started)
-    "$bin" live --live --trader $A --clob-url http://127.0.0.1:$CP \
-        --rtds-ws ws://127.0.0.1:$FP/rtds --book-ws ws://127.0.0.1:$FP/ws/market \
-        --data-api http://127.0.0.1:$FP --chain-ws "" --db "$db" \
-        --copy-mode per_fill --poll-idle-ms 500 --quiet --run-for 6 \
-        > /dev/null 2>> "$tmp/crash.err"
-    rc=$?
-    check "crash $i (killed at ${ms} ms): restart exits 0" [ "$rc" -eq 0 ]
-    curl -sf "http://127.0.0.1:$CP/_control/log" > "$tmp/clob.log"
-    check "crash $i: no order hash POSTed twice" \
-        grep -q '"max_posts_per_hash": *[01][,}]\|"max_posts_per_hash":[01][,}]' "$tmp/clob.log"
-    "$bin" journal --db "$db" > "$tmp/crash.tape" 2>/dev/null
-    "$bin" history --db "$db" --csv > "$tmp/crash.csv" 2>/dev/null
-    venue=$(sed -n 's/.*"orders": *\([0-9]*\).*/\1/p' "$tmp/clob.log")
-    stored=$(grep -c ',matched,\|,acked,\|,confirmed,' "$tmp/crash.csv")
-    check "crash $i: every order the venue took is in the store ($venue at the venue, $stored in the store)" \
-        [ "$stored" -ge "$venue" ]
-    # a trial that placed nothing proves nothing: orders went out and the
-    # journal copies source fills into orders
-    norders=$(grep -c ' ev=order ' "$tmp/crash.tape")
-    check "crash $i: orders were placed ($venue at the venue, $norders in the journal)" \
-        [ "${venue:-0}" -gt 0 -a "$norders" -gt 0 ]
-    ncopied=$(grep ' ev=order ' "$tmp/crash.tape" | sed 's/.* keys=\([^ ]*\).*/\1/' | tr ',' '\n' | sort -u | grep -c .)
-    check "crash $i: source fills were copied ($ncopied of 12 in orders)" \
-        [ "$ncopied" -gt 0 ]
-    k=0 lost=0
-    while [ $k -lt 12 ]; do
-        k=$((k + 1))
-        grep -q "ev=fill .*key=$(tx $((base + k)))" "$tmp/crash.tape" || lost=$((lost + 1))
-    done
-    check "crash $i: no source fill lost ($lost missing)" [ "$lost" -eq 0 ]
-    dup=$(grep ' ev=order ' "$tmp/crash.tape" | sed 's/.* keys=\([^ ]*\).*/\1/' | tr ',' '\n' | sort | uniq -d | wc -l)
-    check "crash $i: no source fill copied twice" [ "$dup" -eq 0 ]
-    check "crash $i: the journal replays across the restart" \
-        "$bin" replay --db "$db" --trader $A --copy-mode per_fill
+    trial_kill_random "crash $i (killed at ${ms} ms)" $ms
+    trial_check $i "crash $i"
 done
 
 echo "live: $pass passed, $fail failed"
