@@ -180,7 +180,9 @@ check "creds: the message names the missing credential" grep -q 'PMC_PRIVATE_KEY
 live_creds
 TRIALS=${LIVE_CRASH_TRIALS:-8}
 # the fake CLOB serves the real-order checks and every crash trial
-start_trial_clob $((60 + TRIALS * 10))
+# a safety net only (cleanup stops it): room for a slow sanitizer build on a
+# loaded machine
+start_trial_clob $((600 + TRIALS * 60))
 clob_book 404
 echo "0 book token=404 bids=0.48:300 asks=0.52:2500" > "$tmp/real.sc"
 start_fake feeds4 "$feeds" --scenario "$tmp/real.sc" --max-seconds 60

@@ -39,7 +39,7 @@ rc=$?
 check "a bad count is refused (exit $rc): $(tail -1 "$tmp/bad2.err")" \
     sh -c "[ $rc -eq 1 ] && grep -q 'the count after .:. must be a whole number' '$tmp/bad2.err'"
 
-start_trial_clob 200
+start_trial_clob 1200
 i=0
 for spec in durable:2 sent:2 answer:3 batch:4 olog_grow:1 sent:1,reconcile:1; do
     i=$((i + 1))
