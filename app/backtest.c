@@ -92,7 +92,10 @@ static int latency_arg(const struct pmc_opt *opt, const char *v, char *err,
         const char *c = strchr(p, ',');
         size_t len = c ? (size_t)(c - p) : (size_t)(end - p);
         if (n == PMC_SWEEP_MAX) {
-            snprintf(err, cap, "--%s %s: more than %d latencies", opt->name, v,
+            snprintf(err, cap,
+                     "--%s %s: item %zu '%.*s': more than %d latencies "
+                     "(PMC_SWEEP_MAX)",
+                     opt->name, v, n + 1, (int)(len > 40 ? 40 : len), p,
                      PMC_SWEEP_MAX);
             return -1;
         }
@@ -213,10 +216,12 @@ static int run_sweep(struct pmc_sweep *w, int json)
         fprintf(stderr, "pmcopy backtest: %s\n", err);
         return PMC_EXIT_FAIL;
     }
+    /* the one pass over the file: its records, then fed from memory */
     fprintf(stderr,
-            "pmcopy backtest: %s: parsed %u time(s), %" PRIu64
-            " records held (%zu KiB) for %zu latencies\n",
-            w->tape, pmc_sweep_tape_parses(t), pmc_sweep_tape_records(t),
+            "pmcopy backtest: %s: %" PRIu64
+            " records parsed once, held in memory (%zu KiB), for %zu "
+            "latencies\n",
+            w->tape, pmc_sweep_tape_records(t),
             (pmc_sweep_tape_bytes(t) + 1023) / 1024, w->n);
     struct pmc_sweep_row rows[PMC_SWEEP_MAX];
     int rc = PMC_EXIT_FAIL;

@@ -34,8 +34,6 @@ void pmc_sweep_tape_free(struct pmc_sweep_tape *t);
 uint64_t pmc_sweep_tape_records(const struct pmc_sweep_tape *t);
 /* Bytes held (records and symbol table). */
 size_t pmc_sweep_tape_bytes(const struct pmc_sweep_tape *t);
-/* Times the tape file was parsed (1 once loaded). */
-unsigned pmc_sweep_tape_parses(const struct pmc_sweep_tape *t);
 
 /* A reader of the records from the first, as the simulator's feed: the
  * records come back as the tape reader gave them, byte for byte. */

@@ -20,7 +20,6 @@ struct pmc_sweep_tape {
     unsigned char *b;
     size_t n, cap;
     uint64_t nrec;
-    unsigned parses;
     /* symbols: open addressing by hash, slot + 1, 0 = empty */
     struct pmc_sym *sym;
     size_t nsym, capsym;
@@ -201,7 +200,6 @@ struct pmc_sweep_tape *pmc_sweep_tape_load(FILE *f, const char *name, char *err,
         pmc_sweep_tape_free(t);
         return NULL;
     }
-    t->parses = 1;
     return t;
 }
 
@@ -224,11 +222,6 @@ size_t pmc_sweep_tape_bytes(const struct pmc_sweep_tape *t)
 {
     return t->cap + t->capsym * sizeof *t->sym +
            (size_t)t->nslot * sizeof *t->slot;
-}
-
-unsigned pmc_sweep_tape_parses(const struct pmc_sweep_tape *t)
-{
-    return t->parses;
 }
 
 /* ---- reading back ------------------------------------------------------ */
