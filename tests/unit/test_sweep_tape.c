@@ -19,7 +19,9 @@
 
 #define TR "0x56687bf447db6ffa42ffe2204a05edaa20f55839"
 #define TR2 "0x1111111111111111111111111111111111111111"
-#define TOK "71321045679252212594626385532706912750332728571942532289631379312455583992563"
+#define TOK                                                                    \
+    "713210456792522125946263855327069127503327285719425322896313793124555839" \
+    "92563"
 #define MKT "0xdd22472e552920b8438158ea7238bfadfa4f736aa4cee91a6b86c39ead110917"
 
 static const char every_kind[] =
@@ -69,8 +71,7 @@ static uint64_t same_records(FILE *a, FILE *b, const char *name)
     struct pmc_sweep_cursor c;
     struct pmc_sim_feed feed;
     pmc_sweep_feed(t, &c, &feed);
-    struct pmc_record *want = malloc(sizeof *want),
-                      *got = malloc(sizeof *got);
+    struct pmc_record *want = malloc(sizeof *want), *got = malloc(sizeof *got);
     assert_non_null(want);
     assert_non_null(got);
     uint64_t n = 0;
@@ -132,8 +133,7 @@ static void test_bundled_tapes(void **state)
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
         FILE *a = fopen(paths[i], "r"), *b = fopen(paths[i], "r");
         if (!a || !b)
-            fail_msg("%s: not found (run from the repository root)",
-                     paths[i]);
+            fail_msg("%s: not found (run from the repository root)", paths[i]);
         assert_true(same_records(a, b, paths[i]) > 0);
         fclose(a);
         fclose(b);
