@@ -32,6 +32,9 @@ fill_hi = STATS_max
 stats "sweep.csv" skip 1 using 6 nooutput
 pen_lo = STATS_min
 pen_hi = STATS_max
+stats "sweep.csv" skip 1 using 7 nooutput
+pen_lo = STATS_min < pen_lo ? STATS_min : pen_lo
+pen_hi = STATS_max > pen_hi ? STATS_max : pen_hi
 # a flat curve gets a range around it (no empty y range)
 yfit(lo, hi) = lo == hi ? sprintf("set yrange [%.6f:%.6f]", lo - 1, hi + 1) : "set autoscale y"
 
@@ -57,12 +60,14 @@ unset key
 eval yfit(fill_lo, fill_hi)
 plot "sweep.csv" skip 1 using ($1/1000):4 with linespoints lw 2 pt 7 lc rgb "#2ca02c" notitle
 
-# follower penalty against latency
+# follower penalty against latency: whole, and at our size per market
 set output "sweep_penalty".ext
 set title "Follower penalty against detection latency (source P\\&L - copy P\\&L, USD)"
 set ylabel "penalty (USD)"
+set key outside right top
 eval yfit(pen_lo, pen_hi)
-plot "sweep.csv" skip 1 using ($1/1000):6 with linespoints lw 2 pt 7 lc rgb "#9467bd" notitle
+plot "sweep.csv" skip 1 using ($1/1000):6 with linespoints lw 2 pt 7 lc rgb "#9467bd" title "source - copy", \
+     "sweep.csv" skip 1 using ($1/1000):7 with linespoints lw 2 pt 5 lc rgb "#8c564b" title "at our size"
 
 # the equity curves overlaid, one per latency
 unset logscale x

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dec.h"
 #include "sim/report_int.h"
 #include "sim/sweep.h"
 
@@ -60,24 +61,36 @@ static enum pmc_err finish(struct job *j, struct pmc_sweep_row *row, char *err,
     struct pmc_sweep_cursor c;
     struct pmc_sim_feed feed;
     pmc_sweep_feed(j->t, &c, &feed);
-    pmc_micros source_pnl;
     if (w->out) {
         char ld[512];
         w->lat_desc(&j->o, ld, sizeof ld);
         struct pmc_report_info info = {w->name, w->tape, ld, w->config_file};
         PMC_TRY(
             pmc_report_write_records(j->dir, s, &info, &feed, &j->o, err, cap));
-        struct pmc_report_risk rk;
-        PMC_TRY(pmc_report_risk(j->dir, s, &rk, err, cap));
-        source_pnl = rk.has_source ? rk.source_pnl : 0;
-    } else {
-        struct pmc__report_src src;
-        enum pmc_err e =
-            pmc__report_source(NULL, w->tape, &feed, s, &src, err, cap);
-        source_pnl = src.pnl;
-        pmc__report_source_free(&src);
-        PMC_TRY(e);
     }
+    /* the source benchmark's sums (as the report has them; from memory) */
+    pmc_sweep_feed(j->t, &c, &feed);
+    struct pmc__report_src src;
+    enum pmc_err e =
+        pmc__report_source(NULL, w->tape, &feed, s, &src, err, cap);
+    struct pmc__report_agg *a = e == PMC_OK ? pmc__report_aggregate(s) : NULL;
+    if (e == PMC_OK && !a) {
+        snprintf(err, cap, "out of memory");
+        e = PMC_ENOMEM;
+    }
+    /* per market the source bought in: its return at our size, minus our
+     * P&L (source_markets.csv penalty_usd, in integers) */
+    pmc_micros sized = 0;
+    for (uint32_t i = 0; a && i < s->nmkt; i++)
+        if (src.mkt_bought[i] > 0 && a[i].bought > 0)
+            sized += pmc_muldiv_floor(src.mkt_pnl[i], a[i].bought,
+                                      src.mkt_bought[i]) -
+                     a[i].pnl;
+    pmc_micros source_pnl = src.pnl;
+    free(a);
+    pmc__report_source_free(&src);
+    PMC_TRY(e);
+    row->penalty_sized = sized;
     struct pmc_summary m;
     pmc_summary_compute(s, &m);
     row->pnl = m.pnl;

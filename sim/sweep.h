@@ -49,10 +49,12 @@ void pmc_sweep_feed(const struct pmc_sweep_tape *t, struct pmc_sweep_cursor *c,
 
 /* One latency's results. P&L, fees, drawdown as summary.json has them;
  * follower penalty = the copied traders' own P&L over the same tape
- * (summary.json risk.source_pnl_usd) - our P&L. */
+ * (summary.json risk.source_pnl_usd) - our P&L; at our size = the sum over
+ * the markets both bought in of source P&L x our bought / source bought -
+ * our P&L (source_markets.csv penalty_usd, exact). */
 struct pmc_sweep_row {
     pmc_ms latency;
-    pmc_micros pnl, fees, source_pnl, penalty, max_dd;
+    pmc_micros pnl, fees, source_pnl, penalty, penalty_sized, max_dd;
     double fill_rate; /* filled shares / ordered shares (summary.json) */
     double max_dd_pct;
     uint64_t orders, fills, source_fills;

@@ -22,18 +22,22 @@
 void pmc_sweep_text(FILE *f, const struct pmc_sweep *w,
                     const struct pmc_sweep_row *rows)
 {
-    fprintf(f, "%10s %12s %10s %9s %14s %12s %12s %8s %8s%s\n", "latency",
+    fprintf(f, "%10s %12s %10s %9s %14s %12s %12s %12s %8s %8s%s\n", "latency",
             "pnl_usd", "fees_usd", "fill_rate", "source_pnl_usd", "penalty_usd",
-            "max_dd_usd", "orders", "fills", w->out ? "  report" : "");
+            "at_our_size", "max_dd_usd", "orders", "fills",
+            w->out ? "  report" : "");
     for (size_t i = 0; i < w->n; i++) {
         const struct pmc_sweep_row *r = &rows[i];
-        char lat[32], a[32], b[32], c[32], d[32], e[32];
+        char lat[32], a[32], b[32], c[32], d[32], e[32], g[32];
         snprintf(lat, sizeof lat, "%" PRId64 " ms", r->latency);
-        fprintf(f, "%10s %12s %10s %9.4f %14s %12s %12s %8" PRIu64 " %8" PRIu64,
+        fprintf(f,
+                "%10s %12s %10s %9.4f %14s %12s %12s %12s %8" PRIu64
+                " %8" PRIu64,
                 lat, pmc__report_usd2(r->pnl, a, sizeof a),
                 pmc__report_usd2(r->fees, b, sizeof b), r->fill_rate,
                 pmc__report_usd2(r->source_pnl, c, sizeof c),
                 pmc__report_usd2(r->penalty, d, sizeof d),
+                pmc__report_usd2(r->penalty_sized, g, sizeof g),
                 pmc__report_usd2(r->max_dd, e, sizeof e), r->orders, r->fills);
         if (w->out)
             fprintf(f, "  %s/report.html", r->dir);
@@ -51,7 +55,9 @@ void pmc_sweep_json(FILE *f, const struct pmc_sweep *w,
     fprintf(f,
             ",\n  \"seed\": %" PRIu64 ",\n  \"detection_latency\": \"every "
             "source kind\",\n  \"follower_penalty\": \"source_pnl_usd - "
-            "pnl_usd\",\n  \"runs\": [",
+            "pnl_usd\",\n  \"penalty_at_our_size\": \"per market the source "
+            "bought in: source P&L x our bought / source bought - our P&L, "
+            "summed\",\n  \"runs\": [",
             w->o->seed);
     for (size_t i = 0; i < w->n; i++) {
         const struct pmc_sweep_row *r = &rows[i];
@@ -69,6 +75,8 @@ void pmc_sweep_json(FILE *f, const struct pmc_sweep *w,
         pmc__report_dec(f, r->source_pnl);
         fputs(", \"follower_penalty_usd\": ", f);
         pmc__report_dec(f, r->penalty);
+        fputs(", \"penalty_at_our_size_usd\": ", f);
+        pmc__report_dec(f, r->penalty_sized);
         fputs(", \"max_drawdown_usd\": ", f);
         pmc__report_dec(f, r->max_dd);
         fprintf(f,
@@ -85,7 +93,8 @@ static void csv(FILE *f, const struct pmc_sweep *w,
                 const struct pmc_sweep_row *rows)
 {
     fputs("latency_ms,pnl_usd,fees_usd,fill_rate,source_pnl_usd,"
-          "follower_penalty_usd,max_drawdown_usd,max_drawdown_pct,orders,"
+          "follower_penalty_usd,penalty_at_our_size_usd,max_drawdown_usd,"
+          "max_drawdown_pct,orders,"
           "fill_legs,source_fills_seen,report\n",
           f);
     for (size_t i = 0; i < w->n; i++) {
@@ -98,6 +107,8 @@ static void csv(FILE *f, const struct pmc_sweep *w,
         pmc__report_dec(f, r->source_pnl);
         fputc(',', f);
         pmc__report_dec(f, r->penalty);
+        fputc(',', f);
+        pmc__report_dec(f, r->penalty_sized);
         fputc(',', f);
         pmc__report_dec(f, r->max_dd);
         fprintf(f, ",%.4f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s/report.html\n",
@@ -226,12 +237,16 @@ static void html(FILE *f, const struct pmc_sweep *w,
             "; each run is a full backtest with the same configuration, "
             "the detection latency of every source kind set to its value. "
             "Follower penalty = the copied traders' own P&amp;L over the "
-            "same tape &minus; the copy's P&amp;L. Fill rate = filled / "
-            "ordered shares.</p>\n<h2>Runs</h2>\n<table>\n<tr><th>latency "
+            "same tape &minus; the copy's P&amp;L; at our size: per market "
+            "the source bought in, its P&amp;L scaled to what the copy "
+            "bought &minus; the copy's P&amp;L (the penalty_usd of each "
+            "run's source_markets.csv). Fill rate = filled / ordered "
+            "shares.</p>\n<h2>Runs</h2>\n<table>\n<tr><th>latency "
             "(ms)</th><th>P&amp;L (USD)</th><th>fees (USD)</th><th>fill "
             "rate</th><th>source P&amp;L (USD)</th><th>follower penalty "
-            "(USD)</th><th>max drawdown (USD)</th><th>orders</th><th>fill "
-            "legs</th><th>report</th></tr>\n",
+            "(USD)</th><th>at our size (USD)</th><th>max drawdown "
+            "(USD)</th><th>orders</th><th>fill legs</th><th>report</th>"
+            "</tr>\n",
             w->o->seed);
     for (size_t i = 0; i < w->n; i++) {
         const struct pmc_sweep_row *r = &rows[i];
@@ -243,6 +258,8 @@ static void html(FILE *f, const struct pmc_sweep *w,
         html_usd(f, r->source_pnl);
         fputs("</td><td>", f);
         html_usd(f, r->penalty);
+        fputs("</td><td>", f);
+        html_usd(f, r->penalty_sized);
         fputs("</td><td>", f);
         html_usd(f, r->max_dd);
         fprintf(f,

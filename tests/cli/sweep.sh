@@ -66,6 +66,8 @@ for ms in 400 3000 22000; do
     check "$ms ms: sweep.csv row has its P&L, fees, fill rate, source P&L ($want)" '[ "${row#"$want",}" != "$row" ]'
     pen=$(echo "$row" | cut -d, -f6)
     check "$ms ms: follower penalty = source P&L - P&L" 'awk -v p="$pen" -v s="$src" -v c="$(v pnl_usd)" "BEGIN { d = s - c - p; exit !(d < 1e-6 && d > -1e-6) }"'
+    sized=$(echo "$row" | cut -d, -f7)
+    check "$ms ms: penalty at our size = the sum of source_markets.csv penalty_usd (cents each)" 'awk -F, -v p="$sized" "NR > 1 { s += \$8; n++ } END { d = s - p; e = 0.005 * n + 1e-6; exit !(d <= e && d >= -e) }" "$tmp/s$ms/source_markets.csv"'
     rest="$(v max_drawdown_usd),$(v max_drawdown_pct),$(v orders),$(v fill_legs),$(v source_fills_seen),$d/report.html"
     check "$ms ms: sweep.csv row has its drawdown, orders, fills ($rest)" '[ "${row%,"$rest"}" != "$row" ]'
 done
@@ -82,7 +84,7 @@ check "--json prints sweep.json" 'cmp -s "$tmp/d4.json" "$tmp/d1/sweep.json"'
 # without --out: the table only, the same numbers, no folder
 (cd "$tmp" && "$bin" backtest "$tape" --latency 0.4s,3s,22s >"$tmp/t.txt" 2>/dev/null)
 check "without --out: exits 0, no report folder" '[ $? -eq 0 ] && [ ! -e "$tmp/reports" ]'
-cols() { awk 'NR > 1 && NF >= 10 { print $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }' "$1"; }
+cols() { awk 'NR > 1 && NF >= 11 { print $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }' "$1"; }
 cols "$tmp/d1.txt" >"$tmp/t1"
 cols "$tmp/t.txt" >"$tmp/t2"
 check "without --out: the table's numbers" '[ "$(wc -l <"$tmp/t2")" -eq 3 ] && cmp -s "$tmp/t1" "$tmp/t2"'
