@@ -18,6 +18,7 @@
 #include "core/dec.h"
 #include "sim/report.h"
 #include "sim/sim.h"
+#include "sim/sweep.h"
 
 static const char intro[] =
     "usage: pmcopy backtest [options] [TAPE]\n"
@@ -27,7 +28,13 @@ static const char intro[] =
     "resolutions); print a summary and write a report folder (CSV, JSON,\n"
     "gnuplot charts, report.html). Without a tape it runs the bundled\n"
     "fixture fixtures/default.tape. With no trader configured, every wallet\n"
-    "on the tape is copied (follow_all, at most 256 wallets).\n";
+    "on the tape is copied (follow_all, at most 256 wallets).\n"
+    "\n"
+    "--latency A,B,... (up to 16 values) sweeps the detection latency: the\n"
+    "tape is read once, each value is a full backtest with the same\n"
+    "configuration; with --out DIR each run's report goes to\n"
+    "DIR/latency-<ms>ms/ and DIR/index.html (sweep.csv, sweep.json, charts)\n"
+    "compares them; without --out the comparison table is printed.\n";
 
 static const char outro[] = "exit status: 0 ok, 1 runtime failure, 2 usage\n";
 
@@ -66,6 +73,87 @@ static int samples_arg(const struct pmc_opt *opt, const char *v, char *err,
     *s->file = v;
     s->o->lat_mode = PMC_LAT_EMPIRICAL;
     return 0;
+}
+
+/* --latency MS or a comma list of them (a sweep, sweep.h) */
+struct lat_list {
+    pmc_ms *all; /* the 4 source kinds of the run, set by a single value */
+    pmc_ms v[PMC_SWEEP_MAX];
+    size_t n;
+};
+
+static int latency_arg(const struct pmc_opt *opt, const char *v, char *err,
+                       size_t cap)
+{
+    struct lat_list *l = opt->target;
+    const char *end = v + strlen(v);
+    size_t n = 0;
+    for (const char *p = v;; n++) {
+        const char *c = strchr(p, ',');
+        size_t len = c ? (size_t)(c - p) : (size_t)(end - p);
+        if (n == PMC_SWEEP_MAX) {
+            snprintf(err, cap,
+                     "--%s %s: item %zu '%.*s': more than %d latencies "
+                     "(PMC_SWEEP_MAX)",
+                     opt->name, v, n + 1, (int)(len > 40 ? 40 : len), p,
+                     PMC_SWEEP_MAX);
+            return -1;
+        }
+        if (!len) {
+            snprintf(err, cap, "--%s %s: item %zu is empty", opt->name, v,
+                     n + 1);
+            return -1;
+        }
+        char item[64], e2[256];
+        if (len >= sizeof item) {
+            snprintf(err, cap, "--%s %s: item %zu '%.*s' is too long",
+                     opt->name, v, n + 1, (int)(len > 40 ? 40 : len), p);
+            return -1;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        struct pmc_opt one = *opt;
+        one.target = &l->v[n];
+        one.ival = 0;
+        if (pmc_opt_ms(&one, item, e2, sizeof e2) < 0) {
+            const char *why = strstr(e2, ": ");
+            snprintf(err, cap, "--%s %s: item %zu '%s': %s", opt->name, v,
+                     n + 1, item, why ? why + 2 : e2);
+            return -1;
+        }
+        for (size_t k = 0; k < n; k++)
+            if (l->v[k] == l->v[n]) {
+                snprintf(err, cap,
+                         "--%s %s: item %zu '%s' is %" PRId64
+                         " ms again (item %zu)",
+                         opt->name, v, n + 1, item, l->v[n], k + 1);
+                return -1;
+            }
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    l->n = n + 1;
+    if (l->n == 1) /* as before: every source kind, from here on */
+        for (int k = 0; k < 4; k++)
+            l->all[k] = l->v[0];
+    return 0;
+}
+
+/* a per-source-kind latency; noted, since a sweep sets every kind */
+struct kind_arg {
+    pmc_ms *dst;
+    int *given;
+};
+
+static int kind_ms_arg(const struct pmc_opt *opt, const char *v, char *err,
+                       size_t cap)
+{
+    const struct kind_arg *k = opt->target;
+    struct pmc_opt one = *opt;
+    one.target = k->dst;
+    *k->given = 1;
+    return pmc_opt_ms(&one, v, err, cap);
 }
 
 /* The configuration of the run beside its journal, as JOURNAL-config.json:
@@ -111,6 +199,60 @@ static void lat_desc(const struct pmc_sim_opts *o, char *b, size_t cap)
              o->lat_submit, o->lat_jitter, o->lat_report);
 }
 
+/* --latency A,B,...: the tape parsed once, a backtest per latency, the
+ * comparison (sim/sweep.h). */
+static int run_sweep(struct pmc_sweep *w, int json)
+{
+    FILE *in = fopen(w->tape, "r");
+    if (!in) {
+        fprintf(stderr, "pmcopy backtest: %s: %s\n", w->tape, strerror(errno));
+        return PMC_EXIT_FAIL;
+    }
+    char err[700];
+    struct pmc_sweep_tape *t =
+        pmc_sweep_tape_load(in, w->tape, err, sizeof err);
+    fclose(in);
+    if (!t) {
+        fprintf(stderr, "pmcopy backtest: %s\n", err);
+        return PMC_EXIT_FAIL;
+    }
+    /* the one pass over the file: its records, then fed from memory */
+    fprintf(stderr,
+            "pmcopy backtest: %s: %" PRIu64
+            " records parsed once, held in memory (%zu KiB), for %zu "
+            "latencies\n",
+            w->tape, pmc_sweep_tape_records(t),
+            (pmc_sweep_tape_bytes(t) + 1023) / 1024, w->n);
+    struct pmc_sweep_row rows[PMC_SWEEP_MAX];
+    int rc = PMC_EXIT_FAIL;
+    if (pmc_sweep_run(w, t, rows, err, sizeof err) != PMC_OK) {
+        fprintf(stderr, "pmcopy backtest: %s\n", err);
+        goto done;
+    }
+    if (w->out && pmc_sweep_page(w, rows, err, sizeof err) != PMC_OK) {
+        fprintf(stderr, "pmcopy backtest: %s\n", err);
+        goto done;
+    }
+    if (json)
+        pmc_sweep_json(stdout, w, rows);
+    else
+        pmc_sweep_text(stdout, w, rows);
+    if (w->out)
+        fprintf(json ? stderr : stdout, "report: %s/index.html\n", w->out);
+    rc = PMC_EXIT_OK;
+    for (size_t i = 0; i < w->n; i++)
+        if (!rows[i].ledger_ok) {
+            fprintf(stderr,
+                    "pmcopy backtest: latency %" PRId64
+                    " ms: ledger check failed\n",
+                    rows[i].latency);
+            rc = PMC_EXIT_FAIL;
+        }
+done:
+    pmc_sweep_tape_free(t);
+    return rc;
+}
+
 int pmc_cmd_backtest(int argc, char **argv)
 {
     struct pmc_cfg_args ca;
@@ -121,9 +263,20 @@ int pmc_cmd_backtest(int argc, char **argv)
     const char *journal = NULL;
     int json = 0, no_report = 0;
     struct samples_arg sarg = {&o, &samples};
+    struct lat_list lats = {o.lat_src, {0}, 0};
+    int kind_given = 0;
+    int64_t jobs = 1;
+    struct kind_arg k_chain = {&o.lat_src[PMC_SRC_CHAIN], &kind_given},
+                    k_rtds = {&o.lat_src[PMC_SRC_RTDS], &kind_given},
+                    k_api = {&o.lat_src[PMC_SRC_API], &kind_given},
+                    k_none = {&o.lat_src[PMC_SRC_NONE], &kind_given};
 #define MS_OPT(name, help, ptr, all)                                           \
     {                                                                          \
         PMC_OPT_CALL, name, 0, "MS", help, ptr, all, 0, 0, pmc_opt_ms          \
+    }
+#define KIND_OPT(name, help, ptr)                                              \
+    {                                                                          \
+        PMC_OPT_CALL, name, 0, "MS", help, ptr, 0, 0, 0, kind_ms_arg           \
     }
     const struct pmc_opt opts[] = {
         PMC_OPT_HEAD("input and output:"),
@@ -147,16 +300,20 @@ int pmc_cmd_backtest(int argc, char **argv)
         PMC_OPT_FUNC("seed", 0, "N",
                      "random seed (default 20260217); printed in the report",
                      &o.seed, seed_arg),
-        MS_OPT("latency", "detection latency for every source kind", o.lat_src,
-               1),
-        MS_OPT("latency-chain", "on-chain fills (default 3000)",
-               &o.lat_src[PMC_SRC_CHAIN], 0),
-        MS_OPT("latency-rtds", "realtime socket fills (default 400)",
-               &o.lat_src[PMC_SRC_RTDS], 0),
-        MS_OPT("latency-api", "data-api fills (default 22000)",
-               &o.lat_src[PMC_SRC_API], 0),
-        MS_OPT("latency-none", "fills without src= (default 3000, as chain)",
-               &o.lat_src[PMC_SRC_NONE], 0),
+        PMC_OPT_FUNC("latency", 0, "MS[,MS...]",
+                     "detection latency for every source kind; several\n"
+                     "(at most 16, each once): one backtest per value over\n"
+                     "the tape read once, compared in DIR/index.html",
+                     &lats, latency_arg),
+        PMC_OPT_INTEGER("jobs", 0, "N",
+                        "a sweep: run N latencies at once (default 1)", &jobs,
+                        1, PMC_SWEEP_MAX),
+        KIND_OPT("latency-chain", "on-chain fills (default 3000)", &k_chain),
+        KIND_OPT("latency-rtds", "realtime socket fills (default 400)",
+                 &k_rtds),
+        KIND_OPT("latency-api", "data-api fills (default 22000)", &k_api),
+        KIND_OPT("latency-none", "fills without src= (default 3000, as chain)",
+                 &k_none),
         PMC_OPT_FUNC("latency-samples", 0, "FILE",
                      "empirical: draw from these samples (ms, one a line)",
                      &sarg, samples_arg),
@@ -184,6 +341,7 @@ int pmc_cmd_backtest(int argc, char **argv)
         PMC_OPT_HELP_ENTRY("this text"),
     };
 #undef MS_OPT
+#undef KIND_OPT
     const struct pmc_opt_cmd cmd = {
         "backtest", intro, outro, NULL, opts, PMC_ARRAY_LEN(opts), &ca};
     int nargs;
@@ -199,6 +357,24 @@ int pmc_cmd_backtest(int argc, char **argv)
             return PMC_EXIT_USAGE;
         }
         tape = argv[i];
+    }
+
+    if (lats.n > 1) {
+        const char *why =
+            journal ? "--journal (one journal per run)"
+            : samples || o.lat_mode == PMC_LAT_RECORDED
+                ? "--latency-samples or --latency-recorded (they replace "
+                  "the latency)"
+            : kind_given ? "--latency-chain, -rtds, -api or -none (each value "
+                           "sets every source kind)"
+                         : NULL;
+        if (why) {
+            fprintf(stderr,
+                    "pmcopy backtest: --latency with several values cannot "
+                    "be combined with %s\n",
+                    why);
+            return PMC_EXIT_USAGE;
+        }
     }
 
     char deftape[4096];
@@ -246,11 +422,6 @@ int pmc_cmd_backtest(int argc, char **argv)
         o.lat_samples = lat;
         o.lat_nsamples = n;
     }
-    in = fopen(tape, "r");
-    if (!in) {
-        fprintf(stderr, "pmcopy backtest: %s: %s\n", tape, strerror(errno));
-        goto done;
-    }
     char namebuf[256], outbuf[4096];
     if (!name) {
         const char *b = strrchr(tape, '/');
@@ -261,9 +432,28 @@ int pmc_cmd_backtest(int argc, char **argv)
             *dot = '\0';
         name = namebuf;
     }
+    if (lats.n > 1) { /* without --out: the table only */
+        struct pmc_sweep w = {cfg,
+                              &o,
+                              name,
+                              tape,
+                              ca.config_file,
+                              lat_desc,
+                              no_report ? NULL : out,
+                              lats.v,
+                              lats.n,
+                              (unsigned)jobs};
+        rc = run_sweep(&w, json);
+        goto done;
+    }
     if (!out) {
         snprintf(outbuf, sizeof outbuf, "reports/out/%s", name);
         out = outbuf;
+    }
+    in = fopen(tape, "r");
+    if (!in) {
+        fprintf(stderr, "pmcopy backtest: %s: %s\n", tape, strerror(errno));
+        goto done;
     }
     if (!no_report && pmc_report_open(out, &o, err, sizeof err) != PMC_OK) {
         fprintf(stderr, "pmcopy backtest: %s\n", err);

@@ -15,6 +15,15 @@ enum pmc_err pmc_report_write(const char *dir, const struct pmc_sim *s,
                               const struct pmc_report_info *info,
                               struct pmc_sim_opts *o, char *err, size_t cap)
 {
+    return pmc_report_write_records(dir, s, info, NULL, o, err, cap);
+}
+
+enum pmc_err pmc_report_write_records(const char *dir, const struct pmc_sim *s,
+                                      const struct pmc_report_info *info,
+                                      const struct pmc_sim_feed *records,
+                                      struct pmc_sim_opts *o, char *err,
+                                      size_t cap)
+{
     int bad = pmc__report_close_file(&o->orders_csv);
     bad |= pmc__report_close_file(&o->fills_csv);
     bad |= pmc__report_close_file(&o->equity_csv);
@@ -24,7 +33,8 @@ enum pmc_err pmc_report_write(const char *dir, const struct pmc_sim *s,
     }
     PMC_TRY(pmc__report_tables(dir, s, err, cap));
     struct pmc__report_src src;
-    enum pmc_err e = pmc__report_source(dir, info->tape, s, &src, err, cap);
+    enum pmc_err e =
+        pmc__report_source(dir, info->tape, records, s, &src, err, cap);
     if (e == PMC_OK && src.ok)
         e = pmc__report_source_csv(dir, s, &src, err, cap);
     pmc__report_source_free(&src);

@@ -113,6 +113,15 @@ PMC_MUST_USE enum pmc_err pmc_report_write(const char *dir,
                                            struct pmc_sim_opts *o, char *err,
                                            size_t cap);
 
+/* The same, the source benchmark's second pass taking the tape's records
+ * from `records` (from the first; a latency sweep holds them in memory)
+ * instead of reopening info->tape. */
+PMC_MUST_USE enum pmc_err
+pmc_report_write_records(const char *dir, const struct pmc_sim *s,
+                         const struct pmc_report_info *info,
+                         const struct pmc_sim_feed *records,
+                         struct pmc_sim_opts *o, char *err, size_t cap);
+
 /* summary.json content (also `backtest --json`); rk from pmc_report_risk,
  * or NULL ("risk": null) when there is no report folder. */
 void pmc_report_json(FILE *f, const struct pmc_sim *s,

@@ -39,8 +39,10 @@ FILE *pmc__report_open_in(const char *dir, const char *name, char *err,
 int pmc__report_close_file(FILE **f);
 
 /* report_source.c: the copied traders' own P&L over the same tape (the
- * definition of research/rank/run.c); source_equity.csv written in dir.
- * ok = 0 (and PMC_OK) when the tape cannot be read twice (stdin). Arrays
+ * definition of research/rank/run.c); source_equity.csv written in dir
+ * (dir NULL: not written). The records come from `records` when not NULL
+ * (the tape held in memory, from its first record), else from the file
+ * `tape` read again; ok = 0 (and PMC_OK) when it cannot be (stdin). Arrays
  * per market (s->nmkt) and per copied trader (ntr = s->cfg.ntraders). */
 struct pmc__report_src {
     int ok, any;
@@ -51,6 +53,7 @@ struct pmc__report_src {
     uint64_t *trd_fills;
 };
 enum pmc_err pmc__report_source(const char *dir, const char *tape,
+                                const struct pmc_sim_feed *records,
                                 const struct pmc_sim *s,
                                 struct pmc__report_src *out, char *err,
                                 size_t cap);

@@ -33,6 +33,7 @@ static pmc_micros tok_mv(const struct stok *x)
 }
 
 enum pmc_err pmc__report_source(const char *dir, const char *tape,
+                                const struct pmc_sim_feed *records,
                                 const struct pmc_sim *s,
                                 struct pmc__report_src *out, char *err,
                                 size_t cap)
@@ -42,10 +43,11 @@ enum pmc_err pmc__report_source(const char *dir, const char *tape,
      * appearance (the run's configuration has them all by now) */
     uint32_t ntr = s->cfg.ntraders;
     out->ntr = ntr;
-    if (!tape || !strcmp(tape, "-"))
+    if (!records && (!tape || !strcmp(tape, "-")))
         return PMC_OK; /* stdin: read once, no second pass */
-    FILE *tf = fopen(tape, "r");
-    if (!tf) {
+    /* records held in memory (a latency sweep): no second read */
+    FILE *tf = records ? NULL : fopen(tape, "r");
+    if (!records && !tf) {
         snprintf(err, cap,
                  "%s: cannot reopen the tape for the source "
                  "benchmark",
@@ -53,7 +55,8 @@ enum pmc_err pmc__report_source(const char *dir, const char *tape,
         return PMC_EIO;
     }
     struct pmc_tape_reader rd;
-    if (pmc_tape_reader_init(&rd, tf, tape) != PMC_OK) {
+    memset(&rd, 0, sizeof rd);
+    if (tf && pmc_tape_reader_init(&rd, tf, tape) != PMC_OK) {
         fclose(tf);
         snprintf(err, cap, "%s: out of memory", tape);
         return PMC_ENOMEM;
@@ -68,19 +71,23 @@ enum pmc_err pmc__report_source(const char *dir, const char *tape,
     size_t ntt = (size_t)(ntr + 1) * (s->ntok + 1);
     pmc_micros *tsh = calloc(ntt, sizeof *tsh);
     struct pmc_record *rec = malloc(sizeof *rec);
-    FILE *eq = pmc__report_open_in(dir, "source_equity.csv", err, cap);
+    /* dir NULL: the sums only, no source_equity.csv */
+    FILE *eq =
+        dir ? pmc__report_open_in(dir, "source_equity.csv", err, cap) : NULL;
     enum pmc_err rc = PMC_OK;
     if (!st || !out->mkt_pnl || !out->mkt_bought || !out->trd_pnl ||
-        !out->trd_bought || !out->trd_fills || !tsh || !rec || !eq) {
-        if (eq)
+        !out->trd_bought || !out->trd_fills || !tsh || !rec || (dir && !eq)) {
+        if (eq || !dir)
             snprintf(err, cap, "source benchmark: out of memory");
-        rc = eq ? PMC_ENOMEM : PMC_EIO;
+        rc = eq || !dir ? PMC_ENOMEM : PMC_EIO;
         goto out;
     }
-    fputs("t_ms,source_pnl_usd,event\n", eq);
+    if (eq)
+        fputs("t_ms,source_pnl_usd,event\n", eq);
     pmc_micros cash = 0, mv = 0;
     int got;
-    while ((got = pmc_tape_next(&rd, rec)) == 1) {
+    while ((got = records ? records->next(records->ctx, rec)
+                          : pmc_tape_next(&rd, rec)) == 1) {
         const struct pmc_sym *tk =
             rec->kind == PMC_K_QUOTE     ? &rec->u.quote.token
             : rec->kind == PMC_K_BOOK    ? &rec->u.book.token
@@ -153,15 +160,16 @@ enum pmc_err pmc__report_source(const char *dir, const char *tape,
             why = "mark";
         mv += v - x->mv;
         x->mv = v;
-        if (why) {
+        if (why && eq) {
             fprintf(eq, "%" PRId64 ",", rec->t);
             pmc__report_dec(eq, cash + mv);
             fprintf(eq, ",%s\n", why);
-            out->any = 1;
         }
+        if (why)
+            out->any = 1;
     }
     if (got < 0) {
-        snprintf(err, cap, "%s", rd.err);
+        snprintf(err, cap, "%s", tf ? rd.err : "source benchmark: bad record");
         rc = PMC_EPARSE;
         goto out;
     }
@@ -188,8 +196,10 @@ out:
     free(rec);
     free(tsh);
     free(st);
-    pmc_tape_reader_fini(&rd);
-    fclose(tf);
+    if (tf) {
+        pmc_tape_reader_fini(&rd);
+        fclose(tf);
+    }
     return rc;
 }
 

@@ -5,6 +5,7 @@
  * Outside strings a number token is checked against the RFC 8259 grammar
  * and copied between two inserted quotes. Inserted positions are recorded so
  * that a jansson error position can be mapped back to the caller's bytes. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,26 @@
 
 #include "core/dec.h"
 #include "proto/wire/json_exact.h"
+
+/* jansson's allocations through a malloc that notes a failure: jansson's
+ * lexer reports a failed allocation of a string or number token as an
+ * "invalid token", which is out of memory, not a syntax error. */
+static _Thread_local int json_alloc_failed;
+
+static void *noting_malloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p && n)
+        json_alloc_failed = 1;
+    return p;
+}
+
+static pthread_once_t json_alloc_once = PTHREAD_ONCE_INIT;
+
+static void json_alloc_init(void)
+{
+    json_set_alloc_funcs(noting_malloc, free);
+}
 
 static int is_digit(char c)
 {
@@ -141,8 +162,11 @@ enum pmc_err pmc_json_exact_loads(const char *buf, size_t n, json_t **out,
         i++;
     }
     json_error_t je;
+    pthread_once(&json_alloc_once, json_alloc_init);
+    json_alloc_failed = 0;
     json_t *root = json_loadb(o, j, 0, &je);
-    if (!root && (json_error_code(&je) == json_error_out_of_memory ||
+    if (!root && (json_alloc_failed ||
+                  json_error_code(&je) == json_error_out_of_memory ||
                   je.text[0] == '\0')) {
         /* under a memory limit: not a syntax error (jansson leaves the
          * text empty when an allocation of its own set-up fails) */
