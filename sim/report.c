@@ -1,7 +1,8 @@
 /* sim/report.c - the report folder put together (see report.h): the ledger
  * files closed, the tables, summary.json, the charts and report.html, each
  * written by its own file (report_risk.c reads equity.csv back for the
- * daily returns and drawdowns, report_csv.c, report_json.c, report_chart.c,
+ * daily returns and drawdowns, report_days.c the day and hour breakdown,
+ * report_csv.c, report_json.c, report_chart.c,
  * report_html.c; report_text.c prints the summary table, report_summary.c
  * computes the numbers, report_fmt.c holds what they share). Calls run one
  * way: this file calls the writers, the writers call report_summary.c and
@@ -23,6 +24,7 @@ enum pmc_err pmc_report_write(const char *dir, const struct pmc_sim *s,
         return PMC_EIO;
     }
     PMC_TRY(pmc__report_tables(dir, s, err, cap));
+    PMC_TRY(pmc__report_days(dir, s, err, cap));
     struct pmc__report_src src;
     enum pmc_err e = pmc__report_source(dir, info->tape, s, &src, err, cap);
     if (e == PMC_OK && src.ok)
