@@ -14,7 +14,7 @@
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT; [ -n "${KEEP:-}" ] && echo "report_browser: keeping $tmp"
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "report_browser: FAIL: $*"; }
@@ -186,9 +186,9 @@ check "a script error fails, and chromium logs it" 'failed_with "$v" "script err
 check "a missing PNG fails" 'failed_with "$v" "PNG not loaded: equity.png"'
 check "a table that does not sort fails" 'failed_with "$v" "not ascending after a click"'
 check "a gnuplot command in a tooltip fails" 'failed_with "$v" "tooltip shows a gnuplot command"'
-sed 's|</body>|<script>console.log("stray");</script></body>|' "$tmp/d/report.html" >"$tmp/x/log.html"
-browse "$tmp/x/log.html"
-check "a console message fails" 'grep -q "^OK$" "$tmp/x/log.verdict" && ! clean "$tmp/x/log" && grep -q stray "$tmp/x/log.console"'
+sed 's|</body>|<script>console.log("stray");</script></body>|' "$tmp/d/report.html" >"$tmp/d/log.html"
+browse "$tmp/d/log.html"
+check "a console message fails" 'grep -q "^OK$" "$tmp/d/log.verdict" && ! clean "$tmp/d/log" && grep -q stray "$tmp/d/log.console"'
 
 echo "report_browser: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
