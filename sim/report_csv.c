@@ -116,8 +116,8 @@ static int by_pnl_desc(const void *x, const void *y)
 
 #define TOP_N 10
 /* markets_top.csv: the markets of markets.csv by P&L, the TOP_N best and
- * the TOP_N worst of the rest, best first (all of them when 2 x TOP_N or
- * fewer); hist_pnl_market.csv: how their P&L is distributed, equal-width
+ * the TOP_N worst, best first (all of them when 2 x TOP_N or fewer: the
+ * better half "best", the rest "worst"); hist_pnl_market.csv: how their P&L is distributed, equal-width
  * bins of a 1-2-5 width in micros covering [min, max] in at most 21 bins */
 static enum pmc_err market_rank_files(const char *dir, const struct pmc_sim *s,
                                       const struct pmc__report_agg *a,
@@ -142,7 +142,7 @@ static enum pmc_err market_rank_files(const char *dir, const struct pmc_sim *s,
         return PMC_EIO;
     }
     fputs("group,rank,market,pnl_usd,bought_usd,return,label,name\n", f);
-    uint32_t nbest = n < TOP_N ? n : TOP_N;
+    uint32_t nbest = n - n / 2 < TOP_N ? n - n / 2 : TOP_N;
     uint32_t nworst = n - nbest < TOP_N ? n - nbest : TOP_N;
     for (uint32_t k = 0; k < nbest + nworst; k++) {
         /* the worst are the last nworst rows, listed best first */
