@@ -86,7 +86,7 @@ if (ntop < nmkt) {
 } else {
     set title sprintf("P\\&L per market, all %d (USD)", nmkt)
 }
-set lmargin 48
+set lmargin 60
 set xlabel "P\\&L (USD)"
 set ylabel ""
 set ytics noenhanced scale 0 font ",9"

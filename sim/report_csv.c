@@ -79,9 +79,9 @@ static void write_hist(FILE *f, const uint64_t *h, int which, double scale,
 }
 
 /* a market's chart label: its name (else its id), quotes made ' and
- * control bytes spaces, cut at a UTF-8 boundary to at most 48 bytes with
+ * control bytes spaces, cut at a UTF-8 boundary to at most 60 bytes with
  * "..." */
-#define LABEL_MAX 48
+#define LABEL_MAX 60
 static void market_label(const struct pmc_sim_market *m, char *b, size_t cap)
 {
     const char *src = m->name[0] ? m->name : m->id.s;

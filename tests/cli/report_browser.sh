@@ -8,8 +8,11 @@
 # and inside any scrolling box around it), that sorting a table by a column
 # puts it in order both ways, and that nothing failed: no script error, no
 # console message (chromium's log on stderr is read too), no resource
-# missing. Then it proves each check can fail: a broken image, an overwide
-# table, a script error, a deleted PNG, a table that does not sort.
+# missing. The default run's report, ten days of synthetic markets (about
+# 1,600) and a real recording (from $PMC_DATA, when there). Then it proves
+# each check can fail: a broken image, an overwide table, a script error, a
+# deleted PNG, a table that does not sort, a gnuplot command as a tooltip,
+# a console message.
 # $1 = the pmcopy binary. Prints "report_browser: N passed, M failed".
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -143,7 +146,7 @@ open(out, 'w', encoding='utf-8').write(s[:i] + '\n' + open(chk).read() + s[i:])
 PY
     mkdir -p "$tmp/home"
     HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home" XDG_CACHE_HOME="$tmp/home" \
-        timeout -k 5 120 "$chrome" --headless --no-sandbox --disable-gpu \
+        timeout -k 5 300 "$chrome" --headless --no-sandbox --disable-gpu \
         --no-first-run --disable-extensions --user-data-dir="$tmp/prof" \
         --window-size=1280,1000 --virtual-time-budget=15000 \
         --enable-logging=stderr --v=0 \
@@ -167,8 +170,35 @@ failed_with() { grep -q '^FAIL$' "$1.verdict" && grep -q "$2" "$1.verdict"; }
 check "default run exits 0" '[ $? -eq 0 ]'
 browse "$tmp/d/report.html"
 check "default report: every chart loads, every table fits 1280 px, sorting works, no error" 'clean "$tmp/d/report"'
-[ "$fail" -eq 0 ] || { cat "$tmp/d/report.verdict" "$tmp/d/report.console"; }
+clean "$tmp/d/report" || cat "$tmp/d/report.verdict" "$tmp/d/report.console"
 check "default report: the checker saw the charts and tables" 'grep -q "charts=[1-9][0-9]* tables=[1-9][0-9]* sortable=[1-9]" "$tmp/d/report.verdict"'
+
+# ten days of synthetic markets (about 1,600): the distribution chart, the
+# day chart over ten days, tables cut at 200 rows
+"$bin" synth --hours 240 --out "$tmp/big.tape" 2>/dev/null
+"$bin" backtest "$tmp/big.tape" --out "$tmp/b" >/dev/null 2>"$tmp/b.err"
+check "ten-day run exits 0, no warning" '[ $? -eq 0 ] && [ ! -s "$tmp/b.err" ]'
+browse "$tmp/b/report.html"
+check "ten-day report: every chart loads, every table fits 1280 px, sorting works, no error" 'clean "$tmp/b/report"'
+clean "$tmp/b/report" || cat "$tmp/b/report.verdict" "$tmp/b/report.console"
+# a real recording (names are the markets' questions), when it is here
+: "${PMC_DATA:=$(cd "$(dirname "$0")/../.." && pwd)/../shared/data}"
+dump=$PMC_DATA/hxx344__deepmarket/docs/pm_account_0x1d_raw_trades.json
+if [ -r "$dump" ]; then
+    root=$(cd "$(dirname "$0")/../.." && pwd)
+    "$bin" import activity "$dump" >"$tmp/act.tape" 2>/dev/null
+    { echo "#pmcopy-tape v1"
+      grep -h '^t=' "$tmp/act.tape" "$root/fixtures/deepmarket_resolutions.tape" | sort -s -n -k1.3,1.15
+    } >"$tmp/real.tape"
+    "$bin" backtest "$tmp/real.tape" --latency 3000 --out "$tmp/r" >/dev/null 2>"$tmp/r.err"
+    check "real run exits 0, no warning" '[ $? -eq 0 ] && [ ! -s "$tmp/r.err" ]'
+    browse "$tmp/r/report.html"
+    check "real report: every chart loads, every table fits 1280 px, sorting works, no error" 'clean "$tmp/r/report"'
+    clean "$tmp/r/report" || cat "$tmp/r/report.verdict" "$tmp/r/report.console"
+    check "real report: markets named by their question" 'grep -q ">Bitcoin Up or Down - February 17, 2:00PM-2:15PM ET<" "$tmp/r/pnl_market.svg" && grep -q "<td class=\"nm\" title=\"0x8733e4ef3b449ef79e86ce37ca53ccba3377c5e77d3473e55f867d0fbd80edba\">Bitcoin Up or Down - February 17, 2:00PM-2:15PM ET</td>" "$tmp/r/report.html"'
+else
+    echo "report_browser: no real recording at $dump (set PMC_DATA); the real report is not checked"
+fi
 
 # each check can fail: one copy of the folder with every defect at once
 # (each check names its own), the console on its own

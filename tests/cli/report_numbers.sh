@@ -255,8 +255,8 @@ for g, (grp, rank, i) in zip(top, want):
     if got != exp:
         bad.append(f'markets_top: got {got}, want {exp}')
     lab = (m['name'] or m['market']).replace('"', "'")
-    if len(lab.encode()) > 48:
-        lab = lab.encode()[:45].decode('utf-8', 'ignore') + '...'
+    if len(lab.encode()) > 60:
+        lab = lab.encode()[:57].decode('utf-8', 'ignore') + '...'
     if g['label'] != lab:
         bad.append(f'markets_top label: got {g["label"]!r}, want {lab!r}')
 # distribution
