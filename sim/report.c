@@ -24,7 +24,6 @@ enum pmc_err pmc_report_write(const char *dir, const struct pmc_sim *s,
         return PMC_EIO;
     }
     PMC_TRY(pmc__report_tables(dir, s, err, cap));
-    PMC_TRY(pmc__report_days(dir, s, err, cap));
     struct pmc__report_src src;
     enum pmc_err e = pmc__report_source(dir, info->tape, s, &src, err, cap);
     if (e == PMC_OK && src.ok)
@@ -34,6 +33,7 @@ enum pmc_err pmc_report_write(const char *dir, const struct pmc_sim *s,
         return e;
     struct pmc_report_risk rk;
     PMC_TRY(pmc_report_risk(dir, s, &rk, err, cap));
+    PMC_TRY(pmc__report_days(dir, s, &rk, err, cap));
     FILE *f = pmc__report_open_in(dir, "summary.json", err, cap);
     if (!f)
         return PMC_EIO;

@@ -7,7 +7,8 @@
  *   hours.csv  24 rows, hour of the UTC day: P&L (every equity change
  *              counted in the hour of its row, the first against the
  *              starting capital: the hours add up to the run's P&L),
- *              fills, bought, sold and fees.
+ *              fills, bought, sold and fees;
+ * and the holding periods of the positions (report.h, hold_*).
  * Decides how activity is bucketed by time; never reads a clock. Money is
  * parsed as integer micros. Rows out of time order, a malformed row or more
  * than MAX_DAYS days are errors naming the file and line. */
@@ -58,18 +59,99 @@ static int split(char *line, char **fld, int max)
     return n;
 }
 
-static int64_t day_of(pmc_ms t) { return pmc_floor_div(t, DAY_MS); }
+static int64_t day_of(pmc_ms t)
+{
+    return pmc_floor_div(t, DAY_MS);
+}
 
 static int hour_of(pmc_ms t)
 {
     return (int)(pmc_floor_div(t - day_of(t) * DAY_MS, HOUR_MS));
 }
 
+struct tok_ref {
+    const char *id;
+    uint32_t i;
+};
+
+/* one token's position as the fills replay it */
+struct hold {
+    pmc_micros shares;
+    pmc_ms since; /* when it went from none to some */
+};
+
 struct days {
     struct bucket *b;
     size_t n, cap;
     struct bucket hour[24];
+    /* s->tok sorted by token id, and a position per token */
+    struct tok_ref *by_id;
+    struct hold *pos;
+    const struct pmc_sim *s;
+    long double hold_sum; /* ms */
+    struct pmc_report_risk *rk;
 };
+
+static int tok_cmp(const void *x, const void *y)
+{
+    return strcmp(((const struct tok_ref *)x)->id,
+                  ((const struct tok_ref *)y)->id);
+}
+
+/* the index in s->tok of a token id, -1 when not there */
+static int64_t tok_find(const struct days *D, const char *id)
+{
+    struct tok_ref key = {id, 0};
+    const struct tok_ref *r =
+        bsearch(&key, D->by_id, D->s->ntok, sizeof *D->by_id, tok_cmp);
+    return r ? (int64_t)r->i : -1;
+}
+
+static void hold_end(struct days *D, pmc_ms since, pmc_ms until, uint64_t *kind)
+{
+    D->hold_sum += (long double)(until > since ? until - since : 0);
+    D->rk->hold_n++;
+    (*kind)++;
+}
+
+/* a fill of token id at t: +size on BUY, -size on SELL */
+static int hold_fill(struct days *D, const char *id, pmc_ms t, int buy,
+                     pmc_micros size)
+{
+    int64_t k = tok_find(D, id);
+    if (k < 0)
+        return 0;
+    struct hold *h = &D->pos[k];
+    if (buy) {
+        if (h->shares <= 0)
+            h->since = t;
+        h->shares += size;
+    } else if (h->shares > 0) {
+        h->shares -= size;
+        if (h->shares <= 0)
+            hold_end(D, h->since, t, &D->rk->hold_sold);
+    }
+    return 1;
+}
+
+/* the positions still held after the last fill */
+static void hold_finish(struct days *D)
+{
+    const struct pmc_sim *s = D->s;
+    for (uint32_t i = 0; i < s->ntok; i++) {
+        if (D->pos[i].shares <= 0)
+            continue;
+        const struct pmc_sim_token *x = &s->tok[i];
+        if (x->resolved)
+            hold_end(D, D->pos[i].since, s->mkt[x->market_idx].end,
+                     &D->rk->hold_resolved);
+        else
+            hold_end(D, D->pos[i].since, s->r.t_last, &D->rk->hold_open);
+    }
+    if (D->rk->hold_n)
+        D->rk->hold_avg_ms =
+            (pmc_ms)(D->hold_sum / (long double)D->rk->hold_n + 0.5L);
+}
 
 /* the bucket of day d: the last one or a new one after it */
 static struct bucket *day_bucket(struct days *D, int64_t d)
@@ -90,7 +172,8 @@ static struct bucket *day_bucket(struct days *D, int64_t d)
     return x;
 }
 
-/* fills.csv: t_ms (1), side (5), notional_usd (9), fee_usd (10) */
+/* fills.csv: t_ms (1), token (2), side (5), size (8), notional_usd (9),
+ * fee_usd (10) */
 static enum pmc_err read_fills(const char *dir, struct days *D, char *err,
                                size_t cap)
 {
@@ -110,9 +193,10 @@ static enum pmc_err read_fills(const char *dir, struct days *D, char *err,
             continue;
         char *c[17];
         int64_t t;
-        pmc_micros usd, fee;
+        pmc_micros usd, fee, size;
         int ok = strchr(line, '\n') && split(line, c, 17) == 17 &&
                  pmc_int_parse(c[1], strlen(c[1]), &t) == PMC_OK &&
+                 pmc_dec_parse(c[8], strlen(c[8]), &size) == PMC_OK &&
                  pmc_dec_parse(c[9], strlen(c[9]), &usd) == PMC_OK &&
                  pmc_dec_parse(c[10], strlen(c[10]), &fee) == PMC_OK;
         if (!ok) {
@@ -121,8 +205,8 @@ static enum pmc_err read_fills(const char *dir, struct days *D, char *err,
             break;
         }
         if (t < last) {
-            snprintf(err, cap, "%s:%" PRIu64 ": fills out of time order",
-                     path, ln);
+            snprintf(err, cap, "%s:%" PRIu64 ": fills out of time order", path,
+                     ln);
             rc = PMC_EPARSE;
             break;
         }
@@ -135,6 +219,12 @@ static enum pmc_err read_fills(const char *dir, struct days *D, char *err,
         }
         struct bucket *h = &D->hour[hour_of(t)];
         int buy = !strcmp(c[5], "BUY");
+        if (!hold_fill(D, c[2], t, buy, size)) {
+            snprintf(err, cap, "%s:%" PRIu64 ": token %s not on the tape", path,
+                     ln, c[2]);
+            rc = PMC_EPARSE;
+            break;
+        }
         b->fills++;
         h->fills++;
         *(buy ? &b->bought : &b->sold) += usd;
@@ -264,14 +354,34 @@ static enum pmc_err write_days(const char *dir, const struct pmc_sim *s,
 }
 
 enum pmc_err pmc__report_days(const char *dir, const struct pmc_sim *s,
-                              char *err, size_t cap)
+                              struct pmc_report_risk *rk, char *err, size_t cap)
 {
     struct days D;
     memset(&D, 0, sizeof D);
+    D.s = s;
+    D.rk = rk;
+    rk->hold_n = rk->hold_sold = rk->hold_resolved = rk->hold_open = 0;
+    rk->hold_avg_ms = 0;
+    size_t nt = s->ntok ? s->ntok : 1;
+    D.by_id = malloc(nt * sizeof *D.by_id);
+    D.pos = calloc(nt, sizeof *D.pos);
+    if (!D.by_id || !D.pos) {
+        free(D.by_id);
+        free(D.pos);
+        snprintf(err, cap, "out of memory");
+        return PMC_ENOMEM;
+    }
+    for (uint32_t i = 0; i < s->ntok; i++)
+        D.by_id[i] = (struct tok_ref){s->tok[i].token.s, i};
+    qsort(D.by_id, s->ntok, sizeof *D.by_id, tok_cmp);
     enum pmc_err rc = read_fills(dir, &D, err, cap);
     if (rc == PMC_OK)
         rc = write_days(dir, s, &D, err, cap);
+    if (rc == PMC_OK)
+        hold_finish(&D);
     free(D.b);
+    free(D.by_id);
+    free(D.pos);
     if (rc != PMC_OK)
         return rc;
     FILE *o = pmc__report_open_in(dir, "hours.csv", err, cap);

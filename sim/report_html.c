@@ -202,8 +202,8 @@ static void html_csv_table(FILE *f, const char *dir, const char *file,
             } else if (row && col < 64 && (is_time >> col & 1) && *c &&
                        pmc_int_parse(c, strlen(c), &ms) == PMC_OK && ms > 0) {
                 char d[32];
-                fprintf(f, "<td title=\"%s ms\" data-sort=\"%s\">%s</td>", c,
-                        c, pmc__report_utc(ms, d, sizeof d));
+                fprintf(f, "<td title=\"%s ms\" data-sort=\"%s\">%s</td>", c, c,
+                        pmc__report_utc(ms, d, sizeof d));
             } else if (row && (int)col == col_market) {
                 fputs("<td class=\"nm\" title=\"", f);
                 pmc__report_html_str(f, c);
@@ -414,6 +414,16 @@ static void html_section(FILE *f, const char *key, const char *dir,
         else
             snprintf(v, sizeof v, "n/a (no token held at its resolution)");
         kv(f, "win rate by payout", v);
+        if (rk && rk->ok && rk->hold_n) {
+            snprintf(v, sizeof v,
+                     "%.3f hours over %" PRIu64 " holding periods (%" PRIu64
+                     " sold out, %" PRIu64
+                     " held to resolution: to the market's end time, %" PRIu64
+                     " still open at the end of the tape)",
+                     (double)rk->hold_avg_ms / 3600000.0, rk->hold_n,
+                     rk->hold_sold, rk->hold_resolved, rk->hold_open);
+            kv(f, "average holding time", v);
+        }
         snprintf(v, sizeof v,
                  "%.1f %% of ordered shares; %" PRIu64 " filled, %" PRIu64
                  " partial, %" PRIu64 " unfilled, %" PRIu64 " rejected",
@@ -466,22 +476,21 @@ static void html_section(FILE *f, const char *key, const char *dir,
         html_drawdowns(f, rk);
     } else if (!strncmp(key, "CHART:", 6)) {
         const char *name = key + 6;
-        const char *cap = !strcmp(name, "equity") ? "Equity and drawdown (USD)"
-                          : !strcmp(name, "pnl_market") ? "P&L per market (USD)"
-                          : !strcmp(name, "source")
-                              ? "P&L of the source and of the copy (USD)"
-                          : !strcmp(name, "latency")
-                              ? "Detection latency of source fills (s)"
-                          : !strcmp(name, "slippage")
-                              ? "Fill price minus the source's price (cents)"
-                          : !strcmp(name, "round_trip")
-                              ? "Order round trip, sent to reported (ms)"
-                          : !strcmp(name, "pnl_market_dist")
-                              ? "Distribution of the P&L per market (USD)"
-                          : !strcmp(name, "days") ? "P&L per UTC day (USD)"
-                          : !strcmp(name, "hours")
-                              ? "P&L by hour of the UTC day (USD)"
-                              : "Follower penalty (USD)";
+        const char *cap =
+            !strcmp(name, "equity")       ? "Equity and drawdown (USD)"
+            : !strcmp(name, "pnl_market") ? "P&L per market (USD)"
+            : !strcmp(name, "source")
+                ? "P&L of the source and of the copy (USD)"
+            : !strcmp(name, "latency") ? "Detection latency of source fills (s)"
+            : !strcmp(name, "slippage")
+                ? "Fill price minus the source's price (cents)"
+            : !strcmp(name, "round_trip")
+                ? "Order round trip, sent to reported (ms)"
+            : !strcmp(name, "pnl_market_dist")
+                ? "Distribution of the P&L per market (USD)"
+            : !strcmp(name, "days")  ? "P&L per UTC day (USD)"
+            : !strcmp(name, "hours") ? "P&L by hour of the UTC day (USD)"
+                                     : "Follower penalty (USD)";
         html_chart(f, dir, name, cap, charts_ok);
     } else if (!strncmp(key, "TABLE:", 6)) {
         html_csv_table(f, dir, key + 6, 200);

@@ -66,10 +66,11 @@ enum pmc_err pmc__report_tables(const char *dir, const struct pmc_sim *s,
                                 char *err, size_t cap);
 
 /* report_days.c: days.csv and hours.csv from fills.csv and equity.csv
- * (closed); PMC_EPARSE/PMC_ERANGE/PMC_EIO/PMC_ENOMEM with err naming the
- * file and line */
+ * (closed), and the holding periods into rk (hold_*); PMC_EPARSE,
+ * PMC_ERANGE, PMC_EIO or PMC_ENOMEM with err naming the file and line */
 enum pmc_err pmc__report_days(const char *dir, const struct pmc_sim *s,
-                              char *err, size_t cap);
+                              struct pmc_report_risk *rk, char *err,
+                              size_t cap);
 
 /* report_chart.c: gnuplot on script in dir (SVG and PNG), kill_ms (> 0)
  * marked on the equity chart, capital (USD micros) taken off the copy's

@@ -328,5 +328,45 @@ check "report.html: win rate by payout" 'grep -q "<th>win rate by payout</th><td
 check "every chart has a title, none a gnuplot command as tooltip" 'for c in "$tmp"/d/*.svg; do grep -q "<text><tspan[^>]*>[A-Z]" "$c" || exit 1; done; ! grep -q "<title>[^<]* using " "$tmp"/d/*.svg'
 check "no gnuplot warnings on stderr" '[ ! -s "$tmp/d.err" ]'
 
+# holding periods: a token's position from a BUY into no shares to the SELL
+# back to none, else to its market's end time when resolved, else to the
+# tape's last record; the mean in the page, recomputed from fills.csv
+cat >"$tmp/hold.py" <<'PY'
+import csv, json, re, sys
+from decimal import Decimal
+d = sys.argv[1]
+S = json.load(open(d + '/summary.json'))
+mk = {r['market']: r for r in csv.DictReader(open(d + '/markets.csv'))}
+pos, n, tot = {}, [0, 0, 0], 0
+for f in csv.DictReader(open(d + '/fills.csv')):
+    t, sz = int(f['t_ms']), Decimal(f['size'])
+    sh, since, m = pos.get(f['token'], (Decimal(0), 0, f['market']))
+    if f['side'] == 'BUY':
+        if sh <= 0:
+            since = t
+        sh += sz
+    elif sh > 0:
+        sh -= sz
+        if sh <= 0:
+            tot += max(t - since, 0); n[0] += 1
+    pos[f['token']] = (sh, since, m)
+for sh, since, m in pos.values():
+    if sh > 0:
+        if mk[m]['status'] == 'resolved':
+            tot += max(int(mk[m]['end_ms']) - since, 0); n[1] += 1
+        else:
+            tot += max(S['data']['t_last'] - since, 0); n[2] += 1
+N = sum(n)
+want = (f'<th>average holding time</th><td>{(tot / N + 0.5) // 1 / 3600000.0:.3f} hours over {N} holding periods '
+        f'({n[0]} sold out, {n[1]} held to resolution: to the market&#39;s end time, {n[2]} still open at the end of the tape)</td>')
+page = open(d + '/report.html').read().replace("'", '&#39;')
+if want not in page:
+    print('want', want)
+    print('got ', re.findall(r'<th>average holding time</th><td>[^<]*</td>', page))
+    sys.exit(1)
+PY
+check "7-day tape: average holding time agrees with the independent computation" 'python3 "$tmp/hold.py" "$tmp/o"'
+check "default fixture: average holding time agrees with the independent computation" 'python3 "$tmp/hold.py" "$tmp/d"'
+
 echo "report_numbers: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
