@@ -5,6 +5,7 @@
  * Outside strings a number token is checked against the RFC 8259 grammar
  * and copied between two inserted quotes. Inserted positions are recorded so
  * that a jansson error position can be mapped back to the caller's bytes. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,22 @@
 
 #include "core/dec.h"
 #include "proto/wire/json_exact.h"
+
+/* jansson's allocations, watched: its lexer reports a failed allocation as
+ * "invalid token", so a refused malloc is what tells an out-of-memory
+ * parse from a syntax error (set per thread, cleared before each parse) */
+static _Thread_local int jansson_alloc_failed;
+static void *watched_malloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p)
+        jansson_alloc_failed = 1;
+    return p;
+}
+static void watch_jansson(void)
+{
+    json_set_alloc_funcs(watched_malloc, free);
+}
 
 static int is_digit(char c)
 {
@@ -141,9 +158,12 @@ enum pmc_err pmc_json_exact_loads(const char *buf, size_t n, json_t **out,
         i++;
     }
     json_error_t je;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, watch_jansson);
+    jansson_alloc_failed = 0;
     json_t *root = json_loadb(o, j, 0, &je);
     if (!root && (json_error_code(&je) == json_error_out_of_memory ||
-                  je.text[0] == '\0')) {
+                  je.text[0] == '\0' || jansson_alloc_failed)) {
         /* under a memory limit: not a syntax error (jansson leaves the
          * text empty when an allocation of its own set-up fails) */
         rc = pmc_wire_fail(err, PMC_ENOMEM, 0, "out of memory");
