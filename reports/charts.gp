@@ -76,10 +76,12 @@ unset key
 
 # P&L per market: the ten best and the ten worst (markets_top.csv, best
 # first) as horizontal bars named by the market; the y axis runs down
-stats "markets.csv" skip 1 using 11 nooutput
-nmkt = STATS_records
-stats "markets_top.csv" skip 1 using 4 nooutput
-ntop = STATS_records
+# nmkt: the rows of markets.csv (given by pmcopy; stats warns on a file
+# without rows); markets_top.csv has up to 20 of them
+if (!exists("nmkt")) { nmkt = 0 }
+ntop = nmkt < 20 ? nmkt : 20
+# a chart without data: a note where the bars would be
+nodata = 'set xrange [0:1]; set yrange [0:1]; unset xtics; unset ytics; set label 99 "no market traded" at graph 0.5, 0.5 center; plot 2 notitle; unset label 99; set xrange [*:*]; set yrange [*:*]; set xtics; set ytics'
 set output "pnl_market".ext
 if (ntop < nmkt) {
     set title sprintf("P\\&L of the %d best and the %d worst of %d markets (USD)", ntop - ntop / 2, ntop / 2, nmkt)
@@ -93,7 +95,9 @@ set ytics noenhanced scale 0 font ",9"
 set yrange [ntop - 0.5 : -0.5]
 set grid xtics ytics lc rgb "#dddddd"
 set xzeroaxis lt -1
+if (ntop == 0) { @nodata } else {
 plot "markets_top.csv" skip 1 using (0):0:(0 < $4 ? 0 : $4):(0 < $4 ? $4 : 0):($0 - 0.4):($0 + 0.4):($4 >= 0 ? 0x2ca02c : 0xd62728):ytic(7) with boxxyerror lc rgb variable title "P\\&L per market"
+}
 set yrange [*:*]
 set ytics enhanced scale default font ""
 set grid noxtics ytics lc rgb "#dddddd"
@@ -117,7 +121,9 @@ set output "pnl_market_dist".ext
 set title sprintf("How the P\\&L of %d markets is distributed (USD, equal-width bins)", nmkt)
 set ylabel "markets"
 set xlabel "P\\&L per market (USD)"
+if (nmkt == 0) { @nodata } else {
 plot "hist_pnl_market.csv" skip 1 using (($2 + $3) / 2):4:2:3:(0):4 with boxxyerror lc rgb "#2ca02c" title "markets"
+}
 
 # detection latency histogram
 stats "hist_detection.csv" skip 1 every ::1::1 using ($3 - $2) nooutput

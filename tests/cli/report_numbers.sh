@@ -368,5 +368,12 @@ PY
 check "7-day tape: average holding time agrees with the independent computation" 'python3 "$tmp/hold.py" "$tmp/o"'
 check "default fixture: average holding time agrees with the independent computation" 'python3 "$tmp/hold.py" "$tmp/d"'
 
+# a run without a trade: the charts are still made (a note where market
+# bars would be), gnuplot's range warnings go to gnuplot.log, named once
+printf '#pmcopy-tape v1\nt=1771286400000 ev=market token=a market=m end=1771290000000 tick=0.01 minsz=5 fee_rate=0 fee_exp=1 outcome=Yes\nt=1771286401000 ev=quote token=a bid=0.5 ask=0.6\n' >"$tmp/none.tape"
+"$bin" backtest "$tmp/none.tape" --trader 0x1111111111111111111111111111111111111111 --out "$tmp/none" >/dev/null 2>"$tmp/none.err"
+check "no trade: charts made, gnuplot's warnings in gnuplot.log and named on stderr" '[ $? -eq 0 ] && [ -s "$tmp/none/pnl_market.svg" ] && grep -q ">no market traded<" "$tmp/none/pnl_market.svg" && [ -s "$tmp/none/gnuplot.log" ] && [ "$(cat "$tmp/none.err")" = "pmcopy backtest: warning: gnuplot warned (no data for a chart?); its messages: $tmp/none/gnuplot.log" ]'
+check "the default run leaves no gnuplot.log" '[ ! -e "$tmp/d/gnuplot.log" ]'
+
 echo "report_numbers: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
