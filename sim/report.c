@@ -1,7 +1,8 @@
 /* sim/report.c - the report folder put together (see report.h): the ledger
  * files closed, the tables, summary.json, the charts and report.html, each
  * written by its own file (report_risk.c reads equity.csv back for the
- * daily returns and drawdowns, report_csv.c, report_json.c, report_chart.c,
+ * daily returns and drawdowns, report_days.c the day and hour breakdown,
+ * report_csv.c, report_json.c, report_chart.c,
  * report_html.c; report_text.c prints the summary table, report_summary.c
  * computes the numbers, report_fmt.c holds what they share). Calls run one
  * way: this file calls the writers, the writers call report_summary.c and
@@ -42,6 +43,7 @@ enum pmc_err pmc_report_write_records(const char *dir, const struct pmc_sim *s,
         return e;
     struct pmc_report_risk rk;
     PMC_TRY(pmc_report_risk(dir, s, &rk, err, cap));
+    PMC_TRY(pmc__report_days(dir, s, &rk, err, cap));
     FILE *f = pmc__report_open_in(dir, "summary.json", err, cap);
     if (!f)
         return PMC_EIO;

@@ -87,6 +87,12 @@ struct pmc_report_risk {
      * last row; has_source = 0 when the tape was read from stdin) */
     int has_source;
     pmc_micros source_pnl;
+    /* holding periods from fills.csv (report_days.c): a token's position
+     * from a BUY into no shares to a SELL back to none (sold out), else
+     * to its market's end time when the token resolved (held to
+     * resolution), else to the last record of the tape (still open) */
+    uint64_t hold_n, hold_sold, hold_resolved, hold_open;
+    pmc_ms hold_avg_ms;
     uint32_t ndd; /* deepest first, at most PMC_REPORT_DD_TOP */
     struct pmc_report_dd dd[PMC_REPORT_DD_TOP];
 };

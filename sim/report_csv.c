@@ -1,7 +1,8 @@
 /* sim/report_csv.c - the CSV files of the report folder: the streamed
  * ledger files opened before the run (orders, fills, equity) and the
- * tables written after it (markets, traders, skips, histograms, penalty).
- * docs/backtest.md documents every column. Never reads a clock. */
+ * tables written after it (markets, the best and worst markets by name,
+ * the distribution of per-market P&L, traders, skips, histograms,
+ * penalty). docs/backtest.md documents every column. Never reads a clock. */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -77,6 +78,132 @@ static void write_hist(FILE *f, const uint64_t *h, int which, double scale,
     }
 }
 
+/* a market's chart label: its name (else its id), quotes made ' and
+ * control bytes spaces, cut at a UTF-8 boundary to at most 60 bytes with
+ * "..." */
+#define LABEL_MAX 60
+static void market_label(const struct pmc_sim_market *m, char *b, size_t cap)
+{
+    const char *src = m->name[0] ? m->name : m->id.s;
+    size_t n = 0, len = strlen(src);
+    int cut = len > LABEL_MAX;
+    size_t keep = cut ? LABEL_MAX - 3 : len;
+    while (cut && keep > 0 && ((unsigned char)src[keep] & 0xC0) == 0x80)
+        keep--;
+    for (size_t i = 0; i < keep && n + 4 < cap; i++) {
+        unsigned char c = (unsigned char)src[i];
+        b[n++] = c == '"' ? '\'' : c < 0x20 || c == 0x7F ? ' ' : (char)c;
+    }
+    if (cut && n + 4 <= cap) {
+        memcpy(b + n, "...", 3);
+        n += 3;
+    }
+    b[n] = '\0';
+}
+
+struct mkt_rank {
+    pmc_micros pnl;
+    uint32_t i;
+};
+/* P&L descending; ties in market order */
+static int by_pnl_desc(const void *x, const void *y)
+{
+    const struct mkt_rank *a = x, *b = y;
+    if (a->pnl != b->pnl)
+        return a->pnl > b->pnl ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+#define TOP_N 10
+/* markets_top.csv: the markets of markets.csv by P&L, the TOP_N best and
+ * the TOP_N worst, best first (all of them when 2 x TOP_N or fewer: the
+ * better half "best", the rest "worst"); hist_pnl_market.csv: how their P&L is distributed, equal-width
+ * bins of a 1-2-5 width in micros covering [min, max] in at most 21 bins */
+static enum pmc_err market_rank_files(const char *dir, const struct pmc_sim *s,
+                                      const struct pmc__report_agg *a,
+                                      char *err, size_t cap)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->nmkt; i++)
+        n += a[i].traded || a[i].orders;
+    struct mkt_rank *r = malloc((n ? n : 1) * sizeof *r);
+    if (!r) {
+        snprintf(err, cap, "out of memory");
+        return PMC_ENOMEM;
+    }
+    n = 0;
+    for (uint32_t i = 0; i < s->nmkt; i++)
+        if (a[i].traded || a[i].orders)
+            r[n++] = (struct mkt_rank){a[i].pnl, i};
+    qsort(r, n, sizeof *r, by_pnl_desc);
+    FILE *f = pmc__report_open_in(dir, "markets_top.csv", err, cap);
+    if (!f) {
+        free(r);
+        return PMC_EIO;
+    }
+    fputs("group,rank,market,pnl_usd,bought_usd,return,label,name\n", f);
+    uint32_t nbest = n - n / 2 < TOP_N ? n - n / 2 : TOP_N;
+    uint32_t nworst = n - nbest < TOP_N ? n - nbest : TOP_N;
+    for (uint32_t k = 0; k < nbest + nworst; k++) {
+        /* the worst are the last nworst rows, listed best first */
+        uint32_t j = k < nbest ? k : n - nworst + (k - nbest);
+        const struct pmc__report_agg *g = &a[r[j].i];
+        const struct pmc_sim_market *m = &s->mkt[r[j].i];
+        char lab[LABEL_MAX + 8];
+        market_label(m, lab, sizeof lab);
+        fprintf(f, "%s,%u,", k < nbest ? "best" : "worst",
+                k < nbest ? k + 1 : n - j);
+        pmc_csv_str(f, m->id.s);
+        fputc(',', f);
+        pmc__report_dec(f, g->pnl);
+        fputc(',', f);
+        pmc__report_dec(f, g->bought);
+        fprintf(f, ",%.6f,",
+                g->bought ? (double)g->pnl / (double)g->bought : 0.0);
+        pmc_csv_str(f, lab);
+        fputc(',', f);
+        pmc_csv_str(f, m->name);
+        fputc('\n', f);
+    }
+    int bad = pmc__report_close_file(&f);
+
+    f = pmc__report_open_in(dir, "hist_pnl_market.csv", err, cap);
+    if (!f) {
+        free(r);
+        return PMC_EIO;
+    }
+    fputs("label,lo_usd,hi_usd,count\n", f);
+    if (n) {
+        pmc_micros hi = r[0].pnl, lo = r[n - 1].pnl;
+        /* the smallest 1-2-5 width w with 20 x w > hi - lo, so that
+         * [floor(lo / w) w, +21 w) holds every value */
+        pmc_micros w = 1;
+        for (int k = 0; (hi - lo) / 20 >= w && w <= INT64_MAX / 10; k++)
+            w = k % 3 == 0 ? w * 2 : k % 3 == 1 ? w / 2 * 5 : w * 2;
+        pmc_micros b0 = pmc_floor_div(lo, w) * w;
+        int64_t nb = (hi - b0) / w + 1;
+        uint32_t cnt[21] = {0};
+        for (uint32_t k = 0; k < n; k++)
+            cnt[(r[k].pnl - b0) / w]++;
+        for (int64_t k = 0; k < nb && k < 21; k++) {
+            pmc_micros bl = b0 + k * w;
+            pmc__report_dec(f, bl);
+            fputc(',', f);
+            pmc__report_dec(f, bl);
+            fputc(',', f);
+            pmc__report_dec(f, bl + w);
+            fprintf(f, ",%u\n", cnt[k]);
+        }
+    }
+    bad |= pmc__report_close_file(&f);
+    free(r);
+    if (bad) {
+        snprintf(err, cap, "%s: write error", dir);
+        return PMC_EIO;
+    }
+    return PMC_OK;
+}
+
 enum pmc_err pmc__report_tables(const char *dir, const struct pmc_sim *s,
                                 char *err, size_t cap)
 {
@@ -124,7 +251,10 @@ enum pmc_err pmc__report_tables(const char *dir, const struct pmc_sim *s,
         fputc('\n', f);
     }
     int bad = pmc__report_close_file(&f);
+    enum pmc_err rk = market_rank_files(dir, s, a, err, cap);
     free(a);
+    if (rk != PMC_OK)
+        return rk;
 
     /* traders: attribute each token's P&L by our buy notional share */
     uint32_t nt = s->cfg.ntraders + 1;

@@ -47,8 +47,18 @@ static void html_chart(FILE *f, const char *dir, const char *name,
     char *svg = charts_ok ? slurp(p, NULL) : NULL;
     fputs("<figure>", f);
     if (svg) {
+        /* the chart's own tooltip says what it is, not "Gnuplot" */
         const char *start = strstr(svg, "<svg");
-        fputs(start ? start : svg, f);
+        start = start ? start : svg;
+        const char *gt = strstr(start, "<title>Gnuplot</title>");
+        if (gt) {
+            fwrite(start, 1, (size_t)(gt - start), f);
+            fputs("<title>", f);
+            pmc__report_html_str(f, caption);
+            fputs("</title>", f);
+            start = gt + strlen("<title>Gnuplot</title>");
+        }
+        fputs(start, f);
         free(svg);
     } else {
         fputs("<p class=\"missing\">chart not available (gnuplot missing or "
@@ -63,6 +73,49 @@ static void html_chart(FILE *f, const char *dir, const char *name,
             name, name);
 }
 
+/* 0x and 40 hex digits */
+static int is_address(const char *c)
+{
+    if (c[0] != '0' || c[1] != 'x' || strlen(c) != 42)
+        return 0;
+    for (int i = 2; i < 42; i++)
+        if (!strchr("0123456789abcdefABCDEF", c[i]))
+            return 0;
+    return 1;
+}
+
+/* field k of a CSV line (ends at '\0' or '\n'; quoted with "" for a
+ * quote) into out, cut to cap - 1 bytes */
+static void csv_field(const char *line, unsigned k, char *out, size_t cap)
+{
+    size_t n = 0;
+    const char *r = line;
+    for (unsigned i = 0;; i++) {
+        int take = i == k;
+        if (*r == '"') {
+            r++;
+            while (*r && *r != '\n' && !(r[0] == '"' && r[1] != '"')) {
+                if (r[0] == '"')
+                    r++;
+                if (take && n + 1 < cap)
+                    out[n++] = *r;
+                r++;
+            }
+            if (*r == '"')
+                r++;
+        }
+        while (*r && *r != ',' && *r != '\n') {
+            if (take && n + 1 < cap)
+                out[n++] = *r;
+            r++;
+        }
+        if (take || *r != ',')
+            break;
+        r++;
+    }
+    out[n] = '\0';
+}
+
 static void html_csv_table(FILE *f, const char *dir, const char *file,
                            size_t max_rows)
 {
@@ -71,17 +124,53 @@ static void html_csv_table(FILE *f, const char *dir, const char *file,
     char *t = slurp(p, NULL);
     if (!t)
         return;
-    fputs("<div class=\"scroll\"><table>\n", f);
+    /* the table's id: the file name without .csv */
+    char id[64];
+    snprintf(id, sizeof id, "%s", file);
+    char *dot = strrchr(id, '.');
+    if (dot)
+        *dot = '\0';
+    fprintf(f, "<div class=\"scroll\"><table class=\"sortable\" id=\"%s\">\n",
+            id);
     size_t row = 0;
     char *line = t;
     /* columns holding a time (end_ms, t_*ms): shown as UTC dates, the ms on
-     * hover; a bit per column, the first 64 */
-    uint64_t is_time = 0;
+     * hover; a bit per column, the first 64. A market column is shown by
+     * the row's name (its "name" column, hidden), the id on hover; a
+     * "label" column next to a "name" is hidden; a wallet address is
+     * shortened, the whole on hover. */
+    uint64_t is_time = 0, hide = 0;
+    int col_market = -1, col_name = -1;
+    if (strstr(t, ",name\n") || strstr(t, ",name,")) {
+        /* find the name column from the header line */
+        unsigned k = 0;
+        for (const char *h = t; *h && *h != '\n'; k++) {
+            size_t n = strcspn(h, ",\n");
+            if (n == 4 && !strncmp(h, "name", 4))
+                col_name = (int)k;
+            if (n == 6 && !strncmp(h, "market", 6))
+                col_market = (int)k;
+            if (n == 5 && !strncmp(h, "label", 5) && k < 64)
+                hide |= (uint64_t)1 << k;
+            h += n;
+            if (*h == ',')
+                h++;
+        }
+        if (col_name < 0 || col_market < 0 || col_name >= 64)
+            col_name = col_market = -1, hide = 0;
+        else
+            hide |= (uint64_t)1 << col_name;
+    }
+    /* the names of this row (found before its cells are written) */
+    char rowname[256];
     while (*line && row <= max_rows) {
         char *nl = strchr(line, '\n');
         if (nl)
             *nl = '\0';
         fputs(row ? "<tr>" : "<tr class=\"head\">", f);
+        rowname[0] = '\0';
+        if (row && col_name >= 0)
+            csv_field(line, (unsigned)col_name, rowname, sizeof rowname);
         char *c = line;
         unsigned col = 0;
         for (;;) {
@@ -108,11 +197,36 @@ static void html_csv_table(FILE *f, const char *dir, const char *file,
                  (!strncmp(c, "t_", 2) && strlen(c) > 5 &&
                   !strcmp(c + strlen(c) - 3, "_ms"))))
                 is_time |= (uint64_t)1 << col;
-            if (row && col < 64 && (is_time >> col & 1) && *c &&
-                pmc_int_parse(c, strlen(c), &ms) == PMC_OK && ms > 0) {
+            if (col < 64 && (hide >> col & 1)) {
+                /* hidden: shown through another column */
+            } else if (row && col < 64 && (is_time >> col & 1) && *c &&
+                       pmc_int_parse(c, strlen(c), &ms) == PMC_OK && ms > 0) {
                 char d[32];
-                fprintf(f, "<td title=\"%s ms\">%s</td>", c,
+                fprintf(f, "<td title=\"%s ms\" data-sort=\"%s\">%s</td>", c, c,
                         pmc__report_utc(ms, d, sizeof d));
+            } else if (row && (int)col == col_market) {
+                fputs("<td class=\"nm\" title=\"", f);
+                pmc__report_html_str(f, c);
+                fputs("\">", f);
+                pmc__report_html_str(f, rowname[0] ? rowname : c);
+                fputs("</td>", f);
+            } else if (row && is_address(c)) {
+                fputs("<td title=\"", f);
+                pmc__report_html_str(f, c);
+                fprintf(f, "\" data-sort=\"%s\">%.6s&hellip;%s</td>", c, c,
+                        c + 38);
+            } else if (!row) {
+                /* a header may break after an underscore */
+                fputs("<th>", f);
+                for (const char *h = c; *h; h++) {
+                    char one[2] = {*h, '\0'};
+                    pmc__report_html_str(f, one);
+                    if (*h == '_')
+                        fputs("<wbr>", f);
+                }
+                fputs((int)col == col_market ? " (name; id on hover)</th>"
+                                             : "</th>",
+                      f);
             } else {
                 fputs(row ? "<td>" : "<th>", f);
                 pmc__report_html_str(f, c);
@@ -167,7 +281,7 @@ static void html_drawdowns(FILE *f, const struct pmc_report_risk *rk)
     }
     fprintf(f,
             "<p>%" PRIu64 " drawdown episodes; the %u deepest:</p>\n"
-            "<table class=\"data\" id=\"drawdowns\">\n<tr><th>#</th>"
+            "<table class=\"data sortable\" id=\"drawdowns\">\n<tr><th>#</th>"
             "<th>depth USD</th><th>%% of peak</th><th>%% of capital</th>"
             "<th>start (peak) UTC</th><th>trough UTC</th>"
             "<th>recovery UTC</th><th>duration days</th></tr>\n",
@@ -291,6 +405,25 @@ static void html_section(FILE *f, const char *key, const char *dir,
                  100.0 * m.win_rate, m.markets_won, m.markets_resolved,
                  m.markets_traded);
         kv(f, "win rate", v);
+        if (m.held_resolved)
+            snprintf(v, sizeof v,
+                     "%.1f %% (%u of %u tokens held at their resolution "
+                     "paid out)",
+                     100.0 * (double)m.held_paid / (double)m.held_resolved,
+                     m.held_paid, m.held_resolved);
+        else
+            snprintf(v, sizeof v, "n/a (no token held at its resolution)");
+        kv(f, "win rate by payout", v);
+        if (rk && rk->ok && rk->hold_n) {
+            snprintf(v, sizeof v,
+                     "%.3f hours over %" PRIu64 " holding periods (%" PRIu64
+                     " sold out, %" PRIu64
+                     " held to resolution: to the market's end time, %" PRIu64
+                     " still open at the end of the tape)",
+                     (double)rk->hold_avg_ms / 3600000.0, rk->hold_n,
+                     rk->hold_sold, rk->hold_resolved, rk->hold_open);
+            kv(f, "average holding time", v);
+        }
         snprintf(v, sizeof v,
                  "%.1f %% of ordered shares; %" PRIu64 " filled, %" PRIu64
                  " partial, %" PRIu64 " unfilled, %" PRIu64 " rejected",
@@ -343,15 +476,21 @@ static void html_section(FILE *f, const char *key, const char *dir,
         html_drawdowns(f, rk);
     } else if (!strncmp(key, "CHART:", 6)) {
         const char *name = key + 6;
-        const char *cap = !strcmp(name, "equity") ? "Equity and drawdown (USD)"
-                          : !strcmp(name, "pnl_market") ? "P&L per market (USD)"
-                          : !strcmp(name, "source")
-                              ? "P&L of the source and of the copy (USD)"
-                          : !strcmp(name, "latency")
-                              ? "Detection latency of source fills (s)"
-                          : !strcmp(name, "slippage")
-                              ? "Fill price minus the source's price (cents)"
-                              : "Follower penalty (USD)";
+        const char *cap =
+            !strcmp(name, "equity")       ? "Equity and drawdown (USD)"
+            : !strcmp(name, "pnl_market") ? "P&L per market (USD)"
+            : !strcmp(name, "source")
+                ? "P&L of the source and of the copy (USD)"
+            : !strcmp(name, "latency") ? "Detection latency of source fills (s)"
+            : !strcmp(name, "slippage")
+                ? "Fill price minus the source's price (cents)"
+            : !strcmp(name, "round_trip")
+                ? "Order round trip, sent to reported (ms)"
+            : !strcmp(name, "pnl_market_dist")
+                ? "Distribution of the P&L per market (USD)"
+            : !strcmp(name, "days")  ? "P&L per UTC day (USD)"
+            : !strcmp(name, "hours") ? "P&L by hour of the UTC day (USD)"
+                                     : "Follower penalty (USD)";
         html_chart(f, dir, name, cap, charts_ok);
     } else if (!strncmp(key, "TABLE:", 6)) {
         html_csv_table(f, dir, key + 6, 200);

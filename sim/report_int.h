@@ -1,11 +1,11 @@
 /* sim/report_int.h - internals shared by the report files (not a public
  * interface; see report.h). Calls run one way:
  *   report.c -> report_csv.c, report_json.c, report_chart.c, report_html.c,
- *               report_risk.c, report_source.c
+ *               report_risk.c, report_source.c, report_days.c
  *   report_source.c -> report_summary.c, report_fmt.c
  *   report_{csv,json,text,html}.c -> report_summary.c, report_fmt.c
  * report_summary.c, report_fmt.c, report_risk.c and report_chart.c call no
- * report file. */
+ * report file; report_days.c calls report_fmt.c only. */
 #ifndef PMC_SIM_REPORT_INT_H
 #define PMC_SIM_REPORT_INT_H
 
@@ -67,6 +67,13 @@ enum pmc_err pmc__report_source_csv(const char *dir, const struct pmc_sim *s,
 /* report_csv.c: markets, traders, skips, histograms, penalty */
 enum pmc_err pmc__report_tables(const char *dir, const struct pmc_sim *s,
                                 char *err, size_t cap);
+
+/* report_days.c: days.csv and hours.csv from fills.csv and equity.csv
+ * (closed), and the holding periods into rk (hold_*); PMC_EPARSE,
+ * PMC_ERANGE, PMC_EIO or PMC_ENOMEM with err naming the file and line */
+enum pmc_err pmc__report_days(const char *dir, const struct pmc_sim *s,
+                              struct pmc_report_risk *rk, char *err,
+                              size_t cap);
 
 /* report_chart.c: gnuplot on script in dir (SVG and PNG), kill_ms (> 0)
  * marked on the equity chart, capital (USD micros) taken off the copy's

@@ -10,7 +10,7 @@
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "report_numbers: FAIL: $*"; }
@@ -153,7 +153,7 @@ check "the tape makes several drawdowns, one not recovered" 'python3 -c "
 import json,sys; R=json.load(open(sys.argv[1]))[\"risk\"]
 sys.exit(0 if R[\"drawdown_episodes\"] >= 3 and R[\"drawdowns\"][1][\"recovery_ms\"] is None and R[\"days\"] == 7 else 1)" "$tmp/o/summary.json"'
 check "text summary: both ROIs, the deepest drawdown's dates, the ratios with their days" 'grep -q "ROI 0.60 % on the starting capital of 1000.00 USD; 100.00 % on the peak capital used, 6.00 USD" "$tmp/o.txt" && grep -q "deepest .*from 2026-02-18 01:00:10 to the trough at 2026-02-19 21:00:00 UTC, recovered 2026-02-22 21:00:00 UTC, 4.83 days" "$tmp/o.txt" && grep -q "risk-adjusted .*Sharpe 3.266, Sortino 6.254, Calmar 39.107 (annualised; daily returns on the starting capital, 7 days)" "$tmp/o.txt"'
-check "report.html: drawdown table with five columns of dates and depths" 'grep -q "<table class=\"data\" id=\"drawdowns\">" "$tmp/o/report.html" && grep -q "<td>2026-02-23 01:00:10</td><td>2026-02-23 21:00:00</td><td>not recovered</td>" "$tmp/o/report.html"'
+check "report.html: drawdown table with five columns of dates and depths" 'grep -q "<table class=\"data sortable\" id=\"drawdowns\">" "$tmp/o/report.html" && grep -q "<td>2026-02-23 01:00:10</td><td>2026-02-23 21:00:00</td><td>not recovered</td>" "$tmp/o/report.html"'
 check "report.html: ROI on both bases, Sharpe per market labelled" 'grep -q "of the starting capital (1000.00 USD)" "$tmp/o/report.html" && grep -q "Sharpe per market" "$tmp/o/report.html"'
 "$bin" backtest "$tmp/days.tape" --copy-mode per_fill --latency-jitter 0 --json --out "$tmp/j" >"$tmp/j.json" 2>/dev/null
 check "--json with a report folder prints the same summary.json" 'cmp -s "$tmp/j.json" "$tmp/j/summary.json"'
@@ -164,7 +164,7 @@ head -9 "$tmp/days.tape" >"$tmp/one.tape"
 "$bin" backtest "$tmp/one.tape" --copy-mode per_fill --latency-jitter 0 --out "$tmp/one" >"$tmp/one.txt" 2>&1
 check "one day: ratios null in summary.json, n/a in the text" 'grep -q "\"sharpe\": null, \"sortino\": null, \"calmar\": null" "$tmp/one/summary.json" && grep -q "Sharpe n/a, Sortino n/a, Calmar n/a" "$tmp/one.txt"'
 # the default fixture, too
-(cd "$tmp" && "$bin" backtest --out "$tmp/d" >/dev/null 2>&1)
+(cd "$tmp" && "$bin" backtest --out "$tmp/d" >/dev/null 2>"$tmp/d.err")
 check "default fixture (one day): numbers agree with the independent computation" 'python3 "$tmp/check.py" "$tmp/d"'
 
 # the source as benchmark: its own P&L from the tape (cash flow of its
@@ -217,9 +217,9 @@ sys.exit(1 if bad else 0)
 PY
 check "source benchmark: per market and total agree with the tape" 'python3 "$tmp/src.py" "$tmp/days.tape" "$tmp/o"'
 check "source benchmark: 6 markets, source made 60 USD on 240 bought, we made 6 on 24" 'grep -q "^0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,6,240,60,0.250000$" "$tmp/o/source_traders.csv" && [ "$(grep -c "^m[0-9]" "$tmp/o/source_markets.csv")" = 6 ] && grep -q "^m1,40,-40,-1.000000,4,-4,-1.000000,0.00,Day 1$" "$tmp/o/source_markets.csv"'
-check "source benchmark: chart and tables in report.html" 'grep -q "P&amp;L of the source and of the copy" "$tmp/o/report.html" && grep -q "source_pnl_usd" "$tmp/o/report.html" && grep -q ">source<" "$tmp/o/source.svg"'
+check "source benchmark: chart and tables in report.html" 'grep -q "P&amp;L of the source and of the copy" "$tmp/o/report.html" && grep -q "source_<wbr>pnl_<wbr>usd" "$tmp/o/report.html" && grep -q ">source<" "$tmp/o/source.svg"'
 
-check "report.html: end times as UTC dates, the ms on hover" 'grep -q "<td title=\"1771358400000 ms\">2026-02-17 20:00:00</td>" "$tmp/o/report.html" && ! grep -q "<td>1771358400000</td>" "$tmp/o/report.html"'
+check "report.html: end times as UTC dates, the ms on hover" 'grep -q "<td title=\"1771358400000 ms\" data-sort=\"1771358400000\">2026-02-17 20:00:00</td>" "$tmp/o/report.html" && ! grep -q "<td>1771358400000</td>" "$tmp/o/report.html"'
 check "report.html: print CSS for A4" 'grep -q "@page { size: A4;" "$tmp/o/report.html"'
 
 # the kill switch: summary.json, the text summary, a marker on the equity chart
@@ -228,6 +228,152 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 check "kill switch: when, why and what it skipped in summary.json and the summary" 'grep -q "\"kill_switch\": {\"tripped\": true, \"times\": 1, \"first_utc\": \"2026-02-17 00:00:25\", \"reason\": \"max_consecutive_rejects\", \"source_fills_skipped\": 1}" "$tmp/k/summary.json" && grep -q "kill switch .*max_consecutive_rejects; 1 source fills skipped by it" "$tmp/k.txt"'
 check "kill switch: marked on the equity chart, and only when it tripped" 'grep -q ">kill switch<" "$tmp/k/equity.svg" && ! grep -q ">kill switch<" "$tmp/o/equity.svg" && grep -q "\"kill_switch\": {\"tripped\": false, \"times\": 0, \"first_utc\": null, \"reason\": null" "$tmp/o/summary.json"'
 check "equity chart has a title" 'grep -q ">Equity, drawdown and exposure (USD)<" "$tmp/o/equity.svg"'
+
+# the breakdowns: markets_top.csv (ten best, ten worst; halves when fewer),
+# hist_pnl_market.csv (equal 1-2-5 bins), days.csv and hours.csv, recomputed
+# from markets.csv, fills.csv and equity.csv
+cat >"$tmp/brk.py" <<'PY'
+import csv, json, sys
+from decimal import Decimal
+d = sys.argv[1]
+M = 1000000
+bad = []
+S = json.load(open(d + '/summary.json'))
+cap = Decimal(str(S['capital_usd']))
+mk = list(csv.DictReader(open(d + '/markets.csv')))
+order = sorted(range(len(mk)), key=lambda i: (-Decimal(mk[i]['pnl_usd']), i))
+nb = min(10, len(mk) - len(mk) // 2); nw = min(10, len(mk) - nb)
+want = [('best', k + 1, order[k]) for k in range(nb)] + \
+       [('worst', len(mk) - j, order[j]) for j in range(len(mk) - nw, len(mk))]
+top = list(csv.DictReader(open(d + '/markets_top.csv')))
+if len(top) != len(want):
+    bad.append(f'markets_top rows: got {len(top)}, want {len(want)}')
+for g, (grp, rank, i) in zip(top, want):
+    m = mk[i]
+    exp = (grp, str(rank), m['market'], m['pnl_usd'], m['bought_usd'], m['name'])
+    got = (g['group'], g['rank'], g['market'], g['pnl_usd'], g['bought_usd'], g['name'])
+    if got != exp:
+        bad.append(f'markets_top: got {got}, want {exp}')
+    lab = (m['name'] or m['market']).replace('"', "'")
+    if len(lab.encode()) > 60:
+        lab = lab.encode()[:57].decode('utf-8', 'ignore') + '...'
+    if g['label'] != lab:
+        bad.append(f'markets_top label: got {g["label"]!r}, want {lab!r}')
+# distribution
+pn = [int(Decimal(m['pnl_usd']) * M) for m in mk]
+h = list(csv.DictReader(open(d + '/hist_pnl_market.csv')))
+if pn:
+    lo, hi = min(pn), max(pn)
+    w, k = 1, 0
+    while hi - lo >= 20 * w:
+        w = w * 2 if k % 3 != 1 else w // 2 * 5
+        k += 1
+    b0 = (lo // w) * w
+    n = (hi - b0) // w + 1
+    cnt = [0] * n
+    for v in pn:
+        cnt[(v - b0) // w] += 1
+    exp = [(Decimal(b0 + i * w) / M, Decimal(b0 + (i + 1) * w) / M, cnt[i]) for i in range(n)]
+    got = [(Decimal(r['lo_usd']), Decimal(r['hi_usd']), int(r['count'])) for r in h]
+    if got != exp:
+        bad.append(f'hist_pnl_market: got {got}, want {exp}')
+    if sum(int(r['count']) for r in h) != len(mk) or len(h) > 21:
+        bad.append('hist_pnl_market: counts or bins')
+# days and hours
+DAY, HOUR = 86400000, 3600000
+eq = [(int(r['t_ms']), Decimal(r['equity_usd'])) for r in csv.DictReader(open(d + '/equity.csv'))]
+fl = list(csv.DictReader(open(d + '/fills.csv')))
+day = {}
+hour = {h: [Decimal(0), 0, Decimal(0), Decimal(0), Decimal(0)] for h in range(24)}
+for f in fl:
+    t = int(f['t_ms'])
+    for key, tab in ((t // DAY, day), ((t % DAY) // HOUR, hour)):
+        x = tab.setdefault(key, [Decimal(0), 0, Decimal(0), Decimal(0), Decimal(0)])
+        x[1] += 1
+        x[2 if f['side'] == 'BUY' else 3] += Decimal(f['notional_usd'])
+        x[4] += Decimal(f['fee_usd'])
+close, prev = {}, cap
+for t, e in eq:
+    close[t // DAY] = e
+    hour[(t % DAY) // HOUR][0] += e - prev
+    prev = e
+rows, pc = [], cap
+for dd in range(min(close), max(close) + 1):
+    c = close.get(dd, pc)
+    x = day.get(dd, [0, 0, 0, 0, 0])
+    rows.append((dd * DAY, c - pc, c, x[1], x[2], x[3], x[4]))
+    pc = c
+got = [(int(r['t_day_ms']), Decimal(r['pnl_usd']), Decimal(r['equity_close_usd']), int(r['fills']),
+        Decimal(r['bought_usd']), Decimal(r['sold_usd']), Decimal(r['fees_usd']))
+       for r in csv.DictReader(open(d + '/days.csv'))]
+if got != rows:
+    bad.append(f'days.csv: got {got}, want {rows}')
+got = [(int(r['hour_utc']), Decimal(r['pnl_usd']), int(r['fills']), Decimal(r['bought_usd']),
+        Decimal(r['sold_usd']), Decimal(r['fees_usd'])) for r in csv.DictReader(open(d + '/hours.csv'))]
+exp = [(h, *hour[h]) for h in range(24)]
+if got != exp:
+    bad.append(f'hours.csv: got {got}, want {exp}')
+if sum(r[1] for r in got) != Decimal(str(S['pnl_usd'])):
+    bad.append('hours.csv: the hours do not add up to the P&L')
+for b in bad:
+    print(b)
+sys.exit(1 if bad else 0)
+PY
+check "7-day tape: best/worst, distribution, days (the empty day too) and hours agree with the independent computation" 'python3 "$tmp/brk.py" "$tmp/o"'
+check "default fixture: best/worst, distribution, days and hours agree with the independent computation" 'python3 "$tmp/brk.py" "$tmp/d"'
+check "7-day tape: seven day rows, the day without records changes nothing" '[ "$(grep -c "^17" "$tmp/o/days.csv")" = 7 ] && grep -q "^1771545600000,0,998,0,0,0,0$" "$tmp/o/days.csv"'
+check "7-day tape: markets named in the best/worst table and the chart" 'grep -q "^best,1,m0,.*,Day 0,Day 0$" "$tmp/o/markets_top.csv" && grep -q ">Day 0<" "$tmp/o/pnl_market.svg"'
+check "report.html: markets by name with the id on hover, day and hour tables" 'grep -q "<td class=\"nm\" title=\"m1\">Day 1</td>" "$tmp/o/report.html" && grep -q "id=\"days\"" "$tmp/o/report.html" && grep -q "id=\"hours\"" "$tmp/o/report.html"'
+check "report.html: win rate by payout" 'grep -q "<th>win rate by payout</th><td>50.0 % (3 of 6 tokens held at their resolution paid out)</td>" "$tmp/o/report.html"'
+check "every chart has a title, none a gnuplot command as tooltip" 'for c in "$tmp"/d/*.svg; do grep -q "<text><tspan[^>]*>[A-Z]" "$c" || exit 1; done; ! grep -q "<title>[^<]* using " "$tmp"/d/*.svg'
+check "no gnuplot warnings on stderr" '[ ! -s "$tmp/d.err" ]'
+
+# holding periods: a token's position from a BUY into no shares to the SELL
+# back to none, else to its market's end time when resolved, else to the
+# tape's last record; the mean in the page, recomputed from fills.csv
+cat >"$tmp/hold.py" <<'PY'
+import csv, json, re, sys
+from decimal import Decimal
+d = sys.argv[1]
+S = json.load(open(d + '/summary.json'))
+mk = {r['market']: r for r in csv.DictReader(open(d + '/markets.csv'))}
+pos, n, tot = {}, [0, 0, 0], 0
+for f in csv.DictReader(open(d + '/fills.csv')):
+    t, sz = int(f['t_ms']), Decimal(f['size'])
+    sh, since, m = pos.get(f['token'], (Decimal(0), 0, f['market']))
+    if f['side'] == 'BUY':
+        if sh <= 0:
+            since = t
+        sh += sz
+    elif sh > 0:
+        sh -= sz
+        if sh <= 0:
+            tot += max(t - since, 0); n[0] += 1
+    pos[f['token']] = (sh, since, m)
+for sh, since, m in pos.values():
+    if sh > 0:
+        if mk[m]['status'] == 'resolved':
+            tot += max(int(mk[m]['end_ms']) - since, 0); n[1] += 1
+        else:
+            tot += max(S['data']['t_last'] - since, 0); n[2] += 1
+N = sum(n)
+want = (f'<th>average holding time</th><td>{(tot / N + 0.5) // 1 / 3600000.0:.3f} hours over {N} holding periods '
+        f'({n[0]} sold out, {n[1]} held to resolution: to the market&#39;s end time, {n[2]} still open at the end of the tape)</td>')
+page = open(d + '/report.html').read().replace("'", '&#39;')
+if want not in page:
+    print('want', want)
+    print('got ', re.findall(r'<th>average holding time</th><td>[^<]*</td>', page))
+    sys.exit(1)
+PY
+check "7-day tape: average holding time agrees with the independent computation" 'python3 "$tmp/hold.py" "$tmp/o"'
+check "default fixture: average holding time agrees with the independent computation" 'python3 "$tmp/hold.py" "$tmp/d"'
+
+# a run without a trade: the charts are still made (a note where market
+# bars would be), gnuplot's range warnings go to gnuplot.log, named once
+printf '#pmcopy-tape v1\nt=1771286400000 ev=market token=a market=m end=1771290000000 tick=0.01 minsz=5 fee_rate=0 fee_exp=1 outcome=Yes\nt=1771286401000 ev=quote token=a bid=0.5 ask=0.6\n' >"$tmp/none.tape"
+"$bin" backtest "$tmp/none.tape" --trader 0x1111111111111111111111111111111111111111 --out "$tmp/none" >/dev/null 2>"$tmp/none.err"
+check "no trade: charts made, gnuplot's warnings in gnuplot.log and named on stderr" '[ $? -eq 0 ] && [ -s "$tmp/none/pnl_market.svg" ] && grep -q ">no market traded<" "$tmp/none/pnl_market.svg" && [ -s "$tmp/none/gnuplot.log" ] && [ "$(cat "$tmp/none.err")" = "pmcopy backtest: warning: gnuplot warned (no data for a chart?); its messages: $tmp/none/gnuplot.log" ]'
+check "the default run leaves no gnuplot.log" '[ ! -e "$tmp/d/gnuplot.log" ]'
 
 echo "report_numbers: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
