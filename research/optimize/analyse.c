@@ -463,7 +463,7 @@ int pmc_opt_analyse(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
         pmc__opt_write_best(&sum, err, cap) < 0 ||
         pmc__opt_write_sensitivity(&sum, obj, failed, N, err, cap) < 0 ||
         pmc__opt_write_summary(&sum, obj, err, cap) < 0 ||
-        pmc__opt_write_report(&sum, oos, in_oos, err, cap) < 0)
+        pmc__opt_write_report(&sum, obj, failed, N, oos, in_oos, err, cap) < 0)
         goto wf_done;
     rc = 0;
 wf_done:
