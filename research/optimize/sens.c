@@ -362,6 +362,11 @@ static int heat_pair(void *ctx, const struct sens *z, size_t a, size_t b,
     }
     uint64_t *rb = ra + z->size[a];
     uint64_t ny = visible(z, a, ra), nx = visible(z, b, rb);
+    if (nx == 0 || ny == 0) {
+        fputs("</figcaption><p>no trial in its bins</p></figure>\n", f);
+        free(ra);
+        return 0;
+    }
     if (nx * ny > PMC_OPT_HEAT_MAX_CELLS) {
         fprintf(f,
                 "</figcaption><p>not drawn: %" PRIu64 " &times; %" PRIu64
@@ -375,10 +380,11 @@ static int heat_pair(void *ctx, const struct sens *z, size_t a, size_t b,
     /* layout, in whole pixels */
     int fs = h->compact ? 8 : 11, cw = (fs * 6 + 9) / 10; /* a character */
     size_t lmax = h->compact ? 10 : 18;                   /* shown label */
-    uint64_t big = nx > ny ? nx : ny;
-    int cs = (int)((h->compact ? 160 : 360) / big);
+    int span = h->compact ? 160 : 360; /* the grid's side, about */
     int cmax = h->compact ? 18 : 40, cmin = h->compact ? 4 : 8;
-    cs = cs > cmax ? cmax : cs < cmin ? cmin : cs;
+    int cx = (int)(span / nx), cy = (int)(span / ny); /* a cell */
+    cx = cx > cmax ? cmax : cx < cmin ? cmin : cx;
+    cy = cy > cmax ? cmax : cy < cmin ? cmin : cy;
     size_t wa = 0, wb = 0;
     for (uint64_t i = 0; i < ny; i++) {
         size_t l = strlen(z->label[a][ra[i]]);
@@ -390,9 +396,11 @@ static int heat_pair(void *ctx, const struct sens *z, size_t a, size_t b,
     }
     wa = wa > lmax ? lmax : wa;
     wb = wb > lmax ? lmax : wb;
-    int turn = (int)wb * cw > cs; /* column labels upright */
+    int turn = (int)wb * cw > cx; /* column labels upright */
+    /* a label every sx columns, sy rows: never one over another */
+    int sx = turn ? (fs + 2 + cx - 1) / cx : 1, sy = (fs + 2 + cy - 1) / cy;
     int ml = fs + 6 + (int)wa * cw + 4, mt = 4;
-    int gw = (int)nx * cs, gh = (int)ny * cs;
+    int gw = (int)nx * cx, gh = (int)ny * cy;
     int mb = (turn ? (int)wb * cw : fs) + 6 + fs + 6;
     int lx = ml + gw + 10, lw = 12 + 6 + 10 * cw; /* legend */
     int W = lx + lw, H = mt + gh + mb;
@@ -418,14 +426,14 @@ static int heat_pair(void *ctx, const struct sens *z, size_t a, size_t b,
             fs, mt + gh / 2);
     pmc__opt_html(f, ka);
     fputs("</text>", f);
-    for (uint64_t i = 0; i < ny; i++) {
+    for (uint64_t i = 0; i < ny; i += (uint64_t)sy) {
         fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", ml - 4,
-                mt + (int)i * cs + cs / 2 + fs / 3);
+                mt + (int)i * cy + cy / 2 + fs / 3);
         axis_text(f, z->label[a][ra[i]], lmax);
         fputs("</text>", f);
     }
-    for (uint64_t j = 0; j < nx; j++) {
-        int x = ml + (int)j * cs + cs / 2, y = mt + gh + 4;
+    for (uint64_t j = 0; j < nx; j += (uint64_t)sx) {
+        int x = ml + (int)j * cx + cx / 2, y = mt + gh + 4;
         if (turn)
             fprintf(f,
                     "<text transform=\"translate(%d,%d) rotate(-90)\" "
@@ -446,7 +454,7 @@ static int heat_pair(void *ctx, const struct sens *z, size_t a, size_t b,
     for (uint64_t i = 0; i < ny; i++)
         for (uint64_t j = 0; j < nx; j++) {
             const struct cell *c = &cells[ra[i] * z->size[b] + rb[j]];
-            int x = ml + (int)j * cs, y = mt + (int)i * cs;
+            int x = ml + (int)j * cx, y = mt + (int)i * cy;
             if (ra[i] == z->best[a] && rb[j] == z->best[b]) {
                 bx = x;
                 by = y;
@@ -459,7 +467,7 @@ static int heat_pair(void *ctx, const struct sens *z, size_t a, size_t b,
             fprintf(f,
                     "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
                     "fill=\"%s\"><title>",
-                    x, y, cs, cs, col);
+                    x, y, cx, cy, col);
             pmc__opt_html(f, ka);
             fputc(' ', f);
             pmc__opt_html(f, z->label[a][ra[i]]);
@@ -479,7 +487,7 @@ static int heat_pair(void *ctx, const struct sens *z, size_t a, size_t b,
                 "height=\"%d\" fill=\"none\" stroke=\"#000\" "
                 "stroke-width=\"2\"><title>the best trial (%" PRIu64
                 ")</title></rect>\n",
-                bx + 1, by + 1, cs - 2, cs - 2, z->s->v->best);
+                bx + 1, by + 1, cx - 2, cy - 2, z->s->v->best);
     /* legend: 9 steps from +m (top) to -m */
     for (int k = 0; k < 9; k++) {
         char col[8];
