@@ -203,22 +203,6 @@ int pmc__opt_write_summary(const struct pmc__opt_summary *s, const double *obj,
     return done(f, s, "summary.json", err, cap);
 }
 
-void pmc__opt_html(FILE *f, const char *t)
-{
-    for (; *t; t++) {
-        if (*t == '<')
-            fputs("&lt;", f);
-        else if (*t == '>')
-            fputs("&gt;", f);
-        else if (*t == '&')
-            fputs("&amp;", f);
-        else if (*t == '"')
-            fputs("&quot;", f);
-        else
-            fputc(*t, f);
-    }
-}
-
 int pmc__opt_write_report(const struct pmc__opt_summary *s, const double *obj,
                           const unsigned char *failed, uint64_t n,
                           const double *oos, const unsigned char *in_oos,

@@ -66,7 +66,7 @@ int pmc__opt_write_report(const struct pmc__opt_summary *s, const double *obj,
                           const unsigned char *failed, uint64_t n,
                           const double *oos, const unsigned char *in_oos,
                           char *err, size_t cap);
-/* t as HTML text (<, >, &, " escaped) */
+/* t as HTML text (<, >, &, " escaped; sens.c, which report.c calls) */
 void pmc__opt_html(FILE *f, const char *t);
 
 #endif

@@ -312,6 +312,22 @@ static void colour(char out[8], double v, double m)
     snprintf(out, 8, "#%02x%02x%02x", ch[0], ch[1], ch[2]);
 }
 
+void pmc__opt_html(FILE *f, const char *t)
+{
+    for (; *t; t++) {
+        if (*t == '<')
+            fputs("&lt;", f);
+        else if (*t == '>')
+            fputs("&gt;", f);
+        else if (*t == '&')
+            fputs("&amp;", f);
+        else if (*t == '"')
+            fputs("&quot;", f);
+        else
+            fputc(*t, f);
+    }
+}
+
 /* a label as shown on an axis: at most `max` characters */
 static void axis_text(FILE *f, const char *t, size_t max)
 {
