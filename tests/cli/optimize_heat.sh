@@ -10,6 +10,8 @@
 #            tooltips equal to the file's rows;
 #  sobol   - range bins: each trial falls in the bins its values lie in
 #            (the labels' lo..hi), recomputed the same way;
+#  passes  - pairs whose cells take several passes over the trials agree
+#            the same way;
 #  many    - 7 keys (21 pairs) are drawn compact, saying so; a pair of
 #            4096 x 17 bins is over the limit and both files name it;
 #            the same run twice gives the same bytes.
@@ -137,6 +139,15 @@ printf '{"ratio": {"min": 0.02, "max": 0.5, "log": true}, "latency_ms": {"min": 
 opt --space "$tmp/s.json" --search sobol --trials 40 --seed 9 --out "$tmp/s" >/dev/null 2>&1
 check "sobol: exit 0" '[ $? -eq 0 ]'
 check "sobol: range bins agree with trials.csv" 'python3 "$tmp/check.py" "$tmp/s" sobol'
+
+# ---- pairs in more than one pass over the trials ------------------------------------------
+# 15 pairs of 256 x 256 bins: 983,040 cells, several passes of at most
+# 262,144 (decimal ranges: an integer range's fine bins have labels like
+# 8..8, which the lo..hi check cannot place)
+printf '{"ratio": {"min": 0.05, "max": 0.2, "points": 256}, "max_slippage": {"min": 0.005, "max": 0.05, "points": 256}, "cap_usd": {"min": 5.5, "max": 50.5, "points": 256}, "fixed_usd": {"min": 5.5, "max": 20.5, "points": 256}, "max_pending_usd": {"min": 100.5, "max": 1000.5, "points": 256}, "max_notional_per_order_usd": {"min": 20.5, "max": 30.5, "points": 256}}\n' >"$tmp/w.json"
+opt --space "$tmp/w.json" --search sobol --trials 8 --out "$tmp/w" >/dev/null 2>&1
+check "passes: exit 0" '[ $? -eq 0 ]'
+check "passes: every pair agrees with trials.csv" 'python3 "$tmp/check.py" "$tmp/w" sobol'
 
 # ---- many keys, a pair over the limit ---------------------------------------------------
 printf '{"latency_ms": {"min": 0, "max": 4000, "points": 4096}, "ratio": {"min": 0.05, "max": 0.2, "points": 17}, "coalesce_ms": [0, 300], "cap_usd": [5, 20], "copy_mode": ["per_fill", "intent_net"], "max_slippage": [0.01, 0.02], "fixed_usd": [5, 10]}\n' >"$tmp/m.json"
