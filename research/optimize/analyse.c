@@ -455,7 +455,7 @@ int pmc_opt_analyse(pmc_ms day0, uint32_t T, const struct pmc_opt_opts *o,
         pmc__opt_write_best(&sum, err, cap) < 0 ||
         pmc__opt_write_sensitivity(&sum, obj, failed, N, err, cap) < 0 ||
         pmc__opt_write_summary(&sum, obj, err, cap) < 0 ||
-        pmc__opt_write_report(&sum, oos, in_oos, err, cap) < 0)
+        pmc__opt_write_report(&sum, obj, failed, N, oos, in_oos, err, cap) < 0)
         goto wf_done;
     rc = 0;
 wf_done:

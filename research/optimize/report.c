@@ -153,74 +153,6 @@ int pmc__opt_write_best(const struct pmc__opt_summary *s, char *err, size_t cap)
     return rc;
 }
 
-struct bin {
-    char label[PMC_SPACE_VAL_MAX * 2];
-    uint64_t n;
-    double sum, best;
-};
-
-int pmc__opt_write_sensitivity(const struct pmc__opt_summary *s,
-                               const double *obj, const unsigned char *failed,
-                               uint64_t n, char *err, size_t cap)
-{
-    const struct pmc_space *sp = s->o->space;
-    size_t nd = pmc_space_ndims(sp);
-    FILE *f = out(s, "sensitivity.csv", err, cap);
-    if (!f)
-        return -1;
-    fprintf(f, "key,value,trials,mean_%s,best_%s\n",
-            pmc_objective_name(s->o->objective),
-            pmc_objective_name(s->o->objective));
-    int rc = 0;
-    for (size_t d = 0; d < nd && rc == 0; d++) {
-        uint64_t nb = pmc_space_dim_size(sp, d);
-        struct bin *b = calloc(nb + 1, sizeof *b);
-        struct pmc_space_cursor *cur =
-            pmc_space_cursor_new(sp, s->o->how, s->o->seed, 0);
-        if (!b || !cur) {
-            free(b);
-            pmc_space_cursor_free(cur);
-            snprintf(err, cap, "out of memory");
-            rc = -1;
-            break;
-        }
-        char vals[PMC_SPACE_MAX_DIMS][PMC_SPACE_VAL_MAX], why[200];
-        for (uint64_t i = 0; i < n; i++) {
-            uint64_t idx;
-            if (pmc_space_cursor_next(cur, &idx, vals, why, sizeof why) != 0)
-                break;
-            if (failed[i])
-                continue;
-            char label[PMC_SPACE_VAL_MAX * 2];
-            uint64_t k = pmc_space_bin(sp, d, vals[d], s->o->how, label);
-            if (k >= nb)
-                continue;
-            if (!b[k].n || obj[i] > b[k].best)
-                b[k].best = obj[i];
-            if (!b[k].n)
-                memcpy(b[k].label, label, sizeof label);
-            b[k].n++;
-            b[k].sum += obj[i];
-        }
-        for (uint64_t k = 0; k < nb; k++) {
-            if (!b[k].n)
-                continue;
-            fprintf(f, "%s,", pmc_space_key(sp, d));
-            pmc_csv_str(f, b[k].label);
-            fprintf(f, ",%" PRIu64 ",", b[k].n);
-            num(f, b[k].sum / (double)b[k].n, 6);
-            fputc(',', f);
-            num(f, b[k].best, 6);
-            fputc('\n', f);
-        }
-        free(b);
-        pmc_space_cursor_free(cur);
-    }
-    if (done(f, s, "sensitivity.csv", err, cap) < 0)
-        rc = -1;
-    return rc;
-}
-
 static const char *strict_word(const struct pmc__opt_summary *s)
 {
     int bad_pbo = s->v->pbo_known && s->v->pbo > 0.5;
@@ -271,24 +203,10 @@ int pmc__opt_write_summary(const struct pmc__opt_summary *s, const double *obj,
     return done(f, s, "summary.json", err, cap);
 }
 
-static void html_text(FILE *f, const char *t)
-{
-    for (; *t; t++) {
-        if (*t == '<')
-            fputs("&lt;", f);
-        else if (*t == '>')
-            fputs("&gt;", f);
-        else if (*t == '&')
-            fputs("&amp;", f);
-        else if (*t == '"')
-            fputs("&quot;", f);
-        else
-            fputc(*t, f);
-    }
-}
-
-int pmc__opt_write_report(const struct pmc__opt_summary *s, const double *oos,
-                          const unsigned char *in_oos, char *err, size_t cap)
+int pmc__opt_write_report(const struct pmc__opt_summary *s, const double *obj,
+                          const unsigned char *failed, uint64_t n,
+                          const double *oos, const unsigned char *in_oos,
+                          char *err, size_t cap)
 {
     char vals[PMC_SPACE_MAX_DIMS][PMC_SPACE_VAL_MAX];
     if (best_vals(s, vals, err, cap) < 0)
@@ -304,10 +222,13 @@ int pmc__opt_write_report(const struct pmc__opt_summary *s, const double *oos,
           "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
           "th{background:#f3f3f3}td.l,th.l{text-align:left}"
           ".bad{color:#b00}.good{color:#070}"
+          ".heats{display:flex;flex-wrap:wrap;gap:12px}"
+          ".heats figure{margin:0}.heats.compact{gap:4px}"
+          ".heats.compact figcaption{font-size:11px}"
           "@media print{body{margin:0}}</style></head><body>\n",
           f);
     fputs("<h1>pmcopy optimize</h1>\n<p>Tape <code>", f);
-    html_text(f, o->tape_path);
+    pmc__opt_html(f, o->tape_path);
     fprintf(f,
             "</code>, %" PRIu64 " trials (%s search, seed %" PRIu64
             "), %" PRIu32 " days, objective <b>%s</b>, %u folds, embargo %u "
@@ -324,7 +245,7 @@ int pmc__opt_write_report(const struct pmc__opt_summary *s, const double *oos,
         fprintf(f, "%.3f", s->v->pbo);
     else {
         fputs("unknown: ", f);
-        html_text(f, s->pbo_why);
+        pmc__opt_html(f, s->pbo_why);
     }
     fprintf(f, "</td><td class=l>over 0.5: the best in-sample trial is below "
                "the median out of sample more often than not</td></tr>\n");
@@ -363,9 +284,9 @@ int pmc__opt_write_report(const struct pmc__opt_summary *s, const double *oos,
     fprintf(f, "<h2>Best trial (%" PRIu64 ")</h2><table>", s->v->best);
     for (size_t d = 0; d < pmc_space_ndims(o->space); d++) {
         fputs("<tr><th class=l>", f);
-        html_text(f, pmc_space_key(o->space, d));
+        pmc__opt_html(f, pmc_space_key(o->space, d));
         fputs("</th><td>", f);
-        html_text(f, vals[d]);
+        pmc__opt_html(f, vals[d]);
         fputs("</td></tr>", f);
     }
     fputs("</table><p>Its configuration: <a href=\"best.json\">best.json</a> "
@@ -415,6 +336,10 @@ int pmc__opt_write_report(const struct pmc__opt_summary *s, const double *oos,
                 "USD</text><text x=\"12\" y=\"236\" font-size=\"12\">%.2f "
                 "USD</text></svg>\n",
                 hi, lo);
+    }
+    if (pmc__opt_write_heatmaps(f, s, obj, failed, n, err, cap) < 0) {
+        fclose(f);
+        return -1;
     }
     fputs("<p>Files: <a href=\"trials.csv\">trials.csv</a>, <a "
           "href=\"trials.jsonl\">trials.jsonl</a>, <a "

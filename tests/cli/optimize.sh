@@ -14,7 +14,9 @@
 #  best      - best.json is a --config: `pmcopy backtest` with it (and the
 #              best trial's latency) gives the best trial's P&L;
 #  files     - every output file, the walk-forward folds, the sensitivity
-#              rows; usage errors exit 2 naming the problem.
+#              rows (one key and pairs; tests/cli/optimize_heat.sh checks
+#              their numbers), the heatmap; usage errors exit 2 naming the
+#              problem.
 # Usage: sh tests/cli/optimize.sh path/to/pmcopy
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -98,7 +100,9 @@ for f in trials.csv trials.jsonl daily_pnl.csv best.json walkforward.csv oos_equ
 done
 check "daily_pnl.csv: 20 days x 8 trials" '[ $(wc -l <"$tmp/p/daily_pnl.csv") -eq 21 ] && head -1 "$tmp/p/daily_pnl.csv" | grep -q "^day,trial_0,.*,trial_7$"'
 check "walkforward.csv: 4 out-of-sample folds" '[ $(wc -l <"$tmp/p/walkforward.csv") -eq 5 ]'
-check "sensitivity.csv: a row per value" '[ $(grep -c "^latency_ms," "$tmp/p/sensitivity.csv") -eq 4 ] && [ $(grep -c "^coalesce_ms," "$tmp/p/sensitivity.csv") -eq 2 ]'
+check "sensitivity.csv: a row per value" '[ $(grep -c "^latency_ms,.*,,$" "$tmp/p/sensitivity.csv") -eq 4 ] && [ $(grep -c "^coalesce_ms,.*,,$" "$tmp/p/sensitivity.csv") -eq 2 ]'
+check "sensitivity.csv: a row per pair of values" '[ $(grep -c "^latency_ms,.*,coalesce_ms,[0-9]*$" "$tmp/p/sensitivity.csv") -eq 8 ]'
+check "report.html: a heatmap" '[ $(grep -c "<svg class=heat" "$tmp/p/report.html") -eq 1 ]'
 check "trials.jsonl: tape sha256" 'head -1 "$tmp/p/trials.jsonl" | grep -q "\"tape_sha256\":\"$(sha256sum <"$tmp/pop.tape" | cut -c1-64)\""'
 check "report.html: verdict and curve" 'grep -q "probability of backtest overfitting" "$tmp/p/report.html" && grep -q "<polyline" "$tmp/p/report.html"'
 opt --space "$tmp/s1.json" --folds 4 --embargo 2d --out "$tmp/e2" >/dev/null 2>&1
