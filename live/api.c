@@ -121,6 +121,11 @@ static void respond(struct conn *c, int status, const char *ctype,
     drop(c);
 }
 
+static int ctl(char c)
+{
+    return (unsigned char)c < 0x20 || c == 0x7f;
+}
+
 int pmc_api_parse(const char *buf, size_t n, struct pmc_api_req *req,
                   char method[PMC_API_METHOD_MAX + 1],
                   char target[PMC_API_TARGET_MAX + 1])
@@ -150,20 +155,20 @@ int pmc_api_parse(const char *buf, size_t n, struct pmc_api_req *req,
     if (n < head_len + clen)
         return 0;
     /* the request line "METHOD TARGET ...", read within the head only (the
-     * buffer is not a string); a longer method or target than fits is a
-     * bad request, never cut */
+     * buffer is not a string); a longer method or target than fits, or one
+     * holding a control byte (a NUL would cut it), is a bad request */
     size_t i = 0, hn = head_len - 4, m = 0, t = 0;
     while (i < hn && isspace((unsigned char)buf[i]))
         i++;
     while (i < hn && !isspace((unsigned char)buf[i])) {
-        if (m == PMC_API_METHOD_MAX)
+        if (m == PMC_API_METHOD_MAX || ctl(buf[i]))
             return 400;
         method[m++] = buf[i++];
     }
     while (i < hn && isspace((unsigned char)buf[i]))
         i++;
     while (i < hn && !isspace((unsigned char)buf[i])) {
-        if (t == PMC_API_TARGET_MAX)
+        if (t == PMC_API_TARGET_MAX || ctl(buf[i]))
             return 400;
         target[t++] = buf[i++];
     }

@@ -58,6 +58,10 @@ static void test_refused(void **st)
     assert_int_equal(P("\r\n\r\n"), 400);
     assert_int_equal(P("  \t \r\n\r\n"), 400);
     assert_int_equal(P("GET\r\n\r\n"), 400);
+    /* a NUL (or any control byte) in the request line */
+    assert_int_equal(P("GET /\0x HTTP/1.1\r\n\r\n"), 400);
+    assert_int_equal(P("POST \0\0\0 HTTP/1.1\r\n\r\n"), 400);
+    assert_int_equal(P("G\001T / HTTP/1.1\r\n\r\n"), 400);
     /* longer than fits: refused, never cut */
     assert_int_equal(P("GETTING / HTTP/1.1\r\n\r\n"), 200);
     assert_int_equal(P("GETTINGS / HTTP/1.1\r\n\r\n"), 400);
