@@ -129,6 +129,33 @@ static size_t frac_digits(const char *s, size_t n)
     return d;
 }
 
+/* Is s well-formed UTF-8 (no overlong forms, surrogates or code points
+ * past U+10FFFF)? */
+static int utf8_ok(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u) {
+        unsigned c = *u, n = c < 0x80                 ? 0
+                             : c >= 0xC2 && c <= 0xDF ? 1
+                             : c >= 0xE0 && c <= 0xEF ? 2
+                             : c >= 0xF0 && c <= 0xF4 ? 3
+                                                      : 9;
+        if (n == 9)
+            return 0;
+        unsigned cp = n ? c & (0x3Fu >> n) : c;
+        for (unsigned i = 1; i <= n; i++) {
+            if ((u[i] & 0xC0) != 0x80)
+                return 0;
+            cp = cp << 6 | (u[i] & 0x3Fu);
+        }
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return 0;
+        u += n + 1;
+    }
+    return 1;
+}
+
 static enum pmc_err set_key(struct pmc_config *c, const struct key *k,
                             const char *v, const char *origin, char *err,
                             size_t cap)
@@ -218,6 +245,9 @@ static enum pmc_err set_key(struct pmc_config *c, const struct key *k,
         if (strlen(v) >= sizeof c->db_path || !*v)
             return cfg_fail(err, cap, origin, k->name, v,
                             "must be 1..255 bytes");
+        if (!utf8_ok(v)) /* it is written out as JSON */
+            return cfg_fail(err, cap, origin, k->name, "(not shown)",
+                            "must be UTF-8 text");
         strcpy(p, v);
         return PMC_OK;
     }
