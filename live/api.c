@@ -2,7 +2,6 @@
 #include "live/api.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -154,20 +153,24 @@ int pmc_api_parse(const char *buf, size_t n, struct pmc_api_req *req,
         return 413;
     if (n < head_len + clen)
         return 0;
-    /* the request line "METHOD TARGET ...", read within the head only (the
-     * buffer is not a string); a longer method or target than fits, or one
-     * holding a control byte (a NUL would cut it), is a bad request */
-    size_t i = 0, hn = head_len - 4, m = 0, t = 0;
-    while (i < hn && isspace((unsigned char)buf[i]))
+    /* the request line "METHOD TARGET ...", its first line (the buffer
+     * is not a string); a longer method or target than fits, one holding
+     * a control byte (a NUL would cut it) or a target not starting with
+     * '/' is a bad request */
+    const char *nl = memchr(buf, '\n', head_len);
+    size_t i = 0, hn = (size_t)(nl - buf), m = 0, t = 0;
+    while (i < hn && (buf[i] == ' ' || buf[i] == '\t'))
         i++;
-    while (i < hn && !isspace((unsigned char)buf[i])) {
+    while (i < hn && buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r') {
         if (m == PMC_API_METHOD_MAX || ctl(buf[i]))
             return 400;
         method[m++] = buf[i++];
     }
-    while (i < hn && isspace((unsigned char)buf[i]))
+    while (i < hn && (buf[i] == ' ' || buf[i] == '\t'))
         i++;
-    while (i < hn && !isspace((unsigned char)buf[i])) {
+    if (i < hn && buf[i] != '/')
+        return 400;
+    while (i < hn && buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r') {
         if (t == PMC_API_TARGET_MAX || ctl(buf[i]))
             return 400;
         target[t++] = buf[i++];

@@ -58,6 +58,12 @@ static void test_refused(void **st)
     assert_int_equal(P("\r\n\r\n"), 400);
     assert_int_equal(P("  \t \r\n\r\n"), 400);
     assert_int_equal(P("GET\r\n\r\n"), 400);
+    /* the target is on the request line, and a path */
+    assert_int_equal(P("GET\r\n/x\r\n\r\n"), 400);
+    assert_int_equal(P("GET ?x HTTP/1.1\r\n\r\n"), 400);
+    assert_int_equal(P("GET /?x HTTP/1.1\r\n\r\n"), 200);
+    assert_string_equal(req.path, "/");
+    assert_string_equal(req.query, "x");
     /* a NUL (or any control byte) in the request line */
     assert_int_equal(P("GET /\0x HTTP/1.1\r\n\r\n"), 400);
     assert_int_equal(P("POST \0\0\0 HTTP/1.1\r\n\r\n"), 400);
