@@ -6,8 +6,9 @@
  * The input: one byte of flags, then items. Flags: bit 0 the harness
  * fixes each item's CRC (so the replay gets past it and applies the item),
  * bit 1 the log starts with this build's header (else 16 bytes of the
- * input are the header), bit 2 the store appends with writev instead of a
- * mapping. An item: its type (1 byte, low 4 bits), payload length (2
+ * input are the header), bit 2 the store maps its log (else it appends
+ * with writev: the replay is the same, without allocating and mapping
+ * 4 MiB on every open). An item: its type (1 byte, low 4 bits), payload length (2
  * bytes, little-endian) and payload; a journal record (IT_REC) is given
  * as a tape line and written as the record it parses to (a record's bytes
  * are what this build wrote: the CRC stands for them), every other type
@@ -155,7 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(log.p);
     struct pmc_store_opts o;
     memset(&o, 0, sizeof o);
-    o.log_writev = (flags & 4) != 0;
+    o.log_writev = (flags & 4) == 0;
     struct pmc_store *s;
     char err[512] = "";
     enum pmc_err e = pmc_store_open(db, &o, &s, NULL, err, sizeof err);
