@@ -157,6 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct pmc_store_opts o;
     memset(&o, 0, sizeof o);
     o.log_writev = (flags & 4) == 0;
+    o.ring_bytes = (size_t)256 << 10; /* the smallest: set up on each open */
     struct pmc_store *s;
     char err[512] = "";
     enum pmc_err e = pmc_store_open(db, &o, &s, NULL, err, sizeof err);
