@@ -52,7 +52,7 @@ FAKE_BIN  := $(FAKE_SRC:tests/fakes/%.c=$(BUILD)/fakes/%)
 PMCOPY    := $(BUILD)/pmcopy
 
 .PHONY: all help deps check unit golden cli fuzz-regress purity layers asan bench demo \
-        fuzz clean golden-bless format format-check install valgrind soak FORCE
+        fuzz fuzz-long clean golden-bless format format-check install valgrind soak FORCE
 .DEFAULT_GOAL := all
 
 all: $(PMCOPY)
@@ -67,6 +67,7 @@ help:
 	@echo "make soak       200 random crash trials of pmcopy live + 20 per kill point (long)"
 	@echo "make bench      benchmarks (prints rates and ratios)"
 	@echo "make fuzz       build libFuzzer targets (clang) into $(BUILD)/fuzz/"
+	@echo "make fuzz-long  run every fuzz target to 10 M executions (FUZZ_SECONDS=N: N s each)"
 	@echo "make golden-bless  rewrite scenario golden files (review the diff!)"
 	@echo "make format-check  clang-format conformance"
 	@echo "make install    install pmcopy into PREFIX (default /usr/local)"
@@ -169,14 +170,38 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(FAKE_BIN)
 	@sh bench/run.sh $(BUILD)
 
+# libFuzzer targets: the library built once with clang (coverage
+# instrumentation, ASan + UBSan) into $(BUILD)/fuzzobj/, each target linked
+# against it.
 FUZZ_CC ?= clang
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined
+FUZZ_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzobj/%.o)
+$(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -D_GNU_SOURCE -I. $(PKG_CFLAGS) -g -O1 \
-	    -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LDLIBS)
+	@echo "  FUZZCC  $<"
+	@$(FUZZ_CC) -D_GNU_SOURCE -I. -MMD -MP $(PKG_CFLAGS) $(FUZZ_FLAGS) \
+	    -fsanitize=fuzzer-no-link -c $< -o $@
+$(BUILD)/fuzzobj/libpmc.a: $(FUZZ_OBJ)
+	@rm -f $@
+	@echo "  AR      $@"
+	@ar rcs $@ $^
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzzobj/libpmc.a
+	@mkdir -p $(@D)
+	@echo "  FUZZLD  $@"
+	@$(FUZZ_CC) -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer \
+	    -o $@ $< $(BUILD)/fuzzobj/libpmc.a $(LDLIBS)
 
 fuzz: $(FUZZ_BIN)
 	@echo "fuzz targets in $(BUILD)/fuzz/; run e.g. $(BUILD)/fuzz/fuzz_tape tests/fuzz/corpus/fuzz_tape"
+
+# Every target until FUZZ_RUNS executions (or FUZZ_SECONDS seconds each
+# when set), two at a time; new inputs merged into tests/fuzz/corpus/NAME,
+# crashes kept there as crash-* regression files (tests/fuzz/long.sh).
+FUZZ_RUNS ?= 10000000
+FUZZ_SECONDS ?=
+fuzz-long: $(FUZZ_BIN)
+	@FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	    sh tests/fuzz/long.sh $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

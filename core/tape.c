@@ -228,9 +228,7 @@ static enum pmc_err split(struct line *L, const char *s, size_t n)
     return PMC_OK;
 }
 
-/* Is s[0..n) well-formed UTF-8 (RFC 3629: no overlong form, no
- * surrogate, nothing above U+10FFFF)? SPEC section 4: a tape is UTF-8. */
-static int utf8_ok(const char *s, size_t n)
+int pmc_utf8_ok(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
@@ -280,10 +278,10 @@ static enum pmc_err check_utf8(struct line *L, const char *s, size_t n)
     char kb[32];
     for (size_t j = 0; j < L->n; j++) {
         const struct pair *p = &L->p[j];
-        if (!utf8_ok(p->k, p->kn))
+        if (!pmc_utf8_ok(p->k, p->kn))
             return fail(L, "invalid UTF-8 in a key", NULL, NULL, 0,
                         "a tape is UTF-8 text");
-        if (!utf8_ok(p->v, p->vn))
+        if (!pmc_utf8_ok(p->v, p->vn))
             return fail(L, "invalid UTF-8 in the value of",
                         key_text(kb, p->k, p->kn), NULL, 0,
                         "a tape is UTF-8 text");

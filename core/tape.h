@@ -45,4 +45,9 @@ PMC_MUST_USE enum pmc_err pmc_addr_norm(const char *s, size_t n,
 /* Is `tick` one of the venue's tick sizes (0.1 ... 0.0001)? */
 int pmc_tick_valid(pmc_micros tick);
 
+/* Is s[0..n) well-formed UTF-8 (RFC 3629: no overlong form, no
+ * surrogate, nothing above U+10FFFF)? SPEC section 4: a tape is UTF-8;
+ * so is every text the configuration writes out. */
+int pmc_utf8_ok(const char *s, size_t n);
+
 #endif

@@ -120,18 +120,24 @@ static void respond(struct conn *c, int status, const char *ctype,
     drop(c);
 }
 
-/* A complete request in c->buf? Parse and answer it. */
-static void try_handle(struct pmc_api *a, struct conn *c)
+static int ctl(char c)
 {
-    char *end = memmem(c->buf, c->n, "\r\n\r\n", 4);
+    return (unsigned char)c < 0x20 || c == 0x7f;
+}
+
+int pmc_api_parse(const char *buf, size_t n, struct pmc_api_req *req,
+                  char method[PMC_API_METHOD_MAX + 1],
+                  char target[PMC_API_TARGET_MAX + 1])
+{
+    const char *end = memmem(buf, n, "\r\n\r\n", 4);
     if (!end)
-        return;
-    size_t head_len = (size_t)(end - c->buf) + 4;
+        return 0;
+    size_t head_len = (size_t)(end - buf) + 4;
     /* Content-Length: a header name, matched case-insensitively at the
      * start of a line (never inside another name or a value); digits
      * only, saturating past MAX_REQ */
     size_t clen = 0;
-    for (char *l = memchr(c->buf, '\n', head_len); l && l + 1 < end;
+    for (const char *l = memchr(buf, '\n', head_len); l && l + 1 < end;
          l = memchr(l + 1, '\n', (size_t)(end - l - 1))) {
         if ((size_t)(end - l - 1) < 15 ||
             strncasecmp(l + 1, "content-length:", 15))
@@ -143,22 +149,63 @@ static void try_handle(struct pmc_api *a, struct conn *c)
             clen = clen * 10 + (size_t)(*v++ - '0');
         break;
     }
-    if (clen > MAX_REQ) {
-        respond(c, 413, "text/plain", "too large\n", 10);
-        return;
+    if (clen > MAX_REQ)
+        return 413;
+    if (n < head_len + clen)
+        return 0;
+    /* the request line "METHOD TARGET ...", its first line (the buffer
+     * is not a string); a longer method or target than fits, one holding
+     * a control byte (a NUL would cut it) or a target not starting with
+     * '/' is a bad request */
+    const char *nl = memchr(buf, '\n', head_len);
+    size_t i = 0, hn = (size_t)(nl - buf), m = 0, t = 0;
+    while (i < hn && (buf[i] == ' ' || buf[i] == '\t'))
+        i++;
+    while (i < hn && buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r') {
+        if (m == PMC_API_METHOD_MAX || ctl(buf[i]))
+            return 400;
+        method[m++] = buf[i++];
     }
-    if (c->n < head_len + clen)
-        return;
-    char method[8], target[1024];
-    if (sscanf(c->buf, "%7s %1023s", method, target) != 2) {
-        respond(c, 400, "text/plain", "bad request\n", 12);
-        return;
+    while (i < hn && (buf[i] == ' ' || buf[i] == '\t'))
+        i++;
+    if (i < hn && buf[i] != '/')
+        return 400;
+    while (i < hn && buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r') {
+        if (t == PMC_API_TARGET_MAX || ctl(buf[i]))
+            return 400;
+        target[t++] = buf[i++];
     }
+    method[m] = '\0';
+    target[t] = '\0';
+    if (!m || !t)
+        return 400;
     char *q = strchr(target, '?');
     if (q)
         *q++ = '\0';
-    struct pmc_api_req req = {method, target, q ? q : "", c->buf + head_len,
-                              clen};
+    req->method = method;
+    req->path = target;
+    req->query = q ? q : "";
+    req->body = buf + head_len;
+    req->body_len = clen;
+    return 200;
+}
+
+/* A complete request in c->buf? Parse and answer it. */
+static void try_handle(struct pmc_api *a, struct conn *c)
+{
+    char method[PMC_API_METHOD_MAX + 1], target[PMC_API_TARGET_MAX + 1];
+    struct pmc_api_req req;
+    int st = pmc_api_parse(c->buf, c->n, &req, method, target);
+    if (st == 0)
+        return;
+    if (st == 413) {
+        respond(c, 413, "text/plain", "too large\n", 10);
+        return;
+    }
+    if (st != 200) {
+        respond(c, 400, "text/plain", "bad request\n", 12);
+        return;
+    }
     char *body = NULL;
     size_t bn = 0;
     FILE *out = open_memstream(&body, &bn);

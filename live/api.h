@@ -27,6 +27,20 @@ struct pmc_api_req {
 typedef int (*pmc_api_fn)(void *ctx, const struct pmc_api_req *req, FILE *out,
                           const char **ctype);
 
+#define PMC_API_METHOD_MAX 7
+#define PMC_API_TARGET_MAX 1023
+
+/* The request in buf[0, n) (what a connection sent so far; not a string):
+ * 0 while it is incomplete, else the status it gets before any handler:
+ * 200 (req set, pointing into buf, method and target), 400 (no method
+ * and target on the first line, a method or target longer than the MAX
+ * above or holding a control byte, a target not starting with '/'), 413
+ * (a body
+ * over 64 KiB). Never reads past n. */
+int pmc_api_parse(const char *buf, size_t n, struct pmc_api_req *req,
+                  char method[PMC_API_METHOD_MAX + 1],
+                  char target[PMC_API_TARGET_MAX + 1]);
+
 /* Listen on 127.0.0.1:port (0 = any free port). */
 PMC_MUST_USE enum pmc_err pmc_api_open(struct pmc_api **out, int port,
                                        pmc_api_fn fn, void *ctx, char *err,

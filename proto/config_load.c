@@ -205,6 +205,9 @@ static enum pmc_err set_key(struct pmc_config *c, const struct key *k,
         if (strlen(v) >= sizeof c->db_path || !*v)
             return cfg_fail(err, cap, origin, k->name, v,
                             "must be 1..255 bytes");
+        if (!pmc_utf8_ok(v, strlen(v))) /* it is written out as JSON */
+            return cfg_fail(err, cap, origin, k->name, "(not shown)",
+                            "must be UTF-8 text");
         strcpy(p, v);
         return PMC_OK;
     }

@@ -35,7 +35,9 @@
  *     (recovery)                                       items with lsn >
  *                                                      meta.lsn, in order,
  *                                                      up to the first torn
- *                                                      or corrupt one; then
+ *                                                      or corrupt one (CRC,
+ *                                                      or lengths past its
+ *                                                      payload); then
  *                                                      the log is emptied
  *   any -> FAILED         log_append / log_write_map   an append or growth
  *                         (log_fail), drain            fails; a transaction
@@ -105,6 +107,85 @@ static void olog_map_or_write(struct pmc_store *s)
         s->logmap = NULL;
         s->logmap_len = 0;
     }
+}
+
+/* Does the item's payload (len bytes at p) hold what its lengths say?
+ * The CRC vouches for bytes this build wrote; a length read from the file
+ * is still never trusted past the payload. */
+static int item_fits(const struct item_hdr *h, const unsigned char *p)
+{
+    uint64_t len = h->len, fixed = 0, var = 0;
+    switch (h->type) {
+    case IT_REC:
+        return len == sizeof(struct pmc_record);
+    case IT_LINE: {
+        struct line_item k;
+        if (len < (fixed = sizeof k))
+            return 0;
+        memcpy(&k, p, sizeof k);
+        var = k.n;
+        break;
+    }
+    case IT_UPD: {
+        struct upd_item k;
+        if (len < (fixed = sizeof k))
+            return 0;
+        memcpy(&k, p, sizeof k);
+        var = (uint64_t)k.clen + k.vlen + k.elen;
+        break;
+    }
+    case IT_FILL: {
+        struct fill_item k;
+        if (len < (fixed = sizeof k))
+            return 0;
+        memcpy(&k, p, sizeof k);
+        var = (uint64_t)k.clen + k.tlen;
+        break;
+    }
+    case IT_SEEN: {
+        struct seen_item k;
+        if (len < (fixed = sizeof k))
+            return 0;
+        memcpy(&k, p, sizeof k);
+        var = k.klen;
+        break;
+    }
+    case IT_CKPT: {
+        struct ckpt_item k;
+        if (len < (fixed = sizeof k))
+            return 0;
+        memcpy(&k, p, sizeof k);
+        var = (uint64_t)k.wlen + k.vlen;
+        break;
+    }
+    case IT_MARK: {
+        struct mark_item k;
+        if (len < (fixed = sizeof k))
+            return 0;
+        memcpy(&k, p, sizeof k);
+        var = k.tlen;
+        break;
+    }
+    case IT_OSRC: {
+        struct osrc_item k;
+        if (len < (fixed = sizeof k))
+            return 0;
+        memcpy(&k, p, sizeof k);
+        var = (uint64_t)k.clen + k.tlen;
+        break;
+    }
+    case IT_ORDER: {
+        struct order_item k;
+        if (len < (fixed = sizeof k))
+            return 0;
+        memcpy(&k, p, sizeof k);
+        var = (uint64_t)k.clen + k.tlen + k.klen + k.trlen + k.blen + k.hlen;
+        break;
+    }
+    default:
+        return 1; /* apply_item names an unknown type */
+    }
+    return var <= len - fixed;
 }
 
 /* Open the order log beside the database (PATH-olog, mode 0600) and
@@ -185,8 +266,9 @@ enum pmc_err olog_open(struct pmc_store *s)
         z = hd;
         z.crc = 0;
         uLong c = crc32(0L, (const Bytef *)&z, sizeof z);
-        if ((uint32_t)crc32(c, buf + pos + sizeof hd, hd.len) != hd.crc)
-            break;
+        if ((uint32_t)crc32(c, buf + pos + sizeof hd, hd.len) != hd.crc ||
+            !item_fits(&hd, buf + pos + sizeof hd))
+            break; /* corrupt: the log ends before it */
         if (hd.lsn > (uint64_t)applied) {
             int rc = apply_item(s, &hd, buf + pos + sizeof hd);
             if (rc < 0) {

@@ -9,6 +9,7 @@
  *
  * Decides: the order of each walk, how a row maps to its struct.
  * Never: writes, reads a clock, keeps a row past its callback. */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -469,8 +470,19 @@ enum pmc_err pmc_store_export(struct pmc_store *s, FILE *f)
     fputs(PMC_TAPE_HEADER "\n", f);
     const char *line;
     size_t n;
+    uint64_t seq;
     int k;
-    while ((k = pmc_store_cursor_next(c, NULL, NULL, &line, &n)) == 1) {
+    while ((k = pmc_store_cursor_next(c, &seq, NULL, &line, &n)) == 1) {
+        /* a row is one tape line: a line break in it (the database is a
+         * file anyone may edit) would give two records */
+        if (memchr(line, '\n', n) || memchr(line, '\0', n)) {
+            set_err(s,
+                    "journal row %" PRIu64 ": not one tape line (holds a "
+                    "line break or a NUL byte)",
+                    seq);
+            pmc_store_cursor_close(c);
+            return PMC_EPARSE;
+        }
         fwrite(line, 1, n, f);
         fputc('\n', f);
     }

@@ -49,6 +49,16 @@ struct meta {
     int updown, used;
 };
 
+/* The data API's key of the k-th identical row of a transaction in one
+ * document (k >= 2) ends in ":k" (data_api.h). A top-level array is
+ * decoded one element at a time, where every row is the first, so the
+ * count is kept here, per file, over the keys the decoder gave (the first
+ * one's: the transaction and the row's hash). */
+struct occ {
+    uint64_t h, h2;
+    uint32_t cnt; /* 0: a free slot */
+};
+
 struct imp {
     enum pmc_import_kind kind;
     unsigned flags;
@@ -67,6 +77,13 @@ struct imp {
     struct meta *metas;
     size_t cap_metas, nmetas;
     int oom;
+    /* a top-level array, decoded one element at a time */
+    char *piece; /* "[element]" */
+    size_t cappiece;
+    struct occ *occ; /* identical rows of a transaction, per file */
+    size_t cap_occ, nocc;
+    int occ_on;
+    char rowerr[240]; /* why on_record refused the element's row */
 };
 
 static struct meta *meta_get(struct imp *im, const struct pmc_sym *tok)
@@ -192,10 +209,77 @@ static enum pmc_err learn(struct imp *im, const struct pmc_record *r,
     return PMC_OK;
 }
 
-static enum pmc_err on_record(void *ctx, const struct pmc_record *r,
+/* The occurrence (1, 2, ...) of key in the document; 0 when out of
+ * memory. */
+static uint32_t occ_count(struct imp *im, const struct pmc_sym *key)
+{
+    if (2 * (im->nocc + 1) > im->cap_occ) {
+        size_t nc = im->cap_occ ? 2 * im->cap_occ : 1024;
+        struct occ *no = calloc(nc, sizeof *no);
+        if (!no)
+            return 0;
+        for (size_t i = 0; i < im->cap_occ; i++) {
+            if (!im->occ[i].cnt)
+                continue;
+            size_t k = (size_t)im->occ[i].h & (nc - 1);
+            while (no[k].cnt)
+                k = (k + 1) & (nc - 1);
+            no[k] = im->occ[i];
+        }
+        free(im->occ);
+        im->occ = no;
+        im->cap_occ = nc;
+    }
+    size_t m = im->cap_occ - 1;
+    for (size_t i = (size_t)key->h & m;; i = (i + 1) & m) {
+        struct occ *o = &im->occ[i];
+        if (!o->cnt) {
+            o->h = key->h;
+            o->h2 = key->h2;
+            o->cnt = 1;
+            im->nocc++;
+            return 1;
+        }
+        if (o->h == key->h && o->h2 == key->h2)
+            return ++o->cnt;
+    }
+}
+
+/* r's key as the decoder of the whole document gives it: ":k" appended
+ * for the k-th identical row of its transaction (k >= 2). */
+static enum pmc_err occ_key(struct imp *im, struct pmc_record *r)
+{
+    struct pmc_sym *key =
+        r->kind == PMC_K_FILL ? &r->u.fill.key : &r->u.ctf.key;
+    uint32_t k = occ_count(im, key);
+    if (k == 0)
+        return PMC_ENOMEM;
+    if (k == 1)
+        return PMC_OK;
+    char b[PMC_SYM_MAX + 16];
+    int n = snprintf(b, sizeof b, "%s:%u", key->s, (unsigned)k);
+    if (n <= 0 || (size_t)n > PMC_SYM_MAX) {
+        snprintf(im->rowerr, sizeof im->rowerr,
+                 "field \"transactionHash\": too long for the key of the "
+                 "%u-th identical row of its transaction",
+                 (unsigned)k);
+        return PMC_ERANGE;
+    }
+    return pmc_sym_set(key, b, (size_t)n);
+}
+
+static enum pmc_err on_record(void *ctx, const struct pmc_record *r0,
                               const struct pmc_wire_extra *x)
 {
     struct imp *im = ctx;
+    const struct pmc_record *r = r0;
+    struct pmc_record rk;
+    if (im->occ_on && (r->kind == PMC_K_FILL || r->kind == PMC_K_MERGE ||
+                       r->kind == PMC_K_REDEEM || r->kind == PMC_K_SPLIT)) {
+        rk = *r0;
+        PMC_TRY(occ_key(im, &rk));
+        r = &rk;
+    }
     if (r->kind == PMC_K_FILL && x->removed) {
         /* a reorg removed this log: drop the fill it gave earlier */
         im->removed++;
@@ -259,70 +343,125 @@ static int item_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* ---- input ------------------------------------------------------------- */
+/* ---- input ---------------------------------------------------------------
+ * A file is read as a stream of decompressed bytes; only what one document
+ * (a line of a JSON-lines file, an element of a top-level array) needs is
+ * held at a time. A top-level array is split into its elements by a
+ * string-aware scan and each element is decoded alone as "[element]": the
+ * decoders treat array elements independently, except the data API's
+ * count of identical rows of a transaction, which occ_* below keeps for
+ * the whole document. Row numbers and the line and column of JSON syntax
+ * errors are those of the whole file. Any other document (an object, an
+ * envelope) is read whole, as before. */
 
-static int read_file(const char *path, char **buf, size_t *n)
+#define READ_CHUNK ((size_t)1 << 16)
+#define TAIL_SHOWN 4096 /* bytes after a closed array shown to the parser */
+
+struct src {
+    gzFile g;
+    const char *path;
+    char *buf; /* buf[0, len) read and not yet dropped; NUL after it */
+    size_t cap, len;
+    uint64_t total; /* decompressed bytes read */
+    int eof;
+};
+
+/* Where a byte is in the file: 1-based line and column (in bytes) and the
+ * 0-based byte offset. */
+struct fpos {
+    size_t line, col;
+    uint64_t off;
+};
+
+static void fpos_step(struct fpos *p, char c)
 {
-    gzFile g = strcmp(path, "-") ? gzopen(path, "rb") : gzdopen(0, "rb");
-    if (!g) {
+    p->off++;
+    if (c == '\n') {
+        p->line++;
+        p->col = 1;
+    } else {
+        p->col++;
+    }
+}
+
+static int src_open(struct src *s, const char *path)
+{
+    memset(s, 0, sizeof *s);
+    s->path = path;
+    s->g = strcmp(path, "-") ? gzopen(path, "rb") : gzdopen(0, "rb");
+    if (!s->g) {
         fprintf(stderr, "pmcopy import: %s: %s\n", path,
                 errno ? strerror(errno) : "cannot open");
         return 0;
     }
-    size_t cap = 1 << 16, len = 0;
-    char *b = malloc(cap + 1);
-    for (;;) {
-        if (!b) {
-            fprintf(stderr, "pmcopy import: %s: out of memory\n", path);
-            gzclose(g);
-            return 0;
+    return 1;
+}
+
+static void src_close(struct src *s)
+{
+    if (s->g)
+        gzclose(s->g);
+    free(s->buf);
+}
+
+/* Append what the next read gives to buf. 1, 0 at the end, -1 after
+ * naming the failure (read error, more than 1 GiB held, a gzip bomb, out
+ * of memory). */
+static int src_more(struct src *s)
+{
+    if (s->eof)
+        return 0;
+    if (s->cap - s->len < READ_CHUNK + 1) {
+        if (s->len >= MAX_FILE_BYTES) {
+            fprintf(stderr, "pmcopy import: %s: larger than 1 GiB\n", s->path);
+            return -1;
         }
-        if (len == cap) {
-            if (cap >= MAX_FILE_BYTES) {
-                fprintf(stderr, "pmcopy import: %s: larger than 1 GiB\n", path);
-                free(b);
-                gzclose(g);
-                return 0;
-            }
-            char *nb = realloc(b, 2 * cap + 1);
-            if (!nb)
-                free(b);
-            b = nb;
-            cap *= 2;
-            continue;
-        }
-        unsigned want =
-            cap - len > (1u << 30) ? (1u << 30) : (unsigned)(cap - len);
-        int r = gzread(g, b + len, want);
-        if (r < 0) {
-            int zerr;
-            fprintf(stderr, "pmcopy import: %s: read error: %s\n", path,
-                    gzerror(g, &zerr));
-            free(b);
-            gzclose(g);
-            return 0;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-        /* a gzip bomb: past 16 MiB, more than MAX_GZ_RATIO times the
-         * compressed bytes read so far */
-        z_off_t zin = gzdirect(g) ? 0 : gzoffset(g);
-        if (zin > 0 && len > (16u << 20) && len / MAX_GZ_RATIO > (size_t)zin) {
-            fprintf(stderr,
-                    "pmcopy import: %s: decompresses to more than %d times "
-                    "its size (%zu bytes from %lld); refused\n",
-                    path, MAX_GZ_RATIO, len, (long long)zin);
-            free(b);
-            gzclose(g);
-            return 0;
+        if (pmc_grow((void **)&s->buf, &s->cap, s->len + READ_CHUNK + 1, 1) <
+            0) {
+            fprintf(stderr, "pmcopy import: %s: out of memory\n", s->path);
+            return -1;
         }
     }
-    gzclose(g);
-    b[len] = '\0';
-    *buf = b;
-    *n = len;
+    size_t room = s->cap - s->len - 1;
+    unsigned want = room > (1u << 30) ? (1u << 30) : (unsigned)room;
+    int r = gzread(s->g, s->buf + s->len, want);
+    if (r < 0) {
+        int zerr;
+        fprintf(stderr, "pmcopy import: %s: read error: %s\n", s->path,
+                gzerror(s->g, &zerr));
+        return -1;
+    }
+    if (r == 0) {
+        s->eof = 1;
+        s->buf[s->len] = '\0';
+        return 0;
+    }
+    s->len += (size_t)r;
+    s->total += (uint64_t)r;
+    s->buf[s->len] = '\0';
+    /* a gzip bomb: past 16 MiB, more than MAX_GZ_RATIO times the
+     * compressed bytes read so far */
+    z_off_t zin = gzdirect(s->g) ? 0 : gzoffset(s->g);
+    if (zin > 0 && s->total > (16u << 20) &&
+        s->total / MAX_GZ_RATIO > (uint64_t)zin) {
+        fprintf(stderr,
+                "pmcopy import: %s: decompresses to more than %d times "
+                "its size (%llu bytes from %lld); refused\n",
+                s->path, MAX_GZ_RATIO, (unsigned long long)s->total,
+                (long long)zin);
+        return -1;
+    }
     return 1;
+}
+
+/* Forget buf[0, k). */
+static void src_drop(struct src *s, size_t k)
+{
+    if (!k)
+        return;
+    memmove(s->buf, s->buf + k, s->len - k);
+    s->len -= k;
+    s->buf[s->len] = '\0';
 }
 
 static int ends_with_jsonl(const char *p)
@@ -352,12 +491,284 @@ static enum pmc_err decode_doc(struct imp *im, const char *doc, size_t n,
     return PMC_EUSAGE;
 }
 
+/* What one file is decoded with. */
+struct job {
+    struct imp *im;
+    struct src *s;
+    struct pmc_wire_sink *sink;
+    const char *token;
+    size_t tlen;
+};
+
+/* Report a failed decode of a whole document or a line (prefix "FILE:" or
+ * "FILE:LINE: item"). */
+static void report(const char *path, size_t lineno, enum pmc_err e,
+                   const struct pmc_wire_err *err)
+{
+    const char *m = err->msg[0] ? err->msg : pmc_strerror(e);
+    if (!lineno) {
+        if (err->row)
+            fprintf(stderr, "%s:%zu: %s\n", path, err->row, m);
+        else
+            fprintf(stderr, "%s: %s\n", path, m);
+    } else if (err->row) {
+        fprintf(stderr, "%s:%zu: item %zu: %s\n", path, lineno, err->row, m);
+    } else {
+        fprintf(stderr, "%s:%zu: %s\n", path, lineno, m);
+    }
+}
+
+/* Everything left in the file is one document. */
+static int import_whole(struct job *j)
+{
+    j->im->occ_on = 0; /* the decoder counts over the whole document */
+    int r;
+    while ((r = src_more(j->s)) > 0)
+        ;
+    if (r < 0)
+        return 0;
+    struct pmc_wire_err err;
+    memset(&err, 0, sizeof err);
+    enum pmc_err e = decode_doc(j->im, j->s->buf ? j->s->buf : "", j->s->len,
+                                j->s->path, j->sink, j->token, j->tlen, &err);
+    if (e != PMC_OK) {
+        report(j->s->path, 0, e, &err);
+        return 0;
+    }
+    return 1;
+}
+
+/* One document per line. */
+static int import_lines(struct job *j)
+{
+    struct src *s = j->s;
+    size_t lineno = 0, start = 0, scan = 0;
+    for (;;) {
+        char *nl =
+            s->len > scan ? memchr(s->buf + scan, '\n', s->len - scan) : NULL;
+        size_t end;
+        if (nl) {
+            end = (size_t)(nl - s->buf);
+        } else {
+            src_drop(s, start);
+            scan = s->len;
+            start = 0;
+            int r = src_more(s);
+            if (r < 0)
+                return 0;
+            if (r > 0)
+                continue;
+            if (s->len == 0)
+                return 1;
+            end = s->len;
+        }
+        lineno++;
+        const char *l = s->buf + start;
+        size_t len = end - start, k = 0;
+        while (k < len && (l[k] == ' ' || l[k] == '\t' || l[k] == '\r'))
+            k++;
+        if (k < len) {
+            struct pmc_wire_err err;
+            memset(&err, 0, sizeof err);
+            enum pmc_err e = decode_doc(j->im, l, len, s->path, j->sink,
+                                        j->token, j->tlen, &err);
+            if (e != PMC_OK) {
+                report(s->path, lineno, e, &err);
+                return 0;
+            }
+        }
+        if (!nl)
+            return 1;
+        start = scan = end + 1;
+    }
+}
+
+/* Decode prefix + text + suffix, a piece of the top-level array: text is
+ * the file's bytes from position at; rowbase the elements before it. A
+ * failure is reported in the file's terms (row, or line and column of a
+ * syntax error); want_fail: the piece is malformed (a syntax error at
+ * least). 1 decoded, 0 after naming the failure. */
+static int decode_piece(struct job *j, const char *prefix, const char *text,
+                        size_t tlen, const char *suffix, struct fpos at,
+                        size_t rowbase, int want_fail)
+{
+    struct imp *im = j->im;
+    size_t pl = strlen(prefix), sl = strlen(suffix), n = pl + tlen + sl;
+    if (pmc_grow((void **)&im->piece, &im->cappiece, n + 1, 1) < 0) {
+        fprintf(stderr, "pmcopy import: %s: out of memory\n", j->s->path);
+        return 0;
+    }
+    memcpy(im->piece, prefix, pl);
+    memcpy(im->piece + pl, text, tlen);
+    memcpy(im->piece + pl + tlen, suffix, sl);
+    im->piece[n] = '\0';
+    struct pmc_wire_err err;
+    memset(&err, 0, sizeof err);
+    im->rowerr[0] = '\0';
+    enum pmc_err e = decode_doc(im, im->piece, n, j->s->path, j->sink, j->token,
+                                j->tlen, &err);
+    if (e == PMC_OK && !want_fail)
+        return 1;
+    const char *path = j->s->path;
+    if (im->rowerr[0]) {
+        fprintf(stderr, "%s:%zu: %s\n", path, rowbase + 1, im->rowerr);
+        return 0;
+    }
+    if (err.row) {
+        fprintf(stderr, "%s:%zu: %s\n", path, err.row + rowbase,
+                err.msg[0] ? err.msg : pmc_strerror(e));
+        return 0;
+    }
+    static const char SYN[] = "JSON syntax error at ";
+    const char *why = NULL;
+    int bytes = 0;
+    if (e == PMC_EPARSE && !strncmp(err.msg, SYN, sizeof SYN - 1)) {
+        why = strstr(err.msg, ": ");
+        why = why ? why + 2 : "";
+        bytes = !strncmp(err.msg + sizeof SYN - 1, "byte ", 5);
+    } else if (e == PMC_OK) {
+        why = "unexpected text";
+    }
+    if (!why) {
+        report(path, 0, e, &err);
+        return 0;
+    }
+    /* the position in the file: at, moved over the text before it */
+    size_t k = err.offset > pl ? err.offset - pl : 0;
+    for (size_t i = 0; i < k && i < tlen; i++)
+        fpos_step(&at, text[i]);
+    if (k > tlen) {
+        at.col += k - tlen;
+        at.off += k - tlen;
+    }
+    if (bytes)
+        fprintf(stderr, "%s: JSON syntax error at byte %llu: %s\n", path,
+                (unsigned long long)at.off, why);
+    else
+        fprintf(stderr, "%s: JSON syntax error at line %zu, column %zu: %s\n",
+                path, at.line, at.col, why);
+    return 0;
+}
+
+static int is_ws(char c)
+{
+    return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
+/* A document that is a top-level array: its elements one at a time. Any
+ * other document is read whole. */
+static int import_array(struct job *j)
+{
+    struct src *s = j->s;
+    enum { OPEN, FIRST, NEXT, ELEM, AFTER } st = OPEN;
+    size_t i = 0, es = 0, nelem = 0;
+    int depth = 0, in_str = 0, esc = 0;
+    struct fpos cur = {1, 1, 0}, epos = cur;
+    for (;;) {
+        if (i == s->len) {
+            /* keep only what the next piece needs */
+            size_t keep = st == OPEN ? 0 : st == ELEM ? es : i;
+            if (keep) {
+                src_drop(s, keep);
+                i -= keep;
+                es -= st == ELEM ? keep : 0;
+            }
+            int r = src_more(s);
+            if (r < 0)
+                return 0;
+            if (r > 0)
+                continue;
+            /* the end of the file */
+            switch (st) {
+            case OPEN:
+                return import_whole(j);
+            case FIRST:
+                return decode_piece(j, "[", "", 0, "", cur, nelem, 1);
+            case NEXT:
+                return decode_piece(j, "[0,", "", 0, "", cur, nelem, 1);
+            case ELEM:
+                return decode_piece(j, "[", s->buf + es, i - es, "", epos,
+                                    nelem, 1);
+            case AFTER:
+                return 1;
+            }
+        }
+        char c = s->buf[i];
+        switch (st) {
+        case OPEN:
+            if (is_ws(c))
+                break;
+            if (c != '[') {
+                return import_whole(j); /* not an array */
+            }
+            st = FIRST;
+            break;
+        case FIRST:
+        case NEXT:
+            if (is_ws(c))
+                break;
+            if (st == FIRST && c == ']') {
+                /* no element: the decoder says what [] is */
+                if (!decode_piece(j, "[]", "", 0, "", cur, 0, 0))
+                    return 0;
+                st = AFTER;
+                break;
+            }
+            if (c == ',' || c == ']')
+                return decode_piece(j, st == FIRST ? "[" : "[0,", &c, 1, "]",
+                                    cur, nelem, 1);
+            st = ELEM;
+            es = i;
+            epos = cur;
+            depth = in_str = esc = 0;
+            continue; /* the byte is the element's */
+        case ELEM:
+            if (in_str) {
+                if (esc)
+                    esc = 0;
+                else if (c == '\\')
+                    esc = 1;
+                else if (c == '"')
+                    in_str = 0;
+                break;
+            }
+            if (c == '"') {
+                in_str = 1;
+            } else if (c == '{' || c == '[') {
+                depth++;
+            } else if ((c == '}' || c == ']') && depth > 0) {
+                depth--;
+            } else if (c == '}') { /* closes nothing: a syntax error */
+                return decode_piece(j, "[", s->buf + es, i + 1 - es, "]", epos,
+                                    nelem, 1);
+            } else if ((c == ',' || c == ']') && depth == 0) {
+                if (!decode_piece(j, "[", s->buf + es, i - es, "]", epos, nelem,
+                                  0))
+                    return 0;
+                nelem++;
+                st = c == ',' ? NEXT : AFTER;
+            }
+            break;
+        case AFTER:
+            if (is_ws(c))
+                break;
+            {
+                size_t n = s->len - i;
+                return decode_piece(j, "[]", s->buf + i,
+                                    n > TAIL_SHOWN ? TAIL_SHOWN : n, "", cur, 0,
+                                    1);
+            }
+        }
+        fpos_step(&cur, c);
+        i++;
+    }
+}
+
 static int import_file(struct imp *im, const char *path, int lines,
                        const char *token_opt, struct pmc_wire_sink *sink)
 {
-    char *buf;
-    size_t n;
-    if (!read_file(path, &buf, &n))
+    struct src s;
+    if (!src_open(&s, path))
         return 0;
     /* prices: a file named <digits>.json gives the token */
     const char *token = token_opt;
@@ -376,50 +787,21 @@ static int import_file(struct imp *im, const char *path, int lines,
             tlen = k;
         }
     }
-    struct pmc_wire_err err;
-    memset(&err, 0, sizeof err);
-    int ok = 1;
-    if (!lines) {
-        enum pmc_err e = decode_doc(im, buf, n, path, sink, token, tlen, &err);
-        if (e != PMC_OK) {
-            if (err.row)
-                fprintf(stderr, "%s:%zu: %s\n", path, err.row,
-                        err.msg[0] ? err.msg : pmc_strerror(e));
-            else
-                fprintf(stderr, "%s: %s\n", path,
-                        err.msg[0] ? err.msg : pmc_strerror(e));
-            ok = 0;
-        }
+    struct job j = {im, &s, sink, token, tlen};
+    int ok;
+    if (lines) {
+        ok = import_lines(&j);
     } else {
-        size_t lineno = 0;
-        for (size_t i = 0; i < n && ok;) {
-            char *nl = memchr(buf + i, '\n', n - i);
-            size_t end = nl ? (size_t)(nl - buf) : n;
-            size_t len = end - i;
-            lineno++;
-            const char *l = buf + i;
-            size_t k = 0;
-            while (k < len && (l[k] == ' ' || l[k] == '\t' || l[k] == '\r'))
-                k++;
-            if (k < len) {
-                memset(&err, 0, sizeof err);
-                enum pmc_err e =
-                    decode_doc(im, l, len, path, sink, token, tlen, &err);
-                if (e != PMC_OK) {
-                    if (err.row)
-                        fprintf(stderr, "%s:%zu: item %zu: %s\n", path, lineno,
-                                err.row,
-                                err.msg[0] ? err.msg : pmc_strerror(e));
-                    else
-                        fprintf(stderr, "%s:%zu: %s\n", path, lineno,
-                                err.msg[0] ? err.msg : pmc_strerror(e));
-                    ok = 0;
-                }
-            }
-            i = end + 1;
-        }
+        /* identical rows of a transaction are counted per document */
+        im->occ_on =
+            im->kind == PMC_IMPORT_ACTIVITY || im->kind == PMC_IMPORT_TRADES;
+        im->nocc = 0;
+        if (im->occ)
+            memset(im->occ, 0, im->cap_occ * sizeof *im->occ);
+        ok = import_array(&j);
+        im->occ_on = 0;
     }
-    free(buf);
+    src_close(&s);
     return ok;
 }
 
@@ -505,5 +887,7 @@ out:
     free(im.items);
     free(im.arena);
     free(im.metas);
+    free(im.piece);
+    free(im.occ);
     return rc;
 }

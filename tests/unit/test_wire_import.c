@@ -246,12 +246,122 @@ static void test_errors_and_usage(void **st)
     free(o.text);
 }
 
+/* A top-level array is decoded one element at a time: errors name the row
+ * and the line and column in the whole file exactly as a decode of the
+ * whole document did (the messages below are those of that decoder), and
+ * identical rows of a transaction get the keys of the whole document. */
+#define ROW                                                                    \
+    "{\"proxyWallet\":\"0x1111111111111111111111111111111111111111\","         \
+    "\"timestamp\":1,\"asset\":\"1\",\"side\":\"BUY\",\"size\":1,\"price\":"   \
+    "0.5,\"transactionHash\":\"0x1\"}"
+
+static void test_array_streamed(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *doc, *want;
+    } bad[] = {
+        {"[" ROW ",\n" ROW ",\n{\"a\":tru}]",
+         "JSON syntax error at line 3, column 9: invalid token near 'tru'"},
+        {"[" ROW ",\n" ROW ",]",
+         "JSON syntax error at line 2, column 147: unexpected token near ']'"},
+        {"[" ROW "\n,\n" ROW,
+         "JSON syntax error at line 3, column 145: ']' expected near end of "
+         "file"},
+        {"[" ROW ",\n",
+         "JSON syntax error at line 2, column 1: ']' expected near end of "
+         "file"},
+        {"  [ " ROW " ] x",
+         "JSON syntax error at line 1, column 153: end of file expected near "
+         "'x'"},
+        {"[" ROW "}, " ROW "]",
+         "JSON syntax error at line 1, column 147: ']' expected near '}'"},
+        {"[" ROW ", {} {}]",
+         "JSON syntax error at line 1, column 152: ']' expected near '{'"},
+        {"[" ROW ",\n {\"x\": 01}]",
+         "JSON syntax error at byte 154: malformed number"},
+        {"[{]}]",
+         "JSON syntax error at line 1, column 4: string or '}' expected near "
+         "']'"},
+        {"[]]",
+         "JSON syntax error at line 1, column 4: end of file expected near "
+         "']'"},
+        {"[" ROW ",\n" ROW ",\n{\"proxyWallet\":\"0x11111111111111111111111111"
+         "11111111111111\",\"timestamp\":1,\"asset\":\"1\",\"side\":\"BUY\","
+         "\"size\":1,\"price\":7,\"transactionHash\":\"0x2\"}]",
+         ":3: field \"price\""},
+    };
+    struct out o;
+    char want[512];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *p = write_tmp(bad[i].doc, ".json");
+        const char *a[] = {"import", "activity", p};
+        import(&o, 3, a);
+        assert_int_equal(o.rc, PMC_EXIT_FAIL);
+        snprintf(want, sizeof want, "%s%s%s", p,
+                 bad[i].want[0] == ':' ? "" : ": ", bad[i].want);
+        if (!strstr(o.err, want))
+            fail_msg("case %zu: stderr '%s' lacks '%s'", i, o.err, want);
+        unlink(p);
+        free(o.text);
+    }
+
+    /* identical rows of one transaction, apart in the array: the same
+     * keys (:2, :3) as the {"data": [...]} envelope, decoded whole */
+#define DUP(tx, type)                                                          \
+    "{\"proxyWallet\":\"0x1111111111111111111111111111111111111111\","         \
+    "\"timestamp\":5,\"asset\":\"7\",\"side\":\"BUY\",\"size\":2,\"price\":"   \
+    "0.5,\"conditionId\":\"0xc\",\"type\":\"" type                             \
+    "\",\"transactionHash\":\"" tx "\"}"
+#define DUPS                                                                   \
+    "[" DUP("0xa", "TRADE") "," DUP("0xb", "TRADE") "," DUP(                   \
+        "0xa", "TRADE") "," DUP("0xa",                                         \
+                                "MERGE") "," DUP("0xa",                        \
+                                                 "TRADE") "," DUP("0xa",       \
+                                                                  "MERGE") "]"
+    char *p = write_tmp(DUPS, ".json");
+    const char *a1[] = {"import", "activity", p};
+    import(&o, 3, a1);
+    unlink(p);
+    assert_int_equal(o.rc, PMC_EXIT_OK);
+    p = write_tmp("{\"data\":" DUPS "}", ".json");
+    struct out w;
+    const char *a2[] = {"import", "activity", p};
+    import(&w, 3, a2);
+    unlink(p);
+    assert_int_equal(w.rc, PMC_EXIT_OK);
+    assert_int_equal(o.n, w.n);
+    assert_memory_equal(o.text, w.text, o.n);
+    assert_non_null(strstr(o.text, ":3 "));
+    assert_non_null(strstr(o.text, ":2 "));
+    free(o.text);
+    free(w.text);
+
+    /* the key of the second identical row does not fit: row 2 says so */
+#define TX78                                                                   \
+    "0x12345678901234567890123456789012345678901234567890"                     \
+    "12345678901234567890123456"
+    p = write_tmp("[" DUP(TX78, "TRADE") "," DUP(TX78, "TRADE") "]", ".json");
+    const char *a3[] = {"import", "activity", p};
+    import(&o, 3, a3);
+    unlink(p);
+    assert_int_equal(o.rc, PMC_EXIT_FAIL);
+    snprintf(want, sizeof want,
+             "%s:2: field \"transactionHash\": too long for the key of the "
+             "2-th identical row",
+             p);
+    if (!strstr(o.err, want))
+        fail_msg("stderr '%s' lacks '%s'", o.err, want);
+    free(o.text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_activity_dump),
         cmocka_unit_test(test_book_and_markets),
         cmocka_unit_test(test_errors_and_usage),
+        cmocka_unit_test(test_array_streamed),
     };
     return cmocka_run_group_tests_name("wire_import", tests, NULL, NULL);
 }
