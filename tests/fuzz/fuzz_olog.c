@@ -28,52 +28,9 @@
 #include "core/tape.h"
 #include "live/store.h"
 #include "live/store/store_int.h"
+#include "tests/fuzz/fuzz_store_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char dir[64], db[96], olog[112], wal[112], shm[112];
-static unsigned char *tmpl;
-static size_t ntmpl;
-
-static int write_all(const char *p, const void *d, size_t n)
-{
-    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        return 0;
-    int ok = write(fd, d, n) == (ssize_t)n;
-    return close(fd) == 0 && ok;
-}
-
-/* An empty store's database, made once; each run starts from its bytes. */
-static void setup(void)
-{
-    if (tmpl)
-        return;
-    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(dir, sizeof dir, "%s/fuzz_olog.%d", base, (int)getpid());
-    mkdir(dir, 0700);
-    snprintf(db, sizeof db, "%s/s.db", dir);
-    snprintf(olog, sizeof olog, "%s-olog", db);
-    snprintf(wal, sizeof wal, "%s-wal", db);
-    snprintf(shm, sizeof shm, "%s-shm", db);
-    unlink(db);
-    unlink(olog);
-    struct pmc_store *s;
-    char err[512];
-    if (pmc_store_open(db, NULL, &s, NULL, err, sizeof err) != PMC_OK ||
-        pmc_store_close(s) != PMC_OK)
-        abort();
-    FILE *f = fopen(db, "rb");
-    if (!f)
-        abort();
-    fseek(f, 0, SEEK_END);
-    ntmpl = (size_t)ftell(f);
-    rewind(f);
-    tmpl = malloc(ntmpl);
-    if (!tmpl || fread(tmpl, 1, ntmpl, f) != ntmpl)
-        abort();
-    fclose(f);
-}
 
 struct buf {
     unsigned char *p;
@@ -100,7 +57,7 @@ static void put(struct buf *b, const void *d, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    setup();
+    setup_store("fuzz_olog");
     if (size < 1)
         return 0;
     unsigned flags = data[0];
