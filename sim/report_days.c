@@ -251,6 +251,21 @@ static void money_row(FILE *o, const struct bucket *b)
     fputc('\n', o);
 }
 
+/* The row of day `day` (its P&L from prev_close to eq, its fills when
+ * D->b[*fi] is that day's bucket, which it then consumes). */
+static void day_row(FILE *o, const struct days *D, size_t *fi, int64_t day,
+                    pmc_micros prev_close, pmc_micros eq)
+{
+    struct bucket b = {.day = day};
+    if (*fi < D->n && D->b[*fi].day == day)
+        b = D->b[(*fi)++];
+    fprintf(o, "%" PRId64 ",", day * DAY_MS);
+    pmc__report_dec(o, eq - prev_close);
+    fputc(',', o);
+    pmc__report_dec(o, eq);
+    money_row(o, &b);
+}
+
 /* equity.csv streamed into days.csv (with the fill buckets merged in by
  * day) and the hours' P&L */
 static enum pmc_err write_days(const char *dir, const struct pmc_sim *s,
@@ -313,14 +328,7 @@ static enum pmc_err write_days(const char *dir, const struct pmc_sim *s,
         }
         /* close the days before d: the one with rows, then the empty ones */
         for (; day < d; day++) {
-            struct bucket b = {.day = day};
-            if (fi < D->n && D->b[fi].day == day)
-                b = D->b[fi++];
-            fprintf(o, "%" PRId64 ",", day * DAY_MS);
-            pmc__report_dec(o, prev_eq - prev_close);
-            fputc(',', o);
-            pmc__report_dec(o, prev_eq);
-            money_row(o, &b);
+            day_row(o, D, &fi, day, prev_close, prev_eq);
             prev_close = prev_eq;
         }
         D->hour[hour_of(t)].pnl += eq - prev_eq;
@@ -330,16 +338,8 @@ static enum pmc_err write_days(const char *dir, const struct pmc_sim *s,
         snprintf(err, cap, "%s: read error", path);
         rc = PMC_EIO;
     }
-    if (rc == PMC_OK && any) {
-        struct bucket b = {.day = day};
-        if (fi < D->n && D->b[fi].day == day)
-            b = D->b[fi++];
-        fprintf(o, "%" PRId64 ",", day * DAY_MS);
-        pmc__report_dec(o, prev_eq - prev_close);
-        fputc(',', o);
-        pmc__report_dec(o, prev_eq);
-        money_row(o, &b);
-    }
+    if (rc == PMC_OK && any)
+        day_row(o, D, &fi, day, prev_close, prev_eq);
     if (rc == PMC_OK && fi < D->n) {
         snprintf(err, cap, "%s/fills.csv: fills on a day without equity rows",
                  dir);

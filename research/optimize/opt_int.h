@@ -42,6 +42,9 @@ struct pmc__opt_out {
     int have_best;
 };
 
+/* "DIR/NAME" into buf; -1 when it does not fit. */
+int pmc__opt_path(char *buf, size_t cap, const char *dir, const char *name);
+
 /* The trials of the run: --trials, or the grid (at most --trials). */
 uint64_t pmc__opt_total(const struct pmc_opt_opts *o);
 
@@ -52,10 +55,11 @@ int pmc__opt_identity(const struct pmc_opt_opts *o, const char *tape_sha,
 
 /* Step 1 for trials [lo, hi) into the folder dir (run.id, trials.jsonl,
  * trials.csv, daily.bin with trial lo first); resume: continue what dir
- * holds, else refuse a folder that holds a run. 0, or -1 with err. */
+ * holds, else refuse a folder that holds a run. tape_sha: the tape's
+ * sha256 when the caller has it (NULL: hashed here). 0, or -1 with err. */
 int pmc__opt_step1(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
-                   const char *dir, uint64_t lo, uint64_t hi, int resume,
-                   char *err, size_t cap);
+                   const char *tape_sha, const char *dir, uint64_t lo,
+                   uint64_t hi, int resume, char *err, size_t cap);
 
 /* One trial (r->index and r->vals set; r->x, r->c zeroed, ndays long).
  * 0 (r->failed with r->err when the trial itself failed), -1 out of

@@ -64,7 +64,7 @@ int pmc__opt_identity(const struct pmc_opt_opts *o, const char *tape_sha,
     return 0;
 }
 
-static int path_of(char *buf, size_t cap, const char *dir, const char *name)
+int pmc__opt_path(char *buf, size_t cap, const char *dir, const char *name)
 {
     return snprintf(buf, cap, "%s/%s", dir, name) >= (int)cap ? -1 : 0;
 }
@@ -186,8 +186,8 @@ uint64_t pmc__opt_total(const struct pmc_opt_opts *o)
 }
 
 int pmc__opt_step1(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
-                   const char *dir, uint64_t lo, uint64_t hi, int resume,
-                   char *err, size_t cap)
+                   const char *tape_sha, const char *dir, uint64_t lo,
+                   uint64_t hi, int resume, char *err, size_t cap)
 {
     struct pmc__opt_out w;
     memset(&w, 0, sizeof w);
@@ -195,16 +195,18 @@ int pmc__opt_step1(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
     w.base = lo;
     pmc_opt_days(t, &w.day0, &w.ndays);
     uint64_t bytes;
-    if (pmc_shard_hash_file(o->tape_path, w.tape_sha, &bytes, err, cap) !=
-        PMC_OK)
+    if (tape_sha)
+        memcpy(w.tape_sha, tape_sha, sizeof w.tape_sha);
+    else if (pmc_shard_hash_file(o->tape_path, w.tape_sha, &bytes, err, cap) !=
+             PMC_OK)
         return -1;
     char id[512], p_id[4200], p_j[4200], p_c[4200], p_d[4200];
     if (pmc__opt_identity(o, w.tape_sha, id, sizeof id, err, cap) < 0)
         return -1;
-    if (path_of(p_id, sizeof p_id, dir, "run.id") ||
-        path_of(p_j, sizeof p_j, dir, "trials.jsonl") ||
-        path_of(p_c, sizeof p_c, dir, "trials.csv") ||
-        path_of(p_d, sizeof p_d, dir, "daily.bin")) {
+    if (pmc__opt_path(p_id, sizeof p_id, dir, "run.id") ||
+        pmc__opt_path(p_j, sizeof p_j, dir, "trials.jsonl") ||
+        pmc__opt_path(p_c, sizeof p_c, dir, "trials.csv") ||
+        pmc__opt_path(p_d, sizeof p_d, dir, "daily.bin")) {
         snprintf(err, cap, "--out %s: path too long", dir);
         return -1;
     }
@@ -314,6 +316,6 @@ done:
 int pmc_opt_run(const struct pmc_rank_tape *t, const struct pmc_opt_opts *o,
                 char *err, size_t cap)
 {
-    return pmc__opt_step1(t, o, o->out, 0, pmc__opt_total(o), o->resume, err,
-                          cap);
+    return pmc__opt_step1(t, o, NULL, o->out, 0, pmc__opt_total(o), o->resume,
+                          err, cap);
 }

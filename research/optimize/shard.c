@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,11 +37,6 @@
 
 #define MANIFEST_MAGIC "pmcopy-optimize-manifest 1\n"
 #define MANIFEST_MAX ((size_t)1 << 24) /* a 1 MiB space, a config */
-
-static int path2(char *out, size_t cap, const char *dir, const char *name)
-{
-    return snprintf(out, cap, "%s/%s", dir, name) >= (int)cap ? -1 : 0;
-}
 
 /* The manifest text (malloc'd) for o over the tape whose sha is tape_sha. */
 static char *manifest_text(const struct pmc_opt_opts *o, const char *tape_sha,
@@ -187,7 +183,7 @@ static int man_load(struct pmc__opt_manifest *m, const char *dir, char *err,
 {
     memset(m, 0, sizeof *m);
     char path[4200];
-    if (path2(path, sizeof path, dir, "manifest") < 0) {
+    if (pmc__opt_path(path, sizeof path, dir, "manifest") < 0) {
         snprintf(err, cap, "%s: path too long", dir);
         return -1;
     }
@@ -213,7 +209,7 @@ static int part_sha(const char *pdir, char hex[65], char *err, size_t cap)
     for (int k = 0; k < 3; k++) {
         char h[65];
         uint64_t bytes;
-        if (path2(path, sizeof path, pdir, names[k]) < 0) {
+        if (pmc__opt_path(path, sizeof path, pdir, names[k]) < 0) {
             snprintf(err, cap, "%s: path too long", pdir);
             return -1;
         }
@@ -333,7 +329,7 @@ int pmc_opt_shard_run(const struct pmc_rank_tape *t,
         rc = 0;
         goto out;
     }
-    if (pmc__opt_step1(t, o, pdir, lo, hi, 1, err, cap) < 0)
+    if (pmc__opt_step1(t, o, tsha, pdir, lo, hi, 1, err, cap) < 0)
         goto out;
     struct pmc_shard_done d;
     memset(&d, 0, sizeof d);
@@ -362,7 +358,7 @@ out:
 int pmc_opt_is_sharded_run(const char *dir)
 {
     char path[4200];
-    if (path2(path, sizeof path, dir, "manifest") < 0)
+    if (pmc__opt_path(path, sizeof path, dir, "manifest") < 0)
         return 0;
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -449,7 +445,7 @@ static int splice_all(const char *dir, const char *name, long n, size_t head,
                       char *err, size_t cap)
 {
     char out[4200], tmp[4300], src[4300], pdir[4200];
-    if (path2(out, sizeof out, dir, name) < 0) {
+    if (pmc__opt_path(out, sizeof out, dir, name) < 0) {
         snprintf(err, cap, "%s: path too long", dir);
         return -1;
     }
@@ -497,39 +493,21 @@ static int splice_all(const char *dir, const char *name, long n, size_t head,
 }
 
 /* The "tape" of part 0's trials.jsonl header: the path the run was given
- * (reports name it). Into out; "" when absent. */
+ * (reports name it). Into out; "" when absent or unreadable. */
 static void tape_of(const char *pdir, char *out, size_t cap)
 {
-    char path[4300], line[8192];
+    char path[4300];
     out[0] = 0;
     snprintf(path, sizeof path, "%s/trials.jsonl", pdir);
     FILE *f = fopen(path, "rb");
     if (!f)
         return;
-    char *l = fgets(line, sizeof line, f);
+    json_t *h = json_loadf(f, JSON_DISABLE_EOF_CHECK, NULL);
     fclose(f);
-    const char *p = l ? strstr(line, ",\"tape\":\"") : NULL;
-    if (!p)
-        return;
-    p += 9;
-    size_t k = 0;
-    /* the header wrote it with pmc_json_str: undo its escapes */
-    while (*p && *p != '"' && k + 1 < cap) {
-        if (*p == '\\' && p[1]) {
-            p++;
-            char c = *p == 'n'   ? '\n'
-                     : *p == 't' ? '\t'
-                     : *p == 'r' ? '\r'
-                                 : *p;
-            if (*p == 'u') /* a control byte: keep the text as written */
-                c = '?', p += 4;
-            out[k++] = c;
-            p++;
-            continue;
-        }
-        out[k++] = *p++;
-    }
-    out[k] = 0;
+    const char *t = json_string_value(json_object_get(h, "tape"));
+    if (t)
+        snprintf(out, cap, "%s", t);
+    json_decref(h);
 }
 
 int pmc_opt_merge(const char *dir, const char *version,
@@ -543,7 +521,7 @@ int pmc_opt_merge(const char *dir, const char *version,
     struct pmc_config *cfg = malloc(sizeof *cfg);
     struct pmc_space *sp = NULL;
     char mpath[4200], origin[4300];
-    path2(mpath, sizeof mpath, dir, "manifest");
+    pmc__opt_path(mpath, sizeof mpath, dir, "manifest");
     snprintf(origin, sizeof origin, "%s (its configuration)", mpath);
     if (!cfg) {
         snprintf(err, cap, "out of memory");
@@ -620,7 +598,7 @@ int pmc_opt_merge(const char *dir, const char *version,
         splice_all(dir, "trials.csv", n, 0, err, cap) < 0 ||
         splice_all(dir, "daily.bin", n, PMC_OPT_DAILY_HEAD, err, cap) < 0)
         goto out;
-    if (path2(runid, sizeof runid, dir, "run.id") < 0 ||
+    if (pmc__opt_path(runid, sizeof runid, dir, "run.id") < 0 ||
         pmc_shard_write_atomic(runid, m.ident, m.ident_len, err, cap) != PMC_OK)
         goto out;
     if (pmc_opt_analyse(m.day0, m.ndays, &o, v, err, cap) < 0)
