@@ -1,18 +1,20 @@
 /* live/loop_int.h - the live loop's state (struct live) and the functions
- * its files share; private to live/loop*.c, orders.c, rebuild.c, status.c.
+ * its files share; private to live/loop*.c, orders.c, rebuild.c, status.c,
+ * prom.c.
  *
  * Who calls whom runs one way (tests/layers.sh refuses a circle):
  *
  *     loop.c ──► orders.c ──► rebuild.c ──► loopio.c
  *        │          └──────────────────────────▲
- *        ├──► rebuild.c, status.c ─────────────┘
+ *        ├──► rebuild.c, status.c ──► prom.c ───┘
  *        └──► memlock.c (knows nothing of the loop)
  *
  * loop.c: the pass, the inbox as the driver's input port, the inputs'
  * side effects, set-up and shutdown. orders.c: an order action from the
  * core to the venue (committed first), the venue's answers to the store.
  * rebuild.c: the engine rebuilt from the journal, orders settled after a
- * restart. status.c: the local API (status JSON, Prometheus text).
+ * restart. status.c: the local API's routes (status JSON);
+ * prom.c: the Prometheus text of /metrics.
  * loopio.c: log lines, the first failure, records queued for the core.
  * Only loop.c reads the clock; while rebuilding, rebuild.c moves L->now
  * along the journal's times. */
@@ -133,5 +135,10 @@ void pmc_live_settle_after_rebuild(struct live *L);
  * kill/resume. */
 int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
                          const char **ctype);
+
+/* ---- prom.c -------------------------------------------------------------- */
+
+/* The /metrics page (Prometheus text format 0.0.4). */
+void pmc_live_metrics_text(struct live *L, FILE *f);
 
 #endif

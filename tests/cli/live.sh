@@ -121,9 +121,9 @@ lp=$!
 pids="$pids $lp"
 wait_ready "$tmp/api.ready"
 AP=$(api_port_of "$tmp/api.ready")
-check "api: /health" sh -c "curl -sf http://127.0.0.1:$AP/health | grep -q '\"ok\":true'"
+check "api: /health" api_has "$AP" GET /health '"ok":true'
 check "api: /status is JSON with the mode" \
-    sh -c "curl -sf http://127.0.0.1:$AP/status | grep -q '\"mode\":\"paper\"'"
+    api_has "$AP" GET /status '"mode":"paper"'
 # header names are case-insensitive, and a name is matched whole
 raw_status() { # port request -> the status code of the answer
     python3 - "$1" "$2" <<'PY'
@@ -149,19 +149,19 @@ check "api: another header ending in Content-Length is not it (got $st)" [ "$st"
 wait_stat $FP rtds_subs 1
 ctl $FP trade wallet=$A token=303 side=BUY px=0.52 sz=100 tx=$(tx 21) log=1 rtds=0
 wait_status $AP orders 1
-check "api: POST /kill" sh -c "curl -sf -X POST http://127.0.0.1:$AP/kill | grep -q queued"
+check "api: POST /kill" api_has "$AP" POST /kill queued
 wait_status $AP killed 0
 for _ in $(seq 1 200); do
-    curl -sf http://127.0.0.1:$AP/status | grep -q '"killed":true' && break
+    api $AP GET /status | grep -q '"killed":true' && break
     sleep 0.05
 done
 ctl $FP trade wallet=$A token=303 side=BUY px=0.52 sz=100 tx=$(tx 22) log=1 rtds=0
 wait_status $AP fills_seen 2
-curl -sf http://127.0.0.1:$AP/metrics > "$tmp/metrics.txt"
+api $AP GET /metrics > "$tmp/metrics.txt"
 check "api: /metrics counts the order and the killed skip" \
     sh -c "grep -q '^pmcopy_orders_total 1' '$tmp/metrics.txt' && grep -q 'pmcopy_skips_total{reason=\"killed\"} 1' '$tmp/metrics.txt'"
 check "api: /metrics has the watchers' lag histogram" grep -q 'pmc_watch\|pmcopy_watch' "$tmp/metrics.txt"
-check "api: unknown path is 404" sh -c "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$AP/nope | grep -q 404"
+check "api: unknown path is 404" test "$(api_code "$AP" GET /nope)" = 404
 stop_live $lp
 check "api: replay --db alone re-decides with the session's saved configuration" \
     "$bin" replay --db "$tmp/api.db"
@@ -202,7 +202,7 @@ ctl $FP trade wallet=$A token=404 side=BUY px=0.52 sz=100 tx=$(tx 31) log=1 rtds
 ctl $FP trade wallet=$A token=404 side=BUY px=0.52 sz=150 tx=$(tx 32) log=1 rtds=600
 wait_status $AP orders_sent 2
 sleep 0.3
-curl -sf "http://127.0.0.1:$AP/metrics" > "$tmp/real.metrics"
+api "$AP" GET /metrics > "$tmp/real.metrics"
 stop_live $lp # the drain waits for both answers
 check "real: exit 0 ($(tail -1 "$tmp/real.err"))" [ "$rc" -eq 0 ]
 # memory is locked when the limit or CAP_IPC_LOCK allow; else it says why
