@@ -52,7 +52,7 @@ FAKE_BIN  := $(FAKE_SRC:tests/fakes/%.c=$(BUILD)/fakes/%)
 PMCOPY    := $(BUILD)/pmcopy
 
 .PHONY: all help deps check unit golden cli fuzz-regress purity layers asan bench demo \
-        fuzz fuzz-long clean golden-bless format format-check install valgrind soak FORCE
+        fuzz fuzz-long clean golden-bless format format-check install uninstall man deb valgrind soak FORCE
 .DEFAULT_GOAL := all
 
 all: $(PMCOPY)
@@ -70,7 +70,11 @@ help:
 	@echo "make fuzz-long  run every fuzz target to 10 M executions (FUZZ_SECONDS=N: N s each)"
 	@echo "make golden-bless  rewrite scenario golden files (review the diff!)"
 	@echo "make format-check  clang-format conformance"
-	@echo "make install    install pmcopy into PREFIX (default /usr/local)"
+	@echo "make install    install pmcopy into PREFIX (default /usr/local): binary,"
+	@echo "                shared files, man pages, bash/zsh completion"
+	@echo "make uninstall  remove what make install put there"
+	@echo "make man        the man pages (from the --help texts) into build/gen/man"
+	@echo "make deb        a Debian package build/pmcopy_VERSION_ARCH.deb"
 
 deps:
 	@sh tools/deps.sh
@@ -207,10 +211,17 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@$(PMCOPY) backtest
 
+# the binary, its shared files in PREFIX/share/pmcopy, the man pages and
+# completion (written from the --help texts): tools/install.sh
 PREFIX ?= /usr/local
 install: $(PMCOPY)
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(PMCOPY) $(DESTDIR)$(PREFIX)/bin/pmcopy
+	@sh tools/install.sh install $(PMCOPY) $(BUILD)/gen "$(DESTDIR)" $(PREFIX)
+uninstall:
+	@sh tools/install.sh uninstall $(PMCOPY) $(BUILD)/gen "$(DESTDIR)" $(PREFIX)
+man: $(PMCOPY)
+	@sh tools/man.sh $(PMCOPY) $(BUILD)/gen/man && echo "man pages: $(BUILD)/gen/man"
+deb: $(PMCOPY)
+	@sh tools/deb.sh $(PMCOPY) $(BUILD)
 
 FORMAT_SRC = $(shell git ls-files '*.c' '*.h')
 format:

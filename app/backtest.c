@@ -382,8 +382,10 @@ int pmc_cmd_backtest(int argc, char **argv)
         if (!pmc_find_shared("fixtures/default.tape", deftape,
                              sizeof deftape)) {
             fprintf(stderr, "pmcopy backtest: the default fixture "
-                            "fixtures/default.tape was not found next to the "
-                            "binary or in the current directory (regenerate "
+                            "fixtures/default.tape was not found in "
+                            "$PMC_HOME, next to the binary, in "
+                            "../share/pmcopy beside it or in the current "
+                            "directory (regenerate "
                             "it with `pmcopy synth --out "
                             "fixtures/default.tape`, or pass a tape)\n");
             return PMC_EXIT_FAIL;

@@ -53,14 +53,7 @@ enum pmc_err pmc_report_write_records(const char *dir, const struct pmc_sim *s,
         return PMC_EIO;
     }
     char gp[PATH_MAX], tmpl[PATH_MAX];
-    if (!pmc_find_shared("reports/charts.gp", gp, sizeof gp) ||
-        !pmc_find_shared("reports/report.html.tmpl", tmpl, sizeof tmpl)) {
-        snprintf(err, cap,
-                 "report templates (reports/charts.gp, "
-                 "reports/report.html.tmpl) not found next to the "
-                 "binary or in the current directory; set PMC_HOME");
-        return PMC_EIO;
-    }
+    PMC_TRY(pmc_report_templates(gp, tmpl, err, cap));
     char gp_abs[PATH_MAX];
     if (!realpath(gp, gp_abs))
         snprintf(gp_abs, sizeof gp_abs, "%s", gp);

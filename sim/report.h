@@ -145,4 +145,12 @@ void pmc_report_text(FILE *f, const struct pmc_sim *s,
  * path in out when found. */
 int pmc_find_shared(const char *rel, char *out, size_t cap);
 
+/* Find the report's templates (reports/charts.gp, reports/report.html.tmpl)
+ * as pmc_find_shared does: PMC_OK with their paths (each PATH_MAX bytes),
+ * else PMC_EIO with err naming them and where they were looked for.
+ * pmc_report_open calls it before creating anything, so a missing template
+ * never leaves half a report folder. */
+PMC_MUST_USE enum pmc_err pmc_report_templates(char *gp, char *tmpl, char *err,
+                                               size_t cap);
+
 #endif

@@ -35,6 +35,8 @@ static int mkdir_p(const char *dir)
 enum pmc_err pmc_report_open(const char *dir, struct pmc_sim_opts *o, char *err,
                              size_t cap)
 {
+    char gp[PATH_MAX], tmpl[PATH_MAX];
+    PMC_TRY(pmc_report_templates(gp, tmpl, err, cap));
     if (mkdir_p(dir)) {
         snprintf(err, cap, "%s: cannot create the report folder: %s", dir,
                  strerror(errno));

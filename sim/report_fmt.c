@@ -114,3 +114,16 @@ int pmc_find_shared(const char *rel, char *out, size_t cap)
     snprintf(out, cap, "%s", rel);
     return readable(out);
 }
+
+enum pmc_err pmc_report_templates(char *gp, char *tmpl, char *err, size_t cap)
+{
+    if (pmc_find_shared("reports/charts.gp", gp, PATH_MAX) &&
+        pmc_find_shared("reports/report.html.tmpl", tmpl, PATH_MAX))
+        return PMC_OK;
+    snprintf(err, cap,
+             "report templates (reports/charts.gp, reports/report.html.tmpl) "
+             "not found in $PMC_HOME, next to the binary, in "
+             "../share/pmcopy beside it or in the current directory; set "
+             "PMC_HOME or reinstall");
+    return PMC_EIO;
+}
