@@ -8,6 +8,7 @@
 #include "app/opt.h"
 #include "core/dec.h"
 #include "live/exec/clob.h"
+#include "live/logfile.h"
 #include "live/loop.h"
 #include "proto/config_load.h"
 
@@ -20,7 +21,8 @@ static const char intro[] =
     "environment: PMC_PRIVATE_KEY or PMC_PRIVATE_KEY_FILE (mode 0600),\n"
     "PMC_API_KEY, PMC_API_SECRET, PMC_API_PASSPHRASE (or *_FILE).\n"
     "SIGINT/SIGTERM stop it cleanly: intake stops, pending buckets flush,\n"
-    "open orders get --drain-ms to finish, the store is flushed, exit 0.\n";
+    "open orders get --drain-ms to finish, the store is flushed, exit 0.\n"
+    "With --log-file, SIGHUP reopens the log file (for logrotate).\n";
 
 static const char outro[] = "exit status: 0 clean stop, 1 failure, 2 usage\n";
 
@@ -48,7 +50,7 @@ int pmc_cmd_live(int argc, char **argv)
     struct pmc_live_opts o;
     pmc_live_opts_default(&o);
     int want_live = 0, want_paper = 0, no_db = 0, no_mlock = 0, no_flush = 0;
-    const char *db = NULL;
+    const char *db = NULL, *log_file = NULL;
     int64_t api_port = -1, run_for = -1, drain_ms = -1, seed = -1;
     int64_t poll_ms = -1, poll_idle_ms = -1, lanes = -1;
     const struct pmc_opt opts[] = {
@@ -110,6 +112,10 @@ int pmc_cmd_live(int argc, char **argv)
         PMC_OPT_INTEGER("seed", 0, "N", "reconnect jitter seed", &seed, 0,
                         INT64_MAX),
         PMC_OPT_BOOL("quiet", 'q', "no per-order log lines", &o.quiet),
+        PMC_OPT_STRING("log-file", 0, "PATH",
+                       "append the log there instead of stderr (mode\n"
+                       "0640); SIGHUP reopens it",
+                       &log_file),
         PMC_OPT_BOOL("no-mlock", 0,
                      "do not lock the process's memory once running (by\n"
                      "default it is locked when RLIMIT_MEMLOCK or\n"
@@ -177,6 +183,11 @@ int pmc_cmd_live(int argc, char **argv)
         fprintf(stderr, "pmcopy live: no source traders configured "
                         "(--trader ADDR, TRADER_ADDRESSES or a config "
                         "file)\n");
+        free(cfg);
+        return PMC_EXIT_FAIL;
+    }
+    if (log_file && pmc_logfile_open(log_file, err, sizeof err) != 0) {
+        fprintf(stderr, "pmcopy live: %s\n", err);
         free(cfg);
         return PMC_EXIT_FAIL;
     }

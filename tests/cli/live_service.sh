@@ -1,0 +1,63 @@
+#!/bin/sh
+# tests/cli/live_service.sh - `pmcopy live` as a service (contrib/) against
+# the fake Polymarket servers on 127.0.0.1:
+#  logfile  - --log-file: every line goes to the file (mode 0640), none to
+#             the terminal; contrib/logrotate/pmcopy (its path and signal
+#             pointed at this session) rotates it with the real logrotate:
+#             the old lines stay in pmcopy.log.1, the session reopens the
+#             file on SIGHUP and its next lines (an order, the stop) go to
+#             the new pmcopy.log; an unwritable path stops the start with a
+#             message naming it.
+# Usage: sh tests/cli/live_service.sh path/to/pmcopy
+umask 022
+name=live_service
+here=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/live_lib.inc"
+
+# ---- logfile ---------------------------------------------------------------
+echo "0 book token=101 bids=0.48:300 asks=0.52:2500" > "$tmp/log.sc"
+start_fake feeds1 "$feeds" --scenario "$tmp/log.sc" --max-seconds 60
+FP=$port
+mkdir "$tmp/log"
+"$bin" live --paper --trader $A --rtds-ws ws://127.0.0.1:$FP/rtds \
+    --book-ws ws://127.0.0.1:$FP/ws/market --data-api "" --chain-ws "" \
+    --db "$tmp/log.db" --api-port 0 --ready-file "$tmp/log.ready" \
+    --copy-mode per_fill --no-mlock --log-file "$tmp/log/pmcopy.log" \
+    > "$tmp/log.out" 2> "$tmp/log.err" &
+lp=$!
+pids="$pids $lp"
+wait_ready "$tmp/log.ready"
+AP=$(api_port_of "$tmp/log.ready")
+check "logfile: the start is logged in the file" grep -q 'event=running' "$tmp/log/pmcopy.log"
+check "logfile: nothing on the terminal ($(head -c 200 "$tmp/log.err"))" test ! -s "$tmp/log.err"
+check "logfile: mode 0640" test "$(stat -c %a "$tmp/log/pmcopy.log")" = 640
+if command -v logrotate > /dev/null; then
+    sed -e "s|/var/log/pmcopy/\*.log|$tmp/log/*.log|" \
+        -e "s|create 0640 pmcopy pmcopy|create 0640|" \
+        -e "s|systemctl kill .*|kill -HUP $lp|" \
+        "$here/contrib/logrotate/pmcopy" > "$tmp/logrotate.conf"
+    logrotate -f -s "$tmp/logrotate.state" "$tmp/logrotate.conf" 2> "$tmp/logrotate.err"
+    check "logfile: logrotate rotated ($(head -c 200 "$tmp/logrotate.err"))" \
+        grep -q 'event=running' "$tmp/log/pmcopy.log.1"
+    wait_stat $FP rtds_subs 1
+    ctl $FP trade wallet=$A token=101 side=BUY px=0.52 sz=100 tx=$(tx 1) log=1 rtds=0
+    wait_status $AP orders_sent 1
+    stop_live $lp
+    check "logfile: clean stop" test "$rc" = 0
+    check "logfile: after SIGHUP the order and the stop go to the new file" \
+        sh -c "grep -q 'event=stopped' '$tmp/log/pmcopy.log' && ! grep -q 'event=stopped' '$tmp/log/pmcopy.log.1'"
+    check "logfile: the rotated file keeps the first lines only" \
+        sh -c "! grep -q 'event=running' '$tmp/log/pmcopy.log'"
+else
+    bad "logfile: logrotate not installed (tools/deps.sh installs it)"
+    stop_live $lp
+fi
+"$bin" live --paper --trader $A --no-db --rtds-ws "" --book-ws "" \
+    --data-api "" --chain-ws "" --log-file "$tmp/nodir/x.log" \
+    > /dev/null 2> "$tmp/bad.err"
+rc=$?
+check "logfile: an unwritable path fails the start (rc $rc)" test "$rc" = 1
+check "logfile: the message names the path" grep -q "nodir/x.log" "$tmp/bad.err"
+
+echo "$name: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
