@@ -81,10 +81,10 @@ static char *body_of(const struct pmc_alert *a, const struct item *it,
         j = json_pack("{s:s, s:s, s:b}", "chat_id", a->chat, "text", line,
                       "disable_web_page_preview", 1);
     } else {
-        j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "source",
-                      "pmcopy", "name", a->name ? a->name : "", "event",
-                      it->event, "level", it->level, "text", text, "t",
-                      (json_int_t)it->t, "dropped_before", (json_int_t)lost);
+        j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "source", "pmcopy",
+                      "name", a->name ? a->name : "", "event", it->event,
+                      "level", it->level, "text", text, "t", (json_int_t)it->t,
+                      "dropped_before", (json_int_t)lost);
     }
     if (!j)
         return NULL;
@@ -185,14 +185,16 @@ enum pmc_err pmc_alert_open(struct pmc_alert **out,
     *out = NULL;
     char host[128];
     pmc_alert_url_host(o->url ? o->url : "", host, sizeof host);
-    if (!o->url || (strncmp(o->url, "http://", 7) &&
-                    strncmp(o->url, "https://", 8))) {
+    if (!o->url ||
+        (strncmp(o->url, "http://", 7) && strncmp(o->url, "https://", 8))) {
         snprintf(err, cap, "alert webhook %s: not an http(s) URL", host);
         return PMC_ECONFIG;
     }
     if (o->fmt == PMC_ALERT_TELEGRAM && (!o->chat_id || !*o->chat_id)) {
-        snprintf(err, cap, "alert webhook %s: the telegram format needs a "
-                           "chat id (--alert-chat)", host);
+        snprintf(err, cap,
+                 "alert webhook %s: the telegram format needs a "
+                 "chat id (--alert-chat)",
+                 host);
         return PMC_ECONFIG;
     }
     struct pmc_alert *a = calloc(1, sizeof *a);
@@ -213,8 +215,8 @@ enum pmc_err pmc_alert_open(struct pmc_alert **out,
     a->q = calloc((size_t)a->cap, sizeof *a->q);
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
-    if (!a->url || !a->q || (o->chat_id && !a->chat) ||
-        (o->name && !a->name) || pthread_create(&a->th, NULL, worker, a)) {
+    if (!a->url || !a->q || (o->chat_id && !a->chat) || (o->name && !a->name) ||
+        pthread_create(&a->th, NULL, worker, a)) {
         free(a->url);
         free(a->chat);
         free(a->name);

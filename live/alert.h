@@ -19,8 +19,8 @@
 enum pmc_alert_fmt { PMC_ALERT_GENERIC = 0, PMC_ALERT_TELEGRAM };
 
 struct pmc_alert_opts {
-    const char *url;     /* http(s)://... ; for Telegram .../bot<T>/sendMessage */
-    int fmt;             /* enum pmc_alert_fmt */
+    const char *url; /* http(s)://... ; for Telegram .../bot<T>/sendMessage */
+    int fmt;         /* enum pmc_alert_fmt */
     const char *chat_id; /* Telegram: the chat to post in (required) */
     const char *name;    /* who is speaking (e.g. the host), may be NULL */
     int tries;           /* attempts per alert, >= 1 (default 4) */

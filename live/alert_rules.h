@@ -35,9 +35,9 @@ struct pmc_alert_obs {
 };
 
 struct pmc_alert_rules_cfg {
-    pmc_ms silence_ms;    /* a source silent this long (default 60 s) */
-    pmc_ms debounce_ms;   /* readiness must stay lost this long (5 s) */
-    uint32_t reject_n;    /* rejects within reject_window_ms ... (5) */
+    pmc_ms silence_ms;       /* a source silent this long (default 60 s) */
+    pmc_ms debounce_ms;      /* readiness must stay lost this long (5 s) */
+    uint32_t reject_n;       /* rejects within reject_window_ms ... (5) */
     pmc_ms reject_window_ms; /* ... make a spike (60 s) */
 };
 

@@ -38,8 +38,8 @@ static void on_hup(int sig)
 int pmc_logfile_open(const char *path, char *err, size_t cap)
 {
     if (!path || !*path || strlen(path) >= sizeof log_path) {
-        snprintf(err, cap, "--log-file: %s", path && *path ? "path too long"
-                                                          : "empty path");
+        snprintf(err, cap, "--log-file: %s",
+                 path && *path ? "path too long" : "empty path");
         return -1;
     }
     memcpy(log_path, path, strlen(path) + 1);

@@ -39,6 +39,8 @@ d=$tmp/dest p=/usr
 sh "$here/tools/install.sh" install "$bin" "$tmp/gen" "$d" "$p" > "$tmp/inst.out"
 ib=$d$p/bin/pmcopy
 check "installed: binary" test -x "$ib"
+check "installed: the unit starts the installed binary" \
+    grep -q "^ExecStart=$p/bin/pmcopy live" "$d$p/lib/systemd/system/pmcopy.service"
 mkdir "$tmp/elsewhere"
 (cd "$tmp/elsewhere" && env -u PMC_HOME "$ib" backtest --out "$tmp/rep" \
     > "$tmp/bt.out" 2> "$tmp/bt.err")
@@ -135,6 +137,8 @@ if command -v dpkg-deb > /dev/null; then
         -i "$deb" > "$tmp/dpkg.out" 2>&1
     check "deb: dpkg installs it ($(tail -1 "$tmp/dpkg.out"))" \
         sh -c "dpkg $nr --root='$r' -s pmcopy 2>/dev/null | grep -q '^Status: install ok installed'"
+    check "deb: the systemd unit is where systemd finds it" \
+        sh -c "dpkg $nr --root='$r' -L pmcopy | grep -q /usr/lib/systemd/system/pmcopy.service"
     check "deb: dpkg lists the man pages" \
         sh -c "dpkg $nr --root='$r' -L pmcopy | grep -q /usr/share/man/man1/pmcopy-live.1"
     (cd "$tmp/elsewhere" && env -u PMC_HOME "$r/usr/bin/pmcopy" backtest \

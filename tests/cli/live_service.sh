@@ -59,5 +59,40 @@ rc=$?
 check "logfile: an unwritable path fails the start (rc $rc)" test "$rc" = 1
 check "logfile: the message names the path" grep -q "nodir/x.log" "$tmp/bad.err"
 
+# ---- unit --------------------------------------------------------------------
+unit=$here/contrib/systemd/pmcopy.service
+for k in Type=notify WatchdogSec= Restart=on-failure User=pmcopy \
+    NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes \
+    LoadCredential=private_key: PMC_PRIVATE_KEY_FILE=%d/private_key \
+    StateDirectory=pmcopy UMask=0077; do
+    grep -q "^[A-Za-z]*=*$k\|^$k" "$unit" || bad "unit: no $k"
+done
+ok
+# the command line, continuation lines joined; every --option documented
+cmdline=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$unit" | tr -d '\\\n')
+opts=$(echo "$cmdline" | grep -o -- ' --[a-z-]*' | sed 's/^ //')
+check "unit: ExecStart runs pmcopy live ($cmdline)" \
+    sh -c "echo '$cmdline' | grep -q '^ExecStart=/usr/bin/pmcopy live '"
+"$bin" live --help > "$tmp/live.help"
+for o in $opts; do
+    grep -q -- "^ *$o\b\|^  -., $o\b" "$tmp/live.help" ||
+        bad "unit: ExecStart uses $o, which pmcopy live --help does not list"
+done
+ok
+if command -v systemd-analyze > /dev/null; then
+    sh "$here/tools/install.sh" install "$bin" "$tmp/gen" "$tmp/inst" /usr > /dev/null
+    absbin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+    sed "s|/usr/bin/pmcopy|$absbin|" "$unit" > "$tmp/pmcopy.service"
+    MANPATH=$tmp/inst/usr/share/man systemd-analyze verify \
+        "$tmp/pmcopy.service" > "$tmp/verify.out" 2>&1
+    check "unit: systemd-analyze verify ($(head -c 300 "$tmp/verify.out"))" \
+        test ! -s "$tmp/verify.out"
+    # it can fail: an unknown setting is reported
+    sed 's/^WatchdogSec=/WatchdogSecs=/' "$tmp/pmcopy.service" > "$tmp/bad.service"
+    MANPATH=$tmp/inst/usr/share/man systemd-analyze verify \
+        "$tmp/bad.service" > "$tmp/verify.bad" 2>&1
+    check "unit: verify reports a misspelt setting" grep -q "WatchdogSecs" "$tmp/verify.bad"
+fi
+
 echo "$name: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -156,8 +156,8 @@ static void test_generic_and_retries(void **st)
     int codes[] = {500, 429, 200, 400};
     script(codes, 4);
     struct pmc_alert *a = open_(PMC_ALERT_GENERIC, NULL, 4, 8, url);
-    assert_int_equal(pmc_alert_post(a, 1700000000000, "kill_switch",
-                                    "critical", "max daily loss \"hit\""),
+    assert_int_equal(pmc_alert_post(a, 1700000000000, "kill_switch", "critical",
+                                    "max daily loss \"hit\""),
                      0);
     wait_done(a, 1);
     struct pmc_alert_stats s;
@@ -222,7 +222,8 @@ static void test_full_queue_reported(void **st)
     pmc_alert_stats(a, &s);
     assert_int_equal(s.sent, 3);
     assert_int_equal(s.dropped, 1);
-    assert_non_null(strstr(rx.bodies[1], "second (1 earlier alerts were dropped)"));
+    assert_non_null(
+        strstr(rx.bodies[1], "second (1 earlier alerts were dropped)"));
     assert_null(strstr(rx.bodies[2], "dropped)"));
     pmc_alert_close(a, 1000);
 }
@@ -233,9 +234,9 @@ static void test_telegram(void **st)
     char url[128];
     script(NULL, 0);
     struct pmc_alert *a = open_(PMC_ALERT_TELEGRAM, "-100123", 1, 4, url);
-    assert_int_equal(pmc_alert_post(a, 1, "ready_lost", "warn",
-                                    "no source data for 60 s"),
-                     0);
+    assert_int_equal(
+        pmc_alert_post(a, 1, "ready_lost", "warn", "no source data for 60 s"),
+        0);
     wait_done(a, 1);
     assert_string_equal(rx.bodies[0],
                         "{\"chat_id\":\"-100123\",\"disable_web_page_preview\":"

@@ -69,7 +69,8 @@ static void test_kill_and_start_state(void **st)
     o.now += 250;
     step(&r, &o); /* still killed: once */
     assert_int_equal(ngot, 2);
-    assert_string_equal(got[0], "kill_switch_off info kill switch off: copying buys");
+    assert_string_equal(got[0],
+                        "kill_switch_off info kill switch off: copying buys");
     assert_string_equal(got[1], "kill_switch critical kill switch on: "
                                 "max_daily_loss; no new buys");
 }
