@@ -315,6 +315,17 @@ void pmc_live_kill_file_check(struct live *L)
     pmc_live_push(L, &rec);
 }
 
+void pmc_live_control_status(struct live *L, FILE *f)
+{
+    struct pmc_kill_view v;
+    pmc_engine_kill_view(L->drv.eng, &v);
+    fprintf(f, "\"kill\":{\"operator\":%s,\"kill_file\":%s,\"automatic\":",
+            v.by_operator ? "true" : "false",
+            v.by_kill_file ? "true" : "false");
+    pmc_json_str(f, v.automatic[0] ? v.automatic : NULL);
+    fputs("},", f);
+}
+
 /* ---- log lines ---------------------------------------------------------------------- */
 
 /* one logfmt value between quotes: no quote, backslash or control byte */

@@ -153,6 +153,9 @@ void pmc_live_kill_file_check(struct live *L);
 /* The log line of a kill, resume, refusal or trader switch (any other
  * record: nothing). */
 void pmc_live_control_note(struct live *L, const struct pmc_record *r);
+/* /status's "kill":{"operator":B,"kill_file":B,"automatic":"R"|null}, (with
+ * the comma): who holds the kill switch. */
+void pmc_live_control_status(struct live *L, FILE *f);
 
 /* ---- prom.c -------------------------------------------------------------- */
 

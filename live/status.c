@@ -37,7 +37,9 @@ static void status_json(struct live *L, FILE *f)
     fprintf(f, "{\"mode\":\"%s\",\"now\":%lld,\"uptime_ms\":%lld,",
             L->paper ? "paper" : "live", (long long)L->now,
             (long long)(L->now - L->started));
-    fprintf(f, "\"killed\":%s,\"stopped\":", st.killed ? "true" : "false");
+    fprintf(f, "\"killed\":%s,", st.killed ? "true" : "false");
+    pmc_live_control_status(L, f); /* control.c: "kill":{...}, */
+    fprintf(f, "\"stopped\":");
     const char *stop = L->clob ? pmc_clob_stopped(L->clob) : NULL;
     if (stop)
         fprintf(f, "\"%s\",", "geoblocked");

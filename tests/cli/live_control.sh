@@ -65,6 +65,8 @@ wait_status $AP orders 1
 code=$(api_code $AP POST /kill '{"reason":"checking the wallets"}')
 check "kill: POST /kill with a reason is 200 (got $code)" [ "$code" = 200 ]
 wait_killed $AP true
+check "kill: /status says who holds it" \
+    api_has $AP GET /status '"kill":{"operator":true,"kill_file":false,"automatic":null}'
 o=$(num $AP orders)
 trade $A 401
 check "kill: the next copy is skipped (orders stay $o, got $(num $AP orders))" \
@@ -114,6 +116,8 @@ check "traders: A is copied again" [ "$(num $AP orders)" = $((o + 1)) ]
 # ---- the kill file ----------------------------------------------------------
 touch "$kf"
 wait_killed $AP true
+check "file: /status says the kill file holds it" \
+    api_has $AP GET /status '"kill":{"operator":false,"kill_file":true'
 check "file: its kill is logged" grep -q 'event=kill who=kill_file' "$tmp/c.err"
 code=$(api_code $AP POST /resume)
 check "file: a plain resume is refused 409 while it exists (got $code)" [ "$code" = 409 ]

@@ -341,6 +341,118 @@ static void test_follow_all_traders(void **state)
     free(s);
 }
 
+/* The kill switch's three holders (engine.h): an operator kill lifts with
+ * a plain resume; the core's own needs an override naming it, and is kept
+ * even when an operator kill came first; the kill file's only by its own
+ * resume, which lifts nothing else. */
+static void test_kill_holders(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_two(&c);
+    c.kill_max_consecutive_rejects = 1;
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    drv_init(&d, &c, s);
+    struct pmc_kill_view v;
+    struct pmc_resume_ev plain, over, file;
+    memset(&plain, 0, sizeof plain);
+    plain.who = PMC_WHO_API;
+    over = plain;
+    snprintf(over.override, sizeof over.override, "max_consecutive_rejects");
+    memset(&file, 0, sizeof file);
+    file.who = PMC_WHO_KILL_FILE;
+
+    feedf(&d, "t=%lld ev=kill by=api reason=x", T0);
+    pmc_engine_kill_view(d.eng, &v);
+    assert_true(v.killed && v.by_operator && !v.by_kill_file);
+    assert_null(pmc_engine_resume_refusal(d.eng, &plain));
+    /* the core's own kill on top of it */
+    char coid[32];
+    feedf(&d, "t=%lld ev=fill trader=" TA
+              " token=7 side=SELL px=0.5 sz=100 key=a0", T0 + 1);
+    feedf(&d, "t=%lld ev=fill trader=" TA
+              " token=8 side=BUY px=0.5 sz=100 key=a1", T0 + 2);
+    assert_int_equal(pmc_driver_advance(&d, T0 + 302), PMC_OK);
+    /* killed: the BUY is a skip; open an order while not killed */
+    feedf(&d, "t=%lld ev=resume", T0 + 400);
+    feedf(&d, "t=%lld ev=fill trader=" TA
+              " token=8 side=BUY px=0.5 sz=100 key=a2", T0 + 500);
+    assert_int_equal(pmc_driver_advance(&d, T0 + 800), PMC_OK);
+    coid_of(s, 0, coid);
+    feedf(&d, "t=%lld ev=kill by=api reason=y", T0 + 900);
+    feedf(&d, "t=%lld ev=exec coid=%s status=reject", T0 + 1000, coid);
+    pmc_engine_kill_view(d.eng, &v);
+    assert_string_equal(v.automatic, "max_consecutive_rejects");
+    assert_true(v.by_operator);
+    assert_string_equal(pmc_engine_resume_refusal(d.eng, &plain),
+                        "max_consecutive_rejects");
+    feedf(&d, "t=%lld ev=resume by=api", T0 + 1100);
+    assert_non_null(
+        strstr(s->lines[s->n - 1],
+               "ev=refuse of=resume reason=max_consecutive_rejects"));
+    pmc_engine_kill_view(d.eng, &v);
+    assert_true(v.killed && v.by_operator); /* nothing lifted */
+    /* the kill file on top: even the right override is refused */
+    feedf(&d, "t=%lld ev=kill by=kill_file reason=f", T0 + 1200);
+    assert_string_equal(pmc_engine_resume_refusal(d.eng, &over), "kill_file");
+    assert_null(pmc_engine_resume_refusal(d.eng, &file));
+    feedf(&d, "t=%lld ev=resume by=kill_file", T0 + 1300);
+    pmc_engine_kill_view(d.eng, &v);
+    assert_true(v.killed && !v.by_kill_file && v.by_operator);
+    assert_string_equal(v.automatic, "max_consecutive_rejects");
+    size_t n = s->n;
+    feedf(&d, "t=%lld ev=resume by=api override=max_consecutive_rejects",
+          T0 + 1400);
+    assert_int_equal(s->n, n); /* accepted: no refusal */
+    pmc_engine_kill_view(d.eng, &v);
+    assert_false(v.killed || v.by_operator || v.automatic[0]);
+    drv_fini();
+    free(s);
+}
+
+/* A cut-off shows in the trader's numbers; the view reports a daily-loss
+ * cut-off lifted once the UTC day is over, before the trader's next fill
+ * emits the record. An operator's off and on. */
+static void test_cutoff_in_stats(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_two(&c);
+    c.trader_max_daily_loss_usd = 4 * PMC_MICRO;
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    drv_init(&d, &c, s);
+    char coid[32];
+    feedf(&d, "t=%lld ev=fill trader=" TA
+              " token=7 side=BUY px=0.5 sz=100 key=a1", T0);
+    assert_int_equal(pmc_driver_advance(&d, T0 + 300), PMC_OK);
+    coid_of(s, 0, coid);
+    feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=10 px=0.5", T0 + 400,
+          coid);
+    assert_string_equal(pmc_trader_off_name(ts(&d, 0).off), "on");
+    feedf(&d, "t=%lld ev=resolve token=7 payout=0", T0 + 500); /* -5 */
+    assert_int_equal(ts(&d, 0).off, PMC_TRADER_OFF_DAILY_LOSS);
+    assert_int_equal(ts(&d, 1).off, PMC_TRADER_ON);
+    assert_non_null(strstr(s->lines[s->n - 1], "state=off by=core "
+                                                "reason=daily_loss"));
+    feedf(&d, "t=%lld ev=fill trader=" TA
+              " token=9 side=BUY px=0.5 sz=100 key=a2", T0 + 600);
+    assert_non_null(strstr(s->lines[s->n - 1], "reason=trader_off"));
+    assert_int_equal(ts(&d, 0).skips[PMC_SKIP_TRADER_OFF], 1);
+    assert_int_equal(ts(&d, 0).fills_eligible, 1);
+    /* the next UTC day */
+    feedf(&d, "t=%lld ev=trade token=9 px=0.5 sz=1", T0 + 86400000);
+    assert_int_equal(ts(&d, 0).off, PMC_TRADER_ON);
+    feedf(&d, "t=%lld ev=trader trader=" TB " state=off by=api", T0 + 86400001);
+    assert_int_equal(ts(&d, 1).off, PMC_TRADER_OFF_OPERATOR);
+    assert_string_equal(pmc_trader_off_name(ts(&d, 1).off), "operator");
+    feedf(&d, "t=%lld ev=trader trader=" TB " state=on by=api", T0 + 86400002);
+    assert_int_equal(ts(&d, 1).off, PMC_TRADER_ON);
+    drv_fini();
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -348,6 +460,8 @@ int main(void)
         cmocka_unit_test(test_netting_and_counts),
         cmocka_unit_test(test_resolution_and_loss_run),
         cmocka_unit_test(test_follow_all_traders),
+        cmocka_unit_test(test_kill_holders),
+        cmocka_unit_test(test_cutoff_in_stats),
     };
     return cmocka_run_group_tests_name("traders", tests, NULL, NULL);
 }
