@@ -710,6 +710,21 @@ static pmc_micros tok_unreal(const struct tok *x)
 
 /* ---- per-trader accountability (engine.h) ------------------------------ */
 
+/* a + b, held at the int64 range (sums of the source's P&L, which no cap
+ * bounds) */
+static pmc_micros sat_add(pmc_micros a, pmc_micros b)
+{
+    pmc_micros r;
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
+/* The most a source's virtual position holds, in shares and in cost (1e12
+ * shares or USD, as our own positions): beyond, the fill is untracked. */
+#define SRC_MAX ((pmc_micros)1000000000000 * PMC_MICRO)
+
+
 static struct pmc_trader_stats *tst(struct pmc_engine *e, uint32_t i)
 {
     PMC_ASSERT(i < e->ntcap);
@@ -888,8 +903,9 @@ static void attr_resolve(struct pmc_engine *e, struct tok *x,
         if (p->shares || p->cost)
             trader_pnl(e, p->trader, pmc_mul(p->shares, payout) - p->cost,
                        out);
-        tst(e, p->trader)->src_realized_usd +=
-            pmc_mul(p->src_shares, payout) - p->src_cost;
+        struct pmc_trader_stats *t = tst(e, p->trader);
+        t->src_realized_usd = sat_add(
+            t->src_realized_usd, pmc_mul(p->src_shares, payout) - p->src_cost);
         p->shares = p->cost = p->src_shares = p->src_cost = 0;
     }
 }
@@ -903,15 +919,22 @@ static void attr_source(struct pmc_engine *e, uint32_t i, uint32_t tk,
     if (!p)
         return;
     if (f->side == PMC_BUY) {
+        pmc_micros cost = pmc_mul(f->sz, f->px);
+        if (p->src_shares > SRC_MAX - f->sz || p->src_cost > SRC_MAX - cost) {
+            tst(e, i)->untracked++;
+            return;
+        }
         p->src_shares += f->sz;
-        p->src_cost += pmc_mul(f->sz, f->px);
+        p->src_cost += cost;
         return;
     }
     pmc_micros sold = f->sz < p->src_shares ? f->sz : p->src_shares;
     if (sold <= 0)
         return;
     pmc_micros basis = pmc_muldiv_floor(p->src_cost, sold, p->src_shares);
-    tst(e, i)->src_realized_usd += pmc_mul(sold, f->px) - basis;
+    struct pmc_trader_stats *t = tst(e, i);
+    t->src_realized_usd =
+        sat_add(t->src_realized_usd, pmc_mul(sold, f->px) - basis);
     p->src_shares -= sold;
     p->src_cost -= basis;
 }
@@ -1714,8 +1737,9 @@ int pmc_engine_trader_stats(const struct pmc_engine *e, uint32_t i,
             if (q->shares)
                 out->unrealized_usd += pmc_mul(q->shares, x->mark) - q->cost;
             if (q->src_shares)
-                out->src_unrealized_usd +=
-                    pmc_mul(q->src_shares, x->mark) - q->src_cost;
+                out->src_unrealized_usd =
+                    sat_add(out->src_unrealized_usd,
+                            pmc_mul(q->src_shares, x->mark) - q->src_cost);
         }
     }
     return 1;

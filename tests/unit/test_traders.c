@@ -453,6 +453,34 @@ static void test_cutoff_in_stats(void **state)
     free(s);
 }
 
+/* The source's virtual position is bounded like ours (1e12 shares): a fill
+ * beyond is counted untracked, never overflows. */
+static void test_source_position_bounded(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_two(&c);
+    c.dedupe_capacity = 4096;
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    drv_init(&d, &c, s);
+    for (int i = 0; i < 1001; i++) {
+        s->n = 0; /* only the actions of the last step are kept */
+        feedf(&d, "t=%lld ev=fill trader=" TA
+                  " token=7 side=BUY px=0.5 sz=1000000000 key=k%d",
+              T0 + i, i);
+    }
+    struct pmc_trader_stats a = ts(&d, 0);
+    assert_int_equal(a.untracked, 1);
+    assert_int_equal(a.fills_eligible, 1001);
+    feedf(&d, "t=%lld ev=trade token=7 px=0.6 sz=1", T0 + 2000);
+    /* 1e12 shares bought at 0.5, marked at 0.6 */
+    assert_int_equal(ts(&d, 0).src_unrealized_usd,
+                     (pmc_micros)100000000000 * PMC_MICRO);
+    drv_fini();
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_follow_all_traders),
         cmocka_unit_test(test_kill_holders),
         cmocka_unit_test(test_cutoff_in_stats),
+        cmocka_unit_test(test_source_position_bounded),
     };
     return cmocka_run_group_tests_name("traders", tests, NULL, NULL);
 }
