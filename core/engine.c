@@ -106,8 +106,8 @@ struct attr {
 /* A trader's part of a token: our attributed position, the source's own
  * virtual one. Linked from the token (tok.parts) through next. */
 struct part {
-    uint32_t trader, next; /* next: the token's next part; free list link */
-    pmc_micros shares, cost;         /* ours attributed to the trader */
+    uint32_t trader, next;   /* next: the token's next part; free list link */
+    pmc_micros shares, cost; /* ours attributed to the trader */
     pmc_micros src_shares, src_cost; /* the source's own, at its prices */
 };
 
@@ -164,13 +164,13 @@ struct pmc_engine {
     struct pmc_dedupe dedupe;
 
     /* per-trader accountability (engine.h) */
-    struct tstat *ts;     /* [ntcap] */
-    uint32_t ntcap;       /* traders the tables hold */
-    struct attr *attr;    /* [max_open_orders * attr_k] */
-    uint32_t attr_k;      /* attribution entries per order */
-    struct part *parts;   /* [part_cap] */
+    struct tstat *ts;   /* [ntcap] */
+    uint32_t ntcap;     /* traders the tables hold */
+    struct attr *attr;  /* [max_open_orders * attr_k] */
+    uint32_t attr_k;    /* attribution entries per order */
+    struct part *parts; /* [part_cap] */
     uint32_t part_cap, part_hwm, free_part;
-    int64_t ts_day;       /* UTC day of realized_today */
+    int64_t ts_day; /* UTC day of realized_today */
 
     /* the kill switch, by who set it (engine.h: kill and resume); risk.killed
      * is set while any is */
@@ -724,7 +724,6 @@ static pmc_micros sat_add(pmc_micros a, pmc_micros b)
  * shares or USD, as our own positions): beyond, the fill is untracked. */
 #define SRC_MAX ((pmc_micros)1000000000000 * PMC_MICRO)
 
-
 static struct pmc_trader_stats *tst(struct pmc_engine *e, uint32_t i)
 {
     PMC_ASSERT(i < e->ntcap);
@@ -895,14 +894,13 @@ static void attr_fill(struct pmc_engine *e, uint32_t k, pmc_micros sh,
 
 /* Token x resolved at `payout`: realise every trader's part, ours and the
  * source's. */
-static void attr_resolve(struct pmc_engine *e, struct tok *x,
-                         pmc_micros payout, struct pmc_actions *out)
+static void attr_resolve(struct pmc_engine *e, struct tok *x, pmc_micros payout,
+                         struct pmc_actions *out)
 {
     for (uint32_t i = x->parts; i != NONE; i = e->parts[i].next) {
         struct part *p = &e->parts[i];
         if (p->shares || p->cost)
-            trader_pnl(e, p->trader, pmc_mul(p->shares, payout) - p->cost,
-                       out);
+            trader_pnl(e, p->trader, pmc_mul(p->shares, payout) - p->cost, out);
         struct pmc_trader_stats *t = tst(e, p->trader);
         t->src_realized_usd = sat_add(
             t->src_realized_usd, pmc_mul(p->src_shares, payout) - p->src_cost);

@@ -26,8 +26,7 @@ static const char *const tif_names[] = {"FAK", "FOK", "GTC", "GTD"};
 static const char *const exec_names[] = {"ack", "fill", "reject", "cancel"};
 static const char *const clip_names[] = {"",       "order", "market",
                                          "window", "daily", "holdings"};
-static const char *const who_names[] = {"operator", "core", "api",
-                                        "kill_file"};
+static const char *const who_names[] = {"operator", "core", "api", "kill_file"};
 static const char *const state_names[] = {"off", "on"};
 
 #define NAME_OF(tab, i) ((unsigned)(i) < PMC_ARRAY_LEN(tab) ? tab[i] : "?")

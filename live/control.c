@@ -45,8 +45,7 @@ body_fail(char *err, size_t cap, const char *fmt, ...)
 }
 
 int pmc_control_body_parse(const char *body, size_t len, unsigned allowed,
-                           struct pmc_control_body *out, char *err,
-                           size_t cap)
+                           struct pmc_control_body *out, char *err, size_t cap)
 {
     memset(out, 0, sizeof *out);
     size_t i = 0;
@@ -77,9 +76,8 @@ int pmc_control_body_parse(const char *body, size_t len, unsigned allowed,
             /* name it safely: printable ASCII only, cut */
             size_t m = 0;
             for (size_t c = 0; c < n && m + 1 < sizeof key; c++)
-                key[m++] = (k[c] >= 0x20 && k[c] < 0x7f && k[c] != '"')
-                               ? k[c]
-                               : '?';
+                key[m++] =
+                    (k[c] >= 0x20 && k[c] < 0x7f && k[c] != '"') ? k[c] : '?';
             key[m] = '\0';
             rc = body_fail(err, cap, "unknown key \"%s\"", key);
             goto out;
@@ -98,10 +96,10 @@ int pmc_control_body_parse(const char *body, size_t len, unsigned allowed,
             }
             for (size_t c = 0; c < n; c++) {
                 unsigned char ch = (unsigned char)s[c];
-                out->reason[c] = (ch < 0x20 || ch == 0x7f || ch == '"' ||
-                                  ch == '\\')
-                                     ? ' '
-                                     : (char)ch;
+                out->reason[c] =
+                    (ch < 0x20 || ch == 0x7f || ch == '"' || ch == '\\')
+                        ? ' '
+                        : (char)ch;
             }
             out->reason[n] = '\0';
         } else {
@@ -174,8 +172,7 @@ static int route_kill(struct live *L, const struct pmc_api_req *r, FILE *out)
     return 200;
 }
 
-static int route_resume(struct live *L, const struct pmc_api_req *r,
-                        FILE *out)
+static int route_resume(struct live *L, const struct pmc_api_req *r, FILE *out)
 {
     struct pmc_control_body b;
     int st = body_of(r, PMC_CB_REASON | PMC_CB_OVERRIDE, &b, out);
@@ -187,8 +184,7 @@ static int route_resume(struct live *L, const struct pmc_api_req *r,
     rec.t = L->now;
     rec.u.resume.who = PMC_WHO_API;
     copy_text(rec.u.resume.reason, sizeof rec.u.resume.reason, b.reason);
-    copy_text(rec.u.resume.override, sizeof rec.u.resume.override,
-              b.override);
+    copy_text(rec.u.resume.override, sizeof rec.u.resume.override, b.override);
     /* the core decides the same when it steps the record (queued anyway:
      * the refusal is journaled with it) */
     const char *why = pmc_engine_resume_refusal(L->drv.eng, &rec.u.resume);
@@ -200,8 +196,9 @@ static int route_resume(struct live *L, const struct pmc_api_req *r,
         fputs("{\"error\":\"resume refused\",\"reason\":", out);
         pmc_json_str(out, kept);
         if (strcmp(kept, "kill_file") != 0)
-            fprintf(out, ",\"hint\":\"POST /resume {\\\"override\\\":\\\"%s\\\"}"
-                         " lifts the core's own kill\"",
+            fprintf(out,
+                    ",\"hint\":\"POST /resume {\\\"override\\\":\\\"%s\\\"}"
+                    " lifts the core's own kill\"",
                     kept);
         else
             fputs(",\"hint\":\"remove the kill file\"", out);
@@ -249,8 +246,8 @@ static int route_trader(struct live *L, const struct pmc_api_req *r,
     rec.u.trader.who = PMC_WHO_API;
     copy_text(rec.u.trader.reason, sizeof rec.u.trader.reason, b.reason);
     pmc_live_push(L, &rec);
-    fprintf(out, "{\"queued\":\"trader_%s\",\"trader\":",
-            on ? "enable" : "disable");
+    fprintf(out,
+            "{\"queued\":\"trader_%s\",\"trader\":", on ? "enable" : "disable");
     pmc_json_str(out, rec.u.trader.trader.s);
     fputs(",\"reason\":", out);
     pmc_json_str(out, rec.u.trader.reason);
@@ -334,8 +331,8 @@ static void safe(char *dst, size_t cap, const char *src)
     size_t i = 0;
     for (; src[i] && i + 1 < cap; i++) {
         unsigned char c = (unsigned char)src[i];
-        dst[i] = (c < 0x20 || c == 0x7f || c == '"' || c == '\\') ? ' '
-                                                                  : (char)c;
+        dst[i] =
+            (c < 0x20 || c == 0x7f || c == '"' || c == '\\') ? ' ' : (char)c;
     }
     dst[i] = '\0';
 }
@@ -359,14 +356,13 @@ void pmc_live_control_note(struct live *L, const struct pmc_record *r)
         break;
     case PMC_K_REFUSE:
         safe(why, sizeof why, r->u.refuse.reason);
-        pmc_live_log(L,
-                     "level=warn event=resume_refused who=core reason=\"%s\"",
-                     why);
+        pmc_live_log(
+            L, "level=warn event=resume_refused who=core reason=\"%s\"", why);
         break;
     case PMC_K_TRADER: {
         const struct pmc_trader_ev *t = &r->u.trader;
         safe(why, sizeof why, t->reason);
-        const char *ev = t->on ? "trader_enable"
+        const char *ev = t->on                    ? "trader_enable"
                          : t->who == PMC_WHO_CORE ? "trader_cutoff"
                                                   : "trader_disable";
         pmc_live_log(L, "level=warn event=%s who=%s trader=%s reason=\"%s\"",

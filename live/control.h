@@ -31,7 +31,6 @@ struct pmc_control_body {
  * (the name of a limit, as in `ev=kill by=core reason=`). Returns 0, or
  * -1 with err ("what: where") naming the problem. Never reads past len. */
 int pmc_control_body_parse(const char *body, size_t len, unsigned allowed,
-                           struct pmc_control_body *out, char *err,
-                           size_t cap);
+                           struct pmc_control_body *out, char *err, size_t cap);
 
 #endif

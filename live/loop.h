@@ -40,8 +40,9 @@ struct pmc_live_opts {
                                 after a restart are not sent */
     pmc_micros paper_half_spread; /* paper venue without a book */
     const char *ready_file;       /* written ("port=N\n") once running */
-    const char *kill_file; /* while this file exists: no new buys (a kill
-                              by=kill_file; removing it lifts that kill) */
+    /* while this file exists: no new buys (a kill by=kill_file; removing
+     * the file lifts that kill only) */
+    const char *kill_file;
     uint64_t seed;                /* watcher jitter */
     int quiet;                    /* no per-order log lines */
     int mlock;        /* lock memory once set up (mlockall), best effort; 1 */

@@ -48,8 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         for (size_t i = 0; i < ol; i++) {
             char c = b.override[i];
-            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  c == '_'))
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
                 abort();
         }
     }

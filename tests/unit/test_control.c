@@ -36,15 +36,15 @@ static void test_accepted(void **state)
     assert_int_equal(parse("{\"reason\":\"checking a wallet\"}", PMC_CB_REASON),
                      0);
     assert_string_equal(b.reason, "checking a wallet");
-    assert_int_equal(parse("{\"override\":\"max_daily_loss\",\"reason\":\"ok\"}",
-                           PMC_CB_REASON | PMC_CB_OVERRIDE),
-                     0);
+    assert_int_equal(
+        parse("{\"override\":\"max_daily_loss\",\"reason\":\"ok\"}",
+              PMC_CB_REASON | PMC_CB_OVERRIDE),
+        0);
     assert_string_equal(b.override, "max_daily_loss");
     assert_string_equal(b.reason, "ok");
     /* quotes, backslashes and control bytes become spaces; UTF-8 stays */
-    assert_int_equal(parse("{\"reason\":\"a\\\"b\\\\c\\n\\u00e9\"}",
-                           PMC_CB_REASON),
-                     0);
+    assert_int_equal(
+        parse("{\"reason\":\"a\\\"b\\\\c\\n\\u00e9\"}", PMC_CB_REASON), 0);
     assert_string_equal(b.reason, "a b c \xc3\xa9");
     /* 63 bytes fit */
     assert_int_equal(parse("{\"reason\":\"012345678901234567890123456789012345"

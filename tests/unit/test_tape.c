@@ -277,8 +277,8 @@ static void test_parsed_values(void **state)
     assert_int_equal(r.u.kill.by_core, 0);
     /* who and why of a resume; old tapes name nobody */
     assert_int_equal(
-        parse("t=7 ev=resume by=api reason=\"a b\" override=max_daily_loss",
-              &r, &e),
+        parse("t=7 ev=resume by=api reason=\"a b\" override=max_daily_loss", &r,
+              &e),
         1);
     assert_int_equal(r.u.resume.who, PMC_WHO_API);
     assert_string_equal(r.u.resume.reason, "a b");
@@ -294,9 +294,8 @@ static void test_parsed_values(void **state)
                      1);
     assert_true(pmc_record_is_action(&r));
     assert_int_equal(r.u.trader.on, 0);
-    assert_int_equal(parse("t=7 ev=trader trader=" TR " state=on by=api", &r,
-                           &e),
-                     1);
+    assert_int_equal(
+        parse("t=7 ev=trader trader=" TR " state=on by=api", &r, &e), 1);
     assert_false(pmc_record_is_action(&r));
     assert_int_equal(r.u.trader.on, 1);
     assert_int_equal(parse("t=7 ev=refuse of=resume reason=kill_file", &r, &e),

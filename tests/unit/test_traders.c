@@ -126,10 +126,12 @@ static void test_two_traders_one_order(void **state)
     struct pmc_driver d;
     drv_init(&d, &c, s);
     char coid[32];
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=7 side=BUY px=0.5 sz=100 key=a1", T0);
-    feedf(&d, "t=%lld ev=fill trader=" TB
-              " token=7 side=BUY px=0.5 sz=40 key=b1", T0 + 100);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=7 side=BUY px=0.5 sz=100 key=a1",
+          T0);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TB " token=7 side=BUY px=0.5 sz=40 key=b1",
+          T0 + 100);
     assert_int_equal(pmc_driver_advance(&d, T0 + 300), PMC_OK);
     coid_of(s, 0, coid);
     assert_non_null(strstr(s->lines[0], "side=BUY px=0.52 sz=30 "));
@@ -167,10 +169,12 @@ static void test_two_traders_one_order(void **state)
     pmc_engine_stats(d.eng, &st);
     assert_int_equal(a.unrealized_usd + b.unrealized_usd, st.unrealized);
 
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=7 side=SELL px=0.6 sz=100 key=a2", T0 + 1000);
-    feedf(&d, "t=%lld ev=fill trader=" TB
-              " token=7 side=SELL px=0.6 sz=40 key=b2", T0 + 1100);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=7 side=SELL px=0.6 sz=100 key=a2",
+          T0 + 1000);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TB " token=7 side=SELL px=0.6 sz=40 key=b2",
+          T0 + 1100);
     assert_int_equal(pmc_driver_advance(&d, T0 + 1300), PMC_OK);
     coid_of(s, 1, coid);
     a = ts(&d, 0);
@@ -219,14 +223,18 @@ static void test_netting_and_counts(void **state)
     struct pmc_driver d;
     drv_init(&d, &c, s);
     char coid[32];
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=7 side=BUY px=0.5 sz=100 key=a1", T0);
-    feedf(&d, "t=%lld ev=fill trader=" TB
-              " token=7 side=SELL px=0.5 sz=4 key=b1", T0 + 10);
-    feedf(&d, "t=%lld ev=fill trader=" TB
-              " token=7 side=SELL px=0.5 sz=4 key=b1", T0 + 20);
-    feedf(&d, "t=%lld ev=fill trader=" TC
-              " token=7 side=SELL px=0.5 sz=4 key=c1", T0 + 30);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=7 side=BUY px=0.5 sz=100 key=a1",
+          T0);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TB " token=7 side=SELL px=0.5 sz=4 key=b1",
+          T0 + 10);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TB " token=7 side=SELL px=0.5 sz=4 key=b1",
+          T0 + 20);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TC " token=7 side=SELL px=0.5 sz=4 key=c1",
+          T0 + 30);
     assert_int_equal(pmc_driver_advance(&d, T0 + 300), PMC_OK);
     coid_of(s, 0, coid);
     struct pmc_trader_stats a = ts(&d, 0), b = ts(&d, 1);
@@ -237,8 +245,7 @@ static void test_netting_and_counts(void **state)
     assert_int_equal(b.orders, 1);
     /* the source's SELL of shares it was not seen buying realises nothing */
     assert_int_equal(b.src_realized_usd, 0);
-    feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=8 px=0.5", T0 + 400,
-          coid);
+    feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=8 px=0.5", T0 + 400, coid);
     a = ts(&d, 0);
     b = ts(&d, 1);
     assert_int_equal(a.bought_usd, 4000000);
@@ -248,12 +255,12 @@ static void test_netting_and_counts(void **state)
     assert_int_equal(pmc_engine_trader_stats(d.eng, 2, &none), 0);
 
     /* a second order, rejected */
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=7 side=BUY px=0.5 sz=100 key=a3", T0 + 1000);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=7 side=BUY px=0.5 sz=100 key=a3",
+          T0 + 1000);
     assert_int_equal(pmc_driver_advance(&d, T0 + 1300), PMC_OK);
     coid_of(s, 1, coid);
-    feedf(&d, "t=%lld ev=exec coid=%s status=reject reason=x", T0 + 1400,
-          coid);
+    feedf(&d, "t=%lld ev=exec coid=%s status=reject reason=x", T0 + 1400, coid);
     a = ts(&d, 0);
     b = ts(&d, 1);
     assert_int_equal(a.rejects, 1);
@@ -276,10 +283,12 @@ static void test_resolution_and_loss_run(void **state)
     struct pmc_driver d;
     drv_init(&d, &c, s);
     char coid[32];
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=7 side=BUY px=0.5 sz=100 key=a1", T0);
-    feedf(&d, "t=%lld ev=fill trader=" TB
-              " token=7 side=BUY px=0.5 sz=40 key=b1", T0 + 100);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=7 side=BUY px=0.5 sz=100 key=a1",
+          T0);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TB " token=7 side=BUY px=0.5 sz=40 key=b1",
+          T0 + 100);
     assert_int_equal(pmc_driver_advance(&d, T0 + 300), PMC_OK);
     coid_of(s, 0, coid);
     feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=30 px=0.5", T0 + 400,
@@ -295,14 +304,16 @@ static void test_resolution_and_loss_run(void **state)
     assert_int_equal(a.unrealized_usd, 0);
 
     /* TA alone on token 8: buy 10 at 0.5, sell at 0.6: a win ends its run */
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=8 side=BUY px=0.5 sz=100 key=a2", T0 + 1000);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=8 side=BUY px=0.5 sz=100 key=a2",
+          T0 + 1000);
     assert_int_equal(pmc_driver_advance(&d, T0 + 1300), PMC_OK);
     coid_of(s, 1, coid);
     feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=10 px=0.5", T0 + 1400,
           coid);
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=8 side=SELL px=0.6 sz=100 key=a3", T0 + 2000);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=8 side=SELL px=0.6 sz=100 key=a3",
+          T0 + 2000);
     assert_int_equal(pmc_driver_advance(&d, T0 + 2300), PMC_OK);
     coid_of(s, 2, coid);
     feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=10 px=0.6", T0 + 2400,
@@ -331,8 +342,9 @@ static void test_follow_all_traders(void **state)
     drv_init(&d, &c, s);
     struct pmc_trader_stats t;
     assert_int_equal(pmc_engine_trader_stats(d.eng, 0, &t), 0);
-    feedf(&d, "t=%lld ev=fill trader=" TC
-              " token=7 side=BUY px=0.5 sz=100 key=c1", T0);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TC " token=7 side=BUY px=0.5 sz=100 key=c1",
+          T0);
     assert_int_equal(pmc_engine_trader_stats(d.eng, 0, &t), 1);
     assert_int_equal(t.fills_seen, 1);
     assert_int_equal(t.fills_eligible, 1);
@@ -369,15 +381,18 @@ static void test_kill_holders(void **state)
     assert_null(pmc_engine_resume_refusal(d.eng, &plain));
     /* the core's own kill on top of it */
     char coid[32];
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=7 side=SELL px=0.5 sz=100 key=a0", T0 + 1);
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=8 side=BUY px=0.5 sz=100 key=a1", T0 + 2);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=7 side=SELL px=0.5 sz=100 key=a0",
+          T0 + 1);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=8 side=BUY px=0.5 sz=100 key=a1",
+          T0 + 2);
     assert_int_equal(pmc_driver_advance(&d, T0 + 302), PMC_OK);
     /* killed: the BUY is a skip; open an order while not killed */
     feedf(&d, "t=%lld ev=resume", T0 + 400);
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=8 side=BUY px=0.5 sz=100 key=a2", T0 + 500);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=8 side=BUY px=0.5 sz=100 key=a2",
+          T0 + 500);
     assert_int_equal(pmc_driver_advance(&d, T0 + 800), PMC_OK);
     coid_of(s, 0, coid);
     feedf(&d, "t=%lld ev=kill by=api reason=y", T0 + 900);
@@ -424,8 +439,9 @@ static void test_cutoff_in_stats(void **state)
     struct pmc_driver d;
     drv_init(&d, &c, s);
     char coid[32];
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=7 side=BUY px=0.5 sz=100 key=a1", T0);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=7 side=BUY px=0.5 sz=100 key=a1",
+          T0);
     assert_int_equal(pmc_driver_advance(&d, T0 + 300), PMC_OK);
     coid_of(s, 0, coid);
     feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=10 px=0.5", T0 + 400,
@@ -435,9 +451,10 @@ static void test_cutoff_in_stats(void **state)
     assert_int_equal(ts(&d, 0).off, PMC_TRADER_OFF_DAILY_LOSS);
     assert_int_equal(ts(&d, 1).off, PMC_TRADER_ON);
     assert_non_null(strstr(s->lines[s->n - 1], "state=off by=core "
-                                                "reason=daily_loss"));
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=9 side=BUY px=0.5 sz=100 key=a2", T0 + 600);
+                                               "reason=daily_loss"));
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=9 side=BUY px=0.5 sz=100 key=a2",
+          T0 + 600);
     assert_non_null(strstr(s->lines[s->n - 1], "reason=trader_off"));
     assert_int_equal(ts(&d, 0).skips[PMC_SKIP_TRADER_OFF], 1);
     assert_int_equal(ts(&d, 0).fills_eligible, 1);
@@ -466,8 +483,9 @@ static void test_source_position_bounded(void **state)
     drv_init(&d, &c, s);
     for (int i = 0; i < 1001; i++) {
         s->n = 0; /* only the actions of the last step are kept */
-        feedf(&d, "t=%lld ev=fill trader=" TA
-                  " token=7 side=BUY px=0.5 sz=1000000000 key=k%d",
+        feedf(&d,
+              "t=%lld ev=fill trader=" TA
+              " token=7 side=BUY px=0.5 sz=1000000000 key=k%d",
               T0 + i, i);
     }
     struct pmc_trader_stats a = ts(&d, 0);
