@@ -1714,31 +1714,58 @@ const char *pmc_trader_off_name(int off)
     }
 }
 
-int pmc_engine_trader_stats(const struct pmc_engine *e, uint32_t i,
-                            struct pmc_trader_stats *out)
+/* Trader i's counters as the view shows them, without the unrealised
+ * parts. */
+static void trader_view(const struct pmc_engine *e, uint32_t i,
+                        struct pmc_trader_stats *out)
 {
-    if (i >= e->cfg.ntraders || i >= e->ntcap)
-        return 0;
     *out = e->ts[i].s;
     if (out->off == PMC_TRADER_OFF_DAILY_LOSS &&
         e->ts[i].off_day != e->risk.day)
         out->off = PMC_TRADER_ON; /* lifted by the new day (at its next fill) */
     out->unrealized_usd = out->src_unrealized_usd = 0;
-    for (uint32_t n = 0; n < e->ntoks; n++) {
-        const struct tok *x = &e->toks[e->live[n]];
-        if (!x->mark)
+}
+
+/* Add a token's parts at its mark to the unrealised numbers of out[0, n)
+ * (only trader `only` when it is not NONE). */
+static void parts_unreal(const struct pmc_engine *e, const struct tok *x,
+                         struct pmc_trader_stats *out, uint32_t n,
+                         uint32_t only)
+{
+    if (!x->mark)
+        return;
+    for (uint32_t p = x->parts; p != NONE; p = e->parts[p].next) {
+        const struct part *q = &e->parts[p];
+        if (only != NONE ? q->trader != only : q->trader >= n)
             continue;
-        for (uint32_t p = x->parts; p != NONE; p = e->parts[p].next) {
-            const struct part *q = &e->parts[p];
-            if (q->trader != i)
-                continue;
-            if (q->shares)
-                out->unrealized_usd += pmc_mul(q->shares, x->mark) - q->cost;
-            if (q->src_shares)
-                out->src_unrealized_usd =
-                    sat_add(out->src_unrealized_usd,
-                            pmc_mul(q->src_shares, x->mark) - q->src_cost);
-        }
+        struct pmc_trader_stats *t = only != NONE ? out : &out[q->trader];
+        if (q->shares)
+            t->unrealized_usd += pmc_mul(q->shares, x->mark) - q->cost;
+        if (q->src_shares)
+            t->src_unrealized_usd =
+                sat_add(t->src_unrealized_usd,
+                        pmc_mul(q->src_shares, x->mark) - q->src_cost);
     }
+}
+
+int pmc_engine_trader_stats(const struct pmc_engine *e, uint32_t i,
+                            struct pmc_trader_stats *out)
+{
+    if (i >= e->cfg.ntraders || i >= e->ntcap)
+        return 0;
+    trader_view(e, i, out);
+    for (uint32_t n = 0; n < e->ntoks; n++)
+        parts_unreal(e, &e->toks[e->live[n]], out, 1, i);
     return 1;
+}
+
+uint32_t pmc_engine_trader_stats_all(const struct pmc_engine *e,
+                                     struct pmc_trader_stats *out, uint32_t cap)
+{
+    uint32_t n = e->cfg.ntraders < cap ? e->cfg.ntraders : cap;
+    for (uint32_t i = 0; i < n; i++)
+        trader_view(e, i, &out[i]);
+    for (uint32_t k = 0; k < e->ntoks; k++)
+        parts_unreal(e, &e->toks[e->live[k]], out, n, NONE);
+    return n;
 }

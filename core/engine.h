@@ -182,6 +182,12 @@ struct pmc_trader_stats {
 int pmc_engine_trader_stats(const struct pmc_engine *e, uint32_t i,
                             struct pmc_trader_stats *out);
 
+/* Every trader's at once, in one pass over the tokens: out[0, n) for the
+ * first n = min(cap, trader count) traders; returns n. */
+uint32_t pmc_engine_trader_stats_all(const struct pmc_engine *e,
+                                     struct pmc_trader_stats *out,
+                                     uint32_t cap);
+
 /* "on", "operator", "daily_loss", "loss_streak"; "?" otherwise. */
 const char *pmc_trader_off_name(int off);
 

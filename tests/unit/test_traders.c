@@ -168,6 +168,13 @@ static void test_two_traders_one_order(void **state)
     struct pmc_engine_stats st;
     pmc_engine_stats(d.eng, &st);
     assert_int_equal(a.unrealized_usd + b.unrealized_usd, st.unrealized);
+    /* all at once: the same numbers */
+    struct pmc_trader_stats all[4];
+    assert_int_equal(pmc_engine_trader_stats_all(d.eng, all, 4), 2);
+    assert_memory_equal(&all[0], &a, sizeof a);
+    assert_memory_equal(&all[1], &b, sizeof b);
+    assert_int_equal(pmc_engine_trader_stats_all(d.eng, all, 1), 1);
+    assert_int_equal(all[0].unrealized_usd, 1996667);
 
     feedf(&d,
           "t=%lld ev=fill trader=" TA " token=7 side=SELL px=0.6 sz=100 key=a2",
