@@ -22,6 +22,8 @@
 #  limit   - 300 idle connections (more than the 256 the server takes):
 #            the log reports the limit (event=api_limit), and /health is
 #            answered once the idle ones time out.
+#  nodb    - --no-db: the token file goes beside --ready-file; with
+#            neither, PMC_API_TOKEN is required; a short one is refused.
 # Usage: sh tests/cli/live_api.sh path/to/pmcopy
 name=live_api
 . "$(dirname "$0")/live_lib.inc"
@@ -241,6 +243,26 @@ check "token: a token file others can read refuses the start (exit $rc)" [ "$rc"
 check "token: ... naming the path and the mode" \
     grep -q "api token file $tf has mode 0644" "$tmp/loose.err"
 check "token: ... without the token" sh -c "! grep -qF '$T' '$tmp/loose.err'"
+
+# ---- without a store ------------------------------------------------------------
+env -u PMC_API_TOKEN "$bin" live --paper --trader $A --rtds-ws "" --book-ws "" \
+    --data-api "" --chain-ws "" --no-db --api-port 0 --no-mlock --run-for 1 \
+    > /dev/null 2> "$tmp/nodb.err"
+rc=$?
+check "nodb: no store, no ready file and no PMC_API_TOKEN refuses the start (exit $rc)" \
+    sh -c "[ $rc -ne 0 ] && grep -q 'set PMC_API_TOKEN' '$tmp/nodb.err'"
+env -u PMC_API_TOKEN "$bin" live --paper --trader $A --rtds-ws "" --book-ws "" \
+    --data-api "" --chain-ws "" --no-db --api-port 0 --no-mlock --run-for 1 \
+    --ready-file "$tmp/nodb.ready" > /dev/null 2> "$tmp/nodb.err"
+rc=$?
+check "nodb: ... with a ready file the token goes beside it, 0600 (exit $rc)" \
+    sh -c "[ $rc -eq 0 ] && [ \"\$(stat -c %a '$tmp/nodb.ready-api-token')\" = 600 ] && grep -q 'token_file=$tmp/nodb.ready-api-token' '$tmp/nodb.err'"
+PMC_API_TOKEN=short "$bin" live --paper --trader $A --rtds-ws "" --book-ws "" \
+    --data-api "" --chain-ws "" --no-db --api-port 0 --no-mlock --run-for 1 \
+    > /dev/null 2> "$tmp/short.err"
+rc=$?
+check "nodb: a PMC_API_TOKEN shorter than 16 characters is refused (exit $rc)" \
+    sh -c "[ $rc -ne 0 ] && grep -q 'PMC_API_TOKEN: not a token' '$tmp/short.err'"
 
 echo "$name: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
