@@ -67,6 +67,7 @@ struct pmc_api {
     atomic_ullong requests, loop_requests, queue_full, unauthorized, forbidden,
         too_large, conn_limit_hits;
     atomic_uint connections;
+    atomic_uint pending; /* qn, readable without the mutex */
     /* what pmc_api_poll last reported */
     uint64_t rep_full, rep_hits;
     pmc_ms rep_at;
@@ -277,6 +278,7 @@ static enum MHD_Result on_complete(struct rq *q)
      * what was suspended */
     MHD_suspend_connection(q->c);
     a->q[(a->qhead + a->qn++) % PMC_API_QUEUE_MAX] = q;
+    atomic_store(&a->pending, (unsigned)a->qn);
     pthread_mutex_unlock(&a->mu);
     return MHD_YES;
 }
@@ -395,7 +397,7 @@ enum pmc_err pmc_api_open(struct pmc_api **out, const struct pmc_api_opts *o,
         (unsigned)PMC_API_THREADS, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)PMC_API_CONN_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)PMC_API_TIMEOUT_S, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        (unsigned)128, MHD_OPTION_URI_LOG_CALLBACK, on_uri, a,
+        (unsigned)PMC_API_BACKLOG, MHD_OPTION_URI_LOG_CALLBACK, on_uri, a,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, a, MHD_OPTION_END);
     if (!a->d) {
@@ -469,6 +471,7 @@ void pmc_api_poll(struct pmc_api *a, pmc_ms now)
         a->qhead = (a->qhead + 1) % PMC_API_QUEUE_MAX;
         a->qn--;
     }
+    atomic_store(&a->pending, (unsigned)a->qn);
     pthread_mutex_unlock(&a->mu);
     for (size_t i = 0; i < n; i++) {
         struct rq *q = batch[i];
@@ -483,6 +486,11 @@ void pmc_api_poll(struct pmc_api *a, pmc_ms now)
         MHD_resume_connection(q->c);
     }
     report_limits(a, now);
+}
+
+int pmc_api_pending(const struct pmc_api *a)
+{
+    return atomic_load(&((struct pmc_api *)a)->pending) != 0;
 }
 
 void pmc_api_stats(const struct pmc_api *a, struct pmc_api_stats *st)

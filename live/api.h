@@ -44,11 +44,12 @@ struct pmc_api_req {
 typedef int (*pmc_api_fn)(void *ctx, const struct pmc_api_req *req, FILE *out,
                           const char **ctype);
 
-#define PMC_API_THREADS 2    /* libmicrohttpd worker threads */
-#define PMC_API_CONN_MAX 256 /* connections at once */
-#define PMC_API_TIMEOUT_S 5  /* an idle connection is closed after this */
-#define PMC_API_QUEUE_MAX 64 /* requests waiting for the loop */
-#define PMC_API_POLL_MAX 16  /* requests answered per pmc_api_poll() */
+#define PMC_API_THREADS 2     /* libmicrohttpd worker threads */
+#define PMC_API_CONN_MAX 256  /* connections at once */
+#define PMC_API_BACKLOG 1024  /* ... more wait in the kernel's backlog */
+#define PMC_API_TIMEOUT_S 5   /* an idle connection is closed after this */
+#define PMC_API_QUEUE_MAX 128 /* requests waiting for the loop */
+#define PMC_API_POLL_MAX 16   /* requests answered per pmc_api_poll() */
 #define PMC_API_BODY_MAX 65536
 #define PMC_API_TARGET_MAX 1023
 #define PMC_API_TOKEN_MIN 16 /* characters of a token */
@@ -86,6 +87,9 @@ void pmc_api_set_ready(struct pmc_api *a, int ready, const char *why);
 /* Answer up to PMC_API_POLL_MAX queued loop requests (loop_fn into
  * memory), hand the answers back; never blocks, never reads the clock. */
 void pmc_api_poll(struct pmc_api *a, pmc_ms now);
+/* 1 when requests wait for the loop (the loop then sleeps at most 1 ms
+ * before its next pmc_api_poll); any thread, no lock. */
+int pmc_api_pending(const struct pmc_api *a);
 /* Queued requests are answered 503 (shutting down), then the server
  * threads stop. */
 void pmc_api_close(struct pmc_api *a);

@@ -484,6 +484,9 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
         pmc_ms next = pmc_engine_next_deadline(L->drv.eng);
         int wait =
             next <= L->now ? 0 : (next - L->now < 2 ? (int)(next - L->now) : 2);
+        if (L->api && pmc_api_pending(L->api) && wait > 1)
+            wait = 1; /* API requests wait: a short sleep only (a wait of
+                         0 lets lws sleep until its next event) */
         if (pmc_watch_service(L->watch, wait) < 0)
             pmc_live_fail(L, "watchers", "libwebsockets failed");
         clock_tick(L);
