@@ -9,7 +9,8 @@
 
 BUILD     ?= build
 CC        ?= cc
-PKGS      := sqlite3 libcurl libwebsockets jansson libsecp256k1 gsl libcrypto zlib libsystemd
+PKGS      := sqlite3 libcurl libwebsockets jansson libsecp256k1 gsl libcrypto zlib \
+             libmicrohttpd libsystemd
 WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wvla -Wformat=2 -Werror
 OPT       ?= -O2 -g

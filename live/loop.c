@@ -313,6 +313,51 @@ static void write_ready(struct live *L)
     rename(tmp, L->o.ready_file);
 }
 
+/* ---- the local API (live/api.h) ------------------------------------------ */
+
+static void api_log(void *ctx, const char *line)
+{
+    pmc_live_log(ctx, "%s", line);
+}
+
+/* The token (PMC_API_TOKEN, else DB-api-token beside the store, else
+ * READY-api-token beside the ready file), then the server; the log names
+ * the token's file, never the token. */
+static enum pmc_err open_api(struct live *L)
+{
+    char path[4200], tok[PMC_API_TOKEN_MAX + 1], aerr[512];
+    const char *src = "", *file = NULL;
+    if (L->store)
+        file = L->cfg.db_path;
+    else if (L->o.ready_file)
+        file = L->o.ready_file;
+    if (file)
+        snprintf(path, sizeof path, "%s-api-token", file);
+    enum pmc_err e =
+        pmc_api_token_load(file ? path : NULL, tok, &src, aerr, sizeof aerr);
+    if (e == PMC_OK) {
+        struct pmc_api_opts ao;
+        memset(&ao, 0, sizeof ao);
+        ao.port = L->cfg.api_port;
+        ao.token = tok;
+        ao.loop_fn = pmc_live_api_handler;
+        ao.loop_ctx = L;
+        ao.log = api_log;
+        ao.log_ctx = L;
+        e = pmc_api_open(&L->api, &ao, aerr, sizeof aerr);
+    }
+    memset(tok, 0, sizeof tok);
+    if (e != PMC_OK) {
+        pmc_live_fail(L, "api", aerr);
+        return e;
+    }
+    pmc_live_log(L, "level=info event=api_listening port=%d token_file=%s%s",
+                 pmc_api_port(L->api),
+                 strcmp(src, "env") ? path : "none token_source=PMC_API_TOKEN",
+                 strcmp(src, "created") ? "" : " token_created=1");
+    return PMC_OK;
+}
+
 /* Everything set up: lock the process's memory (live/memlock.c). */
 static void lock_memory(struct live *L)
 {
@@ -418,14 +463,8 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
         goto out;
     if (L->store)
         load_checkpoints(L);
-    if (cfg->api_enabled) {
-        char aerr[256];
-        if (pmc_api_open(&L->api, cfg->api_port, pmc_live_api_handler, L, aerr,
-                         sizeof aerr) != PMC_OK) {
-            pmc_live_fail(L, "api", aerr);
-            goto out;
-        }
-    }
+    if (cfg->api_enabled && open_api(L) != PMC_OK)
+        goto out;
     lock_memory(L);
     pmc_live_log(L, "level=info event=running mode=%s traders=%u journal=%s",
                  L->paper ? "paper" : "live", cfg->ntraders,
@@ -448,6 +487,9 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
         pmc_ms next = pmc_engine_next_deadline(L->drv.eng);
         int wait =
             next <= L->now ? 0 : (next - L->now < 2 ? (int)(next - L->now) : 2);
+        if (L->api && pmc_api_pending(L->api) && wait > 1)
+            wait = 1; /* API requests wait: a short sleep only (a wait of
+                         0 lets lws sleep until its next event) */
         if (pmc_watch_service(L->watch, wait) < 0)
             pmc_live_fail(L, "watchers", "libwebsockets failed");
         clock_tick(L);
@@ -455,8 +497,11 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
         if (L->clob && pmc_clob_tick(L->clob, L->now) != PMC_OK)
             pmc_live_fail(L, "executor", "tick failed");
         drain_inbox(L);
-        if (L->api)
+        if (L->api) {
+            /* readiness until live/ready.c publishes its own */
+            pmc_api_set_ready(L->api, !L->failed, "loop failed");
             pmc_api_poll(L->api, L->now);
+        }
         if (L->now - L->last_ckpt >= 1000) {
             save_checkpoints(L);
             L->last_ckpt = L->now;

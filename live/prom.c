@@ -42,6 +42,8 @@ void pmc_live_metrics_text(struct live *L, FILE *f)
     }
     if (L->clob)
         pmc_clob_metrics_prom(L->clob, f);
+    if (L->api)
+        pmc_api_metrics_prom(L->api, f); /* the local API's own counters */
     if (L->store) {
         struct pmc_store_stats ss;
         pmc_store_stats(L->store, &ss);

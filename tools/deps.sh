@@ -3,7 +3,8 @@
 # we can (root, or sudo without a password), else print the apt-get line.
 set -eu
 PKGS="build-essential pkg-config libsqlite3-dev libcurl4-openssl-dev libssl-dev
-libwebsockets-dev libjansson-dev libsecp256k1-dev libgsl-dev libcmocka-dev libsystemd-dev
+libwebsockets-dev libmicrohttpd-dev libjansson-dev libsecp256k1-dev libgsl-dev libcmocka-dev
+libsystemd-dev
 gnuplot-nox clang libclang-rt-14-dev sqlite3 zlib1g-dev curl openssl
 clang-format slurm-wlm munge chromium groff-base logrotate"
 missing=""

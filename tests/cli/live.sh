@@ -142,9 +142,9 @@ except socket.timeout:
 print(d.split(b" ")[1].decode() if b" " in d else "none")
 PY
 }
-st=$(raw_status $AP 'GET /health HTTP/1.1\r\nHost: x\r\nCONTENT-LENGTH: 99999999\r\n\r\n')
+st=$(raw_status $AP "GET /health HTTP/1.1\\r\\nHost: 127.0.0.1:$AP\\r\\nCONTENT-LENGTH: 99999999\\r\\n\\r\\n")
 check "api: CONTENT-LENGTH is Content-Length (got $st)" [ "$st" = 413 ]
-st=$(raw_status $AP 'GET /health HTTP/1.1\r\nHost: x\r\nX-Not-Content-Length: 99999999\r\n\r\n')
+st=$(raw_status $AP "GET /health HTTP/1.1\\r\\nHost: 127.0.0.1:$AP\\r\\nX-Not-Content-Length: 99999999\\r\\n\\r\\n")
 check "api: another header ending in Content-Length is not it (got $st)" [ "$st" = 200 ]
 wait_stat $FP rtds_subs 1
 ctl $FP trade wallet=$A token=303 side=BUY px=0.52 sz=100 tx=$(tx 21) log=1 rtds=0

@@ -23,6 +23,7 @@ check() { n=$1; shift; if "$@"; then ok; else bad "$n"; fi; }
 [ -x "$feeds" ] || { echo "live_keys: missing $feeds (make check builds it)"; exit 1; }
 
 A=0x1111111111111111111111111111111111111111
+export PMC_API_TOKEN=keys-test-token-0123456789 # the local API's token
 tx() { printf '0x%064x' "$1"; }
 echo "0 book token=303 bids=0.48:300 asks=0.52:250000" > "$tmp/keys.sc"
 "$feeds" --scenario "$tmp/keys.sc" --max-seconds 60 > "$tmp/feeds.out" 2> "$tmp/feeds.err" &
@@ -39,7 +40,7 @@ wait_for() { # cmd...: poll up to 20 s
     return 1
 }
 fills_seen() { # api-port min
-    n=$(curl -sf "http://127.0.0.1:$1/status" | sed -n 's/.*"fills_seen":\([0-9]*\).*/\1/p')
+    n=$(curl -sf -H "Authorization: Bearer $PMC_API_TOKEN" "http://127.0.0.1:$1/status" | sed -n 's/.*"fills_seen":\([0-9]*\).*/\1/p')
     [ "${n:-0}" -ge "$2" ]
 }
 

@@ -1,69 +1,58 @@
-/* tests/fuzz/fuzz_api.c - fuzz target for the request parser of the local
- * HTTP API of `pmcopy live` (live/api.h, pmc_api_parse): the bytes a
- * client sent so far, in a buffer of exactly that size (the server's is
- * not a string). Any bytes in: no read past them, a known status, and a
- * complete request whose parts lie inside the bytes; a request that is
- * complete stays complete, with the same parts, when more bytes follow. */
+/* tests/fuzz/fuzz_api.c - fuzz target for the admission of a local API
+ * request by its headers (live/api.h, pmc_api_admit). The input is five
+ * fields separated by newlines: method, path, Host, Origin, Authorization
+ * (a field "-" is a missing header). Any bytes in: a known answer, and
+ * never admitted unless Host is ours, Origin (when sent) is ours and, off
+ * the public routes, the Authorization carries the token; with the right
+ * headers added the same request is admitted. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "live/api.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int parse(const uint8_t *data, size_t n, struct pmc_api_req *req,
-                 char *method, char *target, char **copy)
+#define TOK "0123456789abcdef0123456789abcdef"
+
+static int ours(const char *s)
 {
-    *copy = malloc(n ? n : 1);
-    if (!*copy)
-        return -1;
-    memcpy(*copy, data, n);
-    return pmc_api_parse(*copy, n, req, method, target);
+    return !strcmp(s, "127.0.0.1:8080") || !strcasecmp(s, "localhost:8080");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char m1[PMC_API_METHOD_MAX + 1], t1[PMC_API_TARGET_MAX + 1];
-    char m2[PMC_API_METHOD_MAX + 1], t2[PMC_API_TARGET_MAX + 1];
-    struct pmc_api_req r1, r2;
-    char *b1, *b2;
-    /* the first byte says where the request is cut: what the client sent
-     * by the first poll */
-    if (size == 0)
+    char *buf = malloc(size + 1);
+    if (!buf)
         return 0;
-    size_t cut = 1 + (size - 1) * data[0] / 255;
-    data++;
-    size--;
-    if (cut > size)
-        cut = size;
-    int s1 = parse(data, cut, &r1, m1, t1, &b1);
-    int s2 = parse(data, size, &r2, m2, t2, &b2);
-    if (s1 < 0 || s2 < 0)
-        goto out;
-    if (s1 != 0 && s1 != 200 && s1 != 400 && s1 != 413)
+    memcpy(buf, data, size);
+    buf[size] = '\0';
+    char *f[5] = {"", "", "", "", ""};
+    char *p = buf;
+    for (int i = 0; i < 5 && p; i++) {
+        f[i] = p;
+        p = strchr(p, '\n');
+        if (p)
+            *p++ = '\0';
+    }
+    const char *host = strcmp(f[2], "-") ? f[2] : NULL;
+    const char *origin = strcmp(f[3], "-") ? f[3] : NULL;
+    const char *auth = strcmp(f[4], "-") ? f[4] : NULL;
+    int v = pmc_api_admit(f[0], f[1], host, origin, auth, TOK, 8080);
+    if (v != 0 && v != 401 && v != 403)
         abort();
-    if (s1 == 200) {
-        if (r1.body < b1 || r1.body_len > cut ||
-            (size_t)(r1.body - b1) > cut - r1.body_len)
-            abort(); /* the body lies outside the bytes */
-        if (!r1.method[0] || !r1.path[0] ||
-            strlen(r1.method) > PMC_API_METHOD_MAX ||
-            strlen(r1.path) > PMC_API_TARGET_MAX)
-            abort();
+    if (v == 0) {
+        if (!host || !ours(host))
+            abort(); /* a foreign Host admitted */
+        if (origin && (strncmp(origin, "http://", 7) || !ours(origin + 7)))
+            abort(); /* a foreign Origin admitted */
+        if (!pmc_api_public(f[0], f[1]) && (!auth || !strstr(auth, TOK)))
+            abort(); /* admitted without the token */
     }
-    if (s1 != 0) { /* complete at cut: more bytes change nothing */
-        if (s2 != s1)
-            abort();
-        if (s1 == 200 &&
-            (strcmp(r1.method, r2.method) || strcmp(r1.path, r2.path) ||
-             strcmp(r1.query, r2.query) || r1.body_len != r2.body_len ||
-             r1.body - b1 != r2.body - b2 ||
-             memcmp(r1.body, r2.body, r1.body_len)))
-            abort();
-    }
-out:
-    free(b1);
-    free(b2);
+    if (pmc_api_admit(f[0], f[1], "127.0.0.1:8080", NULL, "Bearer " TOK, TOK,
+                      8080) != 0)
+        abort(); /* our own request refused */
+    free(buf);
     return 0;
 }
