@@ -80,7 +80,7 @@ check "lock: a second pmcopy live on the store exits 1 (got $rc)" [ "$rc" -eq 1 
 check "lock: ... saying who holds it ($(head -1 "$tmp/second.err"))" \
     grep -qxF "pmcopy live: the store $db is in use by pid $first (lock $db-lock)" "$tmp/second.err"
 check "lock: the first session still runs" kill -0 "$first"
-echo "t=1 ev=flush" > "$tmp/one.tape"
+printf '#pmcopy-tape v1\nt=1 ev=flush\n' > "$tmp/one.tape"
 "$bin" journal --db "$db" --append "$tmp/one.tape" > /dev/null 2> "$tmp/append.err"
 rc=$?
 check "lock: journal --append beside the session is refused (exit $rc: $(cat "$tmp/append.err"))" \
