@@ -53,8 +53,9 @@ int pmc_dblock_take(const char *db, int *fd, char *err, size_t cap)
         if (e == EWOULDBLOCK) {
             long pid = holder_pid(f);
             if (pid)
-                snprintf(err, cap, "the store %s is in use by pid %ld (lock %s)",
-                         db, pid, path);
+                snprintf(err, cap,
+                         "the store %s is in use by pid %ld (lock %s)", db, pid,
+                         path);
             else
                 snprintf(err, cap,
                          "the store %s is in use by another process (lock %s)",

@@ -79,8 +79,8 @@ static void side_effects(struct live *L, const struct pmc_record *r)
         ft->ts = r->u.fill.ts;
         ft->recv = r->t;
         ft->px = r->u.fill.px;
-        ft->trader = (int32_t)pmc_config_find_trader(&L->cfg,
-                                                     &r->u.fill.trader);
+        ft->trader =
+            (int32_t)pmc_config_find_trader(&L->cfg, &r->u.fill.trader);
     }
         if (L->store &&
             pmc_store_seen(L->store, r->u.fill.key.s, r->t) != PMC_OK)

@@ -157,10 +157,11 @@ static void log_skip(struct live *L, const struct pmc_record *a)
         if (ft->trader >= 0 && (uint32_t)ft->trader < L->cfg.ntraders)
             trader = L->cfg.traders[ft->trader].address.s;
     }
-    pmc_live_log(L, "level=debug event=skip reason=%s key=%s trader=%s "
-                    "src_px=%s",
-                 pmc_skip_name(k->reason), pmc_live_q(key, sizeof key, k->key.s),
-                 trader, px);
+    pmc_live_log(L,
+                 "level=debug event=skip reason=%s key=%s trader=%s "
+                 "src_px=%s",
+                 pmc_skip_name(k->reason),
+                 pmc_live_q(key, sizeof key, k->key.s), trader, px);
 }
 
 static void submit_order(struct live *L, const struct pmc_record *a)

@@ -23,8 +23,7 @@ static void gauge(FILE *f, const char *name, const char *help, long long v)
     fprintf(f, "%s %lld\n", name, v);
 }
 
-static void gauge_usd(FILE *f, const char *name, const char *help,
-                      pmc_micros v)
+static void gauge_usd(FILE *f, const char *name, const char *help, pmc_micros v)
 {
     char b[32];
     pmc_dec_format(v, b);
@@ -91,8 +90,8 @@ void pmc_live_metrics_text(struct live *L, FILE *f)
                   "The core's order to its first byte on the wire, us.", "",
                   &L->h_decide_to_wire_us);
     pmc_hist_prom(f, "pmcopy_order_commit_us",
-                  "Committing an order to the store before it is sent, us.",
-                  "", &L->h_commit_us);
+                  "Committing an order to the store before it is sent, us.", "",
+                  &L->h_commit_us);
     if (L->watch) {
         static char buf[1 << 17];
         size_t n = pmc_watch_metrics(L->watch, buf, sizeof buf);
@@ -106,11 +105,10 @@ void pmc_live_metrics_text(struct live *L, FILE *f)
     if (L->store) {
         struct pmc_store_stats ss;
         pmc_store_stats(L->store, &ss);
-        counter(f, "pmcopy_store_committed_total",
-                "Items the store committed.", ss.committed);
+        counter(f, "pmcopy_store_committed_total", "Items the store committed.",
+                ss.committed);
         counter(f, "pmcopy_store_stalls_total",
                 "Waits of the loop on the store's full ring.", ss.stalls);
-        gauge(f, "pmcopy_store_failed", "1 once the store failed.",
-              ss.failed);
+        gauge(f, "pmcopy_store_failed", "1 once the store failed.", ss.failed);
     }
 }

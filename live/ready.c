@@ -49,8 +49,7 @@ int pmc_live_readiness(struct live *L, char *why, size_t cap)
         struct pmc_store_stats ss;
         pmc_store_stats(L->store, &ss);
         if (ss.failed) {
-            snprintf(why, cap, "store failing: %s",
-                     pmc_store_errmsg(L->store));
+            snprintf(why, cap, "store failing: %s", pmc_store_errmsg(L->store));
             return 0;
         }
     }

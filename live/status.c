@@ -115,7 +115,7 @@ int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
         return 200;
     }
     fprintf(out, "{\"error\":\"not found\",\"endpoints\":[\"GET /health\","
-                 "\"GET /ready\",\"GET /status\",\"GET /metrics\",\"POST /kill\","
+                 "\"GET /status\",\"GET /metrics\",\"POST /kill\","
                  "\"POST /resume\"]}\n");
     return 404;
 }

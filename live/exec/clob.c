@@ -444,8 +444,7 @@ void pmc_clob_metrics_prom(const struct pmc_clob *x, FILE *f)
     series(f, "pmcopy_exec_retries_total", "counter",
            "POSTs beyond an order's first.", x->st.retries);
     series(f, "pmcopy_exec_reconciles_total", "counter",
-           "Look-ups by hash after an order's unknown fate.",
-           x->st.reconciles);
+           "Look-ups by hash after an order's unknown fate.", x->st.reconciles);
     series(f, "pmcopy_exec_rate_limit_waits_total", "counter",
            "Times an order waited for a rate limit.", x->st.rate_waits);
     series(f, "pmcopy_exec_http_429_total", "counter",

@@ -582,10 +582,19 @@ static void note_failure(struct pmc_clob *x, const struct req *r,
 {
     if (!d->why)
         return;
-    char host[128];
-    pmc__note(x, "request failed: %s: %s (host %s)", d->why,
-              r->url[0] ? r->url : x->base,
-              pmc_url_host(x->base, host, sizeof host));
+    /* written here, not through pmc__note: the call order stays one way
+     * (order_fsm.c -> transport.c) */
+    char host[128], line[URL_MAX + 512];
+    snprintf(line, sizeof line, "request failed: %s: %s (host %s)", d->why,
+             r->url[0] ? r->url : x->base,
+             pmc_url_host(x->base, host, sizeof host));
+    for (char *p = line; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = ' ';
+    if (x->h.log)
+        x->h.log(x->h.ctx, line);
+    else
+        fprintf(stderr, "pmcopy exec: %s\n", line);
 }
 
 /* A libcurl transfer that ended with rc. */

@@ -401,8 +401,8 @@ static void finished(struct pmc_watch *w, struct pwallet *pw, CURLcode cc)
         c->http_5xx++;
         retry_later(w, pw);
         pmc__watch_log(w, PMC_WATCH_API,
-                       "HTTP %ld from %s (host %s); retrying in %lld ms", status,
-                       w->api_url, api_host(w, host, sizeof host),
+                       "HTTP %ld from %s (host %s); retrying in %lld ms",
+                       status, w->api_url, api_host(w, host, sizeof host),
                        (long long)(pw->retry_at - w->now));
         return;
     }

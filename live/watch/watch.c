@@ -442,8 +442,8 @@ size_t pmc_watch_metrics(const struct pmc_watch *w, char *buf, size_t cap)
             const char *base = (const char *)&w->st.c[s];
             uint64_t v;
             memcpy(&v, base + ctr[k].off, sizeof v);
-            mput(&b, "pmcopy_watch_%s_total{source=\"%s\"} %llu\n",
-                 ctr[k].name, sn(s), (unsigned long long)v);
+            mput(&b, "pmcopy_watch_%s_total{source=\"%s\"} %llu\n", ctr[k].name,
+                 sn(s), (unsigned long long)v);
         }
     }
     mput(&b, "# HELP pmcopy_watch_lag_ms Detection lag of source fills "

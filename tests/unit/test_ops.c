@@ -35,8 +35,8 @@ static void test_logfmt_value(void **st)
     pmc_logfmt_value(s, sizeof s, "a long value");
     assert_string_equal(s, "\"a lon\"");
     char line[80];
-    snprintf(line, sizeof line, "k=%s", pmc_logfmt_value(b, sizeof b,
-                                                         "x \"y\" \\ z"));
+    snprintf(line, sizeof line, "k=%s",
+             pmc_logfmt_value(b, sizeof b, "x \"y\" \\ z"));
     assert_true(pmc_logfmt_valid(line));
 }
 
@@ -65,14 +65,13 @@ static void test_levels_and_host(void **st)
     assert_int_equal(pmc_log_level_parse("warning", 7), -1);
     assert_string_equal(pmc_log_level_name(PMC_LOG_WARN), "warn");
     char h[64];
-    assert_string_equal(pmc_url_host("wss://ws-live-data.polymarket.com",
-                                     h, sizeof h),
-                        "ws-live-data.polymarket.com");
+    assert_string_equal(
+        pmc_url_host("wss://ws-live-data.polymarket.com", h, sizeof h),
+        "ws-live-data.polymarket.com");
     assert_string_equal(pmc_url_host("http://127.0.0.1:9/order", h, sizeof h),
                         "127.0.0.1");
-    assert_string_equal(pmc_url_host("https://u:p@host.io:443/x?y", h,
-                                     sizeof h),
-                        "host.io");
+    assert_string_equal(
+        pmc_url_host("https://u:p@host.io:443/x?y", h, sizeof h), "host.io");
     assert_string_equal(pmc_url_host("ws://[::1]:80/rpc", h, sizeof h),
                         "[::1]");
     assert_string_equal(pmc_url_host("http:///nohost", h, sizeof h), "?");
@@ -97,8 +96,9 @@ static void test_dblock(void **st)
     if (c == 0) {
         int f2;
         char e2[512], want[512];
-        snprintf(want, sizeof want, "the store %s is in use by pid %ld (lock %s)",
-                 db, (long)getppid(), lock);
+        snprintf(want, sizeof want,
+                 "the store %s is in use by pid %ld (lock %s)", db,
+                 (long)getppid(), lock);
         _exit(pmc_dblock_take(db, &f2, e2, sizeof e2) == -1 && f2 == -1 &&
                       !strcmp(e2, want)
                   ? 0
@@ -135,8 +135,8 @@ static void test_hist_fixed_buckets(void **st)
     memset(&h, 0, sizeof h);
     /* on a bound counts in that bucket (le is inclusive); above the last
      * bound only in +Inf */
-    int64_t v[] = {0, 10, 11, 250, 251, 999999, 1000000, 10000000, 10000001,
-                   -3};
+    int64_t v[] = {0,      10,      11,       250,      251,
+                   999999, 1000000, 10000000, 10000001, -3};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         pmc_hist_add(&h, v[i]);
     char *buf = NULL;

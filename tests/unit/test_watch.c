@@ -119,10 +119,12 @@ static void test_metrics(void **st)
     static char buf[65536];
     size_t n = pmc_watch_metrics(w, buf, sizeof buf);
     assert_true(n > 0);
-    assert_non_null(strstr(buf, "pmcopy_watch_fills_total{source=\"rtds\"} 0\n"));
+    assert_non_null(
+        strstr(buf, "pmcopy_watch_fills_total{source=\"rtds\"} 0\n"));
     assert_non_null(strstr(
         buf, "pmcopy_watch_lag_ms_bucket{source=\"chain\",le=\"+Inf\"} 0\n"));
-    assert_non_null(strstr(buf, "pmcopy_watch_lag_ms_count{source=\"api\"} 0\n"));
+    assert_non_null(
+        strstr(buf, "pmcopy_watch_lag_ms_count{source=\"api\"} 0\n"));
     /* one prefix, and every series has its HELP and TYPE lines */
     assert_null(strstr(buf, "pmc_watch_"));
     assert_non_null(strstr(buf, "# HELP pmcopy_watch_fills_total "));
