@@ -9,6 +9,7 @@
 #include "core/dec.h"
 #include "live/exec/clob.h"
 #include "live/logfile.h"
+#include "live/logfmt.h"
 #include "live/loop.h"
 #include "proto/config_load.h"
 
@@ -50,7 +51,7 @@ int pmc_cmd_live(int argc, char **argv)
     struct pmc_live_opts o;
     pmc_live_opts_default(&o);
     int want_live = 0, want_paper = 0, no_db = 0, no_mlock = 0, no_flush = 0;
-    const char *db = NULL, *log_file = NULL;
+    const char *db = NULL, *log_file = NULL, *log_level = NULL;
     int64_t api_port = -1, run_for = -1, drain_ms = -1, seed = -1;
     int64_t poll_ms = -1, poll_idle_ms = -1, lanes = -1;
     const struct pmc_opt opts[] = {
@@ -120,6 +121,10 @@ int pmc_cmd_live(int argc, char **argv)
                        "append the log there instead of stderr (mode\n"
                        "0640); SIGHUP reopens it",
                        &log_file),
+        PMC_OPT_STRING("log-level", 0, "LEVEL",
+                       "debug | info | warn | error: the least severe log\n"
+                       "lines printed (default info; skips are debug)",
+                       &log_level),
         PMC_OPT_BOOL("no-mlock", 0,
                      "do not lock the process's memory once running (by\n"
                      "default it is locked when RLIMIT_MEMLOCK or\n"
@@ -138,6 +143,17 @@ int pmc_cmd_live(int argc, char **argv)
         fprintf(stderr, "pmcopy live: unexpected argument '%s' (see --help)\n",
                 argv[1]);
         return PMC_EXIT_USAGE;
+    }
+    if (log_level) {
+        int lv = pmc_log_level_parse(log_level, strlen(log_level));
+        if (lv < 0) {
+            fprintf(stderr,
+                    "pmcopy live: --log-level %s: must be debug, info, warn "
+                    "or error\n",
+                    log_level);
+            return PMC_EXIT_USAGE;
+        }
+        o.log_level = lv;
     }
     if (no_mlock)
         o.mlock = 0;

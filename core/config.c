@@ -51,6 +51,7 @@ void pmc_config_defaults(struct pmc_config *c)
     c->db_enabled = 1;
     c->api_enabled = 0;
     c->api_port = 8080;
+    c->max_source_silence_s = 60;
 }
 
 int pmc_config_find_trader(const struct pmc_config *c,
@@ -168,6 +169,8 @@ enum pmc_err pmc_config_validate(const struct pmc_config *c, char *msg,
          "must be 16..16777216"},
         {"api_port", c->api_port, 0, 65535, 0,
          "must be 0..65535 (0: any free port)"},
+        {"max_source_silence_s", c->max_source_silence_s, 1, 86400, 0,
+         "must be 1..86400 s"},
     };
     for (size_t i = 0; i < PMC_ARRAY_LEN(rules); i++) {
         const struct rule *r = &rules[i];

@@ -69,6 +69,8 @@ struct pmc_config {
     int db_enabled;
     int api_enabled;
     int api_port;
+    int64_t max_source_silence_s; /* /ready: not ready once no fill source
+                                     delivered data for this long */
 
     uint32_t ntraders;
     struct pmc_trader_cfg traders[PMC_MAX_TRADERS];

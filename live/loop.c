@@ -23,6 +23,7 @@
 #include "proto/config_load.h"
 #include "core/dec.h"
 #include "live/clock.h"
+#include "live/dblock.h"
 #include "live/killpoint.h"
 #include "live/memlock.h"
 #include "live/nodump.h"
@@ -43,6 +44,32 @@ static void watch_emit(void *ctx, struct pmc_record *rec,
     pmc_live_push(ctx, rec);
 }
 
+/* The watchers' and the executor's notes ("watch SRC: text", text) as
+ * logfmt lines: warn, the text quoted whole (it names the URL and host of a
+ * connection that failed). */
+static void watch_log(void *ctx, const char *line)
+{
+    char src[16] = "?", q[700];
+    const char *text = line;
+    if (!strncmp(line, "watch ", 6)) {
+        size_t n = strcspn(line + 6, ": ");
+        if (n < sizeof src && line[6 + n] == ':') {
+            memcpy(src, line + 6, n);
+            src[n] = '\0';
+            text = line + 6 + n + 1 + (line[6 + n + 1] == ' ');
+        }
+    }
+    pmc_live_log(ctx, "level=warn event=watch source=%s msg=%s", src,
+                 pmc_live_q(q, sizeof q, text));
+}
+
+static void exec_log(void *ctx, const char *line)
+{
+    char q[700];
+    pmc_live_log(ctx, "level=warn event=exec msg=%s",
+                 pmc_live_q(q, sizeof q, line));
+}
+
 static void side_effects(struct live *L, const struct pmc_record *r)
 {
     switch (r->kind) {
@@ -51,6 +78,9 @@ static void side_effects(struct live *L, const struct pmc_record *r)
         ft->h = r->u.fill.key.h;
         ft->ts = r->u.fill.ts;
         ft->recv = r->t;
+        ft->px = r->u.fill.px;
+        ft->trader =
+            (int32_t)pmc_config_find_trader(&L->cfg, &r->u.fill.trader);
     }
         if (L->store &&
             pmc_store_seen(L->store, r->u.fill.key.s, r->t) != PMC_OK)
@@ -174,6 +204,7 @@ void pmc_live_opts_default(struct pmc_live_opts *o)
     o->restart_stale_ms = 5000;
     o->paper_half_spread = 5000;
     o->seed = 1;
+    o->log_level = PMC_LOG_INFO;
 }
 
 static void clock_tick(struct live *L)
@@ -241,6 +272,7 @@ static enum pmc_err setup_venue(struct live *L)
     hk.emit = pmc_live_venue_emit;
     hk.journal_order = pmc_live_journal_order;
     hk.wire = pmc_live_on_wire;
+    hk.log = exec_log;
     e = pmc_clob_new(&cc, &creds, &hk, L->now, &L->clob, why, sizeof why);
     pmc_exec_creds_wipe(&creds);
     if (e != PMC_OK) {
@@ -271,7 +303,12 @@ static enum pmc_err setup_watch(struct live *L)
     wc.poll_idle_ms = L->o.poll_idle_ms;
     wc.seed = L->o.seed;
     wc.emit = watch_emit;
+    wc.log = watch_log;
     wc.ctx = L;
+    if (!pmc_live_sources_configured(L))
+        pmc_live_log(L, "level=warn event=no_source reason=\"no fill source "
+                        "is configured (--chain-ws, --rtds-ws and --data-api "
+                        "are all off): nothing will be copied\"");
     enum pmc_err e = pmc_watch_new(&wc, L->now, &L->watch);
     if (e != PMC_OK)
         pmc_live_fail(L, "watchers", pmc_strerror(e));
@@ -287,8 +324,9 @@ static void write_config(struct live *L)
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f || pmc_config_write_json(&L->cfg, f) != PMC_OK) {
+        char qp[sizeof path + 8];
         pmc_live_log(L, "level=warn event=config_not_saved path=%s err=\"%s\"",
-                     path, strerror(errno));
+                     pmc_live_q(qp, sizeof qp, path), strerror(errno));
         if (f)
             fclose(f);
         else if (fd >= 0)
@@ -405,6 +443,7 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
     L->o = *o;
     L->err = err;
     L->errcap = cap;
+    L->lock_fd = -1;
     err[0] = '\0';
     clock_tick(L);
     L->started = L->now;
@@ -445,6 +484,11 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
     if (cfg->db_enabled) {
         struct pmc_store_info info;
         char serr[512];
+        /* one writer per store, before it is opened for writing */
+        if (pmc_dblock_take(cfg->db_path, &L->lock_fd, serr, sizeof serr)) {
+            pmc_live_fail(L, serr, NULL);
+            goto out;
+        }
         if (pmc_store_open(cfg->db_path, NULL, &L->store, &info, serr,
                            sizeof serr) != PMC_OK) {
             pmc_live_fail(L, "store", serr);
@@ -469,6 +513,7 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
     pmc_live_log(L, "level=info event=running mode=%s traders=%u journal=%s",
                  L->paper ? "paper" : "live", cfg->ntraders,
                  L->store ? cfg->db_path : "off");
+    pmc_live_ready_pass(L);
     write_ready(L);
     clock_tick(L);
     L->started = L->now; /* --run-for counts from here, after start-up */
@@ -497,9 +542,9 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
         if (L->clob && pmc_clob_tick(L->clob, L->now) != PMC_OK)
             pmc_live_fail(L, "executor", "tick failed");
         drain_inbox(L);
+        pmc_live_ready_pass(L); /* what GET /ready answers */
         if (L->api) {
-            /* readiness until live/ready.c publishes its own */
-            pmc_api_set_ready(L->api, !L->failed, "loop failed");
+            pmc_api_set_ready(L->api, L->ready, L->ready_why);
             pmc_api_poll(L->api, L->now);
         }
         if (L->now - L->last_ckpt >= 1000) {
@@ -513,10 +558,11 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
     }
     shutdown_(L);
     rc = L->failed ? 1 : 0;
-    pmc_live_log(L, "level=%s event=stopped inputs=%llu orders_sent=%llu%s%s%s",
+    char qerr[600];
+    pmc_live_log(L, "level=%s event=stopped inputs=%llu orders_sent=%llu%s%s",
                  L->failed ? "error" : "info", (unsigned long long)L->inputs,
-                 (unsigned long long)L->orders_sent, L->failed ? " err=\"" : "",
-                 L->failed ? L->err : "", L->failed ? "\"" : "");
+                 (unsigned long long)L->orders_sent, L->failed ? " err=" : "",
+                 L->failed ? pmc_live_q(qerr, sizeof qerr, L->err) : "");
 out:
     pmc_api_close(L->api);
     pmc_watch_free(L->watch);
@@ -526,6 +572,7 @@ out:
         snprintf(err, cap, "store: final commit failed");
         rc = 1;
     }
+    pmc_dblock_release(L->lock_fd); /* after the store's last write */
     free(L->drv_mem);
     pmc_pending_fini(&L->pend);
     pmc_inbox_fini(&L->in);

@@ -42,6 +42,8 @@ struct pmc_live_opts {
     const char *ready_file;       /* written ("port=N\n") once running */
     uint64_t seed;                /* watcher jitter */
     int quiet;                    /* no per-order log lines */
+    int log_level;    /* enum pmc_log_level (live/logfmt.h): lines below
+                         it are not printed; default info */
     int mlock;        /* lock memory once set up (mlockall), best effort; 1 */
     size_t inbox_cap; /* records waiting for the core before the loop
                          stops with an error (0 = PMC_LIVE_INBOX_DEFAULT) */

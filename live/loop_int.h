@@ -7,7 +7,8 @@
  *     loop.c ──► orders.c ──► rebuild.c ──► loopio.c
  *        │          └──────────────────────────▲
  *        ├──► rebuild.c, status.c ──► prom.c ───┘
- *        └──► memlock.c (knows nothing of the loop)
+ *        ├──► ready.c ───────────────────────────┘
+ *        └──► memlock.c, dblock.c (know nothing of the loop)
  *
  * loop.c: the pass, the inbox as the driver's input port, the inputs'
  * side effects, set-up and shutdown. orders.c: an order action from the
@@ -16,6 +17,7 @@
  * restart. status.c: the local API's routes (status JSON); control.c:
  * the control routes, the kill file, the log lines of kills and resumes;
  * prom.c: the Prometheus text of /metrics.
+ * ready.c: whether copying works (GET /ready) and why not.
  * loopio.c: log lines, the first failure, records queued for the core.
  * Only loop.c reads the clock; while rebuilding, rebuild.c moves L->now
  * along the journal's times. */
@@ -28,6 +30,7 @@
 #include "live/api.h"
 #include "live/exec/clob.h"
 #include "live/inbox.h"
+#include "live/logfmt.h"
 #include "live/loop.h"
 #include "live/metrics.h"
 #include "live/paper.h"
@@ -49,6 +52,9 @@ struct lat_slot {
 struct filltime {
     uint64_t h;
     pmc_ms ts, recv;
+    pmc_micros px; /* the source's price and trader (config index, -1 = not
+                      listed), for the log line of a later skip */
+    int32_t trader;
 };
 
 struct live {
@@ -90,13 +96,23 @@ struct live {
      * (-1 none) */
     pmc_ms kf_last;
     int kf_checked, kf_queued;
+    /* operations (live/dblock.c, live/ready.c, loopio.c's log level) */
+    int lock_fd; /* the store's writer lock (DB-lock), -1 without a store */
+    int ready;   /* the last pmc_live_readiness of a pass, and its reason */
+    char ready_why[256];
+    uint64_t ready_frames;  /* the fill sources' frames at ready_last_data */
+    pmc_ms ready_last_data; /* when a fill source last delivered data */
 };
 
 /* ---- loopio.c ------------------------------------------------------------ */
 
-/* One logfmt line on stderr, stamped with the loop's now. */
+/* One logfmt line on stderr, stamped with the loop's now: fmt gives
+ * "level=L event=E k=v ..." (level omitted = info; lines below the
+ * --log-level are not printed). Quote outside text with pmc_live_q. */
 __attribute__((format(printf, 2, 3))) void pmc_live_log(struct live *L,
                                                         const char *fmt, ...);
+/* s as a logfmt value (quoted and escaped when needed) in buf. */
+char *pmc_live_q(char *buf, size_t cap, const char *s);
 /* Stop the loop; the first failure's "what: detail" stays in L->err. */
 void pmc_live_fail(struct live *L, const char *what, const char *detail);
 /* Queue a record for the core; a full inbox fails the loop. */
@@ -133,6 +149,16 @@ enum pmc_err pmc_live_rebuild_action(struct live *L,
                                      const struct pmc_record *a);
 /* Settle the orders open after the rebuild (reconcile / cancel). */
 void pmc_live_settle_after_rebuild(struct live *L);
+
+/* ---- ready.c ------------------------------------------------------------- */
+
+/* 1 when copying works; else 0 and why says the first reason it does not
+ * (see ready.c). Notes source data seen since the last call. */
+int pmc_live_readiness(struct live *L, char *why, size_t cap);
+/* Each pass: L->ready and L->ready_why from pmc_live_readiness. */
+void pmc_live_ready_pass(struct live *L);
+/* Fill sources configured (chain, rtds, data API): 0..3. */
+int pmc_live_sources_configured(const struct live *L);
 
 /* ---- status.c ------------------------------------------------------------ */
 

@@ -1,7 +1,9 @@
 /* live/loopio.c - what every part of the live loop may do to the loop
  * itself: write a log line, fail it, queue a record for the core.
  *
- * Decides: the log line's form (logfmt, stamped with the loop's now), that
+ * Decides: the log line's form (logfmt: ts= the loop's now in UTC, level=,
+ * event=, then the caller's pairs; a line that is not logfmt is quoted
+ * whole into msg=), which levels are printed (--log-level), that
  * the first failure is the one reported, and that a full inbox stops the
  * loop with an error naming the record refused.
  * Never: reads the wall clock (only the monotonic stamp of a queued
@@ -11,18 +13,58 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "live/clock.h"
+#include "live/logfmt.h"
+
+/* "level=X " at the head of a caller's line, else info. */
+static int line_level(const char **line)
+{
+    const char *p = *line;
+    if (strncmp(p, "level=", 6))
+        return PMC_LOG_INFO;
+    size_t n = strcspn(p + 6, " ");
+    int lv = pmc_log_level_parse(p + 6, n);
+    if (lv < 0)
+        return PMC_LOG_INFO;
+    p += 6 + n;
+    *line = *p == ' ' ? p + 1 : p;
+    return lv;
+}
 
 void pmc_live_log(struct live *L, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char line[512];
+    char line[1024];
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    /* logfmt: one event per line, the client order id as correlation id */
-    fprintf(stderr, "t=%lld %s\n", (long long)L->now, line);
+    const char *rest = line;
+    int lv = line_level(&rest);
+    if (lv < L->o.log_level)
+        return;
+    /* logfmt: ts (UTC, ms), level, event, then the caller's pairs */
+    char ts[40];
+    time_t secs = (time_t)(L->now / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    size_t k = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(ts + k, sizeof ts - k, ".%03dZ", (int)(L->now % 1000));
+    const char *lname = pmc_log_level_name((enum pmc_log_level)lv);
+    if (!strncmp(rest, "event=", 6) && pmc_logfmt_valid(rest)) {
+        fprintf(stderr, "ts=%s level=%s %s\n", ts, lname, rest);
+        return;
+    }
+    /* a line that is not logfmt (or was cut short) is kept whole, quoted */
+    char q[sizeof line + 64];
+    fprintf(stderr, "ts=%s level=%s event=log msg=%s\n", ts, lname,
+            pmc_logfmt_value(q, sizeof q, rest));
+}
+
+char *pmc_live_q(char *buf, size_t cap, const char *s)
+{
+    return pmc_logfmt_value(buf, cap, s ? s : "");
 }
 
 void pmc_live_fail(struct live *L, const char *what, const char *detail)

@@ -80,8 +80,9 @@ void pmc_live_venue_emit(void *ctx, struct pmc_record *rec)
 {
     struct live *L = ctx;
     if (rec->kind == PMC_K_KILL && !rec->u.kill.by_core) {
-        pmc_live_log(L, "level=error event=venue_stop reason=\"%s\"",
-                     rec->u.kill.reason);
+        char q[sizeof rec->u.kill.reason + 8];
+        pmc_live_log(L, "level=error event=venue_stop reason=%s",
+                     pmc_live_q(q, sizeof q, rec->u.kill.reason));
     }
     pmc_live_push(L, rec);
 }
@@ -110,6 +111,57 @@ static void order_sources(const struct pmc_order_act *o,
         }
         src[j].share += pmc_muldiv_floor(o->fills[i].sz, PMC_MICRO, total);
     }
+}
+
+/* The traders behind an order, comma-separated without repeats (a list
+ * too long for the line ends in ",..."). */
+static void order_traders(struct live *L, const struct pmc_order_act *o,
+                          char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (uint32_t i = 0; i < o->nfills; i++) {
+        uint32_t t = o->fills[i].trader;
+        uint32_t j = 0;
+        while (j < i && o->fills[j].trader != t)
+            j++;
+        if (j < i || t >= L->cfg.ntraders)
+            continue;
+        const char *a = L->cfg.traders[t].address.s;
+        if (n + strlen(a) + 5 >= cap) {
+            snprintf(buf + n, cap - n, "%s...", n ? "," : "");
+            return;
+        }
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? "," : "", a);
+    }
+    if (!n)
+        snprintf(buf, cap, "-");
+}
+
+/* A skip at debug, with the trader and price of the skipped fill (the
+ * fill being decided, else the recent fills' table). */
+static void log_skip(struct live *L, const struct pmc_record *a)
+{
+    if (L->o.log_level > PMC_LOG_DEBUG)
+        return;
+    const struct pmc_skip_act *k = &a->u.skip;
+    const struct filltime *ft = &L->ft[k->key.h % FILLTIME_SLOTS];
+    char key[PMC_SYM_MAX + 8], px[32] = "-";
+    const char *trader = "-";
+    if (L->cur && L->cur->kind == PMC_K_FILL &&
+        pmc_sym_eq(&L->cur->u.fill.key, &k->key)) {
+        pmc_dec_format(L->cur->u.fill.px, px);
+        trader = L->cur->u.fill.trader.s;
+    } else if (ft->h == k->key.h) {
+        pmc_dec_format(ft->px, px);
+        if (ft->trader >= 0 && (uint32_t)ft->trader < L->cfg.ntraders)
+            trader = L->cfg.traders[ft->trader].address.s;
+    }
+    pmc_live_log(L,
+                 "level=debug event=skip reason=%s key=%s trader=%s "
+                 "src_px=%s",
+                 pmc_skip_name(k->reason),
+                 pmc_live_q(key, sizeof key, k->key.s), trader, px);
 }
 
 static void submit_order(struct live *L, const struct pmc_record *a)
@@ -172,14 +224,17 @@ static void submit_order(struct live *L, const struct pmc_record *a)
                      o->coid.s, pmc_strerror(e));
         pmc_live_exec_input(L, &o->coid, PMC_EXEC_REJECT, "venue_error");
     } else if (!L->o.quiet) {
-        char sz[32], px[32];
+        char sz[32], px[32], ref[32], src_px[32], traders[400];
         pmc_dec_format(o->sz, sz);
         pmc_dec_format(o->px, px);
+        pmc_dec_format(o->ref, ref);
+        pmc_dec_format(o->nfills ? o->fills[0].px : 0, src_px);
+        order_traders(L, o, traders, sizeof traders);
         pmc_live_log(L,
                      "level=info event=order coid=%s side=%s sz=%s limit=%s "
-                     "token=%s fills=%u",
+                     "token=%s fills=%u trader=%s src_px=%s ref_px=%s",
                      o->coid.s, pmc_side_name(o->side), sz, px, o->token.s,
-                     o->nfills);
+                     o->nfills, traders, src_px, ref);
     }
 }
 
@@ -196,6 +251,8 @@ enum pmc_err pmc_live_on_action(void *ctx, const struct pmc_record *a)
         }
     }
     pmc_live_control_note(L, a);
+    if (a->kind == PMC_K_SKIP)
+        log_skip(L, a);
     return PMC_OK;
 }
 

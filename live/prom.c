@@ -1,44 +1,104 @@
-/* live/prom.c - the live loop's /metrics page in Prometheus text format.
+/* live/prom.c - the live loop's /metrics page in Prometheus text format
+ * (0.0.4).
  *
- * Decides: the names, labels and units of every series an operator scrapes.
+ * Decides: the names, labels, units and help texts of every series an
+ * operator scrapes: one pmcopy_ prefix, a # HELP and # TYPE line for every
+ * series, histograms over a fixed bucket set (live/metrics.h), so alert
+ * rules and dashboards (contrib/) can rely on them.
  * Never: changes the engine, the store or a venue (it only reads their
  * counters), or reads a clock. */
 #include "live/loop_int.h"
 
 #include "core/dec.h"
 
+static void counter(FILE *f, const char *name, const char *help, uint64_t v)
+{
+    pmc_prom_head(f, name, "counter", help);
+    fprintf(f, "%s %llu\n", name, (unsigned long long)v);
+}
+
+static void gauge(FILE *f, const char *name, const char *help, long long v)
+{
+    pmc_prom_head(f, name, "gauge", help);
+    fprintf(f, "%s %lld\n", name, v);
+}
+
+static void gauge_usd(FILE *f, const char *name, const char *help, pmc_micros v)
+{
+    char b[32];
+    pmc_dec_format(v, b);
+    pmc_prom_head(f, name, "gauge", help);
+    fprintf(f, "%s %s\n", name, b);
+}
+
 void pmc_live_metrics_text(struct live *L, FILE *f)
 {
     struct pmc_engine_stats st;
     pmc_engine_stats(L->drv.eng, &st);
-    fprintf(f, "# pmcopy live metrics\n");
-    fprintf(f, "pmcopy_fills_seen_total %llu\n",
-            (unsigned long long)st.fills_seen);
-    fprintf(f, "pmcopy_orders_total %llu\n", (unsigned long long)st.orders);
-    fprintf(f, "pmcopy_orders_sent_total %llu\n",
-            (unsigned long long)L->orders_sent);
-    fprintf(f, "pmcopy_orders_not_sent_total %llu\n",
-            (unsigned long long)L->orders_not_sent);
-    fprintf(f, "pmcopy_orders_known_at_restart_total %llu\n",
-            (unsigned long long)L->orders_known);
+    counter(f, "pmcopy_fills_seen_total",
+            "Source fills of tracked wallets the core saw.", st.fills_seen);
+    counter(f, "pmcopy_fills_copied_total",
+            "Source fills copied into an order.", st.fills_copied);
+    counter(f, "pmcopy_orders_total", "Orders the core decided.", st.orders);
+    counter(f, "pmcopy_orders_sent_total", "Orders sent to the venue.",
+            L->orders_sent);
+    counter(f, "pmcopy_orders_not_sent_total",
+            "Orders not sent: decided too long ago when first seen.",
+            L->orders_not_sent);
+    counter(f, "pmcopy_orders_known_at_restart_total",
+            "Orders a restart found already committed (never sent again).",
+            L->orders_known);
+    counter(f, "pmcopy_reports_total",
+            "Execution reports (ack, fill, cancel, reject) the core took.",
+            st.reports);
+    counter(f, "pmcopy_rejects_total", "Orders the venue rejected.",
+            st.rejects);
+    pmc_prom_head(f, "pmcopy_skips_total", "counter",
+                  "Source fills not copied, by reason.");
     for (int i = 0; i < PMC_SKIP_COUNT; i++)
         fprintf(f, "pmcopy_skips_total{reason=\"%s\"} %llu\n",
                 pmc_skip_name((enum pmc_skip_reason)i),
                 (unsigned long long)st.skips[i]);
-    fprintf(f, "pmcopy_killed %d\n", st.killed);
-    fprintf(f, "pmcopy_open_orders %u\n", st.open_orders);
-    char b[32];
-    pmc_dec_format(st.realized_total, b);
-    fprintf(f, "pmcopy_realized_usd %s\n", b);
-    pmc_dec_format(st.unrealized, b);
-    fprintf(f, "pmcopy_unrealized_usd %s\n", b);
-    pmc_hist_prom(f, "pmcopy_frame_to_wire_us", "", &L->h_frame_to_wire_us);
-    pmc_hist_prom(f, "pmcopy_decide_to_wire_us", "", &L->h_decide_to_wire_us);
-    pmc_hist_prom(f, "pmcopy_order_commit_us", "", &L->h_commit_us);
+    gauge(f, "pmcopy_killed", "1 while the kill switch is on (no new buys).",
+          st.killed);
+    gauge(f, "pmcopy_ready",
+          "1 while copying works (GET /ready); 0 with a reason there.",
+          L->ready);
+    gauge(f, "pmcopy_source_silence_seconds",
+          "Seconds since a fill source last delivered data.",
+          (long long)((L->now - L->ready_last_data) / 1000));
+    gauge(f, "pmcopy_open_orders", "Orders awaiting a final report.",
+          st.open_orders);
+    gauge(f, "pmcopy_open_buckets", "Coalescing buckets open.",
+          st.open_buckets);
+    gauge_usd(f, "pmcopy_realized_usd", "Realised P&L of the copies, USD.",
+              st.realized_total);
+    gauge_usd(f, "pmcopy_unrealized_usd",
+              "Unrealised P&L of the copies at the last mark, USD.",
+              st.unrealized);
+    gauge_usd(f, "pmcopy_bought_today_usd",
+              "Notional bought today (pending buys included), USD.",
+              st.bought_today);
+    pmc_hist_prom(f, "pmcopy_frame_to_wire_us",
+                  "Source frame received to the copy's first byte on the "
+                  "wire, us.",
+                  "", &L->h_frame_to_wire_us);
+    pmc_hist_prom(f, "pmcopy_frame_to_decide_us",
+                  "Source frame received to the core's order, us.", "",
+                  &L->h_frame_to_decide_us);
+    pmc_hist_prom(f, "pmcopy_decide_to_wire_us",
+                  "The core's order to its first byte on the wire, us.", "",
+                  &L->h_decide_to_wire_us);
+    pmc_hist_prom(f, "pmcopy_order_commit_us",
+                  "Committing an order to the store before it is sent, us.", "",
+                  &L->h_commit_us);
     if (L->watch) {
-        static char buf[1 << 16];
+        static char buf[1 << 17];
         size_t n = pmc_watch_metrics(L->watch, buf, sizeof buf);
         fwrite(buf, 1, n, f);
+        gauge(f, "pmcopy_watch_metrics_truncated",
+              "1 when the watchers' series did not fit the page buffer.",
+              n == 0);
     }
     if (L->clob)
         pmc_clob_metrics_prom(L->clob, f);
@@ -47,10 +107,10 @@ void pmc_live_metrics_text(struct live *L, FILE *f)
     if (L->store) {
         struct pmc_store_stats ss;
         pmc_store_stats(L->store, &ss);
-        fprintf(f, "pmcopy_store_committed_total %llu\n",
-                (unsigned long long)ss.committed);
-        fprintf(f, "pmcopy_store_stalls_total %llu\n",
-                (unsigned long long)ss.stalls);
-        fprintf(f, "pmcopy_store_failed %d\n", ss.failed);
+        counter(f, "pmcopy_store_committed_total", "Items the store committed.",
+                ss.committed);
+        counter(f, "pmcopy_store_stalls_total",
+                "Waits of the loop on the store's full ring.", ss.stalls);
+        gauge(f, "pmcopy_store_failed", "1 once the store failed.", ss.failed);
     }
 }

@@ -1,6 +1,6 @@
 /* live/status.c - the live loop's local API: the routes, /health, /status
- * (JSON); /metrics is written by prom.c, the control routes (POST /kill,
- * /resume, /traders/...) by control.c.
+ * (JSON), GET /ready (from ready.c); /metrics is written by prom.c, the
+ * control routes (POST /kill, /resume, /traders/...) by control.c.
  *
  * Decides: what each endpoint answers and in what form (the names of the
  * status fields and metrics are read by operators and tests/cli/live.sh).
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/dec.h"
+#include "proto/jsonout.h"
 
 static void json_dec(FILE *f, const char *key, pmc_micros v, int comma)
 {
@@ -81,6 +82,17 @@ int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
     if (get && !strcmp(req->path, "/health")) {
         fprintf(out, "{\"ok\":%s}\n", L->failed ? "false" : "true");
         return L->failed ? 503 : 200;
+    }
+    if (get && !strcmp(req->path, "/ready")) {
+        /* copying works: the reason of the loop's last pass (ready.c) */
+        if (L->ready) {
+            fprintf(out, "{\"ready\":true}\n");
+            return 200;
+        }
+        fprintf(out, "{\"ready\":false,\"reason\":");
+        pmc_json_str(out, L->ready_why);
+        fprintf(out, "}\n");
+        return 503;
     }
     if (get && !strcmp(req->path, "/status")) {
         status_json(L, out);

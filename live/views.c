@@ -19,6 +19,7 @@
 
 #include "core/dec.h"
 #include "core/tape.h"
+#include "live/dblock.h"
 #include "live/store.h"
 #include "live/views.h"
 #include "proto/jsonout.h"
@@ -714,9 +715,15 @@ int pmc_view_journal_append(const char *db, const char *tape)
     struct pmc_store *s;
     struct pmc_store_info info;
     char err[512];
-    int rc = -1;
+    int rc = -1, lock;
+    /* a writer like `pmcopy live`: never beside a running session */
+    if (pmc_dblock_take(db, &lock, err, sizeof err)) {
+        fprintf(stderr, "pmcopy journal: %s\n", err);
+        goto out_in;
+    }
     if (pmc_store_open(db, NULL, &s, &info, err, sizeof err) != PMC_OK) {
         fprintf(stderr, "pmcopy journal: %s\n", err);
+        pmc_dblock_release(lock);
         goto out_in;
     }
     pmc_ms last;
@@ -765,6 +772,7 @@ out_store:
     } else if (rc == 0) {
         fprintf(stderr, "journal: %s: %" PRIu64 " records appended\n", db, n);
     }
+    pmc_dblock_release(lock);
 out_in:
     if (in != stdin)
         fclose(in);

@@ -80,6 +80,8 @@ static const struct key keys[] = {
     {"db_enabled", K_BOOL, F(db_enabled), "use the store"},
     {"api_enabled", K_BOOL, F(api_enabled), "local HTTP API"},
     {"api_port", K_INT, F(api_port), "local HTTP API port (127.0.0.1)"},
+    {"max_source_silence_s", K_INT, F(max_source_silence_s),
+     "/ready fails after this long without source data, s"},
 };
 #undef F
 

@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config libsqlite3-dev libcurl4-openssl-dev libssl-dev
 libwebsockets-dev libmicrohttpd-dev libjansson-dev libsecp256k1-dev libgsl-dev libcmocka-dev
 libsystemd-dev
 gnuplot-nox clang libclang-rt-14-dev sqlite3 zlib1g-dev curl openssl
-clang-format slurm-wlm munge chromium groff-base logrotate"
+clang-format slurm-wlm munge chromium groff-base logrotate prometheus"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

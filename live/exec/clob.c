@@ -423,64 +423,74 @@ void pmc_clob_stats(const struct pmc_clob *x, struct pmc_clob_stats *out)
     }
 }
 
+static void series(FILE *f, const char *name, const char *type,
+                   const char *help, uint64_t v)
+{
+    pmc_prom_head(f, name, type, help);
+    fprintf(f, "%s %" PRIu64 "\n", name, v);
+}
+
 void pmc_clob_metrics_prom(const struct pmc_clob *x, FILE *f)
 {
     static const char *const CLS[6] = {"transport", "1xx", "2xx",
                                        "3xx",       "4xx", "5xx"};
-    fprintf(f, "# TYPE pmcopy_exec_requests_total counter\n");
+    pmc_prom_head(f, "pmcopy_exec_requests_total", "counter",
+                  "CLOB answers by class (transport = no answer).");
     for (int i = 0; i < 6; i++)
         fprintf(f, "pmcopy_exec_requests_total{class=\"%s\"} %" PRIu64 "\n",
                 CLS[i], x->st.req[i]);
+    series(f, "pmcopy_exec_posts_total", "counter",
+           "POST /order requests sent.", x->st.posts);
+    series(f, "pmcopy_exec_retries_total", "counter",
+           "POSTs beyond an order's first.", x->st.retries);
+    series(f, "pmcopy_exec_reconciles_total", "counter",
+           "Look-ups by hash after an order's unknown fate.", x->st.reconciles);
+    series(f, "pmcopy_exec_rate_limit_waits_total", "counter",
+           "Times an order waited for a rate limit.", x->st.rate_waits);
+    series(f, "pmcopy_exec_http_429_total", "counter",
+           "429 answers of the CLOB.", x->st.rate_429);
+    series(f, "pmcopy_exec_breaker_opens_total", "counter",
+           "Times the circuit breaker opened.", x->br.opens);
+    pmc_prom_head(f, "pmcopy_exec_breaker_state", "gauge",
+                  "The circuit breaker (0 closed, 1 open, 2 half-open), "
+                  "labelled with its name.");
+    fprintf(f, "pmcopy_exec_breaker_state{state=\"%s\"} %d\n",
+            pmc_breaker_name(x->br.state), (int)x->br.state);
+    pmc_prom_head(f, "pmcopy_exec_reports_total", "counter",
+                  "Execution reports the executor emitted, by status.");
     fprintf(f,
-            "# TYPE pmcopy_exec_posts_total counter\n"
-            "pmcopy_exec_posts_total %" PRIu64 "\n"
-            "# TYPE pmcopy_exec_retries_total counter\n"
-            "pmcopy_exec_retries_total %" PRIu64 "\n"
-            "# TYPE pmcopy_exec_reconciles_total counter\n"
-            "pmcopy_exec_reconciles_total %" PRIu64 "\n"
-            "# TYPE pmcopy_exec_rate_limit_waits_total counter\n"
-            "pmcopy_exec_rate_limit_waits_total %" PRIu64 "\n"
-            "# TYPE pmcopy_exec_http_429_total counter\n"
-            "pmcopy_exec_http_429_total %" PRIu64 "\n"
-            "# TYPE pmcopy_exec_breaker_opens_total counter\n"
-            "pmcopy_exec_breaker_opens_total %" PRIu64 "\n"
-            "# TYPE pmcopy_exec_breaker_state gauge\n"
-            "pmcopy_exec_breaker_state{state=\"%s\"} %d\n"
-            "# TYPE pmcopy_exec_reports_total counter\n"
             "pmcopy_exec_reports_total{status=\"ack\"} %" PRIu64 "\n"
             "pmcopy_exec_reports_total{status=\"fill\"} %" PRIu64 "\n"
             "pmcopy_exec_reports_total{status=\"cancel\"} %" PRIu64 "\n"
-            "pmcopy_exec_reports_total{status=\"reject\"} %" PRIu64 "\n"
-            "# TYPE pmcopy_exec_open_orders gauge\n"
-            "pmcopy_exec_open_orders %u\n"
-            "# TYPE pmcopy_exec_stopped gauge\n"
-            "pmcopy_exec_stopped %d\n",
-            x->st.posts, x->st.retries, x->st.reconciles, x->st.rate_waits,
-            x->st.rate_429, x->br.opens, pmc_breaker_name(x->br.state),
-            (int)x->br.state, x->st.acks, x->st.fills, x->st.cancels,
-            x->st.rejects, x->nused, x->stopped);
+            "pmcopy_exec_reports_total{status=\"reject\"} %" PRIu64 "\n",
+            x->st.acks, x->st.fills, x->st.cancels, x->st.rejects);
+    series(f, "pmcopy_exec_open_orders", "gauge",
+           "Orders the executor tracks (not yet final).", x->nused);
+    series(f, "pmcopy_exec_stopped", "gauge",
+           "1 once the venue stopped trading (geoblock).",
+           (uint64_t)x->stopped);
     struct pmc_presign_stats ps;
     pmc_presign_stats(x->pool, &ps);
+    series(f, "pmcopy_exec_presign_ready", "gauge",
+           "Presigned nonces ready in the pool.", ps.ready);
+    pmc_prom_head(f, "pmcopy_exec_signatures_total", "counter",
+                  "Order bodies signed, by nonce source.");
     fprintf(f,
-            "# TYPE pmcopy_exec_presign_ready gauge\n"
-            "pmcopy_exec_presign_ready %u\n"
-            "# TYPE pmcopy_exec_signatures_total counter\n"
             "pmcopy_exec_signatures_total{nonce=\"presigned\"} %" PRIu64 "\n"
             "pmcopy_exec_signatures_total{nonce=\"rfc6979\"} %" PRIu64 "\n",
-            ps.ready, ps.used,
+            ps.used,
             /* every signature not taken from the pool: the fallbacks and,
              * with the pool off, all of them */
             x->st.signatures > ps.used ? x->st.signatures - ps.used : 0);
     struct pmc_clob_stats st;
     pmc_clob_stats(x, &st);
-    fprintf(f,
-            "# TYPE pmcopy_exec_lane_posts_total counter\n"
-            "pmcopy_exec_lane_posts_total %" PRIu64 "\n"
-            "# TYPE pmcopy_exec_lane_connects_total counter\n"
-            "pmcopy_exec_lane_connects_total %" PRIu64 "\n"
-            "# TYPE pmcopy_exec_lanes_idle gauge\n"
-            "pmcopy_exec_lanes_idle %u\n",
-            st.lane_posts, st.lane_connects, st.lanes_idle);
-    fprintf(f, "# TYPE pmcopy_exec_post_latency_us histogram\n");
-    pmc_hist_prom(f, "pmcopy_exec_post_latency_us", "", &x->st.post_us);
+    series(f, "pmcopy_exec_lane_posts_total", "counter",
+           "POSTs written on a lane.", st.lane_posts);
+    series(f, "pmcopy_exec_lane_connects_total", "counter",
+           "Connections the lanes opened.", st.lane_connects);
+    series(f, "pmcopy_exec_lanes_idle", "gauge",
+           "Lanes connected and ready now.", st.lanes_idle);
+    pmc_hist_prom(f, "pmcopy_exec_post_latency_us",
+                  "POST /order latency (send to answer), us.", "",
+                  &x->st.post_us);
 }

@@ -25,6 +25,7 @@
 #include "live/exec/clob_int.h"
 #include "live/exec/http1.h"
 #include "live/exec/lane.h"
+#include "live/logfmt.h"
 #include "live/killpoint.h"
 #include "proto/sign/auth.h"
 
@@ -575,6 +576,27 @@ static struct pmc__done done_of(const struct req *r, CURLcode rc, long status)
     return d;
 }
 
+/* A transfer that got no answer: the log names the URL and the host. */
+static void note_failure(struct pmc_clob *x, const struct req *r,
+                         const struct pmc__done *d)
+{
+    if (!d->why)
+        return;
+    /* written here, not through pmc__note: the call order stays one way
+     * (order_fsm.c -> transport.c) */
+    char host[128], line[URL_MAX + 512];
+    snprintf(line, sizeof line, "request failed: %s: %s (host %s)", d->why,
+             r->url[0] ? r->url : x->base,
+             pmc_url_host(x->base, host, sizeof host));
+    for (char *p = line; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = ' ';
+    if (x->h.log)
+        x->h.log(x->h.ctx, line);
+    else
+        fprintf(stderr, "pmcopy exec: %s\n", line);
+}
+
 /* A libcurl transfer that ended with rc. */
 static struct req *curl_done(struct pmc_clob *x, CURL *e, CURLcode rc,
                              struct pmc__done *d)
@@ -595,6 +617,7 @@ static struct req *curl_done(struct pmc_clob *x, CURL *e, CURLcode rc,
             pmc_hist_add(&x->st.post_us, (int64_t)us);
     }
     *d = done_of(r, rc, status);
+    note_failure(x, r, d);
     return r;
 }
 
@@ -626,6 +649,7 @@ static struct req *lane_done(struct pmc_clob *x, uint32_t i,
     if (rc == CURLE_OK)
         pmc_hist_add(&x->st.post_us, pmc_lane_last_us(l));
     *d = done_of(r, rc, rc == CURLE_OK ? hr->status : 0);
+    note_failure(x, r, d);
     return r;
 }
 

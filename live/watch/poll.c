@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "live/logfmt.h"
 #include "proto/wire/data_api.h"
 #include "live/watch/watch_int.h"
 
@@ -103,6 +104,12 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
         }
     }
     return n;
+}
+
+/* The data API's host, for the lines of a failed request. */
+static const char *api_host(const struct pmc_watch *w, char *buf, size_t cap)
+{
+    return pmc_url_host(w->api_url, buf, cap);
 }
 
 enum pmc_err pmc__poll_init(struct pmc_watch *w)
@@ -349,21 +356,25 @@ static void retry_later(struct pmc_watch *w, struct pwallet *pw)
 static void finished(struct pmc_watch *w, struct pwallet *pw, CURLcode cc)
 {
     struct pmc_watch_counters *c = &w->st.c[PMC_WATCH_API];
+    char host[128];
     long status = 0;
     curl_easy_getinfo(pw->easy, CURLINFO_RESPONSE_CODE, &status);
     if (cc != CURLE_OK) {
         if (cc == CURLE_OPERATION_TIMEDOUT) {
             c->timeouts++;
-            pmc__watch_log(w, PMC_WATCH_API, "request timed out after %lld ms",
-                           (long long)w->cfg.http_timeout_ms);
+            pmc__watch_log(w, PMC_WATCH_API,
+                           "request timed out after %lld ms: %s (host %s)",
+                           (long long)w->cfg.http_timeout_ms, w->api_url,
+                           api_host(w, host, sizeof host));
         } else if (cc == CURLE_FILESIZE_EXCEEDED || cc == CURLE_WRITE_ERROR) {
             c->oversized++;
             pmc__watch_log(w, PMC_WATCH_API, "response over %zu bytes dropped",
                            w->cfg.max_body_bytes);
         } else {
             c->net_errors++;
-            pmc__watch_log(w, PMC_WATCH_API, "request failed: %s",
-                           curl_easy_strerror(cc));
+            pmc__watch_log(w, PMC_WATCH_API, "request failed: %s: %s (host %s)",
+                           curl_easy_strerror(cc), w->api_url,
+                           api_host(w, host, sizeof host));
         }
         retry_later(w, pw);
         return;
@@ -389,13 +400,17 @@ static void finished(struct pmc_watch *w, struct pwallet *pw, CURLcode cc)
     if (status >= 500) {
         c->http_5xx++;
         retry_later(w, pw);
-        pmc__watch_log(w, PMC_WATCH_API, "HTTP %ld; retrying in %lld ms",
-                       status, (long long)(pw->retry_at - w->now));
+        pmc__watch_log(w, PMC_WATCH_API,
+                       "HTTP %ld from %s (host %s); retrying in %lld ms",
+                       status, w->api_url, api_host(w, host, sizeof host),
+                       (long long)(pw->retry_at - w->now));
         return;
     }
     if (status != 200) {
         c->http_other++;
-        pmc__watch_log(w, PMC_WATCH_API, "HTTP %ld; round abandoned", status);
+        pmc__watch_log(w, PMC_WATCH_API,
+                       "HTTP %ld from %s (host %s); round abandoned", status,
+                       w->api_url, api_host(w, host, sizeof host));
         pw->in_round = 0;
         return;
     }

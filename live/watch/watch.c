@@ -405,29 +405,50 @@ size_t pmc_watch_metrics(const struct pmc_watch *w, char *buf, size_t cap)
 {
     struct mbuf b = {buf, 0, cap, cap == 0};
     static const struct {
-        const char *name;
+        const char *name, *help;
         size_t off;
     } ctr[] = {
-#define C(f) {#f, offsetof(struct pmc_watch_counters, f)}
-        C(connects),   C(established), C(disconnects), C(stale),
-        C(subscribed), C(frames),      C(malformed),   C(oversized),
-        C(records),    C(fills),       C(duplicates),  C(other_wallets),
-        C(removed),    C(gaps),        C(tx_dropped),  C(requests),
-        C(http_ok),    C(http_429),    C(http_5xx),    C(http_other),
-        C(timeouts),   C(net_errors),
+#define C(f, h) {#f, h, offsetof(struct pmc_watch_counters, f)}
+        C(connects, "Connection attempts."),
+        C(established, "Connections opened."),
+        C(disconnects, "Connections closed or failed to open."),
+        C(stale, "Silent connections the watchdog reconnected."),
+        C(subscribed, "Subscriptions acknowledged or sent."),
+        C(frames, "Complete messages received (data API: answers)."),
+        C(malformed, "Messages the decoder refused."),
+        C(oversized, "Messages over the size limit, dropped."),
+        C(records, "Records handed to the loop."),
+        C(fills, "Fills of tracked wallets seen, before dedupe."),
+        C(duplicates, "Fills not handed over: key already seen."),
+        C(other_wallets, "Fills of untracked wallets dropped."),
+        C(removed, "Chain logs removed by a reorg."),
+        C(gaps, "Disconnects that asked for a backfill."),
+        C(tx_dropped, "Outgoing messages dropped on a full queue."),
+        C(requests, "Data API requests sent."),
+        C(http_ok, "Data API answers 200."),
+        C(http_429, "Data API answers 429."),
+        C(http_5xx, "Data API answers 5xx."),
+        C(http_other, "Data API answers with another status."),
+        C(timeouts, "Data API requests timed out."),
+        C(net_errors, "Data API requests failed without an answer."),
 #undef C
     };
     for (size_t k = 0; k < PMC_ARRAY_LEN(ctr); k++) {
-        mput(&b, "# TYPE pmc_watch_%s_total counter\n", ctr[k].name);
+        mput(&b,
+             "# HELP pmcopy_watch_%s_total %s\n"
+             "# TYPE pmcopy_watch_%s_total counter\n",
+             ctr[k].name, ctr[k].help, ctr[k].name);
         for (int s = 0; s < PMC_WATCH_NSRC; s++) {
             const char *base = (const char *)&w->st.c[s];
             uint64_t v;
             memcpy(&v, base + ctr[k].off, sizeof v);
-            mput(&b, "pmc_watch_%s_total{source=\"%s\"} %llu\n", ctr[k].name,
+            mput(&b, "pmcopy_watch_%s_total{source=\"%s\"} %llu\n", ctr[k].name,
                  sn(s), (unsigned long long)v);
         }
     }
-    mput(&b, "# TYPE pmc_watch_lag_ms histogram\n");
+    mput(&b, "# HELP pmcopy_watch_lag_ms Detection lag of source fills "
+             "(receive time - source time), ms.\n"
+             "# TYPE pmcopy_watch_lag_ms histogram\n");
     for (int s = 0; s < PMC_WATCH_NSRC; s++) {
         const struct pmc_watch_lag *h = &w->st.lag[s];
         uint64_t cum = 0;
@@ -435,25 +456,27 @@ size_t pmc_watch_metrics(const struct pmc_watch *w, char *buf, size_t cap)
             cum += h->bucket[i];
             if (i < PMC_WATCH_LAG_BUCKETS)
                 mput(&b,
-                     "pmc_watch_lag_ms_bucket{source=\"%s\",le=\"%lld\"} "
+                     "pmcopy_watch_lag_ms_bucket{source=\"%s\",le=\"%lld\"} "
                      "%llu\n",
                      sn(s), (long long)pmc_watch_lag_bounds[i],
                      (unsigned long long)cum);
             else
                 mput(&b,
-                     "pmc_watch_lag_ms_bucket{source=\"%s\",le=\"+Inf\"} "
+                     "pmcopy_watch_lag_ms_bucket{source=\"%s\",le=\"+Inf\"} "
                      "%llu\n",
                      sn(s), (unsigned long long)cum);
         }
-        mput(&b, "pmc_watch_lag_ms_sum{source=\"%s\"} %lld\n", sn(s),
+        mput(&b, "pmcopy_watch_lag_ms_sum{source=\"%s\"} %lld\n", sn(s),
              (long long)h->sum_ms);
-        mput(&b, "pmc_watch_lag_ms_count{source=\"%s\"} %llu\n", sn(s),
+        mput(&b, "pmcopy_watch_lag_ms_count{source=\"%s\"} %llu\n", sn(s),
              (unsigned long long)h->count);
     }
-    mput(&b, "# TYPE pmc_watch_up gauge\n");
+    mput(&b, "# HELP pmcopy_watch_up 1 while the source's websocket is open "
+             "and subscribed (configured sources only).\n"
+             "# TYPE pmcopy_watch_up gauge\n");
     for (int s = 0; s < PMC_WATCH_NSRC; s++)
-        if (s != PMC_WATCH_API)
-            mput(&b, "pmc_watch_up{source=\"%s\"} %d\n", sn(s),
+        if (s != PMC_WATCH_API && w->conn[s].configured)
+            mput(&b, "pmcopy_watch_up{source=\"%s\"} %d\n", sn(s),
                  pmc_watch_is_up(w, (enum pmc_watch_src)s));
     return b.full ? 0 : b.n;
 }

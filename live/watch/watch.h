@@ -199,7 +199,7 @@ void pmc_watch_set_checkpoint(struct pmc_watch *w, enum pmc_watch_src s,
 /* Counters and lag histograms (valid until the next call into w). */
 const struct pmc_watch_stats *pmc_watch_stats(const struct pmc_watch *w);
 
-/* Prometheus text exposition of the stats (pmc_watch_* metrics with a
+/* Prometheus text exposition of the stats (pmcopy_watch_* metrics with a
  * source label) into buf. Returns the length, or 0 when cap is too small. */
 size_t pmc_watch_metrics(const struct pmc_watch *w, char *buf, size_t cap);
 

@@ -120,9 +120,9 @@ static void went_down(struct wconn *c, const char *why)
     if (c->fails < 30)
         c->fails++;
     c->next_connect = w->now + d;
-    pmc__watch_log(w, c->src, "%s (%s); reconnecting in %lld ms",
+    pmc__watch_log(w, c->src, "%s (%s): %s (host %s); reconnecting in %lld ms",
                    was_open ? "disconnected" : "connect failed",
-                   why ? why : "closed", (long long)d);
+                   why ? why : "closed", c->url, c->host, (long long)d);
     if ((c->src == PMC_WATCH_CHAIN || c->src == PMC_WATCH_RTDS) && c->ever_up &&
         c->gap_from == 0) {
         pmc_ms from = w->cp[c->src] > 0 ? w->cp[c->src] : c->last_rx;

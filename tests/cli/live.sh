@@ -76,7 +76,7 @@ check "paper: no fill of wallet B" sh -c "! grep -q 'trader=$B' '$tmp/paper.tape
 check "paper: two orders (got $orders)" [ "$orders" -eq 2 ]
 check "paper: the venue filled them" [ "$(grep -c ' status=fill ' "$tmp/paper.tape")" -ge 2 ]
 check "paper: logfmt log lines (running, order, stopped)" \
-    sh -c "grep -q '^t=[0-9]* level=info event=running mode=paper' '$tmp/paper.err' && grep -q 'event=order coid=pmc-' '$tmp/paper.err' && grep -q 'event=stopped inputs=' '$tmp/paper.err'"
+    sh -c "grep -q '^ts=[0-9T:.-]*Z level=info event=running mode=paper' '$tmp/paper.err' && grep -q 'event=order coid=pmc-' '$tmp/paper.err' && grep -q 'event=stopped inputs=' '$tmp/paper.err'"
 check "paper: the journal replays exactly" \
     "$bin" replay --db "$tmp/paper.db" --trader $A
 "$bin" positions --db "$tmp/paper.db" --json > "$tmp/pos.json" 2>&1
@@ -160,7 +160,7 @@ wait_status $AP fills_seen 2
 api $AP GET /metrics > "$tmp/metrics.txt"
 check "api: /metrics counts the order and the killed skip" \
     sh -c "grep -q '^pmcopy_orders_total 1' '$tmp/metrics.txt' && grep -q 'pmcopy_skips_total{reason=\"killed\"} 1' '$tmp/metrics.txt'"
-check "api: /metrics has the watchers' lag histogram" grep -q 'pmc_watch\|pmcopy_watch' "$tmp/metrics.txt"
+check "api: /metrics has the watchers' lag histogram" grep -q '^pmcopy_watch_lag_ms_bucket{' "$tmp/metrics.txt"
 check "api: unknown path is 404" test "$(api_code "$AP" GET /nope)" = 404
 stop_live $lp
 check "api: replay --db alone re-decides with the session's saved configuration" \

@@ -119,10 +119,16 @@ static void test_metrics(void **st)
     static char buf[65536];
     size_t n = pmc_watch_metrics(w, buf, sizeof buf);
     assert_true(n > 0);
-    assert_non_null(strstr(buf, "pmc_watch_fills_total{source=\"rtds\"} 0\n"));
+    assert_non_null(
+        strstr(buf, "pmcopy_watch_fills_total{source=\"rtds\"} 0\n"));
     assert_non_null(strstr(
-        buf, "pmc_watch_lag_ms_bucket{source=\"chain\",le=\"+Inf\"} 0\n"));
-    assert_non_null(strstr(buf, "pmc_watch_lag_ms_count{source=\"api\"} 0\n"));
+        buf, "pmcopy_watch_lag_ms_bucket{source=\"chain\",le=\"+Inf\"} 0\n"));
+    assert_non_null(
+        strstr(buf, "pmcopy_watch_lag_ms_count{source=\"api\"} 0\n"));
+    /* one prefix, and every series has its HELP and TYPE lines */
+    assert_null(strstr(buf, "pmc_watch_"));
+    assert_non_null(strstr(buf, "# HELP pmcopy_watch_fills_total "));
+    assert_non_null(strstr(buf, "# TYPE pmcopy_watch_lag_ms histogram\n"));
     assert_int_equal(pmc_watch_metrics(w, buf, 100), 0);
     assert_string_equal(pmc_watch_src_name(PMC_WATCH_BOOK), "book");
     pmc_watch_free(w);
