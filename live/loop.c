@@ -138,6 +138,9 @@ static enum pmc_err on_input(void *ctx, const struct pmc_record *r)
         pmc_pending_del(&L->pend, &r->u.exec.coid);
     }
     side_effects(L, r);
+    if (r->kind == PMC_K_FILL || r->kind == PMC_K_QUOTE ||
+        r->kind == PMC_K_TRADE || r->kind == PMC_K_RESOLVE)
+        L->marks_dirty = 1; /* marks.c */
     return PMC_OK;
 }
 
@@ -345,6 +348,7 @@ static void shutdown_(struct live *L)
     }
     drain_inbox(L);
     save_checkpoints(L);
+    pmc_live_persist_marks(L);
 }
 
 int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
@@ -399,7 +403,9 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
     if (cfg->db_enabled) {
         struct pmc_store_info info;
         char serr[512];
-        if (pmc_store_open(cfg->db_path, NULL, &L->store, &info, serr,
+        struct pmc_store_opts so = {0};
+        so.caller_marks = 1; /* the core's marks (marks.c) */
+        if (pmc_store_open(cfg->db_path, &so, &L->store, &info, serr,
                            sizeof serr) != PMC_OK) {
             pmc_live_fail(L, "store", serr);
             goto out;
@@ -413,6 +419,7 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
         goto out;
     if (L->store && L->rebuild_inputs)
         pmc_live_settle_after_rebuild(L);
+    pmc_live_persist_marks(L); /* the rebuilt engine's */
     if (setup_watch(L) != PMC_OK)
         goto out;
     if (L->store)
@@ -454,6 +461,8 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
         drain_inbox(L);
         if (L->api)
             pmc_api_poll(L->api, L->now);
+        if (L->marks_dirty && L->now - L->marks_t >= 1000)
+            pmc_live_persist_marks(L);
         if (L->now - L->last_ckpt >= 1000) {
             save_checkpoints(L);
             L->last_ckpt = L->now;
@@ -482,6 +491,7 @@ out:
     pmc_pending_fini(&L->pend);
     pmc_inbox_fini(&L->in);
     free(L->rebuilt);
+    free(L->marks);
     if (L->failed)
         rc = 1;
     free(L);

@@ -14,7 +14,8 @@
  * core to the venue (committed first), the venue's answers to the store.
  * rebuild.c: the engine rebuilt from the journal, orders settled after a
  * restart. status.c: the local API's routes (status JSON);
- * prom.c: the Prometheus text of /metrics.
+ * prom.c: the Prometheus text of /metrics. marks.c: the core's marks
+ * written to the store for the views.
  * loopio.c: log lines, the first failure, records queued for the core.
  * Only loop.c reads the clock; while rebuilding, rebuild.c moves L->now
  * along the journal's times. */
@@ -48,6 +49,13 @@ struct lat_slot {
 struct filltime {
     uint64_t h;
     pmc_ms ts, recv;
+};
+
+/* the last mark written to the store for an engine position slot */
+struct live_mark {
+    uint64_t h; /* token hash */
+    pmc_micros px;
+    int resolved;
 };
 
 struct live {
@@ -85,6 +93,11 @@ struct live {
         h_frame_to_decide_us, h_commit_us;
     uint64_t inputs, orders_sent, orders_not_sent, orders_known;
     pmc_ms started, last_ckpt;
+    /* marks.c: the core's marks persisted for the views (one P&L) */
+    struct live_mark *marks;
+    size_t marks_cap;
+    pmc_ms marks_t;  /* last written */
+    int marks_dirty; /* an input that moves a mark came since */
 };
 
 /* ---- loopio.c ------------------------------------------------------------ */
@@ -135,6 +148,11 @@ void pmc_live_settle_after_rebuild(struct live *L);
  * kill/resume. */
 int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
                          const char **ctype);
+
+/* ---- marks.c ------------------------------------------------------------- */
+
+/* Write the core's marks that changed since the last call to the store. */
+void pmc_live_persist_marks(struct live *L);
 
 /* ---- prom.c -------------------------------------------------------------- */
 

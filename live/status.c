@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/dec.h"
+#include "live/readapi.h"
 
 static void json_dec(FILE *f, const char *key, pmc_micros v, int comma)
 {
@@ -80,6 +81,10 @@ int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
         fprintf(out, "{\"ok\":%s}\n", L->failed ? "false" : "true");
         return L->failed ? 503 : 200;
     }
+    /* store-backed reads: a thread_fn once the API has server threads */
+    int rd = pmc_live_read_api(L->cfg.db_path, req, out, ctype);
+    if (rd)
+        return rd;
     if (get && !strcmp(req->path, "/status")) {
         status_json(L, out);
         return 200;

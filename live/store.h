@@ -117,6 +117,10 @@ struct pmc_store_opts {
     int log_writev; /* 1: append the order log with writev(2) instead of
                        copying into its mapping (the fallback where the
                        file system cannot allocate or map it) */
+    int caller_marks; /* 1: marks come only from pmc_store_mark (the live
+                         loop persists the core's own marks, so the views
+                         and the engine value positions alike); journaled
+                         market data sets none */
 };
 
 /* What an existing database held when it was opened. */
@@ -215,8 +219,9 @@ PMC_MUST_USE enum pmc_err pmc_store_checkpoint(struct pmc_store *s,
                                                const char *value, pmc_ms t);
 
 /* Queue: mark `token` at price px (micros) at t; resolved=1 for a payout
- * (marks of a resolved token no longer change). Journaled quotes (mid, or
- * the one side present), trades and resolutions set marks on their own. */
+ * (marks of a resolved token no longer change). Unless the store was opened
+ * with caller_marks, journaled quotes (mid, or the one side present),
+ * trades and resolutions set marks on their own. */
 PMC_MUST_USE enum pmc_err pmc_store_mark(struct pmc_store *s, const char *token,
                                          pmc_micros px, int resolved, pmc_ms t);
 
@@ -387,6 +392,16 @@ typedef int (*pmc_store_share_fn)(void *ctx,
                                   const struct pmc_store_share_row *r);
 PMC_MUST_USE enum pmc_err
 pmc_store_shares_each(struct pmc_store *s, pmc_store_share_fn fn, void *ctx);
+
+/* The journal records whose kind is ev (the tape's ev= name: "skip",
+ * "market", ...) and whose time is >= since, in sequence order; line points
+ * to n bytes (no newline), valid during the callback. */
+typedef int (*pmc_store_line_fn)(void *ctx, uint64_t seq, pmc_ms t,
+                                 const char *line, size_t n);
+PMC_MUST_USE enum pmc_err pmc_store_journal_each(struct pmc_store *s,
+                                                 const char *ev, pmc_ms since,
+                                                 pmc_store_line_fn fn,
+                                                 void *ctx);
 
 /* The latest time in the journal (0 when empty): the views' "now". */
 PMC_MUST_USE enum pmc_err pmc_store_last_time(struct pmc_store *s, pmc_ms *t);
