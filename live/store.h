@@ -351,6 +351,8 @@ struct pmc_store_position {
     pmc_micros unrealized;         /* shares x mark - basis; 0 when resolved */
     pmc_micros mark;               /* 0 with has_mark 0 */
     pmc_micros bought, sold, fees; /* gross buy cost, sell proceeds, fees */
+    pmc_micros realized_since; /* the part of realized booked at or after
+                                  `since` (pmc_store_positions_since) */
     int64_t nfills;
     pmc_ms mark_t;
     int has_mark, resolved;
@@ -362,6 +364,12 @@ typedef int (*pmc_store_position_fn)(void *ctx,
 PMC_MUST_USE enum pmc_err pmc_store_positions_each(struct pmc_store *s,
                                                    pmc_store_position_fn fn,
                                                    void *ctx);
+/* The same, with realized_since: sells at or after `since` and a payout
+ * whose resolution mark is at or after it (e.g. 00:00 UTC today). */
+PMC_MUST_USE enum pmc_err pmc_store_positions_since(struct pmc_store *s,
+                                                    pmc_ms since,
+                                                    pmc_store_position_fn fn,
+                                                    void *ctx);
 
 /* Per-trader statistics as of `now` (today's counters are 0 when the last
  * update was on an earlier UTC day than now). */

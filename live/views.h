@@ -48,6 +48,13 @@ int pmc_view_skips(const struct pmc_view_opts *o);
 /* Counts: orders by status, fills, skips by reason, stage latencies. */
 int pmc_view_stats(const struct pmc_view_opts *o);
 
+/* One frame of the position monitor (`positions --watch`): the open
+ * positions with market name, outcome, shares, average entry, the core's
+ * mark and unrealised P&L, then value and P&L; "today" is the UTC day of
+ * o->now. Every line ends with eol then '\n' (e.g. "\033[K" to clear
+ * what a previous frame left on a terminal). */
+int pmc_view_monitor(const struct pmc_view_opts *o, const char *eol);
+
 /* Where a view writes: o->out, or stdout. */
 FILE *pmc_view_out(const struct pmc_view_opts *o);
 
