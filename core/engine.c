@@ -68,6 +68,7 @@ struct tok {
     uint32_t nord;   /* open orders on it */
     uint32_t live;   /* its place in e->live; the next free slot while free */
     uint32_t queued; /* 1 while in the reclaim ring */
+    uint32_t parts;  /* its first (trader, token) part, NONE = none */
 };
 
 struct mkt {
@@ -92,6 +93,26 @@ struct order {
     enum pmc_side side;
     pmc_micros px, sz, done;
     int64_t window, day; /* where its notional was counted */
+    uint32_t nattr;      /* traders it is attributed to (e->attr) */
+};
+
+/* A trader's share of an order: the scaled source shares it contributed on
+ * the order's side (engine.h: attribution). */
+struct attr {
+    uint32_t trader;
+    pmc_micros w;
+};
+
+/* A trader's part of a token: our attributed position, the source's own
+ * virtual one. Linked from the token (tok.parts) through next. */
+struct part {
+    uint32_t trader, next; /* next: the token's next part; free list link */
+    pmc_micros shares, cost;         /* ours attributed to the trader */
+    pmc_micros src_shares, src_cost; /* the source's own, at its prices */
+};
+
+struct tstat {
+    struct pmc_trader_stats s;
 };
 
 /* open-addressing index from a pmc_sym hash to a table slot */
@@ -141,6 +162,15 @@ struct pmc_engine {
 
     struct pmc_dedupe dedupe;
 
+    /* per-trader accountability (engine.h) */
+    struct tstat *ts;     /* [ntcap] */
+    uint32_t ntcap;       /* traders the tables hold */
+    struct attr *attr;    /* [max_open_orders * attr_k] */
+    uint32_t attr_k;      /* attribution entries per order */
+    struct part *parts;   /* [part_cap] */
+    uint32_t part_cap, part_hwm, free_part;
+    int64_t ts_day;       /* UTC day of realized_today */
+
     struct pmc_engine_stats st;
 };
 
@@ -179,8 +209,29 @@ static size_t ord_ix_bytes(const struct pmc_config *c)
 
 struct layout {
     size_t eng, toks, live, tok_ring, tok_ix, mkts, mkt_exposure, mkt_ring,
-        mkt_ix, buckets, released, fills, orders, ord_ix, dedupe, total;
+        mkt_ix, buckets, released, fills, orders, ord_ix, dedupe, ts, attr,
+        parts, total;
 };
+
+/* Traders the per-trader tables are sized for: the list, or the most a
+ * follow_all run may grow it to. */
+static uint32_t ntcap(const struct pmc_config *c)
+{
+    return c->follow_all ? PMC_MAX_TRADERS : c->ntraders;
+}
+
+static uint32_t attr_k(const struct pmc_config *c)
+{
+    uint32_t k = ntcap(c);
+    if (k > c->max_bucket_fills)
+        k = c->max_bucket_fills;
+    return k < PMC_ATTR_MAX ? k : PMC_ATTR_MAX;
+}
+
+static uint32_t part_cap(const struct pmc_config *c)
+{
+    return ntcap(c) ? 2 * c->max_tokens : 0;
+}
 
 static size_t align16(size_t n)
 {
@@ -210,6 +261,9 @@ static void layout(const struct pmc_config *c, struct layout *L)
     TAKE(orders, (size_t)c->max_open_orders * sizeof(struct order));
     TAKE(ord_ix, ord_ix_bytes(c));
     TAKE(dedupe, pmc_dedupe_mem_size(c->dedupe_capacity));
+    TAKE(ts, (size_t)ntcap(c) * sizeof(struct tstat));
+    TAKE(attr, (size_t)c->max_open_orders * attr_k(c) * sizeof(struct attr));
+    TAKE(parts, (size_t)part_cap(c) * sizeof(struct part));
 #undef TAKE
     L->total = o;
 }
@@ -290,6 +344,16 @@ enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem, size_t size,
     index_init(&e->ord_ix, base + L.ord_ix, ord_ix_first(cfg));
     e->ord_ix_full = ord_ix_full(cfg);
     pmc_dedupe_init(&e->dedupe, base + L.dedupe, cfg->dedupe_capacity);
+    e->ntcap = ntcap(cfg);
+    e->ts = (struct tstat *)(void *)(base + L.ts);
+    memset(e->ts, 0, (size_t)e->ntcap * sizeof *e->ts);
+    e->attr_k = attr_k(cfg);
+    e->attr = (struct attr *)(void *)(base + L.attr);
+    e->parts = (struct part *)(void *)(base + L.parts);
+    e->part_cap = part_cap(cfg);
+    e->part_hwm = 0;
+    e->free_part = NONE;
+    e->ts_day = INT64_MIN;
     pmc_risk_init(&e->risk);
     *out = e;
     return PMC_OK;
@@ -405,6 +469,19 @@ static void tok_check_idle(struct pmc_engine *e, uint32_t k)
     }
 }
 
+/* Give a token's (trader, token) parts back (it is flat: resolution
+ * realised them). */
+static void parts_free(struct pmc_engine *e, struct tok *x)
+{
+    while (x->parts != NONE) {
+        struct part *p = &e->parts[x->parts];
+        uint32_t next = p->next;
+        p->next = e->free_part;
+        e->free_part = x->parts;
+        x->parts = next;
+    }
+}
+
 /* Free the oldest idle token; 0 when there is none. */
 static int tok_reclaim(struct pmc_engine *e)
 {
@@ -414,6 +491,7 @@ static int tok_reclaim(struct pmc_engine *e)
         if (!tok_idle(x))
             continue; /* in use again since */
         index_del(&e->tok_ix, k, e, tok_home);
+        parts_free(e, x);
         uint32_t last = e->live[--e->ntoks];
         e->live[x->live] = last;
         e->toks[last].live = x->live;
@@ -506,6 +584,7 @@ static uint32_t tok_get(struct pmc_engine *e, const struct pmc_sym *t,
     tok_set_market(e, x, m);
     e->mkts[m].ntok++;
     x->bucket[0] = x->bucket[1] = NONE;
+    x->parts = NONE;
     x->live = e->ntoks;
     e->live[e->ntoks++] = k;
     e->tok_ix.slot[i] = k;
@@ -622,6 +701,179 @@ static pmc_micros tok_unreal(const struct tok *x)
         (e)->risk.unrealized += tok_unreal(x) - before_;                       \
     } while (0)
 
+/* ---- per-trader accountability (engine.h) ------------------------------ */
+
+static struct pmc_trader_stats *tst(struct pmc_engine *e, uint32_t i)
+{
+    PMC_ASSERT(i < e->ntcap);
+    return &e->ts[i].s;
+}
+
+/* Trader i's part of token tk, created flat when new; NONE (counted as
+ * untracked) when the part table is full. */
+static struct part *part_get(struct pmc_engine *e, uint32_t i, uint32_t tk)
+{
+    struct tok *x = &e->toks[tk];
+    for (uint32_t p = x->parts; p != NONE; p = e->parts[p].next)
+        if (e->parts[p].trader == i)
+            return &e->parts[p];
+    uint32_t p;
+    if (e->free_part != NONE) {
+        p = e->free_part;
+        e->free_part = e->parts[p].next;
+    } else if (e->part_hwm < e->part_cap) {
+        p = e->part_hwm++;
+    } else {
+        tst(e, i)->untracked++;
+        return NULL;
+    }
+    struct part *q = &e->parts[p];
+    memset(q, 0, sizeof *q);
+    q->trader = i;
+    q->next = x->parts;
+    x->parts = p;
+    return q;
+}
+
+/* Part of v for entry j of a[0..n): floor(v x w_j / W), the rounding
+ * remainder to the largest contributor (the first of them), so the parts
+ * add up to v; with no weight at all, everything to the first. */
+static pmc_micros split(pmc_micros v, const struct attr *a, uint32_t n,
+                        uint32_t j)
+{
+    pmc_micros W = 0;
+    uint32_t big = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        W = a[i].w > INT64_MAX - W ? INT64_MAX : W + a[i].w;
+        if (a[i].w > a[big].w)
+            big = i;
+    }
+    if (W <= 0)
+        return j == 0 ? v : 0;
+    if (j != big)
+        return pmc_muldiv_floor(v, a[j].w, W);
+    pmc_micros rest = v;
+    for (uint32_t i = 0; i < n; i++)
+        if (i != big)
+            rest -= pmc_muldiv_floor(v, a[i].w, W);
+    return rest;
+}
+
+/* Enter trader i's realised P&L of one closing trade. */
+static void trader_pnl(struct pmc_engine *e, uint32_t i, pmc_micros pnl)
+{
+    struct pmc_trader_stats *t = tst(e, i);
+    t->realized_usd += pnl;
+    t->realized_today += pnl;
+    if (pnl < 0)
+        t->consecutive_losses++;
+    else if (pnl > 0)
+        t->consecutive_losses = 0;
+}
+
+/* The order in slot k was emitted from bucket b on `side`: list the
+ * traders it is attributed to and count their fills copied. */
+static void attr_order(struct pmc_engine *e, uint32_t k,
+                       const struct pmc_bucket *b, enum pmc_side side)
+{
+    struct attr *a = &e->attr[(size_t)k * e->attr_k];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < b->nfills; i++) {
+        const struct pmc_fill_ref *f = &b->fills[i];
+        struct pmc_trader_stats *t = tst(e, f->trader);
+        t->fills_copied++;
+        uint32_t j = 0;
+        while (j < n && a[j].trader != f->trader)
+            j++;
+        if (j == n) {
+            if (n == e->attr_k) {
+                t->untracked++;
+                continue;
+            }
+            a[n].trader = f->trader;
+            a[n].w = 0;
+            n++;
+            t->orders++;
+        }
+        if (f->side == side) {
+            pmc_micros w = pmc_mul(f->sz, pmc_sizing_ratio(&e->cfg, f->trader));
+            a[j].w = w > INT64_MAX - a[j].w ? INT64_MAX : a[j].w + w;
+        }
+    }
+    e->orders[k].nattr = n;
+}
+
+/* An execution fill of the order in slot k: `sh` shares into (BUY) or out
+ * of (SELL) the position, `usd` shares x price, `fee`, and for a SELL the
+ * cost `basis` it takes out. */
+static void attr_fill(struct pmc_engine *e, uint32_t k, pmc_micros sh,
+                      pmc_micros usd, pmc_micros fee, pmc_micros basis)
+{
+    const struct order *o = &e->orders[k];
+    const struct attr *a = &e->attr[(size_t)k * e->attr_k];
+    for (uint32_t j = 0; j < o->nattr; j++) {
+        struct pmc_trader_stats *t = tst(e, a[j].trader);
+        pmc_micros dsh = split(sh, a, o->nattr, j);
+        pmc_micros dusd = split(usd, a, o->nattr, j);
+        pmc_micros dfee = split(fee, a, o->nattr, j);
+        struct part *p = part_get(e, a[j].trader, o->tok);
+        t->order_fills++;
+        t->fees_usd += dfee;
+        if (o->side == PMC_BUY) {
+            t->bought_usd += dusd;
+            if (p) {
+                p->shares += dsh;
+                p->cost += dusd + dfee;
+            }
+        } else {
+            pmc_micros db = split(basis, a, o->nattr, j);
+            t->sold_usd += dusd;
+            trader_pnl(e, a[j].trader, dusd - dfee - db);
+            if (p) {
+                p->shares -= dsh;
+                p->cost -= db;
+            }
+        }
+    }
+}
+
+/* Token x resolved at `payout`: realise every trader's part, ours and the
+ * source's. */
+static void attr_resolve(struct pmc_engine *e, struct tok *x,
+                         pmc_micros payout)
+{
+    for (uint32_t i = x->parts; i != NONE; i = e->parts[i].next) {
+        struct part *p = &e->parts[i];
+        if (p->shares || p->cost)
+            trader_pnl(e, p->trader, pmc_mul(p->shares, payout) - p->cost);
+        tst(e, p->trader)->src_realized_usd +=
+            pmc_mul(p->src_shares, payout) - p->src_cost;
+        p->shares = p->cost = p->src_shares = p->src_cost = 0;
+    }
+}
+
+/* Trader i's eligible source fill on token tk moves its virtual
+ * position. */
+static void attr_source(struct pmc_engine *e, uint32_t i, uint32_t tk,
+                        const struct pmc_fill *f)
+{
+    struct part *p = part_get(e, i, tk);
+    if (!p)
+        return;
+    if (f->side == PMC_BUY) {
+        p->src_shares += f->sz;
+        p->src_cost += pmc_mul(f->sz, f->px);
+        return;
+    }
+    pmc_micros sold = f->sz < p->src_shares ? f->sz : p->src_shares;
+    if (sold <= 0)
+        return;
+    pmc_micros basis = pmc_muldiv_floor(p->src_cost, sold, p->src_shares);
+    tst(e, i)->src_realized_usd += pmc_mul(sold, f->px) - basis;
+    p->src_shares -= sold;
+    p->src_cost -= basis;
+}
+
 static void emit_kill(struct pmc_engine *e, const char *why,
                       struct pmc_actions *out)
 {
@@ -652,6 +904,11 @@ static void roll_clock(struct pmc_engine *e, pmc_ms now)
     e->now = now;
     e->started = 1;
     pmc_risk_roll(&e->risk, now);
+    if (e->risk.day != e->ts_day) {
+        e->ts_day = e->risk.day;
+        for (uint32_t i = 0; i < e->cfg.ntraders; i++)
+            e->ts[i].s.realized_today = 0;
+    }
 }
 
 /* ---- orders ------------------------------------------------------------- */
@@ -728,6 +985,7 @@ static enum pmc_err on_exec(struct pmc_engine *e, const struct pmc_exec *x,
             e->mkt_exposure[t->market] += spend + fee - counted;
             pmc_risk_on_buy_fill(&e->risk, counted, spend, o->window, o->day);
             TOK_UPDATE(e, t, (t->shares += f, t->cost += spend + fee));
+            attr_fill(e, k, f, spend, fee, 0);
         } else {
             t->pend_sell -= f;
             pmc_micros held = t->shares;
@@ -740,6 +998,7 @@ static enum pmc_err on_exec(struct pmc_engine *e, const struct pmc_exec *x,
                        (t->shares -= f < held ? f : held, t->cost -= basis));
             t->realized += pnl;
             pmc_risk_on_pnl(&e->risk, pnl);
+            attr_fill(e, k, f < held ? f : held, spend, fee, basis);
         }
         o->done += fr;
         if (o->done >= o->sz)
@@ -749,6 +1008,8 @@ static enum pmc_err on_exec(struct pmc_engine *e, const struct pmc_exec *x,
     }
     case PMC_EXEC_REJECT:
         e->st.rejects++;
+        for (uint32_t j = 0; j < o->nattr; j++)
+            tst(e, e->attr[(size_t)k * e->attr_k + j].trader)->rejects++;
         release(e, o);
         ord_close(e, k);
         if (pmc_risk_on_reject(&e->risk, &e->cfg))
@@ -764,9 +1025,13 @@ static enum pmc_err on_exec(struct pmc_engine *e, const struct pmc_exec *x,
 
 /* ---- skips -------------------------------------------------------------- */
 
+/* Skip a fill; `trader` is its trader index, NONE when not listed. */
 static void skip(struct pmc_engine *e, const struct pmc_sym *key,
-                 enum pmc_skip_reason why, struct pmc_actions *out)
+                 uint32_t trader, enum pmc_skip_reason why,
+                 struct pmc_actions *out)
 {
+    if (trader != NONE)
+        tst(e, trader)->skips[why]++;
     PMC_ASSERT(out->n < out->cap);
     struct pmc_record *a = &out->v[out->n++];
     a->kind = PMC_K_SKIP;
@@ -780,7 +1045,7 @@ static void skip_all(struct pmc_engine *e, const struct pmc_bucket *b,
                      enum pmc_skip_reason why, struct pmc_actions *out)
 {
     for (uint32_t i = 0; i < b->nfills; i++)
-        skip(e, &b->fills[i].key, why, out);
+        skip(e, &b->fills[i].key, b->fills[i].trader, why, out);
 }
 
 /* ---- flush: netting, sizing, guards, risk, limit, id --------------------- */
@@ -915,6 +1180,7 @@ static void flush(struct pmc_engine *e, struct pmc_bucket *b,
     r->done = 0;
     r->window = e->risk.window;
     r->day = e->risk.day;
+    attr_order(e, k, b, side);
     ord_index_add(e, k);
     e->nopen_orders++;
     x->nord++;
@@ -986,21 +1252,24 @@ static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
     if (c->follow_all)
         PMC_TRY(trader_follow(e, &f->trader));
     e->st.fills_seen++;
+    int ti = trader_find(e, &f->trader);
+    uint32_t tu = ti < 0 ? NONE : (uint32_t)ti;
+    if (ti >= 0)
+        tst(e, tu)->fills_seen++;
     if (!pmc_dedupe_insert(&e->dedupe, &f->key)) {
-        skip(e, &f->key, PMC_SKIP_DUPLICATE, out);
+        skip(e, &f->key, tu, PMC_SKIP_DUPLICATE, out);
         return PMC_OK;
     }
-    int ti = trader_find(e, &f->trader);
     if (ti < 0 || !c->traders[ti].enabled) {
-        skip(e, &f->key, PMC_SKIP_UNKNOWN_TRADER, out);
+        skip(e, &f->key, tu, PMC_SKIP_UNKNOWN_TRADER, out);
         return PMC_OK;
     }
     if (pmc_mul(f->sz, f->px) < c->traders[ti].min_source_usd) {
-        skip(e, &f->key, PMC_SKIP_BELOW_THRESHOLD, out);
+        skip(e, &f->key, tu, PMC_SKIP_BELOW_THRESHOLD, out);
         return PMC_OK;
     }
     if (e->now - f->ts > c->max_source_lag_ms) {
-        skip(e, &f->key, PMC_SKIP_STALE, out);
+        skip(e, &f->key, tu, PMC_SKIP_STALE, out);
         return PMC_OK;
     }
     uint32_t tk = tok_get(e, &f->token, &f->market);
@@ -1013,6 +1282,8 @@ static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
         x->end = f->end;
     /* the source's fill is a trade print on its token */
     TOK_UPDATE(e, x, x->mark = f->px);
+    tst(e, tu)->fills_eligible++;
+    attr_source(e, tu, tk, f);
 
     int slot = pmc_coalesce_slot(c, f->side);
     uint32_t bi = slot < 0 ? NONE : x->bucket[slot];
@@ -1079,6 +1350,7 @@ static enum pmc_err on_resolve(struct pmc_engine *e,
     TOK_UPDATE(e, x, (x->shares = 0, x->cost = 0, x->mark = r->payout));
     x->realized += pnl;
     pmc_risk_on_pnl(&e->risk, pnl);
+    attr_resolve(e, x, r->payout);
     x->resolved = 1;
     if (!x->end || x->end > e->now)
         x->end = e->now;
@@ -1258,5 +1530,46 @@ int pmc_engine_position(const struct pmc_engine *e, uint32_t i,
     v->pending_sell = x->pend_sell;
     v->end = x->end;
     v->resolved = x->resolved;
+    return 1;
+}
+
+const char *pmc_trader_off_name(int off)
+{
+    switch (off) {
+    case PMC_TRADER_ON:
+        return "on";
+    case PMC_TRADER_OFF_OPERATOR:
+        return "operator";
+    case PMC_TRADER_OFF_DAILY_LOSS:
+        return "daily_loss";
+    case PMC_TRADER_OFF_LOSS_STREAK:
+        return "loss_streak";
+    default:
+        return "?";
+    }
+}
+
+int pmc_engine_trader_stats(const struct pmc_engine *e, uint32_t i,
+                            struct pmc_trader_stats *out)
+{
+    if (i >= e->cfg.ntraders || i >= e->ntcap)
+        return 0;
+    *out = e->ts[i].s;
+    out->unrealized_usd = out->src_unrealized_usd = 0;
+    for (uint32_t n = 0; n < e->ntoks; n++) {
+        const struct tok *x = &e->toks[e->live[n]];
+        if (!x->mark)
+            continue;
+        for (uint32_t p = x->parts; p != NONE; p = e->parts[p].next) {
+            const struct part *q = &e->parts[p];
+            if (q->trader != i)
+                continue;
+            if (q->shares)
+                out->unrealized_usd += pmc_mul(q->shares, x->mark) - q->cost;
+            if (q->src_shares)
+                out->src_unrealized_usd +=
+                    pmc_mul(q->src_shares, x->mark) - q->src_cost;
+        }
+    }
     return 1;
 }

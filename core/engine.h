@@ -114,6 +114,77 @@ struct pmc_position_view {
 int pmc_engine_position(const struct pmc_engine *e, uint32_t i,
                         struct pmc_position_view *v);
 
+/* ---- per-trader accountability -------------------------------------- *
+ *
+ * One record per trader index (cfg.traders[i]; with follow_all, in the
+ * order wallets joined), kept in the engine's own memory (sized by the
+ * config's trader count, PMC_MAX_TRADERS with follow_all). The rules:
+ *
+ *  - fills_seen: every source fill of the trader the step took (duplicates
+ *    too). skips[r]: its fills skipped for r. fills_eligible: its fills
+ *    that entered a bucket, i.e. were neither a duplicate, nor below its
+ *    min_source_usd, nor stale, nor arriving while the trader was off: the
+ *    fills a copy was wanted for. fills_copied: its fills carried by an
+ *    order. Tracking accuracy = fills_copied / fills_eligible.
+ *  - orders: orders carrying at least one of its fills; rejects: those of
+ *    them rejected; order_fills: execution fill reports of those orders.
+ *  - Attribution: an order's execution (shares, USD, fee, basis, realised
+ *    P&L) is split between the traders of its source fills on the order's
+ *    side pro rata by the shares each contributed (source size x the
+ *    trader's ratio, as the order was sized); fills on the other side that
+ *    were netted away carry none. Each split is floored and the rounding
+ *    remainder goes to the trader listed last, so the parts add up to the
+ *    whole exactly. Our position in a token is held per (trader, token):
+ *    a SELL copied from trader A may take A's part below zero when it sells
+ *    shares another trader's copies bought; the sum over traders is the
+ *    engine's position. Resolution realises each part at the payout.
+ *  - bought_usd / sold_usd: shares x price of the fills attributed; fees_usd
+ *    their fees. realized_usd: realised P&L of the closing fills and
+ *    resolutions attributed (realized_today since 00:00 UTC of the logical
+ *    time); unrealized_usd: its parts at each token's mark (as
+ *    pmc_engine_stats' unrealized; the sum over traders equals it up to a
+ *    micro of rounding per part).
+ *  - The source's own P&L: each of its eligible fills (above) moves a
+ *    virtual position at the source's price without fees; a SELL realises
+ *    against the average cost of what that position holds (shares it sold
+ *    beyond it, bought before we saw it, are ignored); resolution realises
+ *    at the payout; src_unrealized_usd marks the rest like ours.
+ *  - consecutive_losses: closing trades attributed to the trader, in order,
+ *    whose realised P&L is negative. A closing trade is one execution fill
+ *    report of a SELL, or one resolution of a token the trader's part holds;
+ *    a positive one ends the run, a zero one leaves it.
+ *  - untracked: attributions lost to a full table (the (trader, token)
+ *    table holds 2 x max_tokens parts, an order names at most
+ *    PMC_ATTR_MAX traders): never silent, 0 in any sane configuration.
+ *  - off: 0 while copied, else PMC_TRADER_OFF_* (why its fills are
+ *    skipped as trader_off). */
+#define PMC_ATTR_MAX 16
+
+#define PMC_TRADER_ON 0
+#define PMC_TRADER_OFF_OPERATOR 1
+#define PMC_TRADER_OFF_DAILY_LOSS 2
+#define PMC_TRADER_OFF_LOSS_STREAK 3
+
+struct pmc_trader_stats {
+    uint64_t fills_seen, fills_eligible, fills_copied;
+    uint64_t skips[PMC_SKIP_COUNT];
+    uint64_t orders, order_fills, rejects;
+    pmc_micros bought_usd, sold_usd, fees_usd;
+    pmc_micros realized_usd, realized_today, unrealized_usd;
+    pmc_micros src_realized_usd, src_unrealized_usd;
+    uint32_t consecutive_losses;
+    int off;
+    uint64_t untracked;
+};
+
+/* 1 and *out set for trader index i < the config's trader count (with
+ * follow_all: the wallets listed so far), else 0. O(tokens held). */
+int pmc_engine_trader_stats(const struct pmc_engine *e, uint32_t i,
+                            struct pmc_trader_stats *out);
+
+/* "on", "operator", "daily_loss", "loss_streak"; "?" otherwise. */
+const char *pmc_trader_off_name(int off);
+
 const struct pmc_config *pmc_engine_config(const struct pmc_engine *e);
 
 #endif
