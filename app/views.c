@@ -13,7 +13,9 @@
 #include "app/cmds.h"
 #include "app/opt.h"
 #include "core/tape.h"
+#include "app/tapecmd.h"
 #include "live/clock.h"
+#include "live/traders.h"
 #include "live/views.h"
 
 /* ---- flags ----------------------------------------------------------------
@@ -311,19 +313,30 @@ int pmc_cmd_history(int argc, char **argv)
 /* ---- traders ------------------------------------------------------------- */
 
 static const char traders_intro[] =
-    "usage: pmcopy traders [--db FILE] [--now T] [--json]\n"
+    "usage: pmcopy traders [--db FILE] [--now T] [--json] [configuration]\n"
     "\n"
-    "Compare the source traders we copied: orders, fills, copied notional\n"
-    "(limit price x size x the trader's share of each order), filled cost,\n"
-    "successes (orders that matched), failures (rejected or failed), and\n"
-    "realised P&L attributed to each trader by its share of the buys of\n"
-    "each token. Today's counters are for the UTC day of T (default: the\n"
-    "time of the journal's last record).\n";
+    "Per source trader, two tables. From the store: orders, fills, copied\n"
+    "notional (limit price x size x the trader's share of each order),\n"
+    "filled cost, successes (orders that matched), failures (rejected or\n"
+    "failed), and realised P&L attributed to each trader by its share of\n"
+    "the buys of each token; today's counters are for the UTC day of T\n"
+    "(default: the time of the journal's last record).\n"
+    "Then accountability from the core, by re-running the store's journal\n"
+    "through it (as a restart does, so these are the numbers GET /traders\n"
+    "of the session gives): the label from the traders file, source fills\n"
+    "seen, eligible and copied, tracking accuracy (copied / eligible), skips\n"
+    "by reason, orders, execution fills, source fills per order (orders\n"
+    "saved by aggregation), realised and unrealised P&L of our copies and\n"
+    "the source's own P&L on the same markets (docs/store.md). The\n"
+    "configuration is DB-config.json, which `pmcopy live` writes beside the\n"
+    "store, unless configuration options are given.\n";
 
 int pmc_cmd_traders(int argc, char **argv)
 {
     struct pmc_view_opts o;
     pmc_view_opts_init(&o);
+    struct pmc_cfg_args ca;
+    memset(&ca, 0, sizeof ca);
     const struct pmc_opt opts[] = {
         DB_OPT(&o),
         PMC_OPT_FUNC("now", 0, "T",
@@ -332,11 +345,52 @@ int pmc_cmd_traders(int argc, char **argv)
         JSON_OPT(&o, "machine output (docs/store.md)"),
         PMC_OPT_HELP_ENTRY("this text"),
     };
-    int k =
-        parse(argc, argv, "traders", traders_intro, opts, PMC_ARRAY_LEN(opts));
-    if (k >= 0)
-        return k;
-    return pmc_view_traders(&o) == 0 ? PMC_EXIT_OK : PMC_EXIT_FAIL;
+    static const char outro[] =
+        "exit status: 0 ok, 1 cannot read the store, 2 usage\n";
+    const struct pmc_opt_cmd c = {"traders", traders_intro, outro, NULL,
+                                  opts, PMC_ARRAY_LEN(opts), &ca};
+    int nargs;
+    int r = pmc_opt_parse(&c, argc, argv, &nargs, NULL);
+    if (r != PMC_OPT_OK)
+        return pmc_opt_exit(r);
+    if (nargs > 0) {
+        fprintf(stderr, "pmcopy traders: unknown argument '%s' (see --help)\n",
+                argv[1]);
+        return PMC_EXIT_USAGE;
+    }
+    char saved[4096];
+    int have_cfg = ca.config_file || ca.traders_file || ca.ntraders || ca.nsets;
+    if (!have_cfg) {
+        snprintf(saved, sizeof saved, "%s-config.json", o.db);
+        if (access(saved, R_OK) == 0) {
+            ca.config_file = saved;
+            have_cfg = 1;
+        }
+    }
+    void *mem = NULL;
+    struct pmc_config *cfg = NULL;
+    if (have_cfg) {
+        cfg = malloc(sizeof *cfg);
+        if (!cfg || pmc_tapecmd_config(&ca, cfg) < 0) {
+            free(cfg);
+            return PMC_EXIT_FAIL;
+        }
+        char err[600];
+        if (pmc_traders_replay(o.db, cfg, &mem, &o.eng, err, sizeof err) < 0) {
+            fprintf(stderr, "pmcopy traders: %s\n", err);
+            free(cfg);
+            return PMC_EXIT_FAIL;
+        }
+    } else {
+        fprintf(stderr,
+                "pmcopy traders: no %s and no configuration option: the "
+                "core's accountability needs the session's traders\n",
+                saved);
+    }
+    int rc = pmc_view_traders(&o);
+    free(mem);
+    free(cfg);
+    return rc == 0 ? PMC_EXIT_OK : PMC_EXIT_FAIL;
 }
 
 /* ---- journal ------------------------------------------------------------- */

@@ -158,5 +158,7 @@ void pmc_live_persist_marks(struct live *L);
 
 /* The /metrics page (Prometheus text format 0.0.4). */
 void pmc_live_metrics_text(struct live *L, FILE *f);
+/* Its per-trader series (the core's accountability). */
+void pmc_live_metrics_traders(struct live *L, FILE *f);
 
 #endif

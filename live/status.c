@@ -12,6 +12,7 @@
 
 #include "core/dec.h"
 #include "live/readapi.h"
+#include "live/traders.h"
 
 static void json_dec(FILE *f, const char *key, pmc_micros v, int comma)
 {
@@ -85,6 +86,10 @@ int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
     int rd = pmc_live_read_api(L->cfg.db_path, req, out, ctype);
     if (rd)
         return rd;
+    if (get && !strcmp(req->path, "/traders")) { /* the engine's numbers */
+        pmc_traders_print(out, L->drv.eng, 1);
+        return 200;
+    }
     if (get && !strcmp(req->path, "/status")) {
         status_json(L, out);
         return 200;

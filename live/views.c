@@ -21,6 +21,7 @@
 #include "core/dec.h"
 #include "core/tape.h"
 #include "live/store.h"
+#include "live/traders.h"
 #include "live/views.h"
 #include "proto/jsonout.h"
 #include "proto/tapeio.h"
@@ -749,8 +750,18 @@ int pmc_view_traders(const struct pmc_view_opts *o)
                        dec(t->notional_today, b[3]));
             }
         }
-        if (o->fmt == PMC_VIEW_JSON)
-            fputs(a.nt ? "\n  ]\n}\n" : "]\n}\n", out);
+        if (o->fmt == PMC_VIEW_JSON) {
+            fputs(a.nt ? "\n  ]" : "]", out);
+            if (o->eng) {
+                fputs(",\n  \"accountability\": [\n", out);
+                pmc_traders_rows(out, o->eng);
+                fputs("\n  ]", out);
+            }
+            fputs("\n}\n", out);
+        } else if (o->eng) {
+            fputs("\naccountability (the core over the journal):\n", out);
+            pmc_traders_print(out, o->eng, 0);
+        }
     }
     free(a.t);
     free(a.k);

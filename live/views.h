@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "core/engine.h"
 #include "core/tape.h"
 #include "live/store.h"
 
@@ -29,6 +30,8 @@ struct pmc_view_opts {
     size_t limit; /* history, fills, skips: at most this many rows (0 = all);
                      the answer says when more were left out */
     int skip_reason; /* skips: -1 = every reason, else enum pmc_skip_reason */
+    const struct pmc_engine *eng; /* traders: the core's accountability of
+                                     this engine too (live/traders.h) */
 };
 
 /* Defaults: every order, text, the store at $DB_PATH, else pmcopy.db. */

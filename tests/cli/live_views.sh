@@ -14,6 +14,10 @@
 #            positions` give the same unrealised P&L while the session runs
 #            (before, the store marked at the journaled quote's mid:
 #            -0.566689 against -1.166689), and after it stopped.
+#  traders - `pmcopy traders` (the store's journal re-run through the core)
+#            prints the accountability rows GET /traders gives from the
+#            session's engine; A's counts (seen, eligible, copied, tracking,
+#            the killed skip, orders); per-trader series in /metrics.
 #  watch   - `positions --watch --count 2` on the store, stdout not a TTY:
 #            two plain frames (no escape sequences) with the market, outcome,
 #            shares, average entry, mark and unrealised P&L; SIGINT stops an
@@ -78,6 +82,29 @@ check "pnl: /status, /positions and positions agree on unrealised P&L ($u1, $u2,
     [ "$same" -eq 1 ]
 check "pnl: at the core's mark, the source's last print (0.52: -0.566689)" \
     [ "$u1" = -0.566689 ]
+
+# ---- per-trader accountability ----------------------------------------------
+same=0
+for _ in $(seq 1 50); do
+    api $AP GET /traders > "$tmp/traders_api.json"
+    "$bin" traders --db "$db" --json > "$tmp/traders_cli.json" 2> "$tmp/traders_cli.err"
+    grep '"fills_seen"' "$tmp/traders_api.json" > "$tmp/tr_api.rows"
+    grep '"fills_seen"' "$tmp/traders_cli.json" > "$tmp/tr_cli.rows"
+    if [ -s "$tmp/tr_api.rows" ] && cmp -s "$tmp/tr_api.rows" "$tmp/tr_cli.rows"; then
+        same=1
+        break
+    fi
+    sleep 0.1
+done
+check "traders: pmcopy traders (the journal through the core) gives GET /traders' numbers ($(cat "$tmp/tr_cli.rows" "$tmp/traders_cli.err"))" \
+    [ "$same" -eq 1 ]
+check "traders: A saw 3 fills, 3 eligible, copied 2, 1 skipped killed, 2 orders" \
+    grep -q "\"trader\": \"$A\", \"label\": \"\", \"off\": \"on\", \"fills_seen\": 3, \"fills_eligible\": 3, \"fills_copied\": 2, \"tracking\": 0.666666, \"skips\": {\"killed\": 1}, \"orders\": 2, \"order_fills\": 2, \"rejects\": 0, " "$tmp/tr_api.rows"
+check "traders: our unrealised P&L of A's copies is the session's" \
+    grep -q "\"unrealized_usd\": $u1," "$tmp/tr_api.rows"
+api $AP GET /metrics > "$tmp/metrics.txt"
+check "traders: per-trader series in /metrics with HELP and TYPE" \
+    sh -c "grep -q '^pmcopy_trader_fills_copied_total{trader=\"$A\"} 2\$' '$tmp/metrics.txt' && grep -q '^pmcopy_trader_skips_total{trader=\"$A\",reason=\"killed\"} 1\$' '$tmp/metrics.txt' && grep -q '^# TYPE pmcopy_trader_unrealized_usd gauge' '$tmp/metrics.txt'"
 
 # ---- the read API ------------------------------------------------------------
 check "read: /positions is what positions --json prints" \
