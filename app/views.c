@@ -166,8 +166,7 @@ static int watch_positions(struct pmc_view_opts *o, pmc_micros interval,
     if (tty && write_all(STDOUT_FILENO, "\033[?25l\033[2J", 10) < 0)
         return -1;
     int rc = 0;
-    for (int64_t frame = 0; !watch_stop && (!count || frame < count);
-         frame++) {
+    for (int64_t frame = 0; !watch_stop && (!count || frame < count); frame++) {
         if (frame) {
             /* sleep in steps so a signal ends the wait promptly */
             int64_t left_us = interval;
@@ -261,8 +260,9 @@ int pmc_cmd_positions(int argc, char **argv)
                         "--json\n");
         return PMC_EXIT_USAGE;
     }
-    return watch_positions(&o, interval ? interval : 2 * PMC_MICRO, count) == 0 ? PMC_EXIT_OK
-                                                      : PMC_EXIT_FAIL;
+    return watch_positions(&o, interval ? interval : 2 * PMC_MICRO, count) == 0
+               ? PMC_EXIT_OK
+               : PMC_EXIT_FAIL;
 }
 
 /* ---- history ------------------------------------------------------------- */
@@ -347,8 +347,8 @@ int pmc_cmd_traders(int argc, char **argv)
     };
     static const char outro[] =
         "exit status: 0 ok, 1 cannot read the store, 2 usage\n";
-    const struct pmc_opt_cmd c = {"traders", traders_intro, outro, NULL,
-                                  opts, PMC_ARRAY_LEN(opts), &ca};
+    const struct pmc_opt_cmd c = {"traders", traders_intro,       outro, NULL,
+                                  opts,      PMC_ARRAY_LEN(opts), &ca};
     int nargs;
     int r = pmc_opt_parse(&c, argc, argv, &nargs, NULL);
     if (r != PMC_OPT_OK)

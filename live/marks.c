@@ -40,8 +40,8 @@ void pmc_live_persist_marks(struct live *L)
         if (!v.mark || (w->h == v.token->h && w->px == v.mark &&
                         w->resolved == v.resolved))
             continue;
-        if (pmc_store_mark(L->store, v.token->s, v.mark, v.resolved,
-                           L->now) != PMC_OK) {
+        if (pmc_store_mark(L->store, v.token->s, v.mark, v.resolved, L->now) !=
+            PMC_OK) {
             pmc_live_fail(L, "store", pmc_store_errmsg(L->store));
             return;
         }

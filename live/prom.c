@@ -54,7 +54,6 @@ void pmc_live_metrics_text(struct live *L, FILE *f)
     }
 }
 
-
 /* ---- per-trader series ------------------------------------------------------
  * From the core's accountability (pmc_engine_trader_stats), labelled
  * trader="0x..." (the address: labels of the traders file may repeat). */
@@ -135,14 +134,13 @@ void pmc_live_metrics_traders(struct live *L, FILE *f)
                         (unsigned long long)t.rejects);
                 break;
             case 11:
-                fprintf(f, "%s{trader=\"%s\"} %d\n", s[k].name, a,
-                        t.off != 0);
+                fprintf(f, "%s{trader=\"%s\"} %d\n", s[k].name, a, t.off != 0);
                 break;
             default: {
-                pmc_micros v = k == 7    ? t.realized_usd
-                               : k == 8  ? t.unrealized_usd
-                               : k == 9  ? t.src_realized_usd
-                                         : t.src_unrealized_usd;
+                pmc_micros v = k == 7   ? t.realized_usd
+                               : k == 8 ? t.unrealized_usd
+                               : k == 9 ? t.src_realized_usd
+                                        : t.src_unrealized_usd;
                 pmc_dec_format(v, b);
                 fprintf(f, "%s{trader=\"%s\"} %s\n", s[k].name, a, b);
             }

@@ -23,10 +23,8 @@ static const struct route {
     const char *path;
     unsigned params; /* bit set of P_* it takes */
 } routes[R_COUNT] = {
-    [R_POSITIONS] = {"/positions", 0},
-    [R_ORDERS] = {"/orders", 1 | 2},
-    [R_FILLS] = {"/fills", 1 | 2},
-    [R_SKIPS] = {"/skips", 1 | 2 | 4},
+    [R_POSITIONS] = {"/positions", 0}, [R_ORDERS] = {"/orders", 1 | 2},
+    [R_FILLS] = {"/fills", 1 | 2},     [R_SKIPS] = {"/skips", 1 | 2 | 4},
     [R_STATS] = {"/stats", 1},
 };
 enum { P_SINCE = 1, P_LIMIT = 2, P_REASON = 4 };
@@ -79,8 +77,8 @@ static int bad_param(FILE *out, const char *name, const char *why)
 }
 
 /* The query string into o; 0, or the status of an answer written. */
-static int parse_query(const char *q, unsigned allowed,
-                       struct pmc_view_opts *o, FILE *out)
+static int parse_query(const char *q, unsigned allowed, struct pmc_view_opts *o,
+                       FILE *out)
 {
     unsigned seen = 0;
     while (q && *q) {
@@ -96,8 +94,9 @@ static int parse_query(const char *q, unsigned allowed,
             continue;
         }
         if (url_decode(q, kl, key, sizeof key) < 0)
-            return bad_param(out, "?", "a parameter name that is too long "
-                                       "or badly escaped");
+            return bad_param(out, "?",
+                             "a parameter name that is too long "
+                             "or badly escaped");
         int p = -1;
         for (int i = 0; i < 3; i++)
             if (!strcmp(key, param_names[i]) && (allowed & (1u << i)))
@@ -109,8 +108,9 @@ static int parse_query(const char *q, unsigned allowed,
         seen |= 1u << p;
         if (!eq || url_decode(eq + 1, len - kl - 1, val, sizeof val) < 0 ||
             !*val)
-            return bad_param(out, key, "no value, or one too long or badly "
-                                       "escaped");
+            return bad_param(out, key,
+                             "no value, or one too long or badly "
+                             "escaped");
         if (p == 0) {
             if (pmc_view_parse_time(val, &o->filter.since) < 0)
                 return bad_param(out, key,

@@ -111,10 +111,10 @@ int pmc_order_status_terminal(enum pmc_order_status s);
 struct pmc_store_opts {
     size_t ring_bytes;           /* 0 = 4 MiB; at least 256 KiB */
     uint32_t writer_interval_us; /* 0 = 2000; the writer's wake period */
-    int readonly;   /* 1: no writer thread, no schema creation, no writes
+    int readonly;     /* 1: no writer thread, no schema creation, no writes
                        (operator views); the file must exist */
-    int no_create;  /* 1: the file must exist (read-write otherwise) */
-    int log_writev; /* 1: append the order log with writev(2) instead of
+    int no_create;    /* 1: the file must exist (read-write otherwise) */
+    int log_writev;   /* 1: append the order log with writev(2) instead of
                        copying into its mapping (the fallback where the
                        file system cannot allocate or map it) */
     int caller_marks; /* 1: marks come only from pmc_store_mark (the live
@@ -351,7 +351,7 @@ struct pmc_store_position {
     pmc_micros unrealized;         /* shares x mark - basis; 0 when resolved */
     pmc_micros mark;               /* 0 with has_mark 0 */
     pmc_micros bought, sold, fees; /* gross buy cost, sell proceeds, fees */
-    pmc_micros realized_since; /* the part of realized booked at or after
+    pmc_micros realized_since;     /* the part of realized booked at or after
                                   `since` (pmc_store_positions_since) */
     int64_t nfills;
     pmc_ms mark_t;

@@ -59,8 +59,8 @@ static void row_json(FILE *f, const struct pmc_trader_cfg *t,
                     pmc_skip_name((enum pmc_skip_reason)r), s->skips[r]);
             first = 0;
         }
-    uint64_t saved = s->fills_copied > s->orders ? s->fills_copied - s->orders
-                                                 : 0;
+    uint64_t saved =
+        s->fills_copied > s->orders ? s->fills_copied - s->orders : 0;
     fprintf(f,
             "}, \"orders\": %" PRIu64 ", \"order_fills\": %" PRIu64
             ", \"rejects\": %" PRIu64 ", \"exec_fills_per_order\": %s"
@@ -105,11 +105,12 @@ void pmc_traders_print(FILE *f, const struct pmc_engine *e, int json)
         fputs("no traders configured\n", f);
         return;
     }
-    fprintf(f, "%-42s %-12s %-11s %6s %6s %6s %8s %6s %6s %8s %11s %11s "
-               "%11s %11s  %s\n",
+    fprintf(f,
+            "%-42s %-12s %-11s %6s %6s %6s %8s %6s %6s %8s %11s %11s "
+            "%11s %11s  %s\n",
             "trader", "label", "off", "seen", "elig", "copied", "tracking",
-            "orders", "fills", "fill/ord", "real_usd", "unreal_usd",
-            "src_real", "src_unreal", "skips");
+            "orders", "fills", "fill/ord", "real_usd", "unreal_usd", "src_real",
+            "src_unreal", "skips");
     for (uint32_t i = 0; pmc_engine_trader_stats(e, i, &s); i++) {
         const struct pmc_trader_cfg *t = &c->traders[i];
         char b[8][32];
@@ -118,9 +119,9 @@ void pmc_traders_print(FILE *f, const struct pmc_engine *e, int json)
                 " %8s %6" PRIu64 " %6" PRIu64 " %8s %11s %11s %11s %11s  ",
                 t->address.s, t->label[0] ? t->label : "-",
                 pmc_trader_off_name(s.off), s.fills_seen, s.fills_eligible,
-                s.fills_copied, ratio(s.fills_copied, s.fills_eligible, b[0], "-"),
-                s.orders, s.order_fills,
-                ratio(s.fills_copied, s.orders, b[1], "-"),
+                s.fills_copied,
+                ratio(s.fills_copied, s.fills_eligible, b[0], "-"), s.orders,
+                s.order_fills, ratio(s.fills_copied, s.orders, b[1], "-"),
                 dec(s.realized_usd, b[2]), dec(s.unrealized_usd, b[3]),
                 dec(s.src_realized_usd, b[4]), dec(s.src_unrealized_usd, b[5]));
         int first = 1;
@@ -137,9 +138,8 @@ void pmc_traders_print(FILE *f, const struct pmc_engine *e, int json)
           f);
 }
 
-int pmc_traders_replay(const char *db, const struct pmc_config *cfg,
-                       void **mem, const struct pmc_engine **eng, char *err,
-                       size_t cap)
+int pmc_traders_replay(const char *db, const struct pmc_config *cfg, void **mem,
+                       const struct pmc_engine **eng, char *err, size_t cap)
 {
     *mem = NULL;
     struct pmc_store_opts so = {0};
@@ -150,8 +150,8 @@ int pmc_traders_replay(const char *db, const struct pmc_config *cfg,
     struct pmc_driver *d = malloc(sizeof *d);
     size_t dsz = (pmc_driver_mem_size(cfg) + 63) & ~(size_t)63;
     void *m = d ? aligned_alloc(64, dsz) : NULL;
-    enum pmc_err e = m ? pmc_driver_init(d, m, dsz, cfg, NULL, NULL)
-                       : PMC_ENOMEM;
+    enum pmc_err e =
+        m ? pmc_driver_init(d, m, dsz, cfg, NULL, NULL) : PMC_ENOMEM;
     struct pmc_store_cursor *c = NULL;
     if (e != PMC_OK) {
         snprintf(err, cap, "cannot set up the core: %s", pmc_strerror(e));

@@ -21,8 +21,7 @@ void pmc_traders_rows(FILE *f, const struct pmc_engine *e);
 /* Re-run the committed journal of the store at db through a fresh core
  * configured by cfg; *out is a driver's memory holding the engine (free it
  * with free()), *eng the engine. 0, or -1 with err set. */
-int pmc_traders_replay(const char *db, const struct pmc_config *cfg,
-                       void **mem, const struct pmc_engine **eng, char *err,
-                       size_t cap);
+int pmc_traders_replay(const char *db, const struct pmc_config *cfg, void **mem,
+                       const struct pmc_engine **eng, char *err, size_t cap);
 
 #endif

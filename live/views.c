@@ -141,8 +141,7 @@ verr(const struct pmc_view_opts *o, const char *cmd, const char *fmt, ...)
         fprintf(stderr, "pmcopy %s: %s\n", cmd, m);
 }
 
-static struct pmc_store *open_db(const struct pmc_view_opts *o,
-                                 const char *cmd)
+static struct pmc_store *open_db(const struct pmc_view_opts *o, const char *cmd)
 {
     struct pmc_store_opts so = {0};
     so.readonly = 1;
@@ -224,15 +223,16 @@ static int print_position(void *ctx, const struct pmc_store_position *p)
     } else {
         if (!a->n)
             fprintf(out, "%14s %9s %12s %9s %12s %12s %10s %5s  %s\n", "shares",
-                   "avg_px", "cost_usd", "mark", "unreal_usd", "real_usd",
-                   "fees_usd", "fills", "token");
+                    "avg_px", "cost_usd", "mark", "unreal_usd", "real_usd",
+                    "fees_usd", "fills", "token");
         fprintf(out, "%14s %9s %12s %9s %12s %12s %10s %5" PRId64 "  %s%s\n",
-               dec(p->shares, b[0]), p->shares ? dec(p->avg_px, b[1]) : "-",
-               dec(p->cost_basis, b[2]), p->has_mark ? dec(p->mark, b[3]) : "-",
-               p->resolved ? "settled"
-                           : (p->has_mark ? dec(p->unrealized, b[4]) : "-"),
-               dec(p->realized, b[5]), dec(p->fees, b[6]), p->nfills, p->token,
-               p->resolved ? " (resolved)" : "");
+                dec(p->shares, b[0]), p->shares ? dec(p->avg_px, b[1]) : "-",
+                dec(p->cost_basis, b[2]),
+                p->has_mark ? dec(p->mark, b[3]) : "-",
+                p->resolved ? "settled"
+                            : (p->has_mark ? dec(p->unrealized, b[4]) : "-"),
+                dec(p->realized, b[5]), dec(p->fees, b[6]), p->nfills, p->token,
+                p->resolved ? " (resolved)" : "");
     }
     a->n++;
     return 0;
@@ -255,17 +255,19 @@ int pmc_view_positions(const struct pmc_view_opts *o)
         char b[4][32];
         if (o->fmt == PMC_VIEW_JSON) {
             fputs(a.n ? "\n  ],\n" : "],\n", out);
-            fprintf(out, "  \"totals\": {\"positions\": %zu, \"cost_basis\": %s, "
-                   "\"realized\": %s, \"unrealized\": %s, \"fees\": %s}\n}\n",
-                   a.n, dec(a.basis, b[0]), dec(a.realized, b[1]),
-                   dec(a.unrealized, b[2]), dec(a.fees, b[3]));
+            fprintf(out,
+                    "  \"totals\": {\"positions\": %zu, \"cost_basis\": %s, "
+                    "\"realized\": %s, \"unrealized\": %s, \"fees\": %s}\n}\n",
+                    a.n, dec(a.basis, b[0]), dec(a.realized, b[1]),
+                    dec(a.unrealized, b[2]), dec(a.fees, b[3]));
         } else if (!a.n) {
             fprintf(out, "%s: no positions (no fills yet)\n", o->db);
         } else {
-            fprintf(out, "total: %zu positions, cost basis %s USD, realised %s USD, "
-                   "unrealised %s USD, fees %s USD\n",
-                   a.n, dec(a.basis, b[0]), dec(a.realized, b[1]),
-                   dec(a.unrealized, b[2]), dec(a.fees, b[3]));
+            fprintf(out,
+                    "total: %zu positions, cost basis %s USD, realised %s USD, "
+                    "unrealised %s USD, fees %s USD\n",
+                    a.n, dec(a.basis, b[0]), dec(a.realized, b[1]),
+                    dec(a.unrealized, b[2]), dec(a.fees, b[3]));
         }
     }
     return finish(o, s, e, "positions");
@@ -304,9 +306,9 @@ static int print_order(void *ctx, const struct pmc_store_order_row *r)
         fprintf(out, "%s,%s,%s,", r->coid, st, pmc_side_name(r->side));
         pmc_csv_str(out, r->token);
         fprintf(out, ",%s,%s,%s,%s,%s,%s,%s,%" PRId64 ",", dec(r->px, b[0]),
-               dec(r->sz, b[1]), pmc_tif_name(r->tif), dec(r->filled, b[2]),
-               r->filled ? dec(r->avg_px, b[3]) : "", dec(r->filled_cost, b[4]),
-               dec(r->fees, b[5]), r->nfills);
+                dec(r->sz, b[1]), pmc_tif_name(r->tif), dec(r->filled, b[2]),
+                r->filled ? dec(r->avg_px, b[3]) : "",
+                dec(r->filled_cost, b[4]), dec(r->fees, b[5]), r->nfills);
         pmc_csv_str(out, r->traders);
         fputc(',', out);
         pmc_csv_str(out, r->keys);
@@ -329,14 +331,15 @@ static int print_order(void *ctx, const struct pmc_store_order_row *r)
         fputs("\"coid\": ", out);
         pmc_json_str(out, r->coid);
         fprintf(out, ", \"status\": \"%s\", \"side\": \"%s\", \"token\": ", st,
-               pmc_side_name(r->side));
+                pmc_side_name(r->side));
         pmc_json_str(out, r->token);
-        fprintf(out, ", \"limit_px\": %s, \"size\": %s, \"tif\": \"%s\", "
-               "\"filled\": %s, \"avg_px\": %s, \"filled_cost\": %s, "
-               "\"fees\": %s, \"fills\": %" PRId64 ", \"traders\": [",
-               dec(r->px, b[0]), dec(r->sz, b[1]), pmc_tif_name(r->tif),
-               dec(r->filled, b[2]), r->filled ? dec(r->avg_px, b[3]) : "null",
-               dec(r->filled_cost, b[4]), dec(r->fees, b[5]), r->nfills);
+        fprintf(out,
+                ", \"limit_px\": %s, \"size\": %s, \"tif\": \"%s\", "
+                "\"filled\": %s, \"avg_px\": %s, \"filled_cost\": %s, "
+                "\"fees\": %s, \"fills\": %" PRId64 ", \"traders\": [",
+                dec(r->px, b[0]), dec(r->sz, b[1]), pmc_tif_name(r->tif),
+                dec(r->filled, b[2]), r->filled ? dec(r->avg_px, b[3]) : "null",
+                dec(r->filled_cost, b[4]), dec(r->fees, b[5]), r->nfills);
         /* comma lists -> arrays (addresses and fill keys hold no comma) */
         const char *lists[2] = {r->traders, r->keys};
         for (int l = 0; l < 2; l++) {
@@ -356,7 +359,8 @@ static int print_order(void *ctx, const struct pmc_store_order_row *r)
         pmc_json_str(out, r->venue_id);
         fputs(", \"order_hash\": ", out);
         pmc_json_str(out, r->order_hash);
-        fprintf(out, ", \"paper\": %s, \"error\": ", r->paper ? "true" : "false");
+        fprintf(out,
+                ", \"paper\": %s, \"error\": ", r->paper ? "true" : "false");
         pmc_json_str(out, r->error);
         static const char *const names[7] = {
             "ts_source", "ts_recv",   "ts_decided", "ts_submitted",
@@ -373,14 +377,14 @@ static int print_order(void *ctx, const struct pmc_store_order_row *r)
         char tb[40];
         if (!a->n)
             fprintf(out, "%-23s %-9s %-4s %8s %10s %10s %8s %10s %-20s %s\n",
-                   "decided (UTC)", "status", "side", "limit", "size", "filled",
-                   "avg_px", "fees_usd", "coid", "token");
+                    "decided (UTC)", "status", "side", "limit", "size",
+                    "filled", "avg_px", "fees_usd", "coid", "token");
         fprintf(out, "%-23s %-9s %-4s %8s %10s %10s %8s %10s %-20s %s%s%s\n",
-               utc(r->ts_decided, tb, sizeof tb), st, pmc_side_name(r->side),
-               dec(r->px, b[0]), dec(r->sz, b[1]), dec(r->filled, b[2]),
-               r->filled ? dec(r->avg_px, b[3]) : "-", dec(r->fees, b[4]),
-               r->coid, r->token, r->error ? "  error: " : "",
-               r->error ? r->error : "");
+                utc(r->ts_decided, tb, sizeof tb), st, pmc_side_name(r->side),
+                dec(r->px, b[0]), dec(r->sz, b[1]), dec(r->filled, b[2]),
+                r->filled ? dec(r->avg_px, b[3]) : "-", dec(r->fees, b[4]),
+                r->coid, r->token, r->error ? "  error: " : "",
+                r->error ? r->error : "");
     }
     a->n++;
     return 0;
@@ -454,7 +458,7 @@ static void print_stages(FILE *out, struct stage_acc *a, int fmt)
         fputs(inner ? "  \"stages_ms\": {" : "{\n  \"stages_ms\": {", out);
     else
         fprintf(out, "%-32s %7s %8s %8s %8s %8s\n", "stage", "orders", "p50 ms",
-               "p95 ms", "p99 ms", "max ms");
+                "p95 ms", "p99 ms", "max ms");
     for (int k = 0; k < NSTAGES; k++) {
         size_t n = a->n[k];
         if (n)
@@ -463,14 +467,15 @@ static void print_stages(FILE *out, struct stage_acc *a, int fmt)
                p95 = n ? pct(a->v[k], n, 95) : 0,
                p99 = n ? pct(a->v[k], n, 99) : 0, mx = n ? a->v[k][n - 1] : 0;
         if (fmt == PMC_VIEW_JSON)
-            fprintf(out, "%s\n    \"%s\": {\"n\": %zu, \"p50\": %lld, \"p95\": "
-                   "%lld, \"p99\": %lld, \"max\": %lld}",
-                   k ? "," : "", stage_keys[k], n, (long long)p50,
-                   (long long)p95, (long long)p99, (long long)mx);
+            fprintf(out,
+                    "%s\n    \"%s\": {\"n\": %zu, \"p50\": %lld, \"p95\": "
+                    "%lld, \"p99\": %lld, \"max\": %lld}",
+                    k ? "," : "", stage_keys[k], n, (long long)p50,
+                    (long long)p95, (long long)p99, (long long)mx);
         else
-            fprintf(out, "%-32s %7zu %8lld %8lld %8lld %8lld\n", stage_names[k], n,
-                   (long long)p50, (long long)p95, (long long)p99,
-                   (long long)mx);
+            fprintf(out, "%-32s %7zu %8lld %8lld %8lld %8lld\n", stage_names[k],
+                    n, (long long)p50, (long long)p95, (long long)p99,
+                    (long long)mx);
         free(a->v[k]);
     }
     if (fmt == PMC_VIEW_JSON)
@@ -514,8 +519,8 @@ int pmc_view_history(const struct pmc_view_opts *o)
                     a.n ? "\n  ],\n" : "],\n", a.n, dec(a.cost, b[0]),
                     dec(a.fees, b[1]));
             if (o->limit) {
-                fprintf(out, ",\n  \"limit\": %zu, \"truncated\": %s",
-                        o->limit, a.cut ? "true" : "false");
+                fprintf(out, ",\n  \"limit\": %zu, \"truncated\": %s", o->limit,
+                        a.cut ? "true" : "false");
                 if (a.cut)
                     fprintf(out, ", \"next_since\": %" PRId64, a.next);
             }
@@ -719,9 +724,9 @@ int pmc_view_traders(const struct pmc_view_opts *o)
             fputs(",\n  \"traders\": [", out);
         } else if (a.nt) {
             fprintf(out, "today: UTC day of %s\n", utc(now, tb, sizeof tb));
-            fprintf(out, "%-42s %7s %6s %12s %12s %12s %6s %6s %8s %8s\n", "trader",
-                   "orders", "fills", "copied_usd", "filled_usd", "real_usd",
-                   "succ", "fail", "today_n", "today_usd");
+            fprintf(out, "%-42s %7s %6s %12s %12s %12s %6s %6s %8s %8s\n",
+                    "trader", "orders", "fills", "copied_usd", "filled_usd",
+                    "real_usd", "succ", "fail", "today_n", "today_usd");
         } else {
             fprintf(out, "%s: no orders yet\n", o->db);
         }
@@ -731,23 +736,26 @@ int pmc_view_traders(const struct pmc_view_opts *o)
                 fputs(i ? ",\n    {" : "\n    {", out);
                 fputs("\"trader\": ", out);
                 pmc_json_str(out, t->trader);
-                fprintf(out, ", \"orders\": %" PRId64 ", \"fills\": %" PRId64
-                       ", \"copied_notional\": %s, \"filled_cost\": %s, "
-                       "\"realized\": %s, \"successes\": %" PRId64
-                       ", \"failures\": %" PRId64 ", \"trades_today\": %" PRId64
-                       ", \"notional_today\": %s}",
-                       t->orders, t->fills, dec(t->notional, b[0]),
-                       dec(t->filled_cost, b[1]), dec(t->realized, b[2]),
-                       t->successes, t->failures, t->trades_today,
-                       dec(t->notional_today, b[3]));
+                fprintf(out,
+                        ", \"orders\": %" PRId64 ", \"fills\": %" PRId64
+                        ", \"copied_notional\": %s, \"filled_cost\": %s, "
+                        "\"realized\": %s, \"successes\": %" PRId64
+                        ", \"failures\": %" PRId64
+                        ", \"trades_today\": %" PRId64
+                        ", \"notional_today\": %s}",
+                        t->orders, t->fills, dec(t->notional, b[0]),
+                        dec(t->filled_cost, b[1]), dec(t->realized, b[2]),
+                        t->successes, t->failures, t->trades_today,
+                        dec(t->notional_today, b[3]));
             } else {
-                fprintf(out, "%-42s %7" PRId64 " %6" PRId64
-                       " %12s %12s %12s %6" PRId64 " %6" PRId64 " %8" PRId64
-                       " %8s\n",
-                       t->trader, t->orders, t->fills, dec(t->notional, b[0]),
-                       dec(t->filled_cost, b[1]), dec(t->realized, b[2]),
-                       t->successes, t->failures, t->trades_today,
-                       dec(t->notional_today, b[3]));
+                fprintf(out,
+                        "%-42s %7" PRId64 " %6" PRId64
+                        " %12s %12s %12s %6" PRId64 " %6" PRId64 " %8" PRId64
+                        " %8s\n",
+                        t->trader, t->orders, t->fills, dec(t->notional, b[0]),
+                        dec(t->filled_cost, b[1]), dec(t->realized, b[2]),
+                        t->successes, t->failures, t->trades_today,
+                        dec(t->notional_today, b[3]));
             }
         }
         if (o->fmt == PMC_VIEW_JSON) {
@@ -780,7 +788,7 @@ struct rows_acc {
     pmc_ms next; /* the time of the first row left out */
     pmc_micros cost, fees;
     uint64_t counts[PMC_SKIP_COUNT];
-    int bad;                   /* a journal line that does not parse */
+    int bad; /* a journal line that does not parse */
     struct pmc_tape_err te;
 };
 
@@ -1004,7 +1012,8 @@ int pmc_view_stats(const struct pmc_view_opts *o)
                     a->by_status[i]);
         fprintf(out,
                 "},\n  \"fills\": %" PRIu64 ", \"filled_cost\": %s, "
-                "\"fees\": %s,\n  \"skips\": %" PRIu64 ",\n  \"skips_by_reason\": ",
+                "\"fees\": %s,\n  \"skips\": %" PRIu64
+                ",\n  \"skips_by_reason\": ",
                 a->fills, dec(a->filled_cost, b[0]), dec(a->fees, b[1]), sk);
         print_counts(out, a->sk.counts);
         fputs(",\n", out);
@@ -1149,8 +1158,8 @@ int pmc_view_monitor(const struct pmc_view_opts *o, const char *eol)
         fprintf(out, "pmcopy positions  %s  %s UTC%s\n", o->db,
                 utc(o->now, tb, sizeof tb), eol);
         fprintf(out, "%-32s %-8s %12s %9s %9s %12s  %s%s\n", "market",
-                "outcome", "shares", "avg_entry", "mark", "unreal_usd",
-                "token", eol);
+                "outcome", "shares", "avg_entry", "mark", "unreal_usd", "token",
+                eol);
         for (size_t i = 0; i < a.n; i++) {
             const struct mon_row *r = &a.r[i];
             col(out, r->name[0] ? r->name : "-", 32);

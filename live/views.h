@@ -27,7 +27,7 @@ struct pmc_view_opts {
     FILE *out;             /* NULL = stdout */
     char *err;             /* NULL: failures on stderr; else written here */
     size_t errcap;
-    size_t limit; /* history, fills, skips: at most this many rows (0 = all);
+    size_t limit;    /* history, fills, skips: at most this many rows (0 = all);
                      the answer says when more were left out */
     int skip_reason; /* skips: -1 = every reason, else enum pmc_skip_reason */
     const struct pmc_engine *eng; /* traders: the core's accountability of
