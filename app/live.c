@@ -107,6 +107,10 @@ int pmc_cmd_live(int argc, char **argv)
         PMC_OPT_STRING("ready-file", 0, "FILE",
                        "write pid and API port there once running",
                        &o.ready_file),
+        PMC_OPT_STRING("kill-file", 0, "PATH",
+                       "while PATH exists, no new buys (checked every\n"
+                       "250 ms; removing it lifts that kill only)",
+                       &o.kill_file),
         PMC_OPT_INTEGER("seed", 0, "N", "reconnect jitter seed", &seed, 0,
                         INT64_MAX),
         PMC_OPT_BOOL("quiet", 'q', "no per-order log lines", &o.quiet),

@@ -46,6 +46,11 @@ struct pmc_config {
     pmc_ms max_source_lag_ms;
     pmc_micros kill_max_daily_loss_usd;
     int64_t kill_max_consecutive_rejects;
+    /* per-trader cut-offs (0 = none): a trader whose copies lost this much
+     * realised P&L today (UTC), or closed this many losing trades in a row,
+     * is switched off by the core (engine.h) while the others go on */
+    pmc_micros trader_max_daily_loss_usd;
+    int64_t trader_max_consecutive_losses;
     enum pmc_tif time_in_force; /* order_tif, default FAK */
     /* copy a fill from a wallet not in traders[] too: the engine adds the
      * wallet to its own copy of the list (global ratio, no min_source_usd,

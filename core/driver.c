@@ -115,8 +115,7 @@ enum pmc_err pmc_driver_flush(struct pmc_driver *d, pmc_ms t)
 
 enum pmc_err pmc_driver_feed(struct pmc_driver *d, const struct pmc_record *rec)
 {
-    if (!pmc_kind_is_input(rec->kind) ||
-        (rec->kind == PMC_K_KILL && rec->u.kill.by_core))
+    if (!pmc_kind_is_input(rec->kind) || pmc_record_is_action(rec))
         return PMC_OK;
     if (rec->kind == PMC_K_FLUSH)
         return pmc_driver_flush(d, rec->t);

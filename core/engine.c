@@ -106,13 +106,14 @@ struct attr {
 /* A trader's part of a token: our attributed position, the source's own
  * virtual one. Linked from the token (tok.parts) through next. */
 struct part {
-    uint32_t trader, next; /* next: the token's next part; free list link */
-    pmc_micros shares, cost;         /* ours attributed to the trader */
+    uint32_t trader, next;   /* next: the token's next part; free list link */
+    pmc_micros shares, cost; /* ours attributed to the trader */
     pmc_micros src_shares, src_cost; /* the source's own, at its prices */
 };
 
 struct tstat {
     struct pmc_trader_stats s;
+    int64_t off_day; /* UTC day of a daily-loss cut-off */
 };
 
 /* open-addressing index from a pmc_sym hash to a table slot */
@@ -163,13 +164,18 @@ struct pmc_engine {
     struct pmc_dedupe dedupe;
 
     /* per-trader accountability (engine.h) */
-    struct tstat *ts;     /* [ntcap] */
-    uint32_t ntcap;       /* traders the tables hold */
-    struct attr *attr;    /* [max_open_orders * attr_k] */
-    uint32_t attr_k;      /* attribution entries per order */
-    struct part *parts;   /* [part_cap] */
+    struct tstat *ts;   /* [ntcap] */
+    uint32_t ntcap;     /* traders the tables hold */
+    struct attr *attr;  /* [max_open_orders * attr_k] */
+    uint32_t attr_k;    /* attribution entries per order */
+    struct part *parts; /* [part_cap] */
     uint32_t part_cap, part_hwm, free_part;
-    int64_t ts_day;       /* UTC day of realized_today */
+    int64_t ts_day; /* UTC day of realized_today */
+
+    /* the kill switch, by who set it (engine.h: kill and resume); risk.killed
+     * is set while any is */
+    int kill_op, kill_file;
+    char kill_auto[64]; /* the core's own kill: its reason; "" = none */
 
     struct pmc_engine_stats st;
 };
@@ -277,8 +283,9 @@ size_t pmc_engine_mem_size(const struct pmc_config *cfg)
 
 size_t pmc_engine_max_actions(const struct pmc_config *cfg)
 {
-    /* a step may force-flush the oldest bucket, then flush its own one */
-    return 2 * ((size_t)cfg->max_bucket_fills + 2) + 4;
+    /* a step may force-flush the oldest bucket, then flush its own one; a
+     * resolution may cut off every trader holding a part of the token */
+    return 2 * ((size_t)cfg->max_bucket_fills + 2) + 4 + ntcap(cfg);
 }
 
 static void index_init(struct index *ix, void *mem, uint32_t cap)
@@ -703,6 +710,20 @@ static pmc_micros tok_unreal(const struct tok *x)
 
 /* ---- per-trader accountability (engine.h) ------------------------------ */
 
+/* a + b, held at the int64 range (sums of the source's P&L, which no cap
+ * bounds) */
+static pmc_micros sat_add(pmc_micros a, pmc_micros b)
+{
+    pmc_micros r;
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
+/* The most a source's virtual position holds, in shares and in cost (1e12
+ * shares or USD, as our own positions): beyond, the fill is untracked. */
+#define SRC_MAX ((pmc_micros)1000000000000 * PMC_MICRO)
+
 static struct pmc_trader_stats *tst(struct pmc_engine *e, uint32_t i)
 {
     PMC_ASSERT(i < e->ntcap);
@@ -759,16 +780,49 @@ static pmc_micros split(pmc_micros v, const struct attr *a, uint32_t n,
     return rest;
 }
 
-/* Enter trader i's realised P&L of one closing trade. */
-static void trader_pnl(struct pmc_engine *e, uint32_t i, pmc_micros pnl)
+/* The core's own switch of trader i (an action, by=core). */
+static void emit_trader(struct pmc_engine *e, uint32_t i, int on,
+                        const char *why, struct pmc_actions *out)
+{
+    PMC_ASSERT(out->n < out->cap);
+    struct pmc_record *a = &out->v[out->n++];
+    a->kind = PMC_K_TRADER;
+    a->t = e->now;
+    struct pmc_trader_ev *t = &a->u.trader;
+    t->trader = e->cfg.traders[i].address;
+    t->on = on;
+    t->who = PMC_WHO_CORE;
+    size_t n = strlen(why);
+    PMC_ASSERT(n < sizeof t->reason);
+    memcpy(t->reason, why, n + 1);
+}
+
+/* Enter trader i's realised P&L of one closing trade, then its cut-offs:
+ * today's realised loss first, then the run of losses. */
+static void trader_pnl(struct pmc_engine *e, uint32_t i, pmc_micros pnl,
+                       struct pmc_actions *out)
 {
     struct pmc_trader_stats *t = tst(e, i);
+    const struct pmc_config *c = &e->cfg;
     t->realized_usd += pnl;
     t->realized_today += pnl;
     if (pnl < 0)
         t->consecutive_losses++;
     else if (pnl > 0)
         t->consecutive_losses = 0;
+    if (t->off)
+        return;
+    if (c->trader_max_daily_loss_usd > 0 &&
+        t->realized_today <= -c->trader_max_daily_loss_usd) {
+        t->off = PMC_TRADER_OFF_DAILY_LOSS;
+        e->ts[i].off_day = e->risk.day;
+    } else if (c->trader_max_consecutive_losses > 0 &&
+               t->consecutive_losses >= c->trader_max_consecutive_losses) {
+        t->off = PMC_TRADER_OFF_LOSS_STREAK;
+    } else {
+        return;
+    }
+    emit_trader(e, i, 0, pmc_trader_off_name(t->off), out);
 }
 
 /* The order in slot k was emitted from bucket b on `side`: list the
@@ -807,7 +861,8 @@ static void attr_order(struct pmc_engine *e, uint32_t k,
  * of (SELL) the position, `usd` shares x price, `fee`, and for a SELL the
  * cost `basis` it takes out. */
 static void attr_fill(struct pmc_engine *e, uint32_t k, pmc_micros sh,
-                      pmc_micros usd, pmc_micros fee, pmc_micros basis)
+                      pmc_micros usd, pmc_micros fee, pmc_micros basis,
+                      struct pmc_actions *out)
 {
     const struct order *o = &e->orders[k];
     const struct attr *a = &e->attr[(size_t)k * e->attr_k];
@@ -828,7 +883,7 @@ static void attr_fill(struct pmc_engine *e, uint32_t k, pmc_micros sh,
         } else {
             pmc_micros db = split(basis, a, o->nattr, j);
             t->sold_usd += dusd;
-            trader_pnl(e, a[j].trader, dusd - dfee - db);
+            trader_pnl(e, a[j].trader, dusd - dfee - db, out);
             if (p) {
                 p->shares -= dsh;
                 p->cost -= db;
@@ -839,15 +894,16 @@ static void attr_fill(struct pmc_engine *e, uint32_t k, pmc_micros sh,
 
 /* Token x resolved at `payout`: realise every trader's part, ours and the
  * source's. */
-static void attr_resolve(struct pmc_engine *e, struct tok *x,
-                         pmc_micros payout)
+static void attr_resolve(struct pmc_engine *e, struct tok *x, pmc_micros payout,
+                         struct pmc_actions *out)
 {
     for (uint32_t i = x->parts; i != NONE; i = e->parts[i].next) {
         struct part *p = &e->parts[i];
         if (p->shares || p->cost)
-            trader_pnl(e, p->trader, pmc_mul(p->shares, payout) - p->cost);
-        tst(e, p->trader)->src_realized_usd +=
-            pmc_mul(p->src_shares, payout) - p->src_cost;
+            trader_pnl(e, p->trader, pmc_mul(p->shares, payout) - p->cost, out);
+        struct pmc_trader_stats *t = tst(e, p->trader);
+        t->src_realized_usd = sat_add(
+            t->src_realized_usd, pmc_mul(p->src_shares, payout) - p->src_cost);
         p->shares = p->cost = p->src_shares = p->src_cost = 0;
     }
 }
@@ -861,32 +917,49 @@ static void attr_source(struct pmc_engine *e, uint32_t i, uint32_t tk,
     if (!p)
         return;
     if (f->side == PMC_BUY) {
+        pmc_micros cost = pmc_mul(f->sz, f->px);
+        if (p->src_shares > SRC_MAX - f->sz || p->src_cost > SRC_MAX - cost) {
+            tst(e, i)->untracked++;
+            return;
+        }
         p->src_shares += f->sz;
-        p->src_cost += pmc_mul(f->sz, f->px);
+        p->src_cost += cost;
         return;
     }
     pmc_micros sold = f->sz < p->src_shares ? f->sz : p->src_shares;
     if (sold <= 0)
         return;
     pmc_micros basis = pmc_muldiv_floor(p->src_cost, sold, p->src_shares);
-    tst(e, i)->src_realized_usd += pmc_mul(sold, f->px) - basis;
+    struct pmc_trader_stats *t = tst(e, i);
+    t->src_realized_usd =
+        sat_add(t->src_realized_usd, pmc_mul(sold, f->px) - basis);
     p->src_shares -= sold;
     p->src_cost -= basis;
 }
 
+static void kill_sync(struct pmc_engine *e)
+{
+    e->risk.killed = e->kill_op || e->kill_file || e->kill_auto[0];
+}
+
+/* The core's own kill: remembered by its reason until a resume names it
+ * (an operator kill before it does not hide it). */
 static void emit_kill(struct pmc_engine *e, const char *why,
                       struct pmc_actions *out)
 {
-    if (e->risk.killed)
+    if (e->kill_auto[0])
         return;
-    e->risk.killed = 1;
+    size_t n = strlen(why);
+    PMC_ASSERT(n < sizeof e->kill_auto);
+    memcpy(e->kill_auto, why, n + 1);
+    kill_sync(e);
     PMC_ASSERT(out->n < out->cap);
     struct pmc_record *a = &out->v[out->n++];
     a->kind = PMC_K_KILL;
     a->t = e->now;
-    size_t n = strlen(why);
     memcpy(a->u.kill.reason, why, n + 1);
     a->u.kill.by_core = 1;
+    a->u.kill.who = PMC_WHO_CORE;
 }
 
 static void check_daily_loss(struct pmc_engine *e, struct pmc_actions *out)
@@ -985,7 +1058,7 @@ static enum pmc_err on_exec(struct pmc_engine *e, const struct pmc_exec *x,
             e->mkt_exposure[t->market] += spend + fee - counted;
             pmc_risk_on_buy_fill(&e->risk, counted, spend, o->window, o->day);
             TOK_UPDATE(e, t, (t->shares += f, t->cost += spend + fee));
-            attr_fill(e, k, f, spend, fee, 0);
+            attr_fill(e, k, f, spend, fee, 0, out);
         } else {
             t->pend_sell -= f;
             pmc_micros held = t->shares;
@@ -998,7 +1071,7 @@ static enum pmc_err on_exec(struct pmc_engine *e, const struct pmc_exec *x,
                        (t->shares -= f < held ? f : held, t->cost -= basis));
             t->realized += pnl;
             pmc_risk_on_pnl(&e->risk, pnl);
-            attr_fill(e, k, f < held ? f : held, spend, fee, basis);
+            attr_fill(e, k, f < held ? f : held, spend, fee, basis, out);
         }
         o->done += fr;
         if (o->done >= o->sz)
@@ -1264,6 +1337,17 @@ static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
         skip(e, &f->key, tu, PMC_SKIP_UNKNOWN_TRADER, out);
         return PMC_OK;
     }
+    struct pmc_trader_stats *ts = tst(e, tu);
+    if (ts->off == PMC_TRADER_OFF_DAILY_LOSS &&
+        e->ts[tu].off_day != e->risk.day) {
+        /* a new UTC day lifts a daily-loss cut-off */
+        ts->off = PMC_TRADER_ON;
+        emit_trader(e, tu, 1, "new_day", out);
+    }
+    if (ts->off) {
+        skip(e, &f->key, tu, PMC_SKIP_TRADER_OFF, out);
+        return PMC_OK;
+    }
     if (pmc_mul(f->sz, f->px) < c->traders[ti].min_source_usd) {
         skip(e, &f->key, tu, PMC_SKIP_BELOW_THRESHOLD, out);
         return PMC_OK;
@@ -1282,7 +1366,7 @@ static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
         x->end = f->end;
     /* the source's fill is a trade print on its token */
     TOK_UPDATE(e, x, x->mark = f->px);
-    tst(e, tu)->fills_eligible++;
+    ts->fills_eligible++;
     attr_source(e, tu, tk, f);
 
     int slot = pmc_coalesce_slot(c, f->side);
@@ -1338,7 +1422,8 @@ static enum pmc_err on_quote(struct pmc_engine *e, const struct pmc_quote *q)
 }
 
 static enum pmc_err on_resolve(struct pmc_engine *e,
-                               const struct pmc_resolve *r)
+                               const struct pmc_resolve *r,
+                               struct pmc_actions *out)
 {
     uint32_t tk = tok_get(e, &r->token, NULL);
     if (tk == NONE)
@@ -1350,12 +1435,85 @@ static enum pmc_err on_resolve(struct pmc_engine *e,
     TOK_UPDATE(e, x, (x->shares = 0, x->cost = 0, x->mark = r->payout));
     x->realized += pnl;
     pmc_risk_on_pnl(&e->risk, pnl);
-    attr_resolve(e, x, r->payout);
+    attr_resolve(e, x, r->payout, out);
     x->resolved = 1;
     if (!x->end || x->end > e->now)
         x->end = e->now;
     tok_check_idle(e, tk);
     return PMC_OK;
+}
+
+/* ---- kill, resume, traders on and off ------------------------------------ */
+
+const char *pmc_engine_resume_refusal(const struct pmc_engine *e,
+                                      const struct pmc_resume_ev *r)
+{
+    if (r->who == PMC_WHO_KILL_FILE)
+        return NULL;
+    if (e->kill_auto[0] && strcmp(r->override, e->kill_auto) != 0)
+        return e->kill_auto;
+    if (e->kill_file)
+        return "kill_file";
+    return NULL;
+}
+
+static void on_resume(struct pmc_engine *e, const struct pmc_resume_ev *r,
+                      struct pmc_actions *out)
+{
+    if (r->who == PMC_WHO_KILL_FILE) {
+        e->kill_file = 0; /* that kill only */
+        kill_sync(e);
+        return;
+    }
+    const char *why = pmc_engine_resume_refusal(e, r);
+    if (why) {
+        PMC_ASSERT(out->n < out->cap);
+        struct pmc_record *a = &out->v[out->n++];
+        a->kind = PMC_K_REFUSE;
+        a->t = e->now;
+        size_t n = strlen(why);
+        PMC_ASSERT(n < sizeof a->u.refuse.reason);
+        memcpy(a->u.refuse.reason, why, n + 1);
+        return;
+    }
+    e->kill_op = 0;
+    e->kill_auto[0] = '\0';
+    e->risk.consecutive_rejects = 0;
+    kill_sync(e);
+}
+
+static void on_trader(struct pmc_engine *e, const struct pmc_trader_ev *t)
+{
+    if (t->who == PMC_WHO_CORE)
+        return; /* the core's own record: an action */
+    /* follow_all: a wallet not seen yet joins the list so the switch holds
+     * for its first fill (a full list: as for any unknown address) */
+    if (e->cfg.follow_all && trader_follow(e, &t->trader) != PMC_OK)
+        return;
+    int i = trader_find(e, &t->trader);
+    if (i < 0)
+        return; /* not a trader of this configuration: nothing to switch */
+    struct pmc_trader_stats *s = tst(e, (uint32_t)i);
+    if (t->on) {
+        s->off = PMC_TRADER_ON;
+        s->consecutive_losses = 0; /* a fresh run */
+    } else {
+        s->off = PMC_TRADER_OFF_OPERATOR;
+    }
+}
+
+int pmc_engine_trader_find(const struct pmc_engine *e,
+                           const struct pmc_sym *addr)
+{
+    return trader_find(e, addr);
+}
+
+void pmc_engine_kill_view(const struct pmc_engine *e, struct pmc_kill_view *v)
+{
+    v->killed = e->risk.killed;
+    v->by_operator = e->kill_op;
+    v->by_kill_file = e->kill_file;
+    memcpy(v->automatic, e->kill_auto, sizeof v->automatic);
 }
 
 /* ---- step --------------------------------------------------------------- */
@@ -1444,18 +1602,25 @@ enum pmc_err pmc_engine_step(struct pmc_engine *e, const struct pmc_record *ev,
         return PMC_OK;
     }
     case PMC_K_RESOLVE:
-        PMC_TRY(on_resolve(e, &ev->u.resolve));
+        PMC_TRY(on_resolve(e, &ev->u.resolve, out));
         check_daily_loss(e, out);
         return PMC_OK;
     case PMC_K_EXEC:
         return on_exec(e, &ev->u.exec, out);
     case PMC_K_KILL:
-        if (!ev->u.kill.by_core)
-            e->risk.killed = 1;
+        if (!ev->u.kill.by_core) {
+            if (ev->u.kill.who == PMC_WHO_KILL_FILE)
+                e->kill_file = 1;
+            else
+                e->kill_op = 1;
+            kill_sync(e);
+        }
         return PMC_OK;
     case PMC_K_RESUME:
-        e->risk.killed = 0;
-        e->risk.consecutive_rejects = 0;
+        on_resume(e, &ev->u.resume, out);
+        return PMC_OK;
+    case PMC_K_TRADER:
+        on_trader(e, &ev->u.trader);
         return PMC_OK;
     case PMC_K_TIMER:
         /* one due bucket per timer step: the action buffer holds one */
@@ -1549,27 +1714,58 @@ const char *pmc_trader_off_name(int off)
     }
 }
 
+/* Trader i's counters as the view shows them, without the unrealised
+ * parts. */
+static void trader_view(const struct pmc_engine *e, uint32_t i,
+                        struct pmc_trader_stats *out)
+{
+    *out = e->ts[i].s;
+    if (out->off == PMC_TRADER_OFF_DAILY_LOSS &&
+        e->ts[i].off_day != e->risk.day)
+        out->off = PMC_TRADER_ON; /* lifted by the new day (at its next fill) */
+    out->unrealized_usd = out->src_unrealized_usd = 0;
+}
+
+/* Add a token's parts at its mark to the unrealised numbers of out[0, n)
+ * (only trader `only` when it is not NONE). */
+static void parts_unreal(const struct pmc_engine *e, const struct tok *x,
+                         struct pmc_trader_stats *out, uint32_t n,
+                         uint32_t only)
+{
+    if (!x->mark)
+        return;
+    for (uint32_t p = x->parts; p != NONE; p = e->parts[p].next) {
+        const struct part *q = &e->parts[p];
+        if (only != NONE ? q->trader != only : q->trader >= n)
+            continue;
+        struct pmc_trader_stats *t = only != NONE ? out : &out[q->trader];
+        if (q->shares)
+            t->unrealized_usd += pmc_mul(q->shares, x->mark) - q->cost;
+        if (q->src_shares)
+            t->src_unrealized_usd =
+                sat_add(t->src_unrealized_usd,
+                        pmc_mul(q->src_shares, x->mark) - q->src_cost);
+    }
+}
+
 int pmc_engine_trader_stats(const struct pmc_engine *e, uint32_t i,
                             struct pmc_trader_stats *out)
 {
     if (i >= e->cfg.ntraders || i >= e->ntcap)
         return 0;
-    *out = e->ts[i].s;
-    out->unrealized_usd = out->src_unrealized_usd = 0;
-    for (uint32_t n = 0; n < e->ntoks; n++) {
-        const struct tok *x = &e->toks[e->live[n]];
-        if (!x->mark)
-            continue;
-        for (uint32_t p = x->parts; p != NONE; p = e->parts[p].next) {
-            const struct part *q = &e->parts[p];
-            if (q->trader != i)
-                continue;
-            if (q->shares)
-                out->unrealized_usd += pmc_mul(q->shares, x->mark) - q->cost;
-            if (q->src_shares)
-                out->src_unrealized_usd +=
-                    pmc_mul(q->src_shares, x->mark) - q->src_cost;
-        }
-    }
+    trader_view(e, i, out);
+    for (uint32_t n = 0; n < e->ntoks; n++)
+        parts_unreal(e, &e->toks[e->live[n]], out, 1, i);
     return 1;
+}
+
+uint32_t pmc_engine_trader_stats_all(const struct pmc_engine *e,
+                                     struct pmc_trader_stats *out, uint32_t cap)
+{
+    uint32_t n = e->cfg.ntraders < cap ? e->cfg.ntraders : cap;
+    for (uint32_t i = 0; i < n; i++)
+        trader_view(e, i, &out[i]);
+    for (uint32_t k = 0; k < e->ntoks; k++)
+        parts_unreal(e, &e->toks[e->live[k]], out, n, NONE);
+    return n;
 }

@@ -14,7 +14,7 @@
  *     step(e, &flush, last_t, &out);                        // shutdown
  *
  * pmc_engine_advance() does the timer part. Actions are records of kind
- * ORDER, SKIP or KILL (by_core=1) with t = now. Every source fill ends in
+ * ORDER, SKIP, REFUSE, KILL or TRADER (the last two by=core) with t = now. Every source fill ends in
  * exactly one place: an order whose key list names it, or a skip. */
 #ifndef PMC_ENGINE_H
 #define PMC_ENGINE_H
@@ -182,8 +182,62 @@ struct pmc_trader_stats {
 int pmc_engine_trader_stats(const struct pmc_engine *e, uint32_t i,
                             struct pmc_trader_stats *out);
 
+/* Every trader's at once, in one pass over the tokens: out[0, n) for the
+ * first n = min(cap, trader count) traders; returns n. */
+uint32_t pmc_engine_trader_stats_all(const struct pmc_engine *e,
+                                     struct pmc_trader_stats *out,
+                                     uint32_t cap);
+
 /* "on", "operator", "daily_loss", "loss_streak"; "?" otherwise. */
 const char *pmc_trader_off_name(int off);
+
+/* ---- kill switch and traders at run time ------------------------------ *
+ *
+ * The kill switch (no new buys) is on while any of three holds:
+ *  - an operator kill (a kill input by operator or api): lifted by any
+ *    resume that is not refused;
+ *  - the kill-file kill (by=kill_file): lifted only by a resume
+ *    by=kill_file (the shell sends it when the file goes), which lifts
+ *    nothing else and is never refused;
+ *  - the core's own kill (action `ev=kill by=core reason=R`: R is
+ *    max_daily_loss, max_consecutive_rejects or order_table_full),
+ *    remembered even when an operator kill came first: lifted only by a
+ *    resume whose override names R.
+ * A resume (not by=kill_file) that would leave a kill on changes nothing:
+ * the core answers with `ev=refuse of=resume reason=R` (R the automatic
+ * kill's reason, or kill_file while the file's kill holds). An accepted
+ * resume lifts the operator and automatic kills and ends the run of
+ * rejects.
+ *
+ * Traders: `ev=trader trader=A state=off|on` switches trader A (an address
+ * not in the configuration is ignored; with follow_all it joins the list).
+ * Off, its new fills are skipped as trader_off; fills already in an open
+ * bucket stay there and are flushed with it (copied or skipped as any
+ * other). On lifts any cut-off and starts its loss run afresh. The core
+ * cuts a trader off itself (action `ev=trader state=off by=core
+ * reason=daily_loss|loss_streak`) when, after a closing trade attributed
+ * to it, its realised P&L today reaches -trader_max_daily_loss_usd or its
+ * consecutive_losses reach trader_max_consecutive_losses (0 = no
+ * cut-off). A daily-loss cut-off ends with the UTC day: the trader's first
+ * fill of a later day is preceded by `ev=trader state=on by=core
+ * reason=new_day`; a loss-run cut-off lasts until an operator's on. */
+
+/* The reason a resume would be refused now (the kill that would stay), or
+ * NULL when it would be accepted. The shell answers with it; the step
+ * decides the same. */
+const char *pmc_engine_resume_refusal(const struct pmc_engine *e,
+                                      const struct pmc_resume_ev *r);
+
+struct pmc_kill_view {
+    int killed;
+    int by_operator, by_kill_file;
+    char automatic[64]; /* the core's own kill's reason, "" = none */
+};
+void pmc_engine_kill_view(const struct pmc_engine *e, struct pmc_kill_view *v);
+
+/* Index of the trader with this normalised address, or -1. */
+int pmc_engine_trader_find(const struct pmc_engine *e,
+                           const struct pmc_sym *addr);
 
 const struct pmc_config *pmc_engine_config(const struct pmc_engine *e);
 

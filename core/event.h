@@ -22,10 +22,12 @@
     X(EXEC, "exec")                                                            \
     X(KILL, "kill")                                                            \
     X(RESUME, "resume")                                                        \
+    X(TRADER, "trader")                                                        \
     X(TIMER, "timer")                                                          \
     X(FLUSH, "flush")                                                          \
     X(ORDER, "order")                                                          \
     X(SKIP, "skip")                                                            \
+    X(REFUSE, "refuse")                                                        \
     X(MERGE, "merge")                                                          \
     X(REDEEM, "redeem")                                                        \
     X(SPLIT, "split")                                                          \
@@ -72,7 +74,8 @@ const char *pmc_exec_name(enum pmc_exec_status s);
     X(KILLED, "killed")                                                        \
     X(PRICE_MOVED, "price_moved")                                              \
     X(SIZE_OVERFLOW, "size_overflow")                                          \
-    X(TICK_CAP, "tick_cap")
+    X(TICK_CAP, "tick_cap")                                                    \
+    X(TRADER_OFF, "trader_off")
 
 enum pmc_skip_reason {
 #define PMC_SKIP_ENUM(name, text) PMC_SKIP_##name,
@@ -156,9 +159,43 @@ struct pmc_exec {
     char reason[48];        /* reject/cancel text, may be empty */
 };
 
+/* Who asked for a kill, a resume or a trader's switch (tape `by=`): an
+ * operator through a tool or an old tape that names nobody, the core
+ * itself, the local API, the kill-switch file. */
+enum pmc_who {
+    PMC_WHO_OPERATOR = 0,
+    PMC_WHO_CORE,
+    PMC_WHO_API,
+    PMC_WHO_KILL_FILE
+};
+const char *pmc_who_name(enum pmc_who w);
+int pmc_who_lookup(const char *s, size_t n);
+
+/* A kill: by an operator (any who but core: an input) or the core's own
+ * (by=core: an action; reason names the limit, e.g. max_daily_loss). */
 struct pmc_kill_ev {
     char reason[64];
     int by_core; /* 1 on the core's own kill action (by=core) */
+    enum pmc_who who;
+};
+
+/* A resume: lifts an operator kill; a kill the core tripped itself only
+ * when `override` names its reason; by=kill_file lifts the kill-file kill
+ * and nothing else (core/engine.h). */
+struct pmc_resume_ev {
+    enum pmc_who who;
+    char reason[64];
+    char override[32];
+};
+
+/* A trader switched off or on at run time: an input (who != core) or the
+ * core's own cut-off (by=core: an action; reason daily_loss, loss_streak,
+ * or new_day when the next UTC day lifts a daily-loss cut-off). */
+struct pmc_trader_ev {
+    struct pmc_sym trader;
+    int on;
+    enum pmc_who who;
+    char reason[64];
 };
 
 /* merge / redeem / split rows kept by `pmcopy import` (the core ignores
@@ -210,6 +247,12 @@ struct pmc_skip_act {
     enum pmc_skip_reason reason;
 };
 
+/* A resume the core refused (`ev=refuse of=resume reason=...`): the kill
+ * that stays (an automatic kill's reason, or kill_file). */
+struct pmc_refuse_act {
+    char reason[64];
+};
+
 /* ---- the record -------------------------------------------------------- */
 
 struct pmc_record {
@@ -223,7 +266,10 @@ struct pmc_record {
         struct pmc_resolve resolve;
         struct pmc_exec exec;
         struct pmc_kill_ev kill;
+        struct pmc_resume_ev resume;
+        struct pmc_trader_ev trader;
         struct pmc_order_act order;
+        struct pmc_refuse_act refuse;
         struct pmc_skip_act skip;
         struct pmc_ctf_ev ctf;
         struct pmc_book_ev book;
@@ -235,11 +281,14 @@ static inline int pmc_kind_is_input(enum pmc_kind k)
 {
     return k <= PMC_K_FLUSH;
 }
-/* Is this record an action the core emits? (a kill with by=core is one) */
+/* Is this record an action the core emits? (a kill or a trader switch
+ * with by=core is one) */
 static inline int pmc_record_is_action(const struct pmc_record *r)
 {
     return r->kind == PMC_K_ORDER || r->kind == PMC_K_SKIP ||
-           (r->kind == PMC_K_KILL && r->u.kill.by_core);
+           r->kind == PMC_K_REFUSE ||
+           (r->kind == PMC_K_KILL && r->u.kill.by_core) ||
+           (r->kind == PMC_K_TRADER && r->u.trader.who == PMC_WHO_CORE);
 }
 
 #endif

@@ -26,6 +26,8 @@ static const char *const tif_names[] = {"FAK", "FOK", "GTC", "GTD"};
 static const char *const exec_names[] = {"ack", "fill", "reject", "cancel"};
 static const char *const clip_names[] = {"",       "order", "market",
                                          "window", "daily", "holdings"};
+static const char *const who_names[] = {"operator", "core", "api", "kill_file"};
+static const char *const state_names[] = {"off", "on"};
 
 #define NAME_OF(tab, i) ((unsigned)(i) < PMC_ARRAY_LEN(tab) ? tab[i] : "?")
 
@@ -57,6 +59,10 @@ const char *pmc_clip_name(enum pmc_clip c)
 {
     return NAME_OF(clip_names, c);
 }
+const char *pmc_who_name(enum pmc_who w)
+{
+    return NAME_OF(who_names, w);
+}
 
 static int lookup(const char *const *tab, size_t n, const char *s, size_t len)
 {
@@ -73,6 +79,10 @@ int pmc_kind_lookup(const char *s, size_t n)
 int pmc_skip_lookup(const char *s, size_t n)
 {
     return lookup(skip_names, PMC_ARRAY_LEN(skip_names), s, n);
+}
+int pmc_who_lookup(const char *s, size_t n)
+{
+    return lookup(who_names, PMC_ARRAY_LEN(who_names), s, n);
 }
 
 int pmc_tick_valid(pmc_micros tick)
@@ -490,6 +500,16 @@ static enum pmc_err get_trader(struct line *L, const char *key, int required,
     return PMC_OK;
 }
 
+/* by=: who asked (operator when absent: tapes before it named anyone). */
+static enum pmc_err get_who(struct line *L, enum pmc_who *out)
+{
+    int w = PMC_WHO_OPERATOR;
+    PMC_TRY(get_enum(L, "by", 0, who_names, PMC_ARRAY_LEN(who_names), &w,
+                     "by is operator, core, api or kill_file"));
+    *out = (enum pmc_who)w;
+    return PMC_OK;
+}
+
 static enum pmc_err get_time(struct line *L, const char *key, int required,
                              pmc_ms *out)
 {
@@ -707,13 +727,40 @@ enum pmc_err pmc_tape_parse(const char *s, size_t n, struct pmc_record *r,
     case PMC_K_KILL: {
         PMC_TRY(
             get_text(&L, "reason", r->u.kill.reason, sizeof r->u.kill.reason));
-        struct pair *by = get(&L, "by");
-        r->u.kill.by_core = by && by->vn == 4 && !memcmp(by->v, "core", 4);
-        if (by && !r->u.kill.by_core)
-            return fail(&L, "bad", "by", by->v, by->vn, "by is core");
+        PMC_TRY(get_who(&L, &r->u.kill.who));
+        r->u.kill.by_core = r->u.kill.who == PMC_WHO_CORE;
         break;
     }
-    case PMC_K_RESUME:
+    case PMC_K_RESUME: {
+        struct pmc_resume_ev *u = &r->u.resume;
+        PMC_TRY(get_who(&L, &u->who));
+        if (u->who == PMC_WHO_CORE)
+            return fail(&L, "bad", "by", "core", 4,
+                        "the core never resumes (a refused resume is "
+                        "ev=refuse)");
+        PMC_TRY(get_text(&L, "reason", u->reason, sizeof u->reason));
+        PMC_TRY(get_text(&L, "override", u->override, sizeof u->override));
+        break;
+    }
+    case PMC_K_TRADER: {
+        struct pmc_trader_ev *u = &r->u.trader;
+        int on = 0;
+        PMC_TRY(get_trader(&L, "trader", 1, &u->trader));
+        PMC_TRY(get_enum(&L, "state", 1, state_names, 2, &on,
+                         "state is off or on"));
+        u->on = on;
+        PMC_TRY(get_who(&L, &u->who));
+        PMC_TRY(get_text(&L, "reason", u->reason, sizeof u->reason));
+        break;
+    }
+    case PMC_K_REFUSE: {
+        int of = 0;
+        static const char *const of_names[] = {"resume"};
+        PMC_TRY(get_enum(&L, "of", 1, of_names, 1, &of, "of is resume"));
+        PMC_TRY(get_text(&L, "reason", r->u.refuse.reason,
+                         sizeof r->u.refuse.reason));
+        break;
+    }
     case PMC_K_TIMER:
     case PMC_K_FLUSH:
         break;
@@ -946,8 +993,29 @@ size_t pmc_tape_format(const struct pmc_record *r, char *buf, size_t cap)
             put_text(&b, "reason", r->u.kill.reason);
         if (r->u.kill.by_core)
             put_str(&b, "by", "core");
+        else if (r->u.kill.who != PMC_WHO_OPERATOR)
+            put_str(&b, "by", pmc_who_name(r->u.kill.who));
         break;
     case PMC_K_RESUME:
+        if (r->u.resume.who != PMC_WHO_OPERATOR)
+            put_str(&b, "by", pmc_who_name(r->u.resume.who));
+        if (r->u.resume.reason[0])
+            put_text(&b, "reason", r->u.resume.reason);
+        if (r->u.resume.override[0])
+            put_text(&b, "override", r->u.resume.override);
+        break;
+    case PMC_K_TRADER:
+        put_sym(&b, "trader", &r->u.trader.trader);
+        put_str(&b, "state", r->u.trader.on ? "on" : "off");
+        if (r->u.trader.who != PMC_WHO_OPERATOR)
+            put_str(&b, "by", pmc_who_name(r->u.trader.who));
+        if (r->u.trader.reason[0])
+            put_text(&b, "reason", r->u.trader.reason);
+        break;
+    case PMC_K_REFUSE:
+        put_str(&b, "of", "resume");
+        put_text(&b, "reason", r->u.refuse.reason);
+        break;
     case PMC_K_TIMER:
     case PMC_K_FLUSH:
         break;

@@ -132,6 +132,7 @@ static enum pmc_err on_input(void *ctx, const struct pmc_record *r)
         pmc_live_fail(L, "store", pmc_store_errmsg(L->store));
         return PMC_EIO;
     }
+    pmc_live_control_note(L, r);
     if (r->kind == PMC_K_EXEC) {
         pmc_live_store_exec(L, r);
         /* answered: it was journaled, or never will be */
@@ -440,10 +441,12 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
     clock_tick(L);
     L->started = L->now; /* --run-for counts from here, after start-up */
     L->last_ckpt = L->now;
+    L->kf_queued = -1;
     while (!*stop && !L->failed) {
         clock_tick(L);
         if (L->o.run_for_ms && L->now - L->started >= L->o.run_for_ms)
             break;
+        pmc_live_kill_file_check(L);
         pmc_watch_tick(L->watch, L->now);
         if (L->clob && pmc_clob_tick(L->clob, L->now) != PMC_OK)
             pmc_live_fail(L, "executor", "tick failed");

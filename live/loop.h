@@ -45,6 +45,9 @@ struct pmc_live_opts {
     int mlock;        /* lock memory once set up (mlockall), best effort; 1 */
     size_t inbox_cap; /* records waiting for the core before the loop
                          stops with an error (0 = PMC_LIVE_INBOX_DEFAULT) */
+    /* while this file exists: no new buys (a kill by=kill_file; removing
+     * the file lifts that kill only) */
+    const char *kill_file;
 };
 
 #define PMC_LIVE_INBOX_DEFAULT 16384

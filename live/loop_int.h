@@ -13,7 +13,8 @@
  * side effects, set-up and shutdown. orders.c: an order action from the
  * core to the venue (committed first), the venue's answers to the store.
  * rebuild.c: the engine rebuilt from the journal, orders settled after a
- * restart. status.c: the local API's routes (status JSON);
+ * restart. status.c: the local API's routes (status JSON); control.c:
+ * the control routes, the kill file, the log lines of kills and resumes;
  * prom.c: the Prometheus text of /metrics. marks.c: the core's marks
  * written to the store for the views.
  * loopio.c: log lines, the first failure, records queued for the core.
@@ -93,6 +94,10 @@ struct live {
         h_frame_to_decide_us, h_commit_us;
     uint64_t inputs, orders_sent, orders_not_sent, orders_known;
     pmc_ms started, last_ckpt;
+    /* control.c: the kill file's last check and the state last queued
+     * (-1 none) */
+    pmc_ms kf_last;
+    int kf_checked, kf_queued;
     /* marks.c: the core's marks persisted for the views (one P&L) */
     struct live_mark *marks;
     size_t marks_cap;
@@ -148,6 +153,22 @@ void pmc_live_settle_after_rebuild(struct live *L);
  * kill/resume. */
 int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
                          const char **ctype);
+
+/* ---- control.c ----------------------------------------------------------- */
+
+/* POST /kill, /resume, /traders/{addr}/disable|enable: 0 when the request
+ * is not one of them, else the HTTP status (the body written to out). */
+int pmc_live_control_route(struct live *L, const struct pmc_api_req *r,
+                           FILE *out);
+/* The kill file (--kill-file): at most every 250 ms, queue its kill or
+ * its removal's resume when they differ from the engine's state. */
+void pmc_live_kill_file_check(struct live *L);
+/* The log line of a kill, resume, refusal or trader switch (any other
+ * record: nothing). */
+void pmc_live_control_note(struct live *L, const struct pmc_record *r);
+/* /status's "kill":{"operator":B,"kill_file":B,"automatic":"R"|null}, (with
+ * the comma): who holds the kill switch. */
+void pmc_live_control_status(struct live *L, FILE *f);
 
 /* ---- marks.c ------------------------------------------------------------- */
 

@@ -195,9 +195,7 @@ enum pmc_err pmc_live_on_action(void *ctx, const struct pmc_record *a)
             return e;
         }
     }
-    if (a->kind == PMC_K_KILL)
-        pmc_live_log(L, "level=error event=kill by=core reason=\"%s\"",
-                     a->u.kill.reason);
+    pmc_live_control_note(L, a);
     return PMC_OK;
 }
 

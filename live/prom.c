@@ -5,6 +5,8 @@
  * counters), or reads a clock. */
 #include "live/loop_int.h"
 
+#include <stdlib.h>
+
 #include "core/dec.h"
 
 void pmc_live_metrics_text(struct live *L, FILE *f)
@@ -95,10 +97,17 @@ void pmc_live_metrics_traders(struct live *L, FILE *f)
         {"pmcopy_trader_off", "gauge",
          "1 while the trader is not copied (operator, daily loss, streak)."},
     };
+    /* every trader's numbers in one pass over the core's tokens */
+    struct pmc_trader_stats *all =
+        c->ntraders ? calloc(c->ntraders, sizeof *all) : NULL;
+    uint32_t n =
+        all ? pmc_engine_trader_stats_all(L->drv.eng, all, c->ntraders) : 0;
+    if (c->ntraders && !all) /* never silent: the page says so */
+        fprintf(f, "# per-trader series left out: out of memory\n");
     for (size_t k = 0; k < sizeof s / sizeof s[0]; k++) {
         trader_series(f, s[k].name, s[k].type, s[k].help);
-        struct pmc_trader_stats t;
-        for (uint32_t i = 0; pmc_engine_trader_stats(L->drv.eng, i, &t); i++) {
+        for (uint32_t i = 0; i < n; i++) {
+            const struct pmc_trader_stats t = all[i];
             const char *a = c->traders[i].address.s;
             char b[32];
             switch (k) {
@@ -147,4 +156,5 @@ void pmc_live_metrics_traders(struct live *L, FILE *f)
             }
         }
     }
+    free(all);
 }

@@ -1,9 +1,9 @@
 /* live/status.c - the live loop's local API: the routes, /health, /status
- * (JSON), POST /kill and /resume; /metrics is written by prom.c.
+ * (JSON); /metrics is written by prom.c, the control routes (POST /kill,
+ * /resume, /traders/...) by control.c.
  *
  * Decides: what each endpoint answers and in what form (the names of the
- * status fields and metrics are read by operators and tests/cli/live.sh),
- * and that /kill and /resume are queued for the core like any input.
+ * status fields and metrics are read by operators and tests/cli/live.sh).
  * Never: changes the engine, the store or a venue itself (it only reads
  * their counters), or reads a clock (it reports the loop's now). */
 #include "live/loop_int.h"
@@ -39,7 +39,9 @@ static void status_json(struct live *L, FILE *f)
     fprintf(f, "{\"mode\":\"%s\",\"now\":%lld,\"uptime_ms\":%lld,",
             L->paper ? "paper" : "live", (long long)L->now,
             (long long)(L->now - L->started));
-    fprintf(f, "\"killed\":%s,\"stopped\":", st.killed ? "true" : "false");
+    fprintf(f, "\"killed\":%s,", st.killed ? "true" : "false");
+    pmc_live_control_status(L, f); /* control.c: "kill":{...}, */
+    fprintf(f, "\"stopped\":");
     const char *stop = L->clob ? pmc_clob_stopped(L->clob) : NULL;
     if (stop)
         fprintf(f, "\"%s\",", "geoblocked");
@@ -77,7 +79,7 @@ int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
                          const char **ctype)
 {
     struct live *L = ctx;
-    int get = !strcmp(req->method, "GET"), post = !strcmp(req->method, "POST");
+    int get = !strcmp(req->method, "GET");
     if (get && !strcmp(req->path, "/health")) {
         fprintf(out, "{\"ok\":%s}\n", L->failed ? "false" : "true");
         return L->failed ? 503 : 200;
@@ -87,8 +89,10 @@ int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
     if (rd)
         return rd;
     if (get && !strcmp(req->path, "/traders")) { /* the engine's numbers */
-        pmc_traders_print(out, L->drv.eng, 1);
-        return 200;
+        if (pmc_traders_print(out, L->drv.eng, 1) == 0)
+            return 200;
+        fprintf(out, "{\"error\":\"out of memory\"}\n");
+        return 500;
     }
     if (get && !strcmp(req->path, "/status")) {
         status_json(L, out);
@@ -99,18 +103,9 @@ int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
         pmc_live_metrics_text(L, out);
         return 200;
     }
-    if (post &&
-        (!strcmp(req->path, "/kill") || !strcmp(req->path, "/resume"))) {
-        struct pmc_record r;
-        memset(&r, 0, sizeof r);
-        r.t = L->now;
-        r.kind = req->path[1] == 'k' ? PMC_K_KILL : PMC_K_RESUME;
-        if (r.kind == PMC_K_KILL)
-            snprintf(r.u.kill.reason, sizeof r.u.kill.reason, "operator");
-        pmc_live_push(L, &r);
-        fprintf(out, "{\"queued\":\"%s\"}\n", req->path + 1);
-        return 200;
-    }
+    int st = pmc_live_control_route(L, req, out); /* control.c */
+    if (st)
+        return st;
     fprintf(out, "{\"error\":\"not found\",\"endpoints\":[\"GET /health\","
                  "\"GET /status\",\"GET /metrics\",\"POST /kill\","
                  "\"POST /resume\"]}\n");

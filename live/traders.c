@@ -80,38 +80,67 @@ static void row_json(FILE *f, const struct pmc_trader_cfg *t,
             s->consecutive_losses, s->untracked);
 }
 
-void pmc_traders_rows(FILE *f, const struct pmc_engine *e)
+/* Every trader's numbers in one pass over the core's tokens; *n of them
+ * (NULL with *n = 0 when there are none). NULL with *n = -1 when out of
+ * memory. */
+static struct pmc_trader_stats *stats_all(const struct pmc_engine *e,
+                                          int64_t *n)
 {
-    const struct pmc_config *c = pmc_engine_config(e);
-    struct pmc_trader_stats s;
-    for (uint32_t i = 0; pmc_engine_trader_stats(e, i, &s); i++) {
-        if (i)
-            fputs(",\n", f);
-        row_json(f, &c->traders[i], &s);
+    uint32_t nt = pmc_engine_config(e)->ntraders;
+    *n = 0;
+    if (!nt)
+        return NULL;
+    struct pmc_trader_stats *v = calloc(nt, sizeof *v);
+    if (!v) {
+        *n = -1;
+        return NULL;
     }
+    *n = pmc_engine_trader_stats_all(e, v, nt);
+    return v;
 }
 
-void pmc_traders_print(FILE *f, const struct pmc_engine *e, int json)
+int pmc_traders_rows(FILE *f, const struct pmc_engine *e)
 {
     const struct pmc_config *c = pmc_engine_config(e);
-    struct pmc_trader_stats s;
+    int64_t n;
+    struct pmc_trader_stats *v = stats_all(e, &n);
+    if (n < 0)
+        return -1;
+    for (int64_t i = 0; i < n; i++) {
+        if (i)
+            fputs(",\n", f);
+        row_json(f, &c->traders[i], &v[i]);
+    }
+    free(v);
+    return 0;
+}
+
+int pmc_traders_print(FILE *f, const struct pmc_engine *e, int json)
+{
+    const struct pmc_config *c = pmc_engine_config(e);
     if (json) {
         fputs("{\"traders\": [\n", f);
-        pmc_traders_rows(f, e);
+        if (pmc_traders_rows(f, e) < 0)
+            return -1;
         fputs(c->ntraders ? "\n]}\n" : "]}\n", f);
-        return;
+        return 0;
     }
     if (!c->ntraders) {
         fputs("no traders configured\n", f);
-        return;
+        return 0;
     }
+    int64_t n;
+    struct pmc_trader_stats *v = stats_all(e, &n);
+    if (n < 0)
+        return -1;
     fprintf(f,
             "%-42s %-12s %-11s %6s %6s %6s %8s %6s %6s %8s %11s %11s "
             "%11s %11s  %s\n",
             "trader", "label", "off", "seen", "elig", "copied", "tracking",
             "orders", "fills", "fill/ord", "real_usd", "unreal_usd", "src_real",
             "src_unreal", "skips");
-    for (uint32_t i = 0; pmc_engine_trader_stats(e, i, &s); i++) {
+    for (int64_t i = 0; i < n; i++) {
+        const struct pmc_trader_stats s = v[i];
         const struct pmc_trader_cfg *t = &c->traders[i];
         char b[8][32];
         fprintf(f,
@@ -133,9 +162,11 @@ void pmc_traders_print(FILE *f, const struct pmc_engine *e, int json)
             }
         fputs(first ? "-\n" : "\n", f);
     }
+    free(v);
     fputs("tracking = copied / eligible; fill/ord = source fills per order "
           "(aggregation); fees saved by aggregation: 0 (docs/store.md)\n",
           f);
+    return 0;
 }
 
 int pmc_traders_replay(const char *db, const struct pmc_config *cfg, void **mem,

@@ -11,12 +11,13 @@
 #include "core/engine.h"
 
 /* The accountability of every trader of e: JSON ({"traders": [...]}, one
- * trader per line) or a text table. */
-void pmc_traders_print(FILE *f, const struct pmc_engine *e, int json);
+ * trader per line) or a text table. 0, or -1 when out of memory. */
+int pmc_traders_print(FILE *f, const struct pmc_engine *e, int json);
 
 /* Only the JSON rows, one per line, each line starting with four spaces
- * and the rows separated by ",\n" (for embedding in a larger document). */
-void pmc_traders_rows(FILE *f, const struct pmc_engine *e);
+ * and the rows separated by ",\n" (for embedding in a larger document).
+ * 0, or -1 when out of memory (nothing written). */
+int pmc_traders_rows(FILE *f, const struct pmc_engine *e);
 
 /* Re-run the committed journal of the store at db through a fresh core
  * configured by cfg; *out is a driver's memory holding the engine (free it

@@ -762,19 +762,24 @@ int pmc_view_traders(const struct pmc_view_opts *o)
             fputs(a.nt ? "\n  ]" : "]", out);
             if (o->eng) {
                 fputs(",\n  \"accountability\": [\n", out);
-                pmc_traders_rows(out, o->eng);
+                if (pmc_traders_rows(out, o->eng) < 0)
+                    a.oom = 1;
                 fputs("\n  ]", out);
             }
             fputs("\n}\n", out);
         } else if (o->eng) {
             fputs("\naccountability (the core over the journal):\n", out);
-            pmc_traders_print(out, o->eng, 0);
+            if (pmc_traders_print(out, o->eng, 0) < 0)
+                a.oom = 1;
         }
+        if (a.oom)
+            verr(o, "traders", "out of memory");
     }
     free(a.t);
     free(a.k);
     free(a.x);
-    return finish(o, s, e, "traders");
+    int rc = finish(o, s, e, "traders");
+    return a.oom ? -1 : rc;
 }
 
 /* ---- fills, skips, counts ------------------------------------------------ */

@@ -341,7 +341,8 @@ static enum pmc_err take_tape(struct pmc_sim *s, const struct pmc_record *rec,
     }
     case PMC_K_KILL:
     case PMC_K_RESUME:
-        if (rec->kind == PMC_K_KILL && rec->u.kill.by_core)
+    case PMC_K_TRADER:
+        if (pmc_record_is_action(rec))
             break; /* a recorded action, not an input */
         *ev = *rec;
         *give = 1;

@@ -365,7 +365,8 @@ struct pmc_rank_tape *pmc_rank_tape_load(FILE *f, const char *name, char *err,
                    r.kind == PMC_K_QUOTE || r.kind == PMC_K_BOOK ||
                    r.kind == PMC_K_TRADE || r.kind == PMC_K_RESOLVE ||
                    r.kind == PMC_K_RESUME ||
-                   (r.kind == PMC_K_KILL && !r.u.kill.by_core);
+                   ((r.kind == PMC_K_KILL || r.kind == PMC_K_TRADER) &&
+                    !pmc_record_is_action(&r));
         if (!keep)
             continue;
         if (t->n >= UINT32_MAX - 1) {

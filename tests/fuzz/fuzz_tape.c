@@ -106,6 +106,12 @@ static void check_action(struct run *R, const struct pmc_record *a)
     case PMC_K_KILL:
         CHECK(a->u.kill.by_core == 1);
         break;
+    case PMC_K_TRADER:
+        CHECK(a->u.trader.who == PMC_WHO_CORE);
+        break;
+    case PMC_K_REFUSE:
+        CHECK(a->u.refuse.reason[0] != '\0');
+        break;
     default:
         CHECK(!"unexpected action kind");
     }
@@ -135,8 +141,7 @@ static int advance(struct run *R, pmc_ms until)
 
 static int feed(struct run *R, struct pmc_record *rec)
 {
-    if (!pmc_kind_is_input(rec->kind) ||
-        (rec->kind == PMC_K_KILL && rec->u.kill.by_core))
+    if (!pmc_kind_is_input(rec->kind) || pmc_record_is_action(rec))
         return 0;
     if (rec->t > R->now)
         R->now = rec->t;

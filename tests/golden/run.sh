@@ -38,7 +38,7 @@ for tape in "$dir"/*.tape; do
         echo "golden: $name: journal does not replay: $(cat "$tmp/err")"; fail=$((fail + 1)); continue
     fi
     # the journal minus the inputs must be exactly the decide output
-    grep -E ' ev=(order|skip)( |$)| ev=kill .*by=core' "$tmp/journal" > "$tmp/acts" || true
+    grep -E ' ev=(order|skip|refuse)( |$)| ev=(kill|trader) .*by=core' "$tmp/journal" > "$tmp/acts" || true
     grep -v '^#' "$tmp/1" > "$tmp/acts1" || true
     if ! cmp -s "$tmp/acts" "$tmp/acts1"; then
         echo "golden: $name: journal actions differ from decide output"; fail=$((fail + 1)); continue

@@ -135,6 +135,15 @@ static void test_round_trip_every_kind(void **state)
         "t=6 ev=kill",
         "t=6 ev=kill reason=\"operator said so\"",
         "t=7 ev=resume",
+        "t=6 ev=kill reason=\"desk call\" by=api",
+        "t=6 ev=kill reason=\"kill file present\" by=kill_file",
+        "t=7 ev=resume by=api reason=checked override=max_daily_loss",
+        "t=7 ev=resume by=kill_file",
+        "t=7 ev=resume override=max_consecutive_rejects",
+        "t=7 ev=trader trader=" TR " state=off by=api reason=\"bad week\"",
+        "t=7 ev=trader trader=" TR " state=on",
+        "t=7 ev=trader trader=" TR " state=off by=core reason=daily_loss",
+        "t=7 ev=refuse of=resume reason=max_daily_loss",
         "t=7 ev=timer",
         "t=7 ev=flush",
         /* order */
@@ -165,6 +174,9 @@ static void test_round_trip_every_kind(void **state)
         "t=9 ev=skip key=k reason=below_min",
         "t=9 ev=skip key=k reason=killed",
         "t=9 ev=skip key=k reason=price_moved",
+        "t=9 ev=skip key=k reason=size_overflow",
+        "t=9 ev=skip key=k reason=tick_cap",
+        "t=9 ev=skip key=k reason=trader_off",
         /* import-only kinds */
         "t=10 ev=merge trader=" TR " market=" MKT " key=0xtx:3 sz=10 usd=10",
         "t=10 ev=redeem trader=" TR " market=" MKT " sz=2.5 usd=2.5",
@@ -258,6 +270,37 @@ static void test_parsed_values(void **state)
     assert_true(pmc_record_is_action(&r));
     assert_int_equal(parse("t=6 ev=kill reason=x", &r, &e), 1);
     assert_false(pmc_record_is_action(&r));
+    assert_int_equal(r.u.kill.who, PMC_WHO_OPERATOR);
+    assert_int_equal(parse("t=6 ev=kill reason=x by=kill_file", &r, &e), 1);
+    assert_false(pmc_record_is_action(&r));
+    assert_int_equal(r.u.kill.who, PMC_WHO_KILL_FILE);
+    assert_int_equal(r.u.kill.by_core, 0);
+    /* who and why of a resume; old tapes name nobody */
+    assert_int_equal(
+        parse("t=7 ev=resume by=api reason=\"a b\" override=max_daily_loss", &r,
+              &e),
+        1);
+    assert_int_equal(r.u.resume.who, PMC_WHO_API);
+    assert_string_equal(r.u.resume.reason, "a b");
+    assert_string_equal(r.u.resume.override, "max_daily_loss");
+    assert_false(pmc_record_is_action(&r));
+    assert_int_equal(parse("t=7 ev=resume", &r, &e), 1);
+    assert_int_equal(r.u.resume.who, PMC_WHO_OPERATOR);
+    assert_string_equal(r.u.resume.override, "");
+    /* a trader switch: the core's is an action, an operator's an input */
+    assert_int_equal(parse("t=7 ev=trader trader=" TR " state=off by=core "
+                           "reason=loss_streak",
+                           &r, &e),
+                     1);
+    assert_true(pmc_record_is_action(&r));
+    assert_int_equal(r.u.trader.on, 0);
+    assert_int_equal(
+        parse("t=7 ev=trader trader=" TR " state=on by=api", &r, &e), 1);
+    assert_false(pmc_record_is_action(&r));
+    assert_int_equal(r.u.trader.on, 1);
+    assert_int_equal(parse("t=7 ev=refuse of=resume reason=kill_file", &r, &e),
+                     1);
+    assert_true(pmc_record_is_action(&r));
 
     /* book levels */
     assert_int_equal(
@@ -523,7 +566,15 @@ static void test_errors_values(void **state)
             "bad fee=-1: fee is >= 0 USD");
     refused("t=1 ev=exec status=ack", "missing coid: required");
     /* kill */
-    refused("t=1 ev=kill by=operator", "bad by=operator: by is core");
+    refused("t=1 ev=kill by=robot",
+            "bad by=robot: by is operator, core, api or kill_file");
+    refused("t=1 ev=resume by=core", "bad by=core: the core never resumes (a "
+                                     "refused resume is ev=refuse)");
+    refused("t=1 ev=trader state=off", "missing trader: required for this "
+                                       "record");
+    refused("t=1 ev=trader trader=" TR " state=maybe",
+            "bad state=maybe: state is off or on");
+    refused("t=1 ev=refuse of=kill reason=x", "bad of=kill: of is resume");
     /* order */
     refused("t=1 ev=order coid=c token=x side=BUY px=0.5 sz=5 keys=a",
             "missing tif: required for this record");

@@ -126,10 +126,12 @@ static void test_two_traders_one_order(void **state)
     struct pmc_driver d;
     drv_init(&d, &c, s);
     char coid[32];
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=7 side=BUY px=0.5 sz=100 key=a1", T0);
-    feedf(&d, "t=%lld ev=fill trader=" TB
-              " token=7 side=BUY px=0.5 sz=40 key=b1", T0 + 100);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=7 side=BUY px=0.5 sz=100 key=a1",
+          T0);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TB " token=7 side=BUY px=0.5 sz=40 key=b1",
+          T0 + 100);
     assert_int_equal(pmc_driver_advance(&d, T0 + 300), PMC_OK);
     coid_of(s, 0, coid);
     assert_non_null(strstr(s->lines[0], "side=BUY px=0.52 sz=30 "));
@@ -166,11 +168,20 @@ static void test_two_traders_one_order(void **state)
     struct pmc_engine_stats st;
     pmc_engine_stats(d.eng, &st);
     assert_int_equal(a.unrealized_usd + b.unrealized_usd, st.unrealized);
+    /* all at once: the same numbers */
+    struct pmc_trader_stats all[4];
+    assert_int_equal(pmc_engine_trader_stats_all(d.eng, all, 4), 2);
+    assert_memory_equal(&all[0], &a, sizeof a);
+    assert_memory_equal(&all[1], &b, sizeof b);
+    assert_int_equal(pmc_engine_trader_stats_all(d.eng, all, 1), 1);
+    assert_int_equal(all[0].unrealized_usd, 1996667);
 
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=7 side=SELL px=0.6 sz=100 key=a2", T0 + 1000);
-    feedf(&d, "t=%lld ev=fill trader=" TB
-              " token=7 side=SELL px=0.6 sz=40 key=b2", T0 + 1100);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=7 side=SELL px=0.6 sz=100 key=a2",
+          T0 + 1000);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TB " token=7 side=SELL px=0.6 sz=40 key=b2",
+          T0 + 1100);
     assert_int_equal(pmc_driver_advance(&d, T0 + 1300), PMC_OK);
     coid_of(s, 1, coid);
     a = ts(&d, 0);
@@ -219,14 +230,18 @@ static void test_netting_and_counts(void **state)
     struct pmc_driver d;
     drv_init(&d, &c, s);
     char coid[32];
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=7 side=BUY px=0.5 sz=100 key=a1", T0);
-    feedf(&d, "t=%lld ev=fill trader=" TB
-              " token=7 side=SELL px=0.5 sz=4 key=b1", T0 + 10);
-    feedf(&d, "t=%lld ev=fill trader=" TB
-              " token=7 side=SELL px=0.5 sz=4 key=b1", T0 + 20);
-    feedf(&d, "t=%lld ev=fill trader=" TC
-              " token=7 side=SELL px=0.5 sz=4 key=c1", T0 + 30);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=7 side=BUY px=0.5 sz=100 key=a1",
+          T0);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TB " token=7 side=SELL px=0.5 sz=4 key=b1",
+          T0 + 10);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TB " token=7 side=SELL px=0.5 sz=4 key=b1",
+          T0 + 20);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TC " token=7 side=SELL px=0.5 sz=4 key=c1",
+          T0 + 30);
     assert_int_equal(pmc_driver_advance(&d, T0 + 300), PMC_OK);
     coid_of(s, 0, coid);
     struct pmc_trader_stats a = ts(&d, 0), b = ts(&d, 1);
@@ -237,8 +252,7 @@ static void test_netting_and_counts(void **state)
     assert_int_equal(b.orders, 1);
     /* the source's SELL of shares it was not seen buying realises nothing */
     assert_int_equal(b.src_realized_usd, 0);
-    feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=8 px=0.5", T0 + 400,
-          coid);
+    feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=8 px=0.5", T0 + 400, coid);
     a = ts(&d, 0);
     b = ts(&d, 1);
     assert_int_equal(a.bought_usd, 4000000);
@@ -248,12 +262,12 @@ static void test_netting_and_counts(void **state)
     assert_int_equal(pmc_engine_trader_stats(d.eng, 2, &none), 0);
 
     /* a second order, rejected */
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=7 side=BUY px=0.5 sz=100 key=a3", T0 + 1000);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=7 side=BUY px=0.5 sz=100 key=a3",
+          T0 + 1000);
     assert_int_equal(pmc_driver_advance(&d, T0 + 1300), PMC_OK);
     coid_of(s, 1, coid);
-    feedf(&d, "t=%lld ev=exec coid=%s status=reject reason=x", T0 + 1400,
-          coid);
+    feedf(&d, "t=%lld ev=exec coid=%s status=reject reason=x", T0 + 1400, coid);
     a = ts(&d, 0);
     b = ts(&d, 1);
     assert_int_equal(a.rejects, 1);
@@ -276,10 +290,12 @@ static void test_resolution_and_loss_run(void **state)
     struct pmc_driver d;
     drv_init(&d, &c, s);
     char coid[32];
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=7 side=BUY px=0.5 sz=100 key=a1", T0);
-    feedf(&d, "t=%lld ev=fill trader=" TB
-              " token=7 side=BUY px=0.5 sz=40 key=b1", T0 + 100);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=7 side=BUY px=0.5 sz=100 key=a1",
+          T0);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TB " token=7 side=BUY px=0.5 sz=40 key=b1",
+          T0 + 100);
     assert_int_equal(pmc_driver_advance(&d, T0 + 300), PMC_OK);
     coid_of(s, 0, coid);
     feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=30 px=0.5", T0 + 400,
@@ -295,14 +311,16 @@ static void test_resolution_and_loss_run(void **state)
     assert_int_equal(a.unrealized_usd, 0);
 
     /* TA alone on token 8: buy 10 at 0.5, sell at 0.6: a win ends its run */
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=8 side=BUY px=0.5 sz=100 key=a2", T0 + 1000);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=8 side=BUY px=0.5 sz=100 key=a2",
+          T0 + 1000);
     assert_int_equal(pmc_driver_advance(&d, T0 + 1300), PMC_OK);
     coid_of(s, 1, coid);
     feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=10 px=0.5", T0 + 1400,
           coid);
-    feedf(&d, "t=%lld ev=fill trader=" TA
-              " token=8 side=SELL px=0.6 sz=100 key=a3", T0 + 2000);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=8 side=SELL px=0.6 sz=100 key=a3",
+          T0 + 2000);
     assert_int_equal(pmc_driver_advance(&d, T0 + 2300), PMC_OK);
     coid_of(s, 2, coid);
     feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=10 px=0.6", T0 + 2400,
@@ -331,12 +349,159 @@ static void test_follow_all_traders(void **state)
     drv_init(&d, &c, s);
     struct pmc_trader_stats t;
     assert_int_equal(pmc_engine_trader_stats(d.eng, 0, &t), 0);
-    feedf(&d, "t=%lld ev=fill trader=" TC
-              " token=7 side=BUY px=0.5 sz=100 key=c1", T0);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TC " token=7 side=BUY px=0.5 sz=100 key=c1",
+          T0);
     assert_int_equal(pmc_engine_trader_stats(d.eng, 0, &t), 1);
     assert_int_equal(t.fills_seen, 1);
     assert_int_equal(t.fills_eligible, 1);
     assert_string_equal(pmc_trader_off_name(t.off), "on");
+    drv_fini();
+    free(s);
+}
+
+/* The kill switch's three holders (engine.h): an operator kill lifts with
+ * a plain resume; the core's own needs an override naming it, and is kept
+ * even when an operator kill came first; the kill file's only by its own
+ * resume, which lifts nothing else. */
+static void test_kill_holders(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_two(&c);
+    c.kill_max_consecutive_rejects = 1;
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    drv_init(&d, &c, s);
+    struct pmc_kill_view v;
+    struct pmc_resume_ev plain, over, file;
+    memset(&plain, 0, sizeof plain);
+    plain.who = PMC_WHO_API;
+    over = plain;
+    snprintf(over.override, sizeof over.override, "max_consecutive_rejects");
+    memset(&file, 0, sizeof file);
+    file.who = PMC_WHO_KILL_FILE;
+
+    feedf(&d, "t=%lld ev=kill by=api reason=x", T0);
+    pmc_engine_kill_view(d.eng, &v);
+    assert_true(v.killed && v.by_operator && !v.by_kill_file);
+    assert_null(pmc_engine_resume_refusal(d.eng, &plain));
+    /* the core's own kill on top of it */
+    char coid[32];
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=7 side=SELL px=0.5 sz=100 key=a0",
+          T0 + 1);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=8 side=BUY px=0.5 sz=100 key=a1",
+          T0 + 2);
+    assert_int_equal(pmc_driver_advance(&d, T0 + 302), PMC_OK);
+    /* killed: the BUY is a skip; open an order while not killed */
+    feedf(&d, "t=%lld ev=resume", T0 + 400);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=8 side=BUY px=0.5 sz=100 key=a2",
+          T0 + 500);
+    assert_int_equal(pmc_driver_advance(&d, T0 + 800), PMC_OK);
+    coid_of(s, 0, coid);
+    feedf(&d, "t=%lld ev=kill by=api reason=y", T0 + 900);
+    feedf(&d, "t=%lld ev=exec coid=%s status=reject", T0 + 1000, coid);
+    pmc_engine_kill_view(d.eng, &v);
+    assert_string_equal(v.automatic, "max_consecutive_rejects");
+    assert_true(v.by_operator);
+    assert_string_equal(pmc_engine_resume_refusal(d.eng, &plain),
+                        "max_consecutive_rejects");
+    feedf(&d, "t=%lld ev=resume by=api", T0 + 1100);
+    assert_non_null(
+        strstr(s->lines[s->n - 1],
+               "ev=refuse of=resume reason=max_consecutive_rejects"));
+    pmc_engine_kill_view(d.eng, &v);
+    assert_true(v.killed && v.by_operator); /* nothing lifted */
+    /* the kill file on top: even the right override is refused */
+    feedf(&d, "t=%lld ev=kill by=kill_file reason=f", T0 + 1200);
+    assert_string_equal(pmc_engine_resume_refusal(d.eng, &over), "kill_file");
+    assert_null(pmc_engine_resume_refusal(d.eng, &file));
+    feedf(&d, "t=%lld ev=resume by=kill_file", T0 + 1300);
+    pmc_engine_kill_view(d.eng, &v);
+    assert_true(v.killed && !v.by_kill_file && v.by_operator);
+    assert_string_equal(v.automatic, "max_consecutive_rejects");
+    size_t n = s->n;
+    feedf(&d, "t=%lld ev=resume by=api override=max_consecutive_rejects",
+          T0 + 1400);
+    assert_int_equal(s->n, n); /* accepted: no refusal */
+    pmc_engine_kill_view(d.eng, &v);
+    assert_false(v.killed || v.by_operator || v.automatic[0]);
+    drv_fini();
+    free(s);
+}
+
+/* A cut-off shows in the trader's numbers; the view reports a daily-loss
+ * cut-off lifted once the UTC day is over, before the trader's next fill
+ * emits the record. An operator's off and on. */
+static void test_cutoff_in_stats(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_two(&c);
+    c.trader_max_daily_loss_usd = 4 * PMC_MICRO;
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    drv_init(&d, &c, s);
+    char coid[32];
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=7 side=BUY px=0.5 sz=100 key=a1",
+          T0);
+    assert_int_equal(pmc_driver_advance(&d, T0 + 300), PMC_OK);
+    coid_of(s, 0, coid);
+    feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=10 px=0.5", T0 + 400,
+          coid);
+    assert_string_equal(pmc_trader_off_name(ts(&d, 0).off), "on");
+    feedf(&d, "t=%lld ev=resolve token=7 payout=0", T0 + 500); /* -5 */
+    assert_int_equal(ts(&d, 0).off, PMC_TRADER_OFF_DAILY_LOSS);
+    assert_int_equal(ts(&d, 1).off, PMC_TRADER_ON);
+    assert_non_null(strstr(s->lines[s->n - 1], "state=off by=core "
+                                               "reason=daily_loss"));
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=9 side=BUY px=0.5 sz=100 key=a2",
+          T0 + 600);
+    assert_non_null(strstr(s->lines[s->n - 1], "reason=trader_off"));
+    assert_int_equal(ts(&d, 0).skips[PMC_SKIP_TRADER_OFF], 1);
+    assert_int_equal(ts(&d, 0).fills_eligible, 1);
+    /* the next UTC day */
+    feedf(&d, "t=%lld ev=trade token=9 px=0.5 sz=1", T0 + 86400000);
+    assert_int_equal(ts(&d, 0).off, PMC_TRADER_ON);
+    feedf(&d, "t=%lld ev=trader trader=" TB " state=off by=api", T0 + 86400001);
+    assert_int_equal(ts(&d, 1).off, PMC_TRADER_OFF_OPERATOR);
+    assert_string_equal(pmc_trader_off_name(ts(&d, 1).off), "operator");
+    feedf(&d, "t=%lld ev=trader trader=" TB " state=on by=api", T0 + 86400002);
+    assert_int_equal(ts(&d, 1).off, PMC_TRADER_ON);
+    drv_fini();
+    free(s);
+}
+
+/* The source's virtual position is bounded like ours (1e12 shares): a fill
+ * beyond is counted untracked, never overflows. */
+static void test_source_position_bounded(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_two(&c);
+    c.dedupe_capacity = 4096;
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    drv_init(&d, &c, s);
+    for (int i = 0; i < 1001; i++) {
+        s->n = 0; /* only the actions of the last step are kept */
+        feedf(&d,
+              "t=%lld ev=fill trader=" TA
+              " token=7 side=BUY px=0.5 sz=1000000000 key=k%d",
+              T0 + i, i);
+    }
+    struct pmc_trader_stats a = ts(&d, 0);
+    assert_int_equal(a.untracked, 1);
+    assert_int_equal(a.fills_eligible, 1001);
+    feedf(&d, "t=%lld ev=trade token=7 px=0.6 sz=1", T0 + 2000);
+    /* 1e12 shares bought at 0.5, marked at 0.6 */
+    assert_int_equal(ts(&d, 0).src_unrealized_usd,
+                     (pmc_micros)100000000000 * PMC_MICRO);
     drv_fini();
     free(s);
 }
@@ -348,6 +513,9 @@ int main(void)
         cmocka_unit_test(test_netting_and_counts),
         cmocka_unit_test(test_resolution_and_loss_run),
         cmocka_unit_test(test_follow_all_traders),
+        cmocka_unit_test(test_kill_holders),
+        cmocka_unit_test(test_cutoff_in_stats),
+        cmocka_unit_test(test_source_position_bounded),
     };
     return cmocka_run_group_tests_name("traders", tests, NULL, NULL);
 }
