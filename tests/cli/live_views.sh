@@ -34,7 +34,8 @@ echo "0 book token=101 bids=0.48:300,0.47:100 asks=0.52:250,0.53:500" > "$tmp/v.
 start_fake feeds "$feeds" --scenario "$tmp/v.sc" --max-seconds 60
 FP=$port
 db=$tmp/v.db
-"$bin" live --paper --trader $A --rtds-ws ws://127.0.0.1:$FP/rtds \
+echo "{\"traders\": [{\"address\": \"$A\", \"label\": \"alpha \\\"one\\\"\"}]}" > "$tmp/traders.json"
+"$bin" live --paper --traders "$tmp/traders.json" --rtds-ws ws://127.0.0.1:$FP/rtds \
     --book-ws ws://127.0.0.1:$FP/ws/market --data-api "" --chain-ws "" \
     --db "$db" --api-port 0 --copy-mode per_fill --no-mlock \
     --ready-file "$tmp/v.ready" --quiet > /dev/null 2> "$tmp/v.err" &
@@ -98,8 +99,8 @@ for _ in $(seq 1 50); do
 done
 check "traders: pmcopy traders (the journal through the core) gives GET /traders' numbers ($(cat "$tmp/tr_cli.rows" "$tmp/traders_cli.err"))" \
     [ "$same" -eq 1 ]
-check "traders: A saw 3 fills, 3 eligible, copied 2, 1 skipped killed, 2 orders" \
-    grep -q "\"trader\": \"$A\", \"label\": \"\", \"off\": \"on\", \"fills_seen\": 3, \"fills_eligible\": 3, \"fills_copied\": 2, \"tracking\": 0.666666, \"skips\": {\"killed\": 1}, \"orders\": 2, \"order_fills\": 2, \"rejects\": 0, " "$tmp/tr_api.rows"
+check "traders: A (label from the traders file) saw 3 fills, 3 eligible, copied 2, 1 skipped killed, 2 orders" \
+    grep -q "\"trader\": \"$A\", \"label\": \"alpha \\\\\"one\\\\\"\", \"off\": \"on\", \"fills_seen\": 3, \"fills_eligible\": 3, \"fills_copied\": 2, \"tracking\": 0.666666, \"skips\": {\"killed\": 1}, \"orders\": 2, \"order_fills\": 2, \"rejects\": 0, " "$tmp/tr_api.rows"
 check "traders: our unrealised P&L of A's copies is the session's" \
     grep -q "\"unrealized_usd\": $u1," "$tmp/tr_api.rows"
 api $AP GET /metrics > "$tmp/metrics.txt"
@@ -170,6 +171,16 @@ check "watch: the position row (outcome, shares, average entry, mark, unrealised
     grep -q ' Yes  *30  *0\.538889  *0\.52  *-0\.566689  *101$' "$tmp/watch.out"
 check "watch: value and P&L lines" \
     sh -c "grep -q '^open 1, closed 0 | value 15.6 USD, cost basis 16.166689 USD, unrealised -0.566689 USD' '$tmp/watch.out' && grep -q '^realised today 0 USD, realised total 0 USD' '$tmp/watch.out'"
+# on a terminal (script(1) gives it one): cursor hidden, each frame from the
+# cursor's home, every line clearing what the last frame left, the rest of
+# the screen cleared, the cursor shown again at the end
+if command -v script > /dev/null; then
+    script -qc "'$bin' positions --db '$db' --watch --interval 0.1 --count 2" \
+        /dev/null < /dev/null > "$tmp/watch_tty.out" 2>&1
+    esc=$(printf '\033')
+    check "watch: on a TTY, two frames redrawn in place" \
+        sh -c "[ \"\$(grep -o '${esc}\\[H' '$tmp/watch_tty.out' | wc -l)\" -eq 2 ] && [ \"\$(grep -o '${esc}\\[J' '$tmp/watch_tty.out' | wc -l)\" -eq 2 ] && grep -q '0\\.538889.*${esc}\\[K' '$tmp/watch_tty.out' && grep -q '${esc}\\[?25h' '$tmp/watch_tty.out'"
+fi
 "$bin" positions --db "$db" --watch --interval 0.1 > "$tmp/watch2.out" 2>&1 &
 wp=$!
 pids="$pids $wp"
