@@ -1,18 +1,21 @@
 /* live/views.c - the operator views over the store (docs/store.md):
- * positions, order history, per-trader comparison, and the journal as a
- * tape (exported, appended to, or into a temporary file for
- * `pmcopy replay --db`).
+ * positions, order history, per-trader comparison, fills, skips, counts,
+ * one frame of the position monitor, and the journal as a tape (exported,
+ * appended to, or into a temporary file for `pmcopy replay --db`). The
+ * CLI and the read API (readapi.c) print through the same code, each to
+ * its FILE*.
  *
  * Decides: the text, CSV and JSON layouts (stable: columns and fields are
- * only ever added at the end), the filters, how realised P&L is attributed
- * to source traders. Never writes to the database (opened read-only, no
+ * only ever added at the end), the filters, row limits and how a cut
+ * answer says so, how realised P&L is attributed to source traders.
+ * Never writes to the database (opened read-only, no
  * writer thread) except the journal append, which appends tape records
  * through the store's API; never prints a signed order body; never reads a
  * clock: "today" is the UTC day of the journal's last record unless the
  * caller says otherwise. Never parses flags (app/views.c does). */
 #include <errno.h>
-#include <stdarg.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
