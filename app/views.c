@@ -2,12 +2,20 @@
  * `pmcopy positions`, `pmcopy history`, `pmcopy traders`, `pmcopy journal`
  * (live/views.h queries the store and prints them). Exit codes: 0 ok,
  * 1 runtime failure, 2 usage. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "app/cmds.h"
 #include "app/opt.h"
 #include "core/tape.h"
+#include "app/tapecmd.h"
+#include "live/clock.h"
+#include "live/traders.h"
 #include "live/views.h"
 
 /* ---- flags ----------------------------------------------------------------
@@ -102,26 +110,159 @@ static int parse(int argc, char **argv, const char *cmd, const char *intro,
 
 static const char positions_intro[] =
     "usage: pmcopy positions [--db FILE] [--json]\n"
+    "       pmcopy positions --watch [--interval S] [--count N] [--db FILE]\n"
     "\n"
     "Our positions from the store's fills (average-cost accounting, fees in\n"
-    "the basis) with realised P&L, and unrealised P&L at the last known mark\n"
-    "(the last quote mid / trade price / resolution payout in the journal).\n"
-    "A resolved token's payout is realised. Amounts in USD, sizes in shares.\n";
+    "the basis) with realised P&L, and unrealised P&L at the last known mark.\n"
+    "While `pmcopy live` runs, the marks are the core's own (the same ones\n"
+    "GET /status values positions at, written to the store once a second);\n"
+    "otherwise the last quote mid / trade price / resolution payout in the\n"
+    "journal. A resolved token's payout is realised. Amounts in USD, sizes\n"
+    "in shares.\n"
+    "\n"
+    "--watch redraws a monitor of the open positions every S seconds (market\n"
+    "name, outcome, shares, average entry, mark, unrealised P&L, value and\n"
+    "P&L) until Ctrl-C; plain frames one after another when stdout is not a\n"
+    "terminal.\n";
+
+static volatile sig_atomic_t watch_stop;
+
+static void on_watch_signal(int sig)
+{
+    (void)sig;
+    watch_stop = 1;
+}
+
+/* Write all of buf[n] to fd (one frame in one write unless the kernel
+ * takes less). */
+static int write_all(int fd, const char *buf, size_t n)
+{
+    while (n) {
+        ssize_t k = write(fd, buf, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        buf += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* The monitor: a frame every interval until a signal or `count` frames.
+ * On a terminal each frame starts at the cursor's home, every line clears
+ * what was left of the previous frame's and the end clears the rest of
+ * the screen: no blank screen between frames, no flicker. */
+static int watch_positions(struct pmc_view_opts *o, pmc_micros interval,
+                           int64_t count)
+{
+    int tty = isatty(STDOUT_FILENO);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_watch_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (tty && write_all(STDOUT_FILENO, "\033[?25l\033[2J", 10) < 0)
+        return -1;
+    int rc = 0;
+    for (int64_t frame = 0; !watch_stop && (!count || frame < count); frame++) {
+        if (frame) {
+            /* sleep in steps so a signal ends the wait promptly */
+            int64_t left_us = interval;
+            while (left_us > 0 && !watch_stop) {
+                int64_t us = left_us < 100000 ? left_us : 100000;
+                struct timespec ts = {0, (long)us * 1000};
+                nanosleep(&ts, NULL);
+                left_us -= us;
+            }
+            if (watch_stop)
+                break;
+        }
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+        if (!m) {
+            fprintf(stderr, "pmcopy positions: out of memory\n");
+            rc = -1;
+            break;
+        }
+        if (tty)
+            fputs("\033[H", m);
+        o->out = m;
+        o->now = pmc_clock_now_ms();
+        int k = pmc_view_monitor(o, tty ? "\033[K" : "");
+        if (tty)
+            fputs("\033[J", m);
+        else
+            fputc('\n', m);
+        if (fclose(m) != 0) {
+            free(buf);
+            fprintf(stderr, "pmcopy positions: out of memory\n");
+            rc = -1;
+            break;
+        }
+        if (k == 0 && write_all(STDOUT_FILENO, buf, len) < 0) {
+            free(buf);
+            if (!watch_stop)
+                fprintf(stderr, "pmcopy positions: write error: %s\n",
+                        strerror(errno));
+            rc = -1;
+            break;
+        }
+        free(buf);
+        if (k != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    if (tty && write_all(STDOUT_FILENO, "\033[?25h", 6) < 0)
+        rc = -1;
+    return rc;
+}
 
 int pmc_cmd_positions(int argc, char **argv)
 {
     struct pmc_view_opts o;
     pmc_view_opts_init(&o);
+    int watch = 0;
+    pmc_micros interval = 0; /* 0: not given (2 s) */
+    int64_t count = 0;       /* 0: not given (until a signal) */
     const struct pmc_opt opts[] = {
         DB_OPT(&o),
         JSON_OPT(&o, "machine output (docs/store.md)"),
+        PMC_OPT_BOOL("watch", 'w', "a live monitor, redrawn every interval",
+                     &watch),
+        PMC_OPT_FUNC_RANGE("interval", 0, "S",
+                           "--watch: seconds between frames, 0.1 to 3600\n"
+                           "(default 2)",
+                           &interval, pmc_opt_dec, PMC_MICRO / 10,
+                           3600 * PMC_MICRO),
+        PMC_OPT_INTEGER("count", 0, "N",
+                        "--watch: stop after N frames (default: at Ctrl-C)",
+                        &count, 1, 1000000000),
         PMC_OPT_HELP_ENTRY("this text"),
     };
     int k = parse(argc, argv, "positions", positions_intro, opts,
                   PMC_ARRAY_LEN(opts));
     if (k >= 0)
         return k;
-    return pmc_view_positions(&o) == 0 ? PMC_EXIT_OK : PMC_EXIT_FAIL;
+    if (!watch) {
+        if (interval || count) {
+            fprintf(stderr, "pmcopy positions: --%s is an option of --watch\n",
+                    interval ? "interval" : "count");
+            return PMC_EXIT_USAGE;
+        }
+        return pmc_view_positions(&o) == 0 ? PMC_EXIT_OK : PMC_EXIT_FAIL;
+    }
+    if (o.fmt == PMC_VIEW_JSON) {
+        fprintf(stderr, "pmcopy positions: --watch draws text; without it, "
+                        "--json\n");
+        return PMC_EXIT_USAGE;
+    }
+    return watch_positions(&o, interval ? interval : 2 * PMC_MICRO, count) == 0
+               ? PMC_EXIT_OK
+               : PMC_EXIT_FAIL;
 }
 
 /* ---- history ------------------------------------------------------------- */
@@ -172,19 +313,30 @@ int pmc_cmd_history(int argc, char **argv)
 /* ---- traders ------------------------------------------------------------- */
 
 static const char traders_intro[] =
-    "usage: pmcopy traders [--db FILE] [--now T] [--json]\n"
+    "usage: pmcopy traders [--db FILE] [--now T] [--json] [configuration]\n"
     "\n"
-    "Compare the source traders we copied: orders, fills, copied notional\n"
-    "(limit price x size x the trader's share of each order), filled cost,\n"
-    "successes (orders that matched), failures (rejected or failed), and\n"
-    "realised P&L attributed to each trader by its share of the buys of\n"
-    "each token. Today's counters are for the UTC day of T (default: the\n"
-    "time of the journal's last record).\n";
+    "Per source trader, two tables. From the store: orders, fills, copied\n"
+    "notional (limit price x size x the trader's share of each order),\n"
+    "filled cost, successes (orders that matched), failures (rejected or\n"
+    "failed), and realised P&L attributed to each trader by its share of\n"
+    "the buys of each token; today's counters are for the UTC day of T\n"
+    "(default: the time of the journal's last record).\n"
+    "Then accountability from the core, by re-running the store's journal\n"
+    "through it (as a restart does, so these are the numbers GET /traders\n"
+    "of the session gives): the label from the traders file, source fills\n"
+    "seen, eligible and copied, tracking accuracy (copied / eligible), skips\n"
+    "by reason, orders, execution fills, source fills per order (orders\n"
+    "saved by aggregation), realised and unrealised P&L of our copies and\n"
+    "the source's own P&L on the same markets (docs/store.md). The\n"
+    "configuration is DB-config.json, which `pmcopy live` writes beside the\n"
+    "store, unless configuration options are given.\n";
 
 int pmc_cmd_traders(int argc, char **argv)
 {
     struct pmc_view_opts o;
     pmc_view_opts_init(&o);
+    struct pmc_cfg_args ca;
+    memset(&ca, 0, sizeof ca);
     const struct pmc_opt opts[] = {
         DB_OPT(&o),
         PMC_OPT_FUNC("now", 0, "T",
@@ -193,11 +345,52 @@ int pmc_cmd_traders(int argc, char **argv)
         JSON_OPT(&o, "machine output (docs/store.md)"),
         PMC_OPT_HELP_ENTRY("this text"),
     };
-    int k =
-        parse(argc, argv, "traders", traders_intro, opts, PMC_ARRAY_LEN(opts));
-    if (k >= 0)
-        return k;
-    return pmc_view_traders(&o) == 0 ? PMC_EXIT_OK : PMC_EXIT_FAIL;
+    static const char outro[] =
+        "exit status: 0 ok, 1 cannot read the store, 2 usage\n";
+    const struct pmc_opt_cmd c = {"traders", traders_intro,       outro, NULL,
+                                  opts,      PMC_ARRAY_LEN(opts), &ca};
+    int nargs;
+    int r = pmc_opt_parse(&c, argc, argv, &nargs, NULL);
+    if (r != PMC_OPT_OK)
+        return pmc_opt_exit(r);
+    if (nargs > 0) {
+        fprintf(stderr, "pmcopy traders: unknown argument '%s' (see --help)\n",
+                argv[1]);
+        return PMC_EXIT_USAGE;
+    }
+    char saved[4096];
+    int have_cfg = ca.config_file || ca.traders_file || ca.ntraders || ca.nsets;
+    if (!have_cfg) {
+        snprintf(saved, sizeof saved, "%s-config.json", o.db);
+        if (access(saved, R_OK) == 0) {
+            ca.config_file = saved;
+            have_cfg = 1;
+        }
+    }
+    void *mem = NULL;
+    struct pmc_config *cfg = NULL;
+    if (have_cfg) {
+        cfg = malloc(sizeof *cfg);
+        if (!cfg || pmc_tapecmd_config(&ca, cfg) < 0) {
+            free(cfg);
+            return PMC_EXIT_FAIL;
+        }
+        char err[600];
+        if (pmc_traders_replay(o.db, cfg, &mem, &o.eng, err, sizeof err) < 0) {
+            fprintf(stderr, "pmcopy traders: %s\n", err);
+            free(cfg);
+            return PMC_EXIT_FAIL;
+        }
+    } else {
+        fprintf(stderr,
+                "pmcopy traders: no %s and no configuration option: the "
+                "core's accountability needs the session's traders\n",
+                saved);
+    }
+    int rc = pmc_view_traders(&o);
+    free(mem);
+    free(cfg);
+    return rc == 0 ? PMC_EXIT_OK : PMC_EXIT_FAIL;
 }
 
 /* ---- journal ------------------------------------------------------------- */

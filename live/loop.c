@@ -27,6 +27,7 @@
 #include "live/killpoint.h"
 #include "live/memlock.h"
 #include "live/nodump.h"
+#include "live/readapi.h"
 
 /* ---- the inbox ------------------------------------------------------------ */
 
@@ -169,6 +170,9 @@ static enum pmc_err on_input(void *ctx, const struct pmc_record *r)
         pmc_pending_del(&L->pend, &r->u.exec.coid);
     }
     side_effects(L, r);
+    if (r->kind == PMC_K_FILL || r->kind == PMC_K_QUOTE ||
+        r->kind == PMC_K_TRADE || r->kind == PMC_K_RESOLVE)
+        L->marks_dirty = 1; /* marks.c */
     return PMC_OK;
 }
 
@@ -380,6 +384,10 @@ static enum pmc_err open_api(struct live *L)
         ao.token = tok;
         ao.loop_fn = pmc_live_api_handler;
         ao.loop_ctx = L;
+        if (L->store) { /* the store's reads, on the server's threads */
+            ao.thread_fn = pmc_live_read_api;
+            ao.thread_ctx = L->cfg.db_path;
+        }
         ao.log = api_log;
         ao.log_ctx = L;
         e = pmc_api_open(&L->api, &ao, aerr, sizeof aerr);
@@ -429,6 +437,7 @@ static void shutdown_(struct live *L)
     }
     drain_inbox(L);
     save_checkpoints(L);
+    pmc_live_persist_marks(L);
 }
 
 int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
@@ -489,7 +498,9 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
             pmc_live_fail(L, serr, NULL);
             goto out;
         }
-        if (pmc_store_open(cfg->db_path, NULL, &L->store, &info, serr,
+        struct pmc_store_opts so = {0};
+        so.caller_marks = 1; /* the core's marks (marks.c) */
+        if (pmc_store_open(cfg->db_path, &so, &L->store, &info, serr,
                            sizeof serr) != PMC_OK) {
             pmc_live_fail(L, "store", serr);
             goto out;
@@ -503,6 +514,7 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
         goto out;
     if (L->store && L->rebuild_inputs)
         pmc_live_settle_after_rebuild(L);
+    pmc_live_persist_marks(L); /* the rebuilt engine's */
     if (setup_watch(L) != PMC_OK)
         goto out;
     if (L->store)
@@ -547,6 +559,8 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
             pmc_api_set_ready(L->api, L->ready, L->ready_why);
             pmc_api_poll(L->api, L->now);
         }
+        if (L->marks_dirty && L->now - L->marks_t >= 1000)
+            pmc_live_persist_marks(L);
         if (L->now - L->last_ckpt >= 1000) {
             save_checkpoints(L);
             L->last_ckpt = L->now;
@@ -577,6 +591,7 @@ out:
     pmc_pending_fini(&L->pend);
     pmc_inbox_fini(&L->in);
     free(L->rebuilt);
+    free(L->marks);
     if (L->failed)
         rc = 1;
     free(L);

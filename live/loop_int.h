@@ -16,7 +16,8 @@
  * rebuild.c: the engine rebuilt from the journal, orders settled after a
  * restart. status.c: the local API's routes (status JSON); control.c:
  * the control routes, the kill file, the log lines of kills and resumes;
- * prom.c: the Prometheus text of /metrics.
+ * prom.c: the Prometheus text of /metrics. marks.c: the core's marks
+ * written to the store for the views.
  * ready.c: whether copying works (GET /ready) and why not.
  * loopio.c: log lines, the first failure, records queued for the core.
  * Only loop.c reads the clock; while rebuilding, rebuild.c moves L->now
@@ -55,6 +56,13 @@ struct filltime {
     pmc_micros px; /* the source's price and trader (config index, -1 = not
                       listed), for the log line of a later skip */
     int32_t trader;
+};
+
+/* the last mark written to the store for an engine position slot */
+struct live_mark {
+    uint64_t h; /* token hash */
+    pmc_micros px;
+    int resolved;
 };
 
 struct live {
@@ -102,6 +110,11 @@ struct live {
     char ready_why[256];
     uint64_t ready_frames;  /* the fill sources' frames at ready_last_data */
     pmc_ms ready_last_data; /* when a fill source last delivered data */
+    /* marks.c: the core's marks persisted for the views (one P&L) */
+    struct live_mark *marks;
+    size_t marks_cap;
+    pmc_ms marks_t;  /* last written */
+    int marks_dirty; /* an input that moves a mark came since */
 };
 
 /* ---- loopio.c ------------------------------------------------------------ */
@@ -183,9 +196,16 @@ void pmc_live_control_note(struct live *L, const struct pmc_record *r);
  * the comma): who holds the kill switch. */
 void pmc_live_control_status(struct live *L, FILE *f);
 
+/* ---- marks.c ------------------------------------------------------------- */
+
+/* Write the core's marks that changed since the last call to the store. */
+void pmc_live_persist_marks(struct live *L);
+
 /* ---- prom.c -------------------------------------------------------------- */
 
 /* The /metrics page (Prometheus text format 0.0.4). */
 void pmc_live_metrics_text(struct live *L, FILE *f);
+/* Its per-trader series (the core's accountability). */
+void pmc_live_metrics_traders(struct live *L, FILE *f);
 
 #endif

@@ -9,6 +9,8 @@
  * counters), or reads a clock. */
 #include "live/loop_int.h"
 
+#include <stdlib.h>
+
 #include "core/dec.h"
 
 static void counter(FILE *f, const char *name, const char *help, uint64_t v)
@@ -104,6 +106,7 @@ void pmc_live_metrics_text(struct live *L, FILE *f)
         pmc_clob_metrics_prom(L->clob, f);
     if (L->api)
         pmc_api_metrics_prom(L->api, f); /* the local API's own counters */
+    pmc_live_metrics_traders(L, f);
     if (L->store) {
         struct pmc_store_stats ss;
         pmc_store_stats(L->store, &ss);
@@ -113,4 +116,101 @@ void pmc_live_metrics_text(struct live *L, FILE *f)
                 "Waits of the loop on the store's full ring.", ss.stalls);
         gauge(f, "pmcopy_store_failed", "1 once the store failed.", ss.failed);
     }
+}
+
+/* ---- per-trader series ------------------------------------------------------
+ * From the core's accountability (pmc_engine_trader_stats), labelled
+ * trader="0x..." (the address: labels of the traders file may repeat). */
+
+void pmc_live_metrics_traders(struct live *L, FILE *f)
+{
+    const struct pmc_config *c = pmc_engine_config(L->drv.eng);
+    static const struct {
+        const char *name, *type, *help;
+    } s[] = {
+        {"pmcopy_trader_fills_seen_total", "counter",
+         "Source fills of the trader the core took."},
+        {"pmcopy_trader_fills_eligible_total", "counter",
+         "Source fills a copy was wanted for."},
+        {"pmcopy_trader_fills_copied_total", "counter",
+         "Source fills carried by one of our orders."},
+        {"pmcopy_trader_skips_total", "counter",
+         "Source fills skipped, by reason."},
+        {"pmcopy_trader_orders_total", "counter",
+         "Orders carrying the trader's fills."},
+        {"pmcopy_trader_order_fills_total", "counter",
+         "Execution fills of those orders."},
+        {"pmcopy_trader_rejects_total", "counter",
+         "Those orders the venue rejected."},
+        {"pmcopy_trader_realized_usd", "gauge",
+         "Realised P&L of our copies of the trader, USD."},
+        {"pmcopy_trader_unrealized_usd", "gauge",
+         "Unrealised P&L of our copies of the trader at the core's marks."},
+        {"pmcopy_trader_source_realized_usd", "gauge",
+         "The source's own realised P&L on the markets it was copied in."},
+        {"pmcopy_trader_source_unrealized_usd", "gauge",
+         "The source's own unrealised P&L there."},
+        {"pmcopy_trader_off", "gauge",
+         "1 while the trader is not copied (operator, daily loss, streak)."},
+    };
+    /* every trader's numbers in one pass over the core's tokens */
+    struct pmc_trader_stats *all =
+        c->ntraders ? calloc(c->ntraders, sizeof *all) : NULL;
+    uint32_t n =
+        all ? pmc_engine_trader_stats_all(L->drv.eng, all, c->ntraders) : 0;
+    if (c->ntraders && !all) /* never silent: the page says so */
+        fprintf(f, "# per-trader series left out: out of memory\n");
+    for (size_t k = 0; k < sizeof s / sizeof s[0]; k++) {
+        pmc_prom_head(f, s[k].name, s[k].type, s[k].help);
+        for (uint32_t i = 0; i < n; i++) {
+            const struct pmc_trader_stats t = all[i];
+            const char *a = c->traders[i].address.s;
+            char b[32];
+            switch (k) {
+            case 0:
+                fprintf(f, "%s{trader=\"%s\"} %llu\n", s[k].name, a,
+                        (unsigned long long)t.fills_seen);
+                break;
+            case 1:
+                fprintf(f, "%s{trader=\"%s\"} %llu\n", s[k].name, a,
+                        (unsigned long long)t.fills_eligible);
+                break;
+            case 2:
+                fprintf(f, "%s{trader=\"%s\"} %llu\n", s[k].name, a,
+                        (unsigned long long)t.fills_copied);
+                break;
+            case 3:
+                for (int r = 0; r < PMC_SKIP_COUNT; r++)
+                    fprintf(f, "%s{trader=\"%s\",reason=\"%s\"} %llu\n",
+                            s[k].name, a,
+                            pmc_skip_name((enum pmc_skip_reason)r),
+                            (unsigned long long)t.skips[r]);
+                break;
+            case 4:
+                fprintf(f, "%s{trader=\"%s\"} %llu\n", s[k].name, a,
+                        (unsigned long long)t.orders);
+                break;
+            case 5:
+                fprintf(f, "%s{trader=\"%s\"} %llu\n", s[k].name, a,
+                        (unsigned long long)t.order_fills);
+                break;
+            case 6:
+                fprintf(f, "%s{trader=\"%s\"} %llu\n", s[k].name, a,
+                        (unsigned long long)t.rejects);
+                break;
+            case 11:
+                fprintf(f, "%s{trader=\"%s\"} %d\n", s[k].name, a, t.off != 0);
+                break;
+            default: {
+                pmc_micros v = k == 7   ? t.realized_usd
+                               : k == 8 ? t.unrealized_usd
+                               : k == 9 ? t.src_realized_usd
+                                        : t.src_unrealized_usd;
+                pmc_dec_format(v, b);
+                fprintf(f, "%s{trader=\"%s\"} %s\n", s[k].name, a, b);
+            }
+            }
+        }
+    }
+    free(all);
 }

@@ -12,6 +12,7 @@
 
 #include "core/dec.h"
 #include "proto/jsonout.h"
+#include "live/traders.h"
 
 static void json_dec(FILE *f, const char *key, pmc_micros v, int comma)
 {
@@ -93,6 +94,12 @@ int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
         pmc_json_str(out, L->ready_why);
         fprintf(out, "}\n");
         return 503;
+    }
+    if (get && !strcmp(req->path, "/traders")) { /* the engine's numbers */
+        if (pmc_traders_print(out, L->drv.eng, 1) == 0)
+            return 200;
+        fprintf(out, "{\"error\":\"out of memory\"}\n");
+        return 500;
     }
     if (get && !strcmp(req->path, "/status")) {
         status_json(L, out);

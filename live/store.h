@@ -111,12 +111,16 @@ int pmc_order_status_terminal(enum pmc_order_status s);
 struct pmc_store_opts {
     size_t ring_bytes;           /* 0 = 4 MiB; at least 256 KiB */
     uint32_t writer_interval_us; /* 0 = 2000; the writer's wake period */
-    int readonly;   /* 1: no writer thread, no schema creation, no writes
+    int readonly;     /* 1: no writer thread, no schema creation, no writes
                        (operator views); the file must exist */
-    int no_create;  /* 1: the file must exist (read-write otherwise) */
-    int log_writev; /* 1: append the order log with writev(2) instead of
+    int no_create;    /* 1: the file must exist (read-write otherwise) */
+    int log_writev;   /* 1: append the order log with writev(2) instead of
                        copying into its mapping (the fallback where the
                        file system cannot allocate or map it) */
+    int caller_marks; /* 1: marks come only from pmc_store_mark (the live
+                         loop persists the core's own marks, so the views
+                         and the engine value positions alike); journaled
+                         market data sets none */
 };
 
 /* What an existing database held when it was opened. */
@@ -215,8 +219,9 @@ PMC_MUST_USE enum pmc_err pmc_store_checkpoint(struct pmc_store *s,
                                                const char *value, pmc_ms t);
 
 /* Queue: mark `token` at price px (micros) at t; resolved=1 for a payout
- * (marks of a resolved token no longer change). Journaled quotes (mid, or
- * the one side present), trades and resolutions set marks on their own. */
+ * (marks of a resolved token no longer change). Unless the store was opened
+ * with caller_marks, journaled quotes (mid, or the one side present),
+ * trades and resolutions set marks on their own. */
 PMC_MUST_USE enum pmc_err pmc_store_mark(struct pmc_store *s, const char *token,
                                          pmc_micros px, int resolved, pmc_ms t);
 
@@ -346,6 +351,8 @@ struct pmc_store_position {
     pmc_micros unrealized;         /* shares x mark - basis; 0 when resolved */
     pmc_micros mark;               /* 0 with has_mark 0 */
     pmc_micros bought, sold, fees; /* gross buy cost, sell proceeds, fees */
+    pmc_micros realized_since;     /* the part of realized booked at or after
+                                  `since` (pmc_store_positions_since) */
     int64_t nfills;
     pmc_ms mark_t;
     int has_mark, resolved;
@@ -357,6 +364,12 @@ typedef int (*pmc_store_position_fn)(void *ctx,
 PMC_MUST_USE enum pmc_err pmc_store_positions_each(struct pmc_store *s,
                                                    pmc_store_position_fn fn,
                                                    void *ctx);
+/* The same, with realized_since: sells at or after `since` and a payout
+ * whose resolution mark is at or after it (e.g. 00:00 UTC today). */
+PMC_MUST_USE enum pmc_err pmc_store_positions_since(struct pmc_store *s,
+                                                    pmc_ms since,
+                                                    pmc_store_position_fn fn,
+                                                    void *ctx);
 
 /* Per-trader statistics as of `now` (today's counters are 0 when the last
  * update was on an earlier UTC day than now). */
@@ -387,6 +400,16 @@ typedef int (*pmc_store_share_fn)(void *ctx,
                                   const struct pmc_store_share_row *r);
 PMC_MUST_USE enum pmc_err
 pmc_store_shares_each(struct pmc_store *s, pmc_store_share_fn fn, void *ctx);
+
+/* The journal records whose kind is ev (the tape's ev= name: "skip",
+ * "market", ...) and whose time is >= since, in sequence order; line points
+ * to n bytes (no newline), valid during the callback. */
+typedef int (*pmc_store_line_fn)(void *ctx, uint64_t seq, pmc_ms t,
+                                 const char *line, size_t n);
+PMC_MUST_USE enum pmc_err pmc_store_journal_each(struct pmc_store *s,
+                                                 const char *ev, pmc_ms since,
+                                                 pmc_store_line_fn fn,
+                                                 void *ctx);
 
 /* The latest time in the journal (0 when empty): the views' "now". */
 PMC_MUST_USE enum pmc_err pmc_store_last_time(struct pmc_store *s, pmc_ms *t);

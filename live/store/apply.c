@@ -36,6 +36,8 @@ static int put_mark(struct pmc_store *s, const char *tok, size_t n,
  * price, resolution payout. */
 static int mark_from(struct pmc_store *s, const struct pmc_record *r)
 {
+    if (s->caller_marks)
+        return 0;
     switch (r->kind) {
     case PMC_K_QUOTE: {
         const struct pmc_quote *q = &r->u.quote;

@@ -78,6 +78,7 @@ enum pmc_err pmc_store_open(const char *path, const struct pmc_store_opts *opts,
     pthread_cond_init(&s->space, NULL);
     s->readonly = opts->readonly;
     s->log_writev = opts->log_writev;
+    s->caller_marks = opts->caller_marks;
     s->interval_us = opts->writer_interval_us ? opts->writer_interval_us
                                               : DEFAULT_INTERVAL_US;
     size_t rb = opts->ring_bytes ? opts->ring_bytes : DEFAULT_RING;

@@ -21,12 +21,13 @@
  * includes the payout of the shares held: floor(shares x payout) - basis. */
 struct pos_acc {
     pmc_micros shares, basis, realized, bought, sold, fees;
+    pmc_micros realized_since; /* of sells at or after `since` */
     int64_t nfills;
 };
 
 /* One fill into the position: 0, or -1 when a sum leaves 64 bits. */
 static int pos_apply(struct pos_acc *a, int sell, pmc_micros sz,
-                     pmc_micros cost, pmc_micros fee)
+                     pmc_micros cost, pmc_micros fee, int recent)
 {
     int ovf = 0;
     if (!sell) {
@@ -41,6 +42,9 @@ static int pos_apply(struct pos_acc *a, int sell, pmc_micros sz,
         ovf |= __builtin_sub_overflow(cost, fee, &pnl);
         ovf |= __builtin_sub_overflow(pnl, basis, &pnl);
         ovf |= __builtin_add_overflow(a->realized, pnl, &a->realized);
+        if (recent)
+            ovf |= __builtin_add_overflow(a->realized_since, pnl,
+                                          &a->realized_since);
         if (held > 0) {
             a->shares -= q;
             a->basis -= basis;
@@ -54,7 +58,7 @@ static int pos_apply(struct pos_acc *a, int sell, pmc_micros sz,
 
 /* The row of one token from its fills and its mark. */
 static int pos_finish(struct pmc_store_position *p, const struct pos_acc *a,
-                      sqlite3_stmt *mk)
+                      sqlite3_stmt *mk, pmc_ms since)
 {
     const char *tok = p->token;
     memset(p, 0, sizeof *p);
@@ -64,6 +68,7 @@ static int pos_finish(struct pmc_store_position *p, const struct pos_acc *a,
     p->avg_px =
         a->shares > 0 ? pmc_muldiv_floor(a->basis, PMC_MICRO, a->shares) : 0;
     p->realized = a->realized;
+    p->realized_since = a->realized_since;
     p->bought = a->bought;
     p->sold = a->sold;
     p->fees = a->fees;
@@ -81,6 +86,9 @@ static int pos_finish(struct pmc_store_position *p, const struct pos_acc *a,
             pmc_micros gain;
             ovf |= __builtin_sub_overflow(value, a->basis, &gain);
             ovf |= __builtin_add_overflow(p->realized, gain, &p->realized);
+            if (p->mark_t >= since)
+                ovf |= __builtin_add_overflow(p->realized_since, gain,
+                                              &p->realized_since);
         } else if (a->shares) {
             ovf |= __builtin_sub_overflow(value, a->basis, &p->unrealized);
         }
@@ -95,11 +103,17 @@ static int pos_finish(struct pmc_store_position *p, const struct pos_acc *a,
 enum pmc_err pmc_store_positions_each(struct pmc_store *s,
                                       pmc_store_position_fn fn, void *ctx)
 {
+    return pmc_store_positions_since(s, PMC_TIME_MAX, fn, ctx);
+}
+
+enum pmc_err pmc_store_positions_since(struct pmc_store *s, pmc_ms since,
+                                       pmc_store_position_fn fn, void *ctx)
+{
     pthread_mutex_lock(&s->dbmu);
     sqlite3_stmt *st = NULL, *mk = NULL;
     enum pmc_err e = prepare(s,
                              "SELECT o.token, o.side = 'SELL', f.sz, f.cost, "
-                             "f.fee FROM fills f JOIN orders o "
+                             "f.fee, f.t FROM fills f JOIN orders o "
                              "ON o.coid = f.coid ORDER BY o.token, f.t, f.id",
                              &st);
     if (e == PMC_OK)
@@ -124,7 +138,7 @@ enum pmc_err pmc_store_positions_each(struct pmc_store *s,
         if (have && (rc == SQLITE_DONE || strcmp(t, tok) != 0)) {
             struct pmc_store_position p;
             p.token = tok;
-            int k = pos_finish(&p, &a, mk);
+            int k = pos_finish(&p, &a, mk, since);
             if (k == -2) {
                 db_err(s, s->db, "reading marks");
                 e = PMC_EIO;
@@ -147,7 +161,8 @@ enum pmc_err pmc_store_positions_each(struct pmc_store *s,
         }
         if (pos_apply(&a, sqlite3_column_int(st, 1),
                       sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-                      sqlite3_column_int64(st, 4)) < 0) {
+                      sqlite3_column_int64(st, 4),
+                      sqlite3_column_int64(st, 5) >= since) < 0) {
             bad = "a fill";
             e = PMC_ERANGE;
             break;

@@ -157,6 +157,7 @@ struct pmc_store {
     uint64_t log_bytes;    /* item bytes in the log file past its header */
     unsigned char *logmap; /* the log file mapped (NULL: appended by writev) */
     int log_writev;        /* opts.log_writev */
+    int caller_marks;      /* opts.caller_marks */
     size_t logmap_len;     /* bytes mapped = the file's (allocated) size */
     uint64_t lsn;          /* last item sequence handed out */
 
