@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/dec.h"
+#include "live/dashboard.h"
 
 static void json_dec(FILE *f, const char *key, pmc_micros v, int comma)
 {
@@ -76,6 +77,9 @@ int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
 {
     struct live *L = ctx;
     int get = !strcmp(req->method, "GET"), post = !strcmp(req->method, "POST");
+    /* GET /: the dashboard page (until the API server serves opts.page) */
+    if (get && !strcmp(req->path, "/"))
+        return pmc_live_dashboard_serve(out, ctype);
     if (get && !strcmp(req->path, "/health")) {
         fprintf(out, "{\"ok\":%s}\n", L->failed ? "false" : "true");
         return L->failed ? 503 : 200;
