@@ -9,18 +9,25 @@
 #            the token before showing anything; chromium's log holds no
 #            script error or console message (a missing API endpoint may
 #            answer 404: those requests are listed, not failed).
-#  token   - a wrong token (when the server checks tokens) brings the form
-#            back and the numbers never show; the right one shows the
+#  token   - a wrong token brings the form back and the numbers never show
+#            (refused by the server once it checks tokens, else by the
+#            page's fetch answering 401 as the server does); the right one shows the
 #            session's numbers (orders as in /status), the token is in
 #            sessionStorage and never in the URL; a reload does not ask
 #            again; a new order shows up on the next refresh.
 #  kill    - the page's Kill button makes /status killed:true and the page
 #            says KILLED; the next source buy is not copied (skip reason
 #            killed in the journal, no new order); Resume lifts it.
-#  degrade - an endpoint answering 404 and a hostile market name (HTML in
-#            the JSON) injected through the page's fetch: the section names
-#            the failure, the other sections go on, the name shows as text
-#            and runs nothing.
+#  traders - once the server has GET /traders and the trader routes, the
+#            page's disable/enable buttons switch the source trader off and
+#            on (its "off" in /traders).
+#  degrade - through the page's fetch: an endpoint answering 404, a hostile
+#            market name (HTML in the JSON), a /traders row, a resume refused
+#            with 409 for the core's own kill: the section names the
+#            failure, the other sections go on, the name shows as text and
+#            runs nothing; the buttons POST disable, enable, resume and, once
+#            the override is ticked, {"override":"max_daily_loss"}, each
+#            with the token.
 #  stale   - the session stopped: the page says its data is stale.
 #  fail    - the checks can fail: a console message and a script error
 #            written in the page are caught by the log check; with a wrong
@@ -43,14 +50,21 @@ if [ -z "$driver" ] || [ -z "$chrome" ]; then
     exit 1
 fi
 
-# chromedriver on a free port, in its own process group (it starts
-# chromium): stopped with its children on exit
+# chromedriver on a free port, a child of this shell; on exit the browser
+# session (its id in $tmp/wd.session) is closed, which stops chromium, then
+# chromedriver is stopped and reaped
 cdpid=""
 stop_driver() {
     if [ -n "$cdpid" ]; then
-        kill -TERM -- "-$cdpid" 2> /dev/null
-        sleep 0.2
-        kill -KILL -- "-$cdpid" 2> /dev/null
+        [ -s "$tmp/wd.session" ] && curl -s -m 10 -X DELETE \
+            "http://127.0.0.1:$CDP/session/$(cat "$tmp/wd.session")" > /dev/null
+        kill -TERM "$cdpid" 2> /dev/null
+        for _ in $(seq 1 50); do
+            kill -0 "$cdpid" 2> /dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$cdpid" 2> /dev/null
+        wait "$cdpid" 2> /dev/null
         cdpid=""
     fi
 }
@@ -58,8 +72,7 @@ trap 'stop_driver; cleanup' EXIT INT TERM
 CDP=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$tmp/home"
 HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home" XDG_CACHE_HOME="$tmp/home" \
-    setsid "$driver" --port="$CDP" --log-path="$tmp/chromedriver.log" \
-    > /dev/null 2>&1 &
+    "$driver" --port="$CDP" --log-path="$tmp/chromedriver.log" > /dev/null 2>&1 &
 cdpid=$!
 up=0
 for _ in $(seq 1 200); do
@@ -100,9 +113,9 @@ check "page: nothing loaded from another host (no http(s):// in src/href/url()/f
 wrong=0
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer wrong-token' \
     "http://127.0.0.1:$AP/status")" = 401 ] && wrong=1
-[ "$wrong" = 1 ] || echo "$name: the API does not check tokens: the wrong-token checks are not run"
+[ "$wrong" = 1 ] || echo "$name: the API does not check tokens: the page's fetch refuses the wrong token instead"
 
-python3 - "$CDP" "$AP" "$FP" "$PMC_API_TOKEN" "$wrong" "$lp" "$chrome" "$tmp" "$A" > "$tmp/browser.out" 2>&1 << 'PY'
+timeout -k 5 300 python3 - "$CDP" "$AP" "$FP" "$PMC_API_TOKEN" "$wrong" "$lp" "$chrome" "$tmp" "$A" > "$tmp/browser.out" 2>&1 << 'PY'
 import json, os, signal, sys, time, urllib.request, urllib.error
 
 cdp, ap, fp, token, wrong, lp, chrome, tmp, wallet = sys.argv[1:10]
@@ -176,6 +189,8 @@ class Driver:
         if st != 200 or "sessionId" not in v:
             raise SystemExit("no WebDriver session: %s" % b[:500])
         self.url = "http://127.0.0.1:%s/session/%s" % (cdp, v["sessionId"])
+        with open(os.path.join(tmp, "wd.session"), "w") as f:
+            f.write(v["sessionId"])
 
     def cmd(self, method, path, body=None):
         st, b = http(method, self.url + path, body if body is not None else ({} if method == "POST" else None))
@@ -210,6 +225,7 @@ class Driver:
     def quit(self):
         try:
             self.cmd("DELETE", "")
+            os.remove(os.path.join(tmp, "wd.session"))
         except Exception:
             pass
 
@@ -249,15 +265,29 @@ try:
     time.sleep(2.5)  # a refresh period: nothing is read without a token
     check("page: without a token no numbers show", status_cell(d, "orders") is None)
 
+    how = "by the server"
+    if wrong != "1":
+        # the server does not check tokens yet: the page's fetch does it
+        # as the API will (401 unless the bearer token is the session's)
+        how = "(401 from the page's fetch, as the API answers)"
+        d.js("""
+            var want = 'Bearer ' + arguments[0], real = window.fetch;
+            window.fetch = function (u, o) {
+                if (!o || !o.headers || o.headers.Authorization !== want)
+                    return Promise.resolve(new Response('{"error":"unauthorized"}', {status: 401}));
+                return real.call(window, u, o);
+            };""", token)
+    d.type("#token", "wrong-" + token)
+    d.click("#connect")
+    refused = wait("refused", lambda: visible(d, "#token") and
+                   "refused" in d.text("#login-msg"), 10)
+    check("token: a wrong token is refused %s: the form comes back saying so" % how, refused,
+          d.js("return document.getElementById('login-msg').textContent;"))
+    time.sleep(2.5)
+    check("fail: with a wrong token the numbers never show", status_cell(d, "orders") is None)
+    check("fail: and the wrong token is not kept",
+          d.js("return sessionStorage.getItem('pmcopy.api_token');") is None)
     if wrong == "1":
-        d.type("#token", "wrong-" + token)
-        d.click("#connect")
-        refused = wait("refused", lambda: visible(d, "#token") and
-                       "refused" in d.text("#login-msg"), 10)
-        check("token: a wrong token brings the form back, saying it was refused", refused,
-              d.js("return document.getElementById('login-msg').textContent;"))
-        time.sleep(2.5)
-        check("fail: with a wrong token the numbers never show", status_cell(d, "orders") is None)
         entries = d.log()
         check("fail: the refused requests (401) are in chromium's log",
               any("status of 401" in e.get("message", "") for e in entries), entries)
@@ -333,13 +363,57 @@ try:
     check("kill: the page says copying again", wait("copying", lambda: d.text("#state") == "copying", 10),
           d.text("#state"))
 
-    # degrade: the page's fetch answers /skips with 404 and /positions with a
-    # hostile market name
+    # per-trader disable/enable against the server, once it has GET /traders
+    # and the trader routes
+    def off_of(addr):
+        t = api("/traders")
+        rows = t.get("traders", []) if isinstance(t, dict) else []
+        for r in rows:
+            if isinstance(r, dict) and str(r.get("trader", r.get("address", ""))).lower() == addr.lower():
+                return str(r.get("off"))
+        return None
+    before = off_of(wallet)
+    if before is None:
+        print("note: the server has no GET /traders row for %s: disable/enable checked against the page's fetch only" % wallet)
+    else:
+        btn = '#traders button[data-action="%s"][data-addr="%s"]'
+        check("traders: the page lists %s with disable/enable buttons" % wallet,
+              wait("buttons", lambda: visible(d, btn % ("disable", wallet)), 10))
+        d.click(btn % ("disable", wallet))
+        check("traders: the page's disable switches the trader off in /traders (off was %s)" % before,
+              wait("off", lambda: off_of(wallet) not in (None, before), 15), off_of(wallet))
+        d.click(btn % ("enable", wallet))
+        check("traders: the page's enable switches it back (off %s)" % before,
+              wait("on", lambda: off_of(wallet) == before, 15), off_of(wallet))
+
+    # degrade: the page's fetch answers /skips with 404, /positions with a
+    # hostile market name, /traders with one row, a first resume with 409
+    # (the core's own kill); the page's POSTs are recorded
     evil = '<img src=x onerror="window.pwned=1">Will <b>X</b> win?'
     d.js("""
-        var evil = arguments[0], real = window.fetch;
+        var evil = arguments[0], wallet = arguments[1], real = window.fetch;
+        window.posts = [];
+        window.refused = 0;
+        window.fakeKilled = true;
         window.fetch = function (u, o) {
             var p = String(u);
+            if (o && o.method === 'POST') {
+                window.posts.push([p, o.headers.Authorization, o.body]);
+                if (p === '/resume' && !window.refused++)
+                    return Promise.resolve(new Response(JSON.stringify({error: 'resume refused',
+                        reason: 'max_daily_loss', hint: 'POST /resume {"override":"max_daily_loss"}'}), {status: 409}));
+                if (p === '/resume')
+                    window.fakeKilled = false;
+                return Promise.resolve(new Response('{"queued":"x"}', {status: 200}));
+            }
+            if (p === '/status' && window.fakeKilled)  /* the core's own kill */
+                return real.call(window, u, o).then(function (r) { return r.json(); }).then(function (j) {
+                    j.killed = true;
+                    return new Response(JSON.stringify(j), {status: 200});
+                });
+            if (p.indexOf('/traders') === 0)
+                return Promise.resolve(new Response(JSON.stringify({traders: [{trader: wallet,
+                    label: 'alice', off: 'on', fills_seen: 3, tracking: '0.5', skips: {killed: 1}}]}), {status: 200}));
             if (p.indexOf('/skips') === 0)
                 return Promise.resolve(new Response('{"error":"not found"}', {status: 404}));
             if (p.indexOf('/positions') === 0)
@@ -347,7 +421,7 @@ try:
                     {market: evil, outcome: 'Yes', shares: '10', unrealized_usd: '-0.16'}]}),
                     {status: 200}));
             return real.call(window, u, o);
-        };""", evil)
+        };""", evil, wallet)
     shown = wait("evil", lambda: evil in d.js("return document.getElementById('positions').textContent;"), 10)
     check("degrade: a hostile market name shows as text", shown)
     check("degrade: and runs nothing (no img, no handler ran)",
@@ -355,6 +429,28 @@ try:
     check("degrade: a section whose endpoint answers 404 names it",
           wait("404", lambda: "/skips" in d.text("#skips h2") and "404" in d.text("#skips h2"), 10),
           d.js("return document.querySelector('#skips h2').textContent;"))
+    btn = '#traders button[data-action="%s"][data-addr="%s"]'
+    ok = wait("fake traders", lambda: visible(d, btn % ("disable", wallet)) and
+              "alice" in d.text("#traders"), 10)
+    check("degrade: a /traders row gets disable/enable buttons", ok)
+    if ok:
+        d.click(btn % ("disable", wallet))
+        d.click(btn % ("enable", wallet))
+    d.click("#resume")
+    check("degrade: a resume refused with 409 names the kill and offers the override",
+          wait("override", lambda: visible(d, "#override") and "max_daily_loss" in d.text("#override-label")
+               and "max_daily_loss" in d.text("#ctl-msg"), 10), d.text("#ctl-msg"))
+    if visible(d, "#override"):
+        d.click("#override")
+    d.click("#resume")
+    posts = wait("posts", lambda: (lambda p: p if len(p) >= 4 else None)(d.js("return window.posts;")), 10) or \
+        d.js("return window.posts;")
+    want = [["/traders/%s/disable" % wallet, "Bearer " + token, "{}"],
+            ["/traders/%s/enable" % wallet, "Bearer " + token, "{}"],
+            ["/resume", "Bearer " + token, "{}"],
+            ["/resume", "Bearer " + token, '{"override":"max_daily_loss"}']]
+    check("degrade: the buttons POST disable, enable, resume, resume with the override, with the token",
+          posts == want, posts)
     ctl_trade(24)
     wait("orders 3", lambda: api("/status")["orders"] > n2, 20)
     n3 = api("/status")["orders"]
@@ -377,6 +473,8 @@ try:
     check("stale: the status section names the failure",
           wait("unreach", lambda: "/status" in d.text("#status h2"), 5),
           d.js("return document.querySelector('#status h2').textContent;"))
+except Exception as e:  # a step that could not run: named, the rest skipped
+    check("the browser steps ran without an error", False, repr(e)[:400])
 finally:
     d.quit()
 print("browser: %d passed, %d failed" % (passed, failed))
@@ -389,6 +487,7 @@ pass=$((pass + np))
 fail=$((fail + nf))
 check "browser: the WebDriver script ran to its end (exit $prc)" \
     sh -c "[ $prc -eq 0 ] && grep -q '^browser: ' '$tmp/browser.out'"
+kill -TERM "$lp" 2> /dev/null # already stopped by the stale step, unless it failed
 wait "$lp" 2> /dev/null
 stop_driver
 
