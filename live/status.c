@@ -77,9 +77,6 @@ int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
 {
     struct live *L = ctx;
     int get = !strcmp(req->method, "GET"), post = !strcmp(req->method, "POST");
-    /* GET /: the dashboard page (until the API server serves opts.page) */
-    if (get && !strcmp(req->path, "/"))
-        return pmc_live_dashboard_serve(out, ctype);
     if (get && !strcmp(req->path, "/health")) {
         fprintf(out, "{\"ok\":%s}\n", L->failed ? "false" : "true");
         return L->failed ? 503 : 200;
@@ -88,6 +85,9 @@ int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
         status_json(L, out);
         return 200;
     }
+    /* GET /: the dashboard page (until the API server serves opts.page) */
+    if (get && !strcmp(req->path, "/"))
+        return pmc_live_dashboard_serve(out, ctype);
     if (get && !strcmp(req->path, "/metrics")) {
         *ctype = "text/plain; version=0.0.4";
         pmc_live_metrics_text(L, out);
