@@ -5,7 +5,10 @@ set -eu
 PKGS="build-essential pkg-config libsqlite3-dev libcurl4-openssl-dev libssl-dev
 libwebsockets-dev libjansson-dev libsecp256k1-dev libgsl-dev libcmocka-dev
 gnuplot-nox clang libclang-rt-14-dev sqlite3 zlib1g-dev curl openssl
-clang-format slurm-wlm munge chromium chromium-driver"
+clang-format slurm-wlm munge chromium"
+# the dashboard's browser test (tests/cli/dashboard_browser.sh) drives
+# chromium through chromedriver
+PKGS="$PKGS chromium-driver"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

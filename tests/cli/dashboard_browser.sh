@@ -25,14 +25,16 @@
 #            market name (HTML in the JSON), a /traders row, a resume refused
 #            with 409 for the core's own kill: the section names the
 #            failure, the other sections go on, the name shows as text and
-#            runs nothing; the buttons POST disable, enable, resume and, once
-#            the override is ticked, {"override":"max_daily_loss"}, each
+#            runs nothing; the core's own kill (kill.automatic in /status)
+#            is named and its override offered; the buttons POST disable,
+#            enable, resume and, once the override is ticked, {"override":"max_daily_loss"}, each
 #            with the token.
 #  stale   - the session stopped: the page says its data is stale.
 #  fail    - the checks can fail: a console message and a script error
 #            written in the page are caught by the log check; with a wrong
 #            token the numbers never show.
 # Usage: sh tests/cli/dashboard_browser.sh path/to/pmcopy
+# (DASH_SHOT=file.png saves a screenshot of the page once it shows numbers)
 name=dashboard_browser
 . "$(dirname "$0")/live_lib.inc"
 
@@ -214,10 +216,22 @@ class Driver:
         self.cmd("POST", "/element/%s/value" % e, {"text": s})
 
     def click(self, css):
-        self.cmd("POST", "/element/%s/click" % self.find(css))
+        # the page redraws its tables on each refresh: an element found
+        # just before a redraw is stale, found again
+        for i in range(5):
+            try:
+                return self.cmd("POST", "/element/%s/click" % self.find(css))
+            except RuntimeError as e:
+                if "stale element" not in str(e) or i == 4:
+                    raise
 
     def text(self, css):
         return self.cmd("GET", "/element/%s/text" % self.find(css))
+
+    def shot(self, path):
+        import base64
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(self.cmd("GET", "/screenshot")))
 
     def log(self):
         return self.cmd("POST", "/se/log", {"type": "browser"}) or []
@@ -328,6 +342,10 @@ try:
     for m in sorted(set(tolerated)):
         print("note: tolerated: " + m)
 
+    if os.environ.get("DASH_SHOT"):  # a picture of the page, to look at
+        d.js("window.scrollTo(0, 0);")
+        d.shot(os.environ["DASH_SHOT"])
+
     # a new order shows on the next refresh
     ctl_trade(22)
     wait("orders 2", lambda: api("/status")["orders"] >= 2, 20)
@@ -409,6 +427,7 @@ try:
             if (p === '/status' && window.fakeKilled)  /* the core's own kill */
                 return real.call(window, u, o).then(function (r) { return r.json(); }).then(function (j) {
                     j.killed = true;
+                    j.kill = {operator: false, kill_file: false, automatic: 'max_daily_loss'};
                     return new Response(JSON.stringify(j), {status: 200});
                 });
             if (p.indexOf('/traders') === 0)
@@ -436,6 +455,9 @@ try:
     if ok:
         d.click(btn % ("disable", wallet))
         d.click(btn % ("enable", wallet))
+    check("degrade: the core's own kill in /status (kill.automatic) is shown and its override offered",
+          wait("auto", lambda: "automatic: max_daily_loss" in d.text("#state") and visible(d, "#override")
+               and "max_daily_loss" in d.text("#override-label"), 10), d.text("#state"))
     d.click("#resume")
     check("degrade: a resume refused with 409 names the kill and offers the override",
           wait("override", lambda: visible(d, "#override") and "max_daily_loss" in d.text("#override-label")
