@@ -106,7 +106,8 @@ ctl $FP trade wallet=$A token=303 side=BUY px=0.52 sz=100 tx=$(tx 21) log=1 rtds
 wait_status $AP orders 1
 code=$(curl -s -o "$tmp/page.html" -w '%{http_code}' "http://127.0.0.1:$AP/")
 check "page: GET / without a token is 200 (got $code)" [ "$code" = 200 ]
-check "page: GET / is the dashboard" grep -q '<title>pmcopy live</title>' "$tmp/page.html"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+check "page: GET / is live/dashboard.html, byte for byte" cmp -s "$tmp/page.html" "$root/live/dashboard.html"
 check "page: no innerHTML/outerHTML/insertAdjacentHTML/document.write in the page" \
     sh -c "! grep -qE 'innerHTML|outerHTML|insertAdjacentHTML|document\\.write' '$tmp/page.html'"
 check "page: nothing loaded from another host (no http(s):// in src/href/url()/fetch)" \
