@@ -87,6 +87,21 @@ $(BUILD)/%.o: %.c
 	@echo "  CC      $<"
 	@$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
 
+# GET / of the live API: live/dashboard.html as a list of byte values
+# (od, no xxd needed), included by live/dashboard.c from the build folder.
+# The page is ASCII (&#...; in HTML, \u.... in its script), so the values
+# fit a char whether it is signed or not; another byte stops the build.
+$(BUILD)/live/dashboard_page.inc: live/dashboard.html
+	@mkdir -p $(@D)
+	@echo "  GEN     $@"
+	@od -An -v -tu1 $< | awk '{ for (i = 1; i <= NF; i++) { \
+	    if ($$i > 127) { print "$<: byte " $$i " is not ASCII" > "/dev/stderr"; \
+	    exit 1 } printf "%s,", $$i } print "" }' > $@.tmp && mv $@.tmp $@
+$(BUILD)/live/dashboard.o $(BUILD)/fuzzobj/live/dashboard.o: \
+    $(BUILD)/live/dashboard_page.inc
+$(BUILD)/live/dashboard.o $(BUILD)/fuzzobj/live/dashboard.o: \
+    PKG_CFLAGS += -I$(BUILD)/live
+
 $(BUILD)/version.flags: FORCE
 	@mkdir -p $(@D)
 	@echo '$(VERSION_VALS)' | cmp -s - $@ 2>/dev/null || \

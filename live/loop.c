@@ -23,6 +23,7 @@
 #include "proto/config_load.h"
 #include "core/dec.h"
 #include "live/clock.h"
+#include "live/dashboard.h"
 #include "live/dblock.h"
 #include "live/killpoint.h"
 #include "live/memlock.h"
@@ -384,6 +385,8 @@ static enum pmc_err open_api(struct live *L)
         ao.token = tok;
         ao.loop_fn = pmc_live_api_handler;
         ao.loop_ctx = L;
+        ao.page = pmc_live_dashboard_page; /* GET /, without the token */
+        ao.page_len = pmc_live_dashboard_len;
         if (L->store) { /* the store's reads, on the server's threads */
             ao.thread_fn = pmc_live_read_api;
             ao.thread_ctx = L->cfg.db_path;

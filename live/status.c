@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "core/dec.h"
-#include "proto/jsonout.h"
 #include "live/traders.h"
+#include "proto/jsonout.h"
 
 static void json_dec(FILE *f, const char *key, pmc_micros v, int comma)
 {

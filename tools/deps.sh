@@ -7,6 +7,9 @@ libwebsockets-dev libmicrohttpd-dev libjansson-dev libsecp256k1-dev libgsl-dev l
 libsystemd-dev
 gnuplot-nox clang libclang-rt-14-dev sqlite3 zlib1g-dev curl openssl
 clang-format slurm-wlm munge chromium groff-base logrotate prometheus"
+# the dashboard's browser test (tests/cli/dashboard_browser.sh) drives
+# chromium through chromedriver
+PKGS="$PKGS chromium-driver"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
