@@ -7,6 +7,7 @@
 #include "app/cmds.h"
 #include "app/opt.h"
 #include "core/dec.h"
+#include "live/alert.h"
 #include "live/exec/clob.h"
 #include "live/logfile.h"
 #include "live/logfmt.h"
@@ -52,6 +53,7 @@ int pmc_cmd_live(int argc, char **argv)
     pmc_live_opts_default(&o);
     int want_live = 0, want_paper = 0, no_db = 0, no_mlock = 0, no_flush = 0;
     const char *db = NULL, *log_file = NULL, *log_level = NULL;
+    const char *alert_fmt = NULL;
     int64_t api_port = -1, run_for = -1, drain_ms = -1, seed = -1;
     int64_t poll_ms = -1, poll_idle_ms = -1, lanes = -1;
     const struct pmc_opt opts[] = {
@@ -121,6 +123,19 @@ int pmc_cmd_live(int argc, char **argv)
                        "append the log there instead of stderr (mode\n"
                        "0640); SIGHUP reopens it",
                        &log_file),
+        PMC_OPT_STRING("alert-webhook", 0, "URL",
+                       "POST alerts there as JSON: kill switch, a silent\n"
+                       "source, a reject spike, readiness lost and\n"
+                       "regained, a daily summary (default\n"
+                       "$PMC_ALERT_WEBHOOK: keep a URL holding a token\n"
+                       "off the command line)",
+                       &o.alert_url),
+        PMC_OPT_STRING("alert-format", 0, "F",
+                       "generic (default) | telegram (the URL is\n"
+                       "https://api.telegram.org/bot<TOKEN>/sendMessage)",
+                       &alert_fmt),
+        PMC_OPT_STRING("alert-chat", 0, "ID", "Telegram's chat id",
+                       &o.alert_chat),
         PMC_OPT_STRING("log-level", 0, "LEVEL",
                        "debug | info | warn | error: the least severe log\n"
                        "lines printed (default info; skips are debug)",
@@ -154,6 +169,20 @@ int pmc_cmd_live(int argc, char **argv)
             return PMC_EXIT_USAGE;
         }
         o.log_level = lv;
+    }
+    if (!o.alert_url) {
+        const char *env = getenv("PMC_ALERT_WEBHOOK");
+        o.alert_url = env && *env ? env : NULL;
+    }
+    if (alert_fmt) {
+        o.alert_fmt = pmc_alert_fmt_parse(alert_fmt);
+        if (o.alert_fmt < 0) {
+            fprintf(stderr,
+                    "pmcopy live: --alert-format %s: must be generic "
+                    "or telegram\n",
+                    alert_fmt);
+            return PMC_EXIT_USAGE;
+        }
     }
     if (no_mlock)
         o.mlock = 0;

@@ -524,6 +524,8 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
         load_checkpoints(L);
     if (cfg->api_enabled && open_api(L) != PMC_OK)
         goto out;
+    if (pmc_live_service_open(L) != PMC_OK)
+        goto out;
     lock_memory(L);
     pmc_live_log(L, "level=info event=running mode=%s traders=%u journal=%s",
                  L->paper ? "paper" : "live", cfg->ntraders,
@@ -558,6 +560,7 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
             pmc_live_fail(L, "executor", "tick failed");
         drain_inbox(L);
         pmc_live_ready_pass(L); /* what GET /ready answers */
+        pmc_live_service_pass(L);
         if (L->api) {
             pmc_api_set_ready(L->api, L->ready, L->ready_why);
             pmc_api_poll(L->api, L->now);
@@ -573,6 +576,7 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
                           pmc_clob_stopped(L->clob));
         }
     }
+    pmc_live_service_stopping(L);
     shutdown_(L);
     rc = L->failed ? 1 : 0;
     char qerr[600];
@@ -582,6 +586,7 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
                  L->failed ? pmc_live_q(qerr, sizeof qerr, L->err) : "");
 out:
     pmc_api_close(L->api);
+    pmc_live_service_close(L);
     pmc_watch_free(L->watch);
     pmc_clob_free(L->clob);
     pmc_paper_free(L->paper);

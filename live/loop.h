@@ -50,6 +50,11 @@ struct pmc_live_opts {
     /* while this file exists: no new buys (a kill by=kill_file; removing
      * the file lifts that kill only) */
     const char *kill_file;
+    /* alerts (live/alert.h): the webhook (NULL = none), its format
+     * (enum pmc_alert_fmt) and Telegram's chat id */
+    const char *alert_url;
+    int alert_fmt;
+    const char *alert_chat;
 };
 
 #define PMC_LIVE_INBOX_DEFAULT 16384

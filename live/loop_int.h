@@ -1,13 +1,13 @@
 /* live/loop_int.h - the live loop's state (struct live) and the functions
  * its files share; private to live/loop*.c, orders.c, rebuild.c, status.c,
- * prom.c.
+ * prom.c, control.c, ready.c, marks.c, service.c.
  *
  * Who calls whom runs one way (tests/layers.sh refuses a circle):
  *
  *     loop.c ──► orders.c ──► rebuild.c ──► loopio.c
  *        │          └──────────────────────────▲
  *        ├──► rebuild.c, status.c ──► prom.c ───┘
- *        ├──► ready.c ───────────────────────────┘
+ *        ├──► ready.c, service.c ────────────────┘
  *        └──► memlock.c, dblock.c (know nothing of the loop)
  *
  * loop.c: the pass, the inbox as the driver's input port, the inputs'
@@ -18,7 +18,8 @@
  * the control routes, the kill file, the log lines of kills and resumes;
  * prom.c: the Prometheus text of /metrics. marks.c: the core's marks
  * written to the store for the views.
- * ready.c: whether copying works (GET /ready) and why not.
+ * ready.c: whether copying works (GET /ready) and why not. service.c:
+ * sd_notify and the webhook's alerts.
  * loopio.c: log lines, the first failure, records queued for the core.
  * Only loop.c reads the clock; while rebuilding, rebuild.c moves L->now
  * along the journal's times. */
@@ -28,12 +29,15 @@
 #include <stdio.h>
 
 #include "core/driver.h"
+#include "live/alert.h"
+#include "live/alert_rules.h"
 #include "live/api.h"
 #include "live/exec/clob.h"
 #include "live/inbox.h"
 #include "live/logfmt.h"
 #include "live/loop.h"
 #include "live/metrics.h"
+#include "live/notify.h"
 #include "live/paper.h"
 #include "live/pending.h"
 #include "live/store.h"
@@ -115,6 +119,14 @@ struct live {
     size_t marks_cap;
     pmc_ms marks_t;  /* last written */
     int marks_dirty; /* an input that moves a mark came since */
+    /* service.c: the service manager and the alerts */
+    struct pmc_notify notify;
+    struct pmc_alert *alert; /* NULL: no webhook */
+    struct pmc_alert_rules rules;
+    pmc_ms svc_obs;         /* the last alert observation */
+    uint64_t svc_frames[3]; /* chain, rtds, api frames at svc_last */
+    pmc_ms svc_last[3];     /* when each source last delivered */
+    int svc_ready;          /* the readiness the manager was told */
 };
 
 /* ---- loopio.c ------------------------------------------------------------ */
@@ -207,5 +219,17 @@ void pmc_live_persist_marks(struct live *L);
 void pmc_live_metrics_text(struct live *L, FILE *f);
 /* Its per-trader series (the core's accountability). */
 void pmc_live_metrics_traders(struct live *L, FILE *f);
+
+/* ---- service.c ----------------------------------------------------------- */
+
+/* sd_notify set up; the webhook's worker started when one is configured. */
+enum pmc_err pmc_live_service_open(struct live *L);
+/* Each pass: READY once, WATCHDOG, STATUS on a readiness change, the alert
+ * conditions observed. */
+void pmc_live_service_pass(struct live *L);
+/* STOPPING=1 (shutdown begins). */
+void pmc_live_service_stopping(struct live *L);
+/* The webhook's queue delivered (2 s at most), its worker stopped. */
+void pmc_live_service_close(struct live *L);
 
 #endif

@@ -106,6 +106,16 @@ void pmc_live_metrics_text(struct live *L, FILE *f)
         pmc_clob_metrics_prom(L->clob, f);
     if (L->api)
         pmc_api_metrics_prom(L->api, f); /* the local API's own counters */
+    if (L->alert) {
+        struct pmc_alert_stats as;
+        pmc_alert_stats(L->alert, &as);
+        counter(f, "pmcopy_alerts_sent_total", "Alerts the webhook accepted.",
+                as.sent);
+        counter(f, "pmcopy_alerts_failed_total",
+                "Alerts given up after their retries.", as.failed);
+        counter(f, "pmcopy_alerts_dropped_total",
+                "Alerts dropped: the webhook's queue was full.", as.dropped);
+    }
     pmc_live_metrics_traders(L, f);
     if (L->store) {
         struct pmc_store_stats ss;

@@ -15,7 +15,8 @@ shared="reports/charts.gp reports/report.html.tmpl reports/sweep.gp
 fixtures/default.tape"
 # the service kit, installed as examples (the unit also where systemd
 # finds it, its ExecStart pointed at PREFIX/bin)
-contrib="systemd/pmcopy.service logrotate/pmcopy"
+contrib="systemd/pmcopy.service logrotate/pmcopy prometheus/alerts.yml
+grafana/pmcopy.json"
 sh "$here/tools/man.sh" "$bin" "$gen/man"
 sh "$here/tools/completion.sh" "$bin" "$gen/completion"
 files() { # every installed path, relative to PREFIX
@@ -26,6 +27,7 @@ files() { # every installed path, relative to PREFIX
     echo share/zsh/vendor-completions/_pmcopy
     echo lib/systemd/system/pmcopy.service
     for f in $contrib; do echo "share/pmcopy/contrib/$f"; done
+    echo share/doc/pmcopy/RUNBOOK.md
 }
 case $what in
 install)
@@ -48,6 +50,8 @@ install)
         install -d "$root/share/pmcopy/contrib/$(dirname "$f")"
         install -m 0644 "$here/contrib/$f" "$root/share/pmcopy/contrib/$f"
     done
+    install -d "$root/share/doc/pmcopy"
+    install -m 0644 "$here/RUNBOOK.md" "$root/share/doc/pmcopy/RUNBOOK.md"
     echo "installed pmcopy into $root ($(files | wc -l) files)"
     ;;
 uninstall)
@@ -57,7 +61,7 @@ uninstall)
     done
     for d in share/pmcopy/reports share/pmcopy/fixtures \
         $(for f in $contrib; do echo "share/pmcopy/contrib/$(dirname "$f")"; done) \
-        share/pmcopy/contrib share/pmcopy; do
+        share/pmcopy/contrib share/pmcopy share/doc/pmcopy; do
         rmdir "$root/$d" 2> /dev/null || true
     done
     echo "removed $n files of pmcopy from $root"

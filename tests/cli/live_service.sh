@@ -59,6 +59,112 @@ rc=$?
 check "logfile: an unwritable path fails the start (rc $rc)" test "$rc" = 1
 check "logfile: the message names the path" grep -q "nodir/x.log" "$tmp/bad.err"
 
+# ---- notify ------------------------------------------------------------------
+# the fake manager: every datagram on its socket, one line each (newlines
+# as |), until killed
+notify_rx() { # socket-path out-file
+    python3 - "$1" "$2" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "w", buffering=1) as f:
+    while True:
+        d = s.recv(4096).decode()
+        f.write(d.replace("\n", "|") + "\n")
+PY
+    pids="$pids $!"
+    for _ in $(seq 1 100); do [ -S "$1" ] && return 0; sleep 0.05; done
+    return 1
+}
+echo "0 book token=101 bids=0.48:300 asks=0.52:2500" > "$tmp/n.sc"
+start_fake feeds2 "$feeds" --scenario "$tmp/n.sc" --max-seconds 60
+FP=$port
+notify_rx "$tmp/notify.sock" "$tmp/notify.log"
+NOTIFY_SOCKET=$tmp/notify.sock WATCHDOG_USEC=400000 "$bin" live --paper \
+    --trader $A --rtds-ws ws://127.0.0.1:$FP/rtds \
+    --book-ws ws://127.0.0.1:$FP/ws/market --data-api "" --chain-ws "" \
+    --db "$tmp/n.db" --api-port 0 --ready-file "$tmp/n.ready" --no-mlock \
+    > /dev/null 2> "$tmp/n.err" &
+lp=$!
+pids="$pids $lp"
+wait_ready "$tmp/n.ready"
+for _ in $(seq 1 100); do grep -q '^READY=1' "$tmp/notify.log" && break; sleep 0.05; done
+check "notify: READY=1 with a STATUS line ($(head -1 "$tmp/notify.log"))" \
+    grep -q '^READY=1|STATUS=copying 1 traders (paper)$' "$tmp/notify.log"
+sleep 1
+nw=$(grep -c '^WATCHDOG=1$' "$tmp/notify.log")
+check "notify: WATCHDOG=1 about every 200 ms ($nw in ~1 s)" test "$nw" -ge 3
+stop_live $lp
+sleep 0.2
+check "notify: clean stop" test "$rc" = 0
+check "notify: READY=1 once" test "$(grep -c '^READY=1' "$tmp/notify.log")" = 1
+check "notify: STOPPING=1 is the last message ($(tail -1 "$tmp/notify.log"))" \
+    test "$(tail -1 "$tmp/notify.log")" = "STOPPING=1"
+# every source off: never ready, so no READY=1
+notify_rx "$tmp/notify2.sock" "$tmp/notify2.log"
+NOTIFY_SOCKET=$tmp/notify2.sock "$bin" live --paper --trader $A \
+    --rtds-ws "" --book-ws "" --data-api "" --chain-ws "" --no-db \
+    --run-for 2 --no-mlock > /dev/null 2> "$tmp/n2.err"
+check "notify: no source, no READY ($(head -c 100 "$tmp/notify2.log"))" \
+    sh -c "! grep -q '^READY=1' '$tmp/notify2.log' && grep -q '^STOPPING=1' '$tmp/notify2.log'"
+
+# ---- alerts ------------------------------------------------------------------
+hook_rx() { # out-file: prints the port; each POST body one line; answers 200
+    python3 - "$1" <<'PY' &
+import http.server, sys
+out = open(sys.argv[1], "a", buffering=1)
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", 0))
+        out.write(self.path + " " + self.rfile.read(n).decode() + "\n")
+        self.send_response(200); self.send_header("Content-Length", "2")
+        self.end_headers(); self.wfile.write(b"{}")
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+PY
+    pids="$pids $!"
+}
+hook_rx "$tmp/hook.log" > "$tmp/hook.port"
+for _ in $(seq 1 100); do [ -s "$tmp/hook.port" ] && break; sleep 0.05; done
+HP=$(cat "$tmp/hook.port")
+alert_session() { # label extra-args...
+    lbl=$1
+    shift
+    "$bin" live --paper --trader $A --rtds-ws ws://127.0.0.1:$FP/rtds \
+        --book-ws ws://127.0.0.1:$FP/ws/market --data-api "" --chain-ws "" \
+        --db "$tmp/$lbl.db" --api-port 0 --ready-file "$tmp/$lbl.ready" \
+        --no-mlock "$@" > /dev/null 2> "$tmp/$lbl.err" &
+    lp=$!
+    pids="$pids $lp"
+    wait_ready "$tmp/$lbl.ready"
+    AP=$(api_port_of "$tmp/$lbl.ready")
+    api "$AP" POST /kill '{"reason":"test"}' > /dev/null
+    for _ in $(seq 1 100); do grep -q kill_switch "$tmp/hook.log" && break; sleep 0.05; done
+    api "$AP" POST /resume > /dev/null
+    for _ in $(seq 1 100); do grep -q kill_switch_off "$tmp/hook.log" && break; sleep 0.05; done
+    stop_live $lp
+}
+start_fake feeds3 "$feeds" --scenario "$tmp/n.sc" --max-seconds 60
+FP=$port
+PMC_ALERT_WEBHOOK=http://127.0.0.1:$HP/bot123:SECRET/generic alert_session al1
+check "alerts: the kill is posted (generic JSON)" \
+    grep -q '^/bot123:SECRET/generic {.*"event": *"kill_switch".*"level": *"critical".*"text": *"kill switch on: an operator' "$tmp/hook.log"
+check "alerts: the resume is posted" \
+    grep -q '^/bot123:SECRET/generic {.*"event": *"kill_switch_off"' "$tmp/hook.log"
+check "alerts: the webhook's host is logged, never its path" \
+    sh -c "grep -q 'event=alerts_on webhook=http://127.0.0.1:$HP ' '$tmp/al1.err' && ! grep -q SECRET '$tmp/al1.err'"
+: > "$tmp/hook.log"
+alert_session al2 --alert-webhook "http://127.0.0.1:$HP/bot9:TG/sendMessage" \
+    --alert-format telegram --alert-chat 4242
+check "alerts: Telegram's format ($(head -c 200 "$tmp/hook.log"))" \
+    grep -q '^/bot9:TG/sendMessage {"chat_id": *"4242".*"text": *"pmcopy [^"]* \[critical\] kill_switch: kill switch on' "$tmp/hook.log"
+"$bin" live --paper --trader $A --no-db --alert-webhook "http://127.0.0.1:$HP/x" \
+    --alert-format telegram > /dev/null 2> "$tmp/al3.err"
+check "alerts: Telegram without a chat id refuses to start" \
+    grep -q "needs a chat id" "$tmp/al3.err"
+
 # ---- unit --------------------------------------------------------------------
 unit=$here/contrib/systemd/pmcopy.service
 for k in Type=notify WatchdogSec= Restart=on-failure User=pmcopy \
