@@ -50,8 +50,7 @@ enum pmc_err pmc_live_service_open(struct live *L)
     char where[160];
     pmc_alert_url_host(L->o.alert_url, where, sizeof where);
     pmc_live_log(L, "level=info event=alerts_on webhook=%s format=%s", where,
-                 L->o.alert_fmt == PMC_ALERT_TELEGRAM ? "telegram"
-                                                      : "generic");
+                 L->o.alert_fmt == PMC_ALERT_TELEGRAM ? "telegram" : "generic");
     return PMC_OK;
 }
 
@@ -62,8 +61,9 @@ static void emit(void *ctx, const char *event, const char *level,
     pmc_live_log(L, "level=%s event=alert alert=%s text=\"%s\"",
                  strcmp(level, "critical") ? level : "error", event, text);
     if (L->alert && pmc_alert_post(L->alert, L->now, event, level, text) != 0)
-        pmc_live_log(L, "level=warn event=alert_dropped alert=%s "
-                        "reason=\"queue full\"",
+        pmc_live_log(L,
+                     "level=warn event=alert_dropped alert=%s "
+                     "reason=\"queue full\"",
                      event);
 }
 
@@ -77,14 +77,14 @@ static void observe(struct live *L)
     struct pmc_kill_view kv;
     pmc_engine_kill_view(L->drv.eng, &kv);
     o.killed = es.killed;
-    o.kill_reason = kv.automatic[0]  ? kv.automatic
+    o.kill_reason = kv.automatic[0]   ? kv.automatic
                     : kv.by_kill_file ? "the kill file exists"
                     : kv.by_operator  ? "an operator's kill"
                                       : "";
     o.ready = L->ready;
     o.why = L->ready_why;
-    const struct pmc_watch_stats *ws = L->watch ? pmc_watch_stats(L->watch)
-                                                : NULL;
+    const struct pmc_watch_stats *ws =
+        L->watch ? pmc_watch_stats(L->watch) : NULL;
     for (int i = 0; i < 3; i++) {
         uint64_t fr = ws ? ws->c[src_ids[i]].frames : 0;
         if (fr != L->svc_frames[i]) {
@@ -113,8 +113,8 @@ void pmc_live_service_pass(struct live *L)
                     (i < 2 && pmc_watch_is_up(L->watch, src_ids[i]));
         if (data) {
             char st[128];
-            snprintf(st, sizeof st, "copying %u traders (%s)",
-                     L->cfg.ntraders, L->paper ? "paper" : "live");
+            snprintf(st, sizeof st, "copying %u traders (%s)", L->cfg.ntraders,
+                     L->paper ? "paper" : "live");
             pmc_notify_ready(&L->notify, st);
             L->svc_ready = L->ready;
         }
