@@ -3,7 +3,7 @@
  *
  * Decides: the log line's form (logfmt: ts= the loop's now in UTC, level=,
  * event=, then the caller's pairs; a line that is not logfmt is quoted
- * whole into msg=), which levels are printed (--log-level), that
+ * whole into msg=; the syslog priority first when stderr is the journal), which levels are printed (--log-level), that
  * the first failure is the one reported, and that a full inbox stops the
  * loop with an error naming the record refused.
  * Never: reads the wall clock (only the monotonic stamp of a queued
@@ -12,11 +12,35 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "live/clock.h"
 #include "live/logfmt.h"
+
+/* 1 when stderr is the journal's stream (systemd sets JOURNAL_STREAM to its
+ * device:inode): each line then starts with its syslog priority, <3> error
+ * .. <7> debug, which journald takes off and keeps as the entry's priority.
+ * Checked once: --log-file replaces stderr before the loop logs. */
+static int to_journal(void)
+{
+    static int state = -1;
+    if (state >= 0)
+        return state;
+    state = 0;
+    const char *js = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    if (js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+        fstat(STDERR_FILENO, &st) == 0 &&
+        (unsigned long long)st.st_dev == dev &&
+        (unsigned long long)st.st_ino == ino)
+        state = 1;
+    return state;
+}
 
 /* "level=X " at the head of a caller's line, else info. */
 static int line_level(const char **line)
@@ -52,13 +76,15 @@ void pmc_live_log(struct live *L, const char *fmt, ...)
     size_t k = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(ts + k, sizeof ts - k, ".%03dZ", (int)(L->now % 1000));
     const char *lname = pmc_log_level_name((enum pmc_log_level)lv);
+    static const char *const prio[] = {"<7>", "<6>", "<4>", "<3>"};
+    const char *pre = to_journal() ? prio[lv] : "";
     if (!strncmp(rest, "event=", 6) && pmc_logfmt_valid(rest)) {
-        fprintf(stderr, "ts=%s level=%s %s\n", ts, lname, rest);
+        fprintf(stderr, "%sts=%s level=%s %s\n", pre, ts, lname, rest);
         return;
     }
     /* a line that is not logfmt (or was cut short) is kept whole, quoted */
     char q[sizeof line + 64];
-    fprintf(stderr, "ts=%s level=%s event=log msg=%s\n", ts, lname,
+    fprintf(stderr, "%sts=%s level=%s event=log msg=%s\n", pre, ts, lname,
             pmc_logfmt_value(q, sizeof q, rest));
 }
 

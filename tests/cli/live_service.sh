@@ -59,6 +59,23 @@ rc=$?
 check "logfile: an unwritable path fails the start (rc $rc)" test "$rc" = 1
 check "logfile: the message names the path" grep -q "nodir/x.log" "$tmp/bad.err"
 
+# ---- journal -----------------------------------------------------------------
+: > "$tmp/j.err"
+js=$(stat -c '%d:%i' "$tmp/j.err")
+JOURNAL_STREAM=$js "$bin" live --paper --trader $A --no-db --rtds-ws "" \
+    --book-ws "" --data-api "" --chain-ws "" --run-for 1 --no-mlock \
+    > /dev/null 2>> "$tmp/j.err"
+check "journal: info lines carry <6> ($(head -1 "$tmp/j.err"))" \
+    grep -q '^<6>ts=[^ ]* level=info event=running ' "$tmp/j.err"
+check "journal: warn lines carry <4>" grep -q '^<4>ts=[^ ]* level=warn event=no_source' "$tmp/j.err"
+check "journal: every line has a priority" \
+    sh -c "! grep -v '^<[3467]>ts=' '$tmp/j.err'"
+JOURNAL_STREAM=1:1 "$bin" live --paper --trader $A --no-db --rtds-ws "" \
+    --book-ws "" --data-api "" --chain-ws "" --run-for 1 --no-mlock \
+    > /dev/null 2> "$tmp/j2.err"
+check "journal: another stream gets plain lines" \
+    sh -c "grep -q '^ts=' '$tmp/j2.err' && ! grep -q '^<' '$tmp/j2.err'"
+
 # ---- notify ------------------------------------------------------------------
 # the fake manager: every datagram on its socket, one line each (newlines
 # as |), until killed
