@@ -730,14 +730,11 @@ static struct pmc_trader_stats *tst(struct pmc_engine *e, uint32_t i)
     return &e->ts[i].s;
 }
 
-/* Trader i's part of token tk, created flat when new; NONE (counted as
- * untracked) when the part table is full. */
-static struct part *part_get(struct pmc_engine *e, uint32_t i, uint32_t tk)
+/* A new flat part of token tk for trader i; NULL when the table is full
+ * (the caller counts it untracked). */
+static struct part *part_new(struct pmc_engine *e, uint32_t i, uint32_t tk)
 {
     struct tok *x = &e->toks[tk];
-    for (uint32_t p = x->parts; p != NONE; p = e->parts[p].next)
-        if (e->parts[p].trader == i)
-            return &e->parts[p];
     uint32_t p;
     if (e->free_part != NONE) {
         p = e->free_part;
@@ -745,7 +742,6 @@ static struct part *part_get(struct pmc_engine *e, uint32_t i, uint32_t tk)
     } else if (e->part_hwm < e->part_cap) {
         p = e->part_hwm++;
     } else {
-        tst(e, i)->untracked++;
         return NULL;
     }
     struct part *q = &e->parts[p];
@@ -756,28 +752,76 @@ static struct part *part_get(struct pmc_engine *e, uint32_t i, uint32_t tk)
     return q;
 }
 
-/* Part of v for entry j of a[0..n): floor(v x w_j / W), the rounding
- * remainder to the largest contributor (the first of them), so the parts
- * add up to v; with no weight at all, everything to the first. */
-static pmc_micros split(pmc_micros v, const struct attr *a, uint32_t n,
-                        uint32_t j)
+/* The parts of token tk of traders tr[0, n) (distinct) into pp[0, n), in
+ * one walk of the token's list (they lie apart in memory: one walk per
+ * flush or report, not one per trader), new ones created; NULL where the
+ * table is full. */
+static void parts_for(struct pmc_engine *e, uint32_t tk, const uint32_t *tr,
+                      uint32_t n, struct part **pp)
 {
-    pmc_micros W = 0;
-    uint32_t big = 0;
+    uint32_t found = 0;
+    for (uint32_t j = 0; j < n; j++)
+        pp[j] = NULL;
+    for (uint32_t p = e->toks[tk].parts; p != NONE && found < n;
+         p = e->parts[p].next)
+        for (uint32_t j = 0; j < n; j++)
+            if (tr[j] == e->parts[p].trader) {
+                pp[j] = &e->parts[p];
+                found++;
+                break;
+            }
+    for (uint32_t j = 0; j < n && found < n; j++)
+        if (!pp[j])
+            pp[j] = part_new(e, tr[j], tk);
+}
+
+/* How an order's execution is shared: the weights' sum and the largest
+ * contributor (the first of them), who takes the rounding remainder. */
+struct shares {
+    pmc_micros W;
+    uint32_t big;
+};
+
+static struct shares shares_of(const struct attr *a, uint32_t n)
+{
+    struct shares sh = {0, 0};
     for (uint32_t i = 0; i < n; i++) {
-        W = a[i].w > INT64_MAX - W ? INT64_MAX : W + a[i].w;
-        if (a[i].w > a[big].w)
-            big = i;
+        sh.W = a[i].w > INT64_MAX - sh.W ? INT64_MAX : sh.W + a[i].w;
+        if (a[i].w > a[sh.big].w)
+            sh.big = i;
     }
-    if (W <= 0)
-        return j == 0 ? v : 0;
-    if (j != big)
-        return pmc_muldiv_floor(v, a[j].w, W);
+    return sh;
+}
+
+/* floor(v x w / W), without the 128-bit division when v x w fits */
+static pmc_micros part_floor(pmc_micros v, pmc_micros w, pmc_micros W)
+{
+    int64_t p;
+    if (__builtin_mul_overflow(v, w, &p))
+        return pmc_muldiv_floor(v, w, W);
+    int64_t q = p / W;
+    return (p % W != 0 && p < 0) ? q - 1 : q;
+}
+
+/* Split v between a[0..n) into part[0..n): each floor(v x w_j / W), the
+ * rounding remainder to the largest contributor, so the parts add up to v;
+ * with no weight at all, everything to the first. */
+static void split(pmc_micros v, const struct attr *a, uint32_t n,
+                  struct shares sh, pmc_micros *part)
+{
+    if (n == 1 || sh.W <= 0) {
+        for (uint32_t i = 0; i < n; i++)
+            part[i] = i == 0 ? v : 0;
+        return;
+    }
     pmc_micros rest = v;
-    for (uint32_t i = 0; i < n; i++)
-        if (i != big)
-            rest -= pmc_muldiv_floor(v, a[i].w, W);
-    return rest;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i == sh.big)
+            continue;
+        part[i] = part_floor(v, a[i].w, sh.W);
+        rest -= part[i];
+    }
+    part[sh.big] = rest;
 }
 
 /* The core's own switch of trader i (an action, by=core). */
@@ -866,27 +910,38 @@ static void attr_fill(struct pmc_engine *e, uint32_t k, pmc_micros sh,
 {
     const struct order *o = &e->orders[k];
     const struct attr *a = &e->attr[(size_t)k * e->attr_k];
-    for (uint32_t j = 0; j < o->nattr; j++) {
+    uint32_t n = o->nattr;
+    pmc_micros dsh[PMC_ATTR_MAX], dusd[PMC_ATTR_MAX], dfee[PMC_ATTR_MAX],
+        db[PMC_ATTR_MAX];
+    uint32_t tr[PMC_ATTR_MAX] = {0};
+    struct part *pp[PMC_ATTR_MAX];
+    for (uint32_t j = 0; j < n; j++)
+        tr[j] = a[j].trader;
+    parts_for(e, o->tok, tr, n, pp);
+    struct shares w = shares_of(a, n);
+    split(sh, a, n, w, dsh);
+    split(usd, a, n, w, dusd);
+    split(fee, a, n, w, dfee);
+    split(o->side == PMC_SELL ? basis : 0, a, n, w, db);
+    for (uint32_t j = 0; j < n; j++) {
         struct pmc_trader_stats *t = tst(e, a[j].trader);
-        pmc_micros dsh = split(sh, a, o->nattr, j);
-        pmc_micros dusd = split(usd, a, o->nattr, j);
-        pmc_micros dfee = split(fee, a, o->nattr, j);
-        struct part *p = part_get(e, a[j].trader, o->tok);
+        struct part *p = pp[j];
+        if (!p)
+            t->untracked++;
         t->order_fills++;
-        t->fees_usd += dfee;
+        t->fees_usd += dfee[j];
         if (o->side == PMC_BUY) {
-            t->bought_usd += dusd;
+            t->bought_usd += dusd[j];
             if (p) {
-                p->shares += dsh;
-                p->cost += dusd + dfee;
+                p->shares += dsh[j];
+                p->cost += dusd[j] + dfee[j];
             }
         } else {
-            pmc_micros db = split(basis, a, o->nattr, j);
-            t->sold_usd += dusd;
-            trader_pnl(e, a[j].trader, dusd - dfee - db, out);
+            t->sold_usd += dusd[j];
+            trader_pnl(e, a[j].trader, dusd[j] - dfee[j] - db[j], out);
             if (p) {
-                p->shares -= dsh;
-                p->cost -= db;
+                p->shares -= dsh[j];
+                p->cost -= db[j];
             }
         }
     }
@@ -908,14 +963,15 @@ static void attr_resolve(struct pmc_engine *e, struct tok *x, pmc_micros payout,
     }
 }
 
-/* Trader i's eligible source fill on token tk moves its virtual
- * position. */
-static void attr_source(struct pmc_engine *e, uint32_t i, uint32_t tk,
-                        const struct pmc_fill *f)
+/* One source fill of trader i moves its virtual position p (NULL: the
+ * part table is full). */
+static void src_apply(struct pmc_engine *e, uint32_t i, struct part *p,
+                      const struct pmc_fill_ref *f)
 {
-    struct part *p = part_get(e, i, tk);
-    if (!p)
+    if (!p) {
+        tst(e, i)->untracked++;
         return;
+    }
     if (f->side == PMC_BUY) {
         pmc_micros cost = pmc_mul(f->sz, f->px);
         if (p->src_shares > SRC_MAX - f->sz || p->src_cost > SRC_MAX - cost) {
@@ -935,6 +991,37 @@ static void attr_source(struct pmc_engine *e, uint32_t i, uint32_t tk,
         sat_add(t->src_realized_usd, pmc_mul(sold, f->px) - basis);
     p->src_shares -= sold;
     p->src_cost -= basis;
+}
+
+/* The source fills of bucket b, taken off the open list, move their
+ * traders' virtual positions, in order: the parts of up to PMC_ATTR_MAX
+ * traders found in one walk, any further trader's in its own. */
+static void attr_sources(struct pmc_engine *e, const struct pmc_bucket *b)
+{
+    uint32_t tr[PMC_ATTR_MAX];
+    struct part *pp[PMC_ATTR_MAX];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < b->nfills && n < PMC_ATTR_MAX; i++) {
+        uint32_t j = 0;
+        while (j < n && tr[j] != b->fills[i].trader)
+            j++;
+        if (j == n)
+            tr[n++] = b->fills[i].trader;
+    }
+    parts_for(e, b->tok, tr, n, pp);
+    for (uint32_t i = 0; i < b->nfills; i++) {
+        const struct pmc_fill_ref *f = &b->fills[i];
+        uint32_t j = 0;
+        while (j < n && tr[j] != f->trader)
+            j++;
+        struct part *p = pp[j < n ? j : 0];
+        if (j == n) { /* beyond the first PMC_ATTR_MAX traders */
+            struct part *q[1];
+            parts_for(e, b->tok, &f->trader, 1, q);
+            p = q[0];
+        }
+        src_apply(e, f->trader, p, f);
+    }
 }
 
 static void kill_sync(struct pmc_engine *e)
@@ -1278,6 +1365,7 @@ static void bucket_flush(struct pmc_engine *e, uint32_t bi,
     for (int s = 0; s < 2; s++)
         if (x->bucket[s] == bi)
             x->bucket[s] = NONE;
+    attr_sources(e, b);
     flush(e, b, out);
     tok_check_idle(e, b->tok);
 }
@@ -1367,7 +1455,6 @@ static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
     /* the source's fill is a trade print on its token */
     TOK_UPDATE(e, x, x->mark = f->px);
     ts->fills_eligible++;
-    attr_source(e, tu, tk, f);
 
     int slot = pmc_coalesce_slot(c, f->side);
     uint32_t bi = slot < 0 ? NONE : x->bucket[slot];

@@ -145,7 +145,8 @@ int pmc_engine_position(const struct pmc_engine *e, uint32_t i,
  *    pmc_engine_stats' unrealized; the sum over traders equals it up to a
  *    micro of rounding per part).
  *  - The source's own P&L: each of its eligible fills (above) moves a
- *    virtual position at the source's price without fees; a SELL realises
+ *    virtual position at the source's price without fees, when its bucket
+ *    is flushed (in the bucket's order); a SELL realises
  *    against the average cost of what that position holds (shares it sold
  *    beyond it, bought before we saw it, are ignored); resolution realises
  *    at the payout; src_unrealized_usd marks the rest like ours.
