@@ -368,7 +368,7 @@ static void api_log(void *ctx, const char *line)
  * the token's file, never the token. */
 static enum pmc_err open_api(struct live *L)
 {
-    char path[4200], tok[PMC_API_TOKEN_MAX + 1], aerr[512];
+    char path[4200] = "", tok[PMC_API_TOKEN_MAX + 1], aerr[512];
     const char *src = "", *file = NULL;
     if (L->store)
         file = L->cfg.db_path;

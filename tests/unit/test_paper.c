@@ -190,21 +190,35 @@ static void test_api(void **state)
 {
     (void)state;
     struct pmc_api *a;
-    char err[128], resp[4096];
-    assert_int_equal(pmc_api_open(&a, 0, handler, NULL, err, sizeof err),
-                     PMC_OK);
-    assert_true(pmc_api_port(a) > 0);
-    roundtrip(a, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", resp, sizeof resp);
+    char err[128], resp[4096], req[512];
+    struct pmc_api_opts o;
+    memset(&o, 0, sizeof o);
+    o.token = "paper-test-token-0123456789";
+    o.loop_fn = handler;
+    assert_int_equal(pmc_api_open(&a, &o, err, sizeof err), PMC_OK);
+    int port = pmc_api_port(a);
+    assert_true(port > 0);
+#define HEAD "Host: 127.0.0.1:%d\r\nAuthorization: Bearer %s\r\n"
+    snprintf(req, sizeof req, "GET /metrics HTTP/1.1\r\n" HEAD "\r\n", port,
+             o.token);
+    roundtrip(a, req, resp, sizeof resp);
     assert_non_null(strstr(resp, "HTTP/1.1 200 OK"));
     assert_non_null(strstr(resp, "\r\n\r\npmc_up 1\n"));
-    roundtrip(a, "POST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", resp,
-              sizeof resp);
+    snprintf(req, sizeof req,
+             "POST /echo HTTP/1.1\r\n" HEAD "Content-Length: 5\r\n\r\nhello",
+             port, o.token);
+    roundtrip(a, req, resp, sizeof resp);
     assert_non_null(strstr(resp, "\r\n\r\nhello"));
-    roundtrip(a, "GET /nope HTTP/1.1\r\n\r\n", resp, sizeof resp);
+    snprintf(req, sizeof req, "GET /nope HTTP/1.1\r\n" HEAD "\r\n", port,
+             o.token);
+    roundtrip(a, req, resp, sizeof resp);
     assert_non_null(strstr(resp, "404 Not Found"));
-    roundtrip(a, "POST /echo HTTP/1.1\r\nContent-Length: 999999\r\n\r\n", resp,
-              sizeof resp);
+    snprintf(req, sizeof req,
+             "POST /echo HTTP/1.1\r\n" HEAD "Content-Length: 999999\r\n\r\n",
+             port, o.token);
+    roundtrip(a, req, resp, sizeof resp);
     assert_non_null(strstr(resp, "413"));
+#undef HEAD
     pmc_api_close(a);
 }
 
