@@ -3,11 +3,11 @@
  * Decides: what "ready" means for `GET /ready` (and for the operator's
  * probes): the loop has not failed, the store is not failing, the kill
  * switch is off, the venue has neither stopped trading (geoblock) nor
- * become unreachable (its circuit breaker is open), at least one fill source
- * is configured and on (a websocket source subscribed, or data API
- * polling), and a fill source delivered data (any frame, a pong included,
- * or a data API answer) within max_source_silence_s. The first reason that
- * holds is the one given.
+ * become unreachable (its circuit breaker is open), a source trader is
+ * enabled, at least one fill source is configured and on (a websocket
+ * source subscribed, or data API polling), and a fill source delivered
+ * data (any frame, a pong included, or a data API answer) within
+ * max_source_silence_s. The first reason that holds is the one given.
  * Never: changes the engine, the store, a venue or a watcher (it only reads
  * their state), or reads a clock (it uses the loop's now). */
 #include "live/loop_int.h"
@@ -77,6 +77,13 @@ int pmc_live_readiness(struct live *L, char *why, size_t cap)
                      L->o.clob_url, host);
             return 0;
         }
+    }
+    uint32_t on_traders = 0;
+    for (uint32_t i = 0; i < L->cfg.ntraders; i++)
+        on_traders += L->cfg.traders[i].enabled != 0;
+    if (!on_traders && !L->cfg.follow_all) {
+        snprintf(why, cap, "every source trader is disabled");
+        return 0;
     }
     if (!pmc_live_sources_configured(L)) {
         snprintf(why, cap,

@@ -14,7 +14,8 @@
 #            sources deliver; 503 with the reason when the kill switch is on
 #            (and 200 again after /resume), when no source delivered data
 #            for max_source_silence_s (the fake's RTDS goes silent), when
-#            every source is off (and start-up warns), when the only
+#            every source is off (and start-up warns), when every source
+#            trader is disabled in the configuration, when the only
 #            source cannot connect (its log line names the URL and host),
 #            when the venue is unreachable (503s open the executor's
 #            breaker; the executor's log names the URL and host).
@@ -185,6 +186,13 @@ live_bg nosrc --paper --trader $A --rtds-ws "" --book-ws "" --data-api "" \
 check "ready: every source off -> 503" wait_ready_is "$AP" 503 'every source is off'
 check "ready: start-up warns that no source is configured" \
     grep -q 'level=warn event=no_source ' "$tmp/nosrc.err"
+stop_live $lp
+
+# ---- every source trader disabled ------------------------------------------------
+printf '{"traders": [{"address": "%s", "enabled": false}]}\n' $A > "$tmp/off.json"
+live_bg troff --paper --config "$tmp/off.json" --rtds-ws ws://127.0.0.1:$FP/rtds \
+    --book-ws "" --data-api "" --chain-ws "" --no-db
+check "ready: every source trader disabled -> 503" wait_ready_is "$AP" 503 'every source trader is disabled'
 stop_live $lp
 
 # ---- the only source cannot connect: the log names the URL and host ----------

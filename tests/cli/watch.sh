@@ -426,7 +426,7 @@ checks_book_channel() {
     check "trade print" eq "$(grep -c 'ev=trade token=101 px=0.5 sz=3' "$tmp/out")" 1
     check "tick size" eq "$(grep -c 'ev=market token=101 .*tick=0.001' "$tmp/out")" 1
     check "PINGs answered" ge "$(fake book_pings)" 3
-    check "metrics exposed" ge "$(grep -c '^pmc_watch_lag_ms_bucket{source="book",le="+Inf"}' "$tmp/out")" 1
+    check "metrics exposed" ge "$(grep -c '^pmcopy_watch_lag_ms_bucket{source="book",le="+Inf"}' "$tmp/out")" 1
 }
 run checks_book_channel --book "ws://$U/ws/market" --token 101 --token 202 --heartbeat-ms 150 \
     --metrics
