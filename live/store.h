@@ -138,7 +138,10 @@ struct pmc_store_info {
  * "PATH: what went wrong: SQLite's message" and the return is PMC_EIO (cannot
  * open / read / write), PMC_EPARSE (not a database, a foreign database, or
  * corrupt), PMC_ENOTSUP (written by a newer schema), PMC_ENOMEM.
- * info may be NULL. Thread-safety: call from one thread. */
+ * info may be NULL (a readonly open then skips counting the tables, which
+ * scans them). Thread-safety: call from one thread per store; opens of
+ * their own stores on several threads at once are safe (the read API's
+ * server threads; test_readapi runs three). */
 PMC_MUST_USE enum pmc_err pmc_store_open(const char *path,
                                          const struct pmc_store_opts *opts,
                                          struct pmc_store **out,

@@ -177,7 +177,9 @@ enum pmc_err pmc_store_open(const char *path, const struct pmc_store_opts *opts,
         if ((e = olog_open(s)) != PMC_OK)
             goto fail;
     }
-    if ((e = load_info(s, &in)) != PMC_OK)
+    /* a reader that asks for no info skips the counts (whole-table scans:
+     * the read API opens the store for every request) */
+    if ((!opts->readonly || info) && (e = load_info(s, &in)) != PMC_OK)
         goto fail;
     s->seq = in.last_seq;
     s->stats.journal_seq = s->seq;
