@@ -373,7 +373,6 @@ try:
     s3 = api("/status")
     check("kill: the next source buy reaches the core (fills_seen %s)" % s3["fills_seen"], seen)
     check("kill: and is not copied (orders stay %s, got %s)" % (n2, s3["orders"]), s3["orders"] == n2)
-    print("kill_checked fills_seen=%s orders=%s" % (s3["fills_seen"], s3["orders"]))
 
     # resume from the page
     d.click("#resume")
