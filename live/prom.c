@@ -52,4 +52,3 @@ void pmc_live_metrics_text(struct live *L, FILE *f)
         fprintf(f, "pmcopy_store_failed %d\n", ss.failed);
     }
 }
-
