@@ -1835,6 +1835,19 @@ static void parts_unreal(const struct pmc_engine *e, const struct tok *x,
     }
 }
 
+uint32_t pmc_engine_traders_copied(const struct pmc_engine *e)
+{
+    uint32_t n = 0,
+             nt = e->cfg.ntraders < e->ntcap ? e->cfg.ntraders : e->ntcap;
+    for (uint32_t i = 0; i < nt; i++) {
+        int off = e->ts[i].s.off;
+        if (off == PMC_TRADER_OFF_DAILY_LOSS && e->ts[i].off_day != e->risk.day)
+            off = PMC_TRADER_ON;
+        n += off == PMC_TRADER_ON && e->cfg.traders[i].enabled;
+    }
+    return n;
+}
+
 int pmc_engine_trader_stats(const struct pmc_engine *e, uint32_t i,
                             struct pmc_trader_stats *out)
 {

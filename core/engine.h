@@ -189,6 +189,10 @@ uint32_t pmc_engine_trader_stats_all(const struct pmc_engine *e,
                                      struct pmc_trader_stats *out,
                                      uint32_t cap);
 
+/* How many listed traders are copied now: enabled in the configuration and
+ * not switched off (by an operator or a cut-off). O(traders), no tokens. */
+uint32_t pmc_engine_traders_copied(const struct pmc_engine *e);
+
 /* "on", "operator", "daily_loss", "loss_streak"; "?" otherwise. */
 const char *pmc_trader_off_name(int off);
 

@@ -123,10 +123,10 @@ struct live {
     struct pmc_notify notify;
     struct pmc_alert *alert; /* NULL: no webhook */
     struct pmc_alert_rules rules;
-    pmc_ms svc_obs;         /* the last alert observation */
-    uint64_t svc_frames[3]; /* chain, rtds, api frames at svc_last */
-    pmc_ms svc_last[3];     /* when each source last delivered */
-    int svc_ready;          /* the readiness the manager was told */
+    pmc_ms svc_obs;                      /* the last alert observation */
+    uint64_t svc_frames[PMC_WATCH_NSRC]; /* each source's frames at ... */
+    pmc_ms svc_last[PMC_WATCH_NSRC];     /* ... when it last delivered */
+    int svc_ready; /* the readiness the manager was told */
 };
 
 /* ---- loopio.c ------------------------------------------------------------ */

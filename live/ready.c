@@ -4,7 +4,7 @@
  * probes): the loop has not failed, the store is not failing, the kill
  * switch is off, the venue has neither stopped trading (geoblock) nor
  * become unreachable (its circuit breaker is open), a source trader is
- * enabled, at least one fill source is configured and on (a websocket
+ * copied (enabled and not switched off or cut off), at least one fill source is configured and on (a websocket
  * source subscribed, or data API polling), and a fill source delivered
  * data (any frame, a pong included, or a data API answer) within
  * max_source_silence_s. The first reason that holds is the one given.
@@ -78,11 +78,10 @@ int pmc_live_readiness(struct live *L, char *why, size_t cap)
             return 0;
         }
     }
-    uint32_t on_traders = 0;
-    for (uint32_t i = 0; i < L->cfg.ntraders; i++)
-        on_traders += L->cfg.traders[i].enabled != 0;
-    if (!on_traders && !L->cfg.follow_all) {
-        snprintf(why, cap, "every source trader is disabled");
+    /* enabled in the configuration and not switched off at run time (an
+     * operator's disable, a cut-off) */
+    if (!pmc_engine_traders_copied(L->drv.eng) && !L->cfg.follow_all) {
+        snprintf(why, cap, "every source trader is disabled or cut off");
         return 0;
     }
     if (!pmc_live_sources_configured(L)) {

@@ -32,6 +32,54 @@ static void hist_json(FILE *f, const char *name, const struct pmc_hist *h)
             (long long)pmc_hist_quantile(h, 0.99), (long long)h->max);
 }
 
+/* The lag histogram's bucket bound holding quantile q, -1 when empty or
+ * beyond the last bound. */
+static long long lag_quantile(const struct pmc_watch_lag *g, double q)
+{
+    if (!g->count)
+        return -1;
+    uint64_t want = (uint64_t)((double)g->count * q + 0.5), n = 0;
+    for (int b = 0; b < PMC_WATCH_LAG_BUCKETS; b++) {
+        n += g->bucket[b];
+        if (n >= want && n)
+            return (long long)pmc_watch_lag_bounds[b];
+    }
+    return -1;
+}
+
+/* "sources":{NAME:{"up","frames","silent_ms","lag_ms_p50","lag_ms_p95"}}:
+ * silent_ms is the time since its last frame (as the service pass saw it,
+ * every 250 ms; null before the first), the lags are the detection lag's
+ * bucket bounds (null when none or beyond the last bound). */
+static void sources_json(struct live *L, FILE *f)
+{
+    static const char *const names[] = {"chain", "rtds", "api", "book"};
+    const struct pmc_watch_stats *ws =
+        L->watch ? pmc_watch_stats(L->watch) : NULL;
+    fprintf(f, "\"sources\":{");
+    for (int i = 0; i < PMC_WATCH_NSRC; i++) {
+        int up = L->watch && pmc_watch_is_up(L->watch, (enum pmc_watch_src)i);
+        fprintf(f, "%s\"%s\":{\"up\":%s,\"frames\":%llu,\"silent_ms\":",
+                i ? "," : "", names[i], up ? "true" : "false",
+                (unsigned long long)(ws ? ws->c[i].frames : 0));
+        if (L->svc_last[i])
+            fprintf(f, "%lld", (long long)(L->now - L->svc_last[i]));
+        else
+            fputs("null", f);
+        long long p50 = ws ? lag_quantile(&ws->lag[i], 0.5) : -1,
+                  p95 = ws ? lag_quantile(&ws->lag[i], 0.95) : -1;
+        if (p50 >= 0)
+            fprintf(f, ",\"lag_ms_p50\":%lld", p50);
+        else
+            fputs(",\"lag_ms_p50\":null", f);
+        if (p95 >= 0)
+            fprintf(f, ",\"lag_ms_p95\":%lld}", p95);
+        else
+            fputs(",\"lag_ms_p95\":null}", f);
+    }
+    fputc('}', f);
+}
+
 static void status_json(struct live *L, FILE *f)
 {
     struct pmc_engine_stats st;
@@ -56,15 +104,8 @@ static void status_json(struct live *L, FILE *f)
     json_dec(f, "realized_usd", st.realized_total, 1);
     json_dec(f, "unrealized_usd", st.unrealized, 1);
     json_dec(f, "bought_today_usd", st.bought_today, 1);
-    fprintf(f, "\"sources\":{");
-    static const char *const names[] = {"chain", "rtds", "api", "book"};
-    for (int i = 0; i < PMC_WATCH_NSRC; i++)
-        fprintf(f, "\"%s\":%s%s", names[i],
-                L->watch && pmc_watch_is_up(L->watch, (enum pmc_watch_src)i)
-                    ? "true"
-                    : "false",
-                i + 1 < PMC_WATCH_NSRC ? "," : "");
-    fprintf(f, "},\"latency_us\":{");
+    sources_json(L, f);
+    fprintf(f, ",\"latency_us\":{");
     hist_json(f, "frame_to_wire", &L->h_frame_to_wire_us);
     fputc(',', f);
     hist_json(f, "decide_to_wire", &L->h_decide_to_wire_us);

@@ -194,6 +194,34 @@ live_bg troff --paper --config "$tmp/off.json" --rtds-ws ws://127.0.0.1:$FP/rtds
     --book-ws "" --data-api "" --chain-ws "" --no-db
 check "ready: every source trader disabled -> 503" wait_ready_is "$AP" 503 'every source trader is disabled'
 stop_live $lp
+# ... or switched off at run time: the only trader disabled, then enabled
+live_bg trrun --paper --trader $A --rtds-ws ws://127.0.0.1:$FP/rtds \
+    --book-ws "" --data-api "" --chain-ws "" --no-db
+check "ready: a session with its trader on is ready" wait_ready_is "$AP" 200
+wait_stat $FP rtds_subs 1 # a frame on RTDS: another wallet's trade
+ctl $FP trade wallet=$B token=101 side=BUY px=0.5 sz=10 tx=$(tx 77) log=1 rtds=0
+for _ in $(seq 1 100); do # a service pass (every 250 ms) has seen it
+    api "$AP" GET /status | grep -q '"rtds":{"up":true,"frames":[1-9][0-9]*,"silent_ms":[0-9]' && break
+    sleep 0.05
+done
+api "$AP" GET /status > "$tmp/trrun.status"
+check "status: each source's state, frames, silence and lag ($(head -c 300 "$tmp/trrun.status"))" \
+    python3 -c "
+import json, sys
+s = json.load(open(sys.argv[1]))['sources']
+r = s['rtds']
+assert set(s) == {'chain', 'rtds', 'api', 'book'}, s
+assert r['up'] is True and r['frames'] > 0, r
+assert isinstance(r['silent_ms'], int) and 0 <= r['silent_ms'] < 60000, r
+assert s['chain']['up'] is False and s['chain']['silent_ms'] is None, s
+assert 'lag_ms_p50' in r and 'lag_ms_p95' in r, r
+" "$tmp/trrun.status"
+api "$AP" POST "/traders/$A/disable" '{"reason":"test"}' > /dev/null
+check "ready: the only trader disabled at run time -> 503" \
+    wait_ready_is "$AP" 503 'every source trader is disabled or cut off'
+api "$AP" POST "/traders/$A/enable" > /dev/null
+check "ready: enabled again -> 200" wait_ready_is "$AP" 200
+stop_live $lp
 
 # ---- the only source cannot connect: the log names the URL and host ----------
 live_bg down --paper --trader $A --rtds-ws ws://127.0.0.1:9/rtds --book-ws "" \
