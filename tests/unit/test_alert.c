@@ -112,7 +112,8 @@ static int teardown(void **st)
 static void script(const int *codes, int n)
 {
     pthread_mutex_lock(&rx.mu);
-    memcpy(rx.codes, codes, (size_t)n * sizeof *codes);
+    if (n)
+        memcpy(rx.codes, codes, (size_t)n * sizeof *codes);
     rx.ncodes = n;
     rx.nreq = 0;
     pthread_mutex_unlock(&rx.mu);
