@@ -31,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/jsonout.h"
+
 struct rq {
     struct pmc_api *a;
     struct MHD_Connection *c;
@@ -107,21 +109,6 @@ static enum MHD_Result reply(struct rq *q, int status, const char *ctype,
 #define STATIC(q, st, s)                                                       \
     reply(q, st, JSON, s, sizeof(s) - 1, MHD_RESPMEM_PERSISTENT)
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 static enum MHD_Result answer_ready(struct rq *q)
 {
     struct pmc_api *a = q->a;
@@ -136,7 +123,7 @@ static enum MHD_Result answer_ready(struct rq *q)
         fprintf(f, "{\"ready\":true}\n");
     else {
         fprintf(f, "{\"ready\":false,\"reason\":");
-        json_str(f, a->why);
+        pmc_json_str(f, a->why);
         fprintf(f, "}\n");
     }
     pthread_mutex_unlock(&a->ready_mu);

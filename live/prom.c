@@ -9,7 +9,9 @@
  * counters), or reads a clock. */
 #include "live/loop_int.h"
 
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/dec.h"
 
@@ -135,34 +137,43 @@ void pmc_live_metrics_text(struct live *L, FILE *f)
 void pmc_live_metrics_traders(struct live *L, FILE *f)
 {
     const struct pmc_config *c = pmc_engine_config(L->drv.eng);
+    enum { COUNT, USD, SKIPS, OFF };
+#define TS(field) offsetof(struct pmc_trader_stats, field)
     static const struct {
         const char *name, *type, *help;
+        int kind;
+        size_t off;
     } s[] = {
         {"pmcopy_trader_fills_seen_total", "counter",
-         "Source fills of the trader the core took."},
+         "Source fills of the trader the core took.", COUNT, TS(fills_seen)},
         {"pmcopy_trader_fills_eligible_total", "counter",
-         "Source fills a copy was wanted for."},
+         "Source fills a copy was wanted for.", COUNT, TS(fills_eligible)},
         {"pmcopy_trader_fills_copied_total", "counter",
-         "Source fills carried by one of our orders."},
+         "Source fills carried by one of our orders.", COUNT, TS(fills_copied)},
         {"pmcopy_trader_skips_total", "counter",
-         "Source fills skipped, by reason."},
+         "Source fills skipped, by reason.", SKIPS, TS(skips)},
         {"pmcopy_trader_orders_total", "counter",
-         "Orders carrying the trader's fills."},
+         "Orders carrying the trader's fills.", COUNT, TS(orders)},
         {"pmcopy_trader_order_fills_total", "counter",
-         "Execution fills of those orders."},
+         "Execution fills of those orders.", COUNT, TS(order_fills)},
         {"pmcopy_trader_rejects_total", "counter",
-         "Those orders the venue rejected."},
+         "Those orders the venue rejected.", COUNT, TS(rejects)},
         {"pmcopy_trader_realized_usd", "gauge",
-         "Realised P&L of our copies of the trader, USD."},
+         "Realised P&L of our copies of the trader, USD.", USD,
+         TS(realized_usd)},
         {"pmcopy_trader_unrealized_usd", "gauge",
-         "Unrealised P&L of our copies of the trader at the core's marks."},
+         "Unrealised P&L of our copies of the trader at the core's marks.", USD,
+         TS(unrealized_usd)},
         {"pmcopy_trader_source_realized_usd", "gauge",
-         "The source's own realised P&L on the markets it was copied in."},
+         "The source's own realised P&L on the markets it was copied in.", USD,
+         TS(src_realized_usd)},
         {"pmcopy_trader_source_unrealized_usd", "gauge",
-         "The source's own unrealised P&L there."},
+         "The source's own unrealised P&L there.", USD, TS(src_unrealized_usd)},
         {"pmcopy_trader_off", "gauge",
-         "1 while the trader is not copied (operator, daily loss, streak)."},
+         "1 while the trader is not copied (operator, daily loss, streak).",
+         OFF, TS(off)},
     };
+#undef TS
     /* every trader's numbers in one pass over the core's tokens */
     struct pmc_trader_stats *all =
         c->ntraders ? calloc(c->ntraders, sizeof *all) : NULL;
@@ -173,52 +184,32 @@ void pmc_live_metrics_traders(struct live *L, FILE *f)
     for (size_t k = 0; k < sizeof s / sizeof s[0]; k++) {
         pmc_prom_head(f, s[k].name, s[k].type, s[k].help);
         for (uint32_t i = 0; i < n; i++) {
-            const struct pmc_trader_stats t = all[i];
+            const struct pmc_trader_stats *t = &all[i];
+            const char *field = (const char *)t + s[k].off;
             const char *a = c->traders[i].address.s;
+            uint64_t u;
+            pmc_micros v;
             char b[32];
-            switch (k) {
-            case 0:
+            switch (s[k].kind) {
+            case COUNT:
+                memcpy(&u, field, sizeof u);
                 fprintf(f, "%s{trader=\"%s\"} %llu\n", s[k].name, a,
-                        (unsigned long long)t.fills_seen);
+                        (unsigned long long)u);
                 break;
-            case 1:
-                fprintf(f, "%s{trader=\"%s\"} %llu\n", s[k].name, a,
-                        (unsigned long long)t.fills_eligible);
+            case USD:
+                memcpy(&v, field, sizeof v);
+                pmc_dec_format(v, b);
+                fprintf(f, "%s{trader=\"%s\"} %s\n", s[k].name, a, b);
                 break;
-            case 2:
-                fprintf(f, "%s{trader=\"%s\"} %llu\n", s[k].name, a,
-                        (unsigned long long)t.fills_copied);
-                break;
-            case 3:
+            case SKIPS:
                 for (int r = 0; r < PMC_SKIP_COUNT; r++)
                     fprintf(f, "%s{trader=\"%s\",reason=\"%s\"} %llu\n",
                             s[k].name, a,
                             pmc_skip_name((enum pmc_skip_reason)r),
-                            (unsigned long long)t.skips[r]);
+                            (unsigned long long)t->skips[r]);
                 break;
-            case 4:
-                fprintf(f, "%s{trader=\"%s\"} %llu\n", s[k].name, a,
-                        (unsigned long long)t.orders);
-                break;
-            case 5:
-                fprintf(f, "%s{trader=\"%s\"} %llu\n", s[k].name, a,
-                        (unsigned long long)t.order_fills);
-                break;
-            case 6:
-                fprintf(f, "%s{trader=\"%s\"} %llu\n", s[k].name, a,
-                        (unsigned long long)t.rejects);
-                break;
-            case 11:
-                fprintf(f, "%s{trader=\"%s\"} %d\n", s[k].name, a, t.off != 0);
-                break;
-            default: {
-                pmc_micros v = k == 7   ? t.realized_usd
-                               : k == 8 ? t.unrealized_usd
-                               : k == 9 ? t.src_realized_usd
-                                        : t.src_unrealized_usd;
-                pmc_dec_format(v, b);
-                fprintf(f, "%s{trader=\"%s\"} %s\n", s[k].name, a, b);
-            }
+            default:
+                fprintf(f, "%s{trader=\"%s\"} %d\n", s[k].name, a, t->off != 0);
             }
         }
     }

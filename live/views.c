@@ -801,6 +801,16 @@ struct rows_acc {
     struct pmc_tape_err te;
 };
 
+/* An empty accumulator for o's rows on out, the object and its list opened. */
+static void rows_begin(struct rows_acc *a, const struct pmc_view_opts *o,
+                       FILE *out, const char *list)
+{
+    memset(a, 0, sizeof *a);
+    a->o = o;
+    a->out = out;
+    fprintf(out, "{\n  \"%s\": [", list);
+}
+
 /* 1 when the row is past the limit (the walk stops). */
 static int rows_full(struct rows_acc *a, pmc_ms t)
 {
@@ -858,10 +868,7 @@ int pmc_view_fills(const struct pmc_view_opts *o)
         return -1;
     FILE *out = pmc_view_out(o);
     struct rows_acc a;
-    memset(&a, 0, sizeof a);
-    a.o = o;
-    a.out = out;
-    fputs("{\n  \"fills\": [", out);
+    rows_begin(&a, o, out, "fills");
     enum pmc_err e = pmc_store_fills_each(s, NULL, print_fill, &a);
     if (e == PMC_OK) {
         char b[2][32];
@@ -923,10 +930,7 @@ int pmc_view_skips(const struct pmc_view_opts *o)
         return -1;
     FILE *out = pmc_view_out(o);
     struct rows_acc a;
-    memset(&a, 0, sizeof a);
-    a.o = o;
-    a.out = out;
-    fputs("{\n  \"skips\": [", out);
+    rows_begin(&a, o, out, "skips");
     enum pmc_err e =
         pmc_store_journal_each(s, "skip", o->filter.since, print_skip, &a);
     if (e == PMC_OK && a.bad) {

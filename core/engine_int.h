@@ -1,0 +1,183 @@
+/* core/engine_int.h - the engine's state: struct pmc_engine and the slots
+ * of its tables (tokens, markets, orders, per-trader records and parts),
+ * shared by engine.c (the pipeline, the tables) and traders.c (per-trader
+ * accountability). Private to core/engine.c and core/traders.c. */
+#ifndef PMC_ENGINE_INT_H
+#define PMC_ENGINE_INT_H
+
+#include "engine.h"
+
+#include "coalesce.h"
+#include "dec.h"
+#include "dedupe.h"
+#include "risk.h"
+#include "sizing.h"
+
+#define NONE UINT32_MAX
+
+#define TOK_TICK 1u
+#define TOK_MINSZ 2u
+
+/* A token (outcome) we have seen: metadata, quotes and our position. */
+struct tok {
+    struct pmc_sym token;
+    uint32_t market;
+    uint64_t mkt_h, mkt_h2; /* mkts[market].id's hashes (a cheap check) */
+    pmc_ms end;
+    pmc_micros tick, minsz;
+    uint8_t stated; /* TOK_TICK | TOK_MINSZ: set by a non-default record */
+    pmc_micros bid, ask, mark;
+    pmc_micros shares, cost, realized;
+    pmc_micros pend_buy, pend_sell; /* shares in open orders */
+    uint32_t bucket[2];             /* open bucket per side; [0] if netting */
+    int resolved;
+    uint32_t nord;   /* open orders on it */
+    uint32_t live;   /* its place in e->live; the next free slot while free */
+    uint32_t queued; /* 1 while in the reclaim ring */
+    uint32_t parts;  /* its first (trader, token) part, NONE = none */
+};
+
+struct mkt {
+    struct pmc_sym id;
+    uint32_t ntok;   /* tokens linked to it; the next free slot while free */
+    uint32_t queued; /* 1 while in the reclaim ring */
+};
+
+/* A ring of candidate slots to reclaim, each slot in it at most once (so
+ * max_tokens entries never overflow). */
+struct ring {
+    uint32_t *v;
+    uint32_t head, n, cap;
+};
+
+enum ord_state { ORD_FREE = 0, ORD_OPEN };
+
+struct order {
+    struct pmc_sym coid;
+    uint32_t tok; /* token index; the next free slot while ORD_FREE */
+    uint32_t state;
+    enum pmc_side side;
+    pmc_micros px, sz, done;
+    int64_t window, day; /* where its notional was counted */
+    uint32_t nattr;      /* traders it is attributed to (e->attr) */
+};
+
+/* A trader's share of an order: the scaled source shares it contributed on
+ * the order's side (engine.h: attribution). */
+struct attr {
+    uint32_t trader;
+    pmc_micros w;
+};
+
+/* A trader's part of a token: our attributed position, the source's own
+ * virtual one. Linked from the token (tok.parts) through next. */
+struct part {
+    uint32_t trader, next;   /* next: the token's next part; free list link */
+    pmc_micros shares, cost; /* ours attributed to the trader */
+    pmc_micros src_shares, src_cost; /* the source's own, at its prices */
+};
+
+struct tstat {
+    struct pmc_trader_stats s;
+    int64_t off_day; /* UTC day of a daily-loss cut-off */
+};
+
+/* open-addressing index from a pmc_sym hash to a table slot */
+struct index {
+    uint32_t *slot; /* NONE = empty */
+    uint32_t mask;
+};
+
+/* trader address hash -> index in cfg.traders (at most half full) */
+#define TRADER_SLOTS (2 * PMC_MAX_TRADERS)
+struct trader_slot {
+    uint64_t h;
+    uint32_t i; /* NONE = empty */
+};
+
+struct pmc_engine {
+    struct pmc_config cfg;
+    struct trader_slot trader_ix[TRADER_SLOTS];
+    pmc_ms now;
+    int started; /* a step has set now */
+    uint64_t flush_seq;
+    struct pmc_risk risk;
+
+    struct tok *toks;
+    uint32_t ntoks;    /* live tokens, listed in live[0..ntoks) */
+    uint32_t *live;    /* slot of each live token, for the position view */
+    uint32_t free_tok; /* freed slots, linked through tok.live */
+    uint32_t tok_hwm;  /* slots [tok_hwm, max_tokens) never used yet */
+    struct ring tok_reclaim; /* resolved, flat and idle: reusable */
+    struct index tok_ix;
+    struct mkt *mkts;
+    /* per market: open cost basis + pending buy notional (apart from the
+     * ids, so the hot numbers share few cache lines) */
+    pmc_micros *mkt_exposure;
+    uint32_t nmkts;
+    uint32_t free_mkt;       /* freed slots, linked through mkt.ntok */
+    uint32_t mkt_hwm;        /* slots [mkt_hwm, max_tokens) never used yet */
+    struct ring mkt_reclaim; /* markets no token links to: reusable */
+    struct index mkt_ix;
+
+    struct pmc_coalesce q;
+
+    struct order *orders;
+    struct index ord_ix;  /* linear probing with backward-shift delete */
+    uint32_t ord_ix_full; /* slots the index may grow to */
+    uint32_t free_order, nopen_orders;
+
+    struct pmc_dedupe dedupe;
+
+    /* per-trader accountability (engine.h) */
+    struct tstat *ts;   /* [ntcap] */
+    uint32_t ntcap;     /* traders the tables hold */
+    struct attr *attr;  /* [max_open_orders * attr_k] */
+    uint32_t attr_k;    /* attribution entries per order */
+    struct part *parts; /* [part_cap] */
+    uint32_t part_cap, part_hwm, free_part;
+    int64_t ts_day; /* UTC day of realized_today */
+
+    /* the kill switch, by who set it (engine.h: kill and resume); risk.killed
+     * is set while any is */
+    int kill_op, kill_file;
+    char kill_auto[64]; /* the core's own kill: its reason; "" = none */
+
+    struct pmc_engine_stats st;
+};
+
+static inline struct pmc_trader_stats *tst(struct pmc_engine *e, uint32_t i)
+{
+    PMC_ASSERT(i < e->ntcap);
+    return &e->ts[i].s;
+}
+
+/* ---- traders.c ----------------------------------------------------------- */
+
+/* The order in slot k was emitted from bucket b on `side`: list the
+ * traders it is attributed to and count their fills copied. */
+void pmc__attr_order(struct pmc_engine *e, uint32_t k,
+                     const struct pmc_bucket *b, enum pmc_side side);
+
+/* An execution fill of the order in slot k: `sh` shares into (BUY) or out
+ * of (SELL) the position, `usd` shares x price, `fee`, and for a SELL the
+ * cost `basis` it takes out. */
+void pmc__attr_fill(struct pmc_engine *e, uint32_t k, pmc_micros sh,
+                    pmc_micros usd, pmc_micros fee, pmc_micros basis,
+                    struct pmc_actions *out);
+
+/* Token x resolved at `payout`: realise every trader's part, ours and the
+ * source's. */
+void pmc__attr_resolve(struct pmc_engine *e, struct tok *x, pmc_micros payout,
+                       struct pmc_actions *out);
+
+/* The source fills of bucket b, taken off the open list, move their
+ * traders' virtual positions, in order: the parts of up to PMC_ATTR_MAX
+ * traders found in one walk, any further trader's in its own. */
+void pmc__attr_sources(struct pmc_engine *e, const struct pmc_bucket *b);
+
+/* The core's own switch of trader i (an action, by=core). */
+void pmc__emit_trader(struct pmc_engine *e, uint32_t i, int on, const char *why,
+                      struct pmc_actions *out);
+
+#endif
