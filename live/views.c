@@ -1,9 +1,10 @@
 /* live/views.c - the operator views over the store (docs/store.md):
- * positions, order history, per-trader comparison, fills, skips, counts,
- * one frame of the position monitor, and the journal as a tape (exported,
- * appended to, or into a temporary file for `pmcopy replay --db`). The
- * CLI and the read API (readapi.c) print through the same code, each to
- * its FILE*.
+ * positions, order history, per-trader comparison, and the journal as a
+ * tape (exported, appended to, or into a temporary file for `pmcopy replay
+ * --db`), plus the helpers the other views share (views_int.h): the row
+ * lists of fills, skips and counts are in views_rows.c, the position
+ * monitor in views_monitor.c. The CLI and the read API (readapi.c) print
+ * through the same code, each to its FILE*.
  *
  * Decides: the text, CSV and JSON layouts (stable: columns and fields are
  * only ever added at the end), the filters, row limits and how a cut
@@ -27,6 +28,7 @@
 #include "live/store.h"
 #include "live/traders.h"
 #include "live/views.h"
+#include "live/views_int.h"
 #include "proto/jsonout.h"
 #include "proto/tapeio.h"
 
@@ -34,13 +36,13 @@
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static const char *dec(pmc_micros v, char *b)
+const char *pmc__view_dec(pmc_micros v, char *b)
 {
     pmc_dec_format(v, b);
     return b;
 }
 
-static const char *utc(pmc_ms t, char *b, size_t cap)
+const char *pmc__view_utc(pmc_ms t, char *b, size_t cap)
 {
     if (t <= 0) {
         snprintf(b, cap, "-");
@@ -54,13 +56,13 @@ static const char *utc(pmc_ms t, char *b, size_t cap)
     return b;
 }
 
-static void json_dec(FILE *f, pmc_micros v)
+void pmc__view_json_dec(FILE *f, pmc_micros v)
 {
     char b[32];
-    fputs(dec(v, b), f);
+    fputs(pmc__view_dec(v, b), f);
 }
 
-static void json_ms(FILE *f, pmc_ms t)
+void pmc__view_json_ms(FILE *f, pmc_ms t)
 {
     if (t)
         fprintf(f, "%" PRId64, t);
@@ -118,7 +120,7 @@ void pmc_view_opts_init(struct pmc_view_opts *o)
 }
 
 /* Close a store opened read-only (nothing to commit, nothing to report). */
-static void close_quiet(struct pmc_store *s)
+void pmc__view_close_quiet(struct pmc_store *s)
 {
     if (pmc_store_close(s) != PMC_OK)
         return;
@@ -131,8 +133,9 @@ FILE *pmc_view_out(const struct pmc_view_opts *o)
 
 /* A failure: into o->err when the caller gave one, else on stderr as
  * "pmcopy CMD: ...". */
-__attribute__((format(printf, 3, 4))) static void
-verr(const struct pmc_view_opts *o, const char *cmd, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) void
+pmc__view_err(const struct pmc_view_opts *o, const char *cmd, const char *fmt,
+              ...)
 {
     char m[600];
     va_list ap;
@@ -145,31 +148,31 @@ verr(const struct pmc_view_opts *o, const char *cmd, const char *fmt, ...)
         fprintf(stderr, "pmcopy %s: %s\n", cmd, m);
 }
 
-static struct pmc_store *open_db(const struct pmc_view_opts *o, const char *cmd)
+struct pmc_store *pmc__view_open(const struct pmc_view_opts *o, const char *cmd)
 {
     struct pmc_store_opts so = {0};
     so.readonly = 1;
     struct pmc_store *s;
     char err[512];
     if (pmc_store_open(o->db, &so, &s, NULL, err, sizeof err) != PMC_OK) {
-        verr(o, cmd, "%s", err);
+        pmc__view_err(o, cmd, "%s", err);
         return NULL;
     }
     return s;
 }
 
-static int finish(const struct pmc_view_opts *o, struct pmc_store *s,
-                  enum pmc_err e, const char *cmd)
+int pmc__view_finish(const struct pmc_view_opts *o, struct pmc_store *s,
+                     enum pmc_err e, const char *cmd)
 {
     int rc = 0;
     FILE *out = pmc_view_out(o);
     if (e != PMC_OK) {
-        verr(o, cmd, "%s", pmc_store_errmsg(s));
+        pmc__view_err(o, cmd, "%s", pmc_store_errmsg(s));
         rc = -1;
     }
     if (fflush(out) != 0 || ferror(out)) {
         if (rc == 0)
-            verr(o, cmd, "write error: %s", strerror(errno));
+            pmc__view_err(o, cmd, "write error: %s", strerror(errno));
         rc = -1;
     }
     if (pmc_store_close(s) != PMC_OK && rc == 0)
@@ -200,29 +203,29 @@ static int print_position(void *ctx, const struct pmc_store_position *p)
         fputs("\"token\": ", out);
         pmc_json_str(out, p->token);
         fputs(", \"shares\": ", out);
-        json_dec(out, p->shares);
+        pmc__view_json_dec(out, p->shares);
         fputs(", \"avg_px\": ", out);
-        json_dec(out, p->avg_px);
+        pmc__view_json_dec(out, p->avg_px);
         fputs(", \"cost_basis\": ", out);
-        json_dec(out, p->cost_basis);
+        pmc__view_json_dec(out, p->cost_basis);
         fputs(", \"mark\": ", out);
         if (p->has_mark)
-            json_dec(out, p->mark);
+            pmc__view_json_dec(out, p->mark);
         else
             fputs("null", out);
         fputs(", \"mark_t\": ", out);
-        json_ms(out, p->has_mark ? p->mark_t : 0);
+        pmc__view_json_ms(out, p->has_mark ? p->mark_t : 0);
         fprintf(out, ", \"resolved\": %s", p->resolved ? "true" : "false");
         fputs(", \"realized\": ", out);
-        json_dec(out, p->realized);
+        pmc__view_json_dec(out, p->realized);
         fputs(", \"unrealized\": ", out);
-        json_dec(out, p->unrealized);
+        pmc__view_json_dec(out, p->unrealized);
         fputs(", \"bought\": ", out);
-        json_dec(out, p->bought);
+        pmc__view_json_dec(out, p->bought);
         fputs(", \"sold\": ", out);
-        json_dec(out, p->sold);
+        pmc__view_json_dec(out, p->sold);
         fputs(", \"fees\": ", out);
-        json_dec(out, p->fees);
+        pmc__view_json_dec(out, p->fees);
         fprintf(out, ", \"fills\": %" PRId64 "}", p->nfills);
     } else {
         if (!a->n)
@@ -230,13 +233,15 @@ static int print_position(void *ctx, const struct pmc_store_position *p)
                     "avg_px", "cost_usd", "mark", "unreal_usd", "real_usd",
                     "fees_usd", "fills", "token");
         fprintf(out, "%14s %9s %12s %9s %12s %12s %10s %5" PRId64 "  %s%s\n",
-                dec(p->shares, b[0]), p->shares ? dec(p->avg_px, b[1]) : "-",
-                dec(p->cost_basis, b[2]),
-                p->has_mark ? dec(p->mark, b[3]) : "-",
-                p->resolved ? "settled"
-                            : (p->has_mark ? dec(p->unrealized, b[4]) : "-"),
-                dec(p->realized, b[5]), dec(p->fees, b[6]), p->nfills, p->token,
-                p->resolved ? " (resolved)" : "");
+                pmc__view_dec(p->shares, b[0]),
+                p->shares ? pmc__view_dec(p->avg_px, b[1]) : "-",
+                pmc__view_dec(p->cost_basis, b[2]),
+                p->has_mark ? pmc__view_dec(p->mark, b[3]) : "-",
+                p->resolved
+                    ? "settled"
+                    : (p->has_mark ? pmc__view_dec(p->unrealized, b[4]) : "-"),
+                pmc__view_dec(p->realized, b[5]), pmc__view_dec(p->fees, b[6]),
+                p->nfills, p->token, p->resolved ? " (resolved)" : "");
     }
     a->n++;
     return 0;
@@ -244,7 +249,7 @@ static int print_position(void *ctx, const struct pmc_store_position *p)
 
 int pmc_view_positions(const struct pmc_view_opts *o)
 {
-    struct pmc_store *s = open_db(o, "positions");
+    struct pmc_store *s = pmc__view_open(o, "positions");
     if (!s)
         return -1;
     FILE *out = pmc_view_out(o);
@@ -262,19 +267,23 @@ int pmc_view_positions(const struct pmc_view_opts *o)
             fprintf(out,
                     "  \"totals\": {\"positions\": %zu, \"cost_basis\": %s, "
                     "\"realized\": %s, \"unrealized\": %s, \"fees\": %s}\n}\n",
-                    a.n, dec(a.basis, b[0]), dec(a.realized, b[1]),
-                    dec(a.unrealized, b[2]), dec(a.fees, b[3]));
+                    a.n, pmc__view_dec(a.basis, b[0]),
+                    pmc__view_dec(a.realized, b[1]),
+                    pmc__view_dec(a.unrealized, b[2]),
+                    pmc__view_dec(a.fees, b[3]));
         } else if (!a.n) {
             fprintf(out, "%s: no positions (no fills yet)\n", o->db);
         } else {
             fprintf(out,
                     "total: %zu positions, cost basis %s USD, realised %s USD, "
                     "unrealised %s USD, fees %s USD\n",
-                    a.n, dec(a.basis, b[0]), dec(a.realized, b[1]),
-                    dec(a.unrealized, b[2]), dec(a.fees, b[3]));
+                    a.n, pmc__view_dec(a.basis, b[0]),
+                    pmc__view_dec(a.realized, b[1]),
+                    pmc__view_dec(a.unrealized, b[2]),
+                    pmc__view_dec(a.fees, b[3]));
         }
     }
-    return finish(o, s, e, "positions");
+    return pmc__view_finish(o, s, e, "positions");
 }
 
 /* ---- history ----------------------------------------------------------- */
@@ -309,10 +318,12 @@ static int print_order(void *ctx, const struct pmc_store_order_row *r)
     if (a->fmt == PMC_VIEW_CSV) {
         fprintf(out, "%s,%s,%s,", r->coid, st, pmc_side_name(r->side));
         pmc_csv_str(out, r->token);
-        fprintf(out, ",%s,%s,%s,%s,%s,%s,%s,%" PRId64 ",", dec(r->px, b[0]),
-                dec(r->sz, b[1]), pmc_tif_name(r->tif), dec(r->filled, b[2]),
-                r->filled ? dec(r->avg_px, b[3]) : "",
-                dec(r->filled_cost, b[4]), dec(r->fees, b[5]), r->nfills);
+        fprintf(out, ",%s,%s,%s,%s,%s,%s,%s,%" PRId64 ",",
+                pmc__view_dec(r->px, b[0]), pmc__view_dec(r->sz, b[1]),
+                pmc_tif_name(r->tif), pmc__view_dec(r->filled, b[2]),
+                r->filled ? pmc__view_dec(r->avg_px, b[3]) : "",
+                pmc__view_dec(r->filled_cost, b[4]),
+                pmc__view_dec(r->fees, b[5]), r->nfills);
         pmc_csv_str(out, r->traders);
         fputc(',', out);
         pmc_csv_str(out, r->keys);
@@ -341,9 +352,11 @@ static int print_order(void *ctx, const struct pmc_store_order_row *r)
                 ", \"limit_px\": %s, \"size\": %s, \"tif\": \"%s\", "
                 "\"filled\": %s, \"avg_px\": %s, \"filled_cost\": %s, "
                 "\"fees\": %s, \"fills\": %" PRId64 ", \"traders\": [",
-                dec(r->px, b[0]), dec(r->sz, b[1]), pmc_tif_name(r->tif),
-                dec(r->filled, b[2]), r->filled ? dec(r->avg_px, b[3]) : "null",
-                dec(r->filled_cost, b[4]), dec(r->fees, b[5]), r->nfills);
+                pmc__view_dec(r->px, b[0]), pmc__view_dec(r->sz, b[1]),
+                pmc_tif_name(r->tif), pmc__view_dec(r->filled, b[2]),
+                r->filled ? pmc__view_dec(r->avg_px, b[3]) : "null",
+                pmc__view_dec(r->filled_cost, b[4]),
+                pmc__view_dec(r->fees, b[5]), r->nfills);
         /* comma lists -> arrays (addresses and fill keys hold no comma) */
         const char *lists[2] = {r->traders, r->keys};
         for (int l = 0; l < 2; l++) {
@@ -374,7 +387,7 @@ static int print_order(void *ctx, const struct pmc_store_order_row *r)
                               r->ts_done};
         for (int i = 0; i < 7; i++) {
             fprintf(out, ", \"%s\": ", names[i]);
-            json_ms(out, ts[i]);
+            pmc__view_json_ms(out, ts[i]);
         }
         fputc('}', out);
     } else {
@@ -384,11 +397,12 @@ static int print_order(void *ctx, const struct pmc_store_order_row *r)
                     "decided (UTC)", "status", "side", "limit", "size",
                     "filled", "avg_px", "fees_usd", "coid", "token");
         fprintf(out, "%-23s %-9s %-4s %8s %10s %10s %8s %10s %-20s %s%s%s\n",
-                utc(r->ts_decided, tb, sizeof tb), st, pmc_side_name(r->side),
-                dec(r->px, b[0]), dec(r->sz, b[1]), dec(r->filled, b[2]),
-                r->filled ? dec(r->avg_px, b[3]) : "-", dec(r->fees, b[4]),
-                r->coid, r->token, r->error ? "  error: " : "",
-                r->error ? r->error : "");
+                pmc__view_utc(r->ts_decided, tb, sizeof tb), st,
+                pmc_side_name(r->side), pmc__view_dec(r->px, b[0]),
+                pmc__view_dec(r->sz, b[1]), pmc__view_dec(r->filled, b[2]),
+                r->filled ? pmc__view_dec(r->avg_px, b[3]) : "-",
+                pmc__view_dec(r->fees, b[4]), r->coid, r->token,
+                r->error ? "  error: " : "", r->error ? r->error : "");
     }
     a->n++;
     return 0;
@@ -397,21 +411,14 @@ static int print_order(void *ctx, const struct pmc_store_order_row *r)
 /* ---- stage latencies ------------------------------------------------------
  */
 
-#define NSTAGES 6
-static const char *const stage_names[NSTAGES] = {
+static const char *const stage_names[PMC__VIEW_NSTAGES] = {
     "detect (source -> received)",   "decide (received -> decided)",
     "submit (decided -> submitted)", "ack (submitted -> acked)",
     "fill (submitted -> filled)",    "total (source -> filled)"};
-static const char *const stage_keys[NSTAGES] = {"detect", "decide", "submit",
-                                                "ack",    "fill",   "total"};
+static const char *const stage_keys[PMC__VIEW_NSTAGES] = {
+    "detect", "decide", "submit", "ack", "fill", "total"};
 
-struct stage_acc {
-    pmc_ms *v[NSTAGES];
-    size_t n[NSTAGES], cap[NSTAGES];
-    int oom;
-};
-
-static void stage_add(struct stage_acc *a, int k, pmc_ms from, pmc_ms to)
+static void stage_add(struct pmc__stage_acc *a, int k, pmc_ms from, pmc_ms to)
 {
     if (!from || !to || to < from)
         return;
@@ -428,9 +435,9 @@ static void stage_add(struct stage_acc *a, int k, pmc_ms from, pmc_ms to)
     a->v[k][a->n[k]++] = to - from;
 }
 
-static int add_stages(void *ctx, const struct pmc_store_order_row *r)
+int pmc__view_add_stages(void *ctx, const struct pmc_store_order_row *r)
 {
-    struct stage_acc *a = ctx;
+    struct pmc__stage_acc *a = ctx;
     stage_add(a, 0, r->ts_source, r->ts_recv);
     stage_add(a, 1, r->ts_recv, r->ts_decided);
     stage_add(a, 2, r->ts_decided, r->ts_submitted);
@@ -453,7 +460,7 @@ static pmc_ms pct(const pmc_ms *v, size_t n, int p)
     return v[k ? k - 1 : 0];
 }
 
-static void print_stages(FILE *out, struct stage_acc *a, int fmt)
+void pmc__view_print_stages(FILE *out, struct pmc__stage_acc *a, int fmt)
 {
     int inner = fmt < 0; /* -JSON: the member of an object already open */
     if (inner)
@@ -463,7 +470,7 @@ static void print_stages(FILE *out, struct stage_acc *a, int fmt)
     else
         fprintf(out, "%-32s %7s %8s %8s %8s %8s\n", "stage", "orders", "p50 ms",
                 "p95 ms", "p99 ms", "max ms");
-    for (int k = 0; k < NSTAGES; k++) {
+    for (int k = 0; k < PMC__VIEW_NSTAGES; k++) {
         size_t n = a->n[k];
         if (n)
             qsort(a->v[k], n, sizeof *a->v[k], cmp_ms);
@@ -488,22 +495,23 @@ static void print_stages(FILE *out, struct stage_acc *a, int fmt)
 
 int pmc_view_history(const struct pmc_view_opts *o)
 {
-    struct pmc_store *s = open_db(o, "history");
+    struct pmc_store *s = pmc__view_open(o, "history");
     if (!s)
         return -1;
     FILE *out = pmc_view_out(o);
     if (o->stages) {
-        struct stage_acc sa;
+        struct pmc__stage_acc sa;
         memset(&sa, 0, sizeof sa);
-        enum pmc_err se = pmc_store_orders_each(s, &o->filter, add_stages, &sa);
+        enum pmc_err se =
+            pmc_store_orders_each(s, &o->filter, pmc__view_add_stages, &sa);
         if (se == PMC_OK && sa.oom)
             se = PMC_ENOMEM;
         if (se == PMC_OK)
-            print_stages(out, &sa, o->fmt);
+            pmc__view_print_stages(out, &sa, o->fmt);
         else
-            for (int i = 0; i < NSTAGES; i++)
+            for (int i = 0; i < PMC__VIEW_NSTAGES; i++)
                 free(sa.v[i]);
-        return finish(o, s, se, "history");
+        return pmc__view_finish(o, s, se, "history");
     }
     struct hist_acc a = {out, o->fmt, 0, o->limit, 0, 0, 0, 0};
     if (o->fmt == PMC_VIEW_CSV)
@@ -520,8 +528,8 @@ int pmc_view_history(const struct pmc_view_opts *o)
             fprintf(out,
                     "%s  \"totals\": {\"orders\": %zu, \"filled_cost\": %s, "
                     "\"fees\": %s}",
-                    a.n ? "\n  ],\n" : "],\n", a.n, dec(a.cost, b[0]),
-                    dec(a.fees, b[1]));
+                    a.n ? "\n  ],\n" : "],\n", a.n, pmc__view_dec(a.cost, b[0]),
+                    pmc__view_dec(a.fees, b[1]));
             if (o->limit) {
                 fprintf(out, ",\n  \"limit\": %zu, \"truncated\": %s", o->limit,
                         a.cut ? "true" : "false");
@@ -531,15 +539,15 @@ int pmc_view_history(const struct pmc_view_opts *o)
             fputs("\n}\n", out);
         } else if (o->fmt == PMC_VIEW_TEXT) {
             fprintf(out, "%zu orders, filled cost %s USD, fees %s USD\n", a.n,
-                    dec(a.cost, b[0]), dec(a.fees, b[1]));
+                    pmc__view_dec(a.cost, b[0]), pmc__view_dec(a.fees, b[1]));
         }
         if (a.cut && o->fmt != PMC_VIEW_JSON)
-            verr(o, "history",
-                 "cut at --limit %zu orders; more follow from --since "
-                 "%" PRId64,
-                 o->limit, a.next);
+            pmc__view_err(o, "history",
+                          "cut at --limit %zu orders; more follow from --since "
+                          "%" PRId64,
+                          o->limit, a.next);
     }
-    return finish(o, s, e, "history");
+    return pmc__view_finish(o, s, e, "history");
 }
 
 /* ---- traders ------------------------------------------------------------ */
@@ -572,7 +580,7 @@ struct tr_acc {
     int oom;
 };
 
-static void *grow(void *p, size_t *cap, size_t n, size_t sz)
+void *pmc__view_grow(void *p, size_t *cap, size_t n, size_t sz)
 {
     if (n < *cap)
         return p;
@@ -591,7 +599,7 @@ static size_t trader_index(struct tr_acc *a, const char *trader)
     for (size_t i = 0; i < a->nt; i++)
         if (!strcmp(a->t[i].trader, trader))
             return i;
-    struct tr *nt = grow(a->t, &a->capt, a->nt, sizeof *a->t);
+    struct tr *nt = pmc__view_grow(a->t, &a->capt, a->nt, sizeof *a->t);
     if (!nt) {
         a->oom = 1;
         return SIZE_MAX;
@@ -618,7 +626,7 @@ static struct tok *tok_find(struct tr_acc *a, const char *token)
 static int add_position(void *ctx, const struct pmc_store_position *p)
 {
     struct tr_acc *a = ctx;
-    struct tok *nk = grow(a->k, &a->capk, a->nk, sizeof *a->k);
+    struct tok *nk = pmc__view_grow(a->k, &a->capk, a->nk, sizeof *a->k);
     if (!nk) {
         a->oom = 1;
         return 1;
@@ -643,7 +651,7 @@ static int add_share(void *ctx, const struct pmc_store_share_row *r)
     pmc_micros part = pmc_muldiv_floor(r->filled_cost, r->share, PMC_MICRO);
     t->filled_cost += part;
     if (r->side == PMC_BUY && part > 0) {
-        struct tshare *nx = grow(a->x, &a->capx, a->nx, sizeof *a->x);
+        struct tshare *nx = pmc__view_grow(a->x, &a->capx, a->nx, sizeof *a->x);
         if (!nx) {
             a->oom = 1;
             return 1;
@@ -683,7 +691,7 @@ static int cmp_tr(const void *x, const void *y)
 
 int pmc_view_traders(const struct pmc_view_opts *o)
 {
-    struct pmc_store *s = open_db(o, "traders");
+    struct pmc_store *s = pmc__view_open(o, "traders");
     if (!s)
         return -1;
     FILE *out = pmc_view_out(o);
@@ -702,11 +710,11 @@ int pmc_view_traders(const struct pmc_view_opts *o)
     if (e == PMC_OK && !a.oom)
         e = pmc_store_traders_each(s, now, add_stats, &a);
     if (e == PMC_OK && a.oom) {
-        verr(o, "traders", "out of memory");
+        pmc__view_err(o, "traders", "out of memory");
         free(a.t);
         free(a.k);
         free(a.x);
-        close_quiet(s);
+        pmc__view_close_quiet(s);
         return -1;
     }
     if (e == PMC_OK) {
@@ -724,10 +732,11 @@ int pmc_view_traders(const struct pmc_view_opts *o)
             fputs("{\n  \"db\": ", out);
             pmc_json_str(out, o->db);
             fprintf(out, ",\n  \"now\": ");
-            json_ms(out, now);
+            pmc__view_json_ms(out, now);
             fputs(",\n  \"traders\": [", out);
         } else if (a.nt) {
-            fprintf(out, "today: UTC day of %s\n", utc(now, tb, sizeof tb));
+            fprintf(out, "today: UTC day of %s\n",
+                    pmc__view_utc(now, tb, sizeof tb));
             fprintf(out, "%-42s %7s %6s %12s %12s %12s %6s %6s %8s %8s\n",
                     "trader", "orders", "fills", "copied_usd", "filled_usd",
                     "real_usd", "succ", "fail", "today_n", "today_usd");
@@ -740,26 +749,27 @@ int pmc_view_traders(const struct pmc_view_opts *o)
                 fputs(i ? ",\n    {" : "\n    {", out);
                 fputs("\"trader\": ", out);
                 pmc_json_str(out, t->trader);
-                fprintf(out,
-                        ", \"orders\": %" PRId64 ", \"fills\": %" PRId64
-                        ", \"copied_notional\": %s, \"filled_cost\": %s, "
-                        "\"realized\": %s, \"successes\": %" PRId64
-                        ", \"failures\": %" PRId64
-                        ", \"trades_today\": %" PRId64
-                        ", \"notional_today\": %s}",
-                        t->orders, t->fills, dec(t->notional, b[0]),
-                        dec(t->filled_cost, b[1]), dec(t->realized, b[2]),
-                        t->successes, t->failures, t->trades_today,
-                        dec(t->notional_today, b[3]));
+                fprintf(
+                    out,
+                    ", \"orders\": %" PRId64 ", \"fills\": %" PRId64
+                    ", \"copied_notional\": %s, \"filled_cost\": %s, "
+                    "\"realized\": %s, \"successes\": %" PRId64
+                    ", \"failures\": %" PRId64 ", \"trades_today\": %" PRId64
+                    ", \"notional_today\": %s}",
+                    t->orders, t->fills, pmc__view_dec(t->notional, b[0]),
+                    pmc__view_dec(t->filled_cost, b[1]),
+                    pmc__view_dec(t->realized, b[2]), t->successes, t->failures,
+                    t->trades_today, pmc__view_dec(t->notional_today, b[3]));
             } else {
-                fprintf(out,
-                        "%-42s %7" PRId64 " %6" PRId64
-                        " %12s %12s %12s %6" PRId64 " %6" PRId64 " %8" PRId64
-                        " %8s\n",
-                        t->trader, t->orders, t->fills, dec(t->notional, b[0]),
-                        dec(t->filled_cost, b[1]), dec(t->realized, b[2]),
-                        t->successes, t->failures, t->trades_today,
-                        dec(t->notional_today, b[3]));
+                fprintf(
+                    out,
+                    "%-42s %7" PRId64 " %6" PRId64 " %12s %12s %12s %6" PRId64
+                    " %6" PRId64 " %8" PRId64 " %8s\n",
+                    t->trader, t->orders, t->fills,
+                    pmc__view_dec(t->notional, b[0]),
+                    pmc__view_dec(t->filled_cost, b[1]),
+                    pmc__view_dec(t->realized, b[2]), t->successes, t->failures,
+                    t->trades_today, pmc__view_dec(t->notional_today, b[3]));
             }
         }
         if (o->fmt == PMC_VIEW_JSON) {
@@ -777,423 +787,13 @@ int pmc_view_traders(const struct pmc_view_opts *o)
                 a.oom = 1;
         }
         if (a.oom)
-            verr(o, "traders", "out of memory");
+            pmc__view_err(o, "traders", "out of memory");
     }
     free(a.t);
     free(a.k);
     free(a.x);
-    int rc = finish(o, s, e, "traders");
+    int rc = pmc__view_finish(o, s, e, "traders");
     return a.oom ? -1 : rc;
-}
-
-/* ---- fills, skips, counts ------------------------------------------------ */
-
-/* A walk with a row limit: `cut` once a row past it was met. */
-struct rows_acc {
-    const struct pmc_view_opts *o;
-    FILE *out;
-    size_t n;
-    int cut;
-    pmc_ms next; /* the time of the first row left out */
-    pmc_micros cost, fees;
-    uint64_t counts[PMC_SKIP_COUNT];
-    int bad; /* a journal line that does not parse */
-    struct pmc_tape_err te;
-};
-
-/* An empty accumulator for o's rows on out, the object and its list opened. */
-static void rows_begin(struct rows_acc *a, const struct pmc_view_opts *o,
-                       FILE *out, const char *list)
-{
-    memset(a, 0, sizeof *a);
-    a->o = o;
-    a->out = out;
-    fprintf(out, "{\n  \"%s\": [", list);
-}
-
-/* 1 when the row is past the limit (the walk stops). */
-static int rows_full(struct rows_acc *a, pmc_ms t)
-{
-    if (a->o->limit && a->n == a->o->limit) {
-        a->cut = 1;
-        a->next = t;
-        return 1;
-    }
-    return 0;
-}
-
-static void rows_tail(const struct rows_acc *a, const char *what)
-{
-    FILE *out = a->out;
-    fprintf(out, "  \"%s\": %zu", what, a->n);
-    if (a->o->limit) {
-        fprintf(out, ",\n  \"limit\": %zu, \"truncated\": %s", a->o->limit,
-                a->cut ? "true" : "false");
-        if (a->cut)
-            fprintf(out, ", \"next_since\": %" PRId64, a->next);
-    }
-}
-
-static int print_fill(void *ctx, const struct pmc_store_fill_row *r)
-{
-    struct rows_acc *a = ctx;
-    FILE *out = a->out;
-    if (r->t < a->o->filter.since)
-        return 0;
-    if (rows_full(a, r->t))
-        return 1;
-    char b[4][32];
-    fputs(a->n ? ",\n    {" : "\n    {", out);
-    fputs("\"coid\": ", out);
-    pmc_json_str(out, r->coid);
-    fputs(", \"trade_id\": ", out);
-    pmc_json_str(out, r->trade_id);
-    fputs(", \"token\": ", out);
-    pmc_json_str(out, r->token);
-    fprintf(out,
-            ", \"side\": \"%s\", \"sz\": %s, \"px\": %s, \"cost\": %s, "
-            "\"fee\": %s, \"t\": %" PRId64 "}",
-            pmc_side_name(r->side), dec(r->sz, b[0]), dec(r->px, b[1]),
-            dec(r->cost, b[2]), dec(r->fee, b[3]), r->t);
-    a->cost += r->cost;
-    a->fees += r->fee;
-    a->n++;
-    return 0;
-}
-
-int pmc_view_fills(const struct pmc_view_opts *o)
-{
-    struct pmc_store *s = open_db(o, "fills");
-    if (!s)
-        return -1;
-    FILE *out = pmc_view_out(o);
-    struct rows_acc a;
-    rows_begin(&a, o, out, "fills");
-    enum pmc_err e = pmc_store_fills_each(s, NULL, print_fill, &a);
-    if (e == PMC_OK) {
-        char b[2][32];
-        fprintf(out, "%s  \"totals\": {\"cost\": %s, \"fees\": %s},\n",
-                a.n ? "\n  ],\n" : "],\n", dec(a.cost, b[0]),
-                dec(a.fees, b[1]));
-        rows_tail(&a, "count");
-        fputs("\n}\n", out);
-    }
-    return finish(o, s, e, "fills");
-}
-
-static int parse_skip(struct rows_acc *a, const char *line, size_t n,
-                      struct pmc_record *rec)
-{
-    int has;
-    if (pmc_tape_parse(line, n, rec, &has, &a->te) != PMC_OK || !has ||
-        rec->kind != PMC_K_SKIP) {
-        a->bad = 1;
-        return -1;
-    }
-    return 0;
-}
-
-static int print_skip(void *ctx, uint64_t seq, pmc_ms t, const char *line,
-                      size_t n)
-{
-    struct rows_acc *a = ctx;
-    struct pmc_record rec;
-    if (parse_skip(a, line, n, &rec) < 0)
-        return 1;
-    if (a->o->skip_reason >= 0 && (int)rec.u.skip.reason != a->o->skip_reason)
-        return 0;
-    a->counts[rec.u.skip.reason]++;
-    if (a->cut || rows_full(a, t))
-        return 0; /* counted, not listed */
-    FILE *out = a->out;
-    fputs(a->n ? ",\n    {" : "\n    {", out);
-    fprintf(out, "\"seq\": %" PRIu64 ", \"t\": %" PRId64 ", \"key\": ", seq, t);
-    pmc_json_str(out, rec.u.skip.key.s);
-    fprintf(out, ", \"reason\": \"%s\"}", pmc_skip_name(rec.u.skip.reason));
-    a->n++;
-    return 0;
-}
-
-static void print_counts(FILE *out, const uint64_t *c)
-{
-    fputs("{", out);
-    for (int i = 0; i < PMC_SKIP_COUNT; i++)
-        fprintf(out, "%s\"%s\": %" PRIu64, i ? ", " : "",
-                pmc_skip_name((enum pmc_skip_reason)i), c[i]);
-    fputs("}", out);
-}
-
-int pmc_view_skips(const struct pmc_view_opts *o)
-{
-    struct pmc_store *s = open_db(o, "skips");
-    if (!s)
-        return -1;
-    FILE *out = pmc_view_out(o);
-    struct rows_acc a;
-    rows_begin(&a, o, out, "skips");
-    enum pmc_err e =
-        pmc_store_journal_each(s, "skip", o->filter.since, print_skip, &a);
-    if (e == PMC_OK && a.bad) {
-        verr(o, "skips", "%s: a journal skip record: %s", o->db, a.te.msg);
-        close_quiet(s);
-        return -1;
-    }
-    if (e == PMC_OK) {
-        fputs(a.n ? "\n  ],\n  \"by_reason\": " : "],\n  \"by_reason\": ", out);
-        print_counts(out, a.counts);
-        fputs(",\n", out);
-        rows_tail(&a, "count");
-        fputs("\n}\n", out);
-    }
-    return finish(o, s, e, "skips");
-}
-
-struct stat_acc {
-    struct stage_acc st;
-    uint64_t by_status[PMC_OS_COUNT], fills;
-    pmc_micros filled_cost, fees;
-    struct rows_acc sk;
-};
-
-static int count_order(void *ctx, const struct pmc_store_order_row *r)
-{
-    struct stat_acc *a = ctx;
-    a->by_status[r->status]++;
-    a->filled_cost += r->filled_cost;
-    a->fees += r->fees;
-    a->fills += (uint64_t)r->nfills;
-    return add_stages(&a->st, r);
-}
-
-static int count_skip(void *ctx, uint64_t seq, pmc_ms t, const char *line,
-                      size_t n)
-{
-    (void)seq;
-    (void)t;
-    struct rows_acc *a = ctx;
-    struct pmc_record rec;
-    if (parse_skip(a, line, n, &rec) < 0)
-        return 1;
-    a->counts[rec.u.skip.reason]++;
-    return 0;
-}
-
-int pmc_view_stats(const struct pmc_view_opts *o)
-{
-    struct pmc_store *s = open_db(o, "stats");
-    if (!s)
-        return -1;
-    FILE *out = pmc_view_out(o);
-    struct stat_acc *a = calloc(1, sizeof *a);
-    if (!a) {
-        verr(o, "stats", "out of memory");
-        close_quiet(s);
-        return -1;
-    }
-    a->sk.o = o;
-    enum pmc_err e = pmc_store_orders_each(s, &o->filter, count_order, a);
-    if (e == PMC_OK && a->st.oom)
-        e = PMC_ENOMEM;
-    pmc_ms last = 0;
-    if (e == PMC_OK)
-        e = pmc_store_journal_each(s, "skip", o->filter.since, count_skip,
-                                   &a->sk);
-    if (e == PMC_OK)
-        e = pmc_store_last_time(s, &last);
-    if (e == PMC_OK && a->sk.bad) {
-        verr(o, "stats", "%s: a journal skip record: %s", o->db, a->sk.te.msg);
-        for (int i = 0; i < NSTAGES; i++)
-            free(a->st.v[i]);
-        free(a);
-        close_quiet(s);
-        return -1;
-    }
-    if (e == PMC_OK) {
-        char b[2][32];
-        uint64_t n = 0, sk = 0;
-        for (int i = 0; i < PMC_OS_COUNT; i++)
-            n += a->by_status[i];
-        for (int i = 0; i < PMC_SKIP_COUNT; i++)
-            sk += a->sk.counts[i];
-        fputs("{\n  \"now\": ", out);
-        json_ms(out, last);
-        fprintf(out, ",\n  \"orders\": %" PRIu64 ",\n  \"orders_by_status\": {",
-                n);
-        for (int i = 0; i < PMC_OS_COUNT; i++)
-            fprintf(out, "%s\"%s\": %" PRIu64, i ? ", " : "",
-                    pmc_order_status_name((enum pmc_order_status)i),
-                    a->by_status[i]);
-        fprintf(out,
-                "},\n  \"fills\": %" PRIu64 ", \"filled_cost\": %s, "
-                "\"fees\": %s,\n  \"skips\": %" PRIu64
-                ",\n  \"skips_by_reason\": ",
-                a->fills, dec(a->filled_cost, b[0]), dec(a->fees, b[1]), sk);
-        print_counts(out, a->sk.counts);
-        fputs(",\n", out);
-        print_stages(out, &a->st, -PMC_VIEW_JSON);
-    } else {
-        for (int i = 0; i < NSTAGES; i++)
-            free(a->st.v[i]);
-    }
-    free(a);
-    return finish(o, s, e, "stats");
-}
-
-/* ---- the position monitor (positions --watch) ------------------------------ */
-
-struct mon_row {
-    char token[PMC_SYM_MAX + 1];
-    char name[160], outcome[24];
-    pmc_micros shares, avg, basis, mark, unreal;
-    int has_mark;
-    int named; /* by a market record */
-};
-
-struct mon_acc {
-    struct mon_row *r;
-    size_t n, cap;
-    int oom;
-    pmc_micros value, basis, unreal, realized, realized_today;
-    size_t closed;
-};
-
-static int mon_position(void *ctx, const struct pmc_store_position *p)
-{
-    struct mon_acc *a = ctx;
-    a->realized += p->realized;
-    a->realized_today += p->realized_since;
-    if (!p->shares || p->resolved) {
-        a->closed++;
-        return 0;
-    }
-    struct mon_row *nr = grow(a->r, &a->cap, a->n, sizeof *a->r);
-    if (!nr) {
-        a->oom = 1;
-        return 1;
-    }
-    a->r = nr;
-    struct mon_row *r = &a->r[a->n++];
-    memset(r, 0, sizeof *r);
-    snprintf(r->token, sizeof r->token, "%s", p->token);
-    r->shares = p->shares;
-    r->avg = p->avg_px;
-    r->basis = p->cost_basis;
-    r->mark = p->mark;
-    r->has_mark = p->has_mark;
-    r->unreal = p->unrealized;
-    a->basis += p->cost_basis;
-    a->unreal += p->unrealized;
-    /* valued at the mark; at cost while there is none */
-    a->value += p->has_mark ? pmc_muldiv_floor(p->shares, p->mark, PMC_MICRO)
-                            : p->cost_basis;
-    return 0;
-}
-
-/* The names of the tokens held, from the journal's market records (the
- * question, else the slug, else the market id; the last record of a token
- * wins), else from the source fills on them (market id and outcome). */
-static int mon_name(void *ctx, uint64_t seq, pmc_ms t, const char *line,
-                    size_t n)
-{
-    (void)seq;
-    (void)t;
-    struct mon_acc *a = ctx;
-    struct pmc_record rec;
-    struct pmc_tape_err te;
-    int has;
-    if (pmc_tape_parse(line, n, &rec, &has, &te) != PMC_OK || !has)
-        return 0; /* a name is a label: an odd record names nothing */
-    const char *tok, *nm, *outcome;
-    if (rec.kind == PMC_K_MARKET) {
-        const struct pmc_market_ev *m = &rec.u.market;
-        tok = m->token.s;
-        nm = m->question[0] ? m->question : m->slug[0] ? m->slug : m->market.s;
-        outcome = m->outcome;
-    } else if (rec.kind == PMC_K_FILL) {
-        tok = rec.u.fill.token.s;
-        nm = rec.u.fill.market.s;
-        outcome = rec.u.fill.outcome;
-    } else {
-        return 0;
-    }
-    for (size_t i = 0; i < a->n; i++) {
-        struct mon_row *r = &a->r[i];
-        if (strcmp(r->token, tok) != 0 ||
-            (rec.kind == PMC_K_FILL && (r->named || !*nm)))
-            continue;
-        r->named = rec.kind == PMC_K_MARKET;
-        snprintf(r->name, sizeof r->name, "%s", nm);
-        if (*outcome || rec.kind == PMC_K_MARKET)
-            snprintf(r->outcome, sizeof r->outcome, "%s", outcome);
-    }
-    return 0;
-}
-
-/* A column cut to w bytes at a UTF-8 boundary, padded. */
-static void col(FILE *out, const char *s, int w)
-{
-    int n = (int)strlen(s);
-    if (n > w) {
-        n = w;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-    }
-    int pad = w, k = 0;
-    for (int i = 0; i < n; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            k++;
-    fprintf(out, "%.*s%*s", n, s, pad - k > 0 ? pad - k : 0, "");
-}
-
-int pmc_view_monitor(const struct pmc_view_opts *o, const char *eol)
-{
-    struct pmc_store *s = open_db(o, "positions");
-    if (!s)
-        return -1;
-    FILE *out = pmc_view_out(o);
-    struct mon_acc a;
-    memset(&a, 0, sizeof a);
-    pmc_ms day = pmc_floor_div(o->now, 86400000) * 86400000;
-    enum pmc_err e = pmc_store_positions_since(s, day, mon_position, &a);
-    if (e == PMC_OK && a.oom)
-        e = PMC_ENOMEM;
-    if (e == PMC_OK && a.n)
-        e = pmc_store_journal_each(s, "market", 0, mon_name, &a);
-    if (e == PMC_OK && a.n) {
-        size_t unnamed = 0;
-        for (size_t i = 0; i < a.n; i++)
-            unnamed += !a.r[i].named;
-        if (unnamed)
-            e = pmc_store_journal_each(s, "fill", 0, mon_name, &a);
-    }
-    if (e == PMC_OK) {
-        char b[6][32], tb[40];
-        fprintf(out, "pmcopy positions  %s  %s UTC%s\n", o->db,
-                utc(o->now, tb, sizeof tb), eol);
-        fprintf(out, "%-32s %-8s %12s %9s %9s %12s  %s%s\n", "market",
-                "outcome", "shares", "avg_entry", "mark", "unreal_usd", "token",
-                eol);
-        for (size_t i = 0; i < a.n; i++) {
-            const struct mon_row *r = &a.r[i];
-            col(out, r->name[0] ? r->name : "-", 32);
-            fputc(' ', out);
-            col(out, r->outcome[0] ? r->outcome : "-", 8);
-            fprintf(out, " %12s %9s %9s %12s  %s%s\n", dec(r->shares, b[0]),
-                    dec(r->avg, b[1]), r->has_mark ? dec(r->mark, b[2]) : "-",
-                    r->has_mark ? dec(r->unreal, b[3]) : "-", r->token, eol);
-        }
-        if (!a.n)
-            fprintf(out, "no open positions%s\n", eol);
-        fprintf(out,
-                "open %zu, closed %zu | value %s USD, cost basis %s USD, "
-                "unrealised %s USD%s\n",
-                a.n, a.closed, dec(a.value, b[0]), dec(a.basis, b[1]),
-                dec(a.unreal, b[2]), eol);
-        fprintf(out, "realised today %s USD, realised total %s USD%s\n",
-                dec(a.realized_today, b[3]), dec(a.realized, b[4]), eol);
-    }
-    free(a.r);
-    return finish(o, s, e, "positions");
 }
 
 /* ---- journal export ------------------------------------------------------ */
@@ -1279,13 +879,13 @@ int pmc_view_journal(const char *db)
     struct pmc_view_opts o;
     pmc_view_opts_init(&o);
     o.db = db;
-    struct pmc_store *s = open_db(&o, "journal");
+    struct pmc_store *s = pmc__view_open(&o, "journal");
     if (!s)
         return -1;
     static char obuf[1 << 16];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
     enum pmc_err e = pmc_store_export(s, stdout);
-    return finish(&o, s, e, "journal");
+    return pmc__view_finish(&o, s, e, "journal");
 }
 
 FILE *pmc_journal_tmpfile(const char *db, char *err, size_t cap)
@@ -1299,7 +899,7 @@ FILE *pmc_journal_tmpfile(const char *db, char *err, size_t cap)
     if (!f) {
         snprintf(err, cap, "cannot create a temporary file: %s",
                  strerror(errno));
-        close_quiet(s);
+        pmc__view_close_quiet(s);
         return NULL;
     }
     enum pmc_err e = pmc_store_export(s, f);
@@ -1308,10 +908,10 @@ FILE *pmc_journal_tmpfile(const char *db, char *err, size_t cap)
                  e != PMC_OK ? pmc_store_errmsg(s)
                              : "temporary file: write error");
         fclose(f);
-        close_quiet(s);
+        pmc__view_close_quiet(s);
         return NULL;
     }
-    close_quiet(s);
+    pmc__view_close_quiet(s);
     rewind(f);
     return f;
 }
