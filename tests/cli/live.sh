@@ -125,23 +125,6 @@ check "api: /health" api_has "$AP" GET /health '"ok":true'
 check "api: /status is JSON with the mode" \
     api_has "$AP" GET /status '"mode":"paper"'
 # header names are case-insensitive, and a name is matched whole
-raw_status() { # port request -> the status code of the answer
-    python3 - "$1" "$2" <<'PY'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
-s.sendall(sys.argv[2].encode().decode("unicode_escape").encode())
-d = b""
-try:
-    while b"\r\n" not in d:
-        c = s.recv(4096)
-        if not c:
-            break
-        d += c
-except socket.timeout:
-    pass
-print(d.split(b" ")[1].decode() if b" " in d else "none")
-PY
-}
 st=$(raw_status $AP "GET /health HTTP/1.1\\r\\nHost: 127.0.0.1:$AP\\r\\nCONTENT-LENGTH: 99999999\\r\\n\\r\\n")
 check "api: CONTENT-LENGTH is Content-Length (got $st)" [ "$st" = 413 ]
 st=$(raw_status $AP "GET /health HTTP/1.1\\r\\nHost: 127.0.0.1:$AP\\r\\nX-Not-Content-Length: 99999999\\r\\n\\r\\n")

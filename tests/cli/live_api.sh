@@ -97,29 +97,9 @@ check "browser: the refused kill killed nothing" \
     api_has "$AP" GET /status '"killed":false'
 
 # ---- half-close ----------------------------------------------------------------
-halfclose() { # port path -> status
-    python3 - "$1" "$2" "$T" << 'PY'
-import socket, sys
-p = int(sys.argv[1])
-s = socket.create_connection(("127.0.0.1", p), timeout=10)
-s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Bearer %s\r\n\r\n"
-           % (sys.argv[2], p, sys.argv[3])).encode())
-s.shutdown(socket.SHUT_WR)
-d = b""
-try:
-    while b"\r\n" not in d:
-        c = s.recv(4096)
-        if not c:
-            break
-        d += c
-except socket.timeout:
-    pass
-print(d.split(b" ")[1].decode() if b" " in d else "none")
-PY
-}
-st=$(halfclose $AP /status)
+st=$(raw_status $AP "GET /status HTTP/1.1\\r\\nHost: 127.0.0.1:$AP\\r\\nAuthorization: Bearer $T\\r\\n\\r\\n" half)
 check "halfclose: /status then a half-close is answered (got $st)" [ "$st" = 200 ]
-st=$(halfclose $AP /health)
+st=$(raw_status $AP "GET /health HTTP/1.1\\r\\nHost: 127.0.0.1:$AP\\r\\n\\r\\n" half)
 check "halfclose: /health then a half-close is answered (got $st)" [ "$st" = 200 ]
 
 # ---- load -------------------------------------------------------------------
