@@ -1328,6 +1328,44 @@ static void test_failed_unmatched_refused(void **state)
     assert_int_equal(run_lines(&c, last, 5, &a), PMC_OK);
 }
 
+/* A source fill removed while in its bucket leaves it (aggregate mode: a
+ * bucket per side): the order is smaller, the fill is skipped as removed,
+ * every fill still ends in exactly one order or skip; removed later, the
+ * order stands. */
+static void test_removed_withdrawn(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_default(&c);
+    c.copy_mode = PMC_MODE_AGGREGATE;
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    assert_int_equal(drv_init(&d, &c, collect, s), PMC_OK);
+    feed(&d, "t=1767229200000 ev=fill trader=" TA
+             " token=7 side=BUY px=0.5 sz=100 key=w1");
+    feed(&d, "t=1767229200010 ev=fill trader=" TA
+             " token=7 side=BUY px=0.5 sz=60 key=w2");
+    feed(&d, "t=1767229200020 ev=removed trader=" TA " token=7 key=w1");
+    feed(&d, "t=1767229200030 ev=removed trader=" TA " token=7 key=w1");
+    assert_int_equal(pmc_driver_advance(&d, 1767229201000), PMC_OK);
+    assert_non_null(find(s, "ev=skip key=w1 reason=removed"));
+    assert_non_null(find(s, "side=BUY px=0.52 sz=6 tif=FAK keys=w2 "));
+    feed(&d, "t=1767229202000 ev=removed trader=" TA " token=7 key=w2");
+    struct pmc_engine_stats st;
+    pmc_engine_stats(d.eng, &st);
+    assert_int_equal(st.removed_withdrawn, 1);
+    assert_int_equal(st.removed_late, 2);
+    assert_int_equal(st.skips[PMC_SKIP_REMOVED], 1);
+    assert_int_equal(s->order_fills + s->skips, st.fills_seen);
+    assert_int_equal(st.open_orders, 1);
+    struct pmc_trader_stats ts;
+    assert_true(pmc_engine_trader_stats(d.eng, 0, &ts));
+    assert_int_equal(ts.fills_eligible, 1);
+    assert_int_equal(ts.skips[PMC_SKIP_REMOVED], 1);
+    drv_fini(&d);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1353,6 +1391,7 @@ int main(void)
         cmocka_unit_test(test_failed_sell_undone),
         cmocka_unit_test(test_failed_frees_caps),
         cmocka_unit_test(test_failed_unmatched_refused),
+        cmocka_unit_test(test_removed_withdrawn),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
