@@ -676,10 +676,9 @@ static void ord_close(struct pmc_engine *e, uint32_t k)
 /* Keep what a fill report of the order in slot k did, for a FAILED report
  * of it (the oldest kept one gives its place). */
 static void fill_remember(struct pmc_engine *e, uint32_t k,
-                          const struct pmc_exec *x, pmc_micros f,
-                          pmc_micros fr, pmc_micros fs, pmc_micros spend,
-                          pmc_micros fee, pmc_micros basis, pmc_micros counted,
-                          pmc_micros pnl)
+                          const struct pmc_exec *x, pmc_micros f, pmc_micros fr,
+                          pmc_micros fs, pmc_micros spend, pmc_micros fee,
+                          pmc_micros basis, pmc_micros counted, pmc_micros pnl)
 {
     const struct order *o = &e->orders[k];
     uint32_t i = e->fm_next;
@@ -760,8 +759,8 @@ static enum pmc_err on_failed(struct pmc_engine *e, const struct pmc_exec *x,
         if (o) { /* the pending part comes back */
             t->pend_buy += m->fr;
             e->mkt_exposure[t->market] -= back - m->counted;
-            pmc_risk_on_buy_fill(&e->risk, -m->counted, -m->spend,
-                                 m->window, m->day);
+            pmc_risk_on_buy_fill(&e->risk, -m->counted, -m->spend, m->window,
+                                 m->day);
         } else { /* ... and is released with the rest of the final order */
             e->mkt_exposure[t->market] -= back;
             pmc_risk_on_buy_fill(&e->risk, 0, -m->spend, m->window, m->day);
@@ -1187,8 +1186,8 @@ static void on_removed(struct pmc_engine *e, const struct pmc_removed_ev *r,
             if (!pmc_sym_eq(&f->key, &r->key))
                 continue;
             uint32_t ti = f->trader;
-            b->pending -= pmc_mul(
-                pmc_mul(f->sz, pmc_sizing_ratio(&e->cfg, ti)), f->px);
+            b->pending -=
+                pmc_mul(pmc_mul(f->sz, pmc_sizing_ratio(&e->cfg, ti)), f->px);
             memmove(f, f + 1, (size_t)(b->nfills - i - 1) * sizeof *f);
             b->nfills--;
             if (!b->nfills) {

@@ -634,8 +634,7 @@ static enum pmc_err parse_exec(struct line *L, struct pmc_record *r)
                      "status is ack, fill, reject, cancel or failed"));
     x->status = (enum pmc_exec_status)st;
     x->sz = x->px = x->fee = 0;
-    int is_fill =
-        x->status == PMC_EXEC_FILL || x->status == PMC_EXEC_FAILED;
+    int is_fill = x->status == PMC_EXEC_FILL || x->status == PMC_EXEC_FAILED;
     PMC_TRY(get_size(L, "sz", is_fill, &x->sz));
     PMC_TRY(get_price(L, "px", is_fill, &x->px));
     PMC_TRY(

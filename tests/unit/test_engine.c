@@ -1121,8 +1121,7 @@ static enum pmc_err run_lines(const struct pmc_config *c,
     out->st.consecutive_rejects = 0;
     struct pmc_position_view v;
     for (uint32_t i = 0; i < 8 && pmc_engine_position(d.eng, i, &v); i++) {
-        snprintf(out->pos[i].token, sizeof out->pos[i].token, "%s",
-                 v.token->s);
+        snprintf(out->pos[i].token, sizeof out->pos[i].token, "%s", v.token->s);
         out->pos[i].shares = v.shares;
         out->pos[i].cost = v.cost;
         out->pos[i].realized = v.realized;
@@ -1177,7 +1176,8 @@ static void snap_equal(const struct snap *a, const struct snap *b)
 #define BUY_B                                                                  \
     "t=1767229200010 ev=fill trader=" TB " token=7 side=BUY px=0.5 sz=100 "    \
     "key=b2"
-#define FILL0 "t=1767229201000 ev=exec coid={0} status=fill sz=7 px=0.5 fee=0.03"
+#define FILL0                                                                  \
+    "t=1767229201000 ev=exec coid={0} status=fill sz=7 px=0.5 fee=0.03"
 #define FAIL0                                                                  \
     "t=1767229205000 ev=exec coid={0} status=failed sz=7 px=0.5 fee=0.03"
 #define FILL0B                                                                 \
@@ -1208,11 +1208,16 @@ static void test_failed_buy_undone(void **state)
     assert_true(b.st.pending_buy > 0 && b.st.open_orders == 1);
     snap_equal(&a, &b);
     /* final order: two fills, the first fails after the cancel */
-    const char *with2[] = {MKT, BUY_A, BUY_B, FILL0, FILL0B, CANCEL0, FAIL0,
-                           MARK};
-    const char *without2[] = {MKT,    BUY_A,  BUY_B, "t=1767229201000 ev=trade "
-                                                   "token=8 px=0.5 sz=1",
-                              FILL0B, CANCEL0, MARK};
+    const char *with2[] = {MKT,    BUY_A,   BUY_B, FILL0,
+                           FILL0B, CANCEL0, FAIL0, MARK};
+    const char *without2[] = {MKT,
+                              BUY_A,
+                              BUY_B,
+                              "t=1767229201000 ev=trade "
+                              "token=8 px=0.5 sz=1",
+                              FILL0B,
+                              CANCEL0,
+                              MARK};
     assert_int_equal(run_lines(&c, with2, 8, &a), PMC_OK);
     assert_int_equal(run_lines(&c, without2, 7, &b), PMC_OK);
     /* the token 8 placeholder keeps the step times alike; drop it */
@@ -1242,12 +1247,10 @@ static void test_failed_sell_undone(void **state)
         "t=1767229213000 ev=exec coid={1} status=cancel",
         "t=1767229214000 ev=trade token=7 px=0.6 sz=1",
     };
-    const char *with[] = {MKT,     BUY_A,   BUY_B,   FILL0B,
-                          CANCEL0, sell[0], sell[1], sell[2],
-                          sell[3], sell[4], sell[5]};
-    const char *without[] = {MKT,     BUY_A,   BUY_B,   FILL0B,
-                             CANCEL0, sell[0], sell[1], sell[4],
-                             sell[5]};
+    const char *with[] = {MKT,     BUY_A,   BUY_B,   FILL0B,  CANCEL0, sell[0],
+                          sell[1], sell[2], sell[3], sell[4], sell[5]};
+    const char *without[] = {MKT,     BUY_A,   BUY_B,   FILL0B, CANCEL0,
+                             sell[0], sell[1], sell[4], sell[5]};
     struct snap a, b, mid;
     assert_int_equal(run_lines(&c, with, 11, &a), PMC_OK);
     assert_int_equal(run_lines(&c, without, 9, &b), PMC_OK);
@@ -1316,7 +1319,8 @@ static void test_failed_unmatched_refused(void **state)
     /* with room for 1 open order, 1 fill is kept: the older one is gone */
     c.max_open_orders = 1;
     const char *old[] = {
-        MKT, BUY_A,
+        MKT,
+        BUY_A,
         "t=1767229200500 ev=exec coid={0} status=fill sz=1 px=0.5 fee=0.01",
         "t=1767229200600 ev=exec coid={0} status=fill sz=2 px=0.5 fee=0.01",
         "t=1767229200700 ev=exec coid={0} status=failed sz=1 px=0.5 fee=0.01",
