@@ -25,23 +25,6 @@
 
 #include "sim/sim_int.h"
 
-/* Does the nth trade (fill leg) of order coid fail on chain? A draw from
- * a hash of both with a fixed seed, below trade_fail_share: the same
- * inputs fail the same trades, whatever the rest of the run. */
-#define TRADE_FAIL_SEED 0x7472616465666169ull
-static int trade_fails(const struct pmc_config *c, const struct pmc_sym *coid,
-                       uint32_t nth)
-{
-    if (c->trade_fail_share <= 0)
-        return 0;
-    unsigned char buf[PMC_SYM_MAX + 4];
-    memcpy(buf, coid->s, coid->n);
-    for (int i = 0; i < 4; i++)
-        buf[coid->n + i] = (unsigned char)(nth >> (8 * i));
-    uint64_t h = pmc_hash64_seed(buf, (size_t)coid->n + 4, TRADE_FAIL_SEED);
-    return (pmc_micros)(h % (uint64_t)PMC_MICRO) < c->trade_fail_share;
-}
-
 /* Schedule an exec report for the core. */
 static enum pmc_err report(struct pmc_sim *s, struct pmc_sim_order *o, pmc_ms t,
                            enum pmc_exec_status st, pmc_micros sz,
@@ -234,7 +217,7 @@ static enum pmc_err venue_fill(struct pmc_sim *s, struct pmc_sim_order *o,
     pmc_sim_equity_row(s, "fill");
     PMC_TRY(report(s, o, s->now + s->o.lat_report, PMC_EXEC_FILL, sz, px, fee,
                    NULL));
-    if (!trade_fails(&s->cfg, &o->coid, o->nlegs))
+    if (!pmc_trade_fails(s->cfg.trade_fail_share, &o->coid, o->nlegs))
         return PMC_OK;
     /* the venue learns of the failure trade_fail_after_ms later, the core
      * lat_report after that: the ledger is undone when the core sees it */
