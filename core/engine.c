@@ -81,7 +81,7 @@ static size_t ord_ix_bytes(const struct pmc_config *c)
 struct layout {
     size_t eng, toks, live, tok_ring, tok_ix, mkts, mkt_exposure, mkt_ring,
         mkt_ix, buckets, released, fills, orders, ord_ix, dedupe, ts, attr,
-        parts, total;
+        parts, bt, total;
 };
 
 /* Traders the per-trader tables are sized for: the list, or the most a
@@ -102,6 +102,12 @@ static uint32_t attr_k(const struct pmc_config *c)
 static uint32_t part_cap(const struct pmc_config *c)
 {
     return ntcap(c) ? 2 * c->max_tokens : 0;
+}
+
+/* Distinct traders a bucket holds at most. */
+static uint32_t bt_cap(const struct pmc_config *c)
+{
+    return ntcap(c) < c->max_bucket_fills ? ntcap(c) : c->max_bucket_fills;
 }
 
 static size_t align16(size_t n)
@@ -135,6 +141,7 @@ static void layout(const struct pmc_config *c, struct layout *L)
     TAKE(ts, (size_t)ntcap(c) * sizeof(struct tstat));
     TAKE(attr, (size_t)c->max_open_orders * attr_k(c) * sizeof(struct attr));
     TAKE(parts, (size_t)part_cap(c) * sizeof(struct part));
+    TAKE(bt, (size_t)bt_cap(c) * sizeof(struct bslot));
 #undef TAKE
     L->total = o;
 }
@@ -225,6 +232,8 @@ enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem, size_t size,
     e->part_cap = part_cap(cfg);
     e->part_hwm = 0;
     e->free_part = NONE;
+    e->bt = (struct bslot *)(void *)(base + L.bt);
+    e->bn = 0;
     e->ts_day = INT64_MIN;
     pmc_risk_init(&e->risk);
     *out = e;

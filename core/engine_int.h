@@ -60,12 +60,15 @@ struct order {
     pmc_micros px, sz, done;
     int64_t window, day; /* where its notional was counted */
     uint32_t nattr;      /* traders it is attributed to (e->attr) */
+    uint32_t attr_big;   /* the largest weight's entry: the rounding rest */
+    pmc_micros attr_w;   /* the weights' sum (held at INT64_MAX) */
 };
 
 /* A trader's share of an order: the scaled source shares it contributed on
  * the order's side (engine.h: attribution). */
 struct attr {
     uint32_t trader;
+    uint32_t part; /* its part of the order's token; NONE: the table was full */
     pmc_micros w;
 };
 
@@ -80,6 +83,13 @@ struct part {
 struct tstat {
     struct pmc_trader_stats s;
     int64_t off_day; /* UTC day of a daily-loss cut-off */
+    uint32_t bj;     /* 1 + its place in e->bt, 0 when not in that bucket */
+};
+
+/* A trader of the bucket being flushed and its part of the bucket's token
+ * (NONE: the table is full), in the order of the bucket's fills. */
+struct bslot {
+    uint32_t trader, part;
 };
 
 /* open-addressing index from a pmc_sym hash to a table slot */
@@ -136,6 +146,10 @@ struct pmc_engine {
     uint32_t attr_k;    /* attribution entries per order */
     struct part *parts; /* [part_cap] */
     uint32_t part_cap, part_hwm, free_part;
+    /* the traders of the last bucket flushed (pmc__attr_sources), kept for
+     * its order (pmc__attr_order): [min(ntcap, max_bucket_fills)] */
+    struct bslot *bt;
+    uint32_t bn;
     int64_t ts_day; /* UTC day of realized_today */
 
     /* the kill switch, by who set it (engine.h: kill and resume); risk.killed
@@ -154,8 +168,9 @@ static inline struct pmc_trader_stats *tst(struct pmc_engine *e, uint32_t i)
 
 /* ---- traders.c ----------------------------------------------------------- */
 
-/* The order in slot k was emitted from bucket b on `side`: list the
- * traders it is attributed to and count their fills copied. */
+/* The order in slot k was emitted from bucket b on `side`, right after
+ * pmc__attr_sources(b): list the traders it is attributed to (their parts
+ * resolved once), weigh them and count their fills copied. */
 void pmc__attr_order(struct pmc_engine *e, uint32_t k,
                      const struct pmc_bucket *b, enum pmc_side side);
 
@@ -172,8 +187,8 @@ void pmc__attr_resolve(struct pmc_engine *e, struct tok *x, pmc_micros payout,
                        struct pmc_actions *out);
 
 /* The source fills of bucket b, taken off the open list, move their
- * traders' virtual positions, in order: the parts of up to PMC_ATTR_MAX
- * traders found in one walk, any further trader's in its own. */
+ * traders' virtual positions, in order; its traders and their parts stay
+ * listed (e->bt) for its order. */
 void pmc__attr_sources(struct pmc_engine *e, const struct pmc_bucket *b);
 
 /* The core's own switch of trader i (an action, by=core). */
