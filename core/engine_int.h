@@ -61,6 +61,7 @@ struct order {
     int64_t window, day; /* where its notional was counted */
     uint32_t nattr;      /* traders it is attributed to (e->attr) */
     uint32_t attr_big;   /* the largest weight's entry: the rounding rest */
+    uint32_t filled;     /* 1 once an execution fill came */
     pmc_micros attr_w;   /* the weights' sum (held at INT64_MAX) */
 };
 

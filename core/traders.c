@@ -158,6 +158,7 @@ void pmc__attr_order(struct pmc_engine *e, uint32_t k,
             big = j;
     }
     o->nattr = n;
+    o->filled = 0;
     o->attr_w = W;
     o->attr_big = big;
 }
@@ -197,14 +198,20 @@ static void attr_fill_one(struct pmc_engine *e, const struct order *o,
  * cost `basis` it takes out. Each amount v is split between the order's
  * traders: floor(v x w_j / W) each, the rounding rest to the largest
  * weight, so the parts add up to v; with no weight at all (or one trader)
- * everything to the first. */
+ * everything to the first. The order's first fill counts it filled for each
+ * of its traders. */
 void pmc__attr_fill(struct pmc_engine *e, uint32_t k, pmc_micros sh,
                     pmc_micros usd, pmc_micros fee, pmc_micros basis,
                     struct pmc_actions *out)
 {
-    const struct order *o = &e->orders[k];
+    struct order *o = &e->orders[k];
     struct attr *a = &e->attr[(size_t)k * e->attr_k];
     uint32_t n = o->nattr;
+    if (!o->filled) {
+        o->filled = 1;
+        for (uint32_t j = 0; j < n; j++)
+            tst(e, a[j].trader)->orders_filled++;
+    }
     if (o->side == PMC_BUY)
         basis = 0;
     pmc_micros W = o->attr_w;

@@ -273,6 +273,66 @@ static void test_netting_and_counts(void **state)
     assert_int_equal(a.rejects, 1);
     assert_int_equal(b.rejects, 0);
     assert_int_equal(a.orders, 2);
+    /* the netted-out TB's order filled too; the rejected one did not */
+    assert_int_equal(a.orders_filled, 1);
+    assert_int_equal(b.orders_filled, 1);
+    drv_fini();
+    free(s);
+}
+
+/* The fill rate counts orders, not execution fills: TA and TB share an
+ * order filled in two reports (one filled order each, two fills each);
+ * TA's second order is cancelled unfilled and its third rejected: TA
+ * filled 1 of 3 orders, TB 1 of 1. */
+static void test_fill_rate(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_two(&c);
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    drv_init(&d, &c, s);
+    char coid[32];
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=7 side=BUY px=0.5 sz=100 key=a1",
+          T0);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TB " token=7 side=BUY px=0.5 sz=40 key=b1",
+          T0 + 100);
+    assert_int_equal(pmc_driver_advance(&d, T0 + 300), PMC_OK);
+    coid_of(s, 0, coid);
+    struct pmc_trader_stats a = ts(&d, 0), b = ts(&d, 1);
+    assert_int_equal(a.orders_filled, 0);
+    feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=10 px=0.5", T0 + 400,
+          coid);
+    feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=20 px=0.5", T0 + 450,
+          coid);
+    a = ts(&d, 0);
+    b = ts(&d, 1);
+    assert_int_equal(a.order_fills, 2);
+    assert_int_equal(b.order_fills, 2);
+    assert_int_equal(a.orders_filled, 1);
+    assert_int_equal(b.orders_filled, 1);
+
+    const char *end[] = {"cancel", "reject reason=x"};
+    for (int i = 0; i < 2; i++) {
+        feedf(&d,
+              "t=%lld ev=fill trader=" TA
+              " token=7 side=BUY px=0.5 sz=100 key=a%d",
+              T0 + 1000 * (i + 1), i + 2);
+        assert_int_equal(pmc_driver_advance(&d, T0 + 1000 * (i + 1) + 300),
+                         PMC_OK);
+        coid_of(s, i + 1, coid);
+        feedf(&d, "t=%lld ev=exec coid=%s status=%s", T0 + 1000 * (i + 1) + 400,
+              coid, end[i]);
+    }
+    a = ts(&d, 0);
+    b = ts(&d, 1);
+    assert_int_equal(a.orders, 3);
+    assert_int_equal(a.orders_filled, 1);
+    assert_int_equal(a.order_fills, 2);
+    assert_int_equal(b.orders, 1);
+    assert_int_equal(b.orders_filled, 1);
     drv_fini();
     free(s);
 }
@@ -511,6 +571,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_traders_one_order),
         cmocka_unit_test(test_netting_and_counts),
+        cmocka_unit_test(test_fill_rate),
         cmocka_unit_test(test_resolution_and_loss_run),
         cmocka_unit_test(test_follow_all_traders),
         cmocka_unit_test(test_kill_holders),
