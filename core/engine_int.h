@@ -74,10 +74,12 @@ struct attr {
 };
 
 /* A trader's part of a token: our attributed position, the source's own
- * virtual one. Linked from the token (tok.parts) through next. */
+ * virtual one. Linked from the token (tok.parts) through next, found by
+ * (trader, token) in e->part_ix. */
 struct part {
-    uint32_t trader, next;   /* next: the token's next part; free list link */
-    pmc_micros shares, cost; /* ours attributed to the trader */
+    uint32_t trader, next; /* next: the token's next part; free list link */
+    uint32_t tok;
+    pmc_micros shares, cost;         /* ours attributed to the trader */
     pmc_micros src_shares, src_cost; /* the source's own, at its prices */
 };
 
@@ -87,10 +89,14 @@ struct tstat {
     uint32_t bj;     /* 1 + its place in e->bt, 0 when not in that bucket */
 };
 
-/* A trader of the bucket being flushed and its part of the bucket's token
- * (NONE: the table is full), in the order of the bucket's fills. */
+/* A trader of the bucket being flushed, in the order of the bucket's
+ * fills: its part of the bucket's token (NONE: the table is full), its
+ * fills in the bucket and their scaled shares per side (the weights of an
+ * order on that side, held at INT64_MAX). */
 struct bslot {
     uint32_t trader, part;
+    uint64_t nfills;
+    pmc_micros w[2]; /* [enum pmc_side] */
 };
 
 /* open-addressing index from a pmc_sym hash to a table slot */
@@ -147,6 +153,7 @@ struct pmc_engine {
     uint32_t attr_k;    /* attribution entries per order */
     struct part *parts; /* [part_cap] */
     uint32_t part_cap, part_hwm, free_part;
+    struct index part_ix; /* (trader, token) -> part, at most half full */
     /* the traders of the last bucket flushed (pmc__attr_sources), kept for
      * its order (pmc__attr_order): [min(ntcap, max_bucket_fills)] */
     struct bslot *bt;
@@ -160,6 +167,13 @@ struct pmc_engine {
 
     struct pmc_engine_stats st;
 };
+
+/* Where part p's (trader, token) starts probing e->part_ix. */
+static inline uint32_t pmc__part_home(uint32_t trader, uint32_t tok)
+{
+    uint64_t k = ((uint64_t)trader << 32 | tok) * 0x9e3779b97f4a7c15ULL;
+    return (uint32_t)(k >> 32);
+}
 
 static inline struct pmc_trader_stats *tst(struct pmc_engine *e, uint32_t i)
 {

@@ -42,8 +42,13 @@ static uint32_t part_new(struct pmc_engine *e, uint32_t i, uint32_t tk)
     struct part *q = &e->parts[p];
     memset(q, 0, sizeof *q);
     q->trader = i;
+    q->tok = tk;
     q->next = x->parts;
     x->parts = p;
+    uint32_t mask = e->part_ix.mask, s = pmc__part_home(i, tk) & mask;
+    while (e->part_ix.slot[s] != NONE)
+        s = (s + 1) & mask;
+    e->part_ix.slot[s] = p;
     return p;
 }
 
@@ -51,10 +56,14 @@ static uint32_t part_new(struct pmc_engine *e, uint32_t i, uint32_t tk)
  * full). */
 static uint32_t part_of(struct pmc_engine *e, uint32_t tk, uint32_t i)
 {
-    for (uint32_t p = e->toks[tk].parts; p != NONE; p = e->parts[p].next)
-        if (e->parts[p].trader == i)
+    uint32_t mask = e->part_ix.mask;
+    for (uint32_t s = pmc__part_home(i, tk) & mask;; s = (s + 1) & mask) {
+        uint32_t p = e->part_ix.slot[s];
+        if (p == NONE)
+            return part_new(e, i, tk);
+        if (e->parts[p].trader == i && e->parts[p].tok == tk)
             return p;
-    return part_new(e, i, tk);
+    }
 }
 
 static struct part *part_at(struct pmc_engine *e, uint32_t p)
@@ -121,55 +130,49 @@ static void trader_pnl(struct pmc_engine *e, uint32_t i, pmc_micros pnl,
  * pmc__attr_sources(b) listed its traders: the first attr_k of them (in
  * the order of the bucket's fills) are the order's attribution, each
  * weighted by its scaled source shares on the order's side; their fills
- * copied are counted. The weights' sum and the largest (the first of
- * them: it takes the rounding rest of every split) are kept once for the
- * order's fills. */
+ * copied are counted (a further trader's fills as untracked). The weights'
+ * sum and the largest (the first of them: it takes the rounding rest of
+ * every split) are kept once for the order's fills. */
 void pmc__attr_order(struct pmc_engine *e, uint32_t k,
                      const struct pmc_bucket *b, enum pmc_side side)
 {
+    (void)b;
     struct attr *a = &e->attr[(size_t)k * e->attr_k];
     uint32_t n = e->bn < e->attr_k ? e->bn : e->attr_k;
-    for (uint32_t j = 0; j < n; j++) {
-        a[j].trader = e->bt[j].trader;
-        a[j].part = e->bt[j].part;
-        a[j].w = 0;
-        tst(e, a[j].trader)->orders++;
-    }
-    for (uint32_t i = 0; i < b->nfills; i++) {
-        const struct pmc_fill_ref *f = &b->fills[i];
-        struct tstat *t = &e->ts[f->trader];
-        uint32_t j = t->bj - 1;
-        t->s.fills_copied++;
-        if (j >= n) { /* beyond the attr_k traders an order names */
-            t->s.untracked++;
-            continue;
-        }
-        if (f->side == side) {
-            pmc_micros w = pmc_mul(f->sz, pmc_sizing_ratio(&e->cfg, f->trader));
-            a[j].w = w > INT64_MAX - a[j].w ? INT64_MAX : a[j].w + w;
-        }
-    }
-    struct order *o = &e->orders[k];
     pmc_micros W = 0;
     uint32_t big = 0;
-    for (uint32_t j = 0; j < n; j++) {
+    for (uint32_t j = 0; j < e->bn; j++) {
+        const struct bslot *q = &e->bt[j];
+        struct pmc_trader_stats *t = tst(e, q->trader);
+        t->fills_copied += q->nfills;
+        if (j >= n) { /* beyond the attr_k traders an order names */
+            t->untracked += q->nfills;
+            continue;
+        }
+        t->orders++;
+        a[j].trader = q->trader;
+        a[j].part = q->part;
+        a[j].w = q->w[side];
         W = a[j].w > INT64_MAX - W ? INT64_MAX : W + a[j].w;
         if (a[j].w > a[big].w)
             big = j;
     }
+    struct order *o = &e->orders[k];
     o->nattr = n;
     o->filled = 0;
     o->attr_w = W;
     o->attr_big = big;
 }
 
-/* Attributed entry a of the order o: its share of one execution fill. */
-static void attr_fill_one(struct pmc_engine *e, const struct order *o,
-                          struct attr *a, pmc_micros sh, pmc_micros usd,
-                          pmc_micros fee, pmc_micros basis,
-                          struct pmc_actions *out)
+/* Attributed entry a of the order o: its share of one execution fill (the
+ * order's first: `first`). */
+static inline void attr_fill_one(struct pmc_engine *e, const struct order *o,
+                                 struct attr *a, int first, pmc_micros sh,
+                                 pmc_micros usd, pmc_micros fee,
+                                 pmc_micros basis, struct pmc_actions *out)
 {
     struct pmc_trader_stats *t = tst(e, a->trader);
+    t->orders_filled += (uint64_t)first;
     if (a->part == NONE) /* the table was full: it may have room now */
         a->part = part_of(e, o->tok, a->trader);
     struct part *p = part_at(e, a->part);
@@ -207,20 +210,17 @@ void pmc__attr_fill(struct pmc_engine *e, uint32_t k, pmc_micros sh,
     struct order *o = &e->orders[k];
     struct attr *a = &e->attr[(size_t)k * e->attr_k];
     uint32_t n = o->nattr;
-    if (!o->filled) {
-        o->filled = 1;
-        for (uint32_t j = 0; j < n; j++)
-            tst(e, a[j].trader)->orders_filled++;
-    }
+    int first = !o->filled;
+    o->filled = 1;
     if (o->side == PMC_BUY)
         basis = 0;
     pmc_micros W = o->attr_w;
     if (n == 0)
         return;
     if (n == 1 || W <= 0) {
-        attr_fill_one(e, o, &a[0], sh, usd, fee, basis, out);
+        attr_fill_one(e, o, &a[0], first, sh, usd, fee, basis, out);
         for (uint32_t j = 1; j < n; j++)
-            attr_fill_one(e, o, &a[j], 0, 0, 0, 0, out);
+            attr_fill_one(e, o, &a[j], first, 0, 0, 0, 0, out);
         return;
     }
     pmc_micros dsh[PMC_ATTR_MAX], dusd[PMC_ATTR_MAX], dfee[PMC_ATTR_MAX],
@@ -233,15 +233,15 @@ void pmc__attr_fill(struct pmc_engine *e, uint32_t k, pmc_micros sh,
         pmc_micros w = a[j].w;
         rsh -= dsh[j] = part_floor(sh, w, W);
         rusd -= dusd[j] = part_floor(usd, w, W);
-        rfee -= dfee[j] = part_floor(fee, w, W);
-        rb -= db[j] = part_floor(basis, w, W);
+        rfee -= dfee[j] = fee ? part_floor(fee, w, W) : 0;
+        rb -= db[j] = basis ? part_floor(basis, w, W) : 0;
     }
     dsh[big] = rsh;
     dusd[big] = rusd;
     dfee[big] = rfee;
     db[big] = rb;
     for (uint32_t j = 0; j < n; j++)
-        attr_fill_one(e, o, &a[j], dsh[j], dusd[j], dfee[j], db[j], out);
+        attr_fill_one(e, o, &a[j], first, dsh[j], dusd[j], dfee[j], db[j], out);
 }
 
 /* Token x resolved at `payout`: realise every trader's part, ours and the
@@ -292,51 +292,44 @@ static void src_apply(struct pmc_engine *e, uint32_t i, struct part *p,
 
 /* The source fills of bucket b, taken off the open list, move their
  * traders' virtual positions, in order. Its traders are listed in e->bt
- * (in the order of its fills, each marked in its tstat.bj) with their
- * parts of the token, found in one walk of the token's list and the
- * missing ones created in that order; the list stays for the bucket's
- * order (pmc__attr_order) until the next bucket. */
+ * in the order of its fills (each marked by its place in its tstat.bj),
+ * each with its part of the token (found in the token's list, else created,
+ * at its first fill) and its fills' counts and weights; the list stays for
+ * the bucket's order (pmc__attr_order) until the next bucket. */
 void pmc__attr_sources(struct pmc_engine *e, const struct pmc_bucket *b)
 {
     for (uint32_t j = 0; j < e->bn; j++)
         e->ts[e->bt[j].trader].bj = 0;
     uint32_t n = 0, last = NONE;
-    for (uint32_t i = 0; i < b->nfills; i++) {
-        uint32_t tr = b->fills[i].trader;
-        if (tr == last)
-            continue;
-        last = tr;
-        struct tstat *t = &e->ts[tr];
-        if (!t->bj) {
-            e->bt[n].trader = tr;
-            e->bt[n].part = NONE;
-            t->bj = ++n;
-        }
-    }
-    e->bn = n;
-    uint32_t found = 0;
-    for (uint32_t p = e->toks[b->tok].parts; p != NONE && found < n;
-         p = e->parts[p].next) {
-        uint32_t j = e->ts[e->parts[p].trader].bj;
-        if (j) {
-            e->bt[j - 1].part = p;
-            found++;
-        }
-    }
-    for (uint32_t j = 0; j < n && found < n; j++)
-        if (e->bt[j].part == NONE)
-            e->bt[j].part = part_new(e, e->bt[j].trader, b->tok);
-    if (n == 1) { /* one trader: one part */
-        struct part *p = part_at(e, e->bt[0].part);
-        for (uint32_t i = 0; i < b->nfills; i++)
-            src_apply(e, e->bt[0].trader, p, &b->fills[i]);
-        return;
-    }
+    struct bslot *q = NULL;
+    struct part *p = NULL;
+    pmc_micros ratio = 0;
     for (uint32_t i = 0; i < b->nfills; i++) {
         const struct pmc_fill_ref *f = &b->fills[i];
-        uint32_t j = e->ts[f->trader].bj - 1;
-        src_apply(e, f->trader, part_at(e, e->bt[j].part), f);
+        if (f->trader != last) {
+            last = f->trader;
+            struct tstat *t = &e->ts[last];
+            if (!t->bj) {
+                q = &e->bt[n];
+                q->trader = last;
+                q->part = part_of(e, b->tok, last);
+                q->nfills = 0;
+                q->w[0] = q->w[1] = 0;
+                t->bj = ++n;
+            } else {
+                q = &e->bt[t->bj - 1];
+            }
+            p = part_at(e, q->part);
+            ratio = pmc_sizing_ratio(&e->cfg, last);
+        }
+        q->nfills++;
+        pmc_micros w = pmc_mul(f->sz, ratio);
+        pmc_micros *ws = &q->w[f->side];
+        if (__builtin_add_overflow(*ws, w, ws)) /* both >= 0: held */
+            *ws = INT64_MAX;
+        src_apply(e, last, p, f);
     }
+    e->bn = n;
 }
 
 const char *pmc_trader_off_name(int off)
