@@ -97,6 +97,8 @@ static void coid_of(const struct sink *s, int nth, char *out)
             return;
         }
     }
+    for (size_t i = s->n > 3 ? s->n - 3 : 0; i < s->n; i++)
+        fprintf(stderr, "%s\n", s->lines[i]);
     fail_msg("no order %d", nth);
 }
 
@@ -420,6 +422,57 @@ static void test_follow_all_traders(void **state)
     free(s);
 }
 
+/* Parts freed with their tokens are found again by (trader, token) for
+ * the tokens that take their slots: 40 tokens through a table of 4 (8
+ * parts), each bought by TA (10 shares for 5) and TB (20 for 10) in one
+ * order, filled, then resolved (every third at 1, the others at 0): TA
+ * 14 x 5 - 26 x 5 = -60, TB -120, nothing untracked; the sources (100
+ * and 40 at 0.5) -600 and -240. */
+static void test_parts_reused(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_two(&c);
+    c.max_tokens = 4;
+    c.max_total_notional_per_15m_window_usd = 1000000000; /* 1000 */
+    c.kill_max_daily_loss_usd = 1000000000;               /* 1000 */
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    drv_init(&d, &c, s);
+    char coid[32];
+    for (int k = 0; k < 40; k++) {
+        long long t = T0 + 1000LL * k;
+        feedf(&d,
+              "t=%lld ev=fill trader=" TA
+              " token=%d side=BUY px=0.5 sz=100 key=a%d",
+              t, 100 + k, k);
+        feedf(&d,
+              "t=%lld ev=fill trader=" TB
+              " token=%d side=BUY px=0.5 sz=40 key=b%d",
+              t + 10, 100 + k, k);
+        assert_int_equal(pmc_driver_advance(&d, t + 300), PMC_OK);
+        coid_of(s, k, coid);
+        feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=30 px=0.5", t + 400,
+              coid);
+        feedf(&d, "t=%lld ev=resolve token=%d payout=%d", t + 500, 100 + k,
+              k % 3 == 0);
+    }
+    struct pmc_trader_stats a = ts(&d, 0), b = ts(&d, 1);
+    struct pmc_engine_stats st;
+    pmc_engine_stats(d.eng, &st);
+    assert_int_equal(a.orders, 40);
+    assert_int_equal(a.orders_filled, 40);
+    assert_int_equal(a.untracked, 0);
+    assert_int_equal(b.untracked, 0);
+    assert_int_equal(a.realized_usd, -60000000);
+    assert_int_equal(b.realized_usd, -120000000);
+    assert_int_equal(a.realized_usd + b.realized_usd, st.realized_total);
+    assert_int_equal(a.src_realized_usd, -600000000);
+    assert_int_equal(b.src_realized_usd, -240000000);
+    drv_fini();
+    free(s);
+}
+
 /* The kill switch's three holders (engine.h): an operator kill lifts with
  * a plain resume; the core's own needs an override naming it, and is kept
  * even when an operator kill came first; the kill file's only by its own
@@ -574,6 +627,7 @@ int main(void)
         cmocka_unit_test(test_fill_rate),
         cmocka_unit_test(test_resolution_and_loss_run),
         cmocka_unit_test(test_follow_all_traders),
+        cmocka_unit_test(test_parts_reused),
         cmocka_unit_test(test_kill_holders),
         cmocka_unit_test(test_cutoff_in_stats),
         cmocka_unit_test(test_source_position_bounded),
