@@ -135,7 +135,9 @@ int pmc_engine_position(const struct pmc_engine *e, uint32_t i,
  *    fills a copy was wanted for. fills_copied: its fills carried by an
  *    order. Tracking accuracy = fills_copied / fills_eligible.
  *  - orders: orders carrying at least one of its fills; rejects: those of
- *    them rejected; order_fills: execution fill reports of those orders.
+ *    them rejected; order_fills: execution fill reports of those orders;
+ *    orders_filled: those orders that got at least one execution fill
+ *    (counted at its first). Fill rate = orders_filled / orders.
  *  - Attribution: an order's execution (shares, USD, fee, basis, realised
  *    P&L) is split between the traders of its source fills on the order's
  *    side pro rata by the shares each contributed (source size x the
@@ -178,6 +180,7 @@ struct pmc_trader_stats {
     uint64_t fills_seen, fills_eligible, fills_copied;
     uint64_t skips[PMC_SKIP_COUNT];
     uint64_t orders, order_fills, rejects;
+    uint64_t orders_filled;
     pmc_micros bought_usd, sold_usd, fees_usd;
     pmc_micros realized_usd, realized_today, unrealized_usd;
     pmc_micros src_realized_usd, src_unrealized_usd;

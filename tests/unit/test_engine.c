@@ -1068,7 +1068,7 @@ static void test_follow_all_full(void **state)
 /* ---- failed trades --------------------------------------------------------- */
 
 /* What a run leaves: the stats (less the report counters), every position
- * and each trader's numbers (less its report count). */
+ * and each trader's numbers (less its report counts). */
 struct snap {
     struct pmc_engine_stats st;
     struct {
@@ -1131,8 +1131,8 @@ static enum pmc_err run_lines(const struct pmc_config *c,
         out->npos = i + 1;
     }
     uint32_t nt = pmc_engine_trader_stats_all(d.eng, out->tr, 2);
-    for (uint32_t i = 0; i < nt; i++)
-        out->tr[i].order_fills = 0;
+    for (uint32_t i = 0; i < nt; i++) /* report counters */
+        out->tr[i].order_fills = out->tr[i].orders_filled = 0;
     drv_fini(&d);
     free(s);
     return err;
