@@ -705,6 +705,7 @@ static void fill_remember(struct pmc_engine *e, uint32_t k,
     m->h = x->coid.h;
     m->h2 = x->coid.h2;
     m->tok = o->tok;
+    m->ord = k;
     m->tok_h = e->toks[o->tok].token.h;
     m->side = o->side;
     m->used = 1;
@@ -770,8 +771,10 @@ static enum pmc_err on_failed(struct pmc_engine *e, const struct pmc_exec *x,
     if (m->side == PMC_SELL &&
         (t->shares > POS_MAX - m->fs || t->cost > POS_MAX - m->basis))
         return PMC_ERANGE;
-    uint32_t k = ord_find(e, &x->coid);
-    struct order *o = k == NONE ? NULL : &e->orders[k];
+    /* its order's slot, while that order is still open */
+    struct order *o = &e->orders[m->ord];
+    if (o->state != ORD_OPEN || o->coid.h != m->h || o->coid.h2 != m->h2)
+        o = NULL;
     m->failed = 1;
     e->st.fills_failed++;
     if (m->side == PMC_BUY) {
@@ -1205,14 +1208,14 @@ static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
 static void on_removed(struct pmc_engine *e, const struct pmc_removed_ev *r,
                        struct pmc_actions *out)
 {
-    uint32_t slot;
-    uint32_t tk = tok_probe(e, &r->token, &slot);
-    struct tok *x = tk == NONE ? NULL : &e->toks[tk];
-    for (int s = 0; x && s < 2; s++) {
-        uint32_t bi = x->bucket[s];
-        if (bi == NONE)
-            continue;
+    /* the open buckets, not the token index: a rare step stays off the
+     * hot path's inlined look-ups */
+    for (uint32_t bi = e->q.head; bi != NONE; bi = e->q.b[bi].next) {
         struct pmc_bucket *b = &e->q.b[bi];
+        uint32_t tk = b->tok;
+        struct tok *x = &e->toks[tk];
+        if (!pmc_sym_eq(&x->token, &r->token))
+            continue;
         for (uint32_t i = 0; i < b->nfills; i++) {
             struct pmc_fill_ref *f = &b->fills[i];
             if (!pmc_sym_eq(&f->key, &r->key))
@@ -1224,7 +1227,9 @@ static void on_removed(struct pmc_engine *e, const struct pmc_removed_ev *r,
             b->nfills--;
             if (!b->nfills) {
                 pmc_coalesce_unlink(&e->q, bi);
-                x->bucket[s] = NONE;
+                for (int sd = 0; sd < 2; sd++)
+                    if (x->bucket[sd] == bi)
+                        x->bucket[sd] = NONE;
                 tok_check_idle(e, tk);
             }
             tst(e, ti)->fills_eligible--;

@@ -90,6 +90,7 @@ struct fillrec {
     uint64_t h, h2;    /* the order's client id (pmc_sym hashes) */
     uint64_t tok_h;    /* the token's hash: its slot still holds it */
     uint32_t tok;      /* token slot */
+    uint32_t ord;      /* order slot (its order while open with this coid) */
     uint32_t nattr;    /* entries in e->fm_attr[i * attr_k] */
     uint32_t attr_big; /* the order's largest weight's entry */
     pmc_micros attr_w; /* the order's weights' sum */
