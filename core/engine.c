@@ -756,8 +756,8 @@ static uint32_t fill_find(const struct pmc_engine *e, const struct pmc_exec *x)
  * part comes back while the order is open; once it is final that part is
  * released, as a cancel would have) and each trader's attributed share.
  * PMC_ENOTFOUND when no kept fill of the order matches (never applied, or
- * older than the latest fm_cap fills), PMC_ESTATE when its token resolved
- * since or gave its slot away: nothing applied either way. */
+ * older than the latest fm_cap fills): nothing applied. A fill whose token
+ * resolved since is not undone (its payout stands): only counted. */
 static enum pmc_err on_failed(struct pmc_engine *e, const struct pmc_exec *x,
                               struct pmc_actions *out)
 {
@@ -766,8 +766,13 @@ static enum pmc_err on_failed(struct pmc_engine *e, const struct pmc_exec *x,
         return PMC_ENOTFOUND;
     struct fillrec *m = &e->fm[i];
     struct tok *t = &e->toks[m->tok];
-    if (t->token.h != m->tok_h || t->resolved)
-        return PMC_ESTATE;
+    if (t->token.h != m->tok_h || t->resolved) {
+        /* resolved since (a reused slot was resolved first): the payout
+         * stands; the failure is kept as such, counted, nothing undone */
+        m->failed = 1;
+        e->st.fills_failed_resolved++;
+        return PMC_OK;
+    }
     if (m->side == PMC_SELL &&
         (t->shares > POS_MAX - m->fs || t->cost > POS_MAX - m->basis))
         return PMC_ERANGE;

@@ -60,6 +60,9 @@ void pmc_live_metrics_text(struct live *L, FILE *f)
     counter(f, "pmcopy_fills_failed_total",
             "Fill reports taken back by a failed trade (undone in the core).",
             st.fills_failed);
+    counter(f, "pmcopy_fills_failed_resolved_total",
+            "Failed trades whose market had resolved (the payout stands).",
+            st.fills_failed_resolved);
     pmc_prom_head(f, "pmcopy_source_fills_removed_total", "counter",
                   "Source fills a chain reorg removed: withdrawn from their "
                   "bucket before any order, or late (copied, skipped or "
