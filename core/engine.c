@@ -32,6 +32,9 @@
  *   order slot   FREE --flush emits an order------------------> OPEN
  *                OPEN --fill reaching its size, reject, cancel-> FREE
  *                OPEN --ack, partial fill---------------------> OPEN
+ *                OPEN --failed report of one of its fills-----> OPEN (the
+ *                         fill's pending part back; a FREE order's fill
+ *                         is undone without reopening it)
  *   token slot   free --first record naming the token---------> live
  *                live --resolved, flat, no order, no bucket---> queued
  *                queued --table full, still idle--------------> free
@@ -43,6 +46,8 @@
  *
  *   bucket       free --first fill for its token and side------> open
  *                open --deadline, full, pending, bypass, forced-> flushed
+ *                open --its last fill removed (ev=removed)-----> flushed
+ *                         (nothing emitted but that fill's skip)
  *                flushed --next step----------------------------> free */
 
 /* ---- memory ------------------------------------------------------------- */
