@@ -10,11 +10,14 @@
  * minimums, the kill switch and the quote check, then emits the order with
  * its client order id, or one skip per fill. Execution reports keep our
  * orders, positions, exposure and P&L (risk.h holds the counters); a
- * daily loss or a run of rejects trips the kill switch.
+ * failed report undoes one earlier fill report exactly; a daily loss or a
+ * run of rejects trips the kill switch. A source fill a reorg removed
+ * leaves its bucket if it still waits there (skipped `removed`).
  *
  * Tables kept here: tokens (metadata, quotes, position, open buckets; a
  * resolved idle token's slot is reused when the table is full), markets
- * (exposure per market), open orders by client order id, the trader index.
+ * (exposure per market), open orders by client order id, the trader index,
+ * the latest fill reports (a ring: what each did, for a failed report).
  * Their layout is in engine_int.h; what each trader's copies earned
  * (attribution of orders and fills, the sources' own positions) is kept by
  * traders.c, which this file calls and which calls nothing here.
