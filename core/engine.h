@@ -89,6 +89,9 @@ struct pmc_engine_stats {
     pmc_micros bought_today, bought_window; /* notional incl. pending */
     pmc_micros realized_total, realized_today;
     pmc_micros unrealized;  /* at the last mark */
+    pmc_micros pnl_today;   /* realized_today + the change of unrealized
+                               since 00:00 UTC: what the daily-loss kill
+                               counts */
     pmc_micros pending_buy; /* notional of buys awaiting a report */
     uint32_t open_orders, open_buckets;
     uint32_t positions; /* tokens in the table (pmc_engine_position) */
@@ -103,6 +106,7 @@ struct pmc_position_view {
     pmc_micros cost;     /* open cost basis (USD, fees included) */
     pmc_micros realized; /* realised P&L on this token */
     pmc_micros mark;     /* last mark price, 0 = none */
+    pmc_micros bid, ask; /* the last quote, 0 = side empty or unknown */
     pmc_micros pending_buy, pending_sell; /* shares in open orders */
     pmc_ms end;                           /* market end, 0 = unknown */
     int resolved;
