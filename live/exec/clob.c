@@ -227,6 +227,7 @@ enum pmc_err pmc_clob_submit(struct pmc_clob *x, const struct pmc_record *rec,
     o->tif = a->tif;
     o->px = a->px;
     o->sz = a->sz;
+    o->exp = a->tif == PMC_TIF_GTD ? a->exp : 0;
     o->emitted = now;
     o->phase = P_META;
     o->next_at = now;

@@ -23,6 +23,11 @@
 #define HASH_STR 67 /* 0x + 64 hex + NUL */
 #define NEVER INT64_MAX
 #define DELAYED_POLL_MS 1000
+/* A GTD order's `expiration` is its exp + this: the venue ends an order
+ * a minute before its expiration (its "security threshold"), and its SDK
+ * wants the expiration at least 3 minutes ahead, which order_ttl_s >= 120
+ * keeps (core/config.h). */
+#define GTD_THRESHOLD_S 60
 
 enum rkind { R_NONE = 0, R_POST, R_GET_ORDER, R_DELETE, R_TICK, R_NEGRISK };
 
@@ -63,6 +68,7 @@ struct order {
     enum pmc_side side;
     enum pmc_tif tif;
     pmc_micros px, sz; /* limit price, shares (the core's) */
+    int64_t exp;       /* GTD: the core's exp, unix seconds; else 0 */
     pmc_ms emitted;
     uint32_t tok;
     struct pmc_tick signed_tick;

@@ -310,6 +310,17 @@ int pmc__prepare(struct pmc_clob *x, struct order *o)
         rq.amt.kind = PMC_ORDER_LIMIT;
         rq.amt.size = o->sz;
         break;
+    case PMC_TIF_GTD:
+        /* a limit order with a whole-second expiration: the core's exp
+         * (already on the second grid) + the venue's threshold */
+        if (o->exp <= 0 || o->exp > INT64_MAX - GTD_THRESHOLD_S) {
+            pmc__reject(x, o, "GTD order without an expiry (exp)");
+            return 0;
+        }
+        rq.amt.kind = PMC_ORDER_LIMIT;
+        rq.amt.size = o->sz;
+        rq.expiration = (uint64_t)(o->exp + GTD_THRESHOLD_S);
+        break;
     case PMC_TIF_FAK:
     case PMC_TIF_FOK:
         /* marketable (reference 2.7): a buy spends shares x limit in USD,

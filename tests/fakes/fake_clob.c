@@ -83,6 +83,7 @@ struct order {
     pmc_micros orig, matched, price;
     char maker[43];
     int64_t created;
+    int64_t expiration; /* GTD: unix seconds as sent; else 0 */
     int posts;
     int ntrades;
 };
@@ -534,6 +535,9 @@ static void post_order(const struct hdrs *h, const char *body, size_t len,
         ok = 0;
     if (ok && pmc_order_type_parse(otype, otype_n, &tif) != PMC_OK)
         ok = 0;
+    uint64_t expiration = 0;
+    if (ok && !juint(o, "expiration", &expiration))
+        ok = 0;
     uint8_t sig[65];
     if (ok && (sig_type > 2 || pmc_hex_decode(sigs, sig_n, sig, 65) != PMC_OK))
         ok = 0;
@@ -543,6 +547,14 @@ static void post_order(const struct hdrs *h, const char *body, size_t len,
         return;
     }
     ov.sig_type = (uint8_t)sig_type;
+    /* GTD: the venue's security threshold, a minute ahead at least */
+    if ((tif == PMC_TIF_GTD) != (expiration != 0) ||
+        (tif == PMC_TIF_GTD &&
+         expiration < (uint64_t)(wall_ms() / 1000) + 60)) {
+        json_decref(j);
+        err(r, 400, "invalid expiration value");
+        return;
+    }
     char token[96];
     memcpy(token, tok, tok_n);
     token[tok_n] = '\0';
@@ -691,6 +703,7 @@ static void post_order(const struct hdrs *h, const char *body, size_t len,
     od->tif = tif;
     od->price = price;
     od->created = wall_ms() / 1000;
+    od->expiration = (int64_t)expiration;
     od->posts = 1;
     pmc_addr_checksum(ov.maker, od->maker);
     pmc_micros budget = market && ov.side == 0 ? mk : 0;
@@ -749,8 +762,9 @@ static json_t *open_order_json(const struct order *o)
 {
     char a[24], b[24], c[24];
     json_t *tr = trade_ids(o);
-    char created[24];
+    char created[24], expiration[24];
     snprintf(created, sizeof created, "%" PRId64, o->created);
+    snprintf(expiration, sizeof expiration, "%" PRId64, o->expiration);
     return json_pack(
         "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s,"
         "s:s,s:s}",
@@ -759,7 +773,7 @@ static json_t *open_order_json(const struct order *o)
         o->side == 0 ? "BUY" : "SELL", "original_size", dec(o->orig, a),
         "size_matched", dec(o->matched, b), "price", dec(o->price, c),
         "associate_trades", tr, "outcome", "Yes", "created_at", created,
-        "expiration", "0", "order_type", pmc_order_type_name(o->tif));
+        "expiration", expiration, "order_type", pmc_order_type_name(o->tif));
 }
 
 static json_t *trade_json(const struct trade *t)

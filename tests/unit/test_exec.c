@@ -161,6 +161,7 @@ struct sink {
     int fail_journal;
     int submitted, acked;
     char log[8192];
+    char body[2048]; /* the last journaled body */
 };
 
 static void h_emit(void *ctx, struct pmc_record *r)
@@ -179,6 +180,7 @@ static enum pmc_err h_journal(void *ctx, const struct pmc_sym *coid,
     assert_int_equal(strlen(hash), 66);
     if (s->journals < 8)
         snprintf(s->hash[s->journals], 67, "%s", hash);
+    snprintf(s->body, sizeof s->body, "%s", body);
     s->journals++;
     return s->fail_journal ? PMC_EIO : PMC_OK;
 }
@@ -613,6 +615,42 @@ static void test_gtc_resting(void **state)
     assert_int_equal(s.n, 3);
     expect(&s.rec[2], PMC_EXEC_CANCEL, "6", NULL);
     assert_int_equal(posts_for(s.hash[0]), 1);
+    pmc_clob_free(x);
+}
+
+/* GTD: a limit order whose JSON body carries expiration = the core's exp
+ * + 60 s (unsigned, whole seconds); the fake holds it to the venue's
+ * threshold and rests it. Without an exp the order is refused unsent. */
+static void test_gtd_expiration(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record o = order("c-gtd", PMC_BUY, PMC_TIF_GTD, "0.40", "10");
+    int64_t exp = now_ms() / 1000 + 1 + 120;
+    o.u.order.exp = exp;
+    submit(x, &o);
+    run_for(x, 300);
+    assert_int_equal(s.n, 1);
+    expect(&s.rec[0], PMC_EXEC_ACK, NULL, NULL);
+    char want[64];
+    snprintf(want, sizeof want, "\"expiration\":\"%lld\"",
+             (long long)(exp + 60));
+    assert_non_null(strstr(s.body, want));
+    assert_non_null(strstr(s.body, "\"orderType\":\"GTD\""));
+    assert_int_equal(posts_for(s.hash[0]), 1);
+    /* no exp: never signed, never sent */
+    struct pmc_record o2 = order("c-gtd0", PMC_BUY, PMC_TIF_GTD, "0.40", "10");
+    submit(x, &o2);
+    run(x, &s, 2, 1000);
+    assert_int_equal(s.n, 2);
+    expect(&s.rec[1], PMC_EXEC_REJECT, NULL, NULL);
+    assert_non_null(strstr(s.rec[1].u.exec.reason, "without an expiry"));
+    assert_int_equal(s.journals, 1);
     pmc_clob_free(x);
 }
 
@@ -1330,6 +1368,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_fak_partial_cancel_and_sell, reset),
         cmocka_unit_test_setup(test_fok_not_filled, reset),
         cmocka_unit_test_setup(test_gtc_resting, reset),
+        cmocka_unit_test_setup(test_gtd_expiration, reset),
         cmocka_unit_test_setup(test_l2_verified, reset),
         cmocka_unit_test_setup(test_429_waits_for_reset, reset),
         cmocka_unit_test_setup(test_5xx_breaker, reset),
