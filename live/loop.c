@@ -542,6 +542,8 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
             break;
         pmc_live_kill_file_check(L);
         pmc_watch_tick(L->watch, L->now);
+        if (L->paper)
+            pmc_paper_tick(L->paper, L->now); /* GTD expiries */
         if (L->clob && pmc_clob_tick(L->clob, L->now) != PMC_OK)
             pmc_live_fail(L, "executor", "tick failed");
         drain_inbox(L); /* inputs and the timers due by now */
