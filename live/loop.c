@@ -181,7 +181,12 @@ static void drain_inbox(struct live *L)
 {
     if (L->failed)
         return;
+    /* the orders of this pass go out together (POST /orders) */
+    if (L->clob)
+        pmc_clob_hold(L->clob);
     enum pmc_err e = pmc_driver_run(&L->drv, &L->src);
+    if (L->clob)
+        pmc_clob_release(L->clob, L->now);
     L->cur = NULL;
     if (e != PMC_OK && !L->failed) {
         char d[96];
