@@ -204,6 +204,7 @@ void pmc_live_opts_default(struct pmc_live_opts *o)
     o->mode = PMC_LIVE_PAPER;
     o->clob_url = "https://clob.polymarket.com";
     o->clob_lanes = 2;
+    o->clob_batch = PMC_CLOB_BATCH_MAX;
     o->mlock = 1;
     o->chain_ws = "";
     o->rtds_ws = "wss://ws-live-data.polymarket.com";
@@ -276,6 +277,7 @@ static enum pmc_err setup_venue(struct live *L)
     pmc_clob_cfg_default(&cc);
     cc.base_url = L->o.clob_url;
     cc.lanes = (uint32_t)L->o.clob_lanes;
+    cc.batch_max = (uint32_t)L->o.clob_batch;
     struct pmc_clob_hooks hk;
     memset(&hk, 0, sizeof hk);
     hk.ctx = L;

@@ -13,8 +13,10 @@
  *            fetches it); no request of the order's own is out; the order
  *            may not be signed yet.
  *   SEND     signed and journaled (o->hash, o->so.body); the next POST of
- *            this body is due at next_at; while r.active a POST is out
+ *            this body is due at next_at; while r.active (POST /order) or
+ *            o->batch (a POST /orders carrying it) a POST is out
  *            (next_at NEVER); attempts counts the POSTs of this body.
+ *            While the executor is held (pmc_clob_hold) nothing is posted.
  *   CONFIRM  a POST's fate is unknown (lost answer, 5xx, "Duplicated"):
  *            nothing is posted until reconcile_tries look-ups by hash found
  *            nothing; recon counts them.
@@ -38,7 +40,12 @@
  *  5  META     metadata, signing or journal       free      pmc__tok_wake
  *              failed: reject                               pmc__prepare
  *  6  SEND     the guards allow: POST out         SEND      pmc__start_post
+ *              (one order due in the pass)                  post_due
+ * 6b  SEND     several due in one pass (released  SEND      start_batch
+ *              hold, woken by metadata, retries):           post_due
+ *              up to batch_max in one POST /orders
  *  7  SEND     stopped, breaker open: reject      free      pmc__start_post
+ *                                                           start_batch
  *  8  SEND     accepted; FAK/FOK or all filled    free      on_post_ok
  *  9  SEND     accepted; resting or delayed       LIVE      on_post_ok
  * 10  SEND     429, 425/503, not sent: again      SEND      retry_or_reject
@@ -61,6 +68,13 @@
  * 22  CANCEL   DELETE failed, tries left          CANCEL    pmc__fsm_del_done
  * 23  META or  cancel before any POST             free      pmc_clob_cancel
  *     SEND                                                  pmc__finish
+ *
+ * The answer to a POST /orders (pmc__fsm_batch_done) takes each order of
+ * it through rows 8-13 exactly as a POST /order answer would: a 2xx
+ * element by element (an element that is not an order's answer: 11);
+ * the request as a whole: no answer or another 5xx, or a 2xx that is not
+ * an array of one answer per order: 11 for every order; 429, 425/503: 10;
+ * another 4xx: 13; the breaker counts the request once.
  */
 #include <inttypes.h>
 #include <stdarg.h>

@@ -206,6 +206,9 @@ check "real: both orders went out on the executor's lanes" \
 "$bin" live --live --clob-lanes 9 --trader $A --no-db > /dev/null 2>&1
 rc=$?
 check "real: --clob-lanes 9 is a usage error (got $rc)" [ "$rc" -eq 2 ]
+"$bin" live --live --clob-batch 16 --trader $A --no-db > /dev/null 2>&1
+rc=$?
+check "real: --clob-batch 16 is a usage error (got $rc)" [ "$rc" -eq 2 ]
 curl -sf "http://127.0.0.1:$CP/_control/log" > "$tmp/clob.log"
 check "real: the fake accepted two orders" grep -q '"orders": *2\|"orders":2' "$tmp/clob.log"
 check "real: no order hash POSTed twice" grep -q '"max_posts_per_hash": *1\|"max_posts_per_hash":1' "$tmp/clob.log"
