@@ -465,8 +465,7 @@ void pmc_clob_metrics_prom(const struct pmc_clob *x, FILE *f)
     series(f, "pmcopy_exec_posts_total", "counter",
            "Orders posted (POST /order, or in a POST /orders).", x->st.posts);
     series(f, "pmcopy_exec_batches_total", "counter",
-           "POST /orders requests sent (several orders each).",
-           x->st.batches);
+           "POST /orders requests sent (several orders each).", x->st.batches);
     series(f, "pmcopy_exec_retries_total", "counter",
            "POSTs beyond an order's first.", x->st.retries);
     series(f, "pmcopy_exec_reconciles_total", "counter",

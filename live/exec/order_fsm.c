@@ -651,8 +651,7 @@ static void post_outcome(struct pmc_clob *x, struct order *o,
             refused(x, o, status, msg);
         } else {
             char why[300];
-            snprintf(why, sizeof why, "unreadable 2xx answer (%s)",
-                     unreadable);
+            snprintf(why, sizeof why, "unreadable 2xx answer (%s)", unreadable);
             ambiguous(x, o, why);
         }
     } else if (status == 403 &&

@@ -816,9 +816,9 @@ static void post_orders(const struct hdrs *h, const char *body, size_t len,
             } else {
                 json_t *ej = er.body ? json_loads(er.body, 0, NULL) : NULL;
                 const char *m = json_string_value(json_object_get(ej, "error"));
-                json_t *a = json_pack("{s:b,s:s,s:s,s:s}", "success", 0,
-                                      "errorMsg", m ? m : "error", "orderID",
-                                      "", "status", "");
+                json_t *a =
+                    json_pack("{s:b,s:s,s:s,s:s}", "success", 0, "errorMsg",
+                              m ? m : "error", "orderID", "", "status", "");
                 ans = json_dumps(a, JSON_COMPACT);
                 json_decref(a);
                 json_decref(ej);

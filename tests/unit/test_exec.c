@@ -686,9 +686,8 @@ static void test_batch_mixed(void **state)
 {
     (void)state;
     book("[[\"0.50\",\"100\"]]", "[]");
-    ctlf("/_control/fault",
-         "{\"kind\":\"status\",\"path\":\"/orders[3]\","
-         "\"body\":\"{\\\"status\\\":\\\"live\\\"}\"}");
+    ctlf("/_control/fault", "{\"kind\":\"status\",\"path\":\"/orders[3]\","
+                            "\"body\":\"{\\\"status\\\":\\\"live\\\"}\"}");
     struct sink s = {0};
     struct pmc_clob_cfg cfg;
     char url[64];
@@ -834,37 +833,39 @@ static void test_429_waits_for_reset(void **state)
 {
     (void)state;
     for (int batch = 0; batch < 2; batch++) {
-    ctlf("/_control/reset", "{}");
-    book("[[\"0.50\",\"100\"]]", "[]");
-    ctlf("/_control/fault", "{\"kind\":\"429\",\"reset_in_s\":1}");
-    struct sink s = {0};
-    struct pmc_clob_cfg cfg;
-    char url[64];
-    base_cfg(&cfg, url, sizeof url);
-    cfg.batch_max = batch ? 15 : 0;
-    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
-    struct pmc_record a = order("c-429a", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
-    struct pmc_record b = order("c-429b", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
-    submit(x, &a);
-    run_for(x, 50);
-    submit(x, &b);
-    run(x, &s, 2, 4000);
-    assert_int_equal(s.n, 2);
-    expect(&s.rec[0], PMC_EXEC_FILL, NULL, NULL);
-    expect(&s.rec[1], PMC_EXEC_FILL, NULL, NULL);
-    int64_t t[8];
-    int n = request_times("POST", "/order", t, 8); /* /orders too */
-    /* the 429, then a and b; batching: due together, in one POST /orders */
-    assert_int_equal(n, batch ? 2 : 3);
-    assert_int_equal(fake_posts("batches"), batch);
-    int64_t reset_ms = (t[0] / 1000 + 1) * 1000;
-    for (int i = 1; i < n; i++)
-        assert_true(t[i] >= reset_ms);
-    struct pmc_clob_stats st;
-    pmc_clob_stats(x, &st);
-    assert_int_equal(st.rate_429, 1);
-    assert_true(st.rate_waits >= 1);
-    pmc_clob_free(x);
+        ctlf("/_control/reset", "{}");
+        book("[[\"0.50\",\"100\"]]", "[]");
+        ctlf("/_control/fault", "{\"kind\":\"429\",\"reset_in_s\":1}");
+        struct sink s = {0};
+        struct pmc_clob_cfg cfg;
+        char url[64];
+        base_cfg(&cfg, url, sizeof url);
+        cfg.batch_max = batch ? 15 : 0;
+        struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+        struct pmc_record a =
+            order("c-429a", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+        struct pmc_record b =
+            order("c-429b", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+        submit(x, &a);
+        run_for(x, 50);
+        submit(x, &b);
+        run(x, &s, 2, 4000);
+        assert_int_equal(s.n, 2);
+        expect(&s.rec[0], PMC_EXEC_FILL, NULL, NULL);
+        expect(&s.rec[1], PMC_EXEC_FILL, NULL, NULL);
+        int64_t t[8];
+        int n = request_times("POST", "/order", t, 8); /* /orders too */
+        /* the 429, then a and b; batching: due together, in one POST /orders */
+        assert_int_equal(n, batch ? 2 : 3);
+        assert_int_equal(fake_posts("batches"), batch);
+        int64_t reset_ms = (t[0] / 1000 + 1) * 1000;
+        for (int i = 1; i < n; i++)
+            assert_true(t[i] >= reset_ms);
+        struct pmc_clob_stats st;
+        pmc_clob_stats(x, &st);
+        assert_int_equal(st.rate_429, 1);
+        assert_true(st.rate_waits >= 1);
+        pmc_clob_free(x);
     }
 }
 

@@ -131,9 +131,8 @@ static void test_gtd_expires(void **state)
     pmc_paper_tick(p, 122000);
     assert_int_equal(pmc_paper_resting(p), 0);
     assert_int_equal(g.n, 3);
-    assert_string_equal(g.lines[2],
-                        "t=122000 ev=exec coid=d1 status=cancel "
-                        "reason=expired");
+    assert_string_equal(g.lines[2], "t=122000 ev=exec coid=d1 status=cancel "
+                                    "reason=expired");
     /* a print after the exp, no tick in between: expired, never filled */
     r = rec("t=123000 ev=order coid=d2 token=9 side=BUY px=0.42 sz=30 tif=GTD "
             "keys=k2 exp=200");
@@ -141,9 +140,8 @@ static void test_gtd_expires(void **state)
     r = rec("t=200500 ev=trade token=9 px=0.41 sz=10");
     pmc_paper_on_record(p, &r, 200500);
     assert_int_equal(g.n, 5);
-    assert_string_equal(g.lines[4],
-                        "t=200500 ev=exec coid=d2 status=cancel "
-                        "reason=expired");
+    assert_string_equal(g.lines[4], "t=200500 ev=exec coid=d2 status=cancel "
+                                    "reason=expired");
     pmc_paper_free(p);
 }
 

@@ -217,17 +217,16 @@ static void test_post_batch(void **st)
     assert_int_equal(pmc_clob_rest_post_batch(S("[]"), a, el, 3, &n, &err),
                      PMC_OK);
     assert_int_equal(n, 0);
-    assert_int_equal(pmc_clob_rest_post_batch(S("{\"error\":\"x\"}"), a, el,
-                                              3, &n, &err),
-                     PMC_EPARSE);
+    assert_int_equal(
+        pmc_clob_rest_post_batch(S("{\"error\":\"x\"}"), a, el, 3, &n, &err),
+        PMC_EPARSE);
     assert_non_null(strstr(err.msg, "expected a JSON array"));
     assert_int_equal(n, 0);
-    assert_int_equal(pmc_clob_rest_post_batch(S("[{\"success\":"), a, el, 3,
-                                              &n, &err),
-                     PMC_EPARSE);
-    assert_int_equal(pmc_clob_rest_post_batch(S("[1,\"x\"]"), a, el, 3, &n,
-                                              &err),
-                     PMC_OK);
+    assert_int_equal(
+        pmc_clob_rest_post_batch(S("[{\"success\":"), a, el, 3, &n, &err),
+        PMC_EPARSE);
+    assert_int_equal(
+        pmc_clob_rest_post_batch(S("[1,\"x\"]"), a, el, 3, &n, &err), PMC_OK);
     assert_int_equal(n, 2);
     assert_int_equal(el[0], PMC_EPARSE);
     assert_int_equal(el[1], PMC_EPARSE);
