@@ -91,31 +91,31 @@ struct pmc_clob_cfg {
     pmc_ms poll_open_ms;       /* poll resting / delayed orders by hash; 2000;
                                   0 = never (delayed orders still polled) */
     /* Rate limits (reference 4.5; the venue changes them: config). */
-    struct pmc_rate post_burst;      /* POST /order 3500 / 10 s */
-    struct pmc_rate post_sustained;  /* POST /order 36000 / 10 min */
-    struct pmc_rate cancel;          /* DELETE /order 3000 / 10 s */
-    struct pmc_rate meta;            /* tick-size/neg-risk 200 / 10 s */
-    struct pmc_rate ledger;          /* GET /data/order 900 / 10 s */
-    struct pmc_rate batch_burst;     /* POST /orders 1000 / 10 s */
-    struct pmc_rate batch_sustained; /* POST /orders 15000 / 10 min */
-    uint32_t breaker_threshold;      /* consecutive 5xx/429/transport
+    struct pmc_rate post_burst;     /* POST /order 3500 / 10 s */
+    struct pmc_rate post_sustained; /* POST /order 36000 / 10 min */
+    struct pmc_rate cancel;         /* DELETE /order 3000 / 10 s */
+    struct pmc_rate meta;           /* tick-size/neg-risk 200 / 10 s */
+    struct pmc_rate ledger;         /* GET /data/order 900 / 10 s */
+    struct pmc_rate batch_burst;    /* POST /orders 1000 / 10 s */
+    struct pmc_rate batch_10min;    /* POST /orders 15000 / 10 min */
+    uint32_t breaker_threshold;     /* consecutive 5xx/429/transport
                                        failures that open it; 5 (0 = off) */
-    pmc_ms breaker_cooldown_ms;      /* open -> half-open; default 10000 */
-    uint32_t max_orders;             /* orders tracked at once; 256 */
-    uint32_t max_tokens;             /* token metadata cache; 1024 */
-    long max_host_conns;             /* parallel connections; 8 */
-    uint32_t presign;   /* presignatures kept ready (live/exec/presign.h):
+    pmc_ms breaker_cooldown_ms;     /* open -> half-open; default 10000 */
+    uint32_t max_orders;            /* orders tracked at once; 256 */
+    uint32_t max_tokens;            /* token metadata cache; 1024 */
+    long max_host_conns;            /* parallel connections; 8 */
+    uint32_t presign; /* presignatures kept ready (live/exec/presign.h):
                          256; 0 = every signature RFC 6979 */
-    uint32_t lanes;     /* kept-alive connections that carry POST /order
+    uint32_t lanes;   /* kept-alive connections that carry POST /order
                          written directly (live/exec/lane.h): 2, at most
                          PMC_CLOB_LANES_MAX; 0 = every request through
                          libcurl's transfers. A POST that finds no idle
                          lane goes through libcurl. */
-    uint32_t batch_max; /* orders one POST /orders carries: 15 (the venue's
-                           most); 0 or 1 = never batch. Orders posted
-                           together (held by pmc_clob_hold, or due in the
-                           same pass) go as batches; one alone goes as
-                           POST /order (on a lane when one is idle). */
+    /* batch_max: orders one POST /orders carries: 15 (the venue's most);
+     * 0 or 1 = never batch. Orders posted together (held by pmc_clob_hold,
+     * or due in the same pass) go as batches; one alone goes as POST
+     * /order (on a lane when one is idle). */
+    uint32_t batch_max;
 };
 #define PMC_CLOB_BATCH_MAX 15
 #define PMC_CLOB_LANES_MAX 8

@@ -45,7 +45,7 @@ void pmc_clob_cfg_default(struct pmc_clob_cfg *c)
     c->presign = 256;
     c->lanes = 2;
     c->batch_burst = (struct pmc_rate){1000, 10000};
-    c->batch_sustained = (struct pmc_rate){15000, 600000};
+    c->batch_10min = (struct pmc_rate){15000, 600000};
     c->batch_max = PMC_CLOB_BATCH_MAX;
 }
 
@@ -89,7 +89,7 @@ static const struct {
     {"meta", offsetof(struct pmc_clob_cfg, meta)},
     {"ledger", offsetof(struct pmc_clob_cfg, ledger)},
     {"batch_burst", offsetof(struct pmc_clob_cfg, batch_burst)},
-    {"batch_sustained", offsetof(struct pmc_clob_cfg, batch_sustained)},
+    {"batch_10min", offsetof(struct pmc_clob_cfg, batch_10min)},
 };
 
 enum pmc_err pmc_clob_cfg_check(const struct pmc_clob_cfg *c, char *why,

@@ -809,7 +809,7 @@ enum pmc_err pmc__tx_open(struct pmc_clob *x, char *why, size_t why_len)
     pmc_bucket_init(&x->b_meta, cfg->meta, x->now);
     pmc_bucket_init(&x->b_ledger, cfg->ledger, x->now);
     pmc_bucket_init(&x->b_batch, cfg->batch_burst, x->now);
-    pmc_bucket_init(&x->b_batch10m, cfg->batch_sustained, x->now);
+    pmc_bucket_init(&x->b_batch10m, cfg->batch_10min, x->now);
     return PMC_OK;
 }
 
