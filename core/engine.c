@@ -871,6 +871,7 @@ static void flush(struct pmc_engine *e, struct pmc_bucket *b,
     o->px = lim;
     o->sz = sh;
     o->ref = ref;
+    o->exp = o->tif == PMC_TIF_GTD ? (e->now + 999) / 1000 + c->order_ttl_s : 0;
     o->fills = b->fills;
     o->nfills = b->nfills;
     o->keys_text = NULL;

@@ -28,7 +28,12 @@ void pmc_paper_on_record(struct pmc_paper *p, const struct pmc_record *rec,
  * with no book yet (the simulator's no-book model; default 0.005). */
 void pmc_paper_set_half_spread(struct pmc_paper *p, pmc_micros half);
 
-/* Orders resting (GTC) right now. */
+/* End the resting GTD orders whose exp is due by now (an exec cancel,
+ * reason "expired"). Called by the loop every pass; submit and
+ * pmc_paper_on_record do it first too. */
+void pmc_paper_tick(struct pmc_paper *p, pmc_ms now);
+
+/* Orders resting (GTC, GTD) right now. */
 size_t pmc_paper_resting(const struct pmc_paper *p);
 
 #endif

@@ -22,14 +22,15 @@
 #include "core/tape.h"
 #include "sim/sim.h"
 
-enum ev_type { EV_DELIVER = 1, EV_ARRIVE, EV_FREE };
+enum ev_type { EV_DELIVER = 1, EV_ARRIVE, EV_FREE, EV_EXPIRE };
 
 struct pmc_sim_ev {
     enum ev_type type;
     uint32_t next_free;
-    uint32_t order;        /* EV_ARRIVE: order slot */
+    uint32_t order;        /* EV_ARRIVE, EV_EXPIRE: order slot */
     pmc_ms detect;         /* EV_DELIVER of a fill: detection latency */
-    struct pmc_record rec; /* EV_DELIVER: what the core will see */
+    struct pmc_record rec; /* EV_DELIVER: what the core will see;
+                              EV_EXPIRE: rec.u.exec.coid, the order */
 };
 
 #define ORDER_TRADERS 8
@@ -42,6 +43,7 @@ struct pmc_sim_order {
     enum pmc_clip clip;
     pmc_micros px, sz, ref;
     pmc_ms t_emit, t_arrive, t_final;
+    pmc_ms t_expire; /* GTD: stops resting (the order's exp), 0 = never */
     pmc_micros filled, notional, fee;
     pmc_micros mid_arrive;
     uint32_t nlegs, nfills;
@@ -138,6 +140,10 @@ enum pmc_err pmc_sim_schedule(struct pmc_sim *s, pmc_ms t, uint32_t slot);
 uint32_t pmc_sim_ord_find(const struct pmc_sim *s, const struct pmc_sym *coid);
 void pmc_sim_order_done(struct pmc_sim *s, uint32_t slot);
 enum pmc_err pmc_sim_arrive(struct pmc_sim *s, uint32_t slot);
+/* A GTD order's expiry is due: if coid still rests in slot, it ends
+ * ("expired"). */
+enum pmc_err pmc_sim_expire(struct pmc_sim *s, uint32_t slot,
+                            const struct pmc_sym *coid);
 enum pmc_err pmc_sim_cross_resting(struct pmc_sim *s, struct pmc_sim_token *x,
                                    pmc_micros trade_px, pmc_micros trade_sz);
 enum pmc_err pmc_sim_cancel_resting(struct pmc_sim *s, struct pmc_sim_token *x,
