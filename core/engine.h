@@ -135,11 +135,12 @@ int pmc_engine_position(const struct pmc_engine *e, uint32_t i,
  *    side pro rata by the shares each contributed (source size x the
  *    trader's ratio, as the order was sized); fills on the other side that
  *    were netted away carry none. Each split is floored and the rounding
- *    remainder goes to the trader listed last, so the parts add up to the
- *    whole exactly. Our position in a token is held per (trader, token):
- *    a SELL copied from trader A may take A's part below zero when it sells
- *    shares another trader's copies bought; the sum over traders is the
- *    engine's position. Resolution realises each part at the payout.
+ *    remainder goes to the largest contributor (the first of equals), so
+ *    the parts add up to the whole exactly. An order names at most
+ *    PMC_ATTR_MAX traders, the first in its fills' order. Our position in
+ *    a token is held per (trader, token): a SELL copied from trader A may
+ *    take A's part below zero when it sells shares another trader's copies
+ *    bought; the sum over traders is the engine's position. Resolution realises each part at the payout.
  *  - bought_usd / sold_usd: shares x price of the fills attributed; fees_usd
  *    their fees. realized_usd: realised P&L of the closing fills and
  *    resolutions attributed (realized_today since 00:00 UTC of the logical
