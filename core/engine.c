@@ -81,7 +81,7 @@ static size_t ord_ix_bytes(const struct pmc_config *c)
 struct layout {
     size_t eng, toks, live, tok_ring, tok_ix, mkts, mkt_exposure, mkt_ring,
         mkt_ix, buckets, released, fills, orders, ord_ix, dedupe, ts, attr,
-        parts, total;
+        parts, part_ix, bt, total;
 };
 
 /* Traders the per-trader tables are sized for: the list, or the most a
@@ -102,6 +102,12 @@ static uint32_t attr_k(const struct pmc_config *c)
 static uint32_t part_cap(const struct pmc_config *c)
 {
     return ntcap(c) ? 2 * c->max_tokens : 0;
+}
+
+/* Distinct traders a bucket holds at most. */
+static uint32_t bt_cap(const struct pmc_config *c)
+{
+    return ntcap(c) < c->max_bucket_fills ? ntcap(c) : c->max_bucket_fills;
 }
 
 static size_t align16(size_t n)
@@ -135,6 +141,8 @@ static void layout(const struct pmc_config *c, struct layout *L)
     TAKE(ts, (size_t)ntcap(c) * sizeof(struct tstat));
     TAKE(attr, (size_t)c->max_open_orders * attr_k(c) * sizeof(struct attr));
     TAKE(parts, (size_t)part_cap(c) * sizeof(struct part));
+    TAKE(part_ix, (size_t)pow2_at_least(2ull * part_cap(c)) * 4);
+    TAKE(bt, (size_t)bt_cap(c) * sizeof(struct bslot));
 #undef TAKE
     L->total = o;
 }
@@ -225,6 +233,10 @@ enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem, size_t size,
     e->part_cap = part_cap(cfg);
     e->part_hwm = 0;
     e->free_part = NONE;
+    index_init(&e->part_ix, base + L.part_ix,
+               pow2_at_least(2ull * part_cap(cfg)));
+    e->bt = (struct bslot *)(void *)(base + L.bt);
+    e->bn = 0;
     e->ts_day = INT64_MIN;
     pmc_risk_init(&e->risk);
     *out = e;
@@ -341,6 +353,11 @@ static void tok_check_idle(struct pmc_engine *e, uint32_t k)
     }
 }
 
+static uint32_t part_home(const struct pmc_engine *e, uint32_t p)
+{
+    return pmc__part_home(e->parts[p].trader, e->parts[p].tok);
+}
+
 /* Give a token's (trader, token) parts back (it is flat: resolution
  * realised them). */
 static void parts_free(struct pmc_engine *e, struct tok *x)
@@ -348,6 +365,7 @@ static void parts_free(struct pmc_engine *e, struct tok *x)
     while (x->parts != NONE) {
         struct part *p = &e->parts[x->parts];
         uint32_t next = p->next;
+        index_del(&e->part_ix, x->parts, e, part_home);
         p->next = e->free_part;
         e->free_part = x->parts;
         x->parts = next;
@@ -773,9 +791,21 @@ static void coid_make(struct pmc_sym *coid, const struct pmc_sym *first,
     }
     uint64_t h = pmc_hash64(buf, sizeof buf);
     char s[20] = "pmc-";
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 16; i++)
-        s[4 + i] = hex[(h >> (60 - 4 * i)) & 15];
+    /* two hex digits per byte, from the high byte down */
+    static const char hex2[513] =
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+        "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+        "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+        "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+        "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+        "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+        "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+        "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+    for (int i = 0; i < 8; i++) {
+        const char *d = &hex2[2 * ((h >> (56 - 8 * i)) & 255)];
+        s[4 + 2 * i] = d[0];
+        s[5 + 2 * i] = d[1];
+    }
     enum pmc_err err = pmc_sym_set(coid, s, 20);
     PMC_ASSERT(err == PMC_OK);
 }

@@ -131,17 +131,20 @@ int pmc_engine_position(const struct pmc_engine *e, uint32_t i,
  *    fills a copy was wanted for. fills_copied: its fills carried by an
  *    order. Tracking accuracy = fills_copied / fills_eligible.
  *  - orders: orders carrying at least one of its fills; rejects: those of
- *    them rejected; order_fills: execution fill reports of those orders.
+ *    them rejected; order_fills: execution fill reports of those orders;
+ *    orders_filled: those orders that got at least one execution fill
+ *    (counted at its first). Fill rate = orders_filled / orders.
  *  - Attribution: an order's execution (shares, USD, fee, basis, realised
  *    P&L) is split between the traders of its source fills on the order's
  *    side pro rata by the shares each contributed (source size x the
  *    trader's ratio, as the order was sized); fills on the other side that
  *    were netted away carry none. Each split is floored and the rounding
- *    remainder goes to the trader listed last, so the parts add up to the
- *    whole exactly. Our position in a token is held per (trader, token):
- *    a SELL copied from trader A may take A's part below zero when it sells
- *    shares another trader's copies bought; the sum over traders is the
- *    engine's position. Resolution realises each part at the payout.
+ *    remainder goes to the largest contributor (the first of equals), so
+ *    the parts add up to the whole exactly. An order names at most
+ *    PMC_ATTR_MAX traders, the first in its fills' order. Our position in
+ *    a token is held per (trader, token): a SELL copied from trader A may
+ *    take A's part below zero when it sells shares another trader's copies
+ *    bought; the sum over traders is the engine's position. Resolution realises each part at the payout.
  *  - bought_usd / sold_usd: shares x price of the fills attributed; fees_usd
  *    their fees. realized_usd: realised P&L of the closing fills and
  *    resolutions attributed (realized_today since 00:00 UTC of the logical
@@ -174,6 +177,7 @@ struct pmc_trader_stats {
     uint64_t fills_seen, fills_eligible, fills_copied;
     uint64_t skips[PMC_SKIP_COUNT];
     uint64_t orders, order_fills, rejects;
+    uint64_t orders_filled;
     pmc_micros bought_usd, sold_usd, fees_usd;
     pmc_micros realized_usd, realized_today, unrealized_usd;
     pmc_micros src_realized_usd, src_unrealized_usd;

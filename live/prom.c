@@ -156,6 +156,10 @@ void pmc_live_metrics_traders(struct live *L, FILE *f)
          "Orders carrying the trader's fills.", COUNT, TS(orders)},
         {"pmcopy_trader_order_fills_total", "counter",
          "Execution fills of those orders.", COUNT, TS(order_fills)},
+        {"pmcopy_trader_orders_filled_total", "counter",
+         "Those orders that got at least one execution fill (fill rate = "
+         "this / orders).",
+         COUNT, TS(orders_filled)},
         {"pmcopy_trader_rejects_total", "counter",
          "Those orders the venue rejected.", COUNT, TS(rejects)},
         {"pmcopy_trader_realized_usd", "gauge",
