@@ -1061,6 +1061,7 @@ static void flush(struct pmc_engine *e, struct pmc_bucket *b,
     o->px = lim;
     o->sz = sh;
     o->ref = ref;
+    o->exp = o->tif == PMC_TIF_GTD ? (e->now + 999) / 1000 + c->order_ttl_s : 0;
     o->fills = b->fills;
     o->nfills = b->nfills;
     o->keys_text = NULL;
@@ -1543,6 +1544,8 @@ void pmc_engine_stats(const struct pmc_engine *e, struct pmc_engine_stats *s)
     s->realized_total = e->risk.realized_total;
     s->realized_today = e->risk.realized_today;
     s->unrealized = e->risk.unrealized;
+    s->pnl_today = e->risk.realized_today +
+                   (e->risk.unrealized - e->risk.unrealized_day_start);
     s->pending_buy = e->risk.pending_buy;
     s->open_orders = e->nopen_orders;
     s->open_buckets = e->q.nopen;
@@ -1563,6 +1566,8 @@ int pmc_engine_position(const struct pmc_engine *e, uint32_t i,
     v->cost = x->cost;
     v->realized = x->realized;
     v->mark = x->mark;
+    v->bid = x->bid;
+    v->ask = x->ask;
     v->pending_buy = x->pend_buy;
     v->pending_sell = x->pend_sell;
     v->end = x->end;
