@@ -343,7 +343,7 @@ static void say_book(FILE *out, const struct cmp_order *o, FILE *in,
     char a[32], b[32], c[32], d[32];
     if (ql)
         fprintf(out,
-                "  the book both venues filled it against: the tape's quote "
+                "  the book it met at both venues: the tape's last quote, "
                 "of t=%" PRId64 " (%s:%" PRIu64 "): bid %s x %s, ask %s x %s "
                 "(x 0 = depth unknown, taken as unlimited)\n",
                 q.t, name, ql, dec(q.u.quote.bid, a), dec(q.u.quote.bidsz, b),
@@ -397,15 +397,21 @@ int pmc_cmp_report(FILE *out, const struct pmc_cmp_side *live,
             say_order(out, "live", l);
         if (t)
             say_order(out, "backtest", t);
-        if (l && t && !strcmp(why, "the fills differ"))
+        int venue = l && t && l->sz == t->sz && l->px == t->px &&
+                    l->side == t->side && l->tif == t->tif &&
+                    pmc_sym_eq(&l->token, &t->token);
+        if (venue)
             say_book(out, l, inputs, inputs_name);
-        else if (l && t)
+        else if (l && t && l->t != t->t)
             fprintf(out,
-                    "  the core decided otherwise: the orders before it "
-                    "filled alike, so its inputs reached it in another order "
-                    "or at other times (decided t=%" PRId64 " live, t=%" PRId64
-                    " backtest)\n",
+                    "  the core decided at another time (t=%" PRId64
+                    " live, t=%" PRId64 " backtest): an input or a report "
+                    "reached it at another time\n",
                     l->t, t->t);
+        else if (l && t)
+            fprintf(out, "  the core decided otherwise at the same time, "
+                         "every order before it filled alike: another "
+                         "configuration\n");
         return 1;
     }
     pmc_micros pl = pnl(live), pb = pnl(bt);
