@@ -23,6 +23,8 @@
 #             (the backtest's venue refuses what the session bought later)
 #             and with another max_slippage (other limits) each exit 1 and
 #             print the first order that differs, both sides and why.
+#  errors   - a missing store, --db with a TAPE or a sweep, --compare on a
+#             pipe, a malformed journal: named, exit 1 or 2.
 # Determinism: the comparison reads only journaled times, so a slow machine
 # changes the journal, never the verdict.
 # Usage: sh tests/cli/paper_agree.sh path/to/pmcopy
@@ -151,6 +153,27 @@ rc=$?
 check "perturb: another max_slippage differs (exit $rc)" [ "$rc" -eq 1 ]
 check "perturb: order 1 has another limit price" \
     grep -q '^DIFFER: order 1 of .*: another limit price' "$tmp/p2.out"
+
+# ---- errors: named, never a crash -----------------------------------------
+usage() { # expected-exit pattern args...: exit code and stderr
+    want=$1 pat=$2
+    shift 2
+    "$bin" backtest "$@" > /dev/null 2> "$tmp/e.err"
+    got=$?
+    [ "$got" -eq "$want" ] && grep -q -- "$pat" "$tmp/e.err"
+}
+check "errors: a missing store is named (exit 1)" \
+    usage 1 "$tmp/none.db: cannot open" --db "$tmp/none.db" --no-report
+check "errors: --db and a TAPE (exit 2)" \
+    usage 2 'a TAPE or --db, not both' --db "$tmp/s.db" "$tmp/s.tape"
+check "errors: --compare on stdin (exit 2)" \
+    usage 2 'needs the journal as a file' - --compare
+check "errors: --db with a latency sweep (exit 2)" \
+    usage 2 'cannot be combined with --db' --db "$tmp/s.db" --latency 1,2
+echo garbage > "$tmp/bad.tape"
+check "errors: a malformed journal names file:line (exit 1)" \
+    usage 1 "$tmp/bad.tape:1: not a pmcopy tape" "$tmp/bad.tape" --compare \
+    --no-report
 
 if [ "$fail" -ne 0 ] && [ -n "${KEEP_FAILED:-}" ]; then
     mkdir -p "$KEEP_FAILED" && cp -r "$tmp"/. "$KEEP_FAILED"/
