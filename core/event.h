@@ -23,6 +23,7 @@
     X(KILL, "kill")                                                            \
     X(RESUME, "resume")                                                        \
     X(TRADER, "trader")                                                        \
+    X(REMOVED, "removed")                                                      \
     X(TIMER, "timer")                                                          \
     X(FLUSH, "flush")                                                          \
     X(ORDER, "order")                                                          \
@@ -55,7 +56,10 @@ enum pmc_exec_status {
     PMC_EXEC_ACK = 0,
     PMC_EXEC_FILL,
     PMC_EXEC_REJECT,
-    PMC_EXEC_CANCEL
+    PMC_EXEC_CANCEL,
+    /* the venue took back a matched trade (it failed on chain): the exact
+     * inverse of an earlier FILL of the order with the same sz, px, fee */
+    PMC_EXEC_FAILED
 };
 const char *pmc_exec_name(enum pmc_exec_status s);
 
@@ -75,7 +79,8 @@ const char *pmc_exec_name(enum pmc_exec_status s);
     X(PRICE_MOVED, "price_moved")                                              \
     X(SIZE_OVERFLOW, "size_overflow")                                          \
     X(TICK_CAP, "tick_cap")                                                    \
-    X(TRADER_OFF, "trader_off")
+    X(TRADER_OFF, "trader_off")                                                \
+    X(REMOVED, "removed")
 
 enum pmc_skip_reason {
 #define PMC_SKIP_ENUM(name, text) PMC_SKIP_##name,
@@ -155,7 +160,7 @@ struct pmc_resolve {
 struct pmc_exec {
     struct pmc_sym coid;
     enum pmc_exec_status status;
-    pmc_micros sz, px, fee; /* fill: shares filled now, price, fee in USD */
+    pmc_micros sz, px, fee; /* fill/failed: shares, price, fee in USD */
     char reason[48];        /* reject/cancel text, may be empty */
 };
 
@@ -196,6 +201,16 @@ struct pmc_trader_ev {
     int on;
     enum pmc_who who;
     char reason[64];
+};
+
+/* A source fill the chain took back (a reorg removed its log): the fill's
+ * key, trader and token. A fill still waiting in a bucket is withdrawn
+ * from it (skip reason=removed); one already copied or skipped is left as
+ * it is (core/engine.h). */
+struct pmc_removed_ev {
+    struct pmc_sym trader;
+    struct pmc_sym token;
+    struct pmc_sym key;
 };
 
 /* merge / redeem / split rows kept by `pmcopy import` (the core ignores
@@ -268,6 +283,7 @@ struct pmc_record {
         struct pmc_kill_ev kill;
         struct pmc_resume_ev resume;
         struct pmc_trader_ev trader;
+        struct pmc_removed_ev removed;
         struct pmc_order_act order;
         struct pmc_refuse_act refuse;
         struct pmc_skip_act skip;

@@ -23,7 +23,8 @@ static const char *const skip_names[] = {
 static const char *const side_names[] = {"BUY", "SELL"};
 static const char *const src_names[] = {"", "chain", "rtds", "api"};
 static const char *const tif_names[] = {"FAK", "FOK", "GTC", "GTD"};
-static const char *const exec_names[] = {"ack", "fill", "reject", "cancel"};
+static const char *const exec_names[] = {"ack", "fill", "reject", "cancel",
+                                         "failed"};
 static const char *const clip_names[] = {"",       "order", "market",
                                          "window", "daily", "holdings"};
 static const char *const who_names[] = {"operator", "core", "api", "kill_file"};
@@ -629,11 +630,11 @@ static enum pmc_err parse_exec(struct line *L, struct pmc_record *r)
     struct pmc_exec *x = &r->u.exec;
     int st = 0;
     PMC_TRY(get_sym(L, "coid", 1, &x->coid));
-    PMC_TRY(get_enum(L, "status", 1, exec_names, 4, &st,
-                     "status is ack, fill, reject or cancel"));
+    PMC_TRY(get_enum(L, "status", 1, exec_names, 5, &st,
+                     "status is ack, fill, reject, cancel or failed"));
     x->status = (enum pmc_exec_status)st;
     x->sz = x->px = x->fee = 0;
-    int is_fill = x->status == PMC_EXEC_FILL;
+    int is_fill = x->status == PMC_EXEC_FILL || x->status == PMC_EXEC_FAILED;
     PMC_TRY(get_size(L, "sz", is_fill, &x->sz));
     PMC_TRY(get_price(L, "px", is_fill, &x->px));
     PMC_TRY(
@@ -753,6 +754,11 @@ enum pmc_err pmc_tape_parse(const char *s, size_t n, struct pmc_record *r,
         PMC_TRY(get_text(&L, "reason", u->reason, sizeof u->reason));
         break;
     }
+    case PMC_K_REMOVED:
+        PMC_TRY(get_trader(&L, "trader", 1, &r->u.removed.trader));
+        PMC_TRY(get_sym(&L, "token", 1, &r->u.removed.token));
+        PMC_TRY(get_sym(&L, "key", 1, &r->u.removed.key));
+        break;
     case PMC_K_REFUSE: {
         int of = 0;
         static const char *const of_names[] = {"resume"};
@@ -1011,6 +1017,11 @@ size_t pmc_tape_format(const struct pmc_record *r, char *buf, size_t cap)
             put_str(&b, "by", pmc_who_name(r->u.trader.who));
         if (r->u.trader.reason[0])
             put_text(&b, "reason", r->u.trader.reason);
+        break;
+    case PMC_K_REMOVED:
+        put_sym(&b, "trader", &r->u.removed.trader);
+        put_sym(&b, "token", &r->u.removed.token);
+        put_sym(&b, "key", &r->u.removed.key);
         break;
     case PMC_K_REFUSE:
         put_str(&b, "of", "resume");

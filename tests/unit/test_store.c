@@ -1861,7 +1861,7 @@ static void test_schema_v2_migration(void **state)
     struct pmc_store *s = open_ok(NULL, NULL);
     build_small_db(s);
     close_ok(s);
-    assert_int_equal(sql_count("PRAGMA user_version"), 2);
+    assert_int_equal(sql_count("PRAGMA user_version"), PMC_STORE_SCHEMA);
     assert_int_equal(sql_count("SELECT count(*) FROM sqlite_master WHERE "
                                "name = 'positions' OR sql LIKE '%REAL%'"),
                      0);
@@ -1890,15 +1890,103 @@ static void test_schema_v2_migration(void **state)
     assert_int_equal(sql_count("PRAGMA user_version"), 1);
     s = open_ok(NULL, NULL);
     close_ok(s);
-    assert_int_equal(sql_count("PRAGMA user_version"), 2);
+    assert_int_equal(sql_count("PRAGMA user_version"), PMC_STORE_SCHEMA);
     assert_int_equal(sql_count("SELECT count(*) FROM sqlite_master WHERE "
                                "name = 'positions'"),
                      0);
 }
 
+static int removed_of(void *ctx, const struct pmc_store_order_row *r)
+{
+    int64_t *v = ctx;
+    v[0]++;
+    v[1] += r->removed;
+    return 0;
+}
+
+static int removed_fill(void *ctx, const struct pmc_store_fill_row *r)
+{
+    int64_t *v = ctx;
+    v[2] += r->removed;
+    return 0;
+}
+
+/* ev=removed marks the order that copied the key (its order and fill rows
+ * show it); a key no order carried is kept as not copied, one withdrawn
+ * from its bucket (its skip reason=removed) as withdrawn. A version 2 file
+ * gains the table on a read-write open; read-only, it shows none. */
+static void test_removed_marks(void **state)
+{
+    (void)state;
+    struct pmc_store *s = open_ok(NULL, NULL);
+    struct pmc_store_src src[1] = {{TA, 1000000}};
+    new_order(s, "pmc-00000000000000c1", "201", PMC_BUY, "0.52", "10", src, 1,
+              DAY0 + 100);
+    new_order(s, "pmc-00000000000000c2", "202", PMC_BUY, "0.52", "10", src, 1,
+              DAY0 + 200);
+    assert_int_equal(pmc_store_fill(s, "pmc-00000000000000c1", "tr-1", D("10"),
+                                    D("0.5"), 0, DAY0 + 300),
+                     PMC_OK);
+    /* 0xk2:2 is in both orders' keys (new_order): the first is marked */
+    journal_text(s, "t=1767225600400 ev=removed trader=" TA
+                    " token=201 key=0xk2:2");
+    journal_text(s, "t=1767225600500 ev=removed trader=" TA
+                    " token=201 key=0xk2:");
+    journal_text(s, "t=1767225600600 ev=removed trader=" TA
+                    " token=201 key=0xw:1");
+    journal_text(s, "t=1767225600600 ev=skip key=0xw:1 reason=removed");
+    /* the same removal twice is one row */
+    journal_text(s, "t=1767225600700 ev=removed trader=" TA
+                    " token=201 key=0xk2:2");
+    assert_int_equal(pmc_store_sync(s), PMC_OK);
+    int64_t v[3] = {0, 0, 0};
+    assert_int_equal(pmc_store_orders_each(s, NULL, removed_of, v), PMC_OK);
+    assert_int_equal(v[0], 2);
+    assert_int_equal(v[1], 1);
+    assert_int_equal(pmc_store_fills_each(s, NULL, removed_fill, v), PMC_OK);
+    assert_int_equal(v[2], 1);
+    int64_t copied = -1;
+    assert_int_equal(pmc_store_removed_copied(s, &copied), PMC_OK);
+    assert_int_equal(copied, 1);
+    close_ok(s);
+    assert_int_equal(sql_count("SELECT count(*) FROM removed"), 3);
+    assert_int_equal(
+        sql_count("SELECT count(*) FROM removed WHERE key = '0xk2:2' AND "
+                  "coid = 'pmc-00000000000000c1' AND withdrawn = 0"),
+        1);
+    assert_int_equal(sql_count("SELECT count(*) FROM removed WHERE coid IS "
+                               "NULL AND withdrawn = 1"),
+                     1);
+    /* back to version 2: read-only shows no marks, read-write adds the
+     * table again */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE removed; PRAGMA user_version=2",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    struct pmc_store_opts ro = {0};
+    ro.readonly = 1;
+    s = open_ok(&ro, NULL);
+    v[0] = v[1] = 0;
+    assert_int_equal(pmc_store_orders_each(s, NULL, removed_of, v), PMC_OK);
+    assert_int_equal(v[0], 2);
+    assert_int_equal(v[1], 0);
+    assert_int_equal(pmc_store_removed_copied(s, &copied), PMC_OK);
+    assert_int_equal(copied, 0);
+    assert_int_equal(pmc_store_close(s), PMC_OK);
+    assert_int_equal(sql_count("PRAGMA user_version"), 2);
+    s = open_ok(NULL, NULL);
+    close_ok(s);
+    assert_int_equal(sql_count("PRAGMA user_version"), PMC_STORE_SCHEMA);
+    assert_int_equal(sql_count("SELECT count(*) FROM removed"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_removed_marks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_round_trip, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_olog_grows_and_recovers, setup,
