@@ -608,7 +608,8 @@ int pmc_cmd_backtest(int argc, char **argv)
         fprintf(stderr, "pmcopy backtest: ledger check failed: %s\n",
                 sim->r.identity_msg);
     if (live && bt &&
-        pmc_cmp_report(json ? stderr : stdout, live, bt, in, tape) != 0)
+        pmc_cmp_report(json ? stderr : stdout, live, bt,
+                       pmc_sim_equity(sim) - sim->r.capital, in, tape) != 0)
         rc = PMC_EXIT_FAIL;
 done:
     pmc_cmp_free(live);

@@ -27,6 +27,8 @@
 #             pipe, a malformed journal: named, exit 1 or 2.
 # Determinism: the comparison reads only journaled times, so a slow machine
 # changes the journal, never the verdict.
+# AGREE_SET='--set KEY=VALUE ...' adds settings to both sessions (by hand,
+# e.g. trade_fail_share: the venues' failure draws and their reports).
 # Usage: sh tests/cli/paper_agree.sh path/to/pmcopy
 name=paper_agree
 . "$(dirname "$0")/live_lib.inc"
@@ -69,7 +71,7 @@ start_session() {
         --book-ws ws://127.0.0.1:$port/ws/market --data-api "" --chain-ws "" \
         --db "$tmp/$sn.db" --api-port 0 --no-mlock \
         --ready-file "$tmp/$sn.ready" --set max_source_lag_ms=600000 \
-        --set near_expiry_cutoff_seconds=3 "$@" > "$tmp/$sn.out" \
+        --set near_expiry_cutoff_seconds=3 ${AGREE_SET:-} "$@" > "$tmp/$sn.out" \
         2> "$tmp/$sn.err" &
     pids="$pids $!"
     eval "fp_$sn=$port lp_$sn=$!"
