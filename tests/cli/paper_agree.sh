@@ -23,6 +23,10 @@
 #             (the backtest's venue refuses what the session bought later)
 #             and with another max_slippage (other limits) each exit 1 and
 #             print the first order that differs, both sides and why.
+#  failed   - trades the venue took back (status=failed): the session's
+#             inputs through the simulator with trade_fail_share 0.4 make a
+#             journal whose failed trades undo their fills; a backtest of it
+#             agrees, one that fails no trade differs at the first.
 #  errors   - a missing store, --db with a TAPE or a sweep, --compare on a
 #             pipe, a malformed journal: named, exit 1 or 2.
 # Determinism: the comparison reads only journaled times, so a slow machine
@@ -155,6 +159,28 @@ rc=$?
 check "perturb: another max_slippage differs (exit $rc)" [ "$rc" -eq 1 ]
 check "perturb: order 1 has another limit price" \
     grep -q '^DIFFER: order 1 of .*: another limit price' "$tmp/p2.out"
+
+# ---- failed: trades the venue took back ------------------------------------
+# the session's inputs through the simulator with a third of its trades
+# failing make a journal (a session whose venue failed trades, status=failed
+# after 1.5 s); compared with a backtest of it, the failed trades undo their
+# fills on both sides; a backtest that fails none differs at the first
+L="--latency-recorded --latency-submit 0 --latency-jitter 0 --latency-report 0 --no-report"
+"$bin" backtest "$tmp/s.tape" --config "$tmp/s.db-config.json" $L \
+    --set trade_fail_share=0.4 --set trade_fail_after_ms=1500 \
+    --journal "$tmp/f.tape" > /dev/null 2> "$tmp/f.err"
+nf=$(grep -c ' status=failed ' "$tmp/f.tape")
+check "failed: the journal holds failed trades (got $nf)" [ "$nf" -ge 2 ]
+"$bin" backtest "$tmp/f.tape" --config "$tmp/f.tape-config.json" $L \
+    --compare > "$tmp/f1.out" 2>&1
+rc=$?
+check "failed: the backtest fails the same trades and agrees (exit $rc)" \
+    sh -c "[ $rc -eq 0 ] && grep -q '^agree: yes' '$tmp/f1.out'"
+"$bin" backtest "$tmp/f.tape" --config "$tmp/f.tape-config.json" $L \
+    --set trade_fail_share=0 --compare > "$tmp/f2.out" 2>&1
+rc=$?
+check "failed: one that fails none differs at the first failed trade (exit $rc)" \
+    sh -c "[ $rc -eq 1 ] && grep -q '^DIFFER: order [0-9]* .*: the fills differ' '$tmp/f2.out' && grep -q '(1 trades failed)' '$tmp/f2.out'"
 
 # ---- errors: named, never a crash -----------------------------------------
 usage() { # expected-exit pattern args...: exit code and stderr
