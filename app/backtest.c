@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "app/backtest_cmp.h"
 #include "app/cmds.h"
 #include "app/opt.h"
+#include "live/views.h"
 #include "proto/config_load.h"
 #include "proto/tapeio.h"
 #include "core/dec.h"
@@ -34,9 +37,21 @@ static const char intro[] =
     "tape is read once, each value is a full backtest with the same\n"
     "configuration; with --out DIR each run's report goes to\n"
     "DIR/latency-<ms>ms/ and DIR/index.html (sweep.csv, sweep.json, charts)\n"
-    "compares them; without --out the comparison table is printed.\n";
+    "compares them; without --out the comparison table is printed.\n"
+    "\n"
+    "--db STORE runs a live session's own journal (pmcopy live --db STORE)\n"
+    "through the simulator: each fill when the session received it\n"
+    "(--latency-recorded), orders with the latency the session measured\n"
+    "(submit 0, report = the median of order -> first report), the\n"
+    "session's configuration (STORE-config.json) unless one is given; then\n"
+    "it compares the backtest with what the session did (as --compare).\n"
+    "--compare does the same comparison for a TAPE that is such a journal\n"
+    "(pmcopy journal --db STORE): orders one for one, their fills, P&L\n"
+    "within 1 %; the first order that differs is printed with why.\n";
 
-static const char outro[] = "exit status: 0 ok, 1 runtime failure, 2 usage\n";
+static const char outro[] =
+    "exit status: 0 ok, 1 runtime failure (or, with --db / --compare, the\n"
+    "backtest differs from the session), 2 usage\n";
 
 static int seed_arg(const struct pmc_opt *opt, const char *v, char *err,
                     size_t cap)
@@ -260,8 +275,8 @@ int pmc_cmd_backtest(int argc, char **argv)
     struct pmc_sim_opts o;
     pmc_sim_opts_defaults(&o);
     const char *tape = NULL, *out = NULL, *name = NULL, *samples = NULL;
-    const char *journal = NULL;
-    int json = 0, no_report = 0;
+    const char *journal = NULL, *db = NULL;
+    int json = 0, no_report = 0, compare = 0;
     struct samples_arg sarg = {&o, &samples};
     struct lat_list lats = {o.lat_src, {0}, 0};
     int kind_given = 0;
@@ -296,6 +311,16 @@ int pmc_cmd_backtest(int argc, char **argv)
                        "as a tape, and the configuration as FILE-config.json\n"
                        "(`pmcopy replay FILE` checks it)",
                        &journal),
+        PMC_OPT_STRING("db", 0, "STORE",
+                       "the journal of this live store, with its receive\n"
+                       "times, measured order latency and configuration;\n"
+                       "compared with what the session did (exit 1 when\n"
+                       "they differ)",
+                       &db),
+        PMC_OPT_BOOL("compare", 0,
+                     "TAPE is a live journal: compare the backtest's\n"
+                     "orders, fills and P&L with the ones it recorded",
+                     &compare),
         PMC_OPT_HEAD("simulator:"),
         PMC_OPT_FUNC("seed", 0, "N",
                      "random seed (default 20260217); printed in the report",
@@ -359,9 +384,22 @@ int pmc_cmd_backtest(int argc, char **argv)
         tape = argv[i];
     }
 
+    if (db && tape) {
+        fprintf(stderr, "pmcopy backtest: give a TAPE or --db, not both\n");
+        return PMC_EXIT_USAGE;
+    }
+    if (db)
+        compare = 1;
+    if (compare && !db &&
+        (!tape || !strcmp(tape, "-") || !strncmp(tape, "/dev/", 5))) {
+        fprintf(stderr, "pmcopy backtest: --compare needs the journal as a "
+                        "file (it is read twice)\n");
+        return PMC_EXIT_USAGE;
+    }
     if (lats.n > 1) {
         const char *why =
-            journal ? "--journal (one journal per run)"
+            compare   ? "--db or --compare (one backtest against the session)"
+            : journal ? "--journal (one journal per run)"
             : samples || o.lat_mode == PMC_LAT_RECORDED
                 ? "--latency-samples or --latency-recorded (they replace "
                   "the latency)"
@@ -377,8 +415,19 @@ int pmc_cmd_backtest(int argc, char **argv)
         }
     }
 
-    char deftape[4096];
-    if (!tape) {
+    char deftape[4096], saved[4096];
+    if (db && !ca.config_file && !ca.traders_file && !ca.ntraders &&
+        !ca.nsets) {
+        /* the configuration the session wrote beside its store */
+        snprintf(saved, sizeof saved, "%s-config.json", db);
+        if (access(saved, R_OK) == 0) {
+            ca.config_file = saved;
+            fprintf(stderr, "pmcopy backtest: configuration from %s\n", saved);
+        }
+    }
+    if (!tape && db) {
+        tape = db;
+    } else if (!tape) {
         if (!pmc_find_shared("fixtures/default.tape", deftape,
                              sizeof deftape)) {
             fprintf(stderr, "pmcopy backtest: the default fixture "
@@ -407,6 +456,7 @@ int pmc_cmd_backtest(int argc, char **argv)
     int rc = PMC_EXIT_FAIL;
     pmc_ms *lat = NULL;
     FILE *in = NULL;
+    struct pmc_cmp_side *live = NULL, *bt = NULL;
     struct pmc_sim *sim = calloc(1, sizeof *sim);
     if (!sim)
         goto done;
@@ -452,17 +502,42 @@ int pmc_cmd_backtest(int argc, char **argv)
         snprintf(outbuf, sizeof outbuf, "reports/out/%s", name);
         out = outbuf;
     }
-    in = fopen(tape, "r");
+    if (db)
+        in = pmc_journal_tmpfile(db, err, sizeof err);
+    else if (!(in = fopen(tape, "r")))
+        snprintf(err, sizeof err, "%s: %s", tape, strerror(errno));
     if (!in) {
-        fprintf(stderr, "pmcopy backtest: %s: %s\n", tape, strerror(errno));
+        fprintf(stderr, "pmcopy backtest: %s\n", err);
         goto done;
+    }
+    if (compare) {
+        if (!(live = pmc_cmp_read(in, tape, err, sizeof err))) {
+            fprintf(stderr, "pmcopy backtest: %s\n", err);
+            goto done;
+        }
+        size_t nlat;
+        pmc_ms med = pmc_cmp_latency(live, &nlat);
+        if (db) {
+            /* the paper venue (and this model of the CLOB) matches at
+             * submit; the session's core saw the reports med ms later */
+            o.lat_mode = PMC_LAT_RECORDED;
+            o.lat_submit = 0;
+            o.lat_jitter = 0;
+            o.lat_report = med;
+        }
+        fprintf(stderr,
+                "pmcopy backtest: %s: %zu orders recorded; the session's "
+                "order latency (decided -> first report): median %" PRId64
+                " ms over %zu orders%s\n",
+                tape, pmc_cmp_orders(live), med, nlat,
+                db ? ", used as the report latency (submit 0, no jitter)" : "");
     }
     if (!no_report && pmc_report_open(out, &o, err, sizeof err) != PMC_OK) {
         fprintf(stderr, "pmcopy backtest: %s\n", err);
         goto done;
     }
     if (journal) {
-        if (!(o.journal = fopen(journal, "w"))) {
+        if (!(o.journal = fopen(journal, compare ? "w+" : "w"))) {
             fprintf(stderr, "pmcopy backtest: %s: %s\n", journal,
                     strerror(errno));
             goto done;
@@ -470,6 +545,13 @@ int pmc_cmd_backtest(int argc, char **argv)
         fputs(PMC_TAPE_HEADER "\n", o.journal);
         if (write_config(journal, cfg) < 0)
             goto done;
+    } else if (compare) {
+        if (!(o.journal = tmpfile())) {
+            fprintf(stderr, "pmcopy backtest: a temporary file: %s\n",
+                    strerror(errno));
+            goto done;
+        }
+        fputs(PMC_TAPE_HEADER "\n", o.journal);
     }
     if (pmc_sim_init(sim, cfg, &o) != PMC_OK) {
         fprintf(stderr, "pmcopy backtest: %s\n", sim->err);
@@ -479,11 +561,22 @@ int pmc_cmd_backtest(int argc, char **argv)
         fprintf(stderr, "pmcopy backtest: %s\n", sim->err);
         goto done;
     }
+    if (o.journal && compare) {
+        /* the backtest's own journal: its orders and fills */
+        if (fflush(o.journal) != 0 ||
+            !(bt = pmc_cmp_read(o.journal, journal ? journal : "backtest", err,
+                                sizeof err))) {
+            fprintf(stderr, "pmcopy backtest: the backtest's journal: %s\n",
+                    err);
+            goto done;
+        }
+    }
     if (o.journal) {
         int werr = fclose(o.journal) != 0;
         o.journal = NULL;
         if (werr) {
-            fprintf(stderr, "pmcopy backtest: %s: write error\n", journal);
+            fprintf(stderr, "pmcopy backtest: %s: write error\n",
+                    journal ? journal : "backtest journal");
             goto done;
         }
     }
@@ -514,7 +607,13 @@ int pmc_cmd_backtest(int argc, char **argv)
     if (rc != PMC_EXIT_OK)
         fprintf(stderr, "pmcopy backtest: ledger check failed: %s\n",
                 sim->r.identity_msg);
+    if (live && bt &&
+        pmc_cmp_report(json ? stderr : stdout, live, bt,
+                       pmc_sim_equity(sim) - sim->r.capital, in, tape) != 0)
+        rc = PMC_EXIT_FAIL;
 done:
+    pmc_cmp_free(live);
+    pmc_cmp_free(bt);
     if (o.orders_csv)
         fclose(o.orders_csv);
     if (o.fills_csv)

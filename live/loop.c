@@ -96,21 +96,13 @@ static void side_effects(struct live *L, const struct pmc_record *r)
                              "err=\"%s\"",
                              r->u.fill.token.s, pmc_strerror(e));
         }
-        if (L->paper) {
-            /* the source's fill is a trade print on its token */
-            struct pmc_record tr;
-            memset(&tr, 0, sizeof tr);
-            tr.kind = PMC_K_TRADE;
-            tr.t = r->t;
-            tr.u.trade.token = r->u.fill.token;
-            tr.u.trade.px = r->u.fill.px;
-            tr.u.trade.sz = r->u.fill.sz;
-            pmc_paper_on_record(L->paper, &tr, L->now);
-        }
+        if (L->paper) /* a trade print on its token, its market's end */
+            pmc_paper_on_record(L->paper, r, L->now);
         break;
     case PMC_K_QUOTE:
     case PMC_K_BOOK:
     case PMC_K_TRADE:
+    case PMC_K_RESOLVE:
         if (L->paper)
             pmc_paper_on_record(L->paper, r, L->now);
         break;

@@ -1,4 +1,13 @@
-/* live/paper.c - paper venue over live books (see paper.h). */
+/* live/paper.c - paper venue over live books (see paper.h).
+ *
+ * Decides, as the simulator's venue (sim/venue.c) does for the same
+ * records: the book an order meets (the last quote, else the last trade
+ * print +- the half spread on the market's tick grid, 0.01 unless a market
+ * record says otherwise), the fee parameters (a market record's rate and
+ * exponent, a missing one keeping its value, defaults never overriding
+ * stated values), that a market past its end or resolved takes no order
+ * (market_closed), that a resolution cancels what rests on it. Never:
+ * tracks cash or shares (the core sizes and clips orders), reads a clock. */
 #include "live/paper.h"
 
 #include <stdio.h>
@@ -10,14 +19,18 @@
 #include "core/tape.h"
 
 #define MAX_RESTING 1024
+#define STATED_TICK 1u
+#define STATED_FEE 2u
 
 struct pbook {
     struct pmc_sym token;
     struct pmc_book book;
     struct pmc_fee_params fee;
     pmc_micros last; /* last trade price, 0 = none */
-    pmc_micros tick; /* from ev=market, 0 = unknown (no grid) */
-    int have_book;
+    pmc_micros tick; /* from ev=market, else the venue's default 0.01 */
+    pmc_ms end;      /* the market's end (fill or market record), 0 = none */
+    unsigned stated; /* STATED_*: set by a market record not of defaults */
+    int have_book, resolved;
 };
 
 struct resting {
@@ -110,6 +123,7 @@ static struct pbook *book_of(struct pmc_paper *p, const struct pmc_sym *t,
     b->token = *t;
     b->fee.rate = PMC_FEE_DEFAULT_RATE;
     b->fee.exp = PMC_FEE_DEFAULT_EXP;
+    b->tick = 10000;
     return b;
 }
 
@@ -226,6 +240,10 @@ static enum pmc_err paper_submit(void *self, const struct pmc_record *rec,
     struct pbook *b = book_of(p, &o->token, 1);
     if (!b)
         return PMC_ENOMEM;
+    if (b->resolved || (b->end && now >= b->end)) {
+        report(p, &o->coid, PMC_EXEC_REJECT, 0, 0, 0, "market_closed", now);
+        return PMC_OK;
+    }
     if (!b->have_book && b->last) {
         /* no book yet: the last trade price +- the half spread on the
          * market's tick grid, as the simulator's no-book model */
@@ -307,12 +325,62 @@ static void cross(struct pmc_paper *p, struct pbook *b,
     }
 }
 
+/* A market record, as the simulator applies it (sim/source.c). */
+static void on_market(struct pbook *b, const struct pmc_market_ev *m)
+{
+    unsigned keep = m->defaults ? b->stated : 0, got = 0;
+    if (m->end)
+        b->end = m->end;
+    if (m->tick && !(keep & STATED_TICK)) {
+        b->tick = m->tick;
+        got |= STATED_TICK;
+    }
+    if (m->fee_rate >= 0 && m->fee_exp >= 0 && !(keep & STATED_FEE)) {
+        b->fee.rate = m->fee_rate;
+        b->fee.exp = m->fee_exp;
+        got |= STATED_FEE;
+    } else if (!(keep & STATED_FEE)) {
+        if (m->fee_rate >= 0)
+            b->fee.rate = m->fee_rate;
+        if (m->fee_exp >= 0)
+            b->fee.exp = m->fee_exp;
+    }
+    if (!m->defaults)
+        b->stated |= got;
+}
+
 void pmc_paper_on_record(struct pmc_paper *p, const struct pmc_record *rec,
                          pmc_ms now)
 {
     struct pbook *b;
     expire_due(p, now);
     switch (rec->kind) {
+    case PMC_K_FILL: {
+        /* the source's fill is a trade print on its token, and may tell
+         * its market's end */
+        if (!(b = book_of(p, &rec->u.fill.token, 1)))
+            return;
+        if (rec->u.fill.end && !b->end)
+            b->end = rec->u.fill.end;
+        struct pmc_trade tr = {rec->u.fill.token, rec->u.fill.px,
+                               rec->u.fill.sz};
+        b->last = tr.px;
+        cross(p, b, &tr, now);
+        return;
+    }
+    case PMC_K_RESOLVE:
+        if (!(b = book_of(p, &rec->u.resolve.token, 1)))
+            return;
+        b->resolved = 1;
+        for (size_t i = 0; i < p->nrest;)
+            if (pmc_sym_eq(&p->rest[i].token, &b->token)) {
+                report(p, &p->rest[i].coid, PMC_EXEC_CANCEL, 0, 0, 0,
+                       "market_resolved", now);
+                p->rest[i] = p->rest[--p->nrest];
+            } else {
+                i++;
+            }
+        return;
     case PMC_K_QUOTE:
         if (!(b = book_of(p, &rec->u.quote.token, 1)))
             return;
@@ -336,12 +404,7 @@ void pmc_paper_on_record(struct pmc_paper *p, const struct pmc_record *rec,
     case PMC_K_MARKET:
         if (!(b = book_of(p, &rec->u.market.token, 1)))
             return;
-        if (rec->u.market.tick)
-            b->tick = rec->u.market.tick;
-        if (rec->u.market.fee_rate >= 0) {
-            b->fee.rate = rec->u.market.fee_rate;
-            b->fee.exp = rec->u.market.fee_exp >= 0 ? rec->u.market.fee_exp : 1;
-        }
+        on_market(b, &rec->u.market);
         return;
     default:
         return;

@@ -20,7 +20,8 @@ PMC_MUST_USE enum pmc_err pmc_paper_new(struct pmc_paper **out,
 void pmc_paper_free(struct pmc_paper *p);
 /* The venue port over this paper venue. */
 struct pmc_venue pmc_paper_venue(struct pmc_paper *p);
-/* Feed market data (quote, book, trade, market records); other kinds are
+/* Feed market data (quote, book, trade, market, resolve records, and
+ * source fills as trade prints that may give the market's end); other kinds are
  * ignored. Resting orders crossed by it fill and are reported. */
 void pmc_paper_on_record(struct pmc_paper *p, const struct pmc_record *rec,
                          pmc_ms now);

@@ -13,7 +13,9 @@
 #            the book's mid (0.50): /status, /positions and `pmcopy
 #            positions` give the same unrealised P&L while the session runs
 #            (before, the store marked at the journaled quote's mid:
-#            -0.566689 against -1.166689), and after it stopped.
+#            -0.666004 against -1.266004), and after it stopped. The first
+#            copy fills before the book arrives: the last print 0.52 + the
+#            half spread on the venue's 0.01 grid, 0.53.
 #  traders - `pmcopy traders` (the store's journal re-run through the core)
 #            prints the accountability rows GET /traders gives from the
 #            session's engine; A's counts (seen, eligible, copied, tracking,
@@ -86,8 +88,8 @@ for _ in $(seq 1 100); do
 done
 check "pnl: /status, /positions and positions agree on unrealised P&L ($u1, $u2, $u3)" \
     [ "$same" -eq 1 ]
-check "pnl: at the core's mark, the source's last print (0.52: -0.566689)" \
-    [ "$u1" = -0.566689 ]
+check "pnl: at the core's mark, the source's last print (0.52: -0.666004)" \
+    [ "$u1" = -0.666004 ]
 
 # ---- per-trader accountability ----------------------------------------------
 same=0
@@ -168,20 +170,20 @@ api $AP GET /quotes > "$tmp/quotes.json"
 check "watch: GET /quotes gives the bid, ask and core mark of the long, exact decimals" \
     grep -q '"quotes":\[{"token":"101","bid":"0.48","ask":"0.52","mark":"0.52"}\]' "$tmp/quotes.json"
 check "watch: GET /quotes gives the core's P&L today" \
-    grep -q '"pnl_today_usd":"-0.566689","realized_today_usd":"0","unrealized_usd":"-0.566689"' "$tmp/quotes.json"
+    grep -q '"pnl_today_usd":"-0.666004","realized_today_usd":"0","unrealized_usd":"-0.666004"' "$tmp/quotes.json"
 check "watch: GET /quotes needs the token" \
     test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$AP/quotes")" = 401
 "$bin" positions --db "$db" --watch --count 1 --api-port "$AP" > "$tmp/wapi.out" 2>&1
 check "watch: marks from the session's book ($(head -3 "$tmp/wapi.out" | tail -1))" \
     grep -q "^marks: the book's bid from the session at 127.0.0.1:$AP\$" "$tmp/wapi.out"
-check "watch: the long marked at the bid 0.48 (the core marks 0.52): unrealised -1.766689" \
-    grep -q ' Yes  *30  *0\.538889  *0\.48  *-1\.766689 bid    101$' "$tmp/wapi.out"
+check "watch: the long marked at the bid 0.48 (the core marks 0.52): unrealised -1.866004" \
+    grep -q ' Yes  *30  *0\.5422  *0\.48  *-1\.866004 bid    101$' "$tmp/wapi.out"
 check "watch: value at the bid, P&L today the core's" \
-    sh -c "grep -q '^open 1, closed 0 | value 14.4 USD, cost basis 16.166689 USD, unrealised -1.766689 USD' '$tmp/wapi.out' && grep -q '^P&L today -0.566689 USD (realised 0, unrealised change -0.566689 at the core.s marks), realised total 0 USD' '$tmp/wapi.out'"
+    sh -c "grep -q '^open 1, closed 0 | value 14.4 USD, cost basis 16.266004 USD, unrealised -1.866004 USD' '$tmp/wapi.out' && grep -q '^P&L today -0.666004 USD (realised 0, unrealised change -0.666004 at the core.s marks), realised total 0 USD' '$tmp/wapi.out'"
 PMC_API_TOKEN=wrong-token-0123456789 "$bin" positions --db "$db" --watch --count 1 \
     --api-port "$AP" > "$tmp/wtok.out" 2>&1
 check "watch: a wrong token is named and the store's marks are used" \
-    sh -c "grep -q '^marks: the store.s (session: 127.0.0.1:$AP: GET /quotes: HTTP 401)' '$tmp/wtok.out' && grep -q ' 0\.52  *-0\.566689 store  *101$' '$tmp/wtok.out'"
+    sh -c "grep -q '^marks: the store.s (session: 127.0.0.1:$AP: GET /quotes: HTTP 401)' '$tmp/wtok.out' && grep -q ' 0\.52  *-0\.666004 store  *101$' '$tmp/wtok.out'"
 "$bin" positions --db "$db" --watch --count 1 --api-port "$FP" > "$tmp/wfp.out" 2>&1
 check "watch: a port answering something else is named" \
     grep -q "^marks: the store's (session: 127.0.0.1:$FP: GET /quotes: HTTP 404)" "$tmp/wfp.out"
@@ -205,9 +207,9 @@ check "watch: two frames" [ "$(grep -c '^pmcopy positions ' "$tmp/watch.out")" -
 check "watch: no escape sequences when stdout is not a TTY" \
     sh -c "! grep -q \"\$(printf '\\033')\" '$tmp/watch.out'"
 check "watch: the position row (outcome, shares, average entry, mark, unrealised, token)" \
-    grep -q ' Yes  *30  *0\.538889  *0\.52  *-0\.566689 store  *101$' "$tmp/watch.out"
+    grep -q ' Yes  *30  *0\.5422  *0\.52  *-0\.666004 store  *101$' "$tmp/watch.out"
 check "watch: value and P&L lines" \
-    sh -c "grep -q '^open 1, closed 0 | value 15.6 USD, cost basis 16.166689 USD, unrealised -0.566689 USD' '$tmp/watch.out' && grep -q '^realised today 0 USD, realised total 0 USD' '$tmp/watch.out'"
+    sh -c "grep -q '^open 1, closed 0 | value 15.6 USD, cost basis 16.266004 USD, unrealised -0.666004 USD' '$tmp/watch.out' && grep -q '^realised today 0 USD, realised total 0 USD' '$tmp/watch.out'"
 # on a terminal (script(1) gives it one): cursor hidden, each frame from the
 # cursor's home, every line clearing what the last frame left, the rest of
 # the screen cleared, the cursor shown again at the end
@@ -216,7 +218,7 @@ if command -v script > /dev/null; then
         /dev/null < /dev/null > "$tmp/watch_tty.out" 2>&1
     esc=$(printf '\033')
     check "watch: on a TTY, two frames redrawn in place" \
-        sh -c "[ \"\$(grep -o '${esc}\\[H' '$tmp/watch_tty.out' | wc -l)\" -eq 2 ] && [ \"\$(grep -o '${esc}\\[J' '$tmp/watch_tty.out' | wc -l)\" -eq 2 ] && grep -q '0\\.538889.*${esc}\\[K' '$tmp/watch_tty.out' && grep -q '${esc}\\[?25h' '$tmp/watch_tty.out'"
+        sh -c "[ \"\$(grep -o '${esc}\\[H' '$tmp/watch_tty.out' | wc -l)\" -eq 2 ] && [ \"\$(grep -o '${esc}\\[J' '$tmp/watch_tty.out' | wc -l)\" -eq 2 ] && grep -q '0\\.5422.*${esc}\\[K' '$tmp/watch_tty.out' && grep -q '${esc}\\[?25h' '$tmp/watch_tty.out'"
 fi
 "$bin" positions --db "$db" --watch --interval 0.1 > "$tmp/watch2.out" 2>&1 &
 wp=$!

@@ -185,6 +185,109 @@ static void test_no_book_last_price_on_tick_grid(void **state)
     pmc_paper_free(p);
 }
 
+/* No book and no market record: the venue's default 0.01 grid, as the
+ * simulator's no-book model (a last print of 0.61 gives an ask of 0.62,
+ * never 0.615). */
+static void test_no_book_default_tick(void **state)
+{
+    (void)state;
+    struct got g = {0};
+    struct pmc_paper *p;
+    assert_int_equal(pmc_paper_new(&p, collect, &g), PMC_OK);
+    struct pmc_venue v = pmc_paper_venue(p);
+    struct pmc_record r = rec("t=2 ev=trade token=9 px=0.61 sz=100");
+    pmc_paper_on_record(p, &r, 2);
+    r = rec("t=3 ev=order coid=c1 token=9 side=BUY px=0.63 sz=10 tif=FAK "
+            "keys=k1");
+    assert_int_equal(v.submit(v.self, &r, 3), PMC_OK);
+    assert_int_equal(g.n, 2);
+    assert_non_null(strstr(g.lines[1], "status=fill sz=10 px=0.62 "));
+    pmc_paper_free(p);
+}
+
+/* A market past its end (from a source fill's end=, as the simulator reads
+ * it) or resolved takes no order; a resolution cancels what rests. */
+static void test_market_closed(void **state)
+{
+    (void)state;
+    struct got g = {0};
+    struct pmc_paper *p;
+    assert_int_equal(pmc_paper_new(&p, collect, &g), PMC_OK);
+    struct pmc_venue v = pmc_paper_venue(p);
+    struct pmc_record r =
+        rec("t=2 ev=fill trader=0x1111111111111111111111111111111111111111 "
+            "token=9 side=BUY px=0.5 sz=100 key=k ts=1 end=1000");
+    pmc_paper_on_record(p, &r, 2);
+    r = rec("t=3 ev=quote token=9 bid=0.48 ask=0.5");
+    pmc_paper_on_record(p, &r, 3);
+    r = rec("t=4 ev=order coid=c1 token=9 side=BUY px=0.5 sz=10 tif=FAK "
+            "keys=k1");
+    assert_int_equal(v.submit(v.self, &r, 999), PMC_OK);
+    assert_int_equal(g.n, 2);
+    assert_non_null(strstr(g.lines[1], "status=fill sz=10 px=0.5"));
+    g.n = 0;
+    r = rec("t=5 ev=order coid=c2 token=9 side=SELL px=0.48 sz=10 tif=FAK "
+            "keys=k2");
+    assert_int_equal(v.submit(v.self, &r, 1000), PMC_OK);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.lines[0], "t=1000 ev=exec coid=c2 status=reject "
+                                    "reason=market_closed");
+    /* another token: a GTC rests, the resolution cancels it, and then
+     * the market takes nothing */
+    g.n = 0;
+    r = rec("t=6 ev=quote token=7 bid=0.3 ask=0.4");
+    pmc_paper_on_record(p, &r, 6);
+    r = rec("t=7 ev=order coid=c3 token=7 side=BUY px=0.35 sz=10 tif=GTC "
+            "keys=k3");
+    assert_int_equal(v.submit(v.self, &r, 7), PMC_OK);
+    assert_int_equal(pmc_paper_resting(p), 1);
+    r = rec("t=8 ev=resolve token=7 payout=1");
+    pmc_paper_on_record(p, &r, 8);
+    assert_int_equal(pmc_paper_resting(p), 0);
+    r = rec("t=9 ev=order coid=c4 token=7 side=BUY px=0.5 sz=10 tif=FAK "
+            "keys=k4");
+    assert_int_equal(v.submit(v.self, &r, 9), PMC_OK);
+    assert_int_equal(g.n, 3);
+    assert_string_equal(g.lines[1], "t=8 ev=exec coid=c3 status=cancel "
+                                    "reason=market_resolved");
+    assert_non_null(strstr(g.lines[2], "reason=market_closed"));
+    pmc_paper_free(p);
+}
+
+/* A market record with a fee rate and no exponent keeps the exponent (the
+ * default 2), as the simulator does; a record of defaults does not
+ * override a stated rate. */
+static void test_fee_params_as_simulator(void **state)
+{
+    (void)state;
+    struct got g = {0};
+    struct pmc_paper *p;
+    assert_int_equal(pmc_paper_new(&p, collect, &g), PMC_OK);
+    struct pmc_venue v = pmc_paper_venue(p);
+    struct pmc_record r = rec("t=1 ev=market token=9 fee_rate=0.1");
+    pmc_paper_on_record(p, &r, 1);
+    r = rec("t=1 ev=market token=8 fee_rate=0.1 fee_exp=2");
+    pmc_paper_on_record(p, &r, 1);
+    r = rec("t=1 ev=market token=8 fee_rate=0.25 fee_exp=1 defaults=1");
+    pmc_paper_on_record(p, &r, 1);
+    for (int k = 0; k < 2; k++) {
+        g.n = 0;
+        r = rec(k ? "t=2 ev=quote token=8 bid=0.48 ask=0.5"
+                  : "t=2 ev=quote token=9 bid=0.48 ask=0.5");
+        pmc_paper_on_record(p, &r, 2);
+        r = rec(k ? "t=3 ev=order coid=c1 token=8 side=BUY px=0.5 sz=10 "
+                    "tif=FAK keys=k1"
+                  : "t=3 ev=order coid=c1 token=9 side=BUY px=0.5 sz=10 "
+                    "tif=FAK keys=k1");
+        assert_int_equal(v.submit(v.self, &r, 3), PMC_OK);
+        assert_int_equal(g.n, 2);
+        /* 10 x 0.1 x (0.5 x 0.5)^2 = 0.0625 (exponent 1: 0.25) */
+        assert_string_equal(g.lines[1], "t=3 ev=exec coid=c1 status=fill "
+                                        "sz=10 px=0.5 fee=0.0625");
+    }
+    pmc_paper_free(p);
+}
+
 static int handler(void *ctx, const struct pmc_api_req *req, FILE *out,
                    const char **ctype)
 {
@@ -355,6 +458,9 @@ int main(void)
         cmocka_unit_test(test_gtd_expires),
         cmocka_unit_test(test_no_book_rejects),
         cmocka_unit_test(test_no_book_last_price_on_tick_grid),
+        cmocka_unit_test(test_no_book_default_tick),
+        cmocka_unit_test(test_market_closed),
+        cmocka_unit_test(test_fee_params_as_simulator),
         cmocka_unit_test(test_api),
         cmocka_unit_test(test_histogram),
         cmocka_unit_test(test_trade_fail),
