@@ -231,6 +231,11 @@ void pmc_sim_unbook_buy(struct pmc_sim *s, struct pmc_sim_token *x,
     x->shares -= sh;
     x->cost -= c;
     s->r.cost_open -= c;
+    /* the whole cost comes back, but only c of it left the open basis: the
+     * rest was the basis of shares sold since, charged to their realised
+     * P&L then, and is realised back now (cash = capital + P&L holds) */
+    x->realized += cost - c;
+    s->r.realized += cost - c;
     x->fees -= fee;
     s->r.fees -= fee;
     x->bought_usd -= cost;
