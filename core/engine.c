@@ -728,6 +728,8 @@ static enum pmc_err on_exec(struct pmc_engine *e, const struct pmc_exec *x,
         release(e, o);
         ord_close(e, k);
         return PMC_OK;
+    case PMC_EXEC_FAILED:
+        return PMC_ENOTSUP;
     }
     return PMC_OK;
 }

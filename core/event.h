@@ -55,7 +55,10 @@ enum pmc_exec_status {
     PMC_EXEC_ACK = 0,
     PMC_EXEC_FILL,
     PMC_EXEC_REJECT,
-    PMC_EXEC_CANCEL
+    PMC_EXEC_CANCEL,
+    /* the venue took back a matched trade (it failed on chain): the exact
+     * inverse of an earlier FILL of the order with the same sz, px, fee */
+    PMC_EXEC_FAILED
 };
 const char *pmc_exec_name(enum pmc_exec_status s);
 
@@ -155,7 +158,7 @@ struct pmc_resolve {
 struct pmc_exec {
     struct pmc_sym coid;
     enum pmc_exec_status status;
-    pmc_micros sz, px, fee; /* fill: shares filled now, price, fee in USD */
+    pmc_micros sz, px, fee; /* fill/failed: shares, price, fee in USD */
     char reason[48];        /* reject/cancel text, may be empty */
 };
 

@@ -23,7 +23,8 @@ static const char *const skip_names[] = {
 static const char *const side_names[] = {"BUY", "SELL"};
 static const char *const src_names[] = {"", "chain", "rtds", "api"};
 static const char *const tif_names[] = {"FAK", "FOK", "GTC", "GTD"};
-static const char *const exec_names[] = {"ack", "fill", "reject", "cancel"};
+static const char *const exec_names[] = {"ack", "fill", "reject", "cancel",
+                                         "failed"};
 static const char *const clip_names[] = {"",       "order", "market",
                                          "window", "daily", "holdings"};
 static const char *const who_names[] = {"operator", "core", "api", "kill_file"};
@@ -629,11 +630,12 @@ static enum pmc_err parse_exec(struct line *L, struct pmc_record *r)
     struct pmc_exec *x = &r->u.exec;
     int st = 0;
     PMC_TRY(get_sym(L, "coid", 1, &x->coid));
-    PMC_TRY(get_enum(L, "status", 1, exec_names, 4, &st,
-                     "status is ack, fill, reject or cancel"));
+    PMC_TRY(get_enum(L, "status", 1, exec_names, 5, &st,
+                     "status is ack, fill, reject, cancel or failed"));
     x->status = (enum pmc_exec_status)st;
     x->sz = x->px = x->fee = 0;
-    int is_fill = x->status == PMC_EXEC_FILL;
+    int is_fill =
+        x->status == PMC_EXEC_FILL || x->status == PMC_EXEC_FAILED;
     PMC_TRY(get_size(L, "sz", is_fill, &x->sz));
     PMC_TRY(get_price(L, "px", is_fill, &x->px));
     PMC_TRY(

@@ -68,6 +68,8 @@ void pmc_live_store_exec(struct live *L, const struct pmc_record *r)
                                        r->t);
         break;
     }
+    case PMC_EXEC_FAILED:
+        break;
     }
     /* an unknown coid (an order never sent) or a late duplicate report is
      * not a store failure; any other error is */

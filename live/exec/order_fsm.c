@@ -132,6 +132,8 @@ static void emit_exec(struct pmc_clob *x, struct order *o,
     case PMC_EXEC_CANCEL:
         x->st.cancels++;
         break;
+    case PMC_EXEC_FAILED:
+        break;
     }
     x->h.emit(x->h.ctx, &rec);
 }

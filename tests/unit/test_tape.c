@@ -129,6 +129,7 @@ static void test_round_trip_every_kind(void **state)
         "t=5 ev=exec coid=" COID " status=ack",
         "t=5 ev=exec coid=" COID " status=reject reason=\"not enough balance\"",
         "t=5 ev=exec coid=" COID " status=cancel reason=expired",
+        "t=5 ev=exec coid=" COID " status=failed sz=10 px=0.55 fee=0.01",
         /* kill / resume / timer / flush */
         "t=6 ev=kill reason=manual",
         "t=6 ev=kill reason=max_daily_loss by=core",
@@ -557,7 +558,11 @@ static void test_errors_values(void **state)
     refused("t=1 ev=resolve token=x", "missing payout: required");
     /* exec */
     refused("t=1 ev=exec coid=c status=done",
-            "bad status=done: status is ack, fill, reject or cancel");
+            "bad status=done: status is ack, fill, reject, cancel or failed");
+    refused("t=1 ev=exec coid=c status=failed px=0.5",
+            "missing sz: required for this record");
+    refused("t=1 ev=exec coid=c status=failed sz=1",
+            "missing px: required for this record");
     refused("t=1 ev=exec coid=c status=fill px=0.5",
             "missing sz: required for this record");
     refused("t=1 ev=exec coid=c status=fill sz=1",
