@@ -81,7 +81,7 @@ static size_t ord_ix_bytes(const struct pmc_config *c)
 struct layout {
     size_t eng, toks, live, tok_ring, tok_ix, mkts, mkt_exposure, mkt_ring,
         mkt_ix, buckets, released, fills, orders, ord_ix, dedupe, ts, attr,
-        parts, total;
+        parts, fm, fm_attr, total;
 };
 
 /* Traders the per-trader tables are sized for: the list, or the most a
@@ -102,6 +102,14 @@ static uint32_t attr_k(const struct pmc_config *c)
 static uint32_t part_cap(const struct pmc_config *c)
 {
     return ntcap(c) ? 2 * c->max_tokens : 0;
+}
+
+/* Fill reports a FAILED report may still undo: the latest this many. */
+#define FILL_MEMORY_MAX 4096u
+static uint32_t fm_cap(const struct pmc_config *c)
+{
+    return c->max_open_orders < FILL_MEMORY_MAX ? c->max_open_orders
+                                                : FILL_MEMORY_MAX;
 }
 
 static size_t align16(size_t n)
@@ -135,6 +143,8 @@ static void layout(const struct pmc_config *c, struct layout *L)
     TAKE(ts, (size_t)ntcap(c) * sizeof(struct tstat));
     TAKE(attr, (size_t)c->max_open_orders * attr_k(c) * sizeof(struct attr));
     TAKE(parts, (size_t)part_cap(c) * sizeof(struct part));
+    TAKE(fm, (size_t)fm_cap(c) * sizeof(struct fillrec));
+    TAKE(fm_attr, (size_t)fm_cap(c) * attr_k(c) * sizeof(struct attr));
 #undef TAKE
     L->total = o;
 }
@@ -226,6 +236,11 @@ enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem, size_t size,
     e->part_hwm = 0;
     e->free_part = NONE;
     e->ts_day = INT64_MIN;
+    e->fm = (struct fillrec *)(void *)(base + L.fm);
+    e->fm_attr = (struct attr *)(void *)(base + L.fm_attr);
+    e->fm_cap = fm_cap(cfg);
+    e->fm_next = 0;
+    memset(e->fm, 0, (size_t)e->fm_cap * sizeof *e->fm);
     pmc_risk_init(&e->risk);
     *out = e;
     return PMC_OK;
@@ -656,10 +671,133 @@ static void ord_close(struct pmc_engine *e, uint32_t k)
  * what reports add up to. */
 #define POS_MAX ((pmc_micros)1000000000000 * PMC_MICRO)
 
+/* ---- failed trades -------------------------------------------------------- */
+
+/* Keep what a fill report of the order in slot k did, for a FAILED report
+ * of it (the oldest kept one gives its place). */
+static void fill_remember(struct pmc_engine *e, uint32_t k,
+                          const struct pmc_exec *x, pmc_micros f,
+                          pmc_micros fr, pmc_micros fs, pmc_micros spend,
+                          pmc_micros fee, pmc_micros basis, pmc_micros counted,
+                          pmc_micros pnl)
+{
+    const struct order *o = &e->orders[k];
+    uint32_t i = e->fm_next;
+    e->fm_next = (i + 1) % e->fm_cap;
+    struct fillrec *m = &e->fm[i];
+    m->h = x->coid.h;
+    m->h2 = x->coid.h2;
+    m->tok = o->tok;
+    m->tok_h = e->toks[o->tok].token.h;
+    m->side = o->side;
+    m->used = 1;
+    m->failed = 0;
+    m->sz = x->sz;
+    m->px = x->px;
+    m->fee = x->fee;
+    m->f = f;
+    m->fr = fr;
+    m->fs = fs;
+    m->spend = spend;
+    m->fee_used = fee;
+    m->basis = basis;
+    m->counted = counted;
+    m->pnl = pnl;
+    m->window = o->window;
+    m->day = o->day;
+    m->pnl_day = e->risk.day;
+    m->nattr = o->nattr;
+    if (e->attr_k)
+        memcpy(&e->fm_attr[(size_t)i * e->attr_k],
+               &e->attr[(size_t)k * e->attr_k],
+               (size_t)o->nattr * sizeof(struct attr));
+}
+
+/* The newest kept fill of the order that a FAILED report with these sz,
+ * px and fee takes back; NONE when there is none. */
+static uint32_t fill_find(const struct pmc_engine *e, const struct pmc_exec *x)
+{
+    for (uint32_t n = 0; n < e->fm_cap; n++) {
+        uint32_t i = (e->fm_next + e->fm_cap - 1 - n) % e->fm_cap;
+        const struct fillrec *m = &e->fm[i];
+        if (!m->used)
+            return NONE;
+        if (!m->failed && m->h == x->coid.h && m->h2 == x->coid.h2 &&
+            m->sz == x->sz && m->px == x->px && m->fee == x->fee)
+            return i;
+    }
+    return NONE;
+}
+
+/* A FAILED report: the venue's trade behind an earlier fill report failed
+ * on chain. Undo exactly what that fill did: the position and its cost
+ * basis, a SELL's realised P&L, the market's exposure, the notional counted
+ * against the window and the day, the order's filled amount (its pending
+ * part comes back while the order is open; once it is final that part is
+ * released, as a cancel would have) and each trader's attributed share.
+ * PMC_ENOTFOUND when no kept fill of the order matches (never applied, or
+ * older than the latest fm_cap fills), PMC_ESTATE when its token resolved
+ * since or gave its slot away: nothing applied either way. */
+static enum pmc_err on_failed(struct pmc_engine *e, const struct pmc_exec *x,
+                              struct pmc_actions *out)
+{
+    uint32_t i = fill_find(e, x);
+    if (i == NONE)
+        return PMC_ENOTFOUND;
+    struct fillrec *m = &e->fm[i];
+    struct tok *t = &e->toks[m->tok];
+    if (t->token.h != m->tok_h || t->resolved)
+        return PMC_ESTATE;
+    if (m->side == PMC_SELL &&
+        (t->shares > POS_MAX - m->fs || t->cost > POS_MAX - m->basis))
+        return PMC_ERANGE;
+    uint32_t k = ord_find(e, &x->coid);
+    struct order *o = k == NONE ? NULL : &e->orders[k];
+    m->failed = 1;
+    e->st.fills_failed++;
+    if (m->side == PMC_BUY) {
+        pmc_micros back = m->spend + m->fee_used;
+        if (o) { /* the pending part comes back */
+            t->pend_buy += m->fr;
+            e->mkt_exposure[t->market] -= back - m->counted;
+            pmc_risk_on_buy_fill(&e->risk, -m->counted, -m->spend,
+                                 m->window, m->day);
+        } else { /* ... and is released with the rest of the final order */
+            e->mkt_exposure[t->market] -= back;
+            pmc_risk_on_buy_fill(&e->risk, 0, -m->spend, m->window, m->day);
+        }
+        /* shares sold since leave less to take back: at most what is held */
+        pmc_micros sh = m->fs < t->shares ? m->fs : t->shares;
+        pmc_micros c = sh == m->fs ? (back < t->cost ? back : t->cost)
+                       : t->shares > 0
+                           ? pmc_muldiv_floor(t->cost, sh, t->shares)
+                           : 0;
+        TOK_UPDATE(e, t, (t->shares -= sh, t->cost -= c));
+    } else {
+        if (o)
+            t->pend_sell += m->fr;
+        e->mkt_exposure[t->market] += m->basis;
+        TOK_UPDATE(e, t, (t->shares += m->fs, t->cost += m->basis));
+        t->realized -= m->pnl;
+        e->risk.realized_total -= m->pnl;
+        if (m->pnl_day == e->risk.day)
+            e->risk.realized_today -= m->pnl;
+    }
+    if (o)
+        o->done -= m->fr;
+    pmc__attr_unfill(e, &e->fm_attr[(size_t)i * e->attr_k], m->nattr, m->tok,
+                     m->side, m->fs, m->spend, m->fee_used, m->basis,
+                     m->pnl_day);
+    check_daily_loss(e, out);
+    return PMC_OK;
+}
+
 static enum pmc_err on_exec(struct pmc_engine *e, const struct pmc_exec *x,
                             struct pmc_actions *out)
 {
     e->st.reports++;
+    if (x->status == PMC_EXEC_FAILED)
+        return on_failed(e, x, out);
     uint32_t k = ord_find(e, &x->coid);
     if (k == NONE)
         return PMC_OK; /* not ours, or already final: reports may repeat */
@@ -695,6 +833,7 @@ static enum pmc_err on_exec(struct pmc_engine *e, const struct pmc_exec *x,
             pmc_risk_on_buy_fill(&e->risk, counted, spend, o->window, o->day);
             TOK_UPDATE(e, t, (t->shares += f, t->cost += spend + fee));
             pmc__attr_fill(e, k, f, spend, fee, 0, out);
+            fill_remember(e, k, x, f, fr, f, spend, fee, 0, counted, 0);
         } else {
             t->pend_sell -= f;
             pmc_micros held = t->shares;
@@ -708,6 +847,8 @@ static enum pmc_err on_exec(struct pmc_engine *e, const struct pmc_exec *x,
             t->realized += pnl;
             pmc_risk_on_pnl(&e->risk, pnl);
             pmc__attr_fill(e, k, f < held ? f : held, spend, fee, basis, out);
+            fill_remember(e, k, x, f, fr, f < held ? f : held, spend, fee,
+                          basis, 0, pnl);
         }
         o->done += fr;
         if (o->done >= o->sz)
@@ -729,7 +870,7 @@ static enum pmc_err on_exec(struct pmc_engine *e, const struct pmc_exec *x,
         ord_close(e, k);
         return PMC_OK;
     case PMC_EXEC_FAILED:
-        return PMC_ENOTSUP;
+        break; /* on_failed */
     }
     return PMC_OK;
 }

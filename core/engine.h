@@ -54,7 +54,11 @@ PMC_MUST_USE enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem,
  * token past 1e12 shares or 1e12 USD of cost (the report is counted, nothing
  * else applied), PMC_EFULL when a fixed-capacity table is
  * full (with follow_all: a fill from a new wallet when PMC_MAX_TRADERS are
- * listed, the fill not applied), PMC_EOK otherwise. Records that are not inputs (orders, skips,
+ * listed, the fill not applied), PMC_ENOTFOUND for an exec status=failed
+ * that matches no fill report of the order kept (the same sz, px and fee,
+ * not failed already, among the latest min(max_open_orders, 4096) fills),
+ * PMC_ESTATE for one whose token resolved since (nothing applied either
+ * way), PMC_EOK otherwise. Records that are not inputs (orders, skips,
  * import-only kinds) are ignored. */
 PMC_MUST_USE enum pmc_err pmc_engine_step(struct pmc_engine *e,
                                           const struct pmc_record *ev,
@@ -86,6 +90,7 @@ PMC_MUST_USE enum pmc_err pmc_engine_advance(struct pmc_engine *e, pmc_ms until,
 struct pmc_engine_stats {
     uint64_t fills_seen, orders, skips[PMC_SKIP_COUNT];
     uint64_t reports, fills_copied, rejects;
+    uint64_t fills_failed; /* fill reports a FAILED report took back */
     pmc_micros bought_today, bought_window; /* notional incl. pending */
     pmc_micros realized_total, realized_today;
     pmc_micros unrealized;  /* at the last mark */

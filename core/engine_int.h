@@ -77,6 +77,24 @@ struct part {
     pmc_micros src_shares, src_cost; /* the source's own, at its prices */
 };
 
+/* A fill report applied to an order, kept so a later FAILED report of the
+ * same order, sz, px and fee can undo exactly what it did (a ring of the
+ * latest e->fm_cap; e->fm_attr holds each one's attribution). */
+struct fillrec {
+    uint64_t h, h2;  /* the order's client id (pmc_sym hashes) */
+    uint64_t tok_h;  /* the token's hash: its slot still holds it */
+    uint32_t tok;    /* token slot */
+    uint32_t nattr;  /* entries in e->fm_attr[i * attr_k] */
+    enum pmc_side side;
+    int used, failed;
+    pmc_micros sz, px, fee; /* the report, as a FAILED must repeat it */
+    pmc_micros f, fr;       /* shares moved; of them, the pending part */
+    pmc_micros fs;          /* shares into (BUY) or out of (SELL) the position */
+    pmc_micros spend, fee_used, basis, counted, pnl;
+    int64_t window, day; /* where the order's notional was counted */
+    int64_t pnl_day;     /* UTC day its realised P&L was counted in */
+};
+
 struct tstat {
     struct pmc_trader_stats s;
     int64_t off_day; /* UTC day of a daily-loss cut-off */
@@ -138,6 +156,11 @@ struct pmc_engine {
     uint32_t part_cap, part_hwm, free_part;
     int64_t ts_day; /* UTC day of realized_today */
 
+    /* fills a FAILED report may still undo: a ring, newest at fm_next - 1 */
+    struct fillrec *fm;
+    struct attr *fm_attr; /* [fm_cap * attr_k] */
+    uint32_t fm_cap, fm_next;
+
     /* the kill switch, by who set it (engine.h: kill and resume); risk.killed
      * is set while any is */
     int kill_op, kill_file;
@@ -165,6 +188,13 @@ void pmc__attr_order(struct pmc_engine *e, uint32_t k,
 void pmc__attr_fill(struct pmc_engine *e, uint32_t k, pmc_micros sh,
                     pmc_micros usd, pmc_micros fee, pmc_micros basis,
                     struct pmc_actions *out);
+
+/* A FAILED report takes back a fill attributed as a[0, n) on token tk (the
+ * values pmc__attr_fill was given; pnl_day: the UTC day it was counted). */
+void pmc__attr_unfill(struct pmc_engine *e, const struct attr *a, uint32_t n,
+                      uint32_t tk, enum pmc_side side, pmc_micros sh,
+                      pmc_micros usd, pmc_micros fee, pmc_micros basis,
+                      int64_t pnl_day);
 
 /* Token x resolved at `payout`: realise every trader's part, ours and the
  * source's. */

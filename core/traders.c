@@ -403,3 +403,49 @@ uint32_t pmc_engine_trader_stats_all(const struct pmc_engine *e,
         parts_unreal(e, &e->toks[e->live[k]], out, n, NONE);
     return n;
 }
+
+/* A FAILED report takes back a fill of an order attributed as a[0, n) on
+ * token tk: the same split of `sh`, `usd`, `fee` and `basis` as
+ * pmc__attr_fill made, subtracted; a SELL's realised P&L comes off the
+ * traders' totals (and today's when it was counted today). A cut-off the
+ * fill tripped and the run of losses stay. */
+void pmc__attr_unfill(struct pmc_engine *e, const struct attr *a, uint32_t n,
+                      uint32_t tk, enum pmc_side side, pmc_micros sh,
+                      pmc_micros usd, pmc_micros fee, pmc_micros basis,
+                      int64_t pnl_day)
+{
+    pmc_micros dsh[PMC_ATTR_MAX], dusd[PMC_ATTR_MAX], dfee[PMC_ATTR_MAX],
+        db[PMC_ATTR_MAX];
+    uint32_t tr[PMC_ATTR_MAX] = {0};
+    struct part *pp[PMC_ATTR_MAX];
+    for (uint32_t j = 0; j < n; j++)
+        tr[j] = a[j].trader;
+    parts_for(e, tk, tr, n, pp);
+    struct shares w = shares_of(a, n);
+    split(sh, a, n, w, dsh);
+    split(usd, a, n, w, dusd);
+    split(fee, a, n, w, dfee);
+    split(side == PMC_SELL ? basis : 0, a, n, w, db);
+    for (uint32_t j = 0; j < n; j++) {
+        struct pmc_trader_stats *t = tst(e, a[j].trader);
+        struct part *p = pp[j];
+        t->fees_usd -= dfee[j];
+        if (side == PMC_BUY) {
+            t->bought_usd -= dusd[j];
+            if (p) {
+                p->shares -= dsh[j];
+                p->cost -= dusd[j] + dfee[j];
+            }
+        } else {
+            pmc_micros pnl = dusd[j] - dfee[j] - db[j];
+            t->sold_usd -= dusd[j];
+            t->realized_usd -= pnl;
+            if (pnl_day == e->ts_day)
+                t->realized_today -= pnl;
+            if (p) {
+                p->shares += dsh[j];
+                p->cost += db[j];
+            }
+        }
+    }
+}
