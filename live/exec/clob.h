@@ -135,8 +135,10 @@ struct pmc_clob_trade {
     enum pmc_trade_status status;
     pmc_micros shares, px; /* the leg as the venue states it */
     int taker;
-    pmc_ms match_time; /* the venue's (0: unknown) */
-    pmc_ms t;          /* when this status was learned */
+    pmc_ms match_time;  /* the venue's (0: unknown) */
+    pmc_ms t;           /* when this status was learned */
+    int order_done;     /* the executor no longer tracks the order */
+    uint32_t unsettled; /* the order's trades neither CONFIRMED nor FAILED */
 };
 
 struct pmc_clob_hooks {

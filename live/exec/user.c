@@ -86,6 +86,13 @@ static void tell(struct pmc_clob *x, const struct trade *t, int taker,
     ct.taker = taker;
     ct.match_time = match_time;
     ct.t = x->now;
+    ct.order_done = order_by_hash(x, t->hash) == NULL;
+    for (uint32_t i = 0; i < x->led_cap; i++) {
+        const struct trade *u = &x->trades[i];
+        if (u->used && strcmp(u->hash, t->hash) == 0 &&
+            u->st != PMC_TRADE_CONFIRMED && u->st != PMC_TRADE_FAILED)
+            ct.unsettled++;
+    }
     x->h.trade(x->h.ctx, &ct);
 }
 

@@ -114,7 +114,8 @@ enum pmc_err pmc_store_positions_since(struct pmc_store *s, pmc_ms since,
     enum pmc_err e = prepare(s,
                              "SELECT o.token, o.side = 'SELL', f.sz, f.cost, "
                              "f.fee, f.t FROM fills f JOIN orders o "
-                             "ON o.coid = f.coid ORDER BY o.token, f.t, f.id",
+                             "ON o.coid = f.coid WHERE f.failed_t IS NULL "
+                             "ORDER BY o.token, f.t, f.id",
                              &st);
     if (e == PMC_OK)
         e = prepare(s, "SELECT px, t, resolved FROM marks WHERE token = ?1",
