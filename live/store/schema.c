@@ -113,8 +113,7 @@ static const char *const schema_sql[] = {
 /* Version 3: the venue trades of our orders, failed fills. The same
  * statements create them in a new file and migrate a version 2 one. */
 static const char *const trade_sql[] = {
-    "ALTER TABLE fills ADD COLUMN failed_t INTEGER;\n",
-    "CREATE TABLE trades(\n"
+    "CREATE TABLE IF NOT EXISTS trades(\n"
     "  coid TEXT NOT NULL,\n"
     "  trade_id TEXT NOT NULL,\n"
     "  order_hash TEXT NOT NULL,\n"
@@ -128,7 +127,8 @@ static const char *const trade_sql[] = {
     "  PRIMARY KEY (coid, trade_id)) WITHOUT ROWID;\n",
     /* a failed fill leaves the order's summary (the other trigger's
      * inverse) */
-    "CREATE TRIGGER fills_failed AFTER UPDATE OF failed_t ON fills\n"
+    "CREATE TRIGGER IF NOT EXISTS fills_failed AFTER UPDATE OF failed_t "
+    "ON fills\n"
     "WHEN OLD.failed_t IS NULL AND NEW.failed_t IS NOT NULL BEGIN\n"
     "  UPDATE orders SET filled = filled - NEW.sz,\n"
     "    filled_cost = filled_cost - NEW.cost,\n"
@@ -206,6 +206,14 @@ int exec_sql(sqlite3 *db, const char *sql)
 
 static int migrate_trades(sqlite3 *db)
 {
+    int64_t has = 0;
+    if (query_i64(db,
+                  "SELECT count(*) FROM pragma_table_info('fills') "
+                  "WHERE name = 'failed_t'",
+                  &has) < 0 ||
+        (!has &&
+         exec_sql(db, "ALTER TABLE fills ADD COLUMN failed_t INTEGER") < 0))
+        return -1;
     for (size_t i = 0; i < PMC_ARRAY_LEN(trade_sql); i++)
         if (exec_sql(db, trade_sql[i]) < 0)
             return -1;
