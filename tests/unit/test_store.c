@@ -1953,18 +1953,17 @@ static void test_schema_v3_trades(void **state)
                                      fsz, fpx, 1, 5000, 20),
                      PMC_OK);
     assert_int_equal(pmc_store_fill_failed(s, coid, fsz, fpx, 20), PMC_OK);
-    assert_int_equal(pmc_store_trade(s, "nope", "tr-2", "0xh", 1, 1, 1, 1, 0,
-                                     20),
-                     PMC_ENOTFOUND);
-    assert_int_equal(pmc_store_fill_failed(s, "nope", 1, 1, 20),
-                     PMC_ENOTFOUND);
+    assert_int_equal(
+        pmc_store_trade(s, "nope", "tr-2", "0xh", 1, 1, 1, 1, 0, 20),
+        PMC_ENOTFOUND);
+    assert_int_equal(pmc_store_fill_failed(s, "nope", 1, 1, 20), PMC_ENOTFOUND);
     close_ok(s);
     assert_int_equal(sql_count("SELECT count(*) FROM trades WHERE status = "
                                "'failed' AND first_t = 10 AND last_t = 20 "
                                "AND match_time = 5000"),
                      1);
-    assert_int_equal(sql_count("SELECT count(*) FROM fills WHERE failed_t = 20"),
-                     1);
+    assert_int_equal(
+        sql_count("SELECT count(*) FROM fills WHERE failed_t = 20"), 1);
     char q[160];
     snprintf(q, sizeof q, "SELECT nfills FROM orders WHERE coid = '%s'", coid);
     int after = sql_count(q);
@@ -2010,8 +2009,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fault_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_positions_equal_engine, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_schema_v3_trades, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_schema_v3_trades, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_v2_migration, setup,
                                         teardown),
     };
