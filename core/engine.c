@@ -676,10 +676,9 @@ static void ord_close(struct pmc_engine *e, uint32_t k)
 /* Keep what a fill report of the order in slot k did, for a FAILED report
  * of it (the oldest kept one gives its place). */
 static void fill_remember(struct pmc_engine *e, uint32_t k,
-                          const struct pmc_exec *x, pmc_micros f,
-                          pmc_micros fr, pmc_micros fs, pmc_micros spend,
-                          pmc_micros fee, pmc_micros basis, pmc_micros counted,
-                          pmc_micros pnl)
+                          const struct pmc_exec *x, pmc_micros f, pmc_micros fr,
+                          pmc_micros fs, pmc_micros spend, pmc_micros fee,
+                          pmc_micros basis, pmc_micros counted, pmc_micros pnl)
 {
     const struct order *o = &e->orders[k];
     uint32_t i = e->fm_next;
@@ -760,8 +759,8 @@ static enum pmc_err on_failed(struct pmc_engine *e, const struct pmc_exec *x,
         if (o) { /* the pending part comes back */
             t->pend_buy += m->fr;
             e->mkt_exposure[t->market] -= back - m->counted;
-            pmc_risk_on_buy_fill(&e->risk, -m->counted, -m->spend,
-                                 m->window, m->day);
+            pmc_risk_on_buy_fill(&e->risk, -m->counted, -m->spend, m->window,
+                                 m->day);
         } else { /* ... and is released with the rest of the final order */
             e->mkt_exposure[t->market] -= back;
             pmc_risk_on_buy_fill(&e->risk, 0, -m->spend, m->window, m->day);
@@ -1164,6 +1163,47 @@ static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
     return PMC_OK;
 }
 
+/* ---- removed source fills ----------------------------------------------- */
+
+/* A source fill the chain took back (ev=removed). Still in an open bucket
+ * of its token: withdrawn (the bucket nets without it at its flush; an
+ * emptied bucket is closed) and skipped with reason removed. Otherwise it
+ * was copied, skipped or never seen: nothing is undone, only counted. Its
+ * key stays in the dedupe set either way. */
+static void on_removed(struct pmc_engine *e, const struct pmc_removed_ev *r,
+                       struct pmc_actions *out)
+{
+    uint32_t slot;
+    uint32_t tk = tok_probe(e, &r->token, &slot);
+    struct tok *x = tk == NONE ? NULL : &e->toks[tk];
+    for (int s = 0; x && s < 2; s++) {
+        uint32_t bi = x->bucket[s];
+        if (bi == NONE)
+            continue;
+        struct pmc_bucket *b = &e->q.b[bi];
+        for (uint32_t i = 0; i < b->nfills; i++) {
+            struct pmc_fill_ref *f = &b->fills[i];
+            if (!pmc_sym_eq(&f->key, &r->key))
+                continue;
+            uint32_t ti = f->trader;
+            b->pending -=
+                pmc_mul(pmc_mul(f->sz, pmc_sizing_ratio(&e->cfg, ti)), f->px);
+            memmove(f, f + 1, (size_t)(b->nfills - i - 1) * sizeof *f);
+            b->nfills--;
+            if (!b->nfills) {
+                pmc_coalesce_unlink(&e->q, bi);
+                x->bucket[s] = NONE;
+                tok_check_idle(e, tk);
+            }
+            tst(e, ti)->fills_eligible--;
+            e->st.removed_withdrawn++;
+            skip(e, &r->key, ti, PMC_SKIP_REMOVED, out);
+            return;
+        }
+    }
+    e->st.removed_late++;
+}
+
 /* ---- market data -------------------------------------------------------- */
 
 static enum pmc_err on_market(struct pmc_engine *e,
@@ -1400,6 +1440,9 @@ enum pmc_err pmc_engine_step(struct pmc_engine *e, const struct pmc_record *ev,
         return PMC_OK;
     case PMC_K_TRADER:
         on_trader(e, &ev->u.trader);
+        return PMC_OK;
+    case PMC_K_REMOVED:
+        on_removed(e, &ev->u.removed, out);
         return PMC_OK;
     case PMC_K_TIMER:
         /* one due bucket per timer step: the action buffer holds one */

@@ -91,6 +91,9 @@ struct pmc_engine_stats {
     uint64_t fills_seen, orders, skips[PMC_SKIP_COUNT];
     uint64_t reports, fills_copied, rejects;
     uint64_t fills_failed; /* fill reports a FAILED report took back */
+    /* source fills removed by a reorg (ev=removed): withdrawn from their
+     * bucket (skip reason=removed), or past it (copied, skipped, unseen) */
+    uint64_t removed_withdrawn, removed_late;
     pmc_micros bought_today, bought_window; /* notional incl. pending */
     pmc_micros realized_total, realized_today;
     pmc_micros unrealized;  /* at the last mark */

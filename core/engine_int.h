@@ -81,15 +81,15 @@ struct part {
  * same order, sz, px and fee can undo exactly what it did (a ring of the
  * latest e->fm_cap; e->fm_attr holds each one's attribution). */
 struct fillrec {
-    uint64_t h, h2;  /* the order's client id (pmc_sym hashes) */
-    uint64_t tok_h;  /* the token's hash: its slot still holds it */
-    uint32_t tok;    /* token slot */
-    uint32_t nattr;  /* entries in e->fm_attr[i * attr_k] */
+    uint64_t h, h2; /* the order's client id (pmc_sym hashes) */
+    uint64_t tok_h; /* the token's hash: its slot still holds it */
+    uint32_t tok;   /* token slot */
+    uint32_t nattr; /* entries in e->fm_attr[i * attr_k] */
     enum pmc_side side;
     int used, failed;
     pmc_micros sz, px, fee; /* the report, as a FAILED must repeat it */
     pmc_micros f, fr;       /* shares moved; of them, the pending part */
-    pmc_micros fs;          /* shares into (BUY) or out of (SELL) the position */
+    pmc_micros fs; /* shares into (BUY) or out of (SELL) the position */
     pmc_micros spend, fee_used, basis, counted, pnl;
     int64_t window, day; /* where the order's notional was counted */
     int64_t pnl_day;     /* UTC day its realised P&L was counted in */

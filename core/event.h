@@ -23,6 +23,7 @@
     X(KILL, "kill")                                                            \
     X(RESUME, "resume")                                                        \
     X(TRADER, "trader")                                                        \
+    X(REMOVED, "removed")                                                      \
     X(TIMER, "timer")                                                          \
     X(FLUSH, "flush")                                                          \
     X(ORDER, "order")                                                          \
@@ -78,7 +79,8 @@ const char *pmc_exec_name(enum pmc_exec_status s);
     X(PRICE_MOVED, "price_moved")                                              \
     X(SIZE_OVERFLOW, "size_overflow")                                          \
     X(TICK_CAP, "tick_cap")                                                    \
-    X(TRADER_OFF, "trader_off")
+    X(TRADER_OFF, "trader_off")                                                \
+    X(REMOVED, "removed")
 
 enum pmc_skip_reason {
 #define PMC_SKIP_ENUM(name, text) PMC_SKIP_##name,
@@ -201,6 +203,16 @@ struct pmc_trader_ev {
     char reason[64];
 };
 
+/* A source fill the chain took back (a reorg removed its log): the fill's
+ * key, trader and token. A fill still waiting in a bucket is withdrawn
+ * from it (skip reason=removed); one already copied or skipped is left as
+ * it is (core/engine.h). */
+struct pmc_removed_ev {
+    struct pmc_sym trader;
+    struct pmc_sym token;
+    struct pmc_sym key;
+};
+
 /* merge / redeem / split rows kept by `pmcopy import` (the core ignores
  * them; the simulator's ledger may use them for outcomes). */
 struct pmc_ctf_ev {
@@ -271,6 +283,7 @@ struct pmc_record {
         struct pmc_kill_ev kill;
         struct pmc_resume_ev resume;
         struct pmc_trader_ev trader;
+        struct pmc_removed_ev removed;
         struct pmc_order_act order;
         struct pmc_refuse_act refuse;
         struct pmc_skip_act skip;

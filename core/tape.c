@@ -634,8 +634,7 @@ static enum pmc_err parse_exec(struct line *L, struct pmc_record *r)
                      "status is ack, fill, reject, cancel or failed"));
     x->status = (enum pmc_exec_status)st;
     x->sz = x->px = x->fee = 0;
-    int is_fill =
-        x->status == PMC_EXEC_FILL || x->status == PMC_EXEC_FAILED;
+    int is_fill = x->status == PMC_EXEC_FILL || x->status == PMC_EXEC_FAILED;
     PMC_TRY(get_size(L, "sz", is_fill, &x->sz));
     PMC_TRY(get_price(L, "px", is_fill, &x->px));
     PMC_TRY(
@@ -755,6 +754,11 @@ enum pmc_err pmc_tape_parse(const char *s, size_t n, struct pmc_record *r,
         PMC_TRY(get_text(&L, "reason", u->reason, sizeof u->reason));
         break;
     }
+    case PMC_K_REMOVED:
+        PMC_TRY(get_trader(&L, "trader", 1, &r->u.removed.trader));
+        PMC_TRY(get_sym(&L, "token", 1, &r->u.removed.token));
+        PMC_TRY(get_sym(&L, "key", 1, &r->u.removed.key));
+        break;
     case PMC_K_REFUSE: {
         int of = 0;
         static const char *const of_names[] = {"resume"};
@@ -1013,6 +1017,11 @@ size_t pmc_tape_format(const struct pmc_record *r, char *buf, size_t cap)
             put_str(&b, "by", pmc_who_name(r->u.trader.who));
         if (r->u.trader.reason[0])
             put_text(&b, "reason", r->u.trader.reason);
+        break;
+    case PMC_K_REMOVED:
+        put_sym(&b, "trader", &r->u.removed.trader);
+        put_sym(&b, "token", &r->u.removed.token);
+        put_sym(&b, "key", &r->u.removed.key);
         break;
     case PMC_K_REFUSE:
         put_str(&b, "of", "resume");

@@ -57,6 +57,18 @@ void pmc_live_metrics_text(struct live *L, FILE *f)
             st.reports);
     counter(f, "pmcopy_rejects_total", "Orders the venue rejected.",
             st.rejects);
+    counter(f, "pmcopy_fills_failed_total",
+            "Fill reports taken back by a failed trade (undone in the core).",
+            st.fills_failed);
+    pmc_prom_head(f, "pmcopy_source_fills_removed_total", "counter",
+                  "Source fills a chain reorg removed: withdrawn from their "
+                  "bucket before any order, or late (copied, skipped or "
+                  "never seen; nothing undone).");
+    fprintf(f,
+            "pmcopy_source_fills_removed_total{outcome=\"withdrawn\"} %llu\n"
+            "pmcopy_source_fills_removed_total{outcome=\"late\"} %llu\n",
+            (unsigned long long)st.removed_withdrawn,
+            (unsigned long long)st.removed_late);
     pmc_prom_head(f, "pmcopy_skips_total", "counter",
                   "Source fills not copied, by reason.");
     for (int i = 0; i < PMC_SKIP_COUNT; i++)
@@ -127,6 +139,12 @@ void pmc_live_metrics_text(struct live *L, FILE *f)
         counter(f, "pmcopy_store_stalls_total",
                 "Waits of the loop on the store's full ring.", ss.stalls);
         gauge(f, "pmcopy_store_failed", "1 once the store failed.", ss.failed);
+        int64_t copied = 0;
+        if (pmc_store_removed_copied(L->store, &copied) == PMC_OK)
+            counter(f, "pmcopy_source_fills_removed_copied_total",
+                    "Removed source fills one of our orders had copied (the "
+                    "copy stands, marked in the store).",
+                    (uint64_t)copied);
     }
 }
 

@@ -67,7 +67,7 @@
 
 #include "core/event.h"
 
-#define PMC_STORE_SCHEMA 3          /* PRAGMA user_version */
+#define PMC_STORE_SCHEMA 4          /* PRAGMA user_version */
 #define PMC_STORE_APP_ID 0x504d4350 /* PRAGMA application_id, "PMCP" */
 #define PMC_STORE_CKPT_MAX 4096     /* bytes of one checkpoint value */
 #define PMC_STORE_TEXT_MAX 4096     /* error text, venue id (truncated) */
@@ -331,6 +331,7 @@ struct pmc_store_order_row {
     int64_t nfills;
     pmc_ms ts_source, ts_recv, ts_decided, ts_submitted, ts_acked, ts_filled,
         ts_done;
+    int64_t removed; /* its source fills a chain reorg removed since */
 };
 
 struct pmc_store_filter {
@@ -349,11 +350,18 @@ PMC_MUST_USE enum pmc_err
 pmc_store_orders_each(struct pmc_store *s, const struct pmc_store_filter *f,
                       pmc_store_order_fn fn, void *ctx);
 
+/* Source fills a chain reorg removed that an order had copied (rows of
+ * `removed` naming an order), as committed; 0 on a file without the table.
+ * PMC_EIO on a database error. */
+PMC_MUST_USE enum pmc_err pmc_store_removed_copied(struct pmc_store *s,
+                                                   int64_t *n);
+
 struct pmc_store_fill_row {
     const char *coid, *trade_id, *token; /* trade_id may be NULL */
     enum pmc_side side;
     pmc_micros sz, px, cost, fee; /* cost = sz x px (USD micros, floor) */
     pmc_ms t;
+    int64_t removed; /* its order's source fills a chain reorg removed */
 };
 typedef int (*pmc_store_fill_fn)(void *ctx, const struct pmc_store_fill_row *r);
 /* Fills in time order (t, id); coid NULL = all orders. */

@@ -389,20 +389,24 @@ static int print_order(void *ctx, const struct pmc_store_order_row *r)
             fprintf(out, ", \"%s\": ", names[i]);
             pmc__view_json_ms(out, ts[i]);
         }
-        fputc('}', out);
+        /* source fills of it a chain reorg removed: the copy stands */
+        fprintf(out, ", \"source_removed\": %" PRId64 "}", r->removed);
     } else {
         char tb[40];
         if (!a->n)
             fprintf(out, "%-23s %-9s %-4s %8s %10s %10s %8s %10s %-20s %s\n",
                     "decided (UTC)", "status", "side", "limit", "size",
                     "filled", "avg_px", "fees_usd", "coid", "token");
-        fprintf(out, "%-23s %-9s %-4s %8s %10s %10s %8s %10s %-20s %s%s%s\n",
+        char rm[48] = "";
+        if (r->removed)
+            snprintf(rm, sizeof rm, "  source removed: %" PRId64, r->removed);
+        fprintf(out, "%-23s %-9s %-4s %8s %10s %10s %8s %10s %-20s %s%s%s%s\n",
                 pmc__view_utc(r->ts_decided, tb, sizeof tb), st,
                 pmc_side_name(r->side), pmc__view_dec(r->px, b[0]),
                 pmc__view_dec(r->sz, b[1]), pmc__view_dec(r->filled, b[2]),
                 r->filled ? pmc__view_dec(r->avg_px, b[3]) : "-",
                 pmc__view_dec(r->fees, b[4]), r->coid, r->token,
-                r->error ? "  error: " : "", r->error ? r->error : "");
+                r->error ? "  error: " : "", r->error ? r->error : "", rm);
     }
     a->n++;
     return 0;

@@ -339,6 +339,7 @@ static enum pmc_err take_tape(struct pmc_sim *s, const struct pmc_record *rec,
         *give = 1;
         break;
     }
+    case PMC_K_REMOVED:
     case PMC_K_KILL:
     case PMC_K_RESUME:
     case PMC_K_TRADER:

@@ -1,7 +1,8 @@
 /* live/store/apply.c - one ring item into SQLite: the journal row (and the
  * mark a quote, trade or resolution sets), an order's row, a status
  * change, a fill (the trigger in schema.c updates the order), a seen key,
- * a checkpoint, an order's source traders and their statistics, a mark;
+ * a checkpoint, an order's source traders and their statistics, a mark,
+ * a source fill a reorg removed (table `removed`);
  * and meta.lsn, the last item a transaction holds.
  *
  * The same function applies an item drained from the ring (writer.c) and
@@ -59,6 +60,36 @@ static int mark_from(struct pmc_store *s, const struct pmc_record *r)
     }
 }
 
+/* A source fill a reorg removed: its row, with the order that carried its
+ * key (none: NULL); its skip reason=removed marks it withdrawn. */
+static int removed_from(struct pmc_store *s, const struct pmc_record *r)
+{
+    const char *sql;
+    if (r->kind == PMC_K_REMOVED)
+        sql = "INSERT OR IGNORE INTO removed(key, trader, token, coid, t) "
+              "VALUES (?1, ?2, ?3, (SELECT coid FROM orders WHERE "
+              "instr(',' || keys || ',', ',' || ?1 || ',') > 0 "
+              "ORDER BY ts_decided, coid LIMIT 1), ?4)";
+    else if (r->kind == PMC_K_SKIP && r->u.skip.reason == PMC_SKIP_REMOVED)
+        sql = "UPDATE removed SET withdrawn = 1 WHERE key = ?1";
+    else
+        return 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (r->kind == PMC_K_REMOVED) {
+        bind_text(st, 1, r->u.removed.key.s, r->u.removed.key.n);
+        bind_text(st, 2, r->u.removed.trader.s, r->u.removed.trader.n);
+        bind_text(st, 3, r->u.removed.token.s, r->u.removed.token.n);
+        sqlite3_bind_int64(st, 4, r->t);
+    } else {
+        bind_text(st, 1, r->u.skip.key.s, r->u.skip.key.n);
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int put_journal(struct pmc_store *s, uint64_t seq,
                        const struct pmc_record *r, const char *line, size_t n)
 {
@@ -67,7 +98,7 @@ static int put_journal(struct pmc_store *s, uint64_t seq,
     sqlite3_bind_int64(st, 2, r->t);
     sqlite3_bind_text(st, 3, pmc_kind_name(r->kind), -1, SQLITE_STATIC);
     bind_text(st, 4, line, n);
-    if (step_done(st) < 0)
+    if (step_done(st) < 0 || removed_from(s, r) < 0)
         return -1;
     return mark_from(s, r);
 }

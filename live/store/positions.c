@@ -111,12 +111,12 @@ enum pmc_err pmc_store_positions_since(struct pmc_store *s, pmc_ms since,
 {
     pthread_mutex_lock(&s->dbmu);
     sqlite3_stmt *st = NULL, *mk = NULL;
-    /* failed fills (schema 3) do not count; an older store opened read-only
+    /* failed fills (schema 4) do not count; an older store opened read-only
      * has none */
     int64_t ver = 0;
     query_i64(s->db, "PRAGMA user_version", &ver);
     enum pmc_err e = prepare(s,
-                             ver >= 3 ? "SELECT o.token, o.side = 'SELL', "
+                             ver >= 4 ? "SELECT o.token, o.side = 'SELL', "
                                         "f.sz, f.cost, f.fee, f.t FROM fills "
                                         "f JOIN orders o ON o.coid = f.coid "
                                         "WHERE f.failed_t IS NULL "

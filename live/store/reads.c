@@ -91,6 +91,7 @@ static int order_row(void *ctx, sqlite3_stmt *st)
     r.ts_acked = col_i64(st, 22);
     r.ts_filled = col_i64(st, 23);
     r.ts_done = col_i64(st, 24);
+    r.removed = col_i64(st, 25);
     r.paper = r.signed_body == NULL;
     if (!r.coid)
         r.coid = "";
@@ -115,7 +116,7 @@ enum pmc_err pmc_store_orders_each(struct pmc_store *s,
              "SELECT coid, token, side, px, sz, tif, keys, traders, "
              "signed_body, order_hash, venue_id, status, filled, filled_cost, "
              "avg_px, fees, nfills, error, ts_source, ts_recv, ts_decided, "
-             "ts_submitted, ts_acked, ts_filled, ts_done FROM orders o "
+             "ts_submitted, ts_acked, ts_filled, ts_done, %s FROM orders o "
              "WHERE (?1 = 0 OR ts_decided >= ?1) "
              "AND (?2 = 0 OR ts_decided < ?2) "
              "AND (?3 IS NULL OR token = ?3) "
@@ -123,6 +124,9 @@ enum pmc_err pmc_store_orders_each(struct pmc_store *s,
              "WHERE x.coid = o.coid AND x.trader = ?4)) "
              "AND (?5 IS NULL OR status = ?5) %s "
              "ORDER BY ts_decided, journal_seq, coid",
+             s->has_removed
+                 ? "(SELECT count(*) FROM removed r WHERE r.coid = o.coid)"
+                 : "0",
              f->open_only ? "AND status IN ('submitted','acked','matched')"
                           : "");
     pthread_mutex_lock(&s->dbmu);
@@ -140,6 +144,20 @@ enum pmc_err pmc_store_orders_each(struct pmc_store *s,
         struct order_walk w = {fn, ctx};
         e = each_row(s, st, order_row, &w);
     }
+    pthread_mutex_unlock(&s->dbmu);
+    return e;
+}
+
+enum pmc_err pmc_store_removed_copied(struct pmc_store *s, int64_t *n)
+{
+    *n = 0;
+    if (!s->has_removed)
+        return PMC_OK;
+    pthread_mutex_lock(&s->dbmu);
+    enum pmc_err e = PMC_OK;
+    if (query_i64(s->db, "SELECT count(*) FROM removed WHERE coid IS NOT NULL",
+                  n) < 0)
+        e = db_err(s, s->db, "counting removed source fills");
     pthread_mutex_unlock(&s->dbmu);
     return e;
 }
@@ -163,6 +181,7 @@ static int fill_row(void *ctx, sqlite3_stmt *st)
     r.cost = col_i64(st, 6);
     r.fee = col_i64(st, 7);
     r.t = col_i64(st, 8);
+    r.removed = col_i64(st, 9);
     if (!r.coid)
         r.coid = "";
     if (!r.token)
@@ -175,13 +194,16 @@ enum pmc_err pmc_store_fills_each(struct pmc_store *s, const char *coid,
 {
     pthread_mutex_lock(&s->dbmu);
     sqlite3_stmt *st;
-    enum pmc_err e =
-        prepare(s,
-                "SELECT f.coid, f.trade_id, o.token, o.side, f.sz, f.px, "
-                "f.cost, f.fee, f.t FROM fills f JOIN orders o "
-                "ON o.coid = f.coid WHERE ?1 IS NULL OR f.coid = ?1 "
-                "ORDER BY f.t, f.id",
-                &st);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT f.coid, f.trade_id, o.token, o.side, f.sz, f.px, "
+             "f.cost, f.fee, f.t, %s FROM fills f JOIN orders o "
+             "ON o.coid = f.coid WHERE ?1 IS NULL OR f.coid = ?1 "
+             "ORDER BY f.t, f.id",
+             s->has_removed
+                 ? "(SELECT count(*) FROM removed r WHERE r.coid = f.coid)"
+                 : "0");
+    enum pmc_err e = prepare(s, sql, &st);
     if (e == PMC_OK) {
         bind_opt(st, 1, coid);
         struct fill_walk w = {fn, ctx};

@@ -6,12 +6,14 @@
  *   0  an empty file: the schema is created (read-write opens only)
  *   1  had a `positions` SQL view (rounded twice, floating point past
  *      $9.2M of basis); a read-write open migrates to 2 by dropping it
- *   2  positions are computed from the fills (positions.c); a read-write
- *      open migrates to 3 (migrate_trades)
- *   3  this build: the venue trades of our orders (`trades`, their status
+ *   2  positions are computed from the fills (positions.c)
+ *   3  the table `removed` (source fills a chain reorg took back, the
+ *      order that copied each); a read-write open of 2 adds it
+ *   4  this build: the venue trades of our orders (`trades`, their status
  *      MATCHED -> MINED -> CONFIRMED | RETRYING | FAILED) and failed fills
- *      (fills.failed_t: a trade the venue took back; positions skip it)
- *   >3 written by a newer pmcopy: refused (PMC_ENOTSUP)
+ *      (fills.failed_t: a trade the venue took back; positions skip it); a
+ *      read-write open of 3 adds them (migrate_trades)
+ *   >4 written by a newer pmcopy: refused (PMC_ENOTSUP)
  * The table `meta` (k, v) holds `lsn`, the last order-log item committed.
  *
  * Decides: every table and column (money and times are INTEGER micros and
@@ -29,6 +31,20 @@
  * from the fills with the engine's arithmetic (version 1 had a SQL view
  * that rounded twice and fell back to floating point past $9.2M of basis;
  * the migration to version 2 drops it). */
+/* Source fills a reorg removed (ev=removed): the order that carried the
+ * fill (NULL: none; the copy stands and is marked through this), and 1 when
+ * it was withdrawn from its bucket before any order. */
+#define REMOVED_SQL                                                            \
+    "CREATE TABLE IF NOT EXISTS removed(\n"                                    \
+    "  key TEXT PRIMARY KEY,\n"                                                \
+    "  trader TEXT NOT NULL,\n"                                                \
+    "  token TEXT NOT NULL,\n"                                                 \
+    "  coid TEXT,\n"                                                           \
+    "  withdrawn INTEGER NOT NULL DEFAULT 0,\n"                                \
+    "  t INTEGER NOT NULL) WITHOUT ROWID;\n"
+#define REMOVED_INDEX_SQL                                                      \
+    "CREATE INDEX IF NOT EXISTS removed_coid ON removed(coid);\n"
+
 static const char *const schema_sql[] = {
     "CREATE TABLE journal(\n"
     "  seq INTEGER PRIMARY KEY,\n"
@@ -104,6 +120,8 @@ static const char *const schema_sql[] = {
     "CREATE TABLE seen(\n"
     "  key TEXT PRIMARY KEY,\n"
     "  t INTEGER NOT NULL) WITHOUT ROWID;\n",
+    REMOVED_SQL,
+    REMOVED_INDEX_SQL,
     "CREATE TABLE checkpoints(\n"
     "  watcher TEXT PRIMARY KEY,\n"
     "  value TEXT NOT NULL,\n"
@@ -277,6 +295,7 @@ enum pmc_err check_schema(struct pmc_store *s, int *created)
             return e;
         }
         *created = 1;
+        s->has_removed = 1;
         return PMC_OK;
     }
     if (appid != PMC_STORE_APP_ID) {
@@ -293,20 +312,49 @@ enum pmc_err check_schema(struct pmc_store *s, int *created)
                 ver, PMC_STORE_SCHEMA);
         return PMC_ENOTSUP;
     }
-    if (ver < PMC_STORE_SCHEMA && !s->readonly) {
-        /* 1 -> 2: the positions view goes (computed in C since);
-         * 2 -> 3: the trades table and failed fills */
-        char sql[32];
-        snprintf(sql, sizeof sql, "PRAGMA user_version=%d", PMC_STORE_SCHEMA);
+    if (ver < 2 && !s->readonly) {
+        /* 1 -> 2: the positions view goes (computed in C since) */
         if (exec_sql(s->db, "BEGIN IMMEDIATE") < 0 ||
-            (ver < 2 && exec_sql(s->db, "DROP VIEW IF EXISTS positions") < 0) ||
-            (ver < 3 && migrate_trades(s->db) < 0) ||
-            exec_sql(s->db, sql) < 0 || exec_sql(s->db, "COMMIT") < 0) {
-            enum pmc_err e = db_err(s, s->db, "migrating the schema");
+            exec_sql(s->db, "DROP VIEW IF EXISTS positions") < 0 ||
+            exec_sql(s->db, "PRAGMA user_version=2") < 0 ||
+            exec_sql(s->db, "COMMIT") < 0) {
+            enum pmc_err e = db_err(s, s->db, "migrating the schema to 2");
             exec_sql(s->db, "ROLLBACK");
             return e;
         }
     }
+    if (ver < 3 && !s->readonly) {
+        /* 2 -> 3: the table of removed source fills */
+        if (exec_sql(s->db, "BEGIN IMMEDIATE") < 0 ||
+            exec_sql(s->db, REMOVED_SQL) < 0 ||
+            exec_sql(s->db, REMOVED_INDEX_SQL) < 0 ||
+            exec_sql(s->db, "PRAGMA user_version=3") < 0 ||
+            exec_sql(s->db, "COMMIT") < 0) {
+            enum pmc_err e = db_err(s, s->db, "migrating the schema to 3");
+            exec_sql(s->db, "ROLLBACK");
+            return e;
+        }
+    }
+    if (ver < 4 && !s->readonly) {
+        /* 3 -> 4: the trades table and failed fills */
+        if (exec_sql(s->db, "BEGIN IMMEDIATE") < 0 ||
+            migrate_trades(s->db) < 0 ||
+            exec_sql(s->db, "PRAGMA user_version=4") < 0 ||
+            exec_sql(s->db, "COMMIT") < 0) {
+            enum pmc_err e = db_err(s, s->db, "migrating the schema to 4");
+            exec_sql(s->db, "ROLLBACK");
+            return e;
+        }
+    }
+    /* a read-only open of an older file has no table of removed fills:
+     * its views show none */
+    int64_t has = 0;
+    if (query_i64(s->db,
+                  "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                  "AND name = 'removed'",
+                  &has) < 0)
+        return db_err(s, s->db, "reading the schema");
+    s->has_removed = has > 0;
     return PMC_OK;
 }
 

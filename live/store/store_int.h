@@ -162,6 +162,7 @@ struct pmc_store {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
     int readonly, rw_flags;
+    int has_removed; /* the file has the table `removed` (schema >= 3) */
 
     /* the order log (write-ahead of the ring), guarded by mu */
     int logfd;

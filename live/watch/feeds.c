@@ -3,8 +3,9 @@
  *    the exchange contracts with the tracked wallets as topic 2 (no topic-2
  *    filter past chain_max_wallets: filtered here instead), eth_blockNumber
  *    as heartbeat, notifications through pmc_wire_decode_logs; a log with
- *    "removed": true is counted and logged, never emitted (the core cannot
- *    undo a fill; the CLOB match stands and is normally re-mined);
+ *    "removed": true is counted, logged and emitted as ev=removed (the core
+ *    withdraws the fill if it still waits in a bucket; a copy already sent
+ *    stands: the CLOB match is normally re-mined);
  *  - rtds: the activity/trades firehose (no filter), text "ping";
  *  - book: the CLOB market channel, text "PING", frames through
  *    pmc_wire_decode_clob with depth.
@@ -113,15 +114,6 @@ static enum pmc_err chain_emit(void *ctx, const struct pmc_record *rec,
 {
     struct wconn *c = ctx;
     struct pmc_watch *w = c->w;
-    if (x->removed) {
-        if (rec->kind == PMC_K_FILL &&
-            pmc__watch_tracked(w, &rec->u.fill.trader)) {
-            w->st.c[c->src].removed++;
-            pmc__watch_log(w, c->src, "reorg: log %s removed",
-                           rec->u.fill.key.s);
-        }
-        return PMC_OK;
-    }
     /* the decoder's key is tx:logIndex: identical fills of a transaction
      * are counted in log order */
     int64_t li = -1;
@@ -129,6 +121,10 @@ static enum pmc_err chain_emit(void *ctx, const struct pmc_record *rec,
         const char *p = memchr(rec->u.fill.key.s, ':', rec->u.fill.key.n);
         if (p && p[1] >= '0' && p[1] <= '9' && strlen(p + 1) < 19)
             li = strtoll(p + 1, NULL, 10);
+    }
+    if (x->removed) {
+        w->hub->removed(w, c->src, rec, 0, li);
+        return PMC_OK;
     }
     w->hub->fill(w, c->src, rec,
                  rec->kind == PMC_K_FILL && rec->u.fill.ts != w->now, 0, li);

@@ -26,6 +26,22 @@ static void lag_observe(struct pmc_watch_lag *h, pmc_ms lag)
     h->sum_ms += lag;
 }
 
+/* The canonical key of fill f: the k-th identical fill of its transaction
+ * in this source's order (a fill seen again gets its k again). */
+static enum pmc_err canon_key(struct pmc_watch *w, enum pmc_watch_src s,
+                              struct pmc_fill *f, uint64_t batch, int64_t ord)
+{
+    struct pmc_fill first = *f;
+    enum pmc_err e = pmc_fillkey_apply(&first, 1);
+    if (e == PMC_OK) {
+        if (ord < 0)
+            ord = ++w->arrivals[s];
+        uint32_t k = pmc_fillkey_occ(&w->occ[s], batch, first.key.h, ord);
+        e = pmc_fillkey_apply(f, k);
+    }
+    return e;
+}
+
 static void hub_fill(struct pmc_watch *w, enum pmc_watch_src s,
                      const struct pmc_record *in, int lag_ok, uint64_t batch,
                      int64_t ord)
@@ -40,15 +56,7 @@ static void hub_fill(struct pmc_watch *w, enum pmc_watch_src s,
     struct pmc_record rec = *in;
     struct pmc_fill *f = &rec.u.fill;
     c->fills++;
-    /* the k-th identical fill of its transaction in this source's order */
-    struct pmc_fill first = *f;
-    enum pmc_err e = pmc_fillkey_apply(&first, 1);
-    if (e == PMC_OK) {
-        if (ord < 0)
-            ord = ++w->arrivals[s];
-        uint32_t k = pmc_fillkey_occ(&w->occ[s], batch, first.key.h, ord);
-        e = pmc_fillkey_apply(f, k);
-    }
+    enum pmc_err e = canon_key(w, s, f, batch, ord);
     if (e != PMC_OK) {
         c->malformed++;
         pmc__watch_log(w, s, "fill dropped: no canonical key (%s): %s",
@@ -77,9 +85,40 @@ static void hub_record(struct pmc_watch *w, enum pmc_watch_src s,
     w->cfg.emit(w->cfg.ctx, &rec, s);
 }
 
+/* A fill a chain reorg removed: counted, logged and emitted as ev=removed
+ * under the fill's canonical key (the core withdraws it from its bucket if
+ * it still waits there). */
+static void hub_removed(struct pmc_watch *w, enum pmc_watch_src s,
+                        const struct pmc_record *in, uint64_t batch,
+                        int64_t ord)
+{
+    struct pmc_watch_counters *c = &w->st.c[s];
+    if (in->kind != PMC_K_FILL || !pmc__watch_tracked(w, &in->u.fill.trader))
+        return;
+    struct pmc_fill f = in->u.fill;
+    c->removed++;
+    if (canon_key(w, s, &f, batch, ord) != PMC_OK) {
+        c->malformed++;
+        pmc__watch_log(w, s, "reorg: log %s removed (no canonical key)",
+                       in->u.fill.key.s);
+        return;
+    }
+    pmc__watch_log(w, s, "reorg: log %s removed: fill %s", in->u.fill.key.s,
+                   f.key.s);
+    struct pmc_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.kind = PMC_K_REMOVED;
+    rec.t = w->now;
+    rec.u.removed.trader = f.trader;
+    rec.u.removed.token = f.token;
+    rec.u.removed.key = f.key;
+    c->records++;
+    w->cfg.emit(w->cfg.ctx, &rec, s);
+}
+
 /* What the sources report up; they never call this file. */
 static const struct pmc__watch_hub hub = {hub_fill, hub_record,
-                                          pmc__poll_backfill};
+                                          pmc__poll_backfill, hub_removed};
 
 static char *dup_str(const char *s)
 {

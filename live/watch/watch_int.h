@@ -44,6 +44,10 @@ struct pmc__watch_hub {
                    const struct pmc_record *rec);
     /* A fill source had a gap: backfill every wallet from `from` (ms). */
     void (*backfill)(struct pmc_watch *w, pmc_ms from);
+    /* A decoded fill a chain reorg removed (batch, ord as for fill):
+     * emitted as ev=removed under its canonical key. */
+    void (*removed)(struct pmc_watch *w, enum pmc_watch_src s,
+                    const struct pmc_record *rec, uint64_t batch, int64_t ord);
 };
 
 /* What the connection layer (ws.c) tells a connection's protocol. */

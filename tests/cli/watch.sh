@@ -341,8 +341,8 @@ run checks_slow_timeout --api "http://$U" --wallet $A --poll-ms 200 \
     --timeout-ms 400 --backoff-min-ms 100 --route trades
 end
 
-# 10. Reorg: the log is re-sent with removed: true: counted, not emitted
-# again (the fill stays copied once).
+# 10. Reorg: the log is re-sent with removed: true: counted and emitted as
+# ev=removed under the fill's own canonical key (the fill stays once).
 begin reorg_removed
 cat >"$tmp/s" <<EOF
 300 trade wallet=$A token=101 side=BUY px=0.5 sz=3 tx=$T1 log=4 chain=0
@@ -352,6 +352,10 @@ start_fake "$tmp/s"
 checks_reorg_removed() {
     check "removed counted" eq "$(stat chain removed)" 1
     check "T1 once" eq "$(nfill $T1)" 1
+    check "removed emitted once" eq "$(grep -c "ev=removed .*key=$T1:" "$tmp/out")" 1
+    check "removed names the fill's key, trader and token" eq \
+        "$(sed -n 's/^.*ev=removed \(trader=[^ ]* token=[^ ]* key=[^ ]*\).*/\1/p' "$tmp/out")" \
+        "$(sed -n 's/^.*ev=fill \(trader=[^ ]* token=[^ ]*\) .* \(key=[^ ]*\).*/\1 \2/p' "$tmp/out")"
 }
 run checks_reorg_removed --chain "ws://$U/rpc" --wallet $A
 end

@@ -1121,8 +1121,7 @@ static enum pmc_err run_lines(const struct pmc_config *c,
     out->st.consecutive_rejects = 0;
     struct pmc_position_view v;
     for (uint32_t i = 0; i < 8 && pmc_engine_position(d.eng, i, &v); i++) {
-        snprintf(out->pos[i].token, sizeof out->pos[i].token, "%s",
-                 v.token->s);
+        snprintf(out->pos[i].token, sizeof out->pos[i].token, "%s", v.token->s);
         out->pos[i].shares = v.shares;
         out->pos[i].cost = v.cost;
         out->pos[i].realized = v.realized;
@@ -1177,7 +1176,8 @@ static void snap_equal(const struct snap *a, const struct snap *b)
 #define BUY_B                                                                  \
     "t=1767229200010 ev=fill trader=" TB " token=7 side=BUY px=0.5 sz=100 "    \
     "key=b2"
-#define FILL0 "t=1767229201000 ev=exec coid={0} status=fill sz=7 px=0.5 fee=0.03"
+#define FILL0                                                                  \
+    "t=1767229201000 ev=exec coid={0} status=fill sz=7 px=0.5 fee=0.03"
 #define FAIL0                                                                  \
     "t=1767229205000 ev=exec coid={0} status=failed sz=7 px=0.5 fee=0.03"
 #define FILL0B                                                                 \
@@ -1208,11 +1208,16 @@ static void test_failed_buy_undone(void **state)
     assert_true(b.st.pending_buy > 0 && b.st.open_orders == 1);
     snap_equal(&a, &b);
     /* final order: two fills, the first fails after the cancel */
-    const char *with2[] = {MKT, BUY_A, BUY_B, FILL0, FILL0B, CANCEL0, FAIL0,
-                           MARK};
-    const char *without2[] = {MKT,    BUY_A,  BUY_B, "t=1767229201000 ev=trade "
-                                                   "token=8 px=0.5 sz=1",
-                              FILL0B, CANCEL0, MARK};
+    const char *with2[] = {MKT,    BUY_A,   BUY_B, FILL0,
+                           FILL0B, CANCEL0, FAIL0, MARK};
+    const char *without2[] = {MKT,
+                              BUY_A,
+                              BUY_B,
+                              "t=1767229201000 ev=trade "
+                              "token=8 px=0.5 sz=1",
+                              FILL0B,
+                              CANCEL0,
+                              MARK};
     assert_int_equal(run_lines(&c, with2, 8, &a), PMC_OK);
     assert_int_equal(run_lines(&c, without2, 7, &b), PMC_OK);
     /* the token 8 placeholder keeps the step times alike; drop it */
@@ -1242,12 +1247,10 @@ static void test_failed_sell_undone(void **state)
         "t=1767229213000 ev=exec coid={1} status=cancel",
         "t=1767229214000 ev=trade token=7 px=0.6 sz=1",
     };
-    const char *with[] = {MKT,     BUY_A,   BUY_B,   FILL0B,
-                          CANCEL0, sell[0], sell[1], sell[2],
-                          sell[3], sell[4], sell[5]};
-    const char *without[] = {MKT,     BUY_A,   BUY_B,   FILL0B,
-                             CANCEL0, sell[0], sell[1], sell[4],
-                             sell[5]};
+    const char *with[] = {MKT,     BUY_A,   BUY_B,   FILL0B,  CANCEL0, sell[0],
+                          sell[1], sell[2], sell[3], sell[4], sell[5]};
+    const char *without[] = {MKT,     BUY_A,   BUY_B,   FILL0B, CANCEL0,
+                             sell[0], sell[1], sell[4], sell[5]};
     struct snap a, b, mid;
     assert_int_equal(run_lines(&c, with, 11, &a), PMC_OK);
     assert_int_equal(run_lines(&c, without, 9, &b), PMC_OK);
@@ -1316,7 +1319,8 @@ static void test_failed_unmatched_refused(void **state)
     /* with room for 1 open order, 1 fill is kept: the older one is gone */
     c.max_open_orders = 1;
     const char *old[] = {
-        MKT, BUY_A,
+        MKT,
+        BUY_A,
         "t=1767229200500 ev=exec coid={0} status=fill sz=1 px=0.5 fee=0.01",
         "t=1767229200600 ev=exec coid={0} status=fill sz=2 px=0.5 fee=0.01",
         "t=1767229200700 ev=exec coid={0} status=failed sz=1 px=0.5 fee=0.01",
@@ -1326,6 +1330,44 @@ static void test_failed_unmatched_refused(void **state)
                           "t=1767229200700 ev=exec coid={0} status=failed "
                           "sz=2 px=0.5 fee=0.01"};
     assert_int_equal(run_lines(&c, last, 5, &a), PMC_OK);
+}
+
+/* A source fill removed while in its bucket leaves it (aggregate mode: a
+ * bucket per side): the order is smaller, the fill is skipped as removed,
+ * every fill still ends in exactly one order or skip; removed later, the
+ * order stands. */
+static void test_removed_withdrawn(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_default(&c);
+    c.copy_mode = PMC_MODE_AGGREGATE;
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    assert_int_equal(drv_init(&d, &c, collect, s), PMC_OK);
+    feed(&d, "t=1767229200000 ev=fill trader=" TA
+             " token=7 side=BUY px=0.5 sz=100 key=w1");
+    feed(&d, "t=1767229200010 ev=fill trader=" TA
+             " token=7 side=BUY px=0.5 sz=60 key=w2");
+    feed(&d, "t=1767229200020 ev=removed trader=" TA " token=7 key=w1");
+    feed(&d, "t=1767229200030 ev=removed trader=" TA " token=7 key=w1");
+    assert_int_equal(pmc_driver_advance(&d, 1767229201000), PMC_OK);
+    assert_non_null(find(s, "ev=skip key=w1 reason=removed"));
+    assert_non_null(find(s, "side=BUY px=0.52 sz=6 tif=FAK keys=w2 "));
+    feed(&d, "t=1767229202000 ev=removed trader=" TA " token=7 key=w2");
+    struct pmc_engine_stats st;
+    pmc_engine_stats(d.eng, &st);
+    assert_int_equal(st.removed_withdrawn, 1);
+    assert_int_equal(st.removed_late, 2);
+    assert_int_equal(st.skips[PMC_SKIP_REMOVED], 1);
+    assert_int_equal(s->order_fills + s->skips, st.fills_seen);
+    assert_int_equal(st.open_orders, 1);
+    struct pmc_trader_stats ts;
+    assert_true(pmc_engine_trader_stats(d.eng, 0, &ts));
+    assert_int_equal(ts.fills_eligible, 1);
+    assert_int_equal(ts.skips[PMC_SKIP_REMOVED], 1);
+    drv_fini(&d);
+    free(s);
 }
 
 int main(void)
@@ -1353,6 +1395,7 @@ int main(void)
         cmocka_unit_test(test_failed_sell_undone),
         cmocka_unit_test(test_failed_frees_caps),
         cmocka_unit_test(test_failed_unmatched_refused),
+        cmocka_unit_test(test_removed_withdrawn),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

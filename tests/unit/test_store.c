@@ -1862,7 +1862,7 @@ static void test_schema_v2_migration(void **state)
     struct pmc_store *s = open_ok(NULL, NULL);
     build_small_db(s);
     close_ok(s);
-    assert_int_equal(sql_count("PRAGMA user_version"), 3);
+    assert_int_equal(sql_count("PRAGMA user_version"), PMC_STORE_SCHEMA);
     assert_int_equal(sql_count("SELECT count(*) FROM sqlite_master WHERE "
                                "name = 'positions' OR sql LIKE '%REAL%'"),
                      0);
@@ -1891,18 +1891,105 @@ static void test_schema_v2_migration(void **state)
     assert_int_equal(sql_count("PRAGMA user_version"), 1);
     s = open_ok(NULL, NULL);
     close_ok(s);
-    assert_int_equal(sql_count("PRAGMA user_version"), 3);
+    assert_int_equal(sql_count("PRAGMA user_version"), PMC_STORE_SCHEMA);
     assert_int_equal(sql_count("SELECT count(*) FROM sqlite_master WHERE "
                                "name = 'positions'"),
                      0);
 }
 
-/* A version 2 store (no trades table, no failed fills) opened read-only
- * reads its positions as before; opened read-write it becomes version 3:
+static int removed_of(void *ctx, const struct pmc_store_order_row *r)
+{
+    int64_t *v = ctx;
+    v[0]++;
+    v[1] += r->removed;
+    return 0;
+}
+
+static int removed_fill(void *ctx, const struct pmc_store_fill_row *r)
+{
+    int64_t *v = ctx;
+    v[2] += r->removed;
+    return 0;
+}
+
+/* ev=removed marks the order that copied the key (its order and fill rows
+ * show it); a key no order carried is kept as not copied, one withdrawn
+ * from its bucket (its skip reason=removed) as withdrawn. A version 2 file
+ * gains the table on a read-write open; read-only, it shows none. */
+static void test_removed_marks(void **state)
+{
+    (void)state;
+    struct pmc_store *s = open_ok(NULL, NULL);
+    struct pmc_store_src src[1] = {{TA, 1000000}};
+    new_order(s, "pmc-00000000000000c1", "201", PMC_BUY, "0.52", "10", src, 1,
+              DAY0 + 100);
+    new_order(s, "pmc-00000000000000c2", "202", PMC_BUY, "0.52", "10", src, 1,
+              DAY0 + 200);
+    assert_int_equal(pmc_store_fill(s, "pmc-00000000000000c1", "tr-1", D("10"),
+                                    D("0.5"), 0, DAY0 + 300),
+                     PMC_OK);
+    /* 0xk2:2 is in both orders' keys (new_order): the first is marked */
+    journal_text(s, "t=1767225600400 ev=removed trader=" TA
+                    " token=201 key=0xk2:2");
+    journal_text(s, "t=1767225600500 ev=removed trader=" TA
+                    " token=201 key=0xk2:");
+    journal_text(s, "t=1767225600600 ev=removed trader=" TA
+                    " token=201 key=0xw:1");
+    journal_text(s, "t=1767225600600 ev=skip key=0xw:1 reason=removed");
+    /* the same removal twice is one row */
+    journal_text(s, "t=1767225600700 ev=removed trader=" TA
+                    " token=201 key=0xk2:2");
+    assert_int_equal(pmc_store_sync(s), PMC_OK);
+    int64_t v[3] = {0, 0, 0};
+    assert_int_equal(pmc_store_orders_each(s, NULL, removed_of, v), PMC_OK);
+    assert_int_equal(v[0], 2);
+    assert_int_equal(v[1], 1);
+    assert_int_equal(pmc_store_fills_each(s, NULL, removed_fill, v), PMC_OK);
+    assert_int_equal(v[2], 1);
+    int64_t copied = -1;
+    assert_int_equal(pmc_store_removed_copied(s, &copied), PMC_OK);
+    assert_int_equal(copied, 1);
+    close_ok(s);
+    assert_int_equal(sql_count("SELECT count(*) FROM removed"), 3);
+    assert_int_equal(
+        sql_count("SELECT count(*) FROM removed WHERE key = '0xk2:2' AND "
+                  "coid = 'pmc-00000000000000c1' AND withdrawn = 0"),
+        1);
+    assert_int_equal(sql_count("SELECT count(*) FROM removed WHERE coid IS "
+                               "NULL AND withdrawn = 1"),
+                     1);
+    /* back to version 2: read-only shows no marks, read-write adds the
+     * table again */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE removed; PRAGMA user_version=2",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    struct pmc_store_opts ro = {0};
+    ro.readonly = 1;
+    s = open_ok(&ro, NULL);
+    v[0] = v[1] = 0;
+    assert_int_equal(pmc_store_orders_each(s, NULL, removed_of, v), PMC_OK);
+    assert_int_equal(v[0], 2);
+    assert_int_equal(v[1], 0);
+    assert_int_equal(pmc_store_removed_copied(s, &copied), PMC_OK);
+    assert_int_equal(copied, 0);
+    assert_int_equal(pmc_store_close(s), PMC_OK);
+    assert_int_equal(sql_count("PRAGMA user_version"), 2);
+    s = open_ok(NULL, NULL);
+    close_ok(s);
+    assert_int_equal(sql_count("PRAGMA user_version"), PMC_STORE_SCHEMA);
+    assert_int_equal(sql_count("SELECT count(*) FROM removed"), 0);
+}
+
+/* A version 3 store (no trades table, no failed fills) opened read-only
+ * reads its positions as before; opened read-write it becomes version 4:
  * the trades table, fills.failed_t and its trigger; a failed fill then
  * leaves the order's summary and the positions, and a trade's row keeps
  * its first time and its latest status. */
-static void test_schema_v3_trades(void **state)
+static void test_schema_v4_trades(void **state)
 {
     (void)state;
     struct pmc_store *s = open_ok(NULL, NULL);
@@ -1913,7 +2000,7 @@ static void test_schema_v3_trades(void **state)
     assert_int_equal(sqlite3_exec(db,
                                   "DROP TRIGGER fills_failed; DROP TABLE "
                                   "trades; ALTER TABLE fills DROP COLUMN "
-                                  "failed_t; PRAGMA user_version=2",
+                                  "failed_t; PRAGMA user_version=3",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
@@ -1925,9 +2012,9 @@ static void test_schema_v3_trades(void **state)
     assert_int_equal(pmc_store_positions_each(s, get_pos, &p), PMC_OK);
     assert_int_equal(p.cost_basis, D("2.406"));
     assert_int_equal(pmc_store_close(s), PMC_OK);
-    assert_int_equal(sql_count("PRAGMA user_version"), 2);
-    s = open_ok(NULL, NULL);
     assert_int_equal(sql_count("PRAGMA user_version"), 3);
+    s = open_ok(NULL, NULL);
+    assert_int_equal(sql_count("PRAGMA user_version"), PMC_STORE_SCHEMA);
     assert_int_equal(sql_count("SELECT count(*) FROM sqlite_master WHERE "
                                "name IN ('trades', 'fills_failed')"),
                      2);
@@ -1983,6 +2070,7 @@ static void test_schema_v3_trades(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_removed_marks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_round_trip, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_olog_grows_and_recovers, setup,
@@ -2009,7 +2097,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fault_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_positions_equal_engine, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_schema_v3_trades, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_v4_trades, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_v2_migration, setup,
                                         teardown),
     };

@@ -130,6 +130,8 @@ static void test_round_trip_every_kind(void **state)
         "t=5 ev=exec coid=" COID " status=reject reason=\"not enough balance\"",
         "t=5 ev=exec coid=" COID " status=cancel reason=expired",
         "t=5 ev=exec coid=" COID " status=failed sz=10 px=0.55 fee=0.01",
+        /* removed */
+        "t=5 ev=removed trader=" TR " token=" TOK " key=" KEY,
         /* kill / resume / timer / flush */
         "t=6 ev=kill reason=manual",
         "t=6 ev=kill reason=max_daily_loss by=core",
