@@ -362,6 +362,7 @@ struct pmc_store_fill_row {
     pmc_micros sz, px, cost, fee; /* cost = sz x px (USD micros, floor) */
     pmc_ms t;
     int64_t removed; /* its order's source fills a chain reorg removed */
+    pmc_ms failed_t; /* > 0: the venue took the trade back then (FAILED) */
 };
 typedef int (*pmc_store_fill_fn)(void *ctx, const struct pmc_store_fill_row *r);
 /* Fills in time order (t, id); coid NULL = all orders. */

@@ -296,6 +296,7 @@ enum pmc_err check_schema(struct pmc_store *s, int *created)
         }
         *created = 1;
         s->has_removed = 1;
+        s->has_failed = 1;
         return PMC_OK;
     }
     if (appid != PMC_STORE_APP_ID) {
@@ -355,6 +356,13 @@ enum pmc_err check_schema(struct pmc_store *s, int *created)
                   &has) < 0)
         return db_err(s, s->db, "reading the schema");
     s->has_removed = has > 0;
+    /* nor failed fills (schema 4) */
+    if (query_i64(s->db,
+                  "SELECT count(*) FROM pragma_table_info('fills') "
+                  "WHERE name = 'failed_t'",
+                  &has) < 0)
+        return db_err(s, s->db, "reading the schema");
+    s->has_failed = has > 0;
     return PMC_OK;
 }
 

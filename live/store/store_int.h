@@ -163,6 +163,7 @@ struct pmc_store {
     sqlite3_stmt *st[ST_COUNT];
     int readonly, rw_flags;
     int has_removed; /* the file has the table `removed` (schema >= 3) */
+    int has_failed;  /* the file has fills.failed_t (schema >= 4) */
 
     /* the order log (write-ahead of the ring), guarded by mu */
     int logfd;

@@ -104,6 +104,9 @@ second=$(sed -n 's/.* status=fill sz=\([0-9.]*\) .*/\1/p' "$tmp/user.tape" | sed
 api "$AP" GET /positions > "$tmp/pos.json"
 check "failed: the store's position holds the confirmed trade only ($second shares)" \
     grep -q "\"token\": \"404\", \"shares\": $second," "$tmp/pos.json"
+api "$AP" GET /fills > "$tmp/fills.json"
+check "failed: /fills shows the failed fill (failed_t) and totals the other" \
+    sh -c "[ \$(grep -c '\"failed_t\": [0-9]' '$tmp/fills.json') -eq 1 ] && [ \$(grep -c '\"failed_t\": null' '$tmp/fills.json') -eq 1 ]"
 api "$AP" GET /metrics > "$tmp/user.metrics"
 check "failed: /metrics counts the trades by status" \
     sh -c "grep -q '^pmcopy_exec_trades_total{status=\"failed\"} 1' '$tmp/user.metrics' && grep -q '^pmcopy_exec_trades_total{status=\"confirmed\"} 1' '$tmp/user.metrics' && grep -q '^pmcopy_exec_failed_reports_total 1' '$tmp/user.metrics'"
