@@ -73,6 +73,7 @@ struct order {
     uint32_t n429, recon, del_tries;
     pmc_ms next_at;
     pmc_micros filled;
+    pmc_micros failed; /* of filled: trades the venue took back (FAILED) */
     int acked, tick_retried, want_cancel, restart, delayed;
     struct req r;
     struct pmc_signed_order so; /* last: its body is large */
@@ -148,6 +149,7 @@ struct pmc_clob {
     uint32_t led_cap;
     uint64_t led_seq;
     struct chunk *last_chunk; /* the chunk pmc__led_fill wrote last */
+    int led_direct;           /* a fill user.c counts itself: no pending pass */
     int user_up;
 };
 

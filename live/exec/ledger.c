@@ -61,7 +61,7 @@ void pmc__led_fill(struct pmc_clob *x, const struct pmc_sym *coid,
     c->px = px;
     x->last_chunk = c;
     /* trades that came before the answer that reported this fill */
-    for (uint32_t i = 0; i < x->led_cap && c->left > 0; i++) {
+    for (uint32_t i = 0; i < x->led_cap && c->left > 0 && !x->led_direct; i++) {
         struct trade *t = &x->trades[i];
         if (t->used && t->pending && strcmp(t->hash, hash) == 0) {
             pmc_micros need = t->shares;

@@ -172,11 +172,12 @@ void pmc__reject(struct pmc_clob *x, struct order *o, const char *fmt, ...)
     order_free(x, o);
 }
 
-/* The order is final: tell the core the unfilled rest is cancelled. */
+/* The order is final: tell the core the unfilled rest is cancelled (with
+ * the shares of failed trades, which the core no longer counts filled). */
 void pmc__finish(struct pmc_clob *x, struct order *o, const char *why)
 {
-    if (o->filled < o->sz)
-        emit_exec(x, o, PMC_EXEC_CANCEL, o->sz - o->filled, 0, why);
+    if (o->filled - o->failed < o->sz)
+        emit_exec(x, o, PMC_EXEC_CANCEL, o->sz - o->filled + o->failed, 0, why);
     order_free(x, o);
 }
 

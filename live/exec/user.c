@@ -108,7 +108,9 @@ static void count_new(struct pmc_clob *x, struct trade *t, struct order *o,
         pmc_micros room = o->sz - o->filled;
         pmc_micros add = need < room ? need : room;
         if (add > 0) {
+            x->led_direct = 1; /* this trade is the fill's, no other */
             pmc__emit(x, &o->coid, o->hash, PMC_EXEC_FILL, add, t->px, "");
+            x->led_direct = 0;
             o->filled += add;
             x->last_chunk->left -= add;
             t->part_sz[t->nparts] = add;
@@ -168,9 +170,13 @@ void pmc__user_settle(struct pmc_clob *x)
         struct trade *t = &x->trades[i];
         if (!t->used || t->st != PMC_TRADE_FAILED || !t->counted)
             continue;
-        for (uint32_t k = 0; k < t->nparts; k++)
+        struct order *o = order_by_hash(x, t->hash);
+        for (uint32_t k = 0; k < t->nparts; k++) {
             pmc__emit(x, &t->coid, t->hash, PMC_EXEC_FAILED, t->part_sz[k],
                       t->part_px[k], "trade_failed");
+            if (o) /* still open: its final cancel covers these again */
+                o->failed += t->part_sz[k];
+        }
         t->counted = 0;
         t->nparts = 0;
     }

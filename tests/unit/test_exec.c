@@ -1223,7 +1223,7 @@ static void test_user_trade_failed(void **state)
  * hash that sees the same shares adds nothing (one ledger); an order event
  * with more size_matched is a fill, and the trade that comes after it is
  * counted in that fill; when it fails, FAILED carries that fill's shares
- * and price. */
+ * and price, and the final cancel gives the core those shares back. */
 static void test_user_no_double_count(void **state)
 {
     (void)state;
@@ -1261,6 +1261,11 @@ static void test_user_no_double_count(void **state)
     feed(x, TRADE_EV("t-b", "2", "0.39", "FAILED"), s.hash[0]);
     assert_int_equal(s.n, 4);
     expect(&s.rec[3], PMC_EXEC_FAILED, "2", "0.4");
+    /* the cancel of the rest covers the failed shares too: 10 - 6 + 2 */
+    assert_int_equal(pmc_clob_cancel(x, &o.u.order.coid, now_ms()), PMC_OK);
+    run(x, &s, 5, 3000);
+    assert_int_equal(s.n, 5);
+    expect(&s.rec[4], PMC_EXEC_CANCEL, "6", NULL);
     pmc_clob_free(x);
 }
 
