@@ -1269,6 +1269,36 @@ static void test_user_no_double_count(void **state)
     pmc_clob_free(x);
 }
 
+/* The trade comes on the channel while the POST's answer is still out:
+ * nothing is reported for it then (the answer will say), the answer's fill
+ * counts it, and when it fails the FAILED names that fill. */
+static void test_user_trade_before_answer(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    ctlf("/_control/fault", "{\"kind\":\"slow\",\"ms\":400}");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record o = order("c-uearly", PMC_BUY, PMC_TIF_FAK, "0.55", "10");
+    submit(x, &o);
+    run_for(x, 150); /* posted, the answer held */
+    assert_int_equal(s.n, 0);
+    assert_int_equal(s.journals, 1);
+    feed(x, TRADE_EV("t-e", "11", "0.50", "MATCHED"), s.hash[0]);
+    assert_int_equal(s.n, 0);
+    assert_int_equal(s.ntr, 1);
+    run(x, &s, 1, 3000);
+    assert_int_equal(s.n, 1);
+    expect(&s.rec[0], PMC_EXEC_FILL, "11", "0.5");
+    feed(x, TRADE_EV("t-e", "11", "0.50", "FAILED"), s.hash[0]);
+    assert_int_equal(s.n, 2);
+    expect(&s.rec[1], PMC_EXEC_FAILED, "11", "0.5");
+    pmc_clob_free(x);
+}
+
 /* Polling while the channel is down, far less while it is up; coming up
  * looks every resting order up at once (reconcile): a fill made at the
  * venue while the channel was down is found then. */
@@ -1523,6 +1553,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_secrets_not_logged, reset),
         cmocka_unit_test_setup(test_user_trade_failed, reset),
         cmocka_unit_test_setup(test_user_no_double_count, reset),
+        cmocka_unit_test_setup(test_user_trade_before_answer, reset),
         cmocka_unit_test_setup(test_user_link_polling, reset),
     };
     g_lanes = 2;
