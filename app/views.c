@@ -325,8 +325,9 @@ static const char traders_intro[] =
     "through it (as a restart does, so these are the numbers GET /traders\n"
     "of the session gives): the label from the traders file, source fills\n"
     "seen, eligible and copied, tracking accuracy (copied / eligible), skips\n"
-    "by reason, orders, execution fills, source fills per order (orders\n"
-    "saved by aggregation), realised and unrealised P&L of our copies and\n"
+    "by reason, orders, orders filled and the fill rate (filled / orders),\n"
+    "execution fills, source fills per order (orders saved by\n"
+    "aggregation), realised and unrealised P&L of our copies and\n"
     "the source's own P&L on the same markets (docs/store.md). The\n"
     "configuration is DB-config.json, which `pmcopy live` writes beside the\n"
     "store, unless configuration options are given.\n";

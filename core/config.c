@@ -52,6 +52,8 @@ void pmc_config_defaults(struct pmc_config *c)
     c->api_enabled = 0;
     c->api_port = 8080;
     c->max_source_silence_s = 60;
+    c->trade_fail_share = 0;
+    c->trade_fail_after_ms = 5000;
 }
 
 int pmc_config_find_trader(const struct pmc_config *c,
@@ -171,6 +173,10 @@ enum pmc_err pmc_config_validate(const struct pmc_config *c, char *msg,
          "must be 0..65535 (0: any free port)"},
         {"max_source_silence_s", c->max_source_silence_s, 1, 86400, 0,
          "must be 1..86400 s"},
+        {"trade_fail_share", c->trade_fail_share, 0, PMC_MICRO, 1,
+         "must be in [0, 1]"},
+        {"trade_fail_after_ms", c->trade_fail_after_ms, 0, 3600000, 0,
+         "must be 0..3600000 ms"},
     };
     for (size_t i = 0; i < PMC_ARRAY_LEN(rules); i++) {
         const struct rule *r = &rules[i];

@@ -71,6 +71,10 @@ struct pmc_config {
     int api_port;
     int64_t max_source_silence_s; /* /ready: not ready once no fill source
                                      delivered data for this long */
+    /* simulated venues (backtest, paper): the share of matched trades that
+     * fail on chain (micros of 1), and how long after the match they do */
+    pmc_micros trade_fail_share;
+    int64_t trade_fail_after_ms;
 
     uint32_t ntraders;
     struct pmc_trader_cfg traders[PMC_MAX_TRADERS];

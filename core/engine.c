@@ -81,7 +81,7 @@ static size_t ord_ix_bytes(const struct pmc_config *c)
 struct layout {
     size_t eng, toks, live, tok_ring, tok_ix, mkts, mkt_exposure, mkt_ring,
         mkt_ix, buckets, released, fills, orders, ord_ix, dedupe, ts, attr,
-        parts, fm, fm_attr, total;
+        parts, part_ix, bt, fm, fm_attr, total;
 };
 
 /* Traders the per-trader tables are sized for: the list, or the most a
@@ -102,6 +102,12 @@ static uint32_t attr_k(const struct pmc_config *c)
 static uint32_t part_cap(const struct pmc_config *c)
 {
     return ntcap(c) ? 2 * c->max_tokens : 0;
+}
+
+/* Distinct traders a bucket holds at most. */
+static uint32_t bt_cap(const struct pmc_config *c)
+{
+    return ntcap(c) < c->max_bucket_fills ? ntcap(c) : c->max_bucket_fills;
 }
 
 /* Fill reports a FAILED report may still undo: the latest this many. */
@@ -143,6 +149,8 @@ static void layout(const struct pmc_config *c, struct layout *L)
     TAKE(ts, (size_t)ntcap(c) * sizeof(struct tstat));
     TAKE(attr, (size_t)c->max_open_orders * attr_k(c) * sizeof(struct attr));
     TAKE(parts, (size_t)part_cap(c) * sizeof(struct part));
+    TAKE(part_ix, (size_t)pow2_at_least(2ull * part_cap(c)) * 4);
+    TAKE(bt, (size_t)bt_cap(c) * sizeof(struct bslot));
     TAKE(fm, (size_t)fm_cap(c) * sizeof(struct fillrec));
     TAKE(fm_attr, (size_t)fm_cap(c) * attr_k(c) * sizeof(struct attr));
 #undef TAKE
@@ -235,6 +243,10 @@ enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem, size_t size,
     e->part_cap = part_cap(cfg);
     e->part_hwm = 0;
     e->free_part = NONE;
+    index_init(&e->part_ix, base + L.part_ix,
+               pow2_at_least(2ull * part_cap(cfg)));
+    e->bt = (struct bslot *)(void *)(base + L.bt);
+    e->bn = 0;
     e->ts_day = INT64_MIN;
     e->fm = (struct fillrec *)(void *)(base + L.fm);
     e->fm_attr = (struct attr *)(void *)(base + L.fm_attr);
@@ -356,6 +368,11 @@ static void tok_check_idle(struct pmc_engine *e, uint32_t k)
     }
 }
 
+static uint32_t part_home(const struct pmc_engine *e, uint32_t p)
+{
+    return pmc__part_home(e->parts[p].trader, e->parts[p].tok);
+}
+
 /* Give a token's (trader, token) parts back (it is flat: resolution
  * realised them). */
 static void parts_free(struct pmc_engine *e, struct tok *x)
@@ -363,6 +380,7 @@ static void parts_free(struct pmc_engine *e, struct tok *x)
     while (x->parts != NONE) {
         struct part *p = &e->parts[x->parts];
         uint32_t next = p->next;
+        index_del(&e->part_ix, x->parts, e, part_home);
         p->next = e->free_part;
         e->free_part = x->parts;
         x->parts = next;
@@ -687,6 +705,7 @@ static void fill_remember(struct pmc_engine *e, uint32_t k,
     m->h = x->coid.h;
     m->h2 = x->coid.h2;
     m->tok = o->tok;
+    m->ord = k;
     m->tok_h = e->toks[o->tok].token.h;
     m->side = o->side;
     m->used = 1;
@@ -706,6 +725,8 @@ static void fill_remember(struct pmc_engine *e, uint32_t k,
     m->day = o->day;
     m->pnl_day = e->risk.day;
     m->nattr = o->nattr;
+    m->attr_big = o->attr_big;
+    m->attr_w = o->attr_w;
     if (e->attr_k)
         memcpy(&e->fm_attr[(size_t)i * e->attr_k],
                &e->attr[(size_t)k * e->attr_k],
@@ -735,8 +756,8 @@ static uint32_t fill_find(const struct pmc_engine *e, const struct pmc_exec *x)
  * part comes back while the order is open; once it is final that part is
  * released, as a cancel would have) and each trader's attributed share.
  * PMC_ENOTFOUND when no kept fill of the order matches (never applied, or
- * older than the latest fm_cap fills), PMC_ESTATE when its token resolved
- * since or gave its slot away: nothing applied either way. */
+ * older than the latest fm_cap fills): nothing applied. A fill whose token
+ * resolved since is not undone (its payout stands): only counted. */
 static enum pmc_err on_failed(struct pmc_engine *e, const struct pmc_exec *x,
                               struct pmc_actions *out)
 {
@@ -745,13 +766,20 @@ static enum pmc_err on_failed(struct pmc_engine *e, const struct pmc_exec *x,
         return PMC_ENOTFOUND;
     struct fillrec *m = &e->fm[i];
     struct tok *t = &e->toks[m->tok];
-    if (t->token.h != m->tok_h || t->resolved)
-        return PMC_ESTATE;
+    if (t->token.h != m->tok_h || t->resolved) {
+        /* resolved since (a reused slot was resolved first): the payout
+         * stands; the failure is kept as such, counted, nothing undone */
+        m->failed = 1;
+        e->st.fills_failed_resolved++;
+        return PMC_OK;
+    }
     if (m->side == PMC_SELL &&
         (t->shares > POS_MAX - m->fs || t->cost > POS_MAX - m->basis))
         return PMC_ERANGE;
-    uint32_t k = ord_find(e, &x->coid);
-    struct order *o = k == NONE ? NULL : &e->orders[k];
+    /* its order's slot, while that order is still open */
+    struct order *o = &e->orders[m->ord];
+    if (o->state != ORD_OPEN || o->coid.h != m->h || o->coid.h2 != m->h2)
+        o = NULL;
     m->failed = 1;
     e->st.fills_failed++;
     if (m->side == PMC_BUY) {
@@ -784,9 +812,9 @@ static enum pmc_err on_failed(struct pmc_engine *e, const struct pmc_exec *x,
     }
     if (o)
         o->done -= m->fr;
-    pmc__attr_unfill(e, &e->fm_attr[(size_t)i * e->attr_k], m->nattr, m->tok,
-                     m->side, m->fs, m->spend, m->fee_used, m->basis,
-                     m->pnl_day);
+    pmc__attr_unfill(e, &e->fm_attr[(size_t)i * e->attr_k], m->nattr, m->attr_w,
+                     m->attr_big, m->side, m->fs, m->spend, m->fee_used,
+                     m->basis, m->pnl_day);
     check_daily_loss(e, out);
     return PMC_OK;
 }
@@ -915,9 +943,21 @@ static void coid_make(struct pmc_sym *coid, const struct pmc_sym *first,
     }
     uint64_t h = pmc_hash64(buf, sizeof buf);
     char s[20] = "pmc-";
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 16; i++)
-        s[4 + i] = hex[(h >> (60 - 4 * i)) & 15];
+    /* two hex digits per byte, from the high byte down */
+    static const char hex2[513] =
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+        "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+        "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+        "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+        "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+        "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+        "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+        "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+    for (int i = 0; i < 8; i++) {
+        const char *d = &hex2[2 * ((h >> (56 - 8 * i)) & 255)];
+        s[4 + 2 * i] = d[0];
+        s[5 + 2 * i] = d[1];
+    }
     enum pmc_err err = pmc_sym_set(coid, s, 20);
     PMC_ASSERT(err == PMC_OK);
 }
@@ -1173,14 +1213,14 @@ static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
 static void on_removed(struct pmc_engine *e, const struct pmc_removed_ev *r,
                        struct pmc_actions *out)
 {
-    uint32_t slot;
-    uint32_t tk = tok_probe(e, &r->token, &slot);
-    struct tok *x = tk == NONE ? NULL : &e->toks[tk];
-    for (int s = 0; x && s < 2; s++) {
-        uint32_t bi = x->bucket[s];
-        if (bi == NONE)
-            continue;
+    /* the open buckets, not the token index: a rare step stays off the
+     * hot path's inlined look-ups */
+    for (uint32_t bi = e->q.head; bi != NONE; bi = e->q.b[bi].next) {
         struct pmc_bucket *b = &e->q.b[bi];
+        uint32_t tk = b->tok;
+        struct tok *x = &e->toks[tk];
+        if (!pmc_sym_eq(&x->token, &r->token))
+            continue;
         for (uint32_t i = 0; i < b->nfills; i++) {
             struct pmc_fill_ref *f = &b->fills[i];
             if (!pmc_sym_eq(&f->key, &r->key))
@@ -1192,7 +1232,9 @@ static void on_removed(struct pmc_engine *e, const struct pmc_removed_ev *r,
             b->nfills--;
             if (!b->nfills) {
                 pmc_coalesce_unlink(&e->q, bi);
-                x->bucket[s] = NONE;
+                for (int sd = 0; sd < 2; sd++)
+                    if (x->bucket[sd] == bi)
+                        x->bucket[sd] = NONE;
                 tok_check_idle(e, tk);
             }
             tst(e, ti)->fills_eligible--;

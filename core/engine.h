@@ -56,9 +56,10 @@ PMC_MUST_USE enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem,
  * full (with follow_all: a fill from a new wallet when PMC_MAX_TRADERS are
  * listed, the fill not applied), PMC_ENOTFOUND for an exec status=failed
  * that matches no fill report of the order kept (the same sz, px and fee,
- * not failed already, among the latest min(max_open_orders, 4096) fills),
- * PMC_ESTATE for one whose token resolved since (nothing applied either
- * way), PMC_EOK otherwise. Records that are not inputs (orders, skips,
+ * not failed already, among the latest min(max_open_orders, 4096) fills;
+ * nothing applied), PMC_EOK otherwise (a failed fill whose token resolved
+ * since is counted in fills_failed_resolved, not undone: the payout
+ * stands). Records that are not inputs (orders, skips,
  * import-only kinds) are ignored. */
 PMC_MUST_USE enum pmc_err pmc_engine_step(struct pmc_engine *e,
                                           const struct pmc_record *ev,
@@ -90,7 +91,8 @@ PMC_MUST_USE enum pmc_err pmc_engine_advance(struct pmc_engine *e, pmc_ms until,
 struct pmc_engine_stats {
     uint64_t fills_seen, orders, skips[PMC_SKIP_COUNT];
     uint64_t reports, fills_copied, rejects;
-    uint64_t fills_failed; /* fill reports a FAILED report took back */
+    uint64_t fills_failed;          /* fill reports a FAILED report took back */
+    uint64_t fills_failed_resolved; /* ... after their token resolved: kept */
     /* source fills removed by a reorg (ev=removed): withdrawn from their
      * bucket (skip reason=removed), or past it (copied, skipped, unseen) */
     uint64_t removed_withdrawn, removed_late;
@@ -135,7 +137,9 @@ int pmc_engine_position(const struct pmc_engine *e, uint32_t i,
  *    fills a copy was wanted for. fills_copied: its fills carried by an
  *    order. Tracking accuracy = fills_copied / fills_eligible.
  *  - orders: orders carrying at least one of its fills; rejects: those of
- *    them rejected; order_fills: execution fill reports of those orders.
+ *    them rejected; order_fills: execution fill reports of those orders;
+ *    orders_filled: those orders that got at least one execution fill
+ *    (counted at its first). Fill rate = orders_filled / orders.
  *  - Attribution: an order's execution (shares, USD, fee, basis, realised
  *    P&L) is split between the traders of its source fills on the order's
  *    side pro rata by the shares each contributed (source size x the
@@ -178,6 +182,7 @@ struct pmc_trader_stats {
     uint64_t fills_seen, fills_eligible, fills_copied;
     uint64_t skips[PMC_SKIP_COUNT];
     uint64_t orders, order_fills, rejects;
+    uint64_t orders_filled;
     pmc_micros bought_usd, sold_usd, fees_usd;
     pmc_micros realized_usd, realized_today, unrealized_usd;
     pmc_micros src_realized_usd, src_unrealized_usd;

@@ -60,20 +60,26 @@ struct order {
     pmc_micros px, sz, done;
     int64_t window, day; /* where its notional was counted */
     uint32_t nattr;      /* traders it is attributed to (e->attr) */
+    uint32_t attr_big;   /* the largest weight's entry: the rounding rest */
+    uint32_t filled;     /* 1 once an execution fill came */
+    pmc_micros attr_w;   /* the weights' sum (held at INT64_MAX) */
 };
 
 /* A trader's share of an order: the scaled source shares it contributed on
  * the order's side (engine.h: attribution). */
 struct attr {
     uint32_t trader;
+    uint32_t part; /* its part of the order's token; NONE: the table was full */
     pmc_micros w;
 };
 
 /* A trader's part of a token: our attributed position, the source's own
- * virtual one. Linked from the token (tok.parts) through next. */
+ * virtual one. Linked from the token (tok.parts) through next, found by
+ * (trader, token) in e->part_ix. */
 struct part {
-    uint32_t trader, next;   /* next: the token's next part; free list link */
-    pmc_micros shares, cost; /* ours attributed to the trader */
+    uint32_t trader, next; /* next: the token's next part; free list link */
+    uint32_t tok;
+    pmc_micros shares, cost;         /* ours attributed to the trader */
     pmc_micros src_shares, src_cost; /* the source's own, at its prices */
 };
 
@@ -81,10 +87,13 @@ struct part {
  * same order, sz, px and fee can undo exactly what it did (a ring of the
  * latest e->fm_cap; e->fm_attr holds each one's attribution). */
 struct fillrec {
-    uint64_t h, h2; /* the order's client id (pmc_sym hashes) */
-    uint64_t tok_h; /* the token's hash: its slot still holds it */
-    uint32_t tok;   /* token slot */
-    uint32_t nattr; /* entries in e->fm_attr[i * attr_k] */
+    uint64_t h, h2;    /* the order's client id (pmc_sym hashes) */
+    uint64_t tok_h;    /* the token's hash: its slot still holds it */
+    uint32_t tok;      /* token slot */
+    uint32_t ord;      /* order slot (its order while open with this coid) */
+    uint32_t nattr;    /* entries in e->fm_attr[i * attr_k] */
+    uint32_t attr_big; /* the order's largest weight's entry */
+    pmc_micros attr_w; /* the order's weights' sum */
     enum pmc_side side;
     int used, failed;
     pmc_micros sz, px, fee; /* the report, as a FAILED must repeat it */
@@ -98,6 +107,17 @@ struct fillrec {
 struct tstat {
     struct pmc_trader_stats s;
     int64_t off_day; /* UTC day of a daily-loss cut-off */
+    uint32_t bj;     /* 1 + its place in e->bt, 0 when not in that bucket */
+};
+
+/* A trader of the bucket being flushed, in the order of the bucket's
+ * fills: its part of the bucket's token (NONE: the table is full), its
+ * fills in the bucket and their scaled shares per side (the weights of an
+ * order on that side, held at INT64_MAX). */
+struct bslot {
+    uint32_t trader, part;
+    uint64_t nfills;
+    pmc_micros w[2]; /* [enum pmc_side] */
 };
 
 /* open-addressing index from a pmc_sym hash to a table slot */
@@ -154,6 +174,11 @@ struct pmc_engine {
     uint32_t attr_k;    /* attribution entries per order */
     struct part *parts; /* [part_cap] */
     uint32_t part_cap, part_hwm, free_part;
+    struct index part_ix; /* (trader, token) -> part, at most half full */
+    /* the traders of the last bucket flushed (pmc__attr_sources), kept for
+     * its order (pmc__attr_order): [min(ntcap, max_bucket_fills)] */
+    struct bslot *bt;
+    uint32_t bn;
     int64_t ts_day; /* UTC day of realized_today */
 
     /* fills a FAILED report may still undo: a ring, newest at fm_next - 1 */
@@ -169,6 +194,13 @@ struct pmc_engine {
     struct pmc_engine_stats st;
 };
 
+/* Where part p's (trader, token) starts probing e->part_ix. */
+static inline uint32_t pmc__part_home(uint32_t trader, uint32_t tok)
+{
+    uint64_t k = ((uint64_t)trader << 32 | tok) * 0x9e3779b97f4a7c15ULL;
+    return (uint32_t)(k >> 32);
+}
+
 static inline struct pmc_trader_stats *tst(struct pmc_engine *e, uint32_t i)
 {
     PMC_ASSERT(i < e->ntcap);
@@ -177,8 +209,9 @@ static inline struct pmc_trader_stats *tst(struct pmc_engine *e, uint32_t i)
 
 /* ---- traders.c ----------------------------------------------------------- */
 
-/* The order in slot k was emitted from bucket b on `side`: list the
- * traders it is attributed to and count their fills copied. */
+/* The order in slot k was emitted from bucket b on `side`, right after
+ * pmc__attr_sources(b): list the traders it is attributed to (their parts
+ * resolved once), weigh them and count their fills copied. */
 void pmc__attr_order(struct pmc_engine *e, uint32_t k,
                      const struct pmc_bucket *b, enum pmc_side side);
 
@@ -189,12 +222,14 @@ void pmc__attr_fill(struct pmc_engine *e, uint32_t k, pmc_micros sh,
                     pmc_micros usd, pmc_micros fee, pmc_micros basis,
                     struct pmc_actions *out);
 
-/* A FAILED report takes back a fill attributed as a[0, n) on token tk (the
- * values pmc__attr_fill was given; pnl_day: the UTC day it was counted). */
+/* A FAILED report takes back a fill attributed as a[0, n) (the order's
+ * weights' sum W and largest entry big, the parts as the fill found them;
+ * the values pmc__attr_fill was given; pnl_day: the UTC day it was
+ * counted). */
 void pmc__attr_unfill(struct pmc_engine *e, const struct attr *a, uint32_t n,
-                      uint32_t tk, enum pmc_side side, pmc_micros sh,
-                      pmc_micros usd, pmc_micros fee, pmc_micros basis,
-                      int64_t pnl_day);
+                      pmc_micros W, uint32_t big, enum pmc_side side,
+                      pmc_micros sh, pmc_micros usd, pmc_micros fee,
+                      pmc_micros basis, int64_t pnl_day);
 
 /* Token x resolved at `payout`: realise every trader's part, ours and the
  * source's. */
@@ -202,8 +237,8 @@ void pmc__attr_resolve(struct pmc_engine *e, struct tok *x, pmc_micros payout,
                        struct pmc_actions *out);
 
 /* The source fills of bucket b, taken off the open list, move their
- * traders' virtual positions, in order: the parts of up to PMC_ATTR_MAX
- * traders found in one walk, any further trader's in its own. */
+ * traders' virtual positions, in order; its traders and their parts stay
+ * listed (e->bt) for its order. */
 void pmc__attr_sources(struct pmc_engine *e, const struct pmc_bucket *b);
 
 /* The core's own switch of trader i (an action, by=core). */

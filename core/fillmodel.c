@@ -184,3 +184,17 @@ pmc_micros pmc_fill_rest_trade(enum pmc_side side, pmc_micros limit,
         return 0;
     return trade_sz < remaining ? trade_sz : remaining;
 }
+
+#define TRADE_FAIL_SEED 0x7472616465666169ull
+
+int pmc_trade_fails(pmc_micros share, const struct pmc_sym *coid, uint32_t nth)
+{
+    if (share <= 0)
+        return 0;
+    unsigned char buf[PMC_SYM_MAX + 4];
+    memcpy(buf, coid->s, coid->n);
+    for (int i = 0; i < 4; i++)
+        buf[coid->n + i] = (unsigned char)(nth >> (8 * i));
+    uint64_t h = pmc_hash64_seed(buf, (size_t)coid->n + 4, TRADE_FAIL_SEED);
+    return (pmc_micros)(h % (uint64_t)PMC_MICRO) < share;
+}

@@ -96,4 +96,11 @@ pmc_micros pmc_fill_rest_trade(enum pmc_side side, pmc_micros limit,
 pmc_micros pmc_notional_up(pmc_micros sz, pmc_micros px);
 pmc_micros pmc_notional_down(pmc_micros sz, pmc_micros px);
 
+/* Does the nth trade (fill leg, from 1, over the order's life) of order
+ * coid fail on chain, with `share` (micros of 1) of the matched trades
+ * failing (config trade_fail_share)? A draw from a hash of both with a
+ * fixed seed: the same order and leg fail in the simulator and the paper
+ * venue, whatever else the run holds. */
+int pmc_trade_fails(pmc_micros share, const struct pmc_sym *coid, uint32_t nth);
+
 #endif

@@ -37,20 +37,32 @@ static inline uint64_t fmix(uint64_t h)
     return h;
 }
 
+/* The last n % 8 bytes of s[0, n) as a little-endian word, zero above
+ * (0 when there are none): with at least 8 bytes, the last 8 loaded and
+ * shifted down, without a copy. */
+static inline uint64_t tail64(const unsigned char *s, size_t n)
+{
+    size_t r = n & 7;
+    if (!r)
+        return 0;
+    if (n >= 8)
+        return load64(s + n - 8) >> (8 * (8 - r));
+    uint64_t v = 0;
+    for (size_t i = 0; i < r; i++)
+        v |= (uint64_t)s[i] << (8 * i);
+    return v;
+}
+
 uint64_t pmc_hash64_seed(const void *p, size_t n, uint64_t seed)
 {
-    const unsigned char *s = p;
+    const unsigned char *s = p, *end = s + (n & ~(size_t)7);
     uint64_t h = seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
-    while (n >= 8) {
+    for (; s < end; s += 8) {
         h ^= load64(s) * 0x87c37b91114253d5ULL;
         h = rotl(h, 31) * 0x4cf5ad432745937fULL;
-        s += 8;
-        n -= 8;
     }
-    if (n) {
-        unsigned char t[8] = {0};
-        memcpy(t, s, n);
-        h ^= load64(t) * 0x87c37b91114253d5ULL;
+    if (n & 7) {
+        h ^= tail64(p, n) * 0x87c37b91114253d5ULL;
         h = rotl(h, 31) * 0x4cf5ad432745937fULL;
     }
     return fmix(h);
@@ -67,26 +79,18 @@ uint64_t pmc_hash64(const void *p, size_t n)
 /* Two independently seeded lanes of pmc_hash64_seed in one pass. */
 static void hash2x(const void *p, size_t n, uint64_t *a, uint64_t *b)
 {
-    const unsigned char *s = p;
+    const unsigned char *s = p, *end = s + (n & ~(size_t)7);
     uint64_t x = 0x243f6a8885a308d3ULL ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
     uint64_t y = 0x13198a2e03707344ULL ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
-    unsigned char t[8];
-    while (n) {
-        uint64_t v;
-        if (n >= 8) {
-            v = load64(s);
-            s += 8;
-            n -= 8;
-        } else {
-            memset(t, 0, sizeof t);
-            memcpy(t, s, n);
-            v = load64(t);
-            n = 0;
-        }
-        x ^= v * 0x87c37b91114253d5ULL;
-        x = rotl(x, 31) * 0x4cf5ad432745937fULL;
-        y ^= v * 0x87c37b91114253d5ULL;
-        y = rotl(y, 31) * 0x4cf5ad432745937fULL;
+    for (; s < end; s += 8) {
+        uint64_t v = load64(s) * 0x87c37b91114253d5ULL;
+        x = rotl(x ^ v, 31) * 0x4cf5ad432745937fULL;
+        y = rotl(y ^ v, 31) * 0x4cf5ad432745937fULL;
+    }
+    if (n & 7) {
+        uint64_t v = tail64(p, n) * 0x87c37b91114253d5ULL;
+        x = rotl(x ^ v, 31) * 0x4cf5ad432745937fULL;
+        y = rotl(y ^ v, 31) * 0x4cf5ad432745937fULL;
     }
     *a = fmix(x);
     *b = fmix(y);

@@ -25,9 +25,9 @@ static pmc_micros sat_add(pmc_micros a, pmc_micros b)
  * shares or USD, as our own positions): beyond, the fill is untracked. */
 #define SRC_MAX ((pmc_micros)1000000000000 * PMC_MICRO)
 
-/* A new flat part of token tk for trader i; NULL when the table is full
- * (the caller counts it untracked). */
-static struct part *part_new(struct pmc_engine *e, uint32_t i, uint32_t tk)
+/* A new flat part of token tk for trader i: its index, NONE when the
+ * table is full (the caller counts it untracked). */
+static uint32_t part_new(struct pmc_engine *e, uint32_t i, uint32_t tk)
 {
     struct tok *x = &e->toks[tk];
     uint32_t p;
@@ -37,55 +37,38 @@ static struct part *part_new(struct pmc_engine *e, uint32_t i, uint32_t tk)
     } else if (e->part_hwm < e->part_cap) {
         p = e->part_hwm++;
     } else {
-        return NULL;
+        return NONE;
     }
     struct part *q = &e->parts[p];
     memset(q, 0, sizeof *q);
     q->trader = i;
+    q->tok = tk;
     q->next = x->parts;
     x->parts = p;
-    return q;
+    uint32_t mask = e->part_ix.mask, s = pmc__part_home(i, tk) & mask;
+    while (e->part_ix.slot[s] != NONE)
+        s = (s + 1) & mask;
+    e->part_ix.slot[s] = p;
+    return p;
 }
 
-/* The parts of token tk of traders tr[0, n) (distinct) into pp[0, n), in
- * one walk of the token's list (they lie apart in memory: one walk per
- * flush or report, not one per trader), new ones created; NULL where the
- * table is full. */
-static void parts_for(struct pmc_engine *e, uint32_t tk, const uint32_t *tr,
-                      uint32_t n, struct part **pp)
+/* Trader i's part of token tk, new if it has none (NONE: the table is
+ * full). */
+static uint32_t part_of(struct pmc_engine *e, uint32_t tk, uint32_t i)
 {
-    uint32_t found = 0;
-    for (uint32_t j = 0; j < n; j++)
-        pp[j] = NULL;
-    for (uint32_t p = e->toks[tk].parts; p != NONE && found < n;
-         p = e->parts[p].next)
-        for (uint32_t j = 0; j < n; j++)
-            if (tr[j] == e->parts[p].trader) {
-                pp[j] = &e->parts[p];
-                found++;
-                break;
-            }
-    for (uint32_t j = 0; j < n && found < n; j++)
-        if (!pp[j])
-            pp[j] = part_new(e, tr[j], tk);
-}
-
-/* How an order's execution is shared: the weights' sum and the largest
- * contributor (the first of them), who takes the rounding remainder. */
-struct shares {
-    pmc_micros W;
-    uint32_t big;
-};
-
-static struct shares shares_of(const struct attr *a, uint32_t n)
-{
-    struct shares sh = {0, 0};
-    for (uint32_t i = 0; i < n; i++) {
-        sh.W = a[i].w > INT64_MAX - sh.W ? INT64_MAX : sh.W + a[i].w;
-        if (a[i].w > a[sh.big].w)
-            sh.big = i;
+    uint32_t mask = e->part_ix.mask;
+    for (uint32_t s = pmc__part_home(i, tk) & mask;; s = (s + 1) & mask) {
+        uint32_t p = e->part_ix.slot[s];
+        if (p == NONE)
+            return part_new(e, i, tk);
+        if (e->parts[p].trader == i && e->parts[p].tok == tk)
+            return p;
     }
-    return sh;
+}
+
+static struct part *part_at(struct pmc_engine *e, uint32_t p)
+{
+    return p == NONE ? NULL : &e->parts[p];
 }
 
 /* floor(v x w / W), without the 128-bit division when v x w fits */
@@ -96,27 +79,6 @@ static pmc_micros part_floor(pmc_micros v, pmc_micros w, pmc_micros W)
         return pmc_muldiv_floor(v, w, W);
     int64_t q = p / W;
     return (p % W != 0 && p < 0) ? q - 1 : q;
-}
-
-/* Split v between a[0..n) into part[0..n): each floor(v x w_j / W), the
- * rounding remainder to the largest contributor, so the parts add up to v;
- * with no weight at all, everything to the first. */
-static void split(pmc_micros v, const struct attr *a, uint32_t n,
-                  struct shares sh, pmc_micros *part)
-{
-    if (n == 1 || sh.W <= 0) {
-        for (uint32_t i = 0; i < n; i++)
-            part[i] = i == 0 ? v : 0;
-        return;
-    }
-    pmc_micros rest = v;
-    for (uint32_t i = 0; i < n; i++) {
-        if (i == sh.big)
-            continue;
-        part[i] = part_floor(v, a[i].w, sh.W);
-        rest -= part[i];
-    }
-    part[sh.big] = rest;
 }
 
 /* The core's own switch of trader i (an action, by=core). */
@@ -164,82 +126,122 @@ static void trader_pnl(struct pmc_engine *e, uint32_t i, pmc_micros pnl,
     pmc__emit_trader(e, i, 0, pmc_trader_off_name(t->off), out);
 }
 
-/* The order in slot k was emitted from bucket b on `side`: list the
- * traders it is attributed to and count their fills copied. */
+/* The order in slot k was emitted from bucket b on `side`, right after
+ * pmc__attr_sources(b) listed its traders: the first attr_k of them (in
+ * the order of the bucket's fills) are the order's attribution, each
+ * weighted by its scaled source shares on the order's side; their fills
+ * copied are counted (a further trader's fills as untracked). The weights'
+ * sum and the largest (the first of them: it takes the rounding rest of
+ * every split) are kept once for the order's fills. */
 void pmc__attr_order(struct pmc_engine *e, uint32_t k,
                      const struct pmc_bucket *b, enum pmc_side side)
 {
+    (void)b;
     struct attr *a = &e->attr[(size_t)k * e->attr_k];
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < b->nfills; i++) {
-        const struct pmc_fill_ref *f = &b->fills[i];
-        struct pmc_trader_stats *t = tst(e, f->trader);
-        t->fills_copied++;
-        uint32_t j = 0;
-        while (j < n && a[j].trader != f->trader)
-            j++;
-        if (j == n) {
-            if (n == e->attr_k) {
-                t->untracked++;
-                continue;
-            }
-            a[n].trader = f->trader;
-            a[n].w = 0;
-            n++;
-            t->orders++;
+    uint32_t n = e->bn < e->attr_k ? e->bn : e->attr_k;
+    pmc_micros W = 0;
+    uint32_t big = 0;
+    for (uint32_t j = 0; j < e->bn; j++) {
+        const struct bslot *q = &e->bt[j];
+        struct pmc_trader_stats *t = tst(e, q->trader);
+        t->fills_copied += q->nfills;
+        if (j >= n) { /* beyond the attr_k traders an order names */
+            t->untracked += q->nfills;
+            continue;
         }
-        if (f->side == side) {
-            pmc_micros w = pmc_mul(f->sz, pmc_sizing_ratio(&e->cfg, f->trader));
-            a[j].w = w > INT64_MAX - a[j].w ? INT64_MAX : a[j].w + w;
+        t->orders++;
+        a[j].trader = q->trader;
+        a[j].part = q->part;
+        a[j].w = q->w[side];
+        W = a[j].w > INT64_MAX - W ? INT64_MAX : W + a[j].w;
+        if (a[j].w > a[big].w)
+            big = j;
+    }
+    struct order *o = &e->orders[k];
+    o->nattr = n;
+    o->filled = 0;
+    o->attr_w = W;
+    o->attr_big = big;
+}
+
+/* Attributed entry a of the order o: its share of one execution fill (the
+ * order's first: `first`). */
+static inline void attr_fill_one(struct pmc_engine *e, const struct order *o,
+                                 struct attr *a, int first, pmc_micros sh,
+                                 pmc_micros usd, pmc_micros fee,
+                                 pmc_micros basis, struct pmc_actions *out)
+{
+    struct pmc_trader_stats *t = tst(e, a->trader);
+    t->orders_filled += (uint64_t)first;
+    if (a->part == NONE) /* the table was full: it may have room now */
+        a->part = part_of(e, o->tok, a->trader);
+    struct part *p = part_at(e, a->part);
+    if (!p)
+        t->untracked++;
+    t->order_fills++;
+    t->fees_usd += fee;
+    if (o->side == PMC_BUY) {
+        t->bought_usd += usd;
+        if (p) {
+            p->shares += sh;
+            p->cost += usd + fee;
+        }
+    } else {
+        t->sold_usd += usd;
+        trader_pnl(e, a->trader, usd - fee - basis, out);
+        if (p) {
+            p->shares -= sh;
+            p->cost -= basis;
         }
     }
-    e->orders[k].nattr = n;
 }
 
 /* An execution fill of the order in slot k: `sh` shares into (BUY) or out
  * of (SELL) the position, `usd` shares x price, `fee`, and for a SELL the
- * cost `basis` it takes out. */
+ * cost `basis` it takes out. Each amount v is split between the order's
+ * traders: floor(v x w_j / W) each, the rounding rest to the largest
+ * weight, so the parts add up to v; with no weight at all (or one trader)
+ * everything to the first. The order's first fill counts it filled for each
+ * of its traders. */
 void pmc__attr_fill(struct pmc_engine *e, uint32_t k, pmc_micros sh,
                     pmc_micros usd, pmc_micros fee, pmc_micros basis,
                     struct pmc_actions *out)
 {
-    const struct order *o = &e->orders[k];
-    const struct attr *a = &e->attr[(size_t)k * e->attr_k];
+    struct order *o = &e->orders[k];
+    struct attr *a = &e->attr[(size_t)k * e->attr_k];
     uint32_t n = o->nattr;
+    int first = !o->filled;
+    o->filled = 1;
+    if (o->side == PMC_BUY)
+        basis = 0;
+    pmc_micros W = o->attr_w;
+    if (n == 0)
+        return;
+    if (n == 1 || W <= 0) {
+        attr_fill_one(e, o, &a[0], first, sh, usd, fee, basis, out);
+        for (uint32_t j = 1; j < n; j++)
+            attr_fill_one(e, o, &a[j], first, 0, 0, 0, 0, out);
+        return;
+    }
     pmc_micros dsh[PMC_ATTR_MAX], dusd[PMC_ATTR_MAX], dfee[PMC_ATTR_MAX],
         db[PMC_ATTR_MAX];
-    uint32_t tr[PMC_ATTR_MAX] = {0};
-    struct part *pp[PMC_ATTR_MAX];
-    for (uint32_t j = 0; j < n; j++)
-        tr[j] = a[j].trader;
-    parts_for(e, o->tok, tr, n, pp);
-    struct shares w = shares_of(a, n);
-    split(sh, a, n, w, dsh);
-    split(usd, a, n, w, dusd);
-    split(fee, a, n, w, dfee);
-    split(o->side == PMC_SELL ? basis : 0, a, n, w, db);
+    pmc_micros rsh = sh, rusd = usd, rfee = fee, rb = basis;
+    uint32_t big = o->attr_big;
     for (uint32_t j = 0; j < n; j++) {
-        struct pmc_trader_stats *t = tst(e, a[j].trader);
-        struct part *p = pp[j];
-        if (!p)
-            t->untracked++;
-        t->order_fills++;
-        t->fees_usd += dfee[j];
-        if (o->side == PMC_BUY) {
-            t->bought_usd += dusd[j];
-            if (p) {
-                p->shares += dsh[j];
-                p->cost += dusd[j] + dfee[j];
-            }
-        } else {
-            t->sold_usd += dusd[j];
-            trader_pnl(e, a[j].trader, dusd[j] - dfee[j] - db[j], out);
-            if (p) {
-                p->shares -= dsh[j];
-                p->cost -= db[j];
-            }
-        }
+        if (j == big)
+            continue;
+        pmc_micros w = a[j].w;
+        rsh -= dsh[j] = part_floor(sh, w, W);
+        rusd -= dusd[j] = part_floor(usd, w, W);
+        rfee -= dfee[j] = fee ? part_floor(fee, w, W) : 0;
+        rb -= db[j] = basis ? part_floor(basis, w, W) : 0;
     }
+    dsh[big] = rsh;
+    dusd[big] = rusd;
+    dfee[big] = rfee;
+    db[big] = rb;
+    for (uint32_t j = 0; j < n; j++)
+        attr_fill_one(e, o, &a[j], first, dsh[j], dusd[j], dfee[j], db[j], out);
 }
 
 /* Token x resolved at `payout`: realise every trader's part, ours and the
@@ -289,34 +291,45 @@ static void src_apply(struct pmc_engine *e, uint32_t i, struct part *p,
 }
 
 /* The source fills of bucket b, taken off the open list, move their
- * traders' virtual positions, in order: the parts of up to PMC_ATTR_MAX
- * traders found in one walk, any further trader's in its own. */
+ * traders' virtual positions, in order. Its traders are listed in e->bt
+ * in the order of its fills (each marked by its place in its tstat.bj),
+ * each with its part of the token (found in the token's list, else created,
+ * at its first fill) and its fills' counts and weights; the list stays for
+ * the bucket's order (pmc__attr_order) until the next bucket. */
 void pmc__attr_sources(struct pmc_engine *e, const struct pmc_bucket *b)
 {
-    uint32_t tr[PMC_ATTR_MAX];
-    struct part *pp[PMC_ATTR_MAX];
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < b->nfills && n < PMC_ATTR_MAX; i++) {
-        uint32_t j = 0;
-        while (j < n && tr[j] != b->fills[i].trader)
-            j++;
-        if (j == n)
-            tr[n++] = b->fills[i].trader;
-    }
-    parts_for(e, b->tok, tr, n, pp);
+    for (uint32_t j = 0; j < e->bn; j++)
+        e->ts[e->bt[j].trader].bj = 0;
+    uint32_t n = 0, last = NONE;
+    struct bslot *q = NULL;
+    struct part *p = NULL;
+    pmc_micros ratio = 0;
     for (uint32_t i = 0; i < b->nfills; i++) {
         const struct pmc_fill_ref *f = &b->fills[i];
-        uint32_t j = 0;
-        while (j < n && tr[j] != f->trader)
-            j++;
-        struct part *p = pp[j < n ? j : 0];
-        if (j == n) { /* beyond the first PMC_ATTR_MAX traders */
-            struct part *q[1];
-            parts_for(e, b->tok, &f->trader, 1, q);
-            p = q[0];
+        if (f->trader != last) {
+            last = f->trader;
+            struct tstat *t = &e->ts[last];
+            if (!t->bj) {
+                q = &e->bt[n];
+                q->trader = last;
+                q->part = part_of(e, b->tok, last);
+                q->nfills = 0;
+                q->w[0] = q->w[1] = 0;
+                t->bj = ++n;
+            } else {
+                q = &e->bt[t->bj - 1];
+            }
+            p = part_at(e, q->part);
+            ratio = pmc_sizing_ratio(&e->cfg, last);
         }
-        src_apply(e, f->trader, p, f);
+        q->nfills++;
+        pmc_micros w = pmc_mul(f->sz, ratio);
+        pmc_micros *ws = &q->w[f->side];
+        if (__builtin_add_overflow(*ws, w, ws)) /* both >= 0: held */
+            *ws = INT64_MAX;
+        src_apply(e, last, p, f);
     }
+    e->bn = n;
 }
 
 const char *pmc_trader_off_name(int off)
@@ -404,31 +417,49 @@ uint32_t pmc_engine_trader_stats_all(const struct pmc_engine *e,
     return n;
 }
 
-/* A FAILED report takes back a fill of an order attributed as a[0, n) on
- * token tk: the same split of `sh`, `usd`, `fee` and `basis` as
- * pmc__attr_fill made, subtracted; a SELL's realised P&L comes off the
- * traders' totals (and today's when it was counted today). A cut-off the
- * fill tripped and the run of losses stay. */
+/* A FAILED report takes back a fill of an order attributed as a[0, n)
+ * (weights' sum W, largest entry big; each entry's part as the fill found
+ * it): the same split of `sh`, `usd`, `fee` and `basis` as pmc__attr_fill
+ * made, subtracted; a SELL's realised P&L comes off the traders' totals
+ * (and today's when it was counted today, UTC day pnl_day). The order's
+ * fill counts, a cut-off the fill tripped and the run of losses stay. */
 void pmc__attr_unfill(struct pmc_engine *e, const struct attr *a, uint32_t n,
-                      uint32_t tk, enum pmc_side side, pmc_micros sh,
-                      pmc_micros usd, pmc_micros fee, pmc_micros basis,
-                      int64_t pnl_day)
+                      pmc_micros W, uint32_t big, enum pmc_side side,
+                      pmc_micros sh, pmc_micros usd, pmc_micros fee,
+                      pmc_micros basis, int64_t pnl_day)
 {
+    if (n == 0)
+        return;
+    if (side == PMC_BUY)
+        basis = 0;
     pmc_micros dsh[PMC_ATTR_MAX], dusd[PMC_ATTR_MAX], dfee[PMC_ATTR_MAX],
         db[PMC_ATTR_MAX];
-    uint32_t tr[PMC_ATTR_MAX] = {0};
-    struct part *pp[PMC_ATTR_MAX];
-    for (uint32_t j = 0; j < n; j++)
-        tr[j] = a[j].trader;
-    parts_for(e, tk, tr, n, pp);
-    struct shares w = shares_of(a, n);
-    split(sh, a, n, w, dsh);
-    split(usd, a, n, w, dusd);
-    split(fee, a, n, w, dfee);
-    split(side == PMC_SELL ? basis : 0, a, n, w, db);
+    if (n == 1 || W <= 0) {
+        for (uint32_t j = 0; j < n; j++)
+            dsh[j] = dusd[j] = dfee[j] = db[j] = 0;
+        dsh[0] = sh;
+        dusd[0] = usd;
+        dfee[0] = fee;
+        db[0] = basis;
+    } else {
+        pmc_micros rsh = sh, rusd = usd, rfee = fee, rb = basis;
+        for (uint32_t j = 0; j < n; j++) {
+            if (j == big)
+                continue;
+            pmc_micros w = a[j].w;
+            rsh -= dsh[j] = part_floor(sh, w, W);
+            rusd -= dusd[j] = part_floor(usd, w, W);
+            rfee -= dfee[j] = fee ? part_floor(fee, w, W) : 0;
+            rb -= db[j] = basis ? part_floor(basis, w, W) : 0;
+        }
+        dsh[big] = rsh;
+        dusd[big] = rusd;
+        dfee[big] = rfee;
+        db[big] = rb;
+    }
     for (uint32_t j = 0; j < n; j++) {
         struct pmc_trader_stats *t = tst(e, a[j].trader);
-        struct part *p = pp[j];
+        struct part *p = part_at(e, a[j].part);
         t->fees_usd -= dfee[j];
         if (side == PMC_BUY) {
             t->bought_usd -= dusd[j];

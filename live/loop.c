@@ -253,6 +253,8 @@ static enum pmc_err setup_venue(struct live *L)
     if (L->o.mode == PMC_LIVE_PAPER) {
         PMC_TRY(pmc_paper_new(&L->paper, pmc_live_venue_emit, L));
         pmc_paper_set_half_spread(L->paper, L->o.paper_half_spread);
+        pmc_paper_set_trade_fail(L->paper, L->cfg.trade_fail_share,
+                                 L->cfg.trade_fail_after_ms);
         L->venue = pmc_paper_venue(L->paper);
         return PMC_OK;
     }
@@ -586,6 +588,9 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
         pmc_watch_tick(L->watch, L->now);
         if (L->clob && pmc_clob_tick(L->clob, L->now) != PMC_OK)
             pmc_live_fail(L, "executor", "tick failed");
+        if (L->paper && pmc_paper_tick(L->paper, L->now) < 0)
+            pmc_live_log(L, "level=error event=paper_trade_fail_dropped "
+                            "msg=\"out of memory: a failing trade stands\"");
         drain_inbox(L); /* inputs and the timers due by now */
         /* wait for frames: short, so REST answers and timers stay prompt */
         pmc_ms next = pmc_engine_next_deadline(L->drv.eng);

@@ -24,6 +24,14 @@ struct resting {
     struct pmc_sym coid, token;
     enum pmc_side side;
     pmc_micros px, left;
+    uint32_t nlegs; /* fill legs reported so far */
+};
+
+/* A matched trade that will fail on chain: reported at `due`. */
+struct failing {
+    struct pmc_sym coid;
+    pmc_micros sz, px, fee;
+    pmc_ms due;
 };
 
 struct pmc_paper {
@@ -34,6 +42,11 @@ struct pmc_paper {
     struct resting rest[MAX_RESTING];
     size_t nrest;
     pmc_micros half_spread;
+    pmc_micros fail_share; /* trade_fail_share */
+    pmc_ms fail_after;     /* trade_fail_after_ms */
+    struct failing *fail;  /* due in order (now never goes back) */
+    size_t nfail, fail_head, fail_cap;
+    int oom; /* a failure could not be queued */
 };
 
 enum pmc_err pmc_paper_new(struct pmc_paper **out, pmc_paper_emit_fn emit,
@@ -54,7 +67,15 @@ void pmc_paper_free(struct pmc_paper *p)
     if (!p)
         return;
     free(p->books);
+    free(p->fail);
     free(p);
+}
+
+void pmc_paper_set_trade_fail(struct pmc_paper *p, pmc_micros share,
+                              pmc_ms after_ms)
+{
+    p->fail_share = share;
+    p->fail_after = after_ms;
 }
 
 void pmc_paper_set_half_spread(struct pmc_paper *p, pmc_micros half)
@@ -109,13 +130,68 @@ static void report(struct pmc_paper *p, const struct pmc_sym *coid,
     p->emit(p->ctx, &r);
 }
 
+/* A fill report: the nth trade of the order; when the draw says it fails
+ * on chain, its FAILED report is queued for trade_fail_after_ms later. */
+static void report_fill(struct pmc_paper *p, const struct pmc_sym *coid,
+                        uint32_t nth, pmc_micros sz, pmc_micros px,
+                        pmc_micros fee, pmc_ms now)
+{
+    report(p, coid, PMC_EXEC_FILL, sz, px, fee, NULL, now);
+    if (!pmc_trade_fails(p->fail_share, coid, nth))
+        return;
+    if (p->fail_head + p->nfail == p->fail_cap) {
+        if (p->fail_head) { /* slide the queue down first */
+            memmove(p->fail, p->fail + p->fail_head,
+                    p->nfail * sizeof *p->fail);
+            p->fail_head = 0;
+        } else {
+            size_t nc = p->fail_cap ? 2 * p->fail_cap : 64;
+            struct failing *nf = realloc(p->fail, nc * sizeof *nf);
+            if (!nf) {
+                p->oom = 1;
+                return;
+            }
+            p->fail = nf;
+            p->fail_cap = nc;
+        }
+    }
+    struct failing *f = &p->fail[p->fail_head + p->nfail++];
+    f->coid = *coid;
+    f->sz = sz;
+    f->px = px;
+    f->fee = fee;
+    f->due = now + p->fail_after;
+}
+
 /* one fill report per level taken, at that level's price */
 static void report_match(struct pmc_paper *p, const struct pmc_sym *coid,
                          const struct pmc_match *m, pmc_ms now)
 {
     for (uint8_t i = 0; i < m->nlegs; i++)
-        report(p, coid, PMC_EXEC_FILL, m->legs[i].sz, m->legs[i].px,
-               m->legs[i].fee, NULL, now);
+        report_fill(p, coid, (uint32_t)i + 1, m->legs[i].sz, m->legs[i].px,
+                    m->legs[i].fee, now);
+}
+
+int pmc_paper_tick(struct pmc_paper *p, pmc_ms now)
+{
+    while (p->nfail && p->fail[p->fail_head].due <= now) {
+        const struct failing *f = &p->fail[p->fail_head];
+        report(p, &f->coid, PMC_EXEC_FAILED, f->sz, f->px, f->fee, NULL, now);
+        p->fail_head++;
+        p->nfail--;
+    }
+    if (!p->nfail)
+        p->fail_head = 0;
+    if (p->oom) {
+        p->oom = 0;
+        return -1;
+    }
+    return 0;
+}
+
+size_t pmc_paper_failing(const struct pmc_paper *p)
+{
+    return p->nfail;
 }
 
 static enum pmc_err paper_submit(void *self, const struct pmc_record *rec,
@@ -154,6 +230,7 @@ static enum pmc_err paper_submit(void *self, const struct pmc_record *rec,
         r->side = o->side;
         r->px = o->px;
         r->left = left;
+        r->nlegs = m.nlegs;
         return PMC_OK;
     }
     report(p, &o->coid, PMC_EXEC_CANCEL, 0, 0, 0,
@@ -195,7 +272,7 @@ static void cross(struct pmc_paper *p, struct pbook *b,
             tr ? pmc_fill_rest_trade(r->side, r->px, r->left, tr->px, tr->sz)
                : pmc_fill_rest_book(&b->book, r->side, r->px, r->left, 1);
         if (f > 0) {
-            report(p, &r->coid, PMC_EXEC_FILL, f, r->px, 0, NULL, now);
+            report_fill(p, &r->coid, ++r->nlegs, f, r->px, 0, now);
             r->left -= f;
         }
         if (r->left <= 0)

@@ -28,6 +28,19 @@ void pmc_paper_on_record(struct pmc_paper *p, const struct pmc_record *rec,
  * with no book yet (the simulator's no-book model; default 0.005). */
 void pmc_paper_set_half_spread(struct pmc_paper *p, pmc_micros half);
 
+/* Matched trades fail on chain as the simulator's do (config
+ * trade_fail_share, trade_fail_after_ms; core/fillmodel.h
+ * pmc_trade_fails): the fill is reported at once, its status=failed
+ * report after_ms later, from pmc_paper_tick. Default: none fails. */
+void pmc_paper_set_trade_fail(struct pmc_paper *p, pmc_micros share,
+                              pmc_ms after_ms);
+/* Report the failures due by now (in the order they were due). -1 once
+ * when a failure could not be queued (out of memory: that trade stands),
+ * else 0. */
+int pmc_paper_tick(struct pmc_paper *p, pmc_ms now);
+/* Failures queued, not yet reported. */
+size_t pmc_paper_failing(const struct pmc_paper *p);
+
 /* Orders resting (GTC) right now. */
 size_t pmc_paper_resting(const struct pmc_paper *p);
 

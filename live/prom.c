@@ -60,6 +60,9 @@ void pmc_live_metrics_text(struct live *L, FILE *f)
     counter(f, "pmcopy_fills_failed_total",
             "Fill reports taken back by a failed trade (undone in the core).",
             st.fills_failed);
+    counter(f, "pmcopy_fills_failed_resolved_total",
+            "Failed trades whose market had resolved (the payout stands).",
+            st.fills_failed_resolved);
     pmc_prom_head(f, "pmcopy_source_fills_removed_total", "counter",
                   "Source fills a chain reorg removed: withdrawn from their "
                   "bucket before any order, or late (copied, skipped or "
@@ -174,6 +177,10 @@ void pmc_live_metrics_traders(struct live *L, FILE *f)
          "Orders carrying the trader's fills.", COUNT, TS(orders)},
         {"pmcopy_trader_order_fills_total", "counter",
          "Execution fills of those orders.", COUNT, TS(order_fills)},
+        {"pmcopy_trader_orders_filled_total", "counter",
+         "Those orders that got at least one execution fill (fill rate = "
+         "this / orders).",
+         COUNT, TS(orders_filled)},
         {"pmcopy_trader_rejects_total", "counter",
          "Those orders the venue rejected.", COUNT, TS(rejects)},
         {"pmcopy_trader_realized_usd", "gauge",

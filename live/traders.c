@@ -3,8 +3,9 @@
  * re-run that gives `pmcopy traders` the live engine's numbers.
  *
  * Decides: the fields and their order (only ever added at the end), the
- * derived ratios (tracking accuracy = fills copied / fills eligible, source
- * fills per order, execution fills per order, orders saved by aggregation
+ * derived ratios (tracking accuracy = fills copied / fills eligible, fill
+ * rate = orders filled / orders, source fills per order, execution fills
+ * per order, orders saved by aggregation
  * = fills copied - orders) and the fee saving of aggregation, which is 0
  * under the venue's fee (proportional to shares at a price, rounded to the
  * micro-dollar per fill: docs/store.md). Ratios are floored to 1e-6; null
@@ -40,7 +41,7 @@ static const char *ratio(uint64_t a, uint64_t b, char *buf, const char *none)
 static void row_json(FILE *f, const struct pmc_trader_cfg *t,
                      const struct pmc_trader_stats *s)
 {
-    char b[12][32];
+    char b[13][32];
     fputs("    {\"trader\": ", f);
     pmc_json_str(f, t->address.s);
     fputs(", \"label\": ", f);
@@ -69,7 +70,8 @@ static void row_json(FILE *f, const struct pmc_trader_cfg *t,
             ", \"fees_usd\": %s, \"realized_usd\": %s"
             ", \"realized_today_usd\": %s, \"unrealized_usd\": %s"
             ", \"src_realized_usd\": %s, \"src_unrealized_usd\": %s"
-            ", \"consecutive_losses\": %u, \"untracked\": %" PRIu64 "}",
+            ", \"consecutive_losses\": %u, \"untracked\": %" PRIu64
+            ", \"orders_filled\": %" PRIu64 ", \"fill_rate\": %s}",
             s->orders, s->order_fills, s->rejects,
             ratio(s->order_fills, s->orders, b[1], "null"),
             ratio(s->fills_copied, s->orders, b[2], "null"), saved,
@@ -77,7 +79,8 @@ static void row_json(FILE *f, const struct pmc_trader_cfg *t,
             dec(s->fees_usd, b[5]), dec(s->realized_usd, b[6]),
             dec(s->realized_today, b[7]), dec(s->unrealized_usd, b[8]),
             dec(s->src_realized_usd, b[9]), dec(s->src_unrealized_usd, b[10]),
-            s->consecutive_losses, s->untracked);
+            s->consecutive_losses, s->untracked, s->orders_filled,
+            ratio(s->orders_filled, s->orders, b[11], "null"));
 }
 
 /* Every trader's numbers in one pass over the core's tokens; *n of them
@@ -134,22 +137,24 @@ int pmc_traders_print(FILE *f, const struct pmc_engine *e, int json)
     if (n < 0)
         return -1;
     fprintf(f,
-            "%-42s %-12s %-11s %6s %6s %6s %8s %6s %6s %8s %11s %11s "
-            "%11s %11s  %s\n",
+            "%-42s %-12s %-11s %6s %6s %6s %8s %6s %6s %9s %6s %8s %11s "
+            "%11s %11s %11s  %s\n",
             "trader", "label", "off", "seen", "elig", "copied", "tracking",
-            "orders", "fills", "fill/ord", "real_usd", "unreal_usd", "src_real",
-            "src_unreal", "skips");
+            "orders", "filled", "fill_rate", "fills", "fill/ord", "real_usd",
+            "unreal_usd", "src_real", "src_unreal", "skips");
     for (int64_t i = 0; i < n; i++) {
         const struct pmc_trader_stats s = v[i];
         const struct pmc_trader_cfg *t = &c->traders[i];
         char b[8][32];
         fprintf(f,
                 "%-42s %-12.12s %-11s %6" PRIu64 " %6" PRIu64 " %6" PRIu64
-                " %8s %6" PRIu64 " %6" PRIu64 " %8s %11s %11s %11s %11s  ",
+                " %8s %6" PRIu64 " %6" PRIu64 " %9s %6" PRIu64
+                " %8s %11s %11s %11s %11s  ",
                 t->address.s, t->label[0] ? t->label : "-",
                 pmc_trader_off_name(s.off), s.fills_seen, s.fills_eligible,
                 s.fills_copied,
                 ratio(s.fills_copied, s.fills_eligible, b[0], "-"), s.orders,
+                s.orders_filled, ratio(s.orders_filled, s.orders, b[6], "-"),
                 s.order_fills, ratio(s.fills_copied, s.orders, b[1], "-"),
                 dec(s.realized_usd, b[2]), dec(s.unrealized_usd, b[3]),
                 dec(s.src_realized_usd, b[4]), dec(s.src_unrealized_usd, b[5]));
@@ -163,7 +168,8 @@ int pmc_traders_print(FILE *f, const struct pmc_engine *e, int json)
         fputs(first ? "-\n" : "\n", f);
     }
     free(v);
-    fputs("tracking = copied / eligible; fill/ord = source fills per order "
+    fputs("tracking = copied / eligible; fill_rate = orders filled / orders; "
+          "fills = execution fills; fill/ord = source fills per order "
           "(aggregation); fees saved by aggregation: 0 (docs/store.md)\n",
           f);
     return 0;

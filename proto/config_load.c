@@ -82,6 +82,10 @@ static const struct key keys[] = {
     {"api_port", K_INT, F(api_port), "local HTTP API port (127.0.0.1)"},
     {"max_source_silence_s", K_INT, F(max_source_silence_s),
      "/ready fails after this long without source data, s"},
+    {"trade_fail_share", K_DEC, F(trade_fail_share),
+     "simulated venues: share of matched trades that fail on chain, 0..1"},
+    {"trade_fail_after_ms", K_MS, F(trade_fail_after_ms),
+     "simulated venues: a failing trade fails this long after its match"},
 };
 #undef F
 

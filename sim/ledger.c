@@ -218,6 +218,46 @@ void pmc_sim_book_sell(struct pmc_sim *s, struct pmc_sim_token *x,
     pmc_sim_remark(s, x);
 }
 
+void pmc_sim_unbook_buy(struct pmc_sim *s, struct pmc_sim_token *x,
+                        pmc_micros sz, pmc_micros px, pmc_micros fee)
+{
+    pmc_micros cost = pmc_notional_up(sz, px);
+    /* shares sold since leave less to take back: at most what is held */
+    pmc_micros sh = sz < x->shares ? sz : x->shares;
+    pmc_micros c = sh == sz        ? (cost < x->cost ? cost : x->cost)
+                   : x->shares > 0 ? pmc_muldiv_floor(x->cost, sh, x->shares)
+                                   : 0;
+    s->r.cash += cost + fee;
+    x->shares -= sh;
+    x->cost -= c;
+    s->r.cost_open -= c;
+    x->fees -= fee;
+    s->r.fees -= fee;
+    x->bought_usd -= cost;
+    x->bought_sh -= sz;
+    pmc_sim_remark(s, x);
+}
+
+void pmc_sim_unbook_sell(struct pmc_sim *s, struct pmc_sim_token *x,
+                         pmc_micros sz, pmc_micros px, pmc_micros fee,
+                         pmc_micros basis)
+{
+    pmc_micros proceeds = pmc_notional_down(sz, px);
+    s->r.cash -= proceeds - fee;
+    x->shares += sz;
+    x->cost += basis;
+    s->r.cost_open += basis;
+    x->realized -= proceeds - basis;
+    s->r.realized -= proceeds - basis;
+    x->fees -= fee;
+    s->r.fees -= fee;
+    x->sold_usd -= proceeds;
+    x->sold_sh -= sz;
+    pmc_sim_remark(s, x);
+    if (s->r.cash < s->r.min_cash)
+        s->r.min_cash = s->r.cash;
+}
+
 void pmc_sim_attribute(struct pmc_sim_token *x, int32_t trader, pmc_micros usd)
 {
     for (int i = 0; i < PMC_SIM_TOKEN_TRADERS; i++) {

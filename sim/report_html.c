@@ -435,6 +435,18 @@ static void html_section(FILE *f, const char *key, const char *dir,
                  " orders (%.3f per fill)",
                  r->fills_delivered, r->orders, m.orders_per_fill);
         kv(f, "orders", v);
+        if (s->cfg.trade_fail_share > 0) {
+            snprintf(v, sizeof v,
+                     "%" PRIu64 " of %" PRIu64
+                     " matched (trade_fail_share %s): %s USD of trades and "
+                     "%s USD of fees undone; %" PRIu64 " resolved first",
+                     r->trades_failed, r->fill_legs,
+                     pmc__report_usd2(s->cfg.trade_fail_share, a, sizeof a),
+                     pmc__report_usd2(r->failed_usd, b, sizeof b),
+                     pmc__report_usd2(r->failed_fees, c, sizeof c),
+                     r->trades_fail_resolved);
+            kv(f, "failed trades", v);
+        }
         snprintf(v, sizeof v, "%.3f cents per share", m.avg_slippage_cents);
         kv(f, "avg slippage vs source", v);
         snprintf(v, sizeof v, "%s USD = latency drift %s + spread %s + fees %s",

@@ -206,6 +206,19 @@ void pmc_report_json(FILE *f, const struct pmc_sim *s,
             ",\n",
             r->fills_delivered, r->orders, r->orders_filled, r->orders_partial,
             r->orders_unfilled, r->orders_rejected, r->fill_legs);
+    if (c->trade_fail_share > 0) {
+        fputs("  \"trade_fail_share\": ", f);
+        pmc__report_dec(f, c->trade_fail_share);
+        fprintf(f,
+                ",\n  \"trades_failed\": %" PRIu64
+                ",\n  \"trades_fail_resolved\": %" PRIu64
+                ",\n  \"failed_usd\": ",
+                r->trades_failed, r->trades_fail_resolved);
+        pmc__report_dec(f, r->failed_usd);
+        fputs(",\n  \"failed_fees\": ", f);
+        pmc__report_dec(f, r->failed_fees);
+        fputs(",\n", f);
+    }
     fputs("  \"ordered_shares\": ", f);
     pmc__report_dec(f, r->ordered_sh);
     fputs(",\n  \"filled_shares\": ", f);

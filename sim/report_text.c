@@ -100,6 +100,17 @@ void pmc_report_text(FILE *f, const struct pmc_sim *s,
             " rejected; fill rate %.1f %% of shares\n",
             r->orders_filled, r->orders_partial, r->orders_unfilled,
             r->orders_rejected, 100.0 * m.fill_rate);
+    if (s->cfg.trade_fail_share > 0)
+        fprintf(f,
+                "  failed trades     %" PRIu64 " of %" PRIu64
+                " matched failed on chain (trade_fail_share %s): %s USD of "
+                "trades and %s USD of fees undone; %" PRIu64
+                " resolved first\n",
+                r->trades_failed, r->fill_legs,
+                pmc__report_usd2(s->cfg.trade_fail_share, a, sizeof a),
+                pmc__report_usd2(r->failed_usd, b, sizeof b),
+                pmc__report_usd2(r->failed_fees, c, sizeof c),
+                r->trades_fail_resolved);
     fprintf(f, "  bought / sold     %s / %s USD\n",
             pmc__report_usd2(m.bought_usd, a, sizeof a),
             pmc__report_usd2(m.sold_usd, b, sizeof b));

@@ -137,6 +137,11 @@ struct pmc_sim_result {
     pmc_ms t_first, t_last;
     uint64_t orders, orders_filled, orders_partial, orders_unfilled,
         orders_rejected, fill_legs;
+    /* matched trades that failed on chain (trade_fail_share): undone in
+     * the ledger and in the core; their shares x price and fees, and those
+     * that did not fail because their market resolved first */
+    uint64_t trades_failed, trades_fail_resolved;
+    pmc_micros failed_usd, failed_fees;
     uint64_t skips[PMC_SKIP_COUNT];
     uint64_t kills;
     char first_kill[64];

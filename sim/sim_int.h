@@ -22,14 +22,15 @@
 #include "core/tape.h"
 #include "sim/sim.h"
 
-enum ev_type { EV_DELIVER = 1, EV_ARRIVE, EV_FREE };
+enum ev_type { EV_DELIVER = 1, EV_ARRIVE, EV_FREE, EV_TRADE_FAIL };
 
 struct pmc_sim_ev {
     enum ev_type type;
     uint32_t next_free;
-    uint32_t order;        /* EV_ARRIVE: order slot */
+    uint32_t order;        /* EV_ARRIVE, EV_TRADE_FAIL: order slot */
     pmc_ms detect;         /* EV_DELIVER of a fill: detection latency */
-    struct pmc_record rec; /* EV_DELIVER: what the core will see */
+    pmc_micros basis;      /* EV_TRADE_FAIL of a SELL: the basis it took */
+    struct pmc_record rec; /* EV_DELIVER, EV_TRADE_FAIL: what the core sees */
 };
 
 #define ORDER_TRADERS 8
@@ -110,6 +111,15 @@ void pmc_sim_book_buy(struct pmc_sim *s, struct pmc_sim_token *x, pmc_micros sz,
 void pmc_sim_book_sell(struct pmc_sim *s, struct pmc_sim_token *x,
                        pmc_micros sz, pmc_micros px, pmc_micros fee);
 void pmc_sim_attribute(struct pmc_sim_token *x, int32_t trader, pmc_micros usd);
+/* A trade failed on chain: take back a pmc_sim_book_buy / _sell of these
+ * sz, px, fee (a SELL's `basis` as it took it). */
+void pmc_sim_unbook_buy(struct pmc_sim *s, struct pmc_sim_token *x,
+                        pmc_micros sz, pmc_micros px, pmc_micros fee);
+void pmc_sim_unbook_sell(struct pmc_sim *s, struct pmc_sim_token *x,
+                         pmc_micros sz, pmc_micros px, pmc_micros fee,
+                         pmc_micros basis);
+/* venue.c: the failed trade of event e is due (the core sees it now). */
+void pmc_sim_trade_failed(struct pmc_sim *s, struct pmc_sim_ev *e);
 
 /* ledger.c: the simulator's index of the core's trader ti, -1 for none.
  * The same index unless follow_all: then the simulator lists wallets in

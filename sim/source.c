@@ -81,6 +81,22 @@ static enum pmc_err take_event(struct pmc_sim *s,
     *give = 0;
     if (e->type == EV_ARRIVE) {
         err = pmc_sim_arrive(s, e->order);
+    } else if (e->type == EV_TRADE_FAIL) {
+        struct pmc_sim_order *o = &s->ords[e->order];
+        if (s->tok[o->tok].resolved) {
+            /* resolved first: the trade stands (paid out at resolution) */
+            s->r.trades_fail_resolved++;
+            if (--o->reports_pending == 0 && !o->resting && o->t_final &&
+                o->status[0])
+                pmc_sim_order_done(s, e->order);
+        } else {
+            pmc_sim_trade_failed(s, e);
+            *ev = e->rec;
+            ev->t = it->t;
+            *give = 1;
+            s->post_exec = 1;
+            s->post_coid = e->rec.u.exec.coid;
+        }
     } else if (e->type == EV_DELIVER) {
         if (e->rec.kind == PMC_K_FILL) {
             s->r.fills_delivered++;

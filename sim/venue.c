@@ -145,10 +145,14 @@ static enum pmc_err venue_fill(struct pmc_sim *s, struct pmc_sim_order *o,
                                int maker)
 {
     struct pmc_sim_token *x = &s->tok[o->tok];
-    if (o->side == PMC_BUY)
+    pmc_micros basis = 0;
+    if (o->side == PMC_BUY) {
         pmc_sim_book_buy(s, x, sz, px, fee);
-    else
+    } else {
+        basis = sz >= x->shares ? x->cost
+                                : pmc_muldiv_floor(x->cost, sz, x->shares);
         pmc_sim_book_sell(s, x, sz, px, fee);
+    }
     pmc_micros usd = o->side == PMC_BUY ? pmc_notional_up(sz, px)
                                         : pmc_notional_down(sz, px);
     o->filled += sz;
@@ -211,8 +215,47 @@ static enum pmc_err venue_fill(struct pmc_sim *s, struct pmc_sim_order *o,
         fprintf(f, ",%" PRId64 "\n", s->now - o->t_emit);
     }
     pmc_sim_equity_row(s, "fill");
-    return report(s, o, s->now + s->o.lat_report, PMC_EXEC_FILL, sz, px, fee,
-                  NULL);
+    PMC_TRY(report(s, o, s->now + s->o.lat_report, PMC_EXEC_FILL, sz, px, fee,
+                   NULL));
+    if (!pmc_trade_fails(s->cfg.trade_fail_share, &o->coid, o->nlegs))
+        return PMC_OK;
+    /* the venue learns of the failure trade_fail_after_ms later, the core
+     * lat_report after that: the ledger is undone when the core sees it */
+    uint32_t slot;
+    PMC_TRY(pmc_sim_ev_alloc(s, &slot));
+    struct pmc_sim_ev *e = &s->evs[slot];
+    e->type = EV_TRADE_FAIL;
+    e->detect = -1;
+    e->order = (uint32_t)(o - s->ords);
+    e->basis = basis;
+    memset(&e->rec, 0, sizeof e->rec);
+    e->rec.kind = PMC_K_EXEC;
+    struct pmc_exec *fx = &e->rec.u.exec;
+    fx->coid = o->coid;
+    fx->status = PMC_EXEC_FAILED;
+    fx->sz = sz;
+    fx->px = px;
+    fx->fee = fee;
+    o->reports_pending++;
+    pmc_ms t = s->now + s->cfg.trade_fail_after_ms + s->o.lat_report;
+    e->rec.t = t;
+    return pmc_sim_schedule(s, t, slot);
+}
+
+void pmc_sim_trade_failed(struct pmc_sim *s, struct pmc_sim_ev *e)
+{
+    struct pmc_sim_order *o = &s->ords[e->order];
+    struct pmc_sim_token *x = &s->tok[o->tok];
+    const struct pmc_exec *fx = &e->rec.u.exec;
+    if (o->side == PMC_BUY)
+        pmc_sim_unbook_buy(s, x, fx->sz, fx->px, fx->fee);
+    else
+        pmc_sim_unbook_sell(s, x, fx->sz, fx->px, fx->fee, e->basis);
+    s->r.trades_failed++;
+    s->r.failed_usd += o->side == PMC_BUY ? pmc_notional_up(fx->sz, fx->px)
+                                          : pmc_notional_down(fx->sz, fx->px);
+    s->r.failed_fees += fx->fee;
+    pmc_sim_equity_row(s, "failed");
 }
 
 static enum pmc_err finalize(struct pmc_sim *s, struct pmc_sim_order *o,

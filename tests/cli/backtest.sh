@@ -91,6 +91,17 @@ check "no price path: report.html says so" 'grep -q "price path</th><td>NONE bet
 "$bin" backtest "$root/scenarios/sim/reject_kill.tape" --copy-mode per_fill --latency-jitter 0 --capital 5 --out "$tmp/rk" >/dev/null 2>&1
 check "report.html shows when the kill switch tripped, and why" 'grep -q "kill switch</th><td>TRIPPED 1x; first at 2026-02-17 00:00:25 UTC: max_consecutive_rejects" "$tmp/rk/report.html" && grep -q "\"first_kill_ms\": 1771286425550" "$tmp/rk/summary.json"'
 
+# matched trades that fail on chain (trade_fail_share): counted, undone in
+# the ledger and in the core (the checks hold), the same on every run
+"$bin" backtest --no-report -j --set trade_fail_share=0.3 >"$tmp/tf1.json" 2>&1
+check "trade_fail_share 0.3: runs" '[ $? -eq 0 ]'
+"$bin" backtest --no-report -j --set trade_fail_share=0.3 >"$tmp/tf2.json" 2>&1
+"$bin" backtest --no-report -j >"$tmp/tf0.json" 2>&1
+check "trade_fail_share 0.3: the same on every run" 'cmp -s "$tmp/tf1.json" "$tmp/tf2.json"'
+check "trade_fail_share 0.3: trades failed, the books and the core agree" 'grep -q "\"trades_failed\": [1-9]" "$tmp/tf1.json" && grep -q "\"accounting_identity\": true, \"core_positions_agree\": true" "$tmp/tf1.json"'
+check "trade_fail_share 0.3: another P&L than without" '[ "$(grep "\"pnl_usd\"" "$tmp/tf1.json")" != "$(grep "\"pnl_usd\"" "$tmp/tf0.json")" ]'
+check "trade_fail_share 0: no failed trades in the summary" '! grep -q "trades_failed" "$tmp/tf0.json"'
+
 # golden scenarios: hand-computed expectations + blessed ledger files
 for t in "$root"/scenarios/sim/*.tape; do
     n=$(basename "$t" .tape)

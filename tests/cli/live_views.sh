@@ -101,11 +101,16 @@ check "traders: pmcopy traders (the journal through the core) gives GET /traders
     [ "$same" -eq 1 ]
 check "traders: A (label from the traders file) saw 3 fills, 3 eligible, copied 2, 1 skipped killed, 2 orders" \
     grep -q "\"trader\": \"$A\", \"label\": \"alpha \\\\\"one\\\\\"\", \"off\": \"on\", \"fills_seen\": 3, \"fills_eligible\": 3, \"fills_copied\": 2, \"tracking\": 0.666666, \"skips\": {\"killed\": 1}, \"orders\": 2, \"order_fills\": 2, \"rejects\": 0, " "$tmp/tr_api.rows"
+check "traders: both of A's orders filled: orders_filled 2, fill rate 1 (the last fields)" \
+    grep -q "\"orders_filled\": 2, \"fill_rate\": 1}" "$tmp/tr_api.rows"
+"$bin" traders --db "$db" > "$tmp/traders_cli.txt" 2>&1
+check "traders: the text table has the filled orders and the fill rate ($(grep "^$A" "$tmp/traders_cli.txt"))" \
+    sh -c "grep -q 'fill_rate' '$tmp/traders_cli.txt' && grep '^$A' '$tmp/traders_cli.txt' | grep -Eq ' 2 +2 +1 +2 '"
 check "traders: our unrealised P&L of A's copies is the session's" \
     grep -q "\"unrealized_usd\": $u1," "$tmp/tr_api.rows"
 api $AP GET /metrics > "$tmp/metrics.txt"
 check "traders: per-trader series in /metrics with HELP and TYPE" \
-    sh -c "grep -q '^pmcopy_trader_fills_copied_total{trader=\"$A\"} 2\$' '$tmp/metrics.txt' && grep -q '^pmcopy_trader_skips_total{trader=\"$A\",reason=\"killed\"} 1\$' '$tmp/metrics.txt' && grep -q '^# TYPE pmcopy_trader_unrealized_usd gauge' '$tmp/metrics.txt'"
+    sh -c "grep -q '^pmcopy_trader_fills_copied_total{trader=\"$A\"} 2\$' '$tmp/metrics.txt' && grep -q '^pmcopy_trader_orders_filled_total{trader=\"$A\"} 2\$' '$tmp/metrics.txt' && grep -q '^pmcopy_trader_skips_total{trader=\"$A\",reason=\"killed\"} 1\$' '$tmp/metrics.txt' && grep -q '^# TYPE pmcopy_trader_unrealized_usd gauge' '$tmp/metrics.txt'"
 
 # ---- the read API ------------------------------------------------------------
 check "read: /positions is what positions --json prints" \

@@ -1068,7 +1068,7 @@ static void test_follow_all_full(void **state)
 /* ---- failed trades --------------------------------------------------------- */
 
 /* What a run leaves: the stats (less the report counters), every position
- * and each trader's numbers (less its report count). */
+ * and each trader's numbers (less its report counts). */
 struct snap {
     struct pmc_engine_stats st;
     struct {
@@ -1078,6 +1078,8 @@ struct snap {
     uint32_t npos;
     struct pmc_trader_stats tr[2];
 };
+
+static uint64_t failed_resolved; /* the last run_lines' count */
 
 /* Feed lines to a fresh engine; "{0}" and "{1}" stand for the coid of the
  * first and second order. Returns the first error, after the snapshot. */
@@ -1117,7 +1119,9 @@ static enum pmc_err run_lines(const struct pmc_config *c,
         err = pmc_driver_advance(&d, t + 1000);
     memset(out, 0, sizeof *out);
     pmc_engine_stats(d.eng, &out->st);
+    failed_resolved = out->st.fills_failed_resolved;
     out->st.reports = out->st.fills_copied = out->st.fills_failed = 0;
+    out->st.fills_failed_resolved = 0;
     out->st.consecutive_rejects = 0;
     struct pmc_position_view v;
     for (uint32_t i = 0; i < 8 && pmc_engine_position(d.eng, i, &v); i++) {
@@ -1131,8 +1135,8 @@ static enum pmc_err run_lines(const struct pmc_config *c,
         out->npos = i + 1;
     }
     uint32_t nt = pmc_engine_trader_stats_all(d.eng, out->tr, 2);
-    for (uint32_t i = 0; i < nt; i++)
-        out->tr[i].order_fills = 0;
+    for (uint32_t i = 0; i < nt; i++) /* report counters */
+        out->tr[i].order_fills = out->tr[i].orders_filled = 0;
     drv_fini(&d);
     free(s);
     return err;
@@ -1316,6 +1320,16 @@ static void test_failed_unmatched_refused(void **state)
     }
     const char *twice[] = {MKT, BUY_A, FILL0, FAIL0, FAIL0};
     assert_int_equal(run_lines(&c, twice, 5, &a), PMC_ENOTFOUND);
+    /* after its token resolved: counted, the payout stands */
+    const char *res = "t=1767229204000 ev=resolve token=7 payout=1";
+    const char *resolved[] = {MKT, BUY_A, FILL0, res, FAIL0};
+    const char *kept[] = {MKT, BUY_A, FILL0, res};
+    assert_int_equal(run_lines(&c, resolved, 5, &a), PMC_OK);
+    assert_int_equal(run_lines(&c, kept, 4, &b), PMC_OK);
+    assert_int_equal(a.pos[0].realized, 7000000 - 3500000 - 30000);
+    assert_int_equal(run_lines(&c, resolved, 5, &a), PMC_OK);
+    assert_int_equal(failed_resolved, 1);
+    snap_equal(&a, &b);
     /* with room for 1 open order, 1 fill is kept: the older one is gone */
     c.max_open_orders = 1;
     const char *old[] = {

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/fillmodel.h"
 #include "core/tape.h"
 #include "live/api.h"
 #include "live/metrics.h"
@@ -249,6 +250,63 @@ static void test_histogram(void **state)
     }
 }
 
+/* trade_fail_share: the fill is reported at once, its failure (same sz,
+ * px, fee) trade_fail_after_ms later from the tick, in order; the draw is
+ * pmc_trade_fails of the order's nth leg, resting fills counting on. */
+static void test_trade_fail(void **state)
+{
+    (void)state;
+    struct got g = {0};
+    struct pmc_paper *p;
+    assert_int_equal(pmc_paper_new(&p, collect, &g), PMC_OK);
+    pmc_paper_set_trade_fail(p, PMC_MICRO, 5000);
+    struct pmc_venue v = pmc_paper_venue(p);
+    struct pmc_record r = rec("t=1 ev=market token=9 fee_rate=0.25 fee_exp=2");
+    pmc_paper_on_record(p, &r, 1);
+    r = rec("t=2 ev=book token=9 bids=0.48:100 asks=0.5:10,0.51:5,0.6:100");
+    pmc_paper_on_record(p, &r, 2);
+    r = rec("t=3 ev=order coid=c1 token=9 side=BUY px=0.52 sz=20 tif=FAK "
+            "keys=k1");
+    assert_int_equal(v.submit(v.self, &r, 3), PMC_OK);
+    assert_int_equal(g.n, 4);
+    assert_int_equal(pmc_paper_failing(p), 2);
+    assert_int_equal(pmc_paper_tick(p, 5002), 0);
+    assert_int_equal(g.n, 4);
+    assert_int_equal(pmc_paper_tick(p, 5003), 0);
+    assert_int_equal(g.n, 6);
+    assert_string_equal(g.lines[4],
+                        "t=5003 ev=exec coid=c1 status=failed sz=10 px=0.5 "
+                        "fee=0.15625");
+    assert_non_null(strstr(g.lines[5], "status=failed sz=5 px=0.51"));
+    assert_int_equal(pmc_paper_failing(p), 0);
+    /* a share of 0.5: the legs the draw names, a resting order's fills
+     * numbered on from its legs at submission */
+    pmc_paper_set_trade_fail(p, PMC_MICRO / 2, 100);
+    r = rec("t=6000 ev=quote token=9 bid=0.4 ask=0.45");
+    pmc_paper_on_record(p, &r, 6000);
+    r = rec("t=6001 ev=order coid=g7 token=9 side=BUY px=0.42 sz=300 tif=GTC "
+            "keys=k2");
+    assert_int_equal(v.submit(v.self, &r, 6001), PMC_OK);
+    struct pmc_sym c;
+    assert_int_equal(pmc_sym_set(&c, "g7", 2), PMC_OK);
+    int want = 0;
+    for (uint32_t i = 1; i <= 20; i++) {
+        char line[80];
+        snprintf(line, sizeof line, "t=%u ev=trade token=9 px=0.41 sz=1",
+                 6001 + i);
+        r = rec(line);
+        pmc_paper_on_record(p, &r, 6001 + i);
+        want += pmc_trade_fails(PMC_MICRO / 2, &c, i);
+    }
+    assert_true(want > 0 && want < 20);
+    g.n = 0;
+    assert_int_equal(pmc_paper_tick(p, 7000), 0);
+    assert_int_equal(g.n, want);
+    for (int i = 0; i < g.n; i++)
+        assert_non_null(strstr(g.lines[i], "coid=g7 status=failed sz=1 "));
+    pmc_paper_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_no_book_last_price_on_tick_grid),
         cmocka_unit_test(test_api),
         cmocka_unit_test(test_histogram),
+        cmocka_unit_test(test_trade_fail),
     };
     return cmocka_run_group_tests_name("paper", tests, NULL, NULL);
 }

@@ -97,6 +97,8 @@ static void coid_of(const struct sink *s, int nth, char *out)
             return;
         }
     }
+    for (size_t i = s->n > 3 ? s->n - 3 : 0; i < s->n; i++)
+        fprintf(stderr, "%s\n", s->lines[i]);
     fail_msg("no order %d", nth);
 }
 
@@ -273,6 +275,66 @@ static void test_netting_and_counts(void **state)
     assert_int_equal(a.rejects, 1);
     assert_int_equal(b.rejects, 0);
     assert_int_equal(a.orders, 2);
+    /* the netted-out TB's order filled too; the rejected one did not */
+    assert_int_equal(a.orders_filled, 1);
+    assert_int_equal(b.orders_filled, 1);
+    drv_fini();
+    free(s);
+}
+
+/* The fill rate counts orders, not execution fills: TA and TB share an
+ * order filled in two reports (one filled order each, two fills each);
+ * TA's second order is cancelled unfilled and its third rejected: TA
+ * filled 1 of 3 orders, TB 1 of 1. */
+static void test_fill_rate(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_two(&c);
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    drv_init(&d, &c, s);
+    char coid[32];
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=7 side=BUY px=0.5 sz=100 key=a1",
+          T0);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TB " token=7 side=BUY px=0.5 sz=40 key=b1",
+          T0 + 100);
+    assert_int_equal(pmc_driver_advance(&d, T0 + 300), PMC_OK);
+    coid_of(s, 0, coid);
+    struct pmc_trader_stats a = ts(&d, 0), b = ts(&d, 1);
+    assert_int_equal(a.orders_filled, 0);
+    feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=10 px=0.5", T0 + 400,
+          coid);
+    feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=20 px=0.5", T0 + 450,
+          coid);
+    a = ts(&d, 0);
+    b = ts(&d, 1);
+    assert_int_equal(a.order_fills, 2);
+    assert_int_equal(b.order_fills, 2);
+    assert_int_equal(a.orders_filled, 1);
+    assert_int_equal(b.orders_filled, 1);
+
+    const char *end[] = {"cancel", "reject reason=x"};
+    for (int i = 0; i < 2; i++) {
+        feedf(&d,
+              "t=%lld ev=fill trader=" TA
+              " token=7 side=BUY px=0.5 sz=100 key=a%d",
+              T0 + 1000 * (i + 1), i + 2);
+        assert_int_equal(pmc_driver_advance(&d, T0 + 1000 * (i + 1) + 300),
+                         PMC_OK);
+        coid_of(s, i + 1, coid);
+        feedf(&d, "t=%lld ev=exec coid=%s status=%s", T0 + 1000 * (i + 1) + 400,
+              coid, end[i]);
+    }
+    a = ts(&d, 0);
+    b = ts(&d, 1);
+    assert_int_equal(a.orders, 3);
+    assert_int_equal(a.orders_filled, 1);
+    assert_int_equal(a.order_fills, 2);
+    assert_int_equal(b.orders, 1);
+    assert_int_equal(b.orders_filled, 1);
     drv_fini();
     free(s);
 }
@@ -356,6 +418,57 @@ static void test_follow_all_traders(void **state)
     assert_int_equal(t.fills_seen, 1);
     assert_int_equal(t.fills_eligible, 1);
     assert_string_equal(pmc_trader_off_name(t.off), "on");
+    drv_fini();
+    free(s);
+}
+
+/* Parts freed with their tokens are found again by (trader, token) for
+ * the tokens that take their slots: 40 tokens through a table of 4 (8
+ * parts), each bought by TA (10 shares for 5) and TB (20 for 10) in one
+ * order, filled, then resolved (every third at 1, the others at 0): TA
+ * 14 x 5 - 26 x 5 = -60, TB -120, nothing untracked; the sources (100
+ * and 40 at 0.5) -600 and -240. */
+static void test_parts_reused(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_two(&c);
+    c.max_tokens = 4;
+    c.max_total_notional_per_15m_window_usd = 1000000000; /* 1000 */
+    c.kill_max_daily_loss_usd = 1000000000;               /* 1000 */
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    drv_init(&d, &c, s);
+    char coid[32];
+    for (int k = 0; k < 40; k++) {
+        long long t = T0 + 1000LL * k;
+        feedf(&d,
+              "t=%lld ev=fill trader=" TA
+              " token=%d side=BUY px=0.5 sz=100 key=a%d",
+              t, 100 + k, k);
+        feedf(&d,
+              "t=%lld ev=fill trader=" TB
+              " token=%d side=BUY px=0.5 sz=40 key=b%d",
+              t + 10, 100 + k, k);
+        assert_int_equal(pmc_driver_advance(&d, t + 300), PMC_OK);
+        coid_of(s, k, coid);
+        feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=30 px=0.5", t + 400,
+              coid);
+        feedf(&d, "t=%lld ev=resolve token=%d payout=%d", t + 500, 100 + k,
+              k % 3 == 0);
+    }
+    struct pmc_trader_stats a = ts(&d, 0), b = ts(&d, 1);
+    struct pmc_engine_stats st;
+    pmc_engine_stats(d.eng, &st);
+    assert_int_equal(a.orders, 40);
+    assert_int_equal(a.orders_filled, 40);
+    assert_int_equal(a.untracked, 0);
+    assert_int_equal(b.untracked, 0);
+    assert_int_equal(a.realized_usd, -60000000);
+    assert_int_equal(b.realized_usd, -120000000);
+    assert_int_equal(a.realized_usd + b.realized_usd, st.realized_total);
+    assert_int_equal(a.src_realized_usd, -600000000);
+    assert_int_equal(b.src_realized_usd, -240000000);
     drv_fini();
     free(s);
 }
@@ -511,8 +624,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_traders_one_order),
         cmocka_unit_test(test_netting_and_counts),
+        cmocka_unit_test(test_fill_rate),
         cmocka_unit_test(test_resolution_and_loss_run),
         cmocka_unit_test(test_follow_all_traders),
+        cmocka_unit_test(test_parts_reused),
         cmocka_unit_test(test_kill_holders),
         cmocka_unit_test(test_cutoff_in_stats),
         cmocka_unit_test(test_source_position_bounded),
