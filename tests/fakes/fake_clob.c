@@ -846,7 +846,7 @@ static void user_trade(const struct order *o, const struct trade *t, int taker)
 {
     if (!U.ctx)
         return;
-    char px[24], sz[24], m[24], legs[512];
+    char px[24], sz[24], m[24], orig[24], legs[512];
     dec(t->px, px);
     dec(t->sz, sz);
     dec(o->matched, m);
@@ -867,7 +867,7 @@ static void user_trade(const struct order *o, const struct trade *t, int taker)
             "{\"event_type\":\"order\",\"id\":\"%s\",\"asset_id\":\"%s\","
             "\"market\":\"0xfake\",\"original_size\":\"%s\",\"size_matched\":"
             "\"%s\",\"price\":\"%s\",\"type\":\"UPDATE\",\"status\":\"%s\"}",
-            o->hash, o->token, dec(o->orig, legs + 500), m, dec(o->price, px),
+            o->hash, o->token, dec(o->orig, orig), m, dec(o->price, px),
             o->status);
     dec(t->px, px);
     int fail = U.fail_next > 0;
