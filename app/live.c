@@ -55,7 +55,7 @@ int pmc_cmd_live(int argc, char **argv)
     const char *db = NULL, *log_file = NULL, *log_level = NULL;
     const char *alert_fmt = NULL;
     int64_t api_port = -1, run_for = -1, drain_ms = -1, seed = -1;
-    int64_t poll_ms = -1, poll_idle_ms = -1, lanes = -1;
+    int64_t poll_ms = -1, poll_idle_ms = -1, lanes = -1, batch = -1;
     const struct pmc_opt opts[] = {
         PMC_OPT_BOOL("paper", 0, NULL, &want_paper),
         PMC_OPT_BOOL("live", 0, NULL, &want_live),
@@ -67,6 +67,11 @@ int pmc_cmd_live(int argc, char **argv)
                         "connections kept open for POST /order, written\n"
                         "directly (0-8, default 2; 0 = all through libcurl)",
                         &lanes, 0, PMC_CLOB_LANES_MAX),
+        PMC_OPT_INTEGER("clob-batch", 0, "N",
+                        "orders of one loop pass posted together in one\n"
+                        "POST /orders (0-15, default 15; 0 or 1 = each\n"
+                        "order its own POST /order)",
+                        &batch, 0, PMC_CLOB_BATCH_MAX),
         PMC_OPT_FUNC("chain-ws", 0, "URL",
                      "Polygon JSON-RPC websocket for OrderFilled logs\n"
                      "(default off: give your provider's wss URL)",
@@ -204,6 +209,8 @@ int pmc_cmd_live(int argc, char **argv)
         o.poll_idle_ms = (pmc_ms)poll_idle_ms;
     if (lanes >= 0)
         o.clob_lanes = (int)lanes;
+    if (batch >= 0)
+        o.clob_batch = (int)batch;
     if (seed >= 0)
         o.seed = (uint64_t)seed;
     if (want_live && want_paper) {

@@ -3,6 +3,7 @@
  * (live/views.h queries the store and prints them). Exit codes: 0 ok,
  * 1 runtime failure, 2 usage. */
 #include <errno.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "app/opt.h"
 #include "core/tape.h"
 #include "app/tapecmd.h"
+#include "live/api.h"
 #include "live/clock.h"
 #include "live/traders.h"
 #include "live/views.h"
@@ -110,7 +112,9 @@ static int parse(int argc, char **argv, const char *cmd, const char *intro,
 
 static const char positions_intro[] =
     "usage: pmcopy positions [--db FILE] [--json]\n"
-    "       pmcopy positions --watch [--interval S] [--count N] [--db FILE]\n"
+    "       pmcopy positions --watch [--interval S] [--count N] [--api-port "
+    "N]\n"
+    "                        [--db FILE]\n"
     "\n"
     "Our positions from the store's fills (average-cost accounting, fees in\n"
     "the basis) with realised P&L, and unrealised P&L at the last known mark.\n"
@@ -123,7 +127,14 @@ static const char positions_intro[] =
     "--watch redraws a monitor of the open positions every S seconds (market\n"
     "name, outcome, shares, average entry, mark, unrealised P&L, value and\n"
     "P&L) until Ctrl-C; plain frames one after another when stdout is not a\n"
-    "terminal.\n";
+    "terminal. The positions come from the store; while the session runs,\n"
+    "each frame also asks its local API (GET /quotes; the port of\n"
+    "DB-config.json unless --api-port, the token of PMC_API_TOKEN or\n"
+    "DB-api-token) for the book: a long is marked at the bid, the price it\n"
+    "sells at now, and P&L today is the core's (realised today + the change\n"
+    "of unrealised since 00:00 UTC, as the daily-loss kill counts it). When\n"
+    "the session does not answer, the frame says why and uses the store's\n"
+    "marks.\n";
 
 static volatile sig_atomic_t watch_stop;
 
@@ -149,13 +160,59 @@ static int write_all(int fd, const char *buf, size_t n)
     return 0;
 }
 
+/* The session's API for the monitor: port (--api-port, else the api_port
+ * of DB-config.json when its api_enabled is true) and token (PMC_API_TOKEN,
+ * else DB-api-token when it exists: never created here). 0 when there is
+ * none, with why. */
+static int monitor_api(const char *db, int64_t port_opt, char *tok,
+                       const char **why)
+{
+    char path[4096];
+    int port = (int)port_opt;
+    if (port_opt < 0) {
+        snprintf(path, sizeof path, "%s-config.json", db);
+        json_error_t je;
+        json_t *c = json_load_file(path, 0, &je);
+        json_t *en = json_object_get(c, "api_enabled"),
+               *p = json_object_get(c, "api_port");
+        port = json_is_true(en) && json_is_integer(p) &&
+                       json_integer_value(p) > 0 &&
+                       json_integer_value(p) <= 65535
+                   ? (int)json_integer_value(p)
+                   : 0;
+        json_decref(c);
+        if (!port) {
+            *why = "no API port (DB-config.json names none; --api-port)";
+            return 0;
+        }
+    }
+    if (!port)
+        return 0;
+    snprintf(path, sizeof path, "%s-api-token", db);
+    const char *src;
+    char err[256];
+    if (!getenv("PMC_API_TOKEN") && access(path, F_OK) != 0) {
+        *why = "no API token (PMC_API_TOKEN or DB-api-token)";
+        return 0;
+    }
+    if (pmc_api_token_load(path, tok, &src, err, sizeof err) != PMC_OK) {
+        fprintf(stderr, "pmcopy positions: %s\n", err);
+        *why = "the API token could not be read";
+        return 0;
+    }
+    return port;
+}
+
 /* The monitor: a frame every interval until a signal or `count` frames.
  * On a terminal each frame starts at the cursor's home, every line clears
  * what was left of the previous frame's and the end clears the rest of
  * the screen: no blank screen between frames, no flicker. */
 static int watch_positions(struct pmc_view_opts *o, pmc_micros interval,
-                           int64_t count)
+                           int64_t count, int64_t api_port)
 {
+    char tok[PMC_API_TOKEN_MAX + 1];
+    const char *api_why = NULL;
+    o->api_port = monitor_api(o->db, api_port, tok, &api_why);
     int tty = isatty(STDOUT_FILENO);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -190,8 +247,18 @@ static int watch_positions(struct pmc_view_opts *o, pmc_micros interval,
         if (tty)
             fputs("\033[H", m);
         o->out = m;
+        struct pmc_view_quotes q;
+        memset(&q, 0, sizeof q);
+        o->quotes = NULL;
+        o->quotes_why = api_why;
+        if (o->api_port) {
+            pmc_view_quotes_get(o->api_port, tok, &q);
+            o->quotes = &q;
+            o->quotes_why = q.ok ? NULL : q.why;
+        }
         o->now = pmc_clock_now_ms();
         int k = pmc_view_monitor(o, tty ? "\033[K" : "");
+        pmc_view_quotes_free(&q);
         if (tty)
             fputs("\033[J", m);
         else
@@ -228,6 +295,7 @@ int pmc_cmd_positions(int argc, char **argv)
     int watch = 0;
     pmc_micros interval = 0; /* 0: not given (2 s) */
     int64_t count = 0;       /* 0: not given (until a signal) */
+    int64_t api_port = -1;   /* -1: not given (DB-config.json) */
     const struct pmc_opt opts[] = {
         DB_OPT(&o),
         JSON_OPT(&o, "machine output (docs/store.md)"),
@@ -241,6 +309,10 @@ int pmc_cmd_positions(int argc, char **argv)
         PMC_OPT_INTEGER("count", 0, "N",
                         "--watch: stop after N frames (default: at Ctrl-C)",
                         &count, 1, 1000000000),
+        PMC_OPT_INTEGER("api-port", 0, "N",
+                        "--watch: the session's API port (0: the store only;\n"
+                        "default: DB-config.json's)",
+                        &api_port, 0, 65535),
         PMC_OPT_HELP_ENTRY("this text"),
     };
     int k = parse(argc, argv, "positions", positions_intro, opts,
@@ -248,9 +320,11 @@ int pmc_cmd_positions(int argc, char **argv)
     if (k >= 0)
         return k;
     if (!watch) {
-        if (interval || count) {
+        if (interval || count || api_port >= 0) {
             fprintf(stderr, "pmcopy positions: --%s is an option of --watch\n",
-                    interval ? "interval" : "count");
+                    interval ? "interval"
+                    : count  ? "count"
+                             : "api-port");
             return PMC_EXIT_USAGE;
         }
         return pmc_view_positions(&o) == 0 ? PMC_EXIT_OK : PMC_EXIT_FAIL;
@@ -260,7 +334,8 @@ int pmc_cmd_positions(int argc, char **argv)
                         "--json\n");
         return PMC_EXIT_USAGE;
     }
-    return watch_positions(&o, interval ? interval : 2 * PMC_MICRO, count) == 0
+    return watch_positions(&o, interval ? interval : 2 * PMC_MICRO, count,
+                           api_port) == 0
                ? PMC_EXIT_OK
                : PMC_EXIT_FAIL;
 }

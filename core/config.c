@@ -42,6 +42,7 @@ void pmc_config_defaults(struct pmc_config *c)
     c->kill_max_daily_loss_usd = USD(200);
     c->kill_max_consecutive_rejects = 5;
     c->time_in_force = PMC_TIF_FAK;
+    c->order_ttl_s = 300;
     c->max_tokens = 65536;
     c->max_open_buckets = 1024;
     c->max_bucket_fills = 64;
@@ -158,6 +159,8 @@ enum pmc_err pmc_config_validate(const struct pmc_config *c, char *msg,
          "must be in [0, 1000000000] USD (0: no cut-off)"},
         {"trader_max_consecutive_losses", c->trader_max_consecutive_losses, 0,
          1000000, 0, "must be 0..1000000 (0: no cut-off)"},
+        {"order_ttl_s", c->order_ttl_s, 120, 2592000, 0,
+         "must be 120..2592000 s"},
         {"max_tokens", c->max_tokens, 1, 1 << 24, 0, "must be 1..16777216"},
         {"max_open_buckets", c->max_open_buckets, 1, 1 << 20, 0,
          "must be 1..1048576"},
@@ -189,9 +192,9 @@ enum pmc_err pmc_config_validate(const struct pmc_config *c, char *msg,
     if ((unsigned)c->sizing > PMC_SIZE_CAPPED)
         return bad(msg, cap, "sizing", c->sizing, 0,
                    "must be fixed, proportional or capped_proportional");
-    if ((unsigned)c->time_in_force > PMC_TIF_GTC)
+    if ((unsigned)c->time_in_force > PMC_TIF_GTD)
         return bad(msg, cap, "order_tif", c->time_in_force, 0,
-                   "must be FAK, FOK or GTC");
+                   "must be FAK, FOK, GTC or GTD");
     for (uint32_t i = 0; i < c->ntraders; i++) {
         const struct pmc_trader_cfg *t = &c->traders[i];
         if (t->ratio != -1 && (t->ratio <= 0 || t->ratio > USD(1000)))

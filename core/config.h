@@ -52,6 +52,11 @@ struct pmc_config {
     pmc_micros trader_max_daily_loss_usd;
     int64_t trader_max_consecutive_losses;
     enum pmc_tif time_in_force; /* order_tif, default FAK */
+    /* order_ttl_s: how long a GTD order rests, whole seconds from its
+     * emission rounded up to the next second (the order's `exp`); 120..
+     * 2592000, default 300. The venue is sent exp + its 60 s security
+     * threshold as `expiration`, at least 180 s ahead as its SDK asks. */
+    int64_t order_ttl_s;
     /* copy a fill from a wallet not in traders[] too: the engine adds the
      * wallet to its own copy of the list (global ratio, no min_source_usd,
      * enabled) in order of first appearance; a full list is PMC_EFULL */

@@ -10,11 +10,14 @@
  * minimums, the kill switch and the quote check, then emits the order with
  * its client order id, or one skip per fill. Execution reports keep our
  * orders, positions, exposure and P&L (risk.h holds the counters); a
- * daily loss or a run of rejects trips the kill switch.
+ * failed report undoes one earlier fill report exactly; a daily loss or a
+ * run of rejects trips the kill switch. A source fill a reorg removed
+ * leaves its bucket if it still waits there (skipped `removed`).
  *
  * Tables kept here: tokens (metadata, quotes, position, open buckets; a
  * resolved idle token's slot is reused when the table is full), markets
- * (exposure per market), open orders by client order id, the trader index.
+ * (exposure per market), open orders by client order id, the trader index,
+ * the latest fill reports (a ring: what each did, for a failed report).
  * Their layout is in engine_int.h; what each trader's copies earned
  * (attribution of orders and fills, the sources' own positions) is kept by
  * traders.c, which this file calls and which calls nothing here.
@@ -32,6 +35,9 @@
  *   order slot   FREE --flush emits an order------------------> OPEN
  *                OPEN --fill reaching its size, reject, cancel-> FREE
  *                OPEN --ack, partial fill---------------------> OPEN
+ *                OPEN --failed report of one of its fills-----> OPEN (the
+ *                         fill's pending part back; a FREE order's fill
+ *                         is undone without reopening it)
  *   token slot   free --first record naming the token---------> live
  *                live --resolved, flat, no order, no bucket---> queued
  *                queued --table full, still idle--------------> free
@@ -43,6 +49,8 @@
  *
  *   bucket       free --first fill for its token and side------> open
  *                open --deadline, full, pending, bypass, forced-> flushed
+ *                open --its last fill removed (ev=removed)-----> flushed
+ *                         (nothing emitted but that fill's skip)
  *                flushed --next step----------------------------> free */
 
 /* ---- memory ------------------------------------------------------------- */
@@ -1053,6 +1061,7 @@ static void flush(struct pmc_engine *e, struct pmc_bucket *b,
     o->px = lim;
     o->sz = sh;
     o->ref = ref;
+    o->exp = o->tif == PMC_TIF_GTD ? (e->now + 999) / 1000 + c->order_ttl_s : 0;
     o->fills = b->fills;
     o->nfills = b->nfills;
     o->keys_text = NULL;
@@ -1535,6 +1544,8 @@ void pmc_engine_stats(const struct pmc_engine *e, struct pmc_engine_stats *s)
     s->realized_total = e->risk.realized_total;
     s->realized_today = e->risk.realized_today;
     s->unrealized = e->risk.unrealized;
+    s->pnl_today = e->risk.realized_today +
+                   (e->risk.unrealized - e->risk.unrealized_day_start);
     s->pending_buy = e->risk.pending_buy;
     s->open_orders = e->nopen_orders;
     s->open_buckets = e->q.nopen;
@@ -1555,6 +1566,8 @@ int pmc_engine_position(const struct pmc_engine *e, uint32_t i,
     v->cost = x->cost;
     v->realized = x->realized;
     v->mark = x->mark;
+    v->bid = x->bid;
+    v->ask = x->ask;
     v->pending_buy = x->pend_buy;
     v->pending_sell = x->pend_sell;
     v->end = x->end;

@@ -99,6 +99,9 @@ struct pmc_engine_stats {
     pmc_micros bought_today, bought_window; /* notional incl. pending */
     pmc_micros realized_total, realized_today;
     pmc_micros unrealized;  /* at the last mark */
+    pmc_micros pnl_today;   /* realized_today + the change of unrealized
+                               since 00:00 UTC: what the daily-loss kill
+                               counts */
     pmc_micros pending_buy; /* notional of buys awaiting a report */
     uint32_t open_orders, open_buckets;
     uint32_t positions; /* tokens in the table (pmc_engine_position) */
@@ -113,6 +116,7 @@ struct pmc_position_view {
     pmc_micros cost;     /* open cost basis (USD, fees included) */
     pmc_micros realized; /* realised P&L on this token */
     pmc_micros mark;     /* last mark price, 0 = none */
+    pmc_micros bid, ask; /* the last quote, 0 = side empty or unknown */
     pmc_micros pending_buy, pending_sell; /* shares in open orders */
     pmc_ms end;                           /* market end, 0 = unknown */
     int resolved;
@@ -145,11 +149,12 @@ int pmc_engine_position(const struct pmc_engine *e, uint32_t i,
  *    side pro rata by the shares each contributed (source size x the
  *    trader's ratio, as the order was sized); fills on the other side that
  *    were netted away carry none. Each split is floored and the rounding
- *    remainder goes to the trader listed last, so the parts add up to the
- *    whole exactly. Our position in a token is held per (trader, token):
- *    a SELL copied from trader A may take A's part below zero when it sells
- *    shares another trader's copies bought; the sum over traders is the
- *    engine's position. Resolution realises each part at the payout.
+ *    remainder goes to the largest contributor (the first of equals), so
+ *    the parts add up to the whole exactly. An order names at most
+ *    PMC_ATTR_MAX traders, the first in its fills' order. Our position in
+ *    a token is held per (trader, token): a SELL copied from trader A may
+ *    take A's part below zero when it sells shares another trader's copies
+ *    bought; the sum over traders is the engine's position. Resolution realises each part at the payout.
  *  - bought_usd / sold_usd: shares x price of the fills attributed; fees_usd
  *    their fees. realized_usd: realised P&L of the closing fills and
  *    resolutions attributed (realized_today since 00:00 UTC of the logical

@@ -249,6 +249,10 @@ struct pmc_order_act {
     enum pmc_clip clip;
     pmc_micros px, sz; /* limit price, shares */
     pmc_micros ref;    /* reference price (size-weighted source price) */
+    /* GTD: unix seconds at which the order stops resting, the emission
+     * time rounded up to a whole second + order_ttl_s (tape `exp`); the
+     * venue is sent exp + 60 (its security threshold). 0 otherwise. */
+    int64_t exp;
     /* The source fills behind the order. Owned by the engine; valid until
      * its next step. On a parsed tape `keys_text` holds the raw list. */
     const struct pmc_fill_ref *fills;

@@ -88,28 +88,36 @@ PMC_MUST_USE enum pmc_err pmc_sym_set(struct pmc_sym *y, const char *s,
                                       size_t n);
 /* Make y the empty symbol. */
 void pmc_sym_clear(struct pmc_sym *y);
-/* Equal bytes, compared in 8-byte words: no library call on the hot path. */
+static inline uint64_t pmc__load8(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
+/* Equal bytes, compared 16 at a time in 8-byte words, the rest as the last
+ * word (and the one before it) overlapping those: no library call on the
+ * hot path. */
 static inline int pmc_bytes_eq(const char *a, const char *b, size_t n)
 {
-    uint64_t x, y, d = 0;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&x, a + i, 8);
-        memcpy(&y, b + i, 8);
-        d |= x ^ y;
+    uint64_t d = 0;
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            d |= (uint64_t)(unsigned char)(a[i] ^ b[i]);
+        return d == 0;
     }
-    if (i < n) {
-        if (n >= 8) { /* the last 8 bytes, overlapping the words above */
-            memcpy(&x, a + n - 8, 8);
-            memcpy(&y, b + n - 8, 8);
-            d |= x ^ y;
-        } else {
-            for (; i < n; i++)
-                d |= (uint64_t)(unsigned char)(a[i] ^ b[i]);
-        }
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        d |= (pmc__load8(a + i) ^ pmc__load8(b + i)) |
+             (pmc__load8(a + i + 8) ^ pmc__load8(b + i + 8));
+    if (i < n) { /* 1 to 15 bytes left, n >= 8 */
+        d |= pmc__load8(a + n - 8) ^ pmc__load8(b + n - 8);
+        if (n - i > 8)
+            d |= pmc__load8(a + i) ^ pmc__load8(b + i);
     }
     return d == 0;
 }
+
 static inline int pmc_sym_eq(const struct pmc_sym *a, const struct pmc_sym *b)
 {
     return a->h == b->h && a->h2 == b->h2 && a->n == b->n &&

@@ -103,7 +103,7 @@ static inline int pmc_sizing_below_min(const struct pmc_config *c,
     pmc_micros n = pmc_mul(sz, px);
     if (sz <= 0 || n < c->min_order_notional_usd)
         return 1;
-    if (c->time_in_force == PMC_TIF_GTC)
+    if (c->time_in_force == PMC_TIF_GTC || c->time_in_force == PMC_TIF_GTD)
         return sz < (minsz ? minsz : PMC_DEFAULT_MINSZ);
     return side == PMC_BUY && n < PMC_MARKETABLE_MIN_USD;
 }

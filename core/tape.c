@@ -660,6 +660,12 @@ static enum pmc_err parse_order(struct line *L, struct pmc_record *r)
     o->clip = get(L, "clip") ? (enum pmc_clip)(clip + 1) : PMC_CLIP_NONE;
     o->ref = 0;
     PMC_TRY(get_price(L, "ref", 0, &o->ref));
+    o->exp = 0;
+    PMC_TRY(get_int(L, "exp", 0, 1, PMC_TIME_MAX / 1000, &o->exp,
+                    "exp is unix seconds, 1..1e10"));
+    if (o->exp && o->tif != PMC_TIF_GTD)
+        return fail(L, "bad", "exp", get(L, "exp")->v, get(L, "exp")->vn,
+                    "exp is for tif=GTD only");
     struct pair *k;
     PMC_TRY(need(L, "keys", &k));
     /* the list is written back verbatim and bare, so it must be bare here */
@@ -903,6 +909,10 @@ static void format_order(struct pmc_sbuf *b, const struct pmc_order_act *o)
         put_str(b, "clip", pmc_clip_name(o->clip));
     if (o->ref)
         put_dec(b, "ref", o->ref);
+    if (o->exp) {
+        put_key(b, "exp");
+        pmc_sbuf_int(b, o->exp);
+    }
 }
 
 size_t pmc_tape_format(const struct pmc_record *r, char *buf, size_t cap)

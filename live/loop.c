@@ -181,7 +181,12 @@ static void drain_inbox(struct live *L)
 {
     if (L->failed)
         return;
+    /* the orders of this pass go out together (POST /orders) */
+    if (L->clob)
+        pmc_clob_hold(L->clob);
     enum pmc_err e = pmc_driver_run(&L->drv, &L->src);
+    if (L->clob)
+        pmc_clob_release(L->clob, L->now);
     L->cur = NULL;
     if (e != PMC_OK && !L->failed) {
         char d[96];
@@ -199,6 +204,7 @@ void pmc_live_opts_default(struct pmc_live_opts *o)
     o->mode = PMC_LIVE_PAPER;
     o->clob_url = "https://clob.polymarket.com";
     o->clob_lanes = 2;
+    o->clob_batch = PMC_CLOB_BATCH_MAX;
     o->mlock = 1;
     o->chain_ws = "";
     o->rtds_ws = "wss://ws-live-data.polymarket.com";
@@ -274,6 +280,7 @@ static enum pmc_err setup_venue(struct live *L)
     pmc_clob_cfg_default(&cc);
     cc.base_url = L->o.clob_url;
     cc.lanes = (uint32_t)L->o.clob_lanes;
+    cc.batch_max = (uint32_t)L->o.clob_batch;
     struct pmc_clob_hooks hk;
     memset(&hk, 0, sizeof hk);
     hk.ctx = L;
@@ -588,6 +595,7 @@ int pmc_live_run(const struct pmc_config *cfg, const struct pmc_live_opts *o,
         pmc_watch_tick(L->watch, L->now);
         if (L->clob && pmc_clob_tick(L->clob, L->now) != PMC_OK)
             pmc_live_fail(L, "executor", "tick failed");
+        /* GTD expiries, trade failures due */
         if (L->paper && pmc_paper_tick(L->paper, L->now) < 0)
             pmc_live_log(L, "level=error event=paper_trade_fail_dropped "
                             "msg=\"out of memory: a failing trade stands\"");

@@ -24,6 +24,8 @@ struct pmc_live_opts {
     /* endpoints; NULL or "" turns a source off */
     const char *clob_url; /* REST root of the CLOB (real mode) */
     int clob_lanes;       /* POST /order lanes (pmc_clob_cfg.lanes); 2 */
+    int clob_batch;       /* orders per POST /orders (pmc_clob_cfg.
+                             batch_max); 15, 0 or 1 = never batch */
     const char *chain_ws; /* Polygon JSON-RPC websocket */
     const char *rtds_ws;  /* realtime data socket */
     const char *book_ws;  /* CLOB market channel .../ws/market */

@@ -24,6 +24,7 @@ struct resting {
     struct pmc_sym coid, token;
     enum pmc_side side;
     pmc_micros px, left;
+    pmc_ms expire;  /* GTD: its exp in ms, 0 = never */
     uint32_t nlegs; /* fill legs reported so far */
 };
 
@@ -172,8 +173,11 @@ static void report_match(struct pmc_paper *p, const struct pmc_sym *coid,
                     m->legs[i].fee, now);
 }
 
+static void expire_due(struct pmc_paper *p, pmc_ms now);
+
 int pmc_paper_tick(struct pmc_paper *p, pmc_ms now)
 {
+    expire_due(p, now);
     while (p->nfail && p->fail[p->fail_head].due <= now) {
         const struct failing *f = &p->fail[p->fail_head];
         report(p, &f->coid, PMC_EXEC_FAILED, f->sz, f->px, f->fee, NULL, now);
@@ -194,11 +198,31 @@ size_t pmc_paper_failing(const struct pmc_paper *p)
     return p->nfail;
 }
 
+/* GTD orders whose exp has come end ("expired"), before anything else
+ * can fill them; in the order they were placed (deterministic). */
+static void expire_due(struct pmc_paper *p, pmc_ms now)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < p->nrest; i++) {
+        struct resting *r = &p->rest[i];
+        if (r->expire && now >= r->expire)
+            report(p, &r->coid, PMC_EXEC_CANCEL, 0, 0, 0, "expired", now);
+        else
+            p->rest[k++] = *r;
+    }
+    p->nrest = k;
+}
+
 static enum pmc_err paper_submit(void *self, const struct pmc_record *rec,
                                  pmc_ms now)
 {
     struct pmc_paper *p = self;
     const struct pmc_order_act *o = &rec->u.order;
+    expire_due(p, now);
+    if (o->tif == PMC_TIF_GTD && o->exp > 0 && now >= o->exp * 1000) {
+        report(p, &o->coid, PMC_EXEC_REJECT, 0, 0, 0, "expired", now);
+        return PMC_OK;
+    }
     struct pbook *b = book_of(p, &o->token, 1);
     if (!b)
         return PMC_ENOMEM;
@@ -230,6 +254,7 @@ static enum pmc_err paper_submit(void *self, const struct pmc_record *rec,
         r->side = o->side;
         r->px = o->px;
         r->left = left;
+        r->expire = o->tif == PMC_TIF_GTD && o->exp > 0 ? o->exp * 1000 : 0;
         r->nlegs = m.nlegs;
         return PMC_OK;
     }
@@ -286,6 +311,7 @@ void pmc_paper_on_record(struct pmc_paper *p, const struct pmc_record *rec,
                          pmc_ms now)
 {
     struct pbook *b;
+    expire_due(p, now);
     switch (rec->kind) {
     case PMC_K_QUOTE:
         if (!(b = book_of(p, &rec->u.quote.token, 1)))

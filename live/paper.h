@@ -34,14 +34,16 @@ void pmc_paper_set_half_spread(struct pmc_paper *p, pmc_micros half);
  * report after_ms later, from pmc_paper_tick. Default: none fails. */
 void pmc_paper_set_trade_fail(struct pmc_paper *p, pmc_micros share,
                               pmc_ms after_ms);
-/* Report the failures due by now (in the order they were due). -1 once
- * when a failure could not be queued (out of memory: that trade stands),
- * else 0. */
+/* End the resting GTD orders whose exp is due by now (an exec cancel,
+ * reason "expired"; submit and pmc_paper_on_record do it first too), then
+ * report the trade failures due by now (in the order they were due).
+ * Called by the loop every pass. -1 once when a failure could not be
+ * queued (out of memory: that trade stands), else 0. */
 int pmc_paper_tick(struct pmc_paper *p, pmc_ms now);
 /* Failures queued, not yet reported. */
 size_t pmc_paper_failing(const struct pmc_paper *p);
 
-/* Orders resting (GTC) right now. */
+/* Orders resting (GTC, GTD) right now. */
 size_t pmc_paper_resting(const struct pmc_paper *p);
 
 #endif

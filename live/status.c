@@ -103,6 +103,7 @@ static void status_json(struct live *L, FILE *f)
             st.open_buckets);
     json_dec(f, "realized_usd", st.realized_total, 1);
     json_dec(f, "unrealized_usd", st.unrealized, 1);
+    json_dec(f, "pnl_today_usd", st.pnl_today, 1);
     json_dec(f, "bought_today_usd", st.bought_today, 1);
     sources_json(L, f);
     fprintf(f, ",\"latency_us\":{");
@@ -114,6 +115,41 @@ static void status_json(struct live *L, FILE *f)
     fputc(',', f);
     hist_json(f, "order_commit", &L->h_commit_us);
     fprintf(f, "}}\n");
+}
+
+/* GET /quotes: the engine's quote and mark of every token held, prices as
+ * decimal strings (exact, no float on the reader's side), and the day's
+ * P&L as the daily-loss kill counts it. The position monitor (`pmcopy
+ * positions --watch`) marks longs at the bid from it. */
+static int quotes_json(struct live *L, FILE *f)
+{
+    struct pmc_engine_stats st;
+    pmc_engine_stats(L->drv.eng, &st);
+    char b[3][32];
+    pmc_dec_format(st.pnl_today, b[0]);
+    pmc_dec_format(st.realized_today, b[1]);
+    pmc_dec_format(st.unrealized, b[2]);
+    fprintf(f,
+            "{\"now\":%lld,\"pnl_today_usd\":\"%s\","
+            "\"realized_today_usd\":\"%s\",\"unrealized_usd\":\"%s\","
+            "\"quotes\":[",
+            (long long)L->now, b[0], b[1], b[2]);
+    struct pmc_position_view v;
+    int first = 1;
+    for (uint32_t i = 0; pmc_engine_position(L->drv.eng, i, &v); i++) {
+        if (v.shares <= 0 || v.resolved)
+            continue;
+        pmc_dec_format(v.bid, b[0]);
+        pmc_dec_format(v.ask, b[1]);
+        pmc_dec_format(v.mark, b[2]);
+        fprintf(f, "%s{\"token\":", first ? "" : ",");
+        pmc_json_str(f, v.token->s);
+        fprintf(f, ",\"bid\":\"%s\",\"ask\":\"%s\",\"mark\":\"%s\"}", b[0],
+                b[1], b[2]);
+        first = 0;
+    }
+    fprintf(f, "]}\n");
+    return 200;
 }
 
 int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
@@ -146,6 +182,8 @@ int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
         status_json(L, out);
         return 200;
     }
+    if (get && !strcmp(req->path, "/quotes"))
+        return quotes_json(L, out);
     if (get && !strcmp(req->path, "/metrics")) {
         *ctype = "text/plain; version=0.0.4";
         pmc_live_metrics_text(L, out);
@@ -155,7 +193,8 @@ int pmc_live_api_handler(void *ctx, const struct pmc_api_req *req, FILE *out,
     if (st)
         return st;
     fprintf(out, "{\"error\":\"not found\",\"endpoints\":[\"GET /health\","
-                 "\"GET /status\",\"GET /metrics\",\"POST /kill\","
+                 "\"GET /status\",\"GET /quotes\",\"GET /metrics\","
+                 "\"POST /kill\","
                  "\"POST /resume\"]}\n");
     return 404;
 }

@@ -32,6 +32,11 @@ struct pmc_view_opts {
     int skip_reason; /* skips: -1 = every reason, else enum pmc_skip_reason */
     const struct pmc_engine *eng; /* traders: the core's accountability of
                                      this engine too (live/traders.h) */
+    /* monitor: the running session's quotes (NULL: the store's marks
+     * only) and, when the session was asked but did not answer, why */
+    const struct pmc_view_quotes *quotes;
+    const char *quotes_why;
+    int api_port; /* monitor: the session's API asked, 0 = none */
 };
 
 /* Defaults: every order, text, the store at $DB_PATH, else pmcopy.db. */
@@ -51,10 +56,35 @@ int pmc_view_skips(const struct pmc_view_opts *o);
 /* Counts: orders by status, fills, skips by reason, stage latencies. */
 int pmc_view_stats(const struct pmc_view_opts *o);
 
+/* The running session's quotes (GET /quotes of its local API): the bid,
+ * ask and core mark of every token held, and the day's P&L as the core
+ * counts it (realised today + the change of unrealised since 00:00 UTC). */
+struct pmc_view_quote {
+    char token[PMC_SYM_MAX + 1];
+    pmc_micros bid, ask, mark; /* 0 = side empty / unknown */
+};
+struct pmc_view_quotes {
+    struct pmc_view_quote *v;
+    size_t n;
+    pmc_micros pnl_today, realized_today, unrealized;
+    int ok;
+    char why[192]; /* when not ok: what failed, naming host:port */
+};
+/* GET http://127.0.0.1:port/quotes with the bearer token (never written
+ * anywhere). 0 and q filled, or -1 with q->why. pmc_view_quotes_free. */
+int pmc_view_quotes_get(int port, const char *token, struct pmc_view_quotes *q);
+/* The answer's body text[n] into q (any bytes: 0, or -1 with q->why). */
+int pmc_view_quotes_parse(struct pmc_view_quotes *q, const char *text,
+                          size_t n);
+void pmc_view_quotes_free(struct pmc_view_quotes *q);
+
 /* One frame of the position monitor (`positions --watch`): the open
- * positions with market name, outcome, shares, average entry, the core's
- * mark and unrealised P&L, then value and P&L; "today" is the UTC day of
- * o->now. Every line ends with eol then '\n' (e.g. "\033[K" to clear
+ * positions with market name, outcome, shares, average entry, mark and
+ * unrealised P&L, then value and P&L; "today" is the UTC day of o->now.
+ * With o->quotes a long is marked at the book's bid (the price it would
+ * sell at now; the core's mark when the bid side is empty) and "P&L
+ * today" is the core's; without, the store's marks and the realised P&L
+ * of the day. Every line ends with eol then '\n' (e.g. "\033[K" to clear
  * what a previous frame left on a terminal). */
 int pmc_view_monitor(const struct pmc_view_opts *o, const char *eol);
 

@@ -1,11 +1,14 @@
 /* live/views_monitor.c - one frame of the position monitor (`pmcopy
  * positions --watch`): each open position with its market name, outcome,
- * shares, average entry, the core's mark and unrealised P&L, the
- * portfolio's value and the realised P&L of the day and in all.
+ * shares, average entry, mark and unrealised P&L, the portfolio's value
+ * and the P&L of the day and in all.
  *
- * Decides: the frame's columns and how it ends each line (eol: plain, or
- * clearing the rest of a terminal's line). Never writes to the store,
- * reads a clock or sleeps (app/views.c paces the frames). */
+ * Decides: the frame's columns, which mark a row takes (the session's bid
+ * for a long, the price it would sell at now; else the core's mark; else
+ * the store's) and how it ends each line (eol: plain, or clearing the rest
+ * of a terminal's line). Never writes to the store, asks the session,
+ * reads a clock or sleeps (app/views.c fetches the quotes and paces the
+ * frames). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +27,8 @@ struct mon_row {
     char name[160], outcome[24];
     pmc_micros shares, avg, basis, mark, unreal;
     int has_mark;
-    int named; /* by a market record */
+    const char *by; /* what the mark is: "bid", "core", "store" */
+    int named;      /* by a market record */
 };
 
 struct mon_acc {
@@ -58,13 +62,41 @@ static int mon_position(void *ctx, const struct pmc_store_position *p)
     r->basis = p->cost_basis;
     r->mark = p->mark;
     r->has_mark = p->has_mark;
-    r->unreal = p->unrealized;
-    a->basis += p->cost_basis;
-    a->unreal += p->unrealized;
-    /* valued at the mark; at cost while there is none */
-    a->value += p->has_mark ? pmc_muldiv_floor(p->shares, p->mark, PMC_MICRO)
-                            : p->cost_basis;
+    r->by = p->has_mark ? "store" : "-";
     return 0;
+}
+
+/* The session's quote of a row's token: the bid, else the core's mark. */
+static void mon_quote(struct mon_row *r, const struct pmc_view_quotes *q)
+{
+    for (size_t i = 0; q && i < q->n; i++) {
+        const struct pmc_view_quote *x = &q->v[i];
+        if (strcmp(x->token, r->token) != 0)
+            continue;
+        if (x->bid > 0 || x->mark > 0) {
+            r->mark = x->bid > 0 ? x->bid : x->mark;
+            r->by = x->bid > 0 ? "bid" : "core";
+            r->has_mark = 1;
+        }
+        return;
+    }
+}
+
+/* Rows marked, totals summed: valued at the mark, at cost without one;
+ * unrealised = shares x mark (floored) - basis, the store's arithmetic. */
+static void mon_total(struct mon_acc *a, const struct pmc_view_quotes *q)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        struct mon_row *r = &a->r[i];
+        mon_quote(r, q);
+        pmc_micros value = r->has_mark
+                               ? pmc_muldiv_floor(r->shares, r->mark, PMC_MICRO)
+                               : r->basis;
+        r->unreal = r->has_mark ? value - r->basis : 0;
+        a->basis += r->basis;
+        a->unreal += r->unreal;
+        a->value += value;
+    }
 }
 
 /* The names of the tokens held, from the journal's market records (the
@@ -145,21 +177,34 @@ int pmc_view_monitor(const struct pmc_view_opts *o, const char *eol)
             e = pmc_store_journal_each(s, "fill", 0, mon_name, &a);
     }
     if (e == PMC_OK) {
+        const struct pmc_view_quotes *q =
+            o->quotes && o->quotes->ok ? o->quotes : NULL;
+        mon_total(&a, q);
         char b[6][32], tb[40];
         fprintf(out, "pmcopy positions  %s  %s UTC%s\n", o->db,
                 pmc__view_utc(o->now, tb, sizeof tb), eol);
-        fprintf(out, "%-32s %-8s %12s %9s %9s %12s  %s%s\n", "market",
-                "outcome", "shares", "avg_entry", "mark", "unreal_usd", "token",
-                eol);
+        if (q)
+            fprintf(out,
+                    "marks: the book's bid from the session at "
+                    "127.0.0.1:%d%s\n",
+                    o->api_port, eol);
+        else if (o->quotes_why)
+            fprintf(out, "marks: the store's (session: %s)%s\n", o->quotes_why,
+                    eol);
+        else
+            fprintf(out, "marks: the store's%s\n", eol);
+        fprintf(out, "%-32s %-8s %12s %9s %9s %12s %-5s  %s%s\n", "market",
+                "outcome", "shares", "avg_entry", "mark", "unreal_usd", "by",
+                "token", eol);
         for (size_t i = 0; i < a.n; i++) {
             const struct mon_row *r = &a.r[i];
             col(out, r->name[0] ? r->name : "-", 32);
             fputc(' ', out);
             col(out, r->outcome[0] ? r->outcome : "-", 8);
-            fprintf(out, " %12s %9s %9s %12s  %s%s\n",
+            fprintf(out, " %12s %9s %9s %12s %-5s  %s%s\n",
                     pmc__view_dec(r->shares, b[0]), pmc__view_dec(r->avg, b[1]),
                     r->has_mark ? pmc__view_dec(r->mark, b[2]) : "-",
-                    r->has_mark ? pmc__view_dec(r->unreal, b[3]) : "-",
+                    r->has_mark ? pmc__view_dec(r->unreal, b[3]) : "-", r->by,
                     r->token, eol);
         }
         if (!a.n)
@@ -170,9 +215,18 @@ int pmc_view_monitor(const struct pmc_view_opts *o, const char *eol)
                 a.n, a.closed, pmc__view_dec(a.value, b[0]),
                 pmc__view_dec(a.basis, b[1]), pmc__view_dec(a.unreal, b[2]),
                 eol);
-        fprintf(out, "realised today %s USD, realised total %s USD%s\n",
-                pmc__view_dec(a.realized_today, b[3]),
-                pmc__view_dec(a.realized, b[4]), eol);
+        if (q)
+            fprintf(out,
+                    "P&L today %s USD (realised %s, unrealised change %s at "
+                    "the core's marks), realised total %s USD%s\n",
+                    pmc__view_dec(q->pnl_today, b[3]),
+                    pmc__view_dec(q->realized_today, b[4]),
+                    pmc__view_dec(q->pnl_today - q->realized_today, b[5]),
+                    pmc__view_dec(a.realized, b[0]), eol);
+        else
+            fprintf(out, "realised today %s USD, realised total %s USD%s\n",
+                    pmc__view_dec(a.realized_today, b[3]),
+                    pmc__view_dec(a.realized, b[4]), eol);
     }
     free(a.r);
     return pmc__view_finish(o, s, e, "positions");

@@ -68,7 +68,9 @@ static const struct key keys[] = {
      "a trader's copies lose this today: it is cut off, USD (0 = no)"},
     {"trader_max_consecutive_losses", K_INT, F(trader_max_consecutive_losses),
      "a trader's copies close this many losses in a row: cut off (0 = no)"},
-    {"order_tif", K_TIF, F(time_in_force), "FAK | FOK | GTC"},
+    {"order_tif", K_TIF, F(time_in_force), "FAK | FOK | GTC | GTD"},
+    {"order_ttl_s", K_INT, F(order_ttl_s),
+     "a GTD order rests this long, s (the venue gets +60 s)"},
     {"follow_all", K_BOOL, F(follow_all),
      "copy every wallet (unlisted ones at the global ratio)"},
     {"max_tokens", K_U32, F(max_tokens), "capacity"},
@@ -203,11 +205,11 @@ static enum pmc_err set_key(struct pmc_config *c, const struct key *k,
         return PMC_OK;
     }
     case K_TIF: {
-        static const char *const n[] = {"FAK", "FOK", "GTC"};
-        int i = pick(v, n, 3);
+        static const char *const n[] = {"FAK", "FOK", "GTC", "GTD"};
+        int i = pick(v, n, 4);
         if (i < 0)
             return cfg_fail(err, cap, origin, k->name, v,
-                            "must be FAK, FOK or GTC");
+                            "must be FAK, FOK, GTC or GTD");
         c->time_in_force = (enum pmc_tif)i;
         return PMC_OK;
     }

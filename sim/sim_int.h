@@ -22,15 +22,16 @@
 #include "core/tape.h"
 #include "sim/sim.h"
 
-enum ev_type { EV_DELIVER = 1, EV_ARRIVE, EV_FREE, EV_TRADE_FAIL };
+enum ev_type { EV_DELIVER = 1, EV_ARRIVE, EV_FREE, EV_EXPIRE, EV_TRADE_FAIL };
 
 struct pmc_sim_ev {
     enum ev_type type;
     uint32_t next_free;
-    uint32_t order;        /* EV_ARRIVE, EV_TRADE_FAIL: order slot */
+    uint32_t order;        /* EV_ARRIVE, EV_EXPIRE, EV_TRADE_FAIL: order slot */
     pmc_ms detect;         /* EV_DELIVER of a fill: detection latency */
     pmc_micros basis;      /* EV_TRADE_FAIL of a SELL: the basis it took */
-    struct pmc_record rec; /* EV_DELIVER, EV_TRADE_FAIL: what the core sees */
+    struct pmc_record rec; /* EV_DELIVER, EV_TRADE_FAIL: what the core sees;
+                              EV_EXPIRE: rec.u.exec.coid, the order */
 };
 
 #define ORDER_TRADERS 8
@@ -43,6 +44,7 @@ struct pmc_sim_order {
     enum pmc_clip clip;
     pmc_micros px, sz, ref;
     pmc_ms t_emit, t_arrive, t_final;
+    pmc_ms t_expire; /* GTD: stops resting (the order's exp), 0 = never */
     pmc_micros filled, notional, fee;
     pmc_micros mid_arrive;
     uint32_t nlegs, nfills;
@@ -148,6 +150,10 @@ enum pmc_err pmc_sim_schedule(struct pmc_sim *s, pmc_ms t, uint32_t slot);
 uint32_t pmc_sim_ord_find(const struct pmc_sim *s, const struct pmc_sym *coid);
 void pmc_sim_order_done(struct pmc_sim *s, uint32_t slot);
 enum pmc_err pmc_sim_arrive(struct pmc_sim *s, uint32_t slot);
+/* A GTD order's expiry is due: if coid still rests in slot, it ends
+ * ("expired"). */
+enum pmc_err pmc_sim_expire(struct pmc_sim *s, uint32_t slot,
+                            const struct pmc_sym *coid);
 enum pmc_err pmc_sim_cross_resting(struct pmc_sim *s, struct pmc_sim_token *x,
                                    pmc_micros trade_px, pmc_micros trade_sz);
 enum pmc_err pmc_sim_cancel_resting(struct pmc_sim *s, struct pmc_sim_token *x,

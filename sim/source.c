@@ -81,6 +81,8 @@ static enum pmc_err take_event(struct pmc_sim *s,
     *give = 0;
     if (e->type == EV_ARRIVE) {
         err = pmc_sim_arrive(s, e->order);
+    } else if (e->type == EV_EXPIRE) {
+        err = pmc_sim_expire(s, e->order, &e->rec.u.exec.coid);
     } else if (e->type == EV_TRADE_FAIL) {
         struct pmc_sim_order *o = &s->ords[e->order];
         if (s->tok[o->tok].resolved) {

@@ -14,11 +14,14 @@
  *   from        event                          to
  *   submitted   arrival, refused               rejected  (report: reject)
  *   submitted   arrival, filled in full        filled    (ack, fills)
+ *   submitted   arrival, GTD past its exp      rejected  ("expired")
  *   submitted   arrival, GTC/GTD remainder     resting   (ack, fills)
  *   submitted   arrival, FAK/FOK remainder     partial | unfilled (cancel)
  *   resting     book/trade crosses, all filled filled
  *   resting     SELL runs out of shares        partial (cancel)
  *   resting     resolve / cancel / end of data partial | unfilled (cancel)
+ *   resting     GTD: its exp (unix s) is due   partial | unfilled (cancel,
+ *                                              reason "expired")
  *   any final   its last report seen by core   done: row written, slot free
  */
 #include <gsl/gsl_randist.h>
@@ -335,6 +338,8 @@ enum pmc_err pmc_sim_arrive(struct pmc_sim *s, uint32_t slot)
     pmc_micros want = o->sz;
     if (x->resolved || (x->end && s->now >= x->end))
         why = "market_closed";
+    else if (o->t_expire && s->now >= o->t_expire)
+        why = "expired";
     else if (o->sz <= 0)
         why = "invalid_size";
     else if (o->side == PMC_BUY) {
@@ -373,6 +378,15 @@ enum pmc_err pmc_sim_arrive(struct pmc_sim *s, uint32_t slot)
         o->next_resting = x->resting;
         x->resting = slot + 1;
         snprintf(o->status, sizeof o->status, "resting");
+        if (o->t_expire) {
+            uint32_t es;
+            PMC_TRY(pmc_sim_ev_alloc(s, &es));
+            s->evs[es].type = EV_EXPIRE;
+            s->evs[es].order = slot;
+            memset(&s->evs[es].rec, 0, sizeof s->evs[es].rec);
+            s->evs[es].rec.u.exec.coid = o->coid;
+            return pmc_sim_schedule(s, o->t_expire, es);
+        }
         return PMC_OK;
     }
     return finalize(s, o, o->filled > 0 ? "partial" : "unfilled",
@@ -409,6 +423,18 @@ enum pmc_err pmc_sim_cross_resting(struct pmc_sim *s, struct pmc_sim_token *x,
         }
     }
     return PMC_OK;
+}
+
+enum pmc_err pmc_sim_expire(struct pmc_sim *s, uint32_t slot,
+                            const struct pmc_sym *coid)
+{
+    if (slot >= s->nord)
+        return PMC_OK;
+    struct pmc_sim_order *o = &s->ords[slot];
+    if (!o->live || !o->resting || !pmc_sym_eq(&o->coid, coid))
+        return PMC_OK; /* filled, cancelled or gone before its expiry */
+    unlink_resting(s, slot);
+    return finalize(s, o, o->filled > 0 ? "partial" : "unfilled", "expired");
 }
 
 enum pmc_err pmc_sim_cancel_resting(struct pmc_sim *s, struct pmc_sim_token *x,
@@ -457,6 +483,8 @@ enum pmc_err pmc_sim_venue_submit(void *self, const struct pmc_record *rec,
     o->sz = a->sz;
     o->ref = a->ref;
     o->t_emit = now;
+    if (a->tif == PMC_TIF_GTD && a->exp > 0)
+        o->t_expire = a->exp * 1000;
     o->live = 1;
     o->nfills = a->nfills;
     if (a->nfills)

@@ -67,6 +67,10 @@ static void finished(struct pmc_clob *x, struct req *r,
         pmc__tok_meta_done(x, r->idx, kind == R_TICK, r, d);
         return;
     }
+    if (kind == R_BATCH) {
+        pmc__fsm_batch_done(x, &x->bat[r->idx], d);
+        return;
+    }
     struct order *o = &x->orders[r->idx];
     if (!o->used)
         return;
@@ -228,6 +232,7 @@ enum pmc_err pmc_clob_submit(struct pmc_clob *x, const struct pmc_record *rec,
     o->tif = a->tif;
     o->px = a->px;
     o->sz = a->sz;
+    o->exp = a->tif == PMC_TIF_GTD ? a->exp : 0;
     o->emitted = now;
     o->phase = P_META;
     o->next_at = now;
@@ -245,7 +250,8 @@ enum pmc_err pmc_clob_submit(struct pmc_clob *x, const struct pmc_record *rec,
     }
     struct token *t = &x->toks[o->tok];
     if (pmc__tok_ready(x, t)) {
-        if (pmc__prepare(x, o))
+        /* held: due in SEND, posted with the others at the release */
+        if (pmc__prepare(x, o) && !x->held)
             pmc__start_post(x, o);
         return PMC_OK;
     }
@@ -279,6 +285,23 @@ enum pmc_err pmc_clob_cancel(struct pmc_clob *x, const struct pmc_sym *coid,
     }
     o->want_cancel = 1; /* after the answer in flight */
     return PMC_OK;
+}
+
+void pmc_clob_hold(struct pmc_clob *x)
+{
+    if (x->cfg.batch_max > 1)
+        x->held = 1;
+}
+
+void pmc_clob_release(struct pmc_clob *x, pmc_ms now)
+{
+    if (!x->held)
+        return;
+    x->held = 0;
+    if (now > x->now)
+        x->now = now;
+    service(x);
+    pmc__tx_perform(x);
 }
 
 enum pmc_err pmc_clob_tick(struct pmc_clob *x, pmc_ms now)
@@ -442,7 +465,9 @@ void pmc_clob_metrics_prom(const struct pmc_clob *x, FILE *f)
         fprintf(f, "pmcopy_exec_requests_total{class=\"%s\"} %" PRIu64 "\n",
                 CLS[i], x->st.req[i]);
     series(f, "pmcopy_exec_posts_total", "counter",
-           "POST /order requests sent.", x->st.posts);
+           "Orders posted (POST /order, or in a POST /orders).", x->st.posts);
+    series(f, "pmcopy_exec_batches_total", "counter",
+           "POST /orders requests sent (several orders each).", x->st.batches);
     series(f, "pmcopy_exec_retries_total", "counter",
            "POSTs beyond an order's first.", x->st.retries);
     series(f, "pmcopy_exec_reconciles_total", "counter",

@@ -97,6 +97,8 @@ struct pmc_clob_cfg {
     struct pmc_rate cancel;         /* DELETE /order 3000 / 10 s */
     struct pmc_rate meta;           /* tick-size/neg-risk 200 / 10 s */
     struct pmc_rate ledger;         /* GET /data/order 900 / 10 s */
+    struct pmc_rate batch_burst;    /* POST /orders 1000 / 10 s */
+    struct pmc_rate batch_10min;    /* POST /orders 15000 / 10 min */
     uint32_t breaker_threshold;     /* consecutive 5xx/429/transport
                                        failures that open it; 5 (0 = off) */
     pmc_ms breaker_cooldown_ms;     /* open -> half-open; default 10000 */
@@ -110,7 +112,13 @@ struct pmc_clob_cfg {
                          PMC_CLOB_LANES_MAX; 0 = every request through
                          libcurl's transfers. A POST that finds no idle
                          lane goes through libcurl. */
+    /* batch_max: orders one POST /orders carries: 15 (the venue's most);
+     * 0 or 1 = never batch. Orders posted together (held by pmc_clob_hold,
+     * or due in the same pass) go as batches; one alone goes as POST
+     * /order (on a lane when one is idle). */
+    uint32_t batch_max;
 };
+#define PMC_CLOB_BATCH_MAX 15
 #define PMC_CLOB_LANES_MAX 8
 
 /* Fill c with the defaults above (base_url = https://clob.polymarket.com). */
@@ -208,6 +216,14 @@ pmc_clob_submit(struct pmc_clob *x, const struct pmc_record *rec, pmc_ms now);
 PMC_MUST_USE enum pmc_err
 pmc_clob_cancel(struct pmc_clob *x, const struct pmc_sym *coid, pmc_ms now);
 
+/* Hold the POSTs of the orders submitted from now on (signed and
+ * journaled at submit as before) until pmc_clob_release, which posts them
+ * together: up to batch_max in one POST /orders, a single one as POST
+ * /order. The loop holds around one pass of the core, so a flush across
+ * tokens goes out as one request. No-op when batch_max <= 1. */
+void pmc_clob_hold(struct pmc_clob *x);
+void pmc_clob_release(struct pmc_clob *x, pmc_ms now);
+
 /* Drive the transfers (never blocks), handle answers and due timers. */
 PMC_MUST_USE enum pmc_err pmc_clob_tick(struct pmc_clob *x, pmc_ms now);
 /* Block up to timeout_ms for socket activity on the executor's transfers
@@ -304,7 +320,9 @@ size_t pmc_clob_open_orders(const struct pmc_clob *x);
 struct pmc_clob_stats {
     uint64_t req[6];     /* answers by class: [0] transport failure,
                             [1..5] = 1xx..5xx */
-    uint64_t posts;      /* POST /order requests sent */
+    uint64_t posts;      /* orders posted (POST /order, or one element
+                            of a POST /orders) */
+    uint64_t batches;    /* POST /orders requests sent */
     uint64_t retries;    /* POSTs beyond an order's first */
     uint64_t reconciles; /* look-ups by hash after an unknown fate */
     uint64_t rate_waits; /* times an order waited for a rate limit */

@@ -44,6 +44,9 @@ void pmc_clob_cfg_default(struct pmc_clob_cfg *c)
     c->max_host_conns = 8;
     c->presign = 256;
     c->lanes = 2;
+    c->batch_burst = (struct pmc_rate){1000, 10000};
+    c->batch_10min = (struct pmc_rate){15000, 600000};
+    c->batch_max = PMC_CLOB_BATCH_MAX;
 }
 
 static const struct {
@@ -72,6 +75,8 @@ static const struct {
     {"max_orders", offsetof(struct pmc_clob_cfg, max_orders), 1, 65536},
     {"max_tokens", offsetof(struct pmc_clob_cfg, max_tokens), 1, 1u << 20},
     {"lanes", offsetof(struct pmc_clob_cfg, lanes), 0, PMC_CLOB_LANES_MAX},
+    {"batch_max", offsetof(struct pmc_clob_cfg, batch_max), 0,
+     PMC_CLOB_BATCH_MAX},
 };
 
 static const struct {
@@ -83,6 +88,8 @@ static const struct {
     {"cancel", offsetof(struct pmc_clob_cfg, cancel)},
     {"meta", offsetof(struct pmc_clob_cfg, meta)},
     {"ledger", offsetof(struct pmc_clob_cfg, ledger)},
+    {"batch_burst", offsetof(struct pmc_clob_cfg, batch_burst)},
+    {"batch_10min", offsetof(struct pmc_clob_cfg, batch_10min)},
 };
 
 enum pmc_err pmc_clob_cfg_check(const struct pmc_clob_cfg *c, char *why,

@@ -24,8 +24,24 @@
 #define HASH_STR 67 /* 0x + 64 hex + NUL */
 #define NEVER INT64_MAX
 #define DELAYED_POLL_MS 1000
+/* A GTD order's `expiration` is its exp + this: the venue ends an order
+ * a minute before its expiration (its "security threshold"), and its SDK
+ * wants the expiration at least 3 minutes ahead, which order_ttl_s >= 120
+ * keeps (core/config.h). */
+#define GTD_THRESHOLD_S 60
 
-enum rkind { R_NONE = 0, R_POST, R_GET_ORDER, R_DELETE, R_TICK, R_NEGRISK };
+enum rkind {
+    R_NONE = 0,
+    R_POST,
+    R_GET_ORDER,
+    R_DELETE,
+    R_TICK,
+    R_NEGRISK,
+    R_BATCH
+};
+
+#define BATCH_REQS 4 /* POST /orders out at once; more orders go singly */
+#define BATCH_RESP_MAX (PMC_CLOB_BATCH_MAX * 2048)
 
 /* The buffers come last: a new order clears the fields before them only
  * (new_order), not kilobytes of cold memory. */
@@ -50,6 +66,8 @@ struct req {
     int64_t rl_remaining; /* -1 = header absent */
     int64_t rl_reset_s;   /* unix seconds, 0 = absent */
     int64_t retry_after_s;
+    char *big;      /* a POST /orders answer is read into big (big_cap */
+    size_t big_cap; /* bytes), not resp; NULL for every other request */
     char url[URL_MAX];
     char small_body[128]; /* DELETE body */
     char resp[RESP_MAX];
@@ -64,6 +82,7 @@ struct order {
     enum pmc_side side;
     enum pmc_tif tif;
     pmc_micros px, sz; /* limit price, shares (the core's) */
+    int64_t exp;       /* GTD: the core's exp, unix seconds; else 0 */
     pmc_ms emitted;
     uint32_t tok;
     struct pmc_tick signed_tick;
@@ -75,8 +94,19 @@ struct order {
     pmc_micros filled;
     pmc_micros failed; /* of filled: trades the venue took back (FAILED) */
     int acked, tick_retried, want_cancel, restart, delayed;
+    uint32_t batch; /* slot + 1 of the POST /orders carrying it, 0 = none */
     struct req r;
     struct pmc_signed_order so; /* last: its body is large */
+};
+
+/* A POST /orders out: its request and the orders it carries, in the
+ * order of the body's array (= the answer's). */
+struct batch {
+    uint32_t n;                       /* 0: the slot is free */
+    uint32_t ord[PMC_CLOB_BATCH_MAX]; /* order slots */
+    char *body;                       /* "[" bodies "," ... "]" */
+    size_t body_len;
+    struct req r; /* kind R_BATCH, idx = the batch slot; r.big its answer */
 };
 
 struct token {
@@ -137,6 +167,9 @@ struct pmc_clob {
     size_t post_head_len;
     uint32_t lane_order[PMC_CLOB_LANES_MAX]; /* order slot it carries */
     struct pmc_bucket b_post, b_post10m, b_cancel, b_meta, b_ledger;
+    struct pmc_bucket b_batch, b_batch10m;
+    struct batch bat[BATCH_REQS];
+    int held; /* pmc_clob_hold: orders wait in SEND for the release */
     pmc_ms post_block_until;
     struct pmc_breaker br;
     int stopped;
@@ -185,6 +218,9 @@ int pmc__open_for_business(struct pmc_clob *x, struct order *o);
 int pmc__prepare(struct pmc_clob *x, struct order *o);
 /* SEND: POST /order when the guards allow. */
 void pmc__start_post(struct pmc_clob *x, struct order *o);
+/* The answer (d->status 0: none) to the POST /orders of batch b. */
+void pmc__fsm_batch_done(struct pmc_clob *x, struct batch *b,
+                         const struct pmc__done *d);
 /* Start what is due for every order. */
 void pmc__fsm_service(struct pmc_clob *x);
 /* Answers (d->status 0: none) to the order's request. */
@@ -276,6 +312,12 @@ pmc_ms pmc__tx_post_wait(struct pmc_clob *x);
  * rate-limit tokens; *on_lane says which. */
 PMC_MUST_USE enum pmc_err pmc__tx_post(struct pmc_clob *x, struct order *o,
                                        int *on_lane);
+/* Milliseconds until the rate limits allow a POST /orders (0 = now). */
+pmc_ms pmc__tx_batch_wait(struct pmc_clob *x);
+/* Start b's POST /orders through libcurl (the body of its n orders
+ * b->ord, in order) and take its rate-limit tokens. */
+PMC_MUST_USE enum pmc_err pmc__tx_post_batch(struct pmc_clob *x,
+                                             struct batch *b);
 /* Start GET /data/order/{hash}, DELETE /order, GET /tick-size|neg-risk.
  * *wait > 0: a rate limit holds it that long (nothing started). */
 PMC_MUST_USE enum pmc_err pmc__tx_get_order(struct pmc_clob *x, struct order *o,

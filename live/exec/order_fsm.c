@@ -13,8 +13,10 @@
  *            fetches it); no request of the order's own is out; the order
  *            may not be signed yet.
  *   SEND     signed and journaled (o->hash, o->so.body); the next POST of
- *            this body is due at next_at; while r.active a POST is out
+ *            this body is due at next_at; while r.active (POST /order) or
+ *            o->batch (a POST /orders carrying it) a POST is out
  *            (next_at NEVER); attempts counts the POSTs of this body.
+ *            While the executor is held (pmc_clob_hold) nothing is posted.
  *   CONFIRM  a POST's fate is unknown (lost answer, 5xx, "Duplicated"):
  *            nothing is posted until reconcile_tries look-ups by hash found
  *            nothing; recon counts them.
@@ -39,7 +41,12 @@
  *  5  META     metadata, signing or journal       free      pmc__tok_wake
  *              failed: reject                               pmc__prepare
  *  6  SEND     the guards allow: POST out         SEND      pmc__start_post
+ *              (one order due in the pass)                  post_due
+ * 6b  SEND     several due in one pass (released  SEND      start_batch
+ *              hold, woken by metadata, retries):           post_due
+ *              up to batch_max in one POST /orders
  *  7  SEND     stopped, breaker open: reject      free      pmc__start_post
+ *                                                           start_batch
  *  8  SEND     accepted; FAK/FOK or all filled    free      on_post_ok
  *  9  SEND     accepted; resting or delayed       LIVE      on_post_ok
  * 10  SEND     429, 425/503, not sent: again      SEND      retry_or_reject
@@ -67,6 +74,13 @@
  *
  * Trades of an order (user channel, GET /data/trades) may come after its
  * slot is free: user.c follows them in the ledger (ledger.c), not here.
+ *
+ * The answer to a POST /orders (pmc__fsm_batch_done) takes each order of
+ * it through rows 8-13 exactly as a POST /order answer would: a 2xx
+ * element by element (an element that is not an order's answer: 11);
+ * the request as a whole: no answer or another 5xx, or a 2xx that is not
+ * an array of one answer per order: 11 for every order; 429, 425/503: 10;
+ * another 4xx: 13; the breaker counts the request once.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -333,6 +347,17 @@ int pmc__prepare(struct pmc_clob *x, struct order *o)
         rq.amt.kind = PMC_ORDER_LIMIT;
         rq.amt.size = o->sz;
         break;
+    case PMC_TIF_GTD:
+        /* a limit order with a whole-second expiration: the core's exp
+         * (already on the second grid) + the venue's threshold */
+        if (o->exp <= 0 || o->exp > INT64_MAX - GTD_THRESHOLD_S) {
+            pmc__reject(x, o, "GTD order without an expiry (exp)");
+            return 0;
+        }
+        rq.amt.kind = PMC_ORDER_LIMIT;
+        rq.amt.size = o->sz;
+        rq.expiration = (uint64_t)(o->exp + GTD_THRESHOLD_S);
+        break;
     case PMC_TIF_FAK:
     case PMC_TIF_FOK:
         /* marketable (reference 2.7): a buy spends shares x limit in USD,
@@ -453,7 +478,7 @@ static void geoblock(struct pmc_clob *x, const char *msg)
     x->h.emit(x->h.ctx, &rec);
     for (uint32_t i = 0; i < x->cfg.max_orders && x->nused; i++) {
         struct order *o = &x->orders[i];
-        if (o->used && !o->r.active &&
+        if (o->used && !o->r.active && !o->batch &&
             (o->phase == P_SEND || o->phase == P_META))
             pmc__reject(x, o, "geoblocked");
     }
@@ -601,37 +626,23 @@ static void refused(struct pmc_clob *x, struct order *o, long status,
     pmc__reject(x, o, "venue %ld: %s", status, msg);
 }
 
-void pmc__fsm_post_done(struct pmc_clob *x, struct order *o,
-                        const struct pmc__done *d)
+/* An answer that counts against the CLOB's health (the breaker). */
+static int post_failed(long status)
 {
-    struct req *r = &o->r;
-    long status = d->status;
-    char msg[200];
-    if (!status) {
-        pmc__count(x, 0);
-        pmc_breaker_result(&x->br, 0, x->now);
-        if (d->never_sent)
-            retry_or_reject(x, o, d->why);
-        else
-            ambiguous(x, o, d->why);
-        return;
-    }
-    pmc_killpoint(PMC_KP_ANSWER); /* answered; nothing reported yet */
-    if (x->h.stage)
-        x->h.stage(x->h.ctx, &o->coid, PMC_STAGE_ACKED, x->now, o->hash);
-    pmc__count(x, status);
-    note_rate_headers(x, r);
-    struct pmc_clob_post_ans pa;
-    struct pmc_wire_err werr;
-    enum pmc_err pe = PMC_EPARSE;
-    if (status >= 200 && status < 300 && !pmc__answer_cut(r, &werr)) {
-        pe = pmc_clob_rest_post(r->resp, r->resp_len, &pa, &werr);
-        memcpy(msg, pa.msg, sizeof msg);
-    } else {
-        pmc__answer_msg(r, msg, sizeof msg);
-    }
+    return !status || status == 429 || status == 425 || status >= 500;
+}
+
+/* What the answer to a POST means for order o: HTTP status, the venue's
+ * message, and for a 2xx the order's own answer (pe PMC_OK: pa read; else
+ * unreadable, why says how). r holds the rate-limit headers. The caller
+ * has counted the answer and told the breaker. POST /order and each
+ * element of a POST /orders go through here alike. */
+static void post_outcome(struct pmc_clob *x, struct order *o,
+                         const struct req *r, long status, const char *msg,
+                         enum pmc_err pe, const struct pmc_clob_post_ans *pa,
+                         const char *unreadable)
+{
     if (status == 429) {
-        pmc_breaker_result(&x->br, 0, x->now);
         x->st.rate_429++;
         pmc_ms until = r->rl_reset_s > 0      ? r->rl_reset_s * 1000
                        : r->retry_after_s > 0 ? x->now + r->retry_after_s * 1000
@@ -649,35 +660,205 @@ void pmc__fsm_post_done(struct pmc_clob *x, struct order *o,
         pmc__note(x, "order %s: 429 from the CLOB; waiting %" PRId64 " ms",
                   o->coid.s, o->next_at - x->now);
     } else if (status == 425 || status == 503) {
-        pmc_breaker_result(&x->br, 0, x->now);
         char why[240];
         snprintf(why, sizeof why, "venue %ld: %s", status, msg);
         retry_or_reject(x, o, why);
     } else if (status >= 500) {
-        pmc_breaker_result(&x->br, 0, x->now);
         char why[240];
         snprintf(why, sizeof why, "venue %ld: %s", status, msg);
         ambiguous(x, o, why);
     } else if (status >= 200 && status < 300) {
-        pmc_breaker_result(&x->br, 1, x->now);
-        if (pe == PMC_OK && pa.accepted) {
-            on_post_ok(x, o, &pa);
+        if (pe == PMC_OK && pa->accepted) {
+            on_post_ok(x, o, pa);
         } else if (pe == PMC_OK) {
             refused(x, o, status, msg);
         } else {
             char why[300];
-            snprintf(why, sizeof why, "unreadable 2xx answer (%s)", werr.msg);
+            snprintf(why, sizeof why, "unreadable 2xx answer (%s)", unreadable);
             ambiguous(x, o, why);
         }
     } else if (status == 403 &&
                (contains(msg, "region") || contains(msg, "geoblock"))) {
-        pmc_breaker_result(&x->br, 1, x->now);
         geoblock(x, msg);
         if (o->used)
             pmc__reject(x, o, "geoblocked");
     } else {
-        pmc_breaker_result(&x->br, 1, x->now);
         refused(x, o, status, msg[0] ? msg : "no message");
+    }
+}
+
+/* The fate of a POST is unknown or it was never sent (no answer). */
+static void post_no_answer(struct pmc_clob *x, struct order *o,
+                           const struct pmc__done *d)
+{
+    if (d->never_sent)
+        retry_or_reject(x, o, d->why);
+    else
+        ambiguous(x, o, d->why);
+}
+
+void pmc__fsm_post_done(struct pmc_clob *x, struct order *o,
+                        const struct pmc__done *d)
+{
+    struct req *r = &o->r;
+    long status = d->status;
+    char msg[200];
+    pmc__count(x, status);
+    pmc_breaker_result(&x->br, !post_failed(status), x->now);
+    if (!status) {
+        post_no_answer(x, o, d);
+        return;
+    }
+    pmc_killpoint(PMC_KP_ANSWER); /* answered; nothing reported yet */
+    if (x->h.stage)
+        x->h.stage(x->h.ctx, &o->coid, PMC_STAGE_ACKED, x->now, o->hash);
+    note_rate_headers(x, r);
+    struct pmc_clob_post_ans pa;
+    struct pmc_wire_err werr;
+    enum pmc_err pe = PMC_EPARSE;
+    werr.msg[0] = '\0';
+    if (status >= 200 && status < 300 && !pmc__answer_cut(r, &werr)) {
+        pe = pmc_clob_rest_post(r->resp, r->resp_len, &pa, &werr);
+        memcpy(msg, pa.msg, sizeof msg);
+    } else {
+        pmc__answer_msg(r, msg, sizeof msg);
+    }
+    post_outcome(x, o, r, status, msg, pe, &pa, werr.msg);
+}
+
+/* ---- POST /orders -------------------------------------------------------- */
+
+/* Post the n (>= 2) due orders of idx together in one POST /orders, with
+ * the guards of a single POST: those the executor is closed for are
+ * rejected, a rate limit delays them all, no free batch slot sends them
+ * one by one. */
+static void start_batch(struct pmc_clob *x, const uint32_t *idx, uint32_t n)
+{
+    pmc_ms now = x->now;
+    uint32_t keep[PMC_CLOB_BATCH_MAX], m = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (pmc__open_for_business(x, &x->orders[idx[i]]))
+            keep[m++] = idx[i];
+    struct batch *b = NULL;
+    for (uint32_t i = 0; i < BATCH_REQS && !b; i++)
+        if (!x->bat[i].n && !x->bat[i].r.active)
+            b = &x->bat[i];
+    if (m < 2 || !b) {
+        for (uint32_t i = 0; i < m; i++)
+            pmc__start_post(x, &x->orders[keep[i]]);
+        return;
+    }
+    pmc_ms w = pmc__tx_batch_wait(x);
+    if (w > 0) {
+        for (uint32_t i = 0; i < m; i++) {
+            struct order *o = &x->orders[keep[i]];
+            if (o->next_at <= now)
+                x->st.rate_waits++;
+            o->next_at = now + w;
+        }
+        return;
+    }
+    if (!pmc_breaker_allow(&x->br, now)) { /* a probe is already out */
+        for (uint32_t i = 0; i < m; i++)
+            pmc__reject(x, &x->orders[keep[i]],
+                        "breaker_open: CLOB failing, probe in flight");
+        return;
+    }
+    b->n = m;
+    memcpy(b->ord, keep, m * sizeof keep[0]);
+    enum pmc_err e = pmc__tx_post_batch(x, b);
+    if (e != PMC_OK) {
+        b->n = 0;
+        pmc_breaker_result(&x->br, 1, now); /* not the server's fault */
+        for (uint32_t i = 0; i < m; i++)
+            pmc__reject(x, &x->orders[keep[i]], "cannot start the request: %s",
+                        pmc_strerror(e));
+        return;
+    }
+    x->st.batches++;
+    for (uint32_t i = 0; i < m; i++) {
+        struct order *o = &x->orders[keep[i]];
+        o->attempts++;
+        x->st.posts++;
+        if (o->attempts > 1)
+            x->st.retries++;
+        o->next_at = NEVER;
+        o->batch = (uint32_t)(b - x->bat) + 1;
+        if (x->h.stage)
+            x->h.stage(x->h.ctx, &o->coid, PMC_STAGE_SUBMITTED, now, o->hash);
+    }
+    pmc__tx_perform(x);
+}
+
+void pmc__fsm_batch_done(struct pmc_clob *x, struct batch *b,
+                         const struct pmc__done *d)
+{
+    struct req *r = &b->r;
+    long status = d->status;
+    uint32_t n = b->n, slot = (uint32_t)(b - x->bat) + 1;
+    struct order *os[PMC_CLOB_BATCH_MAX];
+    for (uint32_t i = 0; i < n; i++) {
+        struct order *o = &x->orders[b->ord[i]];
+        os[i] = o->used && o->batch == slot ? o : NULL;
+        if (os[i])
+            o->batch = 0;
+    }
+    b->n = 0; /* the slot is free again */
+    pmc__count(x, status);
+    pmc_breaker_result(&x->br, !post_failed(status), x->now);
+    if (!status) { /* a lost answer: every order of it is unknown */
+        for (uint32_t i = 0; i < n; i++)
+            if (os[i] && os[i]->used)
+                post_no_answer(x, os[i], d);
+        return;
+    }
+    pmc_killpoint(PMC_KP_ANSWER);
+    for (uint32_t i = 0; i < n; i++)
+        if (os[i] && x->h.stage)
+            x->h.stage(x->h.ctx, &os[i]->coid, PMC_STAGE_ACKED, x->now,
+                       os[i]->hash);
+    note_rate_headers(x, r);
+    char msg[200];
+    if (!(status >= 200 && status < 300)) {
+        /* the request as a whole: each order as if it had been alone */
+        if (r->resp_over)
+            pmc_clob_rest_text(r->big, r->resp_len, msg, sizeof msg);
+        else
+            pmc_clob_rest_msg(r->big, r->resp_len, msg, sizeof msg);
+        for (uint32_t i = 0; i < n; i++)
+            if (os[i] && os[i]->used)
+                post_outcome(x, os[i], r, status, msg, PMC_EPARSE, NULL, msg);
+        return;
+    }
+    struct pmc_clob_post_ans pa[PMC_CLOB_BATCH_MAX];
+    enum pmc_err pe[PMC_CLOB_BATCH_MAX];
+    size_t cnt = 0;
+    struct pmc_wire_err werr;
+    werr.msg[0] = '\0';
+    enum pmc_err be = PMC_EPARSE;
+    if (r->resp_over)
+        snprintf(werr.msg, sizeof werr.msg, "answer longer than %d bytes",
+                 BATCH_RESP_MAX - 1);
+    else
+        be = pmc_clob_rest_post_batch(r->big, r->resp_len, pa, pe,
+                                      PMC_CLOB_BATCH_MAX, &cnt, &werr);
+    if (be == PMC_OK && cnt != n) {
+        be = PMC_EPARSE;
+        snprintf(werr.msg, sizeof werr.msg,
+                 "POST /orders answered %zu elements for %u orders", cnt, n);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        struct order *o = os[i];
+        if (!o || !o->used)
+            continue;
+        if (be != PMC_OK) { /* which answer is whose is not known */
+            char why[300];
+            snprintf(why, sizeof why, "unreadable 2xx answer (%s)", werr.msg);
+            ambiguous(x, o, why);
+            continue;
+        }
+        post_outcome(x, o, r, status, pa[i].msg, pe[i], &pa[i],
+                     "element of POST /orders is not an order's answer");
     }
 }
 
@@ -821,19 +1002,37 @@ void pmc__fsm_del_done(struct pmc_clob *x, struct order *o,
     o->next_at = x->now;
 }
 
-/* Start whatever is due for every order. */
+/* Post the n orders due: one alone as POST /order, several together. */
+static void post_due(struct pmc_clob *x, const uint32_t *idx, uint32_t n)
+{
+    if (n == 1)
+        pmc__start_post(x, &x->orders[idx[0]]);
+    else if (n > 1)
+        start_batch(x, idx, n);
+}
+
+/* Start whatever is due for every order; the POSTs due in this pass go
+ * out together, batch_max to a request (none while held). */
 void pmc__fsm_service(struct pmc_clob *x)
 {
     pmc_ms now = x->now;
+    uint32_t due[PMC_CLOB_BATCH_MAX], ndue = 0;
+    uint32_t per = x->cfg.batch_max > 1 ? x->cfg.batch_max : 1;
     for (uint32_t i = 0; i < x->cfg.max_orders && x->nused; i++) {
         struct order *o = &x->orders[i];
-        if (!o->used || o->r.active || o->next_at > now)
+        if (!o->used || o->r.active || o->batch || o->next_at > now)
             continue;
         switch (o->phase) {
         case P_META:
             break;
         case P_SEND:
-            pmc__start_post(x, o);
+            if (x->held)
+                break;
+            due[ndue++] = i;
+            if (ndue == per) {
+                post_due(x, due, ndue);
+                ndue = 0;
+            }
             break;
         case P_CONFIRM:
         case P_RESTART:
@@ -845,4 +1044,5 @@ void pmc__fsm_service(struct pmc_clob *x)
             break;
         }
     }
+    post_due(x, due, ndue);
 }

@@ -46,15 +46,18 @@ int pmc__tok_ready(const struct pmc_clob *x, const struct token *t)
 /* Every order waiting on token ti: sign and send (or fail them all). */
 void pmc__tok_wake(struct pmc_clob *x, uint32_t ti, const char *fail)
 {
+    int woke = 0;
     for (uint32_t i = 0; i < x->cfg.max_orders && x->nused; i++) {
         struct order *o = &x->orders[i];
         if (!o->used || o->phase != P_META || o->tok != ti)
             continue;
         if (fail)
             pmc__reject(x, o, "%s", fail);
-        else if (pmc__prepare(x, o))
-            pmc__start_post(x, o);
+        else if (pmc__prepare(x, o)) /* SEND, due now */
+            woke = 1;
     }
+    if (woke) /* posted together (while held: at the release) */
+        pmc__fsm_service(x);
 }
 
 /* Start the metadata request of token ti (is_tick: the tick size). */

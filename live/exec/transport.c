@@ -35,16 +35,18 @@ static size_t on_write(char *p, size_t sz, size_t nm, void *ud)
 {
     struct req *r = ud;
     size_t n = sz * nm;
-    if (r->resp_len + n >= RESP_MAX) {
+    char *buf = r->big ? r->big : r->resp;
+    size_t cap = r->big ? r->big_cap : RESP_MAX;
+    if (r->resp_len + n >= cap) {
         r->resp_over = 1;
-        size_t room = RESP_MAX - 1 - r->resp_len;
-        memcpy(r->resp + r->resp_len, p, room);
+        size_t room = cap - 1 - r->resp_len;
+        memcpy(buf + r->resp_len, p, room);
         r->resp_len += room;
     } else {
-        memcpy(r->resp + r->resp_len, p, n);
+        memcpy(buf + r->resp_len, p, n);
         r->resp_len += n;
     }
-    r->resp[r->resp_len] = '\0';
+    buf[r->resp_len] = '\0';
     return n;
 }
 
@@ -117,10 +119,13 @@ static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip,
         return CURL_PREREQFUNC_ABORT;
     }
     r->sent = 1;
-    if (r->kind == R_POST) {
-        struct pmc_clob *x = r->x;
-        if (x->h.wire)
-            x->h.wire(x->h.ctx, &x->orders[r->idx].coid, r->body_len);
+    struct pmc_clob *x = r->x;
+    if (r->kind == R_POST && x->h.wire)
+        x->h.wire(x->h.ctx, &x->orders[r->idx].coid, r->body_len);
+    if (r->kind == R_BATCH && x->h.wire) {
+        const struct batch *b = &x->bat[r->idx];
+        for (uint32_t i = 0; i < b->n; i++)
+            x->h.wire(x->h.ctx, &x->orders[b->ord[i]].coid, r->body_len);
     }
     return CURL_PREREQFUNC_OK;
 }
@@ -132,7 +137,8 @@ static int on_xfer_sent(void *ud, curl_off_t dltotal, curl_off_t dlnow,
 {
     (void)dltotal, (void)dlnow;
     struct req *r = ud;
-    if (r->kind == R_POST && !r->written && ultotal > 0 && ulnow >= ultotal) {
+    if ((r->kind == R_POST || r->kind == R_BATCH) && !r->written &&
+        ultotal > 0 && ulnow >= ultotal) {
         r->written = 1;
         pmc_killpoint(PMC_KP_SENT);
     }
@@ -457,6 +463,81 @@ enum pmc_err pmc__tx_post(struct pmc_clob *x, struct order *o, int *on_lane)
     return PMC_OK;
 }
 
+/* ---- POST /orders ------------------------------------------------------- */
+
+/* Batches go through libcurl, not the lanes: a lane's prepared head is
+ * POST /order's, and a lane carries one order slot's answer; a batch is
+ * one request for several orders, so the transfer's set-up is shared. */
+pmc_ms pmc__tx_batch_wait(struct pmc_clob *x)
+{
+    pmc_ms now = x->now, w = 0;
+    if (x->post_block_until > now)
+        w = x->post_block_until - now;
+    pmc_ms w1 = pmc_bucket_wait(&x->b_batch, now);
+    pmc_ms w2 = pmc_bucket_wait(&x->b_batch10m, now);
+    if (w1 > w)
+        w = w1;
+    if (w2 > w)
+        w = w2;
+    return w;
+}
+
+enum pmc_err pmc__tx_post_batch(struct pmc_clob *x, struct batch *b)
+{
+    struct req *r = &b->r;
+    const size_t cap = PMC_CLOB_BATCH_MAX * (PMC_ORDER_BODY_MAX + 1) + 2;
+    if (!b->body && !(b->body = malloc(cap)))
+        return PMC_ENOMEM;
+    if (!r->big) {
+        if (!(r->big = malloc(BATCH_RESP_MAX)))
+            return PMC_ENOMEM;
+        r->big_cap = BATCH_RESP_MAX;
+    }
+    size_t n = 0;
+    b->body[n++] = '[';
+    for (uint32_t i = 0; i < b->n; i++) {
+        const struct order *o = &x->orders[b->ord[i]];
+        if (i)
+            b->body[n++] = ',';
+        memcpy(b->body + n, o->so.body, o->so.body_len);
+        n += o->so.body_len;
+    }
+    b->body[n++] = ']';
+    b->body[n] = '\0';
+    b->body_len = n;
+    snprintf(r->url, sizeof r->url, "%s/orders", x->base);
+    enum pmc_err e = req_begin(x, r, R_BATCH, (uint32_t)(b - x->bat),
+                               x->cfg.post_timeout_ms);
+    if (e == PMC_OK) {
+        r->body = b->body;
+        r->body_len = n;
+        curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+        curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
+        curl_easy_setopt(r->easy, CURLOPT_PREREQFUNCTION, on_prereq);
+        curl_easy_setopt(r->easy, CURLOPT_PREREQDATA, r);
+        if (pmc_killpoint_armed(PMC_KP_SENT)) {
+            curl_easy_setopt(r->easy, CURLOPT_XFERINFOFUNCTION, on_xfer_sent);
+            curl_easy_setopt(r->easy, CURLOPT_XFERINFODATA, r);
+            curl_easy_setopt(r->easy, CURLOPT_NOPROGRESS, 0L);
+        }
+        e = add_l2(x, r, "POST", "/orders", r->body, n);
+    }
+    if (e == PMC_OK)
+        e = add_hdr(r, "Content-Type: application/json");
+    if (e == PMC_OK)
+        e = add_hdr(r, "Expect:");
+    if (e == PMC_OK)
+        e = req_go(x, r);
+    if (e != PMC_OK) {
+        wipe_headers(r);
+        r->kind = R_NONE;
+        return e;
+    }
+    pmc_bucket_take(&x->b_batch, x->now);
+    pmc_bucket_take(&x->b_batch10m, x->now);
+    return PMC_OK;
+}
+
 void pmc__tx_perform(struct pmc_clob *x)
 {
     int running;
@@ -727,6 +808,8 @@ enum pmc_err pmc__tx_open(struct pmc_clob *x, char *why, size_t why_len)
     pmc_bucket_init(&x->b_cancel, cfg->cancel, x->now);
     pmc_bucket_init(&x->b_meta, cfg->meta, x->now);
     pmc_bucket_init(&x->b_ledger, cfg->ledger, x->now);
+    pmc_bucket_init(&x->b_batch, cfg->batch_burst, x->now);
+    pmc_bucket_init(&x->b_batch10m, cfg->batch_10min, x->now);
     return PMC_OK;
 }
 
@@ -743,6 +826,15 @@ void pmc__tx_close(struct pmc_clob *x)
         pmc__tx_abort(x, &x->meta[i]);
         if (x->meta[i].easy)
             curl_easy_cleanup(x->meta[i].easy);
+    }
+    for (int i = 0; i < BATCH_REQS; i++) {
+        struct batch *b = &x->bat[i];
+        pmc__tx_abort(x, &b->r);
+        if (b->r.easy)
+            curl_easy_cleanup(b->r.easy);
+        free(b->body);
+        free(b->r.big);
+        b->body = b->r.big = NULL;
     }
     for (uint32_t i = 0; i < PMC_CLOB_LANES_MAX; i++)
         pmc_lane_free(x->lane[i]);

@@ -121,22 +121,59 @@ static int bool_of(const json_t *v)
     return -1;
 }
 
+static enum pmc_err post_of(const json_t *j, struct pmc_clob_post_ans *out,
+                            struct pmc_wire_err *err);
+
 enum pmc_err pmc_clob_rest_post(const char *buf, size_t n,
                                 struct pmc_clob_post_ans *out,
                                 struct pmc_wire_err *err)
 {
-    memset(out, 0, sizeof *out);
-    out->making.base = out->taking.base = -1;
     json_t *j = NULL;
     enum pmc_err e = load(buf, n, &j, err);
-    msg_of(e == PMC_OK ? j : NULL, buf, n, out->msg, sizeof out->msg);
-    if (e != PMC_OK)
+    if (e != PMC_OK) {
+        memset(out, 0, sizeof *out);
+        out->making.base = out->taking.base = -1;
+        msg_of(NULL, buf, n, out->msg, sizeof out->msg);
         return e;
-    if (!json_is_object(j)) {
+    }
+    e = post_of(j, out, err);
+    json_decref(j);
+    return e;
+}
+
+enum pmc_err pmc_clob_rest_post_batch(const char *buf, size_t n,
+                                      struct pmc_clob_post_ans *out,
+                                      enum pmc_err *elem, size_t cap,
+                                      size_t *count, struct pmc_wire_err *err)
+{
+    *count = 0;
+    json_t *j = NULL;
+    PMC_TRY(load(buf, n, &j, err));
+    if (!json_is_array(j)) {
         json_decref(j);
         return pmc_wire_fail(err, PMC_EPARSE, 0,
-                             "POST /order answer: expected a JSON object");
+                             "POST /orders answer: expected a JSON array");
     }
+    *count = json_array_size(j);
+    for (size_t i = 0; i < *count && i < cap; i++) {
+        struct pmc_wire_err ee;
+        elem[i] = post_of(json_array_get(j, i), &out[i], &ee);
+    }
+    json_decref(j);
+    return PMC_OK;
+}
+
+/* One POST /order answer, already parsed. */
+static enum pmc_err post_of(const json_t *j, struct pmc_clob_post_ans *out,
+                            struct pmc_wire_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->making.base = out->taking.base = -1;
+    msg_of(j, "", 0, out->msg, sizeof out->msg);
+    if (!json_is_object(j))
+        return pmc_wire_fail(err, PMC_EPARSE, 0,
+                             "POST /order answer: expected a JSON object");
+    enum pmc_err e = PMC_OK;
     int ok = bool_of(json_object_get(j, "success"));
     size_t en = 0;
     const char *em = str_of(j, "errorMsg", &en);
@@ -152,7 +189,6 @@ enum pmc_err pmc_clob_rest_post(const char *buf, size_t n,
             e = pmc_wire_fail(err, PMC_EPARSE, 0,
                               "field \"success\" is missing and no "
                               "\"errorMsg\"");
-        json_decref(j);
         return e;
     }
     out->accepted = ok == 1 && !has_err;
@@ -162,7 +198,6 @@ enum pmc_err pmc_clob_rest_post(const char *buf, size_t n,
     copy_status(st, sn, out->status_text, sizeof out->status_text);
     out->making = amount_of(json_object_get(j, "makingAmount"));
     out->taking = amount_of(json_object_get(j, "takingAmount"));
-    json_decref(j);
     return PMC_OK;
 }
 

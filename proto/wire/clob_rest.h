@@ -68,6 +68,17 @@ PMC_MUST_USE enum pmc_err pmc_clob_rest_post(const char *buf, size_t n,
                                              struct pmc_clob_post_ans *out,
                                              struct pmc_wire_err *err);
 
+/* POST /orders, a 2xx answer: a JSON array of POST /order answers, one
+ * per order of the request, in its order. *count gets the number of
+ * elements (whatever cap is); the first cap are read into out[i] with
+ * elem[i] what pmc_clob_rest_post would return for that element alone
+ * (PMC_EPARSE: not an answer; out[i].msg still set). PMC_EPARSE when the
+ * body is not a JSON array; PMC_ENOMEM. */
+PMC_MUST_USE enum pmc_err
+pmc_clob_rest_post_batch(const char *buf, size_t n,
+                         struct pmc_clob_post_ans *out, enum pmc_err *elem,
+                         size_t cap, size_t *count, struct pmc_wire_err *err);
+
 /* GET /data/order/{hash}, a 2xx answer: OpenOrder. */
 struct pmc_clob_order_ans {
     int found; /* 0: null, {} or an object without "id" (not found) */

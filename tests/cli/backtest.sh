@@ -102,6 +102,27 @@ check "trade_fail_share 0.3: trades failed, the books and the core agree" 'grep 
 check "trade_fail_share 0.3: another P&L than without" '[ "$(grep "\"pnl_usd\"" "$tmp/tf1.json")" != "$(grep "\"pnl_usd\"" "$tmp/tf0.json")" ]'
 check "trade_fail_share 0: no failed trades in the summary" '! grep -q "trades_failed" "$tmp/tf0.json"'
 
+# GTD: the order's exp is its emission rounded up to a second + order_ttl_s;
+# the simulator ends its resting part then ("expired", cancel reported
+# lat_report later), the same on every run; GTC rests to the end of data
+cat >"$tmp/gtd.tape" <<'EOF'
+#pmcopy-tape v1
+t=1767229200000 ev=market market=m1 token=101 tick=0.01 end=1767315600000
+t=1767229200000 ev=quote token=101 bid=0.4 ask=0.52 bidsz=1000 asksz=1
+t=1767229201000 ev=fill trader=0x1111111111111111111111111111111111111111 token=101 side=BUY px=0.5 sz=100 key=0xa1:1
+t=1767229500000 ev=quote token=101 bid=0.4 ask=0.7 bidsz=1000 asksz=1000
+EOF
+gtd="$tmp/gtd.tape --trader 0x1111111111111111111111111111111111111111"
+"$bin" decide $gtd --set order_tif=GTD --set order_ttl_s=120 >"$tmp/gtd.dec" 2>/dev/null
+check "GTD: the order carries exp (emitted 01.300 -> 02 + 120 s)" 'grep -q "ev=order .*tif=GTD .* exp=1767229322$" "$tmp/gtd.dec"'
+for k in 1 2; do
+    "$bin" backtest $gtd --set order_tif=GTD --set order_ttl_s=120 --out "$tmp/gtd$k" >/dev/null 2>&1
+done
+check "GTD: the resting part expires at exp (+ report latency)" 'grep -q "^pmc-[0-9a-f]*,1767229204300,1767229204401,1767229325050,.*,GTD,0.52,10,.*,1,0.52,.*,partial,expired," "$tmp/gtd1/orders.csv"'
+check "GTD: same tape, same expiry, same bytes" 'cmp -s "$tmp/gtd1/orders.csv" "$tmp/gtd2/orders.csv"'
+"$bin" backtest $gtd --set order_tif=GTC --out "$tmp/gtc" >/dev/null 2>&1
+check "GTC on the same tape rests to the end of data" 'grep -q ",GTC,.*,partial,end_of_data," "$tmp/gtc/orders.csv"'
+
 # golden scenarios: hand-computed expectations + blessed ledger files
 for t in "$root"/scenarios/sim/*.tape; do
     n=$(basename "$t" .tape)

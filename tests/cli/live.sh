@@ -206,6 +206,9 @@ check "real: both orders went out on the executor's lanes" \
 "$bin" live --live --clob-lanes 9 --trader $A --no-db > /dev/null 2>&1
 rc=$?
 check "real: --clob-lanes 9 is a usage error (got $rc)" [ "$rc" -eq 2 ]
+"$bin" live --live --clob-batch 16 --trader $A --no-db > /dev/null 2>&1
+rc=$?
+check "real: --clob-batch 16 is a usage error (got $rc)" [ "$rc" -eq 2 ]
 curl -sf "http://127.0.0.1:$CP/_control/log" > "$tmp/clob.log"
 check "real: the fake accepted two orders" grep -q '"orders": *2\|"orders":2' "$tmp/clob.log"
 check "real: no order hash POSTed twice" grep -q '"max_posts_per_hash": *1\|"max_posts_per_hash":1' "$tmp/clob.log"
@@ -213,6 +216,45 @@ check "real: no order hash POSTed twice" grep -q '"max_posts_per_hash": *1\|"max
 check "real: both orders matched in the store" [ "$(grep -c ',matched,' "$tmp/hist.csv")" -eq 2 ]
 check "real: the secret never reaches the log" sh -c "! grep -q 'ac0974bec39a17e3\\|AAAAAAAAAAAAAAAAAAAA' '$tmp/real.err'"
 check "real: the journal replays" "$bin" replay --db "$tmp/real.db" --trader $A
+
+# ---- a flush across tokens: one POST /orders ----------------------------------
+# a large fill (>= bypass_shares) is copied at once: one order per token,
+# alone (POST /order; the executor learns the tokens' metadata); then a
+# small fill per token waits in its bucket (coalesce_ms 60 s) and both
+# buckets flush at shutdown: one loop pass, both orders in one POST /orders
+# (the fake counts requests)
+curl -sf -X POST "http://127.0.0.1:$CP/_control/reset" > /dev/null
+clob_book 404
+clob_book 405
+printf '0 book token=404 bids=0.48:300 asks=0.52:2500\n0 book token=405 bids=0.48:300 asks=0.52:2500\n' > "$tmp/batch.sc"
+start_fake feeds5 "$feeds" --scenario "$tmp/batch.sc" --max-seconds 60
+FP=$port
+"$bin" live --live --trader $A --clob-url http://127.0.0.1:$CP \
+    --rtds-ws ws://127.0.0.1:$FP/rtds --book-ws ws://127.0.0.1:$FP/ws/market \
+    --data-api "" --chain-ws "" --db "$tmp/batch.db" --api-port 0 \
+    --set coalesce_ms=60000 --set bypass_shares=150 \
+    --ready-file "$tmp/batch.ready" --quiet \
+    > /dev/null 2> "$tmp/batch.err" &
+lp=$!
+pids="$pids $lp"
+wait_ready "$tmp/batch.ready"
+AP=$(api_port_of "$tmp/batch.ready")
+wait_stat $FP rtds_subs 1
+ctl $FP trade wallet=$A token=404 side=BUY px=0.52 sz=200 tx=$(tx 41) log=1 rtds=0
+ctl $FP trade wallet=$A token=405 side=BUY px=0.52 sz=200 tx=$(tx 42) log=1 rtds=0
+wait_status $AP orders_sent 2
+sleep 0.5
+ctl $FP trade wallet=$A token=404 side=BUY px=0.52 sz=100 tx=$(tx 43) log=1 rtds=0
+ctl $FP trade wallet=$A token=405 side=BUY px=0.52 sz=100 tx=$(tx 44) log=1 rtds=0
+wait_status $AP fills_seen 4
+stop_live $lp # the shutdown flush emits both orders in one pass
+check "batch: exit 0 ($(tail -1 "$tmp/batch.err"))" [ "$rc" -eq 0 ]
+posts=$(curl -sf "http://127.0.0.1:$CP/_control/posts")
+check "batch: two orders alone, then two in one POST /orders ($posts)" \
+    sh -c "echo '$posts' | grep -q '\"total\": *4.*\"batches\": *1'"
+"$bin" history --db "$tmp/batch.db" --csv > "$tmp/bhist.csv" 2>&1
+check "batch: all four orders matched in the store" [ "$(grep -c ',matched,' "$tmp/bhist.csv")" -eq 4 ]
+check "batch: the journal replays" "$bin" replay --db "$tmp/batch.db" --trader $A --set coalesce_ms=60000 --set bypass_shares=150
 
 # ---- crash safety -------------------------------------------------------------
 i=0

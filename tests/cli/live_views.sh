@@ -18,10 +18,15 @@
 #            prints the accountability rows GET /traders gives from the
 #            session's engine; A's counts (seen, eligible, copied, tracking,
 #            the killed skip, orders); per-trader series in /metrics.
-#  watch   - `positions --watch --count 2` on the store, stdout not a TTY:
-#            two plain frames (no escape sequences) with the market, outcome,
-#            shares, average entry, mark and unrealised P&L; SIGINT stops an
-#            endless one with exit 0; a bad --interval is a usage error.
+#  watch   - `positions --watch` while the session runs asks its API (GET
+#            /quotes): the long is marked at the book's bid (0.48, not the
+#            core's 0.52) and P&L today is the core's; a port that does not
+#            answer, or answers something else, is named and the frame falls
+#            back to the store's marks. On the store alone (`--count 2`,
+#            stdout not a TTY): two plain frames (no escape sequences) with
+#            the market, outcome, shares, average entry, mark and unrealised
+#            P&L; SIGINT stops an endless one with exit 0; a bad --interval
+#            is a usage error.
 # Usage: sh tests/cli/live_views.sh path/to/pmcopy
 name=live_views
 . "$(dirname "$0")/live_lib.inc"
@@ -158,8 +163,35 @@ check "read: an escaped date is read (since=2000-01-01T00%3A00%3A00Z)" \
     test "$(api_code $AP GET '/orders?since=2000-01-01T00%3A00%3A00Z')" = 200
 check "read: POST /positions is 405" test "$(api_code $AP POST /positions)" = 405
 
+# ---- the position monitor, asking the session ---------------------------------
+api $AP GET /quotes > "$tmp/quotes.json"
+check "watch: GET /quotes gives the bid, ask and core mark of the long, exact decimals" \
+    grep -q '"quotes":\[{"token":"101","bid":"0.48","ask":"0.52","mark":"0.52"}\]' "$tmp/quotes.json"
+check "watch: GET /quotes gives the core's P&L today" \
+    grep -q '"pnl_today_usd":"-0.566689","realized_today_usd":"0","unrealized_usd":"-0.566689"' "$tmp/quotes.json"
+check "watch: GET /quotes needs the token" \
+    test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$AP/quotes")" = 401
+"$bin" positions --db "$db" --watch --count 1 --api-port "$AP" > "$tmp/wapi.out" 2>&1
+check "watch: marks from the session's book ($(head -3 "$tmp/wapi.out" | tail -1))" \
+    grep -q "^marks: the book's bid from the session at 127.0.0.1:$AP\$" "$tmp/wapi.out"
+check "watch: the long marked at the bid 0.48 (the core marks 0.52): unrealised -1.766689" \
+    grep -q ' Yes  *30  *0\.538889  *0\.48  *-1\.766689 bid    101$' "$tmp/wapi.out"
+check "watch: value at the bid, P&L today the core's" \
+    sh -c "grep -q '^open 1, closed 0 | value 14.4 USD, cost basis 16.166689 USD, unrealised -1.766689 USD' '$tmp/wapi.out' && grep -q '^P&L today -0.566689 USD (realised 0, unrealised change -0.566689 at the core.s marks), realised total 0 USD' '$tmp/wapi.out'"
+PMC_API_TOKEN=wrong-token-0123456789 "$bin" positions --db "$db" --watch --count 1 \
+    --api-port "$AP" > "$tmp/wtok.out" 2>&1
+check "watch: a wrong token is named and the store's marks are used" \
+    sh -c "grep -q '^marks: the store.s (session: 127.0.0.1:$AP: GET /quotes: HTTP 401)' '$tmp/wtok.out' && grep -q ' 0\.52  *-0\.566689 store  *101$' '$tmp/wtok.out'"
+"$bin" positions --db "$db" --watch --count 1 --api-port "$FP" > "$tmp/wfp.out" 2>&1
+check "watch: a port answering something else is named" \
+    grep -q "^marks: the store's (session: 127.0.0.1:$FP: GET /quotes: HTTP 404)" "$tmp/wfp.out"
+
 stop_live $lp
 check "the session exits 0 ($(tail -1 "$tmp/v.err"))" [ "$rc" -eq 0 ]
+"$bin" positions --db "$db" --watch --count 1 --api-port "$AP" > "$tmp/wdown.out" 2>&1
+rc=$?
+check "watch: the session gone, the frame says so and exits 0 (rc $rc)" \
+    sh -c "[ $rc -eq 0 ] && grep -q \"^marks: the store's (session: 127.0.0.1:$AP: \" '$tmp/wdown.out' && grep -q ' store  *101$' '$tmp/wdown.out'"
 "$bin" positions --db "$db" --json > "$tmp/pos_end.json" 2>&1
 u4=$(sed -n '/"totals"/s/.*"unrealized": *\(-\{0,1\}[0-9.]*\).*/\1/p' "$tmp/pos_end.json")
 check "pnl: after the session, positions gives its last /status value ($u4, $u1)" \
@@ -173,7 +205,7 @@ check "watch: two frames" [ "$(grep -c '^pmcopy positions ' "$tmp/watch.out")" -
 check "watch: no escape sequences when stdout is not a TTY" \
     sh -c "! grep -q \"\$(printf '\\033')\" '$tmp/watch.out'"
 check "watch: the position row (outcome, shares, average entry, mark, unrealised, token)" \
-    grep -q ' Yes  *30  *0\.538889  *0\.52  *-0\.566689  *101$' "$tmp/watch.out"
+    grep -q ' Yes  *30  *0\.538889  *0\.52  *-0\.566689 store  *101$' "$tmp/watch.out"
 check "watch: value and P&L lines" \
     sh -c "grep -q '^open 1, closed 0 | value 15.6 USD, cost basis 16.166689 USD, unrealised -0.566689 USD' '$tmp/watch.out' && grep -q '^realised today 0 USD, realised total 0 USD' '$tmp/watch.out'"
 # on a terminal (script(1) gives it one): cursor hidden, each frame from the

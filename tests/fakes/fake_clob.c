@@ -85,6 +85,7 @@ struct order {
     pmc_micros orig, matched, price;
     char maker[43];
     int64_t created;
+    int64_t expiration; /* GTD: unix seconds as sent; else 0 */
     int posts;
     int ntrades;
 };
@@ -166,6 +167,7 @@ static struct {
     struct logent log[LOG_MAX];
     int nlog;
     int64_t posts_total;
+    int64_t batches_total; /* POST /orders requests taken */
     int amounts_base;
     int close_idle; /* close every idle kept-alive connection */
     secp256k1_context *secp;
@@ -539,6 +541,9 @@ static void post_order(const struct hdrs *h, const char *body, size_t len,
         ok = 0;
     if (ok && pmc_order_type_parse(otype, otype_n, &tif) != PMC_OK)
         ok = 0;
+    uint64_t expiration = 0;
+    if (ok && !juint(o, "expiration", &expiration))
+        ok = 0;
     uint8_t sig[65];
     if (ok && (sig_type > 2 || pmc_hex_decode(sigs, sig_n, sig, 65) != PMC_OK))
         ok = 0;
@@ -548,6 +553,14 @@ static void post_order(const struct hdrs *h, const char *body, size_t len,
         return;
     }
     ov.sig_type = (uint8_t)sig_type;
+    /* GTD: the venue's security threshold, a minute ahead at least */
+    if ((tif == PMC_TIF_GTD) != (expiration != 0) ||
+        (tif == PMC_TIF_GTD &&
+         expiration < (uint64_t)(wall_ms() / 1000) + 60)) {
+        json_decref(j);
+        err(r, 400, "invalid expiration value");
+        return;
+    }
     char token[96];
     memcpy(token, tok, tok_n);
     token[tok_n] = '\0';
@@ -696,6 +709,7 @@ static void post_order(const struct hdrs *h, const char *body, size_t len,
     od->tif = tif;
     od->price = price;
     od->created = wall_ms() / 1000;
+    od->expiration = (int64_t)expiration;
     od->posts = 1;
     pmc_addr_checksum(ov.maker, od->maker);
     pmc_micros budget = market && ov.side == 0 ? mk : 0;
@@ -750,12 +764,104 @@ static void post_order(const struct hdrs *h, const char *body, size_t len,
     set_json(r, 200, out);
 }
 
+/* POST /orders: a JSON array of 1..15 order bodies, each handled as POST
+ * /order would handle it alone; the answer is the array of their answers
+ * in the same order, a refused one as {"success":false,"errorMsg":..}.
+ * A fault on path "/orders[i]" (kind status, its body) answers element i
+ * with that body instead, the order not processed. */
+static void post_orders(const struct hdrs *h, const char *body, size_t len,
+                        struct resp *r)
+{
+    json_t *j = NULL;
+    struct pmc_wire_err we;
+    if (pmc_json_exact_loads(body, len, &j, &we) != PMC_OK ||
+        !json_is_array(j) || json_array_size(j) == 0) {
+        json_decref(j);
+        err(r, 400, "Invalid order payload");
+        return;
+    }
+    if (json_array_size(j) > 15) {
+        json_decref(j);
+        err(r, 400, "Too many orders in payload, max 15");
+        return;
+    }
+    S.batches_total++;
+    size_t cap = 64, n = 0;
+    char *out = malloc(cap);
+    if (!out) {
+        json_decref(j);
+        err(r, 500, "Internal server error");
+        return;
+    }
+    out[n++] = '[';
+    size_t i;
+    json_t *e;
+    json_array_foreach(j, i, e)
+    {
+        char p[32], *ans = NULL;
+        snprintf(p, sizeof p, "/orders[%zu]", i);
+        struct fault *f = NULL;
+        for (int k = 0; k < MAX_FAULTS && !f; k++)
+            if (S.faults[k].used && strcmp(S.faults[k].path, p) == 0)
+                f = &S.faults[k];
+        if (f && --f->count <= 0)
+            f->used = 0;
+        if (f) {
+            ans = strdup(f->body[0] ? f->body : "{}");
+        } else {
+            char *one = json_dumps(e, JSON_COMPACT);
+            struct resp er;
+            memset(&er, 0, sizeof er);
+            if (one)
+                post_order(h, one, strlen(one), &er);
+            free(one);
+            if (er.status == 200) {
+                ans = er.body;
+                er.body = NULL;
+            } else {
+                json_t *ej = er.body ? json_loads(er.body, 0, NULL) : NULL;
+                const char *m = json_string_value(json_object_get(ej, "error"));
+                json_t *a =
+                    json_pack("{s:b,s:s,s:s,s:s}", "success", 0, "errorMsg",
+                              m ? m : "error", "orderID", "", "status", "");
+                ans = json_dumps(a, JSON_COMPACT);
+                json_decref(a);
+                json_decref(ej);
+            }
+            free(er.body);
+        }
+        size_t an = ans ? strlen(ans) : 2;
+        char *grown = realloc(out, cap + an + 2);
+        if (!grown) {
+            free(ans);
+            free(out);
+            json_decref(j);
+            err(r, 500, "Internal server error");
+            return;
+        }
+        out = grown;
+        cap += an + 2;
+        if (i)
+            out[n++] = ',';
+        memcpy(out + n, ans ? ans : "{}", an);
+        n += an;
+        free(ans);
+    }
+    json_decref(j);
+    out[n++] = ']';
+    out[n] = '\0';
+    r->status = 200;
+    free(r->body);
+    r->body = out;
+}
+
 static json_t *open_order_json(const struct order *o)
 {
     char a[24], b[24], c[24];
     json_t *tr = trade_ids(o);
-    char created[24];
+    char created[24], expiration[24];
     snprintf(created, sizeof created, "%" PRId64, o->created);
+    snprintf(expiration, sizeof expiration, "%" PRId64, o->expiration);
     return json_pack(
         "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s,"
         "s:s,s:s}",
@@ -764,7 +870,7 @@ static json_t *open_order_json(const struct order *o)
         o->side == 0 ? "BUY" : "SELL", "original_size", dec(o->orig, a),
         "size_matched", dec(o->matched, b), "price", dec(o->price, c),
         "associate_trades", tr, "outcome", "Yes", "created_at", created,
-        "expiration", "0", "order_type", pmc_order_type_name(o->tif));
+        "expiration", expiration, "order_type", pmc_order_type_name(o->tif));
 }
 
 static json_t *trade_json(const struct trade *t)
@@ -1147,8 +1253,9 @@ static void control(const char *method, const char *target, const char *body,
         struct order *o =
             query(target, "hash", h, sizeof h) ? find_order(h) : NULL;
         set_json(r, 200,
-                 json_pack("{s:i,s:I}", "count", o ? o->posts : 0, "total",
-                           (json_int_t)S.posts_total));
+                 json_pack("{s:i,s:I,s:I}", "count", o ? o->posts : 0, "total",
+                           (json_int_t)S.posts_total, "batches",
+                           (json_int_t)S.batches_total));
         return;
     }
     if (strcmp(method, "GET") == 0 && strcmp(path, "/_control/user") == 0) {
@@ -1188,7 +1295,7 @@ static void control(const char *method, const char *target, const char *body,
     size_t n;
     if (strcmp(path, "/_control/reset") == 0) {
         S.nbooks = S.norders = S.ntrades = S.nlog = 0;
-        S.posts_total = 0;
+        S.posts_total = S.batches_total = 0;
         S.amounts_base = 0;
         memset(S.faults, 0, sizeof S.faults);
     } else if (strcmp(path, "/_control/book") == 0) {
@@ -1465,6 +1572,9 @@ static void handle(const char *method, const char *target, const struct hdrs *h,
                                      : "order not found"));
             }
         }
+    } else if (strcmp(path, "/orders") == 0 && strcmp(method, "POST") == 0) {
+        if (check_l2(h, method, target, body, len, r))
+            post_orders(h, body, len, r);
     } else if (strcmp(method, "GET") == 0 &&
                strncmp(path, "/data/order/", 12) == 0) {
         if (check_l2(h, method, target, body, len, r)) {

@@ -61,6 +61,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_amount(&pa.making);
     check_amount(&pa.taking);
 
+    struct pmc_clob_post_ans pb[4];
+    enum pmc_err pe[4];
+    size_t pn = 0;
+    e = pmc_clob_rest_post_batch(buf, size, pb, pe, 4, &pn, &err);
+    check(e, &err);
+    for (size_t i = 0; i < pn && i < 4; i++) {
+        check_text(pb[i].msg, sizeof pb[i].msg);
+        if (pe[i] != PMC_OK && pb[i].accepted)
+            abort();
+        check_amount(&pb[i].making);
+        check_amount(&pb[i].taking);
+    }
+
     struct pmc_clob_order_ans oa;
     e = pmc_clob_rest_order(buf, size, &oa, &err);
     check(e, &err);

@@ -175,6 +175,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.kill_max_daily_loss_usd, USD(200));
     assert_int_equal(cfg.kill_max_consecutive_rejects, 5);
     assert_int_equal(cfg.time_in_force, PMC_TIF_FAK);
+    assert_int_equal(cfg.order_ttl_s, 300);
     assert_string_equal(cfg.db_path, "pmcopy.db");
     assert_int_equal(cfg.db_enabled, 1);
     assert_int_equal(cfg.api_enabled, 0);
@@ -618,7 +619,10 @@ static void test_invalid_values(void **state)
     invalid("dedupe_capacity=16777217",
             "dedupe_capacity=16777217: must be 16..16777216");
     invalid("max_bucket_fills=0", "max_bucket_fills=0: must be 1..65536");
-    invalid("order_tif=GTD", "order_tif=GTD: must be FAK, FOK or GTC");
+    invalid("order_tif=IOC", "order_tif=IOC: must be FAK, FOK, GTC or GTD");
+    invalid("order_ttl_s=119", "order_ttl_s=119: must be 120..2592000 s");
+    invalid("order_ttl_s=2592001",
+            "order_ttl_s=2592001: must be 120..2592000 s");
     invalid("sizing=kelly", "sizing=kelly: must be fixed, proportional or "
                             "capped_proportional");
     invalid("api_enabled=2", "api_enabled=2: must be true or false");
@@ -629,7 +633,11 @@ static void test_invalid_values(void **state)
     a.sets[a.nsets++] = "coalesce_ms=0";
     a.sets[a.nsets++] = "min_order_notional_usd=0";
     a.sets[a.nsets++] = "ratio=1000";
+    a.sets[a.nsets++] = "order_tif=GTD";
+    a.sets[a.nsets++] = "order_ttl_s=120";
     build_ok(&a);
+    assert_int_equal(cfg.time_in_force, PMC_TIF_GTD);
+    assert_int_equal(cfg.order_ttl_s, 120);
     assert_int_equal(cfg.max_slippage, 999999);
     assert_int_equal(cfg.coalesce_ms, 0);
     assert_int_equal(cfg.ratio, USD(1000));

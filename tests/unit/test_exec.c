@@ -111,6 +111,8 @@ static void ctlf(const char *path, const char *fmt, ...)
     json_decref(j);
 }
 
+static int64_t fake_posts(const char *key);
+
 static int posts_for(const char *hash)
 {
     char p[160];
@@ -163,6 +165,7 @@ struct sink {
     char log[8192];
     int ntr; /* the trade hook: statuses in order */
     enum pmc_trade_status tr[16];
+    char body[2048]; /* the last journaled body */
 };
 
 static void h_emit(void *ctx, struct pmc_record *r)
@@ -181,6 +184,7 @@ static enum pmc_err h_journal(void *ctx, const struct pmc_sym *coid,
     assert_int_equal(strlen(hash), 66);
     if (s->journals < 8)
         snprintf(s->hash[s->journals], 67, "%s", hash);
+    snprintf(s->body, sizeof s->body, "%s", body);
     s->journals++;
     return s->fail_journal ? PMC_EIO : PMC_OK;
 }
@@ -628,6 +632,185 @@ static void test_gtc_resting(void **state)
     pmc_clob_free(x);
 }
 
+/* GTD: a limit order whose JSON body carries expiration = the core's exp
+ * + 60 s (unsigned, whole seconds); the fake holds it to the venue's
+ * threshold and rests it. Without an exp the order is refused unsent. */
+static void test_gtd_expiration(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record o = order("c-gtd", PMC_BUY, PMC_TIF_GTD, "0.40", "10");
+    int64_t exp = now_ms() / 1000 + 1 + 120;
+    o.u.order.exp = exp;
+    submit(x, &o);
+    run_for(x, 300);
+    assert_int_equal(s.n, 1);
+    expect(&s.rec[0], PMC_EXEC_ACK, NULL, NULL);
+    char want[64];
+    snprintf(want, sizeof want, "\"expiration\":\"%lld\"",
+             (long long)(exp + 60));
+    assert_non_null(strstr(s.body, want));
+    assert_non_null(strstr(s.body, "\"orderType\":\"GTD\""));
+    assert_int_equal(posts_for(s.hash[0]), 1);
+    /* no exp: never signed, never sent */
+    struct pmc_record o2 = order("c-gtd0", PMC_BUY, PMC_TIF_GTD, "0.40", "10");
+    submit(x, &o2);
+    run(x, &s, 2, 1000);
+    assert_int_equal(s.n, 2);
+    expect(&s.rec[1], PMC_EXEC_REJECT, NULL, NULL);
+    assert_non_null(strstr(s.rec[1].u.exec.reason, "without an expiry"));
+    assert_int_equal(s.journals, 1);
+    pmc_clob_free(x);
+}
+
+/* ---- POST /orders ------------------------------------------------------ */
+
+static int64_t fake_posts(const char *key)
+{
+    json_t *j = ctl("GET", "/_control/posts", NULL);
+    int64_t n = (int64_t)json_integer_value(json_object_get(j, key));
+    json_decref(j);
+    return n;
+}
+
+/* The record of coid with status st (the first), or NULL. */
+static const struct pmc_record *rec_of(const struct sink *s, const char *coid,
+                                       enum pmc_exec_status st)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->rec[i].kind == PMC_K_EXEC && s->rec[i].u.exec.status == st &&
+            strcmp(s->rec[i].u.exec.coid.s, coid) == 0)
+            return &s->rec[i];
+    return NULL;
+}
+
+/* Four orders held and released together go out as one POST /orders;
+ * each element of the answer means for its order what a POST /order
+ * answer would: a FAK filled, a GTC resting (ack), one refused (below the
+ * minimum size: reject), one whose element is unreadable (ambiguous:
+ * looked up by hash, not found, then posted again alone). */
+static void test_batch_mixed(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    ctlf("/_control/fault", "{\"kind\":\"status\",\"path\":\"/orders[3]\","
+                            "\"body\":\"{\\\"status\\\":\\\"live\\\"}\"}");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record o[4] = {
+        order("b-fak", PMC_BUY, PMC_TIF_FAK, "0.55", "10"),
+        order("b-gtc", PMC_BUY, PMC_TIF_GTC, "0.40", "10"),
+        order("b-small", PMC_BUY, PMC_TIF_GTC, "0.40", "2"),
+        order("b-lost", PMC_BUY, PMC_TIF_GTC, "0.41", "10"),
+    };
+    struct pmc_tick tk;
+    assert_int_equal(pmc_tick_parse("0.01", 4, &tk), PMC_OK);
+    assert_int_equal(pmc_clob_token_info(x, &o[0].u.order.token, tk, 0, -1),
+                     PMC_OK);
+    pmc_clob_hold(x);
+    for (int i = 0; i < 4; i++)
+        submit(x, &o[i]);
+    assert_int_equal(s.journals, 4); /* signed and journaled at submit */
+    assert_int_equal(fake_posts("total"), 0);
+    pmc_clob_release(x, now_ms());
+    run_for(x, 1500);
+    assert_int_equal(fake_posts("batches"), 1);
+    const struct pmc_record *r;
+    assert_non_null(r = rec_of(&s, "b-fak", PMC_EXEC_FILL));
+    expect(r, PMC_EXEC_FILL, "11", "0.5");
+    assert_non_null(rec_of(&s, "b-gtc", PMC_EXEC_ACK));
+    assert_non_null(r = rec_of(&s, "b-small", PMC_EXEC_REJECT));
+    /* the element's message (cut: the hash comes first) */
+    assert_non_null(strstr(r->u.exec.reason, "venue 200: order 0x"));
+    assert_non_null(rec_of(&s, "b-lost", PMC_EXEC_ACK));
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(posts_for(s.hash[i]), i == 2 ? 0 : 1);
+    struct pmc_clob_stats st;
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.batches, 1);
+    assert_int_equal(st.reconciles, 1);
+    assert_int_equal(st.posts, 5); /* four in the batch, b-lost again */
+    assert_int_equal(pmc_clob_open_orders(x), 2);
+    pmc_clob_free(x);
+}
+
+/* The batch's answer is lost (processed, connection dropped): every order
+ * of it is ambiguous and looked up by hash, none is posted twice. */
+static void test_batch_lost_answer(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    ctlf("/_control/fault", "{\"kind\":\"drop\",\"path\":\"/orders\"}");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record o[3] = {
+        order("l-fak", PMC_BUY, PMC_TIF_FAK, "0.55", "10"),
+        order("l-gtc1", PMC_BUY, PMC_TIF_GTC, "0.40", "10"),
+        order("l-gtc2", PMC_BUY, PMC_TIF_GTC, "0.41", "10"),
+    };
+    pmc_clob_hold(x);
+    for (int i = 0; i < 3; i++)
+        submit(x, &o[i]);
+    pmc_clob_release(x, now_ms());
+    run_for(x, 1500);
+    assert_int_equal(fake_posts("batches"), 1);
+    assert_non_null(rec_of(&s, "l-fak", PMC_EXEC_FILL));
+    assert_non_null(rec_of(&s, "l-gtc1", PMC_EXEC_ACK));
+    assert_non_null(rec_of(&s, "l-gtc2", PMC_EXEC_ACK));
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(posts_for(s.hash[i]), 1);
+    struct pmc_clob_stats st;
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.reconciles, 3);
+    assert_int_equal(st.posts, 3);
+    assert_int_equal(fake_posts("total"), 3);
+    pmc_clob_free(x);
+}
+
+/* 17 orders of one pass: a POST /orders of 15 and one of 2; with
+ * batch_max 0 the same orders go one POST /order each. */
+static void test_batch_over_15(void **state)
+{
+    (void)state;
+    for (int pass = 0; pass < 2; pass++) {
+        ctlf("/_control/reset", "{}");
+        book("[[\"0.50\",\"1000\"]]", "[]");
+        struct sink s = {0};
+        struct pmc_clob_cfg cfg;
+        char url[64];
+        base_cfg(&cfg, url, sizeof url);
+        cfg.batch_max = pass ? 0 : 15;
+        struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+        pmc_clob_hold(x);
+        for (int i = 0; i < 17; i++) {
+            char c[16];
+            snprintf(c, sizeof c, "m-%d", i);
+            struct pmc_record o = order(c, PMC_BUY, PMC_TIF_GTC, "0.40", "5");
+            submit(x, &o);
+        }
+        pmc_clob_release(x, now_ms());
+        run_for(x, 800);
+        int acks = 0;
+        for (int i = 0; i < s.n; i++)
+            acks += s.rec[i].u.exec.status == PMC_EXEC_ACK;
+        assert_int_equal(acks, 17);
+        assert_int_equal(fake_posts("total"), 17);
+        assert_int_equal(fake_posts("batches"), pass ? 0 : 2);
+        pmc_clob_free(x);
+    }
+}
+
 /* A wrong API secret: the fake recomputes the HMAC and answers 401; the
  * order is rejected with the venue's message. */
 static void test_l2_verified(void **state)
@@ -661,33 +844,41 @@ static void test_l2_verified(void **state)
 static void test_429_waits_for_reset(void **state)
 {
     (void)state;
-    book("[[\"0.50\",\"100\"]]", "[]");
-    ctlf("/_control/fault", "{\"kind\":\"429\",\"reset_in_s\":1}");
-    struct sink s = {0};
-    struct pmc_clob_cfg cfg;
-    char url[64];
-    base_cfg(&cfg, url, sizeof url);
-    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
-    struct pmc_record a = order("c-429a", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
-    struct pmc_record b = order("c-429b", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
-    submit(x, &a);
-    run_for(x, 50);
-    submit(x, &b);
-    run(x, &s, 2, 4000);
-    assert_int_equal(s.n, 2);
-    expect(&s.rec[0], PMC_EXEC_FILL, NULL, NULL);
-    expect(&s.rec[1], PMC_EXEC_FILL, NULL, NULL);
-    int64_t t[8];
-    int n = request_times("POST", "/order", t, 8);
-    assert_int_equal(n, 3); /* the 429, then a and b */
-    int64_t reset_ms = (t[0] / 1000 + 1) * 1000;
-    assert_true(t[1] >= reset_ms);
-    assert_true(t[2] >= reset_ms);
-    struct pmc_clob_stats st;
-    pmc_clob_stats(x, &st);
-    assert_int_equal(st.rate_429, 1);
-    assert_true(st.rate_waits >= 1);
-    pmc_clob_free(x);
+    for (int batch = 0; batch < 2; batch++) {
+        ctlf("/_control/reset", "{}");
+        book("[[\"0.50\",\"100\"]]", "[]");
+        ctlf("/_control/fault", "{\"kind\":\"429\",\"reset_in_s\":1}");
+        struct sink s = {0};
+        struct pmc_clob_cfg cfg;
+        char url[64];
+        base_cfg(&cfg, url, sizeof url);
+        cfg.batch_max = batch ? 15 : 0;
+        struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+        struct pmc_record a =
+            order("c-429a", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+        struct pmc_record b =
+            order("c-429b", PMC_BUY, PMC_TIF_FAK, "0.55", "2");
+        submit(x, &a);
+        run_for(x, 50);
+        submit(x, &b);
+        run(x, &s, 2, 4000);
+        assert_int_equal(s.n, 2);
+        expect(&s.rec[0], PMC_EXEC_FILL, NULL, NULL);
+        expect(&s.rec[1], PMC_EXEC_FILL, NULL, NULL);
+        int64_t t[8];
+        int n = request_times("POST", "/order", t, 8); /* /orders too */
+        /* the 429, then a and b; batching: due together, in one POST /orders */
+        assert_int_equal(n, batch ? 2 : 3);
+        assert_int_equal(fake_posts("batches"), batch);
+        int64_t reset_ms = (t[0] / 1000 + 1) * 1000;
+        for (int i = 1; i < n; i++)
+            assert_true(t[i] >= reset_ms);
+        struct pmc_clob_stats st;
+        pmc_clob_stats(x, &st);
+        assert_int_equal(st.rate_429, 1);
+        assert_true(st.rate_waits >= 1);
+        pmc_clob_free(x);
+    }
 }
 
 /* 503 x4 with max_retries 2 and a breaker threshold of 4: order A is sent
@@ -1541,6 +1732,10 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_fak_partial_cancel_and_sell, reset),
         cmocka_unit_test_setup(test_fok_not_filled, reset),
         cmocka_unit_test_setup(test_gtc_resting, reset),
+        cmocka_unit_test_setup(test_gtd_expiration, reset),
+        cmocka_unit_test_setup(test_batch_mixed, reset),
+        cmocka_unit_test_setup(test_batch_lost_answer, reset),
+        cmocka_unit_test_setup(test_batch_over_15, reset),
         cmocka_unit_test_setup(test_l2_verified, reset),
         cmocka_unit_test_setup(test_429_waits_for_reset, reset),
         cmocka_unit_test_setup(test_5xx_breaker, reset),

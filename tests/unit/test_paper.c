@@ -106,6 +106,46 @@ static void test_gtc_rests_then_fills_on_trade(void **state)
     pmc_paper_free(p);
 }
 
+/* GTD rests like GTC until its exp (unix s): then it ends "expired" on
+ * the next tick or record, before that record can fill it. */
+static void test_gtd_expires(void **state)
+{
+    (void)state;
+    struct got g = {0};
+    struct pmc_paper *p;
+    assert_int_equal(pmc_paper_new(&p, collect, &g), PMC_OK);
+    struct pmc_venue v = pmc_paper_venue(p);
+    struct pmc_record r = rec("t=1000 ev=quote token=9 bid=0.4 ask=0.45");
+    pmc_paper_on_record(p, &r, 1000);
+    r = rec("t=2000 ev=order coid=d1 token=9 side=BUY px=0.42 sz=30 tif=GTD "
+            "keys=k1 exp=122");
+    assert_int_equal(v.submit(v.self, &r, 2000), PMC_OK);
+    assert_int_equal(g.n, 1); /* ack */
+    r = rec("t=3000 ev=trade token=9 px=0.41 sz=10");
+    pmc_paper_on_record(p, &r, 3000);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.lines[1],
+                        "t=3000 ev=exec coid=d1 status=fill sz=10 px=0.42");
+    pmc_paper_tick(p, 121999);
+    assert_int_equal(pmc_paper_resting(p), 1);
+    assert_int_equal(g.n, 2);
+    pmc_paper_tick(p, 122000);
+    assert_int_equal(pmc_paper_resting(p), 0);
+    assert_int_equal(g.n, 3);
+    assert_string_equal(g.lines[2], "t=122000 ev=exec coid=d1 status=cancel "
+                                    "reason=expired");
+    /* a print after the exp, no tick in between: expired, never filled */
+    r = rec("t=123000 ev=order coid=d2 token=9 side=BUY px=0.42 sz=30 tif=GTD "
+            "keys=k2 exp=200");
+    assert_int_equal(v.submit(v.self, &r, 123000), PMC_OK);
+    r = rec("t=200500 ev=trade token=9 px=0.41 sz=10");
+    pmc_paper_on_record(p, &r, 200500);
+    assert_int_equal(g.n, 5);
+    assert_string_equal(g.lines[4], "t=200500 ev=exec coid=d2 status=cancel "
+                                    "reason=expired");
+    pmc_paper_free(p);
+}
+
 static void test_no_book_rejects(void **state)
 {
     (void)state;
@@ -312,6 +352,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fak_walks_book_and_cancels_rest),
         cmocka_unit_test(test_gtc_rests_then_fills_on_trade),
+        cmocka_unit_test(test_gtd_expires),
         cmocka_unit_test(test_no_book_rejects),
         cmocka_unit_test(test_no_book_last_price_on_tick_grid),
         cmocka_unit_test(test_api),

@@ -159,6 +159,8 @@ static void test_round_trip_every_kind(void **state)
         " clip=market",
         "t=8 ev=order coid=c token=x side=BUY px=0.5 sz=5 tif=GTD keys=a"
         " clip=window",
+        "t=8 ev=order coid=c token=x side=BUY px=0.5 sz=5 tif=GTD keys=a"
+        " exp=1767225900",
         "t=8 ev=order coid=c token=x side=BUY px=0.5 sz=5 tif=FAK keys=a"
         " clip=daily",
         "t=8 ev=order coid=c token=x side=SELL px=0.5 sz=5 tif=FAK keys=a"
@@ -589,6 +591,12 @@ static void test_errors_values(void **state)
             "bad tif=IOC: tif is FAK, FOK, GTC or GTD");
     refused("t=1 ev=order coid=c token=x side=BUY px=0.5 sz=5 tif=FAK",
             "missing keys: required for this record");
+    refused("t=1 ev=order coid=c token=x side=BUY px=0.5 sz=5 tif=GTC keys=a "
+            "exp=1767225900",
+            "bad exp=1767225900: exp is for tif=GTD only");
+    refused("t=1 ev=order coid=c token=x side=BUY px=0.5 sz=5 tif=GTD keys=a "
+            "exp=0",
+            "bad exp=0: exp is unix seconds, 1..1e10");
     refused("t=1 ev=order coid=c token=x side=BUY px=0.5 sz=5 tif=FAK keys=a "
             "clip=none",
             "bad clip=none: clip is order, market, window, daily or holdings");

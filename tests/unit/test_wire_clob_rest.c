@@ -186,6 +186,52 @@ static void test_post_malformed(void **st)
     }
 }
 
+/* POST /orders: one answer per order, each read as POST /order reads it;
+ * a bad element is that element's error only; not an array is an error. */
+static void test_post_batch(void **st)
+{
+    (void)st;
+    struct pmc_clob_post_ans a[3];
+    enum pmc_err el[3];
+    size_t n = 99;
+    struct pmc_wire_err err;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(
+        pmc_clob_rest_post_batch(
+            S("[{\"success\":true,\"status\":\"matched\",\"makingAmount\":"
+              "\"5.5\",\"takingAmount\":\"10\"},"
+              "{\"success\":false,\"errorMsg\":\"not enough balance\"},"
+              "{\"status\":\"live\"},{\"success\":true}]"),
+            a, el, 3, &n, &err),
+        PMC_OK);
+    assert_int_equal(n, 4); /* counted beyond cap */
+    assert_int_equal(el[0], PMC_OK);
+    assert_int_equal(a[0].accepted, 1);
+    assert_int_equal(a[0].status, PMC_CLOB_ST_MATCHED);
+    assert_int_equal(a[0].making.human, dec("5.5"));
+    assert_int_equal(el[1], PMC_OK);
+    assert_int_equal(a[1].accepted, 0);
+    assert_string_equal(a[1].msg, "not enough balance");
+    assert_int_equal(el[2], PMC_EPARSE);
+    assert_int_equal(a[2].accepted, 0);
+    assert_int_equal(pmc_clob_rest_post_batch(S("[]"), a, el, 3, &n, &err),
+                     PMC_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(
+        pmc_clob_rest_post_batch(S("{\"error\":\"x\"}"), a, el, 3, &n, &err),
+        PMC_EPARSE);
+    assert_non_null(strstr(err.msg, "expected a JSON array"));
+    assert_int_equal(n, 0);
+    assert_int_equal(
+        pmc_clob_rest_post_batch(S("[{\"success\":"), a, el, 3, &n, &err),
+        PMC_EPARSE);
+    assert_int_equal(
+        pmc_clob_rest_post_batch(S("[1,\"x\"]"), a, el, 3, &n, &err), PMC_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(el[0], PMC_EPARSE);
+    assert_int_equal(el[1], PMC_EPARSE);
+}
+
 static void test_order(void **st)
 {
     (void)st;
@@ -474,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_post_good),
         cmocka_unit_test(test_post_refused),
         cmocka_unit_test(test_post_malformed),
+        cmocka_unit_test(test_post_batch),
         cmocka_unit_test(test_order),
         cmocka_unit_test(test_order_malformed),
         cmocka_unit_test(test_cancel),
