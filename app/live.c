@@ -86,6 +86,12 @@ int pmc_cmd_live(int argc, char **argv)
                      "CLOB market channel (default\n"
                      "wss://ws-subscriptions-clob.polymarket.com/ws/market)",
                      &o.book_ws, url_arg),
+        PMC_OPT_FUNC("user-ws", 0, "URL",
+                     "CLOB user channel of our orders and trades (--live;\n"
+                     "default wss://ws-subscriptions-clob.polymarket.com/"
+                     "ws/user\nwith the default --clob-url, else off; off: "
+                     "orders\nare polled by hash)",
+                     &o.user_ws, url_arg),
         PMC_OPT_FUNC("data-api", 0, "URL",
                      "data API root (default https://data-api.polymarket.com)",
                      &o.data_api, url_arg),

@@ -231,7 +231,8 @@ int main(int argc, char **argv)
     snprintf(c.api.key, sizeof c.api.key, "%s", API_KEY);
     snprintf(c.api.secret, sizeof c.api.secret, "%s", SECRET);
     snprintf(c.api.passphrase, sizeof c.api.passphrase, "%s", "passphrase");
-    struct pmc_clob_hooks h = {NULL, h_emit, h_journal, NULL, h_log, h_wire};
+    struct pmc_clob_hooks h = {NULL,  h_emit, h_journal, NULL,
+                               h_log, h_wire, NULL};
     struct pmc_clob *x = NULL;
     char why[200];
     if (pmc_clob_new(&cfg, &c, &h, wall_ms(), &x, why, sizeof why) != PMC_OK) {

@@ -201,6 +201,7 @@ void pmc_live_opts_default(struct pmc_live_opts *o)
     o->chain_ws = "";
     o->rtds_ws = "wss://ws-live-data.polymarket.com";
     o->book_ws = "wss://ws-subscriptions-clob.polymarket.com/ws/market";
+    o->user_ws = NULL; /* the venue's own with the default clob_url */
     o->data_api = "https://data-api.polymarket.com";
     o->drain_ms = 3000;
     o->shutdown_flush = 1;
@@ -278,6 +279,7 @@ static enum pmc_err setup_venue(struct live *L)
     hk.emit = pmc_live_venue_emit;
     hk.journal_order = pmc_live_journal_order;
     hk.wire = pmc_live_on_wire;
+    hk.trade = pmc_live_on_trade;
     hk.log = exec_log;
     e = pmc_clob_new(&cc, &creds, &hk, L->now, &L->clob, why, sizeof why);
     pmc_exec_creds_wipe(&creds);
@@ -287,6 +289,34 @@ static enum pmc_err setup_venue(struct live *L)
     }
     L->venue = pmc_clob_venue(L->clob);
     return PMC_OK;
+}
+
+/* The CLOB user channel, carried by the watcher set, read by the
+ * executor (live/exec/user.c). */
+static size_t user_sub(void *ctx, char *out, size_t cap)
+{
+    struct live *L = ctx;
+    return pmc_clob_user_subscribe_msg(L->clob, out, cap);
+}
+
+static void user_frame(void *ctx, const char *buf, size_t n)
+{
+    struct live *L = ctx;
+    struct pmc_wire_err err;
+    memset(&err, 0, sizeof err);
+    if (pmc_clob_user_feed(L->clob, buf, n, L->now, &err) != PMC_OK) {
+        char q[300];
+        pmc_live_log(L, "level=warn event=user_channel_frame err=%s",
+                     pmc_live_q(q, sizeof q, err.msg));
+    }
+}
+
+static void user_link(void *ctx, int up)
+{
+    struct live *L = ctx;
+    pmc_live_log(L, "level=info event=user_channel state=%s polling=%s",
+                 up ? "up" : "down", up ? "slow" : "on");
+    pmc_clob_user_link(L->clob, up, L->now);
 }
 
 static enum pmc_err setup_watch(struct live *L)
@@ -301,6 +331,18 @@ static enum pmc_err setup_watch(struct live *L)
     wc.chain_url = L->o.chain_ws;
     wc.rtds_url = L->o.rtds_ws;
     wc.book_url = L->o.book_ws;
+    if (L->clob) { /* the user channel: our orders' fills and trades */
+        /* not given: the venue's with the venue's REST root, none with
+         * another CLOB (a test's fake never leads to the real one) */
+        wc.user_url = L->o.user_ws ? L->o.user_ws
+                      : strcmp(L->o.clob_url, "https://clob.polymarket.com")
+                          ? ""
+                          : "wss://ws-subscriptions-clob.polymarket.com/ws/"
+                            "user";
+        wc.user_sub = user_sub;
+        wc.user_frame = user_frame;
+        wc.user_link = user_link;
+    }
     wc.api_url = L->o.data_api;
     wc.wallets = wallets;
     wc.nwallets = nw;

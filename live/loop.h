@@ -29,6 +29,9 @@ struct pmc_live_opts {
     const char *chain_ws; /* Polygon JSON-RPC websocket */
     const char *rtds_ws;  /* realtime data socket */
     const char *book_ws;  /* CLOB market channel .../ws/market */
+    const char *user_ws;  /* CLOB user channel .../ws/user (real mode);
+                             NULL: the venue's with its default clob_url,
+                             off with another */
     const char *data_api; /* data API root */
     int chain_v1;
     pmc_ms poll_ms;          /* data API poll while no websocket source is up

@@ -160,6 +160,7 @@ enum pmc_err pmc_live_journal_order(void *ctx, const struct pmc_sym *coid,
                                     const char *order_hash);
 /* The executor's wire hook: the order's first byte left. */
 void pmc_live_on_wire(void *ctx, const struct pmc_sym *coid, size_t nbytes);
+void pmc_live_on_trade(void *ctx, const struct pmc_clob_trade *t);
 /* The venues' emit hook: their records are queued for the core. */
 void pmc_live_venue_emit(void *ctx, struct pmc_record *rec);
 /* An exec record's effect on the store's order row. */

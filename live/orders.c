@@ -69,10 +69,39 @@ void pmc_live_store_exec(struct live *L, const struct pmc_record *r)
         break;
     }
     case PMC_EXEC_FAILED:
+        e = pmc_store_fill_failed(L->store, x->coid.s, x->sz, x->px, r->t);
         break;
     }
     /* an unknown coid (an order never sent) or a late duplicate report is
      * not a store failure; any other error is */
+    if (e != PMC_OK && e != PMC_ENOTFOUND && e != PMC_ESTATE)
+        pmc_live_fail(L, "store", pmc_store_errmsg(L->store));
+}
+
+/* A venue trade of one of our orders changed status (live/exec/user.c):
+ * its row in the store; the order is confirmed (a position) once it is
+ * over at the venue and every trade of it is CONFIRMED. */
+void pmc_live_on_trade(void *ctx, const struct pmc_clob_trade *t)
+{
+    struct live *L = ctx;
+    char q[160];
+    pmc_live_log(L,
+                 "level=info event=trade coid=%s trade=%s status=%s sz=%lld "
+                 "px=%lld",
+                 pmc_live_q(q, sizeof q, t->coid.s), t->trade_id.s,
+                 pmc_trade_status_name(t->status), (long long)t->shares,
+                 (long long)t->px);
+    if (!L->store)
+        return;
+    enum pmc_err e = pmc_store_trade(L->store, t->coid.s, t->trade_id.s,
+                                     t->order_hash, (int)t->status, t->shares,
+                                     t->px, t->taker, t->match_time, t->t);
+    enum pmc_order_status st;
+    if (e == PMC_OK && t->status == PMC_TRADE_CONFIRMED && t->order_done &&
+        t->unsettled == 0 && pmc_store_order_known(L->store, t->coid.s, &st) &&
+        st == PMC_OS_MATCHED)
+        e = pmc_store_order_update(L->store, t->coid.s, PMC_OS_CONFIRMED, NULL,
+                                   NULL, t->t);
     if (e != PMC_OK && e != PMC_ENOTFOUND && e != PMC_ESTATE)
         pmc_live_fail(L, "store", pmc_store_errmsg(L->store));
 }

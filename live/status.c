@@ -53,7 +53,7 @@ static long long lag_quantile(const struct pmc_watch_lag *g, double q)
  * bucket bounds (null when none or beyond the last bound). */
 static void sources_json(struct live *L, FILE *f)
 {
-    static const char *const names[] = {"chain", "rtds", "api", "book"};
+    static const char *const names[] = {"chain", "rtds", "api", "book", "user"};
     const struct pmc_watch_stats *ws =
         L->watch ? pmc_watch_stats(L->watch) : NULL;
     fprintf(f, "\"sources\":{");

@@ -67,7 +67,7 @@
 
 #include "core/event.h"
 
-#define PMC_STORE_SCHEMA 3          /* PRAGMA user_version */
+#define PMC_STORE_SCHEMA 4          /* PRAGMA user_version */
 #define PMC_STORE_APP_ID 0x504d4350 /* PRAGMA application_id, "PMCP" */
 #define PMC_STORE_CKPT_MAX 4096     /* bytes of one checkpoint value */
 #define PMC_STORE_TEXT_MAX 4096     /* error text, venue id (truncated) */
@@ -288,6 +288,23 @@ PMC_MUST_USE enum pmc_err pmc_store_order_update(struct pmc_store *s,
                                                  const char *venue_id,
                                                  const char *error, pmc_ms t);
 
+/* Queue a venue trade of the order coid (trade_id, the order's hash) as
+ * its status (enum pmc_trade_status, proto/wire/clob_user.h) changes: sz
+ * shares at px, taker 1/0, match_time (0 unknown), learned at t. One row
+ * per (coid, trade_id): the latest status and last_t, the first t.
+ * PMC_ENOTFOUND unknown coid, PMC_ERANGE for an empty or long id. */
+PMC_MUST_USE enum pmc_err
+pmc_store_trade(struct pmc_store *s, const char *coid, const char *trade_id,
+                const char *order_hash, int status, pmc_micros sz,
+                pmc_micros px, int taker, pmc_ms match_time, pmc_ms t);
+/* Queue a failed fill (the core's PMC_EXEC_FAILED): the newest fill of
+ * coid with this sz and px gets failed_t = t; the order's filled size,
+ * cost, average price, fees and fill count drop by it; positions skip it.
+ * PMC_ENOTFOUND unknown coid. */
+PMC_MUST_USE enum pmc_err pmc_store_fill_failed(struct pmc_store *s,
+                                                const char *coid, pmc_micros sz,
+                                                pmc_micros px, pmc_ms t);
+
 /* Queue one of our executions: sz shares at px (micros) with fee (USD
  * micros) at t; trade_id may be NULL (paper). A repeated (coid, trade_id)
  * is ignored by the database. Moves submitted/acked to matched (see
@@ -345,6 +362,7 @@ struct pmc_store_fill_row {
     pmc_micros sz, px, cost, fee; /* cost = sz x px (USD micros, floor) */
     pmc_ms t;
     int64_t removed; /* its order's source fills a chain reorg removed */
+    pmc_ms failed_t; /* > 0: the venue took the trade back then (FAILED) */
 };
 typedef int (*pmc_store_fill_fn)(void *ctx, const struct pmc_store_fill_row *r);
 /* Fills in time order (t, id); coid NULL = all orders. */

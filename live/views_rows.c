@@ -81,12 +81,19 @@ static int print_fill(void *ctx, const struct pmc_store_fill_row *r)
     pmc_json_str(out, r->token);
     fprintf(out,
             ", \"side\": \"%s\", \"sz\": %s, \"px\": %s, \"cost\": %s, "
-            "\"fee\": %s, \"t\": %" PRId64 ", \"source_removed\": %" PRId64 "}",
+            "\"fee\": %s, \"t\": %" PRId64 ", \"source_removed\": %" PRId64,
             pmc_side_name(r->side), pmc__view_dec(r->sz, b[0]),
             pmc__view_dec(r->px, b[1]), pmc__view_dec(r->cost, b[2]),
             pmc__view_dec(r->fee, b[3]), r->t, r->removed);
-    a->cost += r->cost;
-    a->fees += r->fee;
+    /* a fill the venue took back (its trade FAILED): shown, not totalled */
+    if (r->failed_t)
+        fprintf(out, ", \"failed_t\": %" PRId64 "}", r->failed_t);
+    else
+        fputs(", \"failed_t\": null}", out);
+    if (!r->failed_t) {
+        a->cost += r->cost;
+        a->fees += r->fee;
+    }
     a->n++;
     return 0;
 }

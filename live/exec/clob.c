@@ -153,7 +153,7 @@ enum pmc_err pmc_clob_new(const struct pmc_clob_cfg *cfg,
     x->now = now;
     x->orders = calloc(cfg->max_orders, sizeof *x->orders);
     x->toks = calloc(cfg->max_tokens, sizeof *x->toks);
-    if (!x->orders || !x->toks) {
+    if (!x->orders || !x->toks || pmc__led_open(x) != PMC_OK) {
         e = PMC_ENOMEM;
         goto fail;
     }
@@ -204,6 +204,7 @@ void pmc_clob_free(struct pmc_clob *x)
     pmc_api_creds_wipe(&x->api);
     free(x->orders);
     free(x->toks);
+    pmc__led_close(x);
     free(x->ca_file);
     explicit_bzero(x, sizeof *x);
     free(x);
@@ -312,6 +313,7 @@ enum pmc_err pmc_clob_tick(struct pmc_clob *x, pmc_ms now)
     struct req *r;
     while ((r = pmc__tx_finished(x, &d)))
         finished(x, r, &d);
+    pmc__user_settle(x); /* failed trades a fill just counted */
     pmc__tx_upkeep(x);
     service(x);
     pmc__tx_perform(x);
@@ -489,6 +491,32 @@ void pmc_clob_metrics_prom(const struct pmc_clob *x, FILE *f)
             "pmcopy_exec_reports_total{status=\"cancel\"} %" PRIu64 "\n"
             "pmcopy_exec_reports_total{status=\"reject\"} %" PRIu64 "\n",
             x->st.acks, x->st.fills, x->st.cancels, x->st.rejects);
+    pmc_prom_head(f, "pmcopy_exec_failed_reports_total", "counter",
+                  "FAILED execution reports: fills the venue took back.");
+    fprintf(f, "pmcopy_exec_failed_reports_total %" PRIu64 "\n", x->st.faileds);
+    pmc_prom_head(f, "pmcopy_exec_trades_total", "counter",
+                  "Status changes of our orders' venue trades, by status.");
+    for (int i = PMC_TRADE_MATCHED; i < PMC_TRADE_STATUS_COUNT; i++)
+        fprintf(f, "pmcopy_exec_trades_total{status=\"%s\"} %" PRIu64 "\n",
+                pmc_trade_status_name((enum pmc_trade_status)i),
+                x->st.trades[i]);
+    series(f, "pmcopy_exec_user_channel_up", "gauge",
+           "1 while the CLOB user channel is up.", (uint64_t)x->user_up);
+    series(f, "pmcopy_exec_user_connects_total", "counter",
+           "Times the user channel came up.", x->st.user_connects);
+    series(f, "pmcopy_exec_user_drops_total", "counter",
+           "Times the user channel went down.", x->st.user_drops);
+    series(f, "pmcopy_exec_user_frames_total", "counter",
+           "User channel frames read.", x->st.user_frames);
+    series(f, "pmcopy_exec_user_errors_total", "counter",
+           "Unreadable user channel frames and trade answers.",
+           x->st.user_errors);
+    series(f, "pmcopy_exec_ledger_evictions_total", "counter",
+           "Trade ledger entries dropped to make room.",
+           x->st.ledger_evictions);
+    series(f, "pmcopy_exec_trade_shares_unreported_total", "counter",
+           "Trades with shares beyond the fills of an order already final.",
+           x->st.legs_unreported);
     series(f, "pmcopy_exec_open_orders", "gauge",
            "Orders the executor tracks (not yet final).", x->nused);
     series(f, "pmcopy_exec_stopped", "gauge",

@@ -66,6 +66,7 @@
 #include "live/metrics.h"
 #include "proto/sign/amounts.h"
 #include "proto/sign/eip712.h"
+#include "proto/wire/clob_user.h"
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -135,6 +136,19 @@ enum pmc_clob_stage {
     PMC_STAGE_ACKED,         /* the venue's answer to the POST arrived */
 };
 
+/* One of our orders' part in a venue trade, as the trade hook sees it. */
+struct pmc_clob_trade {
+    struct pmc_sym coid, trade_id;
+    const char *order_hash;
+    enum pmc_trade_status status;
+    pmc_micros shares, px; /* the leg as the venue states it */
+    int taker;
+    pmc_ms match_time;  /* the venue's (0: unknown) */
+    pmc_ms t;           /* when this status was learned */
+    int order_done;     /* the executor no longer tracks the order */
+    uint32_t unsettled; /* the order's trades neither CONFIRMED nor FAILED */
+};
+
 struct pmc_clob_hooks {
     void *ctx;
     /* Execution reports (kind PMC_K_EXEC) and the geoblock stop (kind
@@ -161,6 +175,10 @@ struct pmc_clob_hooks {
      * send; through libcurl, from its pre-request callback (head and body
      * go out in one write, within the same libcurl call). May be NULL. */
     void (*wire)(void *ctx, const struct pmc_sym *coid, size_t nbytes);
+    /* A venue trade of one of our orders changed status (user channel or
+     * GET /data/trades): for the store. Valid during the call. May be
+     * NULL. */
+    void (*trade)(void *ctx, const struct pmc_clob_trade *t);
 };
 
 /* ---- life cycle -----------------------------------------------------------
@@ -251,6 +269,44 @@ PMC_MUST_USE enum pmc_err pmc_clob_reconcile(struct pmc_clob *x,
                                              pmc_micros filled_already,
                                              pmc_ms now);
 
+/* ---- the user channel (live/exec/user.c) ---------------------------------
+ *
+ * The CLOB user channel (reference 5.2) tells our orders' fills and their
+ * trades' lifecycle MATCHED -> MINED -> CONFIRMED, or RETRYING / FAILED.
+ * The executor does not own the connection (live/exec/userws.c does); it
+ * is given the frames and told when the channel goes up or down:
+ *  - order events: fills from size_matched, final states (as a look-up
+ *    by hash would say);
+ *  - trade events: one ledger of trade ids per order: a trade already
+ *    counted in a reported fill (POST answer, look-up, order event) is
+ *    never reported again; a trade of a resting order not yet counted is
+ *    a fill now; a counted trade that goes FAILED is a PMC_EXEC_FAILED
+ *    with the shares and price of the fill it was counted in.
+ *  - while up, resting orders are looked up by hash ten times less often;
+ *    when it comes up again every resting order is looked up at once
+ *    (reconcile), and trades of the time it was down are read with
+ *    pmc_clob_user_trades (GET /data/trades answers). */
+
+/* One frame of the user channel received at now. PMC_EPARSE / PMC_ERANGE
+ * when unreadable (counted; err says why; nothing applied). */
+PMC_MUST_USE enum pmc_err pmc_clob_user_feed(struct pmc_clob *x,
+                                             const char *buf, size_t n,
+                                             pmc_ms now,
+                                             struct pmc_wire_err *err);
+/* A GET /data/trades answer (reconcile after a reconnect), the same way;
+ * next_cursor as pmc_clob_user_trades. */
+PMC_MUST_USE enum pmc_err
+pmc_clob_user_trades_feed(struct pmc_clob *x, const char *buf, size_t n,
+                          pmc_ms now, char *next_cursor, size_t cap,
+                          struct pmc_wire_err *err);
+/* The channel is up (1, subscribed) or down (0) from now. Going up looks
+ * every resting order up by hash at once. */
+void pmc_clob_user_link(struct pmc_clob *x, int up, pmc_ms now);
+/* The subscribe message (markets: all) into out: holds the API secret,
+ * the caller wipes it after sending. 0 when it does not fit. */
+size_t pmc_clob_user_subscribe_msg(const struct pmc_clob *x, char *out,
+                                   size_t cap);
+
 /* ---- state and metrics ----------------------------------------------------
  */
 
@@ -273,6 +329,15 @@ struct pmc_clob_stats {
     uint64_t rate_429;   /* 429 answers */
     uint64_t breaker_opens;
     uint64_t rejects, fills, cancels, acks; /* exec records emitted */
+    uint64_t faileds;                       /* FAILED reports emitted */
+    /* the user channel and the trade ledger (live/exec/user.c) */
+    uint64_t trades[PMC_TRADE_STATUS_COUNT]; /* trade status changes */
+    uint64_t user_frames, user_errors;       /* frames read; unreadable */
+    uint64_t user_connects, user_drops;      /* channel up / down */
+    uint64_t ledger_evictions; /* ledger entries dropped to make room */
+    uint64_t legs_unreported;  /* trade shares beyond the fills of an
+                                  order already final at the core */
+    int user_up;               /* 1 while the channel is up */
     enum pmc_breaker_state breaker;
     struct pmc_hist post_us; /* POST /order latency (send to answer), us */
     struct pmc_presign_stats presign; /* the signer's nonce pool */

@@ -14,6 +14,7 @@
 #include "live/exec/lane.h"
 #include "proto/sign/auth.h"
 #include "proto/sign/order.h"
+#include "proto/wire/clob_user.h"
 #include "proto/wire/wire.h"
 
 #define NONE UINT32_MAX
@@ -91,6 +92,7 @@ struct order {
     uint32_t n429, recon, del_tries;
     pmc_ms next_at;
     pmc_micros filled;
+    pmc_micros failed; /* of filled: trades the venue took back (FAILED) */
     int acked, tick_retried, want_cancel, restart, delayed;
     uint32_t batch; /* slot + 1 of the POST /orders carrying it, 0 = none */
     struct req r;
@@ -116,6 +118,32 @@ struct token {
     int want_tick, want_neg, fetch_tick, fetch_neg;
     uint32_t fails;
     pmc_ms next_at;
+};
+
+/* The trade ledger (ledger.c): a fill reported to the core, and what of
+ * it venue trades have been counted in (left = not yet). */
+struct chunk {
+    int used;
+    uint64_t seq; /* age: lower is older */
+    struct pmc_sym coid;
+    char hash[HASH_STR];
+    pmc_micros sz, px, left;
+};
+
+/* A venue trade of one of our orders (one leg of it). */
+struct trade {
+    int used;
+    uint64_t seq;
+    struct pmc_sym id, coid;
+    char hash[HASH_STR];
+    enum pmc_trade_status st;
+    pmc_micros shares, px; /* the leg as the venue states it */
+    int counted;           /* its shares are in fills the core has */
+    int pending;           /* the order's POST answer is not in yet: the
+                              next fill reported for it counts it */
+    uint32_t nparts;
+    pmc_micros part_sz[4], part_px[4]; /* the fills (sz, px) it is in */
+    pmc_ms first_t, last_t;
 };
 
 struct pmc_clob {
@@ -148,6 +176,14 @@ struct pmc_clob {
     char stop_msg[256];
     pmc_ms now;
     struct pmc_clob_stats st;
+    /* the user channel (user.c) and the trade ledger (ledger.c) */
+    struct chunk *chunks;
+    struct trade *trades;
+    uint32_t led_cap;
+    uint64_t led_seq;
+    struct chunk *last_chunk; /* the chunk pmc__led_fill wrote last */
+    int led_direct;           /* a fill user.c counts itself: no pending pass */
+    int user_up;
 };
 
 /* How a request ended, as the order phases see it (transport.c fills
@@ -162,7 +198,7 @@ struct pmc__done {
 /* The modules call each other one way only (tests/layers.sh):
  * clob.c -> tokens.c -> order_fsm.c -> transport.c; transport.c hands
  * finished requests back by being asked (pmc__tx_finished), not by calling
- * up. */
+ * up. clob.c -> user.c -> order_fsm.c -> ledger.c. */
 
 /* ---- order_fsm.c ----------------------------------------------------- */
 
@@ -200,6 +236,46 @@ void pmc__count(struct pmc_clob *x, long status);
 void pmc__answer_msg(const struct req *r, char *out, size_t cap);
 /* 1 (err set) when r's body was cut at RESP_MAX: no answer to decode. */
 int pmc__answer_cut(const struct req *r, struct pmc_wire_err *err);
+
+/* Report to the core for the order coid (hash: its order hash; a FILL is
+ * written into the ledger). The body of every report of the executor. */
+void pmc__emit(struct pmc_clob *x, const struct pmc_sym *coid, const char *hash,
+               enum pmc_exec_status s, pmc_micros sz, pmc_micros px,
+               const char *reason);
+/* An OpenOrder (look-up by hash, or a user channel order event) applied
+ * to o: new fills, final or still open. */
+void pmc__fsm_apply_order(struct pmc_clob *x, struct order *o,
+                          const struct pmc_clob_order_ans *a);
+/* Milliseconds between look-ups of a resting order: poll_open_ms, ten
+ * times that while the user channel is up (0: never). */
+pmc_ms pmc__poll_every(const struct pmc_clob *x);
+
+/* ---- user.c ---------------------------------------------------------- */
+
+/* Report the failed trades counted in fills the core has (FAILED). */
+void pmc__user_settle(struct pmc_clob *x);
+
+/* ---- ledger.c -------------------------------------------------------- */
+
+/* The ledger's tables (4 x max_orders entries each). */
+PMC_MUST_USE enum pmc_err pmc__led_open(struct pmc_clob *x);
+void pmc__led_close(struct pmc_clob *x);
+/* A FILL reported to the core: a new chunk (the oldest makes room). */
+void pmc__led_fill(struct pmc_clob *x, const struct pmc_sym *coid,
+                   const char *hash, pmc_micros sz, pmc_micros px);
+/* The coid of the order hash from its chunks, NULL when none. */
+const struct pmc_sym *pmc__led_coid_of(struct pmc_clob *x, const char *hash);
+/* Count t's shares (from its unsettled part on) in the order's reported
+ * fills, oldest first, in up to 3 parts: the shares still not counted. */
+pmc_micros pmc__led_count(struct pmc_clob *x, struct trade *t, pmc_micros need);
+/* Count up to want shares of the order's reported fills (oldest chunk
+ * with shares left): the shares taken, *px the chunk's price; 0 if none. */
+pmc_micros pmc__led_take(struct pmc_clob *x, const char *hash, pmc_micros want,
+                         pmc_micros *px);
+/* The trade (id, order hash); with create a new entry when absent (a
+ * finished one, else the oldest, makes room). NULL when absent. */
+struct trade *pmc__led_trade(struct pmc_clob *x, const struct pmc_sym *id,
+                             const char *hash, int create);
 
 /* ---- tokens.c -------------------------------------------------------- */
 

@@ -23,7 +23,8 @@
  *   RESTART  an order from an earlier run (pmc_clob_reconcile): looked up
  *            by hash, never posted; sz is unknown until the venue tells.
  *   LIVE     the venue has it and it is not final: acked, polled by hash
- *            every poll_open_ms (DELAYED_POLL_MS while delayed).
+ *            every poll_open_ms (DELAYED_POLL_MS while delayed; ten times
+ *            poll_open_ms while the user channel is up, user.c).
  *   CANCEL   DELETE /order due at next_at; del_tries counts them.
  *   (free)   o->used 0: the core has been told the final state.
  *
@@ -54,20 +55,25 @@
  * 12  SEND     refused for its tick size          META      refused
  *              (re-signed at once if known)       SEND      pmc__prepare
  * 13  SEND     refused, no match, geoblocked      free      refused, geoblock
- * 14  CONFIRM  look-up found it                   LIVE/free apply_open_order
+ * 14  CONFIRM  look-up found it                   LIVE/free pmc__fsm_apply_order
  * 15  CONFIRM  not found reconcile_tries times    SEND/free retry_or_reject
- * 16  RESTART  look-up found it                   LIVE/free apply_open_order
+ * 16  RESTART  look-up found it                   LIVE/free pmc__fsm_apply_order
  * 17  RESTART  not found: "not_at_venue"          free      pmc__fsm_get_done
- * 18  LIVE     poll: still open                   LIVE      apply_open_order
- * 19  LIVE     poll: over, filled or gone         free      apply_open_order
+ * 18  LIVE     poll: still open                   LIVE      pmc__fsm_apply_order
+ * 19  LIVE     poll: over, filled or gone         free      pmc__fsm_apply_order
  *                                                           pmc__fsm_get_done
  * 20  LIVE     cancel asked (or asked while the   CANCEL    pmc_clob_cancel
  *              POST was out: want_cancel)                   on_post_ok
- *                                                           apply_open_order
+ *                                                           pmc__fsm_apply_order
  * 21  CANCEL   DELETE answered, or out of tries   LIVE      pmc__fsm_del_done
  * 22  CANCEL   DELETE failed, tries left          CANCEL    pmc__fsm_del_done
  * 23  META or  cancel before any POST             free      pmc_clob_cancel
  *     SEND                                                  pmc__finish
+ * 24  LIVE     user channel order event: open     LIVE      user.c
+ *              (fills), or over                   free      pmc__fsm_apply_order
+ *
+ * Trades of an order (user channel, GET /data/trades) may come after its
+ * slot is free: user.c follows them in the ledger (ledger.c), not here.
  *
  * The answer to a POST /orders (pmc__fsm_batch_done) takes each order of
  * it through rows 8-13 exactly as a POST /order answer would: a 2xx
@@ -119,15 +125,15 @@ static void set_reason(char *dst, size_t cap, const char *src)
     dst[i] = '\0';
 }
 
-static void emit_exec(struct pmc_clob *x, struct order *o,
-                      enum pmc_exec_status s, pmc_micros sz, pmc_micros px,
-                      const char *reason)
+void pmc__emit(struct pmc_clob *x, const struct pmc_sym *coid, const char *hash,
+               enum pmc_exec_status s, pmc_micros sz, pmc_micros px,
+               const char *reason)
 {
     struct pmc_record rec;
     memset(&rec, 0, sizeof rec);
     rec.kind = PMC_K_EXEC;
     rec.t = x->now;
-    rec.u.exec.coid = o->coid;
+    rec.u.exec.coid = *coid;
     rec.u.exec.status = s;
     rec.u.exec.sz = sz;
     rec.u.exec.px = px;
@@ -139,6 +145,7 @@ static void emit_exec(struct pmc_clob *x, struct order *o,
         break;
     case PMC_EXEC_FILL:
         x->st.fills++;
+        pmc__led_fill(x, coid, hash, sz, px);
         break;
     case PMC_EXEC_REJECT:
         x->st.rejects++;
@@ -147,9 +154,17 @@ static void emit_exec(struct pmc_clob *x, struct order *o,
         x->st.cancels++;
         break;
     case PMC_EXEC_FAILED:
+        x->st.faileds++;
         break;
     }
     x->h.emit(x->h.ctx, &rec);
+}
+
+static void emit_exec(struct pmc_clob *x, struct order *o,
+                      enum pmc_exec_status s, pmc_micros sz, pmc_micros px,
+                      const char *reason)
+{
+    pmc__emit(x, &o->coid, o->hash, s, sz, px, reason);
 }
 
 static void order_free(struct pmc_clob *x, struct order *o)
@@ -171,12 +186,18 @@ void pmc__reject(struct pmc_clob *x, struct order *o, const char *fmt, ...)
     order_free(x, o);
 }
 
-/* The order is final: tell the core the unfilled rest is cancelled. */
+/* The order is final: tell the core the unfilled rest is cancelled (with
+ * the shares of failed trades, which the core no longer counts filled). */
 void pmc__finish(struct pmc_clob *x, struct order *o, const char *why)
 {
-    if (o->filled < o->sz)
-        emit_exec(x, o, PMC_EXEC_CANCEL, o->sz - o->filled, 0, why);
+    if (o->filled - o->failed < o->sz)
+        emit_exec(x, o, PMC_EXEC_CANCEL, o->sz - o->filled + o->failed, 0, why);
     order_free(x, o);
+}
+
+pmc_ms pmc__poll_every(const struct pmc_clob *x)
+{
+    return x->user_up ? 10 * x->cfg.poll_open_ms : x->cfg.poll_open_ms;
 }
 
 void pmc__count(struct pmc_clob *x, long status)
@@ -536,7 +557,7 @@ static void on_post_ok(struct pmc_clob *x, struct order *o,
             return;
         }
         o->phase = P_LIVE;
-        o->next_at = x->cfg.poll_open_ms ? x->now + x->cfg.poll_open_ms : NEVER;
+        o->next_at = pmc__poll_every(x) ? x->now + pmc__poll_every(x) : NEVER;
         return;
     }
     if (a->status == PMC_CLOB_ST_UNMATCHED && market) {
@@ -553,7 +574,7 @@ static void on_post_ok(struct pmc_clob *x, struct order *o,
     if (!known || market)
         o->next_at = x->now + (o->delayed ? DELAYED_POLL_MS : 0);
     else
-        o->next_at = x->cfg.poll_open_ms ? x->now + x->cfg.poll_open_ms : NEVER;
+        o->next_at = pmc__poll_every(x) ? x->now + pmc__poll_every(x) : NEVER;
     if (o->delayed &&
         (x->cfg.poll_open_ms == 0 || x->cfg.poll_open_ms > DELAYED_POLL_MS))
         o->next_at = x->now + DELAYED_POLL_MS;
@@ -841,8 +862,8 @@ void pmc__fsm_batch_done(struct pmc_clob *x, struct batch *b,
     }
 }
 
-static void apply_open_order(struct pmc_clob *x, struct order *o,
-                             const struct pmc_clob_order_ans *a)
+void pmc__fsm_apply_order(struct pmc_clob *x, struct order *o,
+                          const struct pmc_clob_order_ans *a)
 {
     const char *st = a->status_text;
     pmc_micros matched = a->size_matched;
@@ -881,9 +902,9 @@ static void apply_open_order(struct pmc_clob *x, struct order *o,
         return;
     }
     o->phase = P_LIVE;
-    o->next_at = o->delayed            ? x->now + DELAYED_POLL_MS
-                 : x->cfg.poll_open_ms ? x->now + x->cfg.poll_open_ms
-                                       : NEVER;
+    o->next_at = o->delayed           ? x->now + DELAYED_POLL_MS
+                 : pmc__poll_every(x) ? x->now + pmc__poll_every(x)
+                                      : NEVER;
 }
 
 void pmc__fsm_get_done(struct pmc_clob *x, struct order *o,
@@ -916,7 +937,7 @@ void pmc__fsm_get_done(struct pmc_clob *x, struct order *o,
             return;
         }
         if (oa.found) {
-            apply_open_order(x, o, &oa);
+            pmc__fsm_apply_order(x, o, &oa);
             return;
         }
         notfound = 1;

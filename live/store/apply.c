@@ -19,6 +19,7 @@
 
 #include "core/dec.h"
 #include "live/store/store_int.h"
+#include "proto/wire/clob_user.h"
 
 static int apply_order(struct pmc_store *s, const unsigned char *p);
 
@@ -194,6 +195,34 @@ int apply_item(struct pmc_store *s, const struct item_hdr *h,
     }
     case IT_ORDER:
         return apply_order(s, p);
+    case IT_TRADE: {
+        struct trade_item k;
+        memcpy(&k, p, sizeof k);
+        const char *c = (const char *)p + sizeof k;
+        sqlite3_stmt *st = s->st[ST_TRADE];
+        bind_text(st, 1, c, k.clen);
+        bind_text(st, 2, c + k.clen, k.tlen);
+        bind_text(st, 3, c + k.clen + k.tlen, k.hlen);
+        sqlite3_bind_text(
+            st, 4, pmc_trade_status_name((enum pmc_trade_status)k.status), -1,
+            SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, k.sz);
+        sqlite3_bind_int64(st, 6, k.px);
+        sqlite3_bind_int(st, 7, k.taker);
+        bind_ms(st, 8, k.match_time);
+        sqlite3_bind_int64(st, 9, k.t);
+        return step_done(st);
+    }
+    case IT_FILL_FAILED: {
+        struct fill_item f;
+        memcpy(&f, p, sizeof f);
+        sqlite3_stmt *st = s->st[ST_FILL_FAILED];
+        bind_text(st, 1, (const char *)p + sizeof f, f.clen);
+        sqlite3_bind_int64(st, 2, f.sz);
+        sqlite3_bind_int64(st, 3, f.px);
+        sqlite3_bind_int64(st, 4, f.t);
+        return step_done(st);
+    }
     case IT_OSRC: {
         struct osrc_item k;
         memcpy(&k, p, sizeof k);

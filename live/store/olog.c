@@ -174,6 +174,22 @@ static int item_fits(const struct item_hdr *h, const unsigned char *p)
         var = (uint64_t)k.clen + k.tlen;
         break;
     }
+    case IT_TRADE: {
+        struct trade_item k;
+        if (len < (fixed = sizeof k))
+            return 0;
+        memcpy(&k, p, sizeof k);
+        var = (uint64_t)k.clen + k.tlen + k.hlen;
+        break;
+    }
+    case IT_FILL_FAILED: {
+        struct fill_item k;
+        if (len < (fixed = sizeof k))
+            return 0;
+        memcpy(&k, p, sizeof k);
+        var = k.clen;
+        break;
+    }
     case IT_ORDER: {
         struct order_item k;
         if (len < (fixed = sizeof k))

@@ -111,11 +111,20 @@ enum pmc_err pmc_store_positions_since(struct pmc_store *s, pmc_ms since,
 {
     pthread_mutex_lock(&s->dbmu);
     sqlite3_stmt *st = NULL, *mk = NULL;
-    enum pmc_err e = prepare(s,
-                             "SELECT o.token, o.side = 'SELL', f.sz, f.cost, "
-                             "f.fee, f.t FROM fills f JOIN orders o "
-                             "ON o.coid = f.coid ORDER BY o.token, f.t, f.id",
-                             &st);
+    /* failed fills (schema 4) do not count; an older store opened read-only
+     * has none */
+    enum pmc_err e =
+        prepare(s,
+                s->has_failed ? "SELECT o.token, o.side = 'SELL', "
+                                "f.sz, f.cost, f.fee, f.t FROM fills "
+                                "f JOIN orders o ON o.coid = f.coid "
+                                "WHERE f.failed_t IS NULL "
+                                "ORDER BY o.token, f.t, f.id"
+                              : "SELECT o.token, o.side = 'SELL', "
+                                "f.sz, f.cost, f.fee, f.t FROM fills "
+                                "f JOIN orders o ON o.coid = f.coid "
+                                "ORDER BY o.token, f.t, f.id",
+                &st);
     if (e == PMC_OK)
         e = prepare(s, "SELECT px, t, resolved FROM marks WHERE token = ?1",
                     &mk);

@@ -182,6 +182,7 @@ static int fill_row(void *ctx, sqlite3_stmt *st)
     r.fee = col_i64(st, 7);
     r.t = col_i64(st, 8);
     r.removed = col_i64(st, 9);
+    r.failed_t = col_i64(st, 10);
     if (!r.coid)
         r.coid = "";
     if (!r.token)
@@ -197,12 +198,13 @@ enum pmc_err pmc_store_fills_each(struct pmc_store *s, const char *coid,
     char sql[512];
     snprintf(sql, sizeof sql,
              "SELECT f.coid, f.trade_id, o.token, o.side, f.sz, f.px, "
-             "f.cost, f.fee, f.t, %s FROM fills f JOIN orders o "
+             "f.cost, f.fee, f.t, %s, %s FROM fills f JOIN orders o "
              "ON o.coid = f.coid WHERE ?1 IS NULL OR f.coid = ?1 "
              "ORDER BY f.t, f.id",
              s->has_removed
                  ? "(SELECT count(*) FROM removed r WHERE r.coid = f.coid)"
-                 : "0");
+                 : "0",
+             s->has_failed ? "COALESCE(f.failed_t, 0)" : "0");
     enum pmc_err e = prepare(s, sql, &st);
     if (e == PMC_OK) {
         bind_opt(st, 1, coid);

@@ -24,9 +24,9 @@
 static const char *item_name(uint32_t type)
 {
     static const char *const names[] = {
-        "?",    "wrap",     "journal record", "journal line", "order update",
-        "fill", "seen key", "checkpoint",     "mark",         "order source",
-        "order"};
+        "?",     "wrap",     "journal record", "journal line", "order update",
+        "fill",  "seen key", "checkpoint",     "mark",         "order source",
+        "order", "trade",    "failed fill"};
     return type < PMC_ARRAY_LEN(names) ? names[type] : "?";
 }
 

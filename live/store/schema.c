@@ -7,9 +7,13 @@
  *   1  had a `positions` SQL view (rounded twice, floating point past
  *      $9.2M of basis); a read-write open migrates to 2 by dropping it
  *   2  positions are computed from the fills (positions.c)
- *   3  this build: the table `removed` (source fills a chain reorg took
- *      back, the order that copied each); a read-write open of 2 adds it
- *   >3 written by a newer pmcopy: refused (PMC_ENOTSUP)
+ *   3  the table `removed` (source fills a chain reorg took back, the
+ *      order that copied each); a read-write open of 2 adds it
+ *   4  this build: the venue trades of our orders (`trades`, their status
+ *      MATCHED -> MINED -> CONFIRMED | RETRYING | FAILED) and failed fills
+ *      (fills.failed_t: a trade the venue took back; positions skip it); a
+ *      read-write open of 3 adds them (migrate_trades)
+ *   >4 written by a newer pmcopy: refused (PMC_ENOTSUP)
  * The table `meta` (k, v) holds `lsn`, the last order-log item committed.
  *
  * Decides: every table and column (money and times are INTEGER micros and
@@ -88,6 +92,7 @@ static const char *const schema_sql[] = {
     "  fee INTEGER NOT NULL,\n"
     "  t INTEGER NOT NULL,\n"
     "  UNIQUE (coid, trade_id));\n",
+    /* the version 3 objects (trade_sql) are created below */
     "CREATE INDEX fills_t ON fills(t);\n",
     "CREATE TRIGGER fills_order AFTER INSERT ON fills BEGIN\n"
     "  UPDATE orders SET filled = filled + NEW.sz,\n"
@@ -121,6 +126,35 @@ static const char *const schema_sql[] = {
     "  watcher TEXT PRIMARY KEY,\n"
     "  value TEXT NOT NULL,\n"
     "  t INTEGER NOT NULL) WITHOUT ROWID;\n",
+};
+
+/* Version 3: the venue trades of our orders, failed fills. The same
+ * statements create them in a new file and migrate a version 2 one. */
+static const char *const trade_sql[] = {
+    "CREATE TABLE IF NOT EXISTS trades(\n"
+    "  coid TEXT NOT NULL,\n"
+    "  trade_id TEXT NOT NULL,\n"
+    "  order_hash TEXT NOT NULL,\n"
+    "  status TEXT NOT NULL,\n"
+    "  sz INTEGER NOT NULL,\n"
+    "  px INTEGER NOT NULL,\n"
+    "  taker INTEGER NOT NULL,\n"
+    "  match_time INTEGER,\n"
+    "  first_t INTEGER NOT NULL,\n"
+    "  last_t INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (coid, trade_id)) WITHOUT ROWID;\n",
+    /* a failed fill leaves the order's summary (the other trigger's
+     * inverse) */
+    "CREATE TRIGGER IF NOT EXISTS fills_failed AFTER UPDATE OF failed_t "
+    "ON fills\n"
+    "WHEN OLD.failed_t IS NULL AND NEW.failed_t IS NOT NULL BEGIN\n"
+    "  UPDATE orders SET filled = filled - NEW.sz,\n"
+    "    filled_cost = filled_cost - NEW.cost,\n"
+    "    avg_px = CASE WHEN filled > NEW.sz THEN\n"
+    "      (filled_cost - NEW.cost) * 1000000 / (filled - NEW.sz) ELSE 0 END,\n"
+    "    fees = fees - NEW.fee, nfills = nfills - 1\n"
+    "  WHERE coid = NEW.coid;\n"
+    "END;\n",
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -170,6 +204,17 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_META] = "INSERT INTO meta(k, v) VALUES ('lsn', ?) "
                 "ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+    [ST_TRADE] =
+        "INSERT INTO trades(coid, trade_id, order_hash, status, sz, px, "
+        "taker, match_time, first_t, last_t) VALUES (?1,?2,?3,?4,?5,?6,?7,"
+        "?8,?9,?9) ON CONFLICT(coid, trade_id) DO UPDATE SET "
+        "status = excluded.status, last_t = excluded.last_t, "
+        "match_time = COALESCE(match_time, excluded.match_time)",
+    /* the newest good fill of the order with this size and price */
+    [ST_FILL_FAILED] =
+        "UPDATE fills SET failed_t = ?4 WHERE id = (SELECT id FROM fills "
+        "WHERE coid = ?1 AND sz = ?2 AND px = ?3 AND failed_t IS NULL "
+        "ORDER BY id DESC LIMIT 1)",
 };
 
 int exec_sql(sqlite3 *db, const char *sql)
@@ -177,12 +222,28 @@ int exec_sql(sqlite3 *db, const char *sql)
     return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
+static int migrate_trades(sqlite3 *db)
+{
+    int64_t has = 0;
+    if (query_i64(db,
+                  "SELECT count(*) FROM pragma_table_info('fills') "
+                  "WHERE name = 'failed_t'",
+                  &has) < 0 ||
+        (!has &&
+         exec_sql(db, "ALTER TABLE fills ADD COLUMN failed_t INTEGER") < 0))
+        return -1;
+    for (size_t i = 0; i < PMC_ARRAY_LEN(trade_sql); i++)
+        if (exec_sql(db, trade_sql[i]) < 0)
+            return -1;
+    return 0;
+}
+
 static int exec_schema(sqlite3 *db)
 {
     for (size_t i = 0; i < PMC_ARRAY_LEN(schema_sql); i++)
         if (exec_sql(db, schema_sql[i]) < 0)
             return -1;
-    return 0;
+    return migrate_trades(db);
 }
 
 int query_i64(sqlite3 *db, const char *sql, int64_t *v)
@@ -235,6 +296,7 @@ enum pmc_err check_schema(struct pmc_store *s, int *created)
         }
         *created = 1;
         s->has_removed = 1;
+        s->has_failed = 1;
         return PMC_OK;
     }
     if (appid != PMC_STORE_APP_ID) {
@@ -274,6 +336,17 @@ enum pmc_err check_schema(struct pmc_store *s, int *created)
             return e;
         }
     }
+    if (ver < 4 && !s->readonly) {
+        /* 3 -> 4: the trades table and failed fills */
+        if (exec_sql(s->db, "BEGIN IMMEDIATE") < 0 ||
+            migrate_trades(s->db) < 0 ||
+            exec_sql(s->db, "PRAGMA user_version=4") < 0 ||
+            exec_sql(s->db, "COMMIT") < 0) {
+            enum pmc_err e = db_err(s, s->db, "migrating the schema to 4");
+            exec_sql(s->db, "ROLLBACK");
+            return e;
+        }
+    }
     /* a read-only open of an older file has no table of removed fills:
      * its views show none */
     int64_t has = 0;
@@ -283,6 +356,13 @@ enum pmc_err check_schema(struct pmc_store *s, int *created)
                   &has) < 0)
         return db_err(s, s->db, "reading the schema");
     s->has_removed = has > 0;
+    /* nor failed fills (schema 4) */
+    if (query_i64(s->db,
+                  "SELECT count(*) FROM pragma_table_info('fills') "
+                  "WHERE name = 'failed_t'",
+                  &has) < 0)
+        return db_err(s, s->db, "reading the schema");
+    s->has_failed = has > 0;
     return PMC_OK;
 }
 

@@ -10,6 +10,7 @@
  *   olog.c       the order log, the durability steps       -> apply, err
  *   writer.c     the writer thread, drain, sync            -> olog, apply
  *   orders.c     orders: new, update, fill, load           -> ring, olog
+ *   trades.c     venue trades, failed fills                -> ring, lifecycle
  *   reads.c      the reading calls, the journal cursor     -> err
  *   positions.c  positions from the fills                  -> reads
  *   open.c       open, close, stats                        -> all
@@ -43,15 +44,17 @@
 
 enum item_type {
     IT_WRAP = 1,
-    IT_REC,  /* struct pmc_record (any kind but ORDER) */
-    IT_LINE, /* struct line_item + text */
-    IT_UPD,  /* struct upd_item + coid + venue id + error */
-    IT_FILL, /* struct fill_item + coid + trade id */
-    IT_SEEN, /* struct seen_item + key */
-    IT_CKPT, /* struct ckpt_item + watcher + value */
-    IT_MARK, /* struct mark_item + token */
-    IT_OSRC, /* struct osrc_item + coid + trader */
-    IT_ORDER /* struct order_item + coid, token, keys, traders, body, hash */
+    IT_REC,   /* struct pmc_record (any kind but ORDER) */
+    IT_LINE,  /* struct line_item + text */
+    IT_UPD,   /* struct upd_item + coid + venue id + error */
+    IT_FILL,  /* struct fill_item + coid + trade id */
+    IT_SEEN,  /* struct seen_item + key */
+    IT_CKPT,  /* struct ckpt_item + watcher + value */
+    IT_MARK,  /* struct mark_item + token */
+    IT_OSRC,  /* struct osrc_item + coid + trader */
+    IT_ORDER, /* struct order_item + coid, token, keys, traders, body, hash */
+    IT_TRADE, /* struct trade_item + coid + trade id + order hash */
+    IT_FILL_FAILED /* struct fill_item + coid (no trade id) */
 };
 
 struct item_hdr {
@@ -103,6 +106,14 @@ struct order_item {
     int32_t side, tif, has_body, has_hash;
     uint32_t clen, tlen, klen, trlen, blen, hlen;
 };
+/* A venue trade of one of our orders, as its status changes. */
+struct trade_item {
+    pmc_ms t, match_time;
+    pmc_micros sz, px;
+    int32_t status, taker; /* status: enum pmc_trade_status */
+    uint32_t clen, tlen, hlen;
+    uint32_t pad;
+};
 struct mark_item {
     pmc_ms t;
     pmc_micros px;
@@ -141,6 +152,8 @@ enum {
     ST_COMMIT,
     ST_ROLLBACK,
     ST_META,
+    ST_TRADE,
+    ST_FILL_FAILED,
     ST_COUNT
 };
 
@@ -150,6 +163,7 @@ struct pmc_store {
     sqlite3_stmt *st[ST_COUNT];
     int readonly, rw_flags;
     int has_removed; /* the file has the table `removed` (schema >= 3) */
+    int has_failed;  /* the file has fills.failed_t (schema >= 4) */
 
     /* the order log (write-ahead of the ring), guarded by mu */
     int logfd;

@@ -10,7 +10,7 @@
 #include "live/watch/watch_int.h"
 
 static const char *const src_names[PMC_WATCH_NSRC] = {"chain", "rtds", "api",
-                                                      "book"};
+                                                      "book", "user"};
 
 const char *pmc_watch_src_name(enum pmc_watch_src s)
 {

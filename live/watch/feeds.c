@@ -265,6 +265,26 @@ static void book_message(struct wconn *c, const char *buf, size_t n)
         malformed(c, err.msg[0] ? err.msg : pmc_strerror(e), err.row);
 }
 
+/* ---- user channel ----------------------------------------------------- */
+
+/* The authenticated subscribe (the message holds the API secret: wiped
+ * once queued; never logged). */
+static void user_subscribe(struct wconn *c)
+{
+    struct pmc_watch *w = c->w;
+    char msg[1024];
+    size_t n = w->cfg.user_sub(w->cfg.ctx, msg, sizeof msg);
+    int ok = n > 0 && pmc__ws_send(c, msg, n) == 0;
+    explicit_bzero(msg, sizeof msg);
+    if (!ok) {
+        pmc__ws_kill(c, "subscribe message not sent");
+        return;
+    }
+    c->subscribed = 1;
+    w->st.c[c->src].subscribed++;
+    w->cfg.user_link(w->cfg.ctx, 1);
+}
+
 /* ---- dispatch --------------------------------------------------------- */
 
 static void feed_open(struct wconn *c)
@@ -286,6 +306,9 @@ static void feed_open(struct wconn *c)
         c->subscribed = 1;
         c->w->st.c[c->src].subscribed++;
         break;
+    case PMC_WATCH_USER:
+        user_subscribe(c);
+        break;
     default:
         break;
     }
@@ -303,6 +326,9 @@ static void feed_message(struct wconn *c, const char *buf, size_t n)
     case PMC_WATCH_BOOK:
         book_message(c, buf, n);
         break;
+    case PMC_WATCH_USER:
+        c->w->cfg.user_frame(c->w->cfg.ctx, buf, n);
+        break;
     default:
         break;
     }
@@ -313,6 +339,7 @@ static pmc_ms feed_ping_ms(const struct wconn *c)
     const struct pmc_watch_config *cfg = &c->w->cfg;
     return c->src == PMC_WATCH_CHAIN  ? cfg->chain_heartbeat_ms
            : c->src == PMC_WATCH_RTDS ? cfg->rtds_ping_ms
+           : c->src == PMC_WATCH_USER ? cfg->user_ping_ms
                                       : cfg->book_ping_ms;
 }
 

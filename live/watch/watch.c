@@ -160,6 +160,7 @@ enum pmc_err pmc_watch_new(const struct pmc_watch_config *cfg, pmc_ms now,
     DEF(chain_heartbeat_ms, 15000);
     DEF(rtds_ping_ms, 5000);
     DEF(book_ping_ms, 10000);
+    DEF(user_ping_ms, 5000);
     DEF(stale_ms, 30000);
     DEF(backoff_min_ms, 500);
     DEF(backoff_max_ms, 30000);
@@ -229,9 +230,14 @@ enum pmc_err pmc_watch_new(const struct pmc_watch_config *cfg, pmc_ms now,
     }
     pmc_dedupe_init(&w->seen, w->seen_mem, WATCH_SEEN_CAP);
     w->cfg.chain_url = w->cfg.rtds_url = w->cfg.book_url = w->cfg.api_url =
-        NULL;
+        w->cfg.user_url = NULL;
     const char *urls[PMC_WATCH_NSRC] = {cfg->chain_url, cfg->rtds_url, NULL,
-                                        cfg->book_url};
+                                        cfg->book_url, cfg->user_url};
+    if (cfg->user_url && *cfg->user_url &&
+        (!cfg->user_sub || !cfg->user_frame || !cfg->user_link)) {
+        e = PMC_ECONFIG;
+        goto fail;
+    }
     for (int s = 0; s < PMC_WATCH_NSRC; s++) {
         w->conn[s].w = w;
         w->conn[s].src = (enum pmc_watch_src)s;

@@ -11,6 +11,10 @@
  *    after every gap of a websocket source and fallback while none is up.
  *  - book: the CLOB market channel for the tokens given to
  *    pmc_watch_book_add (quotes, depth, trade prints, tick size changes).
+ *  - user: the CLOB user channel of our own orders (reference 5.2): the
+ *    subscribe message comes from user_sub, every frame goes to
+ *    user_frame undecoded (the executor reads it), and user_link says when
+ *    it is subscribed (1) and when it went down (0).
  *
  * Decides: when to connect, subscribe, heartbeat, give up on a silent
  * socket and reconnect (exponential backoff with seeded jitter), what to
@@ -45,6 +49,7 @@ enum pmc_watch_src {
     PMC_WATCH_RTDS,
     PMC_WATCH_API,
     PMC_WATCH_BOOK,
+    PMC_WATCH_USER,
     PMC_WATCH_NSRC
 };
 const char *pmc_watch_src_name(enum pmc_watch_src s);
@@ -86,11 +91,19 @@ struct pmc_watch_config {
     pmc_ms chain_heartbeat_ms;  /* eth_blockNumber request [15000] */
     pmc_ms rtds_ping_ms;        /* text "ping" [5000] */
     pmc_ms book_ping_ms;        /* text "PING" [10000] */
-    pmc_ms stale_ms;            /* silent (or stuck connecting) socket is
+    /* user channel: .../ws/user; all three callbacks needed with it */
+    const char *user_url;
+    pmc_ms user_ping_ms; /* text "PING" [5000] */
+    /* the subscribe message into out (cap bytes), its length (0: none
+     * fits); it holds the API secret: wiped after sending */
+    size_t (*user_sub)(void *ctx, char *out, size_t cap);
+    void (*user_frame)(void *ctx, const char *buf, size_t n);
+    void (*user_link)(void *ctx, int up);
+    pmc_ms stale_ms;        /* silent (or stuck connecting) socket is
                                     reconnected after this [30000] */
-    pmc_ms backoff_min_ms;      /* first reconnect / retry delay [500] */
-    pmc_ms backoff_max_ms;      /* cap of the doubling [30000] */
-    size_t max_frame_bytes;     /* larger messages are dropped [1 MiB] */
+    pmc_ms backoff_min_ms;  /* first reconnect / retry delay [500] */
+    pmc_ms backoff_max_ms;  /* cap of the doubling [30000] */
+    size_t max_frame_bytes; /* larger messages are dropped [1 MiB] */
 
     /* data API poller */
     enum pmc_watch_route api_route;

@@ -108,6 +108,8 @@ static void went_down(struct wconn *c, const char *why)
 {
     struct pmc_watch *w = c->w;
     int was_open = c->st == WC_OPEN || c->st == WC_CLOSING;
+    if (c->src == PMC_WATCH_USER && c->subscribed)
+        w->cfg.user_link(w->cfg.ctx, 0); /* polling takes over */
     c->wsi = NULL;
     c->st = WC_IDLE;
     c->subscribed = 0;

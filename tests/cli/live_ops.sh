@@ -210,7 +210,7 @@ check "status: each source's state, frames, silence and lag ($(head -c 300 "$tmp
 import json, sys
 s = json.load(open(sys.argv[1]))['sources']
 r = s['rtds']
-assert set(s) == {'chain', 'rtds', 'api', 'book'}, s
+assert set(s) == {'chain', 'rtds', 'api', 'book', 'user'}, s
 assert r['up'] is True and r['frames'] > 0, r
 assert isinstance(r['silent_ms'], int) and 0 <= r['silent_ms'] < 60000, r
 assert s['chain']['up'] is False and s['chain']['silent_ms'] is None, s

@@ -20,9 +20,11 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <libwebsockets.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
 #include <signal.h>
@@ -415,6 +417,8 @@ static int amount_decimals(struct pmc_tick t)
     return t.dec + 2;
 }
 
+static void user_trade(const struct order *o, const struct trade *t, int taker);
+
 static void add_trade(struct order *o, pmc_micros px, pmc_micros sz)
 {
     if (S.ntrades >= MAX_TRADES)
@@ -480,6 +484,7 @@ static pmc_micros walk(struct book *b, struct order *o, int side,
         if (!dry) {
             lv[i].sz -= can;
             add_trade(o, px, can);
+            user_trade(o, &S.trades[S.ntrades - 1], 1);
         }
     }
     if (!dry)
@@ -879,6 +884,336 @@ static json_t *trade_json(const struct trade *t)
                      "match_time", m, "trader_side", "TAKER");
 }
 
+/* ---- the user channel (reference 5.2), --ws-port ---------------------------
+ * A libwebsockets server on a port of its own, serviced by a thread of its
+ * own (the HTTP side stays a single poll loop): the authenticated
+ * subscribe at /ws/user, PING -> PONG, and for every trade of our orders an
+ * order event and the trade's events: MATCHED at once, then MINED and
+ * CONFIRMED after mined_ms / confirmed_ms, or FAILED after failed_ms for
+ * the next fail_next trades. Events due while no client is subscribed are
+ * lost (as at the venue). POST /_control/user {"fail_next", "mined_ms",
+ * "confirmed_ms", "failed_ms", "drop": true (close every connection),
+ * "refuse_ms" (refuse new ones that long), "silent": true|false (no
+ * events sent, no PONG)}; GET /_control/user: counters. */
+
+#define UEV_MAX 1024
+struct uev {
+    int used;
+    int64_t at; /* mono ms */
+    char text[1024];
+};
+
+struct usess {
+    struct lws *wsi;
+    int subscribed;
+    char *q[64];
+    size_t qlen[64];
+    int qh, qn;
+    struct usess *next;
+};
+
+static struct {
+    pthread_mutex_t mu;
+    struct lws_context *ctx;
+    lws_sorted_usec_list_t tick;
+    struct uev ev[UEV_MAX];
+    struct usess *sess;
+    int fail_next, drop, silent;
+    int64_t mined_ms, confirmed_ms, failed_ms, refuse_until;
+    int64_t connects, subscribes, refused, sent, lost, pongs, bad_auth;
+    volatile int stop;
+} U = {.mu = PTHREAD_MUTEX_INITIALIZER,
+       .mined_ms = 100,
+       .confirmed_ms = 300,
+       .failed_ms = 200};
+
+/* under U.mu */
+static void user_at(int64_t at, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void user_at(int64_t at, const char *fmt, ...)
+{
+    for (int i = 0; i < UEV_MAX; i++) {
+        if (U.ev[i].used)
+            continue;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(U.ev[i].text, sizeof U.ev[i].text, fmt, ap);
+        va_end(ap);
+        U.ev[i].at = at;
+        U.ev[i].used = 1;
+        return;
+    }
+    U.lost++;
+}
+
+/* A trade of order o was made (our order taker: it crossed; maker: a
+ * control fill): its events. */
+static void user_trade(const struct order *o, const struct trade *t, int taker)
+{
+    if (!U.ctx)
+        return;
+    char px[24], sz[24], m[24], orig[24], legs[512];
+    dec(t->px, px);
+    dec(t->sz, sz);
+    dec(o->matched, m);
+    if (taker)
+        snprintf(legs, sizeof legs,
+                 "\"taker_order_id\":\"%s\",\"maker_orders\":[{\"order_id\":"
+                 "\"0xmaker\",\"matched_amount\":\"%s\",\"price\":\"%s\"}]",
+                 o->hash, sz, px);
+    else
+        snprintf(legs, sizeof legs,
+                 "\"taker_order_id\":\"0xtaker\",\"maker_orders\":[{"
+                 "\"order_id\":\"%s\",\"matched_amount\":\"%s\",\"price\":"
+                 "\"%s\"}]",
+                 o->hash, sz, px);
+    pthread_mutex_lock(&U.mu);
+    int64_t now = mono_ms();
+    user_at(now,
+            "{\"event_type\":\"order\",\"id\":\"%s\",\"asset_id\":\"%s\","
+            "\"market\":\"0xfake\",\"original_size\":\"%s\",\"size_matched\":"
+            "\"%s\",\"price\":\"%s\",\"type\":\"UPDATE\",\"status\":\"%s\"}",
+            o->hash, o->token, dec(o->orig, orig), m, dec(o->price, px),
+            o->status);
+    dec(t->px, px);
+    int fail = U.fail_next > 0;
+    if (fail)
+        U.fail_next--;
+    static const char *const ST[3] = {"MINED", "CONFIRMED", "FAILED"};
+    for (int k = -1; k < 3; k++) {
+        if ((fail && (k == 0 || k == 1)) || (!fail && k == 2))
+            continue;
+        int64_t at = k < 0    ? now
+                     : k == 0 ? now + U.mined_ms
+                     : k == 1 ? now + U.confirmed_ms
+                              : now + U.failed_ms;
+        user_at(at,
+                "[{\"event_type\":\"trade\",\"type\":\"TRADE\",\"id\":\"%s\","
+                "\"market\":\"0xfake\",\"asset_id\":\"%s\",\"side\":\"%s\","
+                "\"size\":\"%s\",\"price\":\"%s\",\"status\":"
+                "\"TRADE_STATUS_%s\",\"match_time\":\"%" PRId64 "\",%s,"
+                "\"trader_side\":\"%s\"}]",
+                t->id, t->token, t->side == 0 ? "BUY" : "SELL", sz, px,
+                k < 0 ? "MATCHED" : ST[k], t->t / 1000, legs,
+                taker ? "TAKER" : "MAKER");
+    }
+    pthread_mutex_unlock(&U.mu);
+    lws_cancel_service(U.ctx);
+}
+
+static void usess_send(struct usess *s, const char *text, size_t n)
+{
+    if (s->qn == 64) {
+        U.lost++;
+        return;
+    }
+    char *b = malloc(LWS_PRE + n);
+    if (!b)
+        return;
+    memcpy(b + LWS_PRE, text, n);
+    int i = (s->qh + s->qn) % 64;
+    s->q[i] = b;
+    s->qlen[i] = n;
+    s->qn++;
+    lws_callback_on_writable(s->wsi);
+}
+
+/* the service thread: deliver what is due, carry out a drop */
+static void user_tick(lws_sorted_usec_list_t *sul)
+{
+    (void)sul;
+    pthread_mutex_lock(&U.mu);
+    int64_t now = mono_ms();
+    if (U.drop) {
+        U.drop = 0;
+        for (struct usess *s = U.sess; s; s = s->next)
+            lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
+    for (int i = 0; i < UEV_MAX; i++) {
+        struct uev *e = &U.ev[i];
+        if (!e->used || e->at > now)
+            continue;
+        e->used = 0;
+        int any = 0;
+        for (struct usess *s = U.sess; s && !U.silent; s = s->next)
+            if (s->subscribed) {
+                usess_send(s, e->text, strlen(e->text));
+                U.sent++;
+                any = 1;
+            }
+        if (!any)
+            U.lost++;
+    }
+    pthread_mutex_unlock(&U.mu);
+    lws_sul_schedule(U.ctx, 0, &U.tick, user_tick, 5 * LWS_US_PER_MS);
+}
+
+static void user_rx(struct usess *s, const char *in, size_t len)
+{
+    if (U.silent)
+        return;
+    if (len == 4 && memcmp(in, "PING", 4) == 0) {
+        U.pongs++;
+        usess_send(s, "PONG", 4);
+        return;
+    }
+    json_error_t je;
+    json_t *j = json_loadb(in, len, 0, &je);
+    json_t *a = j ? json_object_get(j, "auth") : NULL;
+    const char *k = json_string_value(json_object_get(a, "apiKey"));
+    const char *sec = json_string_value(json_object_get(a, "secret"));
+    const char *p = json_string_value(json_object_get(a, "passphrase"));
+    if (!s->subscribed && k && sec && p && strcmp(k, S.api_key) == 0 &&
+        strcmp(sec, S.secret) == 0 && strcmp(p, S.passphrase) == 0 &&
+        json_is_array(json_object_get(j, "markets")) &&
+        json_is_string(json_object_get(j, "type"))) {
+        s->subscribed = 1;
+        U.subscribes++;
+    } else if (!s->subscribed) {
+        U.bad_auth++;
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
+    json_decref(j);
+}
+
+static void usess_unlink(struct usess *s)
+{
+    for (struct usess **p = &U.sess; *p; p = &(*p)->next)
+        if (*p == s) {
+            *p = s->next;
+            break;
+        }
+    while (s->qn) {
+        free(s->q[s->qh]);
+        s->qh = (s->qh + 1) % 64;
+        s->qn--;
+    }
+}
+
+static int user_cb(struct lws *wsi, enum lws_callback_reasons reason,
+                   void *user, void *in, size_t len)
+{
+    struct usess *s = user;
+    int rc = 0;
+    pthread_mutex_lock(&U.mu);
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+        char uri[64] = "";
+        lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI);
+        if (strncmp(uri, "/ws/user", 8) != 0 || mono_ms() < U.refuse_until) {
+            U.refused++;
+            rc = 1;
+        }
+        break;
+    }
+    case LWS_CALLBACK_ESTABLISHED:
+        memset(s, 0, sizeof *s);
+        s->wsi = wsi;
+        s->next = U.sess;
+        U.sess = s;
+        U.connects++;
+        break;
+    case LWS_CALLBACK_RECEIVE:
+        if (lws_is_final_fragment(wsi) && lws_is_first_fragment(wsi))
+            user_rx(s, in, len);
+        break;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (s->qn) {
+            int i = s->qh;
+            int w = lws_write(wsi, (unsigned char *)s->q[i] + LWS_PRE,
+                              s->qlen[i], LWS_WRITE_TEXT);
+            free(s->q[i]);
+            s->qh = (s->qh + 1) % 64;
+            s->qn--;
+            if (w < 0)
+                rc = -1;
+            else if (s->qn)
+                lws_callback_on_writable(wsi);
+        }
+        break;
+    case LWS_CALLBACK_CLOSED:
+        usess_unlink(s);
+        break;
+    default:
+        break;
+    }
+    pthread_mutex_unlock(&U.mu);
+    return rc;
+}
+
+static void *user_main(void *arg)
+{
+    (void)arg;
+    lws_sul_schedule(U.ctx, 0, &U.tick, user_tick, 5 * LWS_US_PER_MS);
+    while (!U.stop)
+        if (lws_service(U.ctx, 0) < 0)
+            break;
+    return NULL;
+}
+
+static const struct lws_protocols user_protocols[] = {
+    {"user", user_cb, sizeof(struct usess), 4096, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0}};
+
+/* 0 and the port in *port, or -1 */
+static int user_start(int *port, pthread_t *th)
+{
+    lws_set_log_level(LLL_ERR, NULL);
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = *port;
+    info.iface = "127.0.0.1";
+    info.protocols = user_protocols;
+    info.gid = (gid_t)-1;
+    info.uid = (uid_t)-1;
+    info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+    U.ctx = lws_create_context(&info);
+    if (!U.ctx)
+        return -1;
+    struct lws_vhost *vh = lws_get_vhost_by_name(U.ctx, "default");
+    *port = vh ? lws_get_vhost_listen_port(vh) : *port;
+    return pthread_create(th, NULL, user_main, NULL) == 0 ? 0 : -1;
+}
+
+static void user_control(const json_t *j)
+{
+    int64_t v;
+    pthread_mutex_lock(&U.mu);
+    if (pmc_json_int(json_object_get(j, "fail_next"), &v) == PMC_OK)
+        U.fail_next = (int)v;
+    if (pmc_json_int(json_object_get(j, "mined_ms"), &v) == PMC_OK)
+        U.mined_ms = v;
+    if (pmc_json_int(json_object_get(j, "confirmed_ms"), &v) == PMC_OK)
+        U.confirmed_ms = v;
+    if (pmc_json_int(json_object_get(j, "failed_ms"), &v) == PMC_OK)
+        U.failed_ms = v;
+    if (pmc_json_int(json_object_get(j, "refuse_ms"), &v) == PMC_OK)
+        U.refuse_until = mono_ms() + v;
+    if (json_is_true(json_object_get(j, "drop")))
+        U.drop = 1;
+    if (json_object_get(j, "silent"))
+        U.silent = json_is_true(json_object_get(j, "silent"));
+    pthread_mutex_unlock(&U.mu);
+    if (U.ctx)
+        lws_cancel_service(U.ctx);
+}
+
+static json_t *user_stats(void)
+{
+    pthread_mutex_lock(&U.mu);
+    int subs = 0;
+    for (struct usess *s = U.sess; s; s = s->next)
+        subs += s->subscribed;
+    json_t *j = json_pack(
+        "{s:I,s:I,s:i,s:I,s:I,s:I,s:I,s:I}", "connects", (json_int_t)U.connects,
+        "subscribes", (json_int_t)U.subscribes, "subscribed", subs, "sent",
+        (json_int_t)U.sent, "lost", (json_int_t)U.lost, "refused",
+        (json_int_t)U.refused, "pongs", (json_int_t)U.pongs, "bad_auth",
+        (json_int_t)U.bad_auth);
+    pthread_mutex_unlock(&U.mu);
+    return j;
+}
+
 /* ---- control
  * ------------------------------------------------------------------- */
 
@@ -921,6 +1256,10 @@ static void control(const char *method, const char *target, const char *body,
                  json_pack("{s:i,s:I,s:I}", "count", o ? o->posts : 0, "total",
                            (json_int_t)S.posts_total, "batches",
                            (json_int_t)S.batches_total));
+        return;
+    }
+    if (strcmp(method, "GET") == 0 && strcmp(path, "/_control/user") == 0) {
+        set_json(r, 200, user_stats());
         return;
     }
     if (strcmp(method, "GET") == 0 && strcmp(path, "/_control/log") == 0) {
@@ -1073,6 +1412,9 @@ static void control(const char *method, const char *target, const char *body,
             o->matched = o->orig;
             snprintf(o->status, sizeof o->status, "MATCHED");
         }
+        user_trade(o, &S.trades[S.ntrades - 1], 0);
+    } else if (strcmp(path, "/_control/user") == 0) {
+        user_control(j);
     } else if (strcmp(path, "/_control/close_idle") == 0) {
         S.close_idle = 1;
     } else if (strcmp(path, "/_control/amounts") == 0) {
@@ -1439,16 +1781,16 @@ static int try_request(struct conn *c)
 
 static void usage(void)
 {
-    fprintf(
-        stderr,
-        "usage: fake_clob [--port N] [--max-seconds S] [--secret B64]\n"
-        "                 [--api-key K] [--passphrase P] [--address 0x..]\n");
+    fprintf(stderr,
+            "usage: fake_clob [--port N] [--max-seconds S] [--secret B64]\n"
+            "                 [--api-key K] [--passphrase P] [--address 0x..]\n"
+            "                 [--ws-port N|0]\n");
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
-    int port = 0;
+    int port = 0, ws_port = -1;
     long max_s = 60;
     snprintf(S.secret, sizeof S.secret, "%s",
              "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
@@ -1462,6 +1804,8 @@ int main(int argc, char **argv)
             usage();
         if (strcmp(a, "--port") == 0)
             port = atoi(v);
+        else if (strcmp(a, "--ws-port") == 0)
+            ws_port = atoi(v);
         else if (strcmp(a, "--max-seconds") == 0)
             max_s = atol(v);
         else if (strcmp(a, "--secret") == 0)
@@ -1496,7 +1840,14 @@ int main(int argc, char **argv)
         return 1;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
+    pthread_t uth;
+    if (ws_port >= 0 && user_start(&ws_port, &uth) != 0) {
+        fprintf(stderr, "fake_clob: cannot start the user channel\n");
+        return 1;
+    }
     printf("listening port=%d\n", ntohs(sa.sin_port));
+    if (ws_port >= 0)
+        printf("user_ws port=%d\n", ws_port);
     for (int i = 0; i < MAX_CONNS; i++)
         S.conns[i].fd = -1;
     int64_t deadline = mono_ms() + max_s * 1000;
@@ -1617,6 +1968,12 @@ int main(int argc, char **argv)
         if (S.conns[i].fd >= 0)
             conn_close(&S.conns[i]);
     close(ls);
+    if (U.ctx) {
+        U.stop = 1;
+        lws_cancel_service(U.ctx);
+        pthread_join(uth, NULL);
+        lws_context_destroy(U.ctx);
+    }
     secp256k1_context_destroy(S.secp);
     return 0;
 }

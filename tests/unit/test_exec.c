@@ -163,6 +163,8 @@ struct sink {
     int fail_journal;
     int submitted, acked;
     char log[8192];
+    int ntr; /* the trade hook: statuses in order */
+    enum pmc_trade_status tr[16];
     char body[2048]; /* the last journaled body */
 };
 
@@ -198,6 +200,14 @@ static void h_stage(void *ctx, const struct pmc_sym *coid,
         s->submitted++;
     else
         s->acked++;
+}
+
+static void h_trade(void *ctx, const struct pmc_clob_trade *t)
+{
+    struct sink *s = ctx;
+    assert_true(t->coid.n > 0 && t->order_hash && t->t > 0);
+    if (s->ntr < 16)
+        s->tr[s->ntr++] = t->status;
 }
 
 static void h_log(void *ctx, const char *line)
@@ -327,7 +337,8 @@ static void test_cfg_messages(void **state)
         snprintf(cr.api.secret, sizeof cr.api.secret, "%s", SECRET);
         snprintf(cr.api.passphrase, sizeof cr.api.passphrase, "%s", PASSPHRASE);
         struct sink s = {0};
-        struct pmc_clob_hooks h = {&s, h_emit, h_journal, NULL, h_log, NULL};
+        struct pmc_clob_hooks h = {&s,    h_emit, h_journal, NULL,
+                                   h_log, NULL,   NULL};
         struct pmc_clob *x = NULL;
         char why2[256];
         assert_int_equal(pmc_clob_new(&c, &cr, &h, 1, &x, why2, sizeof why2),
@@ -368,7 +379,8 @@ static struct pmc_clob *make(const struct pmc_clob_cfg *cfg, struct sink *s,
     snprintf(c.api.secret, sizeof c.api.secret, "%s", secret);
     snprintf(c.api.passphrase, sizeof c.api.passphrase, "%s", PASSPHRASE);
     struct pmc_clob_hooks h = {
-        s, h_emit, h_journal, h_stage, log_to_stderr ? NULL : h_log, NULL};
+        s,    h_emit, h_journal, h_stage, log_to_stderr ? NULL : h_log,
+        NULL, h_trade};
     struct pmc_clob *x = NULL;
     char why[200];
     assert_int_equal(pmc_clob_new(cfg, &c, &h, now_ms(), &x, why, sizeof why),
@@ -1325,6 +1337,205 @@ static void test_secrets_not_logged(void **state)
 /* ---- pure parts
  * -------------------------------------------------------------------------- */
 
+/* ---- the user channel (frames fed as userws.c would) ------------------
+ */
+
+static void feed(struct pmc_clob *x, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void feed(struct pmc_clob *x, const char *fmt, ...)
+{
+    char f[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f, sizeof f, fmt, ap);
+    va_end(ap);
+    struct pmc_wire_err err;
+    memset(&err, 0, sizeof err);
+    if (pmc_clob_user_feed(x, f, strlen(f), now_ms(), &err) != PMC_OK)
+        fail_msg("frame refused: %s", err.msg);
+}
+
+#define TRADE_EV(id, sz, px, st)                                               \
+    "{\"event_type\":\"trade\",\"id\":\"" id "\",\"taker_order_id\":\"%s\","   \
+    "\"size\":\"" sz "\",\"price\":\"" px "\",\"status\":\"" st "\","          \
+    "\"maker_orders\":[{\"order_id\":\"0xother\",\"matched_amount\":\"" sz     \
+    "\",\"price\":\"" px "\"}]}"
+
+/* FAK filled 11 @ 0.50 by the POST answer; its trade then comes on the
+ * user channel MATCHED -> MINED (nothing new for the core: counted in that
+ * fill) -> FAILED: one FAILED report, the exact inverse of the fill; a
+ * repeated FAILED and a later CONFIRMED change nothing. Another party's
+ * leg of the same trade is not ours. */
+static void test_user_trade_failed(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record o = order("c-ufail", PMC_BUY, PMC_TIF_FAK, "0.55", "10");
+    submit(x, &o);
+    run(x, &s, 1, 3000);
+    assert_int_equal(s.n, 1);
+    expect(&s.rec[0], PMC_EXEC_FILL, "11", "0.5");
+    feed(x, TRADE_EV("t-1", "11", "0.50", "TRADE_STATUS_MATCHED"), s.hash[0]);
+    feed(x, TRADE_EV("t-1", "11", "0.50", "MINED"), s.hash[0]);
+    assert_int_equal(s.n, 1);
+    feed(x, TRADE_EV("t-1", "11", "0.50", "FAILED"), s.hash[0]);
+    assert_int_equal(s.n, 2);
+    expect(&s.rec[1], PMC_EXEC_FAILED, "11", "0.5");
+    assert_string_equal(s.rec[1].u.exec.coid.s, "c-ufail");
+    feed(x, TRADE_EV("t-1", "11", "0.50", "FAILED"), s.hash[0]);
+    feed(x, TRADE_EV("t-1", "11", "0.50", "CONFIRMED"), s.hash[0]);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.ntr, 3);
+    assert_int_equal(s.tr[0], PMC_TRADE_MATCHED);
+    assert_int_equal(s.tr[1], PMC_TRADE_MINED);
+    assert_int_equal(s.tr[2], PMC_TRADE_FAILED);
+    char mbuf[16384];
+    FILE *mf = fmemopen(mbuf, sizeof mbuf, "w");
+    pmc_clob_metrics_prom(x, mf);
+    fclose(mf);
+    assert_non_null(
+        strstr(mbuf, "pmcopy_exec_trades_total{status=\"failed\"} 1\n"));
+    assert_non_null(strstr(mbuf, "pmcopy_exec_failed_reports_total 1\n"));
+    /* a frame that does not decode is refused, counted, nothing applied */
+    struct pmc_wire_err err;
+    assert_int_equal(
+        pmc_clob_user_feed(x, "{\"event_type\":\"trade\"}", 23, now_ms(), &err),
+        PMC_EPARSE);
+    assert_int_equal(s.n, 2);
+    pmc_clob_free(x);
+}
+
+/* A resting GTC: a trade on the channel is a fill at once; the look-up by
+ * hash that sees the same shares adds nothing (one ledger); an order event
+ * with more size_matched is a fill, and the trade that comes after it is
+ * counted in that fill; when it fails, FAILED carries that fill's shares
+ * and price, and the final cancel gives the core those shares back. */
+static void test_user_no_double_count(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record o = order("c-udbl", PMC_BUY, PMC_TIF_GTC, "0.40", "10");
+    submit(x, &o);
+    run_for(x, 300);
+    assert_int_equal(s.n, 1);
+    expect(&s.rec[0], PMC_EXEC_ACK, NULL, NULL);
+    feed(x,
+         "[{\"event_type\":\"trade\",\"id\":\"t-a\",\"taker_order_id\":"
+         "\"0xtaker\",\"size\":\"4\",\"price\":\"0.40\",\"status\":"
+         "\"MATCHED\",\"maker_orders\":[{\"order_id\":\"%s\","
+         "\"matched_amount\":\"4\",\"price\":\"0.40\"}]}]",
+         s.hash[0]);
+    assert_int_equal(s.n, 2);
+    expect(&s.rec[1], PMC_EXEC_FILL, "4", "0.4");
+    ctlf("/_control/fill", "{\"hash\":\"%s\",\"size\":\"4\"}", s.hash[0]);
+    run_for(x, 400); /* polled: size_matched 4, already reported */
+    assert_int_equal(s.n, 2);
+    feed(x,
+         "{\"event_type\":\"order\",\"id\":\"%s\",\"status\":\"LIVE\","
+         "\"size_matched\":\"6\",\"price\":\"0.40\",\"type\":\"UPDATE\"}",
+         s.hash[0]);
+    assert_int_equal(s.n, 3);
+    expect(&s.rec[2], PMC_EXEC_FILL, "2", "0.4");
+    feed(x, TRADE_EV("t-b", "2", "0.39", "MATCHED"), s.hash[0]);
+    assert_int_equal(s.n, 3);
+    feed(x, TRADE_EV("t-b", "2", "0.39", "RETRYING"), s.hash[0]);
+    feed(x, TRADE_EV("t-b", "2", "0.39", "FAILED"), s.hash[0]);
+    assert_int_equal(s.n, 4);
+    expect(&s.rec[3], PMC_EXEC_FAILED, "2", "0.4");
+    /* the cancel of the rest covers the failed shares too: 10 - 6 + 2 */
+    assert_int_equal(pmc_clob_cancel(x, &o.u.order.coid, now_ms()), PMC_OK);
+    run(x, &s, 5, 3000);
+    assert_int_equal(s.n, 5);
+    expect(&s.rec[4], PMC_EXEC_CANCEL, "6", NULL);
+    pmc_clob_free(x);
+}
+
+/* The trade comes on the channel while the POST's answer is still out:
+ * nothing is reported for it then (the answer will say), the answer's fill
+ * counts it, and when it fails the FAILED names that fill. */
+static void test_user_trade_before_answer(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    ctlf("/_control/fault", "{\"kind\":\"slow\",\"ms\":400}");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record o = order("c-uearly", PMC_BUY, PMC_TIF_FAK, "0.55", "10");
+    submit(x, &o);
+    run_for(x, 150); /* posted, the answer held */
+    assert_int_equal(s.n, 0);
+    assert_int_equal(s.journals, 1);
+    feed(x, TRADE_EV("t-e", "11", "0.50", "MATCHED"), s.hash[0]);
+    assert_int_equal(s.n, 0);
+    assert_int_equal(s.ntr, 1);
+    run(x, &s, 1, 3000);
+    assert_int_equal(s.n, 1);
+    expect(&s.rec[0], PMC_EXEC_FILL, "11", "0.5");
+    feed(x, TRADE_EV("t-e", "11", "0.50", "FAILED"), s.hash[0]);
+    assert_int_equal(s.n, 2);
+    expect(&s.rec[1], PMC_EXEC_FAILED, "11", "0.5");
+    pmc_clob_free(x);
+}
+
+/* Polling while the channel is down, far less while it is up; coming up
+ * looks every resting order up at once (reconcile): a fill made at the
+ * venue while the channel was down is found then. */
+static void test_user_link_polling(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    cfg.poll_open_ms = 100;
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    struct pmc_record o = order("c-ulnk", PMC_BUY, PMC_TIF_GTC, "0.40", "10");
+    submit(x, &o);
+    run_for(x, 200);
+    assert_int_equal(s.n, 1);
+    int64_t t[256];
+    pmc_clob_user_link(x, 1, now_ms());
+    run_for(x, 150); /* the reconcile look-up */
+    int before = request_times("GET", "/data/order/", t, 256);
+    run_for(x, 600);
+    int up = request_times("GET", "/data/order/", t, 256) - before;
+    assert_true(up <= 1);
+    pmc_clob_user_link(x, 0, now_ms());
+    before = request_times("GET", "/data/order/", t, 256);
+    run_for(x, 600);
+    int down = request_times("GET", "/data/order/", t, 256) - before;
+    assert_true(down >= 4);
+    /* filled at the venue while nobody listens: reconcile finds it */
+    pmc_clob_user_link(x, 1, now_ms());
+    run_for(x, 50);
+    ctlf("/_control/fill", "{\"hash\":\"%s\",\"size\":\"3\"}", s.hash[0]);
+    pmc_clob_user_link(x, 0, now_ms());
+    pmc_clob_user_link(x, 1, now_ms());
+    run_for(x, 200);
+    assert_int_equal(s.n, 2);
+    expect(&s.rec[1], PMC_EXEC_FILL, "3", "0.4");
+    struct pmc_clob_stats st;
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.user_connects, 3);
+    assert_int_equal(st.user_drops, 2);
+    assert_int_equal(st.user_up, 1);
+    pmc_clob_free(x);
+}
+
 /* 3 per 1000 ms: three at once, the fourth after ~334 ms; exactly 3 more
  * per second in the long run. */
 static void test_bucket(void **state)
@@ -1535,6 +1746,10 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_tick_change, reset),
         cmocka_unit_test_setup(test_restart_and_determinism, reset),
         cmocka_unit_test_setup(test_secrets_not_logged, reset),
+        cmocka_unit_test_setup(test_user_trade_failed, reset),
+        cmocka_unit_test_setup(test_user_no_double_count, reset),
+        cmocka_unit_test_setup(test_user_trade_before_answer, reset),
+        cmocka_unit_test_setup(test_user_link_polling, reset),
     };
     g_lanes = 2;
     rc |= cmocka_run_group_tests_name("exec_fake_clob_lanes", net, NULL, NULL);

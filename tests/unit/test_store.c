@@ -34,6 +34,7 @@
 #include "core/engine.h"
 #include "core/tape.h"
 #include "live/store.h"
+#include "proto/wire/clob_user.h"
 
 #define TA "0x1111111111111111111111111111111111111111"
 #define TB "0x2222222222222222222222222222222222222222"
@@ -1050,7 +1051,13 @@ static void test_bad_files(void **state)
     assert_true(fd >= 0);
     static char junk[1 << 16];
     memset(junk, 0xA5, sizeof junk);
-    assert_true(pwrite(fd, junk, (size_t)sb.st_size - 4096, 4096) > 0);
+    /* every page after the first, however many the schema makes */
+    for (off_t at = 4096; at < sb.st_size; at += (off_t)sizeof junk) {
+        size_t n = (size_t)(sb.st_size - at) < sizeof junk
+                       ? (size_t)(sb.st_size - at)
+                       : sizeof junk;
+        assert_true(pwrite(fd, junk, n, at) > 0);
+    }
     close(fd);
     struct pmc_store_opts ro = {0};
     ro.readonly = 1;
@@ -1983,6 +1990,89 @@ static void test_removed_marks(void **state)
     assert_int_equal(sql_count("SELECT count(*) FROM removed"), 0);
 }
 
+/* A version 3 store (no trades table, no failed fills) opened read-only
+ * reads its positions as before; opened read-write it becomes version 4:
+ * the trades table, fills.failed_t and its trigger; a failed fill then
+ * leaves the order's summary and the positions, and a trade's row keeps
+ * its first time and its latest status. */
+static void test_schema_v4_trades(void **state)
+{
+    (void)state;
+    struct pmc_store *s = open_ok(NULL, NULL);
+    build_small_db(s);
+    close_ok(s);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP TRIGGER fills_failed; DROP TABLE "
+                                  "trades; ALTER TABLE fills DROP COLUMN "
+                                  "failed_t; PRAGMA user_version=3",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    struct pmc_store_opts ro = {0};
+    ro.readonly = 1;
+    s = open_ok(&ro, NULL);
+    struct pmc_store_position p;
+    memset(&p, 0, sizeof p);
+    assert_int_equal(pmc_store_positions_each(s, get_pos, &p), PMC_OK);
+    assert_int_equal(p.cost_basis, D("2.406"));
+    assert_int_equal(pmc_store_close(s), PMC_OK);
+    assert_int_equal(sql_count("PRAGMA user_version"), 3);
+    s = open_ok(NULL, NULL);
+    assert_int_equal(sql_count("PRAGMA user_version"), PMC_STORE_SCHEMA);
+    assert_int_equal(sql_count("SELECT count(*) FROM sqlite_master WHERE "
+                               "name IN ('trades', 'fills_failed')"),
+                     2);
+    /* the last fill of the small store (the sell of 4) fails */
+    char coid[64] = "";
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT coid, sz, px FROM fills "
+                                        "ORDER BY id DESC LIMIT 1",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(coid, sizeof coid, "%s", sqlite3_column_text(st, 0));
+    pmc_micros fsz = sqlite3_column_int64(st, 1);
+    pmc_micros fpx = sqlite3_column_int64(st, 2);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    assert_int_equal(pmc_store_trade(s, coid, "tr-1", "0xh", PMC_TRADE_MATCHED,
+                                     fsz, fpx, 1, 5000, 10),
+                     PMC_OK);
+    assert_int_equal(pmc_store_trade(s, coid, "tr-1", "0xh", PMC_TRADE_FAILED,
+                                     fsz, fpx, 1, 5000, 20),
+                     PMC_OK);
+    assert_int_equal(pmc_store_fill_failed(s, coid, fsz, fpx, 20), PMC_OK);
+    assert_int_equal(
+        pmc_store_trade(s, "nope", "tr-2", "0xh", 1, 1, 1, 1, 0, 20),
+        PMC_ENOTFOUND);
+    assert_int_equal(pmc_store_fill_failed(s, "nope", 1, 1, 20), PMC_ENOTFOUND);
+    close_ok(s);
+    assert_int_equal(sql_count("SELECT count(*) FROM trades WHERE status = "
+                               "'failed' AND first_t = 10 AND last_t = 20 "
+                               "AND match_time = 5000"),
+                     1);
+    assert_int_equal(
+        sql_count("SELECT count(*) FROM fills WHERE failed_t = 20"), 1);
+    char q[160];
+    snprintf(q, sizeof q, "SELECT nfills FROM orders WHERE coid = '%s'", coid);
+    int after = sql_count(q);
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM fills WHERE coid = '%s' AND failed_t IS "
+             "NULL",
+             coid);
+    assert_int_equal(after, sql_count(q));
+    s = open_ok(&ro, NULL);
+    memset(&p, 0, sizeof p);
+    assert_int_equal(pmc_store_positions_each(s, get_pos, &p), PMC_OK);
+    assert_int_equal(p.shares, D("10")); /* the sell is gone */
+    assert_int_equal(p.cost_basis, D("4.01"));
+    assert_int_equal(pmc_store_close(s), PMC_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2013,6 +2103,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fault_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_positions_equal_engine, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_schema_v4_trades, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_v2_migration, setup,
                                         teardown),
     };

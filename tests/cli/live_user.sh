@@ -1,0 +1,146 @@
+#!/bin/sh
+# tests/cli/live_user.sh - the CLOB user channel and the trade lifecycle,
+# `pmcopy live --live` against the fake CLOB (tests/fakes/fake_clob
+# --ws-port) and the fake feeds on 127.0.0.1.
+#
+# Each check states what is injected and what must hold:
+#  subscribe - the session subscribes to the user channel with its L2
+#            credentials (the fake checks them) and says so in its log.
+#  failed  - the venue takes a copy's trade back (MATCHED then FAILED):
+#            the journal holds the FAILED report (status=failed, the fill's
+#            size and price) and replays exactly; the store keeps the trade
+#            as failed and its fill as failed; the position of the token
+#            holds only the trade that stayed (the core and the store).
+#  confirmed - a trade going MATCHED -> MINED -> CONFIRMED: the store's
+#            trade row is confirmed and the order is confirmed (a position).
+#  reconnect - the channel drops and is refused for a while: the session
+#            logs it down and polls its resting order by hash meanwhile
+#            (GET /data/order at the fake); a fill made at the venue while
+#            it is down reaches the journal; the channel comes back
+#            (a second subscribe) and the metrics count both.
+# Usage: sh tests/cli/live_user.sh path/to/pmcopy
+name=live_user
+. "$(dirname "$0")/live_lib.inc"
+
+sql() { # db query: rows as text (the store read in place, WAL)
+    python3 - "$1" "$2" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+for r in c.execute(sys.argv[2]):
+    print("|".join("" if v is None else str(v) for v in r))
+PY
+}
+user_stat() { # key: a counter of the fake's user channel
+    curl -sf "http://127.0.0.1:$CP/_control/user" |
+        sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"
+}
+wait_user() { # key min
+    for _ in $(seq 1 400); do
+        [ "$(user_stat "$1")" -ge "$2" ] 2> /dev/null && return 0
+        sleep 0.05
+    done
+    echo "$name: timed out waiting for user channel $1 >= $2" >&2
+    return 1
+}
+wait_log() { # file pattern
+    for _ in $(seq 1 400); do
+        grep -q "$2" "$1" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+live_creds
+start_fake clob "$clob" --ws-port 0 --max-seconds 120
+CP=$port
+UP=$(sed -n 's/^user_ws port=//p' "$tmp/clob.out")
+curl -sf -X POST "http://127.0.0.1:$CP/_control/book" -d '{"token":"404","tick":"0.01","bids":[["0.48","100000"]],"asks":[["0.52","100000"]]}' > /dev/null
+curl -sf -X POST "http://127.0.0.1:$CP/_control/book" -d '{"token":"505","tick":"0.01","bids":[["0.30","100000"]],"asks":[["0.70","100000"]]}' > /dev/null
+curl -sf -X POST "http://127.0.0.1:$CP/_control/user" -d '{"fail_next":1,"mined_ms":100,"confirmed_ms":300,"failed_ms":200}' > /dev/null
+printf '0 book token=404 bids=0.48:300 asks=0.52:2500\n0 book token=505 bids=0.30:300 asks=0.70:2500\n' > "$tmp/user.sc"
+start_fake feeds "$feeds" --scenario "$tmp/user.sc" --max-seconds 120
+FP=$port
+db="$tmp/user.db"
+"$bin" live --live --trader $A --clob-url "http://127.0.0.1:$CP" \
+    --user-ws "ws://127.0.0.1:$UP/ws/user" --rtds-ws "ws://127.0.0.1:$FP/rtds" \
+    --book-ws "ws://127.0.0.1:$FP/ws/market" --data-api "" --chain-ws "" \
+    --db "$db" --api-port 0 --ready-file "$tmp/user.ready" --no-mlock \
+    --copy-mode per_fill --order-tif GTC > /dev/null 2> "$tmp/user.err" &
+lp=$!
+pids="$pids $lp"
+wait_ready "$tmp/user.ready"
+AP=$(api_port_of "$tmp/user.ready")
+wait_stat $FP rtds_subs 1
+
+# ---- subscribe ---------------------------------------------------------------
+check "subscribe: the fake took the L2 credentials" wait_user subscribes 1
+check "subscribe: no refused credentials" [ "$(user_stat bad_auth)" = 0 ]
+check "subscribe: the session logs the channel up" \
+    wait_log "$tmp/user.err" 'event=user_channel state=up'
+
+# ---- a failed trade, then a confirmed one -------------------------------------
+# GTC at a crossing limit: matched at once (a resting remainder is none)
+ctl $FP trade wallet=$A token=404 side=BUY px=0.52 sz=100 tx=$(tx 1) log=1 rtds=0
+check "failed: the FAILED report is journaled" \
+    wait_log "$tmp/user.err" 'event=trade .*status=failed'
+ctl $FP trade wallet=$A token=404 side=BUY px=0.52 sz=50 tx=$(tx 2) log=1 rtds=0
+check "confirmed: the second trade is confirmed" \
+    wait_log "$tmp/user.err" 'event=trade .*status=confirmed'
+sleep 0.3
+"$bin" journal --db "$db" > "$tmp/user.tape" 2> /dev/null
+fsz=$(sed -n 's/.* status=fill sz=\([0-9.]*\) px=\([0-9.]*\).*/\1 \2/p' "$tmp/user.tape" | head -1)
+xsz=$(sed -n 's/.* status=failed sz=\([0-9.]*\) px=\([0-9.]*\).*/\1 \2/p' "$tmp/user.tape" | head -1)
+check "failed: one FAILED report, the exact inverse of the first fill ($fsz / $xsz)" \
+    sh -c "[ -n '$fsz' ] && [ '$fsz' = '$xsz' ] && [ \$(grep -c ' status=failed ' '$tmp/user.tape') -eq 1 ]"
+tf=$(sql "$db" "SELECT count(*) FROM trades WHERE status='failed'")
+ff=$(sql "$db" "SELECT count(*) FROM fills WHERE failed_t IS NOT NULL")
+check "failed: the store keeps the trade failed ($tf) and its fill failed ($ff)" \
+    [ "$tf" = 1 -a "$ff" = 1 ]
+tc=$(sql "$db" "SELECT count(*) FROM trades WHERE status='confirmed'")
+oc=$(sql "$db" "SELECT count(*) FROM orders WHERE status='confirmed'")
+check "confirmed: the store's trade ($tc) and order ($oc) are confirmed" \
+    [ "$tc" = 1 -a "$oc" = 1 ]
+second=$(sed -n 's/.* status=fill sz=\([0-9.]*\) .*/\1/p' "$tmp/user.tape" | sed -n 2p)
+api "$AP" GET /positions > "$tmp/pos.json"
+check "failed: the store's position holds the confirmed trade only ($second shares)" \
+    grep -q "\"token\": \"404\", \"shares\": $second," "$tmp/pos.json"
+api "$AP" GET /fills > "$tmp/fills.json"
+check "failed: /fills shows the failed fill (failed_t) and totals the other" \
+    sh -c "[ \$(grep -c '\"failed_t\": [0-9]' '$tmp/fills.json') -eq 1 ] && [ \$(grep -c '\"failed_t\": null' '$tmp/fills.json') -eq 1 ]"
+api "$AP" GET /metrics > "$tmp/user.metrics"
+check "failed: /metrics counts the trades by status" \
+    sh -c "grep -q '^pmcopy_exec_trades_total{status=\"failed\"} 1' '$tmp/user.metrics' && grep -q '^pmcopy_exec_trades_total{status=\"confirmed\"} 1' '$tmp/user.metrics' && grep -q '^pmcopy_exec_failed_reports_total 1' '$tmp/user.metrics'"
+
+# ---- the channel drops; polling takes over; a fill while it is down ---------
+# a GTC that rests (limit below the 0.70 ask)
+ctl $FP trade wallet=$A token=505 side=BUY px=0.30 sz=100 tx=$(tx 3) log=1 rtds=0
+wait_status $AP orders_sent 3
+for _ in $(seq 1 100); do
+    hash=$(sql "$db" "SELECT order_hash FROM orders WHERE token='505'")
+    [ -n "$hash" ] && break
+    sleep 0.05
+done
+curl -sf -X POST "http://127.0.0.1:$CP/_control/user" -d '{"drop":true,"refuse_ms":3000}' > /dev/null
+check "reconnect: the session logs the channel down" \
+    wait_log "$tmp/user.err" 'event=user_channel state=down'
+gets0=$(curl -sf "http://127.0.0.1:$CP/_control/log" | grep -o '"p": *"/data/order/' | wc -l)
+curl -sf -X POST "http://127.0.0.1:$CP/_control/fill" -d "{\"hash\":\"$hash\",\"size\":\"2\"}" > /dev/null
+check "reconnect: the fill made while the channel was down reaches the journal" \
+    sh -c "for i in \$(seq 1 200); do '$bin' journal --db '$db' 2> /dev/null | grep -q 'status=fill sz=2 ' && exit 0; sleep 0.05; done; exit 1"
+gets1=$(curl -sf "http://127.0.0.1:$CP/_control/log" | grep -o '"p": *"/data/order/' | wc -l)
+check "reconnect: the resting order was polled by hash while down ($gets0 -> $gets1)" \
+    [ "$gets1" -gt "$gets0" ]
+check "reconnect: the channel comes back (a second subscribe)" wait_user subscribes 2
+check "reconnect: the session logs it up again" \
+    sh -c "for i in \$(seq 1 200); do [ \$(grep -c 'event=user_channel state=up' '$tmp/user.err') -ge 2 ] && exit 0; sleep 0.05; done; exit 1"
+api "$AP" GET /metrics > "$tmp/user.metrics"
+check "reconnect: /metrics counts the connects and the drop" \
+    sh -c "grep -q '^pmcopy_exec_user_connects_total 2' '$tmp/user.metrics' && grep -q '^pmcopy_exec_user_drops_total 1' '$tmp/user.metrics'"
+stop_live $lp
+check "exit 0 ($(tail -1 "$tmp/user.err"))" [ "$rc" -eq 0 ]
+check "the journal replays exactly (the FAILED report an input)" \
+    sh -c "'$bin' replay --db '$db' > /dev/null 2>&1"
+check "no credential in the log" sh -c "! grep -q 'AAAAAAAAAAAAAAAAAAAA\\|passphrase' '$tmp/user.err'"
+
+echo "$name: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
