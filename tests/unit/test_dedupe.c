@@ -273,6 +273,40 @@ static void test_same_home_slot(void **state)
     teardown_cap(&f);
 }
 
+/* A symbol's two hashes are pmc_hash64 and the same family under the
+ * second seed, for every length a symbol holds (each way through the word
+ * loop and the tail), and stay the values they were: client order ids and
+ * table layouts are made from them. */
+static void test_sym_hashes(void **state)
+{
+    (void)state;
+    char buf[PMC_SYM_MAX + 1];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (char)('0' + (i * 7 + 3) % 75);
+    for (size_t n = 0; n <= PMC_SYM_MAX; n++) {
+        struct pmc_sym y;
+        assert_int_equal(pmc_sym_set(&y, buf, n), PMC_OK);
+        assert_true(y.h == pmc_hash64(buf, n));
+        assert_true(y.h2 == pmc_hash64_seed(buf, n, 0x13198a2e03707344ULL));
+    }
+    static const struct {
+        const char *s;
+        uint64_t h, h2;
+    } pin[] = {
+        {"0x6af3a1b2c3d4e5f60718293a4b5c6d7e8f901234", 0xe5f2e197454ad38cULL,
+         0x241b54938f8f068aULL},
+        {"5211431950124591551605510604688420996992612748282795467444384642781"
+         "3813222179",
+         0xb7ec50d793aadb3fULL, 0x035e5c5c0cd3c8acULL},
+        {"", 0x7acdbb98b1344213ULL, 0x72dee428a469f6fdULL},
+    };
+    for (size_t i = 0; i < sizeof pin / sizeof pin[0]; i++) {
+        struct pmc_sym y;
+        assert_int_equal(pmc_sym_set(&y, pin[i].s, strlen(pin[i].s)), PMC_OK);
+        assert_true(y.h == pin[i].h && y.h2 == pin[i].h2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_wraps_many_times),
         cmocka_unit_test(test_property_vs_model),
         cmocka_unit_test(test_same_home_slot),
+        cmocka_unit_test(test_sym_hashes),
     };
     return cmocka_run_group_tests_name("dedupe", tests, NULL, NULL);
 }
