@@ -76,6 +76,15 @@ uint64_t pmc_hash64(const void *p, size_t n)
     return pmc_hash64_seed(p, n, 0x243f6a8885a308d3ULL);
 }
 
+uint64_t pmc_hash64_words3(uint64_t a, uint64_t b, uint64_t c)
+{
+    uint64_t h = 0x243f6a8885a308d3ULL ^ (24 * 0x9e3779b97f4a7c15ULL);
+    h = rotl(h ^ a * 0x87c37b91114253d5ULL, 31) * 0x4cf5ad432745937fULL;
+    h = rotl(h ^ b * 0x87c37b91114253d5ULL, 31) * 0x4cf5ad432745937fULL;
+    h = rotl(h ^ c * 0x87c37b91114253d5ULL, 31) * 0x4cf5ad432745937fULL;
+    return fmix(h);
+}
+
 /* Two independently seeded lanes of pmc_hash64_seed in one pass, two
  * words a turn (the loop's own count and branch paid half as often), in
  * the caller. */

@@ -83,6 +83,9 @@ struct pmc_sym {
 uint64_t pmc_hash64(const void *p, size_t n);
 /* The same hash family with another seed (independent fingerprints). */
 uint64_t pmc_hash64_seed(const void *p, size_t n, uint64_t seed);
+/* pmc_hash64 of the 24 bytes a, b, c written little-endian, without
+ * writing them. */
+uint64_t pmc_hash64_words3(uint64_t a, uint64_t b, uint64_t c);
 /* Set a symbol from n bytes; PMC_ERANGE when n > PMC_SYM_MAX. */
 PMC_MUST_USE enum pmc_err pmc_sym_set(struct pmc_sym *y, const char *s,
                                       size_t n);

@@ -289,6 +289,16 @@ static void test_sym_hashes(void **state)
         assert_true(y.h == pmc_hash64(buf, n));
         assert_true(y.h2 == pmc_hash64_seed(buf, n, 0x13198a2e03707344ULL));
     }
+    /* the client order id's hash of (h, h2, seq) as 24 bytes */
+    for (uint64_t k = 0; k < 1000; k++) {
+        uint64_t w[3] = {k * 0x9e3779b97f4a7c15ULL, ~k * 0xbf58476d1ce4e5b9ULL,
+                         k};
+        unsigned char b[24];
+        for (int i = 0; i < 24; i++)
+            b[i] = (unsigned char)(w[i / 8] >> (8 * (i % 8)));
+        assert_true(pmc_hash64_words3(w[0], w[1], w[2]) ==
+                    pmc_hash64(b, sizeof b));
+    }
     static const struct {
         const char *s;
         uint64_t h, h2;
