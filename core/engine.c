@@ -1027,7 +1027,8 @@ static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
     if (f->end && !x->end)
         x->end = f->end;
     /* the source's fill is a trade print on its token */
-    TOK_UPDATE(e, x, x->mark = f->px);
+    if (x->mark != f->px) /* an unchanged mark moves nothing */
+        TOK_UPDATE(e, x, x->mark = f->px);
     ts->fills_eligible++;
 
     int slot = pmc_coalesce_slot(c, f->side);
