@@ -317,6 +317,28 @@ static void test_sym_hashes(void **state)
     }
 }
 
+/* pmc_bytes_eq at every length a symbol holds and at every offset: equal
+ * bytes are equal, one byte changed anywhere (each bit) is not, and what
+ * lies past n is not looked at. */
+static void test_bytes_eq(void **state)
+{
+    (void)state;
+    char a[PMC_SYM_MAX + 8], b[PMC_SYM_MAX + 8];
+    for (size_t off = 0; off < 3; off++)
+        for (size_t n = 0; n <= PMC_SYM_MAX; n++) {
+            for (size_t i = 0; i < sizeof a; i++)
+                a[i] = b[i] = (char)(i * 37 + 11);
+            b[off + n] = (char)~b[off + n]; /* past the end */
+            assert_true(pmc_bytes_eq(a + off, b + off, n));
+            for (size_t i = 0; i < n; i++)
+                for (int bit = 0; bit < 8; bit++) {
+                    b[off + i] = (char)(b[off + i] ^ (1 << bit));
+                    assert_false(pmc_bytes_eq(a + off, b + off, n));
+                    b[off + i] = a[off + i];
+                }
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -326,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_property_vs_model),
         cmocka_unit_test(test_same_home_slot),
         cmocka_unit_test(test_sym_hashes),
+        cmocka_unit_test(test_bytes_eq),
     };
     return cmocka_run_group_tests_name("dedupe", tests, NULL, NULL);
 }
