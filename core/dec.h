@@ -47,9 +47,12 @@ static inline pmc_micros pmc_mul(pmc_micros a, pmc_micros b)
 {
     int64_t p;
     if (!__builtin_mul_overflow(a, b, &p)) {
-        /* the common case, inline: a constant divisor is a multiply */
-        int64_t q = p / PMC_MICRO;
-        return (p % PMC_MICRO != 0 && p < 0) ? q - 1 : q;
+        /* the common case, inline: an unsigned division by a constant is
+         * a multiply and a shift (no remainder needed); a negative product
+         * rounds its magnitude up (floor), 2^63 + 999999 fits in 64 bits */
+        if (p >= 0)
+            return (int64_t)((uint64_t)p / 1000000u);
+        return -(int64_t)(((uint64_t)0 - (uint64_t)p + 999999u) / 1000000u);
     }
     return pmc_muldiv_floor(a, b, PMC_MICRO);
 }

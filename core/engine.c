@@ -943,13 +943,7 @@ static void skip_all(struct pmc_engine *e, const struct pmc_bucket *b,
 static void coid_make(struct pmc_sym *coid, const struct pmc_sym *first,
                       uint64_t seq)
 {
-    unsigned char buf[24];
-    for (int i = 0; i < 8; i++) {
-        buf[i] = (unsigned char)(first->h >> (8 * i));
-        buf[8 + i] = (unsigned char)(first->h2 >> (8 * i));
-        buf[16 + i] = (unsigned char)(seq >> (8 * i));
-    }
-    uint64_t h = pmc_hash64(buf, sizeof buf);
+    uint64_t h = pmc_hash64_words3(first->h, first->h2, seq);
     char s[20] = "pmc-";
     /* two hex digits per byte, from the high byte down */
     static const char hex2[513] =
@@ -1193,7 +1187,8 @@ static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
     if (f->end && !x->end)
         x->end = f->end;
     /* the source's fill is a trade print on its token */
-    TOK_UPDATE(e, x, x->mark = f->px);
+    if (x->mark != f->px) /* an unchanged mark moves nothing */
+        TOK_UPDATE(e, x, x->mark = f->px);
     ts->fills_eligible++;
 
     int slot = pmc_coalesce_slot(c, f->side);

@@ -76,13 +76,33 @@ uint64_t pmc_hash64(const void *p, size_t n)
     return pmc_hash64_seed(p, n, 0x243f6a8885a308d3ULL);
 }
 
-/* Two independently seeded lanes of pmc_hash64_seed in one pass. */
-static void hash2x(const void *p, size_t n, uint64_t *a, uint64_t *b)
+uint64_t pmc_hash64_words3(uint64_t a, uint64_t b, uint64_t c)
+{
+    uint64_t h = 0x243f6a8885a308d3ULL ^ (24 * 0x9e3779b97f4a7c15ULL);
+    h = rotl(h ^ a * 0x87c37b91114253d5ULL, 31) * 0x4cf5ad432745937fULL;
+    h = rotl(h ^ b * 0x87c37b91114253d5ULL, 31) * 0x4cf5ad432745937fULL;
+    h = rotl(h ^ c * 0x87c37b91114253d5ULL, 31) * 0x4cf5ad432745937fULL;
+    return fmix(h);
+}
+
+/* Two independently seeded lanes of pmc_hash64_seed in one pass, two
+ * words a turn (the loop's own count and branch paid half as often), in
+ * the caller. */
+static inline __attribute__((always_inline)) void
+hash2x(const void *p, size_t n, uint64_t *a, uint64_t *b)
 {
     const unsigned char *s = p, *end = s + (n & ~(size_t)7);
     uint64_t x = 0x243f6a8885a308d3ULL ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
     uint64_t y = 0x13198a2e03707344ULL ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
-    for (; s < end; s += 8) {
+    for (; end - s >= 16; s += 16) {
+        uint64_t v = load64(s) * 0x87c37b91114253d5ULL;
+        uint64_t w = load64(s + 8) * 0x87c37b91114253d5ULL;
+        x = rotl(x ^ v, 31) * 0x4cf5ad432745937fULL;
+        y = rotl(y ^ v, 31) * 0x4cf5ad432745937fULL;
+        x = rotl(x ^ w, 31) * 0x4cf5ad432745937fULL;
+        y = rotl(y ^ w, 31) * 0x4cf5ad432745937fULL;
+    }
+    if (s < end) {
         uint64_t v = load64(s) * 0x87c37b91114253d5ULL;
         x = rotl(x ^ v, 31) * 0x4cf5ad432745937fULL;
         y = rotl(y ^ v, 31) * 0x4cf5ad432745937fULL;

@@ -83,6 +83,9 @@ struct pmc_sym {
 uint64_t pmc_hash64(const void *p, size_t n);
 /* The same hash family with another seed (independent fingerprints). */
 uint64_t pmc_hash64_seed(const void *p, size_t n, uint64_t seed);
+/* pmc_hash64 of the 24 bytes a, b, c written little-endian, without
+ * writing them. */
+uint64_t pmc_hash64_words3(uint64_t a, uint64_t b, uint64_t c);
 /* Set a symbol from n bytes; PMC_ERANGE when n > PMC_SYM_MAX. */
 PMC_MUST_USE enum pmc_err pmc_sym_set(struct pmc_sym *y, const char *s,
                                       size_t n);
@@ -95,27 +98,34 @@ static inline uint64_t pmc__load8(const char *p)
     return x;
 }
 
-/* Equal bytes, compared 16 at a time in 8-byte words, the rest as the last
- * word (and the one before it) overlapping those: no library call on the
- * hot path. */
+/* 16 bytes as two 64-bit lanes (a GCC/Clang vector: one SSE2 or NEON
+ * register), loaded unaligned. */
+typedef uint64_t pmc__u64x2 __attribute__((vector_size(16)));
+static inline pmc__u64x2 pmc__load16(const char *p)
+{
+    pmc__u64x2 x;
+    memcpy(&x, p, 16);
+    return x;
+}
+
+/* Equal bytes, compared 16 at a time in one vector register, the rest as
+ * the last 16 bytes overlapping those (under 16 bytes: the first and last
+ * 8, under 8 one at a time): no library call on the hot path. */
 static inline int pmc_bytes_eq(const char *a, const char *b, size_t n)
 {
-    uint64_t d = 0;
     if (n < 8) {
+        uint64_t d = 0;
         for (size_t i = 0; i < n; i++)
             d |= (uint64_t)(unsigned char)(a[i] ^ b[i]);
         return d == 0;
     }
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        d |= (pmc__load8(a + i) ^ pmc__load8(b + i)) |
-             (pmc__load8(a + i + 8) ^ pmc__load8(b + i + 8));
-    if (i < n) { /* 1 to 15 bytes left, n >= 8 */
-        d |= pmc__load8(a + n - 8) ^ pmc__load8(b + n - 8);
-        if (n - i > 8)
-            d |= pmc__load8(a + i) ^ pmc__load8(b + i);
-    }
-    return d == 0;
+    if (n < 16)
+        return ((pmc__load8(a) ^ pmc__load8(b)) |
+                (pmc__load8(a + n - 8) ^ pmc__load8(b + n - 8))) == 0;
+    pmc__u64x2 d = pmc__load16(a + n - 16) ^ pmc__load16(b + n - 16);
+    for (size_t i = 0; i + 16 < n; i += 16)
+        d |= pmc__load16(a + i) ^ pmc__load16(b + i);
+    return (d[0] | d[1]) == 0;
 }
 
 static inline int pmc_sym_eq(const struct pmc_sym *a, const struct pmc_sym *b)

@@ -423,6 +423,56 @@ static void test_mul_div_micros(void **state)
     assert_int_equal(pmc_div(-1000000, 3000000), -333334);
 }
 
+/* pmc_mul's inline path is the floor of a*b/1e6 as pmc_muldiv_floor gives
+ * it, at the edges of each rounding (exact multiples, one either side,
+ * both signs, the products nearest INT64_MIN/MAX) and on random pairs. */
+static void test_mul_matches_muldiv(void **state)
+{
+    (void)state;
+    static const int64_t edge[] = {0,
+                                   1,
+                                   -1,
+                                   999999,
+                                   1000000,
+                                   1000001,
+                                   -999999,
+                                   -1000000,
+                                   -1000001,
+                                   545000,
+                                   -545000,
+                                   3037000499,
+                                   -3037000499,
+                                   3037000500,
+                                   -3037000500,
+                                   INT64_MAX,
+                                   INT64_MIN,
+                                   INT64_MAX / 1000000,
+                                   INT64_MIN / 1000000,
+                                   (int64_t)1 << 62,
+                                   -((int64_t)1 << 62)};
+    size_t n = sizeof edge / sizeof edge[0];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            assert_int_equal(pmc_mul(edge[i], edge[j]),
+                             pmc_muldiv_floor(edge[i], edge[j], PMC_MICRO));
+    /* INT64_MIN itself as the product: -9223372036854.775808 floors down */
+    assert_int_equal(pmc_mul(INT64_MIN, 1), -9223372036855);
+    assert_int_equal(pmc_mul(-((int64_t)1 << 31), (int64_t)1 << 32),
+                     -9223372036855);
+    uint64_t z = 0x9e3779b97f4a7c15ULL;
+    for (int k = 0; k < 200000; k++) {
+        z ^= z << 13, z ^= z >> 7, z ^= z << 17;
+        int64_t a = (int64_t)(z >> (z & 31)), b;
+        z ^= z << 13, z ^= z >> 7, z ^= z << 17;
+        b = (int64_t)(z >> (32 + (z & 31)));
+        if (k & 1)
+            a = -a;
+        if (k & 2)
+            b = -b;
+        assert_int_equal(pmc_mul(a, b), pmc_muldiv_floor(a, b, PMC_MICRO));
+    }
+}
+
 static void test_rounding_steps(void **state)
 {
     (void)state;
@@ -477,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_muldiv),
         cmocka_unit_test(test_muldiv_divisor_positive),
         cmocka_unit_test(test_mul_div_micros),
+        cmocka_unit_test(test_mul_matches_muldiv),
         cmocka_unit_test(test_rounding_steps),
     };
     return cmocka_run_group_tests_name("dec", tests, NULL, NULL);

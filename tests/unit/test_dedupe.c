@@ -273,6 +273,72 @@ static void test_same_home_slot(void **state)
     teardown_cap(&f);
 }
 
+/* A symbol's two hashes are pmc_hash64 and the same family under the
+ * second seed, for every length a symbol holds (each way through the word
+ * loop and the tail), and stay the values they were: client order ids and
+ * table layouts are made from them. */
+static void test_sym_hashes(void **state)
+{
+    (void)state;
+    char buf[PMC_SYM_MAX + 1];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (char)('0' + (i * 7 + 3) % 75);
+    for (size_t n = 0; n <= PMC_SYM_MAX; n++) {
+        struct pmc_sym y;
+        assert_int_equal(pmc_sym_set(&y, buf, n), PMC_OK);
+        assert_true(y.h == pmc_hash64(buf, n));
+        assert_true(y.h2 == pmc_hash64_seed(buf, n, 0x13198a2e03707344ULL));
+    }
+    /* the client order id's hash of (h, h2, seq) as 24 bytes */
+    for (uint64_t k = 0; k < 1000; k++) {
+        uint64_t w[3] = {k * 0x9e3779b97f4a7c15ULL, ~k * 0xbf58476d1ce4e5b9ULL,
+                         k};
+        unsigned char b[24];
+        for (int i = 0; i < 24; i++)
+            b[i] = (unsigned char)(w[i / 8] >> (8 * (i % 8)));
+        assert_true(pmc_hash64_words3(w[0], w[1], w[2]) ==
+                    pmc_hash64(b, sizeof b));
+    }
+    static const struct {
+        const char *s;
+        uint64_t h, h2;
+    } pin[] = {
+        {"0x6af3a1b2c3d4e5f60718293a4b5c6d7e8f901234", 0xe5f2e197454ad38cULL,
+         0x241b54938f8f068aULL},
+        {"5211431950124591551605510604688420996992612748282795467444384642781"
+         "3813222179",
+         0xb7ec50d793aadb3fULL, 0x035e5c5c0cd3c8acULL},
+        {"", 0x7acdbb98b1344213ULL, 0x72dee428a469f6fdULL},
+    };
+    for (size_t i = 0; i < sizeof pin / sizeof pin[0]; i++) {
+        struct pmc_sym y;
+        assert_int_equal(pmc_sym_set(&y, pin[i].s, strlen(pin[i].s)), PMC_OK);
+        assert_true(y.h == pin[i].h && y.h2 == pin[i].h2);
+    }
+}
+
+/* pmc_bytes_eq at every length a symbol holds and at every offset: equal
+ * bytes are equal, one byte changed anywhere (each bit) is not, and what
+ * lies past n is not looked at. */
+static void test_bytes_eq(void **state)
+{
+    (void)state;
+    char a[PMC_SYM_MAX + 8], b[PMC_SYM_MAX + 8];
+    for (size_t off = 0; off < 3; off++)
+        for (size_t n = 0; n <= PMC_SYM_MAX; n++) {
+            for (size_t i = 0; i < sizeof a; i++)
+                a[i] = b[i] = (char)(i * 37 + 11);
+            b[off + n] = (char)~b[off + n]; /* past the end */
+            assert_true(pmc_bytes_eq(a + off, b + off, n));
+            for (size_t i = 0; i < n; i++)
+                for (int bit = 0; bit < 8; bit++) {
+                    b[off + i] = (char)(b[off + i] ^ (1 << bit));
+                    assert_false(pmc_bytes_eq(a + off, b + off, n));
+                    b[off + i] = a[off + i];
+                }
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +347,8 @@ int main(void)
         cmocka_unit_test(test_wraps_many_times),
         cmocka_unit_test(test_property_vs_model),
         cmocka_unit_test(test_same_home_slot),
+        cmocka_unit_test(test_sym_hashes),
+        cmocka_unit_test(test_bytes_eq),
     };
     return cmocka_run_group_tests_name("dedupe", tests, NULL, NULL);
 }
