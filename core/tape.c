@@ -99,15 +99,22 @@ enum pmc_err pmc_addr_norm(const char *s, size_t n, struct pmc_sym *out)
     }
     if (n != 40)
         return PMC_EPARSE;
+    /* hex digit -> its lowercase form, anything else -> 0 */
+    static const char lower_hex[256] = {
+        ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+        ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+        ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e',
+        ['f'] = 'f', ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd',
+        ['E'] = 'e', ['F'] = 'f'};
     char buf[42] = {'0', 'x'};
+    char bad = 0;
     for (size_t i = 0; i < 40; i++) {
-        char c = s[i];
-        if (c >= 'A' && c <= 'F')
-            c = (char)(c - 'A' + 'a');
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return PMC_EPARSE;
+        char c = lower_hex[(unsigned char)s[i]];
+        bad |= (char)(c == 0);
         buf[i + 2] = c;
     }
+    if (bad)
+        return PMC_EPARSE;
     return pmc_sym_set(out, buf, 42);
 }
 
@@ -123,6 +130,8 @@ struct pair {
 struct line {
     struct pair p[PMC_TAPE_MAX_PAIRS];
     size_t n;
+    size_t next;   /* get starts after its last find: keys come in order */
+    uint64_t keys; /* one bit a key (key_bit): most absent keys cost one test */
     struct pmc_tape_err *err;
 };
 
@@ -213,6 +222,11 @@ static int bad_bare_char(char c)
     return (byte_class[(unsigned char)c] & (C_SP | C_BAD)) != 0;
 }
 
+static uint64_t key_bit(uint64_t k8)
+{
+    return (uint64_t)1 << ((k8 * 0x9E3779B97F4A7C15u) >> 58);
+}
+
 /* A key's first 8 bytes as one word (every known key is at most 8 bytes):
  * matching a key is then one compare of the word and the length. */
 static uint64_t key8(const char *k, size_t n)
@@ -242,6 +256,8 @@ static enum pmc_err split(struct line *L, const char *s, size_t n,
     unsigned acc = 0;
     char kb[32];
     L->n = 0;
+    L->next = 0;
+    L->keys = 0;
     while (i < n) {
         while (i < n && s[i] == ' ')
             i++;
@@ -267,6 +283,7 @@ static enum pmc_err split(struct line *L, const char *s, size_t n,
         p->k = s + ks;
         p->kn = (uint32_t)(i - ks);
         p->k8 = key8(p->k, p->kn);
+        L->keys |= key_bit(p->k8);
         i++; /* '=' */
         if (i < n && s[i] == '"') {
             size_t vs = ++i;
@@ -384,10 +401,17 @@ static struct pair *get(struct line *L, const char *key)
         w |= (uint64_t)(unsigned char)key[kn] << (8 * kn);
     if (key[kn])
         kn += strlen(key + kn); /* longer than any known key: never hot */
-    for (size_t i = 0; i < L->n; i++)
+    if (!(L->keys & key_bit(w)))
+        return NULL;
+    for (size_t j = 0, i = L->next; j < L->n; j++, i++) {
+        if (i >= L->n)
+            i = 0;
         if (L->p[i].k8 == w && L->p[i].kn == kn &&
-            (kn <= 8 || memcmp(L->p[i].k, key, kn) == 0))
+            (kn <= 8 || memcmp(L->p[i].k, key, kn) == 0)) {
+            L->next = i + 1;
             return &L->p[i];
+        }
+    }
     return NULL;
 }
 
