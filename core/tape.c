@@ -283,7 +283,9 @@ static enum pmc_err split(struct line *L, const char *s, size_t n,
         p->k = s + ks;
         p->kn = (uint32_t)(i - ks);
         p->k8 = key8(p->k, p->kn);
-        L->keys |= key_bit(p->k8);
+        uint64_t bit = key_bit(p->k8);
+        int maybe_repeated = (L->keys & bit) != 0;
+        L->keys |= bit;
         i++; /* '=' */
         if (i < n && s[i] == '"') {
             size_t vs = ++i;
@@ -327,7 +329,7 @@ static enum pmc_err split(struct line *L, const char *s, size_t n,
             p->vn = (uint32_t)(i - vs);
             p->quoted = 0;
         }
-        for (size_t j = 0; j + 1 < L->n; j++)
+        for (size_t j = 0; maybe_repeated && j + 1 < L->n; j++)
             if (L->p[j].k8 == p->k8 && L->p[j].kn == p->kn &&
                 (p->kn <= 8 || memcmp(L->p[j].k, p->k, p->kn) == 0))
                 return fail(L, "repeated key", key_text(kb, p->k, p->kn), NULL,
@@ -393,14 +395,15 @@ static enum pmc_err check_utf8(struct line *L)
     return PMC_OK;
 }
 
-static struct pair *get(struct line *L, const char *key)
+static inline __attribute__((always_inline)) struct pair *get(struct line *L,
+                                                              const char *key)
 {
     size_t kn = 0;
     uint64_t w = 0;
     for (; kn < 8 && key[kn]; kn++)
         w |= (uint64_t)(unsigned char)key[kn] << (8 * kn);
-    if (key[kn])
-        kn += strlen(key + kn); /* longer than any known key: never hot */
+    if (kn == 8)
+        kn = strlen(key); /* may be longer than any known key */
     if (!(L->keys & key_bit(w)))
         return NULL;
     for (size_t j = 0, i = L->next; j < L->n; j++, i++) {
