@@ -395,6 +395,13 @@ static enum pmc_err check_utf8(struct line *L)
     return PMC_OK;
 }
 
+/* Out of line: keys longer than 8 bytes are never hot (no known one is). */
+static __attribute__((noinline)) int long_key_eq(const struct pair *p,
+                                                 const char *key, size_t kn)
+{
+    return memcmp(p->k, key, kn) == 0;
+}
+
 static inline __attribute__((always_inline)) struct pair *get(struct line *L,
                                                               const char *key)
 {
@@ -410,7 +417,7 @@ static inline __attribute__((always_inline)) struct pair *get(struct line *L,
         if (i >= L->n)
             i = 0;
         if (L->p[i].k8 == w && L->p[i].kn == kn &&
-            (kn <= 8 || memcmp(L->p[i].k, key, kn) == 0)) {
+            (kn <= 8 || long_key_eq(&L->p[i], key, kn))) {
             L->next = i + 1;
             return &L->p[i];
         }
