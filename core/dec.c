@@ -21,8 +21,12 @@ static enum pmc_err dec_parse(const char *s, size_t n, pmc_micros *out,
         neg = s[0] == '-';
         i++;
     }
-    i128 ip = 0;
+    /* 18 digits never overflow 64 bits: those without i128 */
+    uint64_t u = 0;
     size_t ndig = 0;
+    for (; i < n && ndig < 18 && s[i] >= '0' && s[i] <= '9'; i++, ndig++)
+        u = u * 10 + (uint64_t)(s[i] - '0');
+    i128 ip = (i128)u;
     for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, ndig++) {
         ip = ip * 10 + (s[i] - '0');
         if (ip > (i128)I64_MAX)
@@ -89,7 +93,14 @@ enum pmc_err pmc_int_parse(const char *s, size_t n, int64_t *out)
         if (i == n)
             return PMC_EPARSE;
     }
-    i128 v = 0;
+    /* 18 digits never overflow 64 bits: those without i128 */
+    uint64_t u = 0;
+    for (size_t end = n - i > 18 ? i + 18 : n; i < end; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return PMC_EPARSE;
+        u = u * 10 + (uint64_t)(s[i] - '0');
+    }
+    i128 v = (i128)u;
     for (; i < n; i++) {
         if (s[i] < '0' || s[i] > '9')
             return PMC_EPARSE;

@@ -100,15 +100,22 @@ enum pmc_err pmc_addr_norm(const char *s, size_t n, struct pmc_sym *out)
     }
     if (n != 40)
         return PMC_EPARSE;
+    /* hex digit -> its lowercase form, anything else -> 0 */
+    static const char lower_hex[256] = {
+        ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+        ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+        ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e',
+        ['f'] = 'f', ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd',
+        ['E'] = 'e', ['F'] = 'f'};
     char buf[42] = {'0', 'x'};
+    char bad = 0;
     for (size_t i = 0; i < 40; i++) {
-        char c = s[i];
-        if (c >= 'A' && c <= 'F')
-            c = (char)(c - 'A' + 'a');
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return PMC_EPARSE;
+        char c = lower_hex[(unsigned char)s[i]];
+        bad |= (char)(c == 0);
         buf[i + 2] = c;
     }
+    if (bad)
+        return PMC_EPARSE;
     return pmc_sym_set(out, buf, 42);
 }
 
@@ -116,13 +123,16 @@ enum pmc_err pmc_addr_norm(const char *s, size_t n, struct pmc_sym *out)
 
 struct pair {
     const char *k, *v;
+    uint64_t k8; /* the key's first 8 bytes, zero-padded (see key8) */
     uint32_t kn, vn;
-    uint8_t quoted, used;
+    uint8_t quoted;
 };
 
 struct line {
     struct pair p[PMC_TAPE_MAX_PAIRS];
     size_t n;
+    size_t next;   /* get starts after its last find: keys come in order */
+    uint64_t keys; /* one bit a key (key_bit): most absent keys cost one test */
     struct pmc_tape_err *err;
 };
 
@@ -147,16 +157,85 @@ static enum pmc_err fail(struct line *L, const char *what, const char *key,
     return PMC_EPARSE;
 }
 
-/* Byte classes of bare values: 0 ordinary, 1 the separating space, 2 not
- * allowed unquoted (control bytes, '"', '='). One table look-up a byte. */
-#define CTL2 2, 2, 2, 2, 2, 2, 2, 2
-static const uint8_t byte_class[256] = {
-    CTL2, CTL2, CTL2, CTL2, [' '] = 1, ['"'] = 2, ['='] = 2, [0x7f] = 2};
-#undef CTL2
+/* Byte classes, as bits: SP the separating space, BAD not allowed
+ * unquoted (control bytes, '"', '='), HIGH a byte of a multi-byte UTF-8
+ * character, CTL a byte refusing the whole line ('\0', '\t'). One table
+ * look-up a byte; 0 is an ordinary byte of a bare key or value. */
+#define C_SP 1
+#define C_BAD 2
+#define C_HIGH 4
+#define C_CTL 8
+#define B C_BAD
+#define Z (C_BAD | C_CTL)
+#define H16                                                                    \
+    C_HIGH, C_HIGH, C_HIGH, C_HIGH, C_HIGH, C_HIGH, C_HIGH, C_HIGH, C_HIGH,    \
+        C_HIGH, C_HIGH, C_HIGH, C_HIGH, C_HIGH, C_HIGH, C_HIGH
+static const uint8_t byte_class[256] = {Z,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        Z,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B, /* 0x00: '\t' is 0x09 */
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B,
+                                        B, /* 0x10 */
+                                        [' '] = C_SP,
+                                        ['"'] = C_BAD,
+                                        ['='] = C_BAD,
+                                        [0x7f] = C_BAD,
+                                        [0x80] = H16,
+                                        H16,
+                                        H16,
+                                        H16,
+                                        H16,
+                                        H16,
+                                        H16,
+                                        H16};
+#undef H16
+#undef Z
+#undef B
 
 static int bad_bare_char(char c)
 {
-    return byte_class[(unsigned char)c] != 0;
+    return (byte_class[(unsigned char)c] & (C_SP | C_BAD)) != 0;
+}
+
+static uint64_t key_bit(uint64_t k8)
+{
+    return (uint64_t)1 << ((k8 * 0x9E3779B97F4A7C15u) >> 58);
+}
+
+/* A key's first 8 bytes as one word (every known key is at most 8 bytes):
+ * matching a key is then one compare of the word and the length. */
+static uint64_t key8(const char *k, size_t n)
+{
+    uint64_t w = 0;
+    for (size_t i = 0; i < n && i < 8; i++)
+        w |= (uint64_t)(unsigned char)k[i] << (8 * i);
+    return w;
 }
 
 /* The key (or the text where one was expected) as a C string for errors. */
@@ -168,11 +247,18 @@ static const char *key_text(char kb[32], const char *k, size_t kn)
     return kb;
 }
 
-static enum pmc_err split(struct line *L, const char *s, size_t n)
+/* Split the line into pairs in one pass. *seen collects the class bits of
+ * every key and value byte: C_CTL and C_HIGH tell the caller whether the
+ * line needs its control and UTF-8 checks. */
+static enum pmc_err split(struct line *L, const char *s, size_t n,
+                          unsigned *seen)
 {
     size_t i = 0;
+    unsigned acc = 0;
     char kb[32];
     L->n = 0;
+    L->next = 0;
+    L->keys = 0;
     while (i < n) {
         while (i < n && s[i] == ' ')
             i++;
@@ -181,11 +267,12 @@ static enum pmc_err split(struct line *L, const char *s, size_t n)
         size_t ks = i;
         for (; i < n && s[i] != '='; i++) {
             uint8_t k = byte_class[(unsigned char)s[i]];
-            if (k == 1)
+            if (k & C_SP)
                 break;
-            if (k)
+            if (k & C_BAD)
                 return fail(L, "bad character in a key", NULL, NULL, 0,
                             "keys are [A-Za-z0-9_]");
+            acc |= k;
         }
         if (i == ks || i == n || s[i] != '=')
             return fail(L, "expected key=value, got",
@@ -196,13 +283,17 @@ static enum pmc_err split(struct line *L, const char *s, size_t n)
         struct pair *p = &L->p[L->n++];
         p->k = s + ks;
         p->kn = (uint32_t)(i - ks);
-        p->used = 0;
+        p->k8 = key8(p->k, p->kn);
+        uint64_t bit = key_bit(p->k8);
+        int maybe_repeated = (L->keys & bit) != 0;
+        L->keys |= bit;
         i++; /* '=' */
         if (i < n && s[i] == '"') {
             size_t vs = ++i;
             while (i < n && s[i] != '"') {
-                if (s[i] == '\\')
-                    i++;
+                acc |= byte_class[(unsigned char)s[i]];
+                if (s[i] == '\\' && i + 1 < n)
+                    acc |= byte_class[(unsigned char)s[++i]];
                 i++;
             }
             if (i >= n)
@@ -218,24 +309,34 @@ static enum pmc_err split(struct line *L, const char *s, size_t n)
                             key_text(kb, p->k, p->kn), NULL, 0, NULL);
         } else {
             size_t vs = i;
+            /* four ordinary bytes a turn; the byte that stops it is
+             * looked at alone below */
+            while (n - i >= 4 && (byte_class[(unsigned char)s[i]] |
+                                  byte_class[(unsigned char)s[i + 1]] |
+                                  byte_class[(unsigned char)s[i + 2]] |
+                                  byte_class[(unsigned char)s[i + 3]]) == 0)
+                i += 4;
             for (; i < n; i++) {
                 uint8_t k = byte_class[(unsigned char)s[i]];
-                if (k == 1)
+                if (k & C_SP)
                     break;
-                if (k)
+                if (k & C_BAD)
                     return fail(L, "bad character in the value of",
                                 key_text(kb, p->k, p->kn), NULL, 0,
                                 "quote values holding '\"', '=' or spaces");
+                acc |= k;
             }
             p->v = s + vs;
             p->vn = (uint32_t)(i - vs);
             p->quoted = 0;
         }
-        for (size_t j = 0; j + 1 < L->n; j++)
-            if (L->p[j].kn == p->kn && memcmp(L->p[j].k, p->k, p->kn) == 0)
+        for (size_t j = 0; maybe_repeated && j + 1 < L->n; j++)
+            if (L->p[j].k8 == p->k8 && L->p[j].kn == p->kn &&
+                (p->kn <= 8 || memcmp(L->p[j].k, p->k, p->kn) == 0))
                 return fail(L, "repeated key", key_text(kb, p->k, p->kn), NULL,
                             0, NULL);
     }
+    *seen = acc;
     return PMC_OK;
 }
 
@@ -277,15 +378,10 @@ int pmc_utf8_ok(const char *s, size_t n)
     return 1;
 }
 
-/* Every key and value of the line is UTF-8; the error names the key and
- * never copies the bad bytes. */
-static enum pmc_err check_utf8(struct line *L, const char *s, size_t n)
+/* Every key and value of the line is UTF-8 (split saw a byte above 0x7f);
+ * the error names the key and never copies the bad bytes. */
+static enum pmc_err check_utf8(struct line *L)
 {
-    size_t i = 0;
-    while (i < n && (unsigned char)s[i] < 0x80)
-        i++;
-    if (i == n)
-        return PMC_OK; /* ASCII: the common case */
     char kb[32];
     for (size_t j = 0; j < L->n; j++) {
         const struct pair *p = &L->p[j];
@@ -300,14 +396,33 @@ static enum pmc_err check_utf8(struct line *L, const char *s, size_t n)
     return PMC_OK;
 }
 
-static struct pair *get(struct line *L, const char *key)
+/* Out of line: keys longer than 8 bytes are never hot (no known one is). */
+static __attribute__((noinline)) int long_key_eq(const struct pair *p,
+                                                 const char *key, size_t kn)
 {
-    size_t kn = strlen(key);
-    for (size_t i = 0; i < L->n; i++)
-        if (L->p[i].kn == kn && memcmp(L->p[i].k, key, kn) == 0) {
-            L->p[i].used = 1;
+    return memcmp(p->k, key, kn) == 0;
+}
+
+static inline __attribute__((always_inline)) struct pair *get(struct line *L,
+                                                              const char *key)
+{
+    size_t kn = 0;
+    uint64_t w = 0;
+    for (; kn < 8 && key[kn]; kn++)
+        w |= (uint64_t)(unsigned char)key[kn] << (8 * kn);
+    if (kn == 8)
+        kn = strlen(key); /* may be longer than any known key */
+    if (!(L->keys & key_bit(w)))
+        return NULL;
+    for (size_t j = 0, i = L->next; j < L->n; j++, i++) {
+        if (i >= L->n)
+            i = 0;
+        if (L->p[i].k8 == w && L->p[i].kn == kn &&
+            (kn <= 8 || long_key_eq(&L->p[i], key, kn))) {
+            L->next = i + 1;
             return &L->p[i];
         }
+    }
     return NULL;
 }
 
@@ -695,11 +810,17 @@ enum pmc_err pmc_tape_parse(const char *s, size_t n, struct pmc_record *r,
         i++;
     if (i == n || s[i] == '#')
         return PMC_OK;
-    if (memchr(s, '\0', n) || memchr(s, '\t', n))
+    unsigned seen = 0;
+    enum pmc_err e = split(&L, s, n, &seen);
+    /* a control byte refuses the line before any other error */
+    if ((e != PMC_OK || (seen & C_CTL)) &&
+        (memchr(s, '\0', n) || memchr(s, '\t', n)))
         return fail(&L, "control character in line", NULL, NULL, 0,
                     "fields are separated by spaces");
-    PMC_TRY(split(&L, s, n));
-    PMC_TRY(check_utf8(&L, s, n));
+    if (e != PMC_OK)
+        return e;
+    if (seen & C_HIGH)
+        PMC_TRY(check_utf8(&L));
     struct pair *ev;
     PMC_TRY(need(&L, "ev", &ev));
     int kind = pmc_kind_lookup(ev->v, ev->vn);

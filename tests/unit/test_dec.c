@@ -239,6 +239,15 @@ static void test_int_parse(void **state)
     int_err("9223372036854775808", PMC_ERANGE);
     int_err("-9223372036854775809", PMC_ERANGE);
     int_err("99999999999999999999999999", PMC_ERANGE);
+    /* across the 18th digit, where parsing leaves 64-bit arithmetic */
+    int_ok("999999999999999999", 999999999999999999);
+    int_ok("-1000000000000000000", -1000000000000000000);
+    int_ok("0000000000000000000000042", 42);
+    int_err("99999999999999999x", PMC_EPARSE);
+    int_err("9999999999999999999x", PMC_ERANGE); /* too large before 'x' */
+    dec_ok("0000000000000000000000001.5", 1500000);
+    dec_err("1234567890123456789.5", PMC_ERANGE);
+    dec_err("12345678901234567x", PMC_EPARSE);
     static const char *const bad[] = {"",   "-",   "+",   "1.0", " 1",
                                       "1 ", "1e3", "0x1", "--1", "12a",
                                       ".",  "1.",  "a"};

@@ -337,6 +337,9 @@ static void test_blank_comment_unknown(void **state)
     size_t n = pmc_tape_format(&r, buf, sizeof buf);
     assert_int_equal(n, strlen("t=7 ev=resume\n"));
     assert_string_equal(buf, "t=7 ev=resume\n");
+    /* same first 8 bytes and length, different keys: not repeated */
+    assert_int_equal(
+        parse("t=7 ev=resume longer_key_a=1 longer_key_b=2", &r, &e), 1);
 
     /* fields in any order, repeated spaces, CR at the end */
     assert_int_equal(
@@ -371,6 +374,9 @@ static void test_errors_structure(void **state)
     refused("t=1 t=2 ev=resume", "repeated key t");
     refused("t=1 ev=resume ev=resume", "repeated key ev");
     refused("t=1 ev=resume foo=1 foo=2", "repeated key foo");
+    /* keys are matched by their first 8 bytes and length, then the rest */
+    refused("t=1 ev=resume longer_key_a=1 longer_key_a=2",
+            "repeated key longer_key_a");
     refused("t=1 ev=resume foo", "expected key=value, got foo");
     refused("t=1 ev=resume =1", "expected key=value, got '='");
     refused("t=1 ev=resume k\"y=1", "bad character in a key");
