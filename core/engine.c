@@ -720,7 +720,8 @@ static void fill_remember(struct pmc_engine *e, uint32_t k,
     m->side = o->side;
     m->used = 1;
     m->failed_sz = 0;
-    m->failed_usd = 0;
+    m->undone = (struct pmc__undo){0, 0, 0, 0};
+    m->undone_f = m->undone_fr = m->undone_counted = 0;
     m->sz = x->sz;
     m->px = x->px;
     m->fee = x->fee;
@@ -745,11 +746,12 @@ static void fill_remember(struct pmc_engine *e, uint32_t k,
 }
 
 /* The kept fill of the order that a FAILED report takes back (all or part
- * of); NONE when there is none. Rule: the newest kept fill of the order
- * that nothing failed of yet and that the report repeats exactly (sz, px,
- * fee: the whole fill, as before parts were known); else the newest kept
- * fill of the order with at least the report's sz not failed yet (a part:
- * one venue trade of a fill report that covered several). */
+ * of); NONE when there is none. Rule (the store's too, live/store): the
+ * newest kept fill of the order whose shares not failed yet are the
+ * report's sz at the report's px (the whole fill, or the rest of it, at
+ * its price); else the newest kept fill of the order with at least the
+ * report's sz not failed yet (a part: one venue trade of a fill report
+ * that covered several). */
 static uint32_t fill_find(const struct pmc_engine *e, const struct pmc_exec *x)
 {
     uint32_t part = NONE;
@@ -762,20 +764,22 @@ static uint32_t fill_find(const struct pmc_engine *e, const struct pmc_exec *x)
             break;
         if (m->h != x->coid.h || m->h2 != x->coid.h2)
             continue;
-        if (m->failed_sz == 0 && m->sz == x->sz && m->px == x->px &&
-            m->fee == x->fee)
+        pmc_micros left = m->sz - m->failed_sz;
+        if (left == x->sz && m->px == x->px)
             return i;
-        if (part == NONE && x->sz <= m->sz - m->failed_sz)
+        if (part == NONE && x->sz <= left)
             part = i;
     }
     return part;
 }
 
-/* Of q, the share that c of the report's sz shares carry, floored; all of
- * q at c == sz, so the parts' differences add up to q exactly. */
-static pmc_micros fill_share(pmc_micros q, pmc_micros c, pmc_micros sz)
+/* Of what is left of q (`done` taken back already), the share of sz of the
+ * `left` shares not failed yet, floored; all of it when sz is all of them,
+ * so the parts of a fill add up to q exactly. */
+static pmc_micros fill_share(pmc_micros q, pmc_micros done, pmc_micros sz,
+                             pmc_micros left)
 {
-    return c >= sz ? q : pmc_muldiv_floor(q, c, sz);
+    return sz >= left ? q - done : pmc_muldiv_floor(q - done, sz, left);
 }
 
 /* A FAILED report: the venue's trade behind an earlier fill report (or one
@@ -785,10 +789,11 @@ static pmc_micros fill_share(pmc_micros q, pmc_micros c, pmc_micros sz)
  * the order's filled amount (its pending part comes back while the order is
  * open; once it is final that part is released, as a cancel would have)
  * and each trader's attributed share. A part of a fill (its sz less than
- * what is left of the fill) undoes the fill's amounts pro rata of shares
- * (floored: the part that completes the fill takes the remainder), except
- * the USD: its own sz x px, at most what is left of the fill's; the
- * report's fee is not used (its share of the fill's is). Failing every
+ * what is left of the fill) undoes its share of what is left of the
+ * fill's amounts (sz of the shares left, floored: the part that completes
+ * the fill takes all that is left), except the USD: its own sz x px, at
+ * most what is left of the fill's; the report's fee is not used (its share
+ * of the fill's is; live/store takes the same parts). Failing every
  * part of a fill undoes exactly what the whole did. PMC_ENOTFOUND when no
  * kept fill of the order matches (never applied, more than is left of it,
  * or older than the latest fm_cap fills): nothing applied. A fill whose
@@ -801,32 +806,33 @@ static enum pmc_err on_failed(struct pmc_engine *e, const struct pmc_exec *x,
         return PMC_ENOTFOUND;
     struct fillrec *m = &e->fm[i];
     struct tok *t = &e->toks[m->tok];
-    pmc_micros c0 = m->failed_sz, c1 = c0 + x->sz;
+    pmc_micros left = m->sz - m->failed_sz, q = x->sz;
     if (t->token.h != m->tok_h || t->resolved) {
         /* resolved since (a reused slot was resolved first): the payout
          * stands; the failure is kept as such, counted, nothing undone */
-        m->failed_sz = c1;
+        m->failed_sz += q;
         e->st.fills_failed_resolved++;
         return PMC_OK;
     }
-    /* this part's amounts: what c1 shares carry less what c0 did */
-    struct pmc__undo u0 = {fill_share(m->fs, c0, m->sz), m->failed_usd,
-                           fill_share(m->fee_used, c0, m->sz),
-                           fill_share(m->basis, c0, m->sz)};
-    struct pmc__undo u1 = {fill_share(m->fs, c1, m->sz), m->spend,
-                           fill_share(m->fee_used, c1, m->sz),
-                           fill_share(m->basis, c1, m->sz)};
-    if (c1 < m->sz) { /* its own shares x price, within what is left */
-        pmc_micros own = pmc_mul(
-            fill_share(m->f, c1, m->sz) - fill_share(m->f, c0, m->sz), x->px);
-        pmc_micros left = m->spend - m->failed_usd;
-        u1.usd = m->failed_usd + (own < 0 ? 0 : own < left ? own : left);
+    /* this part's amounts: its share of what is left of the fill's */
+    struct pmc__undo u0 = m->undone, u1 = u0;
+    pmc_micros fs = fill_share(m->fs, u0.sh, q, left);
+    pmc_micros fee = fill_share(m->fee_used, u0.fee, q, left);
+    pmc_micros basis = fill_share(m->basis, u0.basis, q, left);
+    pmc_micros f = fill_share(m->f, m->undone_f, q, left);
+    pmc_micros fr = fill_share(m->fr, m->undone_fr, q, left);
+    pmc_micros counted = fill_share(m->counted, m->undone_counted, q, left);
+    /* its USD: its own shares x price, within what is left (the rest of
+     * the fill: all that is left) */
+    pmc_micros usd = m->spend - u0.usd;
+    if (q < left) {
+        pmc_micros own = pmc_mul(f, x->px);
+        usd = own < 0 ? 0 : own < usd ? own : usd;
     }
-    pmc_micros fs = u1.sh - u0.sh, usd = u1.usd - u0.usd, fee = u1.fee - u0.fee,
-               basis = u1.basis - u0.basis;
-    pmc_micros fr = fill_share(m->fr, c1, m->sz) - fill_share(m->fr, c0, m->sz);
-    pmc_micros counted =
-        fill_share(m->counted, c1, m->sz) - fill_share(m->counted, c0, m->sz);
+    u1.sh += fs;
+    u1.usd += usd;
+    u1.fee += fee;
+    u1.basis += basis;
     pmc_micros pnl = usd - fee - basis;
     if (m->side == PMC_SELL &&
         (t->shares > POS_MAX - fs || t->cost > POS_MAX - basis))
@@ -835,8 +841,11 @@ static enum pmc_err on_failed(struct pmc_engine *e, const struct pmc_exec *x,
     struct order *o = &e->orders[m->ord];
     if (o->state != ORD_OPEN || o->coid.h != m->h || o->coid.h2 != m->h2)
         o = NULL;
-    m->failed_sz = c1;
-    m->failed_usd = u1.usd;
+    m->failed_sz += q;
+    m->undone = u1;
+    m->undone_f += f;
+    m->undone_fr += fr;
+    m->undone_counted += counted;
     e->st.fills_failed++;
     if (m->side == PMC_BUY) {
         pmc_micros back = usd + fee;

@@ -83,6 +83,12 @@ struct part {
     pmc_micros src_shares, src_cost; /* the source's own, at its prices */
 };
 
+/* Amounts of a fill a FAILED report takes back: shares into or out of the
+ * position, shares x price, fee, a SELL's cost basis. */
+struct pmc__undo {
+    pmc_micros sh, usd, fee, basis;
+};
+
 /* A fill report applied to an order, kept so later FAILED reports of the
  * order can undo what it did, whole or in parts (a ring of the latest
  * e->fm_cap; e->fm_attr holds each one's attribution). */
@@ -96,11 +102,12 @@ struct fillrec {
     pmc_micros attr_w; /* the order's weights' sum */
     enum pmc_side side;
     int used;
-    pmc_micros sz, px, fee; /* the report */
-    pmc_micros failed_sz;   /* of sz, failed so far (== sz: all of it) */
-    pmc_micros failed_usd;  /* of spend, undone so far */
-    pmc_micros f, fr;       /* shares moved; of them, the pending part */
-    pmc_micros fs; /* shares into (BUY) or out of (SELL) the position */
+    pmc_micros sz, px, fee;  /* the report */
+    pmc_micros failed_sz;    /* of sz, failed so far (== sz: all of it) */
+    struct pmc__undo undone; /* of fs, spend, fee_used, basis: taken back */
+    pmc_micros undone_f, undone_fr, undone_counted;
+    pmc_micros f, fr; /* shares moved; of them, the pending part */
+    pmc_micros fs;    /* shares into (BUY) or out of (SELL) the position */
     pmc_micros spend, fee_used, basis, counted, pnl;
     int64_t window, day; /* where the order's notional was counted */
     int64_t pnl_day;     /* UTC day its realised P&L was counted in */
@@ -231,9 +238,6 @@ void pmc__attr_fill(struct pmc_engine *e, uint32_t k, pmc_micros sh,
  * this report and are after it (after == those values, before == 0: the
  * whole fill); each trader loses split(after) - split(before), so parts
  * that add up to the whole take back exactly its split. */
-struct pmc__undo {
-    pmc_micros sh, usd, fee, basis;
-};
 void pmc__attr_unfill(struct pmc_engine *e, const struct attr *a, uint32_t n,
                       pmc_micros W, uint32_t big, enum pmc_side side,
                       const struct pmc__undo *before,
