@@ -722,6 +722,9 @@ static void fill_remember(struct pmc_engine *e, uint32_t k,
     m->failed_sz = 0;
     m->undone = (struct pmc__undo){0, 0, 0, 0};
     m->undone_f = m->undone_fr = m->undone_counted = 0;
+    /* a SELL's position before it (it took fs shares and basis out) */
+    m->held0 = e->toks[o->tok].shares + fs;
+    m->cost0 = e->toks[o->tok].cost + basis;
     m->sz = x->sz;
     m->px = x->px;
     m->fee = x->fee;
@@ -816,10 +819,20 @@ static enum pmc_err on_failed(struct pmc_engine *e, const struct pmc_exec *x,
     }
     /* this part's amounts: its share of what is left of the fill's */
     struct pmc__undo u0 = m->undone, u1 = u0;
+    pmc_micros f = fill_share(m->f, m->undone_f, q, left);
     pmc_micros fs = fill_share(m->fs, u0.sh, q, left);
     pmc_micros fee = fill_share(m->fee_used, u0.fee, q, left);
-    pmc_micros basis = fill_share(m->basis, u0.basis, q, left);
-    pmc_micros f = fill_share(m->f, m->undone_f, q, left);
+    pmc_micros basis = 0;
+    if (m->side == PMC_SELL) {
+        /* as if the SELL had been the shares still standing: the basis of
+         * those out of what it sold from (the store's replay, positions.c) */
+        pmc_micros fl = m->f - m->undone_f - f;
+        pmc_micros sl = fl < m->held0 ? fl : m->held0;
+        pmc_micros bl =
+            m->held0 > 0 ? pmc_muldiv_floor(m->cost0, sl, m->held0) : 0;
+        fs = m->fs - u0.sh - sl;
+        basis = m->basis - u0.basis - bl;
+    }
     pmc_micros fr = fill_share(m->fr, m->undone_fr, q, left);
     pmc_micros counted = fill_share(m->counted, m->undone_counted, q, left);
     /* its USD: its own shares x price, within what is left (the rest of

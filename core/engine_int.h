@@ -106,8 +106,9 @@ struct fillrec {
     pmc_micros failed_sz;    /* of sz, failed so far (== sz: all of it) */
     struct pmc__undo undone; /* of fs, spend, fee_used, basis: taken back */
     pmc_micros undone_f, undone_fr, undone_counted;
-    pmc_micros f, fr; /* shares moved; of them, the pending part */
-    pmc_micros fs;    /* shares into (BUY) or out of (SELL) the position */
+    pmc_micros held0, cost0; /* a SELL's: the position it sold from */
+    pmc_micros f, fr;        /* shares moved; of them, the pending part */
+    pmc_micros fs; /* shares into (BUY) or out of (SELL) the position */
     pmc_micros spend, fee_used, basis, counted, pnl;
     int64_t window, day; /* where the order's notional was counted */
     int64_t pnl_day;     /* UTC day its realised P&L was counted in */
