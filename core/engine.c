@@ -795,8 +795,10 @@ static pmc_micros fill_share(pmc_micros q, pmc_micros done, pmc_micros sz,
  * what is left of the fill) undoes its share of what is left of the
  * fill's amounts (sz of the shares left, floored: the part that completes
  * the fill takes all that is left), except the USD: its own sz x px, at
- * most what is left of the fill's; the report's fee is not used (its share
- * of the fill's is; live/store takes the same parts). Failing every
+ * most what is left of the fill's, and a SELL's shares and basis: those of
+ * the SELL as if it had been the shares still standing (from the position
+ * it sold from); the report's fee is not used (its share of the fill's
+ * is). live/store takes the same parts, so its replay agrees. Failing every
  * part of a fill undoes exactly what the whole did. PMC_ENOTFOUND when no
  * kept fill of the order matches (never applied, more than is left of it,
  * or older than the latest fm_cap fills): nothing applied. A fill whose
