@@ -55,8 +55,8 @@ PMC_MUST_USE enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem,
  * else applied), PMC_EFULL when a fixed-capacity table is
  * full (with follow_all: a fill from a new wallet when PMC_MAX_TRADERS are
  * listed, the fill not applied), PMC_ENOTFOUND for an exec status=failed
- * that matches no fill report of the order kept (the same sz, px and fee,
- * not failed already, among the latest min(max_open_orders, 4096) fills;
+ * that matches no fill report of the order kept (one with at least its sz
+ * not failed yet, among the latest min(max_open_orders, 4096) fills;
  * nothing applied), PMC_EOK otherwise (a failed fill whose token resolved
  * since is counted in fills_failed_resolved, not undone: the payout
  * stands). Records that are not inputs (orders, skips,

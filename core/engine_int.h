@@ -83,9 +83,15 @@ struct part {
     pmc_micros src_shares, src_cost; /* the source's own, at its prices */
 };
 
-/* A fill report applied to an order, kept so a later FAILED report of the
- * same order, sz, px and fee can undo exactly what it did (a ring of the
- * latest e->fm_cap; e->fm_attr holds each one's attribution). */
+/* Amounts of a fill a FAILED report takes back: shares into or out of the
+ * position, shares x price, fee, a SELL's cost basis. */
+struct pmc__undo {
+    pmc_micros sh, usd, fee, basis;
+};
+
+/* A fill report applied to an order, kept so later FAILED reports of the
+ * order can undo what it did, whole or in parts (a ring of the latest
+ * e->fm_cap; e->fm_attr holds each one's attribution). */
 struct fillrec {
     uint64_t h, h2;    /* the order's client id (pmc_sym hashes) */
     uint64_t tok_h;    /* the token's hash: its slot still holds it */
@@ -95,9 +101,13 @@ struct fillrec {
     uint32_t attr_big; /* the order's largest weight's entry */
     pmc_micros attr_w; /* the order's weights' sum */
     enum pmc_side side;
-    int used, failed;
-    pmc_micros sz, px, fee; /* the report, as a FAILED must repeat it */
-    pmc_micros f, fr;       /* shares moved; of them, the pending part */
+    int used;
+    pmc_micros sz, px, fee;  /* the report */
+    pmc_micros failed_sz;    /* of sz, failed so far (== sz: all of it) */
+    struct pmc__undo undone; /* of fs, spend, fee_used, basis: taken back */
+    pmc_micros undone_f, undone_fr, undone_counted;
+    pmc_micros held0, cost0; /* a SELL's: the position it sold from */
+    pmc_micros f, fr;        /* shares moved; of them, the pending part */
     pmc_micros fs; /* shares into (BUY) or out of (SELL) the position */
     pmc_micros spend, fee_used, basis, counted, pnl;
     int64_t window, day; /* where the order's notional was counted */
@@ -222,14 +232,17 @@ void pmc__attr_fill(struct pmc_engine *e, uint32_t k, pmc_micros sh,
                     pmc_micros usd, pmc_micros fee, pmc_micros basis,
                     struct pmc_actions *out);
 
-/* A FAILED report takes back a fill attributed as a[0, n) (the order's
- * weights' sum W and largest entry big, the parts as the fill found them;
- * the values pmc__attr_fill was given; pnl_day: the UTC day it was
- * counted). */
+/* A FAILED report takes back (part of) a fill attributed as a[0, n) (the
+ * order's weights' sum W and largest entry big, the parts as the fill found
+ * them; pnl_day: the UTC day it was counted). `before` and `after` are how
+ * much of the values pmc__attr_fill was given had been taken back before
+ * this report and are after it (after == those values, before == 0: the
+ * whole fill); each trader loses split(after) - split(before), so parts
+ * that add up to the whole take back exactly its split. */
 void pmc__attr_unfill(struct pmc_engine *e, const struct attr *a, uint32_t n,
                       pmc_micros W, uint32_t big, enum pmc_side side,
-                      pmc_micros sh, pmc_micros usd, pmc_micros fee,
-                      pmc_micros basis, int64_t pnl_day);
+                      const struct pmc__undo *before,
+                      const struct pmc__undo *after, int64_t pnl_day);
 
 /* Token x resolved at `payout`: realise every trader's part, ours and the
  * source's. */

@@ -57,8 +57,9 @@ enum pmc_exec_status {
     PMC_EXEC_FILL,
     PMC_EXEC_REJECT,
     PMC_EXEC_CANCEL,
-    /* the venue took back a matched trade (it failed on chain): the exact
-     * inverse of an earlier FILL of the order with the same sz, px, fee */
+    /* the venue took back a matched trade (it failed on chain): the
+     * inverse of an earlier FILL of the order, or of the part of it that
+     * trade was (sz shares at px; core/engine.c on_failed) */
     PMC_EXEC_FAILED
 };
 const char *pmc_exec_name(enum pmc_exec_status s);

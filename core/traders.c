@@ -417,45 +417,58 @@ uint32_t pmc_engine_trader_stats_all(const struct pmc_engine *e,
     return n;
 }
 
-/* A FAILED report takes back a fill of an order attributed as a[0, n)
- * (weights' sum W, largest entry big; each entry's part as the fill found
- * it): the same split of `sh`, `usd`, `fee` and `basis` as pmc__attr_fill
- * made, subtracted; a SELL's realised P&L comes off the traders' totals
- * (and today's when it was counted today, UTC day pnl_day). The order's
- * fill counts, a cut-off the fill tripped and the run of losses stay. */
+/* The split pmc__attr_fill made of `v` among a[0, n) (weights' sum W,
+ * largest entry big, which takes the remainder). */
+static void attr_split(const struct attr *a, uint32_t n, pmc_micros W,
+                       uint32_t big, const struct pmc__undo *v,
+                       struct pmc__undo *d)
+{
+    if (n == 1 || W <= 0) {
+        for (uint32_t j = 0; j < n; j++)
+            d[j] = (struct pmc__undo){0, 0, 0, 0};
+        d[0] = *v;
+        return;
+    }
+    struct pmc__undo r = *v;
+    for (uint32_t j = 0; j < n; j++) {
+        if (j == big)
+            continue;
+        pmc_micros w = a[j].w;
+        r.sh -= d[j].sh = part_floor(v->sh, w, W);
+        r.usd -= d[j].usd = part_floor(v->usd, w, W);
+        r.fee -= d[j].fee = v->fee ? part_floor(v->fee, w, W) : 0;
+        r.basis -= d[j].basis = v->basis ? part_floor(v->basis, w, W) : 0;
+    }
+    d[big] = r;
+}
+
+/* A FAILED report takes back (part of) a fill of an order attributed as
+ * a[0, n) (weights' sum W, largest entry big; each entry's part as the fill
+ * found it): the split of what `after` adds to `before`, as pmc__attr_fill
+ * split the whole, subtracted; a SELL's realised P&L comes off the traders'
+ * totals (and today's when it was counted today, UTC day pnl_day). The
+ * order's fill counts, a cut-off the fill tripped and the run of losses
+ * stay. */
 void pmc__attr_unfill(struct pmc_engine *e, const struct attr *a, uint32_t n,
                       pmc_micros W, uint32_t big, enum pmc_side side,
-                      pmc_micros sh, pmc_micros usd, pmc_micros fee,
-                      pmc_micros basis, int64_t pnl_day)
+                      const struct pmc__undo *before,
+                      const struct pmc__undo *after, int64_t pnl_day)
 {
     if (n == 0)
         return;
+    struct pmc__undo v0 = *before, v1 = *after;
     if (side == PMC_BUY)
-        basis = 0;
+        v0.basis = v1.basis = 0;
+    struct pmc__undo d0[PMC_ATTR_MAX], d1[PMC_ATTR_MAX];
+    attr_split(a, n, W, big, &v0, d0);
+    attr_split(a, n, W, big, &v1, d1);
     pmc_micros dsh[PMC_ATTR_MAX], dusd[PMC_ATTR_MAX], dfee[PMC_ATTR_MAX],
         db[PMC_ATTR_MAX];
-    if (n == 1 || W <= 0) {
-        for (uint32_t j = 0; j < n; j++)
-            dsh[j] = dusd[j] = dfee[j] = db[j] = 0;
-        dsh[0] = sh;
-        dusd[0] = usd;
-        dfee[0] = fee;
-        db[0] = basis;
-    } else {
-        pmc_micros rsh = sh, rusd = usd, rfee = fee, rb = basis;
-        for (uint32_t j = 0; j < n; j++) {
-            if (j == big)
-                continue;
-            pmc_micros w = a[j].w;
-            rsh -= dsh[j] = part_floor(sh, w, W);
-            rusd -= dusd[j] = part_floor(usd, w, W);
-            rfee -= dfee[j] = fee ? part_floor(fee, w, W) : 0;
-            rb -= db[j] = basis ? part_floor(basis, w, W) : 0;
-        }
-        dsh[big] = rsh;
-        dusd[big] = rusd;
-        dfee[big] = rfee;
-        db[big] = rb;
+    for (uint32_t j = 0; j < n; j++) {
+        dsh[j] = d1[j].sh - d0[j].sh;
+        dusd[j] = d1[j].usd - d0[j].usd;
+        dfee[j] = d1[j].fee - d0[j].fee;
+        db[j] = d1[j].basis - d0[j].basis;
     }
     for (uint32_t j = 0; j < n; j++) {
         struct pmc_trader_stats *t = tst(e, a[j].trader);

@@ -297,10 +297,14 @@ PMC_MUST_USE enum pmc_err
 pmc_store_trade(struct pmc_store *s, const char *coid, const char *trade_id,
                 const char *order_hash, int status, pmc_micros sz,
                 pmc_micros px, int taker, pmc_ms match_time, pmc_ms t);
-/* Queue a failed fill (the core's PMC_EXEC_FAILED): the newest fill of
- * coid with this sz and px gets failed_t = t; the order's filled size,
- * cost, average price, fees and fill count drop by it; positions skip it.
- * PMC_ENOTFOUND unknown coid. */
+/* Queue a failed venue trade (the core's PMC_EXEC_FAILED) of sz shares at
+ * px: the fill of coid it was, by the core's rule (the newest good fill
+ * with that size left and price, else the newest with at least that size
+ * left). All that is left of it: failed_t = t, the order's filled size,
+ * cost, average price, fees and fill count drop by it, positions skip it.
+ * A part: the row and the order lose sz shares, sz x px of cost (at most
+ * what is left) and sz's share of the fee left (floored); positions keep
+ * the rest. PMC_ENOTFOUND unknown coid. */
 PMC_MUST_USE enum pmc_err pmc_store_fill_failed(struct pmc_store *s,
                                                 const char *coid, pmc_micros sz,
                                                 pmc_micros px, pmc_ms t);

@@ -1,6 +1,7 @@
 /* live/store/apply.c - one ring item into SQLite: the journal row (and the
  * mark a quote, trade or resolution sets), an order's row, a status
  * change, a fill (the trigger in schema.c updates the order), a seen key,
+ * a failed trade (its fill, or the part of it the trade was, taken back),
  * a checkpoint, an order's source traders and their statistics, a mark,
  * a source fill a reorg removed (table `removed`);
  * and meta.lsn, the last item a transaction holds.
@@ -22,6 +23,8 @@
 #include "proto/wire/clob_user.h"
 
 static int apply_order(struct pmc_store *s, const unsigned char *p);
+static int apply_failed(struct pmc_store *s, const char *coid, size_t cn,
+                        const struct fill_item *f);
 
 static int put_mark(struct pmc_store *s, const char *tok, size_t n,
                     pmc_micros px, int resolved, pmc_ms t)
@@ -216,12 +219,7 @@ int apply_item(struct pmc_store *s, const struct item_hdr *h,
     case IT_FILL_FAILED: {
         struct fill_item f;
         memcpy(&f, p, sizeof f);
-        sqlite3_stmt *st = s->st[ST_FILL_FAILED];
-        bind_text(st, 1, (const char *)p + sizeof f, f.clen);
-        sqlite3_bind_int64(st, 2, f.sz);
-        sqlite3_bind_int64(st, 3, f.px);
-        sqlite3_bind_int64(st, 4, f.t);
-        return step_done(st);
+        return apply_failed(s, (const char *)p + sizeof f, f.clen, &f);
     }
     case IT_OSRC: {
         struct osrc_item k;
@@ -295,5 +293,57 @@ int put_lsn(struct pmc_store *s, uint64_t lsn)
 {
     sqlite3_stmt *st = s->st[ST_META];
     sqlite3_bind_int64(st, 1, (sqlite3_int64)lsn);
+    return step_done(st);
+}
+
+/* A failed venue trade of f->sz shares at f->px: the fill of the order it
+ * was (or was part of) loses it, as the core's on_failed does: all that is
+ * left of the fill (failed_t set; the trigger updates the order), or a
+ * part: its own sz x px of the cost (at most what is left), its share of
+ * the fee (floored, of what is left), off the row and the order. No
+ * matching fill (a report the core refused too): nothing. */
+static int apply_failed(struct pmc_store *s, const char *coid, size_t cn,
+                        const struct fill_item *f)
+{
+    sqlite3_stmt *st = s->st[ST_FILL_FAILED_FIND];
+    bind_text(st, 1, coid, cn);
+    sqlite3_bind_int64(st, 2, f->sz);
+    sqlite3_bind_int64(st, 3, f->px);
+    int rc = sqlite3_step(st);
+    int64_t id = 0;
+    pmc_micros sz = 0, cost = 0, fee = 0;
+    if (rc == SQLITE_ROW) {
+        id = sqlite3_column_int64(st, 0);
+        sz = sqlite3_column_int64(st, 1);
+        cost = sqlite3_column_int64(st, 2);
+        fee = sqlite3_column_int64(st, 3);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? 0 : -1;
+    if (f->sz <= 0)
+        return 0;
+    if (f->sz >= sz) {
+        st = s->st[ST_FILL_FAILED];
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, f->t);
+        return step_done(st);
+    }
+    pmc_micros usd = pmc_mul(f->sz, f->px);
+    usd = usd < 0 ? 0 : usd < cost ? usd : cost;
+    pmc_micros pfee = pmc_muldiv_floor(fee, f->sz, sz);
+    st = s->st[ST_FILL_PART];
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, f->sz);
+    sqlite3_bind_int64(st, 3, usd);
+    sqlite3_bind_int64(st, 4, pfee);
+    if (step_done(st) < 0)
+        return -1;
+    st = s->st[ST_ORDER_PART];
+    bind_text(st, 1, coid, cn);
+    sqlite3_bind_int64(st, 2, f->sz);
+    sqlite3_bind_int64(st, 3, usd);
+    sqlite3_bind_int64(st, 4, pfee);
     return step_done(st);
 }

@@ -11,7 +11,9 @@
  *      order that copied each); a read-write open of 2 adds it
  *   4  this build: the venue trades of our orders (`trades`, their status
  *      MATCHED -> MINED -> CONFIRMED | RETRYING | FAILED) and failed fills
- *      (fills.failed_t: a trade the venue took back; positions skip it); a
+ *      (fills.failed_t: a trade the venue took back; positions skip it;
+ *      a fill report some of whose venue trades failed keeps what is left
+ *      of its sz, cost and fee); a
  *      read-write open of 3 adds them (migrate_trades)
  *   >4 written by a newer pmcopy: refused (PMC_ENOTSUP)
  * The table `meta` (k, v) holds `lsn`, the last order-log item committed.
@@ -210,11 +212,25 @@ static const char *const stmt_sql[ST_COUNT] = {
         "?8,?9,?9) ON CONFLICT(coid, trade_id) DO UPDATE SET "
         "status = excluded.status, last_t = excluded.last_t, "
         "match_time = COALESCE(match_time, excluded.match_time)",
-    /* the newest good fill of the order with this size and price */
-    [ST_FILL_FAILED] =
-        "UPDATE fills SET failed_t = ?4 WHERE id = (SELECT id FROM fills "
-        "WHERE coid = ?1 AND sz = ?2 AND px = ?3 AND failed_t IS NULL "
-        "ORDER BY id DESC LIMIT 1)",
+    /* a failed fill, all of it or the rest of it: the trigger takes what
+     * is left of it off the order */
+    [ST_FILL_FAILED] = "UPDATE fills SET failed_t = ?2 WHERE id = ?1",
+    /* the fill a failed trade of sz at px takes back (the core's rule,
+     * core/engine.c fill_find): the newest good fill of the order with
+     * that size (what is left of it) and price, else the newest with at
+     * least that size left */
+    [ST_FILL_FAILED_FIND] =
+        "SELECT id, sz, cost, fee FROM fills WHERE coid = ?1 AND "
+        "failed_t IS NULL AND sz >= ?2 ORDER BY sz = ?2 AND px = ?3 DESC, "
+        "id DESC LIMIT 1",
+    /* a part of a fill failed: the row keeps what is left of it */
+    [ST_FILL_PART] = "UPDATE fills SET sz = sz - ?2, cost = cost - ?3, "
+                     "fee = fee - ?4 WHERE id = ?1",
+    [ST_ORDER_PART] =
+        "UPDATE orders SET filled = filled - ?2, "
+        "filled_cost = filled_cost - ?3, "
+        "avg_px = CASE WHEN filled > ?2 THEN (filled_cost - ?3) * 1000000 / "
+        "(filled - ?2) ELSE 0 END, fees = fees - ?4 WHERE coid = ?1",
 };
 
 int exec_sql(sqlite3 *db, const char *sql)

@@ -154,6 +154,9 @@ enum {
     ST_META,
     ST_TRADE,
     ST_FILL_FAILED,
+    ST_FILL_FAILED_FIND,
+    ST_FILL_PART,
+    ST_ORDER_PART,
     ST_COUNT
 };
 

@@ -13,6 +13,11 @@
 #            holds only the trade that stayed (the core and the store).
 #  confirmed - a trade going MATCHED -> MINED -> CONFIRMED: the store's
 #            trade row is confirmed and the order is confirmed (a position).
+#  part    - one POST answer (one fill report) covers two venue trades
+#            (two book levels) and the first fails: the FAILED report has
+#            that trade's shares; the core takes that part back (replay
+#            reproduces it) and the store's fill, order and position keep
+#            the rest.
 #  reconnect - the channel drops and is refused for a while: the session
 #            logs it down and polls its resting order by hash meanwhile
 #            (GET /data/order at the fake); a fill made at the venue while
@@ -57,7 +62,7 @@ UP=$(sed -n 's/^user_ws port=//p' "$tmp/clob.out")
 curl -sf -X POST "http://127.0.0.1:$CP/_control/book" -d '{"token":"404","tick":"0.01","bids":[["0.48","100000"]],"asks":[["0.52","100000"]]}' > /dev/null
 curl -sf -X POST "http://127.0.0.1:$CP/_control/book" -d '{"token":"505","tick":"0.01","bids":[["0.30","100000"]],"asks":[["0.70","100000"]]}' > /dev/null
 curl -sf -X POST "http://127.0.0.1:$CP/_control/user" -d '{"fail_next":1,"mined_ms":100,"confirmed_ms":300,"failed_ms":200}' > /dev/null
-printf '0 book token=404 bids=0.48:300 asks=0.52:2500\n0 book token=505 bids=0.30:300 asks=0.70:2500\n' > "$tmp/user.sc"
+printf '0 book token=404 bids=0.48:300 asks=0.52:2500\n0 book token=505 bids=0.30:300 asks=0.70:2500\n0 book token=606 bids=0.48:300 asks=0.52:2500\n' > "$tmp/user.sc"
 start_fake feeds "$feeds" --scenario "$tmp/user.sc" --max-seconds 120
 FP=$port
 db="$tmp/user.db"
@@ -136,6 +141,24 @@ check "reconnect: the session logs it up again" \
 api "$AP" GET /metrics > "$tmp/user.metrics"
 check "reconnect: /metrics counts the connects and the drop" \
     sh -c "grep -q '^pmcopy_exec_user_connects_total 2' '$tmp/user.metrics' && grep -q '^pmcopy_exec_user_drops_total 1' '$tmp/user.metrics'"
+
+# ---- one fill report of two venue trades; one of them fails -------------------
+# 4 shares at 0.52, the rest at 0.53: the POST answer is one fill, the
+# first trade fails
+curl -sf -X POST "http://127.0.0.1:$CP/_control/book" -d '{"token":"606","tick":"0.01","bids":[["0.48","100000"]],"asks":[["0.52","4"],["0.53","100000"]]}' > /dev/null
+curl -sf -X POST "http://127.0.0.1:$CP/_control/user" -d '{"fail_next":1}' > /dev/null
+ctl $FP trade wallet=$A token=606 side=BUY px=0.52 sz=100 tx=$(tx 4) log=1 rtds=0
+check "part: the FAILED report of the one trade (4 shares) is journaled" \
+    sh -c "for i in \$(seq 1 200); do '$bin' journal --db '$db' 2> /dev/null | grep -q 'status=failed sz=4 ' && exit 0; sleep 0.05; done; exit 1"
+sleep 0.3
+pf=$(sql "$db" "SELECT f.sz, f.cost, f.fee, f.failed_t IS NULL FROM fills f JOIN orders o ON o.coid = f.coid WHERE o.token = '606'")
+po=$(sql "$db" "SELECT filled, filled_cost FROM orders WHERE token = '606'")
+# the FAILED report has the fill's price (0.526 on average): 4 x 0.526 off
+check "part: the store's fill keeps the 6 shares left ($pf), the order too ($po)" \
+    [ "$pf" = "6000000|3156000|0|1" -a "$po" = "6000000|3156000" ]
+api "$AP" GET /positions > "$tmp/pos6.json"
+check "part: the store's position holds the 6 shares" \
+    grep -q '"token": "606", "shares": 6,' "$tmp/pos6.json"
 stop_live $lp
 check "exit 0 ($(tail -1 "$tmp/user.err"))" [ "$rc" -eq 0 ]
 check "the journal replays exactly (the FAILED report an input)" \

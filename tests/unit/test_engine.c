@@ -1295,8 +1295,8 @@ static void test_failed_frees_caps(void **state)
 }
 
 /* A FAILED report that matches no fill is refused and changes nothing:
- * other sz, px or fee, an order never filled, the same failure twice, a
- * fill older than the fills kept. */
+ * more shares than the fill had, an order never filled, the same failure
+ * twice, a fill older than the fills kept. */
 static void test_failed_unmatched_refused(void **state)
 {
     (void)state;
@@ -1306,9 +1306,10 @@ static void test_failed_unmatched_refused(void **state)
     const char *base[] = {MKT, BUY_A, FILL0};
     assert_int_equal(run_lines(&c, base, 3, &b), PMC_OK);
     const char *bad[] = {
-        "t=1767229205000 ev=exec coid={0} status=failed sz=6 px=0.5 fee=0.03",
-        "t=1767229205000 ev=exec coid={0} status=failed sz=7 px=0.51 fee=0.03",
-        "t=1767229205000 ev=exec coid={0} status=failed sz=7 px=0.5",
+        "t=1767229205000 ev=exec coid={0} status=failed sz=8 px=0.5 fee=0.03",
+        "t=1767229205000 ev=exec coid={0} status=failed sz=7.000001 px=0.5 "
+        "fee=0.03",
+        "t=1767229205000 ev=exec coid={0} status=failed sz=100 px=0.5",
         "t=1767229205000 ev=exec coid=pmc-0000000000000000 status=failed sz=7 "
         "px=0.5 fee=0.03",
     };
@@ -1330,20 +1331,190 @@ static void test_failed_unmatched_refused(void **state)
     assert_int_equal(run_lines(&c, resolved, 5, &a), PMC_OK);
     assert_int_equal(failed_resolved, 1);
     snap_equal(&a, &b);
-    /* with room for 1 open order, 1 fill is kept: the older one is gone */
+    /* with room for 1 open order, 1 fill is kept: the older one is gone
+     * (and the newer one has less than its 2 shares) */
     c.max_open_orders = 1;
     const char *old[] = {
         MKT,
         BUY_A,
-        "t=1767229200500 ev=exec coid={0} status=fill sz=1 px=0.5 fee=0.01",
-        "t=1767229200600 ev=exec coid={0} status=fill sz=2 px=0.5 fee=0.01",
-        "t=1767229200700 ev=exec coid={0} status=failed sz=1 px=0.5 fee=0.01",
+        "t=1767229200500 ev=exec coid={0} status=fill sz=2 px=0.5 fee=0.01",
+        "t=1767229200600 ev=exec coid={0} status=fill sz=1 px=0.5 fee=0.01",
+        "t=1767229200700 ev=exec coid={0} status=failed sz=2 px=0.5 fee=0.01",
     };
     assert_int_equal(run_lines(&c, old, 5, &a), PMC_ENOTFOUND);
     const char *last[] = {old[0], old[1], old[2], old[3],
                           "t=1767229200700 ev=exec coid={0} status=failed "
-                          "sz=2 px=0.5 fee=0.01"};
+                          "sz=1 px=0.5 fee=0.01"};
     assert_int_equal(run_lines(&c, last, 5, &a), PMC_OK);
+}
+
+/* FILL0 (7 shares at 0.5 on average, fee 0.03) was three venue trades:
+ * 1 at 0.49, 2 at 0.495, 4 at 0.50625; each fails on its own. */
+#define PART0A                                                                 \
+    "t=1767229205000 ev=exec coid={0} status=failed sz=1 px=0.49 fee=0.004"
+#define PART0B                                                                 \
+    "t=1767229205100 ev=exec coid={0} status=failed sz=2 px=0.495 fee=0.009"
+#define PART0C                                                                 \
+    "t=1767229205200 ev=exec coid={0} status=failed sz=4 px=0.50625 "          \
+    "fee=0.017"
+
+/* A BUY fill failed in parts: each part takes back its own shares x price
+ * and its share of the fee; all of them leave what the order without the
+ * fill would have (open, or final), for the engine and each trader. */
+static void test_failed_parts_buy(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_two(&c);
+    struct snap a, b, mid;
+    const char *with[] = {MKT,    BUY_A,  BUY_B,  FILL0,
+                          PART0A, PART0B, PART0C, MARK};
+    const char *without[] = {MKT, BUY_A, BUY_B, MARK};
+    assert_int_equal(run_lines(&c, with, 8, &a), PMC_OK);
+    assert_int_equal(run_lines(&c, without, 4, &b), PMC_OK);
+    assert_true(b.st.pending_buy > 0 && b.st.open_orders == 1);
+    snap_equal(&a, &b);
+    /* one part: 6 shares left, 3.53 less 0.49 and 1/7 of the fee */
+    assert_int_equal(run_lines(&c, with, 5, &mid), PMC_OK);
+    assert_int_equal(mid.pos[0].shares, 6000000);
+    assert_int_equal(mid.pos[0].cost, 3530000 - 490000 - 4285);
+    assert_int_equal(mid.tr[0].bought_usd + mid.tr[1].bought_usd,
+                     3500000 - 490000);
+    assert_int_equal(mid.tr[0].fees_usd + mid.tr[1].fees_usd, 30000 - 4285);
+    /* the order is final (a second fill filled it) before that fill's
+     * parts fail: 13 at 0.51 on average were 5 at 0.5 and 8 at 0.51625 */
+    const char *with2[] = {
+        MKT,
+        BUY_A,
+        BUY_B,
+        FILL0,
+        FILL0B,
+        CANCEL0,
+        "t=1767229205000 ev=exec coid={0} status=failed sz=5 px=0.5",
+        "t=1767229205100 ev=exec coid={0} status=failed sz=8 px=0.51625",
+        MARK};
+    const char *without2[] = {MKT,
+                              BUY_A,
+                              BUY_B,
+                              FILL0,
+                              "t=1767229201100 ev=trade "
+                              "token=8 px=0.5 sz=1",
+                              CANCEL0,
+                              MARK};
+    assert_int_equal(run_lines(&c, with2, 9, &a), PMC_OK);
+    assert_int_equal(run_lines(&c, without2, 7, &b), PMC_OK);
+    assert_int_equal(b.npos, 2);
+    b.npos = 1;
+    b.st.positions = 1;
+    assert_int_equal(a.pos[0].shares, 7000000);
+    assert_int_equal(a.st.open_orders, 0);
+    snap_equal(&a, &b);
+    /* one part while the order is open, the rest after it is final */
+    const char *mixed[] = {
+        MKT,
+        BUY_A,
+        BUY_B,
+        FILL0,
+        "t=1767229201050 ev=exec coid={0} status=failed sz=2 px=0.495",
+        CANCEL0,
+        PART0A,
+        PART0C,
+        MARK};
+    const char *without3[] = {MKT, BUY_A, BUY_B, CANCEL0, MARK};
+    assert_int_equal(run_lines(&c, mixed, 9, &a), PMC_OK);
+    assert_int_equal(run_lines(&c, without3, 5, &b), PMC_OK);
+    assert_int_equal(b.st.open_orders, 0);
+    snap_equal(&a, &b);
+    /* two fills of the order: a part is the newest one's with enough
+     * left (FILL0B's 13 take 10, then FILL0's 7 take 5) */
+    const char *two[] = {
+        MKT,
+        BUY_A,
+        BUY_B,
+        FILL0,
+        FILL0B,
+        "t=1767229205000 ev=exec coid={0} status=failed sz=10 px=0.51",
+        "t=1767229205100 ev=exec coid={0} status=failed sz=5 px=0.5"};
+    assert_int_equal(run_lines(&c, two, 7, &a), PMC_OK);
+    assert_int_equal(a.pos[0].shares, 5000000);
+    /* 3 of FILL0B's at 0.51 + 2 of FILL0's at 0.5, their fees' shares */
+    assert_int_equal(a.pos[0].cost, 3 * 510000 + 2 * 500000 + 2308 + 8572);
+}
+
+/* A SELL fill failed in parts: the shares, the basis and the realised P&L
+ * come back part by part, all of them exactly. */
+static void test_failed_parts_sell(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_two(&c);
+    const char *sell[] = {
+        "t=1767229210000 ev=fill trader=" TA
+        " token=7 side=SELL px=0.62 sz=40 key=s1",
+        "t=1767229210010 ev=fill trader=" TB
+        " token=7 side=SELL px=0.62 sz=40 key=s2",
+        "t=1767229211000 ev=exec coid={1} status=fill sz=5 px=0.65 fee=0.02",
+        "t=1767229212000 ev=exec coid={1} status=failed sz=2 px=0.66",
+        "t=1767229212100 ev=exec coid={1} status=failed sz=3 px=0.643333",
+        "t=1767229213000 ev=exec coid={1} status=cancel",
+        "t=1767229214000 ev=trade token=7 px=0.6 sz=1",
+    };
+    const char *with[] = {MKT,     BUY_A,   BUY_B,   FILL0B,  CANCEL0, sell[0],
+                          sell[1], sell[2], sell[3], sell[4], sell[5], sell[6]};
+    const char *without[] = {MKT,     BUY_A,   BUY_B,   FILL0B, CANCEL0,
+                             sell[0], sell[1], sell[5], sell[6]};
+    struct snap a, b, mid, one;
+    assert_int_equal(run_lines(&c, with, 12, &a), PMC_OK);
+    assert_int_equal(run_lines(&c, without, 9, &b), PMC_OK);
+    assert_int_equal(run_lines(&c, with, 8, &mid), PMC_OK);
+    assert_true(mid.st.realized_total != 0);
+    assert_int_equal(mid.pos[0].shares, 8000000);
+    snap_equal(&a, &b);
+    /* the order closed first: the same */
+    const char *closed[] = {
+        MKT,     BUY_A,   BUY_B,
+        FILL0B,  CANCEL0, sell[0],
+        sell[1], sell[2], "t=1767229211500 ev=exec coid={1} status=cancel",
+        sell[3], sell[4], sell[6]};
+    assert_int_equal(run_lines(&c, closed, 12, &a), PMC_OK);
+    snap_equal(&a, &b);
+    /* one part: its 2 shares back, the realised P&L less 2 x 0.66 less
+     * 2/5 of the fee and of the basis */
+    assert_int_equal(run_lines(&c, with, 9, &one), PMC_OK);
+    assert_int_equal(one.pos[0].shares, 10000000);
+    pmc_micros basis = one.pos[0].cost - mid.pos[0].cost;
+    assert_true(basis > 0);
+    assert_int_equal(mid.st.realized_total - one.st.realized_total,
+                     1320000 - 8000 - basis);
+}
+
+/* Failing more of a fill than is left of it is refused and changes
+ * nothing; the rest of it still fails. */
+static void test_failed_parts_too_many(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_two(&c);
+    struct snap a, b;
+    const char *four =
+        "t=1767229205300 ev=exec coid={0} status=failed sz=4 px=0.5";
+    const char *over[] = {MKT, BUY_A, BUY_B, FILL0, PART0C, four};
+    const char *kept[] = {MKT, BUY_A, BUY_B, FILL0, PART0C};
+    assert_int_equal(run_lines(&c, over, 6, &a), PMC_ENOTFOUND);
+    assert_int_equal(run_lines(&c, kept, 5, &b), PMC_OK);
+    a.st.reports = b.st.reports;
+    snap_equal(&a, &b);
+    const char *all[] = {MKT,
+                         BUY_A,
+                         BUY_B,
+                         FILL0,
+                         PART0A,
+                         PART0B,
+                         PART0C,
+                         "t=1767229205300 ev=exec coid={0} status=failed "
+                         "sz=0.000001 px=0.5"};
+    assert_int_equal(run_lines(&c, all, 8, &a), PMC_ENOTFOUND);
+    assert_int_equal(run_lines(&c, all, 7, &a), PMC_OK);
 }
 
 /* A source fill removed while in its bucket leaves it (aggregate mode: a
@@ -1409,6 +1580,9 @@ int main(void)
         cmocka_unit_test(test_failed_sell_undone),
         cmocka_unit_test(test_failed_frees_caps),
         cmocka_unit_test(test_failed_unmatched_refused),
+        cmocka_unit_test(test_failed_parts_buy),
+        cmocka_unit_test(test_failed_parts_sell),
+        cmocka_unit_test(test_failed_parts_too_many),
         cmocka_unit_test(test_removed_withdrawn),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);

@@ -1714,7 +1714,7 @@ static void test_positions_equal_engine(void **state)
     static const char *const toks[3] = {"501", "502", "503"};
     uint32_t rng = 0x9e3779b9u;
     pmc_micros biggest = 0;
-    int sells = 0, partial = 0;
+    int sells = 0, partial = 0, fails = 0, fparts = 0;
     for (int trial = 0; trial < 4; trial++) {
         unlink_store();
         struct pmc_store *s = open_ok(NULL, NULL);
@@ -1810,6 +1810,32 @@ static void test_positions_equal_engine(void **state)
                     assert_int_equal(
                         pmc_store_fill(s, eo->coid[i], trade, fs, fp, fee, t),
                         PMC_OK);
+                    if (xs32(&rng) % 3 != 0)
+                        continue;
+                    /* a venue trade of it fails: a part (at its own price)
+                     * or all of it, in both */
+                    pmc_micros fq =
+                        xs32(&rng) % 3 == 0 || fs < 2
+                            ? fs
+                            : 1 + (pmc_micros)(xs32(&rng) %
+                                               (uint32_t)(fs - 1 < 4000000000
+                                                              ? fs - 1
+                                                              : 4000000000));
+                    pmc_micros fqp =
+                        fp + ((pmc_micros)(xs32(&rng) % 3) - 1) * 10000;
+                    fqp = fqp < 10000 ? 10000 : fqp > 990000 ? 990000 : fqp;
+                    pmc_dec_format(fq, a);
+                    pmc_dec_format(fqp, b);
+                    snprintf(line, sizeof line,
+                             "t=%lld ev=exec coid=%s status=failed sz=%s "
+                             "px=%s",
+                             (long long)(t += 1), eo->coid[i], a, b);
+                    feed_both(&d, s, line, 0);
+                    assert_int_equal(
+                        pmc_store_fill_failed(s, eo->coid[i], fq, fqp, t),
+                        PMC_OK);
+                    fails += 1;
+                    fparts += fq < fs;
                 }
                 if (rem > 0) {
                     snprintf(line, sizeof line,
@@ -1844,6 +1870,7 @@ static void test_positions_equal_engine(void **state)
     /* the sums went well past what the SQL view could hold exactly */
     assert_true(biggest > (pmc_micros)9200000 * PMC_MICRO);
     assert_true(sells > 20 && partial > 10);
+    assert_true(fails > 40 && fparts > 20);
 }
 
 /* Version 1 had a positions view (floating point past $9.2M): version 2
