@@ -96,7 +96,10 @@ struct trade {
     char token[96];
     int side;
     pmc_micros px, sz;
-    int64_t t;
+    int64_t t;    /* wall ms */
+    int64_t mono; /* mono ms: its status as of now (GET /data/trades) */
+    int taker;    /* our order the taker (it crossed), else a maker */
+    int fail;     /* it goes FAILED (fail_next), else MINED, CONFIRMED */
 };
 
 enum fkind {
@@ -170,6 +173,8 @@ static struct {
     int64_t batches_total; /* POST /orders requests taken */
     int amounts_base;
     int close_idle; /* close every idle kept-alive connection */
+    int trades_page;     /* GET /data/trades rows a page (page_size) */
+    int64_t trades_gets; /* GET /data/trades pages answered */
     secp256k1_context *secp;
     struct conn conns[MAX_CONNS];
 } S;
@@ -417,9 +422,42 @@ static int amount_decimals(struct pmc_tick t)
     return t.dec + 2;
 }
 
+/* the user channel's state (see its section below) */
+#define UEV_MAX 1024
+struct uev {
+    int used;
+    int64_t at; /* mono ms */
+    char text[1024];
+};
+
+struct usess {
+    struct lws *wsi;
+    int subscribed;
+    char *q[64];
+    size_t qlen[64];
+    int qh, qn;
+    struct usess *next;
+};
+
+static struct {
+    pthread_mutex_t mu;
+    struct lws_context *ctx;
+    lws_sorted_usec_list_t tick;
+    struct uev ev[UEV_MAX];
+    struct usess *sess;
+    int fail_next, drop, silent;
+    int64_t mined_ms, confirmed_ms, failed_ms, refuse_until;
+    int64_t connects, subscribes, refused, sent, lost, pongs, bad_auth;
+    volatile int stop;
+} U = {.mu = PTHREAD_MUTEX_INITIALIZER,
+       .mined_ms = 100,
+       .confirmed_ms = 300,
+       .failed_ms = 200};
+
 static void user_trade(const struct order *o, const struct trade *t, int taker);
 
-static void add_trade(struct order *o, pmc_micros px, pmc_micros sz)
+static void add_trade(struct order *o, pmc_micros px, pmc_micros sz,
+                      int taker)
 {
     if (S.ntrades >= MAX_TRADES)
         return;
@@ -431,6 +469,13 @@ static void add_trade(struct order *o, pmc_micros px, pmc_micros sz)
     t->px = px;
     t->sz = sz;
     t->t = wall_ms();
+    t->mono = mono_ms();
+    t->taker = taker;
+    pthread_mutex_lock(&U.mu);
+    t->fail = U.fail_next > 0;
+    if (t->fail)
+        U.fail_next--;
+    pthread_mutex_unlock(&U.mu);
     o->ntrades++;
     S.ntrades++;
 }
@@ -483,7 +528,7 @@ static pmc_micros walk(struct book *b, struct order *o, int side,
         cost += c;
         if (!dry) {
             lv[i].sz -= can;
-            add_trade(o, px, can);
+            add_trade(o, px, can, 1);
             user_trade(o, &S.trades[S.ntrades - 1], 1);
         }
     }
@@ -873,15 +918,31 @@ static json_t *open_order_json(const struct order *o)
         "expiration", expiration, "order_type", pmc_order_type_name(o->tif));
 }
 
+/* A Trade row of GET /data/trades, its status as of now (the schedule of
+ * the user channel's events: MINED after mined_ms, CONFIRMED after
+ * confirmed_ms, or FAILED after failed_ms for a failing one). */
 static json_t *trade_json(const struct trade *t)
 {
     char a[24], b[24], m[24];
     snprintf(m, sizeof m, "%" PRId64, t->t / 1000);
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", t->id,
-                     "taker_order_id", t->order, "market", "0xfake", "asset_id",
-                     t->token, "side", t->side == 0 ? "BUY" : "SELL", "size",
-                     dec(t->sz, a), "price", dec(t->px, b), "status", "MATCHED",
-                     "match_time", m, "trader_side", "TAKER");
+    pthread_mutex_lock(&U.mu);
+    int64_t age = mono_ms() - t->mono;
+    const char *st = t->fail ? (age >= U.failed_ms ? "FAILED" : "MATCHED")
+                     : age >= U.confirmed_ms ? "CONFIRMED"
+                     : age >= U.mined_ms     ? "MINED"
+                                             : "MATCHED";
+    pthread_mutex_unlock(&U.mu);
+    dec(t->sz, a);
+    dec(t->px, b);
+    json_t *maker = json_pack("[{s:s,s:s,s:s}]", "order_id",
+                              t->taker ? "0xmaker" : t->order, "matched_amount",
+                              a, "price", b);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "id",
+                     t->id, "taker_order_id", t->taker ? t->order : "0xtaker",
+                     "market", "0xfake", "asset_id", t->token, "side",
+                     t->side == 0 ? "BUY" : "SELL", "size", a, "price", b,
+                     "status", st, "match_time", m, "maker_orders", maker,
+                     "trader_side", t->taker ? "TAKER" : "MAKER");
 }
 
 /* ---- the user channel (reference 5.2), --ws-port ---------------------------
@@ -894,38 +955,9 @@ static json_t *trade_json(const struct trade *t)
  * lost (as at the venue). POST /_control/user {"fail_next", "mined_ms",
  * "confirmed_ms", "failed_ms", "drop": true (close every connection),
  * "refuse_ms" (refuse new ones that long), "silent": true|false (no
- * events sent, no PONG)}; GET /_control/user: counters. */
+ * events sent, no PONG), "page_size" (GET /data/trades rows a page, 100)};
+ * GET /_control/user: counters (and trades_gets: GET /data/trades pages). */
 
-#define UEV_MAX 1024
-struct uev {
-    int used;
-    int64_t at; /* mono ms */
-    char text[1024];
-};
-
-struct usess {
-    struct lws *wsi;
-    int subscribed;
-    char *q[64];
-    size_t qlen[64];
-    int qh, qn;
-    struct usess *next;
-};
-
-static struct {
-    pthread_mutex_t mu;
-    struct lws_context *ctx;
-    lws_sorted_usec_list_t tick;
-    struct uev ev[UEV_MAX];
-    struct usess *sess;
-    int fail_next, drop, silent;
-    int64_t mined_ms, confirmed_ms, failed_ms, refuse_until;
-    int64_t connects, subscribes, refused, sent, lost, pongs, bad_auth;
-    volatile int stop;
-} U = {.mu = PTHREAD_MUTEX_INITIALIZER,
-       .mined_ms = 100,
-       .confirmed_ms = 300,
-       .failed_ms = 200};
 
 /* under U.mu */
 static void user_at(int64_t at, const char *fmt, ...)
@@ -976,9 +1008,7 @@ static void user_trade(const struct order *o, const struct trade *t, int taker)
             o->hash, o->token, dec(o->orig, orig), m, dec(o->price, px),
             o->status);
     dec(t->px, px);
-    int fail = U.fail_next > 0;
-    if (fail)
-        U.fail_next--;
+    int fail = t->fail;
     static const char *const ST[3] = {"MINED", "CONFIRMED", "FAILED"};
     for (int k = -1; k < 3; k++) {
         if ((fail && (k == 0 || k == 1)) || (!fail && k == 2))
@@ -1187,6 +1217,9 @@ static void user_control(const json_t *j)
         U.confirmed_ms = v;
     if (pmc_json_int(json_object_get(j, "failed_ms"), &v) == PMC_OK)
         U.failed_ms = v;
+    if (pmc_json_int(json_object_get(j, "page_size"), &v) == PMC_OK &&
+        v >= 1 && v <= 1000)
+        S.trades_page = (int)v;
     if (pmc_json_int(json_object_get(j, "refuse_ms"), &v) == PMC_OK)
         U.refuse_until = mono_ms() + v;
     if (json_is_true(json_object_get(j, "drop")))
@@ -1205,7 +1238,8 @@ static json_t *user_stats(void)
     for (struct usess *s = U.sess; s; s = s->next)
         subs += s->subscribed;
     json_t *j = json_pack(
-        "{s:I,s:I,s:i,s:I,s:I,s:I,s:I,s:I}", "connects", (json_int_t)U.connects,
+        "{s:I,s:I,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "trades_gets",
+        (json_int_t)S.trades_gets, "connects", (json_int_t)U.connects,
         "subscribes", (json_int_t)U.subscribes, "subscribed", subs, "sent",
         (json_int_t)U.sent, "lost", (json_int_t)U.lost, "refused",
         (json_int_t)U.refused, "pongs", (json_int_t)U.pongs, "bad_auth",
@@ -1297,7 +1331,12 @@ static void control(const char *method, const char *target, const char *body,
         S.nbooks = S.norders = S.ntrades = S.nlog = 0;
         S.posts_total = S.batches_total = 0;
         S.amounts_base = 0;
+        S.trades_page = 100;
+        S.trades_gets = 0;
         memset(S.faults, 0, sizeof S.faults);
+        pthread_mutex_lock(&U.mu);
+        U.fail_next = 0;
+        pthread_mutex_unlock(&U.mu);
     } else if (strcmp(path, "/_control/book") == 0) {
         if (!jtext(j, "token", &s, &n) || n >= 96) {
             err(r, 400, "control book: token required");
@@ -1406,7 +1445,7 @@ static void control(const char *method, const char *target, const char *body,
             json_decref(j);
             return;
         }
-        add_trade(o, o->price, sz);
+        add_trade(o, o->price, sz, 0);
         o->matched += sz;
         if (o->matched >= o->orig) {
             o->matched = o->orig;
@@ -1587,16 +1626,39 @@ static void handle(const char *method, const char *target, const struct hdrs *h,
     } else if (strcmp(method, "GET") == 0 &&
                strcmp(path, "/data/trades") == 0) {
         if (check_l2(h, method, target, body, len, r)) {
-            char id[32];
+            /* id, after (unix s, match_time >=), next_cursor: the
+             * index of the first trade of the page ("LTE=": none left);
+             * S.trades_page trades a page */
+            char id[32], after[24], cur[24];
             int has = query(target, "id", id, sizeof id);
+            int64_t aft = 0, from = 0;
+            if (query(target, "after", after, sizeof after) &&
+                pmc_int_parse(after, strlen(after), &aft) != PMC_OK) {
+                err(r, 400, "invalid after");
+                goto faults;
+            }
+            if (query(target, "next_cursor", cur, sizeof cur) &&
+                (pmc_int_parse(cur, strlen(cur), &from) != PMC_OK ||
+                 from < 0 || from > S.ntrades)) {
+                err(r, 400, "invalid next_cursor");
+                goto faults;
+            }
             json_t *a = json_array();
-            for (int i = 0; i < S.ntrades; i++)
-                if (!has || strcmp(S.trades[i].id, id) == 0)
+            int i = (int)from;
+            for (; i < S.ntrades && (int)json_array_size(a) < S.trades_page;
+                 i++)
+                if ((!has || strcmp(S.trades[i].id, id) == 0) &&
+                    S.trades[i].t / 1000 >= aft)
                     json_array_append_new(a, trade_json(&S.trades[i]));
+            char next[24] = "LTE=";
+            if (i < S.ntrades)
+                snprintf(next, sizeof next, "%d", i);
             size_t cnt = json_array_size(a);
+            S.trades_gets++;
             set_json(r, 200,
                      json_pack("{s:o,s:s,s:i,s:i}", "data", a, "next_cursor",
-                               "LTE=", "limit", 100, "count", (int)cnt));
+                               next, "limit", S.trades_page, "count",
+                               (int)cnt));
         }
     } else {
         err(r, 404, "not found");
@@ -1797,6 +1859,7 @@ int main(int argc, char **argv)
     snprintf(S.api_key, sizeof S.api_key, "%s",
              "00000000-0000-0000-0000-000000000000");
     snprintf(S.passphrase, sizeof S.passphrase, "%s", "passphrase");
+    S.trades_page = 100;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
