@@ -175,6 +175,7 @@ static struct {
     int close_idle; /* close every idle kept-alive connection */
     int trades_page;     /* GET /data/trades rows a page (page_size) */
     int64_t trades_gets; /* GET /data/trades pages answered */
+    int trades_pad;      /* bytes of padding in its answers (pad_bytes) */
     secp256k1_context *secp;
     struct conn conns[MAX_CONNS];
 } S;
@@ -955,7 +956,8 @@ static json_t *trade_json(const struct trade *t)
  * lost (as at the venue). POST /_control/user {"fail_next", "mined_ms",
  * "confirmed_ms", "failed_ms", "drop": true (close every connection),
  * "refuse_ms" (refuse new ones that long), "silent": true|false (no
- * events sent, no PONG), "page_size" (GET /data/trades rows a page, 100)};
+ * events sent, no PONG), "page_size" (GET /data/trades rows a page, 100), "pad_bytes" (padding
+ * its answers carry, 0)};
  * GET /_control/user: counters (and trades_gets: GET /data/trades pages). */
 
 
@@ -1220,6 +1222,9 @@ static void user_control(const json_t *j)
     if (pmc_json_int(json_object_get(j, "page_size"), &v) == PMC_OK &&
         v >= 1 && v <= 1000)
         S.trades_page = (int)v;
+    if (pmc_json_int(json_object_get(j, "pad_bytes"), &v) == PMC_OK &&
+        v >= 0 && v <= (1 << 22))
+        S.trades_pad = (int)v;
     if (pmc_json_int(json_object_get(j, "refuse_ms"), &v) == PMC_OK)
         U.refuse_until = mono_ms() + v;
     if (json_is_true(json_object_get(j, "drop")))
@@ -1333,6 +1338,7 @@ static void control(const char *method, const char *target, const char *body,
         S.amounts_base = 0;
         S.trades_page = 100;
         S.trades_gets = 0;
+        S.trades_pad = 0;
         memset(S.faults, 0, sizeof S.faults);
         pthread_mutex_lock(&U.mu);
         U.fail_next = 0;
@@ -1655,10 +1661,19 @@ static void handle(const char *method, const char *target, const struct hdrs *h,
                 snprintf(next, sizeof next, "%d", i);
             size_t cnt = json_array_size(a);
             S.trades_gets++;
-            set_json(r, 200,
-                     json_pack("{s:o,s:s,s:i,s:i}", "data", a, "next_cursor",
-                               next, "limit", S.trades_page, "count",
-                               (int)cnt));
+            json_t *ans =
+                json_pack("{s:o,s:s,s:i,s:i}", "data", a, "next_cursor", next,
+                          "limit", S.trades_page, "count", (int)cnt);
+            if (S.trades_pad > 0) { /* an answer that large */
+                char *pad = malloc((size_t)S.trades_pad + 1);
+                if (pad) {
+                    memset(pad, 'x', (size_t)S.trades_pad);
+                    pad[S.trades_pad] = '\0';
+                    json_object_set_new(ans, "pad", json_string(pad));
+                    free(pad);
+                }
+            }
+            set_json(r, 200, ans);
         }
     } else {
         err(r, 404, "not found");

@@ -1661,6 +1661,40 @@ static void test_user_recon_pages(void **state)
     pmc_clob_free(x);
 }
 
+/* A GET /data/trades answer over the 1 MiB its request reads: not read,
+ * tried three times, then the reconcile stops with a log line naming the
+ * limit and counts an error; the executor goes on (a later reconnect reads
+ * the answers that fit). */
+static void test_user_recon_too_big(void **state)
+{
+    (void)state;
+    ctlf("/_control/user", "{\"pad_bytes\":1100000}");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    pmc_clob_user_link(x, 1, now_ms());
+    pmc_clob_user_link(x, 0, now_ms());
+    pmc_clob_user_link(x, 1, now_ms());
+    run_for(x, 2600);
+    struct pmc_clob_stats st;
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.recon_errors, 1);
+    assert_int_equal(st.recon_pages, 0);
+    assert_int_equal(user_stat("trades_gets"), 3);
+    assert_non_null(strstr(s.log, "answer over 1048576 bytes "
+                                  "(TRADES_RESP_MAX), not read; stopped"));
+    ctlf("/_control/user", "{\"pad_bytes\":1000}");
+    pmc_clob_user_link(x, 0, now_ms());
+    pmc_clob_user_link(x, 1, now_ms());
+    run_for(x, 300);
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.recon_pages, 1);
+    assert_int_equal(st.recon_errors, 1);
+    pmc_clob_free(x);
+}
+
 /* 3 per 1000 ms: three at once, the fourth after ~334 ms; exactly 3 more
  * per second in the long run. */
 static void test_bucket(void **state)
@@ -1877,6 +1911,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_user_link_polling, reset),
         cmocka_unit_test_setup(test_user_recon_failed, reset),
         cmocka_unit_test_setup(test_user_recon_pages, reset),
+        cmocka_unit_test_setup(test_user_recon_too_big, reset),
     };
     g_lanes = 2;
     rc |= cmocka_run_group_tests_name("exec_fake_clob_lanes", net, NULL, NULL);
