@@ -345,11 +345,11 @@ struct pmc_clob_stats {
     uint64_t ledger_evictions; /* ledger entries dropped to make room */
     uint64_t legs_unreported;  /* trade shares beyond the fills of an
                                   order already final at the core */
-    uint64_t recon_runs;   /* reconciles through GET /data/trades */
-    uint64_t recon_pages;  /* their pages read */
-    uint64_t recon_capped; /* stopped at trades_pages with pages left */
-    uint64_t recon_errors; /* stopped by an answer not read */
-    int user_up;           /* 1 while the channel is up */
+    uint64_t recon_runs;       /* reconciles through GET /data/trades */
+    uint64_t recon_pages;      /* their pages read */
+    uint64_t recon_capped;     /* stopped at trades_pages with pages left */
+    uint64_t recon_errors;     /* stopped by an answer not read */
+    int user_up;               /* 1 while the channel is up */
     enum pmc_breaker_state breaker;
     struct pmc_hist post_us; /* POST /order latency (send to answer), us */
     struct pmc_presign_stats presign; /* the signer's nonce pool */

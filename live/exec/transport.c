@@ -571,7 +571,7 @@ enum pmc_err pmc__tx_get_order(struct pmc_clob *x, struct order *o,
 }
 
 enum pmc_err pmc__tx_trades(struct pmc_clob *x, int64_t after_s,
-                           const char *cursor, pmc_ms *wait)
+                            const char *cursor, pmc_ms *wait)
 {
     *wait = pmc_bucket_wait(&x->b_ledger, x->now);
     if (*wait > 0)
@@ -585,8 +585,19 @@ enum pmc_err pmc__tx_trades(struct pmc_clob *x, int64_t after_s,
     int n = snprintf(r->url, sizeof r->url, "%s/data/trades?after=%" PRId64,
                      x->base, after_s);
     if (cursor && cursor[0] && n > 0 && (size_t)n < sizeof r->url)
-        n += snprintf(r->url + n, sizeof r->url - (size_t)n, "&next_cursor=%s",
-                      cursor);
+        n += snprintf(r->url + n, sizeof r->url - (size_t)n, "&next_cursor=");
+    /* the venue's cursor is opaque (base64): percent-encoded but for the
+     * unreserved bytes */
+    for (const char *c = cursor; c && *c && n > 0 && (size_t)n < sizeof r->url;
+         c++) {
+        unsigned char b = (unsigned char)*c;
+        int plain = (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') ||
+                    (b >= '0' && b <= '9') || b == '-' || b == '_' ||
+                    b == '.' || b == '~';
+        n += plain
+                 ? snprintf(r->url + n, sizeof r->url - (size_t)n, "%c", b)
+                 : snprintf(r->url + n, sizeof r->url - (size_t)n, "%%%02X", b);
+    }
     if (n < 0 || (size_t)n >= sizeof r->url)
         return PMC_ERANGE;
     enum pmc_err e = req_begin(x, r, R_TRADES, 0, x->cfg.get_timeout_ms);

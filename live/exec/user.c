@@ -278,16 +278,18 @@ static void recon_fail(struct pmc_clob *x, const char *why)
 {
     if (++x->recon_tries < RECON_TRIES) {
         x->recon_at = x->now + RECON_RETRY_MS;
-        pmc__note(x, "reconcile: GET /data/trades page %" PRIu32 ": %s; "
-                     "again in %d ms",
+        pmc__note(x,
+                  "reconcile: GET /data/trades page %" PRIu32 ": %s; "
+                  "again in %d ms",
                   x->recon_pages + 1, why, RECON_RETRY_MS);
         return;
     }
     x->recon_due = 0;
     x->st.recon_errors++;
-    pmc__note(x, "reconcile: GET /data/trades page %" PRIu32 ": %s; "
-                 "stopped after %d tries (trades of the time the user channel "
-                 "was down may be unseen)",
+    pmc__note(x,
+              "reconcile: GET /data/trades page %" PRIu32 ": %s; "
+              "stopped after %d tries (trades of the time the user channel "
+              "was down may be unseen)",
               x->recon_pages + 1, why, RECON_TRIES);
 }
 
@@ -325,8 +327,8 @@ void pmc__user_trades_done(struct pmc_clob *x, struct req *r,
     struct pmc_wire_err err;
     memset(&err, 0, sizeof err);
     char cursor[RECON_CURSOR_MAX];
-    enum pmc_err e = pmc_clob_user_trades_feed(
-        x, r->big, r->resp_len, x->now, cursor, sizeof cursor, &err);
+    enum pmc_err e = pmc_clob_user_trades_feed(x, r->big, r->resp_len, x->now,
+                                               cursor, sizeof cursor, &err);
     if (e != PMC_OK) {
         snprintf(why, sizeof why, "unreadable answer (row %zu: %s)", err.row,
                  err.msg);
@@ -337,6 +339,16 @@ void pmc__user_trades_done(struct pmc_clob *x, struct req *r,
     x->recon_pages++;
     x->recon_tries = 0;
     x->st.recon_pages++;
+    if (strlen(cursor) >= sizeof cursor - 1) { /* cut: no such page */
+        x->recon_due = 0;
+        x->st.recon_errors++;
+        pmc__note(x,
+                  "reconcile: GET /data/trades page %" PRIu32 ": next_cursor "
+                  "of %d bytes or more (RECON_CURSOR_MAX), not followed; "
+                  "stopped",
+                  x->recon_pages, RECON_CURSOR_MAX - 1);
+        return;
+    }
     if (!cursor[0] || strcmp(cursor, "LTE=") == 0) {
         x->recon_due = 0;
         pmc__note(x, "reconcile: GET /data/trades read, %" PRIu32 " page%s",
@@ -346,10 +358,11 @@ void pmc__user_trades_done(struct pmc_clob *x, struct req *r,
     if (x->recon_pages >= x->cfg.trades_pages) {
         x->recon_due = 0;
         x->st.recon_capped++;
-        pmc__note(x, "reconcile: GET /data/trades stopped at trades_pages = "
-                     "%" PRIu32 " pages with more due (next_cursor %s): older "
-                     "trades of the time the user channel was down may be "
-                     "unseen",
+        pmc__note(x,
+                  "reconcile: GET /data/trades stopped at trades_pages = "
+                  "%" PRIu32 " pages with more due (next_cursor %s): older "
+                  "trades of the time the user channel was down may be "
+                  "unseen",
                   x->cfg.trades_pages, cursor);
         return;
     }
@@ -373,8 +386,9 @@ void pmc_clob_user_link(struct pmc_clob *x, int up, pmc_ms now)
                      "hash every poll_open_ms");
     } else {
         x->st.user_connects++;
-        pmc__note(x, "user channel up: looking up every resting order by "
-                     "hash once%s (reconcile)",
+        pmc__note(x,
+                  "user channel up: looking up every resting order by "
+                  "hash once%s (reconcile)",
                   x->down_at ? " and reading GET /data/trades" : "");
         if (x->down_at)
             recon_start(x);

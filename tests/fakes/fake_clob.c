@@ -172,7 +172,7 @@ static struct {
     int64_t posts_total;
     int64_t batches_total; /* POST /orders requests taken */
     int amounts_base;
-    int close_idle; /* close every idle kept-alive connection */
+    int close_idle;      /* close every idle kept-alive connection */
     int trades_page;     /* GET /data/trades rows a page (page_size) */
     int64_t trades_gets; /* GET /data/trades pages answered */
     int trades_pad;      /* bytes of padding in its answers (pad_bytes) */
@@ -457,8 +457,7 @@ static struct {
 
 static void user_trade(const struct order *o, const struct trade *t, int taker);
 
-static void add_trade(struct order *o, pmc_micros px, pmc_micros sz,
-                      int taker)
+static void add_trade(struct order *o, pmc_micros px, pmc_micros sz, int taker)
 {
     if (S.ntrades >= MAX_TRADES)
         return;
@@ -960,7 +959,6 @@ static json_t *trade_json(const struct trade *t)
  * its answers carry, 0)};
  * GET /_control/user: counters (and trades_gets: GET /data/trades pages). */
 
-
 /* under U.mu */
 static void user_at(int64_t at, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -1219,11 +1217,11 @@ static void user_control(const json_t *j)
         U.confirmed_ms = v;
     if (pmc_json_int(json_object_get(j, "failed_ms"), &v) == PMC_OK)
         U.failed_ms = v;
-    if (pmc_json_int(json_object_get(j, "page_size"), &v) == PMC_OK &&
-        v >= 1 && v <= 1000)
+    if (pmc_json_int(json_object_get(j, "page_size"), &v) == PMC_OK && v >= 1 &&
+        v <= 1000)
         S.trades_page = (int)v;
-    if (pmc_json_int(json_object_get(j, "pad_bytes"), &v) == PMC_OK &&
-        v >= 0 && v <= (1 << 22))
+    if (pmc_json_int(json_object_get(j, "pad_bytes"), &v) == PMC_OK && v >= 0 &&
+        v <= (1 << 22))
         S.trades_pad = (int)v;
     if (pmc_json_int(json_object_get(j, "refuse_ms"), &v) == PMC_OK)
         U.refuse_until = mono_ms() + v;
@@ -1242,13 +1240,13 @@ static json_t *user_stats(void)
     int subs = 0;
     for (struct usess *s = U.sess; s; s = s->next)
         subs += s->subscribed;
-    json_t *j = json_pack(
-        "{s:I,s:I,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "trades_gets",
-        (json_int_t)S.trades_gets, "connects", (json_int_t)U.connects,
-        "subscribes", (json_int_t)U.subscribes, "subscribed", subs, "sent",
-        (json_int_t)U.sent, "lost", (json_int_t)U.lost, "refused",
-        (json_int_t)U.refused, "pongs", (json_int_t)U.pongs, "bad_auth",
-        (json_int_t)U.bad_auth);
+    json_t *j =
+        json_pack("{s:I,s:I,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "trades_gets",
+                  (json_int_t)S.trades_gets, "connects", (json_int_t)U.connects,
+                  "subscribes", (json_int_t)U.subscribes, "subscribed", subs,
+                  "sent", (json_int_t)U.sent, "lost", (json_int_t)U.lost,
+                  "refused", (json_int_t)U.refused, "pongs",
+                  (json_int_t)U.pongs, "bad_auth", (json_int_t)U.bad_auth);
     pthread_mutex_unlock(&U.mu);
     return j;
 }
@@ -1644,8 +1642,8 @@ static void handle(const char *method, const char *target, const struct hdrs *h,
                 goto faults;
             }
             if (query(target, "next_cursor", cur, sizeof cur) &&
-                (pmc_int_parse(cur, strlen(cur), &from) != PMC_OK ||
-                 from < 0 || from > S.ntrades)) {
+                (pmc_int_parse(cur, strlen(cur), &from) != PMC_OK || from < 0 ||
+                 from > S.ntrades)) {
                 err(r, 400, "invalid next_cursor");
                 goto faults;
             }
