@@ -172,10 +172,12 @@ static struct {
     int64_t posts_total;
     int64_t batches_total; /* POST /orders requests taken */
     int amounts_base;
-    int close_idle;      /* close every idle kept-alive connection */
-    int trades_page;     /* GET /data/trades rows a page (page_size) */
-    int64_t trades_gets; /* GET /data/trades pages answered */
-    int trades_pad;      /* bytes of padding in its answers (pad_bytes) */
+    int close_idle;            /* close every idle kept-alive connection */
+    int trades_page;           /* GET /data/trades rows a page (page_size) */
+    int64_t trades_gets;       /* GET /data/trades pages answered */
+    int64_t trades_bad_cursor; /* refused: next_cursor not base64 sent
+                                  percent-encoded ('=' as %3D) */
+    int trades_pad;            /* bytes of padding in its answers (pad_bytes) */
     secp256k1_context *secp;
     struct conn conns[MAX_CONNS];
 } S;
@@ -318,6 +320,69 @@ static int query(const char *target, const char *k, char *out, size_t cap)
         q = strchr(q, '&');
     }
     return 0;
+}
+
+/* The venue's next_cursor: base64 of the offset in decimal ("MTAw" =
+ * 100; "LTE=" = -1, the end), sent back percent-encoded ("MQ%3D%3D"). */
+static const char B64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void cursor_of(int i, char *out, size_t cap)
+{
+    char d[24];
+    int n = snprintf(d, sizeof d, "%d", i), k = 0;
+    for (int j = 0; j < n && (size_t)k + 5 < cap; j += 3) {
+        unsigned v = (unsigned)(unsigned char)d[j] << 16;
+        if (j + 1 < n)
+            v |= (unsigned)(unsigned char)d[j + 1] << 8;
+        if (j + 2 < n)
+            v |= (unsigned char)d[j + 2];
+        out[k++] = B64[(v >> 18) & 63];
+        out[k++] = B64[(v >> 12) & 63];
+        out[k++] = j + 1 < n ? B64[(v >> 6) & 63] : '=';
+        out[k++] = j + 2 < n ? B64[v & 63] : '=';
+    }
+    out[k] = '\0';
+}
+
+/* The offset of a cursor as received (percent-encoded); -1 if none. */
+static int64_t cursor_offset(const char *q)
+{
+    char raw[64], d[48];
+    size_t n = 0, k = 0;
+    for (const char *p = q; *p && n + 1 < sizeof raw; p++) {
+        unsigned h;
+        if (*p == '%' && sscanf(p + 1, "%2x", &h) == 1) {
+            raw[n++] = (char)h;
+            p += 2;
+        } else {
+            raw[n++] = *p;
+        }
+    }
+    if (n == 0 || n % 4)
+        return -1;
+    for (size_t j = 0; j < n && k + 3 < sizeof d; j += 4) {
+        unsigned v = 0;
+        int pad = 0;
+        for (int t = 0; t < 4; t++) {
+            char ch = raw[j + t];
+            const char *c = ch && ch != '=' ? strchr(B64, ch) : NULL;
+            if (ch == '=')
+                pad++;
+            else if (!c || pad)
+                return -1;
+            v = v << 6 | (c ? (unsigned)(c - B64) : 0);
+        }
+        d[k++] = (char)(v >> 16);
+        if (pad < 2)
+            d[k++] = (char)(v >> 8 & 255);
+        if (pad < 1)
+            d[k++] = (char)(v & 255);
+    }
+    int64_t off = -1;
+    if (pmc_int_parse(d, k, &off) != PMC_OK)
+        return -1;
+    return off;
 }
 
 /* ---- L2 authentication
@@ -1240,13 +1305,14 @@ static json_t *user_stats(void)
     int subs = 0;
     for (struct usess *s = U.sess; s; s = s->next)
         subs += s->subscribed;
-    json_t *j =
-        json_pack("{s:I,s:I,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "trades_gets",
-                  (json_int_t)S.trades_gets, "connects", (json_int_t)U.connects,
-                  "subscribes", (json_int_t)U.subscribes, "subscribed", subs,
-                  "sent", (json_int_t)U.sent, "lost", (json_int_t)U.lost,
-                  "refused", (json_int_t)U.refused, "pongs",
-                  (json_int_t)U.pongs, "bad_auth", (json_int_t)U.bad_auth);
+    json_t *j = json_pack(
+        "{s:I,s:I,s:I,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "trades_gets",
+        (json_int_t)S.trades_gets, "trades_bad_cursor",
+        (json_int_t)S.trades_bad_cursor, "connects", (json_int_t)U.connects,
+        "subscribes", (json_int_t)U.subscribes, "subscribed", subs, "sent",
+        (json_int_t)U.sent, "lost", (json_int_t)U.lost, "refused",
+        (json_int_t)U.refused, "pongs", (json_int_t)U.pongs, "bad_auth",
+        (json_int_t)U.bad_auth);
     pthread_mutex_unlock(&U.mu);
     return j;
 }
@@ -1335,7 +1401,7 @@ static void control(const char *method, const char *target, const char *body,
         S.posts_total = S.batches_total = 0;
         S.amounts_base = 0;
         S.trades_page = 100;
-        S.trades_gets = 0;
+        S.trades_gets = S.trades_bad_cursor = 0;
         S.trades_pad = 0;
         memset(S.faults, 0, sizeof S.faults);
         pthread_mutex_lock(&U.mu);
@@ -1631,9 +1697,9 @@ static void handle(const char *method, const char *target, const struct hdrs *h,
                strcmp(path, "/data/trades") == 0) {
         if (check_l2(h, method, target, body, len, r)) {
             /* id, after (unix s, match_time >=), next_cursor: the
-             * index of the first trade of the page ("LTE=": none left);
-             * S.trades_page trades a page */
-            char id[32], after[24], cur[24];
+             * index of the first trade of the page (cursor_of; "LTE=":
+             * none left); S.trades_page trades a page */
+            char id[32], after[24], cur[64];
             int has = query(target, "id", id, sizeof id);
             int64_t aft = 0, from = 0;
             if (query(target, "after", after, sizeof after) &&
@@ -1642,8 +1708,9 @@ static void handle(const char *method, const char *target, const struct hdrs *h,
                 goto faults;
             }
             if (query(target, "next_cursor", cur, sizeof cur) &&
-                (pmc_int_parse(cur, strlen(cur), &from) != PMC_OK || from < 0 ||
+                (strchr(cur, '=') || (from = cursor_offset(cur)) < 0 ||
                  from > S.ntrades)) {
+                S.trades_bad_cursor++;
                 err(r, 400, "invalid next_cursor");
                 goto faults;
             }
@@ -1656,7 +1723,7 @@ static void handle(const char *method, const char *target, const struct hdrs *h,
                     json_array_append_new(a, trade_json(&S.trades[i]));
             char next[24] = "LTE=";
             if (i < S.ntrades)
-                snprintf(next, sizeof next, "%d", i);
+                cursor_of(i, next, sizeof next);
             size_t cnt = json_array_size(a);
             S.trades_gets++;
             json_t *ans =

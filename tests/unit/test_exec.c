@@ -1597,7 +1597,8 @@ static void test_user_recon_failed(void **state)
 }
 
 /* Three FAK trades while the channel is down, the fake answering one row
- * a page: the reconcile follows next_cursor over three pages and the trade
+ * a page: the reconcile follows next_cursor (percent-encoded, as the
+ * venue's base64 cursors need) over three pages and the trade
  * hook sees each trade once (CONFIRMED: counted in its POST answer's fill,
  * nothing new for the core). With trades_pages = 2 the reconcile stops at
  * two pages, says so in the log and counts it. */
@@ -1635,6 +1636,9 @@ static void test_user_recon_pages(void **state)
     assert_int_equal(st.recon_pages, 3);
     assert_int_equal(st.recon_capped, 0);
     assert_int_equal(user_stat("trades_gets"), 3);
+    /* the venue's cursors (base64 "1", "2") went back percent-encoded
+     * (the fake refuses them otherwise) */
+    assert_int_equal(user_stat("trades_bad_cursor"), 0);
     char mbuf[16384];
     FILE *mf = fmemopen(mbuf, sizeof mbuf, "w");
     pmc_clob_metrics_prom(x, mf);
