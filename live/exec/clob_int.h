@@ -216,7 +216,8 @@ struct pmc__done {
 /* The modules call each other one way only (tests/layers.sh):
  * clob.c -> tokens.c -> order_fsm.c -> transport.c; transport.c hands
  * finished requests back by being asked (pmc__tx_finished), not by calling
- * up. clob.c -> user.c -> order_fsm.c -> ledger.c. */
+ * up. clob.c -> user.c -> order_fsm.c -> ledger.c; user.c -> transport.c
+ * (GET /data/trades). */
 
 /* ---- order_fsm.c ----------------------------------------------------- */
 

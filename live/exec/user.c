@@ -4,9 +4,11 @@
  * Decides: which of our orders an event is about (the order hash of a
  * resting order, or of a fill in the ledger), the fills an order event
  * adds, the status of each trade, when a trade is a fill the core has not
- * had yet, and when a failed trade is reported as PMC_EXEC_FAILED. Never
- * owns the connection (userws.c), never reads a clock, never decodes bytes
- * (proto/wire/clob_user.h).
+ * had yet, and when a failed trade is reported as PMC_EXEC_FAILED; after a
+ * time the channel was down, when to read GET /data/trades, from when and
+ * how many pages (the reconcile's table below). Never owns the connection
+ * (userws.c) or writes a request (transport.c), never reads a clock, never
+ * decodes bytes (proto/wire/clob_user.h).
  *
  * A trade of one of our orders, in the ledger:
  *
