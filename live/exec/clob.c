@@ -67,6 +67,10 @@ static void finished(struct pmc_clob *x, struct req *r,
         pmc__tok_meta_done(x, r->idx, kind == R_TICK, r, d);
         return;
     }
+    if (kind == R_TRADES) {
+        pmc__user_trades_done(x, r, d);
+        return;
+    }
     if (kind == R_BATCH) {
         pmc__fsm_batch_done(x, &x->bat[r->idx], d);
         return;
@@ -94,6 +98,7 @@ static void service(struct pmc_clob *x)
 {
     pmc__tok_service(x);
     pmc__fsm_service(x);
+    pmc__user_recon_service(x);
 }
 
 /* ---- public API ---------------------------------------------------------- */
@@ -345,6 +350,8 @@ pmc_ms pmc_clob_next_due(const struct pmc_clob *x, pmc_ms now)
         if (o->used && !o->r.active && o->phase != P_META && o->next_at < best)
             best = o->next_at;
     }
+    if (x->recon_due && !x->trades_r.active && x->recon_at < best)
+        best = x->recon_at;
     if (best == NEVER)
         return -1;
     return best > now ? best - now : 0;
@@ -511,6 +518,18 @@ void pmc_clob_metrics_prom(const struct pmc_clob *x, FILE *f)
     series(f, "pmcopy_exec_user_errors_total", "counter",
            "Unreadable user channel frames and trade answers.",
            x->st.user_errors);
+    series(f, "pmcopy_exec_recon_runs_total", "counter",
+           "Reconciles through GET /data/trades after the user channel "
+           "was down.",
+           x->st.recon_runs);
+    series(f, "pmcopy_exec_recon_pages_total", "counter",
+           "GET /data/trades pages the reconciles read.", x->st.recon_pages);
+    series(f, "pmcopy_exec_recon_capped_total", "counter",
+           "Reconciles stopped at trades_pages with pages left.",
+           x->st.recon_capped);
+    series(f, "pmcopy_exec_recon_errors_total", "counter",
+           "Reconciles stopped by a GET /data/trades page not read.",
+           x->st.recon_errors);
     series(f, "pmcopy_exec_ledger_evictions_total", "counter",
            "Trade ledger entries dropped to make room.",
            x->st.ledger_evictions);

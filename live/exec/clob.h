@@ -117,6 +117,10 @@ struct pmc_clob_cfg {
      * or due in the same pass) go as batches; one alone goes as POST
      * /order (on a lane when one is idle). */
     uint32_t batch_max;
+    /* trades_pages: GET /data/trades pages one reconcile after the user
+     * channel was down reads at most (50); one more page due is logged
+     * and counted (pmcopy_exec_recon_capped_total), not read. */
+    uint32_t trades_pages;
 };
 #define PMC_CLOB_BATCH_MAX 15
 #define PMC_CLOB_LANES_MAX 8
@@ -284,8 +288,11 @@ PMC_MUST_USE enum pmc_err pmc_clob_reconcile(struct pmc_clob *x,
  *    with the shares and price of the fill it was counted in.
  *  - while up, resting orders are looked up by hash ten times less often;
  *    when it comes up again every resting order is looked up at once
- *    (reconcile), and trades of the time it was down are read with
- *    pmc_clob_user_trades (GET /data/trades answers). */
+ *    (reconcile), and the trades of the time it was down are read with
+ *    GET /data/trades?after= (from the time it went down less a minute,
+ *    or the first sight of the oldest trade not yet final), every page
+ *    (next_cursor, up to trades_pages) through the same ledger as the
+ *    channel's trade events. */
 
 /* One frame of the user channel received at now. PMC_EPARSE / PMC_ERANGE
  * when unreadable (counted; err says why; nothing applied). */
@@ -300,7 +307,8 @@ pmc_clob_user_trades_feed(struct pmc_clob *x, const char *buf, size_t n,
                           pmc_ms now, char *next_cursor, size_t cap,
                           struct pmc_wire_err *err);
 /* The channel is up (1, subscribed) or down (0) from now. Going up looks
- * every resting order up by hash at once. */
+ * every resting order up by hash at once and, after a time down, starts
+ * the reconcile through GET /data/trades. */
 void pmc_clob_user_link(struct pmc_clob *x, int up, pmc_ms now);
 /* The subscribe message (markets: all) into out: holds the API secret,
  * the caller wipes it after sending. 0 when it does not fit. */
@@ -337,6 +345,10 @@ struct pmc_clob_stats {
     uint64_t ledger_evictions; /* ledger entries dropped to make room */
     uint64_t legs_unreported;  /* trade shares beyond the fills of an
                                   order already final at the core */
+    uint64_t recon_runs;       /* reconciles through GET /data/trades */
+    uint64_t recon_pages;      /* their pages read */
+    uint64_t recon_capped;     /* stopped at trades_pages with pages left */
+    uint64_t recon_errors;     /* stopped by an answer not read */
     int user_up;               /* 1 while the channel is up */
     enum pmc_breaker_state breaker;
     struct pmc_hist post_us; /* POST /order latency (send to answer), us */

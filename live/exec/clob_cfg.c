@@ -47,6 +47,7 @@ void pmc_clob_cfg_default(struct pmc_clob_cfg *c)
     c->batch_burst = (struct pmc_rate){1000, 10000};
     c->batch_10min = (struct pmc_rate){15000, 600000};
     c->batch_max = PMC_CLOB_BATCH_MAX;
+    c->trades_pages = 50;
 }
 
 static const struct {
@@ -77,6 +78,7 @@ static const struct {
     {"lanes", offsetof(struct pmc_clob_cfg, lanes), 0, PMC_CLOB_LANES_MAX},
     {"batch_max", offsetof(struct pmc_clob_cfg, batch_max), 0,
      PMC_CLOB_BATCH_MAX},
+    {"trades_pages", offsetof(struct pmc_clob_cfg, trades_pages), 1, 10000},
 };
 
 static const struct {

@@ -37,11 +37,20 @@ enum rkind {
     R_DELETE,
     R_TICK,
     R_NEGRISK,
-    R_BATCH
+    R_BATCH,
+    R_TRADES /* GET /data/trades (reconcile after the user channel) */
 };
 
 #define BATCH_REQS 4 /* POST /orders out at once; more orders go singly */
 #define BATCH_RESP_MAX (PMC_CLOB_BATCH_MAX * 2048)
+/* GET /data/trades: the answer of one page (beyond it the reconcile stops
+ * with an error naming the limit), how far before the channel went down
+ * it reads, its tries of a failed page and the wait between. */
+#define TRADES_RESP_MAX (1u << 20)
+#define RECON_MARGIN_MS 60000
+#define RECON_TRIES 3
+#define RECON_RETRY_MS 1000
+#define RECON_CURSOR_MAX 128
 
 /* The buffers come last: a new order clears the fields before them only
  * (new_order), not kilobytes of cold memory. */
@@ -184,6 +193,15 @@ struct pmc_clob {
     struct chunk *last_chunk; /* the chunk pmc__led_fill wrote last */
     int led_direct;           /* a fill user.c counts itself: no pending pass */
     int user_up;
+    /* the reconcile through GET /data/trades (user.c) */
+    struct req trades_r;
+    pmc_ms down_at;     /* when the user channel went down; 0 never */
+    int recon_due;      /* a reconcile is under way */
+    int recon_again;    /* the channel went up again meanwhile: restart */
+    pmc_ms recon_since; /* its trades from (ms) */
+    pmc_ms recon_at;    /* its next page not before */
+    uint32_t recon_pages, recon_tries;
+    char recon_cursor[RECON_CURSOR_MAX];
 };
 
 /* How a request ended, as the order phases see it (transport.c fills
@@ -198,7 +216,8 @@ struct pmc__done {
 /* The modules call each other one way only (tests/layers.sh):
  * clob.c -> tokens.c -> order_fsm.c -> transport.c; transport.c hands
  * finished requests back by being asked (pmc__tx_finished), not by calling
- * up. clob.c -> user.c -> order_fsm.c -> ledger.c. */
+ * up. clob.c -> user.c -> order_fsm.c -> ledger.c; user.c -> transport.c
+ * (GET /data/trades). */
 
 /* ---- order_fsm.c ----------------------------------------------------- */
 
@@ -254,6 +273,12 @@ pmc_ms pmc__poll_every(const struct pmc_clob *x);
 
 /* Report the failed trades counted in fills the core has (FAILED). */
 void pmc__user_settle(struct pmc_clob *x);
+
+/* Start the reconcile's next GET /data/trades page when due. */
+void pmc__user_recon_service(struct pmc_clob *x);
+/* The answer (d->status 0: none) to a GET /data/trades page. */
+void pmc__user_trades_done(struct pmc_clob *x, struct req *r,
+                           const struct pmc__done *d);
 
 /* ---- ledger.c -------------------------------------------------------- */
 
@@ -326,6 +351,10 @@ PMC_MUST_USE enum pmc_err pmc__tx_delete(struct pmc_clob *x, struct order *o,
                                          pmc_ms *wait);
 PMC_MUST_USE enum pmc_err pmc__tx_meta(struct pmc_clob *x, uint32_t ti,
                                        int is_tick, pmc_ms *wait);
+/* Start GET /data/trades?after=after_s[&next_cursor=cursor] into
+ * x->trades_r (its answer up to TRADES_RESP_MAX); *wait as above. */
+PMC_MUST_USE enum pmc_err pmc__tx_trades(struct pmc_clob *x, int64_t after_s,
+                                         const char *cursor, pmc_ms *wait);
 /* Let libcurl move bytes now (never blocks). */
 void pmc__tx_perform(struct pmc_clob *x);
 /* The next finished request (its kind and idx say whose) with how it

@@ -570,6 +570,52 @@ enum pmc_err pmc__tx_get_order(struct pmc_clob *x, struct order *o,
     return PMC_OK;
 }
 
+enum pmc_err pmc__tx_trades(struct pmc_clob *x, int64_t after_s,
+                            const char *cursor, pmc_ms *wait)
+{
+    *wait = pmc_bucket_wait(&x->b_ledger, x->now);
+    if (*wait > 0)
+        return PMC_OK;
+    struct req *r = &x->trades_r;
+    if (!r->big) { /* the answer of this request only: up to 1 MiB */
+        if (!(r->big = malloc(TRADES_RESP_MAX)))
+            return PMC_ENOMEM;
+        r->big_cap = TRADES_RESP_MAX;
+    }
+    int n = snprintf(r->url, sizeof r->url, "%s/data/trades?after=%" PRId64,
+                     x->base, after_s);
+    if (cursor && cursor[0] && n > 0 && (size_t)n < sizeof r->url)
+        n += snprintf(r->url + n, sizeof r->url - (size_t)n, "&next_cursor=");
+    /* the venue's cursor is opaque (base64): percent-encoded but for the
+     * unreserved bytes */
+    for (const char *c = cursor; c && *c && n > 0 && (size_t)n < sizeof r->url;
+         c++) {
+        unsigned char b = (unsigned char)*c;
+        int plain = (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') ||
+                    (b >= '0' && b <= '9') || b == '-' || b == '_' ||
+                    b == '.' || b == '~';
+        n += plain
+                 ? snprintf(r->url + n, sizeof r->url - (size_t)n, "%c", b)
+                 : snprintf(r->url + n, sizeof r->url - (size_t)n, "%%%02X", b);
+    }
+    if (n < 0 || (size_t)n >= sizeof r->url)
+        return PMC_ERANGE;
+    enum pmc_err e = req_begin(x, r, R_TRADES, 0, x->cfg.get_timeout_ms);
+    if (e == PMC_OK) {
+        curl_easy_setopt(r->easy, CURLOPT_HTTPGET, 1L);
+        e = add_l2(x, r, "GET", "/data/trades", NULL, 0);
+    }
+    if (e == PMC_OK)
+        e = req_go(x, r);
+    if (e != PMC_OK) {
+        wipe_headers(r);
+        r->kind = R_NONE;
+        return e;
+    }
+    pmc_bucket_take(&x->b_ledger, x->now);
+    return PMC_OK;
+}
+
 enum pmc_err pmc__tx_delete(struct pmc_clob *x, struct order *o, pmc_ms *wait)
 {
     pmc_ms now = x->now;
@@ -836,6 +882,12 @@ void pmc__tx_close(struct pmc_clob *x)
         free(b->r.big);
         b->body = b->r.big = NULL;
     }
+    pmc__tx_abort(x, &x->trades_r);
+    if (x->trades_r.easy)
+        curl_easy_cleanup(x->trades_r.easy);
+    free(x->trades_r.big);
+    x->trades_r.big = NULL;
+    x->trades_r.easy = NULL;
     for (uint32_t i = 0; i < PMC_CLOB_LANES_MAX; i++)
         pmc_lane_free(x->lane[i]);
     if (x->multi)

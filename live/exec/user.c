@@ -4,9 +4,11 @@
  * Decides: which of our orders an event is about (the order hash of a
  * resting order, or of a fill in the ledger), the fills an order event
  * adds, the status of each trade, when a trade is a fill the core has not
- * had yet, and when a failed trade is reported as PMC_EXEC_FAILED. Never
- * owns the connection (userws.c), never reads a clock, never decodes bytes
- * (proto/wire/clob_user.h).
+ * had yet, and when a failed trade is reported as PMC_EXEC_FAILED; after a
+ * time the channel was down, when to read GET /data/trades, from when and
+ * how many pages (the reconcile's table below). Never owns the connection
+ * (userws.c) or writes a request (transport.c), never reads a clock, never
+ * decodes bytes (proto/wire/clob_user.h).
  *
  * A trade of one of our orders, in the ledger:
  *
@@ -220,6 +222,156 @@ enum pmc_err pmc_clob_user_trades_feed(struct pmc_clob *x, const char *buf,
     return e;
 }
 
+/* ---- the reconcile through GET /data/trades ------------------------------
+ *
+ *  from      on                                   to
+ *  idle      channel up after a time down         due (page 1, since)
+ *  due       page answered, next_cursor, pages    due (next page)
+ *            < trades_pages
+ *  due       page answered, no cursor / "LTE="    idle (done, logged)
+ *  due       page answered, cursor, pages =       idle (capped: logged,
+ *            trades_pages                         counted)
+ *  due       no answer / not 200, tries left      due (same page later)
+ *  due       answer over TRADES_RESP_MAX, not     idle (error: logged,
+ *            read, tries spent                    counted)
+ *  due       channel up again meanwhile           due (page 1, earliest
+ *                                                 since of both) */
+
+static void recon_start(struct pmc_clob *x)
+{
+    pmc_ms since = x->down_at - RECON_MARGIN_MS;
+    for (uint32_t i = 0; i < x->led_cap; i++) {
+        const struct trade *t = &x->trades[i];
+        if (t->used && t->st != PMC_TRADE_CONFIRMED &&
+            t->st != PMC_TRADE_FAILED && t->first_t - RECON_MARGIN_MS < since)
+            since = t->first_t - RECON_MARGIN_MS;
+    }
+    if (x->recon_due && x->recon_since < since)
+        since = x->recon_since; /* one under way: the earlier start */
+    x->recon_since = since > 0 ? since : 0;
+    x->recon_cursor[0] = '\0';
+    x->recon_pages = 0;
+    x->recon_tries = 0;
+    x->recon_at = x->now;
+    if (!x->recon_due)
+        x->st.recon_runs++;
+    x->recon_due = 1;
+    x->recon_again = x->trades_r.active; /* its answer: then from page 1 */
+}
+
+void pmc__user_recon_service(struct pmc_clob *x)
+{
+    if (!x->recon_due || x->trades_r.active || x->now < x->recon_at)
+        return;
+    pmc_ms wait = 0;
+    enum pmc_err e =
+        pmc__tx_trades(x, x->recon_since / 1000, x->recon_cursor, &wait);
+    if (e != PMC_OK) {
+        x->recon_due = 0;
+        x->st.recon_errors++;
+        pmc__note(x, "reconcile: GET /data/trades not started (%s)",
+                  pmc_strerror(e));
+    } else if (wait > 0) {
+        x->recon_at = x->now + wait;
+    }
+}
+
+static void recon_fail(struct pmc_clob *x, const char *why)
+{
+    if (++x->recon_tries < RECON_TRIES) {
+        x->recon_at = x->now + RECON_RETRY_MS;
+        pmc__note(x,
+                  "reconcile: GET /data/trades page %" PRIu32 ": %s; "
+                  "again in %d ms",
+                  x->recon_pages + 1, why, RECON_RETRY_MS);
+        return;
+    }
+    x->recon_due = 0;
+    x->st.recon_errors++;
+    pmc__note(x,
+              "reconcile: GET /data/trades page %" PRIu32 ": %s; "
+              "stopped after %d tries (trades of the time the user channel "
+              "was down may be unseen)",
+              x->recon_pages + 1, why, RECON_TRIES);
+}
+
+void pmc__user_trades_done(struct pmc_clob *x, struct req *r,
+                           const struct pmc__done *d)
+{
+    pmc__count(x, d->status);
+    if (!x->recon_due)
+        return;
+    if (x->recon_again) { /* came up again: from the first page */
+        x->recon_again = 0;
+        x->recon_cursor[0] = '\0';
+        x->recon_pages = 0;
+        x->recon_tries = 0;
+        x->recon_at = x->now;
+        return;
+    }
+    char why[320];
+    if (d->status == 0) {
+        recon_fail(x, d->why ? d->why : "no answer");
+        return;
+    }
+    if (d->status != 200) {
+        snprintf(why, sizeof why, "HTTP %ld", d->status);
+        recon_fail(x, why);
+        return;
+    }
+    if (r->resp_over) {
+        snprintf(why, sizeof why,
+                 "answer over %u bytes (TRADES_RESP_MAX), not read",
+                 TRADES_RESP_MAX);
+        recon_fail(x, why);
+        return;
+    }
+    struct pmc_wire_err err;
+    memset(&err, 0, sizeof err);
+    char cursor[RECON_CURSOR_MAX];
+    enum pmc_err e = pmc_clob_user_trades_feed(x, r->big, r->resp_len, x->now,
+                                               cursor, sizeof cursor, &err);
+    if (e != PMC_OK) {
+        snprintf(why, sizeof why, "unreadable answer (row %zu: %s)", err.row,
+                 err.msg);
+        x->recon_tries = RECON_TRIES - 1; /* the same bytes again: no */
+        recon_fail(x, why);
+        return;
+    }
+    x->recon_pages++;
+    x->recon_tries = 0;
+    x->st.recon_pages++;
+    if (strlen(cursor) >= sizeof cursor - 1) { /* cut: no such page */
+        x->recon_due = 0;
+        x->st.recon_errors++;
+        pmc__note(x,
+                  "reconcile: GET /data/trades page %" PRIu32 ": next_cursor "
+                  "of %d bytes or more (RECON_CURSOR_MAX), not followed; "
+                  "stopped",
+                  x->recon_pages, RECON_CURSOR_MAX - 1);
+        return;
+    }
+    if (!cursor[0] || strcmp(cursor, "LTE=") == 0) {
+        x->recon_due = 0;
+        pmc__note(x, "reconcile: GET /data/trades read, %" PRIu32 " page%s",
+                  x->recon_pages, x->recon_pages == 1 ? "" : "s");
+        return;
+    }
+    if (x->recon_pages >= x->cfg.trades_pages) {
+        x->recon_due = 0;
+        x->st.recon_capped++;
+        pmc__note(x,
+                  "reconcile: GET /data/trades stopped at trades_pages = "
+                  "%" PRIu32 " pages with more due (next_cursor %s): older "
+                  "trades of the time the user channel was down may be "
+                  "unseen",
+                  x->cfg.trades_pages, cursor);
+        return;
+    }
+    snprintf(x->recon_cursor, sizeof x->recon_cursor, "%s", cursor);
+    x->recon_at = x->now;
+}
+
 void pmc_clob_user_link(struct pmc_clob *x, int up, pmc_ms now)
 {
     if (now > x->now)
@@ -231,12 +383,17 @@ void pmc_clob_user_link(struct pmc_clob *x, int up, pmc_ms now)
     x->st.user_up = up;
     if (!up) {
         x->st.user_drops++;
+        x->down_at = x->now;
         pmc__note(x, "user channel down: resting orders are looked up by "
                      "hash every poll_open_ms");
     } else {
         x->st.user_connects++;
-        pmc__note(x, "user channel up: looking up every resting order by "
-                     "hash once (reconcile)");
+        pmc__note(x,
+                  "user channel up: looking up every resting order by "
+                  "hash once%s (reconcile)",
+                  x->down_at ? " and reading GET /data/trades" : "");
+        if (x->down_at)
+            recon_start(x);
     }
     /* either way every resting order is looked up now: going up, what
      * happened while it was down; going down, polling takes over */

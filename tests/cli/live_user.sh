@@ -23,6 +23,10 @@
 #            (GET /data/order at the fake); a fill made at the venue while
 #            it is down reaches the journal; the channel comes back
 #            (a second subscribe) and the metrics count both.
+#  recon   - a copy matched while the channel is down fails at the venue
+#            (no event reaches the session): when the channel is back the
+#            session reads GET /data/trades and journals the FAILED report;
+#            the store keeps that trade and its fill failed.
 # Usage: sh tests/cli/live_user.sh path/to/pmcopy
 name=live_user
 . "$(dirname "$0")/live_lib.inc"
@@ -125,9 +129,14 @@ for _ in $(seq 1 100); do
     [ -n "$hash" ] && break
     sleep 0.05
 done
-curl -sf -X POST "http://127.0.0.1:$CP/_control/user" -d '{"drop":true,"refuse_ms":3000}' > /dev/null
+curl -sf -X POST "http://127.0.0.1:$CP/_control/user" -d '{"drop":true,"refuse_ms":5000}' > /dev/null
 check "reconnect: the session logs the channel down" \
     wait_log "$tmp/user.err" 'event=user_channel state=down'
+# a copy that matches at once while the channel is down, its trade failing
+# at the venue 200 ms later: no event reaches the session (none subscribed)
+curl -sf -X POST "http://127.0.0.1:$CP/_control/user" -d '{"fail_next":1}' > /dev/null
+ctl $FP trade wallet=$A token=404 side=BUY px=0.52 sz=60 tx=$(tx 4) log=1 rtds=0
+wait_status $AP orders_sent 4
 gets0=$(curl -sf "http://127.0.0.1:$CP/_control/log" | grep -o '"p": *"/data/order/' | wc -l)
 curl -sf -X POST "http://127.0.0.1:$CP/_control/fill" -d "{\"hash\":\"$hash\",\"size\":\"2\"}" > /dev/null
 check "reconnect: the fill made while the channel was down reaches the journal" \
@@ -138,7 +147,19 @@ check "reconnect: the resting order was polled by hash while down ($gets0 -> $ge
 check "reconnect: the channel comes back (a second subscribe)" wait_user subscribes 2
 check "reconnect: the session logs it up again" \
     sh -c "for i in \$(seq 1 200); do [ \$(grep -c 'event=user_channel state=up' '$tmp/user.err') -ge 2 ] && exit 0; sleep 0.05; done; exit 1"
+check "recon: the session reads GET /data/trades after the reconnect" \
+    wait_log "$tmp/user.err" 'reconcile: GET /data/trades read'
+check "recon: the trade that failed while the channel was down is journaled FAILED (2 in all)" \
+    sh -c "for i in \$(seq 1 100); do [ \$('$bin' journal --db '$db' 2> /dev/null | grep -c ' status=failed ') -eq 2 ] && exit 0; sleep 0.05; done; exit 1"
+tf=$(sql "$db" "SELECT count(*) FROM trades WHERE status='failed'")
+ff=$(sql "$db" "SELECT count(*) FROM fills WHERE failed_t IS NOT NULL")
+check "recon: the store keeps both trades failed ($tf) and both fills failed ($ff)" \
+    [ "$tf" = 2 -a "$ff" = 2 ]
+check "recon: the fake answered GET /data/trades ($(user_stat trades_gets) pages)" \
+    [ "$(user_stat trades_gets)" -ge 1 ]
 api "$AP" GET /metrics > "$tmp/user.metrics"
+check "recon: /metrics counts the reconcile and one FAILED more" \
+    sh -c "grep -q '^pmcopy_exec_recon_runs_total 1' '$tmp/user.metrics' && grep -q '^pmcopy_exec_recon_pages_total 1' '$tmp/user.metrics' && grep -q '^pmcopy_exec_failed_reports_total 2' '$tmp/user.metrics'"
 check "reconnect: /metrics counts the connects and the drop" \
     sh -c "grep -q '^pmcopy_exec_user_connects_total 2' '$tmp/user.metrics' && grep -q '^pmcopy_exec_user_drops_total 1' '$tmp/user.metrics'"
 

@@ -96,7 +96,10 @@ struct trade {
     char token[96];
     int side;
     pmc_micros px, sz;
-    int64_t t;
+    int64_t t;    /* wall ms */
+    int64_t mono; /* mono ms: its status as of now (GET /data/trades) */
+    int taker;    /* our order the taker (it crossed), else a maker */
+    int fail;     /* it goes FAILED (fail_next), else MINED, CONFIRMED */
 };
 
 enum fkind {
@@ -169,7 +172,12 @@ static struct {
     int64_t posts_total;
     int64_t batches_total; /* POST /orders requests taken */
     int amounts_base;
-    int close_idle; /* close every idle kept-alive connection */
+    int close_idle;            /* close every idle kept-alive connection */
+    int trades_page;           /* GET /data/trades rows a page (page_size) */
+    int64_t trades_gets;       /* GET /data/trades pages answered */
+    int64_t trades_bad_cursor; /* refused: next_cursor not base64 sent
+                                  percent-encoded ('=' as %3D) */
+    int trades_pad;            /* bytes of padding in its answers (pad_bytes) */
     secp256k1_context *secp;
     struct conn conns[MAX_CONNS];
 } S;
@@ -314,6 +322,69 @@ static int query(const char *target, const char *k, char *out, size_t cap)
     return 0;
 }
 
+/* The venue's next_cursor: base64 of the offset in decimal ("MTAw" =
+ * 100; "LTE=" = -1, the end), sent back percent-encoded ("MQ%3D%3D"). */
+static const char B64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void cursor_of(int i, char *out, size_t cap)
+{
+    char d[24];
+    int n = snprintf(d, sizeof d, "%d", i), k = 0;
+    for (int j = 0; j < n && (size_t)k + 5 < cap; j += 3) {
+        unsigned v = (unsigned)(unsigned char)d[j] << 16;
+        if (j + 1 < n)
+            v |= (unsigned)(unsigned char)d[j + 1] << 8;
+        if (j + 2 < n)
+            v |= (unsigned char)d[j + 2];
+        out[k++] = B64[(v >> 18) & 63];
+        out[k++] = B64[(v >> 12) & 63];
+        out[k++] = j + 1 < n ? B64[(v >> 6) & 63] : '=';
+        out[k++] = j + 2 < n ? B64[v & 63] : '=';
+    }
+    out[k] = '\0';
+}
+
+/* The offset of a cursor as received (percent-encoded); -1 if none. */
+static int64_t cursor_offset(const char *q)
+{
+    char raw[64], d[48];
+    size_t n = 0, k = 0;
+    for (const char *p = q; *p && n + 1 < sizeof raw; p++) {
+        unsigned h;
+        if (*p == '%' && sscanf(p + 1, "%2x", &h) == 1) {
+            raw[n++] = (char)h;
+            p += 2;
+        } else {
+            raw[n++] = *p;
+        }
+    }
+    if (n == 0 || n % 4)
+        return -1;
+    for (size_t j = 0; j < n && k + 3 < sizeof d; j += 4) {
+        unsigned v = 0;
+        int pad = 0;
+        for (int t = 0; t < 4; t++) {
+            char ch = raw[j + t];
+            const char *c = ch && ch != '=' ? strchr(B64, ch) : NULL;
+            if (ch == '=')
+                pad++;
+            else if (!c || pad)
+                return -1;
+            v = v << 6 | (c ? (unsigned)(c - B64) : 0);
+        }
+        d[k++] = (char)(v >> 16);
+        if (pad < 2)
+            d[k++] = (char)(v >> 8 & 255);
+        if (pad < 1)
+            d[k++] = (char)(v & 255);
+    }
+    int64_t off = -1;
+    if (pmc_int_parse(d, k, &off) != PMC_OK)
+        return -1;
+    return off;
+}
+
 /* ---- L2 authentication
  * ----------------------------------------------------------- */
 
@@ -417,9 +488,41 @@ static int amount_decimals(struct pmc_tick t)
     return t.dec + 2;
 }
 
+/* the user channel's state (see its section below) */
+#define UEV_MAX 1024
+struct uev {
+    int used;
+    int64_t at; /* mono ms */
+    char text[1024];
+};
+
+struct usess {
+    struct lws *wsi;
+    int subscribed;
+    char *q[64];
+    size_t qlen[64];
+    int qh, qn;
+    struct usess *next;
+};
+
+static struct {
+    pthread_mutex_t mu;
+    struct lws_context *ctx;
+    lws_sorted_usec_list_t tick;
+    struct uev ev[UEV_MAX];
+    struct usess *sess;
+    int fail_next, drop, silent;
+    int64_t mined_ms, confirmed_ms, failed_ms, refuse_until;
+    int64_t connects, subscribes, refused, sent, lost, pongs, bad_auth;
+    volatile int stop;
+} U = {.mu = PTHREAD_MUTEX_INITIALIZER,
+       .mined_ms = 100,
+       .confirmed_ms = 300,
+       .failed_ms = 200};
+
 static void user_trade(const struct order *o, const struct trade *t, int taker);
 
-static void add_trade(struct order *o, pmc_micros px, pmc_micros sz)
+static void add_trade(struct order *o, pmc_micros px, pmc_micros sz, int taker)
 {
     if (S.ntrades >= MAX_TRADES)
         return;
@@ -431,6 +534,13 @@ static void add_trade(struct order *o, pmc_micros px, pmc_micros sz)
     t->px = px;
     t->sz = sz;
     t->t = wall_ms();
+    t->mono = mono_ms();
+    t->taker = taker;
+    pthread_mutex_lock(&U.mu);
+    t->fail = U.fail_next > 0;
+    if (t->fail)
+        U.fail_next--;
+    pthread_mutex_unlock(&U.mu);
     o->ntrades++;
     S.ntrades++;
 }
@@ -483,7 +593,7 @@ static pmc_micros walk(struct book *b, struct order *o, int side,
         cost += c;
         if (!dry) {
             lv[i].sz -= can;
-            add_trade(o, px, can);
+            add_trade(o, px, can, 1);
             user_trade(o, &S.trades[S.ntrades - 1], 1);
         }
     }
@@ -873,15 +983,31 @@ static json_t *open_order_json(const struct order *o)
         "expiration", expiration, "order_type", pmc_order_type_name(o->tif));
 }
 
+/* A Trade row of GET /data/trades, its status as of now (the schedule of
+ * the user channel's events: MINED after mined_ms, CONFIRMED after
+ * confirmed_ms, or FAILED after failed_ms for a failing one). */
 static json_t *trade_json(const struct trade *t)
 {
     char a[24], b[24], m[24];
     snprintf(m, sizeof m, "%" PRId64, t->t / 1000);
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", t->id,
-                     "taker_order_id", t->order, "market", "0xfake", "asset_id",
-                     t->token, "side", t->side == 0 ? "BUY" : "SELL", "size",
-                     dec(t->sz, a), "price", dec(t->px, b), "status", "MATCHED",
-                     "match_time", m, "trader_side", "TAKER");
+    pthread_mutex_lock(&U.mu);
+    int64_t age = mono_ms() - t->mono;
+    const char *st = t->fail ? (age >= U.failed_ms ? "FAILED" : "MATCHED")
+                     : age >= U.confirmed_ms ? "CONFIRMED"
+                     : age >= U.mined_ms     ? "MINED"
+                                             : "MATCHED";
+    pthread_mutex_unlock(&U.mu);
+    dec(t->sz, a);
+    dec(t->px, b);
+    json_t *maker = json_pack("[{s:s,s:s,s:s}]", "order_id",
+                              t->taker ? "0xmaker" : t->order, "matched_amount",
+                              a, "price", b);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "id",
+                     t->id, "taker_order_id", t->taker ? t->order : "0xtaker",
+                     "market", "0xfake", "asset_id", t->token, "side",
+                     t->side == 0 ? "BUY" : "SELL", "size", a, "price", b,
+                     "status", st, "match_time", m, "maker_orders", maker,
+                     "trader_side", t->taker ? "TAKER" : "MAKER");
 }
 
 /* ---- the user channel (reference 5.2), --ws-port ---------------------------
@@ -894,38 +1020,9 @@ static json_t *trade_json(const struct trade *t)
  * lost (as at the venue). POST /_control/user {"fail_next", "mined_ms",
  * "confirmed_ms", "failed_ms", "drop": true (close every connection),
  * "refuse_ms" (refuse new ones that long), "silent": true|false (no
- * events sent, no PONG)}; GET /_control/user: counters. */
-
-#define UEV_MAX 1024
-struct uev {
-    int used;
-    int64_t at; /* mono ms */
-    char text[1024];
-};
-
-struct usess {
-    struct lws *wsi;
-    int subscribed;
-    char *q[64];
-    size_t qlen[64];
-    int qh, qn;
-    struct usess *next;
-};
-
-static struct {
-    pthread_mutex_t mu;
-    struct lws_context *ctx;
-    lws_sorted_usec_list_t tick;
-    struct uev ev[UEV_MAX];
-    struct usess *sess;
-    int fail_next, drop, silent;
-    int64_t mined_ms, confirmed_ms, failed_ms, refuse_until;
-    int64_t connects, subscribes, refused, sent, lost, pongs, bad_auth;
-    volatile int stop;
-} U = {.mu = PTHREAD_MUTEX_INITIALIZER,
-       .mined_ms = 100,
-       .confirmed_ms = 300,
-       .failed_ms = 200};
+ * events sent, no PONG), "page_size" (GET /data/trades rows a page, 100), "pad_bytes" (padding
+ * its answers carry, 0)};
+ * GET /_control/user: counters (and trades_gets: GET /data/trades pages). */
 
 /* under U.mu */
 static void user_at(int64_t at, const char *fmt, ...)
@@ -976,9 +1073,7 @@ static void user_trade(const struct order *o, const struct trade *t, int taker)
             o->hash, o->token, dec(o->orig, orig), m, dec(o->price, px),
             o->status);
     dec(t->px, px);
-    int fail = U.fail_next > 0;
-    if (fail)
-        U.fail_next--;
+    int fail = t->fail;
     static const char *const ST[3] = {"MINED", "CONFIRMED", "FAILED"};
     for (int k = -1; k < 3; k++) {
         if ((fail && (k == 0 || k == 1)) || (!fail && k == 2))
@@ -1187,6 +1282,12 @@ static void user_control(const json_t *j)
         U.confirmed_ms = v;
     if (pmc_json_int(json_object_get(j, "failed_ms"), &v) == PMC_OK)
         U.failed_ms = v;
+    if (pmc_json_int(json_object_get(j, "page_size"), &v) == PMC_OK && v >= 1 &&
+        v <= 1000)
+        S.trades_page = (int)v;
+    if (pmc_json_int(json_object_get(j, "pad_bytes"), &v) == PMC_OK && v >= 0 &&
+        v <= (1 << 22))
+        S.trades_pad = (int)v;
     if (pmc_json_int(json_object_get(j, "refuse_ms"), &v) == PMC_OK)
         U.refuse_until = mono_ms() + v;
     if (json_is_true(json_object_get(j, "drop")))
@@ -1205,7 +1306,9 @@ static json_t *user_stats(void)
     for (struct usess *s = U.sess; s; s = s->next)
         subs += s->subscribed;
     json_t *j = json_pack(
-        "{s:I,s:I,s:i,s:I,s:I,s:I,s:I,s:I}", "connects", (json_int_t)U.connects,
+        "{s:I,s:I,s:I,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "trades_gets",
+        (json_int_t)S.trades_gets, "trades_bad_cursor",
+        (json_int_t)S.trades_bad_cursor, "connects", (json_int_t)U.connects,
         "subscribes", (json_int_t)U.subscribes, "subscribed", subs, "sent",
         (json_int_t)U.sent, "lost", (json_int_t)U.lost, "refused",
         (json_int_t)U.refused, "pongs", (json_int_t)U.pongs, "bad_auth",
@@ -1297,7 +1400,13 @@ static void control(const char *method, const char *target, const char *body,
         S.nbooks = S.norders = S.ntrades = S.nlog = 0;
         S.posts_total = S.batches_total = 0;
         S.amounts_base = 0;
+        S.trades_page = 100;
+        S.trades_gets = S.trades_bad_cursor = 0;
+        S.trades_pad = 0;
         memset(S.faults, 0, sizeof S.faults);
+        pthread_mutex_lock(&U.mu);
+        U.fail_next = 0;
+        pthread_mutex_unlock(&U.mu);
     } else if (strcmp(path, "/_control/book") == 0) {
         if (!jtext(j, "token", &s, &n) || n >= 96) {
             err(r, 400, "control book: token required");
@@ -1406,7 +1515,7 @@ static void control(const char *method, const char *target, const char *body,
             json_decref(j);
             return;
         }
-        add_trade(o, o->price, sz);
+        add_trade(o, o->price, sz, 0);
         o->matched += sz;
         if (o->matched >= o->orig) {
             o->matched = o->orig;
@@ -1587,16 +1696,49 @@ static void handle(const char *method, const char *target, const struct hdrs *h,
     } else if (strcmp(method, "GET") == 0 &&
                strcmp(path, "/data/trades") == 0) {
         if (check_l2(h, method, target, body, len, r)) {
-            char id[32];
+            /* id, after (unix s, match_time >=), next_cursor: the
+             * index of the first trade of the page (cursor_of; "LTE=":
+             * none left); S.trades_page trades a page */
+            char id[32], after[24], cur[64];
             int has = query(target, "id", id, sizeof id);
+            int64_t aft = 0, from = 0;
+            if (query(target, "after", after, sizeof after) &&
+                pmc_int_parse(after, strlen(after), &aft) != PMC_OK) {
+                err(r, 400, "invalid after");
+                goto faults;
+            }
+            if (query(target, "next_cursor", cur, sizeof cur) &&
+                (strchr(cur, '=') || (from = cursor_offset(cur)) < 0 ||
+                 from > S.ntrades)) {
+                S.trades_bad_cursor++;
+                err(r, 400, "invalid next_cursor");
+                goto faults;
+            }
             json_t *a = json_array();
-            for (int i = 0; i < S.ntrades; i++)
-                if (!has || strcmp(S.trades[i].id, id) == 0)
+            int i = (int)from;
+            for (; i < S.ntrades && (int)json_array_size(a) < S.trades_page;
+                 i++)
+                if ((!has || strcmp(S.trades[i].id, id) == 0) &&
+                    S.trades[i].t / 1000 >= aft)
                     json_array_append_new(a, trade_json(&S.trades[i]));
+            char next[24] = "LTE=";
+            if (i < S.ntrades)
+                cursor_of(i, next, sizeof next);
             size_t cnt = json_array_size(a);
-            set_json(r, 200,
-                     json_pack("{s:o,s:s,s:i,s:i}", "data", a, "next_cursor",
-                               "LTE=", "limit", 100, "count", (int)cnt));
+            S.trades_gets++;
+            json_t *ans =
+                json_pack("{s:o,s:s,s:i,s:i}", "data", a, "next_cursor", next,
+                          "limit", S.trades_page, "count", (int)cnt);
+            if (S.trades_pad > 0) { /* an answer that large */
+                char *pad = malloc((size_t)S.trades_pad + 1);
+                if (pad) {
+                    memset(pad, 'x', (size_t)S.trades_pad);
+                    pad[S.trades_pad] = '\0';
+                    json_object_set_new(ans, "pad", json_string(pad));
+                    free(pad);
+                }
+            }
+            set_json(r, 200, ans);
         }
     } else {
         err(r, 404, "not found");
@@ -1797,6 +1939,7 @@ int main(int argc, char **argv)
     snprintf(S.api_key, sizeof S.api_key, "%s",
              "00000000-0000-0000-0000-000000000000");
     snprintf(S.passphrase, sizeof S.passphrase, "%s", "passphrase");
+    S.trades_page = 100;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -1536,6 +1536,169 @@ static void test_user_link_polling(void **state)
     pmc_clob_free(x);
 }
 
+static int64_t user_stat(const char *key)
+{
+    json_t *j = ctl("GET", "/_control/user", NULL);
+    assert_non_null(j);
+    json_t *v_j = json_object_get(j, key);
+    assert_true(json_is_integer(v_j));
+    int64_t v = (int64_t)json_integer_value(v_j);
+    json_decref(j);
+    return v;
+}
+
+/* The user channel is down while a FAK fills (the POST answer's fill) and
+ * its trade fails at the venue: nothing tells the executor then. The
+ * channel comes back: the reconcile reads GET /data/trades, finds the
+ * trade FAILED and reports PMC_EXEC_FAILED, the inverse of the fill; a
+ * second drop and reconnect reads it again and reports nothing more. */
+static void test_user_recon_failed(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    ctlf("/_control/user", "{\"fail_next\":1,\"failed_ms\":50}");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    pmc_clob_user_link(x, 1, now_ms());
+    pmc_clob_user_link(x, 0, now_ms());
+    struct pmc_record o = order("c-urec", PMC_BUY, PMC_TIF_FAK, "0.55", "10");
+    submit(x, &o);
+    run(x, &s, 1, 3000);
+    assert_int_equal(s.n, 1);
+    expect(&s.rec[0], PMC_EXEC_FILL, "11", "0.5");
+    run_for(x, 150); /* failed at the venue; nobody told */
+    assert_int_equal(s.n, 1);
+    assert_int_equal(user_stat("trades_gets"), 0);
+    pmc_clob_user_link(x, 1, now_ms());
+    run(x, &s, 2, 2000);
+    assert_int_equal(s.n, 2);
+    expect(&s.rec[1], PMC_EXEC_FAILED, "11", "0.5");
+    assert_string_equal(s.rec[1].u.exec.coid.s, "c-urec");
+    assert_int_equal(s.ntr, 1);
+    assert_int_equal(s.tr[0], PMC_TRADE_FAILED);
+    pmc_clob_user_link(x, 0, now_ms());
+    pmc_clob_user_link(x, 1, now_ms());
+    run_for(x, 300);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.ntr, 1);
+    struct pmc_clob_stats st;
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.recon_runs, 2);
+    assert_int_equal(st.recon_pages, 2);
+    assert_int_equal(st.recon_capped, 0);
+    assert_int_equal(st.recon_errors, 0);
+    assert_int_equal(st.faileds, 1);
+    assert_int_equal(user_stat("trades_gets"), 2);
+    assert_non_null(strstr(s.log, "reconcile: GET /data/trades read, 1 page"));
+    pmc_clob_free(x);
+}
+
+/* Three FAK trades while the channel is down, the fake answering one row
+ * a page: the reconcile follows next_cursor (percent-encoded, as the
+ * venue's base64 cursors need) over three pages and the trade
+ * hook sees each trade once (CONFIRMED: counted in its POST answer's fill,
+ * nothing new for the core). With trades_pages = 2 the reconcile stops at
+ * two pages, says so in the log and counts it. */
+static void test_user_recon_pages(void **state)
+{
+    (void)state;
+    book("[[\"0.50\",\"100\"]]", "[]");
+    ctlf("/_control/user", "{\"page_size\":1,\"mined_ms\":10,"
+                           "\"confirmed_ms\":20}");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    pmc_clob_user_link(x, 1, now_ms());
+    pmc_clob_user_link(x, 0, now_ms());
+    const char *coids[3] = {"c-pg1", "c-pg2", "c-pg3"};
+    for (int i = 0; i < 3; i++) {
+        struct pmc_record o =
+            order(coids[i], PMC_BUY, PMC_TIF_FAK, "0.55", "10");
+        submit(x, &o);
+        run(x, &s, i + 1, 3000);
+        assert_int_equal(s.n, i + 1);
+        expect(&s.rec[i], PMC_EXEC_FILL, NULL, "0.5");
+    }
+    run_for(x, 50);
+    pmc_clob_user_link(x, 1, now_ms());
+    run_for(x, 500);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.ntr, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(s.tr[i], PMC_TRADE_CONFIRMED);
+    struct pmc_clob_stats st;
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.recon_pages, 3);
+    assert_int_equal(st.recon_capped, 0);
+    assert_int_equal(user_stat("trades_gets"), 3);
+    /* the venue's cursors (base64 "1", "2") went back percent-encoded
+     * (the fake refuses them otherwise) */
+    assert_int_equal(user_stat("trades_bad_cursor"), 0);
+    char mbuf[16384];
+    FILE *mf = fmemopen(mbuf, sizeof mbuf, "w");
+    pmc_clob_metrics_prom(x, mf);
+    fclose(mf);
+    assert_non_null(strstr(mbuf, "pmcopy_exec_recon_pages_total 3\n"));
+    pmc_clob_free(x);
+
+    struct sink s2 = {0};
+    cfg.trades_pages = 2;
+    x = make(&cfg, &s2, SECRET, 0);
+    pmc_clob_user_link(x, 1, now_ms());
+    pmc_clob_user_link(x, 0, now_ms());
+    pmc_clob_user_link(x, 1, now_ms());
+    run_for(x, 500);
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.recon_pages, 2);
+    assert_int_equal(st.recon_capped, 1);
+    assert_non_null(strstr(s2.log, "stopped at trades_pages = 2 pages"));
+    mf = fmemopen(mbuf, sizeof mbuf, "w");
+    pmc_clob_metrics_prom(x, mf);
+    fclose(mf);
+    assert_non_null(strstr(mbuf, "pmcopy_exec_recon_capped_total 1\n"));
+    assert_int_equal(s2.n, 0); /* not its orders */
+    pmc_clob_free(x);
+}
+
+/* A GET /data/trades answer over the 1 MiB its request reads: not read,
+ * tried three times, then the reconcile stops with a log line naming the
+ * limit and counts an error; the executor goes on (a later reconnect reads
+ * the answers that fit). */
+static void test_user_recon_too_big(void **state)
+{
+    (void)state;
+    ctlf("/_control/user", "{\"pad_bytes\":1100000}");
+    struct sink s = {0};
+    struct pmc_clob_cfg cfg;
+    char url[64];
+    base_cfg(&cfg, url, sizeof url);
+    struct pmc_clob *x = make(&cfg, &s, SECRET, 0);
+    pmc_clob_user_link(x, 1, now_ms());
+    pmc_clob_user_link(x, 0, now_ms());
+    pmc_clob_user_link(x, 1, now_ms());
+    run_for(x, 2600);
+    struct pmc_clob_stats st;
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.recon_errors, 1);
+    assert_int_equal(st.recon_pages, 0);
+    assert_int_equal(user_stat("trades_gets"), 3);
+    assert_non_null(strstr(s.log, "answer over 1048576 bytes "
+                                  "(TRADES_RESP_MAX), not read; stopped"));
+    ctlf("/_control/user", "{\"pad_bytes\":1000}");
+    pmc_clob_user_link(x, 0, now_ms());
+    pmc_clob_user_link(x, 1, now_ms());
+    run_for(x, 300);
+    pmc_clob_stats(x, &st);
+    assert_int_equal(st.recon_pages, 1);
+    assert_int_equal(st.recon_errors, 1);
+    pmc_clob_free(x);
+}
+
 /* 3 per 1000 ms: three at once, the fourth after ~334 ms; exactly 3 more
  * per second in the long run. */
 static void test_bucket(void **state)
@@ -1750,6 +1913,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_user_no_double_count, reset),
         cmocka_unit_test_setup(test_user_trade_before_answer, reset),
         cmocka_unit_test_setup(test_user_link_polling, reset),
+        cmocka_unit_test_setup(test_user_recon_failed, reset),
+        cmocka_unit_test_setup(test_user_recon_pages, reset),
+        cmocka_unit_test_setup(test_user_recon_too_big, reset),
     };
     g_lanes = 2;
     rc |= cmocka_run_group_tests_name("exec_fake_clob_lanes", net, NULL, NULL);
