@@ -151,7 +151,7 @@ struct trade {
     int pending;           /* the order's POST answer is not in yet: the
                               next fill reported for it counts it */
     uint32_t nparts;
-    pmc_micros part_sz[4], part_px[4]; /* the fills (sz, px) it is in */
+    pmc_micros part_sz[4]; /* its shares in each fill it is counted in */
     pmc_ms first_t, last_t;
 };
 

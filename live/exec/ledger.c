@@ -82,7 +82,6 @@ pmc_micros pmc__led_count(struct pmc_clob *x, struct trade *t, pmc_micros need)
         if (got == 0)
             break;
         t->part_sz[t->nparts] = got;
-        t->part_px[t->nparts] = px;
         t->nparts++;
         need -= got;
     }

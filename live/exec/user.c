@@ -116,7 +116,6 @@ static void count_new(struct pmc_clob *x, struct trade *t, struct order *o,
             o->filled += add;
             x->last_chunk->left -= add;
             t->part_sz[t->nparts] = add;
-            t->part_px[t->nparts] = t->px;
             t->nparts++;
             t->counted = 1;
             need -= add;
@@ -174,8 +173,10 @@ void pmc__user_settle(struct pmc_clob *x)
             continue;
         struct order *o = order_by_hash(x, t->hash);
         for (uint32_t k = 0; k < t->nparts; k++) {
+            /* the trade's own price: the part of a fill that walked
+             * several levels comes off at what it cost (core/engine.c) */
             pmc__emit(x, &t->coid, t->hash, PMC_EXEC_FAILED, t->part_sz[k],
-                      t->part_px[k], "trade_failed");
+                      t->px, "trade_failed");
             if (o) /* still open: its final cancel covers these again */
                 o->failed += t->part_sz[k];
         }

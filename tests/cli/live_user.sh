@@ -174,9 +174,12 @@ check "part: the FAILED report of the one trade (4 shares) is journaled" \
 sleep 0.3
 pf=$(sql "$db" "SELECT f.sz, f.cost, f.fee, f.failed_t IS NULL FROM fills f JOIN orders o ON o.coid = f.coid WHERE o.token = '606'")
 po=$(sql "$db" "SELECT filled, filled_cost FROM orders WHERE token = '606'")
-# the FAILED report has the fill's price (0.526 on average): 4 x 0.526 off
-check "part: the store's fill keeps the 6 shares left ($pf), the order too ($po)" \
-    [ "$pf" = "6000000|3156000|0|1" -a "$po" = "6000000|3156000" ]
+# the FAILED report has the trade's own price (0.52, the fill's average
+# 0.526): 4 x 0.52 off, the 6 shares left at 0.53 as they were bought
+check "part: the FAILED report carries the trade's price" \
+    sh -c "'$bin' journal --db '$db' 2> /dev/null | grep -q 'status=failed sz=4 px=0.52 '"
+check "part: the store's fill keeps the 6 shares left at 0.53 ($pf), the order too ($po)" \
+    [ "$pf" = "6000000|3180000|0|1" -a "$po" = "6000000|3180000" ]
 api "$AP" GET /positions > "$tmp/pos6.json"
 check "part: the store's position holds the 6 shares" \
     grep -q '"token": "606", "shares": 6,' "$tmp/pos6.json"
