@@ -408,18 +408,26 @@ static int post_on_lane(struct pmc_clob *x, struct order *o)
     return sent;
 }
 
-pmc_ms pmc__tx_post_wait(struct pmc_clob *x)
+/* The wait before a POST may go: the venue's block (425/503) and the
+ * two rate limits of its route (burst, 10 minutes). */
+static pmc_ms wait_for(const struct pmc_clob *x, struct pmc_bucket *b1,
+                       struct pmc_bucket *b2)
 {
     pmc_ms now = x->now, w = 0;
     if (x->post_block_until > now)
         w = x->post_block_until - now;
-    pmc_ms w1 = pmc_bucket_wait(&x->b_post, now);
-    pmc_ms w2 = pmc_bucket_wait(&x->b_post10m, now);
+    pmc_ms w1 = pmc_bucket_wait(b1, now);
+    pmc_ms w2 = pmc_bucket_wait(b2, now);
     if (w1 > w)
         w = w1;
     if (w2 > w)
         w = w2;
     return w;
+}
+
+pmc_ms pmc__tx_post_wait(struct pmc_clob *x)
+{
+    return wait_for(x, &x->b_post, &x->b_post10m);
 }
 
 enum pmc_err pmc__tx_post(struct pmc_clob *x, struct order *o, int *on_lane)
@@ -470,16 +478,7 @@ enum pmc_err pmc__tx_post(struct pmc_clob *x, struct order *o, int *on_lane)
  * one request for several orders, so the transfer's set-up is shared. */
 pmc_ms pmc__tx_batch_wait(struct pmc_clob *x)
 {
-    pmc_ms now = x->now, w = 0;
-    if (x->post_block_until > now)
-        w = x->post_block_until - now;
-    pmc_ms w1 = pmc_bucket_wait(&x->b_batch, now);
-    pmc_ms w2 = pmc_bucket_wait(&x->b_batch10m, now);
-    if (w1 > w)
-        w = w1;
-    if (w2 > w)
-        w = w2;
-    return w;
+    return wait_for(x, &x->b_batch, &x->b_batch10m);
 }
 
 enum pmc_err pmc__tx_post_batch(struct pmc_clob *x, struct batch *b)
