@@ -395,6 +395,8 @@ static void parts_free(struct pmc_engine *e, struct tok *x)
         e->free_part = x->parts;
         x->parts = next;
     }
+    for (uint32_t j = 0; j < TOK_PART_CACHE; j++)
+        x->part_cache[j] = NONE;
 }
 
 /* Free the oldest idle token; 0 when there is none. */
@@ -500,6 +502,8 @@ static uint32_t tok_get(struct pmc_engine *e, const struct pmc_sym *t,
     e->mkts[m].ntok++;
     x->bucket[0] = x->bucket[1] = NONE;
     x->parts = NONE;
+    for (uint32_t j = 0; j < TOK_PART_CACHE; j++)
+        x->part_cache[j] = NONE;
     x->live = e->ntoks;
     e->live[e->ntoks++] = k;
     e->tok_ix.slot[i] = k;

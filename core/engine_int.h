@@ -15,6 +15,8 @@
 
 #define NONE UINT32_MAX
 
+#define TOK_PART_CACHE 8u
+
 #define TOK_TICK 1u
 #define TOK_MINSZ 2u
 
@@ -35,6 +37,9 @@ struct tok {
     uint32_t live;   /* its place in e->live; the next free slot while free */
     uint32_t queued; /* 1 while in the reclaim ring */
     uint32_t parts;  /* its first (trader, token) part, NONE = none */
+    /* the latest part found per trader & (TOK_PART_CACHE - 1): a hint,
+     * checked against the part's (trader, token) before use */
+    uint32_t part_cache[TOK_PART_CACHE];
 };
 
 struct mkt {

@@ -56,14 +56,22 @@ static uint32_t part_new(struct pmc_engine *e, uint32_t i, uint32_t tk)
  * full). */
 static uint32_t part_of(struct pmc_engine *e, uint32_t tk, uint32_t i)
 {
+    uint32_t *hint = &e->toks[tk].part_cache[i & (TOK_PART_CACHE - 1)];
+    uint32_t p = *hint;
+    if (p != NONE && e->parts[p].trader == i && e->parts[p].tok == tk)
+        return p;
     uint32_t mask = e->part_ix.mask;
     for (uint32_t s = pmc__part_home(i, tk) & mask;; s = (s + 1) & mask) {
-        uint32_t p = e->part_ix.slot[s];
-        if (p == NONE)
-            return part_new(e, i, tk);
+        p = e->part_ix.slot[s];
+        if (p == NONE) {
+            p = part_new(e, i, tk);
+            break;
+        }
         if (e->parts[p].trader == i && e->parts[p].tok == tk)
-            return p;
+            break;
     }
+    *hint = p;
+    return p;
 }
 
 static struct part *part_at(struct pmc_engine *e, uint32_t p)
