@@ -170,20 +170,33 @@ static void next_fill(struct gen *g, struct gen_fill *f)
 
 /* ---- engine setup ------------------------------------------------------- */
 
-/* n bytes, zeroed, 2 MiB aligned, on transparent huge pages where the
- * kernel gives them: a few TLB entries for the whole array. */
-static void *big_alloc(size_t n)
+/* n bytes, zeroed, on transparent huge pages where the kernel gives them
+ * (an anonymous mapping, madvise): a few TLB entries for the whole array.
+ * Freed with big_free(p, n). */
+static size_t big_round(size_t n)
 {
     size_t huge = (size_t)2 << 20;
-    n = (n + huge - 1) & ~(huge - 1);
-    void *p = aligned_alloc(huge, n);
-    if (!p) {
+    return (n + huge - 1) & ~(huge - 1);
+}
+
+static void *big_alloc(size_t n)
+{
+    n = big_round(n);
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+    if (p == MAP_FAILED) {
         fprintf(stderr, "bench: out of memory (%zu bytes)\n", n);
         exit(1);
     }
     (void)madvise(p, n, MADV_HUGEPAGE);
     memset(p, 0, n); /* touch every page before timing */
     return p;
+}
+
+static void big_free(void *p, size_t n)
+{
+    if (p)
+        munmap(p, big_round(n));
 }
 
 static void bench_config(struct pmc_config *c, const struct universe *u)
@@ -208,6 +221,7 @@ static void bench_config(struct pmc_config *c, const struct universe *u)
 
 struct eng {
     void *mem;
+    size_t size;
     struct pmc_engine *e;
     struct pmc_actions out;
 };
@@ -215,6 +229,7 @@ struct eng {
 static void eng_init(struct eng *x, const struct pmc_config *c)
 {
     size_t sz = pmc_engine_mem_size(c);
+    x->size = sz;
     x->mem = big_alloc(sz);
     x->out.cap = pmc_engine_max_actions(c);
     x->out.v = calloc(x->out.cap, sizeof *x->out.v);
@@ -232,7 +247,7 @@ static void eng_init(struct eng *x, const struct pmc_config *c)
 
 static void eng_fini(struct eng *x)
 {
-    free(x->mem);
+    big_free(x->mem, x->size);
     free(x->out.v);
 }
 
@@ -266,6 +281,12 @@ struct expect {
     size_t left; /* fills still in buckets at the end, flushed untimed */
 };
 
+/* Records the event array holds: the fills and their reports. */
+static size_t ev_cap(size_t nfills)
+{
+    return nfills + nfills / 2 + 1024;
+}
+
 /* Build the input array: fills, plus an exec report (full fill at the
  * limit) a few events after each order. The orders' ids are only known by
  * running the engine, so a first untimed run discovers them; the same
@@ -276,7 +297,7 @@ static struct pmc_record *build_events(const struct pmc_config *c,
 {
     struct expect xp;
     memset(&xp, 0, sizeof xp);
-    size_t cap = nfills + nfills / 2 + 1024;
+    size_t cap = ev_cap(nfills);
     struct pmc_record *ev = big_alloc(cap * sizeof *ev);
     size_t qcap = 1u << 16;
     struct pending_exec *q = malloc(qcap * sizeof *q);
@@ -623,7 +644,7 @@ static int bench_core(size_t nfills)
     printf("core: step %.1f M fills/s (target 10 M: %.2fx)\n", fps / 1e6,
            fps / 1e7);
     run_latency(c, ev, nev, timer_overhead_ns());
-    free(ev);
+    big_free(ev, ev_cap(nfills) * sizeof *ev);
     free(u);
     free(c);
     return rc;
