@@ -34,8 +34,8 @@ int pmc_dedupe_insert(struct pmc_dedupe *d, const struct pmc_sym *key);
 static inline void pmc_dedupe_prefetch(const struct pmc_dedupe *d,
                                        const struct pmc_sym *key)
 {
-    const char *s = (const char *)&d->slot[2 * (size_t)((uint32_t)key->h &
-                                                         d->mask)];
+    const char *s =
+        (const char *)&d->slot[2 * (size_t)((uint32_t)key->h & d->mask)];
     __builtin_prefetch(s);
     __builtin_prefetch(s + 64);
 }

@@ -1,7 +1,7 @@
 /* core/engine_int.h - the engine's state: struct pmc_engine and the slots
  * of its tables (tokens, markets, orders, per-trader records and parts),
- * shared by engine.c (the pipeline, the tables) and traders.c (per-trader
- * accountability). Private to core/engine.c and core/traders.c. */
+ * shared by engine.c (the pipeline, the tables), traders.c (per-trader
+ * accountability) and failed.c (failed trades). Private to those three. */
 #ifndef PMC_ENGINE_INT_H
 #define PMC_ENGINE_INT_H
 
@@ -221,6 +221,47 @@ static inline struct pmc_trader_stats *tst(struct pmc_engine *e, uint32_t i)
     PMC_ASSERT(i < e->ntcap);
     return &e->ts[i].s;
 }
+
+/* ---- positions (engine.c, failed.c) -------------------------------------- */
+
+/* The most a token may hold, in shares and in cost (1e12 shares or USD):
+ * a BUY report may bring more shares than ordered, so only this bounds
+ * what reports add up to. */
+#define POS_MAX ((pmc_micros)1000000000000 * PMC_MICRO)
+
+/* A token's unrealised P&L at its mark (0 without a mark or shares). */
+static inline pmc_micros pmc__tok_unreal(const struct tok *x)
+{
+    if (!x->mark || !x->shares)
+        return 0;
+    return pmc_mul(x->shares, x->mark) - x->cost;
+}
+
+/* Apply a change to a token's position or mark, keeping the running
+ * unrealised total exact without a scan. */
+#define TOK_UPDATE(e, x, stmt)                                                 \
+    do {                                                                       \
+        pmc_micros before_ = pmc__tok_unreal(x);                               \
+        stmt;                                                                  \
+        (e)->risk.unrealized += pmc__tok_unreal(x) - before_;                  \
+    } while (0)
+
+/* ---- failed.c: failed trades --------------------------------------------- */
+
+/* Keep what a fill report of the order in slot k did, for a FAILED report
+ * of it (the oldest kept one gives its place): f shares moved, fr of them
+ * pending, fs into or out of the position, spend, fee, a SELL's basis, the
+ * notional counted, a SELL's realised pnl. */
+void pmc__fill_remember(struct pmc_engine *e, uint32_t k,
+                        const struct pmc_exec *x, pmc_micros f, pmc_micros fr,
+                        pmc_micros fs, pmc_micros spend, pmc_micros fee,
+                        pmc_micros basis, pmc_micros counted, pmc_micros pnl);
+
+/* A FAILED report: undo the kept fill (or part of it) it names. *undone = 1
+ * when amounts were taken back (the caller checks the daily loss then);
+ * PMC_ENOTFOUND when no kept fill matches, nothing applied. */
+enum pmc_err pmc__on_failed(struct pmc_engine *e, const struct pmc_exec *x,
+                            int *undone);
 
 /* ---- traders.c ----------------------------------------------------------- */
 

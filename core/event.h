@@ -59,7 +59,7 @@ enum pmc_exec_status {
     PMC_EXEC_CANCEL,
     /* the venue took back a matched trade (it failed on chain): the
      * inverse of an earlier FILL of the order, or of the part of it that
-     * trade was (sz shares at px; core/engine.c on_failed) */
+     * trade was (sz shares at px; core/failed.c pmc__on_failed) */
     PMC_EXEC_FAILED
 };
 const char *pmc_exec_name(enum pmc_exec_status s);

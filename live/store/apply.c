@@ -297,7 +297,7 @@ int put_lsn(struct pmc_store *s, uint64_t lsn)
 }
 
 /* A failed venue trade of f->sz shares at f->px: the fill of the order it
- * was (or was part of) loses it, as the core's on_failed does: all that is
+ * was (or was part of) loses it, as the core's pmc__on_failed (core/failed.c) does: all that is
  * left of the fill (failed_t set; the trigger updates the order), or a
  * part: its own sz x px of the cost (at most what is left), its share of
  * the fee (floored, of what is left), off the row and the order. No

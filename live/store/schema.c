@@ -216,7 +216,7 @@ static const char *const stmt_sql[ST_COUNT] = {
      * is left of it off the order */
     [ST_FILL_FAILED] = "UPDATE fills SET failed_t = ?2 WHERE id = ?1",
     /* the fill a failed trade of sz at px takes back (the core's rule,
-     * core/engine.c fill_find): the newest good fill of the order with
+     * core/failed.c fill_find): the newest good fill of the order with
      * that size (what is left of it) and price, else the newest with at
      * least that size left */
     [ST_FILL_FAILED_FIND] =
