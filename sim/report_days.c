@@ -172,8 +172,8 @@ static struct bucket *day_bucket(struct days *D, int64_t d)
     return x;
 }
 
-/* fills.csv: t_ms (1), token (2), side (5), size (8), notional_usd (9),
- * fee_usd (10) */
+/* fills.csv: t_ms (1), token (2), side (5), liquidity (6), size (8),
+ * notional_usd (9), fee_usd (10) */
 static enum pmc_err read_fills(const char *dir, struct days *D, char *err,
                                size_t cap)
 {
@@ -219,14 +219,17 @@ static enum pmc_err read_fills(const char *dir, struct days *D, char *err,
         }
         struct bucket *h = &D->hour[hour_of(t)];
         int buy = !strcmp(c[5], "BUY");
-        if (!hold_fill(D, c[2], t, buy, size)) {
+        /* a failed leg (liquidity failed, its amounts negated) nets the
+         * money out; the fills and the holding times count the matches */
+        int failed = !strcmp(c[6], "failed");
+        if (!failed && !hold_fill(D, c[2], t, buy, size)) {
             snprintf(err, cap, "%s:%" PRIu64 ": token %s not on the tape", path,
                      ln, c[2]);
             rc = PMC_EPARSE;
             break;
         }
-        b->fills++;
-        h->fills++;
+        b->fills += !failed;
+        h->fills += !failed;
         *(buy ? &b->bought : &b->sold) += usd;
         *(buy ? &h->bought : &h->sold) += usd;
         b->fees += fee;

@@ -142,6 +142,72 @@ void pmc_sim_order_done(struct pmc_sim *s, uint32_t slot)
     s->free_ord = slot + 1;
 }
 
+/* A fill leg of o (sz at px) against the source's price (ref): the mid at
+ * arrival, the slippage (price micros, + = worse for us) and the follower
+ * penalty's drift and spread (USD micros). */
+struct leg {
+    pmc_micros mid, slip_px, drift, spread;
+};
+
+static void leg_price(const struct pmc_sim_order *o, pmc_micros sz,
+                      pmc_micros px, struct leg *g)
+{
+    g->mid = o->mid_arrive ? o->mid_arrive : px;
+    pmc_micros sgn = o->side == PMC_BUY ? 1 : -1;
+    g->drift = sgn * pmc_muldiv_floor(g->mid - o->ref, sz, PMC_MICRO);
+    g->spread = sgn * pmc_muldiv_floor(px - g->mid, sz, PMC_MICRO);
+    g->slip_px = sgn * (px - o->ref);
+}
+
+/* Our buy notional usd (negative: taken back) split between the traders
+ * behind the order by their weights. */
+static void attribute_buy(const struct pmc_sim_order *o,
+                          struct pmc_sim_token *x, pmc_micros usd)
+{
+    if (!o->ntr)
+        return;
+    pmc_micros wsum = 0;
+    for (uint32_t i = 0; i < o->ntr; i++)
+        wsum += o->tr_w[i];
+    for (uint32_t i = 0; i < o->ntr; i++) {
+        pmc_micros part =
+            wsum > 0 ? pmc_muldiv_floor(usd, o->tr_w[i], wsum) : 0;
+        pmc_sim_attribute(x, o->tr[i], part);
+    }
+}
+
+/* One row of fills.csv: a leg (liquidity taker or maker), or a failed one
+ * (liquidity failed: its size, notional, fee, drift and spread negated). */
+static void fill_row(struct pmc_sim *s, const struct pmc_sim_order *o,
+                     const struct pmc_sim_token *x, const char *liquidity,
+                     pmc_micros px, pmc_micros sz, pmc_micros usd,
+                     pmc_micros fee, const struct leg *g)
+{
+    FILE *f = s->o.fills_csv;
+    if (!f)
+        return;
+    fprintf(f, "%s,%" PRId64 ",%s,%s,%s,%s,%s,", o->coid.s, s->now, x->token.s,
+            x->market.s, x->outcome, pmc_side_name(o->side), liquidity);
+    fmt_dec(f, px);
+    fputc(',', f);
+    fmt_dec(f, sz);
+    fputc(',', f);
+    fmt_dec(f, usd);
+    fputc(',', f);
+    fmt_dec(f, fee);
+    fputc(',', f);
+    fmt_dec(f, o->ref);
+    fputc(',', f);
+    fmt_dec(f, g->mid);
+    fputc(',', f);
+    fmt_dec(f, g->slip_px);
+    fputc(',', f);
+    fmt_dec(f, g->drift);
+    fputc(',', f);
+    fmt_dec(f, g->spread);
+    fprintf(f, ",%" PRId64 "\n", s->now - o->t_emit);
+}
+
 /* Apply a fill leg at the venue: ledger, fills.csv, exec report. */
 static enum pmc_err venue_fill(struct pmc_sim *s, struct pmc_sim_order *o,
                                pmc_micros sz, pmc_micros px, pmc_micros fee,
@@ -167,56 +233,21 @@ static enum pmc_err venue_fill(struct pmc_sim *s, struct pmc_sim_order *o,
     s->r.filled_sh += sz;
     s->r.filled_usd += usd;
     /* follower penalty versus the source's price (ref) */
-    pmc_micros mid = o->mid_arrive ? o->mid_arrive : px;
-    pmc_micros sgn = o->side == PMC_BUY ? 1 : -1;
-    pmc_micros drift = sgn * pmc_muldiv_floor(mid - o->ref, sz, PMC_MICRO);
-    pmc_micros spread = sgn * pmc_muldiv_floor(px - mid, sz, PMC_MICRO);
-    s->r.pen.drift += drift;
-    s->r.pen.spread += spread;
+    struct leg g;
+    leg_price(o, sz, px, &g);
+    s->r.pen.drift += g.drift;
+    s->r.pen.spread += g.spread;
     s->r.pen.fees += fee;
-    pmc_micros slip_px = sgn * (px - o->ref); /* price micros, + = worse */
-    s->r.slip_sum_sh += pmc_muldiv_floor(slip_px, sz, PMC_MICRO);
-    int64_t tenth_cents = slip_px / 1000;
+    s->r.slip_sum_sh += pmc_muldiv_floor(g.slip_px, sz, PMC_MICRO);
+    int64_t tenth_cents = g.slip_px / 1000;
     int b = 0;
     while (b + 1 < PMC_SIM_HIST_BINS &&
            tenth_cents >= pmc_sim_hist_lo(2, b + 1))
         b++;
     s->r.h_slip[b]++;
-    /* attribute our buy notional to the traders behind the order */
-    if (o->side == PMC_BUY && o->ntr) {
-        pmc_micros wsum = 0;
-        for (uint32_t i = 0; i < o->ntr; i++)
-            wsum += o->tr_w[i];
-        for (uint32_t i = 0; i < o->ntr; i++) {
-            pmc_micros part =
-                wsum > 0 ? pmc_muldiv_floor(usd, o->tr_w[i], wsum) : 0;
-            pmc_sim_attribute(x, o->tr[i], part);
-        }
-    }
-    if (s->o.fills_csv) {
-        FILE *f = s->o.fills_csv;
-        fprintf(f, "%s,%" PRId64 ",%s,%s,%s,%s,%s,", o->coid.s, s->now,
-                x->token.s, x->market.s, x->outcome, pmc_side_name(o->side),
-                maker ? "maker" : "taker");
-        fmt_dec(f, px);
-        fputc(',', f);
-        fmt_dec(f, sz);
-        fputc(',', f);
-        fmt_dec(f, usd);
-        fputc(',', f);
-        fmt_dec(f, fee);
-        fputc(',', f);
-        fmt_dec(f, o->ref);
-        fputc(',', f);
-        fmt_dec(f, mid);
-        fputc(',', f);
-        fmt_dec(f, slip_px);
-        fputc(',', f);
-        fmt_dec(f, drift);
-        fputc(',', f);
-        fmt_dec(f, spread);
-        fprintf(f, ",%" PRId64 "\n", s->now - o->t_emit);
-    }
+    if (o->side == PMC_BUY)
+        attribute_buy(o, x, usd);
+    fill_row(s, o, x, maker ? "maker" : "taker", px, sz, usd, fee, &g);
     pmc_sim_equity_row(s, "fill");
     PMC_TRY(report(s, o, s->now + s->o.lat_report, PMC_EXEC_FILL, sz, px, fee,
                    NULL));
@@ -254,10 +285,23 @@ void pmc_sim_trade_failed(struct pmc_sim *s, struct pmc_sim_ev *e)
         pmc_sim_unbook_buy(s, x, fx->sz, fx->px, fx->fee);
     else
         pmc_sim_unbook_sell(s, x, fx->sz, fx->px, fx->fee, e->basis);
+    pmc_micros usd = o->side == PMC_BUY ? pmc_notional_up(fx->sz, fx->px)
+                                        : pmc_notional_down(fx->sz, fx->px);
     s->r.trades_failed++;
-    s->r.failed_usd += o->side == PMC_BUY ? pmc_notional_up(fx->sz, fx->px)
-                                          : pmc_notional_down(fx->sz, fx->px);
+    s->r.failed_usd += usd;
     s->r.failed_fees += fx->fee;
+    /* the follower penalty and the traders' split net the leg out (the
+     * slippage statistics describe the matches and keep it) */
+    struct leg g;
+    leg_price(o, fx->sz, fx->px, &g);
+    s->r.pen.drift -= g.drift;
+    s->r.pen.spread -= g.spread;
+    s->r.pen.fees -= fx->fee;
+    if (o->side == PMC_BUY)
+        attribute_buy(o, x, -usd);
+    g.drift = -g.drift;
+    g.spread = -g.spread;
+    fill_row(s, o, x, "failed", fx->px, -fx->sz, -usd, -fx->fee, &g);
     pmc_sim_equity_row(s, "failed");
 }
 

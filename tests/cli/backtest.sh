@@ -101,6 +101,23 @@ check "trade_fail_share 0.3: the same on every run" 'cmp -s "$tmp/tf1.json" "$tm
 check "trade_fail_share 0.3: trades failed, the books and the core agree" 'grep -q "\"trades_failed\": [1-9]" "$tmp/tf1.json" && grep -q "\"accounting_identity\": true, \"core_positions_agree\": true" "$tmp/tf1.json"'
 check "trade_fail_share 0.3: another P&L than without" '[ "$(grep "\"pnl_usd\"" "$tmp/tf1.json")" != "$(grep "\"pnl_usd\"" "$tmp/tf0.json")" ]'
 check "trade_fail_share 0: no failed trades in the summary" '! grep -q "trades_failed" "$tmp/tf0.json"'
+# the report nets a failed leg out: a fills.csv row (liquidity failed, its
+# amounts negated) per failed trade; the follower penalty, the markets' and
+# the traders' bought notional agree with the ledger's sums
+"$bin" backtest --set trade_fail_share=0.3 --out "$tmp/tfr" >/dev/null 2>&1
+nfail=$(sed -n 's/.*"trades_failed": \([0-9]*\).*/\1/p' "$tmp/tfr/summary.json")
+check "failed trades: one failed row each in fills.csv" '[ -n "$nfail" ] && [ "$nfail" -gt 0 ] && [ "$(awk -F, "\$7 == \"failed\" && \$9 < 0 && \$10 < 0" "$tmp/tfr/fills.csv" | wc -l)" -eq "$nfail" ]'
+check "failed trades: penalty.csv = the sums of fills.csv" 'awk -F, "
+    FNR == 1 { next }
+    NR == FNR { d += \$15; s += \$16; f += \$11; next }
+    \$1 == \"latency drift\" { pd = \$2 } \$1 == \"spread\" { ps = \$2 } \$1 == \"fees\" { pf = \$2 }
+    END { e = 0.000001; exit !((d - pd) < e && (pd - d) < e && (s - ps) < e && (ps - s) < e && (f - pf) < e && (pf - f) < e) }" "$tmp/tfr/fills.csv" "$tmp/tfr/penalty.csv"'
+check "failed trades: markets and traders bought = the ledger's net BUY notional" 'awk -F, "
+    FNR == 1 { k++; next }
+    k == 1 && \$6 == \"BUY\" { l += \$10 }
+    k == 2 { m += \$5 }
+    k == 3 { t += \$7 }
+    END { exit !((l - m) < 0.000001 && (m - l) < 0.000001 && m - t > -0.000001 && m - t < 0.01) }" "$tmp/tfr/fills.csv" "$tmp/tfr/markets.csv" "$tmp/tfr/traders.csv"'
 
 # GTD: the order's exp is its emission rounded up to a second + order_ttl_s;
 # the simulator ends its resting part then ("expired", cancel reported
