@@ -154,9 +154,12 @@ static inline int pmc_coalesce_add(const struct pmc_config *c,
     r->side = f->side;
     r->px = f->px;
     r->sz = f->sz;
+    /* a run's ratios never change: the scaled size is kept for the net and
+     * the traders' weights at the flush */
+    r->scaled = pmc_mul(f->sz, pmc_sizing_ratio(c, ti));
     /* each term is below 1e18 for fills within the tape's ranges, and the
      * sum before it below max_pending_usd (else it had flushed) */
-    b->pending += pmc_mul(pmc_mul(f->sz, pmc_sizing_ratio(c, ti)), f->px);
+    b->pending += pmc_mul(r->scaled, f->px);
     return c->copy_mode == PMC_MODE_PER_FILL || f->sz >= c->bypass_shares ||
            b->pending >= c->max_pending_usd || b->nfills == c->max_bucket_fills;
 }
@@ -168,10 +171,10 @@ struct pmc_net {
     pmc_micros ref; /* size-weighted price of the side's fills */
 };
 
-/* Net bucket b's fills, each scaled by its trader's ratio. Returns 0 when
- * they net to zero (n->net = 0), 1 otherwise. */
-static inline int pmc_coalesce_net(const struct pmc_config *c,
-                                   const struct pmc_bucket *b,
+/* Net bucket b's fills, each scaled by its trader's ratio (as
+ * pmc_coalesce_add kept it). Returns 0 when they net to zero (n->net = 0),
+ * 1 otherwise. */
+static inline int pmc_coalesce_net(const struct pmc_bucket *b,
                                    struct pmc_net *n)
 {
     /* each scaled size is below 2^63, each price below 1e6 (the step
@@ -180,7 +183,7 @@ static inline int pmc_coalesce_net(const struct pmc_config *c,
     pmc_i128 net = 0, wsum[2] = {0, 0}, pxw[2] = {0, 0};
     for (uint32_t i = 0; i < b->nfills; i++) {
         const struct pmc_fill_ref *f = &b->fills[i];
-        pmc_micros s = pmc_mul(f->sz, pmc_sizing_ratio(c, f->trader));
+        pmc_micros s = f->scaled;
         net += f->side == PMC_BUY ? s : -s;
         wsum[f->side] += s;
         pxw[f->side] += (pmc_i128)s * f->px;

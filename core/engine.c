@@ -837,7 +837,7 @@ static void flush(struct pmc_engine *e, struct pmc_bucket *b,
     const struct pmc_config *c = &e->cfg;
     struct pmc_net nt;
     e->flush_seq++;
-    if (!pmc_coalesce_net(c, b, &nt)) {
+    if (!pmc_coalesce_net(b, &nt)) {
         skip_all(e, b, PMC_SKIP_NETTED_OUT, out);
         return;
     }
@@ -1091,8 +1091,7 @@ static void on_removed(struct pmc_engine *e, const struct pmc_removed_ev *r,
             if (!pmc_sym_eq(&f->key, &r->key))
                 continue;
             uint32_t ti = f->trader;
-            b->pending -=
-                pmc_mul(pmc_mul(f->sz, pmc_sizing_ratio(&e->cfg, ti)), f->px);
+            b->pending -= pmc_mul(f->scaled, f->px);
             memmove(f, f + 1, (size_t)(b->nfills - i - 1) * sizeof *f);
             b->nfills--;
             if (!b->nfills) {

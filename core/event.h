@@ -240,6 +240,7 @@ struct pmc_fill_ref {
     uint32_t trader; /* index into config traders */
     enum pmc_side side;
     pmc_micros px, sz;
+    pmc_micros scaled; /* sz x its trader's ratio, floored (the core's) */
 };
 
 struct pmc_order_act {

@@ -311,7 +311,6 @@ void pmc__attr_sources(struct pmc_engine *e, const struct pmc_bucket *b)
     uint32_t n = 0, last = NONE;
     struct bslot *q = NULL;
     struct part *p = NULL;
-    pmc_micros ratio = 0;
     for (uint32_t i = 0; i < b->nfills; i++) {
         const struct pmc_fill_ref *f = &b->fills[i];
         if (f->trader != last) {
@@ -328,10 +327,9 @@ void pmc__attr_sources(struct pmc_engine *e, const struct pmc_bucket *b)
                 q = &e->bt[t->bj - 1];
             }
             p = part_at(e, q->part);
-            ratio = pmc_sizing_ratio(&e->cfg, last);
         }
         q->nfills++;
-        pmc_micros w = pmc_mul(f->sz, ratio);
+        pmc_micros w = f->scaled;
         pmc_micros *ws = &q->w[f->side];
         if (__builtin_add_overflow(*ws, w, ws)) /* both >= 0: held */
             *ws = INT64_MAX;
