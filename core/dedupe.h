@@ -30,7 +30,9 @@ void pmc_dedupe_init(struct pmc_dedupe *d, void *mem, uint32_t cap);
 int pmc_dedupe_insert(struct pmc_dedupe *d, const struct pmc_sym *key);
 /* Start loading the slots key would probe first (a hint; no effect): its
  * home slot's line and the next one, where a probe chain (about four slot
- * pairs at the tables' load) often runs on. */
+ * pairs at the tables' load) often runs on. For the last slots that line
+ * lies past the table: a prefetch only names an address, never reads it;
+ * the engine's block goes on after its dedupe region. */
 static inline void pmc_dedupe_prefetch(const struct pmc_dedupe *d,
                                        const struct pmc_sym *key)
 {
