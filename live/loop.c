@@ -47,8 +47,8 @@ static void watch_emit(void *ctx, struct pmc_record *rec,
 }
 
 /* The watchers' and the executor's notes ("watch SRC: text", text) as
- * logfmt lines: warn, the text quoted whole (it names the URL and host of a
- * connection that failed). */
+ * logfmt lines: warn (an executor note marked "error: ", error), the text
+ * quoted whole (it names the URL and host of a connection that failed). */
 static void watch_log(void *ctx, const char *line)
 {
     char src[16] = "?", q[700];
@@ -68,8 +68,10 @@ static void watch_log(void *ctx, const char *line)
 static void exec_log(void *ctx, const char *line)
 {
     char q[700];
-    pmc_live_log(ctx, "level=warn event=exec msg=%s",
-                 pmc_live_q(q, sizeof q, line));
+    /* a note the executor marks "error: " is logged at that level */
+    int error = !strncmp(line, "error: ", 7);
+    pmc_live_log(ctx, "level=%s event=exec msg=%s", error ? "error" : "warn",
+                 pmc_live_q(q, sizeof q, line + (error ? 7 : 0)));
 }
 
 static void side_effects(struct live *L, const struct pmc_record *r)

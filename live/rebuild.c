@@ -6,7 +6,8 @@
  * actions are passed over), and what becomes of each order open after the
  * rebuild: never committed -> never sent (the core hears
  * "not_sent_restart"); committed and open -> reconciled with the CLOB, or
- * cancelled on the paper venue, whose book is gone.
+ * cancelled on the paper venue, whose book is gone; and the venue trades
+ * of our orders not final then, followed again by the executor's ledger.
  * Never: journals anything, sends an order, or reads a clock (the loop's
  * now follows the journal's times while rebuilding). */
 #include "live/loop_int.h"
@@ -132,6 +133,34 @@ static int reconcile_one(void *ctx, const struct pmc_store_order_row *r)
     return 0;
 }
 
+/* A trade of ours not final when the earlier run stopped: the executor's
+ * ledger follows it again (never undone if it fails: the executor says so
+ * loudly). */
+struct seed_ctx {
+    struct live *L;
+    size_t n, refused;
+};
+
+static int seed_one(void *ctx, const struct pmc_store_trade_row *r)
+{
+    struct seed_ctx *sc = ctx;
+    struct pmc_sym coid, id;
+    if (pmc_sym_set(&coid, r->coid, strlen(r->coid)) != PMC_OK ||
+        pmc_sym_set(&id, r->trade_id, strlen(r->trade_id)) != PMC_OK ||
+        pmc_clob_trade_seed(sc->L->clob, &coid, r->order_hash, &id,
+                            (enum pmc_trade_status)r->status, r->sz, r->px,
+                            r->first_t) != PMC_OK) {
+        pmc_live_log(sc->L,
+                     "level=warn event=trade_not_followed coid=%s "
+                     "trade_id=%s",
+                     r->coid, r->trade_id);
+        sc->refused++;
+        return 0;
+    }
+    sc->n++;
+    return 0;
+}
+
 void pmc_live_settle_after_rebuild(struct live *L)
 {
     size_t unsent = 0;
@@ -148,6 +177,16 @@ void pmc_live_settle_after_rebuild(struct live *L)
     f.open_only = 1;
     if (pmc_store_orders_each(L->store, &f, reconcile_one, &rc) != PMC_OK)
         pmc_live_fail(L, "store", pmc_store_errmsg(L->store));
+    if (L->clob) {
+        struct seed_ctx sc = {L, 0, 0};
+        if (pmc_store_trades_open_each(L->store, seed_one, &sc) != PMC_OK)
+            pmc_live_fail(L, "store", pmc_store_errmsg(L->store));
+        if (sc.n || sc.refused)
+            pmc_live_log(L,
+                         "level=info event=trades_followed trades=%zu "
+                         "refused=%zu",
+                         sc.n, sc.refused);
+    }
     pmc_live_log(L,
                  "level=info event=restored inputs=%llu open_orders=%zu "
                  "never_sent=%zu",

@@ -354,6 +354,23 @@ PMC_MUST_USE enum pmc_err
 pmc_store_orders_each(struct pmc_store *s, const struct pmc_store_filter *f,
                       pmc_store_order_fn fn, void *ctx);
 
+/* A venue trade of one of our orders that is not final (neither confirmed
+ * nor failed) as the store last heard of it. */
+struct pmc_store_trade_row {
+    const char *coid, *trade_id, *order_hash;
+    int status; /* enum pmc_trade_status (proto/wire/clob_user.h) */
+    pmc_micros sz, px;
+    pmc_ms first_t;
+};
+typedef int (*pmc_store_trade_fn)(void *ctx,
+                                  const struct pmc_store_trade_row *r);
+/* The trades not final, first seen first (what a restart gives the
+ * executor's ledger to follow); none on a file without the table.
+ * PMC_EIO on a database error. */
+PMC_MUST_USE enum pmc_err pmc_store_trades_open_each(struct pmc_store *s,
+                                                     pmc_store_trade_fn fn,
+                                                     void *ctx);
+
 /* Source fills a chain reorg removed that an order had copied (rows of
  * `removed` naming an order), as committed; 0 on a file without the table.
  * PMC_EIO on a database error. */

@@ -527,6 +527,13 @@ void pmc_clob_metrics_prom(const struct pmc_clob *x, FILE *f)
     series(f, "pmcopy_exec_recon_capped_total", "counter",
            "Reconciles stopped at trades_pages with pages left.",
            x->st.recon_capped);
+    series(f, "pmcopy_exec_trades_seeded_total", "counter",
+           "Trades of an earlier run, not final then, followed again.",
+           x->st.trades_seeded);
+    series(f, "pmcopy_exec_trades_failed_unapplied_total", "counter",
+           "Trades of an earlier run that failed: not undone, the position "
+           "needs a look.",
+           x->st.trades_failed_unapplied);
     series(f, "pmcopy_exec_recon_errors_total", "counter",
            "Reconciles stopped by a GET /data/trades page not read.",
            x->st.recon_errors);

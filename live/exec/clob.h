@@ -273,6 +273,21 @@ PMC_MUST_USE enum pmc_err pmc_clob_reconcile(struct pmc_clob *x,
                                              pmc_micros filled_already,
                                              pmc_ms now);
 
+/* A venue trade of one of our orders that was not final when an earlier
+ * run stopped (the store's, pmc_store_trades_open_each): the ledger follows
+ * it again (the first time the user channel comes up reads GET
+ * /data/trades from before its first sight). Which fill report it was
+ * counted in is not known after a restart, so it is never undone: when it
+ * turns out FAILED that is logged (level=error), counted
+ * (trades_failed_unapplied) and told to the trade hook. PMC_EPARSE for an
+ * empty id or hash, PMC_OK and nothing done when the ledger already has
+ * it. */
+PMC_MUST_USE enum pmc_err
+pmc_clob_trade_seed(struct pmc_clob *x, const struct pmc_sym *coid,
+                    const char *order_hash, const struct pmc_sym *trade_id,
+                    enum pmc_trade_status status, pmc_micros sz, pmc_micros px,
+                    pmc_ms first_t);
+
 /* ---- the user channel (live/exec/user.c) ---------------------------------
  *
  * The CLOB user channel (reference 5.2) tells our orders' fills and their
@@ -349,7 +364,9 @@ struct pmc_clob_stats {
     uint64_t recon_pages;      /* their pages read */
     uint64_t recon_capped;     /* stopped at trades_pages with pages left */
     uint64_t recon_errors;     /* stopped by an answer not read */
-    int user_up;               /* 1 while the channel is up */
+    uint64_t trades_seeded;    /* trades of an earlier run followed again */
+    uint64_t trades_failed_unapplied; /* of those, FAILED: not undone */
+    int user_up;                      /* 1 while the channel is up */
     enum pmc_breaker_state breaker;
     struct pmc_hist post_us; /* POST /order latency (send to answer), us */
     struct pmc_presign_stats presign; /* the signer's nonce pool */

@@ -153,6 +153,7 @@ struct trade {
     uint32_t nparts;
     pmc_micros part_sz[4]; /* its shares in each fill it is counted in */
     pmc_ms first_t, last_t;
+    int seeded; /* from an earlier run (pmc_clob_trade_seed): never undone */
 };
 
 struct pmc_clob {

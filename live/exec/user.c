@@ -156,7 +156,17 @@ static enum pmc_err on_leg(void *ctx, const struct pmc_user_leg *l)
     t->st = l->status;
     t->last_t = x->now;
     tell(x, t, l->taker, l->match_time);
-    if (t->st == PMC_TRADE_FAILED)
+    if (t->st == PMC_TRADE_FAILED && t->seeded) {
+        x->st.trades_failed_unapplied++;
+        pmc__note(x,
+                  "error: trade %s of order %s, from a run before the "
+                  "restart, failed at the venue (%" PRId64
+                  " micro-shares at %" PRId64
+                  " micro-USD): not taken back, the fill report it was "
+                  "counted in is not known; the position of the order's "
+                  "token may be overstated",
+                  t->id.s, t->coid.s, t->shares, t->px);
+    } else if (t->st == PMC_TRADE_FAILED)
         pmc__note(x,
                   "trade %s of order %s failed at the venue (%" PRId64
                   " micro-shares at %" PRId64 " micro-USD)",
@@ -371,6 +381,31 @@ void pmc__user_trades_done(struct pmc_clob *x, struct req *r,
     }
     snprintf(x->recon_cursor, sizeof x->recon_cursor, "%s", cursor);
     x->recon_at = x->now;
+}
+
+enum pmc_err pmc_clob_trade_seed(struct pmc_clob *x, const struct pmc_sym *coid,
+                                 const char *order_hash,
+                                 const struct pmc_sym *trade_id,
+                                 enum pmc_trade_status status, pmc_micros sz,
+                                 pmc_micros px, pmc_ms first_t)
+{
+    if (!coid->n || !trade_id->n || !order_hash || !order_hash[0] ||
+        strlen(order_hash) >= HASH_STR)
+        return PMC_EPARSE;
+    if (pmc__led_trade(x, trade_id, order_hash, 0))
+        return PMC_OK;
+    struct trade *t = pmc__led_trade(x, trade_id, order_hash, 1);
+    t->coid = *coid;
+    t->st = status;
+    t->shares = sz;
+    t->px = px;
+    t->first_t = t->last_t = first_t;
+    t->seeded = 1;
+    x->st.trades_seeded++;
+    /* the channel's first up reads GET /data/trades from before it */
+    if (!x->down_at)
+        x->down_at = x->now;
+    return PMC_OK;
 }
 
 void pmc_clob_user_link(struct pmc_clob *x, int up, pmc_ms now)

@@ -15,6 +15,7 @@
 
 #include "core/dec.h"
 #include "live/store/store_int.h"
+#include "proto/wire/clob_user.h"
 
 static int64_t col_i64(sqlite3_stmt *st, int i)
 {
@@ -518,4 +519,51 @@ enum pmc_err pmc_store_export(struct pmc_store *s, FILE *f)
         return PMC_EIO;
     }
     return PMC_OK;
+}
+
+/* ---- trades not final ------------------------------------------------- */
+
+struct trade_walk {
+    pmc_store_trade_fn fn;
+    void *ctx;
+};
+
+static int trade_row(void *ctx, sqlite3_stmt *st)
+{
+    struct trade_walk *w = ctx;
+    struct pmc_store_trade_row r;
+    memset(&r, 0, sizeof r);
+    r.coid = col_text(st, 0);
+    r.trade_id = col_text(st, 1);
+    r.order_hash = col_text(st, 2);
+    const char *status = col_text(st, 3);
+    r.status = (int)pmc_trade_status_of(status ? status : "",
+                                        status ? strlen(status) : 0);
+    r.sz = col_i64(st, 4);
+    r.px = col_i64(st, 5);
+    r.first_t = col_i64(st, 6);
+    if (!r.coid || !r.trade_id || !r.order_hash)
+        return 0;
+    return w->fn(w->ctx, &r);
+}
+
+enum pmc_err pmc_store_trades_open_each(struct pmc_store *s,
+                                        pmc_store_trade_fn fn, void *ctx)
+{
+    if (!s->has_failed) /* a file before schema 4: no trades */
+        return PMC_OK;
+    pthread_mutex_lock(&s->dbmu);
+    sqlite3_stmt *st;
+    enum pmc_err e =
+        prepare(s,
+                "SELECT coid, trade_id, order_hash, status, sz, px, first_t "
+                "FROM trades WHERE status NOT IN ('confirmed', 'failed') "
+                "ORDER BY first_t, coid, trade_id",
+                &st);
+    if (e == PMC_OK) {
+        struct trade_walk w = {fn, ctx};
+        e = each_row(s, st, trade_row, &w);
+    }
+    pthread_mutex_unlock(&s->dbmu);
+    return e;
 }

@@ -27,6 +27,11 @@
 #            (no event reaches the session): when the channel is back the
 #            session reads GET /data/trades and journals the FAILED report;
 #            the store keeps that trade and its fill failed.
+#  restart - a copy's trade is still matched when the session stops and
+#            fails at the venue while it is down: the next session follows
+#            it again from the store (event=trades_followed), logs at level
+#            error that it is not taken back, counts it in /metrics (no
+#            FAILED report) and the store's trade is failed.
 # Usage: sh tests/cli/live_user.sh path/to/pmcopy
 name=live_user
 . "$(dirname "$0")/live_lib.inc"
@@ -70,15 +75,19 @@ printf '0 book token=404 bids=0.48:300 asks=0.52:2500\n0 book token=505 bids=0.3
 start_fake feeds "$feeds" --scenario "$tmp/user.sc" --max-seconds 120
 FP=$port
 db="$tmp/user.db"
-"$bin" live --live --trader $A --clob-url "http://127.0.0.1:$CP" \
-    --user-ws "ws://127.0.0.1:$UP/ws/user" --rtds-ws "ws://127.0.0.1:$FP/rtds" \
-    --book-ws "ws://127.0.0.1:$FP/ws/market" --data-api "" --chain-ws "" \
-    --db "$db" --api-port 0 --ready-file "$tmp/user.ready" --no-mlock \
-    --copy-mode per_fill --order-tif GTC > /dev/null 2> "$tmp/user.err" &
-lp=$!
-pids="$pids $lp"
-wait_ready "$tmp/user.ready"
-AP=$(api_port_of "$tmp/user.ready")
+run_live() { # name: a session on the store $db, log $tmp/NAME.err; pid in $lp
+    rm -f "$tmp/$1.ready"
+    "$bin" live --live --trader $A --clob-url "http://127.0.0.1:$CP" \
+        --user-ws "ws://127.0.0.1:$UP/ws/user" --rtds-ws "ws://127.0.0.1:$FP/rtds" \
+        --book-ws "ws://127.0.0.1:$FP/ws/market" --data-api "" --chain-ws "" \
+        --db "$db" --api-port 0 --ready-file "$tmp/$1.ready" --no-mlock \
+        --copy-mode per_fill --order-tif GTC > /dev/null 2> "$tmp/$1.err" &
+    lp=$!
+    pids="$pids $lp"
+    wait_ready "$tmp/$1.ready"
+    AP=$(api_port_of "$tmp/$1.ready")
+}
+run_live user
 wait_stat $FP rtds_subs 1
 
 # ---- subscribe ---------------------------------------------------------------
@@ -188,6 +197,32 @@ check "exit 0 ($(tail -1 "$tmp/user.err"))" [ "$rc" -eq 0 ]
 check "the journal replays exactly (the FAILED report an input)" \
     sh -c "'$bin' replay --db '$db' > /dev/null 2>&1"
 check "no credential in the log" sh -c "! grep -q 'AAAAAAAAAAAAAAAAAAAA\\|passphrase' '$tmp/user.err'"
+
+# ---- restart: a trade still matched when the session stops fails while
+# it is down; the next session follows it again from the store, reads GET
+# /data/trades when the channel is up, and says loudly that it is not
+# taken back
+run_live user2
+check "restart: the session is up again on the same store" wait_user subscribes 3
+curl -sf -X POST "http://127.0.0.1:$CP/_control/user" -d '{"fail_next":1,"failed_ms":4000}' > /dev/null
+ctl $FP trade wallet=$A token=404 side=BUY px=0.52 sz=80 tx=$(tx 5) log=1 rtds=0
+check "restart: the copy's trade is matched in the store" \
+    sh -c "for i in \$(seq 1 200); do [ \"\$(python3 -c \"import sqlite3; print(sqlite3.connect('file:$db?mode=ro', uri=True).execute(\\\"SELECT count(*) FROM trades WHERE status='matched'\\\").fetchone()[0])\")\" = 1 ] && exit 0; sleep 0.05; done; exit 1"
+stop_live $lp
+check "restart: the session stopped (exit $rc)" [ "$rc" -eq 0 ]
+sleep 4 # the trade fails at the venue meanwhile
+run_live user3
+check "restart: the trade not final is followed again" \
+    wait_log "$tmp/user3.err" 'event=trades_followed trades=1 refused=0'
+check "restart: its failure is logged at level error, not taken back" \
+    wait_log "$tmp/user3.err" 'level=error event=exec msg=.*from a run before the restart, failed'
+api "$AP" GET /metrics > "$tmp/user3.metrics"
+check "restart: /metrics counts it (seeded 1, failed unapplied 1, no FAILED report)" \
+    sh -c "grep -q '^pmcopy_exec_trades_seeded_total 1' '$tmp/user3.metrics' && grep -q '^pmcopy_exec_trades_failed_unapplied_total 1' '$tmp/user3.metrics' && grep -q '^pmcopy_exec_failed_reports_total 0' '$tmp/user3.metrics'"
+tm=$(sql "$db" "SELECT count(*) FROM trades WHERE status='matched'")
+check "restart: the store's trade is failed now (matched left: $tm)" [ "$tm" = 0 ]
+stop_live $lp
+check "restart: exit 0" [ "$rc" -eq 0 ]
 
 echo "$name: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -2100,10 +2100,86 @@ static void test_schema_v4_trades(void **state)
     assert_int_equal(pmc_store_close(s), PMC_OK);
 }
 
+struct open_trades {
+    int n;
+    char id[4][16];
+    int status[4];
+    pmc_micros sz[4];
+    pmc_ms first_t[4];
+};
+
+static int get_trade(void *ctx, const struct pmc_store_trade_row *r)
+{
+    struct open_trades *o = ctx;
+    assert_true(o->n < 4);
+    snprintf(o->id[o->n], sizeof o->id[0], "%s", r->trade_id);
+    assert_string_equal(r->order_hash, "0xh");
+    o->status[o->n] = r->status;
+    o->sz[o->n] = r->sz;
+    o->first_t[o->n] = r->first_t;
+    o->n++;
+    return 0;
+}
+
+/* The trades not final (what a restart gives the executor's ledger): the
+ * matched, mined and retrying ones, first seen first, with their latest
+ * status; confirmed and failed ones are not. */
+static void test_trades_open(void **state)
+{
+    (void)state;
+    struct pmc_store *s = open_ok(NULL, NULL);
+    build_small_db(s);
+    close_ok(s);
+    char coid[64] = "";
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT coid FROM orders LIMIT 1",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(coid, sizeof coid, "%s", sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    s = open_ok(NULL, NULL);
+    static const struct {
+        const char *id;
+        int status;
+        pmc_ms t;
+    } T[] = {
+        {"tr-a", PMC_TRADE_MATCHED, 30},   {"tr-b", PMC_TRADE_MATCHED, 10},
+        {"tr-c", PMC_TRADE_MINED, 20},     {"tr-d", PMC_TRADE_MATCHED, 5},
+        {"tr-b", PMC_TRADE_CONFIRMED, 40}, {"tr-d", PMC_TRADE_FAILED, 45},
+        {"tr-a", PMC_TRADE_RETRYING, 50},
+    };
+    for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
+        assert_int_equal(pmc_store_trade(s, coid, T[i].id, "0xh", T[i].status,
+                                         1000000 * (pmc_micros)(i + 1), 500000,
+                                         1, 0, T[i].t),
+                         PMC_OK);
+    close_ok(s);
+    struct pmc_store_opts ro = {0};
+    ro.readonly = 1;
+    s = open_ok(&ro, NULL);
+    struct open_trades o;
+    memset(&o, 0, sizeof o);
+    assert_int_equal(pmc_store_trades_open_each(s, get_trade, &o), PMC_OK);
+    assert_int_equal(o.n, 2);
+    assert_string_equal(o.id[0], "tr-c");
+    assert_int_equal(o.status[0], PMC_TRADE_MINED);
+    assert_int_equal(o.first_t[0], 20);
+    assert_int_equal(o.sz[0], 3000000);
+    assert_string_equal(o.id[1], "tr-a");
+    assert_int_equal(o.status[1], PMC_TRADE_RETRYING);
+    assert_int_equal(o.first_t[1], 30);
+    assert_int_equal(pmc_store_close(s), PMC_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_removed_marks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trades_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_round_trip, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_olog_grows_and_recovers, setup,
