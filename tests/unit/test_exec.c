@@ -444,6 +444,15 @@ static void run_for(struct pmc_clob *x, int ms)
     }
 }
 
+/* The executor's metrics (Prometheus text) into buf. */
+static void metrics_of(struct pmc_clob *x, char *buf, size_t cap)
+{
+    FILE *f = fmemopen(buf, cap, "w");
+    assert_non_null(f);
+    pmc_clob_metrics_prom(x, f);
+    assert_int_equal(fclose(f), 0);
+}
+
 static void expect(const struct pmc_record *r, enum pmc_exec_status st,
                    const char *sz, const char *px)
 {
@@ -539,9 +548,7 @@ static void test_presigned_orders(void **state)
         assert_int_equal(st.presign.used, pool ? 4 : 0);
         assert_int_equal(st.presign.fallback, 0);
         char mbuf[8192];
-        FILE *mf = fmemopen(mbuf, sizeof mbuf, "w");
-        pmc_clob_metrics_prom(x, mf);
-        fclose(mf);
+        metrics_of(x, mbuf, sizeof mbuf);
         assert_non_null(strstr(mbuf, pool ? "pmcopy_exec_signatures_total{"
                                             "nonce=\"presigned\"} 4"
                                           : "pmcopy_exec_signatures_total{"
@@ -1305,9 +1312,7 @@ static void test_secrets_not_logged(void **state)
     submit(x, &d);
     run(x, &s, 5, 3000);
     char mbuf[8192];
-    FILE *mf = fmemopen(mbuf, sizeof mbuf, "w");
-    pmc_clob_metrics_prom(x, mf);
-    fclose(mf);
+    metrics_of(x, mbuf, sizeof mbuf);
     pmc_clob_free(x);
     fflush(stderr);
     dup2(saved, 2);
@@ -1395,9 +1400,7 @@ static void test_user_trade_failed(void **state)
     assert_int_equal(s.tr[1], PMC_TRADE_MINED);
     assert_int_equal(s.tr[2], PMC_TRADE_FAILED);
     char mbuf[16384];
-    FILE *mf = fmemopen(mbuf, sizeof mbuf, "w");
-    pmc_clob_metrics_prom(x, mf);
-    fclose(mf);
+    metrics_of(x, mbuf, sizeof mbuf);
     assert_non_null(
         strstr(mbuf, "pmcopy_exec_trades_total{status=\"failed\"} 1\n"));
     assert_non_null(strstr(mbuf, "pmcopy_exec_failed_reports_total 1\n"));
@@ -1656,9 +1659,7 @@ static void test_user_seeded_trades(void **state)
     assert_non_null(strstr(s.log, "error: trade t-old1 of order c-old1, from "
                                   "a run before the restart, failed"));
     char mbuf[16384];
-    FILE *mf = fmemopen(mbuf, sizeof mbuf, "w");
-    pmc_clob_metrics_prom(x, mf);
-    fclose(mf);
+    metrics_of(x, mbuf, sizeof mbuf);
     assert_non_null(
         strstr(mbuf, "pmcopy_exec_trades_failed_unapplied_total 1\n"));
     assert_non_null(strstr(mbuf, "pmcopy_exec_trades_seeded_total 2\n"));
@@ -1709,9 +1710,7 @@ static void test_user_recon_pages(void **state)
      * (the fake refuses them otherwise) */
     assert_int_equal(user_stat("trades_bad_cursor"), 0);
     char mbuf[16384];
-    FILE *mf = fmemopen(mbuf, sizeof mbuf, "w");
-    pmc_clob_metrics_prom(x, mf);
-    fclose(mf);
+    metrics_of(x, mbuf, sizeof mbuf);
     assert_non_null(strstr(mbuf, "pmcopy_exec_recon_pages_total 3\n"));
     pmc_clob_free(x);
 
@@ -1726,9 +1725,7 @@ static void test_user_recon_pages(void **state)
     assert_int_equal(st.recon_pages, 2);
     assert_int_equal(st.recon_capped, 1);
     assert_non_null(strstr(s2.log, "stopped at trades_pages = 2 pages"));
-    mf = fmemopen(mbuf, sizeof mbuf, "w");
-    pmc_clob_metrics_prom(x, mf);
-    fclose(mf);
+    metrics_of(x, mbuf, sizeof mbuf);
     assert_non_null(strstr(mbuf, "pmcopy_exec_recon_capped_total 1\n"));
     assert_int_equal(s2.n, 0); /* not its orders */
     pmc_clob_free(x);

@@ -75,6 +75,14 @@ static struct pmc_store *open_ok(const struct pmc_store_opts *o,
     return s;
 }
 
+/* The store opened read-only (as the views and the read API do). */
+static struct pmc_store *open_ro(void)
+{
+    struct pmc_store_opts ro = {0};
+    ro.readonly = 1;
+    return open_ok(&ro, NULL);
+}
+
 static void close_ok(struct pmc_store *s)
 {
     assert_int_equal(pmc_store_close(s), PMC_OK);
@@ -1174,9 +1182,7 @@ static void test_error_messages(void **state)
     assert_int_equal(pmc_store_sync(s), PMC_OK);
     close_ok(s);
     /* read-only: every write is refused, with a message */
-    struct pmc_store_opts ro = {0};
-    ro.readonly = 1;
-    s = open_ok(&ro, NULL);
+    s = open_ro();
     assert_int_equal(pmc_store_seen(s, "k", DAY0), PMC_ESTATE);
     expect_msg(s, "read-only");
     assert_int_equal(pmc_store_close(s), PMC_OK);
@@ -1913,9 +1919,7 @@ static void test_schema_v2_migration(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-    struct pmc_store_opts ro = {0};
-    ro.readonly = 1;
-    s = open_ok(&ro, NULL);
+    s = open_ro();
     struct pmc_store_position p;
     memset(&p, 0, sizeof p);
     assert_int_equal(pmc_store_positions_each(s, get_pos, &p), PMC_OK);
@@ -2000,9 +2004,7 @@ static void test_removed_marks(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-    struct pmc_store_opts ro = {0};
-    ro.readonly = 1;
-    s = open_ok(&ro, NULL);
+    s = open_ro();
     v[0] = v[1] = 0;
     assert_int_equal(pmc_store_orders_each(s, NULL, removed_of, v), PMC_OK);
     assert_int_equal(v[0], 2);
@@ -2037,9 +2039,7 @@ static void test_schema_v4_trades(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-    struct pmc_store_opts ro = {0};
-    ro.readonly = 1;
-    s = open_ok(&ro, NULL);
+    s = open_ro();
     struct pmc_store_position p;
     memset(&p, 0, sizeof p);
     assert_int_equal(pmc_store_positions_each(s, get_pos, &p), PMC_OK);
@@ -2092,7 +2092,7 @@ static void test_schema_v4_trades(void **state)
              "NULL",
              coid);
     assert_int_equal(after, sql_count(q));
-    s = open_ok(&ro, NULL);
+    s = open_ro();
     memset(&p, 0, sizeof p);
     assert_int_equal(pmc_store_positions_each(s, get_pos, &p), PMC_OK);
     assert_int_equal(p.shares, D("10")); /* the sell is gone */
@@ -2158,9 +2158,7 @@ static void test_trades_open(void **state)
                                          1, 0, T[i].t),
                          PMC_OK);
     close_ok(s);
-    struct pmc_store_opts ro = {0};
-    ro.readonly = 1;
-    s = open_ok(&ro, NULL);
+    s = open_ro();
     struct open_trades o;
     memset(&o, 0, sizeof o);
     assert_int_equal(pmc_store_trades_open_each(s, get_trade, &o), PMC_OK);
