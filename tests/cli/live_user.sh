@@ -208,9 +208,12 @@ curl -sf -X POST "http://127.0.0.1:$CP/_control/user" -d '{"fail_next":1,"failed
 ctl $FP trade wallet=$A token=404 side=BUY px=0.52 sz=80 tx=$(tx 5) log=1 rtds=0
 check "restart: the copy's trade is matched in the store" \
     sh -c "for i in \$(seq 1 200); do [ \"\$(python3 -c \"import sqlite3; print(sqlite3.connect('file:$db?mode=ro', uri=True).execute(\\\"SELECT count(*) FROM trades WHERE status='matched'\\\").fetchone()[0])\")\" = 1 ] && exit 0; sleep 0.05; done; exit 1"
+lost0=$(user_stat lost)
 stop_live $lp
 check "restart: the session stopped (exit $rc)" [ "$rc" -eq 0 ]
-sleep 4 # the trade fails at the venue meanwhile
+# the trade fails at the venue meanwhile: its event finds nobody subscribed
+check "restart: the trade fails at the venue while no session is up" \
+    wait_user lost $((lost0 + 1))
 run_live user3
 check "restart: the trade not final is followed again" \
     wait_log "$tmp/user3.err" 'event=trades_followed trades=1 refused=0'
