@@ -150,10 +150,12 @@ static int seed_one(void *ctx, const struct pmc_store_trade_row *r)
         pmc_clob_trade_seed(sc->L->clob, &coid, r->order_hash, &id,
                             (enum pmc_trade_status)r->status, r->sz, r->px,
                             r->first_t) != PMC_OK) {
+        char qc[160], qt[160];
         pmc_live_log(sc->L,
                      "level=warn event=trade_not_followed coid=%s "
                      "trade_id=%s",
-                     r->coid, r->trade_id);
+                     pmc_live_q(qc, sizeof qc, r->coid),
+                     pmc_live_q(qt, sizeof qt, r->trade_id));
         sc->refused++;
         return 0;
     }

@@ -430,6 +430,32 @@ pmc_ms pmc__tx_post_wait(struct pmc_clob *x)
     return wait_for(x, &x->b_post, &x->b_post10m);
 }
 
+/* Send the begun request r as a POST of its JSON body (r->body,
+ * r->body_len) to path: the L2 headers signed over it, the sent
+ * kill point armed when asked. */
+static enum pmc_err post_json(struct pmc_clob *x, struct req *r,
+                              const char *path)
+{
+    curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                     (curl_off_t)r->body_len);
+    curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
+    curl_easy_setopt(r->easy, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(r->easy, CURLOPT_PREREQDATA, r);
+    if (pmc_killpoint_armed(PMC_KP_SENT)) {
+        curl_easy_setopt(r->easy, CURLOPT_XFERINFOFUNCTION, on_xfer_sent);
+        curl_easy_setopt(r->easy, CURLOPT_XFERINFODATA, r);
+        curl_easy_setopt(r->easy, CURLOPT_NOPROGRESS, 0L);
+    }
+    enum pmc_err e = add_l2(x, r, "POST", path, r->body, r->body_len);
+    if (e == PMC_OK)
+        e = add_hdr(r, "Content-Type: application/json");
+    if (e == PMC_OK)
+        e = add_hdr(r, "Expect:");
+    if (e == PMC_OK)
+        e = req_go(x, r);
+    return e;
+}
+
 enum pmc_err pmc__tx_post(struct pmc_clob *x, struct order *o, int *on_lane)
 {
     struct req *r = &o->r;
@@ -442,25 +468,8 @@ enum pmc_err pmc__tx_post(struct pmc_clob *x, struct order *o, int *on_lane)
         if (e == PMC_OK) {
             r->body = o->so.body;
             r->body_len = o->so.body_len;
-            curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                             (curl_off_t)r->body_len);
-            curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
-            curl_easy_setopt(r->easy, CURLOPT_PREREQFUNCTION, on_prereq);
-            curl_easy_setopt(r->easy, CURLOPT_PREREQDATA, r);
-            if (pmc_killpoint_armed(PMC_KP_SENT)) {
-                curl_easy_setopt(r->easy, CURLOPT_XFERINFOFUNCTION,
-                                 on_xfer_sent);
-                curl_easy_setopt(r->easy, CURLOPT_XFERINFODATA, r);
-                curl_easy_setopt(r->easy, CURLOPT_NOPROGRESS, 0L);
-            }
-            e = add_l2(x, r, "POST", "/order", r->body, r->body_len);
+            e = post_json(x, r, "/order");
         }
-        if (e == PMC_OK)
-            e = add_hdr(r, "Content-Type: application/json");
-        if (e == PMC_OK)
-            e = add_hdr(r, "Expect:");
-        if (e == PMC_OK)
-            e = req_go(x, r);
     }
     if (e != PMC_OK) {
         wipe_headers(r);
@@ -510,23 +519,8 @@ enum pmc_err pmc__tx_post_batch(struct pmc_clob *x, struct batch *b)
     if (e == PMC_OK) {
         r->body = b->body;
         r->body_len = n;
-        curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
-        curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
-        curl_easy_setopt(r->easy, CURLOPT_PREREQFUNCTION, on_prereq);
-        curl_easy_setopt(r->easy, CURLOPT_PREREQDATA, r);
-        if (pmc_killpoint_armed(PMC_KP_SENT)) {
-            curl_easy_setopt(r->easy, CURLOPT_XFERINFOFUNCTION, on_xfer_sent);
-            curl_easy_setopt(r->easy, CURLOPT_XFERINFODATA, r);
-            curl_easy_setopt(r->easy, CURLOPT_NOPROGRESS, 0L);
-        }
-        e = add_l2(x, r, "POST", "/orders", r->body, n);
+        e = post_json(x, r, "/orders");
     }
-    if (e == PMC_OK)
-        e = add_hdr(r, "Content-Type: application/json");
-    if (e == PMC_OK)
-        e = add_hdr(r, "Expect:");
-    if (e == PMC_OK)
-        e = req_go(x, r);
     if (e != PMC_OK) {
         wipe_headers(r);
         r->kind = R_NONE;

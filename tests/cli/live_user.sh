@@ -56,6 +56,13 @@ wait_user() { # key min
     echo "$name: timed out waiting for user channel $1 >= $2" >&2
     return 1
 }
+wait_sql() { # query value: the store's answer (read in place) becomes value
+    for _ in $(seq 1 200); do
+        [ "$(sql "$db" "$1")" = "$2" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
 wait_log() { # file pattern
     for _ in $(seq 1 400); do
         grep -q "$2" "$1" && return 0
@@ -207,7 +214,7 @@ check "restart: the session is up again on the same store" wait_user subscribes 
 curl -sf -X POST "http://127.0.0.1:$CP/_control/user" -d '{"fail_next":1,"failed_ms":4000}' > /dev/null
 ctl $FP trade wallet=$A token=404 side=BUY px=0.52 sz=80 tx=$(tx 5) log=1 rtds=0
 check "restart: the copy's trade is matched in the store" \
-    sh -c "for i in \$(seq 1 200); do [ \"\$(python3 -c \"import sqlite3; print(sqlite3.connect('file:$db?mode=ro', uri=True).execute(\\\"SELECT count(*) FROM trades WHERE status='matched'\\\").fetchone()[0])\")\" = 1 ] && exit 0; sleep 0.05; done; exit 1"
+    wait_sql "SELECT count(*) FROM trades WHERE status='matched'" 1
 lost0=$(user_stat lost)
 stop_live $lp
 check "restart: the session stopped (exit $rc)" [ "$rc" -eq 0 ]

@@ -88,6 +88,41 @@ static void close_ok(struct pmc_store *s)
     assert_int_equal(pmc_store_close(s), PMC_OK);
 }
 
+/* The store file through SQLite itself: a statement run, the first
+ * column of the first row of a query (as int, as text). */
+static void sql_exec(const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static int sql_count(const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+static void sql_text(const char *sql, char *out, size_t cap)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 static void journal_text(struct pmc_store *s, const char *line)
 {
     struct pmc_record r;
@@ -1027,24 +1062,13 @@ static void test_bad_files(void **state)
     expect_open_fail(PMC_EPARSE, "empty database", 1);
     unlink(dbpath);
     /* a foreign SQLite database */
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "CREATE TABLE x(a); INSERT INTO x "
-                                  "VALUES (1);",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+    sql_exec("CREATE TABLE x(a); INSERT INTO x VALUES (1);");
     expect_open_fail(PMC_EPARSE, "not a pmcopy store", 0);
     unlink(dbpath);
     /* a newer schema */
     struct pmc_store *s = open_ok(NULL, NULL);
     close_ok(s);
-    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-    assert_int_equal(
-        sqlite3_exec(db, "PRAGMA user_version=99", NULL, NULL, NULL),
-        SQLITE_OK);
-    sqlite3_close(db);
+    sql_exec("PRAGMA user_version=99");
     expect_open_fail(PMC_ENOTSUP, "newer pmcopy", 0);
     unlink(dbpath);
     /* a damaged store: a valid one with garbage over its later pages must
@@ -1882,18 +1906,6 @@ static void test_positions_equal_engine(void **state)
 /* Version 1 had a positions view (floating point past $9.2M): version 2
  * has none, no REAL column anywhere, and opening a version 1 store
  * read-write migrates it (read-only opens read it as it is). */
-static int sql_count(const char *sql)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
 
 static void test_schema_v2_migration(void **state)
 {
@@ -1911,14 +1923,7 @@ static void test_schema_v2_migration(void **state)
                   "c.type NOT IN ('INTEGER', 'TEXT')"),
         0);
     /* make it a version 1 store again, with a view of that name */
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "CREATE VIEW positions AS SELECT 1 AS x; "
-                                  "PRAGMA user_version=1",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+    sql_exec("CREATE VIEW positions AS SELECT 1 AS x; PRAGMA user_version=1");
     s = open_ro();
     struct pmc_store_position p;
     memset(&p, 0, sizeof p);
@@ -1997,13 +2002,7 @@ static void test_removed_marks(void **state)
                      1);
     /* back to version 2: read-only shows no marks, read-write adds the
      * table again */
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "DROP TABLE removed; PRAGMA user_version=2",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+    sql_exec("DROP TABLE removed; PRAGMA user_version=2");
     s = open_ro();
     v[0] = v[1] = 0;
     assert_int_equal(pmc_store_orders_each(s, NULL, removed_of, v), PMC_OK);
@@ -2030,15 +2029,8 @@ static void test_schema_v4_trades(void **state)
     struct pmc_store *s = open_ok(NULL, NULL);
     build_small_db(s);
     close_ok(s);
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "DROP TRIGGER fills_failed; DROP TABLE "
-                                  "trades; ALTER TABLE fills DROP COLUMN "
-                                  "failed_t; PRAGMA user_version=3",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+    sql_exec("DROP TRIGGER fills_failed; DROP TABLE trades; ALTER TABLE fills "
+             "DROP COLUMN failed_t; PRAGMA user_version=3");
     s = open_ro();
     struct pmc_store_position p;
     memset(&p, 0, sizeof p);
@@ -2053,6 +2045,7 @@ static void test_schema_v4_trades(void **state)
                      2);
     /* the last fill of the small store (the sell of 4) fails */
     char coid[64] = "";
+    sqlite3 *db;
     assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(db,
@@ -2130,17 +2123,8 @@ static void test_trades_open(void **state)
     struct pmc_store *s = open_ok(NULL, NULL);
     build_small_db(s);
     close_ok(s);
-    char coid[64] = "";
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT coid FROM orders LIMIT 1",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    snprintf(coid, sizeof coid, "%s", sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    char coid[64];
+    sql_text("SELECT coid FROM orders LIMIT 1", coid, sizeof coid);
     s = open_ok(NULL, NULL);
     static const struct {
         const char *id;
