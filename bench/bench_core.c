@@ -1,30 +1,29 @@
 /* bench/bench_core.c - throughput and latency of the decision core, and of
  * `pmcopy decide` end to end (SPEC.md 6).
  *
- *   (a) engine step: >= 1M source fills pre-generated in memory (a few
- *       hundred tokens, several traders, BUY/SELL mix, some duplicates and
- *       bypass-sized fills), default configuration with the caps raised so
- *       orders keep flowing, execution reports interleaved so orders
- *       close. The loop is a shell's loop over records in memory: due
+ *   (a) engine step: >= 1M source fills (a few hundred tokens, several
+ *       traders, BUY/SELL mix, some duplicates and bypass-sized fills),
+ *       default configuration with the caps raised so orders keep flowing,
+ *       execution reports interleaved so orders close. The records are
+ *       made in chunks of CHUNK_DEFAULT into one buffer that is reused, as
+ *       a shell's are (untimed: the source's work), then stepped: due
  *       timers first (advance is called only when pmc_engine_next_deadline
- *       says one is due), the pmc_engine_prefetch hint two records ahead,
- *       the record itself prefetched REC_AHEAD ahead (a shell's record is
- *       hot in cache: it was just parsed; the array of 560-byte records
- *       is not, and its stream must not be what is measured). The array
- *       and the engine's memory ask for transparent huge pages
- *       (madvise; a hint, without effect where THP is off). Prints fills/s over the
- *       whole loop (timers and reports included), per-step latency
- *       percentiles (each step timed on its own with
- *       CLOCK_MONOTONIC, the median cost of an empty timer read
- *       subtracted), and checks that the loop does not allocate
- *       (mallinfo2() identical before and after).
+ *       says one is due), the pmc_engine_prefetch hint two records ahead.
+ *       The engine's memory asks for transparent huge pages (madvise; a
+ *       hint, without effect where THP is off). Prints fills/s over the
+ *       stepping (timers and reports included), per-step latency
+ *       percentiles (each step timed on its own with CLOCK_MONOTONIC, the
+ *       median cost of an empty timer read subtracted), and checks that
+ *       the loop does not allocate (mallinfo2() identical before and
+ *       after) and that every pass decides as the generating run did.
  *   (b) `pmcopy decide` on a generated tape of >= 1M fills with market and
  *       quote records mixed in, then on a tape 4x longer: records/s and the
  *       child's peak RSS for both (memory must not grow with tape length).
  *
  * usage: bench_core [PMCOPY]   (default: $PMCOPY, else build/pmcopy)
  * env:   BENCH_FILLS (default 1000000), BENCH_SKIP_E2E=1,
- *        BENCH_PASSES (timed loops, default 3; more for profiling)
+ *        BENCH_PASSES (timed loops, default 3; more for profiling),
+ *        BENCH_CHUNK (records per chunk, default CHUNK_DEFAULT)
  * Exit status is non-zero when a check fails (not when a target is
  * missed: targets are reported as ratios). */
 #include <errno.h>
@@ -56,17 +55,23 @@
 
 static uint64_t rng_state = 0x5eed;
 
-static uint64_t rnd(void)
+/* splitmix64 on the stream *st */
+static uint64_t rnd_r(uint64_t *st)
 {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+    uint64_t z = (*st += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
 
+static uint64_t rnd_below_r(uint64_t *st, uint64_t n)
+{
+    return rnd_r(st) % n;
+}
+
 static uint64_t rnd_below(uint64_t n)
 {
-    return rnd() % n;
+    return rnd_below_r(&rng_state, n);
 }
 
 static const char hexd[] = "0123456789abcdef";
@@ -119,8 +124,12 @@ struct gen_fill {
     int dup; /* the key of a recent fill again */
 };
 
+/* The fill generator: its own random stream and its own copy of the
+ * prices it walks, so one seed gives the same fills on every pass. */
+#define GEN_SEED 0xf111ULL
 struct gen {
     struct universe *u;
+    uint64_t rng;
     pmc_ms t;
     uint64_t seq;
     char recent[64][80]; /* recent keys, for re-sent duplicates */
@@ -129,27 +138,28 @@ struct gen {
 
 static void next_fill(struct gen *g, struct gen_fill *f)
 {
-    g->t += (pmc_ms)(rnd_below(4) == 0); /* ~4 fills per ms */
+    g->t += (pmc_ms)(rnd_below_r(&g->rng, 4) == 0); /* ~4 fills per ms */
     f->t = g->t;
-    f->ts = g->t - (pmc_ms)rnd_below(1500);
-    f->trader = (int)rnd_below(NTRADERS);
-    f->tok = (int)rnd_below(NTOKENS);
+    f->ts = g->t - (pmc_ms)rnd_below_r(&g->rng, 1500);
+    f->trader = (int)rnd_below_r(&g->rng, NTRADERS);
+    f->tok = (int)rnd_below_r(&g->rng, NTOKENS);
     struct market *m = &g->u->tok[f->tok];
     /* a bounded random walk on the 0.001 grid */
-    m->px += (pmc_micros)((int)rnd_below(5) - 2) * 1000;
+    m->px += (pmc_micros)((int)rnd_below_r(&g->rng, 5) - 2) * 1000;
     if (m->px < 20000)
         m->px = 20000;
     if (m->px > 980000)
         m->px = 980000;
     f->px = m->px;
-    f->side = (int)rnd_below(100) < m->bias ? PMC_BUY : PMC_SELL;
-    if (rnd_below(1000) == 0)
-        f->sz = USD(4000 + rnd_below(2000)); /* bypass-sized */
+    f->side = (int)rnd_below_r(&g->rng, 100) < m->bias ? PMC_BUY : PMC_SELL;
+    if (rnd_below_r(&g->rng, 1000) == 0)
+        f->sz = USD(4000 + rnd_below_r(&g->rng, 2000)); /* bypass-sized */
     else
-        f->sz = (pmc_micros)(500 + rnd_below(50000)) * 10000; /* 5..505 */
-    if (g->seq > 64 && rnd_below(100) == 0) {
+        f->sz = (pmc_micros)(500 + rnd_below_r(&g->rng, 50000)) *
+                10000; /* 5..505 */
+    if (g->seq > 64 && rnd_below_r(&g->rng, 100) == 0) {
         /* the same fill seen again (another source) */
-        size_t r = rnd_below(64);
+        size_t r = rnd_below_r(&g->rng, 64);
         memcpy(f->key, g->recent[r], g->recent_len[r] + 1);
         f->keylen = g->recent_len[r];
         f->dup = 1;
@@ -159,8 +169,9 @@ static void next_fill(struct gen *g, struct gen_fill *f)
     f->key[0] = '0';
     f->key[1] = 'x';
     for (int j = 0; j < 64; j++)
-        f->key[2 + j] = hexd[rnd_below(16)];
-    int n = snprintf(f->key + 66, 14, ":%u", (unsigned)rnd_below(400));
+        f->key[2 + j] = hexd[rnd_below_r(&g->rng, 16)];
+    int n =
+        snprintf(f->key + 66, 14, ":%u", (unsigned)rnd_below_r(&g->rng, 400));
     f->keylen = 66 + (size_t)n;
     size_t slot = g->seq % 64;
     memcpy(g->recent[slot], f->key, f->keylen + 1);
@@ -264,12 +275,14 @@ static void die_step(enum pmc_err e, size_t i)
     exit(1);
 }
 
-/* ---- (a) the event array ------------------------------------------------ */
+/* ---- (a) the event source ------------------------------------------------ */
 
-struct pending_exec {
+/* A report the source sends: one full fill of an order at its limit, at
+ * position `at` of the event sequence. */
+struct report {
     struct pmc_sym coid;
     pmc_micros sz, px;
-    size_t due; /* index in the event array at which to report */
+    size_t at;
 };
 
 /* What the generator knows of the outcome apart from the timed runs: the
@@ -281,74 +294,132 @@ struct expect {
     size_t left; /* fills still in buckets at the end, flushed untimed */
 };
 
-/* Records the event array holds: the fills and their reports. */
-static size_t ev_cap(size_t nfills)
+/* The event sequence: the generator's fills with the reports spliced in
+ * at their places. Every pass makes the same records again, in chunks, into
+ * one buffer it reuses. */
+struct source {
+    struct universe u; /* its own copy: the generator walks the prices */
+    struct gen g;
+    size_t nfills, i; /* fills to make, made */
+    const struct report *rep;
+    size_t nrep, ri; /* reports, sent */
+    size_t pos;      /* events made */
+};
+
+static void source_init(struct source *s, const struct universe *u,
+                        size_t nfills, const struct report *rep, size_t nrep)
 {
-    return nfills + nfills / 2 + 1024;
+    s->u = *u;
+    memset(&s->g, 0, sizeof s->g);
+    s->g.u = &s->u;
+    s->g.rng = GEN_SEED;
+    s->g.t = T0;
+    s->nfills = nfills;
+    s->i = 0;
+    s->rep = rep;
+    s->nrep = nrep;
+    s->ri = 0;
+    s->pos = 0;
 }
 
-/* Build the input array: fills, plus an exec report (full fill at the
- * limit) a few events after each order. The orders' ids are only known by
- * running the engine, so a first untimed run discovers them; the same
- * inputs give the same ids, so the timed runs see matching reports. */
-static struct pmc_record *build_events(const struct pmc_config *c,
-                                       struct universe *u, size_t nfills,
-                                       size_t *nev_out, struct expect *x_out)
+/* The next fill as a record; *dup = 1 when its key is a recent one again. */
+static void make_fill(struct source *s, struct pmc_record *r, int *dup)
+{
+    struct gen_fill f;
+    next_fill(&s->g, &f);
+    r->kind = PMC_K_FILL;
+    r->t = f.t;
+    struct pmc_fill *pf = &r->u.fill;
+    memset(pf, 0, sizeof *pf);
+    if (pmc_sym_set(&pf->trader, s->u.trader[f.trader], 42) != PMC_OK ||
+        pmc_sym_set(&pf->token, s->u.tok[f.tok].token, 77) != PMC_OK ||
+        pmc_sym_set(&pf->key, f.key, f.keylen) != PMC_OK ||
+        pmc_sym_set(&pf->market, s->u.tok[f.tok].market, 66) != PMC_OK)
+        exit(1);
+    pf->side = f.side;
+    pf->px = f.px;
+    pf->sz = f.sz;
+    pf->ts = f.ts;
+    pf->src = PMC_SRC_CHAIN;
+    *dup = f.dup;
+    s->i++;
+}
+
+static void make_report(struct pmc_record *r, const struct report *p, pmc_ms t)
+{
+    r->kind = PMC_K_EXEC;
+    r->t = t;
+    memset(&r->u.exec, 0, sizeof r->u.exec);
+    r->u.exec.coid = p->coid;
+    r->u.exec.status = PMC_EXEC_FILL;
+    r->u.exec.sz = p->sz;
+    r->u.exec.px = p->px;
+    r->u.exec.fee = 0;
+}
+
+/* Up to n next records into buf; 0 at the end of the sequence. */
+static size_t source_fill(struct source *s, struct pmc_record *buf, size_t n)
+{
+    size_t k = 0;
+    for (; k < n; k++, s->pos++) {
+        if (s->ri < s->nrep && s->rep[s->ri].at == s->pos) {
+            make_report(&buf[k], &s->rep[s->ri++], s->g.t);
+        } else if (s->i < s->nfills) {
+            int dup;
+            make_fill(s, &buf[k], &dup);
+        } else {
+            break;
+        }
+    }
+    return k;
+}
+
+/* The generating run: the fills, and a report (a full fill at the limit)
+ * 1 to 16 events after each order. The orders' ids are only known by
+ * running the engine, so this untimed run discovers them; the same inputs
+ * give the same ids, so the timed runs see matching reports. Returns the
+ * reports (*nrep) and the length of the sequence (*nev). */
+static struct report *discover(const struct pmc_config *c,
+                               const struct universe *u, size_t nfills,
+                               size_t *nrep_out, size_t *nev_out,
+                               struct expect *x_out)
 {
     struct expect xp;
     memset(&xp, 0, sizeof xp);
-    size_t cap = ev_cap(nfills);
-    struct pmc_record *ev = big_alloc(cap * sizeof *ev);
-    size_t qcap = 1u << 16;
-    struct pending_exec *q = malloc(qcap * sizeof *q);
-    if (!q) {
-        fprintf(stderr, "bench: out of memory for %zu events\n", cap);
+    size_t qcap = 1u << 16, rcap = 1u << 16, nrep = 0;
+    struct report *q = malloc(qcap * sizeof *q);
+    struct report *rep = malloc(rcap * sizeof *rep);
+    struct source *s = malloc(sizeof *s);
+    if (!q || !rep || !s) {
+        fprintf(stderr, "bench: out of memory\n");
         exit(1);
     }
-    size_t qh = 0, qn = 0, n = 0, norders = 0;
+    source_init(s, u, nfills, NULL, 0);
+    size_t qh = 0, qn = 0, n = 0;
     struct eng x;
     eng_init(&x, c);
-    struct gen g;
-    memset(&g, 0, sizeof g);
-    g.u = u;
-    g.t = T0;
-    for (size_t i = 0; i < nfills || qn;) {
-        struct pmc_record *r = &ev[n];
-        if (n + 1 >= cap) {
-            fprintf(stderr, "bench: event array too small\n");
-            exit(1);
-        }
-        if (qn && (q[qh].due <= n || i >= nfills)) {
+    struct pmc_record rec, *r = &rec;
+    for (; s->i < nfills || qn; n++, s->pos++) {
+        if (qn && (q[qh].at <= n || s->i >= nfills)) {
             /* the report for an order emitted a few events ago */
-            struct pending_exec *p = &q[qh];
+            if (nrep == rcap) {
+                rcap *= 2;
+                rep = realloc(rep, rcap * sizeof *rep);
+                if (!rep) {
+                    fprintf(stderr, "bench: out of memory\n");
+                    exit(1);
+                }
+            }
+            rep[nrep] = q[qh];
+            rep[nrep].at = n;
+            make_report(r, &rep[nrep++], s->g.t);
             qh = (qh + 1) % qcap;
             qn--;
-            r->kind = PMC_K_EXEC;
-            r->t = g.t;
-            r->u.exec.coid = p->coid;
-            r->u.exec.status = PMC_EXEC_FILL;
-            r->u.exec.sz = p->sz;
-            r->u.exec.px = p->px;
-            r->u.exec.fee = 0;
             xp.nexec++;
         } else {
-            struct gen_fill f;
-            next_fill(&g, &f);
-            r->kind = PMC_K_FILL;
-            r->t = f.t;
-            struct pmc_fill *pf = &r->u.fill;
-            if (pmc_sym_set(&pf->trader, u->trader[f.trader], 42) != PMC_OK ||
-                pmc_sym_set(&pf->token, u->tok[f.tok].token, 77) != PMC_OK ||
-                pmc_sym_set(&pf->key, f.key, f.keylen) != PMC_OK ||
-                pmc_sym_set(&pf->market, u->tok[f.tok].market, 66) != PMC_OK)
-                exit(1);
-            pf->side = f.side;
-            pf->px = f.px;
-            pf->sz = f.sz;
-            pf->ts = f.ts;
-            pf->src = PMC_SRC_CHAIN;
-            xp.ndups += (size_t)f.dup;
-            i++;
+            int dup;
+            make_fill(s, r, &dup);
+            xp.ndups += (size_t)dup;
         }
         int more;
         do {
@@ -362,28 +433,27 @@ static struct pmc_record *build_events(const struct pmc_config *c,
                 xp.skips += a->kind == PMC_K_SKIP;
                 if (a->kind != PMC_K_ORDER)
                     continue;
-                norders++;
+                xp.norders++;
                 xp.order_fills += a->u.order.nfills;
                 if (qn == qcap) {
                     fprintf(stderr, "bench: report queue full\n");
                     exit(1);
                 }
-                struct pending_exec *p = &q[(qh + qn++) % qcap];
+                struct report *p = &q[(qh + qn++) % qcap];
                 p->coid = a->u.order.coid;
                 p->sz = a->u.order.sz;
                 p->px = a->u.order.px;
-                p->due = n + 1 + rnd_below(16);
+                p->at = n + 1 + rnd_below(16);
             }
             x.out.n = 0;
         } while (more);
-        n++;
     }
     /* the fills still coalescing: flushed at shutdown (not in the timed
      * runs, which end with open buckets), so every fill is accounted */
     struct pmc_record fl;
     memset(&fl, 0, sizeof fl);
     fl.kind = PMC_K_FLUSH;
-    fl.t = g.t;
+    fl.t = s->g.t;
     struct pmc_engine_stats est;
     do {
         if (pmc_engine_step(x.e, &fl, fl.t, &x.out) != PMC_OK)
@@ -399,52 +469,76 @@ static struct pmc_record *build_events(const struct pmc_config *c,
     } while (est.open_buckets > 0);
     eng_fini(&x);
     free(q);
+    free(s);
+    *nrep_out = nrep;
     *nev_out = n;
-    xp.norders = norders;
     *x_out = xp;
-    return ev;
+    return rep;
 }
 
-/* How far ahead the loop loads the record array (measured here: 4 to 16
- * within a few per cent at T0, 12 best; NTA hints at 4 cost 25 %). */
-#define REC_AHEAD 12
+/* Records per chunk: the source makes a chunk (untimed), the loop steps it
+ * (timed). A shell's records come from a buffer it reuses and are in cache
+ * when stepped (the tape reader makes one at a time; the live inbox is a
+ * ring), so the loop must not measure a stream of records through the
+ * caches. 256 records are 143 KB: in L2 with the engine's working set.
+ * Measured here (the same engine, alternately): 64 to 1024 records within
+ * the noise of each other; one 670 MB array of every record, prefetched
+ * ahead, about 0.85x (its stream evicts the engine's lines from L2).
+ * BENCH_CHUNK overrides. */
+#define CHUNK_DEFAULT 256
 
-/* One pass over the events; returns seconds. */
-static double run_pass(const struct pmc_config *c, const struct pmc_record *ev,
-                       size_t n, struct pmc_engine_stats *st, long *heap_delta)
+struct pass {
+    const struct pmc_config *c;
+    const struct universe *u;
+    size_t nfills;
+    const struct report *rep;
+    size_t nrep;
+    struct pmc_record *buf; /* [chunk] */
+    size_t chunk;
+    struct source *src;
+};
+
+/* One timed pass over the sequence; returns the seconds spent stepping. */
+static double run_pass(struct pass *P, struct pmc_engine_stats *st,
+                       long *heap_delta)
 {
     struct eng x;
-    eng_init(&x, c);
+    eng_init(&x, P->c);
+    source_init(P->src, P->u, P->nfills, P->rep, P->nrep);
     struct mallinfo2 m0 = mallinfo2();
-    double t0 = now_s();
+    double t = 0;
+    size_t base = 0, k;
     pmc_ms due = pmc_engine_next_deadline(x.e);
-    for (size_t i = 0; i < n; i++) {
-        int more = due <= ev[i].t;
-        while (more) { /* the timers due first */
-            enum pmc_err e = pmc_engine_advance(x.e, ev[i].t, &x.out, &more);
+    while ((k = source_fill(P->src, P->buf, P->chunk)) > 0) {
+        const struct pmc_record *ev = P->buf;
+        double t0 = now_s();
+        for (size_t i = 0; i < k; i++) {
+            int more = due <= ev[i].t;
+            while (more) { /* the timers due first */
+                enum pmc_err e =
+                    pmc_engine_advance(x.e, ev[i].t, &x.out, &more);
+                if (e != PMC_OK)
+                    die_step(e, base + i);
+                x.out.n = 0;
+            }
+            if (i + 2 < k)
+                pmc_engine_prefetch(x.e, &ev[i + 2]);
+            enum pmc_err e = pmc_engine_step(x.e, &ev[i], ev[i].t, &x.out);
             if (e != PMC_OK)
-                die_step(e, i);
+                die_step(e, base + i);
             x.out.n = 0;
+            due = pmc_engine_next_deadline(x.e);
         }
-        if (i + 2 < n)
-            pmc_engine_prefetch(x.e, &ev[i + 2]);
-        if (i + REC_AHEAD < n) /* the record itself, into every level */
-            for (size_t o = 0; o < sizeof ev[0]; o += 64)
-                __builtin_prefetch((const char *)&ev[i + REC_AHEAD] + o, 0, 3);
-        enum pmc_err e = pmc_engine_step(x.e, &ev[i], ev[i].t, &x.out);
-        if (e != PMC_OK)
-            die_step(e, i);
-        x.out.n = 0;
-        due = pmc_engine_next_deadline(x.e);
+        t += now_s() - t0;
+        base += k;
     }
-    double dt = now_s() - t0;
     struct mallinfo2 m1 = mallinfo2();
     *heap_delta = (long)(m1.uordblks - m0.uordblks) +
                   (long)(m1.hblkhd - m0.hblkhd) +
                   (long)(m1.hblks - m0.hblks) * 1000000L;
     pmc_engine_stats(x.e, st);
     eng_fini(&x);
-    return dt;
+    return t;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -474,47 +568,57 @@ static uint32_t pct(const uint32_t *v, size_t n, double p)
     return v[i];
 }
 
-/* Time each step on its own. Fills and other steps are kept apart. */
-static void run_latency(const struct pmc_config *c, const struct pmc_record *ev,
-                        size_t n, uint32_t overhead)
+/* Time each step on its own (n events in the sequence). Fills and other
+ * steps are kept apart. */
+static void run_latency(struct pass *P, size_t n, uint32_t overhead)
 {
     struct eng x;
-    eng_init(&x, c);
+    eng_init(&x, P->c);
+    source_init(P->src, P->u, P->nfills, P->rep, P->nrep);
     uint32_t *fl = malloc(n * sizeof *fl), *other = malloc(2 * n * sizeof *fl);
     if (!fl || !other)
         exit(1);
-    size_t nf = 0, no = 0;
+    size_t nf = 0, no = 0, base = 0, k;
     struct pmc_record timer;
     memset(&timer, 0, sizeof timer);
     timer.kind = PMC_K_TIMER;
-    for (size_t i = 0; i < n; i++) {
-        /* due timers, one step each (as pmc_engine_advance does) */
-        for (;;) {
-            pmc_ms d = pmc_engine_next_deadline(x.e);
-            if (d > ev[i].t)
-                break;
-            timer.t = d;
+    while ((k = source_fill(P->src, P->buf, P->chunk)) > 0) {
+        const struct pmc_record *ev = P->buf;
+        for (size_t i = 0; i < k; i++) {
+            /* due timers, one step each (as pmc_engine_advance does) */
+            for (;;) {
+                pmc_ms d = pmc_engine_next_deadline(x.e);
+                if (d > ev[i].t)
+                    break;
+                timer.t = d;
+                uint64_t a = now_ns();
+                enum pmc_err e = pmc_engine_step(x.e, &timer, d, &x.out);
+                uint64_t b = now_ns();
+                if (e != PMC_OK)
+                    die_step(e, base + i);
+                x.out.n = 0;
+                uint64_t dt = b - a;
+                if (no == 2 * n) {
+                    fprintf(stderr,
+                            "bench: more timer steps than 2 x events\n");
+                    exit(1);
+                }
+                other[no++] = dt > overhead ? (uint32_t)(dt - overhead) : 0;
+            }
             uint64_t a = now_ns();
-            enum pmc_err e = pmc_engine_step(x.e, &timer, d, &x.out);
+            enum pmc_err e = pmc_engine_step(x.e, &ev[i], ev[i].t, &x.out);
             uint64_t b = now_ns();
             if (e != PMC_OK)
-                die_step(e, i);
+                die_step(e, base + i);
             x.out.n = 0;
             uint64_t dt = b - a;
-            other[no++] = dt > overhead ? (uint32_t)(dt - overhead) : 0;
+            uint32_t v = dt > overhead ? (uint32_t)(dt - overhead) : 0;
+            if (ev[i].kind == PMC_K_FILL)
+                fl[nf++] = v;
+            else
+                other[no++] = v;
         }
-        uint64_t a = now_ns();
-        enum pmc_err e = pmc_engine_step(x.e, &ev[i], ev[i].t, &x.out);
-        uint64_t b = now_ns();
-        if (e != PMC_OK)
-            die_step(e, i);
-        x.out.n = 0;
-        uint64_t dt = b - a;
-        uint32_t v = dt > overhead ? (uint32_t)(dt - overhead) : 0;
-        if (ev[i].kind == PMC_K_FILL)
-            fl[nf++] = v;
-        else
-            other[no++] = v;
+        base += k;
     }
     qsort(fl, nf, sizeof *fl, cmp_u32);
     qsort(other, no, sizeof *other, cmp_u32);
@@ -587,13 +691,26 @@ static int bench_core(size_t nfills)
     make_universe(u);
     bench_config(c, u);
     double g0 = now_s();
-    size_t nev;
+    size_t nev, nrep;
     struct expect xp;
-    struct pmc_record *ev = build_events(c, u, nfills, &nev, &xp);
+    struct report *reps = discover(c, u, nfills, &nrep, &nev, &xp);
     size_t norders = xp.norders;
-    printf("core: %zu events in memory (%zu fills, %zu exec reports, %d "
-           "tokens, %d traders), generated in %.1f s\n",
-           nev, nfills, nev - nfills, NTOKENS, NTRADERS, now_s() - g0);
+    struct pass P;
+    P.c = c;
+    P.u = u;
+    P.nfills = nfills;
+    P.rep = reps;
+    P.nrep = nrep;
+    const char *ck = getenv("BENCH_CHUNK");
+    P.chunk = ck && atol(ck) > 0 ? (size_t)atol(ck) : CHUNK_DEFAULT;
+    P.buf = calloc(P.chunk, sizeof *P.buf);
+    P.src = malloc(sizeof *P.src);
+    if (!P.buf || !P.src)
+        return 1;
+    printf("core: %zu events (%zu fills, %zu exec reports, %d tokens, %d "
+           "traders), generated in %.1f s, stepped from a buffer of %zu "
+           "records refilled between chunks (untimed)\n",
+           nev, nfills, nev - nfills, NTOKENS, NTRADERS, now_s() - g0, P.chunk);
 
     double best = 1e30;
     struct pmc_engine_stats st;
@@ -602,7 +719,7 @@ static int bench_core(size_t nfills)
     int passes = pe && atoi(pe) > 0 ? atoi(pe) : 3;
     for (int rep = 0; rep < passes; rep++) {
         long heap;
-        double dt = run_pass(c, ev, nev, &st, &heap);
+        double dt = run_pass(&P, &st, &heap);
         if (dt < best)
             best = dt;
         if (heap != 0) {
@@ -643,8 +760,10 @@ static int bench_core(size_t nfills)
            fps / 1e6, eps / 1e6, best * 1e9 / (double)nev, passes, nev);
     printf("core: step %.1f M fills/s (target 10 M: %.2fx)\n", fps / 1e6,
            fps / 1e7);
-    run_latency(c, ev, nev, timer_overhead_ns());
-    big_free(ev, ev_cap(nfills) * sizeof *ev);
+    run_latency(&P, nev, timer_overhead_ns());
+    free(reps);
+    free(P.buf);
+    free(P.src);
     free(u);
     free(c);
     return rc;
@@ -723,6 +842,7 @@ static size_t write_tape(const char *path, struct universe *u, size_t nfills)
     memset(&g, 0, sizeof g);
     g.u = u;
     g.t = T0;
+    g.rng = GEN_SEED;
     static const char *const side[] = {"BUY", "SELL"};
     for (size_t i = 0; i < nfills; i++) {
         struct gen_fill f;

@@ -477,14 +477,11 @@ static void tok_set_market(const struct pmc_engine *e, struct tok *x,
     x->mkt_h2 = e->mkts[m].id.h2;
 }
 
-/* Find or create; NONE when the table is full. A token with no market id
- * is its own market until metadata says otherwise. */
-static uint32_t tok_get(struct pmc_engine *e, const struct pmc_sym *t,
-                        const struct pmc_sym *market)
+/* tok_get's second half: t is not in the table (i: its free slot). */
+static PMC_NOINLINE uint32_t tok_add(struct pmc_engine *e,
+                                     const struct pmc_sym *t,
+                                     const struct pmc_sym *market, uint32_t i)
 {
-    uint32_t i, found = tok_probe(e, t, &i);
-    if (found != NONE)
-        return found;
     if (e->free_tok == NONE && e->tok_hwm == e->cfg.max_tokens) {
         if (!tok_reclaim(e))
             return NONE;
@@ -512,15 +509,20 @@ static uint32_t tok_get(struct pmc_engine *e, const struct pmc_sym *t,
     return k;
 }
 
-/* Move a token to the market named by metadata, carrying its exposure. */
-static enum pmc_err tok_link_market(struct pmc_engine *e, struct tok *x,
-                                    const struct pmc_sym *market)
+/* Find or create; NONE when the table is full. A token with no market id
+ * is its own market until metadata says otherwise. */
+static inline uint32_t tok_get(struct pmc_engine *e, const struct pmc_sym *t,
+                               const struct pmc_sym *market)
 {
-    /* the same market as now, by both 64-bit hashes of its id (lengths are
-     * mixed into them): a fill names its token's market every time, and
-     * this keeps the market table out of the common path */
-    if (!market->n || (market->h == x->mkt_h && market->h2 == x->mkt_h2))
-        return PMC_OK;
+    uint32_t i, found = tok_probe(e, t, &i);
+    return found != NONE ? found : tok_add(e, t, market, i);
+}
+
+/* tok_link_market's second half: the market is another one. */
+static PMC_NOINLINE enum pmc_err tok_move_market(struct pmc_engine *e,
+                                                 struct tok *x,
+                                                 const struct pmc_sym *market)
+{
     uint32_t m = mkt_find_or_add(e, market);
     if (m == NONE)
         return PMC_EFULL;
@@ -537,6 +539,18 @@ static enum pmc_err tok_link_market(struct pmc_engine *e, struct tok *x,
     e->mkts[m].ntok++;
     tok_set_market(e, x, m);
     return PMC_OK;
+}
+
+/* Move a token to the market named by metadata, carrying its exposure. */
+static inline enum pmc_err tok_link_market(struct pmc_engine *e, struct tok *x,
+                                           const struct pmc_sym *market)
+{
+    /* the same market as now, by both 64-bit hashes of its id (lengths are
+     * mixed into them): a fill names its token's market every time, and
+     * this keeps the market table out of the common path */
+    if (!market->n || (market->h == x->mkt_h && market->h2 == x->mkt_h2))
+        return PMC_OK;
+    return tok_move_market(e, x, market);
 }
 
 static uint32_t ord_find(const struct pmc_engine *e, const struct pmc_sym *c)
@@ -967,7 +981,8 @@ static void bucket_flush(struct pmc_engine *e, uint32_t bi,
 
 /* Index of the trader with this address, or -1 (as pmc_config_find_trader,
  * without the scan). */
-static int trader_find(const struct pmc_engine *e, const struct pmc_sym *a)
+static inline int trader_find(const struct pmc_engine *e,
+                              const struct pmc_sym *a)
 {
     for (uint32_t i = (uint32_t)a->h & (TRADER_SLOTS - 1);;
          i = (i + 1) & (TRADER_SLOTS - 1)) {
