@@ -26,11 +26,6 @@ void pmc_dedupe_init(struct pmc_dedupe *d, void *mem, uint32_t cap)
     memset(mem, 0, 2 * (size_t)ns * sizeof(uint64_t));
 }
 
-static uint64_t fingerprint(const struct pmc_sym *k)
-{
-    return k->h2 | 1; /* 0 marks an empty slot */
-}
-
 /* In generation g (t = slot + g, stride 2): the slot holding fp, or the
  * empty slot where it would go (*found = 0). */
 static inline uint32_t probe(const uint64_t *t, uint32_t mask, uint64_t h,
@@ -52,7 +47,7 @@ static inline uint32_t probe(const uint64_t *t, uint32_t mask, uint64_t h,
 
 int pmc_dedupe_contains(const struct pmc_dedupe *d, const struct pmc_sym *key)
 {
-    uint64_t fp = fingerprint(key);
+    uint64_t fp = pmc__dedupe_fp(key);
     int found;
     (void)probe(d->slot, d->mask, key->h, fp, &found);
     if (!found)
@@ -60,15 +55,16 @@ int pmc_dedupe_contains(const struct pmc_dedupe *d, const struct pmc_sym *key)
     return found;
 }
 
-int pmc_dedupe_insert(struct pmc_dedupe *d, const struct pmc_sym *key)
+/* The slow path of pmc_dedupe_insert: both probe chains walked to their
+ * end, and the generations turned when the current one is full. */
+int pmc__dedupe_insert_probing(struct pmc_dedupe *d, uint64_t h, uint64_t fp)
 {
-    uint64_t fp = fingerprint(key);
     int found;
     uint64_t *cur = d->slot + d->cur, *old = d->slot + (d->cur ^ 1);
-    uint32_t i = probe(cur, d->mask, key->h, fp, &found);
+    uint32_t i = probe(cur, d->mask, h, fp, &found);
     if (found)
         return 0;
-    (void)probe(old, d->mask, key->h, fp, &found);
+    (void)probe(old, d->mask, h, fp, &found);
     if (found)
         return 0;
     if (d->n == d->cap) {
@@ -78,7 +74,7 @@ int pmc_dedupe_insert(struct pmc_dedupe *d, const struct pmc_sym *key)
         d->cur ^= 1;
         d->n = 0;
         cur = old;
-        i = probe(cur, d->mask, key->h, fp, &found);
+        i = probe(cur, d->mask, h, fp, &found);
     }
     cur[2 * (size_t)i] = fp;
     d->n++;

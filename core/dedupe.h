@@ -10,7 +10,9 @@
  * A key is identified by its 64-bit table hash (pmc_sym.h, which picks the
  * slot) and a second, independently seeded 64-bit fingerprint stored in
  * the slot: a false "duplicate" needs both to collide (~2^-100 at the
- * default size). Insert and look-up are two probes of 8-byte slots. */
+ * default size). The two generations' slots are interleaved: an insert
+ * reads the 4 slot pairs from the key's home (one or two cache lines) at
+ * once, and walks a chain only when it runs past them. */
 #ifndef PMC_DEDUPE_H
 #define PMC_DEDUPE_H
 
@@ -26,8 +28,57 @@ struct pmc_dedupe {
 
 size_t pmc_dedupe_mem_size(uint32_t cap);
 void pmc_dedupe_init(struct pmc_dedupe *d, void *mem, uint32_t cap);
+
+/* A key's fingerprint in the slots (0 marks an empty slot). */
+static inline uint64_t pmc__dedupe_fp(const struct pmc_sym *k)
+{
+    return k->h2 | 1;
+}
+
+/* pmc_dedupe_insert's slow path (dedupe.c): both probe chains walked to
+ * their end, the generations turned when the current one is full. */
+int pmc__dedupe_insert_probing(struct pmc_dedupe *d, uint64_t h, uint64_t fp);
+
 /* 1 when key is new (and now remembered), 0 when it was seen before. */
-int pmc_dedupe_insert(struct pmc_dedupe *d, const struct pmc_sym *key);
+static inline int pmc_dedupe_insert(struct pmc_dedupe *d,
+                                    const struct pmc_sym *key)
+{
+    uint64_t fp = pmc__dedupe_fp(key);
+    uint32_t i = (uint32_t)key->h & d->mask;
+    if (d->n == d->cap || i > d->mask - 3)
+        return pmc__dedupe_insert_probing(d, key->h, fp);
+    /* The 4 slot pairs from the home slot (8 words, the generations
+     * interleaved), without a branch per slot: the probe loops' exits are
+     * data-dependent and mispredicted about once a probe at the tables'
+     * load. A key is never stored past an empty slot of its generation's
+     * chain (no deletion), so fp anywhere in the window is the key; when
+     * each generation has an empty slot in the window, its chain ends
+     * there and the key is not further on. Bit k of a mask is word k. */
+    const uint64_t *w = d->slot + 2 * (size_t)i;
+    unsigned seen = 0, empty = 0;
+#define WORD(k)                                                                \
+    seen |= (unsigned)(w[k] == fp) << (k);                                     \
+    empty |= (unsigned)(w[k] == 0) << (k)
+    WORD(0);
+    WORD(1);
+    WORD(2);
+    WORD(3);
+    WORD(4);
+    WORD(5);
+    WORD(6);
+    WORD(7);
+#undef WORD
+    unsigned c = d->cur, free_cur = (empty >> c) & 0x55u,
+             free_old = (empty >> (c ^ 1)) & 0x55u;
+    if (seen)
+        return 0;
+    if (!free_cur || !free_old) /* a chain runs past the window */
+        return pmc__dedupe_insert_probing(d, key->h, fp);
+    d->slot[2 * (size_t)i + (size_t)__builtin_ctz(free_cur) + c] = fp;
+    d->n++;
+    return 1;
+}
+
 /* Start loading the slots key would probe first (a hint; no effect): its
  * home slot's line and the next one, where a probe chain (about four slot
  * pairs at the tables' load) often runs on. For the last slots that line

@@ -812,6 +812,22 @@ static void skip_all(struct pmc_engine *e, const struct pmc_bucket *b,
 
 /* ---- flush: netting, sizing, guards, risk, limit, id --------------------- */
 
+/* The 8 lowercase hex digits of v, most significant first, as the bytes
+ * of a word in memory order: each nibble spread into its own byte, then
+ * '0' + n, with 'a' - '0' - 10 more for the bytes of 10 and above. */
+static uint64_t hex8(uint32_t v)
+{
+    uint64_t x = v;
+    x = (x | x << 16) & 0x0000ffff0000ffffULL;
+    x = (x | x << 8) & 0x00ff00ff00ff00ffULL;
+    x = (x | x << 4) & 0x0f0f0f0f0f0f0f0fULL;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    x = __builtin_bswap64(x); /* the most significant nibble first */
+#endif
+    uint64_t ten = ((x + 0x0606060606060606ULL) >> 4) & 0x0101010101010101ULL;
+    return x + 0x3030303030303030ULL + ten * ('a' - '0' - 10);
+}
+
 /* SPEC 3.11: a hash of the first fill key and the flush sequence. The key
  * enters through its two independent 64-bit hashes (already computed): 24
  * bytes to hash instead of ~90, byte-order independent. */
@@ -820,21 +836,9 @@ static void coid_make(struct pmc_sym *coid, const struct pmc_sym *first,
 {
     uint64_t h = pmc_hash64_words3(first->h, first->h2, seq);
     char s[20] = "pmc-";
-    /* two hex digits per byte, from the high byte down */
-    static const char hex2[513] =
-        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-        "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-        "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
-        "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
-        "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
-        "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
-        "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-        "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
-    for (int i = 0; i < 8; i++) {
-        const char *d = &hex2[2 * ((h >> (56 - 8 * i)) & 255)];
-        s[4 + 2 * i] = d[0];
-        s[5 + 2 * i] = d[1];
-    }
+    uint64_t hi = hex8((uint32_t)(h >> 32)), lo = hex8((uint32_t)h);
+    memcpy(s + 4, &hi, 8);
+    memcpy(s + 12, &lo, 8);
     enum pmc_err err = pmc_sym_set(coid, s, 20);
     PMC_ASSERT(err == PMC_OK);
 }

@@ -273,6 +273,59 @@ static void test_same_home_slot(void **state)
     teardown_cap(&f);
 }
 
+/* The insert looks at the 4 slot pairs from a key's home at once and walks
+ * the chains only past them: chains that wrap past the table's end, keys
+ * whose home is among the last 3 slots, and keys of a home slot the
+ * wrapped chain already fills, each found again and only once. */
+static void test_window_edges(void **state)
+{
+    (void)state;
+    struct fixture f;
+    const uint32_t cap = 16; /* 32 slots a generation */
+    setup_cap(&f, cap);
+    uint32_t m = f.d.mask;
+    struct pmc_sym end[8], zero[4];
+    uint32_t ne = 0, nz = 0;
+    for (uint64_t i = 0; (ne < 8 || nz < 4) && i < 400000; i++) {
+        struct pmc_sym k = key_of(i);
+        uint32_t home = (uint32_t)k.h & m;
+        if (home >= m - 2 && ne < 8)
+            end[ne++] = k;
+        else if (home == 0 && nz < 4)
+            zero[nz++] = k;
+    }
+    assert_int_equal(ne, 8);
+    assert_int_equal(nz, 4);
+    for (uint32_t i = 0; i < ne; i++) { /* the chain wraps to slots 0.. */
+        assert_int_equal(pmc_dedupe_insert(&f.d, &end[i]), 1);
+        for (uint32_t j = 0; j <= i; j++)
+            assert_int_equal(pmc_dedupe_insert(&f.d, &end[j]), 0);
+    }
+    for (uint32_t i = 0; i < nz; i++) {
+        assert_int_equal(pmc_dedupe_insert(&f.d, &zero[i]), 1);
+        assert_int_equal(pmc_dedupe_insert(&f.d, &zero[i]), 0);
+    }
+    for (uint32_t i = 0; i < ne; i++)
+        assert_true(pmc_dedupe_contains(&f.d, &end[i]));
+    for (uint32_t i = 0; i < nz; i++)
+        assert_true(pmc_dedupe_contains(&f.d, &zero[i]));
+    assert_int_equal(f.d.n, ne + nz);
+    /* the next generation: every key is still seen, from the old one */
+    for (uint32_t i = 0; i < cap - ne - nz; i++) {
+        struct pmc_sym k = key_of(1000000 + i);
+        assert_int_equal(pmc_dedupe_insert(&f.d, &k), 1);
+    }
+    struct pmc_sym k = key_of(2000000);
+    assert_int_equal(pmc_dedupe_insert(&f.d, &k), 1); /* turns */
+    assert_int_equal(f.d.n, 1);
+    for (uint32_t i = 0; i < ne; i++)
+        assert_int_equal(pmc_dedupe_insert(&f.d, &end[i]), 0);
+    for (uint32_t i = 0; i < nz; i++)
+        assert_int_equal(pmc_dedupe_insert(&f.d, &zero[i]), 0);
+    assert_int_equal(f.d.n, 1);
+    teardown_cap(&f);
+}
+
 /* A symbol's two hashes are pmc_hash64 and the same family under the
  * second seed, for every length a symbol holds (each way through the word
  * loop and the tail), and stay the values they were: client order ids and
@@ -347,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_wraps_many_times),
         cmocka_unit_test(test_property_vs_model),
         cmocka_unit_test(test_same_home_slot),
+        cmocka_unit_test(test_window_edges),
         cmocka_unit_test(test_sym_hashes),
         cmocka_unit_test(test_bytes_eq),
     };
