@@ -89,6 +89,33 @@ static pmc_micros part_floor(pmc_micros v, pmc_micros w, pmc_micros W)
     return (p % W != 0 && p < 0) ? q - 1 : q;
 }
 
+/* The split of the amounts v among a[0, n) (weights' sum W, largest entry
+ * big): floor(x x w_j / W) each, the rounding rest to the largest weight,
+ * so the parts add up to v; with no weight at all (or one trader)
+ * everything to the first. */
+static void attr_split(const struct attr *a, uint32_t n, pmc_micros W,
+                       uint32_t big, const struct pmc__undo *v,
+                       struct pmc__undo *d)
+{
+    if (n == 1 || W <= 0) {
+        for (uint32_t j = 0; j < n; j++)
+            d[j] = (struct pmc__undo){0, 0, 0, 0};
+        d[0] = *v;
+        return;
+    }
+    struct pmc__undo r = *v;
+    for (uint32_t j = 0; j < n; j++) {
+        if (j == big)
+            continue;
+        pmc_micros w = a[j].w;
+        r.sh -= d[j].sh = part_floor(v->sh, w, W);
+        r.usd -= d[j].usd = part_floor(v->usd, w, W);
+        r.fee -= d[j].fee = v->fee ? part_floor(v->fee, w, W) : 0;
+        r.basis -= d[j].basis = v->basis ? part_floor(v->basis, w, W) : 0;
+    }
+    d[big] = r;
+}
+
 /* The core's own switch of trader i (an action, by=core). */
 void pmc__emit_trader(struct pmc_engine *e, uint32_t i, int on, const char *why,
                       struct pmc_actions *out)
@@ -206,11 +233,9 @@ static inline void attr_fill_one(struct pmc_engine *e, const struct order *o,
 
 /* An execution fill of the order in slot k: `sh` shares into (BUY) or out
  * of (SELL) the position, `usd` shares x price, `fee`, and for a SELL the
- * cost `basis` it takes out. Each amount v is split between the order's
- * traders: floor(v x w_j / W) each, the rounding rest to the largest
- * weight, so the parts add up to v; with no weight at all (or one trader)
- * everything to the first. The order's first fill counts it filled for each
- * of its traders. */
+ * cost `basis` it takes out, each split between the order's traders
+ * (attr_split). The order's first fill counts it filled for each of its
+ * traders. */
 void pmc__attr_fill(struct pmc_engine *e, uint32_t k, pmc_micros sh,
                     pmc_micros usd, pmc_micros fee, pmc_micros basis,
                     struct pmc_actions *out)
@@ -222,34 +247,13 @@ void pmc__attr_fill(struct pmc_engine *e, uint32_t k, pmc_micros sh,
     o->filled = 1;
     if (o->side == PMC_BUY)
         basis = 0;
-    pmc_micros W = o->attr_w;
     if (n == 0)
         return;
-    if (n == 1 || W <= 0) {
-        attr_fill_one(e, o, &a[0], first, sh, usd, fee, basis, out);
-        for (uint32_t j = 1; j < n; j++)
-            attr_fill_one(e, o, &a[j], first, 0, 0, 0, 0, out);
-        return;
-    }
-    pmc_micros dsh[PMC_ATTR_MAX], dusd[PMC_ATTR_MAX], dfee[PMC_ATTR_MAX],
-        db[PMC_ATTR_MAX];
-    pmc_micros rsh = sh, rusd = usd, rfee = fee, rb = basis;
-    uint32_t big = o->attr_big;
-    for (uint32_t j = 0; j < n; j++) {
-        if (j == big)
-            continue;
-        pmc_micros w = a[j].w;
-        rsh -= dsh[j] = part_floor(sh, w, W);
-        rusd -= dusd[j] = part_floor(usd, w, W);
-        rfee -= dfee[j] = fee ? part_floor(fee, w, W) : 0;
-        rb -= db[j] = basis ? part_floor(basis, w, W) : 0;
-    }
-    dsh[big] = rsh;
-    dusd[big] = rusd;
-    dfee[big] = rfee;
-    db[big] = rb;
+    struct pmc__undo v = {sh, usd, fee, basis}, d[PMC_ATTR_MAX];
+    attr_split(a, n, o->attr_w, o->attr_big, &v, d);
     for (uint32_t j = 0; j < n; j++)
-        attr_fill_one(e, o, &a[j], first, dsh[j], dusd[j], dfee[j], db[j], out);
+        attr_fill_one(e, o, &a[j], first, d[j].sh, d[j].usd, d[j].fee,
+                      d[j].basis, out);
 }
 
 /* Token x resolved at `payout`: realise every trader's part, ours and the
@@ -421,31 +425,6 @@ uint32_t pmc_engine_trader_stats_all(const struct pmc_engine *e,
     for (uint32_t k = 0; k < e->ntoks; k++)
         parts_unreal(e, &e->toks[e->live[k]], out, n, NONE);
     return n;
-}
-
-/* The split pmc__attr_fill made of `v` among a[0, n) (weights' sum W,
- * largest entry big, which takes the remainder). */
-static void attr_split(const struct attr *a, uint32_t n, pmc_micros W,
-                       uint32_t big, const struct pmc__undo *v,
-                       struct pmc__undo *d)
-{
-    if (n == 1 || W <= 0) {
-        for (uint32_t j = 0; j < n; j++)
-            d[j] = (struct pmc__undo){0, 0, 0, 0};
-        d[0] = *v;
-        return;
-    }
-    struct pmc__undo r = *v;
-    for (uint32_t j = 0; j < n; j++) {
-        if (j == big)
-            continue;
-        pmc_micros w = a[j].w;
-        r.sh -= d[j].sh = part_floor(v->sh, w, W);
-        r.usd -= d[j].usd = part_floor(v->usd, w, W);
-        r.fee -= d[j].fee = v->fee ? part_floor(v->fee, w, W) : 0;
-        r.basis -= d[j].basis = v->basis ? part_floor(v->basis, w, W) : 0;
-    }
-    d[big] = r;
 }
 
 /* A FAILED report takes back (part of) a fill of an order attributed as
