@@ -477,10 +477,11 @@ static struct report *discover(const struct pmc_config *c,
 }
 
 /* Records per chunk: the source makes a chunk (untimed), the loop steps it
- * (timed). A shell's records come from a buffer it reuses and are in cache
- * when stepped (the tape reader makes one at a time; the live inbox is a
- * ring), so the loop must not measure a stream of records through the
- * caches. 256 records are 143 KB: in L2 with the engine's working set.
+ * (timed). A shell's records are in cache when stepped: the driver
+ * (core/driver.c) has its source write each next record into the one
+ * record it reuses, so the loop must not measure a stream of records
+ * through the caches. 256 records are 143 KB: in L2 with the engine's
+ * working set.
  * Measured here (the same engine, alternately): 64 to 1024 records within
  * the noise of each other; one 670 MB array of every record, prefetched
  * ahead, about 0.85x (its stream evicts the engine's lines from L2).

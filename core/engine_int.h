@@ -1,7 +1,8 @@
 /* core/engine_int.h - the engine's state: struct pmc_engine and the slots
  * of its tables (tokens, markets, orders, per-trader records and parts),
- * shared by engine.c (the pipeline, the tables), traders.c (per-trader
- * accountability) and failed.c (failed trades). Private to those three. */
+ * shared by engine.c (the pipeline), tables.c (the memory and the tables),
+ * traders.c (per-trader accountability) and failed.c (failed trades).
+ * Private to those four. */
 #ifndef PMC_ENGINE_INT_H
 #define PMC_ENGINE_INT_H
 
@@ -245,6 +246,151 @@ static inline pmc_micros pmc__tok_unreal(const struct tok *x)
         stmt;                                                                  \
         (e)->risk.unrealized += pmc__tok_unreal(x) - before_;                  \
     } while (0)
+
+/* ---- tables.c: the engine's memory and tables ---------------------------- */
+
+/* Enter cfg.traders[t] in the trader index. */
+void pmc__trader_index(struct pmc_engine *e, uint32_t t);
+
+/* Queue token k's slot for reuse (it is idle, not queued yet). */
+void pmc__tok_queue(struct pmc_engine *e, uint32_t k);
+
+/* Resolved, flat, no open order, no open bucket. */
+static inline int tok_idle(const struct tok *x)
+{
+    return x->resolved && !x->shares && !x->pend_buy && !x->pend_sell &&
+           !x->nord && x->bucket[0] == NONE && x->bucket[1] == NONE;
+}
+
+/* Called where token k may have become idle: queue it for reuse. */
+static inline void tok_check_idle(struct pmc_engine *e, uint32_t k)
+{
+    const struct tok *x = &e->toks[k];
+    if (!x->queued && tok_idle(x))
+        pmc__tok_queue(e, k);
+}
+
+/* tok_get's second half: t is not in the table (i: the free index slot
+ * tok_probe found). Its index, NONE when the table is full. */
+uint32_t pmc__tok_add(struct pmc_engine *e, const struct pmc_sym *t,
+                      const struct pmc_sym *market, uint32_t i);
+
+/* tok_link_market's second half: the market is another one. */
+enum pmc_err pmc__tok_move_market(struct pmc_engine *e, struct tok *x,
+                                  const struct pmc_sym *market);
+
+/* Delete slot value k from an index whose entries hash by home(k) (linear
+ * probing: backward-shift deletion keeps probe chains intact). */
+static inline void
+pmc__index_del(struct index *ix, uint32_t k, const struct pmc_engine *e,
+               uint32_t (*home)(const struct pmc_engine *, uint32_t))
+{
+    uint32_t mask = ix->mask;
+    uint32_t i = home(e, k) & mask;
+    while (ix->slot[i] != k)
+        i = (i + 1) & mask;
+    uint32_t j = i;
+    for (;;) {
+        ix->slot[i] = NONE;
+        for (;;) {
+            j = (j + 1) & mask;
+            uint32_t s = ix->slot[j];
+            if (s == NONE)
+                return;
+            uint32_t h = home(e, s) & mask;
+            if (i <= j ? (h <= i || h > j) : (h <= i && h > j))
+                break;
+        }
+        ix->slot[i] = ix->slot[j];
+        i = j;
+    }
+}
+
+/* Double the order index (ord_index_add: it would be over half full). */
+void pmc__ord_index_grow(struct pmc_engine *e);
+
+static inline uint32_t ord_home(const struct pmc_engine *e, uint32_t k)
+{
+    return (uint32_t)e->orders[k].coid.h;
+}
+
+static inline void ord_index_put(struct index *ix, const struct order *orders,
+                                 uint32_t k)
+{
+    uint32_t i = (uint32_t)orders[k].coid.h & ix->mask;
+    while (ix->slot[i] != NONE) {
+        /* the same id twice means the same flush twice: a broken invariant */
+        PMC_ASSERT(!pmc_sym_eq(&orders[ix->slot[i]].coid, &orders[k].coid));
+        i = (i + 1) & ix->mask;
+    }
+    ix->slot[i] = k;
+}
+
+/* Index open order k, doubling the index first when it would be over half
+ * full. */
+static inline void ord_index_add(struct pmc_engine *e, uint32_t k)
+{
+    uint32_t size = e->ord_ix.mask + 1;
+    if (2 * (e->nopen_orders + 1) > size && size < e->ord_ix_full)
+        pmc__ord_index_grow(e);
+    ord_index_put(&e->ord_ix, e->orders, k);
+}
+
+static inline void ord_index_del(struct pmc_engine *e, uint32_t k)
+{
+    pmc__index_del(&e->ord_ix, k, e, ord_home);
+}
+
+/* Probe for t: its index, or NONE with *slot set to the free slot. */
+static inline uint32_t tok_probe(const struct pmc_engine *e,
+                                 const struct pmc_sym *t, uint32_t *slot)
+{
+    uint32_t i = (uint32_t)t->h & e->tok_ix.mask;
+    for (;; i = (i + 1) & e->tok_ix.mask) {
+        uint32_t s = e->tok_ix.slot[i];
+        if (s == NONE) {
+            *slot = i;
+            return NONE;
+        }
+        if (pmc_sym_eq(&e->toks[s].token, t))
+            return s;
+    }
+}
+
+/* Find or create; NONE when the table is full. A token with no market id
+ * is its own market until metadata says otherwise. */
+static inline uint32_t tok_get(struct pmc_engine *e, const struct pmc_sym *t,
+                               const struct pmc_sym *market)
+{
+    uint32_t i, found = tok_probe(e, t, &i);
+    return found != NONE ? found : pmc__tok_add(e, t, market, i);
+}
+
+/* Move a token to the market named by metadata, carrying its exposure. */
+static inline enum pmc_err tok_link_market(struct pmc_engine *e, struct tok *x,
+                                           const struct pmc_sym *market)
+{
+    /* the same market as now, by both 64-bit hashes of its id (lengths are
+     * mixed into them): a fill names its token's market every time, and
+     * this keeps the market table out of the common path */
+    if (!market->n || (market->h == x->mkt_h && market->h2 == x->mkt_h2))
+        return PMC_OK;
+    return pmc__tok_move_market(e, x, market);
+}
+
+/* The open order with client id c, or NONE. */
+static inline uint32_t ord_find(const struct pmc_engine *e,
+                                const struct pmc_sym *c)
+{
+    uint32_t i = (uint32_t)c->h & e->ord_ix.mask;
+    for (;; i = (i + 1) & e->ord_ix.mask) {
+        uint32_t s = e->ord_ix.slot[i];
+        if (s == NONE)
+            return NONE;
+        if (pmc_sym_eq(&e->orders[s].coid, c))
+            return s;
+    }
+}
 
 /* ---- failed.c: failed trades --------------------------------------------- */
 
