@@ -50,7 +50,6 @@ enum pmc_err {
 const char *pmc_strerror(enum pmc_err e);
 
 #define PMC_MUST_USE __attribute__((warn_unused_result))
-#define PMC_NOINLINE __attribute__((noinline))
 #define PMC_TRY(expr)                                                          \
     do {                                                                       \
         enum pmc_err pmc_try_e_ = (expr);                                      \
