@@ -65,7 +65,8 @@ struct buf {
     size_t n;
 };
 
-static __attribute__((unused)) size_t cb_write(char *p, size_t s, size_t m, void *ud)
+static __attribute__((unused)) size_t cb_write(char *p, size_t s, size_t m,
+                                               void *ud)
 {
     struct buf *b = ud;
     size_t n = s * m;
@@ -78,7 +79,8 @@ static __attribute__((unused)) size_t cb_write(char *p, size_t s, size_t m, void
 }
 
 /* Blocking control call; returns the parsed JSON answer (caller decrefs). */
-static __attribute__((unused)) json_t *ctl(const char *method, const char *path, const char *body)
+static __attribute__((unused)) json_t *ctl(const char *method, const char *path,
+                                           const char *body)
 {
     char url[256];
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", g_port, path);
@@ -113,7 +115,6 @@ static __attribute__((unused)) void ctlf(const char *path, const char *fmt, ...)
     json_decref(j);
 }
 
-
 static __attribute__((unused)) int posts_for(const char *hash)
 {
     char p[160];
@@ -125,8 +126,8 @@ static __attribute__((unused)) int posts_for(const char *hash)
 }
 
 /* Times (ms) at which the fake received requests METHOD PATH* (prefix). */
-static __attribute__((unused)) int request_times(const char *method, const char *path, int64_t *t,
-                         int cap)
+static __attribute__((unused)) int
+request_times(const char *method, const char *path, int64_t *t, int cap)
 {
     json_t *j = ctl("GET", "/_control/log", NULL);
     json_t *a = json_object_get(j, "requests");
@@ -176,8 +177,9 @@ static __attribute__((unused)) void h_emit(void *ctx, struct pmc_record *r)
     s->rec[s->n++] = *r;
 }
 
-static __attribute__((unused)) enum pmc_err h_journal(void *ctx, const struct pmc_sym *coid,
-                              const char *body, size_t len, const char *hash)
+static __attribute__((unused)) enum pmc_err
+h_journal(void *ctx, const struct pmc_sym *coid, const char *body, size_t len,
+          const char *hash)
 {
     struct sink *s = ctx;
     (void)coid;
@@ -190,8 +192,10 @@ static __attribute__((unused)) enum pmc_err h_journal(void *ctx, const struct pm
     return s->fail_journal ? PMC_EIO : PMC_OK;
 }
 
-static __attribute__((unused)) void h_stage(void *ctx, const struct pmc_sym *coid,
-                    enum pmc_clob_stage st, pmc_ms t, const char *hash)
+static __attribute__((unused)) void h_stage(void *ctx,
+                                            const struct pmc_sym *coid,
+                                            enum pmc_clob_stage st, pmc_ms t,
+                                            const char *hash)
 {
     struct sink *s = ctx;
     (void)coid;
@@ -203,7 +207,8 @@ static __attribute__((unused)) void h_stage(void *ctx, const struct pmc_sym *coi
         s->acked++;
 }
 
-static __attribute__((unused)) void h_trade(void *ctx, const struct pmc_clob_trade *t)
+static __attribute__((unused)) void h_trade(void *ctx,
+                                            const struct pmc_clob_trade *t)
 {
     struct sink *s = ctx;
     assert_true(t->coid.n > 0 && t->order_hash && t->t > 0);
@@ -218,7 +223,8 @@ static __attribute__((unused)) void h_log(void *ctx, const char *line)
     snprintf(s->log + n, sizeof s->log - n, "%s\n", line);
 }
 
-static __attribute__((unused)) void base_cfg(struct pmc_clob_cfg *c, char *url, size_t cap)
+static __attribute__((unused)) void base_cfg(struct pmc_clob_cfg *c, char *url,
+                                             size_t cap)
 {
     pmc_clob_cfg_default(c);
     snprintf(url, cap, "http://127.0.0.1:%d", g_port);
@@ -232,8 +238,9 @@ static __attribute__((unused)) void base_cfg(struct pmc_clob_cfg *c, char *url, 
     c->lanes = g_lanes;
 }
 
-static __attribute__((unused)) struct pmc_clob *make(const struct pmc_clob_cfg *cfg, struct sink *s,
-                             const char *secret, int log_to_stderr)
+static __attribute__((unused)) struct pmc_clob *
+make(const struct pmc_clob_cfg *cfg, struct sink *s, const char *secret,
+     int log_to_stderr)
 {
     struct pmc_exec_creds c;
     memset(&c, 0, sizeof c);
@@ -264,8 +271,9 @@ static __attribute__((unused)) struct pmc_clob *make(const struct pmc_clob_cfg *
     return x;
 }
 
-static __attribute__((unused)) struct pmc_record order(const char *coid, enum pmc_side side,
-                               enum pmc_tif tif, const char *px, const char *sz)
+static __attribute__((unused)) struct pmc_record
+order(const char *coid, enum pmc_side side, enum pmc_tif tif, const char *px,
+      const char *sz)
 {
     struct pmc_record r;
     memset(&r, 0, sizeof r);
@@ -280,14 +288,16 @@ static __attribute__((unused)) struct pmc_record order(const char *coid, enum pm
     return r;
 }
 
-static __attribute__((unused)) void submit(struct pmc_clob *x, const struct pmc_record *r)
+static __attribute__((unused)) void submit(struct pmc_clob *x,
+                                           const struct pmc_record *r)
 {
     assert_int_equal(pmc_clob_submit(x, r, now_ms()), PMC_OK);
 }
 
 /* Drive the executor until `want` records arrived and it is idle (or the
  * time runs out); then a little longer when settle_ms > 0. */
-static __attribute__((unused)) void run(struct pmc_clob *x, struct sink *s, int want, int max_ms)
+static __attribute__((unused)) void run(struct pmc_clob *x, struct sink *s,
+                                        int want, int max_ms)
 {
     pmc_ms end = now_ms() + max_ms;
     while (now_ms() < end) {
@@ -308,7 +318,8 @@ static __attribute__((unused)) void run_for(struct pmc_clob *x, int ms)
 }
 
 /* The executor's metrics (Prometheus text) into buf. */
-static __attribute__((unused)) void metrics_of(struct pmc_clob *x, char *buf, size_t cap)
+static __attribute__((unused)) void metrics_of(struct pmc_clob *x, char *buf,
+                                               size_t cap)
 {
     FILE *f = fmemopen(buf, cap, "w");
     assert_non_null(f);
@@ -316,8 +327,9 @@ static __attribute__((unused)) void metrics_of(struct pmc_clob *x, char *buf, si
     assert_int_equal(fclose(f), 0);
 }
 
-static __attribute__((unused)) void expect(const struct pmc_record *r, enum pmc_exec_status st,
-                   const char *sz, const char *px)
+static __attribute__((unused)) void expect(const struct pmc_record *r,
+                                           enum pmc_exec_status st,
+                                           const char *sz, const char *px)
 {
     assert_int_equal(r->kind, PMC_K_EXEC);
     assert_int_equal(r->u.exec.status, st);
@@ -349,8 +361,8 @@ static __attribute__((unused)) int64_t fake_posts(const char *key)
 }
 
 /* The record of coid with status st (the first), or NULL. */
-static __attribute__((unused)) const struct pmc_record *rec_of(const struct sink *s, const char *coid,
-                                       enum pmc_exec_status st)
+static __attribute__((unused)) const struct pmc_record *
+rec_of(const struct sink *s, const char *coid, enum pmc_exec_status st)
 {
     for (int i = 0; i < s->n; i++)
         if (s->rec[i].kind == PMC_K_EXEC && s->rec[i].u.exec.status == st &&
