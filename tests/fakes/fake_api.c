@@ -1770,7 +1770,9 @@ static int try_request(struct conn *c)
     memcpy(c->out + n, r.body.p, send_n);
     c->out_len = (size_t)n + send_n;
     c->out_off = 0;
-    c->send_at = r.delay_ms > 0 ? now + r.delay_ms : 0;
+    /* whole milliseconds: now may be up to 1 ms past the clock's last tick,
+     * so one more keeps the delay at least the one asked for */
+    c->send_at = r.delay_ms > 0 ? now + r.delay_ms + 1 : 0;
     c->close_after = close_after || r.truncate;
     free(r.body.p);
     return 1;

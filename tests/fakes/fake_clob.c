@@ -1916,7 +1916,9 @@ static int try_request(struct conn *c)
         return -1;
     c->out_len = (size_t)n;
     c->out_off = 0;
-    c->send_at = r.delay_ms > 0 ? mono_ms() + r.delay_ms : 0;
+    /* whole milliseconds: the clock may be up to 1 ms past its last tick,
+     * so one more keeps the delay at least the one asked for */
+    c->send_at = r.delay_ms > 0 ? mono_ms() + r.delay_ms + 1 : 0;
     c->close_after = close_after || r.framing >= FR_CLOSE_END;
     return 1;
 }
