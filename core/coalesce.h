@@ -30,6 +30,9 @@ struct pmc_bucket {
     pmc_micros pending;  /* scaled notional, USD micros */
     uint32_t prev, next; /* open list, in deadline order */
     struct pmc_fill_ref *fills;
+    /* per side [enum pmc_side], kept as fills join and leave: the scaled
+     * sizes, and each times its price (the net and reference price) */
+    pmc_i128 wsum[2], pxw[2];
 };
 
 struct pmc_coalesce {
@@ -88,6 +91,7 @@ static inline uint32_t pmc_coalesce_open(struct pmc_coalesce *q, uint32_t tok,
     b->side = side;
     b->nfills = 0;
     b->pending = 0;
+    b->wsum[0] = b->wsum[1] = b->pxw[0] = b->pxw[1] = 0;
     b->deadline = deadline;
     /* deadlines are now + coalesce_ms and now never decreases, so
      * appending keeps the list sorted */
@@ -160,8 +164,22 @@ static inline int pmc_coalesce_add(const struct pmc_config *c,
     /* each term is below 1e18 for fills within the tape's ranges, and the
      * sum before it below max_pending_usd (else it had flushed) */
     b->pending += pmc_mul(r->scaled, f->px);
+    b->wsum[f->side] += r->scaled;
+    b->pxw[f->side] += (pmc_i128)r->scaled * f->px;
     return c->copy_mode == PMC_MODE_PER_FILL || f->sz >= c->bypass_shares ||
            b->pending >= c->max_pending_usd || b->nfills == c->max_bucket_fills;
+}
+
+/* Take fill i out of open bucket b (a source fill the chain took back):
+ * the later fills move up, the sums lose its part. */
+static inline void pmc_coalesce_withdraw(struct pmc_bucket *b, uint32_t i)
+{
+    struct pmc_fill_ref *f = &b->fills[i];
+    b->pending -= pmc_mul(f->scaled, f->px);
+    b->wsum[f->side] -= f->scaled;
+    b->pxw[f->side] -= (pmc_i128)f->scaled * f->px;
+    memmove(f, f + 1, (size_t)(b->nfills - i - 1) * sizeof *f);
+    b->nfills--;
 }
 
 /* What a bucket nets to. */
@@ -171,23 +189,17 @@ struct pmc_net {
     pmc_micros ref; /* size-weighted price of the side's fills */
 };
 
-/* Net bucket b's fills, each scaled by its trader's ratio (as
- * pmc_coalesce_add kept it). Returns 0 when they net to zero (n->net = 0),
- * 1 otherwise. */
+/* Net bucket b's fills, each scaled by its trader's ratio, from the sums
+ * pmc_coalesce_add and pmc_coalesce_withdraw keep (no pass over the
+ * fills). Returns 0 when they net to zero (n->net = 0), 1 otherwise. */
 static inline int pmc_coalesce_net(const struct pmc_bucket *b,
                                    struct pmc_net *n)
 {
     /* each scaled size is below 2^63, each price below 1e6 (the step
      * refuses others) and there are at most 65536 fills: the sums fit 128
      * bits */
-    pmc_i128 net = 0, wsum[2] = {0, 0}, pxw[2] = {0, 0};
-    for (uint32_t i = 0; i < b->nfills; i++) {
-        const struct pmc_fill_ref *f = &b->fills[i];
-        pmc_micros s = f->scaled;
-        net += f->side == PMC_BUY ? s : -s;
-        wsum[f->side] += s;
-        pxw[f->side] += (pmc_i128)s * f->px;
-    }
+    const pmc_i128 *wsum = b->wsum, *pxw = b->pxw;
+    pmc_i128 net = wsum[PMC_BUY] - wsum[PMC_SELL];
     if (net == 0) {
         n->net = 0;
         return 0;

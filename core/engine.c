@@ -82,12 +82,15 @@ static void check_daily_loss(struct pmc_engine *e, struct pmc_actions *out)
 
 /* ---- time --------------------------------------------------------------- */
 
+/* The clock moves to now; the window and the day roll only when now
+ * reaches the next window's start (a day starts with a window). */
 static void roll_clock(struct pmc_engine *e, pmc_ms now)
 {
-    if (now == e->now && e->started)
-        return;
     e->now = now;
-    e->started = 1;
+    if (now < e->roll_at)
+        return;
+    e->roll_at =
+        (pmc_floor_div(now, PMC_MS_PER_WINDOW) + 1) * PMC_MS_PER_WINDOW;
     pmc_risk_roll(&e->risk, now);
     if (e->risk.day != e->ts_day) {
         e->ts_day = e->risk.day;
@@ -540,9 +543,7 @@ static void on_removed(struct pmc_engine *e, const struct pmc_removed_ev *r,
             if (!pmc_sym_eq(&f->key, &r->key))
                 continue;
             uint32_t ti = f->trader;
-            b->pending -= pmc_mul(f->scaled, f->px);
-            memmove(f, f + 1, (size_t)(b->nfills - i - 1) * sizeof *f);
-            b->nfills--;
+            pmc_coalesce_withdraw(b, i);
             if (!b->nfills) {
                 pmc_coalesce_unlink(&e->q, bi);
                 for (int sd = 0; sd < 2; sd++)
@@ -695,14 +696,6 @@ void pmc_engine_kill_view(const struct pmc_engine *e, struct pmc_kill_view *v)
 void pmc_engine_prefetch(const struct pmc_engine *e,
                          const struct pmc_record *next)
 {
-    /* a timer due by then flushes the oldest bucket: its fills */
-    if (e->q.head != NONE && e->q.b[e->q.head].deadline <= next->t) {
-        const struct pmc_bucket *b = &e->q.b[e->q.head];
-        const char *p = (const char *)b->fills;
-        size_t n = (size_t)b->nfills * sizeof *b->fills;
-        for (size_t o = 0; o < n && o < 512; o += 64)
-            __builtin_prefetch(p + o);
-    }
     if (next->kind == PMC_K_EXEC) {
         uint32_t i = (uint32_t)next->u.exec.coid.h & e->ord_ix.mask;
         __builtin_prefetch(&e->ord_ix.slot[i]);

@@ -68,9 +68,8 @@ PMC_MUST_USE enum pmc_err pmc_engine_step(struct pmc_engine *e,
 /* A hint, with no effect on results: `next` is a record the caller will
  * step soon. Starts loading the table slots its step will probe first (a
  * fill's dedupe slot and token index slot, an exec report's order index
- * slot) and the fills of the oldest bucket if a timer will flush it by
- * then, so that those cache misses overlap with the steps before instead of
- * stalling them. A caller holding records in memory calls it for ev[i + 2]
+ * slot), so that those cache misses overlap with the steps before instead
+ * of stalling them. A caller holding records in memory calls it for ev[i + 2]
  * before stepping ev[i] (as bench/bench_core.c does). */
 void pmc_engine_prefetch(const struct pmc_engine *e,
                          const struct pmc_record *next);

@@ -153,7 +153,7 @@ struct pmc_engine {
     struct pmc_config cfg;
     struct trader_slot trader_ix[TRADER_SLOTS];
     pmc_ms now;
-    int started; /* a step has set now */
+    pmc_ms roll_at; /* the next window's start: the clock rolls there */
     uint64_t flush_seq;
     struct pmc_risk risk;
 

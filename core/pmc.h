@@ -123,8 +123,18 @@ static inline int pmc_bytes_eq(const char *a, const char *b, size_t n)
         return ((pmc__load8(a) ^ pmc__load8(b)) |
                 (pmc__load8(a + n - 8) ^ pmc__load8(b + n - 8))) == 0;
     pmc__u64x2 d = pmc__load16(a + n - 16) ^ pmc__load16(b + n - 16);
-    for (size_t i = 0; i + 16 < n; i += 16)
-        d |= pmc__load16(a + i) ^ pmc__load16(b + i);
+    d |= pmc__load16(a) ^ pmc__load16(b);
+    if (n > 32) {
+        d |= pmc__load16(a + 16) ^ pmc__load16(b + 16);
+        if (n > 48) {
+            d |= pmc__load16(a + 32) ^ pmc__load16(b + 32);
+            if (n > 64) {
+                d |= pmc__load16(a + 48) ^ pmc__load16(b + 48);
+                for (size_t i = 64; i + 16 < n; i += 16)
+                    d |= pmc__load16(a + i) ^ pmc__load16(b + i);
+            }
+        }
+    }
     return (d[0] | d[1]) == 0;
 }
 

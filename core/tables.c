@@ -232,6 +232,7 @@ enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem, size_t size,
     e->bt = (struct bslot *)(void *)(base + L.bt);
     e->bn = 0;
     e->ts_day = INT64_MIN;
+    e->roll_at = INT64_MIN;
     e->fm = (struct fillrec *)(void *)(base + L.fm);
     e->fm_attr = (struct attr *)(void *)(base + L.fm_attr);
     e->fm_cap = fm_cap(cfg);

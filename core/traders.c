@@ -79,20 +79,23 @@ static struct part *part_at(struct pmc_engine *e, uint32_t p)
     return p == NONE ? NULL : &e->parts[p];
 }
 
-/* floor(v x w / W), without the 128-bit division when v x w fits */
-static pmc_micros part_floor(pmc_micros v, pmc_micros w, pmc_micros W)
+/* floor(v x w / W), without the 128-bit division when v x w fits, and
+ * without a branch on the rounding */
+static inline pmc_micros part_floor(pmc_micros v, pmc_micros w, pmc_micros W)
 {
     int64_t p;
     if (__builtin_mul_overflow(v, w, &p))
         return pmc_muldiv_floor(v, w, W);
-    int64_t q = p / W;
-    return (p % W != 0 && p < 0) ? q - 1 : q;
+    int64_t q = p / W, r = p % W;
+    return q - (int64_t)((r != 0) & (p < 0));
 }
 
 /* The split of the amounts v among a[0, n) (weights' sum W, largest entry
  * big): floor(x x w_j / W) each, the rounding rest to the largest weight,
  * so the parts add up to v; with no weight at all (or one trader)
- * everything to the first. */
+ * everything to the first. Every entry's floor is taken, the largest's
+ * too, and the rest added to it after: no branch on where the largest
+ * is (its place is as good as random). */
 static void attr_split(const struct attr *a, uint32_t n, pmc_micros W,
                        uint32_t big, const struct pmc__undo *v,
                        struct pmc__undo *d)
@@ -104,16 +107,18 @@ static void attr_split(const struct attr *a, uint32_t n, pmc_micros W,
         return;
     }
     struct pmc__undo r = *v;
+    int fee = v->fee != 0, basis = v->basis != 0;
     for (uint32_t j = 0; j < n; j++) {
-        if (j == big)
-            continue;
         pmc_micros w = a[j].w;
         r.sh -= d[j].sh = part_floor(v->sh, w, W);
         r.usd -= d[j].usd = part_floor(v->usd, w, W);
-        r.fee -= d[j].fee = v->fee ? part_floor(v->fee, w, W) : 0;
-        r.basis -= d[j].basis = v->basis ? part_floor(v->basis, w, W) : 0;
+        r.fee -= d[j].fee = fee ? part_floor(v->fee, w, W) : 0;
+        r.basis -= d[j].basis = basis ? part_floor(v->basis, w, W) : 0;
     }
-    d[big] = r;
+    d[big].sh += r.sh;
+    d[big].usd += r.usd;
+    d[big].fee += r.fee;
+    d[big].basis += r.basis;
 }
 
 /* The core's own switch of trader i (an action, by=core). */

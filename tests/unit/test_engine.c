@@ -1518,7 +1518,8 @@ static void test_failed_parts_too_many(void **state)
 }
 
 /* A source fill removed while in its bucket leaves it (aggregate mode: a
- * bucket per side): the order is smaller, the fill is skipped as removed,
+ * bucket per side): the order is smaller and priced from the fills left,
+ * the fill is skipped as removed,
  * every fill still ends in exactly one order or skip; removed later, the
  * order stands. */
 static void test_removed_withdrawn(void **state)
@@ -1533,12 +1534,13 @@ static void test_removed_withdrawn(void **state)
     feed(&d, "t=1767229200000 ev=fill trader=" TA
              " token=7 side=BUY px=0.5 sz=100 key=w1");
     feed(&d, "t=1767229200010 ev=fill trader=" TA
-             " token=7 side=BUY px=0.5 sz=60 key=w2");
+             " token=7 side=BUY px=0.6 sz=60 key=w2");
     feed(&d, "t=1767229200020 ev=removed trader=" TA " token=7 key=w1");
     feed(&d, "t=1767229200030 ev=removed trader=" TA " token=7 key=w1");
     assert_int_equal(pmc_driver_advance(&d, 1767229201000), PMC_OK);
     assert_non_null(find(s, "ev=skip key=w1 reason=removed"));
-    assert_non_null(find(s, "side=BUY px=0.52 sz=6 tif=FAK keys=w2 "));
+    /* w1 leaves the net and the reference price: 6 at 0.6 + 0.02 */
+    assert_non_null(find(s, "side=BUY px=0.62 sz=6 tif=FAK keys=w2 "));
     feed(&d, "t=1767229202000 ev=removed trader=" TA " token=7 key=w2");
     struct pmc_engine_stats st;
     pmc_engine_stats(d.eng, &st);

@@ -218,6 +218,52 @@ static void test_two_traders_one_order(void **state)
     free(s);
 }
 
+/* Three traders in one order, the largest weight in the middle: TA buys
+ * 100 (10 scaled), TB 40 (20) and TC 30 (3) at 0.5: an order of 33. It
+ * fills 33 at 0.5 with a 0.01 fee: TA gets floor(16.5 x 10/33) = 5 USD
+ * and floor(0.01 x 10/33) = 0.00303, TC 1.5 and floor(0.01 x 3/33) =
+ * 0.000909, TB (the largest) the rest: 10 and 0.006061. The shares split
+ * 10, 20, 3. */
+static void test_three_traders_rest_to_largest(void **state)
+{
+    (void)state;
+    struct pmc_config c;
+    cfg_two(&c);
+    assert_int_equal(
+        pmc_config_add_trader(&c, TC, strlen(TC), "c", 100000, 0, 1), PMC_OK);
+    struct sink *s = calloc(1, sizeof *s);
+    struct pmc_driver d;
+    drv_init(&d, &c, s);
+    char coid[32];
+    feedf(&d,
+          "t=%lld ev=fill trader=" TA " token=7 side=BUY px=0.5 sz=100 key=a1",
+          T0);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TB " token=7 side=BUY px=0.5 sz=40 key=b1",
+          T0 + 100);
+    feedf(&d,
+          "t=%lld ev=fill trader=" TC " token=7 side=BUY px=0.5 sz=30 key=c1",
+          T0 + 200);
+    assert_int_equal(pmc_driver_advance(&d, T0 + 300), PMC_OK);
+    coid_of(s, 0, coid);
+    assert_non_null(strstr(s->lines[0], "side=BUY px=0.52 sz=33 "));
+    feedf(&d, "t=%lld ev=exec coid=%s status=fill sz=33 px=0.5 fee=0.01",
+          T0 + 400, coid);
+    struct pmc_trader_stats a = ts(&d, 0), b = ts(&d, 1), t = ts(&d, 2);
+    assert_int_equal(a.bought_usd, 5000000);
+    assert_int_equal(b.bought_usd, 10000000);
+    assert_int_equal(t.bought_usd, 1500000);
+    assert_int_equal(a.fees_usd, 3030);
+    assert_int_equal(b.fees_usd, 6061);
+    assert_int_equal(t.fees_usd, 909);
+    /* marked at 0.5: each holds its shares at cost plus its fee */
+    assert_int_equal(a.unrealized_usd, -3030);
+    assert_int_equal(b.unrealized_usd, -6061);
+    assert_int_equal(t.unrealized_usd, -909);
+    drv_fini();
+    free(s);
+}
+
 /* Fills on the other side netted away carry none of the order: TA buys
  * 100 (10 scaled), TB sells 4 (2 scaled) in the same bucket: BUY 8,
  * attributed all to TA; TB is counted as carried (orders, copied) but
@@ -623,6 +669,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_traders_one_order),
+        cmocka_unit_test(test_three_traders_rest_to_largest),
         cmocka_unit_test(test_netting_and_counts),
         cmocka_unit_test(test_fill_rate),
         cmocka_unit_test(test_resolution_and_loss_run),
