@@ -8,11 +8,6 @@ size_t pmc_coalesce_buckets_bytes(const struct pmc_config *c)
     return (size_t)pmc_coalesce_pool_size(c) * sizeof(struct pmc_bucket);
 }
 
-size_t pmc_coalesce_released_bytes(const struct pmc_config *c)
-{
-    return (size_t)pmc_coalesce_pool_size(c) * sizeof(uint32_t);
-}
-
 size_t pmc_coalesce_fills_bytes(const struct pmc_config *c)
 {
     return (size_t)pmc_coalesce_pool_size(c) * c->max_bucket_fills *
@@ -20,12 +15,10 @@ size_t pmc_coalesce_fills_bytes(const struct pmc_config *c)
 }
 
 void pmc_coalesce_init(struct pmc_coalesce *q, const struct pmc_config *c,
-                       void *buckets, void *released, void *fills)
+                       void *buckets, void *fills)
 {
     uint32_t n = pmc_coalesce_pool_size(c);
     q->b = buckets;
-    q->released = released;
-    q->nreleased = 0;
     struct pmc_fill_ref *pool = fills;
     for (uint32_t i = 0; i < n; i++) {
         q->b[i].next = i + 1 < n ? i + 1 : PMC_BUCKET_NONE;

@@ -9,9 +9,10 @@
  * absolute scaled net size and its reference price (the size-weighted
  * price of that side's fills).
  *
- * Owns a fixed pool of buckets (max_open_buckets + 2: the buckets flushed
- * in a step stay readable until the next, and one step may flush two), the
- * list of open buckets in deadline order and the fills each holds.
+ * Owns a fixed pool of buckets (max_open_buckets + 2, so the free list is
+ * never empty: a flushed bucket goes back to it behind its head and stays
+ * readable until the next step), the list of open buckets in deadline
+ * order and the fills each holds.
  *
  * Must never: size, price or risk-check an order, emit actions, touch the
  * token table (the engine keeps each token's open buckets), allocate or
@@ -38,8 +39,6 @@ struct pmc_bucket {
 struct pmc_coalesce {
     struct pmc_bucket *b;
     uint32_t free, head, tail, nopen;
-    uint32_t *released; /* flushed this step, freed at the next */
-    uint32_t nreleased;
 };
 
 /* Buckets in the pool for this configuration. */
@@ -48,15 +47,14 @@ static inline uint32_t pmc_coalesce_pool_size(const struct pmc_config *c)
     return c->max_open_buckets + 2;
 }
 
-/* Bytes of the three arrays pmc_coalesce_init takes, each its own block:
- * buckets, released (uint32_t) and fills. */
+/* Bytes of the two arrays pmc_coalesce_init takes, each its own block:
+ * buckets and fills. */
 size_t pmc_coalesce_buckets_bytes(const struct pmc_config *c);
-size_t pmc_coalesce_released_bytes(const struct pmc_config *c);
 size_t pmc_coalesce_fills_bytes(const struct pmc_config *c);
 
 /* Lay the pool over caller memory (sized as above); all buckets free. */
 void pmc_coalesce_init(struct pmc_coalesce *q, const struct pmc_config *c,
-                       void *buckets, void *released, void *fills);
+                       void *buckets, void *fills);
 
 /* 1 when a bucket nets both sides of a token (intent_net with
  * net_opposite_trades). */
@@ -106,8 +104,11 @@ static inline uint32_t pmc_coalesce_open(struct pmc_coalesce *q, uint32_t tok,
     return bi;
 }
 
-/* Take bucket bi off the open list; its fills stay readable until the next
- * pmc_coalesce_release. */
+/* Take bucket bi off the open list and back to the free list, behind its
+ * head: a step opens at most one bucket, and that one is the head, so bi's
+ * fills stay readable until the next step (the actions of this one point
+ * at them). The free list holds every bucket not open, at least two (the
+ * pool has two more than max_open_buckets), so it has a head. */
 static inline void pmc_coalesce_unlink(struct pmc_coalesce *q, uint32_t bi)
 {
     struct pmc_bucket *b = &q->b[bi];
@@ -120,18 +121,9 @@ static inline void pmc_coalesce_unlink(struct pmc_coalesce *q, uint32_t bi)
     else
         q->tail = b->prev;
     q->nopen--;
-    q->released[q->nreleased++] = bi; /* fills stay valid until next step */
-}
-
-/* Return the buckets unlinked since the last call to the free list. */
-static inline void pmc_coalesce_release(struct pmc_coalesce *q)
-{
-    for (uint32_t i = 0; i < q->nreleased; i++) {
-        uint32_t bi = q->released[i];
-        q->b[bi].next = q->free;
-        q->free = bi;
-    }
-    q->nreleased = 0;
+    PMC_ASSERT(q->free != PMC_BUCKET_NONE);
+    b->next = q->b[q->free].next;
+    q->b[q->free].next = bi;
 }
 
 /* The oldest open bucket, or PMC_BUCKET_NONE. */

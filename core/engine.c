@@ -500,8 +500,7 @@ static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
     if (f->end && !x->end)
         x->end = f->end;
     /* the source's fill is a trade print on its token */
-    if (x->mark != f->px) /* an unchanged mark moves nothing */
-        TOK_UPDATE(e, x, x->mark = f->px);
+    pmc__tok_mark(e, x, f->px);
     ts->fills_eligible++;
 
     int slot = pmc_coalesce_slot(c, f->side);
@@ -751,7 +750,6 @@ enum pmc_err pmc_engine_step(struct pmc_engine *e, const struct pmc_record *ev,
         return PMC_ETIME;
     if (now > PMC_TIME_MAX || !in_range(ev))
         return PMC_ERANGE;
-    pmc_coalesce_release(&e->q);
     roll_clock(e, now);
     switch (ev->kind) {
     case PMC_K_FILL:

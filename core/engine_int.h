@@ -247,6 +247,22 @@ static inline pmc_micros pmc__tok_unreal(const struct tok *x)
         (e)->risk.unrealized += pmc__tok_unreal(x) - before_;                  \
     } while (0)
 
+/* Mark token x at px (> 0), the running unrealised total kept: the same
+ * sum as TOK_UPDATE, without a branch on whether the mark moved or on
+ * whether the token had a mark or holds shares (each as good as random
+ * from one source fill to the next). */
+static inline void pmc__tok_mark(struct pmc_engine *e, struct tok *x,
+                                 pmc_micros px)
+{
+    pmc_micros sh = x->shares, old = x->mark;
+    pmc_micros after = pmc_mul(sh, px) - x->cost;
+    pmc_micros before = pmc_mul(sh, old) - x->cost;
+    before = old && sh ? before : 0;
+    after = sh ? after : 0;
+    e->risk.unrealized += after - before;
+    x->mark = px;
+}
+
 /* ---- tables.c: the engine's memory and tables ---------------------------- */
 
 /* Enter cfg.traders[t] in the trader index. */

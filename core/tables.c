@@ -64,8 +64,8 @@ static size_t ord_ix_bytes(const struct pmc_config *c)
 
 struct layout {
     size_t eng, toks, live, tok_ring, tok_ix, mkts, mkt_exposure, mkt_ring,
-        mkt_ix, buckets, released, fills, orders, ord_ix, dedupe, ts, attr,
-        parts, part_ix, bt, fm, fm_attr, total;
+        mkt_ix, buckets, fills, orders, ord_ix, dedupe, ts, attr, parts,
+        part_ix, bt, fm, fm_attr, total;
 };
 
 /* Traders the per-trader tables are sized for: the list, or the most a
@@ -125,7 +125,6 @@ static void layout(const struct pmc_config *c, struct layout *L)
     TAKE(mkt_ring, (size_t)c->max_tokens * 4);
     TAKE(mkt_ix, (size_t)pow2_at_least(2ull * c->max_tokens) * 4);
     TAKE(buckets, pmc_coalesce_buckets_bytes(c));
-    TAKE(released, pmc_coalesce_released_bytes(c));
     TAKE(fills, pmc_coalesce_fills_bytes(c));
     TAKE(orders, (size_t)c->max_open_orders * sizeof(struct order));
     TAKE(ord_ix, ord_ix_bytes(c));
@@ -207,8 +206,7 @@ enum pmc_err pmc_engine_init(struct pmc_engine **out, void *mem, size_t size,
     e->mkt_exposure = (pmc_micros *)(void *)(base + L.mkt_exposure);
     index_init(&e->mkt_ix, base + L.mkt_ix,
                pow2_at_least(2ull * cfg->max_tokens));
-    pmc_coalesce_init(&e->q, cfg, base + L.buckets, base + L.released,
-                      base + L.fills);
+    pmc_coalesce_init(&e->q, cfg, base + L.buckets, base + L.fills);
     e->orders = (struct order *)(void *)(base + L.orders);
     for (uint32_t i = 0; i < cfg->max_open_orders; i++) {
         e->orders[i].state = ORD_FREE;
