@@ -14,6 +14,10 @@ PKGS      := sqlite3 libcurl libwebsockets jansson libsecp256k1 gsl libcrypto zl
 WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wvla -Wformat=2 -Werror
 OPT       ?= -O2 -g
+# core/ (the decision core, the hot loop of every shell) one level up when
+# the rest is at -O2: bench_core's step is about 1.6 % faster at -O3 (side
+# by side, bench/side_by_side.sh); the rest of the program gains nothing.
+CORE_OPT  ?= $(if $(findstring -O2,$(OPT)),-O3)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -27,10 +31,11 @@ LDLIBS    += $(PKG_LIBS) -lm -lpthread
 # depends on.
 PMC_VERSION ?= 0.1.0
 GIT_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
-VERSION_VALS := $(PMC_VERSION)|$(GIT_COMMIT)|$(CC)|$(strip $(OPT))|$(strip $(SANFLAGS))
+BUILD_OPT := $(strip $(OPT))$(if $(CORE_OPT), (core/ $(strip $(CORE_OPT))))
+VERSION_VALS := $(PMC_VERSION)|$(GIT_COMMIT)|$(CC)|$(BUILD_OPT)|$(strip $(SANFLAGS))
 VERSION_DEFS := -DPMC_VERSION='"$(PMC_VERSION)"' \
     -DPMC_GIT_COMMIT='"$(GIT_COMMIT)"' -DPMC_BUILD_CC='"$(CC)"' \
-    -DPMC_BUILD_OPT='"$(strip $(OPT))"' -DPMC_BUILD_SAN='"$(strip $(SANFLAGS))"'
+    -DPMC_BUILD_OPT='"$(BUILD_OPT)"' -DPMC_BUILD_SAN='"$(strip $(SANFLAGS))"'
 
 CORE_SRC  := $(sort $(wildcard core/*.c))
 APP_SRC   := $(sort $(filter-out app/main.c,$(wildcard app/*.c)))
@@ -80,8 +85,8 @@ help:
 deps:
 	@sh tools/deps.sh
 
-# core/ is held to -Wconversion as well.
-$(BUILD)/core/%.o: CFLAGS += -Wconversion
+# core/ is held to -Wconversion as well, and built at CORE_OPT.
+$(BUILD)/core/%.o: CFLAGS += -Wconversion $(CORE_OPT)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
