@@ -11,8 +11,11 @@
  * slot) and a second, independently seeded 64-bit fingerprint stored in
  * the slot: a false "duplicate" needs both to collide (~2^-100 at the
  * default size). The two generations' slots are interleaved: an insert
- * reads the 4 slot pairs from the key's home (one or two cache lines) at
- * once, and walks a chain only when it runs past them. */
+ * reads the 4 slot pairs from the key's home (its window: one or two cache
+ * lines) at once. A bit per slot and generation (`over`) says whether a key
+ * of that generation whose home is that slot lies past its window: a chain
+ * is walked past the window only when that bit is set, or to find the
+ * free slot a new key goes into. */
 #ifndef PMC_DEDUPE_H
 #define PMC_DEDUPE_H
 
@@ -20,6 +23,9 @@
 
 struct pmc_dedupe {
     uint64_t *slot; /* [2 * nslots] fingerprints, interleaved; 0 = empty */
+    uint64_t *over; /* [2 * nslots] bits, interleaved as slot: bit 2 s + g
+                     * set when a key of generation g with home s lies 4 or
+                     * more slots past s */
     uint32_t mask;  /* nslots - 1 */
     uint32_t cap;   /* keys per generation */
     uint32_t cur;   /* index of the current generation */
@@ -39,6 +45,14 @@ static inline uint64_t pmc__dedupe_fp(const struct pmc_sym *k)
  * their end, the generations turned when the current one is full. */
 int pmc__dedupe_insert_probing(struct pmc_dedupe *d, uint64_t h, uint64_t fp);
 
+/* pmc_dedupe_insert when a generation has no free slot in the window of
+ * home i (fp is in neither; free_cur, free_old: each generation's free
+ * slots in it, bit 2k for slot i + k): a chain is walked from the window's
+ * end only where its `over` bit says a key of home i lies past it, or to
+ * find where the new key goes. */
+int pmc__dedupe_insert_past(struct pmc_dedupe *d, uint32_t i, uint64_t fp,
+                            unsigned free_cur, unsigned free_old);
+
 /* 1 when key is new (and now remembered), 0 when it was seen before. */
 static inline int pmc_dedupe_insert(struct pmc_dedupe *d,
                                     const struct pmc_sym *key)
@@ -53,7 +67,8 @@ static inline int pmc_dedupe_insert(struct pmc_dedupe *d,
      * load. A key is never stored past an empty slot of its generation's
      * chain (no deletion), so fp anywhere in the window is the key; when
      * each generation has an empty slot in the window, its chain ends
-     * there and the key is not further on. Bit k of a mask is word k. */
+     * there and the key is not further on (else pmc__dedupe_insert_past
+     * decides by the `over` bits). Bit k of a mask is word k. */
     const uint64_t *w = d->slot + 2 * (size_t)i;
     unsigned seen = 0, empty = 0;
 #define WORD(k)                                                                \
@@ -72,8 +87,15 @@ static inline int pmc_dedupe_insert(struct pmc_dedupe *d,
              free_old = (empty >> (c ^ 1)) & 0x55u;
     if (seen)
         return 0;
-    if (!free_cur || !free_old) /* a chain runs past the window */
-        return pmc__dedupe_insert_probing(d, key->h, fp);
+    /* the older generation's chain matters past the window only when a
+     * key of this home lies there (its `over` bit): read here, so that the
+     * branch below is taken rarely (a full window alone: about one insert
+     * in eight at the tables' load) */
+    size_t ob = 2 * (size_t)i + (c ^ 1);
+    unsigned past_old =
+        (free_old == 0) & (unsigned)(d->over[ob / 64] >> (ob % 64));
+    if (!free_cur || past_old) /* a chain runs past the window */
+        return pmc__dedupe_insert_past(d, i, fp, free_cur, free_old);
     d->slot[2 * (size_t)i + (size_t)__builtin_ctz(free_cur) + c] = fp;
     d->n++;
     return 1;

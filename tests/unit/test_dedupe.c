@@ -273,6 +273,72 @@ static void test_same_home_slot(void **state)
     teardown_cap(&f);
 }
 
+/* Keys past their home's window: 10 keys of home 5 fill slots 5..14, so a
+ * key of home 7 (window 7..10 full) goes to slot 15. An insert walks a
+ * chain past the window only when the home's `over` bit says a key lies
+ * there: in the current generation and, after a turn, in the older one,
+ * each is a duplicate again; a new key of home 8, whose window in the older
+ * generation is full but whose bit is clear, is new (no walk), and a
+ * duplicate once inserted. */
+static void test_past_window_after_turn(void **state)
+{
+    (void)state;
+    struct fixture f;
+    const uint32_t cap = 16; /* 32 slots a generation */
+    setup_cap(&f, cap);
+    struct pmc_sym same[10], k7 = {0}, k8 = {0};
+    uint32_t ns = 0, n7 = 0, n8 = 0;
+    for (uint64_t i = 0; (ns < 10 || !n7 || !n8) && i < 400000; i++) {
+        struct pmc_sym k = key_of(3000000 + i);
+        uint32_t home = (uint32_t)k.h & f.d.mask;
+        if (home == 5 && ns < 10)
+            same[ns++] = k;
+        else if (home == 7 && !n7) {
+            k7 = k;
+            n7 = 1;
+        } else if (home == 8 && !n8) {
+            k8 = k;
+            n8 = 1;
+        }
+    }
+    assert_int_equal(ns + n7 + n8, 12);
+    for (uint32_t i = 0; i < ns; i++)
+        assert_int_equal(pmc_dedupe_insert(&f.d, &same[i]), 1);
+    assert_int_equal(pmc_dedupe_insert(&f.d, &k7), 1); /* to slot 15 */
+    for (uint32_t i = 0; i < ns; i++) /* slots 9..14: past the window */
+        assert_int_equal(pmc_dedupe_insert(&f.d, &same[i]), 0);
+    assert_int_equal(pmc_dedupe_insert(&f.d, &k7), 0);
+    /* the rest of the generation, with no key of homes 3..15 */
+    uint32_t filled = ns + 1;
+    for (uint64_t i = 0; filled < cap; i++) {
+        struct pmc_sym k = key_of(4000000 + i);
+        uint32_t home = (uint32_t)k.h & f.d.mask;
+        if (home >= 3 && home <= 15)
+            continue;
+        assert_int_equal(pmc_dedupe_insert(&f.d, &k), 1);
+        filled++;
+    }
+    assert_int_equal(pmc_dedupe_insert(&f.d, &k8), 1); /* turns */
+    assert_int_equal(f.d.n, 1);
+    for (uint32_t i = 0; i < ns; i++) /* from the older generation */
+        assert_int_equal(pmc_dedupe_insert(&f.d, &same[i]), 0);
+    assert_int_equal(pmc_dedupe_insert(&f.d, &k7), 0);
+    assert_int_equal(pmc_dedupe_insert(&f.d, &k8), 0);
+    assert_int_equal(f.d.n, 1);
+    /* home 9: the older generation's window 9..12 is full, its bit clear */
+    struct pmc_sym k9 = {0};
+    for (uint64_t i = 0; i < 400000; i++) {
+        k9 = key_of(5000000 + i);
+        if (((uint32_t)k9.h & f.d.mask) == 9)
+            break;
+    }
+    assert_int_equal((uint32_t)k9.h & f.d.mask, 9);
+    assert_int_equal(pmc_dedupe_insert(&f.d, &k9), 1);
+    assert_int_equal(pmc_dedupe_insert(&f.d, &k9), 0);
+    assert_int_equal(f.d.n, 2);
+    teardown_cap(&f);
+}
+
 /* The insert looks at the 4 slot pairs from a key's home at once and walks
  * the chains only past them: chains that wrap past the table's end, keys
  * whose home is among the last 3 slots, and keys of a home slot the
@@ -401,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_property_vs_model),
         cmocka_unit_test(test_same_home_slot),
         cmocka_unit_test(test_window_edges),
+        cmocka_unit_test(test_past_window_after_turn),
         cmocka_unit_test(test_sym_hashes),
         cmocka_unit_test(test_bytes_eq),
     };
