@@ -45,7 +45,9 @@
  *                open --deadline, full, pending, bypass, forced-> flushed
  *                open --its last fill removed (ev=removed)-----> flushed
  *                         (nothing emitted but that fill's skip)
- *                flushed --next step----------------------------> free */
+ *                flushed --at once, behind the free list's head-> free
+ *                         (reopened at the next step at the earliest:
+ *                         this step's actions still read its fills) */
 
 /* ---- P&L helpers -------------------------------------------------------- */
 
