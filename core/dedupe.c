@@ -37,12 +37,6 @@ void pmc_dedupe_init(struct pmc_dedupe *d, void *mem, uint32_t cap)
     memset(mem, 0, pmc_dedupe_mem_size(cap));
 }
 
-static int over_get(const struct pmc_dedupe *d, uint32_t s, uint32_t g)
-{
-    size_t b = 2 * (size_t)s + g;
-    return (int)(d->over[b / 64] >> (b % 64) & 1);
-}
-
 static void over_set(struct pmc_dedupe *d, uint32_t s, uint32_t g)
 {
     size_t b = 2 * (size_t)s + g;
@@ -57,23 +51,26 @@ static void placed(struct pmc_dedupe *d, uint32_t h, uint32_t at, uint32_t g)
         over_set(d, h, g);
 }
 
+/* The chain of one generation (t = slot + g, stride 2) from slot j on: the
+ * slot holding fp, or the empty slot where it would go (*found = 0). */
+static uint32_t probe_from(const uint64_t *t, uint32_t mask, uint32_t j,
+                           uint64_t fp, int *found)
+{
+    for (;; j = (j + 1) & mask) {
+        uint64_t v = t[2 * (size_t)j];
+        if (v == fp || v == 0) {
+            *found = v == fp;
+            return j;
+        }
+    }
+}
+
 /* In generation g (t = slot + g, stride 2): the slot holding fp, or the
- * empty slot where it would go (*found = 0). */
+ * empty slot where it would go (*found = 0), from the home of hash h. */
 static inline uint32_t probe(const uint64_t *t, uint32_t mask, uint64_t h,
                              uint64_t fp, int *found)
 {
-    uint32_t i = (uint32_t)h & mask;
-    for (;; i = (i + 1) & mask) {
-        uint64_t v = t[2 * (size_t)i];
-        if (v == fp) {
-            *found = 1;
-            return i;
-        }
-        if (v == 0) {
-            *found = 0;
-            return i;
-        }
-    }
+    return probe_from(t, mask, (uint32_t)h & mask, fp, found);
 }
 
 int pmc_dedupe_contains(const struct pmc_dedupe *d, const struct pmc_sym *key)
@@ -118,20 +115,6 @@ int pmc__dedupe_insert_probing(struct pmc_dedupe *d, uint64_t h, uint64_t fp)
     return 1;
 }
 
-/* The chain of one generation (t = slot + g, stride 2) from slot j on: the
- * slot holding fp, or the empty slot where it would go (*found = 0). */
-static uint32_t probe_from(const uint64_t *t, uint32_t mask, uint32_t j,
-                           uint64_t fp, int *found)
-{
-    for (;; j = (j + 1) & mask) {
-        uint64_t v = t[2 * (size_t)j];
-        if (v == fp || v == 0) {
-            *found = v == fp;
-            return j;
-        }
-    }
-}
-
 int pmc__dedupe_insert_past(struct pmc_dedupe *d, uint32_t i, uint64_t fp,
                             unsigned free_cur, unsigned free_old)
 {
@@ -139,7 +122,7 @@ int pmc__dedupe_insert_past(struct pmc_dedupe *d, uint32_t i, uint64_t fp,
     int found;
     /* the older generation: only when a key of this home lies past the
      * window */
-    if (!free_old && over_get(d, i, old)) {
+    if (!free_old && pmc__dedupe_over(d, i, old)) {
         (void)probe_from(d->slot + old, d->mask, end, fp, &found);
         if (found)
             return 0;

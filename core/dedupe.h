@@ -53,6 +53,14 @@ int pmc__dedupe_insert_probing(struct pmc_dedupe *d, uint64_t h, uint64_t fp);
 int pmc__dedupe_insert_past(struct pmc_dedupe *d, uint32_t i, uint64_t fp,
                             unsigned free_cur, unsigned free_old);
 
+/* The `over` bit of slot s in generation g. */
+static inline unsigned pmc__dedupe_over(const struct pmc_dedupe *d, uint32_t s,
+                                        uint32_t g)
+{
+    size_t b = 2 * (size_t)s + g;
+    return (unsigned)(d->over[b / 64] >> (b % 64)) & 1u;
+}
+
 /* 1 when key is new (and now remembered), 0 when it was seen before. */
 static inline int pmc_dedupe_insert(struct pmc_dedupe *d,
                                     const struct pmc_sym *key)
@@ -91,9 +99,7 @@ static inline int pmc_dedupe_insert(struct pmc_dedupe *d,
      * key of this home lies there (its `over` bit): read here, so that the
      * branch below is taken rarely (a full window alone: about one insert
      * in eight at the tables' load) */
-    size_t ob = 2 * (size_t)i + (c ^ 1);
-    unsigned past_old =
-        (free_old == 0) & (unsigned)(d->over[ob / 64] >> (ob % 64));
+    unsigned past_old = (free_old == 0) & pmc__dedupe_over(d, i, c ^ 1);
     if (!free_cur || past_old) /* a chain runs past the window */
         return pmc__dedupe_insert_past(d, i, fp, free_cur, free_old);
     d->slot[2 * (size_t)i + (size_t)__builtin_ctz(free_cur) + c] = fp;

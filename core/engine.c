@@ -501,8 +501,9 @@ static enum pmc_err on_fill(struct pmc_engine *e, const struct pmc_fill *f,
         PMC_TRY(tok_link_market(e, x, &f->market));
     if (f->end && !x->end)
         x->end = f->end;
-    /* the source's fill is a trade print on its token */
-    pmc__tok_mark(e, x, f->px);
+    /* the source's fill is a trade print on its token (marked even when
+     * unchanged: no branch on it) */
+    TOK_UPDATE(e, x, x->mark = f->px);
     ts->fills_eligible++;
 
     int slot = pmc_coalesce_slot(c, f->side);

@@ -230,12 +230,15 @@ static inline struct pmc_trader_stats *tst(struct pmc_engine *e, uint32_t i)
  * what reports add up to. */
 #define POS_MAX ((pmc_micros)1000000000000 * PMC_MICRO)
 
-/* A token's unrealised P&L at its mark (0 without a mark or shares). */
+/* A token's unrealised P&L at its mark (0 without a mark or shares). The
+ * product is taken either way and the zero picked without a branch: a
+ * source fill marks its token every time (TOK_UPDATE), and whether the
+ * token has a mark or holds shares is as good as random from one fill to
+ * the next. */
 static inline pmc_micros pmc__tok_unreal(const struct tok *x)
 {
-    if (!x->mark || !x->shares)
-        return 0;
-    return pmc_mul(x->shares, x->mark) - x->cost;
+    pmc_micros u = pmc_mul(x->shares, x->mark) - x->cost;
+    return x->mark && x->shares ? u : 0;
 }
 
 /* Apply a change to a token's position or mark, keeping the running
@@ -246,22 +249,6 @@ static inline pmc_micros pmc__tok_unreal(const struct tok *x)
         stmt;                                                                  \
         (e)->risk.unrealized += pmc__tok_unreal(x) - before_;                  \
     } while (0)
-
-/* Mark token x at px (> 0), the running unrealised total kept: the same
- * sum as TOK_UPDATE, without a branch on whether the mark moved or on
- * whether the token had a mark or holds shares (each as good as random
- * from one source fill to the next). */
-static inline void pmc__tok_mark(struct pmc_engine *e, struct tok *x,
-                                 pmc_micros px)
-{
-    pmc_micros sh = x->shares, old = x->mark;
-    pmc_micros after = pmc_mul(sh, px) - x->cost;
-    pmc_micros before = pmc_mul(sh, old) - x->cost;
-    before = old && sh ? before : 0;
-    after = sh ? after : 0;
-    e->risk.unrealized += after - before;
-    x->mark = px;
-}
 
 /* ---- tables.c: the engine's memory and tables ---------------------------- */
 
