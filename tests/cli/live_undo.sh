@@ -8,7 +8,7 @@
 #  failed    - a bypass-sized chain fill is copied at once; the paper venue
 #              fails every matched trade (trade_fail_share 1) 200 ms later:
 #              status=failed in the journal after each fill report,
-#              /metrics counts it (the core undoes it: tests/unit/test_engine.c).
+#              /metrics counts it (the core undoes it: tests/unit/test_engine_failed.c).
 #  late      - that fill's log is then removed: nothing is undone, the store
 #              marks the copy (orders view: source_removed 1), /metrics counts
 #              it (late, copied). The journal replays exactly.

@@ -29,7 +29,8 @@ struct sink {
     uint64_t order_fills, skips;
 };
 
-static __attribute__((unused)) enum pmc_err collect(void *ctx, const struct pmc_record *a)
+static __attribute__((unused)) enum pmc_err collect(void *ctx,
+                                                    const struct pmc_record *a)
 {
     struct sink *s = ctx;
     char buf[PMC_TAPE_LINE_MAX];
@@ -90,7 +91,8 @@ static __attribute__((unused)) void feed(struct pmc_driver *d, const char *line)
     assert_int_equal(pmc_driver_feed(d, &r), PMC_OK);
 }
 
-static __attribute__((unused)) const char *find(const struct sink *s, const char *needle)
+static __attribute__((unused)) const char *find(const struct sink *s,
+                                                const char *needle)
 {
     for (size_t i = 0; i < s->n; i++)
         if (strstr(s->lines[i], needle))
@@ -99,7 +101,8 @@ static __attribute__((unused)) const char *find(const struct sink *s, const char
 }
 
 /* coid of the i-th order line */
-static __attribute__((unused)) void coid_of(const struct sink *s, int nth, char *out)
+static __attribute__((unused)) void coid_of(const struct sink *s, int nth,
+                                            char *out)
 {
     int k = 0;
     for (size_t i = 0; i < s->n; i++) {
@@ -112,8 +115,8 @@ static __attribute__((unused)) void coid_of(const struct sink *s, int nth, char 
     fail_msg("no order %d", nth);
 }
 
-static __attribute__((unused)) struct pmc_position_view pos(const struct pmc_driver *d,
-                                    const char *token)
+static __attribute__((unused)) struct pmc_position_view
+pos(const struct pmc_driver *d, const char *token)
 {
     struct pmc_position_view v;
     for (uint32_t i = 0; pmc_engine_position(d->eng, i, &v); i++)
