@@ -232,7 +232,7 @@ static inline struct pmc_trader_stats *tst(struct pmc_engine *e, uint32_t i)
 
 /* A token's unrealised P&L at its mark (0 without a mark or shares). The
  * product is taken either way and the zero picked without a branch: a
- * source fill marks its token every time (TOK_UPDATE), and whether the
+ * source fill marks its token at each step (TOK_UPDATE), and whether the
  * token has a mark or holds shares is as good as random from one fill to
  * the next. */
 static inline pmc_micros pmc__tok_unreal(const struct tok *x)
