@@ -117,7 +117,11 @@ check kill-ref-exit test $? -eq 0 || cat "$tmp/ref.err" >&2
 start_api kill $DATA --fault 'kind=slow&ms=300&count=100000'
 K=$url
 for at in 0.5 1.0; do
-    fx $K tape $W1 --since $S --until $E --cache "$tmp/kc" \
+    # the binary itself in the background (not fx, a function: its
+    # subshell would take the SIGKILL and leave the fetch running on into
+    # the rerun and the comparison below)
+    "$bin" fetch tape --data-api $K --gamma-url $K --clob-url $K \
+        --progress none $W1 --since $S --until $E --cache "$tmp/kc" \
         --out "$tmp/k.tape" > /dev/null 2>&1 &
     kp=$!
     sleep $at
